@@ -1,0 +1,526 @@
+"""The sans-I/O SMB2 connection: bytes in, bytes out, no sockets (the h11 model).
+
+`Connection.receive_data(data)` takes what arrived on the socket and returns the frames to
+send back; `Connection.closed` says the transport must drop the connection (after sending
+what was returned). Everything protocol-shaped happens here or in the per-command modules:
+
+    Direct TCP framing (MS-SMB2 2.1) -> transform header? decrypt (3.3.5.2.1)
+    -> header -> credits (3.3.5.2.3) -> session / signature / encryption checks (3.3.5.2.4, .9)
+    -> tree (3.3.5.2.11) -> COMMANDS[command].handler -> response -> sign / encrypt -> frame.
+
+A request that is wrong gets an SMB2 ERROR response with an NTSTATUS; a stream that cannot be
+parsed any more (bad framing, a header that is not SMB2, a message id outside the credit
+window) closes the connection. No exception ever leaves `receive_data`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import struct
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from smbemu.crypto import DecryptError, parse_transform_session_id
+from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.smb2.close import close_all_opens
+from smbemu.smb2.dispatch import COMMANDS
+from smbemu.smb2.negotiate import handle_smb1_negotiate
+from smbemu.smb2.read import response_body
+from smbemu.smb2.constants import (
+    HEADER_SIZE,
+    SMB1_MAGIC,
+    SMB2_MAGIC,
+    TRANSFORM_MAGIC,
+    Command,
+    Dialect,
+    HeaderFlags,
+    NtStatus,
+)
+from smbemu.smb2.header import (
+    NEXT_COMMAND_OFFSET,
+    RequestHeader,
+    build_response_header,
+    parse_request_header,
+)
+from smbemu.state import Session, SessionState, TreeConnect
+
+if TYPE_CHECKING:
+    from smbemu.config import ServerConfig
+
+log = logging.getLogger("smbemu.connection")
+
+# MS-SMB2 2.2.2: the ERROR response body with no error data (ByteCount 0, one pad byte).
+ERROR_BODY = b"\x09\x00\x00\x00\x00\x00\x00\x00\x00"
+_FILE_ID_UNSET = b"\xff" * 16
+_LEN = struct.Struct(">I")
+
+
+@dataclass(slots=True, eq=False)
+class RequestContext:
+    """One request being handled: what came in, and what the response header should carry."""
+
+    header: RequestHeader
+    raw: memoryview  # the whole request message (header + body)
+    body: memoryview
+    session: Session | None
+    tree: TreeConnect | None
+    encrypted: bool
+    related_file_id: bytes
+    response_session_id: int
+    response_tree_id: int
+    # Set by a handler that must sign regardless of the request (final SESSION_SETUP, MS-SMB2 3.3.5.5.3).
+    force_sign: bool = False
+    # Set by CREATE so that related requests that follow can use its FileId (MS-SMB2 3.3.5.2.7.2).
+    created_file_id: bytes | None = None
+    status: int = NtStatus.SUCCESS
+    # Set when the request goes asynchronous (an interim STATUS_PENDING is sent, MS-SMB2 3.3.4.2).
+    async_id: int | None = None
+
+    def file_id(self, offset: int) -> bytes:
+        """The FileId at `offset` in the body, resolved for related compounds."""
+        file_id = bytes(self.body[offset : offset + 16])
+        if len(file_id) != 16:
+            raise SmbStatusError(NtStatus.INVALID_PARAMETER, "truncated FileId")
+        if file_id == _FILE_ID_UNSET and self.header.is_related:
+            return self.related_file_id
+        return file_id
+
+
+class Connection:
+    """MS-SMB2 3.3.1.7 Connection, as a sans-I/O state machine."""
+
+    def __init__(self, config: ServerConfig, peer: tuple[str, int] = ("127.0.0.1", 0)) -> None:
+        self.config = config
+        self.peer = peer
+        self.closed = False
+        self.close_reason = ""
+        self._buffer = bytearray()
+        # Negotiate state (MS-SMB2 3.3.1.7).
+        self.negotiated = False
+        self.dialect: int = 0
+        self.client_guid = b""
+        self.client_capabilities = 0
+        self.client_security_mode = 0
+        self.client_dialects: tuple[int, ...] = ()
+        self.server_security_mode = 0
+        self.server_capabilities = 0
+        self.cipher: int | None = None
+        self.signing_algorithm: int | None = None
+        self.preauth_hash = b""
+        self.max_transact_size = 65536
+        self.max_read_size = 65536
+        self.max_write_size = 65536
+        # Credits (MS-SMB2 3.3.1.1): message ids in [window_low, window_high) may be used once.
+        self.window_low = 0
+        self.window_high = 1
+        self._used_ahead: set[int] = set()
+        self.sessions: dict[int, Session] = {}
+        self.requests_handled = 0
+        # Pipe READs waiting for data (MS-SMB2 3.3.4.2), by AsyncId.
+        self._pending_reads: dict[int, PendingRead] = {}
+        self._next_async_id = 1
+        # Frames produced outside the request being answered (async completions), sent after it.
+        self._deferred: list[bytes] = []
+
+    # ------------------------------------------------------------------ framing
+    def receive_data(self, data: bytes) -> list[bytes]:
+        """Feed bytes from the socket; returns frames to write. Sets `closed` on a fatal error."""
+        if self.closed:
+            return []
+        self._buffer += data
+        out: list[bytes] = []
+        buffer = self._buffer
+        limits = self.config.limits
+        while len(buffer) >= 4 and not self.closed:
+            if buffer[0] != 0:
+                # MS-SMB2 2.1: the Direct TCP header is a zero byte and a 24-bit length.
+                self._close("not a Direct TCP session message (first byte 0x%02x)" % buffer[0])
+                break
+            length = _LEN.unpack_from(buffer, 0)[0]
+            limit = limits.max_frame_size if self._any_session_valid() else limits.max_preauth_frame_size
+            if length > limit:
+                self._close(f"frame of {length} bytes exceeds the limit of {limit}")
+                break
+            if len(buffer) < 4 + length:
+                break
+            frame = bytes(buffer[4 : 4 + length])
+            del buffer[: 4 + length]
+            try:
+                response = self._process_frame(memoryview(frame))
+            except ProtocolViolation as exc:
+                self._close(str(exc))
+                break
+            except Exception:  # a bug must not take the server down or leak a traceback
+                log.exception("internal error on a frame from %s:%d; closing that connection", *self.peer)
+                self._close("internal error")
+                break
+            if response:
+                out.append(_LEN.pack(len(response)) + response)
+            if self._deferred:
+                out.extend(self._deferred)
+                self._deferred.clear()
+        return out
+
+    def _close(self, reason: str) -> None:
+        self.closed = True
+        self.close_reason = reason
+        log.info("closing connection from %s:%d: %s", self.peer[0], self.peer[1], reason)
+
+    def _any_session_valid(self) -> bool:
+        for session in self.sessions.values():
+            if session.state is SessionState.VALID:
+                return True
+        return False
+
+    def connection_lost(self) -> None:
+        """The transport is gone: forget this connection's sessions (MS-SMB2 3.3.7.1)."""
+        self._pending_reads.clear()
+        for session in list(self.sessions.values()):
+            self.drop_session(session)
+
+    def drop_session(self, session: Session) -> None:
+        close_all_opens(session)
+        self.sessions.pop(session.session_id, None)
+        self.config.sessions.pop(session.session_id, None)
+
+    # ------------------------------------------------------------------ frames
+    def _process_frame(self, frame: memoryview) -> bytes | None:
+        magic = bytes(frame[:4])
+        if magic == SMB2_MAGIC:
+            return self._process_compound(frame, encrypted_for=None)
+        if magic == TRANSFORM_MAGIC:
+            return self._process_transform(frame)
+        if magic == SMB1_MAGIC:
+            if self.negotiated:
+                raise ProtocolViolation("SMB1 message after SMB2 negotiation")
+            return handle_smb1_negotiate(self, frame)
+        raise ProtocolViolation(f"unknown protocol id {magic.hex()}")
+
+    def _process_transform(self, frame: memoryview) -> bytes:
+        """MS-SMB2 3.3.5.2.1.1: decrypt, process the inner message(s), encrypt the answer."""
+        if not self.negotiated or self.dialect < Dialect.SMB_3_0:
+            raise ProtocolViolation("transform header before an SMB 3.x dialect was negotiated")
+        try:
+            session_id = parse_transform_session_id(frame)
+        except DecryptError as exc:
+            raise ProtocolViolation(f"bad transform header: {exc}") from None
+        session = self.sessions.get(session_id)
+        if session is None or session.crypto is None or not session.crypto.can_encrypt:
+            raise ProtocolViolation("transform header for an unknown or unencrypted session")
+        try:
+            _, plaintext = session.crypto.decrypt(frame)
+        except DecryptError as exc:
+            raise ProtocolViolation(f"decryption failed: {exc}") from None
+        inner = memoryview(plaintext)
+        if bytes(inner[:4]) != SMB2_MAGIC:
+            raise ProtocolViolation("decrypted message is not SMB2")
+        response = self._process_compound(inner, encrypted_for=session)
+        if response is None:
+            return b""
+        return bytes(session.crypto.encrypt(session_id, response))
+
+    def _process_compound(self, frame: memoryview, encrypted_for: Session | None) -> bytes | None:
+        """MS-SMB2 3.3.5.2.7: one message, or a chain linked by NextCommand."""
+        responses: list[tuple[bytearray, Session | None, bool]] = []
+        offset = 0
+        chain_session_id = 0
+        chain_tree_id = 0
+        chain_file_id = _FILE_ID_UNSET
+        chain_status = NtStatus.SUCCESS
+        total = len(frame)
+        while True:
+            header = parse_request_header(frame, offset)
+            if header is None:
+                raise ProtocolViolation("malformed SMB2 header")
+            if header.next_command:
+                if header.next_command % 8 or header.next_command < HEADER_SIZE or offset + header.next_command > total:
+                    raise ProtocolViolation(f"bad NextCommand {header.next_command}")
+                end = offset + header.next_command
+            else:
+                end = total
+            raw = frame[offset:end]
+            first = offset == 0
+            if header.is_related and not first:
+                header.session_id = chain_session_id
+                header.tree_id = chain_tree_id
+            ctx, message, sign_session, must_sign = self._process_message(
+                header, raw, encrypted_for, first, chain_file_id, chain_status
+            )
+            if ctx is not None:
+                chain_session_id = ctx.response_session_id
+                chain_tree_id = ctx.response_tree_id
+                if ctx.created_file_id is not None:
+                    chain_file_id = ctx.created_file_id
+                chain_status = ctx.status
+            if message is not None:
+                responses.append((message, sign_session, must_sign))
+            if not header.next_command:
+                break
+            offset = end
+        if not responses:
+            return None
+        return self._finish_responses(responses, encrypted=encrypted_for is not None)
+
+    def _finish_responses(self, responses: list[tuple[bytearray, Session | None, bool]], encrypted: bool) -> bytes:
+        """Pad and link compound responses (MS-SMB2 3.3.4.1.3), then sign each one (3.3.4.1.1)."""
+        last = len(responses) - 1
+        for index, (message, session, must_sign) in enumerate(responses):
+            if index != last:
+                pad = (-len(message)) % 8
+                message += bytes(pad)
+                struct.pack_into("<I", message, NEXT_COMMAND_OFFSET, len(message))
+            if must_sign and not encrypted and session is not None and session.crypto is not None:
+                session.crypto.sign(message)
+        if len(responses) == 1:
+            return bytes(responses[0][0])
+        return b"".join(bytes(message) for message, _, _ in responses)
+
+    # ------------------------------------------------------------------ one message
+    def _process_message(
+        self,
+        header: RequestHeader,
+        raw: memoryview,
+        encrypted_for: Session | None,
+        first: bool,
+        chain_file_id: bytes,
+        chain_status: int,
+    ) -> tuple[RequestContext | None, bytearray | None, Session | None, bool]:
+        command = header.command
+        granted = self._charge_credits(header)
+        self.requests_handled += 1
+
+        if not self.negotiated and command != Command.NEGOTIATE:
+            # MS-SMB2 3.3.5.2: nothing but NEGOTIATE before a dialect is chosen.
+            raise ProtocolViolation(f"command 0x{command:04x} before NEGOTIATE")
+
+        ctx = RequestContext(
+            header=header,
+            raw=raw,
+            body=raw[HEADER_SIZE:],
+            session=None,
+            tree=None,
+            encrypted=encrypted_for is not None,
+            related_file_id=chain_file_id,
+            response_session_id=header.session_id,
+            response_tree_id=header.tree_id,
+        )
+        must_sign = False
+        try:
+            if header.is_related and first:
+                raise SmbStatusError(NtStatus.INVALID_PARAMETER, "first request of a compound is marked related")
+            if header.is_related and chain_status not in (NtStatus.SUCCESS, NtStatus.MORE_PROCESSING_REQUIRED) and (
+                chain_file_id == _FILE_ID_UNSET
+            ):
+                # MS-SMB2 3.3.5.2.7.2: a failed CREATE fails the related requests that follow.
+                raise SmbStatusError(chain_status, "previous related request failed")
+            spec = COMMANDS.get(command)
+            if spec is None:
+                raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"unknown command 0x{command:04x}")
+            if len(ctx.body) < 2 or int.from_bytes(ctx.body[:2], "little") != spec.structure_size:
+                raise SmbStatusError(NtStatus.INVALID_PARAMETER, "wrong StructureSize")
+            if len(ctx.body) < spec.structure_size & ~1:
+                raise SmbStatusError(NtStatus.INVALID_PARAMETER, "body shorter than its fixed part")
+            session: Session | None = None
+            if spec.needs_session:
+                session = self._session_for(header, raw, encrypted_for, command)
+                ctx.session = session
+                must_sign = session.crypto is not None and (header.is_signed or session.signing_required)
+            if spec.needs_tree:
+                assert session is not None
+                tree = session.tree_connects.get(header.tree_id)
+                if tree is None:
+                    raise SmbStatusError(NtStatus.NETWORK_NAME_DELETED, "unknown TreeId")
+                if tree.encrypt_data and encrypted_for is None and self.dialect >= Dialect.SMB_3_0:
+                    raise SmbStatusError(NtStatus.ACCESS_DENIED, "share requires encryption")
+                ctx.tree = tree
+            body = spec.handler(self, ctx)
+        except SmbStatusError as exc:
+            ctx.status = exc.status
+            body = ERROR_BODY
+            log.debug("request 0x%04x mid %d -> 0x%08x (%s)", command, header.message_id, exc.status, exc)
+        except ProtocolViolation:
+            raise
+        except Exception:
+            # Malformed bodies the decoders did not anticipate end here, as Windows answers them.
+            log.debug("request 0x%04x from %s:%d raised", command, *self.peer, exc_info=True)
+            ctx.status = NtStatus.INVALID_PARAMETER
+            body = ERROR_BODY
+        if body is None:
+            return ctx, None, None, False  # e.g. CANCEL: no response at all
+        if ctx.force_sign:
+            must_sign = True
+        if ctx.status == NtStatus.PENDING:
+            must_sign = False  # interim responses are not signed (MS-SMB2 3.3.4.2)
+        sign_session = ctx.session or self.sessions.get(ctx.response_session_id)
+        message = bytearray(
+            build_response_header(
+                command=command,
+                status=ctx.status,
+                message_id=header.message_id,
+                credits=granted,
+                credit_charge=header.credit_charge,
+                session_id=ctx.response_session_id,
+                tree_id=ctx.response_tree_id,
+                async_id=ctx.async_id if ctx.async_id is not None else (header.async_id if header.is_async else None),
+                flags=header.flags & (HeaderFlags.RELATED_OPERATIONS | HeaderFlags.PRIORITY_MASK),
+            )
+        )
+        message += body
+        if ctx.status != NtStatus.SUCCESS and ctx.session is None:
+            must_sign = False
+        self._after_response(command, ctx, raw, message)
+        return ctx, message, sign_session, must_sign
+
+    def _after_response(self, command: int, ctx: RequestContext, raw: memoryview, message: bytearray) -> None:
+        """Preauth integrity bookkeeping (MS-SMB2 3.3.5.4, 3.3.5.5): hash what went over the wire."""
+        if self.dialect != Dialect.SMB_3_1_1:
+            return
+        if command == Command.NEGOTIATE and ctx.status == NtStatus.SUCCESS:
+            self.preauth_hash = hashlib.sha512(
+                hashlib.sha512(bytes(64) + raw).digest() + message
+            ).digest()
+        elif command == Command.SESSION_SETUP and ctx.status == NtStatus.MORE_PROCESSING_REQUIRED:
+            session = self.sessions.get(ctx.response_session_id)
+            if session is not None and session.state is SessionState.IN_PROGRESS:
+                session.preauth_hash = hashlib.sha512(session.preauth_hash + message).digest()
+
+    def _session_for(
+        self, header: RequestHeader, raw: memoryview, encrypted_for: Session | None, command: int
+    ) -> Session:
+        """MS-SMB2 3.3.5.2.9: find the session and apply signing and encryption rules."""
+        session = self.sessions.get(header.session_id)
+        if session is None:
+            raise SmbStatusError(NtStatus.USER_SESSION_DELETED, "unknown SessionId")
+        if encrypted_for is not None and encrypted_for is not session:
+            raise ProtocolViolation("encrypted message names another session")
+        if session.state is SessionState.EXPIRED:
+            raise SmbStatusError(NtStatus.NETWORK_SESSION_EXPIRED)
+        if session.state is SessionState.IN_PROGRESS and command != Command.SESSION_SETUP:
+            raise SmbStatusError(NtStatus.USER_SESSION_DELETED, "session setup not finished")
+        if encrypted_for is None:
+            if session.encrypt_data and command != Command.SESSION_SETUP:
+                # MS-SMB2 3.3.5.2.9: RejectUnencryptedAccess with Session.EncryptData.
+                raise SmbStatusError(NtStatus.ACCESS_DENIED, "session requires encryption")
+            crypto = session.crypto
+            if crypto is not None and session.state is SessionState.VALID:
+                if header.is_signed:
+                    if not crypto.verify(raw):
+                        # MS-SMB2 3.3.5.2.4: a bad signature is refused.
+                        log.warning("bad signature from %s:%d on session 0x%x", *self.peer, session.session_id)
+                        raise SmbStatusError(NtStatus.ACCESS_DENIED, "bad signature")
+                elif session.signing_required and command != Command.CANCEL:
+                    raise SmbStatusError(NtStatus.ACCESS_DENIED, "unsigned request on a session that requires signing")
+        return session
+
+    # ------------------------------------------------------------------ credits
+    def _charge_credits(self, header: RequestHeader) -> int:
+        """MS-SMB2 3.3.5.2.3 (verify the sequence number) and 3.3.1.2 (grant credits).
+
+        Returns the number of credits to grant in the response.
+        """
+        if header.command == Command.CANCEL:
+            return 0  # CANCEL consumes no message id and is not answered
+        charge = 1
+        if self.dialect not in (0, Dialect.SMB_2_0_2) and header.credit_charge > 1:
+            charge = header.credit_charge
+        first = header.message_id
+        last = first + charge
+        if first < self.window_low or last > self.window_high:
+            raise ProtocolViolation(
+                f"message id {first} (charge {charge}) outside the credit window [{self.window_low}, {self.window_high})"
+            )
+        used = self._used_ahead
+        for mid in range(first, last):
+            if mid in used:
+                raise ProtocolViolation(f"message id {mid} reused")
+        if first == self.window_low:
+            self.window_low = last
+            while self.window_low in used:
+                used.discard(self.window_low)
+                self.window_low += 1
+        else:
+            used.update(range(first, last))
+        room = self.config.limits.max_credits - (self.window_high - self.window_low)
+        requested = max(header.credit_request, 1)
+        grant = min(requested, room)
+        if grant < 0:
+            grant = 0
+        self.window_high += grant
+        return grant
+
+    # ------------------------------------------------------------------ pending pipe reads
+    def pend_read(self, ctx: RequestContext, open_: Any, length: int) -> None:
+        """Park a pipe READ until the endpoint has output; the caller sends the interim response."""
+        if len(self._pending_reads) >= 64:
+            raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many pending reads")
+        async_id = self._next_async_id
+        self._next_async_id += 1
+        ctx.async_id = async_id
+        ctx.status = NtStatus.PENDING
+        assert ctx.session is not None
+        self._pending_reads[async_id] = PendingRead(
+            async_id=async_id,
+            message_id=ctx.header.message_id,
+            session=ctx.session,
+            open=open_,
+            length=length,
+            encrypted=ctx.encrypted,
+            signed=ctx.header.is_signed,
+        )
+
+    def complete_pending_reads(self, open_: Any) -> None:
+        """Answer READs parked on `open_` now that its endpoint may have output."""
+        for pending in [p for p in self._pending_reads.values() if p.open is open_]:
+            endpoint = open_.endpoint
+            if endpoint is None or not endpoint.has_output():
+                return
+            data, more = endpoint.read(pending.length)
+            status = NtStatus.BUFFER_OVERFLOW if more else NtStatus.SUCCESS
+            self._complete(pending, status, response_body(data))
+
+    def fail_pending_reads(self, open_: Any, status: int) -> None:
+        for pending in [p for p in self._pending_reads.values() if p.open is open_]:
+            self._complete(pending, status, ERROR_BODY)
+
+    def cancel_pending(self, header: RequestHeader) -> None:
+        """MS-SMB2 3.3.5.16: CANCEL names the request by AsyncId (or MessageId if still sync)."""
+        for pending in list(self._pending_reads.values()):
+            if (header.is_async and pending.async_id == header.async_id) or (
+                not header.is_async and pending.message_id == header.message_id
+            ):
+                self._complete(pending, NtStatus.CANCELLED, ERROR_BODY)
+
+    def _complete(self, pending: PendingRead, status: int, body: bytes) -> None:
+        del self._pending_reads[pending.async_id]
+        session = pending.session
+        message = bytearray(
+            build_response_header(
+                command=Command.READ,
+                status=status,
+                message_id=pending.message_id,
+                credits=0,
+                credit_charge=1,
+                session_id=session.session_id,
+                async_id=pending.async_id,
+            )
+        )
+        message += body
+        if pending.encrypted and session.crypto is not None:
+            frame = bytes(session.crypto.encrypt(session.session_id, bytes(message)))
+        else:
+            if session.crypto is not None and (pending.signed or session.signing_required):
+                session.crypto.sign(message)
+            frame = bytes(message)
+        self._deferred.append(_LEN.pack(len(frame)) + frame)
+
+
+@dataclass(slots=True, eq=False)
+class PendingRead:
+    async_id: int
+    message_id: int
+    session: Session
+    open: Any
+    length: int
+    encrypted: bool
+    signed: bool

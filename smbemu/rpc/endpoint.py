@@ -1,0 +1,696 @@
+"""One open named pipe speaking connection-oriented DCE/RPC, sans-I/O (MS-RPCE 3.3.3).
+
+The SMB layer creates an :class:`RpcEndpoint` when a pipe is opened and feeds it the bytes the
+client writes (``write``), or writes and reads at once (``transceive`` for
+FSCTL_PIPE_TRANSCEIVE).  Answers are queued as messages, one per PDU fragment, and taken
+with ``read`` (message mode: a short buffer gets the first part, ``more=True``, and the rest
+stays for the next read).  Nothing here blocks, awaits or raises to the caller.
+
+Behaviour, following Windows (as Samba's raw_protocol tests, run against Windows, pin it):
+
+* the first PDU must be a bind; anything else gets bind_nak "protocol version not
+  supported" and ends the association; a second bind gets bind_nak "reason not specified";
+* max_xmit_frag / max_recv_frag: ``max(2048, min(client xmit, client recv))``, capped at
+  the transport maximum (4280 on SMB), rounded down to a multiple of 8, both set to that
+  value; later alter_context values are ignored;
+* presentation contexts: NDR20 is the one transfer syntax accepted; one *new* context is
+  accepted per bind/alter_context, later ones for known interfaces are refused with
+  "proposed transfer syntaxes not supported", unknown ones with "abstract syntax not
+  supported" (the bind itself still succeeds: bind_ack, not bind_nak); a bind-time feature
+  negotiation context is answered ``negotiate_ack`` with the features Windows supports
+  (security context multiplexing, keep connection on orphan) that were asked for;
+* bind_ack names the pipe as ``\\PIPE\\srvsvc`` (alter_context_resp names nothing);
+* requests: fragments reassembled up to 4 MiB (more: fault access denied and disconnect);
+  unknown context id: fault nca_unk_if; unknown opnum: fault nca_op_rng_error; stub that
+  does not decode: fault nca_s_fault_ndr; a handler's RpcFault: that fault; any other
+  handler exception: logged, fault nca_s_fault_unspec;
+* responses are fragmented to max_xmit_frag (stub chunks of ``max_xmit_frag - 24``, minus
+  the verifier when there is one, rounded down to 16), alloc_hint = bytes remaining,
+  context id truncated to 8 bits as Windows does;
+* the client's drep is honoured for decoding; answers use the server's own little-endian
+  representation (NDR "receiver makes right", what Windows sends), unless
+  ``reply_in_client_drep=True``;
+* protocol violations answer a fault (nca_proto_error or as noted) and end the association:
+  :attr:`RpcEndpoint.terminated` becomes true, further input is ignored, and the SMB layer
+  should treat the pipe as disconnected once the queued output is read.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from dataclasses import dataclass
+from typing import Any, Final
+
+from smbemu.errors import RpcFault
+from smbemu.rpc.interface import (
+    CallContext,
+    ContextFactory,
+    HandleTable,
+    Interface,
+    NotImplementedOp,
+    RpcStats,
+    normalize_pipe_name,
+)
+from smbemu.rpc.ndr import NdrError
+from smbemu.rpc.pdu import (
+    BIND_TIME_FEATURE_PREFIX,
+    DREP_BE,
+    DREP_LE,
+    HEADER_SIZE,
+    NDR20,
+    PFC_DID_NOT_EXECUTE,
+    PFC_FIRST_FRAG,
+    PFC_LAST_FRAG,
+    PFC_OBJECT_UUID,
+    PFC_PENDING_CANCEL,
+    PFC_SUPPORT_HEADER_SIGN,
+    REQUEST_HEADER_SIZE,
+    RESPONSE_HEADER_SIZE,
+    SEC_TRAILER_SIZE,
+    ZERO_SYNTAX,
+    AlterContextResp,
+    AuthVerifier,
+    Bind,
+    BindAck,
+    BindNak,
+    BindNakReason,
+    ContextElement,
+    ContextResult,
+    Fault,
+    Header,
+    Pdu,
+    PduError,
+    ProviderReason,
+    PType,
+    Request,
+    ResultCode,
+    encode_pdu,
+    encode_response_header,
+    encode_sec_trailer,
+    parse_header,
+    parse_pdu,
+    peek_frag_length,
+)
+from smbemu.rpc.registry import PipeInfo, Registry
+from smbemu.rpc.security import AuthRejected, NullAuth, RpcAuth, VerifyFailed
+
+__all__ = [
+    "RpcEndpoint", "AssociationGroup", "AssociationGroups", "SMB_MAX_FRAG",
+    "MAX_REQUEST_SIZE", "NCA_S_UNK_IF", "NCA_S_OP_RNG_ERROR", "NCA_S_PROTO_ERROR",
+    "NCA_S_FAULT_NDR", "NCA_S_FAULT_UNSPEC", "FAULT_ACCESS_DENIED", "FAULT_NO_CALL_ACTIVE",
+]
+
+log = logging.getLogger(__name__)
+
+#: C706 appendix E / MS-RPCE 2.2.2.9 fault status codes used by the runtime.
+NCA_S_OP_RNG_ERROR: Final = 0x1C010002
+NCA_S_UNK_IF: Final = 0x1C010003
+NCA_S_PROTO_ERROR: Final = 0x1C01000B
+NCA_S_FAULT_UNSPEC: Final = 0x1C000012
+NCA_S_FAULT_NDR: Final = 0x000006F7
+FAULT_ACCESS_DENIED: Final = 0x00000005
+FAULT_NO_CALL_ACTIVE: Final = 0x000006BD
+
+#: The largest fragment Windows accepts and sends on a named pipe (MS-RPCE 3.3.3.5.4).
+SMB_MAX_FRAG: Final = 4280
+#: The smallest max_xmit/recv_frag a bind can negotiate (Windows answers at least 2048).
+MIN_FRAG: Final = 2048
+#: MS-RPCE 3.3.3.5.4: default limit of a reassembled request stub.
+MAX_REQUEST_SIZE: Final = 4 * 1024 * 1024
+#: MS-RPCE 3.3.1.5.3 bind time features Windows supports.
+SUPPORTED_BIND_FEATURES: Final = 0x0003
+#: Padding of stubs in front of a sec_trailer, and stub chunk granularity (Windows: 16).
+AUTH_PAD_ALIGNMENT: Final = 16
+#: A fault PDU's alloc_hint (Windows sends a non-zero value; Samba sends 24).
+FAULT_ALLOC_HINT: Final = 24
+
+
+class AssociationGroup:
+    """An association group (MS-RPCE 3.3.1.4): shares context handles between the
+    connections a client binds into it."""
+
+    __slots__ = ("id", "handles", "refs")
+
+    def __init__(self, group_id: int, handles: HandleTable) -> None:
+        self.id = group_id
+        self.handles = handles
+        self.refs = 0
+
+
+class AssociationGroups:
+    """The association groups of a server (or of one SMB connection): ids are issued in
+    sequence; a bind naming an unknown non-zero id is refused with bind_nak."""
+
+    def __init__(self, first_id: int = 0x000012C4, handle_limit: int = 4096) -> None:
+        self._next = first_id
+        self._groups: dict[int, AssociationGroup] = {}
+        self._handle_limit = handle_limit
+
+    def create(self) -> AssociationGroup:
+        gid = self._next
+        self._next = (gid + 1) & 0xFFFFFFFF or 1
+        group = AssociationGroup(gid, HandleTable(self._handle_limit))
+        self._groups[gid] = group
+        return group
+
+    def get(self, group_id: int) -> AssociationGroup | None:
+        return self._groups.get(group_id)
+
+    def acquire(self, group: AssociationGroup) -> None:
+        group.refs += 1
+
+    def release(self, group: AssociationGroup) -> None:
+        group.refs -= 1
+        if group.refs <= 0:
+            group.handles.clear()
+            self._groups.pop(group.id, None)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+
+@dataclass(slots=True)
+class _PresContext:
+    context_id: int
+    interface: Interface
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A request whose later fragments are still to come."""
+
+    call_id: int
+    context: _PresContext
+    opnum: int
+    drep: bytes
+    stub: bytearray
+
+
+class _Abort(Exception):
+    """Internal: answer with ``pdu`` (if any) and end the association."""
+
+    def __init__(self, reply: bytes | None) -> None:
+        super().__init__("association aborted")
+        self.reply = reply
+
+
+class RpcEndpoint:
+    """The DCE/RPC server side of one open pipe (one association).
+
+    ``context_factory`` builds the :class:`CallContext` handlers receive (see
+    :func:`smbemu.rpc.interface.make_context_factory`); ``auth`` is the DCE/RPC security
+    provider state (default :class:`~smbemu.rpc.security.NullAuth`); ``assoc_groups`` lets
+    several endpoints share association groups (and their context handles).
+    """
+
+    def __init__(self, pipe_name: str, registry: Registry, context_factory: ContextFactory, *,
+                 auth: RpcAuth | None = None, assoc_groups: AssociationGroups | None = None,
+                 secondary_address: str | None = None, max_frag: int = SMB_MAX_FRAG,
+                 max_request_size: int = MAX_REQUEST_SIZE,
+                 reply_in_client_drep: bool = False) -> None:
+        info = registry.pipe(pipe_name)
+        if info is None:
+            info = PipeInfo(normalize_pipe_name(pipe_name), (), {}, "")
+        self.pipe_name = info.name
+        self._pipe = info
+        self._context_factory = context_factory
+        self._auth: RpcAuth = auth if auth is not None else NullAuth()
+        self._groups = assoc_groups if assoc_groups is not None else AssociationGroups()
+        self._group: AssociationGroup | None = None
+        self._secondary = secondary_address if secondary_address is not None \
+            else info.secondary_address
+        self._server_max_frag = max_frag
+        self._max_request = max_request_size
+        self._client_drep = reply_in_client_drep
+        self._inbuf = bytearray()
+        self._out: collections.deque[bytes] = collections.deque()
+        self._bound = False
+        self._terminated = False
+        self._max_xmit = max_frag
+        self._contexts: dict[int, _PresContext] = {}
+        self._pending: _Pending | None = None
+        self._features = 0
+        self._ctx: CallContext | None = None
+        self.stats = RpcStats()
+
+    # ---------------------------------------------------------------- public surface
+    @property
+    def terminated(self) -> bool:
+        """True once a protocol violation ended the association (see module docstring)."""
+        return self._terminated
+
+    @property
+    def bound(self) -> bool:
+        return self._bound
+
+    @property
+    def max_xmit_frag(self) -> int:
+        return self._max_xmit
+
+    @property
+    def assoc_group_id(self) -> int:
+        return self._group.id if self._group is not None else 0
+
+    @property
+    def bind_time_features(self) -> int:
+        return self._features
+
+    @property
+    def auth(self) -> RpcAuth:
+        return self._auth
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Bytes the client wrote to the pipe: any number of whole or partial PDUs."""
+        if self._terminated:
+            return
+        self._inbuf += data
+        buf = self._inbuf
+        while len(buf) >= HEADER_SIZE and not self._terminated:
+            frag_len = peek_frag_length(buf)
+            if frag_len < HEADER_SIZE:
+                log.info("pipe %s: frag_length %d is not a PDU; closing", self.pipe_name,
+                         frag_len)
+                self._terminate()
+                break
+            if len(buf) < frag_len:
+                break
+            raw = bytes(buf[:frag_len])
+            del buf[:frag_len]
+            self._process(raw)
+        if self._terminated:
+            self._inbuf.clear()
+
+    def read(self, max_bytes: int) -> tuple[bytes, bool]:
+        """The next queued message, or its first ``max_bytes`` with ``more=True``."""
+        out = self._out
+        if not out:
+            return b"", False
+        msg = out[0]
+        if len(msg) <= max_bytes:
+            out.popleft()
+            return msg, False
+        out[0] = msg[max_bytes:]
+        return msg[:max_bytes], True
+
+    def has_output(self) -> bool:
+        return bool(self._out)
+
+    def transceive(self, data: bytes | bytearray | memoryview, max_out: int) -> tuple[bytes, bool]:
+        """FSCTL_PIPE_TRANSCEIVE: write ``data`` and read one message."""
+        self.write(data)
+        return self.read(max_out)
+
+    def close(self) -> None:
+        """The pipe was closed: leave the association group."""
+        if self._group is not None:
+            self._groups.release(self._group)
+            self._group = None
+        self._contexts.clear()
+        self._pending = None
+        self._ctx = None
+
+    # ---------------------------------------------------------------- dispatch
+    def _process(self, raw: bytes) -> None:
+        self.stats.pkts_in += 1
+        hdr = parse_header(raw)
+        try:
+            if not self._bound:
+                self._on_first(raw, hdr)
+                return
+            if hdr.rpc_vers != 5 or hdr.rpc_vers_minor > 1:
+                raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True))
+            handler = self._HANDLERS.get(hdr.ptype, RpcEndpoint._on_unexpected)
+            handler(self, raw, hdr)
+        except _Abort as abort:
+            if abort.reply is not None:
+                self._emit(abort.reply)
+            self._terminate()
+        except Exception:  # a bug of ours: never let it reach the wire or the SMB layer
+            log.exception("pipe %s: internal error on PTYPE %d call %d", self.pipe_name,
+                          hdr.ptype, hdr.call_id)
+            self._emit(self._fault(hdr.call_id, NCA_S_FAULT_UNSPEC, 0))
+            self._terminate()
+
+    def _terminate(self) -> None:
+        self._terminated = True
+        self._pending = None
+
+    def _emit(self, frag: bytes) -> None:
+        self._out.append(frag)
+        self.stats.pkts_out += 1
+
+    def _reply_drep(self, drep: bytes) -> bytes:
+        if self._client_drep and not drep[0] & 0x10:
+            return DREP_BE
+        return DREP_LE
+
+    def _fault(self, call_id: int, status: int, context_id: int, *, dne: bool = False,
+               drep: bytes = DREP_LE) -> bytes:
+        flags = PFC_FIRST_FRAG | PFC_LAST_FRAG | (PFC_DID_NOT_EXECUTE if dne else 0)
+        body = Fault(FAULT_ALLOC_HINT, context_id & 0xFFFF, 0, status)
+        return encode_pdu(Pdu(body, call_id, flags, drep=self._reply_drep(drep)))
+
+    def _nak(self, call_id: int, reason: int, drep: bytes) -> _Abort:
+        return _Abort(encode_pdu(Pdu(BindNak(reason), call_id, drep=self._reply_drep(drep))))
+
+    # ---------------------------------------------------------------- bind
+    def _on_first(self, raw: bytes, hdr: Header) -> None:
+        """MS-RPCE 3.3.3.4: the association starts with a bind."""
+        if hdr.ptype != PType.BIND or hdr.rpc_vers != 5 or hdr.rpc_vers_minor > 1:
+            raise self._nak(hdr.call_id, BindNakReason.PROTOCOL_VERSION_NOT_SUPPORTED, hdr.drep)
+        try:
+            pdu = parse_pdu(raw)
+        except PduError as exc:
+            log.info("pipe %s: malformed bind: %s", self.pipe_name, exc)
+            raise self._nak(hdr.call_id, BindNakReason.REASON_NOT_SPECIFIED, hdr.drep) from None
+        body = pdu.body
+        assert isinstance(body, Bind)
+        group: AssociationGroup | None = None
+        if body.assoc_group_id:
+            group = self._groups.get(body.assoc_group_id)
+            if group is None:
+                raise self._nak(hdr.call_id, BindNakReason.REASON_NOT_SPECIFIED, hdr.drep)
+        if not body.contexts:
+            raise self._nak(hdr.call_id, BindNakReason.PROTOCOL_VERSION_NOT_SUPPORTED, hdr.drep)
+        try:
+            results = self._negotiate(body.contexts, bind=True)
+        except _ProtocolError:
+            raise self._nak(hdr.call_id, BindNakReason.REASON_NOT_SPECIFIED, hdr.drep) from None
+        out_auth: AuthVerifier | None = None
+        flags = PFC_FIRST_FRAG | PFC_LAST_FRAG
+        if pdu.auth is not None:
+            try:
+                out_auth = self._auth.process_bind_auth(pdu.auth, alter=False,
+                                                        client_flags=pdu.pfc_flags)
+            except AuthRejected as exc:
+                log.info("pipe %s: bind authentication refused: %s", self.pipe_name, exc)
+                raise self._nak(hdr.call_id, exc.reject_reason, hdr.drep) from None
+            if pdu.pfc_flags & PFC_SUPPORT_HEADER_SIGN and self._auth.header_signing:
+                flags |= PFC_SUPPORT_HEADER_SIGN
+            self._ctx = None
+        max_req = max(MIN_FRAG, min(body.max_xmit_frag, body.max_recv_frag))
+        self._max_xmit = min(max_req, self._server_max_frag) & 0xFFF8
+        if group is None:
+            group = self._groups.create()
+        self._groups.acquire(group)
+        self._group = group
+        self._bound = True
+        ack = BindAck(self._max_xmit, self._max_xmit, group.id, self._secondary, results)
+        self._emit(encode_pdu(Pdu(ack, hdr.call_id, flags, out_auth,
+                                  drep=self._reply_drep(hdr.drep))))
+
+    def _negotiate(self, contexts: tuple[ContextElement, ...], *,
+                   bind: bool) -> tuple[ContextResult, ...]:
+        """Presentation context negotiation (C706 12.6.3.1, MS-RPCE 3.3.1.5.3)."""
+        results: list[ContextResult] = []
+        feature_seen = False
+        accepted = False
+        for c in contexts:
+            if not c.transfer_syntaxes:
+                raise _ProtocolError()
+            first = c.transfer_syntaxes[0]
+            if bind and first.uuid.bytes_le[:8] == BIND_TIME_FEATURE_PREFIX \
+                    and first.uuid.bytes_le[10:] == bytes(6):
+                if feature_seen:
+                    raise _ProtocolError()
+                feature_seen = True
+                raw = first.uuid.bytes_le
+                self._features = (raw[8] | raw[9] << 8) & SUPPORTED_BIND_FEATURES
+                results.append(ContextResult(ResultCode.NEGOTIATE_ACK, self._features,
+                                             ZERO_SYNTAX))
+                continue
+            a = c.abstract_syntax
+            iface = self._pipe.find(a.uuid, a.major, a.minor)
+            if iface is None:
+                results.append(ContextResult(ResultCode.PROVIDER_REJECTION,
+                                             ProviderReason.ABSTRACT_SYNTAX_NOT_SUPPORTED))
+                continue
+            refuse = ContextResult(ResultCode.PROVIDER_REJECTION,
+                                   ProviderReason.PROPOSED_TRANSFER_SYNTAXES_NOT_SUPPORTED)
+            if accepted:
+                results.append(refuse)
+                continue
+            ndr20 = NDR20 in c.transfer_syntaxes
+            existing = self._contexts.get(c.context_id)
+            if existing is not None and existing.interface is not iface:
+                raise _ProtocolError()
+            if not ndr20:
+                results.append(refuse)
+                continue
+            if existing is None:
+                self._contexts[c.context_id] = _PresContext(c.context_id, iface)
+            results.append(ContextResult(ResultCode.ACCEPTANCE, 0, NDR20))
+            accepted = True
+        return tuple(results)
+
+    def _on_bind(self, raw: bytes, hdr: Header) -> None:
+        """Only one bind per association (C706 12.4.2.3): bind_nak and disconnect."""
+        raise self._nak(hdr.call_id, BindNakReason.REASON_NOT_SPECIFIED, hdr.drep)
+
+    def _on_alter(self, raw: bytes, hdr: Header) -> None:
+        """alter_context: add presentation contexts, continue authentication."""
+        try:
+            pdu = parse_pdu(raw)
+        except PduError as exc:
+            log.info("pipe %s: malformed alter_context: %s", self.pipe_name, exc)
+            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
+                                     drep=hdr.drep)) from None
+        body = pdu.body
+        assert isinstance(body, Bind)
+        out_auth: AuthVerifier | None = None
+        if pdu.auth is not None:
+            try:
+                out_auth = self._auth.process_bind_auth(pdu.auth, alter=True,
+                                                        client_flags=pdu.pfc_flags)
+            except AuthRejected as exc:
+                log.info("pipe %s: alter_context authentication refused: %s",
+                         self.pipe_name, exc)
+                raise _Abort(self._fault(hdr.call_id, exc.fault_status, 0, dne=True,
+                                         drep=hdr.drep)) from None
+            self._ctx = None
+        if not body.contexts:
+            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
+                                     drep=hdr.drep))
+        try:
+            results = self._negotiate(body.contexts, bind=False)
+        except _ProtocolError:
+            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
+                                     drep=hdr.drep)) from None
+        group_id = self._group.id if self._group is not None else 0
+        resp = AlterContextResp(self._max_xmit, self._max_xmit, group_id, "", results)
+        self._emit(encode_pdu(Pdu(resp, hdr.call_id, PFC_FIRST_FRAG | PFC_LAST_FRAG, out_auth,
+                                  drep=self._reply_drep(hdr.drep))))
+
+    def _on_auth3(self, raw: bytes, hdr: Header) -> None:
+        """rpc_auth_3 (MS-RPCE 2.2.2.10): the last authentication leg; no answer."""
+        try:
+            pdu = parse_pdu(raw)
+        except PduError:
+            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
+                                     drep=hdr.drep)) from None
+        if pdu.auth is None:
+            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
+                                     drep=hdr.drep))
+        try:
+            self._auth.process_auth3(pdu.auth)
+        except AuthRejected as exc:
+            log.info("pipe %s: auth3 refused: %s", self.pipe_name, exc)
+            if exc.fault_status:
+                raise _Abort(self._fault(hdr.call_id, exc.fault_status, 0, dne=True,
+                                         drep=hdr.drep)) from None
+        self._ctx = None
+
+    def _on_ignored(self, raw: bytes, hdr: Header) -> None:
+        """co_cancel / orphaned: calls run to completion here; nothing to cancel."""
+
+    def _on_unexpected(self, raw: bytes, hdr: Header) -> None:
+        raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True, drep=hdr.drep))
+
+    # ---------------------------------------------------------------- requests
+    def _on_request(self, raw: bytes, hdr: Header) -> None:
+        flags = hdr.pfc_flags
+        pending = self._pending
+        if hdr.frag_length > self._server_max_frag:
+            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, drep=hdr.drep))
+        try:
+            pdu = parse_pdu(raw)
+        except PduError as exc:
+            log.info("pipe %s: malformed request: %s", self.pipe_name, exc)
+            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
+                                     drep=hdr.drep)) from None
+        body = pdu.body
+        assert isinstance(body, Request)
+        if flags & PFC_FIRST_FRAG:
+            if pending is not None:
+                # a new call while one is being reassembled: fault the pending one
+                raise _Abort(self._fault(pending.call_id, NCA_S_PROTO_ERROR,
+                                         pending.context.context_id, drep=pending.drep))
+            if flags & PFC_PENDING_CANCEL:
+                raise _Abort(self._fault(hdr.call_id, FAULT_NO_CALL_ACTIVE, 0, dne=True,
+                                         drep=hdr.drep))
+            context = self._contexts.get(body.context_id)
+            if context is None:
+                self._emit(self._fault(hdr.call_id, NCA_S_UNK_IF, 0, dne=True, drep=hdr.drep))
+                return
+            opnum = body.opnum
+        else:
+            if pending is None or pending.call_id != hdr.call_id:
+                call_id = pending.call_id if pending is not None else hdr.call_id
+                ctx_id = pending.context.context_id if pending is not None else 0
+                raise _Abort(self._fault(call_id, NCA_S_PROTO_ERROR, ctx_id, drep=hdr.drep))
+            if pending.drep != hdr.drep:
+                raise _Abort(self._fault(pending.call_id, NCA_S_PROTO_ERROR,
+                                         pending.context.context_id, drep=pending.drep))
+            context = pending.context
+            opnum = pending.opnum
+
+        stub: bytes = body.stub
+        verifier = pdu.auth
+        if verifier is not None or self._auth.protects:
+            offset = REQUEST_HEADER_SIZE + (16 if flags & PFC_OBJECT_UUID else 0)
+            try:
+                plain = self._auth.verify_and_unseal(raw, offset, offset + len(stub), verifier)
+            except VerifyFailed as exc:
+                log.info("pipe %s: request verifier refused: %s", self.pipe_name, exc)
+                raise _Abort(self._fault(hdr.call_id, exc.status, context.context_id,
+                                         drep=hdr.drep)) from None
+            pad = verifier.auth_pad_length if verifier is not None else 0
+            if pad > len(plain):
+                raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, context.context_id,
+                                         drep=hdr.drep))
+            stub = plain[:len(plain) - pad]
+
+        if flags & PFC_LAST_FRAG and flags & PFC_FIRST_FRAG:
+            self._call(hdr.call_id, context, opnum, stub, hdr.drep)
+            return
+        limit = self._max_request
+        if flags & PFC_FIRST_FRAG:
+            if body.alloc_hint > limit or len(stub) > limit:
+                raise _Abort(self._fault(hdr.call_id, FAULT_ACCESS_DENIED, context.context_id,
+                                         drep=hdr.drep))
+            self._pending = _Pending(hdr.call_id, context, opnum, hdr.drep, bytearray(stub))
+            return
+        assert pending is not None
+        have = len(pending.stub)
+        if have + len(stub) > limit or have + body.alloc_hint > limit:
+            raise _Abort(self._fault(pending.call_id, FAULT_ACCESS_DENIED,
+                                     pending.context.context_id, drep=pending.drep))
+        pending.stub += stub
+        if flags & PFC_LAST_FRAG:
+            self._pending = None
+            self._call(pending.call_id, context, opnum, bytes(pending.stub), pending.drep)
+
+    def _call_context(self) -> CallContext:
+        ctx = self._ctx
+        if ctx is None:
+            auth = self._auth
+            assert self._group is not None
+            ctx = self._context_factory(
+                pipe_name=self.pipe_name, handles=self._group.handles,
+                rpc_principal=auth.principal, auth_level=auth.auth_level,
+                auth_type=auth.auth_type, session_key=auth.session_key)
+            ctx.pipe_interfaces = self._pipe.interfaces
+            ctx.stats = self.stats
+            ctx.assoc_group_id = self._group.id
+            self._ctx = ctx
+        return ctx
+
+    def _call(self, call_id: int, context: _PresContext, opnum: int, stub: bytes,
+              drep: bytes) -> None:
+        """Decode, run the handler, encode and queue the response (or a fault)."""
+        self.stats.calls_in += 1
+        iface = context.interface
+        le = bool(drep[0] & 0x10)
+        table = iface.dispatch
+        if opnum >= len(table):
+            self._emit(self._fault(call_id, NCA_S_OP_RNG_ERROR, context.context_id, dne=True,
+                                   drep=drep))
+            return
+        entry = table[opnum]
+        if isinstance(entry, NotImplementedOp):
+            self._emit(self._fault(call_id, entry.fault, context.context_id,
+                                   dne=entry.fault == NCA_S_OP_RNG_ERROR, drep=drep))
+            return
+        op, handler = entry
+        try:
+            request = op.decode_request(stub, le)
+        except NdrError as exc:
+            log.info("pipe %s: %s.%s: undecodable stub: %s", self.pipe_name, iface.name,
+                     op.name, exc)
+            self._emit(self._fault(call_id, exc.status, context.context_id, drep=drep))
+            return
+        ctx = self._call_context()
+        ctx.interface = iface
+        ctx.operation = op
+        ctx.call_id = call_id
+        ctx.context_id = context.context_id
+        ctx.little_endian = le
+        reply_le = not self._client_drep or le
+        try:
+            response = handler(ctx, request)
+            out = op.encode_response(response, reply_le)
+        except RpcFault as fault:
+            self._emit(self._fault(call_id, fault.status, context.context_id, drep=drep))
+            return
+        except Exception:
+            log.exception("pipe %s: %s.%s (opnum %d) failed", self.pipe_name, iface.name,
+                          op.name, opnum)
+            self._emit(self._fault(call_id, NCA_S_FAULT_UNSPEC, context.context_id, drep=drep))
+            return
+        self._respond(call_id, context.context_id, out, DREP_LE if reply_le else DREP_BE)
+        self.stats.calls_out += 1
+
+    def _respond(self, call_id: int, context_id: int, stub: bytes, drep: bytes) -> None:
+        """Queue the response fragments (MS-RPCE 3.3.1.5.4? C706 12.6.4.10)."""
+        auth = self._auth
+        sig = auth.sig_size() if auth.protects else 0
+        chunk = self._max_xmit - RESPONSE_HEADER_SIZE
+        if sig:
+            chunk -= SEC_TRAILER_SIZE + sig
+        chunk -= chunk % AUTH_PAD_ALIGNMENT
+        total = len(stub)
+        ctx_byte = context_id & 0xFF  # Windows truncates the context id in responses
+        offset = 0
+        view = memoryview(stub)
+        while True:
+            n = min(chunk, total - offset)
+            flags = (PFC_FIRST_FRAG if offset == 0 else 0) | \
+                (PFC_LAST_FRAG if offset + n == total else 0)
+            piece = view[offset:offset + n]
+            if not sig:
+                frag = encode_response_header(call_id, flags, RESPONSE_HEADER_SIZE + n, 0,
+                                              total - offset, ctx_byte, drep) + piece
+            else:
+                pad = -n & (AUTH_PAD_ALIGNMENT - 1)
+                frag_len = RESPONSE_HEADER_SIZE + n + pad + SEC_TRAILER_SIZE + sig
+                buf = bytearray(encode_response_header(call_id, flags, frag_len, sig,
+                                                       total - offset, ctx_byte, drep))
+                buf += piece
+                buf += bytes(pad)
+                buf += encode_sec_trailer(auth.auth_type, auth.auth_level, pad,
+                                          auth.auth_context_id, 0 if drep[0] & 0x10 else 1)
+                signature = auth.sign_and_seal(buf, RESPONSE_HEADER_SIZE,
+                                               RESPONSE_HEADER_SIZE + n + pad)
+                if len(signature) != sig:
+                    raise RuntimeError(f"security provider returned {len(signature)} bytes "
+                                       f"of signature, announced {sig}")
+                buf += signature
+                frag = bytes(buf)
+            self._emit(frag)
+            offset += n
+            if offset >= total:
+                break
+
+    _HANDLERS: Final[dict[int, Any]] = {
+        PType.REQUEST: _on_request,
+        PType.ALTER_CONTEXT: _on_alter,
+        PType.BIND: _on_bind,
+        PType.AUTH3: _on_auth3,
+        PType.CO_CANCEL: _on_ignored,
+        PType.ORPHANED: _on_ignored,
+    }
+
+
+class _ProtocolError(Exception):
+    """Internal: a presentation context list the protocol does not allow."""

@@ -1,0 +1,436 @@
+"""The handler API: how an RPC interface module declares itself and how its handlers are called.
+
+An interface is a module-level :class:`Interface` object. Its operations are NDR descriptions
+(:class:`smbemu.rpc.ndr.Operation`) registered by opnum, each paired with a handler::
+
+    from smbemu.rpc import Interface, ndr
+
+    INTERFACE = Interface(name="echo", uuid="12345678-1234-abcd-ef00-0123456789ab",
+                          version=(1, 0), pipes=("echo",))
+
+    @INTERFACE.operation(0, "EchoString", request=[("Text", ndr.WStringRef)],
+                         response=[("Text", ndr.WString)], returns="WERROR")
+    def EchoString(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+        return {"Text": request["Text"], "ReturnValue": 0}
+
+    INTERFACE.not_implemented(1, "EchoTwice")     # faults nca_op_rng_error, as Windows does
+
+The handler convention:
+
+* a handler is ``def Name(ctx: CallContext, request: dict) -> dict``;
+* ``request`` maps each [in] parameter name to its decoded Python value;
+* the returned dict maps each [out] parameter name to its value, plus ``"ReturnValue"``
+  for the function's return code (NTSTATUS / WERROR / ...; 0 when omitted);
+  ``Operation.error_response(status)`` builds the usual "all [out] NULL + error" answer;
+* to answer with a fault PDU instead, raise :class:`smbemu.errors.RpcFault`;
+* any other exception is logged and answered with a fault; nothing of it reaches the wire.
+
+Every opnum from 0 to the highest one must be declared (an operation, or
+``not_implemented(...)``); the registry checks this when it loads the interface.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import uuid as uuid_mod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol, TypeVar, Union
+
+from smbemu.errors import RpcFault
+from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
+
+__all__ = [
+    "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
+    "Principal", "SimplePrincipal", "ANONYMOUS", "HandleEntry", "HandleTable", "RpcStats",
+    "CallContext", "ContextFactory", "make_context_factory", "Handler", "NotImplementedOp",
+    "not_implemented", "Interface", "InterfaceError", "normalize_pipe_name",
+]
+
+#: C706 appendix E: the opnum is out of range for the interface.
+NCA_S_OP_RNG_ERROR: Final = 0x1C010002
+#: C706 appendix E: a context handle that does not belong to this association.
+NCA_S_FAULT_CONTEXT_MISMATCH: Final = 0x1C00001A
+#: MS-RPCE: the server is out of resources (used when a handle table is full).
+FAULT_OUT_OF_RESOURCES: Final = 0x000006D9
+
+
+# -------------------------------------------------------------------------------------------
+# Who is calling
+# -------------------------------------------------------------------------------------------
+
+
+class Principal(Protocol):
+    """The identity behind a call (the SMB session's, or the one DCE/RPC auth established).
+
+    ``kind`` is one of ``"anonymous"``, ``"guest"``, ``"user"``, ``"administrator"``.
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def user_name(self) -> str: ...
+
+    @property
+    def domain(self) -> str: ...
+
+    @property
+    def sid(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SimplePrincipal:
+    """A plain :class:`Principal` (the auth module may supply its own class)."""
+
+    kind: str
+    user_name: str = ""
+    domain: str = ""
+    sid: str | None = None
+
+
+#: The NULL session: S-1-5-7 (MS-DTYP 2.4.2.4, ANONYMOUS LOGON).
+ANONYMOUS: Final = SimplePrincipal("anonymous", "", "NT AUTHORITY", "S-1-5-7")
+
+
+# -------------------------------------------------------------------------------------------
+# Context handles
+# -------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class HandleEntry:
+    """What a context handle refers to: a type tag (``"samr.domain"``), the object, the access
+    mask granted when it was opened."""
+
+    kind: str
+    obj: Any
+    granted_access: int
+
+
+class HandleTable:
+    """The context handles of one association group (C706 14.3.11, MS-RPCE 3.3.1.4).
+
+    Handles are 20 bytes: four zero attribute bytes and a 16-byte identifier.  ``lookup``
+    and ``close`` return ``None`` for an unknown, stale or wrongly typed handle; the handler
+    decides what Windows answers (``STATUS_INVALID_HANDLE``, or
+    ``RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH)``).
+    """
+
+    __slots__ = ("_entries", "_limit", "_new_id")
+
+    def __init__(self, limit: int = 4096, id_source: Callable[[], bytes] | None = None) -> None:
+        self._entries: dict[bytes, HandleEntry] = {}
+        self._limit = limit
+        self._new_id = id_source or (lambda: os.urandom(16))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def create(self, kind: str, obj: Any = None, granted_access: int = 0) -> bytes:
+        """Open a handle; raises ``RpcFault(FAULT_OUT_OF_RESOURCES)`` when the table is full."""
+        if len(self._entries) >= self._limit:
+            raise RpcFault(FAULT_OUT_OF_RESOURCES, "context handle table full")
+        while True:
+            ident = self._new_id()
+            if len(ident) != 16:
+                raise ValueError("handle id source must return 16 bytes")
+            handle = b"\x00\x00\x00\x00" + ident
+            if handle not in self._entries and any(ident):
+                break
+        self._entries[handle] = HandleEntry(kind, obj, granted_access)
+        return handle
+
+    def lookup(self, handle: bytes, kind: str | None = None) -> HandleEntry | None:
+        entry = self._entries.get(bytes(handle))
+        if entry is None or (kind is not None and entry.kind != kind):
+            return None
+        return entry
+
+    def close(self, handle: bytes, kind: str | None = None) -> HandleEntry | None:
+        entry = self.lookup(handle, kind)
+        if entry is not None:
+            del self._entries[bytes(handle)]
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+# -------------------------------------------------------------------------------------------
+# The call context
+# -------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RpcStats:
+    """The four counters of mgmt inq_stats (C706 appendix Q: calls in/out, packets in/out)."""
+
+    calls_in: int = 0
+    calls_out: int = 0
+    pkts_in: int = 0
+    pkts_out: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class CallContext:
+    """Everything a handler may know about the call.
+
+    Built by the SMB layer's context factory once per association (and again after DCE/RPC
+    authentication changes the identity); the endpoint fills the per-call fields
+    (``interface``, ``operation``, ``call_id``, ``context_id``, ``little_endian``) before each
+    call.  Handlers must not keep it beyond the call.
+    """
+
+    principal: Principal
+    session_id: int
+    pipe_name: str
+    #: The SMB server state (profile, directory, policy...), opaque to the RPC runtime.
+    server: Any
+    #: Context handles of this association group.
+    handles: HandleTable
+    #: MS-RPCE 2.2.1.1.8 level of DCE/RPC authentication (1 = none: the SMB session's identity).
+    auth_level: int = 1
+    #: MS-RPCE 2.2.1.1.7 security provider of DCE/RPC authentication (0 = none).
+    auth_type: int = 0
+    #: The session key (SMB session key, or the DCE/RPC one when RPC auth is used).
+    session_key: bytes = b""
+    assoc_group_id: int = 0
+    #: Interfaces registered on this pipe (mgmt inq_if_ids lists them).
+    pipe_interfaces: tuple[Interface, ...] = ()
+    stats: RpcStats = field(default_factory=RpcStats)
+    # per call
+    interface: Interface | None = None
+    operation: Operation | None = None
+    call_id: int = 0
+    context_id: int = 0
+    little_endian: bool = True
+
+
+class ContextFactory(Protocol):
+    """Builds the :class:`CallContext` of an association (supplied by the SMB/IPC layer).
+
+    ``rpc_principal`` is the identity DCE/RPC authentication established, or ``None`` when
+    the SMB session's identity applies; likewise ``session_key``.
+    """
+
+    def __call__(self, *, pipe_name: str, handles: HandleTable,
+                 rpc_principal: Principal | None, auth_level: int, auth_type: int,
+                 session_key: bytes | None) -> CallContext: ...
+
+
+def make_context_factory(principal: Principal, session_id: int, server: Any,
+                         session_key: bytes = b"") -> ContextFactory:
+    """The simplest factory: the SMB session's identity unless DCE/RPC auth supplies one."""
+    default_key = session_key
+
+    def factory(*, pipe_name: str, handles: HandleTable, rpc_principal: Principal | None,
+                auth_level: int, auth_type: int, session_key: bytes | None) -> CallContext:
+        return CallContext(
+            principal=rpc_principal if rpc_principal is not None else principal,
+            session_id=session_id, pipe_name=pipe_name, server=server, handles=handles,
+            auth_level=auth_level, auth_type=auth_type,
+            session_key=session_key if session_key is not None else default_key,
+        )
+
+    return factory
+
+
+# -------------------------------------------------------------------------------------------
+# Interfaces
+# -------------------------------------------------------------------------------------------
+
+Handler = Callable[[CallContext, dict[str, Any]], Mapping[str, Any]]
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class NotImplementedOp:
+    """An opnum the interface defines but answers only with a fault."""
+
+    fault: int = NCA_S_OP_RNG_ERROR
+    name: str = ""
+
+
+def not_implemented(fault: int = NCA_S_OP_RNG_ERROR, name: str = "") -> NotImplementedOp:
+    """An ``operations`` entry for an opnum answered with ``fault`` (default nca_op_rng_error,
+    what Windows answers for an opnum it does not implement)."""
+    return NotImplementedOp(fault, name)
+
+
+class InterfaceError(ValueError):
+    """An interface declaration is inconsistent (bad UUID, gaps in the opnum table...)."""
+
+
+#: A dispatch table entry: the operation and its handler, or a fault-only opnum.
+DispatchEntry = Union[tuple[Operation, Handler], NotImplementedOp]
+
+_PIPE_NAME_RE: Final = re.compile(r"^[A-Za-z0-9_.$-]{1,64}$")
+
+
+def normalize_pipe_name(name: str) -> str:
+    """``\\PIPE\\srvsvc``, ``\\pipe\\SRVSVC``, ``srvsvc`` -> ``srvsvc``."""
+    n = name.replace("/", "\\").lstrip("\\")
+    if n[:5].lower() == "pipe\\":
+        n = n[5:].lstrip("\\")
+    return n.lower()
+
+
+class Interface:
+    """An RPC interface: its syntax (UUID + version), the pipes it listens on, and one
+    operation per opnum.
+
+    ``operations`` maps opnum -> :class:`Operation` or :func:`not_implemented`; ``handlers``
+    maps opnum -> handler for every :class:`Operation`.  Both may also be filled with the
+    :meth:`operation` decorator and :meth:`not_implemented`.  ``opnum_count`` (optional) is
+    the number of opnums the spec defines, so a missing tail is caught too.
+    ``secondary_address`` is what Windows names in bind_ack for the pipes of this interface
+    (``\\PIPE\\lsass`` for lsarpc/samr/netlogon); by default ``\\PIPE\\<pipe>``.
+    """
+
+    def __init__(self, name: str, uuid: str, version: tuple[int, int],
+                 pipes: Sequence[str] = (),
+                 operations: Mapping[int, Operation | NotImplementedOp] | None = None,
+                 handlers: Mapping[int, Handler] | None = None, *,
+                 opnum_count: int | None = None, secondary_address: str | None = None,
+                 description: str = "") -> None:
+        try:
+            parsed = uuid_mod.UUID(uuid)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise InterfaceError(f"interface {name!r}: {uuid!r} is not a UUID") from exc
+        if (not isinstance(version, tuple) or len(version) != 2
+                or not all(isinstance(v, int) and 0 <= v <= 0xFFFF for v in version)):
+            raise InterfaceError(f"interface {name!r}: version {version!r} must be "
+                                 "(major, minor) with 16-bit integers")
+        if isinstance(pipes, str):
+            raise InterfaceError(f"interface {name!r}: pipes must be a tuple of names, "
+                                 f"not the string {pipes!r}")
+        pipe_names = []
+        for p in pipes:
+            n = normalize_pipe_name(p)
+            if not _PIPE_NAME_RE.match(n):
+                raise InterfaceError(f"interface {name!r}: {p!r} is not a pipe name")
+            pipe_names.append(n)
+        self.name = name
+        self.uuid = parsed
+        self.version = version
+        self.pipes: tuple[str, ...] = tuple(dict.fromkeys(pipe_names))
+        self.operations: dict[int, Operation | NotImplementedOp] = dict(operations or {})
+        self.handlers: dict[int, Handler] = dict(handlers or {})
+        self.opnum_count = opnum_count
+        self.secondary_address = secondary_address
+        self.description = description
+        #: opnum -> entry, built by :meth:`validate`.
+        self.dispatch: tuple[DispatchEntry, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<Interface {self.name} {self.uuid} v{self.version[0]}.{self.version[1]}>"
+
+    @property
+    def syntax(self) -> tuple[uuid_mod.UUID, int, int]:
+        return (self.uuid, self.version[0], self.version[1])
+
+    # declaration helpers
+    def operation(self, opnum: int, name: str | None = None,
+                  request: Sequence[tuple[str, NdrType]] = (),
+                  response: Sequence[tuple[str, NdrType]] = (),
+                  returns: ReturnKind | NdrType | None = "NTSTATUS") -> Callable[[H], H]:
+        """Decorator: declare opnum ``opnum`` and register the function as its handler."""
+
+        def register(fn: H) -> H:
+            self._add(opnum, Operation(opnum, name or fn.__name__, request, response, returns))
+            self.handlers[opnum] = fn
+            return fn
+
+        return register
+
+    def not_implemented(self, opnum: int, name: str = "",
+                        fault: int = NCA_S_OP_RNG_ERROR) -> None:
+        self._add(opnum, NotImplementedOp(fault, name))
+
+    def _add(self, opnum: int, op: Operation | NotImplementedOp) -> None:
+        if opnum in self.operations:
+            raise InterfaceError(f"interface {self.name!r}: opnum {opnum} declared twice")
+        self.operations[opnum] = op
+
+    # checked at load time
+    def validate(self) -> None:
+        """Check the declaration and build :attr:`dispatch`; raises :class:`InterfaceError`."""
+        where = f"interface {self.name!r}"
+        if not self.name or not isinstance(self.name, str):
+            raise InterfaceError(f"{where}: needs a name")
+        count = self.opnum_count
+        top = max(self.operations, default=-1) + 1
+        if count is None:
+            count = top
+        elif top > count:
+            raise InterfaceError(f"{where}: opnum {top - 1} is beyond opnum_count {count}")
+        missing = [n for n in range(count) if n not in self.operations]
+        if missing:
+            shown = ", ".join(map(str, missing[:10])) + ("..." if len(missing) > 10 else "")
+            raise InterfaceError(f"{where}: opnums {shown} are not declared; declare each one "
+                                 "(use not_implemented() for those that only fault)")
+        entries: list[DispatchEntry] = []
+        for opnum in range(count):
+            op = self.operations[opnum]
+            if isinstance(op, NotImplementedOp):
+                if opnum in self.handlers:
+                    raise InterfaceError(f"{where}: opnum {opnum} is not_implemented but "
+                                         "has a handler")
+                entries.append(op)
+                continue
+            if not isinstance(op, Operation):
+                raise InterfaceError(f"{where}: opnum {opnum}: {op!r} is not an Operation")
+            if op.opnum != opnum:
+                raise InterfaceError(f"{where}: {op.name} is declared with opnum {op.opnum} "
+                                     f"but registered under {opnum}")
+            handler = self.handlers.get(opnum)
+            if handler is None:
+                raise InterfaceError(f"{where}: opnum {opnum} ({op.name}) has no handler")
+            _check_handler(where, op.name, handler)
+            entries.append((op, handler))
+        extra = sorted(set(self.handlers) - set(self.operations))
+        if extra:
+            raise InterfaceError(f"{where}: handlers for undeclared opnums {extra}")
+        self.dispatch = tuple(entries)
+
+
+def _check_handler(where: str, opname: str, handler: Any) -> None:
+    if not callable(handler):
+        raise InterfaceError(f"{where}: handler of {opname} is not callable")
+    try:
+        sig = inspect.signature(handler)
+    except (TypeError, ValueError):  # builtins without a signature: trust them
+        return
+    try:
+        sig.bind(None, None)
+    except TypeError as exc:
+        raise InterfaceError(f"{where}: handler of {opname} must accept (ctx, request): "
+                             f"{exc}") from exc
+
+
+def iter_interfaces(obj: Any) -> Iterable[Interface]:
+    """Interfaces exported by an entry-point object or a module: an :class:`Interface`, an
+    iterable of them, or a module with ``INTERFACE`` / ``INTERFACES``."""
+    if isinstance(obj, Interface):
+        return (obj,)
+    if inspect.ismodule(obj):
+        found: list[Interface] = []
+        single = getattr(obj, "INTERFACE", None)
+        if single is not None:
+            found.extend(iter_interfaces(single))
+        many = getattr(obj, "INTERFACES", None)
+        if many is not None:
+            found.extend(iter_interfaces(many))
+        return found
+    if isinstance(obj, (list, tuple)):
+        out: list[Interface] = []
+        for item in obj:
+            if not isinstance(item, Interface):
+                raise InterfaceError(f"{item!r} is not an Interface")
+            out.append(item)
+        return out
+    raise InterfaceError(f"{obj!r} is not an Interface, a list of them or a module")
+

@@ -1,0 +1,252 @@
+"""Finding RPC interfaces: the entry-point group ``smbemu.pipes`` and ``--pipes-dir``.
+
+Built-in interfaces (``pipes/`` in the source tree, installed as ``smbemu_pipes``) are
+registered in ``pyproject.toml`` under the entry-point group ``smbemu.pipes`` exactly like
+third-party ones, so the core never imports them by name (docs: "the pipes name clash").
+An entry point names an :class:`~smbemu.rpc.interface.Interface`, a list of them, or a
+module exporting ``INTERFACE`` / ``INTERFACES``::
+
+    [project.entry-points."smbemu.pipes"]
+    srvsvc = "smbemu_pipes.srvsvc:INTERFACE"
+
+:func:`load_pipes_dir` loads ``*.py`` files by path under the private package
+``smbemu._extpipes`` (they must import the runtime absolutely: ``from smbemu.rpc import ...``;
+relative imports between files of the same directory work too).
+
+Every interface is validated when it is added (UUID and version format, duplicates, every
+opnum declared, handlers callable with ``(ctx, request)``); errors are
+:class:`smbemu.errors.ConfigError` naming the entry point or file.  The mgmt interface
+(:data:`smbemu.rpc.mgmt.MGMT`) is part of the runtime and present on every pipe.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import logging
+import sys
+import types
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from smbemu.errors import ConfigError
+from smbemu.rpc.interface import Interface, InterfaceError, iter_interfaces, normalize_pipe_name
+from smbemu.rpc.mgmt import MGMT
+
+__all__ = ["ENTRY_POINT_GROUP", "EXT_PACKAGE", "PipeInfo", "Registry", "load_entry_points",
+           "load_pipes_dir"]
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP: Final = "smbemu.pipes"
+#: Private package under which ``--pipes-dir`` files are imported.
+EXT_PACKAGE: Final = "smbemu._extpipes"
+
+
+@dataclass(frozen=True, slots=True)
+class PipeInfo:
+    """What one pipe offers: its interfaces (mgmt included) and the bind_ack address."""
+
+    name: str
+    interfaces: tuple[Interface, ...]
+    #: (uuid, major version) -> interfaces with that syntax, highest minor first.
+    by_syntax: dict[tuple[uuid.UUID, int], tuple[Interface, ...]]
+    secondary_address: str
+
+    def find(self, if_uuid: uuid.UUID, major: int, minor: int) -> Interface | None:
+        """The interface a bind for ``if_uuid`` vmajor.minor selects: same major version and
+        a minor version at least the client's (C706 12.6.3.1, "compatible versions")."""
+        for iface in self.by_syntax.get((if_uuid, major), ()):
+            if iface.version[1] >= minor:
+                return iface
+        return None
+
+
+class Registry:
+    """Interfaces by pipe name and by syntax.  Build with :meth:`load` in production."""
+
+    def __init__(self, interfaces: Iterable[Interface] = (), *,
+                 blocked: Collection[str] = ()) -> None:
+        self._blocked = frozenset(b.lower() for b in blocked)
+        self._by_name: dict[str, Interface] = {}
+        self._sources: dict[str, str] = {}
+        self._by_syntax: dict[tuple[uuid.UUID, int, int], Interface] = {}
+        self._by_pipe: dict[str, list[Interface]] = {}
+        self._pipe_cache: dict[str, PipeInfo] = {}
+        for iface in interfaces:
+            self.add(iface)
+
+    @classmethod
+    def load(cls, *, group: str = ENTRY_POINT_GROUP, pipes_dirs: Sequence[str | Path] = (),
+             blocked: Collection[str] = (), entry_points: bool = True) -> Registry:
+        """Entry points of ``group`` (built-ins and plugins), then each ``--pipes-dir``."""
+        reg = cls(blocked=blocked)
+        if entry_points:
+            for source, iface in load_entry_points(group):
+                reg.add(iface, source)
+        for d in pipes_dirs:
+            for source, iface in load_pipes_dir(d):
+                reg.add(iface, source)
+        return reg
+
+    def add(self, iface: Interface, source: str = "<code>") -> None:
+        """Validate and register ``iface``; raises :class:`ConfigError` naming ``source``."""
+        if not isinstance(iface, Interface):
+            raise ConfigError(source, "", f"{iface!r} is not an Interface")
+        if iface.name.lower() in self._blocked:
+            log.info("interface %s from %s is blocked by configuration", iface.name, source)
+            return
+        try:
+            iface.validate()
+        except InterfaceError as exc:
+            raise ConfigError(source, iface.name, str(exc)) from exc
+        if iface.uuid == MGMT.uuid:
+            raise ConfigError(source, iface.name, "mgmt is provided by the RPC runtime")
+        other = self._by_name.get(iface.name.lower())
+        if other is not None:
+            raise ConfigError(source, iface.name, f"an interface named {iface.name!r} is "
+                              f"already registered by {self._sources[iface.name.lower()]}")
+        key = (iface.uuid, iface.version[0], iface.version[1])
+        dup = self._by_syntax.get(key)
+        if dup is not None:
+            raise ConfigError(source, iface.name, f"{iface.uuid} v{iface.version[0]}."
+                              f"{iface.version[1]} is already registered as {dup.name!r} by "
+                              f"{self._sources[dup.name.lower()]}")
+        if not iface.pipes:
+            raise ConfigError(source, iface.name, "declares no pipe (pipes=(...))")
+        self._by_name[iface.name.lower()] = iface
+        self._sources[iface.name.lower()] = source
+        self._by_syntax[key] = iface
+        for pipe in iface.pipes:
+            self._by_pipe.setdefault(pipe, []).append(iface)
+        self._pipe_cache.clear()
+
+    # queries
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._by_name
+
+    def __iter__(self) -> Any:
+        return iter(tuple(self._by_name.values()))
+
+    def interface(self, name: str) -> Interface | None:
+        return self._by_name.get(name.lower())
+
+    def lookup(self, if_uuid: uuid.UUID | str, version: tuple[int, int]) -> Interface | None:
+        """The interface registered with exactly this UUID and version."""
+        u = if_uuid if isinstance(if_uuid, uuid.UUID) else uuid.UUID(if_uuid)
+        return self._by_syntax.get((u, version[0], version[1]))
+
+    def pipe_names(self) -> frozenset[str]:
+        return frozenset(self._by_pipe)
+
+    def has_pipe(self, name: str) -> bool:
+        return normalize_pipe_name(name) in self._by_pipe
+
+    def interfaces_for_pipe(self, name: str) -> tuple[Interface, ...]:
+        """The interfaces reachable on pipe ``name`` (mgmt included); empty if unknown."""
+        info = self.pipe(name)
+        return info.interfaces if info is not None else ()
+
+    def pipe(self, name: str) -> PipeInfo | None:
+        """The :class:`PipeInfo` of pipe ``name`` (any case, with or without ``\\PIPE\\``)."""
+        key = normalize_pipe_name(name)
+        info = self._pipe_cache.get(key)
+        if info is not None:
+            return info
+        ifaces = self._by_pipe.get(key)
+        if ifaces is None:
+            return None
+        all_ifaces = (*ifaces, MGMT)
+        by_syntax: dict[tuple[uuid.UUID, int], list[Interface]] = {}
+        for i in all_ifaces:
+            by_syntax.setdefault((i.uuid, i.version[0]), []).append(i)
+        addresses = {i.secondary_address for i in ifaces if i.secondary_address}
+        address = sorted(addresses)[0] if addresses else f"\\PIPE\\{key}"
+        info = PipeInfo(key, all_ifaces,
+                        {k: tuple(sorted(v, key=lambda i: i.version[1], reverse=True))
+                         for k, v in by_syntax.items()}, address)
+        self._pipe_cache[key] = info
+        return info
+
+
+# -------------------------------------------------------------------------------------------
+# Discovery
+# -------------------------------------------------------------------------------------------
+
+
+def load_entry_points(group: str = ENTRY_POINT_GROUP) -> list[tuple[str, Interface]]:
+    """Load every entry point of ``group``; ``(source, interface)`` pairs."""
+    found: list[tuple[str, Interface]] = []
+    for ep in sorted(importlib.metadata.entry_points(group=group), key=lambda e: e.name):
+        source = f"entry point {group}:{ep.name} = {ep.value}"
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must name itself, not crash obscurely
+            raise ConfigError(source, "", f"cannot be loaded: {exc!r}") from exc
+        try:
+            ifaces = list(iter_interfaces(obj))
+        except InterfaceError as exc:
+            raise ConfigError(source, "", str(exc)) from exc
+        if not ifaces:
+            raise ConfigError(source, "", "exports no Interface")
+        found.extend((source, i) for i in ifaces)
+    return found
+
+
+def _ext_package(directory: Path) -> types.ModuleType:
+    pkg = sys.modules.get(EXT_PACKAGE)
+    if pkg is None:
+        pkg = types.ModuleType(EXT_PACKAGE, "interfaces loaded with --pipes-dir")
+        pkg.__path__ = []
+        pkg.__package__ = EXT_PACKAGE
+        pkg.__spec__ = importlib.machinery.ModuleSpec(EXT_PACKAGE, None, is_package=True)
+        sys.modules[EXT_PACKAGE] = pkg
+    paths = pkg.__path__
+    if str(directory) not in paths:
+        paths.append(str(directory))
+    return pkg
+
+
+def load_pipes_dir(path: str | Path) -> list[tuple[str, Interface]]:
+    """Import every ``*.py`` in ``path`` (not ``_*.py``) as ``smbemu._extpipes.<stem>``."""
+    directory = Path(path).resolve()
+    if not directory.is_dir():
+        raise ConfigError(str(path), "", "is not a directory")
+    _ext_package(directory)
+    found: list[tuple[str, Interface]] = []
+    for file in sorted(directory.glob("*.py")):
+        if file.name.startswith("_"):
+            continue
+        source = str(file)
+        stem = file.stem
+        if not stem.isidentifier():
+            raise ConfigError(source, "", f"{stem!r} is not a valid module name")
+        modname = f"{EXT_PACKAGE}.{stem}"
+        module = sys.modules.get(modname)
+        if module is not None:
+            if Path(getattr(module, "__file__", "") or "").resolve() != file:
+                raise ConfigError(source, "", f"another pipes dir already defines {stem!r} "
+                                  f"({getattr(module, '__file__', '?')})")
+        else:
+            spec = importlib.util.spec_from_file_location(modname, file)
+            if spec is None or spec.loader is None:  # pragma: no cover - .py always has one
+                raise ConfigError(source, "", "cannot be imported")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[modname] = module
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                del sys.modules[modname]
+                raise ConfigError(source, "", f"cannot be loaded: {exc!r}") from exc
+        try:
+            ifaces = list(iter_interfaces(module))
+        except InterfaceError as exc:
+            raise ConfigError(source, "", str(exc)) from exc
+        if not ifaces:
+            raise ConfigError(source, "", "defines no INTERFACE or INTERFACES")
+        found.extend((source, i) for i in ifaces)
+    return found

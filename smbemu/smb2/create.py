@@ -1,0 +1,85 @@
+"""SMB2 CREATE on IPC$ (MS-SMB2 2.2.13, 2.2.14, 3.3.5.9): open a named pipe.
+
+Only named pipes live on IPC$: a served pipe name opens an Open bound to a fresh RPC endpoint,
+anything else is STATUS_OBJECT_NAME_NOT_FOUND (what Windows answers for an unknown pipe).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from typing import TYPE_CHECKING
+
+from smbemu import ipc
+from smbemu.errors import SmbStatusError
+from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+from smbemu.state import Open
+
+if TYPE_CHECKING:
+    from smbemu.connection import Connection, RequestContext
+
+log = logging.getLogger("smbemu.pipe")
+
+# StructureSize, SecurityFlags, RequestedOplockLevel, ImpersonationLevel, SmbCreateFlags, Reserved,
+# DesiredAccess, FileAttributes, ShareAccess, CreateDisposition, CreateOptions, NameOffset,
+# NameLength, CreateContextsOffset, CreateContextsLength (MS-SMB2 2.2.13).
+_REQUEST = struct.Struct("<HBBIQQIIIIIHHII")
+# StructureSize, OplockLevel, Flags, CreateAction, CreationTime, LastAccessTime, LastWriteTime,
+# ChangeTime, AllocationSize, EndofFile, FileAttributes, Reserved2, FileId, CreateContextsOffset,
+# CreateContextsLength (MS-SMB2 2.2.14).
+_RESPONSE = struct.Struct("<HBBIQQQQQQII16sII")
+FILE_OPENED = 0x00000001
+FILE_ATTRIBUTE_NORMAL = 0x00000080
+PIPE_ALLOCATION_SIZE = 4096
+MAX_IMPERSONATION_LEVEL = 3  # Delegate (MS-SMB2 2.2.13)
+MAX_CREATE_DISPOSITION = 5  # FILE_OVERWRITE_IF
+
+
+def handle(conn: Connection, ctx: RequestContext) -> bytes:
+    session, tree = ctx.session, ctx.tree
+    assert session is not None and tree is not None
+    (_, _, _, impersonation, _, _, desired_access, _, _, disposition, _, name_offset, name_length, _, _) = (
+        _REQUEST.unpack_from(ctx.body, 0)
+    )
+    if impersonation > MAX_IMPERSONATION_LEVEL or disposition > MAX_CREATE_DISPOSITION:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad ImpersonationLevel or CreateDisposition")
+    start = name_offset - HEADER_SIZE
+    if name_length % 2 or (name_length and (start < 56 or start + name_length > len(ctx.body))):
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "file name outside the request")
+    raw_name = bytes(ctx.body[start : start + name_length]).decode("utf-16-le", "replace")
+    pipe_name = ipc.normalize_pipe_name(raw_name)
+    config = conn.config
+    if not pipe_name or pipe_name not in ipc.served_pipes(config):
+        log.info("open of unknown pipe %r by %s -> OBJECT_NAME_NOT_FOUND", raw_name, session.principal.display_name)
+        raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {raw_name!r}")
+    if len(session.opens) >= config.limits.max_opens_per_session:
+        raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many open pipes on the session")
+    decide = getattr(config, "decide_pipe_open", None)
+    if decide is not None:
+        decide(session, pipe_name)
+
+    volatile_id = int.from_bytes(os.urandom(8), "little") | 1
+    persistent_id = int.from_bytes(os.urandom(8), "little") | 1
+    open_ = Open(
+        persistent_id=persistent_id,
+        volatile_id=volatile_id,
+        tree=tree,
+        pipe_name=pipe_name,
+        endpoint=None,
+        granted_access=desired_access,
+    )
+    open_.endpoint = ipc.open_endpoint(config, pipe_name, _context_factory(conn, session, open_))
+    session.opens[volatile_id] = open_
+    ctx.created_file_id = open_.file_id
+    log.debug("pipe %s opened by %s", pipe_name, session.principal.display_name)
+    return _RESPONSE.pack(
+        89, 0, 0, FILE_OPENED, 0, 0, 0, 0, PIPE_ALLOCATION_SIZE, 0, FILE_ATTRIBUTE_NORMAL, 0, open_.file_id, 0, 0
+    )
+
+
+def _context_factory(conn: Connection, session: object, open_: Open) -> object:
+    """What an RPC handler learns about its caller: bound late so the RPC layer stays SMB-agnostic."""
+    from smbemu.rpc_binding import make_context_factory
+
+    return make_context_factory(conn, session, open_)

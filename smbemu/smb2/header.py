@@ -1,0 +1,132 @@
+"""The 64-byte SMB2 packet header (MS-SMB2 2.2.1).
+
+The header is on the hot path of every request, so it is read and written with one
+precompiled `struct.Struct` over a `memoryview` rather than a construct schema
+(about 0.1 µs against 3.5 µs compiled / 14 µs interpreted, measured for DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, HeaderFlags
+
+# ProtocolId, StructureSize, CreditCharge, Status (ChannelSequence/Reserved in requests),
+# Command, CreditRequest/CreditResponse, Flags, NextCommand, MessageId,
+# Reserved + TreeId (sync) or AsyncId (async), SessionId, Signature.
+HEADER = struct.Struct("<4sHHIHHIIQ8sQ16s")
+_SYNC_TAIL = struct.Struct("<II")  # Reserved, TreeId
+_ASYNC_TAIL = struct.Struct("<Q")  # AsyncId
+
+SIGNATURE_OFFSET = 48
+FLAGS_OFFSET = 16
+NEXT_COMMAND_OFFSET = 20
+STATUS_OFFSET = 8
+
+
+class RequestHeader:
+    """A parsed request header; `raw` is the whole message (header + body, up to NextCommand)."""
+
+    __slots__ = (
+        "credit_charge",
+        "channel_sequence",
+        "command",
+        "credit_request",
+        "flags",
+        "next_command",
+        "message_id",
+        "async_id",
+        "tree_id",
+        "session_id",
+        "signature",
+    )
+
+    credit_charge: int
+    channel_sequence: int
+    command: int
+    credit_request: int
+    flags: int
+    next_command: int
+    message_id: int
+    async_id: int
+    tree_id: int
+    session_id: int
+    signature: bytes
+
+    @property
+    def is_async(self) -> bool:
+        return bool(self.flags & HeaderFlags.ASYNC_COMMAND)
+
+    @property
+    def is_signed(self) -> bool:
+        return bool(self.flags & HeaderFlags.SIGNED)
+
+    @property
+    def is_related(self) -> bool:
+        return bool(self.flags & HeaderFlags.RELATED_OPERATIONS)
+
+
+def parse_request_header(buf: memoryview | bytes, offset: int = 0) -> RequestHeader | None:
+    """Parse the header at `offset`; None when it is not a well-formed SMB2 request header."""
+    if len(buf) - offset < HEADER_SIZE:
+        return None
+    (magic, size, charge, status, command, credits, flags, next_command, message_id, tail, session_id, signature) = (
+        HEADER.unpack_from(buf, offset)
+    )
+    if magic != SMB2_MAGIC or size != HEADER_SIZE or flags & HeaderFlags.SERVER_TO_REDIR:
+        return None
+    header = RequestHeader()
+    header.credit_charge = charge
+    header.channel_sequence = status & 0xFFFF
+    header.command = command
+    header.credit_request = credits
+    header.flags = flags
+    header.next_command = next_command
+    header.message_id = message_id
+    if flags & HeaderFlags.ASYNC_COMMAND:
+        header.async_id = _ASYNC_TAIL.unpack(tail)[0]
+        header.tree_id = 0
+    else:
+        header.async_id = 0
+        header.tree_id = _SYNC_TAIL.unpack(tail)[1]
+    header.session_id = session_id
+    header.signature = signature
+    return header
+
+
+_ZERO_SIGNATURE = bytes(16)
+
+
+def build_response_header(
+    *,
+    command: int,
+    status: int,
+    message_id: int,
+    credits: int,
+    credit_charge: int,
+    session_id: int,
+    tree_id: int = 0,
+    async_id: int | None = None,
+    flags: int = 0,
+) -> bytes:
+    """A response header with a zero signature (signing fills it in later)."""
+    flags |= HeaderFlags.SERVER_TO_REDIR
+    if async_id is not None:
+        flags |= HeaderFlags.ASYNC_COMMAND
+        tail = _ASYNC_TAIL.pack(async_id)
+    else:
+        tail = _SYNC_TAIL.pack(0, tree_id)
+    return HEADER.pack(
+        SMB2_MAGIC,
+        HEADER_SIZE,
+        credit_charge,
+        status,
+        command,
+        credits,
+        flags,
+        0,
+        message_id,
+        tail,
+        session_id,
+        _ZERO_SIGNATURE,
+    )

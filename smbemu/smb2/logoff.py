@@ -1,0 +1,22 @@
+"""SMB2 LOGOFF (MS-SMB2 2.2.7, 2.2.8, 3.3.5.6): end the session, its trees and opens."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smbemu.connection import Connection, RequestContext
+
+log = logging.getLogger("smbemu.session")
+RESPONSE = b"\x04\x00\x00\x00"  # StructureSize 4, Reserved
+
+
+def handle(conn: Connection, ctx: RequestContext) -> bytes:
+    session = ctx.session
+    assert session is not None
+    log.info("session 0x%x: %s logged off", session.session_id, session.principal.display_name)
+    # The response is still signed with the session's key, so the session object lives on
+    # until the response is built (the connection signs with `ctx.session`).
+    conn.drop_session(session)
+    return RESPONSE

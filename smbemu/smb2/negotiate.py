@@ -1,0 +1,294 @@
+"""SMB2 NEGOTIATE (MS-SMB2 2.2.3, 2.2.4, 3.3.5.3, 3.3.5.4).
+
+The server offers the dialects its profile lists and picks the highest one the client also
+offers. An SMB1 multi-protocol NEGOTIATE that offers "SMB 2.002" or "SMB 2.???" is answered
+with an SMB2 NEGOTIATE response (3.3.5.3.1), as Windows does for impacket and nmap.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from typing import TYPE_CHECKING
+
+import construct as cs
+
+from smbemu.auth import spnego
+from smbemu.config import filetime_now
+from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.smb2.constants import (
+    HEADER_SIZE,
+    Capabilities,
+    Cipher,
+    Command,
+    Dialect,
+    HashAlgorithm,
+    NegotiateContextType,
+    NtStatus,
+    SecurityMode,
+    SigningAlgorithm,
+)
+from smbemu.smb2.header import build_response_header
+
+if TYPE_CHECKING:
+    from smbemu.connection import Connection, RequestContext
+
+STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP = 0xC05D0000
+
+# MS-SMB2 2.2.3: the fixed part of the request; NegotiateContextOffset/Count/Reserved2 share
+# their 8 bytes with ClientStartTime in dialects before 3.1.1.
+NegotiateRequest = cs.Struct(
+    "structure_size" / cs.Const(36, cs.Int16ul),
+    "dialect_count" / cs.Int16ul,
+    "security_mode" / cs.Int16ul,
+    "reserved" / cs.Int16ul,
+    "capabilities" / cs.Int32ul,
+    "client_guid" / cs.Bytes(16),
+    "negotiate_context_offset" / cs.Int32ul,
+    "negotiate_context_count" / cs.Int16ul,
+    "reserved2" / cs.Int16ul,
+    "dialects" / cs.Array(cs.this.dialect_count, cs.Int16ul),
+)
+
+# MS-SMB2 2.2.4: the fixed part of the response (64 bytes; the buffer follows).
+NegotiateResponse = cs.Struct(
+    "structure_size" / cs.Const(65, cs.Int16ul),
+    "security_mode" / cs.Int16ul,
+    "dialect_revision" / cs.Int16ul,
+    "negotiate_context_count" / cs.Int16ul,
+    "server_guid" / cs.Bytes(16),
+    "capabilities" / cs.Int32ul,
+    "max_transact_size" / cs.Int32ul,
+    "max_read_size" / cs.Int32ul,
+    "max_write_size" / cs.Int32ul,
+    "system_time" / cs.Int64ul,
+    "server_start_time" / cs.Int64ul,
+    "security_buffer_offset" / cs.Int16ul,
+    "security_buffer_length" / cs.Int16ul,
+    "negotiate_context_offset" / cs.Int32ul,
+)
+
+_CONTEXT_HEADER = struct.Struct("<HHI")  # ContextType, DataLength, Reserved (MS-SMB2 2.2.3.1)
+
+# Server preference orders. Windows prefers AES-128-GCM, then the CCM/256 variants (MS-SMB2 <118>).
+CIPHER_PREFERENCE = (Cipher.AES_128_GCM, Cipher.AES_128_CCM, Cipher.AES_256_GCM, Cipher.AES_256_CCM)
+SIGNING_PREFERENCE = (SigningAlgorithm.AES_GMAC, SigningAlgorithm.AES_CMAC, SigningAlgorithm.HMAC_SHA256)
+
+# MS-SMB2 3.3.5.4: Windows' 2.1+ servers advertise 8 MiB transfer sizes; 2.0.2 is limited to 64 KiB.
+LARGE_MAX_SIZE = 8 * 1024 * 1024
+SMALL_MAX_SIZE = 65536
+
+
+def _parse_contexts(body: memoryview, offset_in_message: int, count: int) -> dict[int, list[bytes]]:
+    """Split the negotiate context list (MS-SMB2 2.2.3.1); every context is 8-byte aligned."""
+    contexts: dict[int, list[bytes]] = {}
+    position = offset_in_message - HEADER_SIZE
+    if count and (position < 36 or position > len(body)):
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "NegotiateContextOffset outside the request")
+    for index in range(count):
+        if index:
+            position += (-position - HEADER_SIZE) % 8
+        if position + 8 > len(body):
+            raise SmbStatusError(NtStatus.INVALID_PARAMETER, "truncated negotiate context")
+        context_type, data_length, _ = _CONTEXT_HEADER.unpack_from(body, position)
+        start = position + 8
+        if start + data_length > len(body):
+            raise SmbStatusError(NtStatus.INVALID_PARAMETER, "negotiate context overruns the request")
+        contexts.setdefault(context_type, []).append(bytes(body[start : start + data_length]))
+        position = start + data_length
+    return contexts
+
+
+def _u16_list(data: bytes, count_offset: int, list_offset: int) -> list[int]:
+    if len(data) < count_offset + 2:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "truncated negotiate context data")
+    (count,) = struct.unpack_from("<H", data, count_offset)
+    if count == 0 or len(data) < list_offset + 2 * count:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad algorithm list in negotiate context")
+    return list(struct.unpack_from(f"<{count}H", data, list_offset))
+
+
+def _context(context_type: int, data: bytes) -> bytes:
+    return _CONTEXT_HEADER.pack(context_type, len(data), 0) + data
+
+
+def _negotiate_311_contexts(conn: Connection, contexts: dict[int, list[bytes]]) -> list[bytes]:
+    """MS-SMB2 3.3.5.4: validate the client's 3.1.1 contexts and build the server's answers."""
+    preauth = contexts.get(NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES, [])
+    if len(preauth) != 1:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "3.1.1 needs exactly one preauth integrity context")
+    # HashAlgorithmCount, SaltLength, HashAlgorithms[], Salt
+    hashes = _u16_list(preauth[0], 0, 4)
+    if HashAlgorithm.SHA_512 not in hashes:
+        raise SmbStatusError(STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP, "no common preauth hash")
+    answers = [_context(NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES, struct.pack("<HHH", 1, 32, HashAlgorithm.SHA_512) + os.urandom(32))]
+
+    encryption = contexts.get(NegotiateContextType.ENCRYPTION_CAPABILITIES, [])
+    if len(encryption) > 1:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "more than one encryption context")
+    if encryption:
+        offered = _u16_list(encryption[0], 0, 2)
+        chosen = next((c for c in CIPHER_PREFERENCE if c in offered), 0)
+        conn.cipher = chosen or None
+        # A cipher id of 0 tells the client there is no common cipher (MS-SMB2 2.2.4.1.2).
+        answers.append(_context(NegotiateContextType.ENCRYPTION_CAPABILITIES, struct.pack("<HH", 1, chosen)))
+
+    signing = contexts.get(NegotiateContextType.SIGNING_CAPABILITIES, [])
+    if len(signing) > 1:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "more than one signing context")
+    if signing:
+        offered = _u16_list(signing[0], 0, 2)
+        chosen_signing = next((a for a in SIGNING_PREFERENCE if a in offered), SigningAlgorithm.AES_CMAC)
+        conn.signing_algorithm = chosen_signing
+        answers.append(_context(NegotiateContextType.SIGNING_CAPABILITIES, struct.pack("<HH", 1, chosen_signing)))
+    else:
+        conn.signing_algorithm = SigningAlgorithm.AES_CMAC
+    return answers
+
+
+def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) -> bytes:
+    profile = conn.config.profile
+    security_mode = SecurityMode.SIGNING_ENABLED
+    if profile.smb.signing_required:
+        security_mode |= SecurityMode.SIGNING_REQUIRED
+    capabilities = Capabilities(0)
+    if dialect != Dialect.SMB_2_0_2:
+        capabilities |= Capabilities.LARGE_MTU
+    if dialect in (Dialect.SMB_3_0, Dialect.SMB_3_0_2) and conn.client_capabilities & Capabilities.ENCRYPTION:
+        capabilities |= Capabilities.ENCRYPTION
+        conn.cipher = Cipher.AES_128_CCM
+    max_size = SMALL_MAX_SIZE if dialect == Dialect.SMB_2_0_2 else LARGE_MAX_SIZE
+    conn.server_security_mode = int(security_mode)
+    conn.server_capabilities = int(capabilities)
+    conn.max_transact_size = conn.max_read_size = conn.max_write_size = max_size
+
+    security_blob = spnego.negotiate_hint()
+    security_offset = HEADER_SIZE + 64
+    context_offset = 0
+    context_bytes = b""
+    if contexts:
+        end_of_blob = security_offset + len(security_blob)
+        context_offset = end_of_blob + (-end_of_blob) % 8
+        parts = []
+        for index, context in enumerate(contexts):
+            if index != len(contexts) - 1:
+                context += bytes((-len(context)) % 8)
+            parts.append(context)
+        context_bytes = bytes(context_offset - end_of_blob) + b"".join(parts)
+    fixed = NegotiateResponse.build(
+        dict(
+            security_mode=int(security_mode),
+            dialect_revision=dialect,
+            negotiate_context_count=len(contexts),
+            server_guid=conn.config.server_guid,
+            capabilities=int(capabilities),
+            max_transact_size=max_size,
+            max_read_size=max_size,
+            max_write_size=max_size,
+            system_time=filetime_now(),
+            # Windows 2008 R2 and later send 0 here (MS-SMB2 <125>).
+            server_start_time=0,
+            security_buffer_offset=security_offset,
+            security_buffer_length=len(security_blob),
+            negotiate_context_offset=context_offset,
+        )
+    )
+    return fixed + security_blob + context_bytes
+
+
+def handle(conn: Connection, ctx: RequestContext) -> bytes:
+    """MS-SMB2 3.3.5.4 Receiving an SMB2 NEGOTIATE Request."""
+    if conn.negotiated:
+        # MS-SMB2 3.3.5.4: a second NEGOTIATE on a connection is a protocol error: disconnect.
+        raise ProtocolViolation("second NEGOTIATE on the connection")
+    request = NegotiateRequest.parse(ctx.body)
+    if request.dialect_count == 0:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "DialectCount is 0")
+    offered = conn.config.profile.smb.dialects
+    client = [d for d in request.dialects if d != Dialect.WILDCARD]
+    common = [d for d in offered if d in client]
+    if not common:
+        raise SmbStatusError(NtStatus.NOT_SUPPORTED, "no common dialect")
+    dialect = max(common)
+    conn.client_guid = request.client_guid
+    conn.client_capabilities = request.capabilities
+    conn.client_security_mode = request.security_mode
+    conn.client_dialects = tuple(request.dialects)
+    contexts: list[bytes] = []
+    if dialect == Dialect.SMB_3_1_1:
+        parsed = _parse_contexts(ctx.body, request.negotiate_context_offset, request.negotiate_context_count)
+        contexts = _negotiate_311_contexts(conn, parsed)
+    elif dialect in (Dialect.SMB_3_0, Dialect.SMB_3_0_2):
+        conn.signing_algorithm = SigningAlgorithm.AES_CMAC
+    else:
+        conn.signing_algorithm = SigningAlgorithm.HMAC_SHA256
+    body = _build_response_body(conn, dialect, contexts)
+    conn.dialect = dialect
+    conn.negotiated = True
+    return body
+
+
+# ---------------------------------------------------------------------- SMB1 multi-protocol negotiate
+SMB1_HEADER = struct.Struct("<4sBIBHH8sHHHHH")  # MS-CIFS 2.2.3.1 (32 bytes)
+SMB_COM_NEGOTIATE = 0x72
+
+
+def _smb1_dialects(frame: memoryview) -> list[str]:
+    """The dialect strings of an SMB_COM_NEGOTIATE request (MS-CIFS 2.2.4.52.1)."""
+    if len(frame) < SMB1_HEADER.size + 3:
+        raise ProtocolViolation("truncated SMB1 header")
+    command = frame[4]
+    if command != SMB_COM_NEGOTIATE:
+        raise ProtocolViolation(f"SMB1 command 0x{command:02x} is not supported (SMB1 is not served)")
+    word_count = frame[SMB1_HEADER.size]
+    position = SMB1_HEADER.size + 1 + 2 * word_count
+    if position + 2 > len(frame):
+        raise ProtocolViolation("truncated SMB1 NEGOTIATE")
+    byte_count = int.from_bytes(frame[position : position + 2], "little")
+    data = bytes(frame[position + 2 : position + 2 + byte_count])
+    dialects = []
+    for chunk in data.split(b"\x00"):
+        if chunk.startswith(b"\x02"):
+            dialects.append(chunk[1:].decode("ascii", "replace"))
+    return dialects
+
+
+def handle_smb1_negotiate(conn: Connection, frame: memoryview) -> bytes:
+    """MS-SMB2 3.3.5.3.1: answer an SMB1 NEGOTIATE that offers SMB2 with an SMB2 NEGOTIATE response."""
+    dialects = _smb1_dialects(frame)
+    offered = conn.config.profile.smb.dialects
+    if "SMB 2.???" in dialects and max(offered) > Dialect.SMB_2_0_2:
+        dialect = Dialect.WILDCARD
+    elif "SMB 2.002" in dialects and Dialect.SMB_2_0_2 in offered:
+        dialect = Dialect.SMB_2_0_2
+    else:
+        conn.closed = True
+        conn.close_reason = "SMB1-only client (no SMB2 dialect offered); SMB1 is not served"
+        return _smb1_no_dialect(frame)
+    # The SMB1 request used message id 0; the SMB2 conversation continues at 1 (MS-SMB2 3.3.5.3.1).
+    conn.window_low, conn.window_high = 1, 2
+    conn.client_dialects = (dialect,)
+    body = _build_response_body(conn, dialect, [])
+    if dialect == Dialect.SMB_2_0_2:
+        conn.dialect = dialect
+        conn.negotiated = True
+        conn.signing_algorithm = SigningAlgorithm.HMAC_SHA256
+    header = build_response_header(
+        command=Command.NEGOTIATE,
+        status=NtStatus.SUCCESS,
+        message_id=0,
+        credits=1,
+        credit_charge=0,
+        session_id=0,
+    )
+    return header + body
+
+
+def _smb1_no_dialect(frame: memoryview) -> bytes:
+    """An SMB1 NEGOTIATE response with DialectIndex 0xFFFF: none of the client's dialects is served."""
+    request = SMB1_HEADER.unpack_from(frame, 0)
+    flags = request[3] | 0x80  # SMB_FLAGS_REPLY
+    header = SMB1_HEADER.pack(
+        b"\xffSMB", SMB_COM_NEGOTIATE, 0, flags, request[4], request[5], request[6], request[7], request[8], request[9], request[10], request[11]
+    )
+    return header + b"\x01\xff\xff\x00\x00"

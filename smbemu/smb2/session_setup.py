@@ -1,0 +1,271 @@
+"""SMB2 SESSION_SETUP (MS-SMB2 2.2.5, 2.2.6, 3.3.5.5) with SPNEGO-wrapped NTLMSSP.
+
+Outcomes, as Windows gives them:
+- an empty user name and empty responses: an anonymous (NULL) session, SMB2_SESSION_FLAG_IS_NULL;
+- an unknown user while the profile enables the Guest account: a guest session, IS_GUEST;
+- a fixture user with the right password: a user session with a session key, signed final response;
+- wrong password or unknown user otherwise: STATUS_LOGON_FAILURE; disabled: STATUS_ACCOUNT_DISABLED;
+  locked out: STATUS_ACCOUNT_LOCKED_OUT.
+Anonymous and guest sessions have no keys, so they are never signed nor encrypted (3.3.5.5.3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import struct
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from smbemu import crypto
+from smbemu.auth import spnego
+from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, Outcome, ServerIdentity
+from smbemu.errors import SmbStatusError
+from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, SecurityMode, SessionFlags
+from smbemu.state import Principal, PrincipalKind, Session, SessionState
+
+if TYPE_CHECKING:
+    from smbemu.config import ServerConfig
+    from smbemu.connection import Connection, RequestContext
+
+log = logging.getLogger("smbemu.session")
+
+# StructureSize, Flags, SecurityMode, Capabilities, Channel, SecurityBufferOffset,
+# SecurityBufferLength, PreviousSessionId (MS-SMB2 2.2.5).
+_REQUEST = struct.Struct("<HBBIIHHQ")
+# StructureSize, SessionFlags, SecurityBufferOffset, SecurityBufferLength (MS-SMB2 2.2.6).
+_RESPONSE = struct.Struct("<HHHH")
+SMB2_SESSION_FLAG_BINDING = 0x01
+_EMPTY_NT_HASH = bytes.fromhex("31d6cfe0d16ae931b73c59d7e0c089c0")
+
+
+def server_identity(config: ServerConfig) -> ServerIdentity:
+    """What the NTLM CHALLENGE says about this server (MS-NLMP 2.2.1.2; reference §4.3)."""
+    cached: ServerIdentity | None = config.cache.get("ntlm_identity")
+    if cached is not None:
+        return cached
+    profile = config.profile
+    directory = config.directory
+    machine = directory.machine
+    joined = profile.role != "standalone"
+    domain = directory.domain
+    identity = ServerIdentity(
+        netbios_computer=machine.netbios_name.upper(),
+        netbios_domain=(domain.name if joined else machine.netbios_name).upper(),
+        dns_computer=machine.dns_name or None,
+        dns_domain=(domain.dns_name if joined else None) or None,
+        dns_tree=(domain.dns_name if joined and profile.identity.ntlm_dns_tree else None) or None,
+        target_is_domain=joined,
+        send_timestamp=profile.identity.ntlm_timestamp,
+        version=profile.identity.ntlm_version,
+    )
+    config.cache["ntlm_identity"] = identity
+    return identity
+
+
+def _account_lookup(config: ServerConfig) -> Any:
+    directory = config.directory
+
+    def lookup(name: str) -> NtlmAccount | None:
+        user = directory.find_user(name)
+        if user is None:
+            return None
+        return NtlmAccount(name=user.name, nt_hash=user.nt_hash or _EMPTY_NT_HASH, lm_hash=user.lm_hash)
+
+    return lookup
+
+
+def _response_body(flags: int, blob: bytes) -> bytes:
+    return _RESPONSE.pack(9, flags, HEADER_SIZE + 8 if blob else 0, len(blob)) + blob
+
+
+def handle(conn: Connection, ctx: RequestContext) -> bytes:
+    """MS-SMB2 3.3.5.5 Receiving an SMB2 SESSION_SETUP Request."""
+    header = ctx.header
+    _, flags, security_mode, _capabilities, _channel, blob_offset, blob_length, _previous = _REQUEST.unpack_from(
+        ctx.body, 0
+    )
+    if flags & SMB2_SESSION_FLAG_BINDING:
+        # Multichannel binding is not offered (no MULTI_CHANNEL capability): MS-SMB2 3.3.5.5.2.
+        raise SmbStatusError(NtStatus.REQUEST_NOT_ACCEPTED, "session binding is not supported")
+    start = blob_offset - HEADER_SIZE
+    if blob_length == 0 or start < 24 or start + blob_length > len(ctx.body):
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "security buffer outside the request")
+    token = bytes(ctx.body[start : start + blob_length])
+
+    limits = conn.config.limits
+    if header.session_id == 0:
+        if len(conn.sessions) >= limits.max_sessions_per_connection:
+            raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many sessions on this connection")
+        session = Session(session_id=conn.config.new_session_id(), created_at=time.time())
+        session.preauth_hash = conn.preauth_hash
+        conn.sessions[session.session_id] = session
+    else:
+        found = conn.sessions.get(header.session_id)
+        if found is None:
+            raise SmbStatusError(NtStatus.USER_SESSION_DELETED, "unknown SessionId")
+        session = found
+        if session.state is SessionState.VALID and session.authenticator is None:
+            # Re-authentication on an established session (MS-SMB2 3.3.5.5.2): keys stay as they are.
+            pass
+    ctx.session = session
+    ctx.response_session_id = session.session_id
+    if conn.dialect == Dialect.SMB_3_1_1 and session.state is SessionState.IN_PROGRESS:
+        session.preauth_hash = hashlib.sha512(session.preauth_hash + ctx.raw).digest()
+
+    try:
+        return _step(conn, ctx, session, token, security_mode)
+    except SmbStatusError:
+        session.authenticator = None
+        if session.state is SessionState.IN_PROGRESS:
+            # MS-SMB2 3.3.5.5.3: a failed authentication removes the session.
+            conn.sessions.pop(session.session_id, None)
+        raise
+
+
+@dataclass(slots=True, eq=False)
+class AuthExchange:
+    """One SPNEGO/NTLMSSP exchange in progress on a session (MS-SMB2 3.3.5.5.3)."""
+
+    acceptor: NtlmAcceptor
+    raw_ntlm: bool = False
+    mech_types_der: bytes | None = None
+    downgraded: bool = False
+    legs: int = 0
+
+
+def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes, security_mode: int) -> bytes:
+    config = conn.config
+    try:
+        client = spnego.parse_client_token(token)
+    except spnego.SpnegoError as exc:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"bad SPNEGO token: {exc}") from None
+    exchange: AuthExchange | None = session.authenticator
+    if exchange is None:
+        exchange = AuthExchange(
+            NtlmAcceptor(
+                server_identity(config),
+                _account_lookup(config),
+                lm_compatibility_level=config.profile.smb.lm_compatibility_level,
+            ),
+            raw_ntlm=client.raw_ntlm,
+            mech_types_der=client.mech_types_der,
+            downgraded=client.downgraded,
+        )
+        session.authenticator = exchange
+        selection = spnego.select_mech(client)
+        if selection is spnego.MechSelection.REJECT:
+            raise SmbStatusError(NtStatus.LOGON_FAILURE, "the client offers no NTLMSSP")
+        if selection is spnego.MechSelection.NTLM_NEEDS_NEGOTIATE:
+            # The client led with Kerberos (or sent no token): choose NTLMSSP and let it start
+            # NTLM in its next token (RFC 4178 §5; MS-SPNG 3.2.5.2).
+            exchange.legs += 1
+            ctx.status = NtStatus.MORE_PROCESSING_REQUIRED
+            return _response_body(0, spnego.accept_incomplete(None, request_mic=client.downgraded))
+    exchange.legs += 1
+    if exchange.legs > 4:
+        raise SmbStatusError(NtStatus.LOGON_FAILURE, "authentication exchange too long")
+    acceptor = exchange.acceptor
+    wrap = not exchange.raw_ntlm
+    ntlm_token = client.mech_token
+    message_type = int.from_bytes(ntlm_token[8:12], "little") if len(ntlm_token) >= 12 else 0
+    if message_type == 1:
+        challenge = _call(acceptor.accept_negotiate, ntlm_token)
+        ctx.status = NtStatus.MORE_PROCESSING_REQUIRED
+        if not wrap:
+            return _response_body(0, challenge)
+        return _response_body(0, spnego.accept_incomplete(challenge, supported_mech=exchange.legs == 1))
+    if message_type != 3:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "expected an NTLM NEGOTIATE or AUTHENTICATE message")
+
+    result = _call(acceptor.accept_authenticate, ntlm_token)
+    principal, account = _principal_for(config, result)
+    blob = b""
+    if wrap:
+        if result.outcome is Outcome.AUTHENTICATED:
+            ok, blob = spnego.finish_ntlm(
+                acceptor.security(), exchange.mech_types_der, client.mech_list_mic, mic_required=exchange.downgraded
+            )
+            if not ok:
+                raise SmbStatusError(NtStatus.LOGON_FAILURE, "bad SPNEGO mechListMIC")
+        else:
+            blob = spnego.accept_completed()
+    session.authenticator = None
+    session.principal = principal
+    session_flags = 0
+    if principal.kind is PrincipalKind.ANONYMOUS:
+        session_flags = SessionFlags.IS_NULL
+    elif principal.kind is PrincipalKind.GUEST:
+        session_flags = SessionFlags.IS_GUEST
+    else:
+        session.session_key = result.session_key
+        profile = config.profile
+        session.signing_required = bool(
+            profile.smb.signing_required or security_mode & SecurityMode.SIGNING_REQUIRED
+        )
+        keys = crypto.derive_session_keys(
+            conn.dialect,
+            result.session_key,
+            session.preauth_hash if conn.dialect == Dialect.SMB_3_1_1 else None,
+            conn.cipher,
+        )
+        session.crypto = crypto.SessionCrypto.create(conn.dialect, conn.signing_algorithm, conn.cipher, keys)
+        if conn.dialect >= Dialect.SMB_3_0 and conn.cipher and profile.smb.encrypt_data:
+            session.encrypt_data = True
+            session_flags |= SessionFlags.ENCRYPT_DATA
+        # Windows signs the final SESSION_SETUP response of every user session (MS-SMB2 3.3.5.5.3, <233>).
+        ctx.force_sign = True
+
+    session.state = SessionState.VALID
+    config.sessions[session.session_id] = session
+    log.info(
+        "session 0x%x from %s:%d: %s logged on (%s, %s)",
+        session.session_id,
+        conn.peer[0],
+        conn.peer[1],
+        principal.display_name,
+        principal.kind.value,
+        result.package or "no password",
+    )
+    if account is not None and hasattr(config.directory, "record_logon"):
+        config.directory.record_logon(account)
+    return _response_body(int(session_flags), blob)
+
+
+def _call(function: Any, token: bytes) -> Any:
+    from smbemu.auth.ntlm_messages import NtlmError
+
+    try:
+        return function(token)
+    except NtlmError as exc:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"bad NTLM message: {exc}") from None
+
+
+def _principal_for(config: ServerConfig, result: Any) -> tuple[Principal, Any]:
+    """Map the NTLM outcome to who the caller is, or raise the status Windows returns."""
+    directory = config.directory
+    profile = config.profile
+    base = dict(domain_name=result.domain_name, workstation=result.workstation, package=result.package)
+    if result.outcome is Outcome.ANONYMOUS:
+        return Principal(PrincipalKind.ANONYMOUS, workstation=result.workstation), None
+    if result.outcome is Outcome.NO_SUCH_USER:
+        if profile.smb.guest_account_enabled:
+            # An unknown name maps to Guest while the Guest account is enabled (MS-SMB2 <107>).
+            return Principal(PrincipalKind.GUEST, user_name="Guest", **base), None
+        raise SmbStatusError(NtStatus.LOGON_FAILURE, f"no such user {result.user_name!r}")
+    user = directory.find_user(result.user_name)
+    if result.outcome is not Outcome.AUTHENTICATED or user is None:
+        if user is not None and directory.is_locked(user):
+            raise SmbStatusError(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
+        raise SmbStatusError(NtStatus.LOGON_FAILURE, f"logon failure for {result.user_name!r}")
+    if user.rid == 501:
+        if not profile.smb.guest_account_enabled:
+            raise SmbStatusError(NtStatus.ACCOUNT_DISABLED, "the Guest account is disabled")
+        return Principal(PrincipalKind.GUEST, user_name=user.name, **base), user
+    if user.disabled:
+        raise SmbStatusError(NtStatus.ACCOUNT_DISABLED, f"{user.name} is disabled")
+    if directory.is_locked(user):
+        raise SmbStatusError(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
+    kind = PrincipalKind.ADMINISTRATOR if directory.is_administrator(user) else PrincipalKind.USER
+    return Principal(kind, user_name=user.name, **base), user

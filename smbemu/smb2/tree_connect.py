@@ -1,0 +1,87 @@
+"""SMB2 TREE_CONNECT (MS-SMB2 2.2.9, 2.2.10, 3.3.5.7).
+
+`\\\\server\\IPC$` gives the virtual IPC share whose only files are named pipes. The fixture's
+other shares (C$, ADMIN$, …) exist — share enumeration lists them — but this emulator serves no
+files, so connecting to one is refused with STATUS_ACCESS_DENIED, the answer a share ACL gives;
+a name the server does not have gets STATUS_BAD_NETWORK_NAME.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from typing import TYPE_CHECKING
+
+from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, ShareFlags, ShareType
+from smbemu.state import TreeConnect
+
+if TYPE_CHECKING:
+    from smbemu.connection import Connection, RequestContext
+
+log = logging.getLogger("smbemu.tree")
+
+_REQUEST = struct.Struct("<HHHH")  # StructureSize, Flags/Reserved, PathOffset, PathLength
+# StructureSize, ShareType, Reserved, ShareFlags, Capabilities, MaximalAccess
+_RESPONSE = struct.Struct("<HBBIII")
+SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT = 0x0004
+# What Windows grants on IPC$ (MS-SMB2 2.2.10 MaximalAccess): FILE_ALL_ACCESS-like 0x001F01FF.
+IPC_MAXIMAL_ACCESS = 0x001F01FF
+MAX_TREES_PER_SESSION = 1024
+
+
+def share_name_from_path(path: str) -> str:
+    """`\\\\server\\share` → `share` (MS-SMB2 2.2.9: the path is \\\\server\\share)."""
+    if not path.startswith("\\\\"):
+        raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"path {path!r} is not \\\\server\\share")
+    parts = path[2:].split("\\")
+    if len(parts) != 2 or not parts[0] or not parts[1]:
+        raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"path {path!r} is not \\\\server\\share")
+    return parts[1]
+
+
+def handle(conn: Connection, ctx: RequestContext) -> bytes:
+    """MS-SMB2 3.3.5.7 Receiving an SMB2 TREE_CONNECT Request."""
+    session = ctx.session
+    assert session is not None
+    if (
+        conn.dialect == Dialect.SMB_3_1_1
+        and not session.is_anonymous
+        and not session.is_guest
+        and not ctx.encrypted
+        and not ctx.header.is_signed
+    ):
+        # MS-SMB2 3.3.5.7: a 3.1.1 user session must sign or encrypt TREE_CONNECT.
+        raise ProtocolViolation("unsigned TREE_CONNECT on a 3.1.1 user session")
+    _, flags, path_offset, path_length = _REQUEST.unpack_from(ctx.body, 0)
+    start = path_offset - HEADER_SIZE
+    if flags & SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT and conn.dialect == Dialect.SMB_3_1_1:
+        # MS-SMB2 2.2.9.1: the extension carries its own PathOffset, relative to the extension.
+        if len(ctx.body) < 16:
+            raise SmbStatusError(NtStatus.INVALID_PARAMETER, "truncated tree connect extension")
+        _, path_offset, path_length = struct.unpack_from("<IIH", ctx.body, 8)
+        start = 8 + path_offset
+    if path_length == 0 or path_length % 2 or start < 8 or start + path_length > len(ctx.body):
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "share path outside the request")
+    path = bytes(ctx.body[start : start + path_length]).decode("utf-16-le", "replace")
+    share_name = share_name_from_path(path)
+    if len(session.tree_connects) >= MAX_TREES_PER_SESSION:
+        raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many tree connects on the session")
+
+    share = conn.config.directory.find_share(share_name)
+    if share is None:
+        log.info("tree connect to unknown share %r by %s -> BAD_NETWORK_NAME", share_name, session.principal.display_name)
+        raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"no share named {share_name!r}")
+    if share.type != "ipc":
+        log.info("tree connect to %r by %s -> ACCESS_DENIED (only IPC$ is served)", share.name, session.principal.display_name)
+        raise SmbStatusError(NtStatus.ACCESS_DENIED, f"share {share.name!r} is not served")
+
+    tree_id = session.next_tree_id
+    session.next_tree_id += 1
+    tree = TreeConnect(tree_id=tree_id, share_name=share.name, is_ipc=True, encrypt_data=session.encrypt_data)
+    session.tree_connects[tree_id] = tree
+    ctx.response_tree_id = tree_id
+    share_flags = ShareFlags.NO_CACHING
+    if tree.encrypt_data:
+        share_flags |= ShareFlags.ENCRYPT_DATA
+    return _RESPONSE.pack(16, ShareType.PIPE, 0, int(share_flags), 0, IPC_MAXIMAL_ACCESS)

@@ -1,0 +1,20 @@
+"""SMB2 TREE_DISCONNECT (MS-SMB2 2.2.11, 2.2.12, 3.3.5.8): close the tree's opens, forget the tree."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smbemu.smb2.close import close_opens_of_tree
+
+if TYPE_CHECKING:
+    from smbemu.connection import Connection, RequestContext
+
+RESPONSE = b"\x04\x00\x00\x00"  # StructureSize 4, Reserved
+
+
+def handle(conn: Connection, ctx: RequestContext) -> bytes:
+    session, tree = ctx.session, ctx.tree
+    assert session is not None and tree is not None
+    close_opens_of_tree(session, tree)
+    del session.tree_connects[tree.tree_id]
+    return RESPONSE

@@ -1,0 +1,17 @@
+"""Commands a named-pipe share does not serve (FLUSH, LOCK, QUERY_DIRECTORY, CHANGE_NOTIFY,
+SET_INFO, OPLOCK_BREAK): after the usual session and tree checks they fail with
+STATUS_NOT_SUPPORTED, which is what a client gets asking these of an IPC$ tree."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smbemu.errors import SmbStatusError
+from smbemu.smb2.constants import NtStatus
+
+if TYPE_CHECKING:
+    from smbemu.connection import Connection, RequestContext
+
+
+def handle(conn: Connection, ctx: RequestContext) -> bytes:
+    raise SmbStatusError(NtStatus.NOT_SUPPORTED, f"command 0x{ctx.header.command:04x} is not served on IPC$")

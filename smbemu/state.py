@@ -1,0 +1,108 @@
+"""Server-side state, named after the MS-SMB2 abstract data model (3.3.1.x).
+
+Only what the IPC$ emulator needs is kept; each object is small (`__slots__`) because a lab
+server holds thousands of idle sessions.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class PrincipalKind(enum.Enum):
+    """Who is calling, in the terms the policy engine decides on."""
+
+    ANONYMOUS = "anonymous"
+    GUEST = "guest"
+    USER = "user"
+    ADMINISTRATOR = "administrator"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: PrincipalKind
+    user_name: str = ""
+    domain_name: str = ""
+    workstation: str = ""
+    # "NTLM V2", "NTLM V1", "LM" or "" — Windows' LmPackageName for the audit log.
+    package: str = ""
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind is PrincipalKind.ANONYMOUS
+
+    @property
+    def is_guest(self) -> bool:
+        return self.kind is PrincipalKind.GUEST
+
+    @property
+    def display_name(self) -> str:
+        if self.kind is PrincipalKind.ANONYMOUS:
+            return "ANONYMOUS LOGON"
+        return f"{self.domain_name}\\{self.user_name}" if self.domain_name else self.user_name
+
+
+ANONYMOUS = Principal(PrincipalKind.ANONYMOUS)
+
+
+class SessionState(enum.Enum):
+    IN_PROGRESS = "in-progress"
+    VALID = "valid"
+    EXPIRED = "expired"
+
+
+@dataclass(slots=True, eq=False)
+class TreeConnect:
+    """MS-SMB2 3.3.1.9 TreeConnect."""
+
+    tree_id: int
+    share_name: str
+    is_ipc: bool
+    encrypt_data: bool = False
+
+
+@dataclass(slots=True, eq=False)
+class Open:
+    """MS-SMB2 3.3.1.10 Open: here always a named pipe on IPC$."""
+
+    persistent_id: int
+    volatile_id: int
+    tree: TreeConnect
+    pipe_name: str
+    endpoint: Any  # smbemu.rpc.endpoint.RpcEndpoint
+    granted_access: int = 0
+
+    @property
+    def file_id(self) -> bytes:
+        return self.persistent_id.to_bytes(8, "little") + self.volatile_id.to_bytes(8, "little")
+
+
+@dataclass(slots=True, eq=False)
+class Session:
+    """MS-SMB2 3.3.1.8 Session."""
+
+    session_id: int
+    state: SessionState = SessionState.IN_PROGRESS
+    principal: Principal = ANONYMOUS
+    session_key: bytes = b""
+    signing_required: bool = False
+    encrypt_data: bool = False
+    # SessionCrypto from smbemu.crypto once keys exist (None for anonymous / guest).
+    crypto: Any = None
+    preauth_hash: bytes = b""
+    # The NTLM acceptor while the exchange is in progress.
+    authenticator: Any = None
+    tree_connects: dict[int, TreeConnect] = field(default_factory=dict)
+    opens: dict[int, Open] = field(default_factory=dict)
+    next_tree_id: int = 1
+    created_at: float = 0.0
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.principal.is_anonymous
+
+    @property
+    def is_guest(self) -> bool:
+        return self.principal.is_guest

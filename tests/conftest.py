@@ -1,0 +1,25 @@
+"""Shared fixtures. Servers started here listen on 127.0.0.1 on an ephemeral port only."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import ServerThread  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def win2000_server() -> Iterator[ServerThread]:
+    with ServerThread("win2000") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def win2016_server() -> Iterator[ServerThread]:
+    with ServerThread("win2016") as server:
+        yield server

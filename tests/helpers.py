@@ -1,0 +1,81 @@
+"""Test helpers: a real smbemu server on 127.0.0.1 in a background thread, and client commands.
+
+Interop tests drive blocking third-party clients (smbprotocol, impacket, smbclient), so the
+server runs its own event loop in a thread; it binds only to loopback on an ephemeral port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from smbemu.cli import build_config
+from smbemu.server import SmbServer
+
+HOST = "127.0.0.1"
+
+
+class ServerThread:
+    """`with ServerThread(profile="win2000") as server: server.port`"""
+
+    def __init__(self, profile: str | None = "win2000", fixture: str | None = None, overrides: Sequence[str] = (), **limits: Any) -> None:
+        self.config: Any = build_config(profile, fixture, overrides, None, **limits)
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._server = SmbServer(self.config)
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="smbemu-test-server", daemon=True)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            _, self.port = self._loop.run_until_complete(self._server.listen(HOST, 0))
+        except BaseException as exc:  # pragma: no cover - reported to the test
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._server.close())
+        self._loop.close()
+
+    def __enter__(self) -> ServerThread:
+        self._thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def call(self, function: Any, *args: Any) -> Any:
+        """Run `function(*args)` on the server's loop thread and return its result."""
+        future: Any = asyncio.run_coroutine_threadsafe(_as_coroutine(function, *args), self._loop)
+        return future.result(10)
+
+    @property
+    def connection_count(self) -> int:
+        return int(self.call(lambda: len(self._server.protocols)))
+
+
+async def _as_coroutine(function: Any, *args: Any) -> Any:
+    return function(*args)
+
+
+def require_tool(name: str) -> str:
+    """Interop tests fail (never skip) when a client is missing: CI must have it."""
+    path = shutil.which(name)
+    assert path, f"{name} is not installed; scripts/test.sh installs it (apt-get install smbclient tshark)"
+    return path
+
+
+def run_tool(args: Sequence[str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    require_tool(args[0])
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)

@@ -1,0 +1,326 @@
+"""Profiles: built-ins load, extends / --set / explain work, every error is one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml  # type: ignore[import-untyped, unused-ignore]
+
+from smbemu.errors import ConfigError
+from smbemu.profiles import (
+    DEFAULT_PROFILE,
+    KEYS,
+    SERVER_TYPE_BITS,
+    Profile,
+    diff,
+    directory_for,
+    explain,
+    list_profiles,
+    load_profile,
+    parse_sddl,
+)
+from smbemu.sid import ANONYMOUS_LOGON, AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, EVERYONE, Sid
+from smbemu.smb2.constants import Dialect
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+RELEASES = ["win2000", "win2000-dc", "win2003", "win2008", "win2016", "win2016-dc"]
+
+
+@pytest.mark.parametrize("name", list_profiles())
+def test_every_builtin_profile_loads(name: str) -> None:
+    profile = load_profile(name)
+    assert isinstance(profile, Profile) and profile.name == name
+    assert profile.chain[0] == "policies/_base.yaml" and profile.chain[-1] == f"policies/{name}.yaml"
+    assert profile.role in ("standalone", "member", "dc")
+    assert profile.smb.dialects == tuple(sorted(profile.smb.dialects)) and profile.smb.dialects
+    assert all(isinstance(d, Dialect) for d in profile.smb.dialects)
+    assert profile.description
+    assert {key for key, _, _ in explain(profile)} == {key.path for key in KEYS}
+    directory = directory_for(profile)
+    assert directory.role == profile.role
+
+
+def test_builtin_list_and_default() -> None:
+    assert set(RELEASES) <= set(list_profiles())
+    assert not any(name.startswith("_") for name in list_profiles())
+    assert DEFAULT_PROFILE == "win2000"
+    assert load_profile().name == "win2000"
+
+
+def test_base_holds_every_key_and_releases_extend() -> None:
+    base = yaml.safe_load((POLICIES / "_base.yaml").read_text())
+    flat: set[str] = set()
+
+    def walk(prefix: str, node: object) -> None:
+        if isinstance(node, dict) and prefix.split(".")[0] in ("", "identity", "smb", "anonymous", "rpc") and (
+            prefix == "" or prefix in ("identity", "identity.ntlm", "identity.srvsvc", "smb", "anonymous", "rpc")
+        ):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else key, value)
+        else:
+            flat.add(prefix)
+
+    walk("", base)
+    assert flat == {key.path for key in KEYS}
+    for path in POLICIES.glob("*.yaml"):
+        if path.name != "_base.yaml":
+            assert "extends" in yaml.safe_load(path.read_text()), path.name
+
+
+def test_release_facts() -> None:
+    """Spot checks against shared/reference/windows-defaults.md."""
+    w2k, w2k_dc, w2k3, w2k8, w2016, w2016_dc = (load_profile(n) for n in RELEASES)
+    # identity (§4)
+    assert (w2k.identity.os_version, w2k.identity.build, w2k.identity.ntlm_version) == ("5.0", 2195, None)
+    assert not w2k.identity.ntlm.dns_tree and not w2k.identity.ntlm.timestamp
+    assert w2k3.identity.ntlm_version == (5, 2, 3790) and w2k3.identity.ntlm.dns_tree and not w2k3.identity.ntlm.timestamp
+    assert w2k8.identity.ntlm.timestamp and w2k8.identity.version == (6, 0)
+    assert w2k8.identity.ntlm_timestamp and w2k3.identity.ntlm_dns_tree and not w2k.identity.ntlm_dns_tree
+    assert w2016.identity.build == 14393 and w2016.identity.srvsvc.version_major == 10
+    assert w2016.identity.srvsvc.server_type == 0x00009003
+    assert w2016_dc.identity.srvsvc.server_type == 0x0080102B
+    assert w2k.identity.srvsvc.platform_id == 500
+    # SMB (§2)
+    assert w2k.smb.dialects == (Dialect.SMB_2_0_2,)
+    assert w2016.smb.dialects == (Dialect.SMB_2_0_2, Dialect.SMB_2_1, Dialect.SMB_3_0, Dialect.SMB_3_0_2, Dialect.SMB_3_1_1)
+    assert not w2k.smb.signing_required and w2k_dc.smb.signing_required and w2016_dc.smb.signing_required
+    assert not w2016.smb.signing_required
+    assert not any(p.smb.guest_account_enabled for p in (w2k, w2k3, w2016))
+    # anonymous (§1)
+    assert w2k.anonymous.restrict_anonymous == 0 and not w2k.anonymous.restrict_anonymous_sam
+    assert w2k.anonymous.everyone_includes_anonymous and not w2k3.anonymous.everyone_includes_anonymous
+    assert {"samr", "lsarpc", "srvsvc", "wkssvc", "netlogon", "sql\\query"} <= set(w2k.anonymous.null_session_pipes)
+    assert "srvsvc" not in w2k3.anonymous.null_session_pipes and "samr" in w2k3.anonymous.null_session_pipes
+    assert w2k8.anonymous.null_session_pipes == ("browser",)
+    assert w2016.anonymous.null_session_pipes == ()
+    assert w2016_dc.anonymous.null_session_pipes == ("netlogon", "samr", "lsarpc")
+    assert not w2k.anonymous.anonymous_block_in_force and w2k3.anonymous.anonymous_block_in_force
+    assert w2k8.anonymous.pipe_anonymous_refusal == ("samr", "lsarpc") and w2016_dc.anonymous.pipe_anonymous_refusal == ()
+    assert w2k_dc.anonymous.pre2000_compatible_access_members == (EVERYONE,)
+    assert w2016_dc.anonymous.pre2000_compatible_access_members == (AUTHENTICATED_USERS,)
+    assert w2k.anonymous.lsa_anonymous_name_lookup and not w2k3.anonymous.lsa_anonymous_name_lookup
+    assert w2k.anonymous.null_session_shares == ("COMCFG", "DFS$") and w2016.anonymous.null_session_shares == ()
+
+
+def test_restrict_remote_sam() -> None:
+    w2k3, w2016, w2016_dc = load_profile("win2003"), load_profile("win2016"), load_profile("win2016-dc")
+    assert w2k3.anonymous.restrict_remote_sam is None and w2k3.anonymous.remote_sam_descriptor is None
+    assert w2016_dc.anonymous.restrict_remote_sam == "" and w2016_dc.anonymous.remote_sam_descriptor is None
+    descriptor = w2016.anonymous.remote_sam_descriptor
+    assert descriptor is not None
+    assert descriptor.owner == Sid.parse("S-1-5-18") and descriptor.group == Sid.parse("S-1-5-18")
+    read_control = 0x00020000
+    assert descriptor.grants({EVERYONE, AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS}, read_control)
+    assert not descriptor.grants({EVERYONE, AUTHENTICATED_USERS}, read_control)
+    assert not descriptor.grants({ANONYMOUS_LOGON}, read_control)
+
+
+def test_sddl_parser() -> None:
+    sd = parse_sddl("O:BAG:SYD:P(D;;RC;;;AN)(A;;RCGR;;;WD)(A;CI;0x1;;;S-1-5-21-1-2-3-1104)")
+    assert sd.dacl is not None and len(sd.dacl) == 3
+    assert not sd.grants({ANONYMOUS_LOGON, EVERYONE}, 0x20000)  # the deny ACE comes first
+    assert sd.grants({EVERYONE}, 0x20000)
+    assert sd.dacl[2].mask == 1 and sd.dacl[2].flags == ("CI",)
+    assert parse_sddl("O:SY").dacl is None and parse_sddl("O:SY").grants(set(), 0x20000)  # NULL DACL
+    assert parse_sddl("D:").dacl == () and not parse_sddl("D:").grants({EVERYONE}, 0x20000)  # empty DACL
+    for bad in ("X:BA", "D:(A;;RC;;;ZZ)", "D:(A;;RC;;;DA)", "D:(Q;;RC;;;BA)", "D:(A;;RC;;BA)", "D:(A;;QQ;;;BA)", "O:BAO:SY"):
+        with pytest.raises(ValueError):
+            parse_sddl(bad)
+
+
+# --------------------------------------------------------------------------------------------------
+# extends, overrides, explain
+# --------------------------------------------------------------------------------------------------
+
+def test_sources_and_explain() -> None:
+    profile = load_profile("win2016-dc")
+    assert profile.chain == ("policies/_base.yaml", "policies/win2000.yaml", "policies/win2003.yaml",
+                             "policies/win2008.yaml", "policies/win2016.yaml", "policies/win2016-dc.yaml")
+    assert profile.sources["role"] == "policies/win2016-dc.yaml"
+    assert profile.sources["anonymous.RestrictAnonymous"] == "policies/_base.yaml"
+    assert profile.sources["smb.dialects"] == "policies/win2016.yaml"
+    rows = {key: (value, source) for key, value, source in explain(profile)}
+    assert rows["smb.dialects"] == ("[2.0.2, 2.1, 3.0, 3.0.2, 3.1.1]", "policies/win2016.yaml")
+    assert rows["identity.srvsvc.server_type"] == ("0x0080102B [WORKSTATION, SERVER, DOMAIN_CTRL, TIME_SOURCE, NT, DFS]",
+                                                   "policies/win2016-dc.yaml")
+    assert rows["anonymous.RestrictRemoteSAM"] == ('""', "policies/win2016-dc.yaml")
+    assert rows["anonymous.pre2000_compatible_access_members"][0] == "[Authenticated Users]"
+    assert rows["identity.ntlm_version"] == ("[10, 0, 14393]", "policies/win2016.yaml")
+    assert [k for k, _, _ in explain(profile)] == [key.path for key in KEYS]
+
+
+def test_diff() -> None:
+    changed = {key: (a, b) for key, a, b in diff(load_profile("win2016"), load_profile("win2016-dc"))}
+    assert changed["role"] == ("member", "dc")
+    assert changed["smb.signing_required"] == ("false", "true")
+    assert "smb.dialects" not in changed
+    assert diff(load_profile("win2003"), load_profile("win2003")) == []
+
+
+def test_overrides_by_every_kind_of_name() -> None:
+    profile = load_profile("win2000", [
+        "RestrictAnonymous=2",
+        "NullSessionPipes=",
+        "smb.signing_required=true",
+        "restrict_anonymous_sam=1",
+        "RequireSecuritySignature=yes",
+        "dialects=2.1, 3.1.1",
+        "server_type=0x9003",
+        "pre2000_compatible_access_members=Everyone,ANONYMOUS LOGON",
+        "RestrictRemoteSam=O:SYG:SYD:(A;;RC;;;BA)",
+        "ntlm_version=5.2.3790",
+        "LmCompatibilityLevel=5",
+    ])
+    a = profile.anonymous
+    assert a.restrict_anonymous == 2 and a.null_session_pipes == () and a.restrict_anonymous_sam
+    assert a.pre2000_compatible_access_members == (EVERYONE, ANONYMOUS_LOGON)
+    assert a.restrict_remote_sam == "O:SYG:SYD:(A;;RC;;;BA)"
+    assert profile.smb.signing_required and profile.smb.lm_compatibility_level == 5
+    assert profile.smb.dialects == (Dialect.SMB_2_1, Dialect.SMB_3_1_1)
+    assert profile.identity.srvsvc.server_type == 0x9003 and profile.identity.ntlm_version == (5, 2, 3790)
+    assert profile.sources["anonymous.RestrictAnonymous"] == "--set"
+    assert profile.chain[-1] == "--set"
+    assert ("anonymous.NullSessionPipes", "[]", "--set") in explain(profile)
+    mapped = load_profile("win2016", {"TurnOffAnonymousBlock": "1", "RestrictRemoteSAM": "null", "server_type": "WORKSTATION,SERVER"})
+    assert not mapped.anonymous.anonymous_block_in_force and mapped.anonymous.restrict_remote_sam is None
+    assert mapped.identity.srvsvc.server_type == SERVER_TYPE_BITS["WORKSTATION"] | SERVER_TYPE_BITS["SERVER"]
+    assert load_profile("win2016", ["RestrictRemoteSAM="]).anonymous.restrict_remote_sam == ""
+    assert load_profile("win2016").anonymous.restrict_remote_sam == "O:SYG:SYD:(A;;RC;;;BA)"  # untouched
+
+
+def test_profile_file_extending_a_builtin(tmp_path: Path) -> None:
+    mine = tmp_path / "hardened.yaml"
+    mine.write_text("extends: win2000\ndescription: hardened lab box\nanonymous:\n  RestrictAnonymous: 1\n")
+    profile = load_profile(str(mine))
+    assert profile.name == "hardened" and profile.anonymous.restrict_anonymous == 1
+    assert profile.chain == ("policies/_base.yaml", "policies/win2000.yaml", str(mine))
+    assert profile.sources["anonymous.RestrictAnonymous"] == str(mine)
+    assert load_profile(mine).identity.os_version == "5.0"
+    # a sibling file takes precedence over a built-in of the same name, and no extends means _base
+    (tmp_path / "parent.yaml").write_text("description: parent\nrole: dc\n")
+    (tmp_path / "child.yaml").write_text("extends: parent\ndescription: child\n")
+    child = load_profile(tmp_path / "child.yaml")
+    assert child.role == "dc" and child.chain[0] == "policies/_base.yaml"
+
+
+def test_extends_cycle_and_unknown_parent(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("extends: b\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
+    with pytest.raises(ConfigError, match=r"b\.yaml: extends: cycle: .*a\.yaml → .*b\.yaml → .*a\.yaml$"):
+        load_profile(tmp_path / "a.yaml")
+    (tmp_path / "c.yaml").write_text("extends: win2099\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml: extends: no profile named 'win2099'; available: .*win2000"):
+        load_profile(tmp_path / "c.yaml")
+
+
+# --------------------------------------------------------------------------------------------------
+# Errors: one line, file + key + what is allowed
+# --------------------------------------------------------------------------------------------------
+
+FILE_CASES = [
+    ("unknown key", "anonymous:\n  RestrictAnonymos: 1\n",
+     "anonymous.RestrictAnonymos: unknown key (did you mean 'RestrictAnonymous'?); allowed: RestrictAnonymous, "
+     "RestrictAnonymousSAM, EveryoneIncludesAnonymous, RestrictNullSessAccess, NullSessionPipes, NullSessionShares, "
+     "LsaRestrictAnonymous, TurnOffAnonymousBlock, LSAAnonymousNameLookup, RestrictRemoteSAM, "
+     "pre2000_compatible_access_members, pipe_anonymous_refusal"),
+    ("snake name in YAML", "anonymous:\n  restrict_anonymous: 1\n",
+     "anonymous.restrict_anonymous: unknown key (did you mean 'RestrictAnonymous'?); allowed: RestrictAnonymous,"),
+    ("unknown top key", "colour: blue\n",
+     "colour: unknown key; allowed: extends, description, role, identity, smb, anonymous, rpc"),
+    ("unknown dialect", "smb:\n  dialects: ['2.1', '3.5']\n",
+     "smb.dialects[1]: '3.5' is not a dialect; allowed: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1"),
+    ("unquoted float dialect", "smb:\n  dialects: [2.1, 3.5]\n",
+     "smb.dialects[1]: '3.5' is not a dialect; allowed: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1"),
+    ("out of range", "anonymous:\n  RestrictAnonymous: 3\n",
+     "anonymous.RestrictAnonymous: 3 is out of range; allowed: 0–2"),
+    ("wrong type", "smb:\n  signing_required: maybe\n",
+     "smb.signing_required: 'maybe' is not a boolean; allowed: true or false (1 or 0)"),
+    ("int for bool", "anonymous:\n  RestrictAnonymousSAM: 2\n",
+     "anonymous.RestrictAnonymousSAM: 2 is not a boolean; allowed: true or false (1 or 0)"),
+    ("bad role", "role: pdc\n", "role: 'pdc' is not allowed; allowed: standalone, member, dc"),
+    ("bad version", "identity:\n  os_version: five\n", "identity.os_version: 'five' is not valid; allowed: a string like '5.0'"),
+    ("section not a mapping", "smb: fast\n", "smb: expected a mapping with keys dialects, signing_required,"),
+    ("bad server type", "identity:\n  srvsvc:\n    server_type: [SERVER, TOASTER]\n",
+     "identity.srvsvc.server_type[1]: 'TOASTER' is not an SV_TYPE name; allowed: WORKSTATION, SERVER,"),
+    ("bad platform", "identity:\n  srvsvc:\n    platform_id: 501\n",
+     "identity.srvsvc.platform_id: 501 is out of range; allowed: 300, 400, 500, 600, 700"),
+    ("bad ntlm version", "identity:\n  ntlm_version: [5, 2]\n",
+     "identity.ntlm_version: [5, 2] is not an NTLM version; allowed: null or [major, minor, build] (e.g. [5, 2, 3790])"),
+    ("bad sddl", "anonymous:\n  RestrictRemoteSAM: 'O:SYD:(A;;RC;;;XX)'\n",
+     "anonymous.RestrictRemoteSAM: 'O:SYD:(A;;RC;;;XX)' is not valid SDDL: 'XX' is not a SID or SDDL SID alias"),
+    ("bad sid", "anonymous:\n  pre2000_compatible_access_members: [Everyone, Somebody]\n",
+     "anonymous.pre2000_compatible_access_members[1]: 'Somebody' is not a SID or a well-known name; allowed:"),
+    ("bad pipe", "anonymous:\n  NullSessionPipes: [samr, 5]\n",
+     "anonymous.NullSessionPipes[1]: 5 is not a name; allowed: a list of pipe names"),
+    ("bad level", "rpc:\n  share_enum_admin_levels: [2, 7]\n",
+     "rpc.share_enum_admin_levels[1]: 7 is not allowed; allowed: 0, 1, 2, 501, 502, 503"),
+    ("size", "smb:\n  max_read_size: 1024\n", "smb.max_read_size: 1024 is out of range; allowed: 65536–8388608"),
+    ("encryption without SMB3", "smb:\n  encrypt_data: true\n",
+     "smb.encrypt_data: true needs an SMB 3.x dialect (3.0, 3.0.2 or 3.1.1) in smb.dialects"),
+    ("bad extends", "extends: [win2000]\n", "extends: expected a profile name or path; got ['win2000']"),
+    ("not a mapping", "- a\n- b\n", "expected a mapping of keys"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [(t, e) for _, t, e in FILE_CASES], ids=[c[0] for c in FILE_CASES])
+def test_file_errors(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("extends: win2000\n" + text if not text.startswith(("extends", "- ")) else text)
+    with pytest.raises(ConfigError) as info:
+        load_profile(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: {expected}"), message
+
+
+SET_CASES = [
+    ("RestrictAnonymous=3", "--set: anonymous.RestrictAnonymous: 3 is out of range; allowed: 0–2"),
+    ("RestrictAnonymous=lots", "--set: anonymous.RestrictAnonymous: 'lots' is not an integer; allowed: 0–2"),
+    ("dialects=2.1,3.5", "--set: smb.dialects[1]: '3.5' is not a dialect; allowed: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1"),
+    ("dialects=", "--set: smb.dialects: [] is not a non-empty list of dialects; allowed: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1"),
+    ("signing_required=perhaps", "--set: smb.signing_required: 'perhaps' is not a boolean; allowed: true, false, 1, 0"),
+    ("RestrictAnonymus=1", "--set: RestrictAnonymus: unknown key (did you mean 'anonymous.RestrictAnonymous'?); allowed: description, role,"),
+    ("RestrictAnonymous", "--set: RestrictAnonymous: expected KEY=VALUE (e.g. RestrictAnonymous=2 or NullSessionPipes=)"),
+    ("encrypt_data=1", "--set: smb.encrypt_data: true needs an SMB 3.x dialect"),
+    ("RestrictRemoteSAM=D:(A;;RC;;;DA)", "--set: anonymous.RestrictRemoteSAM: 'D:(A;;RC;;;DA)' is not valid SDDL: domain-relative SID alias 'DA'"),
+]
+
+
+@pytest.mark.parametrize(("override", "expected"), SET_CASES, ids=[c[0] for c in SET_CASES])
+def test_override_errors(override: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_profile("win2000", [override])
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_unknown_profile_name() -> None:
+    with pytest.raises(ConfigError, match=r"^--profile: no profile named 'win2000dc' \(did you mean 'win2000-dc'\?\); available: win2000, "):
+        load_profile("win2000dc")
+    assert load_profile("WIN2016-DC").name == "win2016-dc"
+    with pytest.raises(ConfigError, match=r"nope\.yaml: no such profile file$"):
+        load_profile("nope.yaml")
+
+
+def test_yaml_syntax_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("extends: win2000\nsmb: {dialects: [2.1\n")
+    with pytest.raises(ConfigError, match=r"broken\.yaml: line \d+: not valid YAML"):
+        load_profile(path)
+
+
+def test_encryption_allowed_with_smb3() -> None:
+    profile = load_profile("win2016", ["EncryptData=1"])
+    assert profile.smb.encrypt_data and profile.sources["smb.encrypt_data"] == "--set"
+
+
+def test_directory_for_follows_the_profile() -> None:
+    w2k_dc = directory_for(load_profile("win2000-dc"))
+    assert w2k_dc.role == "dc" and w2k_dc.account_domain.name == "CORP"
+    pre2000 = w2k_dc.builtin_domain.alias(554)
+    assert pre2000 is not None and pre2000.members == (EVERYONE,)
+    assert w2k_dc.builtin_domain.alias(555) is None  # no Remote Desktop Users on 2000
+    w2016 = directory_for(load_profile("win2016"), "minimal")
+    assert w2016.account_domain.name == "TESTSRV" and w2016.user_by_rid(503) is not None
+    guest = directory_for(load_profile("win2003", ["EnableGuestAccount=1"])).user_by_rid(501)
+    assert guest is not None and not guest.disabled
