@@ -264,22 +264,23 @@ class RpcEndpoint:
         """Bytes the client wrote to the pipe: any number of whole or partial PDUs."""
         if self._terminated:
             return
-        self._inbuf += data
         buf = self._inbuf
-        while len(buf) >= HEADER_SIZE and not self._terminated:
+        buf += data
+        while len(buf) >= HEADER_SIZE:
             frag_len = peek_frag_length(buf)
             if frag_len < HEADER_SIZE:
                 log.info("pipe %s: frag_length %d is not a PDU; closing", self.pipe_name,
                          frag_len)
                 self._terminate()
+            elif len(buf) < frag_len:
                 break
-            if len(buf) < frag_len:
+            else:
+                raw = bytes(buf[:frag_len])
+                del buf[:frag_len]
+                self._process(raw)
+            if self.terminated:
+                buf.clear()
                 break
-            raw = bytes(buf[:frag_len])
-            del buf[:frag_len]
-            self._process(raw)
-        if self._terminated:
-            self._inbuf.clear()
 
     def read(self, max_bytes: int) -> tuple[bytes, bool]:
         """The next queued message, or its first ``max_bytes`` with ``more=True``."""

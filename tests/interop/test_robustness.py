@@ -25,6 +25,23 @@ def _recv_all(sock: socket.socket, timeout: float = 5.0) -> bytes:
     return b"".join(chunks)
 
 
+def _read_frame(sock: socket.socket) -> bytes:
+    """One whole Direct TCP frame (length prefix + message)."""
+    sock.settimeout(5.0)
+    data = b""
+    while len(data) < 4:
+        chunk = sock.recv(4 - len(data))
+        assert chunk, "connection closed"
+        data += chunk
+    length = struct.unpack(">I", data)[0]
+    body = b""
+    while len(body) < length:
+        chunk = sock.recv(length - len(body))
+        assert chunk, "connection closed"
+        body += chunk
+    return body
+
+
 def _negotiate_request(message_id: int = 0, dialects: tuple[int, ...] = (0x0202, 0x0210)) -> bytes:
     header = struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 0, 0, 0, 1, 0, 0, message_id, 0, 0, 0, bytes(16))
     body = struct.pack("<HHHHI16sIHH", 36, len(dialects), 1, 0, 0, bytes(16), 0, 0, 0)
@@ -56,7 +73,7 @@ def _impacket_login(port: int) -> list[str]:
 def test_bad_frame_closes_only_its_connection(win2000_server: ServerThread, payload: bytes) -> None:
     bystander = socket.create_connection((HOST, win2000_server.port))
     bystander.sendall(_negotiate_request())
-    assert bystander.recv(4)  # the bystander has a live, negotiated connection
+    assert _read_frame(bystander)[:4] == b"\xfeSMB"  # the bystander has a live, negotiated connection
 
     offender = socket.create_connection((HOST, win2000_server.port))
     offender.sendall(payload)
@@ -97,7 +114,7 @@ def test_max_connections_refuses_the_extra_one() -> None:
     with ServerThread("win2000", max_connections=1) as server:
         first = socket.create_connection((HOST, server.port))
         first.sendall(_negotiate_request())
-        assert first.recv(4)
+        assert _read_frame(first)[:4] == b"\xfeSMB"
         second = socket.create_connection((HOST, server.port))
         assert _recv_all(second) == b""
         second.close()
