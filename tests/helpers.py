@@ -79,3 +79,54 @@ def require_tool(name: str) -> str:
 def run_tool(args: Sequence[str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
     require_tool(args[0])
     return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+class LoopbackCapture:
+    """Capture the traffic of one test server port on `lo` with dumpcap (needs root, as in CI).
+
+    `with LoopbackCapture(port, path) as capture: ...` then `capture.malformed()` lists tshark's
+    malformed-packet and error expert items, decoding the port as SMB over Direct TCP (nbss).
+    """
+
+    def __init__(self, port: int, path: str) -> None:
+        self.port = port
+        self.path = path
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> LoopbackCapture:
+        import os
+        import time
+
+        dumpcap = require_tool("dumpcap")
+        assert os.geteuid() == 0, "capturing on lo needs root (CI runs as root)"
+        self._process = subprocess.Popen(
+            [dumpcap, "-i", "lo", "-f", f"tcp port {self.port}", "-w", self.path, "-q"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stderr is not None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # dumpcap says "Capturing on 'Loopback: lo'" when ready
+            line = self._process.stderr.readline()
+            if "Capturing on" in line or not line:
+                break
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+        import time
+
+        assert self._process is not None
+        time.sleep(0.5)  # let the last packets reach the capture
+        self._process.send_signal(signal.SIGINT)
+        self._process.wait(10)
+
+    def tshark(self, *args: str) -> str:
+        result = run_tool(["tshark", "-r", self.path, "-d", f"tcp.port=={self.port},nbss", *args], timeout=60)
+        return result.stdout
+
+    def malformed(self) -> list[str]:
+        report = self.tshark("-q", "-z", "expert,warn")
+        return [line.strip() for line in report.splitlines() if "Malformed" in line or "Error/" in line]

@@ -296,16 +296,17 @@ _NEGOTIATE_HINT = _tlv(
         _ctx(0),
         _tlv(
             _SEQUENCE,
-            _tlv(_ctx(0), _tlv(_SEQUENCE, encode_oid(NTLMSSP_OID)))
-            + _tlv(_ctx(3), _tlv(_SEQUENCE, _tlv(_ctx(0), _tlv(_GENERAL_STRING, HINT_NAME)))),
+            _tlv(_ctx(0), _tlv(_SEQUENCE, encode_oid(NTLMSSP_OID))),
         ),
     ),
 )
 
 
 def negotiate_hint() -> bytes:
-    """The NegTokenInit2 (MS-SPNG 2.2.1) of the SMB2 NEGOTIATE response: GSS framing, mechTypes
-    = [NTLMSSP], negHints.hintName = "not_defined_in_RFC4178@please_ignore"."""
+    """The NegTokenInit2 (MS-SPNG 2.2.1) of the SMB2 NEGOTIATE response: GSS framing and
+    mechTypes = [NTLMSSP] only. Windows Server 2008 and later send no negHints (the
+    "not_defined_in_RFC4178@please_ignore" hint of 2003 and Samba), and Wireshark flags that
+    hint as a malformed NegTokenInit, so it is left out."""
     return _NEGOTIATE_HINT
 
 

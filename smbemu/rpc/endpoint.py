@@ -643,7 +643,7 @@ class RpcEndpoint:
         self.stats.calls_out += 1
 
     def _respond(self, call_id: int, context_id: int, stub: bytes, drep: bytes) -> None:
-        """Queue the response fragments (MS-RPCE 3.3.1.5.4? C706 12.6.4.10)."""
+        """Queue the response fragments (C706 12.6.4.10; chunking as Windows, see module doc)."""
         auth = self._auth
         sig = auth.sig_size() if auth.protects else 0
         chunk = self._max_xmit - RESPONSE_HEADER_SIZE

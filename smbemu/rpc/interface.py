@@ -44,7 +44,8 @@ from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
 
 __all__ = [
     "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
-    "Principal", "SimplePrincipal", "ANONYMOUS", "HandleEntry", "HandleTable", "RpcStats",
+    "Principal", "SimplePrincipal", "PRINCIPAL_KINDS", "as_principal", "ANONYMOUS",
+    "HandleEntry", "HandleTable", "RpcStats",
     "CallContext", "ContextFactory", "make_context_factory", "Handler", "NotImplementedOp",
     "not_implemented", "Interface", "InterfaceError", "normalize_pipe_name",
 ]
@@ -83,12 +84,37 @@ class Principal(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SimplePrincipal:
-    """A plain :class:`Principal` (the auth module may supply its own class)."""
+    """The RPC runtime's view of a principal; ``source`` keeps the SMB layer's own object
+    (``smbemu.state.Principal``: workstation, package, display name...) when there is one."""
 
     kind: str
     user_name: str = ""
     domain: str = ""
     sid: str | None = None
+    source: Any = field(default=None, compare=False, repr=False)
+
+
+PRINCIPAL_KINDS: Final = frozenset({"anonymous", "guest", "user", "administrator"})
+
+
+def as_principal(obj: Any) -> SimplePrincipal:
+    """Normalize a principal-like object into the RPC view.
+
+    Accepts a :class:`SimplePrincipal`, or any object with ``kind`` (a string or an enum
+    whose value is one of :data:`PRINCIPAL_KINDS`), ``user_name``, ``domain`` or
+    ``domain_name``, and optionally ``sid`` (e.g. ``smbemu.state.Principal``).
+    """
+    if isinstance(obj, SimplePrincipal):
+        return obj
+    kind = getattr(obj, "kind", None)
+    kind = str(getattr(kind, "value", kind)).lower()
+    if kind not in PRINCIPAL_KINDS:
+        raise ValueError(f"principal kind {kind!r} is not one of {sorted(PRINCIPAL_KINDS)}")
+    domain = getattr(obj, "domain", None)
+    if domain is None:
+        domain = getattr(obj, "domain_name", "")
+    return SimplePrincipal(kind, getattr(obj, "user_name", "") or "", domain or "",
+                           getattr(obj, "sid", None), source=obj)
 
 
 #: The NULL session: S-1-5-7 (MS-DTYP 2.4.2.4, ANONYMOUS LOGON).
@@ -221,15 +247,23 @@ class ContextFactory(Protocol):
                  session_key: bytes | None) -> CallContext: ...
 
 
-def make_context_factory(principal: Principal, session_id: int, server: Any,
-                         session_key: bytes = b"") -> ContextFactory:
-    """The simplest factory: the SMB session's identity unless DCE/RPC auth supplies one."""
+def make_context_factory(principal: Any, session_id: int, server: Any,
+                         session_key: bytes = b"", *,
+                         pipe_name: str | None = None) -> ContextFactory:
+    """The simplest factory: the SMB session's identity unless DCE/RPC auth supplies one.
+
+    ``principal`` (and the RPC-authenticated one, later) may be any principal-like object:
+    it is normalized with :func:`as_principal`.  ``pipe_name`` is accepted for callers that
+    know it; the endpoint's normalized pipe name is the one the context carries.
+    """
+    session_principal = as_principal(principal)
     default_key = session_key
 
     def factory(*, pipe_name: str, handles: HandleTable, rpc_principal: Principal | None,
                 auth_level: int, auth_type: int, session_key: bytes | None) -> CallContext:
         return CallContext(
-            principal=rpc_principal if rpc_principal is not None else principal,
+            principal=(as_principal(rpc_principal) if rpc_principal is not None
+                       else session_principal),
             session_id=session_id, pipe_name=pipe_name, server=server, handles=handles,
             auth_level=auth_level, auth_type=auth_type,
             session_key=session_key if session_key is not None else default_key,

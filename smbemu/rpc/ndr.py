@@ -1165,7 +1165,7 @@ Guid: Final = _Guid()
 
 
 class _ContextHandle(NdrType):
-    """Context handle (MS-RPCE 2.2.5.1? C706 14.3.11.1 ndr_context_handle): attributes
+    """Context handle (C706 ndr_context_handle, MS-RPCE 2.2.5): attributes
     (uint32) + GUID, 20 bytes.  The Python value is the 20-byte little-endian form whatever
     the drep, so a handle issued to a big-endian client compares equal when it comes back."""
 

@@ -34,17 +34,15 @@ NTLM_OID_DER = b"\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
 
 def test_negotiate_hint_golden() -> None:
     expected = (
-        b"\x60\x48"  # [APPLICATION 0] (RFC 2743 3.1)
+        b"\x60\x1c"  # [APPLICATION 0] (RFC 2743 3.1)
         b"\x06\x06\x2b\x06\x01\x05\x05\x02"  # 1.3.6.1.5.5.2 SPNEGO
-        b"\xa0\x3e\x30\x3c"  # [0] NegTokenInit2 SEQUENCE
-        b"\xa0\x0e\x30\x0c" + NTLM_OID_DER  # mechTypes [0] = [NTLMSSP]
-        + b"\xa3\x2a\x30\x28"  # negHints [3] SEQUENCE
-        b"\xa0\x26\x1b\x24not_defined_in_RFC4178@please_ignore"  # hintName [0] GeneralString
+        b"\xa0\x12\x30\x10"  # [0] NegTokenInit2 SEQUENCE
+        b"\xa0\x0e\x30\x0c" + NTLM_OID_DER  # mechTypes [0] = [NTLMSSP], no negHints (as 2008+)
     )  # fmt: skip
     assert sp.negotiate_hint() == expected
     parsed = unpack_token(expected)  # pyspnego reads it as a NegTokenInit2
     assert isinstance(parsed, NegTokenInit)
-    assert parsed.mech_types == [NTLM] and parsed.hint_name == sp.HINT_NAME
+    assert parsed.mech_types == [NTLM] and parsed.hint_name is None
 
 
 def test_response_tokens_golden() -> None:

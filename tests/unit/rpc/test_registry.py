@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import enum
 import importlib.metadata
 import sys
 import textwrap
 import types
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from smbemu.rpc.interface import (
     Interface,
     InterfaceError,
     SimplePrincipal,
+    as_principal,
     make_context_factory,
     normalize_pipe_name,
     not_implemented,
@@ -271,6 +274,36 @@ def test_context_factory_prefers_the_rpc_identity() -> None:
                      auth_type=10, session_key=b"rpckey")
     assert authed.principal is admin and authed.session_key == b"rpckey"
     assert authed.auth_level == 6 and authed.server == "server"
+
+
+class Kind(enum.Enum):
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class SmbLayerPrincipal:
+    """The shape of the SMB layer's principal: an enum kind and ``domain_name``."""
+
+    kind: Kind
+    user_name: str = ""
+    domain_name: str = ""
+
+
+def test_factory_normalizes_principal_like_objects() -> None:
+    smb = SmbLayerPrincipal(Kind.USER, "alice", "CORP")
+    factory = make_context_factory(smb, 9, None, pipe_name="srvsvc")
+    ctx = factory(pipe_name="srvsvc", handles=HandleTable(), rpc_principal=None, auth_level=1,
+                  auth_type=0, session_key=None)
+    assert (ctx.principal.kind, ctx.principal.user_name, ctx.principal.domain,
+            ctx.principal.sid) == ("user", "alice", "CORP", None)
+    assert isinstance(ctx.principal, SimplePrincipal) and ctx.principal.source is smb
+    assert as_principal(ANONYMOUS) is ANONYMOUS
+    with pytest.raises(ValueError, match="principal kind"):
+        as_principal(SimpleNamespaceLike())
+
+
+class SimpleNamespaceLike:
+    kind = "root"
 
 
 # ------------------------------------------------------------------ layout rules for rpc/
