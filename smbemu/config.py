@@ -46,6 +46,9 @@ class ServerConfig:
     start_filetime: int = field(default_factory=filetime_now)
     # The RPC interface registry (smbemu.rpc.registry.Registry) once pipes are served.
     pipes: Any = None
+    # DCE/RPC association groups shared by every pipe of the server (smbemu.rpc.endpoint),
+    # so a client can bind a second pipe into the group of the first (MS-RPCE 3.3.1.3).
+    rpc_groups: Any = None
     # Every established session on this server, for NetrSessionEnum and the audit log.
     sessions: dict[int, Any] = field(default_factory=dict)
     # Values derived from the profile and directory once (the NTLM server identity, ...).

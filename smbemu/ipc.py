@@ -34,6 +34,8 @@ def served_pipes(config: ServerConfig) -> tuple[str, ...]:
 
 def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) -> Any:
     """A new DCE/RPC endpoint for `pipe_name` (already normalized and known to be served)."""
-    from smbemu.rpc.endpoint import RpcEndpoint
+    from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
 
-    return RpcEndpoint(pipe_name, config.pipes, context_factory)
+    if config.rpc_groups is None:
+        config.rpc_groups = AssociationGroups()
+    return RpcEndpoint(pipe_name, config.pipes, context_factory, assoc_groups=config.rpc_groups)

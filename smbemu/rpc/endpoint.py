@@ -297,6 +297,14 @@ class RpcEndpoint:
     def has_output(self) -> bool:
         return bool(self._out)
 
+    def peek(self) -> tuple[int, int, int]:
+        """(bytes queued, messages queued, length of the next message): FSCTL_PIPE_PEEK and
+        FilePipeLocalInformation report these (MS-FSCC 2.3.46, 2.4.30)."""
+        out = self._out
+        if not out:
+            return 0, 0, 0
+        return sum(len(m) for m in out), len(out), len(out[0])
+
     def transceive(self, data: bytes | bytearray | memoryview, max_out: int) -> tuple[bytes, bool]:
         """FSCTL_PIPE_TRANSCEIVE: write ``data`` and read one message."""
         self.write(data)

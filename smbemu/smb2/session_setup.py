@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from smbemu import crypto
 from smbemu.auth import spnego
-from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, Outcome, ServerIdentity
+from smbemu.auth.ntlm import NtlmAcceptor, Outcome
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, SecurityMode, SessionFlags
-from smbemu.state import Principal, PrincipalKind, Session, SessionState
+from smbemu.logon import new_acceptor, principal_for
+from smbemu.state import PrincipalKind, Session, SessionState
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
@@ -37,43 +38,6 @@ _REQUEST = struct.Struct("<HBBIIHHQ")
 # StructureSize, SessionFlags, SecurityBufferOffset, SecurityBufferLength (MS-SMB2 2.2.6).
 _RESPONSE = struct.Struct("<HHHH")
 SMB2_SESSION_FLAG_BINDING = 0x01
-_EMPTY_NT_HASH = bytes.fromhex("31d6cfe0d16ae931b73c59d7e0c089c0")
-
-
-def server_identity(config: ServerConfig) -> ServerIdentity:
-    """What the NTLM CHALLENGE says about this server (MS-NLMP 2.2.1.2; reference §4.3)."""
-    cached: ServerIdentity | None = config.cache.get("ntlm_identity")
-    if cached is not None:
-        return cached
-    profile = config.profile
-    directory = config.directory
-    machine = directory.machine
-    joined = profile.role != "standalone"
-    domain = directory.domain
-    identity = ServerIdentity(
-        netbios_computer=machine.netbios_name.upper(),
-        netbios_domain=(domain.name if joined else machine.netbios_name).upper(),
-        dns_computer=machine.dns_name or None,
-        dns_domain=(domain.dns_name if joined else None) or None,
-        dns_tree=(domain.dns_name if joined and profile.identity.ntlm_dns_tree else None) or None,
-        target_is_domain=joined,
-        send_timestamp=profile.identity.ntlm_timestamp,
-        version=profile.identity.ntlm_version,
-    )
-    config.cache["ntlm_identity"] = identity
-    return identity
-
-
-def _account_lookup(config: ServerConfig) -> Any:
-    directory = config.directory
-
-    def lookup(name: str) -> NtlmAccount | None:
-        user = directory.find_user(name)
-        if user is None:
-            return None
-        return NtlmAccount(name=user.name, nt_hash=user.nt_hash or _EMPTY_NT_HASH, lm_hash=user.lm_hash)
-
-    return lookup
 
 
 def _response_body(flags: int, blob: bytes) -> bytes:
@@ -144,11 +108,7 @@ def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes,
     exchange: AuthExchange | None = session.authenticator
     if exchange is None:
         exchange = AuthExchange(
-            NtlmAcceptor(
-                server_identity(config),
-                _account_lookup(config),
-                lm_compatibility_level=config.profile.smb.lm_compatibility_level,
-            ),
+            new_acceptor(config),
             raw_ntlm=client.raw_ntlm,
             mech_types_der=client.mech_types_der,
             downgraded=client.downgraded,
@@ -180,7 +140,7 @@ def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes,
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "expected an NTLM NEGOTIATE or AUTHENTICATE message")
 
     result = _call(acceptor.accept_authenticate, ntlm_token)
-    principal, account = _principal_for(config, result)
+    principal, account = principal_for(config, result)
     blob = b""
     if wrap:
         if result.outcome is Outcome.AUTHENTICATED:
@@ -242,30 +202,3 @@ def _call(function: Any, token: bytes) -> Any:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"bad NTLM message: {exc}") from None
 
 
-def _principal_for(config: ServerConfig, result: Any) -> tuple[Principal, Any]:
-    """Map the NTLM outcome to who the caller is, or raise the status Windows returns."""
-    directory = config.directory
-    profile = config.profile
-    base = dict(domain_name=result.domain_name, workstation=result.workstation, package=result.package)
-    if result.outcome is Outcome.ANONYMOUS:
-        return Principal(PrincipalKind.ANONYMOUS, workstation=result.workstation), None
-    if result.outcome is Outcome.NO_SUCH_USER:
-        if profile.smb.guest_account_enabled:
-            # An unknown name maps to Guest while the Guest account is enabled (MS-SMB2 <107>).
-            return Principal(PrincipalKind.GUEST, user_name="Guest", **base), None
-        raise SmbStatusError(NtStatus.LOGON_FAILURE, f"no such user {result.user_name!r}")
-    user = directory.find_user(result.user_name)
-    if result.outcome is not Outcome.AUTHENTICATED or user is None:
-        if user is not None and directory.is_locked(user):
-            raise SmbStatusError(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
-        raise SmbStatusError(NtStatus.LOGON_FAILURE, f"logon failure for {result.user_name!r}")
-    if user.rid == 501:
-        if not profile.smb.guest_account_enabled:
-            raise SmbStatusError(NtStatus.ACCOUNT_DISABLED, "the Guest account is disabled")
-        return Principal(PrincipalKind.GUEST, user_name=user.name, **base), user
-    if user.disabled:
-        raise SmbStatusError(NtStatus.ACCOUNT_DISABLED, f"{user.name} is disabled")
-    if directory.is_locked(user):
-        raise SmbStatusError(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
-    kind = PrincipalKind.ADMINISTRATOR if directory.is_administrator(user) else PrincipalKind.USER
-    return Principal(kind, user_name=user.name, **base), user
