@@ -74,7 +74,7 @@ _CONTEXT_HEADER = struct.Struct("<HHI")  # ContextType, DataLength, Reserved (MS
 CIPHER_PREFERENCE = (Cipher.AES_128_GCM, Cipher.AES_128_CCM, Cipher.AES_256_GCM, Cipher.AES_256_CCM)
 SIGNING_PREFERENCE = (SigningAlgorithm.AES_GMAC, SigningAlgorithm.AES_CMAC, SigningAlgorithm.HMAC_SHA256)
 
-# MS-SMB2 3.3.5.4: Windows' 2.1+ servers advertise 8 MiB transfer sizes; 2.0.2 is limited to 64 KiB.
+# MS-SMB2 3.3.5.4: 2.1+ servers advertise up to 8 MiB transfer sizes; 2.0.2 is limited to 64 KiB.
 LARGE_MAX_SIZE = 8 * 1024 * 1024
 SMALL_MAX_SIZE = 65536
 
@@ -157,10 +157,14 @@ def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) 
     if dialect in (Dialect.SMB_3_0, Dialect.SMB_3_0_2) and conn.client_capabilities & Capabilities.ENCRYPTION:
         capabilities |= Capabilities.ENCRYPTION
         conn.cipher = Cipher.AES_128_CCM
-    max_size = SMALL_MAX_SIZE if dialect == Dialect.SMB_2_0_2 else LARGE_MAX_SIZE
+    # The profile gives the sizes its release advertised; 2.0.2 cannot go past 64 KiB (MS-SMB2 3.3.5.4).
+    cap = SMALL_MAX_SIZE if dialect == Dialect.SMB_2_0_2 else LARGE_MAX_SIZE
+    smb = profile.smb
+    conn.max_transact_size = min(smb.max_transact_size, cap)
+    conn.max_read_size = min(smb.max_read_size, cap)
+    conn.max_write_size = min(smb.max_write_size, cap)
     conn.server_security_mode = int(security_mode)
     conn.server_capabilities = int(capabilities)
-    conn.max_transact_size = conn.max_read_size = conn.max_write_size = max_size
 
     security_blob = spnego.negotiate_hint()
     security_offset = HEADER_SIZE + 64
@@ -182,9 +186,9 @@ def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) 
             negotiate_context_count=len(contexts),
             server_guid=conn.config.server_guid,
             capabilities=int(capabilities),
-            max_transact_size=max_size,
-            max_read_size=max_size,
-            max_write_size=max_size,
+            max_transact_size=conn.max_transact_size,
+            max_read_size=conn.max_read_size,
+            max_write_size=conn.max_write_size,
             system_time=filetime_now(),
             # Windows 2008 R2 and later send 0 here (MS-SMB2 <125>).
             server_start_time=0,
