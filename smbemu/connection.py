@@ -227,7 +227,7 @@ class Connection:
         chain_session_id = 0
         chain_tree_id = 0
         chain_file_id = _FILE_ID_UNSET
-        chain_status = NtStatus.SUCCESS
+        chain_status: int = NtStatus.SUCCESS
         total = len(frame)
         while True:
             header = parse_request_header(frame, offset)

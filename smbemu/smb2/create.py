@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from smbemu import ipc
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import HEADER_SIZE, NtStatus
-from smbemu.state import Open
+from smbemu.state import Open, Session
 
 if TYPE_CHECKING:
     from smbemu.connection import Connection, RequestContext
@@ -78,7 +78,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     )
 
 
-def _context_factory(conn: Connection, session: object, open_: Open) -> object:
+def _context_factory(conn: Connection, session: Session, open_: Open) -> object:
     """What an RPC handler learns about its caller: bound late so the RPC layer stays SMB-agnostic."""
     from smbemu.rpc_binding import make_context_factory
 

@@ -11,7 +11,7 @@ import os
 import struct
 from typing import TYPE_CHECKING
 
-import construct as cs
+import construct as cs  # type: ignore[import-untyped]
 
 from smbemu.auth import spnego
 from smbemu.config import filetime_now
@@ -197,7 +197,7 @@ def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) 
             negotiate_context_offset=context_offset,
         )
     )
-    return fixed + security_blob + context_bytes
+    return bytes(fixed) + security_blob + context_bytes
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
