@@ -136,6 +136,11 @@ async def _run(config: object, host: str, port: int) -> int:
     from smbemu.server import SmbServer
 
     server = SmbServer(config)  # type: ignore[arg-type]
+    # Handlers first, so a signal that arrives as soon as we listen still stops us gracefully.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
         address = await server.listen(host, port)
     except PermissionError:
@@ -158,10 +163,6 @@ async def _run(config: object, host: str, port: int) -> int:
     )
     if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
         log.warning("listening beyond loopback: this server is deliberately weak; keep it on a lab network")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     log.info("stopping: closing %d connection(s)", len(server.protocols))
     await server.close()

@@ -33,9 +33,18 @@ def served_pipes(config: ServerConfig) -> tuple[str, ...]:
 
 
 def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) -> Any:
-    """A new DCE/RPC endpoint for `pipe_name` (already normalized and known to be served)."""
+    """A new DCE/RPC endpoint for `pipe_name` (already normalized and known to be served).
+
+    Each endpoint gets its own DCE/RPC security provider (NTLMSSP / SPNEGO, used only when the
+    client's bind carries a verifier; otherwise the SMB session's identity applies) and joins
+    the server-wide association groups (MS-RPCE 3.3.1.3).
+    """
+    from smbemu.rpc.auth_ntlm import rpc_auth_factory
     from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
 
     if config.rpc_groups is None:
         config.rpc_groups = AssociationGroups()
-    return RpcEndpoint(pipe_name, config.pipes, context_factory, assoc_groups=config.rpc_groups)
+    new_auth = config.cache.get("rpc_auth_factory")
+    if new_auth is None:
+        new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(config)
+    return RpcEndpoint(pipe_name, config.pipes, context_factory, assoc_groups=config.rpc_groups, auth=new_auth())

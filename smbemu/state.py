@@ -98,6 +98,10 @@ class Session:
     opens: dict[int, Open] = field(default_factory=dict)
     next_tree_id: int = 1
     created_at: float = 0.0
+    # The client's IP address as srvsvc reports it (NetrSessionEnum sesi*_cname "\\\\127.0.0.1",
+    # MS-SRVS 2.2.4.15); "" until known. Filled when the session first opens a pipe
+    # (smbemu.rpc_binding); session setup could set it at creation from Connection.peer.
+    client_address: str = ""
 
     @property
     def is_anonymous(self) -> bool:

@@ -281,7 +281,7 @@ class NtlmAcceptor:
         if mic_present:
             if auth.mic is None:
                 return result(Outcome.REFUSED, account, verified.package)
-            zeroed = raw[:MIC_OFFSET] + bytes(16) + raw[MIC_OFFSET + 16 :]
+            zeroed = raw[: auth.mic_offset] + bytes(16) + raw[auth.mic_offset + 16 :]
             assert self._negotiate_raw is not None
             expected = hmac_md5(session_key, self._negotiate_raw + self._challenge_raw + zeroed)
             if not hmac.compare_digest(expected, auth.mic):

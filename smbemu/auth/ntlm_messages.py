@@ -298,9 +298,11 @@ class AuthenticateMessage:
     NtChallengeResponseFields, DomainNameFields, UserNameFields, WorkstationFields,
     EncryptedRandomSessionKeyFields, NegotiateFlags, Version (8), MIC (16), Payload.
 
-    Version and MIC sit at fixed offsets 64 and 72 but are only there when the payload starts
-    after them; ``mic`` holds the 16 bytes at offset 72 whenever the layout leaves room for them
-    (whether they *are* a MIC is said by MsvAvFlags inside the NTLMv2 response)."""
+    Version and MIC sit at offsets 64 and 72 but are only there when the payload starts after
+    them; ``mic`` holds the 16 bytes at ``mic_offset`` whenever the layout leaves room for them
+    (whether they *are* a MIC is said by MsvAvFlags inside the NTLMv2 response). Windows clients
+    always leave the 8 Version bytes; a client that did not negotiate VERSION (pyspnego against
+    a server that sends none, as NT/2000 did) puts the MIC straight after the fixed part, at 64."""
 
     flags: int
     lm_challenge_response: bytes
@@ -311,6 +313,7 @@ class AuthenticateMessage:
     encrypted_random_session_key: bytes = b""
     version: Version | None = None
     mic: bytes | None = None
+    mic_offset: int = MIC_OFFSET
 
     def pack(self) -> bytes:
         if self.mic is not None:
@@ -348,9 +351,13 @@ class AuthenticateMessage:
             payload_start = min(payload_start, offset)
         lm, nt, domain, user, workstation, session_key = values
         version = None
-        if flags & NegotiateFlags.NTLMSSP_NEGOTIATE_VERSION and payload_start >= MIC_OFFSET:
+        has_version = bool(flags & NegotiateFlags.NTLMSSP_NEGOTIATE_VERSION)
+        if has_version and payload_start >= MIC_OFFSET:
             version = Version.parse(data, 64)
-        mic = bytes(data[MIC_OFFSET : MIC_OFFSET + 16]) if payload_start >= MIC_OFFSET + 16 else None
+        mic_offset = MIC_OFFSET
+        if payload_start < MIC_OFFSET + 16 and not has_version and payload_start >= 64 + 16:
+            mic_offset = 64  # no Version bytes at all: the MIC follows the fixed part
+        mic = bytes(data[mic_offset : mic_offset + 16]) if payload_start >= mic_offset + 16 else None
         return cls(
             flags,
             lm,
@@ -361,4 +368,5 @@ class AuthenticateMessage:
             session_key,
             version,
             mic,
+            mic_offset,
         )

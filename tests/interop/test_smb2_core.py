@@ -152,6 +152,21 @@ def test_smbprotocol_wrong_password_fails_cleanly(server: ServerThread, label: s
     assert _smbprotocol_ipc(server.port, DIALECTS[label])["tree_id"] > 0
 
 
+@pytest.mark.parametrize("protocol", ["ntlm", "negotiate"])
+def test_smbprotocol_against_a_server_that_sends_no_ntlm_version(win2000_server: ServerThread, protocol: str) -> None:
+    """Windows 2000 sends no NTLM VERSION, so pyspnego lays its MIC out without Version bytes."""
+    conn = Connection(uuid.uuid4(), HOST, win2000_server.port)
+    conn.connect(dialect=Dialects.SMB_2_0_2, timeout=10)
+    try:
+        session = Session(conn, USER, PASSWORD, require_encryption=False, auth_protocol=protocol)
+        session.connect()
+        tree = TreeConnect(session, rf"\\{HOST}\IPC$")
+        tree.connect()
+        assert tree.tree_connect_id > 0
+    finally:
+        conn.disconnect()
+
+
 def test_smbprotocol_disabled_account(server: ServerThread) -> None:
     with pytest.raises(SMBResponseException) as info:
         _smbprotocol_ipc(server.port, Dialects.SMB_3_1_1, user="tmartin", password="Goodbye2007")

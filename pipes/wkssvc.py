@@ -1,0 +1,426 @@
+"""wkssvc: the Workstation Service Remote Protocol (MS-WKST), on ``\\PIPE\\wkssvc``.
+
+UUID 6bffd098-a112-3610-9833-46c3f87e345a version 1.0 (MS-WKST 2.1).  Every opnum of MS-WKST 3.2.4
+(0 to 30) is declared here, in opnum order:
+
+* **emulated**: NetrWkstaGetInfo (0) levels 100/101/102, NetrWkstaUserEnum (2) levels 0/1,
+  NetrWkstaTransportEnum (5) level 0, NetrGetJoinInformation (20), NetrEnumerateComputerNames
+  (30) — from the fixture's machine and primary domain and the profile's identity;
+* **"OpnumNNotUsedOnWire"** (3, 4, 12, 14-19, 21): "reserved for local use", behaviour
+  undefined by MS-WKST: fault nca_op_rng_error 0x1C010002;
+* **NetrUse*** (8-11): MS-WKST 3.2.4.7-3.2.4.10 "SHOULD NOT allow this method to be invoked
+  remotely and SHOULD return ERROR_CALL_NOT_IMPLEMENTED" (120): answered so, levels echoed;
+* **changes to the workstation** (NetrWkstaSetInfo, transports, domain join / rename,
+  alternate names): ERROR_ACCESS_DENIED — what a non-administrator gets; administrators too,
+  the emulated machine being read-only (``smbemu.policy`` logs why);
+* **not emulated yet** (NetrWorkstationStatisticsGet, NetrValidateName2,
+  NetrGetJoinableOUs2): fault nca_op_rng_error rather than an invented answer.
+
+Who may call what is decided by :mod:`smbemu.policy` (NetrWkstaGetInfo per level and per
+release, NetrWkstaUserEnum administrators only); refusals are ERROR_ACCESS_DENIED as the return
+value, not a fault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from smbemu.policy import policy_for
+from smbemu.rpc import CallContext, Interface
+from smbemu.rpc.ndr import (
+    ConformantArray,
+    NdrType,
+    Pointer,
+    RpcUnicodeString,
+    Struct,
+    Union,
+    WString,
+    WStringRef,
+    enum16,
+    uint32,
+)
+
+NERR_SUCCESS: Final = 0
+ERROR_ACCESS_DENIED: Final = 5
+ERROR_INVALID_PARAMETER: Final = 87
+ERROR_CALL_NOT_IMPLEMENTED: Final = 120
+ERROR_INVALID_LEVEL: Final = 124
+ERROR_MORE_DATA: Final = 234
+MAX_PREFERRED_LENGTH: Final = 0xFFFFFFFF
+#: MS-WKST 2.2.3.1 NETSETUP_JOIN_STATUS and 2.2.3.3 NET_COMPUTER_NAME_TYPE are plain IDL
+#: enums: 16 bits on the wire (C706 14.2.5; rpcclient and impacket decode them so).
+NET_SETUP_WORKGROUP_NAME: Final = 2
+NET_SETUP_DOMAIN_NAME: Final = 3
+#: MS-WKST 2.2.3.3 NET_COMPUTER_NAME_TYPE.
+NET_PRIMARY_COMPUTER_NAME: Final = 0
+NET_ALTERNATE_COMPUTER_NAMES: Final = 1
+NET_ALL_COMPUTER_NAMES: Final = 2
+
+# -------------------------------------------------------------------------------------------
+# NDR types (MS-WKST 2.2.5)
+# -------------------------------------------------------------------------------------------
+
+#: WKSSVC_IDENTIFY_HANDLE / WKSSVC_IMPERSONATE_HANDLE (2.2.2.1-2): ``[string, unique] wchar_t*``.
+WKSSVC_HANDLE: Final = WString
+PULONG: Final = Pointer(uint32)
+
+WKSTA_INFO_100: Final = Struct("WKSTA_INFO_100", [
+    ("wki100_platform_id", uint32), ("wki100_computername", WString),
+    ("wki100_langroup", WString), ("wki100_ver_major", uint32), ("wki100_ver_minor", uint32)])
+WKSTA_INFO_101: Final = Struct("WKSTA_INFO_101", [
+    ("wki101_platform_id", uint32), ("wki101_computername", WString),
+    ("wki101_langroup", WString), ("wki101_ver_major", uint32), ("wki101_ver_minor", uint32),
+    ("wki101_lanroot", WString)])
+WKSTA_INFO_102: Final = Struct("WKSTA_INFO_102", [
+    ("wki102_platform_id", uint32), ("wki102_computername", WString),
+    ("wki102_langroup", WString), ("wki102_ver_major", uint32), ("wki102_ver_minor", uint32),
+    ("wki102_lanroot", WString), ("wki102_logged_on_users", uint32)])
+#: 2.2.4.1 WKSTA_INFO union (levels 502, 1013, 1018, 1046 are not emulated: their arms stay
+#: empty here, never encoded).
+WKSTA_INFO: Final = Union(uint32, {100: Pointer(WKSTA_INFO_100), 101: Pointer(WKSTA_INFO_101),
+                                   102: Pointer(WKSTA_INFO_102)}, default=None,
+                          name="WKSTA_INFO")
+
+WKSTA_USER_INFO_0: Final = Struct("WKSTA_USER_INFO_0", [("wkui0_username", WString)])
+WKSTA_USER_INFO_1: Final = Struct("WKSTA_USER_INFO_1", [
+    ("wkui1_username", WString), ("wkui1_logon_domain", WString),
+    ("wkui1_oth_domains", WString), ("wkui1_logon_server", WString)])
+USER_LEVELS: Final[dict[int, Struct]] = {0: WKSTA_USER_INFO_0, 1: WKSTA_USER_INFO_1}
+
+WKSTA_TRANSPORT_INFO_0: Final = Struct("WKSTA_TRANSPORT_INFO_0", [
+    ("wkti0_quality_of_service", uint32), ("wkti0_number_of_vcs", uint32),
+    ("wkti0_transport_name", WString), ("wkti0_transport_address", WString),
+    ("wkti0_wan_ish", uint32)])
+
+
+def _container(name: str, item: NdrType) -> Struct:
+    return Struct(name, [("EntriesRead", uint32), ("Buffer", Pointer(ConformantArray(item)))])
+
+
+def _enum_struct(name: str, union_field: str, arms: Mapping[int, NdrType]) -> Struct:
+    """``{Level; [switch_is(Level)] union of container pointers}``; unknown levels decode
+    (empty default arm) so the handler can answer ERROR_INVALID_LEVEL."""
+    return Struct(name, [("Level", uint32),
+                         (union_field, Union(uint32, {k: Pointer(v) for k, v in arms.items()},
+                                             default=None, name=f"{name}.{union_field}"))])
+
+
+WKSTA_USER_ENUM_STRUCT: Final = _enum_struct("WKSTA_USER_ENUM_STRUCT", "WkstaUserInfo", {
+    level: _container(f"WKSTA_USER_INFO_{level}_CONTAINER", s)
+    for level, s in USER_LEVELS.items()})
+WKSTA_TRANSPORT_ENUM_STRUCT: Final = _enum_struct(
+    "WKSTA_TRANSPORT_ENUM_STRUCT", "WkstaTransportInfo",
+    {0: _container("WKSTA_TRANSPORT_INFO_0_CONTAINER", WKSTA_TRANSPORT_INFO_0)})
+
+#: 2.2.5.21 NET_COMPUTER_NAME_ARRAY: ``{EntryCount; [size_is(EntryCount)] PUNICODE_STRING}``.
+NET_COMPUTER_NAME_ARRAY: Final = Struct("NET_COMPUTER_NAME_ARRAY", [
+    ("EntryCount", uint32), ("ComputerNames", Pointer(ConformantArray(RpcUnicodeString)))])
+
+# NetrUse* [out] shapes: only NULL pointers are ever sent, so the arms' targets are nominal.
+_NULL_ONLY: Final = Pointer(uint32)
+USE_INFO: Final = Union(uint32, {level: _NULL_ONLY for level in range(4)}, default=None,
+                        name="USE_INFO")
+USE_ENUM_STRUCT: Final = Struct("USE_ENUM_STRUCT", [
+    ("Level", uint32), ("UseInfo", Union(uint32, {level: _NULL_ONLY for level in range(3)},
+                                         default=None, name="USE_ENUM_UNION"))])
+
+_ENUM_TAIL_IN: Final = (("PreferredMaximumLength", uint32), ("ResumeHandle", PULONG))
+_ENUM_TAIL_OUT: Final = (("TotalEntries", uint32), ("ResumeHandle", PULONG))
+
+INTERFACE: Final = Interface(
+    name="wkssvc", uuid="6bffd098-a112-3610-9833-46c3f87e345a", version=(1, 0),
+    pipes=("wkssvc",), opnum_count=31,
+    description="Workstation Service Remote Protocol (MS-WKST)")
+
+#: MS-WKST 3.2.4: "reserved for local use": nca_op_rng_error.
+NOT_USED_ON_WIRE: Final = {3: "Opnum3NotUsedOnWire", 4: "Opnum4NotUsedOnWire",
+                           12: "Opnum12NotUsedOnWire", 14: "Opnum14NotUsedOnWire",
+                           15: "Opnum15NotUsedOnWire", 16: "Opnum16NotUsedOnWire",
+                           17: "Opnum17NotUsedOnWire", 18: "Opnum18NotUsedOnWire",
+                           19: "Opnum19NotUsedOnWire", 21: "Opnum21NotUsedOnWire"}
+#: Read-only calls Windows implements that are not emulated yet: nca_op_rng_error.
+NOT_EMULATED: Final = {13: "NetrWorkstationStatisticsGet", 25: "NetrValidateName2",
+                       26: "NetrGetJoinableOUs2"}
+for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
+    INTERFACE.not_implemented(_opnum, _name)
+
+
+# -------------------------------------------------------------------------------------------
+# Helpers
+# -------------------------------------------------------------------------------------------
+
+
+def _decision(ctx: CallContext, operation: str, level: int | None = None) -> int:
+    return policy_for(ctx.server).decide(ctx.principal, "wkssvc", operation, level).status
+
+
+def _page(entries: Sequence[dict[str, Any]], prefered_max: int,
+          resume: int | None) -> tuple[list[dict[str, Any]], int, int | None, int]:
+    """One page of an enumeration (same rules as srvsvc's pager: PreferredMaximumLength
+    bounds the NetApi buffer, at least one entry per call, ERROR_MORE_DATA when some remain,
+    the resume handle is the next index, 0 when done, NULL stays NULL)."""
+    start = resume or 0
+    remaining = list(entries[start:])
+    taken = remaining
+    if prefered_max != MAX_PREFERRED_LENGTH:
+        taken, used = [], 0
+        for entry in remaining:
+            size = 4 * len(entry) + sum(2 * (len(v) + 1) for v in entry.values()
+                                        if isinstance(v, str))
+            if taken and used + size > prefered_max:
+                break
+            taken.append(entry)
+            used += size
+    more = len(taken) < len(remaining)
+    next_handle = None if resume is None else (start + len(taken) if more else 0)
+    return taken, len(remaining), next_handle, ERROR_MORE_DATA if more else NERR_SUCCESS
+
+
+def _enum_error(level: int, union_field: str, struct_name: str, status: int,
+                request: dict[str, Any]) -> dict[str, Any]:
+    return {struct_name: {"Level": level, union_field: (level, None)}, "TotalEntries": 0,
+            "ResumeHandle": request["ResumeHandle"], "ReturnValue": status}
+
+
+def _enum_reply(level: int, union_field: str, struct_name: str,
+                entries: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
+    taken, total, resume, status = _page(entries, request["PreferredMaximumLength"],
+                                         request["ResumeHandle"])
+    return {struct_name: {"Level": level,
+                          union_field: (level, {"EntriesRead": len(taken), "Buffer": taken})},
+            "TotalEntries": total, "ResumeHandle": resume, "ReturnValue": status}
+
+
+def _lan_group(ctx: CallContext) -> str:
+    """wki*_langroup: the domain the machine belongs to, or its workgroup (the LSA primary
+    domain of the fixture: MS-WKST 2.2.5.1)."""
+    return str(ctx.server.directory.primary_domain.name)
+
+
+def _is_joined(ctx: CallContext) -> bool:
+    return ctx.server.directory.primary_domain.sid is not None
+
+
+# -------------------------------------------------------------------------------------------
+# NetrWkstaGetInfo (0), NetrWkstaUserEnum (2), NetrWkstaTransportEnum (5)
+# -------------------------------------------------------------------------------------------
+
+def _lanroot(ctx: CallContext) -> str:
+    """wki101_lanroot: the LAN Manager root, the system root on NT (the ADMIN$ share's path
+    when the fixture has one; U for the exact text Windows reports)."""
+    admin = ctx.server.directory.share("ADMIN$")
+    return str(admin.path) if admin is not None and admin.path else "C:\\WINDOWS"
+
+
+@INTERFACE.operation(0, "NetrWkstaGetInfo",
+                     request=[("ServerName", WKSSVC_HANDLE), ("Level", uint32)],
+                     response=[("WkstaInfo", WKSTA_INFO)], returns="WERROR")
+def NetrWkstaGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.1: levels 100, 101, 102 (who may ask which level: ``smbemu.policy``).
+    Level 502 and the 10xx levels are not emulated (ERROR_INVALID_LEVEL once allowed)."""
+    level = request["Level"]
+    status = _decision(ctx, "NetrWkstaGetInfo", level)
+    if status:
+        return {"WkstaInfo": (level, None), "ReturnValue": status}
+    if level not in (100, 101, 102):
+        return {"WkstaInfo": (level, None), "ReturnValue": ERROR_INVALID_LEVEL}
+    identity = ctx.server.profile.identity.srvsvc
+    p = f"wki{level}_"
+    info: dict[str, Any] = {
+        f"{p}platform_id": identity.platform_id,
+        f"{p}computername": ctx.server.directory.machine.netbios_name,
+        f"{p}langroup": _lan_group(ctx),
+        f"{p}ver_major": identity.version_major, f"{p}ver_minor": identity.version_minor}
+    if level >= 101:
+        info[f"{p}lanroot"] = _lanroot(ctx)
+    if level == 102:
+        info["wki102_logged_on_users"] = len(_logged_on_users(ctx))
+    return {"WkstaInfo": (level, info), "ReturnValue": NERR_SUCCESS}
+
+
+def _logged_on_users(ctx: CallContext) -> list[tuple[str, str, str]]:
+    """(user, logon domain, logon server) of the users logged on to the machine itself.
+
+    Network (SMB) sessions are not workstation logons (MS-WKST 3.2.4.3 lists interactive,
+    service and batch logons).  Nobody sits at the emulated console; what remains is the
+    machine account the services use on the network, ``NAME$`` in the primary domain, as a
+    domain member lists it (U: the exact Windows list depends on its services).
+    """
+    machine = ctx.server.directory.machine.netbios_name
+    if _is_joined(ctx):
+        return [(f"{machine}$", _lan_group(ctx), "")]
+    return []
+
+
+@INTERFACE.operation(2, "NetrWkstaUserEnum",
+                     request=[("ServerName", WKSSVC_HANDLE),
+                              ("UserInfo", Pointer(WKSTA_USER_ENUM_STRUCT, "ref")),
+                              *_ENUM_TAIL_IN],
+                     response=[("UserInfo", Pointer(WKSTA_USER_ENUM_STRUCT, "ref")),
+                               *_ENUM_TAIL_OUT],
+                     returns="WERROR")
+def NetrWkstaUserEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.3: levels 0 and 1; administrators only."""
+    level = request["UserInfo"]["Level"]
+    if level not in USER_LEVELS:
+        return _enum_error(level, "WkstaUserInfo", "UserInfo", ERROR_INVALID_LEVEL, request)
+    status = _decision(ctx, "NetrWkstaUserEnum", level)
+    if status:
+        return _enum_error(level, "WkstaUserInfo", "UserInfo", status, request)
+    entries: list[dict[str, Any]] = []
+    for user, domain, server in _logged_on_users(ctx):
+        if level == 0:
+            entries.append({"wkui0_username": user})
+        else:
+            entries.append({"wkui1_username": user, "wkui1_logon_domain": domain,
+                            "wkui1_oth_domains": "", "wkui1_logon_server": server})
+    return _enum_reply(level, "WkstaUserInfo", "UserInfo", entries, request)
+
+
+def transport(directory: Any) -> dict[str, Any]:
+    """The one NetBT-over-TCP/IP transport (MS-WKST 2.2.5.12), stable for a fixture: its
+    device name carries an adapter GUID and its address a MAC-like 12 hex digits, both derived
+    from the machine SID (locally administered MAC, 0x02 first octet)."""
+    seed = hashlib.sha256(str(directory.machine.sid).encode()).digest()
+    guid = uuid.UUID(bytes=seed[:16])
+    mac = bytes([0x02]) + seed[16:21]
+    return {"wkti0_quality_of_service": 0, "wkti0_number_of_vcs": 0,
+            "wkti0_transport_name": f"\\Device\\NetBT_Tcpip_{{{str(guid).upper()}}}",
+            "wkti0_transport_address": mac.hex().upper(),
+            # TRUE: the transport is routable (TCP/IP), MS-WKST 2.2.5.12
+            "wkti0_wan_ish": 1}
+
+
+@INTERFACE.operation(5, "NetrWkstaTransportEnum",
+                     request=[("ServerName", WKSSVC_HANDLE),
+                              ("TransportInfo", Pointer(WKSTA_TRANSPORT_ENUM_STRUCT, "ref")),
+                              *_ENUM_TAIL_IN],
+                     response=[("TransportInfo", Pointer(WKSTA_TRANSPORT_ENUM_STRUCT, "ref")),
+                               *_ENUM_TAIL_OUT],
+                     returns="WERROR")
+def NetrWkstaTransportEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.4: level 0, one NetBT/TCP transport entry."""
+    level = request["TransportInfo"]["Level"]
+    if level != 0:
+        return _enum_error(level, "WkstaTransportInfo", "TransportInfo", ERROR_INVALID_LEVEL,
+                           request)
+    status = _decision(ctx, "NetrWkstaTransportEnum", level)
+    if status:
+        return _enum_error(level, "WkstaTransportInfo", "TransportInfo", status, request)
+    entry = transport(ctx.server.directory)
+    entry["wkti0_number_of_vcs"] = len(getattr(ctx.server, "sessions", {}) or {})
+    return _enum_reply(level, "WkstaTransportInfo", "TransportInfo", [entry], request)
+
+
+# -------------------------------------------------------------------------------------------
+# NetrGetJoinInformation (20), NetrEnumerateComputerNames (30)
+# -------------------------------------------------------------------------------------------
+
+
+@INTERFACE.operation(20, "NetrGetJoinInformation",
+                     request=[("ServerName", WKSSVC_HANDLE), ("NameBuffer", WString)],
+                     response=[("NameBuffer", WString), ("BufferType", enum16)],
+                     returns="WERROR")
+def NetrGetJoinInformation(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.16: the domain (NetSetupDomainName) or workgroup (NetSetupWorkgroupName)
+    the machine belongs to."""
+    joined = _is_joined(ctx)
+    return {"NameBuffer": _lan_group(ctx),
+            "BufferType": NET_SETUP_DOMAIN_NAME if joined else NET_SETUP_WORKGROUP_NAME,
+            "ReturnValue": NERR_SUCCESS}
+
+
+@INTERFACE.operation(30, "NetrEnumerateComputerNames",
+                     request=[("ServerName", WKSSVC_HANDLE), ("NameType", enum16),
+                              ("Reserved", uint32)],
+                     response=[("ComputerNames", Pointer(NET_COMPUTER_NAME_ARRAY))],
+                     returns="WERROR")
+def NetrEnumerateComputerNames(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.21: the primary name is the DNS name; the fixture defines no alternate
+    names.  Administrators only; Reserved must be 0 (or carry only the ignore-flags bit)."""
+    name_type, reserved = request["NameType"], request["Reserved"]
+    if reserved and reserved != 1:
+        return {"ComputerNames": None, "ReturnValue": 0x3EC}  # ERROR_INVALID_FLAGS
+    if name_type not in (NET_PRIMARY_COMPUTER_NAME, NET_ALTERNATE_COMPUTER_NAMES,
+                         NET_ALL_COMPUTER_NAMES):
+        return {"ComputerNames": None, "ReturnValue": ERROR_INVALID_PARAMETER}
+    status = _decision(ctx, "NetrEnumerateComputerNames")
+    if status:
+        return {"ComputerNames": None, "ReturnValue": status}
+    machine = ctx.server.directory.machine
+    names = [] if name_type == NET_ALTERNATE_COMPUTER_NAMES else \
+        [machine.dns_name or machine.netbios_name]
+    return {"ComputerNames": {"EntryCount": len(names), "ComputerNames": names},
+            "ReturnValue": NERR_SUCCESS}
+
+
+# -------------------------------------------------------------------------------------------
+# NetrUse* (8-11): not remotely callable
+# -------------------------------------------------------------------------------------------
+
+
+def _use_not_implemented(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.7-10: ERROR_CALL_NOT_IMPLEMENTED, levels echoed, [out] NULL."""
+    op = ctx.operation
+    assert op is not None
+    out = op.error_response(ERROR_CALL_NOT_IMPLEMENTED)
+    if op.name == "NetrUseGetInfo":
+        out["InfoStruct"] = (request["Level"], None)
+    elif op.name == "NetrUseEnum":
+        level = request["InfoStruct"]["Level"]
+        out["InfoStruct"] = {"Level": level, "UseInfo": (level, None)}
+        out["ResumeHandle"] = request["ResumeHandle"]
+    return out
+
+
+_USE_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
+                            Sequence[tuple[str, NdrType]]], ...]] = (
+    # [in] Level, InfoStruct, [in, out, unique] ErrorParameter: only the fixed prefix is decoded
+    (8, "NetrUseAdd", [("ServerName", WKSSVC_HANDLE), ("Level", uint32)],
+     [("ErrorParameter", PULONG)]),
+    (9, "NetrUseGetInfo",
+     [("ServerName", WKSSVC_HANDLE), ("UseName", WStringRef), ("Level", uint32)],
+     [("InfoStruct", USE_INFO)]),
+    (10, "NetrUseDel",
+     [("ServerName", WKSSVC_HANDLE), ("UseName", WStringRef), ("ForceLevel", uint32)], []),
+    (11, "NetrUseEnum",
+     [("ServerName", WKSSVC_HANDLE), ("InfoStruct", Pointer(USE_ENUM_STRUCT, "ref")),
+      *_ENUM_TAIL_IN],
+     [("InfoStruct", Pointer(USE_ENUM_STRUCT, "ref")), *_ENUM_TAIL_OUT]),
+)
+for _opnum, _name, _in, _out in _USE_OPS:
+    INTERFACE.operation(_opnum, _name, request=_in, response=_out,
+                        returns="WERROR")(_use_not_implemented)
+
+
+# -------------------------------------------------------------------------------------------
+# Changes to the workstation: refused (read-only emulation)
+# -------------------------------------------------------------------------------------------
+
+
+def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    op = ctx.operation
+    assert op is not None
+    return op.error_response(_decision(ctx, op.name) or ERROR_ACCESS_DENIED)
+
+
+_REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
+    (1, "NetrWkstaSetInfo", [("ErrorParameter", PULONG)]),
+    (6, "NetrWkstaTransportAdd", [("ErrorParameter", PULONG)]),
+    (7, "NetrWkstaTransportDel", []),
+    (22, "NetrJoinDomain2", []),
+    (23, "NetrUnjoinDomain2", []),
+    (24, "NetrRenameMachineInDomain2", []),
+    (27, "NetrAddAlternateComputerName", []),
+    (28, "NetrRemoveAlternateComputerName", []),
+    (29, "NetrSetPrimaryComputerName", []),
+)
+for _opnum, _name, _out in _REFUSED_OPS:
+    # [in] parameters are not decoded (trailing stub bytes are ignored by smbemu.rpc.ndr)
+    INTERFACE.operation(_opnum, _name, request=(), response=_out, returns="WERROR")(_refuse)
+
+__all__ = ["INTERFACE", "NOT_USED_ON_WIRE", "NOT_EMULATED", "WKSTA_INFO",
+           "WKSTA_USER_ENUM_STRUCT", "WKSTA_TRANSPORT_ENUM_STRUCT", "transport"]

@@ -1,0 +1,152 @@
+"""The package layout and the import direction hold (DESIGN.md "Layout", style-anchors §8, §9).
+
+* ``pipes/`` is installed as ``smbemu_pipes`` (setuptools package-dir) and has **no**
+  ``__init__.py``, so the standard library's ``pipes`` module (3.11/3.12) is never shadowed,
+  whatever the working directory or the pytest import mode (§9, mechanism E2);
+* handlers are found through the ``smbemu.pipes`` entry points, which resolve to Interfaces;
+* every package under ``smbemu/`` is in pyproject's explicit ``packages`` list (package
+  discovery cannot express the ``pipes`` -> ``smbemu_pipes`` rename, so the list is written by
+  hand and must not forget a new sub-package);
+* imports flow one way (walked with ``ast``): nothing under ``smbemu/`` imports a handler
+  module (``smbemu_pipes``); handler files import from the core only ``smbemu.rpc*``,
+  ``smbemu.errors`` and ``smbemu.policy`` (the policy is the one place that reads profile
+  knobs, DESIGN.md "Policy is one place"; handlers reach it with ``policy_for(ctx.server)``);
+  only ``smbemu.cli`` imports ``smbemu.server``;
+* no ``async def`` / ``await`` under ``smbemu/smb2``, ``smbemu/rpc``, ``smbemu/auth``,
+  ``pipes`` (the per-request path is synchronous: DESIGN.md "Sans-I/O core").
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.metadata
+import importlib.util
+import sysconfig
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smbemu.rpc.interface import Interface
+
+ROOT = Path(__file__).resolve().parent.parent
+SMBEMU = ROOT / "smbemu"
+PIPES = ROOT / "pipes"
+
+#: What a handler file may import from the core (prefix match on the module name).
+HANDLER_CORE_IMPORTS = ("smbemu.rpc", "smbemu.errors", "smbemu.policy")
+SYNC_ONLY = (SMBEMU / "smb2", SMBEMU / "rpc", SMBEMU / "auth", PIPES)
+
+
+def _imports(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, absolute module name) of every import in a file (relative ones resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join([*base, module] if module else base)
+            yield node.lineno, module
+            for alias in node.names:  # "from smbemu import policy" imports smbemu.policy
+                yield node.lineno, f"{module}.{alias.name}"
+
+
+def _py_files(*roots: Path) -> list[Path]:
+    return sorted(p for root in roots for p in root.rglob("*.py"))
+
+
+# ------------------------------------------------------------------ the pipes name clash
+
+
+def test_stdlib_pipes_is_not_shadowed() -> None:
+    spec = importlib.util.find_spec("pipes")
+    if spec is None:  # Python 3.13+: removed from the standard library
+        return
+    assert spec.origin is not None, "pipes resolves to a namespace package: pipes/ shadows it"
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    assert Path(spec.origin).resolve().is_relative_to(stdlib), spec.origin
+
+
+def test_pipes_folder_has_no_init() -> None:
+    assert PIPES.is_dir()
+    assert not (PIPES / "__init__.py").exists(), "pipes/__init__.py would shadow stdlib pipes"
+
+
+def test_entry_points_resolve_to_interfaces() -> None:
+    eps = {ep.name: ep for ep in importlib.metadata.entry_points(group="smbemu.pipes")}
+    assert {"srvsvc", "wkssvc"} <= set(eps), "reinstall: .venv/bin/pip install -e ."
+    for name in ("srvsvc", "wkssvc"):
+        ep = eps[name]
+        assert ep.value == f"smbemu_pipes.{name}:INTERFACE"
+        iface = ep.load()
+        assert isinstance(iface, Interface) and iface.name == name
+        module = importlib.import_module(f"smbemu_pipes.{name}")
+        assert Path(module.__file__ or "").resolve() == (PIPES / f"{name}.py").resolve()
+
+
+def test_every_package_is_listed_in_pyproject() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = config["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    packages = {".".join(p.parent.relative_to(ROOT).parts) for p in SMBEMU.rglob("__init__.py")}
+    missing = sorted(packages - listed)
+    assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {missing}"
+    assert setuptools["package-dir"]["smbemu_pipes"] == "pipes"
+    assert "smbemu_pipes" in listed
+
+
+# ------------------------------------------------------------------ import direction
+
+
+def test_core_never_imports_handler_modules() -> None:
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}"
+           for p in _py_files(SMBEMU) for line, name in _imports(p)
+           if name == "smbemu_pipes" or name.startswith("smbemu_pipes.")]
+    assert not bad, "the core finds handlers through entry points only: " + "; ".join(bad)
+
+
+def test_handlers_import_only_the_rpc_runtime_errors_and_policy() -> None:
+    bad = []
+    for path in _py_files(PIPES):
+        for line, name in _imports(path):
+            core = name == "smbemu" or name.startswith("smbemu.")
+            if core and not any(name == allowed or name.startswith(allowed + ".")
+                                for allowed in HANDLER_CORE_IMPORTS):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+            if name == "smbemu_pipes" or name.startswith("smbemu_pipes."):
+                # a handler file must also load by path (--pipes-dir): no sibling imports
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert not bad, "; ".join(bad)
+
+
+def test_only_the_cli_imports_the_server() -> None:
+    bad = [f"{p.relative_to(ROOT)}:{line}" for p in _py_files(SMBEMU)
+           for line, name in _imports(p)
+           if name in ("smbemu.server", "smbemu.server.SmbServer") and p.name != "cli.py"]
+    assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("root", SYNC_ONLY, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_async_on_the_request_path(root: Path) -> None:
+    bad = []
+    for path in _py_files(root):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, (ast.AsyncFunctionDef, ast.Await, ast.AsyncFor, ast.AsyncWith)):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, "no await under smb2/, rpc/, auth/, pipes/: " + "; ".join(bad)
+
+
+def test_the_checks_see_the_files() -> None:
+    """Guard the guards: the walks above really cover the handler files and the core."""
+    assert {p.name for p in _py_files(PIPES)} >= {"srvsvc.py", "wkssvc.py"}
+    names = {name for _, name in _imports(PIPES / "srvsvc.py")}
+    assert "smbemu.policy.policy_for" in names and "smbemu.rpc.ndr" in names
+    assert len(_py_files(SMBEMU)) > 20
