@@ -22,8 +22,15 @@ HOST = "127.0.0.1"
 class ServerThread:
     """`with ServerThread(profile="win2000") as server: server.port`"""
 
-    def __init__(self, profile: str | None = "win2000", fixture: str | None = None, overrides: Sequence[str] = (), **limits: Any) -> None:
-        self.config: Any = build_config(profile, fixture, overrides, None, **limits)
+    def __init__(
+        self,
+        profile: str | None = "win2000",
+        fixture: str | None = None,
+        overrides: Sequence[str] = (),
+        pipes_dir: str | None = None,
+        **limits: Any,
+    ) -> None:
+        self.config: Any = build_config(profile, fixture, overrides, pipes_dir, **limits)
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._server = SmbServer(self.config)
