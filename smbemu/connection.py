@@ -180,6 +180,9 @@ class Connection:
             self.drop_session(session)
 
     def drop_session(self, session: Session) -> None:
+        # READs parked on the session's pipes go with it: the client has logged off.
+        for pending in [p for p in self._pending_reads.values() if p.session is session]:
+            del self._pending_reads[pending.async_id]
         close_all_opens(session)
         self.sessions.pop(session.session_id, None)
         self.config.sessions.pop(session.session_id, None)

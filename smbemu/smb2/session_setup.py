@@ -69,10 +69,9 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         found = conn.sessions.get(header.session_id)
         if found is None:
             raise SmbStatusError(NtStatus.USER_SESSION_DELETED, "unknown SessionId")
+        # A second leg, or re-authentication of an established session (MS-SMB2 3.3.5.5.2),
+        # which runs a whole new NTLM exchange on the same SessionId.
         session = found
-        if session.state is SessionState.VALID and session.authenticator is None:
-            # Re-authentication on an established session (MS-SMB2 3.3.5.5.2): keys stay as they are.
-            pass
     ctx.session = session
     ctx.response_session_id = session.session_id
     if conn.dialect == Dialect.SMB_3_1_1 and session.state is SessionState.IN_PROGRESS:
