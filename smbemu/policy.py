@@ -199,17 +199,18 @@ class Policy:
         rpc = getattr(profile, "rpc", None)
         self.share_admin_levels: frozenset[int] = frozenset(
             getattr(rpc, "share_enum_admin_levels", (2, 502, 503)) if rpc else (2, 502, 503))
-        self._cache: dict[tuple[str, str, str, int | None], Decision] = {}
+        self._cache: dict[tuple[str, str, str, int | None, int | None], Decision] = {}
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} {self.version[0]}.{self.version[1]}>"
 
     # ------------------------------------------------------------------ the general question
     def decide(self, principal: Any, interface: str, operation: str,
-               level: int | None = None) -> Decision:
-        """May ``principal`` call ``interface.operation`` (at info ``level``)?"""
+               level: int | None = None, *, access: int | None = None) -> Decision:
+        """May ``principal`` call ``interface.operation`` (at info ``level``, asking for the
+        ``access`` mask when the operation opens a handle: LsarOpenPolicy2, SamrConnect5...)?"""
         kind = principal_kind(principal)
-        key = (kind, interface, operation, level)
+        key = (kind, interface, operation, level, access)
         decision = self._cache.get(key)
         if decision is None:
             decision = self._decide(kind, interface, operation, level)
