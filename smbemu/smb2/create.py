@@ -2,6 +2,8 @@
 
 Only named pipes live on IPC$: a served pipe name opens an Open bound to a fresh RPC endpoint,
 anything else is STATUS_OBJECT_NAME_NOT_FOUND (what Windows answers for an unknown pipe).
+Anonymous opens are decided first by `smbemu.policy.Policy.pipe_open` (NullSessionPipes,
+pipe_anonymous_refusal): STATUS_ACCESS_DENIED, with the reason in the log.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from smbemu import ipc
 from smbemu.errors import SmbStatusError
+from smbemu.policy import policy_for
 from smbemu.smb2.constants import HEADER_SIZE, NtStatus
 from smbemu.state import Open, Session
 
@@ -50,14 +53,19 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     raw_name = bytes(ctx.body[start : start + name_length]).decode("utf-16-le", "replace")
     pipe_name = ipc.normalize_pipe_name(raw_name)
     config = conn.config
+    # MS-SMB2 3.3.5.9 / MS-SRVS 3.1.6.17: an anonymous session may open only NullSessionPipes,
+    # and samr / lsarpc refuse anonymous on Vista SP1+ non-DCs (windows-defaults.md §0 rules 3-4).
+    # The name check comes before the pipe is looked up, as on Windows: a null session asking for
+    # a pipe outside the list is refused whether or not the pipe exists.
+    if pipe_name:
+        decision = policy_for(config).pipe_open(session.principal, pipe_name)
+        if not decision.allowed:
+            raise SmbStatusError(decision.status, decision.reason)
     if not pipe_name or pipe_name not in ipc.served_pipes(config):
         log.info("open of unknown pipe %r by %s -> OBJECT_NAME_NOT_FOUND", raw_name, session.principal.display_name)
         raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {raw_name!r}")
     if len(session.opens) >= config.limits.max_opens_per_session:
         raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many open pipes on the session")
-    decide = getattr(config, "decide_pipe_open", None)
-    if decide is not None:
-        decide(session, pipe_name)
 
     volatile_id = int.from_bytes(os.urandom(8), "little") | 1
     persistent_id = int.from_bytes(os.urandom(8), "little") | 1

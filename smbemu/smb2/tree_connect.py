@@ -4,6 +4,11 @@
 other shares (C$, ADMIN$, …) exist — share enumeration lists them — but this emulator serves no
 files, so connecting to one is refused with STATUS_ACCESS_DENIED, the answer a share ACL gives;
 a name the server does not have gets STATUS_BAD_NETWORK_NAME.
+
+Before that, the policy (`smbemu.policy.Policy.tree_connect`, windows-defaults.md §0 rule 2)
+decides for anonymous sessions: IPC$ is always reachable (except Windows 2000 with
+RestrictAnonymous=2), any other share only when named in NullSessionShares while
+RestrictNullSessAccess is on; a refusal is STATUS_ACCESS_DENIED, with the reason in the log.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.policy import policy_for
 from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, ShareFlags, ShareType
 from smbemu.state import TreeConnect
 
@@ -72,6 +78,9 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     if share is None:
         log.info("tree connect to unknown share %r by %s -> BAD_NETWORK_NAME", share_name, session.principal.display_name)
         raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"no share named {share_name!r}")
+    decision = policy_for(conn.config).tree_connect(session.principal, share.name, share.type)
+    if not decision.allowed:
+        raise SmbStatusError(decision.status, decision.reason)
     if share.type != "ipc":
         log.info("tree connect to %r by %s -> ACCESS_DENIED (only IPC$ is served)", share.name, session.principal.display_name)
         raise SmbStatusError(NtStatus.ACCESS_DENIED, f"share {share.name!r} is not served")

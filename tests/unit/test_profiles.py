@@ -25,6 +25,9 @@ from smbemu.smb2.constants import Dialect
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 RELEASES = ["win2000", "win2000-dc", "win2003", "win2008", "win2016", "win2016-dc"]
+#: Every release issue 5 asks for.
+ALL_RELEASES = ["nt4", "win2000", "win2000-dc", "winxp", "win2003", "win2003-dc", "win2008", "win2008-dc", "win7",
+                "win2012", "win2012r2", "win2016", "win2016-dc", "win2019", "win2022", "win2022-dc"]
 
 
 @pytest.mark.parametrize("name", list_profiles())
@@ -102,6 +105,60 @@ def test_release_facts() -> None:
     assert w2k.anonymous.lsa_anonymous_name_lookup and not w2k3.anonymous.lsa_anonymous_name_lookup
     assert w2k.anonymous.null_session_shares == ("COMCFG", "DFS$") and w2016.anonymous.null_session_shares == ()
 
+
+
+def test_every_release_of_issue_5_exists() -> None:
+    assert sorted(ALL_RELEASES) == list_profiles()
+
+
+def test_later_release_facts() -> None:
+    """The releases added for issue 5, against windows-defaults.md §1, §2, §4."""
+    p = {name: load_profile(name) for name in ALL_RELEASES}
+    labels = {name: [Dialect(d).label for d in profile.smb.dialects] for name, profile in p.items()}
+    # §2.1: within what smbemu speaks; everything before Vista SP1 / 2008 offers 2.0.2 (no SMB1 yet).
+    for name in ("nt4", "win2000", "win2000-dc", "winxp", "win2003", "win2003-dc", "win2008", "win2008-dc"):
+        assert labels[name] == ["2.0.2"], name
+    assert labels["win7"] == ["2.0.2", "2.1"] and labels["win2012"] == ["2.0.2", "2.1", "3.0"]
+    assert labels["win2012r2"] == ["2.0.2", "2.1", "3.0", "3.0.2"]
+    for name in ("win2016", "win2019", "win2022", "win2022-dc"):
+        assert labels[name] == ["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"], name
+    # §4.1 identity
+    builds = {name: (profile.identity.os_version, profile.identity.build) for name, profile in p.items()}
+    assert builds["nt4"] == ("4.0", 1381) and builds["winxp"] == ("5.1", 2600) and builds["win7"] == ("6.1", 7601)
+    assert builds["win2012"] == ("6.2", 9200) and builds["win2012r2"] == ("6.3", 9600)
+    assert builds["win2019"] == ("10.0", 17763) and builds["win2022"] == ("10.0", 20348)
+    assert p["nt4"].identity.ntlm_version is None and not p["nt4"].identity.ntlm.dns_names
+    assert p["winxp"].identity.ntlm_version == (5, 1, 2600) and not p["winxp"].identity.ntlm.timestamp
+    assert p["win2022"].identity.ntlm_version == (10, 0, 20348)
+    # roles and signing (§2.2): DCs require signing, members do not
+    for name, profile in p.items():
+        assert profile.is_dc == name.endswith("-dc"), name
+        assert profile.smb.signing_required == profile.is_dc, name
+        assert not profile.smb.guest_account_enabled, name
+    # §1.1 / §1.2 anonymous knobs
+    assert p["nt4"].anonymous.everyone_includes_anonymous and "trkwks" not in p["nt4"].anonymous.null_session_pipes
+    xp = p["winxp"].anonymous
+    assert xp.restrict_anonymous_sam and not xp.everyone_includes_anonymous and not xp.lsa_restrict_anonymous
+    assert xp.null_session_pipes == ("comnap", "comnode", "sql\\query", "spoolss", "browser")
+    assert p["win2003-dc"].anonymous.null_session_pipes == p["win2003"].anonymous.null_session_pipes
+    assert p["win2003-dc"].anonymous.lsa_anonymous_name_lookup  # 2003 DC: Enabled (D)
+    for name in ("win7", "win2012", "win2012r2", "win2019", "win2022"):
+        assert p[name].anonymous.null_session_pipes == (), name
+        assert p[name].anonymous.pipe_anonymous_refusal == ("samr", "lsarpc"), name
+    for name in ("win2008-dc", "win2016-dc", "win2022-dc"):
+        anonymous = p[name].anonymous
+        assert anonymous.null_session_pipes == ("netlogon", "samr", "lsarpc"), name
+        assert anonymous.pipe_anonymous_refusal == () and anonymous.pre2000_compatible_access_members == (AUTHENTICATED_USERS,)
+    assert p["win2019"].anonymous.restrict_remote_sam == p["win2022"].anonymous.restrict_remote_sam == "O:SYG:SYD:(A;;RC;;;BA)"
+    assert p["win2022-dc"].anonymous.restrict_remote_sam == "" and p["win2012r2"].anonymous.restrict_remote_sam is None
+
+
+def test_uncertain_choices_are_commented() -> None:
+    """Where the reference says U, the profile file says which value it chose."""
+    for name, needle in [("win2003-dc", "U (§1.3, §7 item 10)"), ("win2008-dc", "U (§1.1, §7 item 1)"),
+                         ("win2022-dc", "U (§1.1, §7 item 1)"), ("winxp", "U (§1.1, §7 item 2)"),
+                         ("winxp", "U (§0.2)"), ("nt4", "offers SMB 2.0.2")]:
+        assert needle in (POLICIES / f"{name}.yaml").read_text(encoding="utf-8"), (name, needle)
 
 def test_restrict_remote_sam() -> None:
     w2k3, w2016, w2016_dc = load_profile("win2003"), load_profile("win2016"), load_profile("win2016-dc")
@@ -295,7 +352,7 @@ def test_override_errors(override: str, expected: str) -> None:
 
 
 def test_unknown_profile_name() -> None:
-    with pytest.raises(ConfigError, match=r"^--profile: no profile named 'win2000dc' \(did you mean 'win2000-dc'\?\); available: win2000, "):
+    with pytest.raises(ConfigError, match=r"^--profile: no profile named 'win2000dc' \(did you mean 'win2000-dc'\?\); available: nt4, win2000, "):
         load_profile("win2000dc")
     assert load_profile("WIN2016-DC").name == "win2016-dc"
     with pytest.raises(ConfigError, match=r"nope\.yaml: no such profile file$"):

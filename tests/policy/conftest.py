@@ -1,0 +1,284 @@
+"""The policy matrix tests: the case table (``cases.yaml``), what each action does step by step,
+and a client that performs those steps over a real SMB2 + DCE/RPC connection with impacket.
+
+The step lists are `smbemu.policy.Step` values, so the engine-level test and the real-stack test
+walk exactly the same steps and compare the same ``(step, status)`` pair.  Fixtures only: with
+``--import-mode=importlib`` the test modules cannot import each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped, unused-ignore]
+
+from helpers import HOST, ServerThread
+from smbemu.policy import MAXIMUM_ALLOWED, POLICY_LOOKUP_NAMES, STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED, Step
+
+HERE = Path(__file__).resolve().parent
+STATUS = {"STATUS_ACCESS_DENIED": STATUS_ACCESS_DENIED, "ERROR_ACCESS_DENIED": ERROR_ACCESS_DENIED}
+CREDENTIALS = {
+    "anonymous": ("", "", ""),
+    "guest": ("nobody", "whatever", ""),  # an unknown name maps to Guest while Guest is enabled
+    "user": ("alice", "Wonderland1", "CORP"),
+    "administrator": ("Administrator", "Adm!n2003", "CORP"),
+}
+
+
+def _rpc(interface: str, operation: str, level: int | None = None, access: int | None = None) -> Step:
+    return Step("rpc", operation, interface, level, access)
+
+
+IPC = Step("tree-connect", "IPC$")
+SAMR = (IPC, Step("pipe-open", "samr"))
+SAMR_DOMAIN = (*SAMR, _rpc("samr", "SamrConnect5", access=MAXIMUM_ALLOWED),
+               _rpc("samr", "SamrOpenDomain", access=MAXIMUM_ALLOWED))
+LSA = (IPC, Step("pipe-open", "lsarpc"))
+LSA_OPEN = (*LSA, _rpc("lsarpc", "LsarOpenPolicy2", access=MAXIMUM_ALLOWED))
+
+#: action -> the steps a tool takes (rpcclient / impacket names in the comments).
+ACTIONS: dict[str, tuple[Step, ...]] = {
+    "session": (),                                                        # SESSION_SETUP only
+    "tree_ipc": (IPC,),                                                   # smbclient //h/IPC$
+    "tree_disk": (Step("tree-connect", "C$"),),                           # smbclient //h/C$
+    "share_enum": (IPC, Step("pipe-open", "srvsvc"), _rpc("srvsvc", "NetrShareEnum", 1)),   # smbclient -L
+    "share_enum_502": (IPC, Step("pipe-open", "srvsvc"), _rpc("srvsvc", "NetrShareEnum", 502)),
+    "samr_connect": (*SAMR, _rpc("samr", "SamrConnect5", access=MAXIMUM_ALLOWED)),
+    "user_enum": (*SAMR_DOMAIN, _rpc("samr", "SamrEnumerateUsersInDomain")),      # enumdomusers
+    "group_enum": (*SAMR_DOMAIN, _rpc("samr", "SamrEnumerateGroupsInDomain")),    # enumdomgroups
+    "alias_enum": (*SAMR_DOMAIN, _rpc("samr", "SamrEnumerateAliasesInDomain")),   # enumalsgroups
+    "display_users": (*SAMR_DOMAIN, _rpc("samr", "SamrQueryDisplayInformation", 1)),  # querydispinfo
+    "password_policy": (*SAMR_DOMAIN, _rpc("samr", "SamrQueryInformationDomain", 1)),  # querydominfo / polenum
+    "password_info": (*SAMR, _rpc("samr", "SamrGetDomainPasswordInformation")),   # getdompwinfo
+    "samr_lookup_ids": (*SAMR_DOMAIN, _rpc("samr", "SamrLookupIdsInDomain")),     # samlookuprids (RID cycling)
+    "samr_lookup_names": (*SAMR_DOMAIN, _rpc("samr", "SamrLookupNamesInDomain")),  # samlookupnames
+    "lsa_query": (*LSA_OPEN, _rpc("lsarpc", "LsarQueryInformationPolicy", 5)),   # lsaquery
+    "name_lookup": (*LSA_OPEN, _rpc("lsarpc", "LsarLookupNames")),               # lookupnames
+    "sid_lookup": (*LSA_OPEN, _rpc("lsarpc", "LsarLookupSids")),                 # lookupsids
+    "rid_cycling": (*LSA, _rpc("lsarpc", "LsarOpenPolicy2", access=MAXIMUM_ALLOWED | POLICY_LOOKUP_NAMES),
+                    _rpc("lsarpc", "LsarQueryInformationPolicy2", 5), _rpc("lsarpc", "LsarLookupSids")),  # lookupsid.py
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    ref: str
+    profile: str
+    overrides: tuple[str, ...]
+    principal: str
+    action: str
+    step: str | None  # None = allowed
+    status: int
+    pending: str | None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return ACTIONS[self.action]
+
+
+def short_label(step: Step) -> str:
+    """How cases.yaml names a step: ``TREE_CONNECT IPC$``, ``CREATE samr``, ``SamrConnect5``."""
+    return f"CREATE {step.name}" if step.step == "pipe-open" else step.label
+
+
+def load_cases() -> list[Case]:
+    data = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+    cases: list[Case] = []
+    for group in data["groups"]:
+        for row in group["rows"]:
+            expect = row["expect"]
+            step, status = None, 0
+            if expect != "allowed":
+                step, _, name = expect.rpartition(" → ")
+                status = STATUS[name]
+            overrides = tuple(row.get("set", group.get("set", ())))
+            case = Case(
+                id=row.get("id") or "-".join([group["profile"] + (f"[{','.join(overrides)}]" if overrides else ""),
+                                              row.get("principal", group.get("principal", "anonymous")),
+                                              row["action"]]),
+                ref=row.get("ref", group.get("ref", "")),
+                profile=group["profile"],
+                overrides=overrides,
+                principal=row.get("principal", group.get("principal", "anonymous")),
+                action=row["action"],
+                step=step,
+                status=status,
+                pending=row.get("pending", group.get("pending")),
+            )
+            assert case.action in ACTIONS, f"cases.yaml {case.id}: unknown action {case.action!r}"
+            if step is not None:
+                assert step in {short_label(s) for s in case.steps}, f"cases.yaml {case.id}: {step!r} is not a step of {case.action}"
+            cases.append(case)
+    ids = [c.id for c in cases]
+    assert len(ids) == len(set(ids)), "duplicate case ids in cases.yaml"
+    return cases
+
+
+CASES = load_cases()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" in metafunc.fixturenames:
+        metafunc.parametrize("case", CASES, ids=[c.id for c in CASES])
+
+
+@pytest.fixture(scope="session")
+def cases() -> list[Case]:
+    return CASES
+
+
+@pytest.fixture(scope="session")
+def actions() -> dict[str, tuple[Step, ...]]:
+    return ACTIONS
+
+
+@pytest.fixture(scope="session")
+def label() -> Any:
+    return short_label
+
+
+# ------------------------------------------------------------------ the real stack
+
+
+class _Servers:
+    """One ServerThread per (profile, overrides), started on first use, stopped at the end."""
+
+    def __init__(self) -> None:
+        self.running: dict[tuple[str, tuple[str, ...]], ServerThread] = {}
+
+    def get(self, profile: str, overrides: Sequence[str]) -> ServerThread:
+        key = (profile, tuple(overrides))
+        if key not in self.running:
+            server = ServerThread(profile, overrides=list(overrides))
+            server.__enter__()
+            self.running[key] = server
+        return self.running[key]
+
+    def close(self) -> None:
+        for server in self.running.values():
+            server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[_Servers]:
+    pool = _Servers()
+    yield pool
+    pool.close()
+
+
+class StackClient:
+    """Walks the steps of an action with impacket over SMB2 and reports the first refusal."""
+
+    def __init__(self, server: ServerThread, principal: str) -> None:
+        self.server = server
+        self.principal = principal
+        directory = server.config.directory
+        self.domain_name: str = directory.account_domain.name
+        self.domain_sid: str = str(directory.account_domain.sid)
+        self.conn: Any = None
+        self.tid: Any = None
+        self.dce: Any = None
+        self.handles: dict[str, Any] = {}
+
+    def run(self, steps: Sequence[Step]) -> tuple[str | None, int]:
+        from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
+        from impacket.smbconnection import SMBConnection, SessionError  # type: ignore[import-untyped]
+
+        user, password, domain = CREDENTIALS[self.principal]
+        self.conn = SMBConnection(HOST, HOST, sess_port=self.server.port, timeout=10)
+        try:
+            try:
+                self.conn.login(user, password, domain)
+            except SessionError as exc:
+                return "SESSION_SETUP", exc.getErrorCode()
+            for step in steps:
+                try:
+                    self._do(step)
+                except SessionError as exc:
+                    return short_label(step), exc.getErrorCode()
+                except DCERPCException as exc:
+                    code = exc.get_error_code()
+                    return getattr(exc, "step", short_label(step)), code
+            return None, 0
+        finally:
+            if self.dce is not None:
+                try:
+                    self.dce.disconnect()
+                except Exception:  # noqa: BLE001 - best effort on a refused association
+                    pass
+            self.conn.close()
+
+    def _do(self, step: Step) -> None:
+        from impacket.dcerpc.v5 import lsad, lsat, samr, srvs, transport  # type: ignore[import-untyped]
+        from impacket.smb3structs import FILE_READ_DATA, FILE_WRITE_DATA  # type: ignore[import-untyped]
+
+        if step.step == "tree-connect":
+            self.tid = self.conn.connectTree(step.name)
+            return
+        if step.step == "pipe-open":
+            fid = self.conn.openFile(self.tid, f"\\{step.name}", desiredAccess=FILE_READ_DATA | FILE_WRITE_DATA)
+            self.conn.closeFile(self.tid, fid)
+            rpc = transport.SMBTransport(HOST, self.server.port, filename=f"\\{step.name}", smb_connection=self.conn)
+            self.dce = rpc.get_dce_rpc()
+            self.dce.connect()
+            uuid = {"samr": samr.MSRPC_UUID_SAMR, "lsarpc": lsat.MSRPC_UUID_LSAT, "srvsvc": srvs.MSRPC_UUID_SRVS}
+            self.dce.bind(uuid[step.name])
+            return
+        dce, name = self.dce, step.name
+        if name == "NetrShareEnum":
+            srvs.hNetrShareEnum(dce, step.level)
+        elif name == "SamrConnect5":
+            self.handles["server"] = samr.hSamrConnect5(dce, desiredAccess=step.access)["ServerHandle"]
+        elif name == "SamrOpenDomain":
+            resp = self._sub("SamrLookupDomainInSamServer",
+                             lambda: samr.hSamrLookupDomainInSamServer(dce, self.handles["server"], self.domain_name))
+            self.handles["domain"] = samr.hSamrOpenDomain(dce, self.handles["server"], step.access, resp["DomainId"])["DomainHandle"]
+        elif name == "SamrEnumerateUsersInDomain":
+            samr.hSamrEnumerateUsersInDomain(dce, self.handles["domain"])
+        elif name == "SamrEnumerateGroupsInDomain":
+            samr.hSamrEnumerateGroupsInDomain(dce, self.handles["domain"])
+        elif name == "SamrEnumerateAliasesInDomain":
+            samr.hSamrEnumerateAliasesInDomain(dce, self.handles["domain"])
+        elif name == "SamrQueryDisplayInformation":
+            samr.hSamrQueryDisplayInformation(dce, self.handles["domain"], step.level)
+        elif name == "SamrQueryInformationDomain":
+            samr.hSamrQueryInformationDomain(dce, self.handles["domain"], step.level)
+        elif name == "SamrGetDomainPasswordInformation":
+            samr.hSamrGetDomainPasswordInformation(dce)
+        elif name == "SamrLookupIdsInDomain":
+            samr.hSamrLookupIdsInDomain(dce, self.handles["domain"], [500])
+        elif name == "SamrLookupNamesInDomain":
+            samr.hSamrLookupNamesInDomain(dce, self.handles["domain"], ["Administrator"])
+        elif name == "LsarOpenPolicy2":
+            self.handles["policy"] = lsad.hLsarOpenPolicy2(dce, step.access)["PolicyHandle"]
+        elif name in ("LsarQueryInformationPolicy", "LsarQueryInformationPolicy2"):
+            call = lsad.hLsarQueryInformationPolicy if name.endswith("Policy") else lsad.hLsarQueryInformationPolicy2
+            call(dce, self.handles["policy"], step.level)
+        elif name == "LsarLookupNames":
+            lsat.hLsarLookupNames(dce, self.handles["policy"], ["Administrator"])
+        elif name == "LsarLookupSids":
+            lsat.hLsarLookupSids(dce, self.handles["policy"], [f"{self.domain_sid}-500"])
+        else:  # pragma: no cover - a new action needs its client step
+            raise AssertionError(f"no client step for {name}")
+
+    @staticmethod
+    def _sub(name: str, call: Any) -> Any:
+        """A helper call a step needs (e.g. the domain SID before SamrOpenDomain): a refusal
+        there is reported under its own name."""
+        from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
+
+        try:
+            return call()
+        except DCERPCException as exc:
+            exc.step = name
+            raise
+
+
+@pytest.fixture(scope="session")
+def stack_client() -> Any:
+    return StackClient
