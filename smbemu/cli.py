@@ -11,7 +11,8 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from smbemu import __version__
 from smbemu.errors import ConfigError
@@ -43,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
         help="override a profile value, e.g. --set RestrictAnonymous=2 (repeatable)",
     )
     serve.add_argument("--pipes-dir", default=None, help="directory of extra RPC interface modules (*.py)")
+    serve.add_argument("--faults", default=None, metavar="FILE", help="fault injection rules (YAML; see smbemu.faults and the README)")
+    # Security audit log (README "Reading the audit log"; smbemu.audit).
+    serve.add_argument(
+        "--audit-log", default=None, metavar="FILE",
+        help="write Windows Security events (4624, 4625, 4634, 4740, 5140, 5145) and one event per RPC call as JSON lines to FILE ('-' = stdout)",
+    )
+    # Lab features: packet capture, NetBIOS, several hosts (README "Labs: pcap, NetBIOS, many hosts").
+    serve.add_argument("--pcap", default=None, metavar="FILE", help="write every connection's SMB traffic (decrypted) to a pcap file")
+    serve.add_argument("--netbios", action="store_true", help="also serve the NetBIOS session service (TCP 139) and name service (UDP 137)")
+    serve.add_argument("--netbios-port", type=int, default=139, help="TCP port of the NetBIOS session service (default 139)")
+    serve.add_argument("--hosts", default=None, metavar="FILE", help="YAML list of hosts {address, port, profile, fixture, set, netbios} to serve at once")
     serve.add_argument("--max-connections", type=int, default=None, help="connections accepted at once (default 10000)")
     serve.add_argument("--idle-timeout", type=float, default=None, help="seconds before an idle connection is closed (default 900)")
     serve.add_argument("--preauth-timeout", type=float, default=None, help="seconds to complete a session setup (default 30)")
@@ -85,9 +97,12 @@ def build_config(
     fixture: str | None = None,
     overrides: Sequence[str] = (),
     pipes_dir: str | None = None,
+    audit_log: object = None,
     **limit_overrides: object,
 ) -> object:
-    """Load and validate everything a server needs; raises ConfigError with the one-line message."""
+    """Load and validate everything a server needs; raises ConfigError with the one-line message.
+
+    ``audit_log``: a path, ``-`` (stdout), a text stream or an `smbemu.audit.AuditLog` (None: no audit log)."""
     from dataclasses import replace
 
     from smbemu.config import Limits, ServerConfig
@@ -104,6 +119,10 @@ def build_config(
     limits = replace(limits, **changes)  # type: ignore[arg-type]
     config = ServerConfig(profile=loaded_profile, directory=directory, limits=limits)
     config.pipes = load_pipes(pipes_dir)
+    if audit_log is not None:
+        from smbemu.audit import computer_name, open_audit_log
+
+        config.audit = open_audit_log(audit_log, computer_name(config))  # type: ignore[arg-type]
     return config
 
 
@@ -116,57 +135,205 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port: {args.port} is not a TCP port (0-65535)")
-    config = build_config(
-        args.profile,
-        args.fixture,
-        args.overrides,
-        args.pipes_dir,
+    if not 0 <= args.netbios_port <= 65535:
+        return _fail(f"--netbios-port: {args.netbios_port} is not a TCP port (0-65535)")
+    limits = dict(
         max_connections=args.max_connections,
         idle_timeout=args.idle_timeout,
         preauth_timeout=args.preauth_timeout,
         max_frame_size=args.max_frame_size,
+        audit_log=args.audit_log,  # not a limit: build_config's audit_log (smbemu.audit)
     )
+    hosts = _hosts_from_args(args, limits)
+    for host in hosts:
+        host.config = host.build()
+    if args.faults is not None:  # fault injection (smbemu.faults): each host counts its own matches
+        from smbemu.faults import load_faults
+
+        for host in hosts:
+            host.config.faults = load_faults(args.faults)
     try:
-        return asyncio.run(_run(config, args.host, args.port))
+        return asyncio.run(_run(hosts, args.pcap, lambda: _hosts_from_args(args, limits)))
     except KeyboardInterrupt:
         return 0
 
 
-async def _run(config: object, host: str, port: int) -> int:
+class _Host:
+    """One emulated machine: where it listens, and how to (re)build its config."""
+
+    def __init__(self, address: str, port: int, netbios: bool, netbios_port: int, build: Callable[[], Any]) -> None:
+        self.address = address
+        self.port = port
+        self.netbios = netbios
+        self.netbios_port = netbios_port
+        self.build = build
+        self.config: Any = None
+        self.server: Any = None
+
+
+def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> list[_Host]:
+    """`--hosts FILE` (smbemu.hosts) or the single host of --host/--port/--profile."""
+    if args.hosts is None:
+        return [
+            _Host(
+                args.host, args.port, args.netbios, args.netbios_port,
+                lambda: build_config(args.profile, args.fixture, args.overrides, args.pipes_dir, **limits),
+            )
+        ]
+    from smbemu.hosts import HostSpec, host_config, load_hosts
+
+    for flag, value in (("--profile", args.profile), ("--fixture", args.fixture), ("--set", args.overrides)):
+        if value:
+            raise ConfigError("command line", flag, "cannot be combined with --hosts; give it per host in the hosts file")
+    hosts = []
+    for index, spec in enumerate(load_hosts(args.hosts)):
+        def build(spec: HostSpec = spec, index: int = index) -> Any:
+            return host_config(spec, args.pipes_dir, args.hosts, index, **limits)
+
+        netbios = args.netbios if spec.netbios is None else spec.netbios
+        hosts.append(_Host(spec.address, args.port if spec.port is None else spec.port, netbios, args.netbios_port, build))
+    return hosts
+
+
+def _reload(hosts: list[_Host], reread: Callable[[], list[_Host]]) -> None:
+    """SIGHUP: re-read the hosts file, rebuild every host's profile and fixture for new
+    connections; established sessions keep theirs. Addresses and ports need a restart."""
+    from dataclasses import fields, replace
+
+    fresh = []
+    try:
+        wanted = {(h.address, h.port, h.netbios, h.netbios_port): h for h in reread()}
+        for host in hosts:
+            match = wanted.pop((host.address, host.port, host.netbios, host.netbios_port), None)
+            if match is None:
+                log.warning("reload: %s:%d is no longer in the hosts file; it keeps running until a restart",
+                            host.address, host.port)
+            else:
+                host.build = match.build
+        for extra in wanted.values():
+            log.warning("reload: new host %s:%d needs a restart to listen", extra.address, extra.port)
+        for host in hosts:
+            fresh.append(host.build())
+    except ConfigError as exc:
+        log.error("reload failed, keeping the running configuration: %s", exc)
+        return
+    for host, config in zip(hosts, fresh):
+        old = host.config
+        # Take the new profile, fixture, pipes (and whatever build_config attaches); keep what
+        # belongs to the running server: its identity, its session table and RPC association
+        # groups, and anything attached after build_config that the rebuild left unset.
+        kept = {f.name: getattr(old, f.name) for f in fields(old) if f.init and getattr(config, f.name) is None}
+        new = replace(
+            config,
+            **kept,
+            server_guid=old.server_guid,
+            start_filetime=old.start_filetime,
+            sessions=old.sessions,
+            _next_session_seq=old._next_session_seq,
+        )
+        new.rpc_groups = old.rpc_groups
+        host.config = new
+        host.server.reload(new)
+        log.info("reloaded %s: profile %s, machine %s (established sessions keep the previous configuration)",
+                 host.address, new.profile.name, new.directory.machine.netbios_name)
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callable[[], list[_Host]] | None = None) -> int:
     from smbemu.server import SmbServer
 
-    server = SmbServer(config)  # type: ignore[arg-type]
+    pcap = None
+    if pcap_path is not None:
+        from smbemu.pcap import PcapWriter
+
+        try:
+            pcap = PcapWriter(pcap_path)
+        except OSError as exc:
+            return _fail(f"--pcap: cannot write {pcap_path}: {exc.strerror or exc}")
+    if reread is None:
+        reread = lambda: hosts  # noqa: E731 - nothing to re-read: rebuild the same hosts
     # Handlers first, so a signal that arrives as soon as we listen still stops us gracefully.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, _reload, hosts, reread)
+    servers: list[SmbServer] = []
+    flusher: asyncio.Task[None] | None = None
     try:
-        address = await server.listen(host, port)
-    except PermissionError:
-        return _fail(
-            f"cannot listen on {host}:{port}: ports below 1024 need root or CAP_NET_BIND_SERVICE; "
-            f"pick another port, e.g. --port 4445"
-        )
-    except OSError as exc:
-        return _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    profile = config.profile  # type: ignore[attr-defined]
-    directory = config.directory  # type: ignore[attr-defined]
-    log.info(
-        "smbemu %s listening on %s:%d — profile %s, machine %s, dialects %s",
-        __version__,
-        address[0],
-        address[1],
-        profile.name,
-        directory.machine.netbios_name,
-        ", ".join(f"{d >> 8}.{(d >> 4) & 0xF}.{d & 0xF}" for d in profile.smb.dialects),
-    )
-    if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
-        log.warning("listening beyond loopback: this server is deliberately weak; keep it on a lab network")
-    await stop.wait()
-    log.info("stopping: closing %d connection(s)", len(server.protocols))
-    await server.close()
+        for host in hosts:
+            server = SmbServer(host.config, pcap=pcap)
+            servers.append(server)
+            host.server = server
+            endpoints = [(host.port, "tcp", False)]
+            if host.netbios:
+                endpoints += [(host.netbios_port, "tcp", True), (137, "udp", True)]
+            bound = []
+            for port, kind, netbios in endpoints:
+                try:
+                    if kind == "udp":
+                        address = await server.listen_names(host.address, port)
+                        bound.append(f"{address[0]}:{address[1]}/udp (netbios names)")
+                    else:
+                        if netbios:
+                            address = await server.listen(host.address, port, netbios=True)
+                        else:
+                            address = await server.listen(host.address, port)
+                        bound.append(f"{address[0]}:{address[1]}" + (" (netbios session)" if netbios else ""))
+                except PermissionError:
+                    return _fail(
+                        f"cannot listen on {host.address}:{port}: ports below 1024 need root or CAP_NET_BIND_SERVICE; "
+                        f"pick another port, e.g. --port 4445"
+                    )
+                except OSError as exc:
+                    return _fail(f"cannot listen on {host.address}:{port}{'/udp' if kind == 'udp' else ''}: {exc.strerror or exc}")
+            profile = host.config.profile
+            directory = host.config.directory
+            log.info(
+                "smbemu %s listening on %s — profile %s (%s), machine %s, domain %s, dialects %s",
+                __version__,
+                ", ".join(bound),
+                profile.name,
+                profile.role,
+                directory.machine.netbios_name,
+                directory.primary_domain.name,
+                ", ".join(f"{d >> 8}.{(d >> 4) & 0xF}.{d & 0xF}" for d in profile.smb.dialects),
+            )
+            if not _is_loopback(host.address):
+                log.warning("listening beyond loopback on %s: this server is deliberately weak; keep it on a lab network",
+                            host.address)
+        if pcap is not None:
+            log.info("writing a pcap of every connection (decrypted) to %s", pcap.path)
+            flusher = loop.create_task(_flush_every_second(pcap))
+        if len(hosts) > 1:
+            log.info("%d hosts; SIGHUP reloads their profiles and fixtures", len(hosts))
+        await stop.wait()
+        log.info("stopping: closing %d connection(s)", sum(len(server.protocols) for server in servers))
+    finally:
+        if flusher is not None:
+            flusher.cancel()
+        for server in servers:
+            await server.close()
+        if pcap is not None:
+            pcap.close()
     return 0
+
+
+async def _flush_every_second(pcap: Any) -> None:
+    """`--pcap` stays readable while connections are idle (the writer flushes on writes and closes)."""
+    while True:
+        await asyncio.sleep(1.0)
+        pcap.flush()
 
 
 def _profiles(args: argparse.Namespace) -> int:

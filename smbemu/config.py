@@ -53,6 +53,10 @@ class ServerConfig:
     sessions: dict[int, Any] = field(default_factory=dict)
     # Values derived from the profile and directory once (the NTLM server identity, ...).
     cache: dict[str, Any] = field(default_factory=dict)
+    # Fault injection rules (smbemu.faults.FaultEngine), None when no rule is set.
+    faults: Any = None
+    # The security audit log (smbemu.audit.AuditLog; `--audit-log`), or None.
+    audit: Any = None
     _next_session_seq: int = 1
 
     def new_session_id(self) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +123,13 @@ class Connection:
         self._next_async_id = 1
         # Frames produced outside the request being answered (async completions), sent after it.
         self._deferred: list[bytes] = []
+        # Fault injection (smbemu.faults): the server's rules, or None; transport actions the
+        # asyncio layer must apply to what `receive_data` returned, e.g. ("delay", 1.5).
+        self.faults: Any = config.faults
+        self.pending_actions: list[tuple[Any, ...]] = []
+        # Optional observer of the clear text (`--pcap`): called as tap(inbound, message) with every
+        # SMB message without its 4-byte length -- for encrypted sessions the decrypted one.
+        self.tap: Callable[[bool, bytes], None] | None = None
 
     # ------------------------------------------------------------------ framing
     def receive_data(self, data: bytes) -> list[bytes]:
@@ -132,7 +140,7 @@ class Connection:
         out: list[bytes] = []
         buffer = self._buffer
         limits = self.config.limits
-        while len(buffer) >= 4 and not self.closed:
+        while len(buffer) >= 4 and not self.closed and not self.pending_actions:
             if buffer[0] != 0:
                 # MS-SMB2 2.1: the Direct TCP header is a zero byte and a 24-bit length.
                 self._close("not a Direct TCP session message (first byte 0x%02x)" % buffer[0])
@@ -146,6 +154,9 @@ class Connection:
                 break
             frame = bytes(buffer[4 : 4 + length])
             del buffer[: 4 + length]
+            mark = len(out)
+            if self.faults is not None:  # fault injection: actions belong to the frame that fired them
+                self.faults.pending.clear()
             try:
                 response = self._process_frame(memoryview(frame))
             except ProtocolViolation as exc:
@@ -156,11 +167,28 @@ class Connection:
                 self._close("internal error")
                 break
             if response:
+                if self.tap is not None and response[:4] != TRANSFORM_MAGIC:
+                    self.tap(False, response)
                 out.append(_LEN.pack(len(response)) + response)
             if self._deferred:
                 out.extend(self._deferred)
                 self._deferred.clear()
+            if self.faults is not None and self.faults.pending:  # fault injection (smbemu.faults)
+                out[mark:] = self._apply_transport_faults(out[mark:])
         return out
+
+    def _apply_transport_faults(self, frames: list[bytes]) -> list[bytes]:
+        """Fault injection: delay (the transport holds these frames), truncate or drop them."""
+        for action in self.faults.take_transport_actions():
+            if action[0] == "delay":
+                self.pending_actions.append(action)
+            elif action[0] == "truncate":
+                frames = [b"".join(frames)[: action[1]]]
+                self._close(f"fault injection: answer truncated to {action[1]} bytes")
+            elif action[0] == "drop":
+                frames = []
+                self._close("fault injection: dropped without an answer")
+        return frames
 
     def _close(self, reason: str) -> None:
         self.closed = True
@@ -186,10 +214,17 @@ class Connection:
         close_all_opens(session)
         self.sessions.pop(session.session_id, None)
         self.config.sessions.pop(session.session_id, None)
+        # audit: 4634 on LOGOFF and on disconnect (smbemu.audit)
+        if self.config.audit is not None and session.state is SessionState.VALID:
+            from smbemu.audit import logoff
+
+            logoff(self.config, session)
 
     # ------------------------------------------------------------------ frames
     def _process_frame(self, frame: memoryview) -> bytes | None:
         magic = bytes(frame[:4])
+        if self.tap is not None and magic != TRANSFORM_MAGIC:
+            self.tap(True, bytes(frame))
         if magic == SMB2_MAGIC:
             return self._process_compound(frame, encrypted_for=None)
         if magic == TRANSFORM_MAGIC:
@@ -218,9 +253,13 @@ class Connection:
         inner = memoryview(plaintext)
         if bytes(inner[:4]) != SMB2_MAGIC:
             raise ProtocolViolation("decrypted message is not SMB2")
+        if self.tap is not None:
+            self.tap(True, bytes(plaintext))
         response = self._process_compound(inner, encrypted_for=session)
         if response is None:
             return b""
+        if self.tap is not None:
+            self.tap(False, response)
         return bytes(session.crypto.encrypt(session_id, response))
 
     def _process_compound(self, frame: memoryview, encrypted_for: Session | None) -> bytes | None:
@@ -337,6 +376,8 @@ class Connection:
                 if tree.encrypt_data and encrypted_for is None and self.dialect >= Dialect.SMB_3_0:
                     raise SmbStatusError(NtStatus.ACCESS_DENIED, "share requires encryption")
                 ctx.tree = tree
+            if self.faults is not None:  # fault injection (smbemu.faults): may raise the injected status
+                self.faults.before_smb_request(self, ctx)
             body = spec.handler(self, ctx)
         except SmbStatusError as exc:
             ctx.status = exc.status
@@ -515,6 +556,8 @@ class Connection:
             if session.crypto is not None and (pending.signed or session.signing_required):
                 session.crypto.sign(message)
             frame = bytes(message)
+        if self.tap is not None:
+            self.tap(False, bytes(message))
         self._deferred.append(_LEN.pack(len(frame)) + frame)
 
 

@@ -491,6 +491,8 @@ class Directory:
         self.builtin_domain = builtin_domain
         self.primary_domain = primary_domain
         self.shares = shares
+        #: The lockout policy's clock (UTC now); tests replace it to jump past a lockout duration.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self._states: dict[int, AccountState] = {
             user.rid: AccountState(
                 bad_password_count=user.bad_password_count,
@@ -548,8 +550,8 @@ class Directory:
         return self._states[user.rid]
 
     def account_control(self, user: User) -> int:
-        """UserAccountControl with the live lockout state."""
-        return user.account_control(locked=self._states[user.rid].locked)
+        """UserAccountControl with the live lockout state (a lockout past its duration is lifted)."""
+        return user.account_control(locked=self.is_locked(user))
 
     def share(self, name: str) -> Share | None:
         """The share called ``name`` (case-insensitive)."""
@@ -567,7 +569,7 @@ class Directory:
             return False
         duration = self.account_domain.lockout_policy.duration_minutes
         if duration and state.lockout_time is not None:
-            now = now or datetime.now(timezone.utc)
+            now = now or self.clock()
             if (now - state.lockout_time).total_seconds() >= duration * 60:
                 self.unlock(user)
                 return False
@@ -581,7 +583,7 @@ class Directory:
         """A successful logon: count it, stamp it, clear the bad-password count."""
         state = self._states[user.rid]
         state.logon_count = min(state.logon_count + 1, 0xFFFF)
-        state.last_logon = now or datetime.now(timezone.utc)
+        state.last_logon = now or self.clock()
         state.bad_password_count = 0
 
     def record_bad_password(self, user: User, now: datetime | None = None) -> bool:
@@ -589,9 +591,9 @@ class Directory:
         after the observation window; the built-in Administrator (500) is never locked out."""
         policy = self.account_domain.lockout_policy
         state = self._states[user.rid]
-        now = now or datetime.now(timezone.utc)
+        now = now or self.clock()
         window = policy.window_minutes * 60
-        if state.bad_password_time is not None and (now - state.bad_password_time).total_seconds() >= window:
+        if window and state.bad_password_time is not None and (now - state.bad_password_time).total_seconds() >= window:
             state.bad_password_count = 0
         state.bad_password_count = min(state.bad_password_count + 1, 0xFFFF)
         state.bad_password_time = now

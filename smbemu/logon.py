@@ -4,8 +4,11 @@ Windows answers (MS-NLMP 3.2.5.1.2; MS-SMB2 3.3.5.5.3)."""
 
 from __future__ import annotations
 
+import itertools
+import logging
 from typing import TYPE_CHECKING, Any
 
+from smbemu import audit
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, Outcome, ServerIdentity
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import NtStatus
@@ -14,6 +17,7 @@ from smbemu.state import Principal, PrincipalKind
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
 
+log = logging.getLogger("smbemu.session")
 _EMPTY_NT_HASH = bytes.fromhex("31d6cfe0d16ae931b73c59d7e0c089c0")
 
 
@@ -62,8 +66,45 @@ def new_acceptor(config: ServerConfig) -> NtlmAcceptor:
     )
 
 
-def principal_for(config: ServerConfig, result: Any) -> tuple[Principal, Any]:
-    """Map the NTLM outcome to who the caller is, or raise the status Windows returns."""
+class LogonFailure(SmbStatusError):
+    """A refused logon: ``status`` is what the client is answered; ``sub_status`` the detail the
+    4625 event carries (None: derived from ``status`` as Windows does); ``locked_out`` the user
+    this very failure locked out (a 4740 follows the 4625)."""
+
+    def __init__(self, status: int, message: str, *, sub_status: int | None = None,
+                 locked_out: Any = None) -> None:
+        super().__init__(status, message)
+        self.sub_status = sub_status
+        self.locked_out = locked_out
+
+
+def principal_for(config: ServerConfig, result: Any, *,
+                  peer: tuple[str, int] | None = None) -> tuple[Principal, Any]:
+    """Map the NTLM outcome to who the caller is, or raise the status Windows returns.
+
+    A failure is bookkept and audited here, for SMB2 SESSION_SETUP and DCE/RPC authentication
+    alike: a wrong password raises the account's bad-password count (the lockout policy may lock
+    it: 4740), and every refusal is a 4625 with Windows' Status / SubStatus. A locked-out account
+    is refused with STATUS_ACCOUNT_LOCKED_OUT whatever the password. The success side (logon
+    count, last logon, 4624) is `logon_succeeded`, once the caller has accepted the exchange.
+    """
+    try:
+        return _principal_for(config, result)
+    except LogonFailure as failure:
+        audit.logon_failure(config, user_name=result.user_name, domain_name=result.domain_name,
+                            workstation=result.workstation, status=failure.status,
+                            sub_status=failure.sub_status, peer=peer)
+        user = failure.locked_out
+        if user is not None:
+            log.warning("account %s locked out after %d bad passwords (from %s, workstation %r)",
+                        user.name, config.directory.state(user).bad_password_count,
+                        peer[0] if peer else "?", result.workstation)
+            audit.account_locked_out(config, user_name=user.name, user_sid=str(user.sid),
+                                     workstation=result.workstation)
+        raise
+
+
+def _principal_for(config: ServerConfig, result: Any) -> tuple[Principal, Any]:
     directory = config.directory
     profile = config.profile
     base = dict(domain_name=result.domain_name, workstation=result.workstation, package=result.package)
@@ -73,19 +114,41 @@ def principal_for(config: ServerConfig, result: Any) -> tuple[Principal, Any]:
         if profile.smb.guest_account_enabled:
             # An unknown name maps to Guest while the Guest account is enabled (MS-SMB2 <107>).
             return Principal(PrincipalKind.GUEST, user_name="Guest", **base), None
-        raise SmbStatusError(NtStatus.LOGON_FAILURE, f"no such user {result.user_name!r}")
+        raise LogonFailure(NtStatus.LOGON_FAILURE, f"no such user {result.user_name!r}",
+                           sub_status=NtStatus.NO_SUCH_USER)
     user = directory.find_user(result.user_name)
     if result.outcome is not Outcome.AUTHENTICATED or user is None:
         if user is not None and directory.is_locked(user):
-            raise SmbStatusError(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
-        raise SmbStatusError(NtStatus.LOGON_FAILURE, f"logon failure for {result.user_name!r}")
+            raise LogonFailure(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
+        if user is not None and result.outcome is Outcome.WRONG_PASSWORD:
+            locked = directory.record_bad_password(user)
+            raise LogonFailure(NtStatus.LOGON_FAILURE, f"wrong password for {user.name!r}",
+                               sub_status=NtStatus.WRONG_PASSWORD, locked_out=user if locked else None)
+        raise LogonFailure(NtStatus.LOGON_FAILURE, f"logon failure for {result.user_name!r}",
+                           sub_status=0)
     if user.rid == 501:
         if not profile.smb.guest_account_enabled:
-            raise SmbStatusError(NtStatus.ACCOUNT_DISABLED, "the Guest account is disabled")
+            raise LogonFailure(NtStatus.ACCOUNT_DISABLED, "the Guest account is disabled")
         return Principal(PrincipalKind.GUEST, user_name=user.name, **base), user
     if user.disabled:
-        raise SmbStatusError(NtStatus.ACCOUNT_DISABLED, f"{user.name} is disabled")
+        raise LogonFailure(NtStatus.ACCOUNT_DISABLED, f"{user.name} is disabled")
     if directory.is_locked(user):
-        raise SmbStatusError(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
+        raise LogonFailure(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
     kind = PrincipalKind.ADMINISTRATOR if directory.is_administrator(user) else PrincipalKind.USER
     return Principal(kind, user_name=user.name, **base), user
+
+
+_rpc_logon_ids = itertools.count(0x10000)
+
+
+def logon_succeeded(config: ServerConfig, principal: Principal, account: Any, *,
+                    session_id: int | None = None, key_length: int = 0,
+                    peer: tuple[str, int] | None = None) -> None:
+    """A logon the server accepted: count it and stamp the account (the logon count and last
+    logon SAMR shows; the bad-password count restarts), and audit it (4624). ``session_id`` is
+    the TargetLogonId (SMB2 SessionId; a DCE/RPC logon gets a number of its own)."""
+    if account is not None and hasattr(config.directory, "record_logon"):
+        config.directory.record_logon(account)
+    if session_id is None:
+        session_id = next(_rpc_logon_ids)
+    audit.logon_success(config, principal, session_id=session_id, key_length=key_length, peer=peer)

@@ -328,6 +328,8 @@ class Policy:
     def __init__(self, profile: Any) -> None:
         self.profile = profile
         self.name: str = getattr(profile, "name", "?")
+        #: The last RPC decision (`decide`), read and cleared by the audit log's per-call event.
+        self.last_decision: Decision | None = None
         identity = getattr(profile, "identity", None)
         version = getattr(identity, "version", (5, 0)) if identity is not None else (5, 0)
         self.version: tuple[int, int] = (int(version[0]), int(version[1]))
@@ -456,6 +458,7 @@ class Policy:
         if decision is None:
             decision = self._decide(kind, interface, operation, level, access)
             self._cache[key] = decision
+        self.last_decision = decision
         self._log(decision)
         return decision
 

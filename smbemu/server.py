@@ -14,6 +14,8 @@ from typing import Any
 
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
+from smbemu.netbios import NameService, NbssFilter, names_for
+from smbemu.pcap import PcapWriter, TcpStream
 
 log = logging.getLogger("smbemu.server")
 
@@ -21,8 +23,12 @@ log = logging.getLogger("smbemu.server")
 class SmbProtocol(asyncio.Protocol):
     """One TCP connection."""
 
-    def __init__(self, server: SmbServer) -> None:
+    def __init__(self, server: SmbServer, netbios: bool = False) -> None:
         self.server = server
+        self.netbios = netbios
+        # RFC 1002 session service framing on port 139 (`--netbios`), None on Direct TCP.
+        self.nbss: NbssFilter | None = None
+        self.pcap_stream: TcpStream | None = None
         self.transport: asyncio.Transport | None = None
         self.connection: Connection | None = None
         self._last_activity = 0.0
@@ -41,8 +47,18 @@ class SmbProtocol(asyncio.Protocol):
             transport.abort()
             return
         self.server.protocols.add(self)
-        self.connection = Connection(self.server.config, peer)
-        log.info("connection from %s:%d", *peer)
+        config = self.server.config
+        self.connection = Connection(config, peer)
+        if self.netbios:
+            self.nbss = NbssFilter(accepted_called_names(config, transport))
+        pcap = self.server.pcap
+        if pcap is not None:
+            sock = transport.get_extra_info("sockname") or ("0.0.0.0", 0)
+            self.pcap_stream = pcap.stream(peer, (str(sock[0]), int(sock[1])))
+            self.connection.tap = self.pcap_stream.record_message
+            if self.nbss is not None:
+                self.nbss.tap = self.pcap_stream.record
+        log.info("connection from %s:%d%s", *peer, " (netbios session service)" if self.netbios else "")
         loop = asyncio.get_running_loop()
         self._last_activity = loop.time()
         self._timer = loop.call_later(limits.preauth_timeout, self._check_timeouts)
@@ -53,9 +69,51 @@ class SmbProtocol(asyncio.Protocol):
         if connection is None or transport is None:
             return
         self._last_activity = asyncio.get_running_loop().time()
+        nbss = self.nbss
+        if nbss is not None:
+            data, reply = nbss.feed(data)
+            if reply:
+                transport.write(reply)
+            if nbss.closed:
+                transport.close()
+                return
+            if not data:
+                return
         out = connection.receive_data(data)
+        if connection.pending_actions:  # fault injection (smbemu.faults): a delayed answer
+            self._hold(out)
+            return
         if out:
             transport.writelines(out)
+        if connection.closed:
+            transport.close()
+
+    # fault injection (smbemu.faults) ------------------------------------------
+    def _hold(self, out: list[bytes]) -> None:
+        """Send `out` after the delay a fault rule asked for; read nothing meanwhile (keeps order)."""
+        connection, transport = self.connection, self.transport
+        assert connection is not None and transport is not None
+        delay = sum(float(action[1]) for action in connection.pending_actions if action[0] == "delay")
+        connection.pending_actions.clear()
+        transport.pause_reading()
+        asyncio.get_running_loop().call_later(delay, self._release, out)
+
+    def _release(self, out: list[bytes]) -> None:
+        connection, transport = self.connection, self.transport
+        if connection is None or transport is None or transport.is_closing():
+            return
+        if out:
+            transport.writelines(out)
+        if connection.closed:
+            transport.close()
+            return
+        transport.resume_reading()
+        more = connection.receive_data(b"")  # requests that arrived behind the delayed one
+        if connection.pending_actions:
+            self._hold(more)
+            return
+        if more:
+            transport.writelines(more)
         if connection.closed:
             transport.close()
 
@@ -66,6 +124,9 @@ class SmbProtocol(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self.pcap_stream is not None:
+            self.pcap_stream.close()
+            self.pcap_stream = None
         if self.connection is not None:
             self.connection.connection_lost()
             log.info("connection from %s:%d closed", *self.connection.peer)
@@ -105,18 +166,48 @@ class SmbProtocol(asyncio.Protocol):
 class SmbServer:
     """A listening SMB2 server over one `ServerConfig`."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, pcap: PcapWriter | None = None) -> None:
+        # Replaced as a whole on reload (SIGHUP): new connections get the new config, established
+        # ones keep the one they started with.
         self.config = config
+        self.pcap = pcap
         self.protocols: set[SmbProtocol] = set()
         self._servers: list[asyncio.base_events.Server] = []
+        self._datagrams: list[asyncio.DatagramTransport] = []
 
-    async def listen(self, host: str, port: int) -> tuple[str, int]:
-        """Bind and start accepting; returns the bound address (port 0 picks a free port)."""
+    async def listen(self, host: str, port: int, netbios: bool = False) -> tuple[str, int]:
+        """Bind and start accepting; returns the bound address (port 0 picks a free port).
+
+        `netbios`: the port speaks the NetBIOS session service (RFC 1002, TCP 139) instead of
+        Direct TCP (445).
+        """
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(lambda: SmbProtocol(self), host, port, reuse_address=True, backlog=512)
+        server = await loop.create_server(
+            lambda: SmbProtocol(self, netbios), host, port, reuse_address=True, backlog=512
+        )
         self._servers.append(server)
         sockname = server.sockets[0].getsockname()
         return str(sockname[0]), int(sockname[1])
+
+    async def listen_names(self, host: str, port: int = 137) -> tuple[str, int]:
+        """Answer NetBIOS name service queries (UDP 137) for this server's names on `host`."""
+        loop = asyncio.get_running_loop()
+        directory = self.config.directory
+        names = names_for(directory.machine.netbios_name, directory.primary_domain.name, self.config.profile.role)
+        service = NameService(names, host)
+        transport, _ = await loop.create_datagram_endpoint(lambda: service, local_addr=(host, port))
+        self._datagrams.append(transport)
+        sockname = transport.get_extra_info("sockname")
+        return str(sockname[0]), int(sockname[1])
+
+    def reload(self, config: ServerConfig) -> None:
+        """Serve new connections with `config`; established sessions keep theirs."""
+        self.config = config
+        for transport in self._datagrams:
+            service = transport.get_protocol()
+            if isinstance(service, NameService):
+                directory = config.directory
+                service.names = names_for(directory.machine.netbios_name, directory.primary_domain.name, config.profile.role)
 
     @property
     def addresses(self) -> list[tuple[str, int]]:
@@ -131,15 +222,32 @@ class SmbServer:
         """Stop listening, drop every connection, and wait until they are gone."""
         for server in self._servers:
             server.close()
+        for transport in self._datagrams:
+            transport.close()
+        self._datagrams.clear()
         for protocol in list(self.protocols):
             if protocol.transport is not None:
                 protocol.transport.abort()
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()
+        if self.pcap is not None:
+            self.pcap.flush()
 
     async def __aenter__(self) -> SmbServer:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
+
+
+def accepted_called_names(config: ServerConfig, transport: asyncio.BaseTransport) -> set[str]:
+    """NetBIOS names a session request may call: ours, the DNS host label, the address dialled."""
+    machine = config.directory.machine
+    names = {machine.netbios_name.upper(), "*SMBSERVER"}
+    if machine.dns_name:
+        names.add(machine.dns_name.split(".")[0].upper()[:15])
+    sock = transport.get_extra_info("sockname")
+    if sock:
+        names.add(str(sock[0])[:15])
+    return names

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from smbemu.cli import build_config
+from smbemu.pcap import PcapWriter
 from smbemu.server import SmbServer
 
 HOST = "127.0.0.1"
@@ -28,12 +29,15 @@ class ServerThread:
         fixture: str | None = None,
         overrides: Sequence[str] = (),
         pipes_dir: str | None = None,
+        pcap: str | None = None,
         **limits: Any,
     ) -> None:
         self.config: Any = build_config(profile, fixture, overrides, pipes_dir, **limits)
         self.port = 0
         self._loop = asyncio.new_event_loop()
-        self._server = SmbServer(self.config)
+        # `pcap`: write the session to this file (smbemu.pcap, as `--pcap`); closed on exit.
+        self._pcap = PcapWriter(pcap) if pcap else None
+        self._server = SmbServer(self.config, pcap=self._pcap)
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="smbemu-test-server", daemon=True)
         self._error: BaseException | None = None
@@ -50,6 +54,8 @@ class ServerThread:
         self._loop.run_forever()
         self._loop.run_until_complete(self._server.close())
         self._loop.close()
+        if self._pcap is not None:
+            self._pcap.close()
 
     def __enter__(self) -> ServerThread:
         self._thread.start()
@@ -137,3 +143,77 @@ class LoopbackCapture:
     def malformed(self) -> list[str]:
         report = self.tshark("-q", "-z", "expert,warn")
         return [line.strip() for line in report.splitlines() if "Malformed" in line or "Error/" in line]
+
+
+class CliServer:
+    """`smbemu serve ARGS` in a subprocess (as a user runs it); waits for every listening banner.
+
+    `with CliServer(["--hosts", path], banners=2) as server: server.addresses` lists the
+    "listening on" parts of the banners; `server.hup()` sends SIGHUP; `server.log()` is stderr so far.
+    """
+
+    def __init__(self, args: Sequence[str], banners: int = 1) -> None:
+        import sys
+
+        self.args = [sys.executable, "-m", "smbemu", "serve", *args]
+        self.banners = banners
+        self.addresses: list[str] = []
+        self._lines: list[str] = []
+        self._process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+
+    def __enter__(self) -> CliServer:
+        import time
+
+        self._process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            banners = [line for line in self._lines if " listening on " in line]
+            if len(banners) >= self.banners:
+                self.addresses = [line.split(" listening on ", 1)[1].split(" — ", 1)[0] for line in banners]
+                return self
+            if self._process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.__exit__()
+        raise AssertionError(f"smbemu serve did not start: {self.log()}")
+
+    def _read(self) -> None:
+        assert self._process is not None and self._process.stderr is not None
+        for line in self._process.stderr:
+            self._lines.append(line)
+
+    def log(self) -> str:
+        return "".join(self._lines)
+
+    def wait_for(self, text: str, timeout: float = 10) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            assert time.monotonic() < deadline, f"{text!r} not logged: {self.log()}"
+            time.sleep(0.05)
+
+    def hup(self) -> None:
+        import signal
+
+        assert self._process is not None
+        self._process.send_signal(signal.SIGHUP)
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGINT)
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(5)
+        if self._reader is not None:
+            self._reader.join(5)

@@ -456,9 +456,8 @@ def rpc_auth_factory(config: ServerConfig) -> Callable[[], NtlmRpcAuth]:
         except SmbStatusError as exc:
             raise AuthRejected(BindNakReason.REASON_NOT_SPECIFIED, FAULT_SEC_PKG_ERROR,
                                f"logon refused (NTSTATUS 0x{exc.status:08X}): {exc}") from None
-        directory = config.directory
-        if account is not None and hasattr(directory, "record_logon"):
-            directory.record_logon(account)
+        # logon count, last logon, audit 4624 (smbemu.logon / smbemu.audit)
+        logon.logon_succeeded(config, principal, account, key_length=128 if result.session_key else 0)
         return principal
 
     def new_acceptor() -> NtlmAcceptor:

@@ -233,6 +233,10 @@ class RpcEndpoint:
         self._features = 0
         self._ctx: CallContext | None = None
         self.stats = RpcStats()
+        #: Called after every call as ``on_call(ctx, interface, operation_name, status, reason,
+        #: fault=..., opnum=...)``: ``reason`` is the runtime's when it answered without running
+        #: a handler, else None (the SMB layer's audit log fills in the policy's). Never raises.
+        self.on_call: Any = None
 
     # ---------------------------------------------------------------- public surface
     @property
@@ -612,14 +616,21 @@ class RpcEndpoint:
         iface = context.interface
         le = bool(drep[0] & 0x10)
         table = iface.dispatch
+        faults = getattr(self._call_context().server, "faults", None)
+        if faults is not None and self._inject_fault(faults, call_id, context, opnum, drep):
+            return  # fault injection (smbemu.faults) answered the call
         if opnum >= len(table):
             self._emit(self._fault(call_id, NCA_S_OP_RNG_ERROR, context.context_id, dne=True,
                                    drep=drep))
+            self._notify(iface, f"opnum {opnum}", NCA_S_OP_RNG_ERROR, "fault: opnum out of range",
+                         opnum)
             return
         entry = table[opnum]
         if isinstance(entry, NotImplementedOp):
             self._emit(self._fault(call_id, entry.fault, context.context_id,
                                    dne=entry.fault == NCA_S_OP_RNG_ERROR, drep=drep))
+            self._notify(iface, entry.name or f"opnum {opnum}", entry.fault,
+                         "fault: operation not implemented", opnum)
             return
         op, handler = entry
         try:
@@ -628,6 +639,8 @@ class RpcEndpoint:
             log.info("pipe %s: %s.%s: undecodable stub: %s", self.pipe_name, iface.name,
                      op.name, exc)
             self._emit(self._fault(call_id, exc.status, context.context_id, drep=drep))
+            self._notify(iface, op.name, exc.status, "fault: the request stub does not decode",
+                         opnum)
             return
         ctx = self._call_context()
         ctx.interface = iface
@@ -641,14 +654,63 @@ class RpcEndpoint:
             out = op.encode_response(response, reply_le)
         except RpcFault as fault:
             self._emit(self._fault(call_id, fault.status, context.context_id, drep=drep))
+            self._notify(iface, op.name, fault.status, None, opnum, fault=True)
             return
         except Exception:
             log.exception("pipe %s: %s.%s (opnum %d) failed", self.pipe_name, iface.name,
                           op.name, opnum)
             self._emit(self._fault(call_id, NCA_S_FAULT_UNSPEC, context.context_id, drep=drep))
+            self._notify(iface, op.name, NCA_S_FAULT_UNSPEC, "fault: internal error", opnum)
             return
         self._respond(call_id, context.context_id, out, DREP_LE if reply_le else DREP_BE)
         self.stats.calls_out += 1
+        if self.on_call is not None:
+            status = response.get("ReturnValue", 0) if hasattr(response, "get") else 0
+            self._notify(iface, op.name, status if isinstance(status, int) else 0, None, opnum,
+                         fault=False)
+
+    def _notify(self, iface: Interface, operation: str, status: int, reason: str | None,
+                opnum: int, *, fault: bool = True) -> None:
+        """Tell ``on_call`` (the audit log) about a finished call."""
+        if self.on_call is None:
+            return
+        try:
+            self.on_call(self._ctx, iface.name, operation, status, reason, fault=fault,
+                         opnum=opnum)
+        except Exception:  # an observer must not break the call
+            log.exception("pipe %s: on_call observer failed", self.pipe_name)
+
+    def _inject_fault(self, faults: Any, call_id: int, context: _PresContext, opnum: int,
+                      drep: bytes) -> bool:
+        """Fault injection (smbemu.faults): ask the server's rules about this call.
+
+        A ``fault`` rule answers a fault PDU; a ``status`` rule a normal response whose return
+        value is the status ([out] parameters NULL/zero), or a fault PDU carrying it when the
+        operation has no return value. True when the call was answered here.
+        """
+        iface = context.interface
+        table = iface.dispatch
+        entry = table[opnum] if opnum < len(table) else None
+        op = entry[0] if isinstance(entry, tuple) else None
+        name = op.name if op is not None else (entry.name if isinstance(entry, NotImplementedOp) else "")
+        injected = faults.rpc_call(pipe=self.pipe_name, interface=iface, opnum=opnum,
+                                   operation=name, principal=self._call_context().principal)
+        if injected is None:
+            return False
+        kind, value = injected
+        if kind == "status" and op is not None and op.returns is not None:
+            try:
+                stub = op.encode_response(op.error_response(value), True)
+            except Exception:  # an [out] parameter without a neutral value: fall back to a fault
+                log.warning("pipe %s: %s cannot encode an error response; injecting a fault",
+                            self.pipe_name, op.name)
+            else:
+                self._respond(call_id, context.context_id, stub, DREP_LE)
+                self._notify(iface, name, value, "fault injection", opnum, fault=False)
+                return True
+        self._emit(self._fault(call_id, value, context.context_id, drep=drep))
+        self._notify(iface, name or f"opnum {opnum}", value, "fault injection", opnum)
+        return True
 
     def _respond(self, call_id: int, context_id: int, stub: bytes, drep: bytes) -> None:
         """Queue the response fragments (C706 12.6.4.10; chunking as Windows, see module doc)."""

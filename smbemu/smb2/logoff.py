@@ -17,6 +17,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     assert session is not None
     log.info("session 0x%x: %s logged off", session.session_id, session.principal.display_name)
     # The response is still signed with the session's key, so the session object lives on
-    # until the response is built (the connection signs with `ctx.session`).
+    # until the response is built (the connection signs with `ctx.session`). drop_session also
+    # writes the 4634 audit event (as it does when the connection goes away).
     conn.drop_session(session)
     return RESPONSE

@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from smbemu import crypto
+from smbemu import audit, crypto
 from smbemu.auth import spnego
 from smbemu.auth.ntlm import NtlmAcceptor, Outcome
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, SecurityMode, SessionFlags
-from smbemu.logon import new_acceptor, principal_for
+from smbemu.logon import logon_succeeded, new_acceptor, principal_for
 from smbemu.state import PrincipalKind, Session, SessionState
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes,
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "expected an NTLM NEGOTIATE or AUTHENTICATE message")
 
     result = _call(acceptor.accept_authenticate, ntlm_token)
-    principal, account = principal_for(config, result)
+    principal, account = principal_for(config, result, peer=conn.peer)
     blob = b""
     if wrap:
         if result.outcome is Outcome.AUTHENTICATED:
@@ -147,6 +147,9 @@ def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes,
                 acceptor.security(), exchange.mech_types_der, client.mech_list_mic, mic_required=exchange.downgraded
             )
             if not ok:
+                audit.logon_failure(config, user_name=result.user_name, domain_name=result.domain_name,
+                                    workstation=result.workstation, status=NtStatus.LOGON_FAILURE,
+                                    sub_status=0, peer=conn.peer)
                 raise SmbStatusError(NtStatus.LOGON_FAILURE, "bad SPNEGO mechListMIC")
         else:
             blob = spnego.accept_completed()
@@ -187,8 +190,8 @@ def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes,
         principal.kind.value,
         result.package or "no password",
     )
-    if account is not None and hasattr(config.directory, "record_logon"):
-        config.directory.record_logon(account)
+    logon_succeeded(config, principal, account, session_id=session.session_id,
+                    key_length=128 if session.session_key else 0, peer=conn.peer)
     return _response_body(int(session_flags), blob)
 
 

@@ -1,0 +1,493 @@
+"""A raw SMB2 load generator (standard library only): prebuilt packets, several requests in flight.
+
+    python benchmarks/loadgen.py WORKLOAD --port P [--clients N] [--inflight K] [--seconds S]
+        [--sessions N] [--server-pid PID ...]
+
+Workloads (issue 7):
+
+- ``churn``  a whole session per op: NEGOTIATE, anonymous SESSION_SETUP (NTLMSSP, two legs),
+             TREE_CONNECT IPC$, CREATE srvsvc, WRITE bind + READ bind_ack, NetrShareEnum level 1
+             (FSCTL_PIPE_TRANSCEIVE), CLOSE, LOGOFF, TCP close;
+- ``rpc``    NetrShareEnum level 1 on a held pipe, one call in flight per client;
+- ``echo``   SMB2 ECHO, ``--inflight`` requests in flight per session;
+- ``idle``   ``--sessions`` held sessions with srvsvc open and bound; prints PSS per session of
+             the ``--server-pid`` processes (and their children) from /proc/PID/smaps_rollup;
+- ``samr``   a NULL-session SAMR enumeration chain: SamrConnect2, SamrOpenDomain (the account
+             domain SID from SamrLookupDomainInSamServer), SamrEnumerateUsersInDomain paged to
+             the end, SamrCloseHandle x2, again and again on a held pipe; ops = users enumerated.
+
+Prints one JSON line: {"workload", "ops", "seconds", "rate", "errors", ...}. Every connection
+gets its own ClientGuid (Samba hands connections sharing one to a single process). Dialect
+2.0.2, no signing (anonymous sessions are not signed). Connects to 127.0.0.1 only; every loop is
+bounded by --seconds (and a hard deadline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import struct
+import sys
+import time
+import uuid
+
+HOST = "127.0.0.1"
+HEADER = struct.Struct("<4sHHIHHIIQIIQ16s")
+STATUS_PENDING = 0x00000103
+STATUS_MORE_PROCESSING = 0xC0000016
+STATUS_BUFFER_OVERFLOW = 0x80000005
+NEGOTIATE, SESSION_SETUP, LOGOFF, TREE_CONNECT, CREATE, CLOSE, READ, WRITE, IOCTL, ECHO = 0, 1, 2, 3, 5, 6, 8, 9, 11, 13
+FSCTL_PIPE_TRANSCEIVE = 0x0011C017
+CREDITS = 64
+
+# SPNEGO NegTokenInit(NTLMSSP NEGOTIATE) and NegTokenResp(anonymous NTLMSSP AUTHENTICATE: empty
+# user, domain, NT response; one-byte LM response), as impacket sends them for login("", "").
+SPNEGO_NEGOTIATE = bytes.fromhex(
+    "604006062b0601050502a0363034a00e300c060a2b06010401823702020aa22204204e544c4d5353500001000000"
+    "050288a000000000000000000000000000000000")
+SPNEGO_AUTH_ANON = bytes.fromhex(
+    "a1473045a24304414e544c4d5353500003000000010001004000000000000000410000000000000040000000000000"
+    "0040000000000000004000000000000000410000000502888000")
+# srvsvc bind (NDR20 + bind-time feature negotiation) and NetrShareEnum level 1 for \\127.0.0.1,
+# as rpcclient sends them.
+SRVSVC_BIND = bytes.fromhex(
+    "05000b03100000004800000001000000b810b810000000000100000000000100c84f324b7016d30112785a47bf6ee188"
+    "03000000045d888aeb1cc9119fe808002b10486002000000")
+SHARE_ENUM_L1 = bytes.fromhex(
+    "050000031000000058000000020000004000000000000f00000002000a000000000000000a0000003100320037002e00"
+    "30002e0030002e00310000000100000001000000040002000000000000000000ffffffff00000000")
+SAMR_UUID = uuid.UUID("12345778-1234-abcd-ef00-0123456789ac")
+
+
+class SmbError(Exception):
+    pass
+
+
+def header(command: int, message_id: int, session_id: int = 0, tree_id: int = 0) -> bytes:
+    return HEADER.pack(b"\xfeSMB", 64, 0, 0, command, CREDITS, 0, 0, message_id, 0xFEFF, tree_id, session_id,
+                       bytes(16))
+
+
+def frame(message: bytes) -> bytes:
+    return struct.pack(">I", len(message)) + message
+
+
+def utf16(text: str) -> bytes:
+    return text.encode("utf-16-le")
+
+
+def negotiate_body() -> bytes:
+    return struct.pack("<HHHHI16sQH", 36, 1, 1, 0, 0, uuid.uuid4().bytes, 0, 0x0202) + bytes(6)
+
+
+def session_setup_body(token: bytes) -> bytes:
+    return struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(token), 0) + token
+
+
+def tree_connect_body(path: str) -> bytes:
+    data = utf16(path)
+    return struct.pack("<HHHH", 9, 0, 64 + 8, len(data)) + data
+
+
+def create_body(name: str) -> bytes:
+    data = utf16(name)
+    return struct.pack("<HBBIQQIIIIIHHII", 57, 0, 0, 2, 0, 0, 0x0012019F, 0, 3, 1, 0x40, 64 + 56, len(data), 0, 0) + data
+
+
+def write_body(file_id: bytes, data: bytes) -> bytes:
+    return struct.pack("<HHIQ16sIIHHI", 49, 64 + 48, len(data), 0, file_id, 0, 0, 0, 0, 0) + data
+
+
+def read_body(file_id: bytes, length: int = 4280) -> bytes:
+    return struct.pack("<HBBIQ16sIIIHH", 49, 0x50, 0, length, 0, file_id, 0, 0, 0, 0, 0) + b"\x00"
+
+
+def ioctl_body(file_id: bytes, data: bytes, max_out: int = 4280) -> bytes:
+    return struct.pack("<HHI16sIIIIIIII", 57, 0, FSCTL_PIPE_TRANSCEIVE, file_id, 64 + 56, len(data), 0, 64 + 56, 0,
+                       max_out, 1, 0) + data
+
+
+class Client:
+    """One SMB2 connection, one request at a time (pipelining is the echo workload's own)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.mid = 0
+        self.session_id = 0
+        self.tree_id = 0
+        self.file_id = bytes(16)
+        self.call_id = 1
+
+    @classmethod
+    async def connect(cls, port: int) -> Client:
+        reader, writer = await asyncio.open_connection(HOST, port, limit=1 << 20)
+        return cls(reader, writer)
+
+    async def receive(self) -> tuple[int, int, bytes]:
+        while True:
+            prefix = await self.reader.readexactly(4)
+            payload = await self.reader.readexactly(int.from_bytes(prefix[1:], "big"))
+            status = struct.unpack_from("<I", payload, 8)[0]
+            flags = struct.unpack_from("<I", payload, 16)[0]
+            if status == STATUS_PENDING and flags & 2:
+                continue  # interim response; the final one follows
+            return status, struct.unpack_from("<Q", payload, 24)[0], payload
+
+    async def request(self, command: int, body: bytes, ok: tuple[int, ...] = (0,)) -> bytes:
+        mid = self.mid
+        self.mid += 1
+        self.writer.write(frame(header(command, mid, self.session_id, self.tree_id) + body))
+        status, _mid, payload = await self.receive()
+        if status not in ok:
+            raise SmbError(f"command {command}: status 0x{status:08x}")
+        return payload
+
+    async def setup(self, pipe: str | None = "srvsvc", bind: bytes = SRVSVC_BIND) -> None:
+        await self.request(NEGOTIATE, negotiate_body())
+        reply = await self.request(SESSION_SETUP, session_setup_body(SPNEGO_NEGOTIATE), (STATUS_MORE_PROCESSING,))
+        self.session_id = struct.unpack_from("<Q", reply, 40)[0]
+        await self.request(SESSION_SETUP, session_setup_body(SPNEGO_AUTH_ANON))
+        if pipe is None:
+            return
+        reply = await self.request(TREE_CONNECT, tree_connect_body(f"\\\\{HOST}\\IPC$"))
+        self.tree_id = struct.unpack_from("<I", reply, 36)[0]
+        reply = await self.request(CREATE, create_body(pipe))
+        self.file_id = reply[64 + 64 : 64 + 80]
+        await self.request(WRITE, write_body(self.file_id, bind))
+        reply = await self.request(READ, read_body(self.file_id))
+        if reply[64 + 16 + 2] != 12:  # PDU type bind_ack
+            raise SmbError("bind refused")
+
+    async def call(self, pdu: bytes) -> bytes:
+        """One DCE/RPC request over FSCTL_PIPE_TRANSCEIVE; returns the response stub."""
+        self.call_id += 1
+        pdu = pdu[:12] + struct.pack("<I", self.call_id) + pdu[16:]
+        reply = await self.request(IOCTL, ioctl_body(self.file_id, pdu), (0, STATUS_BUFFER_OVERFLOW))
+        status = struct.unpack_from("<I", reply, 8)[0]
+        out_offset, out_count = struct.unpack_from("<II", reply, 64 + 32)
+        data = reply[out_offset : out_offset + out_count]
+        data = await self._rest(status, data)
+        stub = b""
+        while True:
+            if data[2] != 2:
+                raise SmbError(f"RPC PDU type {data[2]} (fault 0x{struct.unpack_from('<I', data, 24)[0]:08x})")
+            frag_length, auth_length = struct.unpack_from("<HH", data, 8)
+            stub += data[24 : frag_length - (auth_length + 8 if auth_length else 0)]
+            if data[3] & 0x02:  # PFC_LAST_FRAG
+                return stub
+            reply = await self.request(READ, read_body(self.file_id), (0, STATUS_BUFFER_OVERFLOW))
+            data_offset, length = reply[64 + 2], struct.unpack_from("<I", reply, 64 + 4)[0]
+            data = await self._rest(struct.unpack_from("<I", reply, 8)[0], reply[data_offset : data_offset + length])
+
+    async def _rest(self, status: int, data: bytes) -> bytes:
+        """The rest of a message-mode pipe message cut by STATUS_BUFFER_OVERFLOW."""
+        while status == STATUS_BUFFER_OVERFLOW:
+            reply = await self.request(READ, read_body(self.file_id), (0, STATUS_BUFFER_OVERFLOW))
+            status = struct.unpack_from("<I", reply, 8)[0]
+            data_offset, length = reply[64 + 2], struct.unpack_from("<I", reply, 64 + 4)[0]
+            data += reply[data_offset : data_offset + length]
+        return data
+
+    async def teardown(self) -> None:
+        await self.request(CLOSE, struct.pack("<HHI16s", 24, 0, 0, self.file_id))
+        await self.request(LOGOFF, struct.pack("<HH", 4, 0))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+# ---------------------------------------------------------------- samr
+def rpc_request(opnum: int, stub: bytes) -> bytes:
+    return struct.pack("<BBBBIHHIIHH", 5, 0, 0, 3, 0x10, 24 + len(stub), 0, 0, len(stub), 0, opnum) + stub
+
+
+def samr_bind() -> bytes:
+    ctx = struct.pack("<HBB", 0, 1, 0) + SAMR_UUID.bytes_le + struct.pack("<I", 1)
+    ctx += uuid.UUID("8a885d04-1ceb-11c9-9fe8-08002b104860").bytes_le + struct.pack("<I", 2)
+    body = struct.pack("<HHIB3x", 4280, 4280, 0, 1) + ctx
+    return struct.pack("<BBBBIHHI", 5, 0, 11, 3, 0x10, 16 + len(body), 0, 1) + body
+
+
+def ndr_unique_wstring(text: str, referent: int = 0x20000) -> bytes:
+    data = utf16(text + "\x00")
+    n = len(text) + 1
+    out = struct.pack("<IIII", referent, n, 0, n) + data
+    return out + bytes((-len(out)) % 4)
+
+
+async def samr_chain(client: Client, domain_name: str, counter: Counter | None = None) -> int:
+    """SamrConnect2 → LookupDomain → OpenDomain → EnumerateUsers (paged) → Close ×2; users seen."""
+    server = ndr_unique_wstring(f"\\\\{HOST}")
+    stub = await client.call(rpc_request(57, server + struct.pack("<I", 0x02000000)))  # SamrConnect2
+    connect = stub[:20]
+    name = utf16(domain_name)
+    lookup = connect + struct.pack("<HHI", len(name), len(name), 0x20000) + struct.pack("<III", len(name) // 2, 0,
+                                                                                       len(name) // 2) + name
+    lookup += bytes((-len(lookup)) % 4)
+    stub = await client.call(rpc_request(5, lookup))  # SamrLookupDomainInSamServer
+    sid = stub[4:-4]  # after the referent id: conformance count + RPC_SID
+    opened = await client.call(rpc_request(7, connect + struct.pack("<I", 0x02000000) + sid))  # SamrOpenDomain
+    domain = opened[:20]
+    users = 0
+    resume = 0
+    for _ in range(100000):
+        stub = await client.call(rpc_request(13, domain + struct.pack("<III", resume, 0x10, 0xFFFF)))
+        resume = struct.unpack_from("<I", stub, 0)[0]
+        count = struct.unpack_from("<I", stub, len(stub) - 8)[0]
+        status = struct.unpack_from("<I", stub, len(stub) - 4)[0]
+        users += count
+        if counter is not None:
+            counter.ops += count
+        if status != 0x00000105:  # STATUS_MORE_ENTRIES
+            if status:
+                raise SmbError(f"SamrEnumerateUsersInDomain: 0x{status:08x}")
+            break
+    await client.call(rpc_request(1, domain))
+    await client.call(rpc_request(1, connect))
+    return users
+
+
+# ---------------------------------------------------------------- workloads
+class Counter:
+    def __init__(self, deadline: float) -> None:
+        self.ops = 0
+        self.errors = 0
+        self.deadline = deadline
+        self.last_error = ""
+
+
+async def churn_worker(port: int, counter: Counter) -> None:
+    while time.monotonic() < counter.deadline:
+        client = None
+        try:
+            client = await Client.connect(port)
+            await client.setup()
+            await client.call(SHARE_ENUM_L1)
+            await client.teardown()
+            counter.ops += 1
+        except (OSError, SmbError, asyncio.IncompleteReadError) as exc:
+            counter.errors += 1
+            counter.last_error = repr(exc)
+            await asyncio.sleep(0.01)
+        finally:
+            if client is not None:
+                client.close()
+
+
+async def rpc_worker(client: Client, counter: Counter, pdu: bytes = SHARE_ENUM_L1) -> None:
+    while time.monotonic() < counter.deadline:
+        await client.call(pdu)
+        counter.ops += 1
+
+
+async def samr_worker(client: Client, counter: Counter, domain: str) -> None:
+    while time.monotonic() < counter.deadline:
+        counter.users = await samr_chain(client, domain, counter)  # type: ignore[attr-defined]
+        counter.enums += 1  # type: ignore[attr-defined]
+
+
+class EchoProtocol(asyncio.Protocol):
+    """Keeps `inflight` ECHOs outstanding; each response sends the next (batched per read)."""
+
+    def __init__(self, counter: Counter, inflight: int, session_id: int, first_mid: int, done: asyncio.Future[None]) -> None:
+        self.counter = counter
+        self.inflight = inflight
+        self.template = bytearray(frame(header(ECHO, 0, session_id) + struct.pack("<HH", 4, 0)))
+        self.mid = first_mid
+        self.buffer = bytearray()
+        self.outstanding = 0
+        self.done = done
+        self.transport: asyncio.Transport | None = None
+
+    def batch(self, n: int) -> bytes:
+        out = bytearray()
+        template = self.template
+        for _ in range(n):
+            struct.pack_into("<Q", template, 4 + 24, self.mid)
+            self.mid += 1
+            out += template
+        self.outstanding += n
+        return bytes(out)
+
+    def start(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        transport.write(self.batch(self.inflight))
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buffer
+        buf += data
+        done = 0
+        pos = 0
+        n = len(buf)
+        while n - pos >= 4:
+            length = int.from_bytes(buf[pos + 1 : pos + 4], "big")
+            if n - pos < 4 + length:
+                break
+            pos += 4 + length
+            done += 1
+        del buf[:pos]
+        self.outstanding -= done
+        self.counter.ops += done
+        if time.monotonic() < self.counter.deadline:
+            assert self.transport is not None
+            self.transport.write(self.batch(done))
+        elif self.outstanding == 0 and not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+async def echo_workload(port: int, sessions: int, inflight: int, seconds: float) -> dict[str, object]:
+    clients = [await Client.connect(port) for _ in range(sessions)]
+    for client in clients:
+        await client.setup(pipe=None)
+    loop = asyncio.get_running_loop()
+    counter = Counter(time.monotonic() + seconds + 0.5)
+    futures = []
+    for client in clients:
+        # Hand the socket to a Protocol: the raw callbacks cost far less than StreamReader per message.
+        transport = client.writer.transport
+        done: asyncio.Future[None] = loop.create_future()
+        proto = EchoProtocol(counter, inflight, client.session_id, client.mid, done)
+        transport.set_protocol(proto)
+        proto.start(transport)  # type: ignore[arg-type]
+        futures.append(done)
+    await asyncio.sleep(0.5)  # ramp-up, not counted
+    start_ops, start = counter.ops, time.monotonic()
+    await asyncio.sleep(seconds)
+    ops, elapsed = counter.ops - start_ops, time.monotonic() - start
+    await asyncio.wait_for(asyncio.gather(*futures), 10)
+    for client in clients:
+        client.close()
+    return {"ops": ops, "seconds": elapsed, "errors": 0}
+
+
+def pss_kib(pids: list[int]) -> int:
+    """PSS of `pids` and all their descendants (Samba forks a process per connection)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    todo, seen = list(pids), set()
+    total = 0
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+async def idle_workload(port: int, sessions: int, pids: list[int], seconds: float) -> dict[str, object]:
+    before = pss_kib(pids)
+    deadline = time.monotonic() + max(seconds, 120)
+    clients: list[Client] = []
+    sem = asyncio.Semaphore(16)
+
+    async def open_one() -> None:
+        async with sem:
+            if time.monotonic() > deadline:
+                return
+            client = await Client.connect(port)
+            await client.setup()
+            clients.append(client)
+
+    results = await asyncio.gather(*(open_one() for _ in range(sessions)), return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    await asyncio.sleep(2)
+    after = pss_kib(pids)
+    # A real client is still served while they are held:
+    start = time.monotonic()
+    probe = await Client.connect(port)
+    await probe.setup()
+    await probe.call(SHARE_ENUM_L1)
+    probe_ms = (time.monotonic() - start) * 1000
+    probe.close()
+    for client in clients:
+        client.close()
+    held = len(clients)
+    return {"ops": held, "seconds": 0.0, "errors": len(errors), "pss_before_kib": before, "pss_after_kib": after,
+            "kib_per_session": (after - before) / held if held else None, "probe_ms": round(probe_ms, 1),
+            "last_error": repr(errors[0]) if errors else ""}
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, object]:
+    if args.workload == "echo":
+        return await echo_workload(args.port, args.clients, args.inflight, args.seconds)
+    if args.workload == "idle":
+        return await idle_workload(args.port, args.sessions, args.server_pid, args.seconds)
+    counter = Counter(0.0)
+    counter.enums = 0  # type: ignore[attr-defined]
+    if args.workload == "churn":
+        tasks = [churn_worker] * args.clients
+        counter.deadline = time.monotonic() + args.seconds
+        start = time.monotonic()
+        await asyncio.wait_for(asyncio.gather(*(t(args.port, counter) for t in tasks)), args.seconds + 30)
+        return {"ops": counter.ops, "seconds": time.monotonic() - start, "errors": counter.errors,
+                "last_error": counter.last_error}
+    clients = []
+    for _ in range(args.clients):
+        client = await Client.connect(args.port)
+        if args.workload == "samr":
+            await client.setup("samr", samr_bind())
+        else:
+            await client.setup()
+        clients.append(client)
+    counter.deadline = time.monotonic() + args.seconds
+    start = time.monotonic()
+    if args.workload == "samr":
+        jobs = [samr_worker(c, counter, args.domain) for c in clients]
+    else:
+        jobs = [rpc_worker(c, counter) for c in clients]
+    await asyncio.wait_for(asyncio.gather(*jobs), args.seconds + 60)
+    elapsed = time.monotonic() - start
+    result: dict[str, object] = {"ops": counter.ops, "seconds": elapsed, "errors": counter.errors}
+    if args.workload == "samr":  # ops = users enumerated
+        result["users_per_enum"] = getattr(counter, "users", 0)
+        result["enums"] = getattr(counter, "enums", 0)
+    for client in clients:
+        client.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workload", choices=("churn", "rpc", "echo", "idle", "samr"))
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--inflight", type=int, default=8)
+    parser.add_argument("--sessions", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--domain", default="LEGACYSRV", help="samr: the account domain to enumerate")
+    parser.add_argument("--server-pid", type=int, action="append", default=[])
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.sessions + 256)), hard))
+    result = asyncio.run(main_async(args))
+    result["workload"] = args.workload
+    result["rate"] = result["ops"] / result["seconds"] if result.get("seconds") else None  # type: ignore[operator]
+    print(json.dumps(result))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""Run the load generator against smbemu, Samba's smbd and impacket's smbserver; print the ratio table.
+
+    .venv/bin/python benchmarks/run.py [--seconds 10] [--runs 3] [--servers smbemu,samba,impacket]
+                                      [--workloads churn,rpc1,rpc64,echo,idle,samr] [--idle-sessions 2000]
+
+Each server listens on its own free port on 127.0.0.1 and is pinned to core 0 (`taskset -c 0`;
+Samba's forked children inherit it); the generator (`loadgen.py`, one process) runs on core 1.
+Each server is warmed with one session (Samba starts its RPC helper on the first pipe open)
+before measuring. A rate is the median of `--runs` runs of `--seconds` each. Samba gets its own
+smb.conf, lock/state/cache/pid/private dirs in a temporary directory and is started with
+`smbd -F --configfile=...` (not --no-process-group: on exit it would signal our process group);
+every server is stopped by its pid at the end. `samr` runs against smbemu only, with a
+10,000-user fixture (`smbemu.directory.make_large_fixture`): Samba would need 10,000 passdb users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = sys.executable
+LOADGEN = str(HERE / "loadgen.py")
+HOST = "127.0.0.1"
+WORKLOADS = {
+    "churn": ["churn", "--clients", "8"],
+    "rpc1": ["rpc", "--clients", "1"],
+    "rpc64": ["rpc", "--clients", "64"],
+    "echo": ["echo", "--clients", "8", "--inflight", "8"],
+    "idle": ["idle"],
+    "samr": ["samr", "--clients", "1", "--domain", "BIGSRV"],
+}
+TARGETS = {"churn": (">=", 3.0), "rpc1": (">=", 1.0), "rpc64": (">=", 1.0), "echo": (">=", 0.5)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def tagged(tag: str) -> list[int]:
+    """Processes whose command line names our temporary directory (samba-dcerpcd and its rpcd_*
+    workers detach from smbd's tree)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if tag.encode() in f.read():
+                        out.append(int(entry))
+            except OSError:
+                continue
+    return out
+
+
+def stop(proc: subprocess.Popen[bytes], tag: str = "") -> None:
+    """SIGTERM the server and whatever it forked (by pid), then SIGKILL what is left."""
+    pids = [proc.pid, *descendants(proc.pid), *(tagged(tag) if tag else [])]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(30)  # Samba with 2,000 children takes a while
+    time.sleep(0.3)
+    for pid in pids[1:]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _raise_nofile() -> None:
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+
+
+def start(argv: list[str], port: int, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(["taskset", "-c", "0", *argv], stdin=subprocess.DEVNULL, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, env=env, preexec_fn=_raise_nofile)
+    try:
+        wait_port(port, proc)
+    except BaseException:
+        stop(proc, str(log.parent))
+        raise
+    return proc
+
+
+SMB_CONF = """\
+[global]
+  workgroup = CORP
+  netbios name = BENCHSMB
+  server role = standalone server
+  smb ports = {port}
+  interfaces = 127.0.0.1
+  bind interfaces only = yes
+  server min protocol = SMB2_02
+  map to guest = Bad User
+  restrict anonymous = 0
+  guest account = nobody
+  lock directory = {d}/lock
+  state directory = {d}/state
+  cache directory = {d}/cache
+  pid directory = {d}/pid
+  private dir = {d}/private
+  ncalrpc dir = {d}/ncalrpc
+  binddns dir = {d}/binddns
+  log file = {d}/log.%m
+  log level = 0
+  max log size = 0
+  load printers = no
+  printing = bsd
+  printcap name = /dev/null
+  disable spoolss = yes
+  disable netbios = yes
+  kernel oplocks = no
+
+[data]
+  path = {d}/share
+  comment = benchmark share
+  guest ok = yes
+"""
+
+
+@contextlib.contextmanager
+def server(name: str, tmp: Path, fixture: str | None = None) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = free_port()
+    if name == "smbemu":
+        argv = [str(Path(PYTHON).parent / "smbemu"), "serve", "--profile", "win2000", "--port", str(port), "-q"]
+        if fixture:
+            argv += ["--fixture", fixture]
+        proc = start(argv, port, tmp / f"smbemu-{port}.log")
+    elif name == "samba":
+        d = tmp / f"samba-{port}"
+        for sub in ("lock", "state", "cache", "pid", "private", "ncalrpc", "binddns", "share"):
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        conf = d / "smb.conf"
+        conf.write_text(SMB_CONF.format(port=port, d=d))
+        smbd = shutil.which("smbd") or "/usr/sbin/smbd"
+        proc = start([smbd, "-F", f"--configfile={conf}", "--debug-stdout"], port, d / "smbd.log")
+    elif name == "impacket":
+        share = tmp / "impacket-share"
+        share.mkdir(exist_ok=True)
+        code = (
+            "import logging, sys\n"
+            "from impacket.smbserver import SimpleSMBServer\n"
+            "logging.disable(logging.CRITICAL)\n"
+            f"s = SimpleSMBServer(listenAddress='{HOST}', listenPort={port})\n"
+            f"s.addShare('DATA', r'{share}', 'benchmark share')\n"
+            "s.setSMB2Support(True)\n"
+            "s.start()\n"
+        )
+        proc = start([PYTHON, "-c", code], port, tmp / f"impacket-{port}.log")
+    else:
+        raise ValueError(name)
+    try:
+        yield port, proc
+    finally:
+        stop(proc, str(tmp))
+
+
+def loadgen(args: list[str], port: int, seconds: float, pid: int, timeout: float) -> dict[str, object]:
+    argv = ["taskset", "-c", "1", PYTHON, LOADGEN, *args, "--port", str(port), "--seconds", str(seconds),
+            "--server-pid", str(pid)]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return {"error": "timeout"}
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    return dict(json.loads(lines[-1]))
+
+
+def measure(name: str, workloads: list[str], args: argparse.Namespace, tmp: Path,
+            results: dict[str, dict[str, dict[str, object]]]) -> None:
+    fixture = None
+    todo = [w for w in workloads if not (name != "smbemu" and w == "samr")
+            and not (name == "impacket" and w in ("echo", "idle"))]
+    if name == "smbemu" and "samr" in todo:
+        todo.remove("samr")
+        fixture = str(tmp / "large.yaml")
+        make_fixture(fixture, 10000)
+        with server(name, tmp, fixture) as (port, proc):
+            results[name]["samr"] = run_workload("samr", port, proc.pid, args)
+            print(f"  {name:9s} samr   {results[name]['samr']}", flush=True)
+    if not todo:
+        return
+    with server(name, tmp) as (port, proc):
+        loadgen(["rpc", "--clients", "1"], port, 1, proc.pid, 60)  # warm: one session, one call
+        for workload in todo:
+            results[name][workload] = run_workload(workload, port, proc.pid, args)
+            print(f"  {name:9s} {workload:6s} {results[name][workload]}", flush=True)
+
+
+def run_workload(workload: str, port: int, pid: int, args: argparse.Namespace) -> dict[str, object]:
+    wl = list(WORKLOADS[workload])
+    if workload == "idle":
+        res = loadgen(wl + ["--sessions", str(args.idle_sessions)], port, args.seconds, pid, 600)
+        return res
+    rates, errors, runs = [], [], []
+    for _ in range(args.runs):
+        res = loadgen(wl, port, args.seconds, pid, args.seconds + 40)
+        runs.append(res)
+        if "error" in res or not res.get("rate"):
+            errors.append(str(res.get("error") or res.get("last_error")))
+            if res.get("error") == "timeout":
+                break  # impacket's smbserver with 64 pipes: do not wait for it three times
+            continue
+        rates.append(float(res["rate"]))  # type: ignore[arg-type]
+    out: dict[str, object] = {"rate": statistics.median(rates) if rates else None, "rates": rates}
+    if errors:
+        out["errors"] = errors[:2]
+    if workload == "samr" and runs:
+        out["users_per_enum"] = runs[-1].get("users_per_enum")
+    return out
+
+
+def make_fixture(path: str, users: int) -> None:
+    import yaml
+
+    sys.path.insert(0, str(ROOT))
+    from smbemu.directory import make_large_fixture
+
+    Path(path).write_text(yaml.safe_dump(make_large_fixture(users), sort_keys=False))
+
+
+def fmt(value: object, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value < 100:
+        return f"{value:,.1f}{unit}"
+    return f"{value:,.0f}{unit}"
+
+
+def table(results: dict[str, dict[str, dict[str, object]]], args: argparse.Namespace) -> str:
+    names = {"churn": "churn: whole NULL session + NetrShareEnum L1 per op, 8 clients (ops/s)",
+             "rpc1": "rpc: NetrShareEnum L1 on a held pipe, 1 client (calls/s)",
+             "rpc64": "rpc: same, 64 clients (calls/s)",
+             "echo": "echo: SMB2 ECHO, 8 sessions x 8 in flight (/s)",
+             "idle": f"idle: PSS per held session with srvsvc open ({args.idle_sessions} sessions, KiB)",
+             "samr": "samr: NULL-session SamrConnect2 → OpenDomain → EnumerateUsersInDomain (paged), 10,000 users (users/s)"}
+    lines = ["| workload | smbemu | Samba smbd | impacket smbserver | smbemu / Samba | target | met |",
+             "|---|---|---|---|---|---|---|"]
+    for workload in [w for w in WORKLOADS if any(w in r for r in results.values())]:
+        cells = []
+        values = {}
+        for server_name in ("smbemu", "samba", "impacket"):
+            res = results.get(server_name, {}).get(workload)
+            if res is None:
+                cells.append("—")
+                continue
+            value = res.get("kib_per_session") if workload == "idle" else res.get("rate")
+            values[server_name] = value
+            cell = fmt(value)
+            if res.get("errors") or res.get("error"):
+                cell += " (errors)"
+            cells.append(cell)
+        ours, samba = values.get("smbemu"), values.get("samba")
+        value = ours / samba if isinstance(ours, float) and isinstance(samba, float) and samba else None
+        ratio = f"{value:.3g}x" if value is not None else "—"
+        if workload == "idle":
+            target, met = "≤ 32 KiB", ("yes" if isinstance(ours, float) and ours <= 32 else "no")
+        elif workload in TARGETS:
+            op, want = TARGETS[workload]
+            target = f"≥ {want}x Samba"
+            met = "yes" if value is not None and value >= want else "no"
+        else:
+            target, met = "flat per user", "—"
+        lines.append(f"| {names[workload]} | {cells[0]} | {cells[1]} | {cells[2]} | {ratio} | {target} | {met} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--servers", default="smbemu,samba,impacket")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--idle-sessions", type=int, default=2000)
+    parser.add_argument("--json", help="also write the raw results here")
+    args = parser.parse_args()
+    if (os.cpu_count() or 1) < 2:
+        print("needs two cores (server on 0, generator on 1)", file=sys.stderr)
+        return 2
+    workloads = args.workloads.split(",")
+    results: dict[str, dict[str, dict[str, object]]] = {}
+    with tempfile.TemporaryDirectory(prefix="smbemu-bench-") as tmpdir:
+        for name in args.servers.split(","):
+            results[name] = {}
+            print(f"{name}:", flush=True)
+            try:
+                measure(name, workloads, args, Path(tmpdir), results)
+            except Exception as exc:  # report the server that failed, keep the others
+                print(f"  {name} failed: {exc!r}", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    print()
+    print(f"medians of {args.runs} runs of {args.seconds:g} s; server on core 0, generator on core 1")
+    print(table(results, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

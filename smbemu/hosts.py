@@ -1,0 +1,128 @@
+"""`smbemu serve --hosts lab.yaml`: several emulated machines in one process.
+
+```yaml
+hosts:
+  - address: 127.0.0.2        # required: an IP address to bind
+    port: 445                 # optional (default: --port)
+    profile: win2000          # required: a built-in profile name or a YAML file
+    fixture: lab/corp.yaml    # optional (default: the built-in corp.yaml)
+    set: [RestrictAnonymous=1]  # optional profile overrides, as --set
+    netbios: true             # optional: also TCP 139 (session service) and UDP 137 (names)
+  - {address: 127.0.0.3, profile: win2016}
+```
+
+Relative profile and fixture paths are read relative to the hosts file. Every mistake is a
+`ConfigError` naming the file, the key (`hosts[1].port`) and what is allowed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped, unused-ignore]
+
+from smbemu.errors import ConfigError
+
+_KEYS = ("address", "port", "profile", "fixture", "set", "netbios")
+
+
+@dataclass(frozen=True, slots=True)
+class HostSpec:
+    address: str
+    port: int | None
+    profile: str
+    fixture: str | None
+    overrides: tuple[str, ...]
+    netbios: bool | None  # None: as the command line says
+
+
+def load_hosts(path: str | Path) -> list[HostSpec]:
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(source, "", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, "", f"not valid YAML: {str(exc).splitlines()[0]}") from None
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - {"hosts"})
+        if unknown:
+            raise ConfigError(source, str(unknown[0]), "unknown key; allowed: hosts")
+        data = data.get("hosts")
+    if not isinstance(data, list) or not data:
+        raise ConfigError(source, "hosts", "must be a non-empty list of hosts ({address, profile, ...})")
+    base = Path(path).parent
+    specs: list[HostSpec] = []
+    seen: dict[tuple[str, int | None], str] = {}
+    for index, entry in enumerate(data):
+        where = f"hosts[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(source, where, "must be a mapping with address and profile")
+        for key in entry:
+            if key not in _KEYS:
+                raise ConfigError(source, f"{where}.{key}", f"unknown key; allowed: {', '.join(_KEYS)}")
+        for key in ("address", "profile"):
+            if key not in entry:
+                raise ConfigError(source, f"{where}.{key}", "missing (required)")
+        address = str(entry["address"])
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise ConfigError(source, f"{where}.address", f"{address!r} is not an IP address") from None
+        port = entry.get("port")
+        if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
+            raise ConfigError(source, f"{where}.port", f"{port!r} is not a TCP port (0-65535)")
+        profile = entry["profile"]
+        if not isinstance(profile, str) or not profile:
+            raise ConfigError(source, f"{where}.profile", "must be a profile name or a YAML file")
+        fixture = entry.get("fixture")
+        if fixture is not None and not isinstance(fixture, str):
+            raise ConfigError(source, f"{where}.fixture", "must be a path to a fixture YAML file")
+        overrides = entry.get("set", [])
+        if isinstance(overrides, str):
+            overrides = [overrides]
+        if not isinstance(overrides, list) or not all(isinstance(o, str) and "=" in o for o in overrides):
+            raise ConfigError(source, f"{where}.set", "must be a list of KEY=VALUE strings")
+        netbios = entry.get("netbios")
+        if netbios is not None and not isinstance(netbios, bool):
+            raise ConfigError(source, f"{where}.netbios", f"{netbios!r} must be true or false")
+        key = (address, port)
+        if key in seen:
+            raise ConfigError(source, f"{where}.address", f"{address} port {port or 'default'} is already used by {seen[key]}")
+        seen[key] = where
+        specs.append(
+            HostSpec(
+                address=address,
+                port=port,
+                profile=_relative(profile, base, yaml_only=True),
+                fixture=_relative(fixture, base) if fixture else None,
+                overrides=tuple(overrides),
+                netbios=netbios,
+            )
+        )
+    return specs
+
+
+def _relative(value: str, base: Path, yaml_only: bool = False) -> str:
+    """A path relative to the hosts file when it names a file there; built-in names unchanged."""
+    if yaml_only and not value.endswith((".yaml", ".yml")):
+        return value
+    candidate = Path(value)
+    if not candidate.is_absolute() and (base / candidate).exists():
+        return str(base / candidate)
+    return value
+
+
+def host_config(spec: HostSpec, pipes_dir: str | None, source: str, index: int, **limits: Any) -> Any:
+    """Build one host's ServerConfig; errors name the hosts file entry too."""
+    from smbemu.cli import build_config
+
+    try:
+        return build_config(spec.profile, spec.fixture, spec.overrides, pipes_dir, **limits)
+    except ConfigError as exc:
+        raise ConfigError(source, f"hosts[{index}]", str(exc)) from None

@@ -1,0 +1,237 @@
+"""NetBIOS over TCP/IP (RFC 1001/1002): the session service (TCP 139) and the name service (UDP 137).
+
+Session service: a client first sends a SESSION REQUEST (0x81) naming the called and calling
+NetBIOS names; we answer POSITIVE SESSION RESPONSE (0x82) when the called name is ours (the
+machine name, `*SMBSERVER`, or the address the client dialled), or NEGATIVE SESSION RESPONSE
+(0x83, error 0x82 "called name not present") and close. Then SESSION MESSAGEs (0x00) carry the
+same SMB2 frames as Direct TCP (their 4-byte header is compatible), and SESSION KEEP ALIVEs
+(0x85) are dropped. `NbssFilter` does this, sans-I/O, in front of `smbemu.connection.Connection`.
+
+Name service: `NameService` answers NODE STATUS (NBSTAT) queries (RFC 1002 4.2.17/4.2.18) with the
+names Windows registers for its role, and NAME QUERY requests (4.2.12/4.2.13) for those names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("smbemu.netbios")
+
+# Session service packet types (RFC 1002 4.3.1).
+SESSION_MESSAGE = 0x00
+SESSION_REQUEST = 0x81
+POSITIVE_SESSION_RESPONSE = 0x82
+NEGATIVE_SESSION_RESPONSE = 0x83
+SESSION_KEEP_ALIVE = 0x85
+CALLED_NAME_NOT_PRESENT = 0x82  # RFC 1002 4.3.4 error code
+
+# Name service (RFC 1002 4.2.1).
+RR_TYPE_NB = 0x0020
+RR_TYPE_NBSTAT = 0x0021
+RR_CLASS_IN = 0x0001
+_GROUP = 0x8000
+_ACTIVE = 0x0400
+
+
+@dataclass(frozen=True, slots=True)
+class NetbiosName:
+    name: str  # up to 15 characters, upper case
+    suffix: int
+    group: bool
+
+    def label(self) -> str:
+        return f"{self.name}<{self.suffix:02X}>{' (group)' if self.group else ''}"
+
+
+def names_for(machine: str, domain: str, role: str) -> list[NetbiosName]:
+    """The names Windows registers (`nbtstat -n`) for `role` ("standalone" | "member" | "dc")."""
+    machine, domain = machine.upper()[:15], domain.upper()[:15]
+    names = [
+        NetbiosName(machine, 0x00, False),  # Workstation service
+        NetbiosName(domain, 0x00, True),  # domain / workgroup name
+        NetbiosName(machine, 0x20, False),  # Server service
+    ]
+    if role == "dc":
+        names.append(NetbiosName(domain, 0x1C, True))  # domain controllers
+        names.append(NetbiosName(domain, 0x1B, False))  # domain master browser (PDC)
+    names.append(NetbiosName(domain, 0x1E, True))  # browser elections
+    return names
+
+
+# ------------------------------------------------------------------------------ name encoding
+def encode_name(name: str, suffix: int) -> bytes:
+    """RFC 1001 14.1 first-level encoding (no scope): 0x20, 32 letters 'A'..'P', 0x00."""
+    raw = name.encode("ascii", "replace")[:15].ljust(15, b" ") + bytes([suffix])
+    if name == "*":
+        raw = b"*" + bytes(15)
+    out = bytearray([32])
+    for byte in raw:
+        out += bytes([0x41 + (byte >> 4), 0x41 + (byte & 0xF)])
+    return bytes(out) + b"\x00"
+
+
+def decode_name(data: bytes, offset: int) -> tuple[str, int, int]:
+    """Decode an encoded name at `offset` -> (name without padding, suffix, offset after it)."""
+    length = data[offset]
+    if length != 32 or len(data) < offset + 34:
+        raise ValueError("not a first-level encoded NetBIOS name")
+    encoded = data[offset + 1 : offset + 33]
+    raw = bytes(((encoded[i] - 0x41) << 4) | ((encoded[i + 1] - 0x41) & 0xF) for i in range(0, 32, 2))
+    offset += 33
+    while data[offset] != 0:  # skip the scope labels
+        offset += 1 + data[offset]
+        if offset >= len(data):
+            raise ValueError("truncated scope")
+    name = raw[:15].rstrip(b" \x00").decode("ascii", "replace").upper()
+    return name, raw[15], offset + 1
+
+
+# ------------------------------------------------------------------------------ session service
+class NbssFilter:
+    """RFC 1002 session service framing in front of the Direct TCP parser (sans-I/O).
+
+    `feed(data)` returns (bytes for the SMB connection, bytes to send back); `closed` is set when
+    the connection must end (after sending what was returned).
+    """
+
+    def __init__(self, accepted_names: set[str]) -> None:
+        self.accepted_names = {name.upper() for name in accepted_names}
+        self.established = False
+        self.closed = False
+        self._buffer = bytearray()
+        self._passing = 0  # bytes of a SESSION MESSAGE still to pass through unbuffered
+        # Optional observer of the session service's own packets (`--pcap`): tap(inbound, packet).
+        self.tap: Callable[[bool, bytes], None] | None = None
+
+    def feed(self, data: bytes) -> tuple[bytes, bytes]:
+        smb = bytearray()
+        reply = bytearray()
+        view = memoryview(data)
+        if self._passing and not self._buffer:
+            take = min(self._passing, len(view))
+            smb += view[:take]
+            self._passing -= take
+            view = view[take:]
+        self._buffer += view
+        buffer = self._buffer
+        while not self.closed:
+            if self._passing:
+                take = min(self._passing, len(buffer))
+                smb += buffer[:take]
+                del buffer[:take]
+                self._passing -= take
+                if self._passing:
+                    break
+                continue
+            if len(buffer) < 4:
+                break
+            kind, flags = buffer[0], buffer[1]
+            if kind == SESSION_MESSAGE:
+                if not self.established:
+                    self._refuse(reply, "session message before a session request")
+                    break
+                # NBSS allows 17-bit lengths, Direct TCP 24-bit (which clients also send on 139):
+                # the header passes through unchanged and the Direct TCP parser checks the limit.
+                smb += buffer[:4]
+                self._passing = int.from_bytes(buffer[1:4], "big")
+                del buffer[:4]
+                continue
+            length = ((flags & 1) << 16) | struct.unpack_from(">H", buffer, 2)[0]
+            if len(buffer) < 4 + length:
+                break
+            body = bytes(buffer[4 : 4 + length])
+            if self.tap is not None:
+                self.tap(True, bytes(buffer[: 4 + length]))
+            del buffer[: 4 + length]
+            if kind == SESSION_KEEP_ALIVE:
+                continue
+            if kind == SESSION_REQUEST and not self.established:
+                try:
+                    called, suffix, _ = decode_name(body, 0)
+                except (ValueError, IndexError):
+                    self._refuse(reply, "malformed session request")
+                    break
+                if called in self.accepted_names or called == "*SMBSERVER":
+                    self.established = True
+                    answer = bytes([POSITIVE_SESSION_RESPONSE, 0, 0, 0])
+                    log.debug("netbios session request for %s<%02X> accepted", called, suffix)
+                else:
+                    log.info("netbios session request for %s<%02X>: called name not present", called, suffix)
+                    answer = bytes([NEGATIVE_SESSION_RESPONSE, 0, 0, 1, CALLED_NAME_NOT_PRESENT])
+                    self.closed = True
+                reply += answer
+                if self.tap is not None:
+                    self.tap(False, answer)
+                continue
+            self._refuse(reply, f"unexpected session service packet 0x{kind:02x}")
+            break
+        return bytes(smb), bytes(reply)
+
+    def _refuse(self, reply: bytearray, why: str) -> None:
+        log.info("closing netbios session: %s", why)
+        self.closed = True
+
+
+# ------------------------------------------------------------------------------ name service
+class NameService(asyncio.DatagramProtocol):
+    """UDP 137 on one address: node status and name queries for one host's names."""
+
+    def __init__(self, names: list[NetbiosName], address: str) -> None:
+        self.names = names
+        self.address = address
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a _SelectorDatagramTransport
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        try:
+            reply = self.answer(data)
+        except (ValueError, IndexError, struct.error):
+            log.debug("ignoring a malformed name service packet from %s:%d", *addr)
+            return
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
+
+    def answer(self, packet: bytes) -> bytes | None:
+        """The response to one name service request, or None when it is not for us."""
+        if len(packet) < 12:
+            return None
+        trn_id, flags, qdcount = struct.unpack_from(">HHH", packet, 0)
+        if flags & 0x8000 or (flags >> 11) & 0xF != 0 or qdcount < 1:
+            return None  # a response, or not a QUERY
+        name, suffix, offset = decode_name(packet, 12)
+        qtype, qclass = struct.unpack_from(">HH", packet, offset)
+        question = packet[12:offset]
+        if qtype == RR_TYPE_NBSTAT:
+            log.info("netbios node status query for %s answered (%d names)", self.address, len(self.names))
+            return self._node_status(trn_id, question)
+        if qtype == RR_TYPE_NB:
+            for entry in self.names:
+                if entry.name == name and entry.suffix == suffix:
+                    log.info("netbios name query for %s answered: %s", entry.label(), self.address)
+                    return self._positive_query(trn_id, question, entry)
+        return None
+
+    def _node_status(self, trn_id: int, question: bytes) -> bytes:
+        # RFC 1002 4.2.18: header (response, opcode 0, AA), one answer NBSTAT record.
+        header = struct.pack(">HHHHHH", trn_id, 0x8400, 0, 1, 0, 0)
+        rdata = bytearray([len(self.names)])
+        for entry in self.names:
+            raw = entry.name.encode("ascii", "replace")[:15].ljust(15, b" ") + bytes([entry.suffix])
+            rdata += raw + struct.pack(">H", _ACTIVE | (_GROUP if entry.group else 0))
+        rdata += bytes(46)  # STATISTICS: unit id (MAC 00-00-00-00-00-00) and counters
+        return header + question + struct.pack(">HHIH", RR_TYPE_NBSTAT, RR_CLASS_IN, 0, len(rdata)) + bytes(rdata)
+
+    def _positive_query(self, trn_id: int, question: bytes, entry: NetbiosName) -> bytes:
+        # RFC 1002 4.2.13: header (response, AA, RD), one NB record with our address (B node).
+        header = struct.pack(">HHHHHH", trn_id, 0x8500, 0, 1, 0, 0)
+        address = ipaddress.IPv4Address(self.address).packed
+        rdata = struct.pack(">H", _GROUP if entry.group else 0) + address
+        return header + question + struct.pack(">HHIH", RR_TYPE_NB, RR_CLASS_IN, 300000, len(rdata)) + rdata

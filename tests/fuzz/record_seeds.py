@@ -1,0 +1,135 @@
+"""Record the request frames real clients send to smbemu, as fuzzing seeds (run by hand).
+
+    .venv/bin/python tests/fuzz/record_seeds.py
+
+Starts a win2000 server in a thread with `Connection.receive_data` wrapped to log every input,
+runs smbclient, rpcclient, impacket and smbprotocol against it, splits each connection's bytes
+into Direct TCP frames and writes one file per connection to `tests/fuzz/seeds/<client>-<n>.hex`:
+one frame (length prefix included) per line as hex, `#` lines are comments.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from helpers import ServerThread  # noqa: E402
+
+from smbemu.connection import Connection  # noqa: E402
+
+SEEDS = HERE / "seeds"
+
+
+def split_frames(data: bytes) -> list[bytes]:
+    frames = []
+    while len(data) >= 4:
+        length = struct.unpack(">I", data[:4])[0] & 0xFFFFFF
+        frames.append(data[: 4 + length])
+        data = data[4 + length :]
+    return frames
+
+
+def main() -> None:
+    inputs: dict[int, bytearray] = defaultdict(bytearray)
+    order: list[int] = []
+    original = Connection.receive_data
+
+    def recording(self: Connection, data: bytes) -> list[bytes]:
+        key = self.__dict__.get("_seed_key")
+        if key is None:  # not id(self): ids are reused once a connection is freed
+            key = self.__dict__["_seed_key"] = len(order) + 1
+            order.append(key)
+        inputs[key] += data
+        return original(self, data)
+
+    Connection.receive_data = recording  # type: ignore[method-assign]
+    runs: list[tuple[str, list[int]]] = []
+    with ServerThread(profile="win2000") as server:
+        port = str(server.port)
+
+        def run(label: str, args: list[str] | None, func: object = None) -> None:
+            before = len(order)
+            if args:
+                subprocess.run(args, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+            else:
+                func()  # type: ignore[operator]
+            for cid in order[before:]:
+                runs.append((label, [cid]))
+
+        run("smbclient-L", ["smbclient", "-L", "//127.0.0.1", "-p", port, "-N"])
+        for cmd in ("srvinfo", "enumdomusers", "lsaquery", "querydominfo;enumdomgroups", "netshareenumall 1"):
+            run("rpcclient-" + cmd.split(";")[0].split()[0],
+                ["rpcclient", "-p", port, "-U", "", "-N", "127.0.0.1", "-c", cmd])
+        run("rpcclient-user", ["rpcclient", "-p", port, "-U", "alice%Wonderland1", "127.0.0.1", "-c", "srvinfo;enumdomusers"])
+
+        def impacket_shares() -> None:
+            from impacket.smbconnection import SMBConnection
+
+            conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=int(port))
+            conn.login("", "")
+            conn.listShares()
+            conn.logoff()
+
+        def impacket_user() -> None:
+            from impacket.smbconnection import SMBConnection
+
+            conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=int(port))
+            conn.login("alice", "Wonderland1")
+            conn.listShares()
+            conn.logoff()
+
+        def smbprotocol_311() -> None:
+            import uuid
+
+            from smbprotocol.connection import Connection as SpConnection
+            from smbprotocol.open import CreateDisposition, FilePipePrinterAccessMask, ImpersonationLevel, Open, ShareAccess, CreateOptions
+            from smbprotocol.session import Session
+            from smbprotocol.tree import TreeConnect
+
+            conn = SpConnection(uuid.uuid4(), "127.0.0.1", int(port))
+            conn.connect()
+            session = Session(conn, "alice", "Wonderland1", require_encryption=False)
+            session.connect()
+            tree = TreeConnect(session, r"\\127.0.0.1\IPC$")
+            tree.connect()
+            pipe = Open(tree, "srvsvc")
+            pipe.create(ImpersonationLevel.Impersonation,
+                        FilePipePrinterAccessMask.GENERIC_READ | FilePipePrinterAccessMask.GENERIC_WRITE,
+                        0, ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
+                        CreateDisposition.FILE_OPEN, CreateOptions.FILE_NON_DIRECTORY_FILE)
+            pipe.close()
+            tree.disconnect()
+            session.disconnect()
+            conn.disconnect()
+
+        run("impacket-anon", None, impacket_shares)
+        run("impacket-user", None, impacket_user)
+        import smbemu.profiles  # noqa: F401
+        run("smbprotocol-311", None, smbprotocol_311)
+    SEEDS.mkdir(exist_ok=True)
+    for old in SEEDS.glob("*.hex"):
+        old.unlink()
+    counts: dict[str, int] = defaultdict(int)
+    for label, cids in runs:
+        for cid in cids:
+            frames = split_frames(bytes(inputs[cid]))
+            if not frames:
+                continue
+            counts[label] += 1
+            path = SEEDS / f"{label}-{counts[label]}.hex"
+            lines = [f"# {label}: request frames one connection sent to smbemu (win2000), recorded by record_seeds.py"]
+            lines += [frame.hex() for frame in frames]
+            path.write_text("\n".join(lines) + "\n")
+            print(path.name, len(frames), "frames")
+
+
+if __name__ == "__main__":
+    os.chdir(HERE.parent.parent)
+    main()
