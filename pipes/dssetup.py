@@ -23,9 +23,11 @@ from typing import Any, Final
 from smbemu.policy import policy_for
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import Guid, Pointer, Struct, Union, WString, enum16, uint32
+from smbemu.rpc.status import (
+    ERROR_INVALID_PARAMETER,
+    ERROR_SUCCESS,
+)
 
-ERROR_SUCCESS: Final = 0
-ERROR_INVALID_PARAMETER: Final = 87
 
 #: MS-DSSP 2.2.1 DSROLE_MACHINE_ROLE.
 DSROLE_ROLE_STANDALONE_SERVER: Final = 2

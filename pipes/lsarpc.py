@@ -75,27 +75,26 @@ from smbemu.rpc.ndr import (
     uint32,
     wchar,
 )
+from smbemu.rpc.status import (
+    RPC_X_INVALID_BOUND,
+    FAULT_ACCESS_DENIED,
+    NCA_S_OP_RNG_ERROR,
+    STATUS_ACCESS_DENIED,
+    STATUS_INVALID_HANDLE,
+    STATUS_INVALID_PARAMETER,
+    STATUS_MORE_ENTRIES,
+    STATUS_NONE_MAPPED,
+    STATUS_NO_MORE_ENTRIES,
+    STATUS_NO_SUCH_PRIVILEGE,
+    STATUS_OBJECT_NAME_NOT_FOUND,
+    STATUS_SOME_NOT_MAPPED,
+    STATUS_SUCCESS,
+)
 
 # -------------------------------------------------------------------------------------------
 # Status codes (MS-ERREF 2.3) and access rights (MS-LSAD 2.2.1.1)
 # -------------------------------------------------------------------------------------------
 
-STATUS_SUCCESS: Final = 0x00000000
-STATUS_MORE_ENTRIES: Final = 0x00000105
-STATUS_SOME_NOT_MAPPED: Final = 0x00000107
-STATUS_NO_MORE_ENTRIES: Final = 0x8000001A
-STATUS_INVALID_HANDLE: Final = 0xC0000008
-STATUS_INVALID_PARAMETER: Final = 0xC000000D
-STATUS_ACCESS_DENIED: Final = 0xC0000022
-STATUS_OBJECT_NAME_NOT_FOUND: Final = 0xC0000034
-STATUS_NO_SUCH_PRIVILEGE: Final = 0xC0000060
-STATUS_NONE_MAPPED: Final = 0xC0000073
-#: C706 appendix E / MS-RPCE: the opnum is not dispatched.
-NCA_S_OP_RNG_ERROR: Final = 0x1C010002
-#: MS-RPCE 3.3.1.5.5 / Samba DCERPC_FAULT_ACCESS_DENIED.
-FAULT_ACCESS_DENIED: Final = 0x00000005
-#: MS-ERREF RPC_X_INVALID_BOUND: an [in, range(...)] value out of range (the runtime's fault).
-RPC_X_INVALID_BOUND: Final = 0x000006C6
 
 POLICY_VIEW_LOCAL_INFORMATION: Final = 0x00000001
 POLICY_VIEW_AUDIT_INFORMATION: Final = 0x00000002

@@ -99,25 +99,23 @@ from smbemu.rpc.ndr import (
     enum16,
     uint32,
 )
-
-# -------------------------------------------------------------------------------------------
-# Status codes (MS-ERREF 2.2 / 2.3, lmerr.h)
-# -------------------------------------------------------------------------------------------
-
-NERR_SUCCESS: Final = 0
-ERROR_ACCESS_DENIED: Final = 5
-ERROR_NOT_SUPPORTED: Final = 50
-ERROR_INVALID_PARAMETER: Final = 87
-ERROR_INVALID_LEVEL: Final = 124
-ERROR_INVALID_FLAGS: Final = 1004
-ERROR_NO_LOGON_SERVERS: Final = 1311
-ERROR_NO_SUCH_USER: Final = 1317
-ERROR_NO_SUCH_DOMAIN: Final = 1355
-ERROR_NO_SITENAME: Final = 1919
-NERR_DC_NOT_FOUND: Final = 2453
-STATUS_SUCCESS: Final = 0
-STATUS_ACCESS_DENIED: Final = 0xC0000022
-STATUS_NO_TRUST_SAM_ACCOUNT: Final = 0xC000018B
+from smbemu.rpc.status import (
+    ERROR_ACCESS_DENIED,
+    ERROR_INVALID_FLAGS,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_PARAMETER,
+    ERROR_NOT_SUPPORTED,
+    ERROR_NO_LOGON_SERVERS,
+    ERROR_NO_SITENAME,
+    ERROR_NO_SUCH_DOMAIN,
+    ERROR_NO_SUCH_USER,
+    NCA_S_OP_RNG_ERROR,
+    NERR_DC_NOT_FOUND,
+    NERR_SUCCESS,
+    STATUS_ACCESS_DENIED,
+    STATUS_NO_TRUST_SAM_ACCOUNT,
+    STATUS_SUCCESS,
+)
 
 #: MS-NRPC 2.2.1.7.1 / 3.5.4.9.1 NetrLogonControl2Ex FunctionCode values.
 NETLOGON_CONTROL_QUERY: Final = 0x0001
@@ -199,8 +197,6 @@ TRUST_TYPE_UPLEVEL: Final = 2
 #: The site every new forest gets (MS-ADTS 6.1.1.2.2.1.1); smbemu models no other site.
 DEFAULT_SITE: Final = "Default-First-Site-Name"
 
-#: C706 appendix E: an opnum not dispatched.
-NCA_S_OP_RNG_ERROR: Final = 0x1C010002
 
 # -------------------------------------------------------------------------------------------
 # NDR types (MS-NRPC 2.2.1)

@@ -81,27 +81,28 @@ from smbemu.rpc.ndr import (
     uint16,
     uint32,
 )
+from smbemu.rpc.status import (
+    RPC_X_INVALID_BOUND,
+    STATUS_ACCESS_DENIED,
+    STATUS_INVALID_HANDLE,
+    STATUS_INVALID_INFO_CLASS,
+    STATUS_INVALID_PARAMETER,
+    STATUS_MORE_ENTRIES,
+    STATUS_NONE_MAPPED,
+    STATUS_NO_MORE_ENTRIES,
+    STATUS_NO_SUCH_ALIAS,
+    STATUS_NO_SUCH_DOMAIN,
+    STATUS_NO_SUCH_GROUP,
+    STATUS_NO_SUCH_USER,
+    STATUS_OBJECT_TYPE_MISMATCH,
+    STATUS_SOME_NOT_MAPPED,
+    STATUS_SUCCESS,
+)
 
 # -------------------------------------------------------------------------------------------
 # Status codes (MS-ERREF 2.3.1)
 # -------------------------------------------------------------------------------------------
 
-STATUS_SUCCESS: Final = 0x00000000
-STATUS_MORE_ENTRIES: Final = 0x00000105
-STATUS_SOME_NOT_MAPPED: Final = 0x00000107
-STATUS_NO_MORE_ENTRIES: Final = 0x8000001A
-STATUS_INVALID_INFO_CLASS: Final = 0xC0000003
-STATUS_INVALID_HANDLE: Final = 0xC0000008
-STATUS_INVALID_PARAMETER: Final = 0xC000000D
-STATUS_ACCESS_DENIED: Final = 0xC0000022
-STATUS_OBJECT_TYPE_MISMATCH: Final = 0xC0000024
-STATUS_NONE_MAPPED: Final = 0xC0000073
-STATUS_NO_SUCH_USER: Final = 0xC0000064
-STATUS_NO_SUCH_DOMAIN: Final = 0xC00000DF
-STATUS_NO_SUCH_GROUP: Final = 0xC0000066
-STATUS_NO_SUCH_ALIAS: Final = 0xC0000151
-#: MS-ERREF: RPC_X_INVALID_BOUND, the runtime's fault for an [in, range(...)] violation.
-RPC_X_INVALID_BOUND: Final = 0x000006C6
 #: The Win32 ERROR_ACCESS_DENIED a policy rule written for the Net* calls would give.
 _ERROR_ACCESS_DENIED: Final = 5
 

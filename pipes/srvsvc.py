@@ -58,29 +58,29 @@ from smbemu.rpc.ndr import (
     WStringRef,
     uint32,
 )
+from smbemu.rpc.status import (
+    RPC_X_INVALID_BOUND,
+    ERROR_ACCESS_DENIED,
+    ERROR_FILE_NOT_FOUND,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_NAME,
+    ERROR_INVALID_PARAMETER,
+    ERROR_MORE_DATA,
+    ERROR_NOT_SUPPORTED,
+    NCA_S_OP_RNG_ERROR,
+    NERR_BUF_TOO_SMALL,
+    NERR_CLIENT_NAME_NOT_FOUND,
+    NERR_DEVICE_NOT_SHARED,
+    NERR_FILE_ID_NOT_FOUND,
+    NERR_NET_NAME_NOT_FOUND,
+    NERR_SUCCESS,
+    NERR_USER_NOT_FOUND,
+)
 
 # -------------------------------------------------------------------------------------------
 # Status codes (MS-ERREF 2.2, LAN Manager NERR_* from lmerr.h as MS-SRVS cites them)
 # -------------------------------------------------------------------------------------------
 
-NERR_SUCCESS: Final = 0
-ERROR_FILE_NOT_FOUND: Final = 2
-ERROR_ACCESS_DENIED: Final = 5
-ERROR_NOT_SUPPORTED: Final = 50
-ERROR_INVALID_PARAMETER: Final = 87
-ERROR_INVALID_NAME: Final = 123
-ERROR_INVALID_LEVEL: Final = 124
-ERROR_MORE_DATA: Final = 234
-NERR_BUF_TOO_SMALL: Final = 2123
-NERR_USER_NOT_FOUND: Final = 2221
-NERR_NET_NAME_NOT_FOUND: Final = 2310
-NERR_DEVICE_NOT_SHARED: Final = 2311
-NERR_CLIENT_NAME_NOT_FOUND: Final = 2312
-NERR_FILE_ID_NOT_FOUND: Final = 2314
-#: C706 appendix E: the opnum is not dispatched.
-NCA_S_OP_RNG_ERROR: Final = 0x1C010002
-#: MS-ERREF RPC_X_INVALID_BOUND: an [in, range(...)] parameter out of range (the runtime's fault).
-RPC_X_INVALID_BOUND: Final = 0x000006C6
 #: MS-SRVS 2.2.2.2: "return everything".
 MAX_PREFERRED_LENGTH: Final = 0xFFFFFFFF
 

@@ -42,13 +42,15 @@ from smbemu.rpc.ndr import (
     enum16,
     uint32,
 )
+from smbemu.rpc.status import (
+    ERROR_ACCESS_DENIED,
+    ERROR_CALL_NOT_IMPLEMENTED,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_PARAMETER,
+    ERROR_MORE_DATA,
+    NERR_SUCCESS,
+)
 
-NERR_SUCCESS: Final = 0
-ERROR_ACCESS_DENIED: Final = 5
-ERROR_INVALID_PARAMETER: Final = 87
-ERROR_CALL_NOT_IMPLEMENTED: Final = 120
-ERROR_INVALID_LEVEL: Final = 124
-ERROR_MORE_DATA: Final = 234
 MAX_PREFERRED_LENGTH: Final = 0xFFFFFFFF
 #: MS-WKST 2.2.3.1 NETSETUP_JOIN_STATUS and 2.2.3.3 NET_COMPUTER_NAME_TYPE are plain IDL
 #: enums: 16 bits on the wire (C706 14.2.5; rpcclient and impacket decode them so).
