@@ -35,10 +35,10 @@ from smbemu.smb2.constants import (
     TRANSFORM_MAGIC,
     Command,
     Dialect,
-    HeaderFlags,
     NtStatus,
 )
 from smbemu.smb2.header import (
+    ECHOED_FLAGS,
     NEXT_COMMAND_OFFSET,
     RequestHeader,
     build_response_header,
@@ -407,7 +407,7 @@ class Connection:
                 session_id=ctx.response_session_id,
                 tree_id=ctx.response_tree_id,
                 async_id=ctx.async_id if ctx.async_id is not None else (header.async_id if header.is_async else None),
-                flags=header.flags & (HeaderFlags.RELATED_OPERATIONS | HeaderFlags.PRIORITY_MASK),
+                flags=header.flags & ECHOED_FLAGS,
             )
         )
         message += body
