@@ -75,9 +75,7 @@ Where MS-NRPC is silent, choices are tagged U in comments (what they follow is s
 from __future__ import annotations
 
 import collections
-import ipaddress
 import os
-import socket
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -351,42 +349,13 @@ def _session(ctx: CallContext) -> Any:
     return sessions.get(ctx.session_id)
 
 
-#: Routing look-ups done for DsrGetDcName addresses: client address -> local address.
-_ROUTE_CACHE: dict[str, str] = {}
-
-
 def _dc_address(ctx: CallContext) -> str:
-    """DomainControllerAddress: ``\\\\`` + the IPv4/IPv6 address at which *this caller* reaches
-    the DC — the address it connected to.  The SMB layer does not record the connection's local
-    address yet, so it is the local address the system would use to reach the caller (a UDP
-    ``connect`` is a routing-table look-up, nothing is sent); 127.0.0.1 for loopback callers and
-    when there is no session (in-memory tests)."""
+    """DomainControllerAddress: ``\\\\`` + the address at which *this caller* reaches the DC, i.e.
+    the address its connection was accepted on (one process may serve several hosts);
+    127.0.0.1 when there is no session (in-memory tests)."""
     session = _session(ctx)
-    local = getattr(session, "server_address", "") if session is not None else ""
-    if local:
-        return "\\\\" + str(local)
-    client = str(getattr(session, "client_address", "") or "") if session is not None else ""
-    address = "127.0.0.1"
-    try:
-        ip = ipaddress.ip_address(client)
-    except ValueError:
-        ip = None
-    if ip is not None and not ip.is_loopback and not ip.is_unspecified:
-        cached = _ROUTE_CACHE.get(client)
-        if cached is None:
-            family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-            try:
-                with socket.socket(family, socket.SOCK_DGRAM) as probe:
-                    probe.connect((client, 9))
-                    cached = str(probe.getsockname()[0])
-            except OSError:
-                cached = "127.0.0.1"
-            if len(_ROUTE_CACHE) < 1024:
-                _ROUTE_CACHE[client] = cached
-        address = cached
-    elif ip is not None and ip.is_loopback:
-        address = client
-    return "\\\\" + address
+    local = str(getattr(session, "server_address", "") or "") if session is not None else ""
+    return "\\\\" + (local or "127.0.0.1")
 
 
 # -------------------------------------------------------------------------------------------

@@ -91,9 +91,13 @@ class RequestContext:
 class Connection:
     """MS-SMB2 3.3.1.7 Connection, as a sans-I/O state machine."""
 
-    def __init__(self, config: ServerConfig, peer: tuple[str, int] = ("127.0.0.1", 0)) -> None:
+    def __init__(
+        self, config: ServerConfig, peer: tuple[str, int] = ("127.0.0.1", 0), local: tuple[str, int] = ("127.0.0.1", 0)
+    ) -> None:
         self.config = config
         self.peer = peer
+        # The address the client connected to (several hosts may share one process).
+        self.local = local
         self.closed = False
         self.close_reason = ""
         self._buffer = bytearray()

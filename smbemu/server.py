@@ -48,7 +48,8 @@ class SmbProtocol(asyncio.Protocol):
             return
         self.server.protocols.add(self)
         config = self.server.config
-        self.connection = Connection(config, peer)
+        local = transport.get_extra_info("sockname") or ("127.0.0.1", 0)
+        self.connection = Connection(config, peer, (str(local[0]), int(local[1])))
         if self.netbios:
             self.nbss = NbssFilter(accepted_called_names(config, transport))
         pcap = self.server.pcap

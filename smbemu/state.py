@@ -102,6 +102,8 @@ class Session:
     # MS-SRVS 2.2.4.15); "" until known. Filled when the session first opens a pipe
     # (smbemu.rpc_binding); session setup could set it at creation from Connection.peer.
     client_address: str = ""
+    # The server address the client reached (netlogon answers DC look-ups with it).
+    server_address: str = ""
 
     @property
     def is_anonymous(self) -> bool:

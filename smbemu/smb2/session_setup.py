@@ -62,7 +62,12 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     if header.session_id == 0:
         if len(conn.sessions) >= limits.max_sessions_per_connection:
             raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many sessions on this connection")
-        session = Session(session_id=conn.config.new_session_id(), created_at=time.time(), client_address=conn.peer[0])
+        session = Session(
+            session_id=conn.config.new_session_id(),
+            created_at=time.time(),
+            client_address=conn.peer[0],
+            server_address=conn.local[0],
+        )
         session.preauth_hash = conn.preauth_hash
         conn.sessions[session.session_id] = session
     else:

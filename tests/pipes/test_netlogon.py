@@ -280,11 +280,12 @@ def test_dsr_get_dc_name_on_a_member(pipe_client: Callable[..., Any], pipes_h: H
 
 def test_dc_address_follows_the_session(pipe_client: Callable[..., Any], pipes_h: H) -> None:
     server = pipes_h.fresh_config("win2000-dc")
-    session = pipes_h.add_session(server, "anonymous", address="127.0.0.5", session_id=0x1001)
+    session = pipes_h.add_session(server, "anonymous", address="127.0.0.9", session_id=0x1001)
+    session.server_address = "127.0.0.5"  # the address the client's connection was accepted on
     client = pipe_client("netlogon", server=server)
     assert get_dc(client, 20)["DomainControllerInfo"]["DomainControllerAddress"] == \
         "\\\\127.0.0.5"
-    session.client_address = "::1"
+    session.server_address = "::1"
     assert get_dc(client, 20)["DomainControllerInfo"]["DomainControllerAddress"] == "\\\\::1"
 
 

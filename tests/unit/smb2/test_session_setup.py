@@ -77,3 +77,16 @@ def test_anonymous_then_user_sessions() -> None:
     assert struct.unpack_from("<H", done["body"], 2)[0] == 0
     assert done["flags"] & 0x8  # the final response of a user session is signed
     assert len(conn.sessions) == 2
+
+
+def test_session_remembers_both_ends_of_its_connection() -> None:
+    """netlogon answers DC look-ups with the address the client reached (several hosts per process)."""
+    conn = Connection(build_config("win2000-dc"), ("127.0.0.9", 50000), ("127.0.0.7", 445))
+    responses(conn.receive_data(frame(request(Command.NEGOTIATE, negotiate_body((0x0202,)), credits=8))))
+    negotiate = ntlm.getNTLMSSPType1("", "", signingRequired=False)
+    first = _session_setup(conn, bytes(negotiate.getData()), 1)
+    auth, _ = ntlm.getNTLMSSPType3(negotiate, _blob(first), "", "", "")
+    done = _session_setup(conn, bytes(auth.getData()), 2, first["session_id"])
+    assert done["status"] == NtStatus.SUCCESS
+    (session,) = conn.sessions.values()
+    assert (session.client_address, session.server_address) == ("127.0.0.9", "127.0.0.7")
