@@ -92,9 +92,8 @@ from smbemu.rpc.status import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Status codes (MS-ERREF 2.3) and access rights (MS-LSAD 2.2.1.1)
+# Access rights (MS-LSAD 2.2.1.1); status codes come from smbemu.rpc.status
 # -------------------------------------------------------------------------------------------
-
 
 POLICY_VIEW_LOCAL_INFORMATION: Final = 0x00000001
 POLICY_VIEW_AUDIT_INFORMATION: Final = 0x00000002

@@ -100,7 +100,7 @@ from smbemu.rpc.status import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Status codes (MS-ERREF 2.3.1)
+# Status codes not in smbemu.rpc.status
 # -------------------------------------------------------------------------------------------
 
 #: The Win32 ERROR_ACCESS_DENIED a policy rule written for the Net* calls would give.

@@ -78,7 +78,7 @@ from smbemu.rpc.status import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Status codes (MS-ERREF 2.2, LAN Manager NERR_* from lmerr.h as MS-SRVS cites them)
+# Constants (status codes come from smbemu.rpc.status)
 # -------------------------------------------------------------------------------------------
 
 #: MS-SRVS 2.2.2.2: "return everything".

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 from impacket.dcerpc.v5.rpcrt import DCERPC_v5  # type: ignore[import-untyped]
-from impacket.dcerpc.v5.transport import DCERPCTransport  # type: ignore[import-untyped]
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 
+from rpcmem import MemoryPipe
 from smbemu.cli import build_config
 from smbemu.config import ServerConfig
 from smbemu.rpc.endpoint import RpcEndpoint
@@ -140,34 +140,7 @@ class PipeClient:
         return info.value.status
 
 
-class PipeTransport(DCERPCTransport):  # type: ignore[misc]
-    """An impacket transport whose far end is an RpcEndpoint: ``send`` is a pipe write,
-    ``recv`` reads one message in ``read_size`` chunks as SMB2 READs of a message-mode pipe
-    do (the rest of a long message stays queued, STATUS_BUFFER_OVERFLOW-style)."""
-
-    def __init__(self, endpoint: RpcEndpoint, read_size: int = 4280) -> None:
-        super().__init__("memory", 0)
-        self.endpoint = endpoint
-        self.read_size = read_size
-        self.writes: list[bytes] = []
-
-    def connect(self) -> int:
-        return 1
-
-    def disconnect(self) -> int:
-        return 1
-
-    def send(self, data: bytes, forceWriteAndx: int = 0, forceRecv: int = 0) -> None:
-        self.writes.append(bytes(data))
-        self.endpoint.write(data)
-
-    def recv(self, forceRecv: int = 0, count: int = 0) -> bytes:
-        message = b""
-        while True:
-            chunk, more = self.endpoint.read(self.read_size)
-            message += chunk
-            if not more:
-                return message
+PipeTransport = MemoryPipe  # the name the handler tests use
 
 
 def impacket_dce(server: Any, pipe: str, kind: str, session_id: int = 0x1001) -> DCERPC_v5:

@@ -35,10 +35,10 @@ from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
     RPC_C_AUTHN_WINNT,
     DCERPCException,
 )
-from impacket.dcerpc.v5.transport import DCERPCTransport  # type: ignore[import-untyped]
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 from spnego.iov import BufferType
 
+from rpcmem import MemoryPipe
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.auth.ntlm_crypto import md4, utf16
 from smbemu.cli import build_config
@@ -100,44 +100,9 @@ def auth_of(ep: RpcEndpoint) -> NtlmRpcAuth:
 
 
 # ----------------------------------------------------------------------------------- impacket
-class MemoryPipe(DCERPCTransport):  # type: ignore[misc]
-    """impacket transport whose far end is an RpcEndpoint (a message-mode named pipe)."""
-
-    def __init__(self, endpoint: RpcEndpoint, read_size: int = 1024) -> None:
-        super().__init__("memory", 0)
-        self.endpoint = endpoint
-        self.read_size = read_size
-        self.sent: list[bytes] = []
-        self.received: list[bytes] = []
-        self.corrupt_next_at: int | None = None
-
-    def connect(self) -> int:
-        return 1
-
-    def disconnect(self) -> int:
-        return 1
-
-    def send(self, data: bytes, forceWriteAndx: int = 0, forceRecv: int = 0) -> None:
-        raw = bytearray(data)
-        if self.corrupt_next_at is not None:
-            raw[self.corrupt_next_at] ^= 0x01
-            self.corrupt_next_at = None
-        self.sent.append(bytes(raw))
-        self.endpoint.write(raw)
-
-    def recv(self, forceRecv: int = 0, count: int = 0) -> bytes:
-        message = b""
-        while True:
-            chunk, more = self.endpoint.read(self.read_size)
-            message += chunk
-            if not more:
-                self.received.append(message)
-                return message
-
-
 def impacket_client(ep: RpcEndpoint, user: str, password: str, level: int,
                     domain: str = "CORP") -> tuple[Any, MemoryPipe]:
-    transport = MemoryPipe(ep)
+    transport = MemoryPipe(ep, read_size=1024)
     transport.set_credentials(user, password, domain)
     dce = transport.get_dce_rpc()
     dce.set_auth_type(RPC_C_AUTHN_WINNT)
@@ -194,7 +159,7 @@ def test_rpc_identity_replaces_the_smb_identity(ep: RpcEndpoint, h: H) -> None:
 
 
 def test_without_verifier_the_smb_session_carries_identity(ep: RpcEndpoint, h: H) -> None:
-    transport = MemoryPipe(ep)
+    transport = MemoryPipe(ep, read_size=1024)
     dce = transport.get_dce_rpc()
     dce.connect()
     dce.bind(TOY_IF)

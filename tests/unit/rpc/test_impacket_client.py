@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from impacket.dcerpc.v5 import mgmt, srvs  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.rpcrt import DCERPC_v5, DCERPCException  # type: ignore[import-untyped]
-from impacket.dcerpc.v5.transport import DCERPCTransport  # type: ignore[import-untyped]
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 
+from rpcmem import MemoryPipe
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext, Interface, ndr
 from smbemu.rpc.endpoint import RpcEndpoint
@@ -84,32 +84,7 @@ def make_srvsvc(shares: list[tuple[str, int, str]]) -> Interface:
     return iface
 
 
-class PipeTransport(DCERPCTransport):  # type: ignore[misc]
-    """impacket transport whose far end is an RpcEndpoint."""
-
-    def __init__(self, endpoint: RpcEndpoint, read_size: int = 1024) -> None:
-        super().__init__("memory", 0)
-        self.endpoint = endpoint
-        self.read_size = read_size
-        self.writes: list[bytes] = []
-
-    def connect(self) -> int:
-        return 1
-
-    def disconnect(self) -> int:
-        return 1
-
-    def send(self, data: bytes, forceWriteAndx: int = 0, forceRecv: int = 0) -> None:
-        self.writes.append(bytes(data))
-        self.endpoint.write(data)
-
-    def recv(self, forceRecv: int = 0, count: int = 0) -> bytes:
-        message = b""
-        while True:
-            chunk, more = self.endpoint.read(self.read_size)
-            message += chunk
-            if not more:
-                return message
+PipeTransport = MemoryPipe
 
 
 SHARES = [("IPC$", 0x80000003, "Remote IPC"), ("C$", 0x80000000, "Default share"),
