@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from smbemu import __version__
+from smbemu.config import limit_fields
 from smbemu.errors import ConfigError
 
 log = logging.getLogger("smbemu")
@@ -55,10 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--netbios", action="store_true", help="also serve the NetBIOS session service (TCP 139) and name service (UDP 137)")
     serve.add_argument("--netbios-port", type=int, default=139, help="TCP port of the NetBIOS session service (default 139)")
     serve.add_argument("--hosts", default=None, metavar="FILE", help="YAML list of hosts {address, port, profile, fixture, set, netbios} to serve at once")
-    serve.add_argument("--max-connections", type=int, default=None, help="connections accepted at once (default 10000)")
-    serve.add_argument("--idle-timeout", type=float, default=None, help="seconds before an idle connection is closed (default 900)")
-    serve.add_argument("--preauth-timeout", type=float, default=None, help="seconds to complete a session setup (default 30)")
-    serve.add_argument("--max-frame-size", type=int, default=None, help="largest SMB2 frame in bytes (default 8454144)")
+    limits = serve.add_argument_group("limits", "resource limits; exceeding one affects only the offending client")
+    for name, kind, default, text in limit_fields():
+        limits.add_argument(
+            "--" + name.replace("_", "-"), dest=name, type=kind, default=None,
+            metavar="SECONDS" if kind is float else "N", help=f"{text} (default {default})",
+        )
     serve.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-v info is default, -vv debug)")
     serve.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
 
@@ -103,20 +106,13 @@ def build_config(
     """Load and validate everything a server needs; raises ConfigError with the one-line message.
 
     ``audit_log``: a path, ``-`` (stdout), a text stream or an `smbemu.audit.AuditLog` (None: no audit log)."""
-    from dataclasses import replace
-
-    from smbemu.config import Limits, ServerConfig
+    from smbemu.config import ServerConfig, make_limits
     from smbemu.profiles import directory_for, load_profile
     from smbemu.rpc_binding import load_pipes
 
+    limits = make_limits(limit_overrides)
     loaded_profile = load_profile(profile, overrides)
     directory = directory_for(loaded_profile, fixture)
-    limits = Limits()
-    changes = {k: v for k, v in limit_overrides.items() if v is not None}
-    for key, value in changes.items():
-        if not isinstance(value, (int, float)) or value <= 0:
-            raise ConfigError("command line", f"--{key.replace('_', '-')}", f"{value!r} must be a positive number")
-    limits = replace(limits, **changes)  # type: ignore[arg-type]
     config = ServerConfig(profile=loaded_profile, directory=directory, limits=limits)
     config.pipes = load_pipes(pipes_dir)
     if audit_log is not None:
@@ -137,16 +133,12 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--port: {args.port} is not a TCP port (0-65535)")
     if not 0 <= args.netbios_port <= 65535:
         return _fail(f"--netbios-port: {args.netbios_port} is not a TCP port (0-65535)")
-    limits = dict(
-        max_connections=args.max_connections,
-        idle_timeout=args.idle_timeout,
-        preauth_timeout=args.preauth_timeout,
-        max_frame_size=args.max_frame_size,
-        audit_log=args.audit_log,  # not a limit: build_config's audit_log (smbemu.audit)
-    )
+    limits: dict[str, object] = {name: getattr(args, name) for name, _, _, _ in limit_fields()}
+    limits["audit_log"] = args.audit_log  # not a limit: build_config's audit_log (smbemu.audit)
     hosts = _hosts_from_args(args, limits)
     for host in hosts:
         host.config = host.build()
+    _raise_open_file_limit(sum(host.config.limits.max_connections for host in hosts))
     if args.faults is not None:  # fault injection (smbemu.faults): each host counts its own matches
         from smbemu.faults import load_faults
 
@@ -156,6 +148,31 @@ def _serve(args: argparse.Namespace) -> int:
         return asyncio.run(_run(hosts, args.pcap, lambda: _hosts_from_args(args, limits)))
     except KeyboardInterrupt:
         return 0
+
+
+def _raise_open_file_limit(connections: int) -> None:
+    """One descriptor per connection: lift the soft RLIMIT_NOFILE towards what the limits allow.
+
+    Past the descriptor limit accept() fails and asyncio stops accepting for everyone for a
+    while, so a limit below --max-connections is raised if the hard limit allows, else said."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return
+    wanted = connections + 256  # listeners, logs, pcap, the resolver...
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+        if soft < wanted:
+            log.warning(
+                "open-file limit %d is below --max-connections %d: about %d connections fit; raise `ulimit -n`",
+                soft, connections, max(soft - 256, 0),
+            )
 
 
 class _Host:

@@ -10,26 +10,93 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
+
+
+def _limit(default: float, flag_help: str, minimum: float = 0) -> Any:
+    """A limit field: its default, the one-line help of its `smbemu serve` flag, and the
+    smallest value that still lets a well-behaved client work (0: any positive value)."""
+    return field(default=default, metadata={"help": flag_help, "minimum": minimum})
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Resource limits; exceeding one closes (or refuses) only the offending connection."""
+    """Resource limits, each a `smbemu serve --<name>` flag (dashes for underscores).
 
-    # Largest Direct TCP frame accepted (MS-SMB2 allows 2^24-1; Windows caps near 8 MiB + headers).
-    max_frame_size: int = 8 * 1024 * 1024 + 64 * 1024
-    # Largest frame before a session is authenticated: NEGOTIATE and SESSION_SETUP are small.
-    max_preauth_frame_size: int = 64 * 1024
-    # Seconds a connection may take to complete its first session setup.
-    preauth_timeout: float = 30.0
-    # Seconds without any request before an idle connection is closed.
-    idle_timeout: float = 900.0
-    max_connections: int = 10_000
-    # Credits a client may hold at once (MS-SMB2 3.3.1.2 sequence window).
-    max_credits: int = 8192
-    max_sessions_per_connection: int = 64
-    max_opens_per_session: int = 1024
+    Exceeding one refuses or closes only what belongs to the offending client: its request
+    (an NTSTATUS), its pipe, or its connection -- never another client's.
+    """
+
+    # Direct TCP frames: MS-SMB2 2.1 allows 2^24-1 bytes; 8 MiB of data plus headers is the
+    # most a request needs with the MaxWrite/MaxTransact sizes negotiate offers.
+    # Negotiate offers transfer sizes that fit (smbemu.smb2.negotiate); clients expect >= 64 KiB.
+    max_frame_size: int = _limit(
+        8 * 1024 * 1024 + 64 * 1024, "largest SMB2 frame in bytes once a session is established", 64 * 1024 + 4096
+    )
+    # NEGOTIATE and SESSION_SETUP are small: an unauthenticated peer cannot make us buffer 8 MiB.
+    max_preauth_frame_size: int = _limit(64 * 1024, "largest frame before any session is established", 1024)
+    max_connections: int = _limit(16_384, "TCP connections open at once")
+    # One source address (a student's scanner) cannot take every connection slot.
+    max_connections_per_address: int = _limit(1024, "TCP connections open at once from one source address")
+    preauth_timeout: float = _limit(30.0, "seconds a connection has to establish its first session")
+    # Windows' autodisconnect default is 15 minutes.
+    idle_timeout: float = _limit(900.0, "seconds without a request before a connection is closed")
+    # Slowloris: a frame whose first bytes arrived must be whole within this time, however
+    # steadily its bytes trickle in (each byte would otherwise reset the idle timeout).
+    frame_timeout: float = _limit(60.0, "seconds to receive the rest of a frame once it has started")
+    # MS-SMB2 3.3.1.2: the sequence window; Windows' Smb2CreditsMax default is 8192.
+    max_credits: int = _limit(8192, "credits (message ids) a connection may hold at once")
+    # Requests answered STATUS_PENDING (pipe READs waiting for data, MS-SMB2 3.3.4.2).
+    max_outstanding_requests: int = _limit(64, "pending asynchronous requests per connection")
+    max_sessions_per_connection: int = _limit(64, "sessions per connection")
+    max_tree_connects_per_session: int = _limit(1024, "tree connects per session")
+    max_opens_per_session: int = _limit(1024, "open files (pipe handles) per session")
+    # MS-RPCE 3.3.3.5.4: the reassembled stub of one fragmented call (Windows: 4 MiB by default).
+    max_rpc_request: int = _limit(4 * 1024 * 1024, "bytes of one reassembled DCE/RPC request")
+    # MS-RPCE 3.3.1.4: context handles (policy, domain, user handles, ...) per association group.
+    max_rpc_handles: int = _limit(1024, "open DCE/RPC context handles per association group")
+    # Responses a client has not read back yet; a WRITE beyond it is refused, not buffered.
+    max_pipe_output: int = _limit(1024 * 1024, "unread DCE/RPC response bytes queued on one pipe")
+
+
+def make_limits(changes: Mapping[str, Any], source: str = "command line") -> Limits:
+    """Defaults with `changes` applied; a bad name or value raises ConfigError naming it."""
+    from dataclasses import fields, replace
+
+    from smbemu.errors import ConfigError
+
+    kinds = {name: kind for name, kind, _, _ in limit_fields()}
+    minimums = {f.name: f.metadata["minimum"] for f in fields(Limits)}
+    def flag(name: str) -> str:
+        return "--" + name.replace("_", "-") if source == "command line" else name
+
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if value is None:
+            continue
+        kind = kinds.get(name)
+        if kind is None:
+            raise ConfigError(source, flag(name), "is not a limit; limits are " + ", ".join(flag(n) for n in kinds))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (
+            kind is int and not float(value).is_integer()
+        ):
+            allowed = "a positive whole number" if kind is int else "a positive number of seconds"
+            raise ConfigError(source, flag(name), f"{value!r} is not allowed: must be {allowed}")
+        if value < minimums[name]:
+            raise ConfigError(source, flag(name), f"{value!r} is too small: allowed is {minimums[name]:g} or more")
+        values[name] = kind(value)
+    return replace(Limits(), **values)
+
+
+def limit_fields() -> list[tuple[str, type, Any, str]]:
+    """(name, int or float, default, help) of every limit, for the CLI and the docs."""
+    from dataclasses import fields
+
+    return [
+        (f.name, float if isinstance(f.default, float) else int, f.default, f.metadata["help"])
+        for f in fields(Limits)
+    ]
 
 
 def filetime_now() -> int:

@@ -122,6 +122,7 @@ class Connection:
         self._used_ahead: set[int] = set()
         self.sessions: dict[int, Session] = {}
         self.requests_handled = 0
+        self.frames_received = 0
         # Pipe READs waiting for data (MS-SMB2 3.3.4.2), by AsyncId.
         self._pending_reads: dict[int, PendingRead] = {}
         self._next_async_id = 1
@@ -150,7 +151,7 @@ class Connection:
                 self._close("not a Direct TCP session message (first byte 0x%02x)" % buffer[0])
                 break
             length = _LEN.unpack_from(buffer, 0)[0]
-            limit = limits.max_frame_size if self._any_session_valid() else limits.max_preauth_frame_size
+            limit = limits.max_frame_size if self.has_valid_session() else limits.max_preauth_frame_size
             if length > limit:
                 self._close(f"frame of {length} bytes exceeds the limit of {limit}")
                 break
@@ -158,6 +159,7 @@ class Connection:
                 break
             frame = bytes(buffer[4 : 4 + length])
             del buffer[: 4 + length]
+            self.frames_received += 1
             mark = len(out)
             if self.faults is not None:  # fault injection: actions belong to the frame that fired them
                 self.faults.pending.clear()
@@ -199,11 +201,16 @@ class Connection:
         self.close_reason = reason
         log.info("closing connection from %s:%d: %s", self.peer[0], self.peer[1], reason)
 
-    def _any_session_valid(self) -> bool:
+    def has_valid_session(self) -> bool:
         for session in self.sessions.values():
             if session.state is SessionState.VALID:
                 return True
         return False
+
+    @property
+    def has_partial_frame(self) -> bool:
+        """Bytes of a frame that is not whole yet are buffered (the transport times them out)."""
+        return bool(self._buffer)
 
     def connection_lost(self) -> None:
         """The transport is gone: forget this connection's sessions (MS-SMB2 3.3.7.1)."""
@@ -500,8 +507,8 @@ class Connection:
     # ------------------------------------------------------------------ pending pipe reads
     def pend_read(self, ctx: RequestContext, open_: Any, length: int) -> None:
         """Park a pipe READ until the endpoint has output; the caller sends the interim response."""
-        if len(self._pending_reads) >= 64:
-            raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many pending reads")
+        if len(self._pending_reads) >= self.config.limits.max_outstanding_requests:
+            raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many pending requests on the connection")
         async_id = self._next_async_id
         self._next_async_id += 1
         ctx.async_id = async_id

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from smbemu.errors import SmbStatusError
+from smbemu.smb2.constants import NtStatus
+
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
 
@@ -42,9 +45,25 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) ->
     from smbemu.rpc.auth_ntlm import rpc_auth_factory
     from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
 
+    limits = config.limits
     if config.rpc_groups is None:
-        config.rpc_groups = AssociationGroups()
+        config.rpc_groups = AssociationGroups(handle_limit=limits.max_rpc_handles)
     new_auth = config.cache.get("rpc_auth_factory")
     if new_auth is None:
         new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(config)
-    return RpcEndpoint(pipe_name, config.pipes, context_factory, assoc_groups=config.rpc_groups, auth=new_auth())
+    return RpcEndpoint(
+        pipe_name, config.pipes, context_factory, assoc_groups=config.rpc_groups, auth=new_auth(),
+        max_request_size=limits.max_rpc_request,
+    )
+
+
+def check_pipe_output(config: ServerConfig, endpoint: Any) -> None:
+    """Refuse a pipe WRITE while the client leaves more than `max_pipe_output` bytes of answers
+    unread: the server would otherwise buffer without bound for a client that never reads.
+    Windows' pipe would block the writer instead; an SMB2 server cannot hold a WRITE forever,
+    so the request is refused and nothing is written (the client can READ, then retry)."""
+    if endpoint.queued_bytes >= config.limits.max_pipe_output:
+        raise SmbStatusError(
+            NtStatus.INSUFFICIENT_RESOURCES,
+            f"{endpoint.queued_bytes} bytes of answers unread on the pipe (max_pipe_output {config.limits.max_pipe_output})",
+        )

@@ -27,16 +27,16 @@ import pytest
 
 @pytest.fixture
 def smbemu_server() -> Iterator[Callable[..., Any]]:
-    """Factory: ``smbemu_server(profile="win2016", fixture=PATH_OR_DICT, faults=[...], **overrides)``
+    """Factory: ``smbemu_server(profile="win2016", fixture=PATH_OR_DICT, faults=[...], limits={...}, **overrides)``
     → a running server (``host``, ``port``, ``address``, ``credentials``, ``admin``, ``user``,
     ``config``, ``faults``), stopped at the end of the test."""
     started: list[Any] = []
 
     def start(profile: Any = "win2016", fixture: Any = None, *, faults: Any = None,
-              pipes_dir: str | None = None, **overrides: Any) -> Any:
+              pipes_dir: str | None = None, limits: Any = None, **overrides: Any) -> Any:
         from smbemu.testing import start_in_thread
 
-        threaded, info = start_in_thread(profile, fixture, faults=faults, pipes_dir=pipes_dir, **overrides)
+        threaded, info = start_in_thread(profile, fixture, faults=faults, pipes_dir=pipes_dir, limits=limits, **overrides)
         started.append(threaded)
         return info
 

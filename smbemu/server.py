@@ -1,8 +1,9 @@
 """The only asyncio module: listeners, one protocol object per TCP connection, limits, shutdown.
 
 It reads bytes, feeds the sans-I/O `Connection`, writes what comes back, and enforces what
-only a transport can: the number of connections, the pre-authentication and idle timeouts,
-and back-pressure when a client stops reading. It uses `asyncio.Protocol` callbacks rather
+only a transport can: the number of connections (in total and per source address), the
+pre-authentication, idle and partial-frame (slowloris) timeouts, and back-pressure when a
+client stops reading. It uses `asyncio.Protocol` callbacks rather
 than streams so that the per-request path has no await at all.
 """
 
@@ -31,7 +32,10 @@ class SmbProtocol(asyncio.Protocol):
         self.pcap_stream: TcpStream | None = None
         self.transport: asyncio.Transport | None = None
         self.connection: Connection | None = None
+        self._connected_at = 0.0
         self._last_activity = 0.0
+        # When the bytes of a still incomplete frame began to arrive (0: no partial frame).
+        self._frame_started = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._authenticated = False
 
@@ -41,18 +45,26 @@ class SmbProtocol(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername") or ("?", 0)
         peer = (str(peer[0]), int(peer[1]))
-        limits = self.server.config.limits
-        if len(self.server.protocols) >= limits.max_connections:
+        server = self.server
+        limits = server.config.limits
+        if len(server.protocols) >= limits.max_connections:
             log.warning("refusing connection from %s:%d: %d connections already open", *peer, limits.max_connections)
             transport.abort()
             return
-        self.server.protocols.add(self)
-        config = self.server.config
+        per_address = server.connections_by_address.get(peer[0], 0)
+        if per_address >= limits.max_connections_per_address:
+            log.warning("refusing connection from %s:%d: %d connections already open from that address",
+                        *peer, per_address)
+            transport.abort()
+            return
+        server.connections_by_address[peer[0]] = per_address + 1
+        server.protocols.add(self)
+        config = server.config
         local = transport.get_extra_info("sockname") or ("127.0.0.1", 0)
         self.connection = Connection(config, peer, (str(local[0]), int(local[1])))
         if self.netbios:
             self.nbss = NbssFilter(accepted_called_names(config, transport))
-        pcap = self.server.pcap
+        pcap = server.pcap
         if pcap is not None:
             sock = transport.get_extra_info("sockname") or ("0.0.0.0", 0)
             self.pcap_stream = pcap.stream(peer, (str(sock[0]), int(sock[1])))
@@ -61,8 +73,8 @@ class SmbProtocol(asyncio.Protocol):
                 self.nbss.tap = self.pcap_stream.record
         log.info("connection from %s:%d%s", *peer, " (netbios session service)" if self.netbios else "")
         loop = asyncio.get_running_loop()
-        self._last_activity = loop.time()
-        self._timer = loop.call_later(limits.preauth_timeout, self._check_timeouts)
+        self._last_activity = self._connected_at = loop.time()
+        self._timer = loop.call_at(self._next_deadline(), self._check_timeouts)
 
     def data_received(self, data: bytes) -> None:
         connection = self.connection
@@ -80,7 +92,15 @@ class SmbProtocol(asyncio.Protocol):
                 return
             if not data:
                 return
+        frames_before = connection.frames_received
         out = connection.receive_data(data)
+        if connection.has_partial_frame:
+            if not self._frame_started or connection.frames_received != frames_before:
+                # Slowloris: the rest of this (new) frame has `frame_timeout` seconds to arrive.
+                self._frame_started = self._last_activity
+                self._rearm()
+        else:
+            self._frame_started = 0.0
         if connection.pending_actions:  # fault injection (smbemu.faults): a delayed answer
             self._hold(out)
             return
@@ -131,7 +151,15 @@ class SmbProtocol(asyncio.Protocol):
         if self.connection is not None:
             self.connection.connection_lost()
             log.info("connection from %s:%d closed", *self.connection.peer)
-        self.server.protocols.discard(self)
+            server = self.server
+            if self in server.protocols:
+                server.protocols.discard(self)
+                address = self.connection.peer[0]
+                remaining = server.connections_by_address.get(address, 1) - 1
+                if remaining > 0:
+                    server.connections_by_address[address] = remaining
+                else:
+                    server.connections_by_address.pop(address, None)
 
     def pause_writing(self) -> None:
         # The client is not reading its responses: stop reading its requests until it does.
@@ -143,6 +171,26 @@ class SmbProtocol(asyncio.Protocol):
             self.transport.resume_reading()
 
     # timeouts ---------------------------------------------------------------
+    def _next_deadline(self) -> float:
+        """The earliest moment one of the timeouts could expire (loop time)."""
+        limits = self.server.config.limits
+        deadline = self._last_activity + limits.idle_timeout
+        if not self._authenticated:
+            deadline = min(deadline, self._connected_at + limits.preauth_timeout)
+        if self._frame_started:
+            deadline = min(deadline, self._frame_started + limits.frame_timeout)
+        return deadline
+
+    def _rearm(self) -> None:
+        """Bring the timer forward if a new deadline (a partial frame) is earlier than it."""
+        deadline = self._next_deadline()
+        timer = self._timer
+        if timer is not None and timer.when() <= deadline:
+            return
+        if timer is not None:
+            timer.cancel()
+        self._timer = asyncio.get_running_loop().call_at(deadline, self._check_timeouts)
+
     def _check_timeouts(self) -> None:
         self._timer = None
         connection, transport = self.connection, self.transport
@@ -150,18 +198,24 @@ class SmbProtocol(asyncio.Protocol):
             return
         limits = self.server.config.limits
         loop = asyncio.get_running_loop()
+        now = loop.time()
         if not self._authenticated:
-            if not connection.sessions or not any(s.state.value == "valid" for s in connection.sessions.values()):
-                log.info("closing connection from %s:%d: no session after %.0f s", *connection.peer, limits.preauth_timeout)
+            if connection.has_valid_session():
+                self._authenticated = True
+            elif now >= self._connected_at + limits.preauth_timeout:
+                log.info("closing connection from %s:%d: no session after %g s", *connection.peer, limits.preauth_timeout)
                 transport.abort()
                 return
-            self._authenticated = True
-        idle = loop.time() - self._last_activity
-        if idle >= limits.idle_timeout:
-            log.info("closing idle connection from %s:%d after %.0f s", *connection.peer, idle)
+        if self._frame_started and now >= self._frame_started + limits.frame_timeout:
+            log.info("closing connection from %s:%d: a frame still incomplete after %g s (trickled bytes)",
+                     *connection.peer, limits.frame_timeout)
             transport.abort()
             return
-        self._timer = loop.call_later(limits.idle_timeout - idle, self._check_timeouts)
+        if now >= self._last_activity + limits.idle_timeout:
+            log.info("closing idle connection from %s:%d after %.0f s", *connection.peer, now - self._last_activity)
+            transport.abort()
+            return
+        self._timer = loop.call_at(self._next_deadline(), self._check_timeouts)
 
 
 class SmbServer:
@@ -173,6 +227,8 @@ class SmbServer:
         self.config = config
         self.pcap = pcap
         self.protocols: set[SmbProtocol] = set()
+        # Open connections per source address (Limits.max_connections_per_address).
+        self.connections_by_address: dict[str, int] = {}
         self._servers: list[asyncio.base_events.Server] = []
         self._datagrams: list[asyncio.DatagramTransport] = []
 

@@ -2,14 +2,15 @@
 
 Two ways in, the same `RunningServer` out:
 
-* ``async with smbemu.serve(profile="win2016", fixture=..., faults=[...], **overrides) as server:``
+* ``async with smbemu.serve(profile="win2016", fixture=..., faults=[...], limits={...}, **overrides) as server:``
   runs the server on the current event loop (for asyncio code and non-pytest users);
 * :func:`start_in_thread` (what the pytest fixture ``smbemu_server`` uses) runs it on its own
   event loop in a background thread, for synchronous clients such as impacket or smbprotocol.
 
 ``overrides`` are profile overrides (``RestrictAnonymous=2``, ``**{"smb.signing_required": True}``);
 ``fixture`` is a fixture name (``"minimal"``), a path, or a dict in the fixture format;
-``faults`` is a list of rules (dicts or `smbemu.faults.FaultRule`), or a path to a faults YAML.
+``faults`` is a list of rules (dicts or `smbemu.faults.FaultRule`), or a path to a faults YAML;
+``limits`` changes resource limits (`smbemu.config.Limits` field names, as the ``smbemu serve`` flags).
 """
 
 from __future__ import annotations
@@ -82,9 +83,12 @@ def build_config(
     faults: Any = None,
     pipes_dir: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    limits: Mapping[str, Any] | None = None,
 ) -> Any:
-    """A validated `ServerConfig`; raises `smbemu.errors.ConfigError` naming the bad key."""
-    from smbemu.config import ServerConfig
+    """A validated `ServerConfig`; raises `smbemu.errors.ConfigError` naming the bad key.
+
+    ``limits``: `smbemu.config.Limits` fields to change, e.g. ``{"max_connections_per_address": 4}``."""
+    from smbemu.config import ServerConfig, make_limits
     from smbemu.directory import directory_from_dict
     from smbemu.faults import engine_for
     from smbemu.profiles import directory_for, load_profile
@@ -99,7 +103,7 @@ def build_config(
         )
     else:
         directory = directory_for(loaded, fixture)
-    config = ServerConfig(profile=loaded, directory=directory)
+    config = ServerConfig(profile=loaded, directory=directory, limits=make_limits(limits or {}, source="limits"))
     config.pipes = load_pipes(pipes_dir)
     config.faults = engine_for(faults)
     return config
@@ -151,6 +155,7 @@ async def serve(
     port: int = 0,
     faults: Any = None,
     pipes_dir: str | None = None,
+    limits: Mapping[str, Any] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[RunningServer]:
     """Run a server on the current event loop for the duration of the ``async with`` block.
@@ -160,7 +165,7 @@ async def serve(
     """
     from smbemu.server import SmbServer
 
-    config = build_config(profile, fixture, faults, pipes_dir, overrides)
+    config = build_config(profile, fixture, faults, pipes_dir, overrides, limits)
     server = SmbServer(config)
     try:
         bound_host, bound_port = await server.listen(host, port)
@@ -238,9 +243,10 @@ def start_in_thread(
     port: int = 0,
     faults: Any = None,
     pipes_dir: str | None = None,
+    limits: Mapping[str, Any] | None = None,
     **overrides: Any,
 ) -> tuple[ThreadedServer, RunningServer]:
     """Start a server in a background thread; call ``.stop()`` on the first item when done."""
-    config = build_config(profile, fixture, faults, pipes_dir, overrides)
+    config = build_config(profile, fixture, faults, pipes_dir, overrides, limits)
     threaded = ThreadedServer(config, host, port, fixture)
     return threaded, threaded.start()

@@ -225,6 +225,7 @@ class RpcEndpoint:
         self._client_drep = reply_in_client_drep
         self._inbuf = bytearray()
         self._out: collections.deque[bytes] = collections.deque()
+        self._out_bytes = 0
         self._bound = False
         self._terminated = False
         self._max_xmit = max_frag
@@ -294,12 +295,19 @@ class RpcEndpoint:
         msg = out[0]
         if len(msg) <= max_bytes:
             out.popleft()
+            self._out_bytes -= len(msg)
             return msg, False
         out[0] = msg[max_bytes:]
+        self._out_bytes -= max_bytes
         return msg[:max_bytes], True
 
     def has_output(self) -> bool:
         return bool(self._out)
+
+    @property
+    def queued_bytes(self) -> int:
+        """Response bytes written by the server and not yet read by the client."""
+        return self._out_bytes
 
     def peek(self) -> tuple[int, int, int]:
         """(bytes queued, messages queued, length of the next message): FSCTL_PIPE_PEEK and
@@ -307,7 +315,7 @@ class RpcEndpoint:
         out = self._out
         if not out:
             return 0, 0, 0
-        return sum(len(m) for m in out), len(out), len(out[0])
+        return self._out_bytes, len(out), len(out[0])
 
     def transceive(self, data: bytes | bytearray | memoryview, max_out: int) -> tuple[bytes, bool]:
         """FSCTL_PIPE_TRANSCEIVE: write ``data`` and read one message."""
@@ -351,6 +359,7 @@ class RpcEndpoint:
 
     def _emit(self, frag: bytes) -> None:
         self._out.append(frag)
+        self._out_bytes += len(frag)
         self.stats.pkts_out += 1
 
     def _reply_drep(self, drep: bytes) -> bytes:

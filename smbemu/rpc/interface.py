@@ -54,8 +54,8 @@ __all__ = [
 NCA_S_OP_RNG_ERROR: Final = 0x1C010002
 #: C706 appendix E: a context handle that does not belong to this association.
 NCA_S_FAULT_CONTEXT_MISMATCH: Final = 0x1C00001A
-#: MS-RPCE: the server is out of resources (used when a handle table is full).
-FAULT_OUT_OF_RESOURCES: Final = 0x000006D9
+#: RPC_S_OUT_OF_RESOURCES (1721, MS-ERREF 2.2): the runtime cannot allocate, e.g. a full handle table.
+FAULT_OUT_OF_RESOURCES: Final = 0x000006B9
 
 
 # -------------------------------------------------------------------------------------------

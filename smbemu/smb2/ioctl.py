@@ -55,6 +55,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     if ctl_code == Fsctl.PIPE_TRANSCEIVE:
         open_ = find_open(ctx, 8)
         endpoint = open_.endpoint
+        ipc.check_pipe_output(conn.config, endpoint)
         endpoint.write(data)
         output, more = endpoint.read(max_output) if endpoint.has_output() else (b"", False)
         if more:

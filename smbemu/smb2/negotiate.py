@@ -77,6 +77,8 @@ SIGNING_PREFERENCE = (SigningAlgorithm.AES_GMAC, SigningAlgorithm.AES_CMAC, Sign
 # MS-SMB2 3.3.5.4: 2.1+ servers advertise up to 8 MiB transfer sizes; 2.0.2 is limited to 64 KiB.
 LARGE_MAX_SIZE = 8 * 1024 * 1024
 SMALL_MAX_SIZE = 65536
+# Room in a frame for the SMB2 header, a WRITE/READ/IOCTL fixed part and a transform header.
+FRAME_OVERHEAD = 4096
 
 
 def _parse_contexts(body: memoryview, offset_in_message: int, count: int) -> dict[int, list[bytes]]:
@@ -159,6 +161,8 @@ def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) 
         conn.cipher = Cipher.AES_128_CCM
     # The profile gives the sizes its release advertised; 2.0.2 cannot go past 64 KiB (MS-SMB2 3.3.5.4).
     cap = SMALL_MAX_SIZE if dialect == Dialect.SMB_2_0_2 else LARGE_MAX_SIZE
+    # ...and a request or response of those sizes, with its headers, must fit the frame limit.
+    cap = min(cap, conn.config.limits.max_frame_size - FRAME_OVERHEAD)
     smb = profile.smb
     conn.max_transact_size = min(smb.max_transact_size, cap)
     conn.max_read_size = min(smb.max_read_size, cap)

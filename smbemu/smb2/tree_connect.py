@@ -33,7 +33,6 @@ _RESPONSE = struct.Struct("<HBBIII")
 SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT = 0x0004
 # What Windows grants on IPC$ (MS-SMB2 2.2.10 MaximalAccess): FILE_ALL_ACCESS-like 0x001F01FF.
 IPC_MAXIMAL_ACCESS = 0x001F01FF
-MAX_TREES_PER_SESSION = 1024
 
 
 def share_name_from_path(path: str) -> str:
@@ -71,7 +70,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "share path outside the request")
     path = bytes(ctx.body[start : start + path_length]).decode("utf-16-le", "replace")
     share_name = share_name_from_path(path)
-    if len(session.tree_connects) >= MAX_TREES_PER_SESSION:
+    if len(session.tree_connects) >= conn.config.limits.max_tree_connects_per_session:
         raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many tree connects on the session")
 
     share = conn.config.directory.find_share(share_name)

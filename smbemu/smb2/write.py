@@ -6,6 +6,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
+from smbemu.ipc import check_pipe_output
 from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import HEADER_SIZE, NtStatus
 
@@ -22,6 +23,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     start = data_offset - HEADER_SIZE
     if length > conn.max_write_size or start < 48 or start + length > len(ctx.body):
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "write data outside the request")
+    check_pipe_output(conn.config, open_.endpoint)
     open_.endpoint.write(bytes(ctx.body[start : start + length]))
     conn.complete_pending_reads(open_)
     return _RESPONSE.pack(17, 0, length, 0, 0, 0)

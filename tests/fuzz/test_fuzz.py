@@ -42,6 +42,8 @@ from smbemu.config import ServerConfig  # noqa: E402
 from smbemu.rpc.endpoint import RpcEndpoint  # noqa: E402
 from smbemu.rpc.interface import SimplePrincipal, make_context_factory  # noqa: E402
 
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES = int(os.environ.get("SMBEMU_FUZZ_EXAMPLES", "0"))
 SEEDS = load_seeds()
 SEED_NAMES = sorted(SEEDS)

@@ -10,6 +10,9 @@ from impacket.smbconnection import SMBConnection
 
 from helpers import HOST, ServerThread
 
+# Malformed frames, trickles, credit abuse and connection limits: run with the limit tests in CI.
+pytestmark = pytest.mark.limits
+
 
 def _recv_all(sock: socket.socket, timeout: float = 5.0) -> bytes:
     sock.settimeout(timeout)

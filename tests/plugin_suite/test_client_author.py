@@ -15,6 +15,7 @@ from impacket.smbconnection import SessionError, SMBConnection
 
 STATUS_ACCESS_DENIED = 0xC0000022
 STATUS_ACCOUNT_LOCKED_OUT = 0xC0000234
+STATUS_INSUFFICIENT_RESOURCES = 0xC000009A
 ERROR_ACCESS_DENIED = 5
 
 
@@ -158,3 +159,20 @@ def test_truncated_response(smbemu_server):
         received += chunk
     sock.close()
     assert len(received) == 10 and received[4:8] == b"\xfeSMB"
+
+
+def test_resource_limits(smbemu_server):
+    """A client author checks how the client copes with a server that refuses a second open."""
+    server = smbemu_server(profile="win2000", limits={"max_opens_per_session": 1})
+    conn = connect(server)
+    conn.login("", "")
+    tid = conn.connectTree("IPC$")
+    conn.openFile(tid, r"\srvsvc")
+    with pytest.raises(SessionError) as raised:
+        conn.openFile(tid, r"\wkssvc")
+    assert raised.value.getErrorCode() == STATUS_INSUFFICIENT_RESOURCES
+
+
+def test_a_misspelt_limit_is_named(smbemu_server):
+    with pytest.raises(Exception, match="max_open_per_session: is not a limit; limits are .*max_opens_per_session"):
+        smbemu_server(limits={"max_open_per_session": 1})

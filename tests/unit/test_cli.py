@@ -45,7 +45,9 @@ def test_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
         (["serve", "--set", "nonsense"], "--set"),
         (["serve", "--fixture", "/nonexistent/corp.yaml"], "/nonexistent/corp.yaml"),
         (["serve", "--port", "70000"], "--port"),
-        (["serve", "--idle-timeout", "-1"], "--idle-timeout"),
+        (["serve", "--idle-timeout", "-1"], "--idle-timeout: -1.0 is not allowed: must be a positive number of seconds"),
+        (["serve", "--max-frame-size", "4096"], "--max-frame-size: 4096 is too small: allowed is 69632 or more"),
+        (["serve", "--max-credits", "0"], "--max-credits: 0 is not allowed: must be a positive whole number"),
     ],
 )
 def test_user_mistakes_are_one_line(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,438 @@
+"""Every resource limit (smbemu.config.Limits), exceeded by a real client: the offender gets the
+refusal (an NTSTATUS, a DCE/RPC fault, or its connection closed) and a bystander is still served.
+
+Limits are set low per test (`ServerThread(..., max_x=N)`, as `smbemu serve --max-x N`) so that a
+client reaches them in a few requests.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+import uuid
+from typing import Any
+
+import pytest
+from impacket.dcerpc.v5 import samr, srvs, transport
+from impacket.dcerpc.v5.dtypes import NULL
+from impacket.dcerpc.v5.rpcrt import DCERPCException
+from impacket.nmb import NetBIOSError
+from impacket.smbconnection import SessionError, SMBConnection
+from smbprotocol.connection import Connection, Dialects
+from smbprotocol.exceptions import SMBException, SMBResponseException
+from smbprotocol.open import (
+    CreateDisposition,
+    CreateOptions,
+    FileAttributes,
+    FilePipePrinterAccessMask,
+    ImpersonationLevel,
+    Open,
+    ShareAccess,
+)
+from smbprotocol.session import Session
+from smbprotocol.tree import TreeConnect
+
+from helpers import HOST, ServerThread
+
+pytestmark = [pytest.mark.interop, pytest.mark.limits]
+
+USER, PASSWORD = "alice", "Wonderland1"
+STATUS_INSUFFICIENT_RESOURCES = 0xC000009A
+STATUS_PENDING = 0x00000103
+RPC_S_OUT_OF_RESOURCES = 0x000006B9
+
+
+# ------------------------------------------------------------------ clients
+
+
+def bystander_share_names(port: int) -> list[str]:
+    """What another client gets meanwhile: alice's NetrShareEnum level 1 through impacket."""
+    conn = SMBConnection(HOST, HOST, sess_port=port)
+    try:
+        conn.login(USER, PASSWORD)
+        rpc = transport.SMBTransport(HOST, port, r"\srvsvc", smb_connection=conn)
+        dce = rpc.get_dce_rpc()
+        dce.connect()
+        dce.bind(srvs.MSRPC_UUID_SRVS)
+        reply = srvs.hNetrShareEnum(dce, 1)
+        dce.disconnect()
+        return [entry["shi1_netname"][:-1] for entry in reply["InfoStruct"]["ShareInfo"]["Level1"]["Buffer"]]
+    finally:
+        conn.close()
+
+
+def smbprotocol_session(port: int, dialect: int = Dialects.SMB_3_1_1) -> tuple[Connection, Session, TreeConnect]:
+    conn = Connection(uuid.uuid4(), HOST, port)
+    conn.connect(dialect=dialect, timeout=10)
+    session = Session(conn, USER, PASSWORD, auth_protocol="ntlm")
+    session.connect()
+    tree = TreeConnect(session, rf"\\{HOST}\IPC$")
+    tree.connect()
+    return conn, session, tree
+
+
+def open_pipe(tree: TreeConnect, name: str = "srvsvc") -> Open:
+    pipe = Open(tree, name)
+    pipe.create(
+        ImpersonationLevel.Impersonation,
+        FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.FILE_WRITE_DATA,
+        FileAttributes.FILE_ATTRIBUTE_NORMAL,
+        ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
+        CreateDisposition.FILE_OPEN,
+        CreateOptions.FILE_NON_DIRECTORY_FILE,
+    )
+    return pipe
+
+
+SRVSVC = uuid.UUID("4b324fc8-1670-01d3-1278-5a47bf6ee188")
+NDR20 = uuid.UUID("8a885d04-1ceb-11c9-9fe8-08002b104860")
+
+
+def bind_pdu(call_id: int = 1) -> bytes:
+    """A DCE/RPC bind to srvsvc v3.0 over NDR20 (C706 12.6.4.3)."""
+    body = struct.pack("<HHI", 4280, 4280, 0) + struct.pack("<B3x", 1)
+    body += struct.pack("<HB1x", 0, 1) + SRVSVC.bytes_le + struct.pack("<HH", 3, 0) + NDR20.bytes_le + struct.pack("<I", 2)
+    header = struct.pack("<BBBB4sHHI", 5, 0, 11, 3, b"\x10\x00\x00\x00", 16 + len(body), 0, call_id)
+    return header + body
+
+
+def share_enum_pdu(call_id: int) -> bytes:
+    """A NetrShareEnum level 1 request PDU (opnum 15), its stub encoded by impacket."""
+    call = srvs.NetrShareEnum()
+    call["ServerName"] = "\x00"
+    call["InfoStruct"]["Level"] = 1
+    call["InfoStruct"]["ShareInfo"]["tag"] = 1
+    call["InfoStruct"]["ShareInfo"]["Level1"]["Buffer"] = NULL
+    call["PreferedMaximumLength"] = 0xFFFFFFFF
+    call["ResumeHandle"] = NULL
+    stub = call.getData()
+    header = struct.pack("<BBBB4sHHI", 5, 0, 0, 3, b"\x10\x00\x00\x00", 24 + len(stub), 0, call_id)
+    return header + struct.pack("<IHH", len(stub), 0, 15) + stub
+
+
+def wait_until(predicate: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return bool(predicate())
+
+
+def closed_by_server(sock: socket.socket, timeout: float = 5.0) -> bool:
+    """True when the server closes (or resets) `sock` within `timeout`; data is read and dropped."""
+    sock.settimeout(timeout)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if not sock.recv(65536):
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+    return False
+
+
+def negotiate_frame(message_id: int = 0) -> bytes:
+    header = struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 0, 0, 0, 1, 0, 0, message_id, 0, 0, 0, bytes(16))
+    body = struct.pack("<HHHHI16sIHH", 36, 1, 1, 0, 0, uuid.uuid4().bytes, 0, 0, 0) + struct.pack("<H", 0x0202)
+    return struct.pack(">I", len(header + body)) + header + body
+
+
+def negotiated_socket(port: int, source: str = HOST) -> socket.socket:
+    sock = socket.socket()
+    sock.bind((source, 0))
+    sock.connect((HOST, port))
+    sock.settimeout(5)
+    sock.sendall(negotiate_frame())
+    assert sock.recv(4), "no NEGOTIATE response"
+    return sock
+
+
+# ------------------------------------------------------------------ connections
+
+
+def test_connections_per_source_address() -> None:
+    """A fourth connection from 127.0.0.1 is refused; 127.0.0.2 still gets in; a slot frees on close."""
+    with ServerThread("win2000", max_connections_per_address=3) as server:
+        held = [negotiated_socket(server.port) for _ in range(3)]
+        with pytest.raises(Exception, match="No answer|reset|closed"):  # impacket: the server hung up
+            SMBConnection(HOST, HOST, sess_port=server.port).login("", "")
+        # Another student's machine (impacket cannot pick its source address; a raw NEGOTIATE can).
+        other_address = negotiated_socket(server.port, source="127.0.0.2")
+        held.pop().close()
+        assert wait_until(lambda: server.connection_count == 3)
+        assert "IPC$" in bystander_share_names(server.port)  # the freed slot is usable again
+        for sock in held + [other_address]:
+            sock.close()
+
+
+def test_total_connections_refuse_the_extra_one_and_free_on_close() -> None:
+    with ServerThread("win2000", max_connections=2) as server:
+        first, second = negotiated_socket(server.port), negotiated_socket(server.port, "127.0.0.3")
+        third = socket.create_connection((HOST, server.port))
+        assert closed_by_server(third)
+        first.close()
+        assert wait_until(lambda: server.connection_count == 1)
+        assert "IPC$" in bystander_share_names(server.port)
+        second.close()
+
+
+# ------------------------------------------------------------------ frames and timeouts
+
+
+def test_frame_over_the_limit_after_logon_closes_only_that_connection() -> None:
+    """Once a session is up, frames may be as large as max_frame_size; one byte more drops the
+    connection, and negotiation told the client the transfer sizes that fit."""
+    limit = 256 * 1024
+    with ServerThread("win2016", max_frame_size=limit) as server:
+        conn, session, tree = smbprotocol_session(server.port)
+        # MS-SMB2 3.3.5.4: sizes offered so that a request of that size fits a frame.
+        assert conn.max_write_size <= limit - 4096 and conn.max_transact_size <= limit - 4096
+        assert "IPC$" in bystander_share_names(server.port)
+        conn.transport.send(b"\xfeSMB" + bytes(limit))  # smbprotocol adds the 4-byte length
+        assert wait_until(lambda: server.connection_count == 0)
+        with pytest.raises((SMBException, OSError)):
+            tree.disconnect()
+        assert "IPC$" in bystander_share_names(server.port)
+        conn.disconnect()
+
+
+def test_preauth_frame_limit() -> None:
+    with ServerThread("win2000", max_preauth_frame_size=1024) as server:
+        sock = socket.create_connection((HOST, server.port))
+        sock.sendall(struct.pack(">I", 2048) + b"\xfeSMB")
+        assert closed_by_server(sock)
+        assert "IPC$" in bystander_share_names(server.port)  # whose NEGOTIATE fits in 1 KiB
+
+
+def _trickle(sock: socket.socket, data: bytes, interval: float, until: float) -> bool:
+    """Send `data` a byte at a time; True if the server closed the connection meanwhile."""
+    for byte in data:
+        if time.monotonic() > until:
+            return False
+        try:
+            sock.send(bytes([byte]))
+        except OSError:  # reset, broken pipe, or the client library closed it on the server's FIN
+            return True
+        time.sleep(interval)
+    return False
+
+
+def test_slowloris_before_logon_is_dropped_at_the_preauth_timeout() -> None:
+    with ServerThread("win2000", preauth_timeout=1.0) as server:
+        sock = socket.create_connection((HOST, server.port))
+        started = time.monotonic()
+        # One byte every 50 ms: activity all along, but no session within the timeout.
+        frame = negotiate_frame() * 20
+        dropped = _trickle(sock, frame, 0.05, started + 8)
+        assert dropped or closed_by_server(sock, 1)
+        assert time.monotonic() - started < 6
+        sock.close()
+
+
+def test_slowloris_after_logon_is_dropped_at_the_frame_timeout() -> None:
+    """An authenticated client that trickles one frame byte by byte keeps the idle timer alive,
+    but the frame must be whole within frame_timeout; meanwhile another client is served."""
+    with ServerThread("win2016", frame_timeout=1.5) as server:
+        conn, session, tree = smbprotocol_session(server.port)
+        raw = conn.transport._sock
+        started = time.monotonic()
+        raw.send(struct.pack(">I", 4096))  # the length of a frame that will never be whole
+        served = bystander_share_names(server.port)
+        assert "IPC$" in served
+        dropped = _trickle(raw, b"\xfeSMB" + bytes(200), 0.05, started + 8)
+        assert dropped or wait_until(lambda: server.connection_count == 0, 2)
+        assert wait_until(lambda: server.connection_count == 0, 2)
+        assert 1.0 < time.monotonic() - started < 6
+        conn.disconnect()
+
+
+def test_a_large_frame_arriving_in_pieces_within_the_timeout_is_fine() -> None:
+    with ServerThread("win2016", frame_timeout=2.0) as server:
+        conn, session, tree = smbprotocol_session(server.port)
+        pipe = open_pipe(tree)
+        raw = conn.transport._sock
+
+        def send_in_slices(message: Any) -> None:
+            # A real WRITE of a bind, sent in three slices 0.5 s apart (1.0 s < 2 s in all).
+            packed = message if isinstance(message, bytes) else message.pack()
+            data = struct.pack(">I", len(packed)) + packed
+            step = len(data) // 3 + 1
+            for start in range(0, len(data), step):
+                raw.sendall(data[start : start + step])
+                time.sleep(0.5)
+
+        conn.transport.send = send_in_slices
+        pipe.write(bind_pdu(), 0)
+        assert pipe.read(0, 4280)[2] == 12  # bind_ack
+        pipe.close()
+        conn.disconnect()
+
+
+def test_idle_connection_is_closed() -> None:
+    with ServerThread("win2000", idle_timeout=1.0) as server:
+        conn = SMBConnection(HOST, HOST, sess_port=server.port)
+        conn.login("", "")
+        tid = conn.connectTree("IPC$")
+        assert wait_until(lambda: server.connection_count == 0, 4)
+        with pytest.raises((SessionError, NetBIOSError, OSError)):
+            conn.openFile(tid, r"\srvsvc")
+
+
+# ------------------------------------------------------------------ credits and requests
+
+
+def test_credits_never_exceed_the_limit_and_ids_beyond_are_fatal() -> None:
+    with ServerThread("win2016", max_credits=32) as server:
+        conn, session, tree = smbprotocol_session(server.port)
+        for _ in range(4):
+            conn.echo(sid=session.session_id, credit_request=500)  # a greedy client
+        window = conn.sequence_window
+        assert 1 <= window["high"] - window["low"] <= 32
+        bystander = smbprotocol_session(server.port)
+        # A message id the server never granted (MS-SMB2 3.3.5.2.3): the connection ends.
+        from smbprotocol.connection import SMB2Echo  # noqa: PLC0415 - only this test needs it
+
+        beyond = window["high"] + 5
+        conn.send(SMB2Echo(), sid=session.session_id, message_id=beyond)
+        assert wait_until(lambda: server.connection_count == 1)
+        bystander[0].echo(sid=bystander[1].session_id)  # the other connection is still served
+        bystander[0].disconnect()
+        conn.disconnect()
+
+
+def test_outstanding_requests_per_connection() -> None:
+    """Pipe READs with nothing to read pend (STATUS_PENDING); one more than the limit is refused."""
+    with ServerThread("win2016", max_outstanding_requests=2) as server:
+        conn, session, tree = smbprotocol_session(server.port)
+        pipe = open_pipe(tree)
+        requests = []
+        for _ in range(3):
+            message, _ = pipe.read(0, 4280, send=False)
+            requests.append(conn.send(message, sid=session.session_id, tid=tree.tree_connect_id))
+        with pytest.raises(SMBResponseException) as refused:
+            conn.receive(requests[2])
+        assert refused.value.status == STATUS_INSUFFICIENT_RESOURCES
+        assert wait_until(lambda: all(r.async_id for r in requests[:2]))  # both got an interim
+        assert "IPC$" in bystander_share_names(server.port)
+        pipe.write(bind_pdu(), 0)  # the first pending READ completes with the bind_ack
+        answer = conn.receive(requests[0])
+        assert answer["status"].get_value() == 0
+        pipe.close()
+        conn.disconnect()
+
+
+# ------------------------------------------------------------------ sessions, trees, opens
+
+
+def test_sessions_per_connection() -> None:
+    with ServerThread("win2016", max_sessions_per_connection=2) as server:
+        conn = Connection(uuid.uuid4(), HOST, server.port)
+        conn.connect(dialect=Dialects.SMB_3_1_1, timeout=10)
+        for _ in range(2):
+            Session(conn, USER, PASSWORD, auth_protocol="ntlm").connect()
+        with pytest.raises(SMBResponseException) as refused:
+            Session(conn, USER, PASSWORD, auth_protocol="ntlm").connect()
+        assert refused.value.status == STATUS_INSUFFICIENT_RESOURCES
+        assert "IPC$" in bystander_share_names(server.port)
+        conn.disconnect()
+
+
+def test_tree_connects_per_session() -> None:
+    with ServerThread("win2016", max_tree_connects_per_session=2) as server:
+        conn, session, first = smbprotocol_session(server.port)
+        TreeConnect(session, rf"\\{HOST}\IPC$").connect()
+        with pytest.raises(SMBResponseException) as refused:
+            TreeConnect(session, rf"\\{HOST}\IPC$").connect()
+        assert refused.value.status == STATUS_INSUFFICIENT_RESOURCES
+        first.disconnect()
+        TreeConnect(session, rf"\\{HOST}\IPC$").connect()  # a freed slot is usable again
+        assert "IPC$" in bystander_share_names(server.port)
+        conn.disconnect()
+
+
+def test_open_handles_per_session() -> None:
+    with ServerThread("win2000", max_opens_per_session=2) as server:
+        conn = SMBConnection(HOST, HOST, sess_port=server.port)
+        conn.login("", "")
+        tid = conn.connectTree("IPC$")
+        fids = [conn.openFile(tid, r"\srvsvc"), conn.openFile(tid, r"\wkssvc")]
+        with pytest.raises(SessionError) as refused:
+            conn.openFile(tid, r"\srvsvc")
+        assert refused.value.getErrorCode() == STATUS_INSUFFICIENT_RESOURCES
+        assert "IPC$" in bystander_share_names(server.port)
+        conn.closeFile(tid, fids.pop())
+        fids.append(conn.openFile(tid, r"\srvsvc"))
+        conn.close()
+
+
+# ------------------------------------------------------------------ DCE/RPC
+
+
+def _dce(port: int, pipe: str, interface: bytes) -> tuple[SMBConnection, Any]:
+    conn = SMBConnection(HOST, HOST, sess_port=port)
+    conn.login("", "")
+    rpc = transport.SMBTransport(HOST, port, pipe, smb_connection=conn)
+    dce = rpc.get_dce_rpc()
+    dce.connect()
+    dce.bind(interface)
+    return conn, dce
+
+
+def test_rpc_request_larger_than_the_reassembly_limit() -> None:
+    """A call whose fragments add up to more than max_rpc_request is faulted (access denied) and
+    its association ends; a new pipe and other clients work."""
+    with ServerThread("win2000", max_rpc_request=16 * 1024) as server:
+        conn, dce = _dce(server.port, r"\srvsvc", srvs.MSRPC_UUID_SRVS)
+        assert srvs.hNetrShareGetInfo(dce, "IPC$\x00", 1)  # small calls are fine
+        with pytest.raises(DCERPCException) as faulted:
+            srvs.hNetrShareGetInfo(dce, "A" * 12000 + "\x00", 1)  # 24 KB of UTF-16 in fragments
+        assert faulted.value.error_string == "rpc_s_access_denied"  # fault status 5
+        conn.close()
+        assert "IPC$" in bystander_share_names(server.port)
+
+
+def test_rpc_context_handles_per_association() -> None:
+    with ServerThread("win2000", max_rpc_handles=4) as server:
+        conn, dce = _dce(server.port, r"\samr", samr.MSRPC_UUID_SAMR)
+        handles = [samr.hSamrConnect(dce)["ServerHandle"] for _ in range(4)]
+        with pytest.raises(DCERPCException) as refused:
+            samr.hSamrConnect(dce)
+        # fault RPC_S_OUT_OF_RESOURCES (1721), which impacket has no name for
+        assert f"{RPC_S_OUT_OF_RESOURCES:08x}" in refused.value.error_string
+        samr.hSamrCloseHandle(dce, handles.pop())
+        handles.append(samr.hSamrConnect(dce)["ServerHandle"])  # a closed handle frees its slot
+        other_conn, other = _dce(server.port, r"\samr", samr.MSRPC_UUID_SAMR)
+        samr.hSamrConnect(other)  # another association has its own table
+        other_conn.close()
+        conn.close()
+
+
+def test_pipe_output_a_client_does_not_read() -> None:
+    """Writing requests without reading the answers: past max_pipe_output the WRITE is refused
+    (nothing is written) until the client reads; then it goes on."""
+    with ServerThread("win2000", max_pipe_output=2048) as server:
+        conn = SMBConnection(HOST, HOST, sess_port=server.port)
+        conn.login("", "")
+        tid = conn.connectTree("IPC$")
+        fid = conn.openFile(tid, r"\srvsvc")
+        conn.writeFile(tid, fid, bind_pdu())
+        written, refused = 1, None
+        for call_id in range(2, 40):  # each NetrShareEnum answer queues a few hundred bytes
+            try:
+                conn.writeFile(tid, fid, share_enum_pdu(call_id))
+                written += 1
+            except SessionError as exc:
+                refused = exc
+                break
+        assert refused is not None and refused.getErrorCode() == STATUS_INSUFFICIENT_RESOURCES
+        assert 3 <= written < 39
+        assert "IPC$" in bystander_share_names(server.port)
+        answers = [conn.readFile(tid, fid, 0, 4280) for _ in range(written)]
+        assert answers[0][2] == 12 and all(answer[2] == 2 for answer in answers[1:])  # bind_ack, responses
+        conn.writeFile(tid, fid, share_enum_pdu(99))  # read back: writing works again
+        assert conn.readFile(tid, fid, 0, 4280)[2] == 2
+        conn.close()
