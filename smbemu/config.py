@@ -9,15 +9,20 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
-def _limit(default: float, flag_help: str, minimum: float = 0) -> Any:
-    """A limit field: its default, the one-line help of its `smbemu serve` flag, and the
-    smallest value that still lets a well-behaved client work (0: any positive value)."""
-    return field(default=default, metadata={"help": flag_help, "minimum": minimum})
+def _limit(default: float, flag_help: str, exceeded: str, minimum: float = 0) -> Any:
+    """A limit field: its default, the one-line help of its `smbemu serve` flag, what the
+    offending client sees when it goes past it, and the smallest value that still lets a
+    well-behaved client work (0: any positive value)."""
+    return field(default=default, metadata={"help": flag_help, "exceeded": exceeded, "minimum": minimum})
+
+
+_CLOSED = "its connection is closed"
+_REFUSED = "that request gets STATUS_INSUFFICIENT_RESOURCES"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,35 +34,49 @@ class Limits:
     """
 
     # Direct TCP frames: MS-SMB2 2.1 allows 2^24-1 bytes; 8 MiB of data plus headers is the
-    # most a request needs with the MaxWrite/MaxTransact sizes negotiate offers.
-    # Negotiate offers transfer sizes that fit (smbemu.smb2.negotiate); clients expect >= 64 KiB.
+    # most a request needs with the MaxWrite/MaxTransact sizes negotiate offers. Negotiate
+    # offers sizes that fit this limit (smbemu.smb2.negotiate); clients expect >= 64 KiB.
     max_frame_size: int = _limit(
-        8 * 1024 * 1024 + 64 * 1024, "largest SMB2 frame in bytes once a session is established", 64 * 1024 + 4096
+        8 * 1024 * 1024 + 64 * 1024, "largest SMB2 frame in bytes once a session is established", _CLOSED,
+        minimum=64 * 1024 + 4096,
     )
     # NEGOTIATE and SESSION_SETUP are small: an unauthenticated peer cannot make us buffer 8 MiB.
-    max_preauth_frame_size: int = _limit(64 * 1024, "largest frame before any session is established", 1024)
-    max_connections: int = _limit(16_384, "TCP connections open at once")
+    max_preauth_frame_size: int = _limit(64 * 1024, "largest frame in bytes before any session is established", _CLOSED, 1024)
+    max_connections: int = _limit(16_384, "TCP connections open at once", "the new connection is closed at once")
     # One source address (a student's scanner) cannot take every connection slot.
-    max_connections_per_address: int = _limit(1024, "TCP connections open at once from one source address")
-    preauth_timeout: float = _limit(30.0, "seconds a connection has to establish its first session")
+    max_connections_per_address: int = _limit(
+        1024, "TCP connections open at once from one source address", "the new connection is closed at once"
+    )
+    preauth_timeout: float = _limit(30.0, "seconds a connection has to establish its first session", _CLOSED)
     # Windows' autodisconnect default is 15 minutes.
-    idle_timeout: float = _limit(900.0, "seconds without a request before a connection is closed")
+    idle_timeout: float = _limit(900.0, "seconds without a request before a connection is closed", _CLOSED)
     # Slowloris: a frame whose first bytes arrived must be whole within this time, however
     # steadily its bytes trickle in (each byte would otherwise reset the idle timeout).
-    frame_timeout: float = _limit(60.0, "seconds to receive the rest of a frame once it has started")
+    frame_timeout: float = _limit(60.0, "seconds to receive the rest of a frame once it has started", _CLOSED)
     # MS-SMB2 3.3.1.2: the sequence window; Windows' Smb2CreditsMax default is 8192.
-    max_credits: int = _limit(8192, "credits (message ids) a connection may hold at once")
+    max_credits: int = _limit(
+        8192, "credits (message ids) a connection may hold at once",
+        "fewer credits are granted; a message id outside the window closes the connection",
+    )
     # Requests answered STATUS_PENDING (pipe READs waiting for data, MS-SMB2 3.3.4.2).
-    max_outstanding_requests: int = _limit(64, "pending asynchronous requests per connection")
-    max_sessions_per_connection: int = _limit(64, "sessions per connection")
-    max_tree_connects_per_session: int = _limit(1024, "tree connects per session")
-    max_opens_per_session: int = _limit(1024, "open files (pipe handles) per session")
+    max_outstanding_requests: int = _limit(64, "pending asynchronous requests per connection", _REFUSED)
+    max_sessions_per_connection: int = _limit(64, "sessions per connection", "SESSION_SETUP gets STATUS_INSUFFICIENT_RESOURCES")
+    max_tree_connects_per_session: int = _limit(1024, "tree connects per session", "TREE_CONNECT gets STATUS_INSUFFICIENT_RESOURCES")
+    max_opens_per_session: int = _limit(1024, "open files (pipe handles) per session", "CREATE gets STATUS_INSUFFICIENT_RESOURCES")
     # MS-RPCE 3.3.3.5.4: the reassembled stub of one fragmented call (Windows: 4 MiB by default).
-    max_rpc_request: int = _limit(4 * 1024 * 1024, "bytes of one reassembled DCE/RPC request")
+    max_rpc_request: int = _limit(
+        4 * 1024 * 1024, "bytes of one reassembled DCE/RPC request",
+        "fault 5 (access denied) and the pipe's association ends, as on Windows",
+    )
     # MS-RPCE 3.3.1.4: context handles (policy, domain, user handles, ...) per association group.
-    max_rpc_handles: int = _limit(1024, "open DCE/RPC context handles per association group")
+    max_rpc_handles: int = _limit(
+        1024, "open DCE/RPC context handles per association group", "the opening call gets fault RPC_S_OUT_OF_RESOURCES"
+    )
     # Responses a client has not read back yet; a WRITE beyond it is refused, not buffered.
-    max_pipe_output: int = _limit(1024 * 1024, "unread DCE/RPC response bytes queued on one pipe")
+    max_pipe_output: int = _limit(
+        1024 * 1024, "unread DCE/RPC response bytes queued on one pipe",
+        "the WRITE (or transceive) gets STATUS_INSUFFICIENT_RESOURCES and writes nothing",
+    )
 
 
 def make_limits(changes: Mapping[str, Any], source: str = "command line") -> Limits:
@@ -68,6 +87,7 @@ def make_limits(changes: Mapping[str, Any], source: str = "command line") -> Lim
 
     kinds = {name: kind for name, kind, _, _ in limit_fields()}
     minimums = {f.name: f.metadata["minimum"] for f in fields(Limits)}
+
     def flag(name: str) -> str:
         return "--" + name.replace("_", "-") if source == "command line" else name
 
@@ -97,6 +117,40 @@ def limit_fields() -> list[tuple[str, type, Any, str]]:
         (f.name, float if isinstance(f.default, float) else int, f.default, f.metadata["help"])
         for f in fields(Limits)
     ]
+
+
+LIMITS_BEGIN = "<!-- limits table: generated by `python -m smbemu.config --write README.md`; a test checks it -->"
+LIMITS_END = "<!-- end of limits table -->"
+
+
+def limits_table() -> str:
+    """The README's table of limits: flag, default, meaning, what the offender sees."""
+    from dataclasses import fields
+
+    rows = ["| flag | default | limits | when exceeded |", "|---|---|---|---|"]
+    for f in fields(Limits):
+        default = f.default
+        if isinstance(default, float):
+            shown = f"{default:g} s"
+        elif "bytes" in f.metadata["help"]:
+            shown = f"{default:,} bytes"
+        else:
+            shown = f"{default:,}"
+        flag = "--" + f.name.replace("_", "-")
+        rows.append(f"| `{flag}` | {shown} | {f.metadata['help']} | {f.metadata['exceeded']} |")
+    return "\n".join(rows)
+
+
+def write_limits_table(path: str) -> bool:
+    """Replace the block between the markers in `path`; True if the file changed."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    begin, end = text.index(LIMITS_BEGIN) + len(LIMITS_BEGIN), text.index(LIMITS_END)
+    updated = text[:begin] + "\n" + limits_table() + "\n" + text[end:]
+    if updated != text:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(updated)
+    return updated != text
 
 
 def filetime_now() -> int:
@@ -131,3 +185,12 @@ class ServerConfig:
         seq = self._next_session_seq
         self._next_session_seq += 1
         return (int.from_bytes(os.urandom(2), "little") | 1) << 40 | seq
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m smbemu.config --write README.md`
+    import sys
+
+    if sys.argv[1:2] == ["--write"] and len(sys.argv) == 3:
+        print("updated" if write_limits_table(sys.argv[2]) else "already current", sys.argv[2])
+    else:
+        print(limits_table())

@@ -100,3 +100,22 @@ def test_sigterm_stops_the_server_gracefully() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_readme_limits_table_is_current(tmp_path: Path) -> None:
+    """The README's limits table is generated from smbemu.config.Limits; regenerate it when a limit changes."""
+    from smbemu.config import write_limits_table
+
+    copy = tmp_path / "README.md"
+    copy.write_text((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    assert not write_limits_table(str(copy)), "stale: run python -m smbemu.config --write README.md"
+
+
+def test_every_limit_is_a_serve_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    from smbemu.config import limit_fields
+
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    text = capsys.readouterr().out
+    for name, _, default, _ in limit_fields():
+        assert "--" + name.replace("_", "-") in text
