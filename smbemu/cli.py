@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
             "--" + name.replace("_", "-"), dest=name, type=kind, default=None,
             metavar="SECONDS" if kind is float else "N", help=f"{text} (default {default})",
         )
+    serve.add_argument(
+        "--event-loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+        help="auto (default): uvloop when installed, else asyncio's own loop",
+    )
     serve.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-v info is default, -vv debug)")
     serve.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
 
@@ -144,10 +148,29 @@ def _serve(args: argparse.Namespace) -> int:
 
         for host in hosts:
             host.config.faults = load_faults(args.faults)
+    loop_factory = _event_loop_factory(args.event_loop)
+    if isinstance(loop_factory, str):
+        return _fail(loop_factory)
     try:
-        return asyncio.run(_run(hosts, args.pcap, lambda: _hosts_from_args(args, limits)))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(_run(hosts, args.pcap, lambda: _hosts_from_args(args, limits)))
     except KeyboardInterrupt:
         return 0
+
+
+def _event_loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None | str:
+    """uvloop's event loop when it is installed (`pip install smbemu[fast]`) and not refused,
+    else asyncio's (None); a string is the error for `--event-loop uvloop` without uvloop."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            return "--event-loop: uvloop is not installed; allowed: auto, asyncio (or pip install uvloop)"
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def _raise_open_file_limit(connections: int) -> None:
@@ -329,6 +352,7 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
             if not _is_loopback(host.address):
                 log.warning("listening beyond loopback on %s: this server is deliberately weak; keep it on a lab network",
                             host.address)
+        log.info("event loop: %s", "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio")
         if pcap is not None:
             log.info("writing a pcap of every connection (decrypted) to %s", pcap.path)
             flusher = loop.create_task(_flush_every_second(pcap))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
@@ -40,9 +40,9 @@ class SmbProtocol(asyncio.Protocol):
         self._authenticated = False
 
     # asyncio callbacks ------------------------------------------------------
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+    def connection_made(self, base_transport: asyncio.BaseTransport) -> None:
+        # A stream transport (asyncio's, or uvloop's, which does not subclass asyncio.Transport).
+        self.transport = transport = cast(asyncio.Transport, base_transport)
         peer = transport.get_extra_info("peername") or ("?", 0)
         peer = (str(peer[0]), int(peer[1]))
         server = self.server

@@ -119,3 +119,23 @@ def test_every_limit_is_a_serve_flag(capsys: pytest.CaptureFixture[str]) -> None
     text = capsys.readouterr().out
     for name, _, default, _ in limit_fields():
         assert "--" + name.replace("_", "-") in text
+
+
+@pytest.mark.parametrize("choice", ["uvloop", "asyncio"])
+def test_event_loop_choice_serves_a_real_client(choice: str) -> None:
+    """uvloop is used when installed (the test extras install it); asyncio's loop on request."""
+    import sys as _sys
+
+    sys_path = str(Path(__file__).resolve().parents[1])
+    if sys_path not in _sys.path:
+        _sys.path.insert(0, sys_path)
+    from helpers import CliServer
+    from impacket.smbconnection import SMBConnection
+
+    with CliServer(["--port", "0", "--event-loop", choice]) as server:
+        assert f"event loop: {choice}" in server.log()
+        port = int(server.addresses[0].rsplit(":", 1)[1])
+        conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=port)
+        conn.login("", "")
+        assert "IPC$" in [share["shi1_netname"][:-1] for share in conn.listShares()]
+        conn.close()
