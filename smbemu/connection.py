@@ -387,6 +387,10 @@ class Connection:
             # MS-SMB2 3.3.5.2: nothing but NEGOTIATE before a dialect is chosen.
             raise ProtocolViolation(f"command 0x{command:04x} before NEGOTIATE")
 
+        if encrypted_for is not None and header.session_id != encrypted_for.session_id:
+            # MS-SMB2 3.3.5.2.1.1, 3.3.5.2.9: a message decrypted with one session's key that names
+            # another session (SESSION_SETUP included, which never reaches _session_for).
+            raise ProtocolViolation("encrypted message names another session")
         ctx = RequestContext(header, raw, encrypted_for is not None, chain_file_id)
         must_sign = False
         try:

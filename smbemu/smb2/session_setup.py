@@ -76,6 +76,8 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
             raise SmbStatusError(NtStatus.USER_SESSION_DELETED, "unknown SessionId")
         # A second leg, or re-authentication of an established session (MS-SMB2 3.3.5.5.2),
         # which runs a whole new NTLM exchange on the same SessionId.
+        if found.state is SessionState.VALID and not ctx.encrypted:
+            _verify_reauthentication_signature(conn, ctx, found)
         session = found
     ctx.session = session
     ctx.response_session_id = session.session_id
@@ -90,6 +92,26 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
             # MS-SMB2 3.3.5.5.3: a failed authentication removes the session.
             conn.sessions.pop(session.session_id, None)
         raise
+
+
+def _verify_reauthentication_signature(conn: Connection, ctx: RequestContext, session: Session) -> None:
+    """MS-SMB2 3.3.5.2.4 for a SESSION_SETUP on an established session (re-authentication).
+
+    The connection verifies signatures only for commands that need a session, and SESSION_SETUP
+    does not; yet re-authentication replaces the session's principal and keys, so a request a man
+    in the middle injected or altered must not get that far. A signed request must verify with
+    the session's key; an unsigned one is refused when the session requires signing. Either
+    failure is STATUS_ACCESS_DENIED, and the session is left as it was.
+    """
+    if ctx.header.is_signed:
+        if session.crypto is None:
+            # No signing key (anonymous or guest): MS-SMB2 3.3.5.2.4 answers STATUS_NOT_SUPPORTED.
+            raise SmbStatusError(NtStatus.NOT_SUPPORTED, "signed request on a session without keys")
+        if not session.crypto.verify(ctx.raw):
+            log.warning("bad signature on a re-authentication from %s:%d, session 0x%x", *conn.peer, session.session_id)
+            raise SmbStatusError(NtStatus.ACCESS_DENIED, "bad signature on a re-authentication")
+    elif session.signing_required:
+        raise SmbStatusError(NtStatus.ACCESS_DENIED, "unsigned re-authentication of a session that requires signing")
 
 
 @dataclass(slots=True, eq=False)
