@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib.util
+import json
 import re
 import struct
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-import importlib.util
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
@@ -1431,14 +1432,14 @@ def _build(
             known = _DOMAIN_GROUP_BY_RID.get(rid)
             name = group_entry.name if group_entry else known.name if known else str(rid)
             description = (group_entry.description if group_entry else "") or (known.description if known else "")
-            live = sorted(group_sid.child(m) for m in member_rids if m in users or m in members)
+            live = sorted((group_sid.child(m) for m in member_rids if m in users or m in members), key=_sid_order)
             domain_groups.append(Group(rid, name, group_sid.child(rid), description, tuple(live)))
 
     if is_dc:
         account_groups = domain_groups
         primary_groups = domain_groups
     else:
-        local_users = tuple(sorted(u.sid for u in users.values()))
+        local_users = tuple(sorted((u.sid for u in users.values()), key=_sid_order))
         account_groups = [Group(513, "None", account_sid.child(513), _NONE_GROUP_DESCRIPTION, local_users)]
         primary_groups = domain_groups
 
@@ -1516,7 +1517,7 @@ def _build(
 
     def make_aliases(table: dict[int, tuple[str, str, set[Sid]]], dom_sid: Sid) -> tuple[Alias, ...]:
         return tuple(
-            Alias(rid, name, dom_sid.child(rid), description, tuple(sorted(sids)))
+            Alias(rid, name, dom_sid.child(rid), description, tuple(sorted(sids, key=_sid_order)))
             for rid, (name, description, sids) in sorted(table.items())
         )
 
@@ -1590,13 +1591,18 @@ def list_fixtures() -> list[str]:
     return sorted(p.stem for p in _builtin_fixture_dir().glob("*.yaml") if not p.name.startswith("_"))
 
 
+def _sid_order(sid: Sid) -> tuple[int, int, tuple[int, ...]]:
+    """Sid's own ordering as a key: sorting 100,000 SIDs by it avoids a Python __lt__ per comparison."""
+    return (sid.revision, sid.authority, sid.sub_authorities)
+
+
 def fixture_path(name_or_path: str | Path | None = None) -> tuple[Path, str]:
     """Resolve a fixture name (built-in) or path; return (path, the name errors show)."""
     if name_or_path is None:
         name_or_path = DEFAULT_FIXTURE
     text = str(name_or_path)
     builtin = _builtin_fixture_dir()
-    if isinstance(name_or_path, str) and "/" not in text and "\\" not in text and not text.endswith((".yaml", ".yml")):
+    if isinstance(name_or_path, str) and "/" not in text and "\\" not in text and not text.endswith((".yaml", ".yml", ".json")):
         candidate = builtin / f"{text}.yaml"
         if candidate.is_file():
             return candidate, f"fixtures/{candidate.name}"
@@ -1630,8 +1636,21 @@ def load_fixture(
     Pre-Windows 2000 Compatible Access on a DC (default: Authenticated Users).
     """
     file, source = fixture_path(path)
+    text = file.read_text(encoding="utf-8")
+    if file.suffix.lower() == ".json":
+        # The same fixture format as JSON (YAML's subset): a generated 100,000-user fixture
+        # parses in under a second this way, against half a minute as YAML.
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(source, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+        return directory_from_dict(
+            data, source=source, role=role, os_version=os_version, guest_enabled=guest_enabled,
+            pre2000_members=pre2000_members,
+        )
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML has it (several times faster than the pure-Python one).
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

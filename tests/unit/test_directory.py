@@ -591,3 +591,21 @@ def test_lockout_bookkeeping() -> None:
     assert directory.state(alice).logon_count == before + 1 and directory.state(alice).last_logon == t0
     assert directory.state(alice).bad_password_count == 0
     assert directory.find_share("ipc$") is directory.shares[0]
+
+
+def test_a_json_fixture_is_the_same_format(tmp_path: Path) -> None:
+    """Generated fixtures can be JSON (parsed far faster than YAML at 100,000 users)."""
+    import json
+
+    from smbemu.directory import load_fixture, make_large_fixture
+
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(make_large_fixture(50)), encoding="utf-8")
+    directory = load_fixture(str(path))
+    names = {user.name for user in directory.account_domain.users}
+    assert {"Administrator", "user00001", "user00050"} <= names and len(names) == 52
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"users": [\n  {"name": "x",}\n]}', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"broken.json: line 2: not valid JSON"):
+        load_fixture(str(broken))
