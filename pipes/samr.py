@@ -54,8 +54,8 @@ position of the next entry, and a partial answer returns STATUS_MORE_ENTRIES (0x
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from smbemu.errors import RpcFault
@@ -515,10 +515,23 @@ for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
 
 @dataclass(frozen=True, slots=True)
 class SamObject:
-    """What a handle refers to: the SAM domain (None for the server object) and the account."""
+    """What a handle refers to: the SAM domain (None for the server object) and the account.
+
+    ``listing`` holds the list a paged enumeration on this handle walks (see `_listing`)."""
 
     domain: Any = None
     account: Any = None
+    listing: list[Any] = field(default_factory=lambda: [None, None], compare=False)
+
+
+def _listing(obj: SamObject, key: tuple[Any, ...], first_page: bool, build: Callable[[], Any]) -> Any:
+    """The entries a paged enumeration (SamrEnumerate*, SamrQueryDisplayInformation*) returns,
+    built on its first page and kept on the handle for the pages that follow: page k then costs
+    one page, not a pass over the whole domain (100,000 users would make paging quadratic).
+    One listing per handle; a new first page, or another operation, rebuilds it."""
+    if first_page or obj.listing[0] != key:
+        obj.listing[0], obj.listing[1] = key, build()
+    return obj.listing[1]
 
 
 def _oli(value: int) -> dict[str, int]:
@@ -592,7 +605,8 @@ def _page(sizes: Sequence[int], start: int, max_length: int,
           max_count: int | None = None) -> int:
     """How many entries from ``start`` fit in ``max_length`` bytes (at least one if any remain)."""
     taken, used = 0, 0
-    for size in sizes[start:]:
+    for index in range(start, len(sizes)):  # no slice: a page costs its own entries only
+        size = sizes[index]
         if taken and (used + size > max_length or (max_count is not None and taken >= max_count)):
             break
         if max_count is not None and taken >= max_count:
@@ -835,16 +849,22 @@ def SamrLookupDomainInSamServer(ctx: CallContext, request: dict[str, Any]) -> di
     return _error(ctx, STATUS_NO_SUCH_DOMAIN)
 
 
+def _rid_listing(accounts: Iterable[Any]) -> tuple[list[tuple[int, str]], list[int]]:
+    """(RID, name) pairs and their sizes: sizeof(SAMPR_RID_ENUMERATION) (16) plus the name in UTF-16."""
+    items = [(a.rid, a.name) for a in accounts]
+    return items, [16 + 2 * len(name) for _, name in items]
+
+
 def _rid_entries(items: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
     return [{"RelativeId": rid, "Name": name} for rid, name in items]
 
 
-def _enumerate(ctx: CallContext, items: Sequence[tuple[int, str]], context: int,
+def _enumerate(ctx: CallContext, listing: tuple[Sequence[tuple[int, str]], Sequence[int]], context: int,
                max_length: int) -> dict[str, Any]:
     """One page of a SamrEnumerate* call (MS-SAMR 3.1.5.2): entries from index ``context``.
 
-    Each entry counts as sizeof(SAMPR_RID_ENUMERATION) (16) plus its name in UTF-16 (U)."""
-    sizes = [16 + 2 * len(name) for _, name in items]
+    ``listing`` is (items, sizes) from `_rid_listing`."""
+    items, sizes = listing
     start = min(context, len(items))
     taken = _page(sizes, start, max_length)
     page = items[start:start + taken]
@@ -870,8 +890,8 @@ def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -
     status = _denied(ctx, "SamrEnumerateDomainsInSamServer")
     if status:
         return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
-    items = [(i, name) for i, (name, _) in enumerate(_sam_domains(ctx))]
-    return _enumerate(ctx, items, request["EnumerationContext"],
+    items = [(i, name) for i, (name, _) in enumerate(_sam_domains(ctx))]  # two domains: no listing kept
+    return _enumerate(ctx, (items, [16 + 2 * len(name) for _, name in items]), request["EnumerationContext"],
                       request["PreferedMaximumLength"])
 
 
@@ -1000,9 +1020,10 @@ def _enum_accounts(ctx: CallContext, request: dict[str, Any], operation: str,
     status = _denied(ctx, operation)
     if status:
         return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
-    items = [(a.rid, a.name) for a in accounts(entry.obj.domain)]
-    return _enumerate(ctx, items, request["EnumerationContext"],
-                      request["PreferedMaximumLength"])
+    context = request["EnumerationContext"]
+    key = (operation, request.get("UserAccountControl"))
+    listing = _listing(entry.obj, key, context == 0, lambda: _rid_listing(accounts(entry.obj.domain)))
+    return _enumerate(ctx, listing, context, request["PreferedMaximumLength"])
 
 
 @INTERFACE.operation(11, "SamrEnumerateGroupsInDomain",
@@ -1097,10 +1118,15 @@ def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) ->
     status = _denied(ctx, operation, info_class)
     if status:
         return _display_error(ctx, info_class, status)
-    accounts = _display_accounts(ctx, entry.obj.domain, info_class)
-    built = [_display_entry(ctx, a, info_class, i + 1) for i, a in enumerate(accounts)]
-    sizes = [size for _, size in built]
     start = request["Index"]
+
+    def build() -> tuple[list[Any], list[int], int]:
+        accounts = _display_accounts(ctx, entry.obj.domain, info_class)
+        built = [_display_entry(ctx, a, info_class, i + 1) for i, a in enumerate(accounts)]
+        sizes = [size for _, size in built]
+        return built, sizes, sum(sizes)
+
+    built, sizes, total_size = _listing(entry.obj, (operation, info_class), start == 0, build)
     count = request["EntryCount"]
     if start >= len(built) or not count:
         # MS-SAMR 3.1.5.3.3: nothing left from Index: an empty buffer and STATUS_SUCCESS.
@@ -1109,7 +1135,7 @@ def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) ->
         taken = _page(sizes, start, request["PreferredMaximumLength"], count)
     page = [e for e, _ in built[start:start + taken]]
     more = start + taken < len(built)
-    return {"TotalAvailable": sum(sizes), "TotalReturned": sum(sizes[start:start + taken]),
+    return {"TotalAvailable": total_size, "TotalReturned": sum(sizes[start:start + taken]),
             "Buffer": (info_class, {"EntriesRead": len(page), "Buffer": page}),
             "ReturnValue": STATUS_MORE_ENTRIES if more else STATUS_SUCCESS}
 
