@@ -109,6 +109,11 @@ class NbssFilter:
         # Optional observer of the session service's own packets (`--pcap`): tap(inbound, packet).
         self.tap: Callable[[bool, bytes], None] | None = None
 
+    @property
+    def has_partial_packet(self) -> bool:
+        """An incomplete session service header or packet is buffered (slowloris: the transport times it out)."""
+        return bool(self._buffer)
+
     def feed(self, data: bytes) -> tuple[bytes, bytes]:
         smb = bytearray()
         reply = bytearray()

@@ -91,16 +91,14 @@ class SmbProtocol(asyncio.Protocol):
                 transport.close()
                 return
             if not data:
+                self._track_partial_frame(nbss.has_partial_packet, False)
                 return
         frames_before = connection.frames_received
         out = connection.receive_data(data)
-        if connection.has_partial_frame:
-            if not self._frame_started or connection.frames_received != frames_before:
-                # Slowloris: the rest of this (new) frame has `frame_timeout` seconds to arrive.
-                self._frame_started = self._last_activity
-                self._rearm()
-        else:
-            self._frame_started = 0.0
+        self._track_partial_frame(
+            connection.has_partial_frame or (nbss is not None and nbss.has_partial_packet),
+            connection.frames_received != frames_before,
+        )
         if connection.pending_actions:  # fault injection (smbemu.faults): a delayed answer
             self._hold(out)
             return
@@ -108,6 +106,15 @@ class SmbProtocol(asyncio.Protocol):
             transport.writelines(out)
         if connection.closed:
             transport.close()
+
+    def _track_partial_frame(self, partial: bool, new_frame: bool) -> None:
+        if partial:
+            if not self._frame_started or new_frame:
+                # Slowloris: the rest of this (new) frame has `frame_timeout` seconds to arrive.
+                self._frame_started = self._last_activity
+                self._rearm()
+        else:
+            self._frame_started = 0.0
 
     # fault injection (smbemu.faults) ------------------------------------------
     def _hold(self, out: list[bytes]) -> None:

@@ -7,6 +7,7 @@ client reaches them in a few requests.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import struct
 import time
@@ -248,6 +249,34 @@ def test_slowloris_after_logon_is_dropped_at_the_frame_timeout() -> None:
         assert wait_until(lambda: server.connection_count == 0, 2)
         assert 1.0 < time.monotonic() - started < 6
         conn.disconnect()
+
+
+def test_slowloris_on_the_netbios_session_service() -> None:
+    """Port 139 framing (RFC 1002): a session service header trickled byte by byte after a
+    valid SESSION REQUEST is dropped at the frame timeout too, however early in the connection."""
+    with ServerThread("win2000", frame_timeout=1.0, preauth_timeout=30) as server:
+        future = asyncio.run_coroutine_threadsafe(server._server.listen(HOST, 0, True), server._loop)
+        _, port = future.result(5)
+        sock = socket.create_connection((HOST, port))
+        sock.sendall(nbss_session_request("*SMBSERVER"))
+        sock.settimeout(5)
+        assert sock.recv(4)[0] == 0x82  # POSITIVE SESSION RESPONSE
+        started = time.monotonic()
+        dropped = _trickle(sock, b"\x00\x00", 0.4, started + 5)  # half a header, slowly
+        assert dropped or closed_by_server(sock, 3)
+        assert time.monotonic() - started < 5
+        sock.close()
+
+
+def nbss_session_request(called: str) -> bytes:
+    """RFC 1002 4.3.2 SESSION REQUEST: the called and calling names, first-level encoded."""
+
+    def encode(name: str) -> bytes:
+        padded = name.upper().ljust(15)[:15].encode() + b"\x20"
+        return bytes([32]) + bytes(c for byte in padded for c in (0x41 + (byte >> 4), 0x41 + (byte & 0xF))) + b"\x00"
+
+    payload = encode(called) + encode("STUDENT")
+    return struct.pack(">BBH", 0x81, 0, len(payload)) + payload
 
 
 def test_a_large_frame_arriving_in_pieces_within_the_timeout_is_fine() -> None:
