@@ -23,3 +23,17 @@ def win2000_server() -> Iterator[ServerThread]:
 def win2016_server() -> Iterator[ServerThread]:
     with ServerThread("win2016") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def signing_server() -> Iterator[ServerThread]:
+    """win2016 with RequireSecuritySignature (smb.signing_required)."""
+    with ServerThread("win2016", overrides=["smb.signing_required=true"]) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def encrypting_server() -> Iterator[ServerThread]:
+    """win2016 with EncryptData (smb.encrypt_data): 3.x sessions must encrypt."""
+    with ServerThread("win2016", overrides=["smb.encrypt_data=true"]) as running:
+        yield running

@@ -22,19 +22,11 @@ from impacket.nmb import NetBIOSError
 from impacket.smbconnection import SessionError, SMBConnection
 from smbprotocol.connection import Connection, Dialects
 from smbprotocol.exceptions import SMBException, SMBResponseException
-from smbprotocol.open import (
-    CreateDisposition,
-    CreateOptions,
-    FileAttributes,
-    FilePipePrinterAccessMask,
-    ImpersonationLevel,
-    Open,
-    ShareAccess,
-)
 from smbprotocol.session import Session
 from smbprotocol.tree import TreeConnect
 
 from helpers import HOST, ServerThread
+from pipeclient import bind_pdu, open_pipe
 
 pytestmark = [pytest.mark.interop, pytest.mark.limits]
 
@@ -71,31 +63,6 @@ def smbprotocol_session(port: int, dialect: int = Dialects.SMB_3_1_1) -> tuple[C
     tree = TreeConnect(session, rf"\\{HOST}\IPC$")
     tree.connect()
     return conn, session, tree
-
-
-def open_pipe(tree: TreeConnect, name: str = "srvsvc") -> Open:
-    pipe = Open(tree, name)
-    pipe.create(
-        ImpersonationLevel.Impersonation,
-        FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.FILE_WRITE_DATA,
-        FileAttributes.FILE_ATTRIBUTE_NORMAL,
-        ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
-        CreateDisposition.FILE_OPEN,
-        CreateOptions.FILE_NON_DIRECTORY_FILE,
-    )
-    return pipe
-
-
-SRVSVC = uuid.UUID("4b324fc8-1670-01d3-1278-5a47bf6ee188")
-NDR20 = uuid.UUID("8a885d04-1ceb-11c9-9fe8-08002b104860")
-
-
-def bind_pdu(call_id: int = 1) -> bytes:
-    """A DCE/RPC bind to srvsvc v3.0 over NDR20 (C706 12.6.4.3)."""
-    body = struct.pack("<HHI", 4280, 4280, 0) + struct.pack("<B3x", 1)
-    body += struct.pack("<HB1x", 0, 1) + SRVSVC.bytes_le + struct.pack("<HH", 3, 0) + NDR20.bytes_le + struct.pack("<I", 2)
-    header = struct.pack("<BBBB4sHHI", 5, 0, 11, 3, b"\x10\x00\x00\x00", 16 + len(body), 0, call_id)
-    return header + body
 
 
 def share_enum_pdu(call_id: int) -> bytes:

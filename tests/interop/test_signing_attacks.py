@@ -76,18 +76,6 @@ def server() -> Iterator[ServerThread]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def signing_server() -> Iterator[ServerThread]:
-    with ServerThread("win2016", overrides=["smb.signing_required=true"]) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def encrypting_server() -> Iterator[ServerThread]:
-    with ServerThread("win2016", overrides=["smb.encrypt_data=true"]) as running:
-        yield running
-
-
 # ---------------------------------------------------------------------------- the attacker's tools
 def _recv_exactly(sock: socket.socket, count: int) -> bytes | None:
     data = bytearray()

@@ -40,18 +40,6 @@ def server() -> Iterator[ServerThread]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def signing_server() -> Iterator[ServerThread]:
-    with ServerThread("win2016", overrides=["smb.signing_required=true"]) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def encrypting_server() -> Iterator[ServerThread]:
-    with ServerThread("win2016", overrides=["smb.encrypt_data=true"]) as running:
-        yield running
-
-
 def _smbprotocol_ipc(
     port: int, dialect: int, user: str = USER, password: str = PASSWORD, *, signing: bool = True, encrypt: bool = False
 ) -> dict[str, Any]:
