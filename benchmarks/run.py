@@ -1,7 +1,9 @@
 """Run the load generator against smbemu, Samba's smbd and impacket's smbserver; print the ratio table.
 
     .venv/bin/python benchmarks/run.py [--seconds 10] [--runs 3] [--servers smbemu,samba,impacket]
-                                      [--workloads churn,rpc1,rpc64,echo,idle,samr] [--idle-sessions 2000]
+                                      [--workloads churn,rpc1,rpc64,echo,idle,samr]
+                                      [--idle-sessions 10000] [--samba-idle-sessions 2000] [--idle-hold 35]
+                                      [--smbemu-event-loop auto|uvloop|asyncio] [--json FILE]
 
 Each server listens on its own free port on 127.0.0.1 and is pinned to core 0 (`taskset -c 0`;
 Samba's forked children inherit it); the generator (`loadgen.py`, one process) runs on core 1.
@@ -9,8 +11,15 @@ Each server is warmed with one session (Samba starts its RPC helper on the first
 before measuring. A rate is the median of `--runs` runs of `--seconds` each. Samba gets its own
 smb.conf, lock/state/cache/pid/private dirs in a temporary directory and is started with
 `smbd -F --configfile=...` (not --no-process-group: on exit it would signal our process group);
-every server is stopped by its pid at the end. `samr` runs against smbemu only, with a
-10,000-user fixture (`smbemu.directory.make_large_fixture`): Samba would need 10,000 passdb users.
+every server is stopped by its pid at the end. `samr` runs against smbemu only, once per
+`--samr-users` size (default 1,000 and 100,000 users from `smbemu.directory.make_large_fixture`,
+as JSON): Samba would need that many passdb users.
+
+`idle` holds `--idle-sessions` sessions on smbemu (issue 7: 10,000, each with srvsvc open and
+bound) and `--samba-idle-sessions` on Samba (default 2,000: Samba forks a process per session,
+~670 KiB each, so 10,000 would need ~6.5 GB), times a real impacket client while they are held,
+and again after `--idle-hold` seconds. smbemu is started with `--max-connections 20000
+--max-connections-per-address 20000` so that the limits are not what is measured.
 """
 
 from __future__ import annotations
@@ -169,10 +178,16 @@ SMB_CONF = """\
 
 
 @contextlib.contextmanager
-def server(name: str, tmp: Path, fixture: str | None = None) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+def server(name: str, tmp: Path, fixture: str | None = None,
+           many_connections: bool = False) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     port = free_port()
     if name == "smbemu":
-        argv = [str(Path(PYTHON).parent / "smbemu"), "serve", "--profile", "win2000", "--port", str(port), "-q"]
+        smbemu = str(Path(PYTHON).parent / "smbemu")
+        argv = [smbemu, "serve", "--profile", "win2000", "--port", str(port), "-q"]
+        if many_connections:  # the idle workload: 10,000 held sessions + probes
+            argv += connection_limit_flags()
+        if SMBEMU_EVENT_LOOP:
+            argv += ["--event-loop", SMBEMU_EVENT_LOOP]
         if fixture:
             argv += ["--fixture", fixture]
         proc = start(argv, port, tmp / f"smbemu-{port}.log")
@@ -205,6 +220,23 @@ def server(name: str, tmp: Path, fixture: str | None = None) -> Iterator[tuple[i
         stop(proc, str(tmp))
 
 
+SMBEMU_EVENT_LOOP = ""  # --smbemu-event-loop
+
+
+def event_loop_of(pid: int) -> str:
+    """Which event loop a Python server runs: uvloop if its extension is mapped, else asyncio."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "uvloop" if "uvloop" in f.read() else "asyncio"
+    except OSError:
+        return "?"
+
+
+def connection_limit_flags(limit: int = 20000) -> list[str]:
+    """Generous connection limits (10,000 held sessions + the probes, all from loopback)."""
+    return ["--max-connections", str(limit), "--max-connections-per-address", str(limit)]
+
+
 def loadgen(args: list[str], port: int, seconds: float, pid: int, timeout: float) -> dict[str, object]:
     argv = ["taskset", "-c", "1", PYTHON, LOADGEN, *args, "--port", str(port), "--seconds", str(seconds),
             "--server-pid", str(pid)]
@@ -225,24 +257,44 @@ def measure(name: str, workloads: list[str], args: argparse.Namespace, tmp: Path
             and not (name == "impacket" and w in ("echo", "idle"))]
     if name == "smbemu" and "samr" in todo:
         todo.remove("samr")
-        fixture = str(tmp / "large.yaml")
-        make_fixture(fixture, 10000)
-        with server(name, tmp, fixture) as (port, proc):
-            results[name]["samr"] = run_workload("samr", port, proc.pid, args)
-            print(f"  {name:9s} samr   {results[name]['samr']}", flush=True)
+        # The same chain over a small and a large directory: the cost per user must not grow.
+        by_size: dict[str, object] = {}
+        for users in args.samr_users:
+            fixture = str(tmp / f"large-{users}.json")
+            make_fixture(fixture, users)
+            with server(name, tmp, fixture) as (port, proc):
+                res = run_workload("samr", port, proc.pid, args)
+                res["rss_kib"] = rss_kib(proc.pid)
+                by_size[str(users)] = res
+                print(f"  {name:9s} samr {users:,} users {res}", flush=True)
+        results[name]["samr"] = {"by_size": by_size, "event_loop": event_loop_of(proc.pid)}
     if not todo:
         return
-    with server(name, tmp) as (port, proc):
+    with server(name, tmp, many_connections="idle" in todo) as (port, proc):
         loadgen(["rpc", "--clients", "1"], port, 1, proc.pid, 60)  # warm: one session, one call
         for workload in todo:
-            results[name][workload] = run_workload(workload, port, proc.pid, args)
+            results[name][workload] = run_workload(workload, port, proc.pid, args, name)
+            if name == "smbemu":
+                results[name][workload]["event_loop"] = event_loop_of(proc.pid)
             print(f"  {name:9s} {workload:6s} {results[name][workload]}", flush=True)
 
 
-def run_workload(workload: str, port: int, pid: int, args: argparse.Namespace) -> dict[str, object]:
+def idle_sessions(server_name: str, args: argparse.Namespace) -> int:
+    return int(args.samba_idle_sessions if server_name == "samba" else args.idle_sessions)
+
+
+def run_workload(workload: str, port: int, pid: int, args: argparse.Namespace,
+                 server_name: str = "smbemu") -> dict[str, object]:
     wl = list(WORKLOADS[workload])
     if workload == "idle":
-        res = loadgen(wl + ["--sessions", str(args.idle_sessions)], port, args.seconds, pid, 600)
+        sessions = idle_sessions(server_name, args)
+        setup_timeout = 120 + sessions * 0.06  # 10,000: 720 s (smbemu needs 13-40 s; Samba ~20 ms each)
+        # Samba's smbd listens with a backlog of 50 (`ss -lnt`): 200 set-ups at once overflow it
+        # (dropped SYNs, 1-31 s retransmits, resets), so it gets 40 at a time.
+        concurrency = 40 if server_name == "samba" else 200
+        res = loadgen(wl + ["--sessions", str(sessions), "--setup-timeout", str(setup_timeout),
+                            "--hold", str(args.idle_hold), "--setup-concurrency", str(concurrency)],
+                      port, args.seconds, pid, setup_timeout + args.idle_hold + 300)
         return res
     rates, errors, runs = [], [], []
     for _ in range(args.runs):
@@ -263,12 +315,19 @@ def run_workload(workload: str, port: int, pid: int, args: argparse.Namespace) -
 
 
 def make_fixture(path: str, users: int) -> None:
-    import yaml
-
+    """A generated directory as JSON (the fixture format; 100,000 users parse in a second)."""
     sys.path.insert(0, str(ROOT))
     from smbemu.directory import make_large_fixture
 
-    Path(path).write_text(yaml.safe_dump(make_large_fixture(users), sort_keys=False))
+    Path(path).write_text(json.dumps(make_large_fixture(users)))
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 
 
 def fmt(value: object, unit: str = "") -> str:
@@ -284,29 +343,52 @@ def table(results: dict[str, dict[str, dict[str, object]]], args: argparse.Names
              "rpc1": "rpc: NetrShareEnum L1 on a held pipe, 1 client (calls/s)",
              "rpc64": "rpc: same, 64 clients (calls/s)",
              "echo": "echo: SMB2 ECHO, 8 sessions x 8 in flight (/s)",
-             "idle": f"idle: PSS per held session with srvsvc open ({args.idle_sessions} sessions, KiB)",
-             "samr": "samr: NULL-session SamrConnect2 → OpenDomain → EnumerateUsersInDomain (paged), 10,000 users (users/s)"}
+             "idle": (f"idle: PSS per held session with srvsvc open ({args.idle_sessions} sessions; Samba "
+                      f"{args.samba_idle_sessions}) (KiB)"),
+             "idle_real": "idle: a real client (impacket) served while they are held, median / max (ms)",
+             "samr": "samr: NULL-session SamrConnect2 → OpenDomain → EnumerateUsersInDomain (paged) (users/s)"}
     lines = ["| workload | smbemu | Samba smbd | impacket smbserver | smbemu / Samba | target | met |",
              "|---|---|---|---|---|---|---|"]
-    for workload in [w for w in WORKLOADS if any(w in r for r in results.values())]:
+    rows = [w for w in WORKLOADS if any(w in r for r in results.values())]
+    if "idle" in rows:
+        rows.insert(rows.index("idle") + 1, "idle_real")
+    for workload in rows:
+        if workload == "samr":
+            lines.extend(samr_rows(results.get("smbemu", {}).get("samr"), names["samr"]))
+            continue
         cells = []
-        values = {}
+        values: dict[str, object] = {}
         for server_name in ("smbemu", "samba", "impacket"):
-            res = results.get(server_name, {}).get(workload)
+            res = results.get(server_name, {}).get("idle" if workload == "idle_real" else workload)
             if res is None:
                 cells.append("—")
+                continue
+            if workload == "idle_real":
+                real = res.get("real_client_ms")
+                if isinstance(real, dict):
+                    base = res.get("real_client_baseline_ms")
+                    extra = f" (none held: {base['median']:.1f})" if isinstance(base, dict) else ""
+                    cells.append(f"{real['median']:.1f} / {real['max']:.1f}{extra}")
+                    values[server_name] = float(real["max"])
+                else:
+                    cells.append("—" + (" (errors)" if res.get("real_client_errors") or res.get("error") else ""))
                 continue
             value = res.get("kib_per_session") if workload == "idle" else res.get("rate")
             values[server_name] = value
             cell = fmt(value)
             if res.get("errors") or res.get("error"):
                 cell += " (errors)"
+            if workload == "idle" and res.get("ops") != res.get("sessions_wanted"):
+                cell += f" ({res.get('ops') or 0:,} of {res.get('sessions_wanted') or '?'} held)"
             cells.append(cell)
         ours, samba = values.get("smbemu"), values.get("samba")
         value = ours / samba if isinstance(ours, float) and isinstance(samba, float) and samba else None
         ratio = f"{value:.3g}x" if value is not None else "—"
         if workload == "idle":
             target, met = "≤ 32 KiB", ("yes" if isinstance(ours, float) and ours <= 32 else "no")
+        elif workload == "idle_real":
+            ratio = "—"
+            target, met = "< 100 ms", ("yes" if isinstance(ours, float) and ours < 100 else "no")
         elif workload in TARGETS:
             op, want = TARGETS[workload]
             target = f"≥ {want}x Samba"
@@ -317,15 +399,48 @@ def table(results: dict[str, dict[str, dict[str, object]]], args: argparse.Names
     return "\n".join(lines)
 
 
+def samr_rows(res: dict[str, object] | None, name: str) -> list[str]:
+    """One row per directory size; the last says whether the cost per user stayed flat."""
+    sizes = res.get("by_size") if isinstance(res, dict) else None
+    if not isinstance(sizes, dict) or not sizes:
+        return []
+    rows, rates = [], []
+    for users, one in sizes.items():
+        rate = one.get("rate") if isinstance(one, dict) else None
+        rates.append(rate)
+        rss = one.get("rss_kib") if isinstance(one, dict) else None
+        cell = fmt(rate) + (f" (server RSS {int(rss) / 1024:,.0f} MiB)" if isinstance(rss, int) else "")
+        rows.append([f"{name}, {int(users):,} users", cell])
+    # Flat: the largest directory costs no more per user than the smallest, within 20 % (it may
+    # cost less: the fixed part of the chain -- connect, open, close -- is spread over more users).
+    flat = all(isinstance(r, float) for r in rates) and rates[-1] >= 0.8 * rates[0]  # type: ignore[operator]
+    out = []
+    for index, (label, cell) in enumerate(rows):
+        last = index == len(rows) - 1
+        out.append(f"| {label} | {cell} | — | — | — | flat per user | {('yes' if flat else 'no') if last else ''} |")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--servers", default="smbemu,samba,impacket")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
-    parser.add_argument("--idle-sessions", type=int, default=2000)
+    parser.add_argument("--idle-sessions", type=int, default=10000,
+                        help="idle: sessions held on smbemu (issue 7: 10,000)")
+    parser.add_argument("--samba-idle-sessions", type=int, default=2000,
+                        help="idle: sessions held on Samba (a ~670 KiB process each: 10,000 would be ~6.5 GB)")
+    parser.add_argument("--idle-hold", type=float, default=35.0,
+                        help="idle: seconds to keep holding before timing the real client a second time")
+    parser.add_argument("--smbemu-event-loop", choices=("auto", "uvloop", "asyncio"),
+                        help="pass --event-loop to smbemu (default: smbemu's own default)")
+    parser.add_argument("--samr-users", type=lambda text: [int(n) for n in text.split(",")], default=[1000, 100000],
+                        help="samr: directory sizes to enumerate (default 1000,100000)")
     parser.add_argument("--json", help="also write the raw results here")
     args = parser.parse_args()
+    global SMBEMU_EVENT_LOOP
+    SMBEMU_EVENT_LOOP = args.smbemu_event_loop or ""
     if (os.cpu_count() or 1) < 2:
         print("needs two cores (server on 0, generator on 1)", file=sys.stderr)
         return 2

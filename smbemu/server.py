@@ -246,8 +246,12 @@ class SmbServer:
         Direct TCP (445).
         """
         loop = asyncio.get_running_loop()
+        # A class of scanners connects in bursts: a short accept queue overflows and the kernel
+        # drops their SYNs (seen at 2,000 connections at once with 512); the kernel caps the
+        # backlog at net.core.somaxconn anyway.
+        backlog = max(512, min(self.config.limits.max_connections, 65535))
         server = await loop.create_server(
-            lambda: SmbProtocol(self, netbios), host, port, reuse_address=True, backlog=512
+            lambda: SmbProtocol(self, netbios), host, port, reuse_address=True, backlog=backlog
         )
         self._servers.append(server)
         sockname = server.sockets[0].getsockname()
