@@ -549,16 +549,47 @@ def _shares(ctx: CallContext, sticky: bool) -> list[Any]:
     return [s for s in shares if not (sticky and s.special)]
 
 
+#: Levels whose entries depend on the fixture's shares alone; 2/502/503 carry the live
+#: shi*_current_uses and are built afresh for every call.
+_SHARE_LEVELS_FROM_FIXTURE: Final = frozenset({0, 1, 501})
+#: Where the encoded share lists live: ``ctx.server.cache`` is per server configuration (a
+#: SIGHUP reload builds a new configuration, hence a new cache).
+_SHARE_ENUM_CACHE: Final = "srvsvc.share_enum"
+#: (sticky, level, PreferedMaximumLength, ResumeHandle) combinations kept per configuration;
+#: clients choose the last two, so the cache is emptied rather than let grow past this.
+_SHARE_ENUM_CACHE_SIZE: Final = 64
+
+
 def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
                 sticky: bool) -> dict[str, Any]:
     level = request["InfoStruct"]["Level"]
     if level not in SHARE_ENUM_LEVELS:
         return _enum_error(ctx, "ShareInfo", level, ERROR_INVALID_LEVEL, request)
+    # the access decision is made (and logged) for every call: it depends on the caller
     status = policy_for(ctx.server).share_enum_level(ctx.principal, level, operation)
     if status:
         return _enum_error(ctx, "ShareInfo", level, status, request)
-    entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
-    return _enum_reply(ctx, "ShareInfo", level, entries, request)
+    shares = ctx.server.directory.shares
+    cache = getattr(ctx.server, "cache", None)
+    if level not in _SHARE_LEVELS_FROM_FIXTURE or type(shares) is not tuple \
+            or not isinstance(cache, dict):
+        entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
+        return _enum_reply(ctx, "ShareInfo", level, entries, request)
+    # An allowed answer at these levels is a function of the share tuple (immutable, frozen
+    # Share records) and of the request's level and paging: kept with its InfoStruct encoded
+    # once (ndr.Memo), checked against the tuple the directory holds now.
+    replies: dict[tuple[bool, int, int, int | None], tuple[tuple[Any, ...], dict[str, Any]]]
+    replies = cache.setdefault(_SHARE_ENUM_CACHE, {})
+    key = (sticky, level, request["PreferedMaximumLength"], request["ResumeHandle"])
+    kept = replies.get(key)
+    if kept is None or kept[0] is not shares:
+        entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
+        reply = _enum_reply(ctx, "ShareInfo", level, entries, request)
+        reply["InfoStruct"] = ndr.Memo(reply["InfoStruct"])
+        if len(replies) >= _SHARE_ENUM_CACHE_SIZE:
+            replies.clear()
+        kept = replies[key] = (shares, reply)
+    return dict(kept[1])
 
 
 _SHARE_ENUM_IN: Final = [("ServerName", SRVSVC_HANDLE),

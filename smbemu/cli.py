@@ -142,7 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
     hosts = _hosts_from_args(args, limits)
     for host in hosts:
         host.config = host.build()
-    _raise_open_file_limit(sum(host.config.limits.max_connections for host in hosts))
+    _raise_open_file_limit(sum(host.config.limits.max_connections for host in hosts), args.max_connections is not None)
     if args.faults is not None:  # fault injection (smbemu.faults): each host counts its own matches
         from smbemu.faults import load_faults
 
@@ -173,11 +173,12 @@ def _event_loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] 
     return factory
 
 
-def _raise_open_file_limit(connections: int) -> None:
+def _raise_open_file_limit(connections: int, asked: bool) -> None:
     """One descriptor per connection: lift the soft RLIMIT_NOFILE towards what the limits allow.
 
     Past the descriptor limit accept() fails and asyncio stops accepting for everyone for a
-    while, so a limit below --max-connections is raised if the hard limit allows, else said."""
+    while, so a limit below --max-connections is raised if the hard limit allows, else said:
+    as a warning when the user asked for that many connections, in the log when it is the default."""
     try:
         import resource
     except ImportError:  # not on POSIX
@@ -192,7 +193,8 @@ def _raise_open_file_limit(connections: int) -> None:
         except (ValueError, OSError):
             pass
         if soft < wanted:
-            log.warning(
+            log.log(
+                logging.WARNING if asked else logging.INFO,
                 "open-file limit %d is below --max-connections %d: about %d connections fit; raise `ulimit -n`",
                 soft, connections, max(soft - 256, 0),
             )
@@ -353,12 +355,12 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
                 log.warning("listening beyond loopback on %s: this server is deliberately weak; keep it on a lab network",
                             host.address)
         log.info("event loop: %s", "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio")
-        _settle_garbage_collector()
         if pcap is not None:
             log.info("writing a pcap of every connection (decrypted) to %s", pcap.path)
             flusher = loop.create_task(_flush_every_second(pcap))
         if len(hosts) > 1:
             log.info("%d hosts; SIGHUP reloads their profiles and fixtures", len(hosts))
+        _settle_garbage_collector()
         await stop.wait()
         log.info("stopping: closing %d connection(s)", sum(len(server.protocols) for server in servers))
     finally:

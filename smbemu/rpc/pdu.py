@@ -27,7 +27,7 @@ import enum
 import struct
 import uuid
 from dataclasses import dataclass, field
-from typing import Final, Union
+from typing import Final, NamedTuple, Union
 
 __all__ = [
     "PduError", "PType", "PFC_FIRST_FRAG", "PFC_LAST_FRAG", "PFC_SUPPORT_HEADER_SIGN",
@@ -280,10 +280,12 @@ class BindNak:
     versions: tuple[tuple[int, int], ...] = ((5, 0),)
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """request (C706 12.6.4.9).  ``stub`` is the body up to the sec_trailer, auth padding
-    included (it is part of the sealed region; strip it after unsealing)."""
+    included (it is part of the sealed region; strip it after unsealing).
+
+    A named tuple (immutable, like the dataclasses here) because one is built per request
+    fragment received, and a tuple is built in one call."""
 
     alloc_hint: int
     context_id: int
@@ -345,9 +347,12 @@ _PTYPE_OF: Final[dict[type, int]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    """The common header (C706 12.6.3.1)."""
+class Header(NamedTuple):
+    """The common header (C706 12.6.3.1).
+
+    A named tuple rather than a frozen dataclass: it is built for every PDU received (twice
+    for a request: once to dispatch, once in :func:`parse_pdu`), and a tuple is built in one
+    call where a frozen dataclass sets each field through ``object.__setattr__``."""
 
     rpc_vers: int
     rpc_vers_minor: int
@@ -619,10 +624,15 @@ def encode_sec_trailer(auth_type: int, auth_level: int, pad: int, context_id: in
     return _TRAILER[be].pack(auth_type, auth_level, pad, 0, context_id)
 
 
+#: The common header and the response header (C706 12.6.4.10) as one layout: one pack per
+#: response fragment instead of two packs and a concatenation.
+_RESPONSE_HDR: Final = (struct.Struct("<BBBB4sHHIIHBx"), struct.Struct(">BBBB4sHHIIHBx"))
+_PTYPE_RESPONSE: Final = int(PType.RESPONSE)
+
+
 def encode_response_header(call_id: int, pfc_flags: int, frag_length: int, auth_length: int,
                            alloc_hint: int, context_id: int, drep: bytes = DREP_LE) -> bytes:
     """The 24 bytes in front of a response fragment's stub (hot path)."""
-    be = _be_of(drep)
-    return (_HDR[be].pack(5, 0, PType.RESPONSE, pfc_flags, drep, frag_length, auth_length,
-                          call_id)
-            + _RESP[be].pack(alloc_hint, context_id, 0))
+    return _RESPONSE_HDR[0 if drep[0] & 0x10 else 1].pack(
+        5, 0, _PTYPE_RESPONSE, pfc_flags, drep, frag_length, auth_length, call_id, alloc_hint,
+        context_id, 0)

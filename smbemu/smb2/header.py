@@ -15,8 +15,13 @@ from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, HeaderFlags
 # Command, CreditRequest/CreditResponse, Flags, NextCommand, MessageId,
 # Reserved + TreeId (sync) or AsyncId (async), SessionId, Signature.
 HEADER = struct.Struct("<4sHHIHHIIQ8sQ16s")
-_SYNC_TAIL = struct.Struct("<II")  # Reserved, TreeId
-_ASYNC_TAIL = struct.Struct("<Q")  # AsyncId
+# The same 64 bytes read in one call with bytes 32-39 as two uint32s: Reserved and TreeId of a
+# sync header (MS-SMB2 2.2.1.2), or the low and high halves of an async header's AsyncId
+# (2.2.1.1, little-endian), so neither form needs a second unpack.
+_REQUEST = struct.Struct("<4sHHIHHIIQIIQ16s")
+# Responses in one pack; the trailing pad bytes are the zero signature that signing fills in.
+_RESPONSE_SYNC = struct.Struct("<4sHHIHHIIQIIQ16x")
+_RESPONSE_ASYNC = struct.Struct("<4sHHIHHIIQQQ16x")
 
 # The flag bits as plain ints: IntFlag arithmetic costs microseconds per message on the hot path.
 SERVER_TO_REDIR = int(HeaderFlags.SERVER_TO_REDIR)
@@ -77,9 +82,8 @@ def parse_request_header(buf: memoryview | bytes, offset: int = 0) -> RequestHea
     """Parse the header at `offset`; None when it is not a well-formed SMB2 request header."""
     if len(buf) - offset < HEADER_SIZE:
         return None
-    (magic, size, charge, status, command, credits, flags, next_command, message_id, tail, session_id, signature) = (
-        HEADER.unpack_from(buf, offset)
-    )
+    (magic, size, charge, status, command, credits, flags, next_command, message_id, low, high, session_id,
+     signature) = _REQUEST.unpack_from(buf, offset)
     if magic != SMB2_MAGIC or size != HEADER_SIZE or flags & SERVER_TO_REDIR:
         return None
     header = RequestHeader()
@@ -91,17 +95,14 @@ def parse_request_header(buf: memoryview | bytes, offset: int = 0) -> RequestHea
     header.next_command = next_command
     header.message_id = message_id
     if flags & ASYNC_COMMAND:
-        header.async_id = _ASYNC_TAIL.unpack(tail)[0]
+        header.async_id = low | high << 32
         header.tree_id = 0
     else:
         header.async_id = 0
-        header.tree_id = _SYNC_TAIL.unpack(tail)[1]
+        header.tree_id = high
     header.session_id = session_id
     header.signature = signature
     return header
-
-
-_ZERO_SIGNATURE = bytes(16)
 
 
 def build_response_header(
@@ -117,23 +118,12 @@ def build_response_header(
     flags: int = 0,
 ) -> bytes:
     """A response header with a zero signature (signing fills it in later)."""
-    flags |= SERVER_TO_REDIR
     if async_id is not None:
-        flags |= ASYNC_COMMAND
-        tail = _ASYNC_TAIL.pack(async_id)
-    else:
-        tail = _SYNC_TAIL.pack(0, tree_id)
-    return HEADER.pack(
-        SMB2_MAGIC,
-        HEADER_SIZE,
-        credit_charge,
-        status,
-        command,
-        credits,
-        flags,
-        0,
-        message_id,
-        tail,
-        session_id,
-        _ZERO_SIGNATURE,
+        return _RESPONSE_ASYNC.pack(
+            SMB2_MAGIC, HEADER_SIZE, credit_charge, status, command, credits,
+            flags | SERVER_TO_REDIR | ASYNC_COMMAND, 0, message_id, async_id, session_id,
+        )
+    return _RESPONSE_SYNC.pack(
+        SMB2_MAGIC, HEADER_SIZE, credit_charge, status, command, credits, flags | SERVER_TO_REDIR, 0, message_id,
+        0, tree_id, session_id,
     )

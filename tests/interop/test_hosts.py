@@ -54,7 +54,7 @@ def test_two_hosts_answer_as_their_profiles_and_sighup_reloads(tmp_path: Path) -
     with CliServer(["--hosts", str(hosts)], banners=2) as server:
         old_port, new_port = _port(server, OLD), _port(server, NEW)
         assert "profile win2000 (member)" in server.log() and "profile win2016 (member)" in server.log()
-        assert "2 hosts; SIGHUP reloads" in server.log()
+        server.wait_for("2 hosts; SIGHUP reloads")
 
         # Different releases: srvinfo's version, and anonymous user enumeration.
         assert "os version      :\t5.0" in _rpc(OLD, old_port, "srvinfo", "alice%Wonderland1")

@@ -133,7 +133,7 @@ def test_event_loop_choice_serves_a_real_client(choice: str) -> None:
     from impacket.smbconnection import SMBConnection
 
     with CliServer(["--port", "0", "--event-loop", choice]) as server:
-        assert f"event loop: {choice}" in server.log()
+        server.wait_for(f"event loop: {choice}")
         port = int(server.addresses[0].rsplit(":", 1)[1])
         conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=port)
         conn.login("", "")
