@@ -40,6 +40,7 @@ from smbemu.smb2.constants import (
 from smbemu.smb2.header import (
     ECHOED_FLAGS,
     NEXT_COMMAND_OFFSET,
+    ASYNC_COMMAND,
     RELATED_OPERATIONS,
     RequestHeader,
     build_response_header,
@@ -357,6 +358,11 @@ class Connection:
 
     def _finish_responses(self, responses: list[tuple[bytearray, Session | None, bool]], encrypted: bool) -> bytes:
         """Pad and link compound responses (MS-SMB2 3.3.4.1.3), then sign each one (3.3.4.1.1)."""
+        if len(responses) == 1:  # the usual case: nothing to pad or link
+            message, session, must_sign = responses[0]
+            if must_sign and not encrypted and session is not None and session.crypto is not None:
+                session.crypto.sign(message)
+            return bytes(message)
         last = len(responses) - 1
         for index, (message, session, must_sign) in enumerate(responses):
             if index != last:
@@ -365,8 +371,6 @@ class Connection:
                 struct.pack_into("<I", message, NEXT_COMMAND_OFFSET, len(message))
             if must_sign and not encrypted and session is not None and session.crypto is not None:
                 session.crypto.sign(message)
-        if len(responses) == 1:
-            return bytes(responses[0][0])
         return b"".join(bytes(message) for message, _, _ in responses)
 
     # ------------------------------------------------------------------ one message
@@ -451,7 +455,9 @@ class Connection:
                 credit_charge=header.credit_charge,
                 session_id=ctx.response_session_id,
                 tree_id=ctx.response_tree_id,
-                async_id=ctx.async_id if ctx.async_id is not None else (header.async_id if header.is_async else None),
+                async_id=ctx.async_id if ctx.async_id is not None else (
+                    header.async_id if header.flags & ASYNC_COMMAND else None
+                ),
                 flags=header.flags & ECHOED_FLAGS,
             )
         )
