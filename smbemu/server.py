@@ -3,8 +3,8 @@
 It reads bytes, feeds the sans-I/O `Connection`, writes what comes back, and enforces what
 only a transport can: the number of connections (in total and per source address), the
 pre-authentication, idle and partial-frame (slowloris) timeouts, and back-pressure when a
-client stops reading. It uses `asyncio.Protocol` callbacks rather
-than streams so that the per-request path has no await at all.
+client stops reading. It uses `asyncio.Protocol` callbacks rather than streams so that the
+per-request path has no await at all (and runs on uvloop's loop as well as asyncio's).
 """
 
 from __future__ import annotations
