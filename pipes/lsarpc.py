@@ -78,7 +78,6 @@ from smbemu.rpc.ndr import (
 from smbemu.rpc.status import (
     RPC_X_INVALID_BOUND,
     FAULT_ACCESS_DENIED,
-    NCA_S_OP_RNG_ERROR,
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_PARAMETER,

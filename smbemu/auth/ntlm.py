@@ -37,7 +37,6 @@ from smbemu.auth.ntlm_crypto import (
     utf16,
 )
 from smbemu.auth.ntlm_messages import (
-    MIC_OFFSET,
     AuthenticateMessage,
     AvFlags,
     AvId,

@@ -27,7 +27,6 @@ from smbemu.logon import logon_succeeded, new_acceptor, principal_for
 from smbemu.state import PrincipalKind, Session, SessionState
 
 if TYPE_CHECKING:
-    from smbemu.config import ServerConfig
     from smbemu.connection import Connection, RequestContext
 
 log = logging.getLogger("smbemu.session")
