@@ -321,6 +321,34 @@ def test_outstanding_requests_per_connection() -> None:
         conn.disconnect()
 
 
+def test_a_client_that_never_reads_its_answers_is_held_back() -> None:
+    """Back-pressure: ECHOs pipelined by a client that reads nothing. Once its answers fill the
+    socket, the server stops reading from it (its sends block) instead of buffering without end;
+    another client is served meanwhile."""
+    with ServerThread("win2000") as server:
+        sock = socket.create_connection((HOST, server.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sock.sendall(negotiate_frame())
+        echo = struct.pack("<HH", 4, 0)
+        blocked = False
+        sock.settimeout(2.0)
+        try:
+            for message_id in range(1, 400_000):  # ~30 MB of requests, 27 MB of answers
+                header = struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 0, 0, 13, 64, 0, 0, message_id, 0, 0, 0,
+                                     bytes(16))
+                sock.sendall(struct.pack(">I", 68) + header + echo)
+        except socket.timeout:
+            blocked = True  # the server stopped reading: the kernel buffers are full
+        assert blocked, "the server kept reading a client that does not read"
+
+        def buffered() -> int:
+            return max(p.transport.get_write_buffer_size() for p in server._server.protocols)
+
+        assert server.call(buffered) < 4 * 1024 * 1024
+        assert "IPC$" in bystander_share_names(server.port)
+        sock.close()
+
+
 # ------------------------------------------------------------------ sessions, trees, opens
 
 
