@@ -206,3 +206,30 @@ def test_smb1_only_client_gets_no_dialect_and_is_closed(config_2016: Any) -> Non
     (data,) = conn.receive_data(_smb1_negotiate(b"NT LM 0.12"))
     assert data[4:8] == b"\xffSMB" and data[-5:-2] == b"\x01\xff\xff"  # DialectIndex 0xFFFF
     assert conn.closed
+
+
+def _echo_stream(count: int) -> bytes:
+    echo = struct.pack("<HH", 4, 0)
+    return b"".join(frame(request(Command.ECHO, echo, message_id=mid, credits=4)) for mid in range(1, count + 1))
+
+
+@pytest.mark.parametrize("piece", [1, 3, 67, 68, 69, 1000])
+def test_frames_cut_anywhere_get_the_same_answers(config_2000: Any, piece: int) -> None:
+    """TCP delivers bytes, not frames: five ECHO frames fed `piece` bytes at a time (a length
+    prefix cut in two, several frames and a partial one in one read) are answered exactly as when
+    fed whole, in order, and nothing is left buffered at the end."""
+    stream = _echo_stream(5)
+    whole = negotiated(config_2000)
+    expected = responses(whole.receive_data(stream))
+    cut = negotiated(config_2000)
+    answers: list[bytes] = []
+    size = len(stream) // 5
+    for start in range(0, len(stream), piece):
+        answers += cut.receive_data(stream[start : start + piece])
+        fed = min(start + piece, len(stream))
+        assert cut.has_partial_frame == (fed % size != 0)
+        assert len(responses(answers)) == fed // size  # each frame is answered as soon as it is whole
+    assert [(a["message_id"], a["status"], a["body"]) for a in responses(answers)] == [
+        (a["message_id"], a["status"], a["body"]) for a in expected
+    ] and [a["message_id"] for a in expected] == [1, 2, 3, 4, 5]
+    assert not cut.has_partial_frame and cut.frames_received == whole.frames_received == 6
