@@ -1550,12 +1550,7 @@ class _Params:
                     v = self.defaults[name]
                 else:
                     raise NdrError("missing parameter")
-                if type(v) is Memo:
-                    v._push(e, t)
-                    continue
-                t.push(e, v)
-                if t.has_buffers:
-                    t.push_deferred(e, v)
+                _push_toplevel(e, t, v)
         except NdrError as exc:
             raise exc.add_path(f"{self.owner}.{name}") from None
         except (KeyError, TypeError, ValueError, AttributeError, struct.error,
