@@ -39,6 +39,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from loadgen import process_tree  # the generator beside this script: the same /proc walk
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
@@ -72,24 +74,6 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 240) ->
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 def tagged(tag: str) -> list[int]:
     """Processes whose command line names our temporary directory (samba-dcerpcd and its rpcd_*
     workers detach from smbd's tree)."""
@@ -107,7 +91,7 @@ def tagged(tag: str) -> list[int]:
 
 def stop(proc: subprocess.Popen[bytes], tag: str = "") -> None:
     """SIGTERM the server and whatever it forked (by pid), then SIGKILL what is left."""
-    pids = [proc.pid, *descendants(proc.pid), *(tagged(tag) if tag else [])]
+    pids = [*process_tree([proc.pid]), *(tagged(tag) if tag else [])]
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)

@@ -51,7 +51,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, NamedTuple
 
 from smbemu.errors import RpcFault
-from smbemu.policy import policy_for
+from smbemu.policy import (
+    ACCESS_SYSTEM_SECURITY,
+    GENERIC_ALL,
+    GENERIC_EXECUTE,
+    GENERIC_READ,
+    GENERIC_WRITE,
+    MAXIMUM_ALLOWED,
+    READ_CONTROL,
+    STANDARD_RIGHTS_REQUIRED,
+    policy_for,
+)
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import (
     ConformantArray,
@@ -91,7 +101,8 @@ from smbemu.rpc.status import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Access rights (MS-LSAD 2.2.1.1); status codes come from smbemu.rpc.status
+# Access rights (MS-LSAD 2.2.1.1; the MS-DTYP 2.4.3 generic and standard bits come from
+# smbemu.policy, status codes from smbemu.rpc.status)
 # -------------------------------------------------------------------------------------------
 
 POLICY_VIEW_LOCAL_INFORMATION: Final = 0x00000001
@@ -107,14 +118,6 @@ POLICY_AUDIT_LOG_ADMIN: Final = 0x00000200
 POLICY_SERVER_ADMIN: Final = 0x00000400
 POLICY_LOOKUP_NAMES: Final = 0x00000800
 POLICY_NOTIFICATION: Final = 0x00001000
-READ_CONTROL: Final = 0x00020000
-STANDARD_RIGHTS_REQUIRED: Final = 0x000F0000
-ACCESS_SYSTEM_SECURITY: Final = 0x01000000
-MAXIMUM_ALLOWED: Final = 0x02000000
-GENERIC_ALL: Final = 0x10000000
-GENERIC_EXECUTE: Final = 0x20000000
-GENERIC_WRITE: Final = 0x40000000
-GENERIC_READ: Final = 0x80000000
 #: MS-LSAD 2.2.1.1.2: POLICY_ALL_ACCESS and the generic mapping of the policy object.
 POLICY_ALL_ACCESS: Final = STANDARD_RIGHTS_REQUIRED | 0x00000FFF
 POLICY_READ: Final = READ_CONTROL | POLICY_VIEW_AUDIT_INFORMATION | POLICY_GET_PRIVATE_INFORMATION
@@ -125,8 +128,6 @@ POLICY_WRITE: Final = (READ_CONTROL | POLICY_TRUST_ADMIN | POLICY_CREATE_ACCOUNT
 POLICY_EXECUTE: Final = READ_CONTROL | POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES
 _GENERIC_MAP: Final = ((GENERIC_READ, POLICY_READ), (GENERIC_WRITE, POLICY_WRITE),
                        (GENERIC_EXECUTE, POLICY_EXECUTE), (GENERIC_ALL, POLICY_ALL_ACCESS))
-#: The explicit ANONYMOUS LOGON ACE of the default policy DACL from XP / 2003 on (§0 rule 6).
-ANONYMOUS_POLICY_RIGHTS: Final = POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES
 
 #: MS-LSAT 2.2.13 SID_NAME_USE values used here.
 SID_TYPE_DOMAIN: Final = 3
@@ -329,23 +330,12 @@ def _kind(ctx: CallContext) -> str:
 
 
 def caller_rights(ctx: CallContext) -> int:
-    """The caller's rights on the policy object.  The policy models the default DACL
+    """The caller's rights on the policy object: the default DACL the policy models
     (``Policy.lsa_granted``: MS-LSAD 3.1.1.1 — Everyone POLICY_EXECUTE, Administrators
-    POLICY_ALL_ACCESS, from XP on an explicit ANONYMOUS LOGON ACE, §0 rule 6); without it the
-    same DACL is applied here.  Administrators also hold ACCESS_SYSTEM_SECURITY through
-    SeSecurityPrivilege."""
-    kind = _kind(ctx)
-    policy = policy_for(ctx.server)
-    granted = getattr(policy, "lsa_granted", None)
-    if callable(granted):
-        rights = int(granted(ctx.principal))
-    elif kind == "administrator":
-        rights = POLICY_ALL_ACCESS
-    elif kind == "anonymous" and not getattr(policy, "anonymous_in_everyone", True):
-        rights = ANONYMOUS_POLICY_RIGHTS
-    else:
-        rights = POLICY_EXECUTE
-    if kind == "administrator":
+    POLICY_ALL_ACCESS, from XP on an explicit ANONYMOUS LOGON ACE, §0 rule 6).  Administrators
+    also hold ACCESS_SYSTEM_SECURITY through SeSecurityPrivilege."""
+    rights = int(policy_for(ctx.server).lsa_granted(ctx.principal))
+    if _kind(ctx) == "administrator":
         rights |= POLICY_ALL_ACCESS | ACCESS_SYSTEM_SECURITY
     return rights
 

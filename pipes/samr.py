@@ -59,7 +59,16 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from smbemu.errors import RpcFault
-from smbemu.policy import policy_for
+from smbemu.policy import (
+    ACCESS_SYSTEM_SECURITY,
+    GENERIC_ALL,
+    GENERIC_EXECUTE,
+    GENERIC_READ,
+    GENERIC_WRITE,
+    MAXIMUM_ALLOWED,
+    READ_CONTROL,
+    policy_for,
+)
 from smbemu.rpc import CallContext, HandleEntry, Interface, Sized, ndr
 from smbemu.rpc.ndr import (
     ConformantArray,
@@ -83,6 +92,7 @@ from smbemu.rpc.ndr import (
 )
 from smbemu.rpc.status import (
     RPC_X_INVALID_BOUND,
+    ERROR_ACCESS_DENIED,
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_INFO_CLASS,
@@ -100,26 +110,8 @@ from smbemu.rpc.status import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Status codes not in smbemu.rpc.status
+# Access masks (MS-SAMR 2.2.1; the MS-DTYP 2.4.3 generic and standard bits come from smbemu.policy)
 # -------------------------------------------------------------------------------------------
-
-#: The Win32 ERROR_ACCESS_DENIED a policy rule written for the Net* calls would give.
-_ERROR_ACCESS_DENIED: Final = 5
-
-# -------------------------------------------------------------------------------------------
-# Access masks (MS-SAMR 2.2.1, MS-DTYP 2.4.3)
-# -------------------------------------------------------------------------------------------
-
-DELETE: Final = 0x00010000
-READ_CONTROL: Final = 0x00020000
-WRITE_DAC: Final = 0x00040000
-WRITE_OWNER: Final = 0x00080000
-ACCESS_SYSTEM_SECURITY: Final = 0x01000000
-MAXIMUM_ALLOWED: Final = 0x02000000
-GENERIC_ALL: Final = 0x10000000
-GENERIC_EXECUTE: Final = 0x20000000
-GENERIC_WRITE: Final = 0x40000000
-GENERIC_READ: Final = 0x80000000
 
 # 2.2.1.3 server object
 SAM_SERVER_CONNECT: Final = 0x00000001
@@ -568,7 +560,7 @@ def _denied(ctx: CallContext, operation: str, level: int | None = None,
     status = policy_for(ctx.server).decide(ctx.principal, "samr", operation, level,
                                            access=access).status
     # A rule written with the Net* calls' WERROR in mind still means "access denied" here.
-    return STATUS_ACCESS_DENIED if status == _ERROR_ACCESS_DENIED else status
+    return STATUS_ACCESS_DENIED if status == ERROR_ACCESS_DENIED else status
 
 
 def _lookup(ctx: CallContext, handle: bytes, kinds: Sequence[str],

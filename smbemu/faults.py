@@ -305,20 +305,9 @@ def parse_rules(data: Any, source: str = "<faults>") -> tuple[FaultRule, ...]:
 
 def load_faults(path: str | Path) -> FaultEngine:
     """Read and validate a faults YAML file."""
-    import yaml
+    from smbemu.yamlfile import read_yaml
 
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(source, "", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    return FaultEngine(parse_rules(data, source))
+    return FaultEngine(parse_rules(read_yaml(path), str(path)))
 
 
 def engine_for(faults: Any, source: str = "<faults>") -> FaultEngine | None:

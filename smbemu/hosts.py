@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped, unused-ignore]
-
 from smbemu.errors import ConfigError
+from smbemu.yamlfile import read_yaml
 
 _KEYS = ("address", "port", "profile", "fixture", "set", "netbios")
 
@@ -41,14 +40,7 @@ class HostSpec:
 
 def load_hosts(path: str | Path) -> list[HostSpec]:
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(source, "", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, "", f"not valid YAML: {str(exc).splitlines()[0]}") from None
+    data = read_yaml(path)
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"hosts"})
         if unknown:

@@ -32,12 +32,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml  # type: ignore[import-untyped, unused-ignore]
-
 from smbemu.directory import Directory, builtin_data_dir, load_fixture
 from smbemu.errors import ConfigError
 from smbemu.sid import WELL_KNOWN, WELL_KNOWN_BY_NAME, Sid
 from smbemu.smb2.constants import DIALECT_BY_LABEL, Dialect
+from smbemu.yamlfile import read_yaml
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -810,20 +809,8 @@ def profile_path(name_or_path: str | Path) -> Path:
     raise ConfigError("--profile", "", f"no profile named {text!r}{hint}; available: {', '.join(list_profiles())} (or give a path to a .yaml file)")
 
 
-#: libyaml's safe loader when PyYAML has it (ten times faster on these commented files), else the
-#: pure-Python one; both build only plain types.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_yaml(path: Path, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    except OSError as exc:
-        raise ConfigError(source, "", f"cannot read: {exc.strerror}") from None
+    data = read_yaml(path, source)
     if data is None:
         return {}
     if not isinstance(data, dict):

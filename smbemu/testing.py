@@ -112,12 +112,9 @@ def build_config(
 def _fixture_data(fixture: str | Path | Mapping[str, Any] | None) -> Any:
     if isinstance(fixture, Mapping):
         return fixture
-    import yaml
+    from smbemu.directory import fixture_path, read_fixture_data
 
-    from smbemu.directory import fixture_path
-
-    path, _ = fixture_path(fixture)
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_fixture_data(*fixture_path(fixture))
 
 
 def _credentials(fixture: str | Path | Mapping[str, Any] | None) -> tuple[dict[str, str], Credential | None, Credential | None]:

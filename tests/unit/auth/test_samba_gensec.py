@@ -5,100 +5,26 @@ Marked ``interop``: it needs python3-samba, and fails (rather than skips) withou
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 
+from sambagensec import SambaGensec, samba_gensec
 from smbemu.auth import spnego as sp
 from smbemu.auth.ntlm import NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 
 pytestmark = pytest.mark.interop
 MakeAcceptor = Callable[..., NtlmAcceptor]
 
-_CLIENT = r"""
-import json, sys
-import samba.param
-from samba import gensec
-from samba.credentials import Credentials, DONT_USE_KERBEROS
-cfg = json.loads(sys.argv[1])
-lp = samba.param.LoadParm()
-lp.load("/dev/null")
-for name, value in cfg["lp"].items():
-    lp.set(name, value)
-creds = Credentials()
-creds.guess(lp)
-creds.set_kerberos_state(DONT_USE_KERBEROS)
-creds.set_workstation("SAMBACLI")
-if cfg["user"]:
-    creds.set_username(cfg["user"]); creds.set_password(cfg["password"]); creds.set_domain("CORP")
-else:
-    creds.set_anonymous()
-g = gensec.Security.start_client({"lp_ctx": lp, "target_hostname": "legacysrv", "target_service": "cifs"})
-g.set_credentials(creds)
-g.want_feature(gensec.FEATURE_SEAL)
-g.start_mech_by_name(cfg["mech"])
-for line in sys.stdin:
-    op, arg = json.loads(line)
-    try:
-        if op == "update":
-            finished, token = g.update(bytes.fromhex(arg))
-            reply = [bool(finished), bytes(token).hex()]
-        elif op == "session_key":
-            reply = bytes(g.session_key()).hex()
-        else:
-            reply = bytes(getattr(g, op)(bytes.fromhex(arg))).hex()
-    except Exception as error:
-        reply = {"error": str(error)}
-    print(json.dumps(reply), flush=True)
-"""
-
-
-class SambaClient:
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self._process = process
-
-    def _call(self, op: str, arg: bytes = b"") -> Any:
-        assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(json.dumps([op, arg.hex()]) + "\n")
-        self._process.stdin.flush()
-        reply = json.loads(self._process.stdout.readline())
-        if isinstance(reply, dict):
-            raise RuntimeError(reply["error"])
-        return reply
-
-    def update(self, token: bytes) -> tuple[bool, bytes]:
-        finished, out = self._call("update", token)
-        return finished, bytes.fromhex(out)
-
-    def session_key(self) -> bytes:
-        return bytes.fromhex(self._call("session_key"))
-
-    def wrap(self, data: bytes) -> bytes:
-        return bytes.fromhex(self._call("wrap", data))
-
-    def unwrap(self, data: bytes) -> bytes:
-        return bytes.fromhex(self._call("unwrap", data))
-
-
 @contextmanager
-def samba_client(user: str, password: str, mech: str = "spnego", **lp: str) -> Iterator[SambaClient]:
-    config = json.dumps({"user": user, "password": password, "mech": mech, "lp": lp})
-    python = os.environ.get("SMBEMU_SAMBA_PYTHON", "/usr/bin/python3")
-    command = [python, "-c", _CLIENT, config]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as p:
-        try:
-            yield SambaClient(p)
-        finally:
-            assert p.stdin is not None
-            p.stdin.close()
+def samba_client(user: str, password: str, mech: str = "spnego", **lp: str) -> Iterator[SambaGensec]:
+    """Samba's client as smbclient runs it for SMB: sealing wanted, service cifs."""
+    with samba_gensec(user, password, mech=mech, features=["FEATURE_SEAL"], target_service="cifs", **lp) as client:
+        yield client
 
 
-def spnego_logon(client: SambaClient, acceptor: NtlmAcceptor) -> tuple[NtlmResult, bool]:
+def spnego_logon(client: SambaGensec, acceptor: NtlmAcceptor) -> tuple[NtlmResult, bool]:
     """One SESSION_SETUP conversation, as the SMB layer is meant to drive it; returns the NTLM
     result and whether the client ended up satisfied."""
     _finished, token = client.update(sp.negotiate_hint())
@@ -121,7 +47,7 @@ def spnego_logon(client: SambaClient, acceptor: NtlmAcceptor) -> tuple[NtlmResul
     return result, finished and not token
 
 
-def check_sealing(client: SambaClient, acceptor: NtlmAcceptor, result: NtlmResult) -> None:
+def check_sealing(client: SambaGensec, acceptor: NtlmAcceptor, result: NtlmResult) -> None:
     assert client.session_key() == result.session_key
     security = acceptor.security()
     for n in range(2):

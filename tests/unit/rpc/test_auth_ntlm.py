@@ -16,10 +16,7 @@ Three independent clients talk to an :class:`RpcEndpoint` whose provider comes f
 
 from __future__ import annotations
 
-import json
-import os
 import struct
-import subprocess
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +36,7 @@ from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 from spnego.iov import BufferType
 
 from rpcmem import MemoryPipe
+from sambagensec import SambaGensec, samba_gensec
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.auth.ntlm_crypto import md4, utf16
 from smbemu.cli import build_config
@@ -657,91 +655,12 @@ def test_provider_with_its_own_acceptor_and_resolver(registry: Registry, factory
 
 
 # --------------------------------------------------------------------------- Samba gensec
-_SAMBA = r"""
-import json, sys
-import samba.param
-from samba import gensec
-from samba.credentials import Credentials, DONT_USE_KERBEROS
-cfg = json.loads(sys.argv[1])
-lp = samba.param.LoadParm()
-lp.load("/dev/null")
-for name, value in cfg["lp"].items():
-    lp.set(name, value)
-creds = Credentials()
-creds.guess(lp)
-creds.set_kerberos_state(DONT_USE_KERBEROS)
-creds.set_workstation("SAMBACLI")
-if cfg["user"]:
-    creds.set_username(cfg["user"]); creds.set_password(cfg["password"]); creds.set_domain("CORP")
-else:
-    creds.set_anonymous()
-g = gensec.Security.start_client({"lp_ctx": lp, "target_hostname": "legacysrv"})
-g.set_credentials(creds)
-g.want_feature(gensec.FEATURE_DCE_STYLE)
-g.start_mech_by_authtype(cfg["auth_type"], cfg["level"])
-for line in sys.stdin:
-    op, args = json.loads(line)
-    args = [bytes.fromhex(a) for a in args]
-    try:
-        if op == "update":
-            finished, token = g.update(args[0])
-            reply = [bool(finished), bytes(token).hex()]
-        elif op == "sign_packet":
-            reply = bytes(g.sign_packet(args[0], args[1])).hex()
-        elif op == "check_packet":
-            g.check_packet(args[0], args[1], args[2]); reply = "ok"
-        elif op == "session_key":
-            reply = bytes(g.session_key()).hex()
-    except Exception as error:
-        reply = {"error": str(error)}
-    print(json.dumps(reply), flush=True)
-"""
-
-
-class SambaGensec:
-    """Samba's gensec client (DCE style) in the system interpreter, over a pipe."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self._process = process
-        self.complete = False
-
-    def _call(self, op: str, *args: bytes) -> Any:
-        assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(json.dumps([op, [a.hex() for a in args]]) + "\n")
-        self._process.stdin.flush()
-        reply = json.loads(self._process.stdout.readline())
-        if isinstance(reply, dict):
-            raise RuntimeError(reply["error"])
-        return reply
-
-    def step(self, token: bytes | None) -> bytes:
-        finished, out = self._call("update", token or b"")
-        self.complete = bool(finished)
-        return bytes.fromhex(out)
-
-    def sign_whole(self, stub: bytes, whole: bytes) -> bytes:
-        return bytes.fromhex(self._call("sign_packet", stub, whole))
-
-    def check(self, stub: bytes, whole: bytes, signature: bytes) -> None:
-        self._call("check_packet", stub, whole, signature)
-
-    def session_key(self) -> bytes:
-        return bytes.fromhex(self._call("session_key"))
-
-
 @contextmanager
-def samba_gensec(user: str, password: str, auth_type: int, level: int,
-                 **lp: str) -> Iterator[SambaGensec]:
-    config = json.dumps({"user": user, "password": password, "auth_type": auth_type,
-                         "level": level, "lp": lp})
-    python = os.environ.get("SMBEMU_SAMBA_PYTHON", "/usr/bin/python3")
-    with subprocess.Popen([python, "-c", _SAMBA, config], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, text=True) as process:
-        try:
-            yield SambaGensec(process)
-        finally:
-            assert process.stdin is not None
-            process.stdin.close()
+def samba_dce(user: str, password: str, auth_type: int, level: int, **lp: str) -> Iterator[SambaGensec]:
+    """Samba's client as rpcclient runs it for DCE/RPC (DCE style, started by auth type)."""
+    with samba_gensec(user, password, auth_type=auth_type, level=level, features=["FEATURE_DCE_STYLE"],
+                      **lp) as client:
+        yield client
 
 
 class SambaSigning:
@@ -758,10 +677,10 @@ class SambaSigning:
         return self.g.complete
 
     def sign(self, whole: bytes) -> bytes:
-        return self.g.sign_whole(whole[24:-8], whole)
+        return self.g.sign_packet(whole[24:-8], whole)
 
     def verify(self, whole: bytes, signature: bytes) -> None:
-        self.g.check(whole[24:-8], whole, signature)
+        self.g.check_packet(whole[24:-8], whole, signature)
 
 
 @pytest.mark.interop
@@ -774,7 +693,7 @@ def test_samba_gensec_signing(registry: Registry, factory: Any, config: Any, h: 
     if lp:  # NTLM v1 needs the DC-side LmCompatibilityLevel to allow it (win2016: 3 does)
         assert config.profile.smb.lm_compatibility_level <= 4
     ep = RpcEndpoint("toy", registry, factory, auth=rpc_auth_factory(config)())
-    with samba_gensec(*ADMIN, auth_type, level, **lp) as g:
+    with samba_dce(*ADMIN, auth_type, level, **lp) as g:
         client = RawClient(ep, SambaSigning(g), auth_type, level, h)
         client.bind(use_auth3=auth_type == WINNT)
         assert g.session_key() == auth_of(ep).session_key
@@ -790,7 +709,7 @@ def test_samba_gensec_signing(registry: Registry, factory: Any, config: Any, h: 
 @pytest.mark.interop
 @pytest.mark.parametrize("auth_type", [WINNT, NEGOTIATE])
 def test_samba_gensec_anonymous_connect(ep: RpcEndpoint, h: H, auth_type: int) -> None:
-    with samba_gensec("", "", auth_type, CONNECT) as g:
+    with samba_dce("", "", auth_type, CONNECT) as g:
         client = RawClient(ep, SambaSigning(g), auth_type, CONNECT, h)
         client.bind(use_auth3=auth_type == WINNT)
         reply = h.call(ep, 0, 10, b"", call_id=5)
@@ -802,7 +721,7 @@ def test_samba_gensec_anonymous_connect(ep: RpcEndpoint, h: H, auth_type: int) -
 def test_samba_gensec_privacy_without_seal_is_refused(ep: RpcEndpoint, h: H) -> None:
     """raw_protocol test_spnego_privacy_bind_sign: PKT_PRIVACY with an NTLM context that did
     not negotiate sealing fails the alter_context with ERROR_SEC_PKG_ERROR."""
-    with samba_gensec(*ALICE, NEGOTIATE, INTEGRITY) as g:
+    with samba_dce(*ALICE, NEGOTIATE, INTEGRITY) as g:
         ep.write(h.bind_pdu([(0, h.TOY, [NDR20])],
                             auth=AuthVerifier(NEGOTIATE, PRIVACY, 2, g.step(None))))
         (ack,) = h.drain(ep)
