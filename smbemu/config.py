@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from smbemu.events import Observers
+
 
 def _limit(default: float, flag_help: str, exceeded: str, minimum: float = 0) -> Any:
     """A limit field: its default, the one-line help of its `smbemu serve` flag, what the
@@ -178,6 +180,8 @@ class ServerConfig:
     faults: Any = None
     # The security audit log (smbemu.audit.AuditLog; `--audit-log`), or None.
     audit: Any = None
+    # Who is told what happened (smbemu.events): the audit log subscribes here.
+    observers: Observers = field(default_factory=Observers)
     _next_session_seq: int = 1
 
     def new_session_id(self) -> int:
