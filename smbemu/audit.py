@@ -56,8 +56,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AuditLog", "AuditObserver", "subscribe", "open_audit_log", "logon_success", "logon_failure",
     "logoff", "account_locked_out", "share_access", "share_object_check", "rpc_call", "rpc_verdict",
-    "sid_of",
-    "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "SMBEMU_EVENT_IDS",
+    "sid_of", "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "SMBEMU_EVENT_IDS",
     "FAILURE_REASONS",
 ]
 

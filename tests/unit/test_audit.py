@@ -275,6 +275,20 @@ def test_the_audit_log_is_one_observer_of_the_server(server: tuple[Any, io.Strin
     assert not config.observers and config.audit is None
 
 
+def test_hosts_and_reloads_each_write_an_event_once(tmp_path: Path) -> None:
+    """`--hosts` builds one configuration per host and SIGHUP rebuilds them, all on one file:
+    every configuration has its own single subscription, so each event is one line."""
+    path = tmp_path / "audit.jsonl"
+    first: Any = build_config("win2000", audit_log=str(path))
+    second: Any = build_config("win2016", audit_log=str(path))
+    reloaded: Any = build_config("win2016", audit_log=str(path))  # SIGHUP: a new configuration
+    for config in (first, second, reloaded):
+        assert len(list(config.observers)) == 1
+        config.observers.emit(events.LoggedOff(session=session(Principal(PrincipalKind.ANONYMOUS)), peer=PEER))
+    assert [json.loads(line)["EventID"] for line in path.read_text().splitlines()] == [4634] * 3
+    first.audit.close()
+
+
 def test_without_an_audit_log_nobody_listens() -> None:
     config: Any = build_config("win2000")
     assert not config.observers  # call sites build no event at all
