@@ -9,7 +9,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from smbemu import events
-from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, Outcome, ServerIdentity
+from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import NtStatus
 from smbemu.state import Principal, PrincipalKind
@@ -150,8 +150,8 @@ def logon_succeeded(config: ServerConfig, principal: Principal, account: Any, *,
                     peer: tuple[str, int] | None = None) -> None:
     """A logon the server accepted: count it and stamp the account (the logon count and last
     logon SAMR shows; the bad-password count restarts), and tell the observers (the audit log's
-    4624). ``session_id`` is
-    the TargetLogonId (SMB2 SessionId; a DCE/RPC logon gets a number of its own)."""
+    4624). ``session_id`` is the TargetLogonId (SMB2 SessionId; a DCE/RPC logon gets a number of
+    its own)."""
     if account is not None and hasattr(config.directory, "record_logon"):
         config.directory.record_logon(account)
     if session_id is None:
@@ -174,7 +174,7 @@ class RpcLogons:
     def new_acceptor(self) -> NtlmAcceptor:
         return new_acceptor(self.config)
 
-    def logon(self, result: Any) -> Principal:
+    def logon(self, result: NtlmResult) -> Principal:
         principal, account = principal_for(self.config, result)
         logon_succeeded(self.config, principal, account, key_length=128 if result.session_key else 0)
         return principal
