@@ -13,15 +13,26 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            which Windows itself does not log: an smbemu addition)
 5145       a network share object was checked to see whether the client can be granted the
            desired access (CREATE of a named pipe; AccessReason = the policy rule)
-"RPC"      smbemu's own event: one DCE/RPC call (interface, operation, principal, the policy
-           rule that allowed or denied it, the status returned)
+100001     smbemu's own event: one DCE/RPC call (interface, operation, principal, what was
+           decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 =========  ==================================================================================
 
-Every event carries ``EventID``, ``TimeCreated`` (ISO 8601 UTC), ``Computer``, ``Channel``
-(Security), ``Provider`` and ``Keywords`` (``Audit Success`` / ``Audit Failure``).
+Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
+``Computer``, ``Channel`` (Security), ``Provider`` and ``Keywords`` (``Audit Success`` /
+``Audit Failure``).
 
-Nothing here is on the request path unless a log is configured (``ServerConfig.audit`` is None
-otherwise); the helpers return at once in that case.
+smbemu's own events are numbered from 100000 (:data:`SMBEMU_EVENT_IDS`): Windows' EventID is a
+16-bit value (the ``Id`` of an ETW ``EVENT_DESCRIPTOR`` is a USHORT), so no Windows event can
+ever carry one of these, and ``EventID`` keeps one JSON type across the whole log -- a log
+pipeline maps a field to one type (an Elasticsearch mapping refuses a string in a ``long``
+field, or the reverse).  Their ``Provider`` is ``smbemu`` rather than
+``Microsoft-Windows-Security-Auditing``, so either field tells them apart:
+``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.
+
+The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
+``ServerConfig.observers``, and the protocol path (commands, connection, logon, the RPC
+runtime) only emits events -- none of it imports this module.  Nothing is built unless a log is
+subscribed (``config.observers`` is falsy otherwise).
 """
 
 from __future__ import annotations
@@ -34,22 +45,29 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
+from smbemu import events
 from smbemu.errors import ConfigError
+from smbemu.rpc.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
     from smbemu.state import Principal, Session
 
 __all__ = [
-    "AuditLog", "open_audit_log", "logon_success", "logon_failure", "logoff", "account_locked_out",
-    "share_access", "share_object_check", "rpc_call", "rpc_call_hook", "sid_of", "logon_id",
-    "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "FAILURE_REASONS",
+    "AuditLog", "AuditObserver", "subscribe", "open_audit_log", "logon_success", "logon_failure",
+    "logoff", "account_locked_out", "share_access", "share_object_check", "rpc_call", "rpc_verdict",
+    "sid_of", "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "SMBEMU_EVENT_IDS",
+    "FAILURE_REASONS",
 ]
 
 AUDIT_SUCCESS: Final = "Audit Success"
 AUDIT_FAILURE: Final = "Audit Failure"
-RPC_EVENT_ID: Final = "RPC"
+#: smbemu's own events: above every 16-bit Windows EventID (see the module docstring).
+SMBEMU_EVENT_IDS: Final = range(100000, 200000)
+#: One DCE/RPC call (smbemu's own event; Windows logs none).
+RPC_EVENT_ID: Final = 100001
 PROVIDER: Final = "Microsoft-Windows-Security-Auditing"
+SMBEMU_PROVIDER: Final = "smbemu"
 NULL_SID: Final = "S-1-0-0"
 ANONYMOUS_SID: Final = "S-1-5-7"
 SYSTEM_SID: Final = "S-1-5-18"
@@ -111,7 +129,7 @@ class AuditLog:
     def stream(self) -> IO[str]:
         return self._sink.stream
 
-    def emit(self, event_id: int | str, success: bool, fields: dict[str, Any]) -> dict[str, Any]:
+    def emit(self, event_id: int, success: bool, fields: dict[str, Any]) -> dict[str, Any]:
         """Write one event; returns it (a dict) for callers and tests."""
         moment = self.clock().astimezone(timezone.utc)
         event: dict[str, Any] = {
@@ -119,7 +137,7 @@ class AuditLog:
             "TimeCreated": moment.isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "Computer": self.computer,
             "Channel": "Security",
-            "Provider": PROVIDER if isinstance(event_id, int) else "smbemu",
+            "Provider": SMBEMU_PROVIDER if event_id in SMBEMU_EVENT_IDS else PROVIDER,
             "Keywords": AUDIT_SUCCESS if success else AUDIT_FAILURE,
         }
         event.update(fields)
@@ -337,10 +355,41 @@ def _access_list(mask: int) -> str:
 
 # ---------------------------------------------------------------------------------- RPC
 
+#: What a refusal returns: STATUS_ACCESS_DENIED (NTSTATUS operations), ERROR_ACCESS_DENIED (WERROR
+#: operations) and nca_s_fault_access_denied (a fault PDU) -- the last two are both 5.
+_ACCESS_DENIED: Final = frozenset({STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED})
+
+
+def rpc_verdict(call: events.RpcCall) -> tuple[bool, str, str]:
+    """What was decided about one call: (allowed, rule, reason).
+
+    The runtime's own refusal (a fault before any handler ran) and a policy deny are denies; a
+    call answered access-denied is a deny whatever was recorded before (the handler refused it,
+    e.g. on a handle's granted access), so the log never calls a refused call allowed; a call
+    no rule applied to is allowed."""
+    what = f"{call.interface} {call.operation}"
+    if call.reason is not None:
+        return False, "-", call.reason
+    decision = call.decision
+    if decision is not None and not decision.allowed:
+        return False, _rule(decision), str(decision.reason)
+    if call.status in _ACCESS_DENIED:
+        return False, "-", f"deny {what}: refused by the handler"
+    if decision is not None:
+        return True, _rule(decision), str(decision.reason)
+    return True, "-", f"allow {what}: no policy check applies"
+
+
+def _rule(decision: Any) -> str:
+    return str(getattr(decision, "rule", None) or "-")
+
+
 def rpc_call(config: ServerConfig, session: Session, peer: tuple[str, int] | None, *, pipe: str,
              interface: str, operation: str, opnum: int | None, principal: Any, status: int,
-             fault: bool, reason: str, allowed: bool) -> dict[str, Any] | None:
-    """smbemu's "RPC" event: one DCE/RPC call and the policy rule that decided it."""
+             fault: bool, reason: str, allowed: bool, rule: str = "-") -> dict[str, Any] | None:
+    """smbemu's event :data:`RPC_EVENT_ID`: one DCE/RPC call, what decided it (``allowed``, the
+    policy ``rule``, ``reason``) and the status returned.  ``Keywords`` is Audit Failure when
+    the call was denied or ended in a fault."""
     audit = _log(config)
     if audit is None:
         return None
@@ -357,33 +406,88 @@ def rpc_call(config: ServerConfig, session: Session, peer: tuple[str, int] | Non
         "PipeName": pipe, "InterfaceName": interface, "OperationName": operation,
         "Opnum": opnum if opnum is not None else "-",
         "Status": _status(status), "Fault": fault,
+        "PolicyDecision": "allow" if allowed else "deny", "PolicyRule": rule,
         "PolicyReason": reason,
     })
 
 
-def rpc_call_hook(config: ServerConfig, session: Session, peer: tuple[str, int] | None,
-                  pipe: str) -> Callable[..., None]:
-    """The ``on_call(ctx, interface, operation_name, status, reason)`` callback an
-    `smbemu.rpc.endpoint.RpcEndpoint` calls after each call. ``reason`` is the runtime's own
-    (a fault before any handler ran) or None: then the policy decision the handler asked for."""
-    from smbemu.policy import policy_for
+# ---------------------------------------------------------------------------------- the observer
 
-    policy = policy_for(config)
+def _on_rpc_call(config: ServerConfig, call: events.RpcCall) -> None:
+    allowed, rule, reason = rpc_verdict(call)
+    rpc_call(config, call.session, call.peer, pipe=call.pipe, interface=call.interface,
+             operation=call.operation, opnum=call.opnum, principal=call.principal,
+             status=call.status, fault=call.fault, reason=reason, allowed=allowed, rule=rule)
 
-    def on_call(ctx: Any, interface: str, operation_name: str, status: int, reason: str | None,
-                *, fault: bool = False, opnum: int | None = None) -> None:
-        decision = getattr(policy, "last_decision", None)
-        policy.last_decision = None
-        allowed = True
-        if reason is None:
-            if decision is not None:
-                reason, allowed = decision.reason, decision.allowed
-            else:
-                reason = f"allow {interface} {operation_name}: no policy check applies"
-        else:
-            allowed = False
-        rpc_call(config, session, peer, pipe=pipe, interface=interface, operation=operation_name,
-                 opnum=opnum, principal=getattr(ctx, "principal", None), status=status, fault=fault,
-                 reason=reason, allowed=allowed)
 
-    return on_call
+def _on_share_connect(config: ServerConfig, event: events.ShareConnect) -> None:
+    decision = event.decision
+    allowed = bool(decision.allowed) and event.refused is None
+    share_access(config, event.session, event.peer, event.share, allowed=allowed,
+                 reason=event.refused if event.refused is not None else str(decision.reason))
+
+
+def _on_pipe_open(config: ServerConfig, event: events.PipeOpen) -> None:
+    decision = event.decision
+    share_object_check(config, event.session, event.peer, event.share, event.pipe,
+                       event.access_mask, allowed=bool(decision.allowed), reason=str(decision.reason))
+
+
+def _on_logon(config: ServerConfig, event: events.LogonSucceeded) -> None:
+    logon_success(config, event.principal, session_id=event.session_id,
+                  key_length=event.key_length, peer=event.peer)
+
+
+def _on_logon_failed(config: ServerConfig, event: events.LogonFailed) -> None:
+    logon_failure(config, user_name=event.user_name, domain_name=event.domain_name,
+                  workstation=event.workstation, status=event.status,
+                  sub_status=event.sub_status, peer=event.peer)
+
+
+def _on_locked_out(config: ServerConfig, event: events.AccountLockedOut) -> None:
+    account_locked_out(config, user_name=event.user_name, user_sid=event.user_sid,
+                       workstation=event.workstation)
+
+
+def _on_logged_off(config: ServerConfig, event: events.LoggedOff) -> None:
+    logoff(config, event.session)
+
+
+#: Which audit event each protocol event becomes.
+_WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
+    events.LogonSucceeded: _on_logon,
+    events.LogonFailed: _on_logon_failed,
+    events.AccountLockedOut: _on_locked_out,
+    events.LoggedOff: _on_logged_off,
+    events.ShareConnect: _on_share_connect,
+    events.PipeOpen: _on_pipe_open,
+    events.RpcCall: _on_rpc_call,
+}
+
+
+class AuditObserver:
+    """One server's audit log as an observer of its protocol events (`smbemu.events`): each
+    event becomes the Windows Security event above, written to ``config.audit``."""
+
+    __slots__ = ("config",)
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+
+    def __call__(self, event: events.Event) -> None:
+        writer = _WRITERS.get(type(event))
+        if writer is not None:
+            writer(self.config, event)
+
+
+def subscribe(config: ServerConfig, log: AuditLog | None) -> AuditLog | None:
+    """Make ``log`` the audit log of ``config`` (``config.audit``) and subscribe it to the
+    server's events; None removes it.  A server has at most one audit subscription, however
+    often this is called (a rebuilt configuration, on SIGHUP, is a new server with its own)."""
+    for observer in config.observers:
+        if isinstance(observer, AuditObserver):
+            config.observers.unsubscribe(observer)
+    config.audit = log
+    if log is not None:
+        config.observers.subscribe(AuditObserver(config))
+    return log

@@ -120,9 +120,9 @@ def build_config(
     config = ServerConfig(profile=loaded_profile, directory=directory, limits=limits)
     config.pipes = load_pipes(pipes_dir)
     if audit_log is not None:
-        from smbemu.audit import computer_name, open_audit_log
+        from smbemu.audit import computer_name, open_audit_log, subscribe
 
-        config.audit = open_audit_log(audit_log, computer_name(config))  # type: ignore[arg-type]
+        subscribe(config, open_audit_log(audit_log, computer_name(config)))  # type: ignore[arg-type]
     return config
 
 

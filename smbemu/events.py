@@ -10,19 +10,21 @@ Emitting is cheap when nobody listens: call sites test ``if config.observers:`` 
 server without an audit log builds no event at all.
 
 This module imports nothing of smbemu at run time: every layer (SMB2, SMB1 later, DCE/RPC over
-TCP later) can emit without an import circle.
+TCP later) can emit without an import circle.  A ``decision`` field holds what the policy decided
+(`smbemu.policy.Decision`: ``allowed``, ``status``, ``reason`` and the ``rule`` that applied), and
+an observer reads it duck-typed, so this module need not import the policy either.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
-    "ShareConnect", "PipeOpen", "RpcCall",
+    "ShareConnect", "PipeOpen", "RpcCall", "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -71,12 +73,16 @@ class LoggedOff:
 
 @dataclass(frozen=True, slots=True)
 class ShareConnect:
-    """A TREE_CONNECT was decided; ``decision`` is the policy's (``allowed``, ``reason``, ``status``)."""
+    """A TREE_CONNECT was decided; ``decision`` is the policy's (``allowed``, ``reason``, ``status``).
+
+    ``refused`` says why the server refused a connect the policy allowed (only IPC$ is served),
+    or None: what was decided is the policy's refusal, else this one."""
 
     session: Any
     peer: Peer
     share: str
     decision: Any  # smbemu.policy.Decision
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +100,11 @@ class PipeOpen:
 @dataclass(frozen=True, slots=True)
 class RpcCall:
     """One DCE/RPC call finished.  ``decision`` is what the one enforcement point decided for it
-    (None when no rule applies to the operation); ``reason`` is the runtime's own when it
-    answered before any handler ran (a fault: unknown opnum, bad stub, ...)."""
+    (the call context's ``decision``; None when no rule applies to the operation); ``reason`` is
+    the runtime's own when it answered before any handler ran (a fault: unknown opnum, bad stub,
+    ...), else None.  ``status`` is what the client was actually answered (the return value, or
+    the fault status when ``fault``); ``principal`` the caller as the handler saw it (the DCE/RPC
+    authenticated identity when there is one, else the SMB session's)."""
 
     session: Any
     peer: Peer
@@ -128,6 +137,9 @@ class Observers:
     def subscribe(self, observer: Callable[[Event], None]) -> None:
         self._subscribers.append(observer)
 
+    def __iter__(self) -> Iterator[Callable[[Event], None]]:
+        return iter(tuple(self._subscribers))
+
     def unsubscribe(self, observer: Callable[[Event], None]) -> None:
         if observer in self._subscribers:
             self._subscribers.remove(observer)
@@ -139,3 +151,40 @@ class Observers:
                 observer(event)
             except Exception:
                 log.exception("observer %r failed on %s", observer, type(event).__name__)
+
+
+def rpc_call_reporter(observers: Observers, session: Any, peer: Peer,
+                      pipe: str) -> Callable[..., None]:
+    """The ``on_call(ctx, interface, operation_name, status, reason, *, fault, opnum)`` callback
+    an `smbemu.rpc.endpoint.RpcEndpoint` calls after each call, as one :class:`RpcCall` event.
+
+    The decision is the one the call context carries (``ctx.decision``, reset by the runtime
+    before each call); the runtime's own ``reason`` (a fault before any handler ran) means no
+    decision was taken for this call."""
+
+    def on_call(ctx: Any, interface: str, operation_name: str, status: int, reason: str | None,
+                *, fault: bool = False, opnum: int | None = None) -> None:
+        if not observers:
+            return
+        decision = _decision_of(ctx)
+        observers.emit(RpcCall(
+            session=session, peer=peer, pipe=pipe, interface=interface, operation=operation_name,
+            opnum=opnum, principal=getattr(ctx, "principal", None), status=status, fault=fault,
+            decision=decision if reason is None else None, reason=reason,
+        ))
+
+    return on_call
+
+
+def _decision_of(ctx: Any) -> Any:
+    """The decision recorded on the call context (``ctx.decision``)."""
+    if hasattr(ctx, "decision"):
+        return ctx.decision
+    # TRANSITIONAL (removed at integration, with Policy.last_decision): until the call context
+    # carries its decision, the policy's last one is read and cleared here.
+    server = getattr(ctx, "server", None)
+    policy: Any = getattr(server, "policy", None) or getattr(server, "cache", {}).get("policy")
+    decision = getattr(policy, "last_decision", None)
+    if decision is not None:
+        policy.last_decision = None
+    return decision

@@ -42,6 +42,7 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) ->
     client's bind carries a verifier; otherwise the SMB session's identity applies) and joins
     the server-wide association groups (MS-RPCE 3.3.1.3).
     """
+    from smbemu.logon import RpcLogons
     from smbemu.rpc.auth_ntlm import rpc_auth_factory
     from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
 
@@ -50,7 +51,7 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) ->
         config.rpc_groups = AssociationGroups(handle_limit=limits.max_rpc_handles)
     new_auth = config.cache.get("rpc_auth_factory")
     if new_auth is None:
-        new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(config)
+        new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(RpcLogons(config))
     return RpcEndpoint(
         pipe_name, config.pipes, context_factory, assoc_groups=config.rpc_groups, auth=new_auth(),
         max_request_size=limits.max_rpc_request,

@@ -8,8 +8,8 @@ import itertools
 import logging
 from typing import TYPE_CHECKING, Any
 
-from smbemu import audit
-from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, Outcome, ServerIdentity
+from smbemu import events
+from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import NtStatus
 from smbemu.state import Principal, PrincipalKind
@@ -82,25 +82,29 @@ def principal_for(config: ServerConfig, result: Any, *,
                   peer: tuple[str, int] | None = None) -> tuple[Principal, Any]:
     """Map the NTLM outcome to who the caller is, or raise the status Windows returns.
 
-    A failure is bookkept and audited here, for SMB2 SESSION_SETUP and DCE/RPC authentication
+    A failure is bookkept and reported here, for SMB2 SESSION_SETUP and DCE/RPC authentication
     alike: a wrong password raises the account's bad-password count (the lockout policy may lock
-    it: 4740), and every refusal is a 4625 with Windows' Status / SubStatus. A locked-out account
+    it: `events.AccountLockedOut`, the audit log's 4740), and every refusal is an
+    `events.LogonFailed` (4625, with Windows' Status / SubStatus). A locked-out account
     is refused with STATUS_ACCOUNT_LOCKED_OUT whatever the password. The success side (logon
     count, last logon, 4624) is `logon_succeeded`, once the caller has accepted the exchange.
     """
     try:
         return _principal_for(config, result)
     except LogonFailure as failure:
-        audit.logon_failure(config, user_name=result.user_name, domain_name=result.domain_name,
-                            workstation=result.workstation, status=failure.status,
-                            sub_status=failure.sub_status, peer=peer)
+        if config.observers:
+            config.observers.emit(events.LogonFailed(
+                user_name=result.user_name, domain_name=result.domain_name,
+                workstation=result.workstation, status=failure.status,
+                sub_status=failure.sub_status, peer=peer))
         user = failure.locked_out
         if user is not None:
             log.warning("account %s locked out after %d bad passwords (from %s, workstation %r)",
                         user.name, config.directory.state(user).bad_password_count,
                         peer[0] if peer else "?", result.workstation)
-            audit.account_locked_out(config, user_name=user.name, user_sid=str(user.sid),
-                                     workstation=result.workstation)
+            if config.observers:
+                config.observers.emit(events.AccountLockedOut(
+                    user_name=user.name, user_sid=str(user.sid), workstation=result.workstation))
         raise
 
 
@@ -145,10 +149,32 @@ def logon_succeeded(config: ServerConfig, principal: Principal, account: Any, *,
                     session_id: int | None = None, key_length: int = 0,
                     peer: tuple[str, int] | None = None) -> None:
     """A logon the server accepted: count it and stamp the account (the logon count and last
-    logon SAMR shows; the bad-password count restarts), and audit it (4624). ``session_id`` is
-    the TargetLogonId (SMB2 SessionId; a DCE/RPC logon gets a number of its own)."""
+    logon SAMR shows; the bad-password count restarts), and tell the observers (the audit log's
+    4624). ``session_id`` is the TargetLogonId (SMB2 SessionId; a DCE/RPC logon gets a number of
+    its own)."""
     if account is not None and hasattr(config.directory, "record_logon"):
         config.directory.record_logon(account)
     if session_id is None:
         session_id = next(_rpc_logon_ids)
-    audit.logon_success(config, principal, session_id=session_id, key_length=key_length, peer=peer)
+    if config.observers:
+        config.observers.emit(events.LogonSucceeded(
+            principal=principal, session_id=session_id, key_length=key_length, peer=peer))
+
+
+class RpcLogons:
+    """This server's logons for DCE/RPC authentication (`smbemu.rpc.auth_ntlm.RpcLogons`): the
+    same two calls SMB2 SESSION_SETUP makes, handed to the RPC runtime when the IPC layer builds
+    its auth factory.  A DCE/RPC logon gets a TargetLogonId of its own (no SMB session)."""
+
+    __slots__ = ("config",)
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+
+    def new_acceptor(self) -> NtlmAcceptor:
+        return new_acceptor(self.config)
+
+    def logon(self, result: NtlmResult) -> Principal:
+        principal, account = principal_for(self.config, result)
+        logon_succeeded(self.config, principal, account, key_length=128 if result.session_key else 0)
+        return principal

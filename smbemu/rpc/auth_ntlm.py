@@ -16,8 +16,9 @@ One :class:`NtlmRpcAuth` per association (per open pipe) implements
 at levels CONNECT (2), PKT (4, protected exactly like PKT_INTEGRITY), PKT_INTEGRITY (5) and
 PKT_PRIVACY (6).  It knows nothing about SMB: the acceptor comes from ``new_acceptor`` and the
 identity from ``resolve_principal`` (an ``NtlmResult`` in, a principal-like object out, any
-exception meaning "refused").  :func:`rpc_auth_factory` wires both to the server's
-configuration (:mod:`smbemu.logon`, the same two calls SMB2 SESSION_SETUP makes).
+exception meaning "refused").  :func:`rpc_auth_factory` wires both to the server's logons, an
+:class:`RpcLogons` the SMB/IPC layer hands in (:class:`smbemu.logon.RpcLogons`, the same two calls
+SMB2 SESSION_SETUP makes): the RPC runtime never imports the logon layer.
 
 Until a bind carries a verifier the object behaves exactly as
 :class:`~smbemu.rpc.security.NullAuth` (the SMB session carries the identity).
@@ -63,11 +64,12 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from smbemu.auth import spnego
 from smbemu.auth.ntlm import NtlmAcceptor, NtlmError, NtlmResult, NtlmSecurity, Outcome
 from smbemu.auth.ntlm_messages import NegotiateFlags
+from smbemu.errors import SmbStatusError
 from smbemu.rpc.interface import Principal, as_principal
 from smbemu.rpc.pdu import PFC_FIRST_FRAG, AuthLevel, AuthType, AuthVerifier, BindNakReason
 from smbemu.rpc.security import (
@@ -79,10 +81,7 @@ from smbemu.rpc.security import (
     VerifyFailed,
 )
 
-if TYPE_CHECKING:
-    from smbemu.config import ServerConfig
-
-__all__ = ["NtlmRpcAuth", "rpc_auth_factory", "SIGNATURE_SIZE"]
+__all__ = ["NtlmRpcAuth", "RpcLogons", "rpc_auth_factory", "SIGNATURE_SIZE"]
 
 log = logging.getLogger(__name__)
 
@@ -438,32 +437,41 @@ def _message_type(token: bytes) -> int:
     return int.from_bytes(token[8:12], "little")
 
 
-def rpc_auth_factory(config: ServerConfig) -> Callable[[], NtlmRpcAuth]:
-    """A factory of per-association providers speaking for this server: the acceptor from
-    :func:`smbemu.logon.new_acceptor`, the identity from :func:`smbemu.logon.principal_for`.
+class RpcLogons(Protocol):
+    """What DCE/RPC authentication needs from the server's logon layer.  The SMB/IPC layer hands
+    one in when it builds the factory (:class:`smbemu.logon.RpcLogons`), so the RPC runtime
+    stays usable without the SMB layer and never imports it."""
+
+    def new_acceptor(self) -> NtlmAcceptor:
+        """A fresh NTLM acceptor speaking for this server."""
+        ...
+
+    def logon(self, result: NtlmResult) -> Any:
+        """The caller's principal once the exchange is accepted, the logon bookkept and reported
+        (logon count, last logon, the audit log's 4624).  A refused logon (bad password, locked
+        out, disabled: bookkept and reported as well) raises ``SmbStatusError`` with the
+        NTSTATUS SMB2 SESSION_SETUP would answer."""
+        ...
+
+
+def rpc_auth_factory(logons: RpcLogons) -> Callable[[], NtlmRpcAuth]:
+    """A factory of per-association providers speaking for this server: acceptors from
+    ``logons.new_acceptor``, identities from ``logons.logon``.
 
     A refused logon (its ``SmbStatusError``: LOGON_FAILURE, ACCOUNT_DISABLED, ...) becomes
     :class:`AuthRejected` with ERROR_SEC_PKG_ERROR, the fault Windows ends a failed
     alter_context leg with; in an rpc_auth_3 leg nothing is answered and the next request
     faults ERROR_ACCESS_DENIED.  A successful logon is recorded as SESSION_SETUP records it.
     """
-    from smbemu import logon  # lazy: keeps smbemu.rpc importable without the SMB layer
-    from smbemu.errors import SmbStatusError
 
     def resolve(result: NtlmResult) -> Any:
         try:
-            principal, account = logon.principal_for(config, result)
+            return logons.logon(result)
         except SmbStatusError as exc:
             raise AuthRejected(BindNakReason.REASON_NOT_SPECIFIED, FAULT_SEC_PKG_ERROR,
                                f"logon refused (NTSTATUS 0x{exc.status:08X}): {exc}") from None
-        # logon count, last logon, audit 4624 (smbemu.logon / smbemu.audit)
-        logon.logon_succeeded(config, principal, account, key_length=128 if result.session_key else 0)
-        return principal
-
-    def new_acceptor() -> NtlmAcceptor:
-        return logon.new_acceptor(config)
 
     def factory() -> NtlmRpcAuth:
-        return NtlmRpcAuth(new_acceptor, resolve)
+        return NtlmRpcAuth(logons.new_acceptor, resolve)
 
     return factory

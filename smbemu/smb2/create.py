@@ -13,7 +13,7 @@ import os
 import struct
 from typing import TYPE_CHECKING
 
-from smbemu import ipc
+from smbemu import events, ipc
 from smbemu.errors import SmbStatusError
 from smbemu.policy import policy_for
 from smbemu.smb2.constants import HEADER_SIZE, NtStatus
@@ -59,12 +59,11 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     # a pipe outside the list is refused whether or not the pipe exists.
     if pipe_name:
         decision = policy_for(config).pipe_open(session.principal, pipe_name)
-        # audit: 5145 with the policy decision (smbemu.audit)
-        if config.audit is not None:
-            from smbemu.audit import share_object_check
-
-            share_object_check(config, session, conn.peer, tree.share_name, pipe_name, desired_access,
-                               allowed=decision.allowed, reason=decision.reason)
+        # observers (the audit log's 5145): the open was access-checked
+        if config.observers:
+            config.observers.emit(events.PipeOpen(
+                session=session, peer=conn.peer, share=tree.share_name, pipe=pipe_name,
+                access_mask=desired_access, decision=decision))
         if not decision.allowed:
             raise SmbStatusError(decision.status, decision.reason)
     if not pipe_name or pipe_name not in ipc.served_pipes(config):
@@ -84,11 +83,9 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         granted_access=desired_access,
     )
     open_.endpoint = ipc.open_endpoint(config, pipe_name, _context_factory(conn, session, open_))
-    # audit: one event per RPC call on this pipe (smbemu.audit)
-    if config.audit is not None and hasattr(open_.endpoint, "on_call"):
-        from smbemu.audit import rpc_call_hook
-
-        open_.endpoint.on_call = rpc_call_hook(config, session, conn.peer, pipe_name)
+    # observers: one RpcCall event per DCE/RPC call on this pipe, with what was decided
+    if config.observers and hasattr(open_.endpoint, "on_call"):
+        open_.endpoint.on_call = events.rpc_call_reporter(config.observers, session, conn.peer, pipe_name)
     session.opens[volatile_id] = open_
     ctx.created_file_id = open_.file_id
     log.debug("pipe %s opened by %s", pipe_name, session.principal.display_name)

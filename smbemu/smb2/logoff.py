@@ -18,6 +18,6 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     log.info("session 0x%x: %s logged off", session.session_id, session.principal.display_name)
     # The response is still signed with the session's key, so the session object lives on
     # until the response is built (the connection signs with `ctx.session`). drop_session also
-    # writes the 4634 audit event (as it does when the connection goes away).
+    # tells the observers (events.LoggedOff: the audit log's 4634), as when the connection goes away.
     conn.drop_session(session)
     return RESPONSE

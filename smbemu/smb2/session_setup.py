@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from smbemu import audit, crypto
+from smbemu import crypto, events
 from smbemu.auth import spnego
 from smbemu.auth.ntlm import NtlmAcceptor, Outcome
 from smbemu.errors import SmbStatusError
@@ -173,9 +173,11 @@ def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes,
                 acceptor.security(), exchange.mech_types_der, client.mech_list_mic, mic_required=exchange.downgraded
             )
             if not ok:
-                audit.logon_failure(config, user_name=result.user_name, domain_name=result.domain_name,
-                                    workstation=result.workstation, status=NtStatus.LOGON_FAILURE,
-                                    sub_status=0, peer=conn.peer)
+                if config.observers:
+                    config.observers.emit(events.LogonFailed(
+                        user_name=result.user_name, domain_name=result.domain_name,
+                        workstation=result.workstation, status=NtStatus.LOGON_FAILURE,
+                        sub_status=0, peer=conn.peer))
                 raise SmbStatusError(NtStatus.LOGON_FAILURE, "bad SPNEGO mechListMIC")
         else:
             blob = spnego.accept_completed()

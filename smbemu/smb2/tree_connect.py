@@ -17,6 +17,7 @@ import logging
 import struct
 from typing import TYPE_CHECKING
 
+from smbemu import events
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.policy import policy_for
 from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, ShareFlags, ShareType
@@ -78,14 +79,12 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         log.info("tree connect to unknown share %r by %s -> BAD_NETWORK_NAME", share_name, session.principal.display_name)
         raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"no share named {share_name!r}")
     decision = policy_for(conn.config).tree_connect(session.principal, share.name, share.type)
-    # audit: 5140 with the policy decision (smbemu.audit)
-    if conn.config.audit is not None:
-        from smbemu.audit import share_access
-
-        served = decision.allowed and share.type == "ipc"
-        share_access(conn.config, session, conn.peer, share.name, allowed=served,
-                     reason=decision.reason if not decision.allowed or served
-                     else f"deny tree-connect {share.name}: only IPC$ is served by the emulator")
+    # observers (the audit log's 5140): the policy's decision, or the emulator's own refusal
+    if conn.config.observers:
+        refused = (f"deny tree-connect {share.name}: only IPC$ is served by the emulator"
+                   if decision.allowed and share.type != "ipc" else None)
+        conn.config.observers.emit(events.ShareConnect(
+            session=session, peer=conn.peer, share=share.name, decision=decision, refused=refused))
     if not decision.allowed:
         raise SmbStatusError(decision.status, decision.reason)
     if share.type != "ipc":

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from helpers import HOST, ServerThread, run_tool
+from smbemu.audit import RPC_EVENT_ID
 
 ALICE = ("alice", "Wonderland1")
 ADMIN = ("Administrator", "Adm!n2003")
@@ -27,7 +28,7 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def wait_for(path: Path, event_id: int | str, count: int = 1) -> list[dict[str, Any]]:
+def wait_for(path: Path, event_id: int, count: int = 1) -> list[dict[str, Any]]:
     """The log once it holds ``count`` events ``event_id`` (4634 follows the client's disconnect)."""
     deadline = time.monotonic() + 5
     while True:
@@ -37,7 +38,7 @@ def wait_for(path: Path, event_id: int | str, count: int = 1) -> list[dict[str, 
         time.sleep(0.05)
 
 
-def first(events: list[dict[str, Any]], event_id: int | str) -> int:
+def first(events: list[dict[str, Any]], event_id: int) -> int:
     return next(i for i, e in enumerate(events) if e["EventID"] == event_id)
 
 
@@ -60,7 +61,7 @@ def test_null_session_enumeration_in_the_audit_log(win2000: tuple[ServerThread, 
     assert "user:[alice] rid:[0x450]" in result.stdout, result.stderr
     events = wait_for(log, 4634)
     logon, tree, pipe = first(events, 4624), first(events, 5140), first(events, 5145)
-    rpc = first(events, "RPC")
+    rpc = first(events, RPC_EVENT_ID)
     assert logon < tree < pipe < rpc < first(events, 4634)
 
     e = events[logon]
@@ -72,7 +73,7 @@ def test_null_session_enumeration_in_the_audit_log(win2000: tuple[ServerThread, 
     assert events[tree]["ShareName"] == "\\\\*\\IPC$" and events[tree]["SubjectLogonId"] == session_id
     assert events[pipe]["RelativeTargetName"] == "samr" and events[pipe]["Result"] == "access granted"
     assert "in NullSessionPipes" in events[pipe]["AccessReason"]
-    calls = [x for x in events if x["EventID"] == "RPC"]
+    calls = [x for x in events if x["EventID"] == RPC_EVENT_ID]
     enum = next(x for x in calls if x["OperationName"] == "SamrEnumerateUsersInDomain")
     assert (enum["InterfaceName"], enum["SubjectUserName"], enum["Status"]) == ("samr", "ANONYMOUS LOGON", "0x00000000")
     assert enum["PolicyReason"].startswith("allow samr SamrEnumerateUsersInDomain: anonymous")

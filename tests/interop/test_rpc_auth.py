@@ -3,7 +3,7 @@
 Samba's rpcclient with ``[sign]`` / ``[seal]`` (NTLMSSP) and ``[spnego,...]`` on the srvsvc pipe.
 
 Until ``smbemu.ipc.open_endpoint`` passes the provider itself, the module fixture wires it: the
-endpoint it returns gets ``rpc_auth_factory(config)()`` when it still has the default
+endpoint it returns gets ``rpc_auth_factory(RpcLogons(config))()`` when it still has the default
 ``NullAuth``.  Every provider handed out is recorded, so the tests can see which security
 context the client actually established (auth type, level, principal).
 
@@ -26,6 +26,7 @@ from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
 
 import smbemu.ipc
 from helpers import HOST, ServerThread, run_tool
+from smbemu.logon import RpcLogons
 from smbemu.rpc.auth_ntlm import NtlmRpcAuth, rpc_auth_factory
 from smbemu.rpc.security import NullAuth
 
@@ -62,7 +63,7 @@ def wired() -> Iterator[Wired]:
             endpoint = original(config, pipe_name, context_factory)
             if isinstance(endpoint.auth, NullAuth):  # not wired in ipc.py yet
                 if new_auth is None:
-                    new_auth = rpc_auth_factory(config)
+                    new_auth = rpc_auth_factory(RpcLogons(config))
                 endpoint._auth = new_auth()
             if isinstance(endpoint.auth, NtlmRpcAuth):
                 state.providers.append((pipe_name, endpoint.auth))

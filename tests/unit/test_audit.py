@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import io
 import json
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from smbemu import audit
+from smbemu import audit, events
 from smbemu.auth.ntlm import NtlmResult, Outcome
 from smbemu.cli import build_config
 from smbemu.config import ServerConfig
 from smbemu.directory import directory_from_dict, make_large_fixture
 from smbemu.logon import LogonFailure, logon_succeeded, principal_for
+from smbemu.policy import Decision
 from smbemu.profiles import load_profile
+from smbemu.rpc.interface import as_principal
 from smbemu.state import Principal, PrincipalKind, Session, SessionState
 
 T0 = datetime(2026, 11, 27, 10, 0, 0, tzinfo=timezone.utc)
@@ -41,7 +46,7 @@ def server() -> tuple[Any, io.StringIO, Clock]:
     return config, stream, clock
 
 
-def events(stream: io.StringIO) -> list[dict[str, Any]]:
+def events_of(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
@@ -60,7 +65,7 @@ def session(principal: Principal, session_id: int = 0x1234) -> Session:
 def test_every_event_carries_the_system_fields(server: tuple[Any, io.StringIO, Clock]) -> None:
     config, stream, _ = server
     audit.logon_success(config, Principal(PrincipalKind.ANONYMOUS), session_id=0x10, key_length=0, peer=PEER)
-    (event,) = events(stream)
+    (event,) = events_of(stream)
     assert event["EventID"] == 4624
     assert event["TimeCreated"] == "2026-11-27T10:00:00.000000Z"
     assert event["Computer"] == config.directory.machine.dns_name
@@ -73,7 +78,7 @@ def test_4624_anonymous_logon(server: tuple[Any, io.StringIO, Clock]) -> None:
     principal, account = principal_for(config, result(Outcome.ANONYMOUS, ""), peer=PEER)
     assert account is None
     logon_succeeded(config, principal, account, session_id=0x2A, key_length=0, peer=PEER)
-    (event,) = events(stream)
+    (event,) = events_of(stream)
     assert {k: event[k] for k in ("TargetUserSid", "TargetUserName", "TargetDomainName", "LogonType",
                                   "LogonProcessName", "AuthenticationPackageName", "LmPackageName",
                                   "IpAddress", "IpPort", "WorkstationName", "TargetLogonId", "KeyLength")} == {
@@ -91,7 +96,7 @@ def test_4624_user_logon_counts_and_stamps(server: tuple[Any, io.StringIO, Clock
     before = directory.state(alice).logon_count
     principal, account = principal_for(config, result(Outcome.AUTHENTICATED), peer=PEER)
     logon_succeeded(config, principal, account, session_id=0x99, key_length=128, peer=PEER)
-    (event,) = events(stream)
+    (event,) = events_of(stream)
     assert event["TargetUserName"] == "alice" and event["TargetUserSid"] == str(alice.sid)
     assert event["TargetDomainName"] == directory.account_domain.name
     assert event["LmPackageName"] == "NTLM V2" and event["KeyLength"] == 128
@@ -109,7 +114,7 @@ def test_4625_status_and_substatus(server: tuple[Any, io.StringIO, Clock], outco
     with pytest.raises(LogonFailure) as refused:
         principal_for(config, result(outcome, user), peer=PEER)
     assert refused.value.status == 0xC000006D
-    (event,) = events(stream)
+    (event,) = events_of(stream)
     assert event["EventID"] == 4625 and event["Keywords"] == "Audit Failure"
     assert (event["Status"], event["SubStatus"], event["FailureReason"]) == (status, sub_status, reason)
     assert event["TargetUserName"] == user and event["TargetDomainName"] == "CORP"
@@ -123,7 +128,7 @@ def test_4625_disabled_account(server: tuple[Any, io.StringIO, Clock]) -> None:
     with pytest.raises(LogonFailure) as refused:
         principal_for(config, result(Outcome.AUTHENTICATED, disabled.name), peer=PEER)
     assert refused.value.status == 0xC0000072
-    (event,) = events(stream)
+    (event,) = events_of(stream)
     assert (event["Status"], event["SubStatus"], event["FailureReason"]) == (
         "0xC000006E", "0xC0000072", "Account currently disabled.")
 
@@ -138,7 +143,7 @@ def test_4634_5140_5145_and_rpc_shapes(server: tuple[Any, io.StringIO, Clock]) -
                    principal=None, status=5, fault=False, reason="deny srvsvc NetrShareEnum level 1: ...",
                    allowed=False)
     audit.logoff(config, s)
-    e5140, e5145, rpc, e4634 = events(stream)
+    e5140, e5145, rpc, e4634 = events_of(stream)
     assert e5140["EventID"] == 5140 and e5140["ShareName"] == "\\\\*\\IPC$"
     assert (e5140["SubjectUserName"], e5140["SubjectDomainName"], e5140["SubjectLogonId"]) == (
         "ANONYMOUS LOGON", "NT AUTHORITY", "0x77")
@@ -146,7 +151,8 @@ def test_4634_5140_5145_and_rpc_shapes(server: tuple[Any, io.StringIO, Clock]) -
     assert e5145["EventID"] == 5145 and e5145["Keywords"] == "Audit Failure"
     assert e5145["RelativeTargetName"] == "samr" and e5145["AccessMask"] == "0x12019F"
     assert e5145["AccessReason"].startswith("deny pipe-open samr") and e5145["Result"] == "access denied"
-    assert rpc["EventID"] == "RPC" and rpc["Keywords"] == "Audit Failure"
+    assert rpc["EventID"] == audit.RPC_EVENT_ID == 100001 and rpc["Keywords"] == "Audit Failure"
+    assert rpc["Provider"] == "smbemu" and rpc["PolicyDecision"] == "deny"
     assert (rpc["InterfaceName"], rpc["OperationName"], rpc["Opnum"], rpc["Status"]) == (
         "srvsvc", "NetrShareEnum", 15, "0x00000005")
     assert rpc["PolicyReason"].startswith("deny srvsvc NetrShareEnum")
@@ -188,7 +194,7 @@ def test_threshold_locks_then_locked_out_even_with_the_right_password(server: tu
         assert refused.value.status == 0xC000006D  # the attempt that locks still says wrong password
     assert directory.state(alice).bad_password_count == 5 and directory.is_locked(alice)
     assert directory.account_control(alice) & 0x400  # ACB_AUTOLOCK as samr reports it
-    got = events(stream)
+    got = events_of(stream)
     assert [e["EventID"] for e in got] == [4625] * 5 + [4740]
     lock = got[-1]
     assert (lock["TargetUserName"], lock["TargetSid"], lock["CallerComputerName"], lock["TargetDomainName"]) == (
@@ -199,7 +205,7 @@ def test_threshold_locks_then_locked_out_even_with_the_right_password(server: tu
     with pytest.raises(LogonFailure) as refused:
         principal_for(config, result(Outcome.AUTHENTICATED), peer=PEER)
     assert refused.value.status == 0xC0000234
-    last = events(stream)[-1]
+    last = events_of(stream)[-1]
     assert (last["Status"], last["SubStatus"], last["FailureReason"]) == ("0xC0000234", "0x00000000",
                                                                           "Account locked out.")
     # A locked account does not count further bad passwords.
@@ -239,7 +245,7 @@ def test_builtin_administrator_is_never_locked_out(server: tuple[Any, io.StringI
         assert refused.value.status == 0xC000006D
     admin = config.directory.find_user("Administrator")
     assert config.directory.state(admin).bad_password_count == 12 and not config.directory.is_locked(admin)
-    assert 4740 not in [e["EventID"] for e in events(stream)]
+    assert 4740 not in [e["EventID"] for e in events_of(stream)]
 
 
 def test_threshold_zero_never_locks() -> None:
@@ -253,23 +259,186 @@ def test_threshold_zero_never_locks() -> None:
     assert user is not None and not directory.is_locked(user) and directory.state(user).bad_password_count == 50
 
 
-def test_rpc_call_hook_takes_the_policy_decision(server: tuple[Any, io.StringIO, Clock]) -> None:
-    from smbemu.policy import policy_for
-    from smbemu.rpc.interface import as_principal
 
+
+# ------------------------------------------------------------------------------------ the observer
+
+def test_the_audit_log_is_one_observer_of_the_server(server: tuple[Any, io.StringIO, Clock]) -> None:
+    config, stream, _ = server
+    subscribed = [o for o in config.observers if isinstance(o, audit.AuditObserver)]
+    assert len(subscribed) == 1 and subscribed[0].config is config
+    assert audit.subscribe(config, config.audit) is config.audit  # again: still one subscription
+    assert len([o for o in config.observers if isinstance(o, audit.AuditObserver)]) == 1
+    config.observers.emit(events.LoggedOff(session=session(Principal(PrincipalKind.ANONYMOUS)), peer=PEER))
+    assert [e["EventID"] for e in events_of(stream)] == [4634]
+    audit.subscribe(config, None)
+    assert not config.observers and config.audit is None
+
+
+def test_hosts_and_reloads_each_write_an_event_once(tmp_path: Path) -> None:
+    """`--hosts` builds one configuration per host and SIGHUP rebuilds them, all on one file:
+    every configuration has its own single subscription, so each event is one line."""
+    path = tmp_path / "audit.jsonl"
+    first: Any = build_config("win2000", audit_log=str(path))
+    second: Any = build_config("win2016", audit_log=str(path))
+    reloaded: Any = build_config("win2016", audit_log=str(path))  # SIGHUP: a new configuration
+    for config in (first, second, reloaded):
+        assert len(list(config.observers)) == 1
+        config.observers.emit(events.LoggedOff(session=session(Principal(PrincipalKind.ANONYMOUS)), peer=PEER))
+    assert [json.loads(line)["EventID"] for line in path.read_text().splitlines()] == [4634] * 3
+    first.audit.close()
+
+
+def test_without_an_audit_log_nobody_listens() -> None:
+    config: Any = build_config("win2000")
+    assert not config.observers  # call sites build no event at all
+
+
+def test_a_failing_observer_never_reaches_the_protocol_path(server: tuple[Any, io.StringIO, Clock]) -> None:
+    config, stream, _ = server
+
+    def broken(event: events.Event) -> None:
+        raise RuntimeError("observer bug")
+
+    config.observers.subscribe(broken)
+    config.observers.emit(events.LoggedOff(session=session(Principal(PrincipalKind.ANONYMOUS)), peer=PEER))
+    assert [e["EventID"] for e in events_of(stream)] == [4634]  # the others are still told
+
+
+def test_each_protocol_event_becomes_its_windows_event(server: tuple[Any, io.StringIO, Clock]) -> None:
+    config, stream, _ = server
+    s = session(Principal(PrincipalKind.USER, user_name="alice"), 0x42)
+    allow = Decision(0, "allow tree-connect IPC$: ...")
+    for event in (
+        events.LogonSucceeded(principal=s.principal, session_id=0x42, key_length=128, peer=PEER),
+        events.LogonFailed(user_name="alice", domain_name="CORP", workstation="PC", status=0xC000006D,
+                           sub_status=0xC000006A, peer=PEER),
+        events.AccountLockedOut(user_name="alice", user_sid="S-1-5-21-1-2-3-1104", workstation="PC"),
+        events.ShareConnect(session=s, peer=PEER, share="IPC$", decision=allow),
+        events.ShareConnect(session=s, peer=PEER, share="C$", decision=allow,
+                            refused="deny tree-connect C$: only IPC$ is served by the emulator"),
+        events.PipeOpen(session=s, peer=PEER, share="IPC$", pipe="srvsvc", access_mask=0x3, decision=allow),
+        events.RpcCall(session=s, peer=PEER, pipe="srvsvc", interface="srvsvc", operation="NetrShareEnum",
+                       opnum=15, principal=s.principal, status=0, fault=False, decision=None, reason=None),
+        events.LoggedOff(session=s, peer=PEER),
+    ):
+        config.observers.emit(event)
+    got = events_of(stream)
+    assert [e["EventID"] for e in got] == [4624, 4625, 4740, 5140, 5140, 5145, 100001, 4634]
+    assert [e["Keywords"] for e in got[3:5]] == ["Audit Success", "Audit Failure"]
+    assert got[4]["AccessReason"] == "deny tree-connect C$: only IPC$ is served by the emulator"
+    assert [e["Provider"] for e in got].count("smbemu") == 1 and got[6]["Provider"] == "smbemu"
+    assert all(type(e["EventID"]) is int for e in got)
+
+
+@dataclass(frozen=True)
+class RuledDecision:
+    """A decision as the enforcement point records it on the call context (with its rule)."""
+
+    status: int
+    reason: str
+    rule: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.status == 0
+
+
+def rpc(status: int = 0, decision: Any = None, reason: str | None = None, fault: bool = False) -> events.RpcCall:
+    return events.RpcCall(session=None, peer=PEER, pipe="samr", interface="samr", operation="SamrConnect5",
+                          opnum=64, principal=None, status=status, fault=fault, decision=decision, reason=reason)
+
+
+@pytest.mark.parametrize(("call", "verdict"), [
+    (rpc(0, RuledDecision(0, "allow samr SamrConnect5: ...", "samr.SamrConnect5")),
+     (True, "samr.SamrConnect5", "allow samr SamrConnect5: ...")),
+    (rpc(0xC0000022, RuledDecision(0xC0000022, "deny samr SamrConnect5: ...", "samr.RestrictRemoteSam")),
+     (False, "samr.RestrictRemoteSam", "deny samr SamrConnect5: ...")),
+    (rpc(0), (True, "-", "allow samr SamrConnect5: no policy check applies")),
+    # Refused with nothing recorded: never "allow" (the handler refused it on its own).
+    (rpc(0xC0000022), (False, "-", "deny samr SamrConnect5: refused by the handler")),
+    (rpc(5), (False, "-", "deny samr SamrConnect5: refused by the handler")),
+    (rpc(0xC0000022, RuledDecision(0, "allow samr SamrConnect5: ...", "samr.SamrConnect5")),
+     (False, "-", "deny samr SamrConnect5: refused by the handler")),
+    (rpc(0x1C010002, reason="fault: opnum out of range", fault=True), (False, "-", "fault: opnum out of range")),
+    (rpc(0xC0000022, Decision(0xC0000022, "deny ...")), (False, "-", "deny ...")),  # a decision without a rule
+], ids=["allow-rule", "deny-rule", "no-check", "handler-refused-nt", "handler-refused-werror",
+        "allowed-then-refused", "runtime-fault", "no-rule-field"])
+def test_the_rpc_event_says_what_was_decided(call: events.RpcCall, verdict: tuple[bool, str, str]) -> None:
+    assert audit.rpc_verdict(call) == verdict
+
+
+def test_rpc_reporter_takes_the_decision_on_the_call_context(server: tuple[Any, io.StringIO, Clock]) -> None:
     config, stream, _ = server
     s = session(Principal(PrincipalKind.ANONYMOUS))
-    hook = audit.rpc_call_hook(config, s, PEER, "samr")
-    anonymous = as_principal(s.principal)
-    policy_for(config).decide(anonymous, "samr", "SamrEnumerateUsersInDomain")
+    on_call = events.rpc_call_reporter(config.observers, s, PEER, "samr")
 
     class Ctx:
-        principal = anonymous
+        principal = as_principal(s.principal)
+        decision: Any = None
 
-    hook(Ctx(), "samr", "SamrEnumerateUsersInDomain", 0, None, fault=False, opnum=13)
-    hook(Ctx(), "samr", "opnum 99", 0x1C010002, "fault: opnum out of range", fault=True, opnum=99)
-    allowed, faulted = events(stream)
-    assert allowed["Keywords"] == "Audit Success" and allowed["PrincipalKind"] == "anonymous"
-    assert allowed["PolicyReason"].startswith("allow samr SamrEnumerateUsersInDomain: anonymous")
-    assert faulted["Keywords"] == "Audit Failure" and faulted["Status"] == "0x1C010002"
-    assert policy_for(config).last_decision is None
+    ctx = Ctx()
+    ctx.decision = RuledDecision(0xC0000022, "deny samr SamrConnect5: anonymous ...", "samr.RestrictRemoteSam")
+    on_call(ctx, "samr", "SamrConnect5", 0xC0000022, None, fault=False, opnum=64)
+    ctx.decision = None  # the runtime resets it per call; this operation has no rule
+    on_call(ctx, "samr", "SamrCloseHandle", 0, None, fault=False, opnum=1)
+    on_call(ctx, "samr", "opnum 99", 0x1C010002, "fault: opnum out of range", fault=True, opnum=99)
+    denied, unchecked, faulted = events_of(stream)
+    assert (denied["Keywords"], denied["PolicyDecision"], denied["PolicyRule"], denied["Status"]) == (
+        "Audit Failure", "deny", "samr.RestrictRemoteSam", "0xC0000022")
+    assert denied["PolicyReason"].startswith("deny samr SamrConnect5: anonymous")
+    assert denied["PrincipalKind"] == "anonymous" and denied["Opnum"] == 64
+    assert (unchecked["Keywords"], unchecked["PolicyDecision"], unchecked["PolicyRule"]) == ("Audit Success", "allow", "-")
+    assert unchecked["PolicyReason"] == "allow samr SamrCloseHandle: no policy check applies"
+    assert (faulted["Keywords"], faulted["Status"], faulted["Fault"]) == ("Audit Failure", "0x1C010002", True)
+    assert faulted["PolicyReason"] == "fault: opnum out of range"
+
+
+def wait_for_event(path: Path, event_id: int) -> list[dict[str, Any]]:
+    """The log once it holds an event ``event_id`` (4634 follows the client's disconnect)."""
+    deadline = time.monotonic() + 5
+    while True:
+        got = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        if any(e["EventID"] == event_id for e in got) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.05)
+
+
+def test_every_event_of_a_whole_session_has_an_integer_event_id(tmp_path: Path) -> None:
+    """One numeric type for EventID across the log (README "Reading the audit log": a log
+    pipeline maps a field to one type): logons good and bad, IPC$, pipes opened and refused,
+    RPC calls allowed, refused and faulted, logoff."""
+    from impacket.dcerpc.v5 import srvs, transport  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
+    from impacket.smbconnection import SessionError, SMBConnection  # type: ignore[import-untyped]
+
+    from helpers import HOST, ServerThread
+
+    log = tmp_path / "audit.jsonl"
+    with ServerThread("win2000", audit_log=str(log)) as running:
+        smb = SMBConnection(HOST, HOST, sess_port=running.port)
+        with pytest.raises(SessionError):
+            smb.login("alice", "not-her-password", "CORP")  # 4625
+        smb = SMBConnection(HOST, HOST, sess_port=running.port)
+        smb.login("alice", "Wonderland1", "CORP")  # 4624
+        pipe = transport.SMBTransport(HOST, running.port, r"\srvsvc", smb_connection=smb)
+        dce = pipe.get_dce_rpc()
+        dce.connect()  # 5140 IPC$, 5145 srvsvc
+        dce.bind(srvs.MSRPC_UUID_SRVS)
+        srvs.hNetrShareEnum(dce, 1)  # allowed
+        with pytest.raises(DCERPCException):
+            srvs.hNetrShareEnum(dce, 2)  # refused: alice is not an administrator
+        with pytest.raises(DCERPCException):
+            dce.call(200, b"")  # a fault before any handler runs
+            dce.recv()
+        with pytest.raises(SessionError):
+            smb.connectTree("C$")  # refused: only IPC$ is served
+        smb.logoff()  # 4634
+        got = wait_for_event(log, 4634)
+    running.config.audit.close()
+    ids = [e["EventID"] for e in got]
+    assert {4624, 4625, 4634, 5140, 5145, audit.RPC_EVENT_ID} <= set(ids), ids
+    assert all(type(event_id) is int for event_id in ids), ids
+    calls = [e for e in got if e["EventID"] == audit.RPC_EVENT_ID]
+    assert {(e["Keywords"], e["PolicyDecision"]) for e in calls} == {
+        ("Audit Success", "allow"), ("Audit Failure", "deny")}

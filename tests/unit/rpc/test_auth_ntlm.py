@@ -40,6 +40,7 @@ from sambagensec import SambaGensec, samba_gensec
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.auth.ntlm_crypto import md4, utf16
 from smbemu.cli import build_config
+from smbemu.logon import RpcLogons
 from smbemu.rpc.auth_ntlm import NtlmRpcAuth, rpc_auth_factory
 from smbemu.rpc.endpoint import RpcEndpoint
 from smbemu.rpc.interface import SimplePrincipal
@@ -82,7 +83,7 @@ def config() -> Any:
 
 @pytest.fixture
 def new_auth(config: Any) -> Callable[[], NtlmRpcAuth]:
-    return rpc_auth_factory(config)
+    return rpc_auth_factory(RpcLogons(config))
 
 
 @pytest.fixture
@@ -692,7 +693,7 @@ def test_samba_gensec_signing(registry: Registry, factory: Any, config: Any, h: 
                               auth_type: int, level: int, lp: dict[str, str]) -> None:
     if lp:  # NTLM v1 needs the DC-side LmCompatibilityLevel to allow it (win2016: 3 does)
         assert config.profile.smb.lm_compatibility_level <= 4
-    ep = RpcEndpoint("toy", registry, factory, auth=rpc_auth_factory(config)())
+    ep = RpcEndpoint("toy", registry, factory, auth=rpc_auth_factory(RpcLogons(config))())
     with samba_dce(*ADMIN, auth_type, level, **lp) as g:
         client = RawClient(ep, SambaSigning(g), auth_type, level, h)
         client.bind(use_auth3=auth_type == WINNT)
