@@ -44,6 +44,7 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.policy import policy_for
 from smbemu.rpc import CallContext, Interface, ndr
+from smbemu.rpc.dtyp import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
 from smbemu.rpc.ndr import (
     ConformantArray,
     ConformantBytes,
@@ -691,7 +692,7 @@ def NetrRemoteTOD(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     start = getattr(ctx.server, "start_filetime", 0)
     uptime_ms = 0
     if start:
-        uptime_ms = int(now * 1000 - (start - 116444736000000000) / 10_000) & 0xFFFFFFFF
+        uptime_ms = int(now * 1000 - (start - FILETIME_UNIX_EPOCH) / 10_000) & 0xFFFFFFFF
     return {"BufferPtr": {
         "tod_elapsedt": int(now), "tod_msecs": uptime_ms,
         "tod_hours": utc.tm_hour, "tod_mins": utc.tm_min, "tod_secs": utc.tm_sec,
@@ -758,7 +759,7 @@ def NetrServerStatisticsGet(ctx: CallContext, request: dict[str, Any]) -> dict[s
     start = getattr(ctx.server, "start_filetime", 0)
     stats = {name: 0 for name, _ in STAT_SERVER_0.fields}
     stats.update({
-        "sts0_start": max(0, (start - 116444736000000000) // 10_000_000) if start else 0,
+        "sts0_start": max(0, (start - FILETIME_UNIX_EPOCH) // TICKS_PER_SECOND) if start else 0,
         "sts0_fopens": sum(len(s.opens) for s in sessions),
         "sts0_sopens": len(sessions),
     })
