@@ -45,6 +45,7 @@ from smbemu.rpc.ndr import (
 from smbemu.rpc.status import (
     ERROR_ACCESS_DENIED,
     ERROR_CALL_NOT_IMPLEMENTED,
+    ERROR_INVALID_FLAGS,
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
     ERROR_MORE_DATA,
@@ -345,7 +346,7 @@ def NetrEnumerateComputerNames(ctx: CallContext, request: dict[str, Any]) -> dic
     names.  Administrators only; Reserved must be 0 (or carry only the ignore-flags bit)."""
     name_type, reserved = request["NameType"], request["Reserved"]
     if reserved and reserved != 1:
-        return {"ComputerNames": None, "ReturnValue": 0x3EC}  # ERROR_INVALID_FLAGS
+        return {"ComputerNames": None, "ReturnValue": ERROR_INVALID_FLAGS}
     if name_type not in (NET_PRIMARY_COMPUTER_NAME, NET_ALTERNATE_COMPUTER_NAMES,
                          NET_ALL_COMPUTER_NAMES):
         return {"ComputerNames": None, "ReturnValue": ERROR_INVALID_PARAMETER}

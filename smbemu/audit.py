@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu.errors import ConfigError
+from smbemu.status import status_hex as _status
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
@@ -71,10 +72,6 @@ _STATUS_PAIRS: Final[dict[int, tuple[int, int]]] = {
 
 def _hex(value: int) -> str:
     return f"0x{value:X}"
-
-
-def _status(value: int) -> str:
-    return f"0x{value:08X}"
 
 
 class _Sink:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import NtStatus
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig

@@ -41,6 +41,7 @@ from typing import Any, Final, Protocol, TypeVar, Union
 
 from smbemu.errors import RpcFault
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
+from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR
 
 __all__ = [
     "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
@@ -50,12 +51,6 @@ __all__ = [
     "not_implemented", "Interface", "InterfaceError", "normalize_pipe_name",
 ]
 
-#: C706 appendix E: the opnum is out of range for the interface.
-NCA_S_OP_RNG_ERROR: Final = 0x1C010002
-#: C706 appendix E: a context handle that does not belong to this association.
-NCA_S_FAULT_CONTEXT_MISMATCH: Final = 0x1C00001A
-#: RPC_S_OUT_OF_RESOURCES (1721, MS-ERREF 2.2): the runtime cannot allocate, e.g. a full handle table.
-FAULT_OUT_OF_RESOURCES: Final = 0x000006B9
 
 
 # -------------------------------------------------------------------------------------------
