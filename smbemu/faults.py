@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.errors import ConfigError, SmbStatusError
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.smb2.constants import Command
 from smbemu.status import (
     FAULT_ACCESS_DENIED,
@@ -196,8 +197,6 @@ def _command(check: _Checker, value: Any) -> int:
 
 
 def _pipe(name: str) -> str:
-    from smbemu.ipc import normalize_pipe_name
-
     return normalize_pipe_name(name)
 
 

@@ -78,6 +78,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.sid import (
     ANONYMOUS_LOGON,
     AUTHENTICATED_USERS,
@@ -412,7 +413,7 @@ class Policy:
     def pipe_open(self, principal: Any, pipe: str) -> Decision:
         """May ``principal`` open ``\\pipe\\<pipe>`` (CREATE on IPC$)?"""
         kind = principal_kind(principal)
-        name = pipe.lower().removeprefix("\\pipe\\").lstrip("\\")
+        name = normalize_pipe_name(pipe)
         return self._cached(("pipe-open", kind, name), lambda: self._pipe_open(kind, name))
 
     def _pipe_open(self, kind: str, pipe: str) -> Decision:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar, Union
 
 from smbemu.errors import RpcFault
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
 from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR
 
@@ -297,14 +298,6 @@ class InterfaceError(ValueError):
 DispatchEntry = Union[tuple[Operation, Handler], NotImplementedOp]
 
 _PIPE_NAME_RE: Final = re.compile(r"^[A-Za-z0-9_.$-]{1,64}$")
-
-
-def normalize_pipe_name(name: str) -> str:
-    """``\\PIPE\\srvsvc``, ``\\pipe\\SRVSVC``, ``srvsvc`` -> ``srvsvc``."""
-    n = name.replace("/", "\\").lstrip("\\")
-    if n[:5].lower() == "pipe\\":
-        n = n[5:].lstrip("\\")
-    return n.lower()
 
 
 class Interface:
