@@ -71,6 +71,7 @@ from smbemu.policy import (
 )
 from smbemu.rpc import CallContext, HandleEntry, Interface, Sized, ndr
 from smbemu.rpc.dtyp import FILETIME_NEVER, TICKS_PER_SECOND, sid_bytes, to_filetime
+from smbemu.rpc.paging import page
 from smbemu.rpc.ndr import (
     ConformantArray,
     ConformantBytes,
@@ -98,7 +99,6 @@ from smbemu.rpc.status import (
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_INFO_CLASS,
     STATUS_INVALID_PARAMETER,
-    STATUS_MORE_ENTRIES,
     STATUS_NONE_MAPPED,
     STATUS_NO_MORE_ENTRIES,
     STATUS_NO_SUCH_ALIAS,
@@ -586,21 +586,6 @@ def _error(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
     return op.error_response(status, **values)
 
 
-def _page(sizes: Sequence[int], start: int, max_length: int,
-          max_count: int | None = None) -> int:
-    """How many entries from ``start`` fit in ``max_length`` bytes (at least one if any remain)."""
-    taken, used = 0, 0
-    for index in range(start, len(sizes)):  # no slice: a page costs its own entries only
-        size = sizes[index]
-        if taken and (used + size > max_length or (max_count is not None and taken >= max_count)):
-            break
-        if max_count is not None and taken >= max_count:
-            break
-        taken += 1
-        used += size
-    return taken
-
-
 # -------------------------------------------------------------------------------------------
 # Security descriptors (SamrQuerySecurityObject)
 # -------------------------------------------------------------------------------------------
@@ -842,13 +827,12 @@ def _enumerate(ctx: CallContext, listing: tuple[Sequence[tuple[int, str]], Seque
     ``listing`` is (items, sizes) from `_rid_listing`."""
     items, sizes = listing
     start = min(context, len(items))
-    taken = _page(sizes, start, max_length)
-    page = items[start:start + taken]
-    more = start + taken < len(items)
-    return {"EnumerationContext": start + taken,
-            "Buffer": {"EntriesRead": len(page), "Buffer": _rid_entries(page)},
-            "CountReturned": len(page),
-            "ReturnValue": STATUS_MORE_ENTRIES if more else STATUS_SUCCESS}
+    got = page(range(len(items)), start, max_length, sizes.__getitem__)  # positions, sized
+    entries = items[got.start:got.end]
+    return {"EnumerationContext": got.end,
+            "Buffer": {"EntriesRead": len(entries), "Buffer": _rid_entries(entries)},
+            "CountReturned": len(entries),
+            "ReturnValue": got.ntstatus}
 
 
 @INTERFACE.operation(6, "SamrEnumerateDomainsInSamServer",
@@ -1103,17 +1087,14 @@ def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) ->
         return built, sizes, sum(sizes)
 
     built, sizes, total_size = _listing(entry.obj, (operation, info_class), start == 0, build)
-    count = request["EntryCount"]
-    if start >= len(built) or not count:
-        # MS-SAMR 3.1.5.3.3: nothing left from Index: an empty buffer and STATUS_SUCCESS.
-        taken = 0
-    else:
-        taken = _page(sizes, start, request["PreferredMaximumLength"], count)
-    page = [e for e, _ in built[start:start + taken]]
-    more = start + taken < len(built)
-    return {"TotalAvailable": total_size, "TotalReturned": sum(sizes[start:start + taken]),
-            "Buffer": (info_class, {"EntriesRead": len(page), "Buffer": page}),
-            "ReturnValue": STATUS_MORE_ENTRIES if more else STATUS_SUCCESS}
+    # MS-SAMR 3.1.5.3.3: nothing left from Index: an empty buffer and STATUS_SUCCESS; an
+    # EntryCount of 0 returns nothing either (STATUS_MORE_ENTRIES if entries remain).
+    got = page(range(len(built)), start, request["PreferredMaximumLength"], sizes.__getitem__,
+               max_count=request["EntryCount"])
+    entries = [e for e, _ in built[got.start:got.end]]
+    return {"TotalAvailable": total_size, "TotalReturned": sum(sizes[got.start:got.end]),
+            "Buffer": (info_class, {"EntriesRead": len(entries), "Buffer": entries}),
+            "ReturnValue": got.ntstatus}
 
 
 _DISPLAY_IN: Final = [("DomainHandle", SAMPR_HANDLE), ("DisplayInformationClass", uint16),
