@@ -70,14 +70,8 @@ from smbemu.auth.ntlm import NtlmAcceptor, NtlmError, NtlmResult, NtlmSecurity, 
 from smbemu.auth.ntlm_messages import NegotiateFlags
 from smbemu.rpc.interface import Principal, as_principal
 from smbemu.rpc.pdu import PFC_FIRST_FRAG, AuthLevel, AuthType, AuthVerifier, BindNakReason
-from smbemu.rpc.security import (
-    FAULT_ACCESS_DENIED,
-    FAULT_SEC_PKG_ERROR,
-    NCA_S_PROTO_ERROR,
-    AuthRejected,
-    NullAuth,
-    VerifyFailed,
-)
+from smbemu.rpc.security import AuthRejected, NullAuth, VerifyFailed
+from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig

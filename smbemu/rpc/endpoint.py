@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from smbemu.errors import RpcFault
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.rpc.interface import (
     CallContext,
     ContextFactory,
@@ -50,7 +51,6 @@ from smbemu.rpc.interface import (
     Interface,
     NotImplementedOp,
     RpcStats,
-    normalize_pipe_name,
 )
 from smbemu.rpc.ndr import NdrError
 from smbemu.rpc.pdu import (
