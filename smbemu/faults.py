@@ -135,7 +135,8 @@ class FaultRule:
         if self.delay:
             parts.append(f"delay {self.delay:g} s")
         if self.status is not None:
-            parts.append(status_name(self.status, StatusFamily.NTSTATUS) + (" (return value)" if self.rpc_level else ""))
+            parts.append(status_name(self.status, StatusFamily.NTSTATUS)
+                         + (" (return value)" if self.rpc_level else ""))
         if self.fault is not None:
             parts.append(fault_name(self.fault))
         if self.truncate is not None:
