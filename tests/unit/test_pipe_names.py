@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from smbemu import faults, ipc, pipe_names, policy
+from smbemu import faults
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.policy import Policy
 from smbemu.profiles import load_profile
-from smbemu.rpc import interface
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -33,11 +32,10 @@ def test_normalize_pipe_name(raw: str, expected: str) -> None:
     assert normalize_pipe_name(raw) == expected
 
 
-def test_every_layer_uses_the_one_normalizer() -> None:
-    assert ipc.normalize_pipe_name is pipe_names.normalize_pipe_name
-    assert interface.normalize_pipe_name is pipe_names.normalize_pipe_name
-    assert policy.normalize_pipe_name is pipe_names.normalize_pipe_name
-    assert faults.normalize_pipe_name is pipe_names.normalize_pipe_name
+def test_the_fault_rules_name_pipes_alike() -> None:
+    # (tests/unit/test_vocabulary.py guards that no module defines a second normalizer)
+    rules = faults.parse_rules([{"command": "CREATE", "pipe": "pipe\\SAMR", "drop": True}], "f.yaml")
+    assert rules[0].pipe == "samr"
 
 
 @pytest.mark.parametrize("spelling", ["samr", "\\PIPE\\samr", "pipe\\samr", "/pipe/SAMR"])
