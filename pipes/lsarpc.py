@@ -85,13 +85,13 @@ from smbemu.rpc.ndr import (
     uint32,
     wchar,
 )
+from smbemu.rpc.paging import page
 from smbemu.rpc.status import (
     RPC_X_INVALID_BOUND,
     FAULT_ACCESS_DENIED,
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_PARAMETER,
-    STATUS_MORE_ENTRIES,
     STATUS_NONE_MAPPED,
     STATUS_NO_MORE_ENTRIES,
     STATUS_NO_SUCH_PRIVILEGE,
@@ -1002,6 +1002,12 @@ def _entry_bytes(sid: str) -> int:
     return 4 + 8 + 4 * (sid.count("-") - 2)
 
 
+def _privilege_bytes(privilege: Privilege) -> int:
+    """Buffer bytes of one POLICY_PRIVILEGE_DEFINITION: the name's UNICODE_STRING header and
+    LUID (16) plus the name in UTF-16."""
+    return 16 + 2 * len(privilege.name)
+
+
 @INTERFACE.operation(11, "LsarEnumerateAccounts",
                      request=[("PolicyHandle", LSAPR_HANDLE), ("EnumerationContext", PULONG),
                               ("PreferedMaximumLength", uint32)],
@@ -1020,19 +1026,11 @@ def LsarEnumerateAccounts(ctx: CallContext, request: dict[str, Any]) -> dict[str
     if start >= len(sids):
         return {"EnumerationContext": start, "EnumerationBuffer": empty,
                 "ReturnValue": STATUS_NO_MORE_ENTRIES}
-    taken: list[str] = []
-    used = 0
-    for sid in sids[start:]:
-        size = _entry_bytes(sid)
-        if taken and used + size > request["PreferedMaximumLength"]:
-            break
-        taken.append(sid)
-        used += size
-    end = start + len(taken)
-    return {"EnumerationContext": end,
-            "EnumerationBuffer": {"EntriesRead": len(taken),
-                                  "Information": [{"Sid": s} for s in taken]},
-            "ReturnValue": STATUS_MORE_ENTRIES if end < len(sids) else STATUS_SUCCESS}
+    got = page(sids, start, request["PreferedMaximumLength"], _entry_bytes)
+    return {"EnumerationContext": got.end,
+            "EnumerationBuffer": {"EntriesRead": len(got.items),
+                                  "Information": [{"Sid": s} for s in got.items]},
+            "ReturnValue": got.ntstatus}
 
 
 @INTERFACE.operation(36, "LsarEnumerateAccountRights",
@@ -1101,19 +1099,11 @@ def LsarEnumeratePrivileges(ctx: CallContext, request: dict[str, Any]) -> dict[s
     if start >= len(privs):
         return {"EnumerationContext": start, "EnumerationBuffer": empty,
                 "ReturnValue": STATUS_NO_MORE_ENTRIES}
-    taken: list[Privilege] = []
-    used = 0
-    for p in privs[start:]:
-        size = 16 + 2 * len(p.name)
-        if taken and used + size > request["PreferedMaximumLength"]:
-            break
-        taken.append(p)
-        used += size
-    end = start + len(taken)
-    entries = [{"Name": p.name, "LocalValue": {"LowPart": p.luid, "HighPart": 0}} for p in taken]
-    return {"EnumerationContext": end,
+    got = page(privs, start, request["PreferedMaximumLength"], _privilege_bytes)
+    entries = [{"Name": p.name, "LocalValue": {"LowPart": p.luid, "HighPart": 0}} for p in got.items]
+    return {"EnumerationContext": got.end,
             "EnumerationBuffer": {"Entries": len(entries), "Privileges": entries},
-            "ReturnValue": STATUS_MORE_ENTRIES if end < len(privs) else STATUS_SUCCESS}
+            "ReturnValue": got.ntstatus}
 
 
 def _privilege_by_name(ctx: CallContext, name: str) -> Privilege | None:

@@ -70,6 +70,8 @@ from smbemu.policy import (
     policy_for,
 )
 from smbemu.rpc import CallContext, HandleEntry, Interface, Sized, ndr
+from smbemu.rpc.dtyp import FILETIME_NEVER, TICKS_PER_SECOND, sid_bytes, to_filetime
+from smbemu.rpc.paging import page
 from smbemu.rpc.ndr import (
     ConformantArray,
     ConformantBytes,
@@ -97,7 +99,6 @@ from smbemu.rpc.status import (
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_INFO_CLASS,
     STATUS_INVALID_PARAMETER,
-    STATUS_MORE_ENTRIES,
     STATUS_NONE_MAPPED,
     STATUS_NO_MORE_ENTRIES,
     STATUS_NO_SUCH_ALIAS,
@@ -230,11 +231,11 @@ USER_NORMAL_ACCOUNT: Final = 0x00000010
 USER_WORKSTATION_TRUST_ACCOUNT: Final = 0x00000080
 USER_SERVER_TRUST_ACCOUNT: Final = 0x00000100
 USER_DONT_EXPIRE_PASSWORD: Final = 0x00000200
-#: "never" for AccountExpires / PasswordMustChange (MS-SAMR 2.2.7.6) and the largest negative
-#: delta, "never" for ForceLogoff / MaxPasswordAge / LockoutDuration (MS-SAMR 2.2.4.5, 2.2.4.6).
-FILETIME_NEVER: Final = 0x7FFFFFFFFFFFFFFF
+#: The largest negative delta, "never" for ForceLogoff / MaxPasswordAge / LockoutDuration
+#: (MS-SAMR 2.2.4.5, 2.2.4.6); FILETIME_NEVER is its positive twin for AccountExpires /
+#: PasswordMustChange (MS-SAMR 2.2.7.6).
 DELTA_NEVER: Final = -0x8000000000000000
-_TICKS_PER_MINUTE: Final = 60 * 10_000_000
+_TICKS_PER_MINUTE: Final = 60 * TICKS_PER_SECOND
 _TICKS_PER_DAY: Final = 24 * 60 * _TICKS_PER_MINUTE
 #: MS-SAMR 2.2.7.6 WhichFields bits this server fills, per user access right.
 _FIELDS_GENERAL: Final = 0x1 | 0x2 | 0x4 | 0x8 | 0x10            # names, ids, admin comment
@@ -533,14 +534,6 @@ def _oli(value: int) -> dict[str, int]:
     return {"LowPart": value & 0xFFFFFFFF, "HighPart": high - (1 << 32) if high >= 1 << 31 else high}
 
 
-def _filetime(moment: Any, never: int = 0) -> int:
-    """A datetime as FILETIME (100 ns since 1601, MS-DTYP 2.3.3); ``never`` for None."""
-    if moment is None:
-        return never
-    seconds = moment.timestamp() + 11644473600
-    return int(round(seconds * 10_000_000))
-
-
 def _delta(amount: int, unit: int) -> int:
     """A negative relative time (MS-SAMR 2.2.4.5: "delta"), DELTA_NEVER for 0."""
     return -amount * unit if amount else DELTA_NEVER
@@ -593,38 +586,14 @@ def _error(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
     return op.error_response(status, **values)
 
 
-def _page(sizes: Sequence[int], start: int, max_length: int,
-          max_count: int | None = None) -> int:
-    """How many entries from ``start`` fit in ``max_length`` bytes (at least one if any remain)."""
-    taken, used = 0, 0
-    for index in range(start, len(sizes)):  # no slice: a page costs its own entries only
-        size = sizes[index]
-        if taken and (used + size > max_length or (max_count is not None and taken >= max_count)):
-            break
-        if max_count is not None and taken >= max_count:
-            break
-        taken += 1
-        used += size
-    return taken
-
-
 # -------------------------------------------------------------------------------------------
 # Security descriptors (SamrQuerySecurityObject)
 # -------------------------------------------------------------------------------------------
 
 
-def _sid_bytes(text: str) -> bytes:
-    """MS-DTYP 2.4.2.2 binary SID from ``S-1-...`` text."""
-    parts = text.split("-")
-    authority = int(parts[2])
-    subs = [int(p) for p in parts[3:]]
-    return (bytes((1, len(subs))) + authority.to_bytes(6, "big")
-            + struct.pack(f"<{len(subs)}I", *subs))
-
-
 def _ace(mask: int, sid: str) -> bytes:
     """ACCESS_ALLOWED_ACE (MS-DTYP 2.4.4.2)."""
-    body = struct.pack("<I", mask) + _sid_bytes(sid)
+    body = struct.pack("<I", mask) + sid_bytes(sid)
     return struct.pack("<BBH", 0, 0, 4 + len(body)) + body
 
 
@@ -634,8 +603,8 @@ def security_descriptor(obj_type: ObjectType, security_information: int,
     group SYSTEM, a DACL giving Everyone READ | EXECUTE, Administrators ALL_ACCESS (and a user
     WRITE_PREFERENCES | CHANGE_PASSWORD on itself).  Only the parts ``security_information``
     asks for (OWNER 1, GROUP 2, DACL 4) are present; a SACL is never returned."""
-    owner = _sid_bytes("S-1-5-32-544") if security_information & 1 else b""
-    group = _sid_bytes("S-1-5-18") if security_information & 2 else b""
+    owner = sid_bytes("S-1-5-32-544") if security_information & 1 else b""
+    group = sid_bytes("S-1-5-18") if security_information & 2 else b""
     dacl = b""
     control = 0x8000  # SE_SELF_RELATIVE
     if security_information & 4:
@@ -858,13 +827,12 @@ def _enumerate(ctx: CallContext, listing: tuple[Sequence[tuple[int, str]], Seque
     ``listing`` is (items, sizes) from `_rid_listing`."""
     items, sizes = listing
     start = min(context, len(items))
-    taken = _page(sizes, start, max_length)
-    page = items[start:start + taken]
-    more = start + taken < len(items)
-    return {"EnumerationContext": start + taken,
-            "Buffer": {"EntriesRead": len(page), "Buffer": _rid_entries(page)},
-            "CountReturned": len(page),
-            "ReturnValue": STATUS_MORE_ENTRIES if more else STATUS_SUCCESS}
+    got = page(range(len(items)), start, max_length, sizes.__getitem__)  # positions, sized
+    entries = items[got.start:got.end]
+    return {"EnumerationContext": got.end,
+            "Buffer": {"EntriesRead": len(entries), "Buffer": _rid_entries(entries)},
+            "CountReturned": len(entries),
+            "ReturnValue": got.ntstatus}
 
 
 @INTERFACE.operation(6, "SamrEnumerateDomainsInSamServer",
@@ -1119,17 +1087,14 @@ def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) ->
         return built, sizes, sum(sizes)
 
     built, sizes, total_size = _listing(entry.obj, (operation, info_class), start == 0, build)
-    count = request["EntryCount"]
-    if start >= len(built) or not count:
-        # MS-SAMR 3.1.5.3.3: nothing left from Index: an empty buffer and STATUS_SUCCESS.
-        taken = 0
-    else:
-        taken = _page(sizes, start, request["PreferredMaximumLength"], count)
-    page = [e for e, _ in built[start:start + taken]]
-    more = start + taken < len(built)
-    return {"TotalAvailable": total_size, "TotalReturned": sum(sizes[start:start + taken]),
-            "Buffer": (info_class, {"EntriesRead": len(page), "Buffer": page}),
-            "ReturnValue": STATUS_MORE_ENTRIES if more else STATUS_SUCCESS}
+    # MS-SAMR 3.1.5.3.3: nothing left from Index: an empty buffer and STATUS_SUCCESS; an
+    # EntryCount of 0 returns nothing either (STATUS_MORE_ENTRIES if entries remain).
+    got = page(range(len(built)), start, request["PreferredMaximumLength"], sizes.__getitem__,
+               max_count=request["EntryCount"])
+    entries = [e for e, _ in built[got.start:got.end]]
+    return {"TotalAvailable": total_size, "TotalReturned": sum(sizes[got.start:got.end]),
+            "Buffer": (info_class, {"EntriesRead": len(entries), "Buffer": entries}),
+            "ReturnValue": got.ntstatus}
 
 
 _DISPLAY_IN: Final = [("DomainHandle", SAMPR_HANDLE), ("DisplayInformationClass", uint16),
@@ -1462,7 +1427,7 @@ def user_fields(ctx: CallContext, domain: Any, user: Any) -> dict[str, Any]:
     state = directory.state(user)
     uac = directory.account_control(user)
     pw = domain.password_policy
-    last_set = _filetime(user.last_password_change)
+    last_set = to_filetime(user.last_password_change)
     if user.cannot_change_password:
         can_change = FILETIME_NEVER
     else:
@@ -1481,11 +1446,11 @@ def user_fields(ctx: CallContext, domain: Any, user: Any) -> dict[str, Any]:
         "HomeDirectory": user.home_directory, "HomeDirectoryDrive": user.home_drive,
         "ScriptPath": user.script_path, "ProfilePath": user.profile_path,
         "WorkStations": user.workstations, "Parameters": "",
-        "LastLogon": _oli(_filetime(state.last_logon)),
-        "LastLogoff": _oli(_filetime(user.last_logoff)),
+        "LastLogon": _oli(to_filetime(state.last_logon)),
+        "LastLogoff": _oli(to_filetime(user.last_logoff)),
         "PasswordLastSet": _oli(last_set), "PasswordCanChange": _oli(can_change),
         "PasswordMustChange": _oli(must_change),
-        "AccountExpires": _oli(_filetime(user.account_expires, FILETIME_NEVER)),
+        "AccountExpires": _oli(to_filetime(user.account_expires, FILETIME_NEVER)),
         "LogonHours": {"UnitsPerWeek": UNITS_PER_WEEK,
                        "LogonHours": Sized(_LOGON_HOURS_ALL, 1260)},
         "BadPasswordCount": min(state.bad_password_count, 0xFFFF),

@@ -29,7 +29,7 @@ fault (windows-defaults.md §0 rule 9).
 
 NDR types are declared once, below, named after MS-SRVS 2.2.4 (``SHARE_INFO_1``...), with the
 [in]/[out] parameter lists of each method as MS-SRVS 3.1.4.x gives them.  Enumerations share one
-pager (:func:`_page`): ``PreferedMaximumLength`` bounds the bytes returned (entry sizes are
+pager (:mod:`smbemu.rpc.paging`): ``PreferedMaximumLength`` bounds the bytes returned (entry sizes are
 estimated the way NetApi buffers are sized: 4 bytes per fixed field plus the UTF-16 strings with
 their NUL), at least one entry is returned per call so a client always progresses, the resume
 handle is the index of the next entry, and a short answer returns ERROR_MORE_DATA (234).
@@ -44,6 +44,8 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.policy import policy_for
 from smbemu.rpc import CallContext, Interface, ndr
+from smbemu.rpc.dtyp import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
+from smbemu.rpc.paging import netapi_entry_size, page
 from smbemu.rpc.ndr import (
     ConformantArray,
     ConformantBytes,
@@ -64,7 +66,6 @@ from smbemu.rpc.status import (
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_NAME,
     ERROR_INVALID_PARAMETER,
-    ERROR_MORE_DATA,
     ERROR_NOT_SUPPORTED,
     NERR_BUF_TOO_SMALL,
     NERR_CLIENT_NAME_NOT_FOUND,
@@ -79,8 +80,8 @@ from smbemu.rpc.status import (
 # Constants (status codes come from smbemu.rpc.status)
 # -------------------------------------------------------------------------------------------
 
-#: MS-SRVS 2.2.2.2: "return everything".
-MAX_PREFERRED_LENGTH: Final = 0xFFFFFFFF
+#: MS-SRVS 2.2.4.23 shi2_max_uses: "no limit" on concurrent connections.
+SHI_USES_UNLIMITED: Final = 0xFFFFFFFF
 
 #: MS-SRVS 2.2.2.4 share types.
 STYPE_DISKTREE: Final = 0x00000000
@@ -314,47 +315,15 @@ def _strings_size(*values: str | None) -> int:
     return sum(2 * (len(v) + 1) for v in values if v is not None)
 
 
-def _entry_size(entry: dict[str, Any]) -> int:
-    """The NetApi buffer size of one entry: 4 bytes per field plus its strings (UTF-16 + NUL)."""
-    return 4 * len(entry) + sum(2 * (len(v) + 1) for v in entry.values() if isinstance(v, str))
-
-
-def _page(entries: Sequence[dict[str, Any]], prefered_max: int,
-          resume: int | None) -> tuple[list[dict[str, Any]], int, int | None, int]:
-    """One page of an enumeration: ``(entries, total from here, next resume handle, status)``.
-
-    MS-SRVS 3.1.4.8 (and every Enum method): return as many entries as fit in
-    PreferedMaximumLength and ERROR_MORE_DATA if some are left; MAX_PREFERRED_LENGTH returns
-    all.  The resume handle is the index of the next entry (its value is implementation
-    specific, MS-SRVS 4.1), 0 once the enumeration is complete; a NULL handle stays NULL.
-    """
-    start = resume or 0
-    remaining = entries[start:] if start < len(entries) else []
-    if prefered_max == MAX_PREFERRED_LENGTH:
-        taken = list(remaining)
-    else:
-        taken, used = [], 0
-        for entry in remaining:
-            size = _entry_size(entry)
-            if taken and used + size > prefered_max:
-                break
-            taken.append(entry)
-            used += size
-    more = len(taken) < len(remaining)
-    next_handle: int | None = None
-    if resume is not None:
-        next_handle = start + len(taken) if more else 0
-    return taken, len(remaining), next_handle, ERROR_MORE_DATA if more else NERR_SUCCESS
-
-
 def _enum_reply(ctx: CallContext, union_field: str, level: int, entries: list[dict[str, Any]],
                 request: dict[str, Any], struct_name: str = "InfoStruct") -> dict[str, Any]:
     """The [out] parameters of an Enum method from the full list of entries."""
-    taken, total, resume, status = _page(entries, request["PreferedMaximumLength"],
-                                         request["ResumeHandle"])
-    container = {"EntriesRead": len(taken), "Buffer": taken}
+    got = page(entries, request["ResumeHandle"] or 0, request["PreferedMaximumLength"],
+               netapi_entry_size)
+    container = {"EntriesRead": len(got.items), "Buffer": got.items}
     return {struct_name: {"Level": level, union_field: (level, container)},
-            "TotalEntries": total, "ResumeHandle": resume, "ReturnValue": status}
+            "TotalEntries": got.remaining, "ResumeHandle": got.resume_handle(request["ResumeHandle"]),
+            "ReturnValue": got.werror}
 
 
 def _enum_error(ctx: CallContext, union_field: str, level: int, status: int,
@@ -518,7 +487,7 @@ def _share_entry(ctx: CallContext, share: Any, level: int) -> dict[str, Any]:
     if level == 1005:
         return {"shi1005_flags": 0}
     if level == 1006:
-        return {"shi1006_max_uses": MAX_PREFERRED_LENGTH}
+        return {"shi1006_max_uses": SHI_USES_UNLIMITED}
     if level == 1501:
         # No security descriptor is modelled: an empty one (reserved = 0, NULL buffer).
         return {"shi1501_reserved": 0, "shi1501_security_descriptor": None}
@@ -527,7 +496,7 @@ def _share_entry(ctx: CallContext, share: Any, level: int) -> dict[str, Any]:
         f"{prefix}netname": name, f"{prefix}type": stype, f"{prefix}remark": remark,
         # shi*_permissions is ignored with user-level security and reported 0 (MS-SRVS
         # 2.2.4.24); max_uses: unlimited (SHI_USES_UNLIMITED); passwd: NULL.
-        f"{prefix}permissions": 0, f"{prefix}max_uses": MAX_PREFERRED_LENGTH,
+        f"{prefix}permissions": 0, f"{prefix}max_uses": SHI_USES_UNLIMITED,
         f"{prefix}current_uses": _share_uses(ctx, name), f"{prefix}path": share.path,
         f"{prefix}passwd": None,
     }
@@ -691,7 +660,7 @@ def NetrRemoteTOD(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     start = getattr(ctx.server, "start_filetime", 0)
     uptime_ms = 0
     if start:
-        uptime_ms = int(now * 1000 - (start - 116444736000000000) / 10_000) & 0xFFFFFFFF
+        uptime_ms = int(now * 1000 - (start - FILETIME_UNIX_EPOCH) / 10_000) & 0xFFFFFFFF
     return {"BufferPtr": {
         "tod_elapsedt": int(now), "tod_msecs": uptime_ms,
         "tod_hours": utc.tm_hour, "tod_mins": utc.tm_min, "tod_secs": utc.tm_sec,
@@ -733,11 +702,12 @@ def NetrServerDiskEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     if status:
         return {**empty, "ReturnValue": status}
     entries = [{"Disk": [ord(c) for c in drive] + [0]} for drive in _disks(ctx)]
-    taken, total, resume, status = _page(entries, request["PreferedMaximumLength"],
-                                         request["ResumeHandle"])
-    buffer = [*taken, {"Disk": [0]}]
+    got = page(entries, request["ResumeHandle"] or 0, request["PreferedMaximumLength"],
+               netapi_entry_size)
+    buffer = [*got.items, {"Disk": [0]}]
     return {"DiskInfoStruct": {"EntriesRead": len(buffer), "Buffer": buffer},
-            "TotalEntries": total, "ResumeHandle": resume, "ReturnValue": status}
+            "TotalEntries": got.remaining, "ResumeHandle": got.resume_handle(request["ResumeHandle"]),
+            "ReturnValue": got.werror}
 
 
 @INTERFACE.operation(24, "NetrServerStatisticsGet",
@@ -758,7 +728,7 @@ def NetrServerStatisticsGet(ctx: CallContext, request: dict[str, Any]) -> dict[s
     start = getattr(ctx.server, "start_filetime", 0)
     stats = {name: 0 for name, _ in STAT_SERVER_0.fields}
     stats.update({
-        "sts0_start": max(0, (start - 116444736000000000) // 10_000_000) if start else 0,
+        "sts0_start": max(0, (start - FILETIME_UNIX_EPOCH) // TICKS_PER_SECOND) if start else 0,
         "sts0_fopens": sum(len(s.opens) for s in sessions),
         "sts0_sopens": len(sessions),
     })

@@ -42,16 +42,16 @@ from smbemu.rpc.ndr import (
     enum16,
     uint32,
 )
+from smbemu.rpc.paging import netapi_entry_size, page
 from smbemu.rpc.status import (
     ERROR_ACCESS_DENIED,
     ERROR_CALL_NOT_IMPLEMENTED,
+    ERROR_INVALID_FLAGS,
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
-    ERROR_MORE_DATA,
     NERR_SUCCESS,
 )
 
-MAX_PREFERRED_LENGTH: Final = 0xFFFFFFFF
 #: MS-WKST 2.2.3.1 NETSETUP_JOIN_STATUS and 2.2.3.3 NET_COMPUTER_NAME_TYPE are plain IDL
 #: enums: 16 bits on the wire (C706 14.2.5; rpcclient and impacket decode them so).
 NET_SETUP_WORKGROUP_NAME: Final = 2
@@ -159,28 +159,6 @@ def _decision(ctx: CallContext, operation: str, level: int | None = None) -> int
     return policy_for(ctx.server).decide(ctx.principal, "wkssvc", operation, level).status
 
 
-def _page(entries: Sequence[dict[str, Any]], prefered_max: int,
-          resume: int | None) -> tuple[list[dict[str, Any]], int, int | None, int]:
-    """One page of an enumeration (same rules as srvsvc's pager: PreferredMaximumLength
-    bounds the NetApi buffer, at least one entry per call, ERROR_MORE_DATA when some remain,
-    the resume handle is the next index, 0 when done, NULL stays NULL)."""
-    start = resume or 0
-    remaining = list(entries[start:])
-    taken = remaining
-    if prefered_max != MAX_PREFERRED_LENGTH:
-        taken, used = [], 0
-        for entry in remaining:
-            size = 4 * len(entry) + sum(2 * (len(v) + 1) for v in entry.values()
-                                        if isinstance(v, str))
-            if taken and used + size > prefered_max:
-                break
-            taken.append(entry)
-            used += size
-    more = len(taken) < len(remaining)
-    next_handle = None if resume is None else (start + len(taken) if more else 0)
-    return taken, len(remaining), next_handle, ERROR_MORE_DATA if more else NERR_SUCCESS
-
-
 def _enum_error(level: int, union_field: str, struct_name: str, status: int,
                 request: dict[str, Any]) -> dict[str, Any]:
     return {struct_name: {"Level": level, union_field: (level, None)}, "TotalEntries": 0,
@@ -189,11 +167,12 @@ def _enum_error(level: int, union_field: str, struct_name: str, status: int,
 
 def _enum_reply(level: int, union_field: str, struct_name: str,
                 entries: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
-    taken, total, resume, status = _page(entries, request["PreferredMaximumLength"],
-                                         request["ResumeHandle"])
+    got = page(entries, request["ResumeHandle"] or 0, request["PreferredMaximumLength"],
+               netapi_entry_size)
     return {struct_name: {"Level": level,
-                          union_field: (level, {"EntriesRead": len(taken), "Buffer": taken})},
-            "TotalEntries": total, "ResumeHandle": resume, "ReturnValue": status}
+                          union_field: (level, {"EntriesRead": len(got.items), "Buffer": got.items})},
+            "TotalEntries": got.remaining, "ResumeHandle": got.resume_handle(request["ResumeHandle"]),
+            "ReturnValue": got.werror}
 
 
 def _lan_group(ctx: CallContext) -> str:
@@ -345,7 +324,7 @@ def NetrEnumerateComputerNames(ctx: CallContext, request: dict[str, Any]) -> dic
     names.  Administrators only; Reserved must be 0 (or carry only the ignore-flags bit)."""
     name_type, reserved = request["NameType"], request["Reserved"]
     if reserved and reserved != 1:
-        return {"ComputerNames": None, "ReturnValue": 0x3EC}  # ERROR_INVALID_FLAGS
+        return {"ComputerNames": None, "ReturnValue": ERROR_INVALID_FLAGS}
     if name_type not in (NET_PRIMARY_COMPUTER_NAME, NET_ALTERNATE_COMPUTER_NAMES,
                          NET_ALL_COMPUTER_NAMES):
         return {"ComputerNames": None, "ReturnValue": ERROR_INVALID_PARAMETER}

@@ -47,7 +47,8 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu import events
 from smbemu.errors import ConfigError
-from smbemu.rpc.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED
+from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, NtStatus
+from smbemu.status import status_hex as _status
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
@@ -75,24 +76,20 @@ IPC_SHARE: Final = "\\\\*\\IPC$"
 
 #: 4625 FailureReason text by Status (Windows' message strings %%2304, %%2307, %%2310, %%2313).
 FAILURE_REASONS: Final[dict[int, str]] = {
-    0xC000006D: "Unknown user name or bad password.",
-    0xC0000234: "Account locked out.",
-    0xC000006E: "Account currently disabled.",
+    NtStatus.LOGON_FAILURE: "Unknown user name or bad password.",
+    NtStatus.ACCOUNT_LOCKED_OUT: "Account locked out.",
+    NtStatus.ACCOUNT_RESTRICTION: "Account currently disabled.",
     0: "An Error occured during Logon.",
 }
 #: 4625 Status / SubStatus by the NTSTATUS the client gets (MS docs for event 4625).
 _STATUS_PAIRS: Final[dict[int, tuple[int, int]]] = {
-    0xC0000234: (0xC0000234, 0x0),  # STATUS_ACCOUNT_LOCKED_OUT
-    0xC0000072: (0xC000006E, 0xC0000072),  # STATUS_ACCOUNT_RESTRICTION / STATUS_ACCOUNT_DISABLED
+    NtStatus.ACCOUNT_LOCKED_OUT: (NtStatus.ACCOUNT_LOCKED_OUT, NtStatus.SUCCESS),
+    NtStatus.ACCOUNT_DISABLED: (NtStatus.ACCOUNT_RESTRICTION, NtStatus.ACCOUNT_DISABLED),
 }
 
 
 def _hex(value: int) -> str:
     return f"0x{value:X}"
-
-
-def _status(value: int) -> str:
-    return f"0x{value:08X}"
 
 
 class _Sink:

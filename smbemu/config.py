@@ -7,13 +7,13 @@ sans-I/O `Connection` reads it, never argv or the environment.
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from smbemu.events import Observers
+from smbemu.filetime import filetime_now as filetime_now  # re-export, removed at integration
 
 
 def _limit(default: float, flag_help: str, exceeded: str, minimum: float = 0) -> Any:
@@ -153,11 +153,6 @@ def write_limits_table(path: str) -> bool:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(updated)
     return updated != text
-
-
-def filetime_now() -> int:
-    """The current time as a Windows FILETIME (100 ns ticks since 1601-01-01)."""
-    return time.time_ns() // 100 + 116444736000000000
 
 
 @dataclass(slots=True, eq=False)

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
 from smbemu.errors import ConfigError
+from smbemu.filetime import FILETIME_NEVER, to_filetime  # re-export, removed at integration
 from smbemu.sid import (
     AUTHENTICATED_USERS,
     BUILTIN_ADMINISTRATORS,
@@ -97,17 +98,6 @@ _SHARE_TYPES: tuple[ShareType, ...] = ("disk", "ipc", "print")
 _ACCOUNT_TYPES: tuple[AccountType, ...] = ("normal", "workstation", "server", "interdomain")
 
 DEFAULT_FIXTURE = "corp"
-_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
-FILETIME_NEVER = 0x7FFFFFFFFFFFFFFF  # MS-SAMR "never" for AccountExpires / PasswordMustChange
-
-
-def to_filetime(moment: datetime | None, never: int = 0) -> int:
-    """A datetime as a FILETIME / OLD_LARGE_INTEGER (100 ns since 1601, MS-DTYP 2.3.3); ``never``
-    when None (0 for "never logged on", `FILETIME_NEVER` for "never expires")."""
-    if moment is None:
-        return never
-    delta = moment - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
 
 
 # --------------------------------------------------------------------------------------------------

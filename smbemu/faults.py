@@ -48,7 +48,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.errors import ConfigError, SmbStatusError
-from smbemu.smb2.constants import Command, NtStatus
+from smbemu.pipe_names import normalize_pipe_name
+from smbemu.smb2.constants import Command
+from smbemu.status import (
+    FAULT_ACCESS_DENIED,
+    NCA_S_FAULT_NDR,
+    NCA_S_FAULT_UNSPEC,
+    NCA_S_OP_RNG_ERROR,
+    NCA_S_PROTO_ERROR,
+    NCA_S_UNK_IF,
+    RPC_S_CALL_FAILED,
+    RPC_S_SERVER_TOO_BUSY,
+    NtStatus,
+    StatusFamily,
+    status_name,
+)
 
 if TYPE_CHECKING:
     from smbemu.connection import Connection, RequestContext
@@ -64,16 +78,16 @@ KEYS: Final = (
 
 #: DCE/RPC fault names accepted for ``fault:`` (C706 appendix E, MS-RPCE 2.2.2.9).
 RPC_FAULTS: Final[dict[str, int]] = {
-    "nca_s_op_rng_error": 0x1C010002,
-    "nca_s_unk_if": 0x1C010003,
-    "nca_s_proto_error": 0x1C01000B,
-    "nca_s_fault_unspec": 0x1C000012,
-    "nca_s_fault_ndr": 0x000006F7,
-    "nca_s_fault_access_denied": 0x00000005,
-    "access_denied": 0x00000005,
-    "rpc_s_access_denied": 0x00000005,
-    "rpc_s_server_too_busy": 0x000006BB,
-    "rpc_s_call_failed": 0x000006BE,
+    "nca_s_op_rng_error": NCA_S_OP_RNG_ERROR,
+    "nca_s_unk_if": NCA_S_UNK_IF,
+    "nca_s_proto_error": NCA_S_PROTO_ERROR,
+    "nca_s_fault_unspec": NCA_S_FAULT_UNSPEC,
+    "nca_s_fault_ndr": NCA_S_FAULT_NDR,
+    "nca_s_fault_access_denied": FAULT_ACCESS_DENIED,
+    "access_denied": FAULT_ACCESS_DENIED,
+    "rpc_s_access_denied": FAULT_ACCESS_DENIED,
+    "rpc_s_server_too_busy": RPC_S_SERVER_TOO_BUSY,
+    "rpc_s_call_failed": RPC_S_CALL_FAILED,
 }
 
 # Where the FileId sits in request bodies that name an open (MS-SMB2 2.2.x).
@@ -82,13 +96,6 @@ _FILE_ID_OFFSET: Final[dict[int, int]] = {
     Command.IOCTL: 8, Command.QUERY_DIRECTORY: 8, Command.CHANGE_NOTIFY: 8,
     Command.QUERY_INFO: 24, Command.SET_INFO: 16,
 }
-
-
-def status_name(status: int) -> str:
-    try:
-        return f"STATUS_{NtStatus(status).name}"
-    except ValueError:
-        return f"0x{status:08X}"
 
 
 def fault_name(code: int) -> str:
@@ -128,7 +135,8 @@ class FaultRule:
         if self.delay:
             parts.append(f"delay {self.delay:g} s")
         if self.status is not None:
-            parts.append(status_name(self.status) + (" (return value)" if self.rpc_level else ""))
+            parts.append(status_name(self.status, StatusFamily.NTSTATUS)
+                         + (" (return value)" if self.rpc_level else ""))
         if self.fault is not None:
             parts.append(fault_name(self.fault))
         if self.truncate is not None:
@@ -190,8 +198,6 @@ def _command(check: _Checker, value: Any) -> int:
 
 
 def _pipe(name: str) -> str:
-    from smbemu.ipc import normalize_pipe_name
-
     return normalize_pipe_name(name)
 
 

@@ -10,21 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import NtStatus
+from smbemu.pipe_names import normalize_pipe_name as normalize_pipe_name  # re-export, removed at integration
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
 
 # The pipes served when no interface registry is configured (the SMB2 core on its own).
 DEFAULT_PIPES = ("srvsvc", "wkssvc", "lsarpc", "samr", "netlogon")
-
-
-def normalize_pipe_name(name: str) -> str:
-    r"""`\PIPE\SrvSvc` → `srvsvc`; an empty result means no pipe was named."""
-    name = name.replace("/", "\\").lstrip("\\")
-    if name.lower().startswith("pipe\\"):
-        name = name[5:]
-    return name.lower()
 
 
 def served_pipes(config: ServerConfig) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from smbemu import events
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import NtStatus
+from smbemu.status import NtStatus
 from smbemu.state import Principal, PrincipalKind
 
 if TYPE_CHECKING:

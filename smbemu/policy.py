@@ -78,6 +78,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.sid import (
     ANONYMOUS_LOGON,
     AUTHENTICATED_USERS,
@@ -88,6 +89,7 @@ from smbemu.sid import (
     NETWORK,
     Sid,
 )
+from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, status_name
 
 __all__ = [
     "ERROR_ACCESS_DENIED", "STATUS_ACCESS_DENIED", "ALLOW", "Decision", "Require", "Later", "Rule",
@@ -96,11 +98,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("smbemu.policy")
-
-#: MS-ERREF 2.2: the WERROR the Net* management calls return to a caller without the right.
-ERROR_ACCESS_DENIED: Final = 5
-#: MS-ERREF 2.3: the NTSTATUS of every refusal on SMB2 (tree connect, CREATE), SAMR and LSA.
-STATUS_ACCESS_DENIED: Final = 0xC0000022
 
 KINDS: Final = ("anonymous", "guest", "user", "administrator")
 _KINDS: Final = KINDS
@@ -128,18 +125,6 @@ _LSA_GENERIC: Final = {
     GENERIC_EXECUTE: READ_CONTROL | POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES,
     GENERIC_ALL: POLICY_ALL_ACCESS,
 }
-
-_STATUS_NAMES: Final = {
-    0: "allowed",
-    STATUS_ACCESS_DENIED: "STATUS_ACCESS_DENIED",
-    ERROR_ACCESS_DENIED: "ERROR_ACCESS_DENIED",
-}
-
-
-def status_name(status: int) -> str:
-    """``STATUS_ACCESS_DENIED`` / ``ERROR_ACCESS_DENIED`` / ``0x...`` for a decision status."""
-    return _STATUS_NAMES.get(status, f"0x{status:08X}")
-
 
 class Require(enum.Enum):
     """Who a rule lets through (see the module docstring)."""
@@ -428,7 +413,7 @@ class Policy:
     def pipe_open(self, principal: Any, pipe: str) -> Decision:
         """May ``principal`` open ``\\pipe\\<pipe>`` (CREATE on IPC$)?"""
         kind = principal_kind(principal)
-        name = pipe.lower().removeprefix("\\pipe\\").lstrip("\\")
+        name = normalize_pipe_name(pipe)
         return self._cached(("pipe-open", kind, name), lambda: self._pipe_open(kind, name))
 
     def _pipe_open(self, kind: str, pipe: str) -> Decision:

@@ -17,7 +17,6 @@ import enum
 import functools
 import hmac
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -49,6 +48,7 @@ from smbemu.auth.ntlm_messages import (
     parse_av_pairs,
 )
 from smbemu.auth.ntlm_messages import NegotiateFlags as F
+from smbemu.filetime import filetime_now
 
 __all__ = [
     "NtlmAccount",
@@ -113,13 +113,6 @@ NTLM_V2_PACKAGE = "NTLM V2"
 
 # Lowest LmCompatibilityLevel at which a DC refuses each response type.
 _REFUSED_FROM_LEVEL = {LM_PACKAGE: 4, NTLM_V1_PACKAGE: 5, NTLM_V2_PACKAGE: 6}
-
-_FILETIME_UNIX_EPOCH = 116444736000000000  # 1970-01-01 in 100 ns ticks since 1601-01-01
-
-
-def filetime_now() -> int:
-    return _FILETIME_UNIX_EPOCH + time.time_ns() // 100
-
 
 @functools.lru_cache(maxsize=64)
 def answer_flags(client: int, target_is_domain: bool, send_version: bool) -> int:

@@ -72,14 +72,8 @@ from smbemu.auth.ntlm_messages import NegotiateFlags
 from smbemu.errors import SmbStatusError
 from smbemu.rpc.interface import Principal, as_principal
 from smbemu.rpc.pdu import PFC_FIRST_FRAG, AuthLevel, AuthType, AuthVerifier, BindNakReason
-from smbemu.rpc.security import (
-    FAULT_ACCESS_DENIED,
-    FAULT_SEC_PKG_ERROR,
-    NCA_S_PROTO_ERROR,
-    AuthRejected,
-    NullAuth,
-    VerifyFailed,
-)
+from smbemu.rpc.security import AuthRejected, NullAuth, VerifyFailed
+from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
 
 __all__ = ["NtlmRpcAuth", "RpcLogons", "rpc_auth_factory", "SIGNATURE_SIZE"]
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from smbemu.errors import RpcFault
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.rpc.interface import (
     CallContext,
     ContextFactory,
@@ -50,7 +51,6 @@ from smbemu.rpc.interface import (
     Interface,
     NotImplementedOp,
     RpcStats,
-    normalize_pipe_name,
 )
 from smbemu.rpc.ndr import NdrError
 from smbemu.rpc.pdu import (
@@ -92,6 +92,15 @@ from smbemu.rpc.pdu import (
     parse_pdu,
     peek_frag_length,
 )
+from smbemu.status import (
+    FAULT_ACCESS_DENIED,
+    FAULT_NO_CALL_ACTIVE,
+    NCA_S_FAULT_NDR,
+    NCA_S_FAULT_UNSPEC,
+    NCA_S_OP_RNG_ERROR,
+    NCA_S_PROTO_ERROR,
+    NCA_S_UNK_IF,
+)
 from smbemu.rpc.registry import PipeInfo, Registry
 from smbemu.rpc.security import AuthRejected, NullAuth, RpcAuth, VerifyFailed
 
@@ -102,15 +111,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: C706 appendix E / MS-RPCE 2.2.2.9 fault status codes used by the runtime.
-NCA_S_OP_RNG_ERROR: Final = 0x1C010002
-NCA_S_UNK_IF: Final = 0x1C010003
-NCA_S_PROTO_ERROR: Final = 0x1C01000B
-NCA_S_FAULT_UNSPEC: Final = 0x1C000012
-NCA_S_FAULT_NDR: Final = 0x000006F7
-FAULT_ACCESS_DENIED: Final = 0x00000005
-FAULT_NO_CALL_ACTIVE: Final = 0x000006BD
 
 #: The largest fragment Windows accepts and sends on a named pipe (MS-RPCE 3.3.3.5.4).
 SMB_MAX_FRAG: Final = 4280

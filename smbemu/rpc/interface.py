@@ -40,7 +40,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar, Union
 
 from smbemu.errors import RpcFault
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
+from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR
 
 __all__ = [
     "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
@@ -49,13 +51,6 @@ __all__ = [
     "CallContext", "ContextFactory", "make_context_factory", "Handler", "NotImplementedOp",
     "not_implemented", "Interface", "InterfaceError", "normalize_pipe_name",
 ]
-
-#: C706 appendix E: the opnum is out of range for the interface.
-NCA_S_OP_RNG_ERROR: Final = 0x1C010002
-#: C706 appendix E: a context handle that does not belong to this association.
-NCA_S_FAULT_CONTEXT_MISMATCH: Final = 0x1C00001A
-#: RPC_S_OUT_OF_RESOURCES (1721, MS-ERREF 2.2): the runtime cannot allocate, e.g. a full handle table.
-FAULT_OUT_OF_RESOURCES: Final = 0x000006B9
 
 
 # -------------------------------------------------------------------------------------------
@@ -302,14 +297,6 @@ class InterfaceError(ValueError):
 DispatchEntry = Union[tuple[Operation, Handler], NotImplementedOp]
 
 _PIPE_NAME_RE: Final = re.compile(r"^[A-Za-z0-9_.$-]{1,64}$")
-
-
-def normalize_pipe_name(name: str) -> str:
-    """``\\PIPE\\srvsvc``, ``\\pipe\\SRVSVC``, ``srvsvc`` -> ``srvsvc``."""
-    n = name.replace("/", "\\").lstrip("\\")
-    if n[:5].lower() == "pipe\\":
-        n = n[5:].lstrip("\\")
-    return n.lower()
 
 
 class Interface:

@@ -15,15 +15,11 @@ from smbemu.errors import RpcFault
 from smbemu.rpc import ndr
 from smbemu.rpc.interface import CallContext, Interface
 from smbemu.rpc.ndr import Pointer, Sized, Struct
+from smbemu.status import (ERROR_ACCESS_DENIED, ERROR_INSUFFICIENT_BUFFER, ERROR_NOT_SUPPORTED,
+                           NCA_S_FAULT_NDR, RPC_S_UNKNOWN_AUTHN_SERVICE)
 
 __all__ = ["MGMT", "RPC_IF_ID", "RPC_IF_ID_VECTOR"]
 
-#: MS-ERREF: ERROR_ACCESS_DENIED, ERROR_NOT_SUPPORTED, ERROR_INSUFFICIENT_BUFFER,
-#: RPC_S_UNKNOWN_AUTHN_SERVICE.
-ERROR_ACCESS_DENIED: Final = 5
-ERROR_NOT_SUPPORTED: Final = 50
-ERROR_INSUFFICIENT_BUFFER: Final = 122
-RPC_S_UNKNOWN_AUTHN_SERVICE: Final = 1747
 #: MS-RPCE 2.2.1.1.7: SPNEGO, NTLMSSP (the providers an SMB server registers).
 _NAMED_PROVIDERS: Final = frozenset({9, 10})
 #: C706 appendix Q: rpc_c_stats_array_max_size.
@@ -101,7 +97,7 @@ def inq_princ_name(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """
     size = request["princ_name_size"]
     if size < 1:
-        raise RpcFault(ndr.NCA_S_FAULT_NDR, "princ_name_size must be at least 1")
+        raise RpcFault(NCA_S_FAULT_NDR, "princ_name_size must be at least 1")
     if request["authn_proto"] not in _NAMED_PROVIDERS:
         return {"princ_name": Sized("", size), "ReturnValue": RPC_S_UNKNOWN_AUTHN_SERVICE}
     name = getattr(ctx.server, "rpc_principal_name", "") or ""

@@ -71,6 +71,8 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
+from smbemu.status import NCA_S_FAULT_INVALID_TAG, NCA_S_FAULT_NDR
+
 __all__ = [
     "NCA_S_FAULT_NDR",
     "NCA_S_FAULT_INVALID_TAG",
@@ -87,10 +89,6 @@ __all__ = [
     "Operation", "encode", "decode", "Memo",
 ]
 
-#: MS-RPCE 2.2.5 / MS-ERREF: RPC_X_BAD_STUB_DATA, the fault for a stub that does not decode.
-NCA_S_FAULT_NDR: Final = 0x000006F7
-#: C706 appendix E: nca_s_fault_invalid_tag, a union discriminant with no arm.
-NCA_S_FAULT_INVALID_TAG: Final = 0x1C000006
 
 #: First referent id and step (any non-zero value is legal; this is what Windows uses).
 _REF_START: Final = 0x00020000

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from smbemu.errors import ConfigError
-from smbemu.rpc.interface import Interface, InterfaceError, iter_interfaces, normalize_pipe_name
+from smbemu.pipe_names import normalize_pipe_name
+from smbemu.rpc.interface import Interface, InterfaceError, iter_interfaces
 from smbemu.rpc.mgmt import MGMT
 
 __all__ = ["ENTRY_POINT_GROUP", "EXT_PACKAGE", "PipeInfo", "Registry", "load_entry_points",

@@ -27,20 +27,15 @@ Windows signs with NTLM2 session security); at PKT_PRIVACY, unseal the stub regi
 
 from __future__ import annotations
 
-from typing import Final, Protocol
+from typing import Protocol
 
 from smbemu.rpc.interface import Principal
 from smbemu.rpc.pdu import AuthLevel, AuthType, AuthVerifier, BindNakReason
+from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
 
 __all__ = ["AuthRejected", "VerifyFailed", "RpcAuth", "NullAuth",
            "FAULT_ACCESS_DENIED", "FAULT_SEC_PKG_ERROR", "NCA_S_PROTO_ERROR"]
 
-#: MS-RPCE 3.3.3.5.4 / Samba's DCERPC_FAULT_ACCESS_DENIED.
-FAULT_ACCESS_DENIED: Final = 0x00000005
-#: MS-ERREF ERROR_SEC_PKG_ERROR (what Windows faults a failed alter_context auth with).
-FAULT_SEC_PKG_ERROR: Final = 0x00000721
-#: C706 appendix E nca_proto_error.
-NCA_S_PROTO_ERROR: Final = 0x1C01000B
 
 
 class AuthRejected(Exception):

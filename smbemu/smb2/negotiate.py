@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import construct as cs  # type: ignore[import-untyped]
 
 from smbemu.auth import spnego
-from smbemu.config import filetime_now
 from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.filetime import filetime_now
 from smbemu.smb2.constants import (
     HEADER_SIZE,
     Capabilities,
@@ -32,8 +32,6 @@ from smbemu.smb2.header import build_response_header
 
 if TYPE_CHECKING:
     from smbemu.connection import Connection, RequestContext
-
-STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP = 0xC05D0000
 
 # MS-SMB2 2.2.3: the fixed part of the request; NegotiateContextOffset/Count/Reserved2 share
 # their 8 bytes with ClientStartTime in dialects before 3.1.1.
@@ -122,7 +120,7 @@ def _negotiate_311_contexts(conn: Connection, contexts: dict[int, list[bytes]]) 
     # HashAlgorithmCount, SaltLength, HashAlgorithms[], Salt
     hashes = _u16_list(preauth[0], 0, 4)
     if HashAlgorithm.SHA_512 not in hashes:
-        raise SmbStatusError(STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP, "no common preauth hash")
+        raise SmbStatusError(NtStatus.SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP, "no common preauth hash")
     answers = [_context(NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES, struct.pack("<HHH", 1, 32, HashAlgorithm.SHA_512) + os.urandom(32))]
 
     encryption = contexts.get(NegotiateContextType.ENCRYPTION_CAPABILITIES, [])

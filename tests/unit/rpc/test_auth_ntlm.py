@@ -60,13 +60,8 @@ from smbemu.rpc.pdu import (
     parse_pdu,
 )
 from smbemu.rpc.registry import Registry
-from smbemu.rpc.security import (
-    FAULT_ACCESS_DENIED,
-    FAULT_SEC_PKG_ERROR,
-    NCA_S_PROTO_ERROR,
-    AuthRejected,
-    NullAuth,
-)
+from smbemu.rpc.security import AuthRejected, NullAuth
+from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
 
 H = types.SimpleNamespace
 WINNT, NEGOTIATE = 10, 9

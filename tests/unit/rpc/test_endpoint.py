@@ -10,16 +10,7 @@ from typing import Any
 import pytest
 
 from smbemu.rpc import ndr
-from smbemu.rpc.endpoint import (
-    FAULT_ACCESS_DENIED,
-    NCA_S_FAULT_NDR,
-    NCA_S_FAULT_UNSPEC,
-    NCA_S_OP_RNG_ERROR,
-    NCA_S_PROTO_ERROR,
-    NCA_S_UNK_IF,
-    AssociationGroups,
-    RpcEndpoint,
-)
+from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
 from smbemu.rpc.mgmt import MGMT
 from smbemu.rpc.pdu import (
     DREP_BE,
@@ -44,6 +35,14 @@ from smbemu.rpc.pdu import (
     parse_pdu,
 )
 from smbemu.rpc.registry import Registry
+from smbemu.status import (
+    FAULT_ACCESS_DENIED,
+    NCA_S_FAULT_NDR,
+    NCA_S_FAULT_UNSPEC,
+    NCA_S_OP_RNG_ERROR,
+    NCA_S_PROTO_ERROR,
+    NCA_S_UNK_IF,
+)
 
 H = types.SimpleNamespace
 FEATURES_3 = SyntaxId(uuid.UUID("6cb71c2c-9812-4540-0300-000000000000"), 1)

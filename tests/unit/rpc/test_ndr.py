@@ -11,8 +11,6 @@ import pytest
 from smbemu.rpc import ndr
 from smbemu.rpc.ndr import (
     CSTR,
-    NCA_S_FAULT_INVALID_TAG,
-    NCA_S_FAULT_NDR,
     WSTR,
     ConformantArray,
     ConformantBytes,
@@ -37,6 +35,7 @@ from smbemu.rpc.ndr import (
     decode,
     encode,
 )
+from smbemu.status import NCA_S_FAULT_INVALID_TAG, NCA_S_FAULT_NDR
 
 
 def hx(text: str) -> bytes:

@@ -18,6 +18,7 @@ import pytest
 
 import smbemu.rpc
 from smbemu.errors import ConfigError, RpcFault
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.rpc import ndr
 from smbemu.rpc.interface import (
     ANONYMOUS,
@@ -28,7 +29,6 @@ from smbemu.rpc.interface import (
     SimplePrincipal,
     as_principal,
     make_context_factory,
-    normalize_pipe_name,
     not_implemented,
 )
 from smbemu.rpc.mgmt import MGMT

@@ -14,7 +14,7 @@ import struct
 import types
 from typing import Any
 
-from smbemu.rpc.endpoint import FAULT_ACCESS_DENIED, RpcEndpoint
+from smbemu.rpc.endpoint import RpcEndpoint
 from smbemu.rpc.interface import Principal, SimplePrincipal
 from smbemu.rpc.pdu import (
     NDR20,
@@ -32,6 +32,7 @@ from smbemu.rpc.pdu import (
 )
 from smbemu.rpc.registry import Registry
 from smbemu.rpc.security import AuthRejected, VerifyFailed
+from smbemu.status import FAULT_ACCESS_DENIED
 
 H = types.SimpleNamespace
 TOY_AUTH_TYPE = 0x7F

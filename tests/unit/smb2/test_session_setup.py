@@ -11,7 +11,8 @@ from impacket import ntlm
 
 from smbemu.cli import build_config
 from smbemu.connection import Connection
-from smbemu.smb2.constants import Command, NtStatus, SessionFlags
+from smbemu.smb2.constants import Command, SessionFlags
+from smbemu.status import NtStatus
 
 from smb2raw import frame, negotiate_body, request, responses
 

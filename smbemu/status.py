@@ -1,0 +1,321 @@
+"""Every status code the server answers with, defined once: NTSTATUS, Win32 / WERROR and
+DCE/RPC fault codes, and the one place that renders a code as a name.
+
+The three families share one 32-bit space but not one meaning: an SMB2 header and the
+SAMR/LSA/Netlogon return values carry an NTSTATUS (MS-ERREF 2.3); the Net* management calls
+(srvsvc, wkssvc, dssetup, parts of netlogon) return a Win32 error as a WERROR (MS-ERREF 2.2,
+lmerr.h for NERR_*); a DCE/RPC fault PDU carries a fault status (C706 appendix E, MS-RPCE
+2.2.2.9), which is either an ``nca_s_*`` code or a Win32 ``RPC_S_*`` / ``RPC_X_*`` error.
+This module is protocol-neutral (no SMB2 or RPC import) so both dialect families, the RPC
+runtime, the policy, the fault injector and the audit log use the same values.
+
+Each value is written once, as a member of its family's enum; the flat names
+(``STATUS_ACCESS_DENIED``, ``ERROR_MORE_DATA``, ``NCA_S_OP_RNG_ERROR`` ...) that handlers
+import are plain ``int`` aliases of those members, so response dictionaries and NDR encoders
+see ordinary integers.  `status_name` renders a code for people (policy matrix, fault-rule
+history, logs); `status_hex` is the ``0x%08X`` form Windows writes in its event log.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+
+class NtStatus(enum.IntEnum):
+    """MS-ERREF 2.3.1: the NTSTATUS values this server sends (member name = STATUS_ + name)."""
+
+    SUCCESS = 0x00000000
+    PENDING = 0x00000103
+    MORE_ENTRIES = 0x00000105
+    SOME_NOT_MAPPED = 0x00000107
+    NOTIFY_ENUM_DIR = 0x0000010C
+    BUFFER_OVERFLOW = 0x80000005
+    NO_MORE_FILES = 0x80000006
+    NO_MORE_ENTRIES = 0x8000001A
+    NOT_IMPLEMENTED = 0xC0000002
+    INVALID_INFO_CLASS = 0xC0000003
+    INFO_LENGTH_MISMATCH = 0xC0000004
+    INVALID_HANDLE = 0xC0000008
+    INVALID_PARAMETER = 0xC000000D
+    NO_SUCH_FILE = 0xC000000F
+    INVALID_DEVICE_REQUEST = 0xC0000010
+    END_OF_FILE = 0xC0000011
+    MORE_PROCESSING_REQUIRED = 0xC0000016
+    ACCESS_DENIED = 0xC0000022
+    BUFFER_TOO_SMALL = 0xC0000023
+    OBJECT_TYPE_MISMATCH = 0xC0000024
+    OBJECT_NAME_INVALID = 0xC0000033
+    OBJECT_NAME_NOT_FOUND = 0xC0000034
+    OBJECT_NAME_COLLISION = 0xC0000035
+    OBJECT_PATH_NOT_FOUND = 0xC000003A
+    OBJECT_PATH_SYNTAX_BAD = 0xC000003B
+    SHARING_VIOLATION = 0xC0000043
+    NO_SUCH_PRIVILEGE = 0xC0000060
+    NO_SUCH_USER = 0xC0000064
+    NO_SUCH_GROUP = 0xC0000066
+    WRONG_PASSWORD = 0xC000006A
+    LOGON_FAILURE = 0xC000006D
+    ACCOUNT_RESTRICTION = 0xC000006E
+    INVALID_LOGON_HOURS = 0xC000006F
+    PASSWORD_EXPIRED = 0xC0000071
+    ACCOUNT_DISABLED = 0xC0000072
+    NONE_MAPPED = 0xC0000073
+    INVALID_SID = 0xC0000078
+    INSUFFICIENT_RESOURCES = 0xC000009A
+    PIPE_NOT_AVAILABLE = 0xC00000AC
+    INVALID_PIPE_STATE = 0xC00000AD
+    PIPE_BUSY = 0xC00000AE
+    PIPE_DISCONNECTED = 0xC00000B0
+    PIPE_CLOSING = 0xC00000B1
+    IO_TIMEOUT = 0xC00000B5
+    FILE_IS_A_DIRECTORY = 0xC00000BA
+    NOT_SUPPORTED = 0xC00000BB
+    INVALID_NETWORK_RESPONSE = 0xC00000C3
+    NETWORK_NAME_DELETED = 0xC00000C9
+    BAD_NETWORK_NAME = 0xC00000CC
+    REQUEST_NOT_ACCEPTED = 0xC00000D0
+    PIPE_EMPTY = 0xC00000D9
+    NO_SUCH_DOMAIN = 0xC00000DF
+    INVALID_USER_BUFFER = 0xC00000E8
+    NOT_A_DIRECTORY = 0xC0000103
+    CANCELLED = 0xC0000120
+    FILE_CLOSED = 0xC0000128
+    PIPE_BROKEN = 0xC000014B
+    NO_SUCH_ALIAS = 0xC0000151
+    INVALID_DEVICE_STATE = 0xC0000184
+    NO_TRUST_SAM_ACCOUNT = 0xC000018B
+    FS_DRIVER_REQUIRED = 0xC000019C
+    USER_SESSION_DELETED = 0xC0000203
+    NOT_FOUND = 0xC0000225
+    ACCOUNT_LOCKED_OUT = 0xC0000234
+    NETWORK_SESSION_EXPIRED = 0xC000035C
+    DOWNGRADE_DETECTED = 0xC0000388
+    REQUEST_OUT_OF_SEQUENCE = 0xC000042A
+    FILE_NOT_AVAILABLE = 0xC0000467
+    #: MS-SMB2 3.3.5.4: no hash algorithm in common in the preauth integrity context.
+    SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP = 0xC05D0000
+
+
+class Win32Error(enum.IntEnum):
+    """MS-ERREF 2.2 / lmerr.h: the Win32 errors returned as a WERROR or NET_API_STATUS
+    (member name = the spec's name)."""
+
+    ERROR_SUCCESS = 0
+    ERROR_FILE_NOT_FOUND = 2
+    ERROR_ACCESS_DENIED = 5
+    ERROR_NOT_SUPPORTED = 50
+    ERROR_INVALID_PARAMETER = 87
+    ERROR_CALL_NOT_IMPLEMENTED = 120
+    ERROR_INSUFFICIENT_BUFFER = 122
+    ERROR_INVALID_NAME = 123
+    ERROR_INVALID_LEVEL = 124
+    ERROR_MORE_DATA = 234
+    ERROR_INVALID_FLAGS = 1004
+    ERROR_NO_LOGON_SERVERS = 1311
+    ERROR_NO_SUCH_USER = 1317
+    ERROR_NO_SUCH_DOMAIN = 1355
+    RPC_S_UNKNOWN_AUTHN_SERVICE = 1747
+    ERROR_NO_SITENAME = 1919
+    NERR_BUF_TOO_SMALL = 2123
+    NERR_USER_NOT_FOUND = 2221
+    NERR_NET_NAME_NOT_FOUND = 2310
+    NERR_DEVICE_NOT_SHARED = 2311
+    NERR_CLIENT_NAME_NOT_FOUND = 2312
+    NERR_FILE_ID_NOT_FOUND = 2314
+    NERR_DC_NOT_FOUND = 2453
+
+
+class FaultStatus(enum.IntEnum):
+    """C706 appendix E / MS-RPCE 2.2.2.9: the status of a fault PDU (member name = the name
+    the constant goes by here; Win32 RPC errors keep their MS-ERREF names)."""
+
+    #: MS-RPCE 3.3.1.5.5 / Samba DCERPC_FAULT_ACCESS_DENIED (the Win32 ERROR_ACCESS_DENIED).
+    FAULT_ACCESS_DENIED = 0x00000005
+    #: RPC_S_OUT_OF_RESOURCES (1721): the runtime cannot allocate, e.g. a full handle table.
+    FAULT_OUT_OF_RESOURCES = 0x000006B9
+    #: RPC_S_SERVER_TOO_BUSY (1723).
+    RPC_S_SERVER_TOO_BUSY = 0x000006BB
+    #: RPC_S_NO_CALL_ACTIVE (1725): a cancel or orphaned for no call in progress.
+    FAULT_NO_CALL_ACTIVE = 0x000006BD
+    #: RPC_S_CALL_FAILED (1726).
+    RPC_S_CALL_FAILED = 0x000006BE
+    #: RPC_X_INVALID_BOUND (1734): an [in, range(...)] parameter out of range.
+    RPC_X_INVALID_BOUND = 0x000006C6
+    #: RPC_X_BAD_STUB_DATA (1783), nca_s_fault_ndr: a stub that does not decode.
+    NCA_S_FAULT_NDR = 0x000006F7
+    #: ERROR_SEC_PKG_ERROR (1825): what Windows faults a failed alter_context auth with.
+    FAULT_SEC_PKG_ERROR = 0x00000721
+    #: nca_s_fault_invalid_tag: a union discriminant with no arm.
+    NCA_S_FAULT_INVALID_TAG = 0x1C000006
+    #: nca_s_fault_unspec: the handler failed for a reason the fault cannot say.
+    NCA_S_FAULT_UNSPEC = 0x1C000012
+    #: nca_s_fault_context_mismatch: a context handle that does not belong to this association.
+    NCA_S_FAULT_CONTEXT_MISMATCH = 0x1C00001A
+    #: nca_op_rng_error: the opnum is not dispatched by the interface.
+    NCA_S_OP_RNG_ERROR = 0x1C010002
+    #: nca_unk_if: the presentation context names no interface the server offers.
+    NCA_S_UNK_IF = 0x1C010003
+    #: nca_proto_error: a PDU that breaks the protocol.
+    NCA_S_PROTO_ERROR = 0x1C01000B
+
+
+class StatusFamily(enum.Enum):
+    """Which of the three vocabularies a code belongs to (decides how it is named)."""
+
+    NTSTATUS = "NTSTATUS"
+    WERROR = "WERROR"
+    FAULT = "fault"
+
+
+# --------------------------------------------------------------------------------------------------
+# Flat names for handlers: plain ints, one per enum member (tests/unit/test_status.py checks the
+# correspondence both ways).
+# --------------------------------------------------------------------------------------------------
+
+# NTSTATUS (MS-ERREF 2.3.1)
+STATUS_SUCCESS: Final[int] = NtStatus.SUCCESS.value
+STATUS_PENDING: Final[int] = NtStatus.PENDING.value
+STATUS_MORE_ENTRIES: Final[int] = NtStatus.MORE_ENTRIES.value
+STATUS_SOME_NOT_MAPPED: Final[int] = NtStatus.SOME_NOT_MAPPED.value
+STATUS_NOTIFY_ENUM_DIR: Final[int] = NtStatus.NOTIFY_ENUM_DIR.value
+STATUS_BUFFER_OVERFLOW: Final[int] = NtStatus.BUFFER_OVERFLOW.value
+STATUS_NO_MORE_FILES: Final[int] = NtStatus.NO_MORE_FILES.value
+STATUS_NO_MORE_ENTRIES: Final[int] = NtStatus.NO_MORE_ENTRIES.value
+STATUS_NOT_IMPLEMENTED: Final[int] = NtStatus.NOT_IMPLEMENTED.value
+STATUS_INVALID_INFO_CLASS: Final[int] = NtStatus.INVALID_INFO_CLASS.value
+STATUS_INFO_LENGTH_MISMATCH: Final[int] = NtStatus.INFO_LENGTH_MISMATCH.value
+STATUS_INVALID_HANDLE: Final[int] = NtStatus.INVALID_HANDLE.value
+STATUS_INVALID_PARAMETER: Final[int] = NtStatus.INVALID_PARAMETER.value
+STATUS_NO_SUCH_FILE: Final[int] = NtStatus.NO_SUCH_FILE.value
+STATUS_INVALID_DEVICE_REQUEST: Final[int] = NtStatus.INVALID_DEVICE_REQUEST.value
+STATUS_END_OF_FILE: Final[int] = NtStatus.END_OF_FILE.value
+STATUS_MORE_PROCESSING_REQUIRED: Final[int] = NtStatus.MORE_PROCESSING_REQUIRED.value
+STATUS_ACCESS_DENIED: Final[int] = NtStatus.ACCESS_DENIED.value
+STATUS_BUFFER_TOO_SMALL: Final[int] = NtStatus.BUFFER_TOO_SMALL.value
+STATUS_OBJECT_TYPE_MISMATCH: Final[int] = NtStatus.OBJECT_TYPE_MISMATCH.value
+STATUS_OBJECT_NAME_INVALID: Final[int] = NtStatus.OBJECT_NAME_INVALID.value
+STATUS_OBJECT_NAME_NOT_FOUND: Final[int] = NtStatus.OBJECT_NAME_NOT_FOUND.value
+STATUS_OBJECT_NAME_COLLISION: Final[int] = NtStatus.OBJECT_NAME_COLLISION.value
+STATUS_OBJECT_PATH_NOT_FOUND: Final[int] = NtStatus.OBJECT_PATH_NOT_FOUND.value
+STATUS_OBJECT_PATH_SYNTAX_BAD: Final[int] = NtStatus.OBJECT_PATH_SYNTAX_BAD.value
+STATUS_SHARING_VIOLATION: Final[int] = NtStatus.SHARING_VIOLATION.value
+STATUS_NO_SUCH_PRIVILEGE: Final[int] = NtStatus.NO_SUCH_PRIVILEGE.value
+STATUS_NO_SUCH_USER: Final[int] = NtStatus.NO_SUCH_USER.value
+STATUS_NO_SUCH_GROUP: Final[int] = NtStatus.NO_SUCH_GROUP.value
+STATUS_WRONG_PASSWORD: Final[int] = NtStatus.WRONG_PASSWORD.value
+STATUS_LOGON_FAILURE: Final[int] = NtStatus.LOGON_FAILURE.value
+STATUS_ACCOUNT_RESTRICTION: Final[int] = NtStatus.ACCOUNT_RESTRICTION.value
+STATUS_INVALID_LOGON_HOURS: Final[int] = NtStatus.INVALID_LOGON_HOURS.value
+STATUS_PASSWORD_EXPIRED: Final[int] = NtStatus.PASSWORD_EXPIRED.value
+STATUS_ACCOUNT_DISABLED: Final[int] = NtStatus.ACCOUNT_DISABLED.value
+STATUS_NONE_MAPPED: Final[int] = NtStatus.NONE_MAPPED.value
+STATUS_INVALID_SID: Final[int] = NtStatus.INVALID_SID.value
+STATUS_INSUFFICIENT_RESOURCES: Final[int] = NtStatus.INSUFFICIENT_RESOURCES.value
+STATUS_PIPE_NOT_AVAILABLE: Final[int] = NtStatus.PIPE_NOT_AVAILABLE.value
+STATUS_INVALID_PIPE_STATE: Final[int] = NtStatus.INVALID_PIPE_STATE.value
+STATUS_PIPE_BUSY: Final[int] = NtStatus.PIPE_BUSY.value
+STATUS_PIPE_DISCONNECTED: Final[int] = NtStatus.PIPE_DISCONNECTED.value
+STATUS_PIPE_CLOSING: Final[int] = NtStatus.PIPE_CLOSING.value
+STATUS_IO_TIMEOUT: Final[int] = NtStatus.IO_TIMEOUT.value
+STATUS_FILE_IS_A_DIRECTORY: Final[int] = NtStatus.FILE_IS_A_DIRECTORY.value
+STATUS_NOT_SUPPORTED: Final[int] = NtStatus.NOT_SUPPORTED.value
+STATUS_INVALID_NETWORK_RESPONSE: Final[int] = NtStatus.INVALID_NETWORK_RESPONSE.value
+STATUS_NETWORK_NAME_DELETED: Final[int] = NtStatus.NETWORK_NAME_DELETED.value
+STATUS_BAD_NETWORK_NAME: Final[int] = NtStatus.BAD_NETWORK_NAME.value
+STATUS_REQUEST_NOT_ACCEPTED: Final[int] = NtStatus.REQUEST_NOT_ACCEPTED.value
+STATUS_PIPE_EMPTY: Final[int] = NtStatus.PIPE_EMPTY.value
+STATUS_NO_SUCH_DOMAIN: Final[int] = NtStatus.NO_SUCH_DOMAIN.value
+STATUS_INVALID_USER_BUFFER: Final[int] = NtStatus.INVALID_USER_BUFFER.value
+STATUS_NOT_A_DIRECTORY: Final[int] = NtStatus.NOT_A_DIRECTORY.value
+STATUS_CANCELLED: Final[int] = NtStatus.CANCELLED.value
+STATUS_FILE_CLOSED: Final[int] = NtStatus.FILE_CLOSED.value
+STATUS_PIPE_BROKEN: Final[int] = NtStatus.PIPE_BROKEN.value
+STATUS_NO_SUCH_ALIAS: Final[int] = NtStatus.NO_SUCH_ALIAS.value
+STATUS_INVALID_DEVICE_STATE: Final[int] = NtStatus.INVALID_DEVICE_STATE.value
+STATUS_NO_TRUST_SAM_ACCOUNT: Final[int] = NtStatus.NO_TRUST_SAM_ACCOUNT.value
+STATUS_FS_DRIVER_REQUIRED: Final[int] = NtStatus.FS_DRIVER_REQUIRED.value
+STATUS_USER_SESSION_DELETED: Final[int] = NtStatus.USER_SESSION_DELETED.value
+STATUS_NOT_FOUND: Final[int] = NtStatus.NOT_FOUND.value
+STATUS_ACCOUNT_LOCKED_OUT: Final[int] = NtStatus.ACCOUNT_LOCKED_OUT.value
+STATUS_NETWORK_SESSION_EXPIRED: Final[int] = NtStatus.NETWORK_SESSION_EXPIRED.value
+STATUS_DOWNGRADE_DETECTED: Final[int] = NtStatus.DOWNGRADE_DETECTED.value
+STATUS_REQUEST_OUT_OF_SEQUENCE: Final[int] = NtStatus.REQUEST_OUT_OF_SEQUENCE.value
+STATUS_FILE_NOT_AVAILABLE: Final[int] = NtStatus.FILE_NOT_AVAILABLE.value
+STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP: Final[int] = (
+    NtStatus.SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP.value)
+
+# Win32 errors / WERROR / NET_API_STATUS (MS-ERREF 2.2, lmerr.h)
+ERROR_SUCCESS: Final[int] = Win32Error.ERROR_SUCCESS.value
+ERROR_FILE_NOT_FOUND: Final[int] = Win32Error.ERROR_FILE_NOT_FOUND.value
+ERROR_ACCESS_DENIED: Final[int] = Win32Error.ERROR_ACCESS_DENIED.value
+ERROR_NOT_SUPPORTED: Final[int] = Win32Error.ERROR_NOT_SUPPORTED.value
+ERROR_INVALID_PARAMETER: Final[int] = Win32Error.ERROR_INVALID_PARAMETER.value
+ERROR_CALL_NOT_IMPLEMENTED: Final[int] = Win32Error.ERROR_CALL_NOT_IMPLEMENTED.value
+ERROR_INSUFFICIENT_BUFFER: Final[int] = Win32Error.ERROR_INSUFFICIENT_BUFFER.value
+ERROR_INVALID_NAME: Final[int] = Win32Error.ERROR_INVALID_NAME.value
+ERROR_INVALID_LEVEL: Final[int] = Win32Error.ERROR_INVALID_LEVEL.value
+ERROR_MORE_DATA: Final[int] = Win32Error.ERROR_MORE_DATA.value
+ERROR_INVALID_FLAGS: Final[int] = Win32Error.ERROR_INVALID_FLAGS.value
+ERROR_NO_LOGON_SERVERS: Final[int] = Win32Error.ERROR_NO_LOGON_SERVERS.value
+ERROR_NO_SUCH_USER: Final[int] = Win32Error.ERROR_NO_SUCH_USER.value
+ERROR_NO_SUCH_DOMAIN: Final[int] = Win32Error.ERROR_NO_SUCH_DOMAIN.value
+RPC_S_UNKNOWN_AUTHN_SERVICE: Final[int] = Win32Error.RPC_S_UNKNOWN_AUTHN_SERVICE.value
+ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
+NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
+NERR_USER_NOT_FOUND: Final[int] = Win32Error.NERR_USER_NOT_FOUND.value
+NERR_NET_NAME_NOT_FOUND: Final[int] = Win32Error.NERR_NET_NAME_NOT_FOUND.value
+NERR_DEVICE_NOT_SHARED: Final[int] = Win32Error.NERR_DEVICE_NOT_SHARED.value
+NERR_CLIENT_NAME_NOT_FOUND: Final[int] = Win32Error.NERR_CLIENT_NAME_NOT_FOUND.value
+NERR_FILE_ID_NOT_FOUND: Final[int] = Win32Error.NERR_FILE_ID_NOT_FOUND.value
+NERR_DC_NOT_FOUND: Final[int] = Win32Error.NERR_DC_NOT_FOUND.value
+NERR_SUCCESS: Final[int] = Win32Error.ERROR_SUCCESS.value  # lmerr.h: NERR_Success is 0 too
+
+# DCE/RPC fault statuses (C706 appendix E, MS-RPCE 2.2.2.9)
+FAULT_ACCESS_DENIED: Final[int] = FaultStatus.FAULT_ACCESS_DENIED.value
+FAULT_OUT_OF_RESOURCES: Final[int] = FaultStatus.FAULT_OUT_OF_RESOURCES.value
+RPC_S_SERVER_TOO_BUSY: Final[int] = FaultStatus.RPC_S_SERVER_TOO_BUSY.value
+FAULT_NO_CALL_ACTIVE: Final[int] = FaultStatus.FAULT_NO_CALL_ACTIVE.value
+RPC_S_CALL_FAILED: Final[int] = FaultStatus.RPC_S_CALL_FAILED.value
+RPC_X_INVALID_BOUND: Final[int] = FaultStatus.RPC_X_INVALID_BOUND.value
+NCA_S_FAULT_NDR: Final[int] = FaultStatus.NCA_S_FAULT_NDR.value
+FAULT_SEC_PKG_ERROR: Final[int] = FaultStatus.FAULT_SEC_PKG_ERROR.value
+NCA_S_FAULT_INVALID_TAG: Final[int] = FaultStatus.NCA_S_FAULT_INVALID_TAG.value
+NCA_S_FAULT_UNSPEC: Final[int] = FaultStatus.NCA_S_FAULT_UNSPEC.value
+NCA_S_FAULT_CONTEXT_MISMATCH: Final[int] = FaultStatus.NCA_S_FAULT_CONTEXT_MISMATCH.value
+NCA_S_OP_RNG_ERROR: Final[int] = FaultStatus.NCA_S_OP_RNG_ERROR.value
+NCA_S_UNK_IF: Final[int] = FaultStatus.NCA_S_UNK_IF.value
+NCA_S_PROTO_ERROR: Final[int] = FaultStatus.NCA_S_PROTO_ERROR.value
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------------
+
+_NAMES: Final[dict[StatusFamily, dict[int, str]]] = {
+    StatusFamily.NTSTATUS: {int(m): f"STATUS_{m.name}" for m in NtStatus},
+    StatusFamily.WERROR: {int(m): m.name for m in Win32Error},
+    StatusFamily.FAULT: {int(m): m.name for m in FaultStatus},
+}
+#: Without a family, the first family that knows the code names it.  The families overlap on
+#: 0 (STATUS_SUCCESS / ERROR_SUCCESS) and on the Win32 RPC errors a fault carries (5 is
+#: ERROR_ACCESS_DENIED and FAULT_ACCESS_DENIED); NTSTATUS wins 0, the Win32 name wins the rest.
+_GUESS_ORDER: Final = (StatusFamily.NTSTATUS, StatusFamily.WERROR, StatusFamily.FAULT)
+
+
+def status_hex(code: int) -> str:
+    """``0xC0000022``: the form Windows writes a status in (event log ``Status`` fields)."""
+    return f"0x{code & 0xFFFFFFFF:08X}"
+
+
+def status_name(code: int, family: StatusFamily | None = None) -> str:
+    """The spec's name of ``code`` (``STATUS_ACCESS_DENIED``, ``ERROR_MORE_DATA``,
+    ``NCA_S_OP_RNG_ERROR``), looked up in ``family`` when given, else in every family (see
+    `_GUESS_ORDER`); `status_hex` for a code this server does not define."""
+    if family is not None:
+        return _NAMES[family].get(code) or status_hex(code)
+    for guess in _GUESS_ORDER:
+        name = _NAMES[guess].get(code)
+        if name is not None:
+            return name
+    return status_hex(code)
