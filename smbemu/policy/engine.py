@@ -256,7 +256,7 @@ class Policy:
         SeSecurityPrivilege); on the LSA policy object the modelled DACL (:meth:`lsa_granted`);
         on the SAM objects the World ACE, READ | EXECUTE (MS-SAMR 3.1.1.6 default DACLs)."""
         if BUILTIN_ADMINISTRATORS in self.token(principal):
-            return object_type.all | READ_CONTROL | ACCESS_SYSTEM_SECURITY
+            return object_type.all | ACCESS_SYSTEM_SECURITY
         if object_type is LSA_POLICY:
             return int(self.lsa_granted(principal))
         return object_type.everyone

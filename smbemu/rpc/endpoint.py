@@ -52,7 +52,7 @@ from smbemu.rpc.interface import (
     RpcStats,
     normalize_pipe_name,
 )
-from smbemu.rpc.ndr import NdrError
+from smbemu.rpc.ndr import NdrError, Operation
 from smbemu.rpc.pdu import (
     BIND_TIME_FEATURE_PREFIX,
     DREP_BE,
@@ -625,6 +625,7 @@ class RpcEndpoint:
         iface = context.interface
         le = bool(drep[0] & 0x10)
         table = iface.dispatch
+        self._call_context().decision = None  # each call starts undecided
         faults = getattr(self._call_context().server, "faults", None)
         if faults is not None and self._inject_fault(faults, call_id, context, opnum, drep):
             return  # fault injection (smbemu.faults) answered the call
@@ -659,7 +660,7 @@ class RpcEndpoint:
         ctx.little_endian = le
         reply_le = not self._client_drep or le
         try:
-            response = handler(ctx, request)
+            response = _checked(ctx, iface, op, request) or handler(ctx, request)
             out = op.encode_response(response, reply_le)
         except RpcFault as fault:
             self._emit(self._fault(call_id, fault.status, context.context_id, drep=drep))
@@ -680,7 +681,8 @@ class RpcEndpoint:
 
     def _notify(self, iface: Interface, operation: str, status: int, reason: str | None,
                 opnum: int, *, fault: bool = True) -> None:
-        """Tell ``on_call`` (the audit log) about a finished call."""
+        """Tell ``on_call`` (the audit log) about a finished call; ``ctx.decision`` holds what
+        the enforcement point decided for it (None before the handler ran)."""
         if self.on_call is None:
             return
         try:
@@ -770,6 +772,24 @@ class RpcEndpoint:
         PType.CO_CANCEL: _on_ignored,
         PType.ORPHANED: _on_ignored,
     }
+
+
+def _checked(ctx: CallContext, iface: Interface, op: Operation,
+             request: dict[str, Any]) -> dict[str, Any] | None:
+    """The rule the interface declares for ``op``, checked before the handler runs (a rule that
+    varies per info level is the handler's to ask, with the decoded level): None when allowed,
+    else the refusal -- [out] parameters NULL, [in, out] ones echoed, the return value the
+    access denied of the operation's return type, or a fault when it returns nothing."""
+    rule = iface.rules.get(op.name)
+    if rule is None or rule.levels or any(later.levels for later in rule.since):
+        return None
+    decision = ctx.decide()
+    if decision.allowed:
+        return None
+    if op.returns is None:
+        raise RpcFault(decision.status, decision.reason)
+    echoed = {name: request[name] for name, _ in op.response if name in request}
+    return op.error_response(decision.status, **echoed)
 
 
 class _ProtocolError(Exception):

@@ -25,6 +25,18 @@ The handler convention:
 * to answer with a fault PDU instead, raise :class:`smbemu.errors.RpcFault`;
 * any other exception is logged and answered with a fault; nothing of it reaches the wire.
 
+Access is decided in one place, the call context (the handler never reads the principal's kind
+itself): a rule declared with the operation (``operation(..., rule=Rule(...))`` or
+``Interface(..., rules={...})``) is checked by the runtime before the handler runs, unless it
+varies per info level; a handler asks ``ctx.decide(level=...)`` for checks that need the
+decoded request, ``ctx.grant(object_type, desired)`` when it opens a handle and
+``ctx.require(granted, needed, object_type)`` when a call needs a right on one.  Every decision
+lands on ``ctx.decision`` (the refusing one wins), which the audit log reads; a refusal's status
+is the access denied of the operation's return type (``smbemu.policy.denied_status``)::
+
+    @INTERFACE.operation(0, "EchoGreet", ..., returns="WERROR",
+                         rule=Rule(Require.AUTHENTICATED, source="example"))
+
 Every opnum from 0 to the highest one must be declared (an operation, or
 ``not_implemented(...)``); the registry checks this when it loads the interface.
 """
@@ -32,6 +44,7 @@ Every opnum from 0 to the highest one must be declared (an operation, or
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import re
 import uuid as uuid_mod
@@ -40,13 +53,15 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar, Union
 
 from smbemu.errors import RpcFault
+from smbemu.policy import Decision, ObjectType, Rule, denied_status, grant_access, policy_for
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
 
 __all__ = [
     "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
     "Principal", "SimplePrincipal", "PRINCIPAL_KINDS", "as_principal", "ANONYMOUS",
     "HandleEntry", "HandleTable", "RpcStats",
-    "CallContext", "ContextFactory", "make_context_factory", "Handler", "NotImplementedOp",
+    "CallContext", "ServerView", "ContextFactory", "make_context_factory", "Handler",
+    "NotImplementedOp",
     "not_implemented", "Interface", "InterfaceError", "normalize_pipe_name",
 ]
 
@@ -200,6 +215,19 @@ class RpcStats:
     pkts_out: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ServerView:
+    """Read-only facts about the emulated server a handler may need (not access decisions):
+    the Windows release it emulates (``version``, e.g. ``(10, 0)``), its role and profile name."""
+
+    version: tuple[int, int]
+    is_dc: bool
+    profile: str
+
+
+_log_policy = logging.getLogger("smbemu.policy")
+
+
 @dataclass(slots=True, eq=False)
 class CallContext:
     """Everything a handler may know about the call.
@@ -233,6 +261,83 @@ class CallContext:
     call_id: int = 0
     context_id: int = 0
     little_endian: bool = True
+    #: The access decision of this call (reset by the runtime before each call): the refusal
+    #: when one was made, else the last rule that allowed it; None when no rule applied.
+    decision: Decision | None = None
+
+    # ---------------------------------------------------------------- the enforcement point
+    @property
+    def server_view(self) -> ServerView:
+        """The emulated server's read-only facts (version, role)."""
+        policy = policy_for(self.server)
+        return ServerView(policy.version, policy.is_dc, policy.name)
+
+    def _where(self, operation: str | None) -> tuple[str, str, object]:
+        op = self.operation
+        interface = self.interface.name if self.interface is not None else self.pipe_name
+        returns: object = op.returns if op is not None else "NTSTATUS"
+        return interface, operation or (op.name if op is not None else "?"), returns
+
+    def decide(self, operation: str | None = None, level: int | None = None, *,
+               access: int | None = None) -> Decision:
+        """May the caller make this call (``operation``: this call's by default) at info
+        ``level``, with ``access`` (the DesiredAccess of an open, or the access a handle was
+        granted)?  The rule the interface declares for the operation, else the policy's
+        :data:`smbemu.policy.RULES`; recorded on :attr:`decision`."""
+        interface, name, returns = self._where(operation)
+        policy = policy_for(self.server)
+        rule = self.interface.rules.get(name) if self.interface is not None else None
+        if rule is not None:
+            decision = policy.decide_rule(self.principal, interface, name, rule, level,
+                                          access=access, returns=returns)
+        else:
+            decision = policy.decide(self.principal, interface, name, level, access=access)
+        if not decision.allowed:
+            decision = Decision(denied_status(returns), decision.reason, decision.rule)
+        return self._record(decision)
+
+    def deny(self, rule: str, why: str, operation: str | None = None) -> Decision:
+        """Record a refusal the handler's own check made (a handle without the right, a missing
+        secure channel...) and return it: ``rule`` names the check, ``why`` the caller's lack."""
+        interface, name, returns = self._where(operation)
+        kind = str(getattr(self.principal.kind, "value", self.principal.kind))
+        decision = Decision(denied_status(returns), f"deny {interface} {name}: {kind} {why}",
+                            f"{interface} {rule}")
+        _log_policy.info("%s", decision.reason)
+        return self._record(decision)
+
+    def grant(self, object_type: ObjectType, desired: int, *, extra: int = 0,
+              operation: str | None = None) -> int | None:
+        """The access a new handle on ``object_type`` gets for ``desired`` (the caller's rights
+        from its token through the type's generic mapping, plus ``extra`` rights the object
+        grants this caller itself), or None after recording the refusal."""
+        held = policy_for(self.server).held_rights(self.principal, object_type) | extra
+        granted = grant_access(object_type, desired, held)
+        if granted is None:
+            missing = object_type.map_generic(desired) & ~held & 0xFDFFFFFF
+            self.deny(f"{object_type.name} access {object_type.describe(missing)}",
+                      f"is not granted {object_type.describe(missing)} on the "
+                      f"{object_type.name} object (holds 0x{held:08X})", operation)
+        return granted
+
+    def require(self, granted: int, needed: int, object_type: ObjectType,
+                operation: str | None = None) -> bool:
+        """Does a handle granted ``granted`` carry ``needed``?  If not, the refusal is recorded
+        (rule ``<interface> handle access <RIGHT>``)."""
+        missing = needed & ~granted
+        if not missing:
+            return True
+        right = object_type.describe(missing)
+        self.deny(f"handle access {right}",
+                  f"holds a {object_type.name} handle without {right}", operation)
+        return False
+
+    def _record(self, decision: Decision) -> Decision:
+        current = self.decision
+        if current is None or current.allowed:
+            if not decision.allowed or decision.rule:
+                self.decision = decision
+        return decision
 
 
 class ContextFactory(Protocol):
@@ -329,7 +434,7 @@ class Interface:
                  operations: Mapping[int, Operation | NotImplementedOp] | None = None,
                  handlers: Mapping[int, Handler] | None = None, *,
                  opnum_count: int | None = None, secondary_address: str | None = None,
-                 description: str = "") -> None:
+                 description: str = "", rules: Mapping[str, Rule] | None = None) -> None:
         try:
             parsed = uuid_mod.UUID(uuid)
         except (ValueError, TypeError, AttributeError) as exc:
@@ -356,6 +461,9 @@ class Interface:
         self.opnum_count = opnum_count
         self.secondary_address = secondary_address
         self.description = description
+        #: operation name -> the rule the interface ships for it (checked against the operations
+        #: when the registry loads the interface).
+        self.rules: dict[str, Rule] = dict(rules or {})
         #: opnum -> entry, built by :meth:`validate`.
         self.dispatch: tuple[DispatchEntry, ...] = ()
 
@@ -370,12 +478,17 @@ class Interface:
     def operation(self, opnum: int, name: str | None = None,
                   request: Sequence[tuple[str, NdrType]] = (),
                   response: Sequence[tuple[str, NdrType]] = (),
-                  returns: ReturnKind | NdrType | None = "NTSTATUS") -> Callable[[H], H]:
-        """Decorator: declare opnum ``opnum`` and register the function as its handler."""
+                  returns: ReturnKind | NdrType | None = "NTSTATUS", *,
+                  rule: Rule | None = None) -> Callable[[H], H]:
+        """Decorator: declare opnum ``opnum`` and register the function as its handler;
+        ``rule`` is who may call it (checked by the runtime before the handler runs)."""
 
         def register(fn: H) -> H:
-            self._add(opnum, Operation(opnum, name or fn.__name__, request, response, returns))
+            op = Operation(opnum, name or fn.__name__, request, response, returns)
+            self._add(opnum, op)
             self.handlers[opnum] = fn
+            if rule is not None:
+                self.rules[op.name] = rule
             return fn
 
         return register
