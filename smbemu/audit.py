@@ -366,14 +366,10 @@ def rpc_call_hook(config: ServerConfig, session: Session, peer: tuple[str, int] 
     """The ``on_call(ctx, interface, operation_name, status, reason)`` callback an
     `smbemu.rpc.endpoint.RpcEndpoint` calls after each call. ``reason`` is the runtime's own
     (a fault before any handler ran) or None: then the policy decision the handler asked for."""
-    from smbemu.policy import policy_for
-
-    policy = policy_for(config)
 
     def on_call(ctx: Any, interface: str, operation_name: str, status: int, reason: str | None,
                 *, fault: bool = False, opnum: int | None = None) -> None:
-        decision = getattr(policy, "last_decision", None)
-        policy.last_decision = None
+        decision = getattr(ctx, "decision", None)  # the enforcement point's (smbemu.rpc)
         allowed = True
         if reason is None:
             if decision is not None:
