@@ -77,26 +77,6 @@ reference is silent the row says what it follows and tags it W (widely reported)
 
 from __future__ import annotations
 
-import enum
-import logging
-import re
-import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Final
-
-from smbemu.sid import (
-    ANONYMOUS_LOGON,
-    AUTHENTICATED_USERS,
-    BUILTIN_ADMINISTRATORS,
-    BUILTIN_GUESTS,
-    BUILTIN_USERS,
-    EVERYONE,
-    NETWORK,
-    Sid,
-)
-
 from smbemu.policy.access import (
     ACCESS_SYSTEM_SECURITY,
     DELETE,

@@ -44,7 +44,6 @@ Every opnum from 0 to the highest one must be declared (an operation, or
 from __future__ import annotations
 
 import inspect
-import logging
 import os
 import re
 import uuid as uuid_mod
@@ -53,7 +52,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar, Union
 
 from smbemu.errors import RpcFault
-from smbemu.policy import Decision, ObjectType, Rule, denied_status, grant_access, policy_for
+from smbemu.policy import Decision, Rule
+from smbemu.rpc.enforcement import Enforcement, ServerView
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
 
 __all__ = [
@@ -215,22 +215,10 @@ class RpcStats:
     pkts_out: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ServerView:
-    """Read-only facts about the emulated server a handler may need (not access decisions):
-    the Windows release it emulates (``version``, e.g. ``(10, 0)``), its role and profile name."""
-
-    version: tuple[int, int]
-    is_dc: bool
-    profile: str
-
-
-_log_policy = logging.getLogger("smbemu.policy")
-
-
 @dataclass(slots=True, eq=False)
-class CallContext:
-    """Everything a handler may know about the call.
+class CallContext(Enforcement):
+    """Everything a handler may know about the call, and the one place it asks about access
+    (``decide`` / ``deny`` / ``grant`` / ``require``, :class:`~smbemu.rpc.enforcement.Enforcement`).
 
     Built by the SMB layer's context factory once per association (and again after DCE/RPC
     authentication changes the identity); the endpoint fills the per-call fields
@@ -264,80 +252,6 @@ class CallContext:
     #: The access decision of this call (reset by the runtime before each call): the refusal
     #: when one was made, else the last rule that allowed it; None when no rule applied.
     decision: Decision | None = None
-
-    # ---------------------------------------------------------------- the enforcement point
-    @property
-    def server_view(self) -> ServerView:
-        """The emulated server's read-only facts (version, role)."""
-        policy = policy_for(self.server)
-        return ServerView(policy.version, policy.is_dc, policy.name)
-
-    def _where(self, operation: str | None) -> tuple[str, str, object]:
-        op = self.operation
-        interface = self.interface.name if self.interface is not None else self.pipe_name
-        returns: object = op.returns if op is not None else "NTSTATUS"
-        return interface, operation or (op.name if op is not None else "?"), returns
-
-    def decide(self, operation: str | None = None, level: int | None = None, *,
-               access: int | None = None) -> Decision:
-        """May the caller make this call (``operation``: this call's by default) at info
-        ``level``, with ``access`` (the DesiredAccess of an open, or the access a handle was
-        granted)?  The rule the interface declares for the operation, else the policy's
-        :data:`smbemu.policy.RULES`; recorded on :attr:`decision`."""
-        interface, name, returns = self._where(operation)
-        policy = policy_for(self.server)
-        rule = self.interface.rules.get(name) if self.interface is not None else None
-        if rule is not None:
-            decision = policy.decide_rule(self.principal, interface, name, rule, level,
-                                          access=access, returns=returns)
-        else:
-            decision = policy.decide(self.principal, interface, name, level, access=access)
-        if not decision.allowed:
-            decision = Decision(denied_status(returns), decision.reason, decision.rule)
-        return self._record(decision)
-
-    def deny(self, rule: str, why: str, operation: str | None = None) -> Decision:
-        """Record a refusal the handler's own check made (a handle without the right, a missing
-        secure channel...) and return it: ``rule`` names the check, ``why`` the caller's lack."""
-        interface, name, returns = self._where(operation)
-        kind = str(getattr(self.principal.kind, "value", self.principal.kind))
-        decision = Decision(denied_status(returns), f"deny {interface} {name}: {kind} {why}",
-                            f"{interface} {rule}")
-        _log_policy.info("%s", decision.reason)
-        return self._record(decision)
-
-    def grant(self, object_type: ObjectType, desired: int, *, extra: int = 0,
-              operation: str | None = None) -> int | None:
-        """The access a new handle on ``object_type`` gets for ``desired`` (the caller's rights
-        from its token through the type's generic mapping, plus ``extra`` rights the object
-        grants this caller itself), or None after recording the refusal."""
-        held = policy_for(self.server).held_rights(self.principal, object_type) | extra
-        granted = grant_access(object_type, desired, held)
-        if granted is None:
-            missing = object_type.map_generic(desired) & ~held & 0xFDFFFFFF
-            self.deny(f"{object_type.name} access {object_type.describe(missing)}",
-                      f"is not granted {object_type.describe(missing)} on the "
-                      f"{object_type.name} object (holds 0x{held:08X})", operation)
-        return granted
-
-    def require(self, granted: int, needed: int, object_type: ObjectType,
-                operation: str | None = None) -> bool:
-        """Does a handle granted ``granted`` carry ``needed``?  If not, the refusal is recorded
-        (rule ``<interface> handle access <RIGHT>``)."""
-        missing = needed & ~granted
-        if not missing:
-            return True
-        right = object_type.describe(missing)
-        self.deny(f"handle access {right}",
-                  f"holds a {object_type.name} handle without {right}", operation)
-        return False
-
-    def _record(self, decision: Decision) -> Decision:
-        current = self.decision
-        if current is None or current.allowed:
-            if not decision.allowed or decision.rule:
-                self.decision = decision
-        return decision
 
 
 class ContextFactory(Protocol):
