@@ -161,15 +161,19 @@ class Policy:
             return Decision(0, f"allow {what}: {kind}, not restricted by the anonymous rules ({self.name})")
         if self.restrict_anonymous_2:
             return Decision(STATUS_ACCESS_DENIED, f"deny {what}: anonymous, RestrictAnonymous=2 "
-                            f"(no access without explicit anonymous permissions) ({self.name})")
+                            f"(no access without explicit anonymous permissions) ({self.name})",
+                            "tree-connect RestrictAnonymous=2 (§0.1)")
         if share_type == "ipc" or share.upper() == "IPC$":
-            return Decision(0, f"allow {what}: anonymous, IPC$ is always reachable ({self.name})")
+            return Decision(0, f"allow {what}: anonymous, IPC$ is always reachable ({self.name})",
+                            "tree-connect IPC$ (§0 rule 2)")
         if self.restrict_null_sess_access and share.lower() not in self.null_session_shares:
             return Decision(STATUS_ACCESS_DENIED,
-                            f"deny {what}: anonymous, not in NullSessionShares ({self.name})")
+                            f"deny {what}: anonymous, not in NullSessionShares ({self.name})",
+                            "tree-connect NullSessionShares (§0 rule 2)")
         return Decision(0, f"allow {what}: anonymous, "
                         + ("in NullSessionShares" if self.restrict_null_sess_access
-                           else "RestrictNullSessAccess=0") + f" ({self.name})")
+                           else "RestrictNullSessAccess=0") + f" ({self.name})",
+                        "tree-connect NullSessionShares (§0 rule 2)")
 
     # ------------------------------------------------------------------ §0 rules 3-4
     def pipe_open(self, principal: Any, pipe: str) -> Decision:
@@ -184,13 +188,16 @@ class Policy:
             return Decision(0, f"allow {what}: {kind}, not restricted by the anonymous rules ({self.name})")
         if self.restrict_null_sess_access and pipe not in self.null_session_pipes:
             return Decision(STATUS_ACCESS_DENIED,
-                            f"deny {what}: anonymous, not in NullSessionPipes ({self.name})")
+                            f"deny {what}: anonymous, not in NullSessionPipes ({self.name})",
+                            "pipe-open NullSessionPipes (§0 rule 3)")
         if pipe in self.pipe_anonymous_refusal:
             return Decision(STATUS_ACCESS_DENIED, f"deny {what}: anonymous, the {pipe} endpoint "
-                            f"refuses anonymous callers (pipe_anonymous_refusal) ({self.name})")
+                            f"refuses anonymous callers (pipe_anonymous_refusal) ({self.name})",
+                            "pipe-open pipe_anonymous_refusal (§0 rule 4)")
         return Decision(0, f"allow {what}: anonymous, "
                         + ("in NullSessionPipes" if self.restrict_null_sess_access
-                           else "RestrictNullSessAccess=0") + f" ({self.name})")
+                           else "RestrictNullSessAccess=0") + f" ({self.name})",
+                        "pipe-open NullSessionPipes (§0 rule 3)")
 
     # ------------------------------------------------------------------ RPC
     def decide(self, principal: Any, interface: str, operation: str,
