@@ -267,12 +267,18 @@ def declared_returns(interface: str, operation: str) -> object:
     """The declared return type of ``interface.operation``.  The engine used on its own (the
     README matrix, ``python -m smbemu.policy``) has no registry: the interfaces installed under
     the ``smbemu.pipes`` entry points are then read once, without importing the RPC runtime here."""
-    if interface not in _DECLARED:
+    if interface not in _DECLARED and not _installed_read:
         _read_installed_interfaces()
     return _DECLARED.get(interface, {}).get(operation, "NTSTATUS")
 
 
+#: True once the installed interfaces were read (once per process: they do not change).
+_installed_read = False
+
+
 def _read_installed_interfaces() -> None:
+    global _installed_read
+    _installed_read = True
     for entry_point in importlib.metadata.entry_points(group="smbemu.pipes"):
         try:
             exported = entry_point.load()
