@@ -116,7 +116,8 @@ _E, _ES, _AU, _ADM, _NO = (Require.EVERYONE, Require.EVERYONE_SID, Require.AUTHE
 
 #: (interface, operation) -> rule.  Operations absent here are allowed to whoever reached the
 #: pipe (after :data:`INTERFACE_CHECKS`).  NetrShareEnum / NetrShareEnumSticky /
-#: NetrShareGetInfo levels are not here: they come from the profile (``rpc.share_enum_admin_levels``, ``Policy._share_level``).
+#: NetrShareGetInfo levels are not here: they come from the profile
+#: (``rpc.share_enum_admin_levels``, decided by ``Policy._share_level``).
 RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # -- srvsvc (MS-SRVS) -------------------------------------------------------------------
     # NetSessionEnum: levels 0 and 10 need no group, 1/2/502 need Administrators or Server
