@@ -3,7 +3,7 @@
 from typing import Any
 
 from smbemu.errors import RpcFault
-from smbemu.rpc import CallContext, Interface, ndr
+from smbemu.rpc import CallContext, Interface, Require, Rule, ndr
 
 INTERFACE = Interface(
     name="echo",
@@ -15,11 +15,13 @@ INTERFACE = Interface(
 GREETING = ndr.Struct("GREETING", [("Count", ndr.uint32), ("Text", ndr.WString)])
 
 
+# Who may call it is declared with the operation and checked before the handler runs: anyone
+# else gets the access denied of the return type (here WERROR: ERROR_ACCESS_DENIED, 5), and the
+# audit log and `-v` name the rule.  A check that needs the decoded request asks ctx.decide(...).
 @INTERFACE.operation(0, "EchoGreet", request=[("Name", ndr.WStringRef)],
-                     response=[("Greeting", GREETING)], returns="WERROR")
+                     response=[("Greeting", GREETING)], returns="WERROR",
+                     rule=Rule(Require.AUTHENTICATED, source="echo example"))
 def EchoGreet(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    if ctx.principal.kind == "anonymous":
-        return {"Greeting": {"Count": 0, "Text": None}, "ReturnValue": 5}  # ERROR_ACCESS_DENIED
     return {"Greeting": {"Count": 1, "Text": f"hello {request['Name']}"}, "ReturnValue": 0}
 
 

@@ -12,15 +12,14 @@ bind_ack names ``\\PIPE\\lsass`` as for lsarpc itself).
   DsRolerAbortDownlevelServerUpgrade) are "not used on the wire" in MS-DSSP 3.2.5 and fault
   nca_op_rng_error.
 
-Who may call it is the policy's question (``policy_for(ctx.server).decide(..., "dssetup",
-"DsRolerGetPrimaryDomainInformation", level)``); a refusal is the WERROR it returns.
+Who may call it is the policy's question, asked through the call context
+(``ctx.decide(level=level)``); a refusal is the WERROR it returns.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from smbemu.policy import policy_for
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import Guid, Pointer, Struct, Union, WString, enum16, uint32
 from smbemu.rpc.status import (
@@ -72,12 +71,6 @@ for _opnum, _name in NOT_USED_ON_WIRE.items():
     INTERFACE.not_implemented(_opnum, _name)
 
 
-def _version(ctx: CallContext) -> tuple[int, int]:
-    """The emulated Windows release as the policy reads it from the profile's identity."""
-    version = getattr(policy_for(ctx.server), "version", (5, 0))
-    return int(version[0]), int(version[1])
-
-
 def basic_info(ctx: CallContext) -> dict[str, Any]:
     """DSROLER_PRIMARY_DOMAIN_INFO_BASIC for the directory's role (MS-DSSP 2.2.2, 3.2.5.1):
 
@@ -99,7 +92,7 @@ def basic_info(ctx: CallContext) -> dict[str, Any]:
     if role == "dc":
         machine_role = DSROLE_ROLE_PRIMARY_DC
         flags |= DSROLE_PRIMARY_DS_RUNNING
-        if _version(ctx) < (6, 0):
+        if ctx.server_view.version < (6, 0):
             flags |= DSROLE_PRIMARY_DS_MIXED_MODE
     return {"MachineRole": machine_role, "Flags": flags, "DomainNameFlat": primary.name,
             "DomainNameDns": primary.dns_name, "DomainForestName": primary.forest_dns_name,
@@ -117,8 +110,7 @@ def DsRolerGetPrimaryDomainInformation(ctx: CallContext,
     level = request["InfoLevel"]
     if level not in (1, 2, 3):
         return {"DomainInfo": None, "ReturnValue": ERROR_INVALID_PARAMETER}
-    status = policy_for(ctx.server).decide(ctx.principal, "dssetup",
-                                           "DsRolerGetPrimaryDomainInformation", level).status
+    status = ctx.decide(level=level).status
     if status:
         return {"DomainInfo": None, "ReturnValue": status}
     if level == 1:

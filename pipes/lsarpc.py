@@ -26,14 +26,15 @@ defines, Samba's lsa.idl agrees) is declared here, in one of four ways:
   yet (LsarQuerySecurityObject, the account/secret/trusted-domain objects...): nca_op_rng_error
   0x1C010002, listed in :data:`NOT_EMULATED` / :data:`NOT_USED_ON_WIRE`.
 
-Access: LsarOpenPolicy / LsarOpenPolicy2 first ask ``policy_for(ctx.server).decide`` (the
-anonymous rules of windows-defaults.md §0 rule 5 live there), then check the requested mask
-against the caller's rights on the policy object (:func:`caller_rights`: the default policy
-DACL of MS-LSAD 3.1.1.1 — Everyone POLICY_EXECUTE, Administrators POLICY_ALL_ACCESS, and from
-XP on an explicit ANONYMOUS LOGON ACE for 0x801, §0 rule 6).  The handle carries the granted
-mask; each call checks the right MS-LSAD / MS-LSAT names for it (STATUS_ACCESS_DENIED when it
-is missing), then asks the policy about the call itself (per information class where there
-is one).  A closed, unknown or wrongly typed handle gets STATUS_INVALID_HANDLE.
+Access: LsarOpenPolicy / LsarOpenPolicy2 first ask the policy (``ctx.decide(access=...)``: the
+anonymous rules of windows-defaults.md §0 rule 5), then grant the requested mask from the
+caller's rights on the policy object (``ctx.grant(LSA_POLICY, ...)``: the default policy DACL of
+MS-LSAD 3.1.1.1 the policy models — Everyone POLICY_EXECUTE, Administrators POLICY_ALL_ACCESS,
+and from XP on an explicit ANONYMOUS LOGON ACE for 0x801, §0 rule 6).  The handle carries the
+granted mask; each call checks the right MS-LSAD / MS-LSAT names for it (``ctx.require``:
+STATUS_ACCESS_DENIED when it is missing), then asks the policy about the call itself (per
+information class where there is one).  A closed, unknown or wrongly typed handle gets
+STATUS_INVALID_HANDLE.
 
 Translation (MS-LSAT 3.1.4): names and SIDs resolve through the directory's role rule
 (``Directory.lookup_name`` / ``lookup_sid``: well-known SIDs, BUILTIN, the account domain —
@@ -51,16 +52,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, NamedTuple
 
 from smbemu.errors import RpcFault
-from smbemu.policy import (
-    ACCESS_SYSTEM_SECURITY,
-    GENERIC_ALL,
-    GENERIC_EXECUTE,
-    GENERIC_READ,
-    GENERIC_WRITE,
-    MAXIMUM_ALLOWED,
-    READ_CONTROL,
-    STANDARD_RIGHTS_REQUIRED,
-    policy_for,
+from smbemu.policy.access import (
+    LSA_ACCOUNT,
+    LSA_POLICY,
+    POLICY_GET_PRIVATE_INFORMATION,
+    POLICY_LOOKUP_NAMES,
+    POLICY_VIEW_AUDIT_INFORMATION,
+    POLICY_VIEW_LOCAL_INFORMATION,
 )
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import (
@@ -101,33 +99,9 @@ from smbemu.rpc.status import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Access rights (MS-LSAD 2.2.1.1; the MS-DTYP 2.4.3 generic and standard bits come from
-# smbemu.policy, status codes from smbemu.rpc.status)
+# Access rights (MS-LSAD 2.2.1.1; the object types and their generic mappings are
+# smbemu.policy's, status codes smbemu.rpc.status's)
 # -------------------------------------------------------------------------------------------
-
-POLICY_VIEW_LOCAL_INFORMATION: Final = 0x00000001
-POLICY_VIEW_AUDIT_INFORMATION: Final = 0x00000002
-POLICY_GET_PRIVATE_INFORMATION: Final = 0x00000004
-POLICY_TRUST_ADMIN: Final = 0x00000008
-POLICY_CREATE_ACCOUNT: Final = 0x00000010
-POLICY_CREATE_SECRET: Final = 0x00000020
-POLICY_CREATE_PRIVILEGE: Final = 0x00000040
-POLICY_SET_DEFAULT_QUOTA_LIMITS: Final = 0x00000080
-POLICY_SET_AUDIT_REQUIREMENTS: Final = 0x00000100
-POLICY_AUDIT_LOG_ADMIN: Final = 0x00000200
-POLICY_SERVER_ADMIN: Final = 0x00000400
-POLICY_LOOKUP_NAMES: Final = 0x00000800
-POLICY_NOTIFICATION: Final = 0x00001000
-#: MS-LSAD 2.2.1.1.2: POLICY_ALL_ACCESS and the generic mapping of the policy object.
-POLICY_ALL_ACCESS: Final = STANDARD_RIGHTS_REQUIRED | 0x00000FFF
-POLICY_READ: Final = READ_CONTROL | POLICY_VIEW_AUDIT_INFORMATION | POLICY_GET_PRIVATE_INFORMATION
-POLICY_WRITE: Final = (READ_CONTROL | POLICY_TRUST_ADMIN | POLICY_CREATE_ACCOUNT
-                       | POLICY_CREATE_SECRET | POLICY_CREATE_PRIVILEGE
-                       | POLICY_SET_DEFAULT_QUOTA_LIMITS | POLICY_SET_AUDIT_REQUIREMENTS
-                       | POLICY_AUDIT_LOG_ADMIN | POLICY_SERVER_ADMIN)
-POLICY_EXECUTE: Final = READ_CONTROL | POLICY_VIEW_LOCAL_INFORMATION | POLICY_LOOKUP_NAMES
-_GENERIC_MAP: Final = ((GENERIC_READ, POLICY_READ), (GENERIC_WRITE, POLICY_WRITE),
-                       (GENERIC_EXECUTE, POLICY_EXECUTE), (GENERIC_ALL, POLICY_ALL_ACCESS))
 
 #: MS-LSAT 2.2.13 SID_NAME_USE values used here.
 SID_TYPE_DOMAIN: Final = 3
@@ -142,19 +116,8 @@ MAX_LOOKUP_NAMES: Final = 1000
 LOOKUP_LEVELS: Final = range(1, 8)
 POLICY_HANDLE: Final = "lsarpc.policy"
 ACCOUNT_HANDLE: Final = "lsarpc.account"
-#: MS-LSAD 2.2.1.1.3 account object rights and their generic mapping.
+#: MS-LSAD 2.2.1.1.3: the account object right the read calls need.
 ACCOUNT_VIEW: Final = 0x00000001
-ACCOUNT_ADJUST_PRIVILEGES: Final = 0x00000002
-ACCOUNT_ADJUST_QUOTAS: Final = 0x00000004
-ACCOUNT_ADJUST_SYSTEM_ACCESS: Final = 0x00000008
-ACCOUNT_ALL_ACCESS: Final = STANDARD_RIGHTS_REQUIRED | 0x0000000F
-ACCOUNT_READ: Final = READ_CONTROL | ACCOUNT_VIEW
-ACCOUNT_WRITE: Final = (READ_CONTROL | ACCOUNT_ADJUST_PRIVILEGES | ACCOUNT_ADJUST_QUOTAS
-                        | ACCOUNT_ADJUST_SYSTEM_ACCESS)
-ACCOUNT_EXECUTE: Final = READ_CONTROL
-_ACCOUNT_GENERIC_MAP: Final = ((GENERIC_READ, ACCOUNT_READ), (GENERIC_WRITE, ACCOUNT_WRITE),
-                               (GENERIC_EXECUTE, ACCOUNT_EXECUTE),
-                               (GENERIC_ALL, ACCOUNT_ALL_ACCESS))
 #: MS-LSAD 2.2.1.1.5 (POLICY_MODE_*): the system access bit of each logon right.
 SYSTEM_ACCESS_BITS: Final[dict[str, int]] = {
     "SeInteractiveLogonRight": 0x1, "SeNetworkLogonRight": 0x2, "SeBatchLogonRight": 0x4,
@@ -329,52 +292,13 @@ def _kind(ctx: CallContext) -> str:
     return str(getattr(kind, "value", kind)).lower()
 
 
-def caller_rights(ctx: CallContext) -> int:
-    """The caller's rights on the policy object: the default DACL the policy models
-    (``Policy.lsa_granted``: MS-LSAD 3.1.1.1 — Everyone POLICY_EXECUTE, Administrators
-    POLICY_ALL_ACCESS, from XP on an explicit ANONYMOUS LOGON ACE, §0 rule 6).  Administrators
-    also hold ACCESS_SYSTEM_SECURITY through SeSecurityPrivilege."""
-    rights = int(policy_for(ctx.server).lsa_granted(ctx.principal))
-    if _kind(ctx) == "administrator":
-        rights |= POLICY_ALL_ACCESS | ACCESS_SYSTEM_SECURITY
-    return rights
-
-
-def map_generic(access: int) -> int:
-    """MS-LSAD 2.2.1.1.2: generic bits replaced by the policy object's specific rights."""
-    for generic, specific in _GENERIC_MAP:
-        if access & generic:
-            access = (access & ~generic) | specific
-    return access
-
-
-def grant(ctx: CallContext, desired: int) -> int | None:
-    """The mask a policy handle gets for ``desired``, or None when it must be refused:
-    MAXIMUM_ALLOWED adds every right the caller has (not ACCESS_SYSTEM_SECURITY, which must
-    be asked for); any explicitly requested right the caller lacks refuses the open."""
-    full = caller_rights(ctx)
-    wanted = map_generic(desired & ~MAXIMUM_ALLOWED)
-    if wanted & ~full:
-        return None
-    if desired & MAXIMUM_ALLOWED:
-        wanted |= full & ~ACCESS_SYSTEM_SECURITY
-    return wanted
-
-
-def _decide(ctx: CallContext, operation: str, level: int | None = None,
-            access: int | None = None, interface: str = "lsarpc") -> int:
-    """0, or the NTSTATUS the policy answers for this caller (logged by the policy)."""
-    return policy_for(ctx.server).decide(ctx.principal, interface, operation, level,
-                                         access=access).status
-
-
 def _handle_status(ctx: CallContext, handle: bytes, needed: int) -> int:
     """STATUS_INVALID_HANDLE for a handle that is not an open policy handle of this
-    association, STATUS_ACCESS_DENIED if it lacks ``needed``, else 0."""
+    association, STATUS_ACCESS_DENIED if it lacks ``needed`` (recorded), else 0."""
     entry = ctx.handles.lookup(handle, POLICY_HANDLE)
     if entry is None:
         return STATUS_INVALID_HANDLE
-    if needed & ~entry.granted_access:
+    if not ctx.require(entry.granted_access, needed, LSA_POLICY):
         return STATUS_ACCESS_DENIED
     return STATUS_SUCCESS
 
@@ -388,7 +312,7 @@ def _check(ctx: CallContext, handle: bytes, needed: int, operation: str,
         return status
     entry = ctx.handles.lookup(handle, POLICY_HANDLE)
     assert entry is not None
-    return _decide(ctx, operation, level, access=entry.granted_access)
+    return ctx.decide(operation, level, access=entry.granted_access).status
 
 
 def _fail(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
@@ -417,10 +341,10 @@ def LsarClose(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 def _open_policy(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
     desired = request["DesiredAccess"]
-    status = _decide(ctx, operation, access=desired)
+    status = ctx.decide(operation, access=desired).status
     if status:
         return {"PolicyHandle": bytes(20), "ReturnValue": status}
-    granted = grant(ctx, desired)
+    granted = ctx.grant(LSA_POLICY, desired)
     if granted is None:
         return {"PolicyHandle": bytes(20), "ReturnValue": STATUS_ACCESS_DENIED}
     handle = ctx.handles.create(POLICY_HANDLE, None, granted)
@@ -831,7 +755,7 @@ def user_name(ctx: CallContext) -> tuple[str, str]:
                                ("DomainName", Pointer(P_UNICODE_STRING))])
 def LsarGetUserName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAT 3.1.4.4: the caller's name, and its domain when DomainName is not NULL."""
-    status = _decide(ctx, "LsarGetUserName")
+    status = ctx.decide("LsarGetUserName").status
     if status:
         return {"UserName": None, "DomainName": None, "ReturnValue": status}
     account, authority = user_name(ctx)
@@ -962,14 +886,8 @@ DC_RIGHTS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-def _version(ctx: CallContext) -> tuple[int, int]:
-    """The emulated Windows release as the policy reads it from the profile's identity."""
-    version = getattr(policy_for(ctx.server), "version", (5, 0))
-    return int(version[0]), int(version[1])
-
-
 def privileges(ctx: CallContext) -> tuple[Privilege, ...]:
-    version = _version(ctx)
+    version = ctx.server_view.version
     return tuple(p for p in PRIVILEGES if p.since <= version)
 
 
@@ -1174,15 +1092,6 @@ def LsarLookupPrivilegeDisplayName(ctx: CallContext, request: dict[str, Any]) ->
 # -------------------------------------------------------------------------------------------
 
 
-def account_rights(ctx: CallContext) -> int:
-    """The caller's rights on an account object (U: MS-LSAD leaves the default account DACL
-    to the implementation; modelled like the policy object: administrators all, everyone
-    else ACCOUNT_READ | ACCOUNT_EXECUTE)."""
-    if _kind(ctx) == "administrator":
-        return ACCOUNT_ALL_ACCESS
-    return ACCOUNT_READ | ACCOUNT_EXECUTE
-
-
 @INTERFACE.operation(17, "LsarOpenAccount",
                      request=[("PolicyHandle", LSAPR_HANDLE), ("AccountSid", Pointer(Sid, "ref")),
                               ("DesiredAccess", uint32)],
@@ -1196,17 +1105,12 @@ def LsarOpenAccount(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     sid = request["AccountSid"]
     if sid not in accounts(ctx):
         return {"AccountHandle": bytes(20), "ReturnValue": STATUS_OBJECT_NAME_NOT_FOUND}
-    desired = request["DesiredAccess"]
-    wanted = desired & ~MAXIMUM_ALLOWED
-    for generic, specific in _ACCOUNT_GENERIC_MAP:
-        if wanted & generic:
-            wanted = (wanted & ~generic) | specific
-    full = account_rights(ctx)
-    if wanted & ~full:
+    # U: MS-LSAD leaves the account object's default DACL to the implementation; modelled like
+    # the policy object's: administrators all, everyone else ACCOUNT_READ | ACCOUNT_EXECUTE.
+    granted = ctx.grant(LSA_ACCOUNT, request["DesiredAccess"])
+    if granted is None:
         return {"AccountHandle": bytes(20), "ReturnValue": STATUS_ACCESS_DENIED}
-    if desired & MAXIMUM_ALLOWED:
-        wanted |= full
-    return {"AccountHandle": ctx.handles.create(ACCOUNT_HANDLE, sid, wanted),
+    return {"AccountHandle": ctx.handles.create(ACCOUNT_HANDLE, sid, granted),
             "ReturnValue": STATUS_SUCCESS}
 
 
@@ -1214,7 +1118,7 @@ def _account(ctx: CallContext, handle: bytes, needed: int) -> tuple[str | None, 
     entry = ctx.handles.lookup(handle, ACCOUNT_HANDLE)
     if entry is None:
         return None, STATUS_INVALID_HANDLE
-    if needed & ~entry.granted_access:
+    if not ctx.require(entry.granted_access, needed, LSA_ACCOUNT):
         return None, STATUS_ACCESS_DENIED
     return str(entry.obj), STATUS_SUCCESS
 
@@ -1301,7 +1205,7 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     entry = ctx.handles.lookup(request["PolicyHandle"])
     if entry is None or entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE):
         return op.error_response(STATUS_INVALID_HANDLE)
-    return op.error_response(_decide(ctx, op.name) or STATUS_ACCESS_DENIED)
+    return op.error_response(ctx.decide().status or STATUS_ACCESS_DENIED)
 
 
 _OUT_HANDLE: Final = [("Handle", LSAPR_HANDLE)]
@@ -1336,7 +1240,6 @@ for _opnum, _name, _out in _REFUSED_OPS:
 
 
 __all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "PRIVILEGES", "LOGON_RIGHTS",
-           "MEMBER_RIGHTS", "DC_RIGHTS", "CLASS_ACCESS", "caller_rights", "map_generic",
-           "grant", "policy_information", "translate_sid", "translate_name", "user_name",
+           "MEMBER_RIGHTS", "DC_RIGHTS", "CLASS_ACCESS", "policy_information", "translate_sid", "translate_name", "user_name",
            "accounts", "privileges", "rights_table", "Translation", "Privilege",
            "LSAPR_POLICY_INFORMATION", "LSAPR_REFERENCED_DOMAIN_LIST"]

@@ -61,12 +61,12 @@ ERROR_NOT_SUPPORTED (50).  The level rules: NetrLogonControl takes level 1 only 
 ERROR_NOT_SUPPORTED, higher → ERROR_INVALID_LEVEL, MS-NRPC 3.5.4.9.3), NetrLogonControl2 levels
 1-3 (4 → ERROR_INVALID_LEVEL, 3.5.4.9.2), NetrLogonControl2Ex levels 1-4.
 
-Every call asks :mod:`smbemu.policy` first (``decide(principal, "netlogon", <operation>,
-level)``, the operation being the MS-NRPC method name; the NetrLogonControl* levels are passed as
-the level) and returns its status when it refuses; the control function codes ask again under
-``"<method>:control"`` (e.g. ``NetrLogonControl2Ex:control``) before the read-only refusal, so a
-policy rule can name the reason.  No netlogon rule exists yet: everything is allowed to whoever
-reached the pipe (the pipe-open rules, NullSessionPipes, already filtered anonymous callers).  Identity facts (role, names, the domain GUID
+Every call asks the policy first through its call context (``ctx.decide(level=...)``; the
+NetrLogonControl* levels are passed as the level) and returns its status when it refuses.  No
+netlogon rule exists yet: everything is allowed to whoever reached the pipe (the pipe-open rules,
+NullSessionPipes, already filtered anonymous callers).  The refusals this module makes itself
+(no secure channel, no server challenge, the read-only control function codes) are recorded
+with ``ctx.deny``, so the audit log names them.  Identity facts (role, names, the domain GUID
 and SID) come from the profile and the directory.
 
 Where MS-NRPC is silent, choices are tagged U in comments (what they follow is said there).
@@ -80,7 +80,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from smbemu.policy import policy_for
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import (
     ConformantArray,
@@ -98,7 +97,6 @@ from smbemu.rpc.ndr import (
     uint32,
 )
 from smbemu.rpc.status import (
-    ERROR_ACCESS_DENIED,
     ERROR_INVALID_FLAGS,
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
@@ -109,7 +107,6 @@ from smbemu.rpc.status import (
     ERROR_NO_SUCH_USER,
     NERR_DC_NOT_FOUND,
     NERR_SUCCESS,
-    STATUS_ACCESS_DENIED,
     STATUS_NO_TRUST_SAM_ACCOUNT,
     STATUS_SUCCESS,
 )
@@ -290,11 +287,6 @@ for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
 # -------------------------------------------------------------------------------------------
 
 
-def _denied(ctx: CallContext, operation: str, level: int | None = None) -> int:
-    """0, or the status the policy answers for this caller (logged by the policy)."""
-    return policy_for(ctx.server).decide(ctx.principal, "netlogon", operation, level).status
-
-
 def _is_dc(ctx: CallContext) -> bool:
     return bool(getattr(ctx.server.profile, "role", "member") == "dc")
 
@@ -389,7 +381,7 @@ def _challenge_key(ctx: CallContext, computer_name: str) -> tuple[Any, ...]:
 def NetrServerReqChallenge(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-NRPC 3.5.4.4.1: a random 8-byte server challenge, kept (with the client's) for this
     association and ComputerName until an authenticate call uses it."""
-    status = _denied(ctx, "NetrServerReqChallenge")
+    status = ctx.decide("NetrServerReqChallenge").status
     if status:
         return {"ServerChallenge": bytes(8), "ReturnValue": status}
     challenge = os.urandom(8)
@@ -409,17 +401,20 @@ _TRUST_ACCOUNT_TYPES: Final = frozenset({"workstation", "server", "interdomain"}
 
 def _authenticate(ctx: CallContext, request: dict[str, Any], operation: str) -> int:
     """The status of every NetrServerAuthenticate* call (see the module docstring)."""
-    status = _denied(ctx, operation)
+    status = ctx.decide(operation).status
     if status:
         return status
     key = _challenge_key(ctx, request["ComputerName"])
     if _challenges(ctx).pop(key, None) is None:
-        return STATUS_ACCESS_DENIED  # no challenge for this client on this association
+        # no challenge for this client on this association
+        return ctx.deny("server challenge (MS-NRPC 3.5.4.4.2)",
+                        "authenticates without a server challenge on this association").status
     user = ctx.server.directory.find_user(request["AccountName"])
     if user is None or user.account_type not in _TRUST_ACCOUNT_TYPES:
         return STATUS_NO_TRUST_SAM_ACCOUNT
     # The account exists, but the fixture holds no machine secret: no credential can match.
-    return STATUS_ACCESS_DENIED
+    return ctx.deny("machine credential (MS-NRPC 3.5.4.4.2)",
+                    "presents a credential no machine secret of the fixture can match").status
 
 
 _AUTH_IN: Final = [("PrimaryName", LOGONSRV_HANDLE), ("AccountName", WStringRef),
@@ -466,7 +461,8 @@ _ZERO_AUTHENTICATOR: Final = {"Credential": bytes(8), "Timestamp": 0}
 def _no_secure_channel(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     op = ctx.operation
     assert op is not None
-    out = op.error_response(_denied(ctx, op.name) or STATUS_ACCESS_DENIED)
+    out = op.error_response(ctx.decide().status or ctx.deny(
+        "secure channel (MS-NRPC 3.1.4.5)", "has no secure channel to verify its authenticator").status)
     out["ReturnAuthenticator"] = _ZERO_AUTHENTICATOR
     if "ServerCapabilities" in out:
         out["ServerCapabilities"] = (request["QueryLevel"], 0)
@@ -545,7 +541,7 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
         return {**refused, "ReturnValue": levels[level]}
     if level not in (1, 2, 3, 4):
         return {**refused, "ReturnValue": ERROR_INVALID_LEVEL}
-    status = _denied(ctx, operation, level)
+    status = ctx.decide(operation, level).status
     if status:
         return {**refused, "ReturnValue": status}
     domain: str | None = None
@@ -570,7 +566,8 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
         # NETLOGON_CONTROL_ACCESS: administrators (and operators) only on Windows; refused to
         # every caller here, the emulated service being read-only.
         return {**refused,
-                "ReturnValue": _denied(ctx, f"{operation}:control") or ERROR_ACCESS_DENIED}
+                "ReturnValue": ctx.deny(f"{operation} function code {code:#x} (read-only emulation)",
+                                        "may not change the emulated service (read-only)").status}
     else:
         return {**refused, "ReturnValue": ERROR_NOT_SUPPORTED}
     return {"Buffer": (level, _query_info(ctx, level, domain)), "ReturnValue": NERR_SUCCESS}
@@ -619,7 +616,7 @@ def NetrGetDCName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-NRPC 3.5.4.3.4: the PDC of the domain, ``\\\\NAME``.  A DC answers itself for its own
     domain; for any other domain, and on a member (whose DC the emulation does not have),
     NERR_DCNotFound (2453), as NetGetDCName documents when the PDC cannot be found."""
-    status = _denied(ctx, "NetrGetDCName")
+    status = ctx.decide("NetrGetDCName").status
     if status:
         return {"Buffer": None, "ReturnValue": status}
     if _is_dc(ctx) and _names_domain(ctx, request["DomainName"]):
@@ -634,7 +631,7 @@ def NetrGetAnyDCName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     """MS-NRPC 3.5.4.3.5: any DC of a (trusted) domain, ``\\\\NAME``.  A DC answers itself for
     its own domain; a domain that is neither the primary one nor trusted is
     ERROR_NO_SUCH_DOMAIN; a member's own domain has no reachable DC: ERROR_NO_LOGON_SERVERS."""
-    status = _denied(ctx, "NetrGetAnyDCName")
+    status = ctx.decide("NetrGetAnyDCName").status
     if status:
         return {"Buffer": None, "ReturnValue": status}
     if not _has_domain(ctx) or not _names_domain(ctx, request["DomainName"]):
@@ -713,7 +710,7 @@ def _dc_info(ctx: CallContext, request: dict[str, Any]) -> tuple[dict[str, Any] 
 
 
 def _get_dc(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
-    status = _denied(ctx, operation)
+    status = ctx.decide(operation).status
     if status:
         return {"DomainControllerInfo": None, "ReturnValue": status}
     info, status = _dc_info(ctx, request)
@@ -759,7 +756,7 @@ def DsrGetDcNameEx2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
 def DsrGetSiteName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-NRPC 3.5.4.3.6: the DC's site; a member or standalone server has no site of its own
     in the emulation (no DC to tell it): ERROR_NO_SITENAME (1919)."""
-    status = _denied(ctx, "DsrGetSiteName")
+    status = ctx.decide("DsrGetSiteName").status
     if status:
         return {"SiteName": None, "ReturnValue": status}
     if _is_dc(ctx):
@@ -807,7 +804,7 @@ _VALID_TRUST_FLAGS: Final = 0x3F
 def NetrEnumerateTrustedDomains(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-NRPC 3.5.4.7.3: the NetBIOS names of NetrEnumerateTrustedDomainsEx's domains, as a
     UTF-16 MULTI_SZ (each name NUL-terminated, one more NUL at the end)."""
-    status = _denied(ctx, "NetrEnumerateTrustedDomains")
+    status = ctx.decide("NetrEnumerateTrustedDomains").status
     if status:
         return {"DomainNameBuffer": {"DomainNameByteCount": 0, "DomainNames": None},
                 "ReturnValue": status}
@@ -822,7 +819,7 @@ def NetrEnumerateTrustedDomains(ctx: CallContext, request: dict[str, Any]) -> di
                      response=[("Domains", NETLOGON_TRUSTED_DOMAIN_ARRAY)], returns="WERROR")
 def NetrEnumerateTrustedDomainsEx(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-NRPC 3.5.4.7.2: DsrEnumerateDomainTrusts(IN_FOREST | DIRECT_OUTBOUND)."""
-    status = _denied(ctx, "NetrEnumerateTrustedDomainsEx")
+    status = ctx.decide("NetrEnumerateTrustedDomainsEx").status
     if status:
         return {"Domains": _trust_array([]), "ReturnValue": status}
     entries = [t for t in _trusts(ctx) if t["Flags"] & _EX_FLAGS]
@@ -835,7 +832,7 @@ def NetrEnumerateTrustedDomainsEx(ctx: CallContext, request: dict[str, Any]) -> 
 def DsrEnumerateDomainTrusts(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-NRPC 3.5.4.7.1: the trusts with at least one of the requested DS_DOMAIN_* bits;
     other bits (or none) -> ERROR_INVALID_FLAGS."""
-    status = _denied(ctx, "DsrEnumerateDomainTrusts")
+    status = ctx.decide("DsrEnumerateDomainTrusts").status
     if status:
         return {"Domains": _trust_array([]), "ReturnValue": status}
     flags = request["Flags"]

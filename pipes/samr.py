@@ -32,15 +32,15 @@ opened.  Each call checks, in this order (the order of MS-SAMR 3.1.5.x's process
    ReactOS's samsrv (SampValidateDbObject) answers STATUS_INVALID_HANDLE);
 3. the access the call needs (MS-SAMR 3.1.5.x, "the server MUST return STATUS_ACCESS_DENIED if
    the GrantedAccess of the handle does not contain ...") is in the granted access;
-4. ``policy_for(ctx.server).decide(principal, "samr", <operation>, level, access=...)``: who may
-   call what on this profile (RestrictAnonymous, RestrictRemoteSAM, the Pre-Windows 2000
-   Compatible Access rules of windows-defaults.md §0 rules 7-8, §1.3) is decided there; its
-   status is returned as the NTSTATUS.
+4. ``ctx.decide(level=..., access=...)``: who may call what on this profile (RestrictAnonymous,
+   RestrictRemoteSAM, the Pre-Windows 2000 Compatible Access rules of windows-defaults.md §0
+   rules 7-8, §1.3) is the policy's; its status is returned as the NTSTATUS.
 
-Access granted on open (MS-SAMR 3.1.2.1, MS-DTYP 2.5.3.2): generic bits are mapped with the
-object's generic mapping (MS-SAMR 2.2.1.x); MAXIMUM_ALLOWED (0x02000000) becomes every right the
-caller holds on the object; any other requested right the caller does not hold fails the open
-with STATUS_ACCESS_DENIED.  What a caller holds is the default DACL of each object type (MS-SAMR
+Access granted on open (MS-SAMR 3.1.2.1, MS-DTYP 2.5.3.2) is the policy's access model
+(``ctx.grant``, :mod:`smbemu.policy.access`): generic bits are mapped with the object's generic
+mapping (MS-SAMR 2.2.1.x); MAXIMUM_ALLOWED (0x02000000) becomes every right the caller holds on
+the object; any other requested right the caller does not hold fails the open with
+STATUS_ACCESS_DENIED.  What a caller holds is the default DACL of each object type (MS-SAMR
 3.1.1.6 / the SDs Windows creates): Administrators get the object's ALL_ACCESS, everyone else the
 object's READ | EXECUTE rights (plus WRITE_PREFERENCES | CHANGE_PASSWORD on their own user
 object).  ACCESS_SYSTEM_SECURITY needs SeSecurityPrivilege: administrators only.
@@ -59,15 +59,47 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from smbemu.errors import RpcFault
-from smbemu.policy import (
+from smbemu.policy.access import (
     ACCESS_SYSTEM_SECURITY,
-    GENERIC_ALL,
-    GENERIC_EXECUTE,
-    GENERIC_READ,
-    GENERIC_WRITE,
-    MAXIMUM_ALLOWED,
+    ALIAS_ADD_MEMBER,
+    ALIAS_LIST_MEMBERS,
+    ALIAS_READ_INFORMATION,
+    ALIAS_REMOVE_MEMBER,
+    ALIAS_WRITE_ACCOUNT,
+    DELETE,
+    DOMAIN_CREATE_ALIAS,
+    DOMAIN_CREATE_GROUP,
+    DOMAIN_CREATE_USER,
+    DOMAIN_GET_ALIAS_MEMBERSHIP,
+    DOMAIN_LIST_ACCOUNTS,
+    DOMAIN_LOOKUP,
+    DOMAIN_READ_OTHER_PARAMETERS,
+    DOMAIN_READ_PASSWORD_PARAMETERS,
+    DOMAIN_WRITE_OTHER_PARAMETERS,
+    GROUP_ADD_MEMBER,
+    GROUP_LIST_MEMBERS,
+    GROUP_READ_INFORMATION,
+    GROUP_REMOVE_MEMBER,
+    GROUP_WRITE_ACCOUNT,
     READ_CONTROL,
-    policy_for,
+    SAM_ALIAS,
+    SAM_DOMAIN,
+    SAM_GROUP,
+    SAM_SERVER,
+    SAM_SERVER_ENUMERATE_DOMAINS,
+    SAM_SERVER_LOOKUP_DOMAIN,
+    SAM_SERVER_SHUTDOWN,
+    SAM_USER,
+    USER_CHANGE_PASSWORD,
+    USER_LIST_GROUPS,
+    USER_READ_ACCOUNT,
+    USER_READ_GENERAL,
+    USER_READ_LOGON,
+    USER_READ_PREFERENCES,
+    USER_WRITE_ACCOUNT,
+    USER_WRITE_PREFERENCES,
+    ObjectType,
+    grant_access as _grant,
 )
 from smbemu.rpc import CallContext, HandleEntry, Interface, Sized, ndr
 from smbemu.rpc.dtyp import FILETIME_NEVER, TICKS_PER_SECOND, sid_bytes, to_filetime
@@ -94,7 +126,6 @@ from smbemu.rpc.ndr import (
 )
 from smbemu.rpc.status import (
     RPC_X_INVALID_BOUND,
-    ERROR_ACCESS_DENIED,
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_INFO_CLASS,
@@ -111,104 +142,24 @@ from smbemu.rpc.status import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Access masks (MS-SAMR 2.2.1; the MS-DTYP 2.4.3 generic and standard bits come from smbemu.policy)
+# Object types (MS-SAMR 2.2.1: rights and generic mappings are smbemu.policy.access's)
 # -------------------------------------------------------------------------------------------
 
-# 2.2.1.3 server object
-SAM_SERVER_CONNECT: Final = 0x00000001
-SAM_SERVER_SHUTDOWN: Final = 0x00000002
-SAM_SERVER_INITIALIZE: Final = 0x00000004
-SAM_SERVER_CREATE_DOMAIN: Final = 0x00000008
-SAM_SERVER_ENUMERATE_DOMAINS: Final = 0x00000010
-SAM_SERVER_LOOKUP_DOMAIN: Final = 0x00000020
-# 2.2.1.4 domain object
-DOMAIN_READ_PASSWORD_PARAMETERS: Final = 0x00000001
-DOMAIN_WRITE_PASSWORD_PARAMS: Final = 0x00000002
-DOMAIN_READ_OTHER_PARAMETERS: Final = 0x00000004
-DOMAIN_WRITE_OTHER_PARAMETERS: Final = 0x00000008
-DOMAIN_CREATE_USER: Final = 0x00000010
-DOMAIN_CREATE_GROUP: Final = 0x00000020
-DOMAIN_CREATE_ALIAS: Final = 0x00000040
-DOMAIN_GET_ALIAS_MEMBERSHIP: Final = 0x00000080
-DOMAIN_LIST_ACCOUNTS: Final = 0x00000100
-DOMAIN_LOOKUP: Final = 0x00000200
-DOMAIN_ADMINISTER_SERVER: Final = 0x00000400
-# 2.2.1.5 group object
-GROUP_READ_INFORMATION: Final = 0x00000001
-GROUP_WRITE_ACCOUNT: Final = 0x00000002
-GROUP_ADD_MEMBER: Final = 0x00000004
-GROUP_REMOVE_MEMBER: Final = 0x00000008
-GROUP_LIST_MEMBERS: Final = 0x00000010
-# 2.2.1.6 alias object
-ALIAS_ADD_MEMBER: Final = 0x00000001
-ALIAS_REMOVE_MEMBER: Final = 0x00000002
-ALIAS_LIST_MEMBERS: Final = 0x00000004
-ALIAS_READ_INFORMATION: Final = 0x00000008
-ALIAS_WRITE_ACCOUNT: Final = 0x00000010
-# 2.2.1.7 user object
-USER_READ_GENERAL: Final = 0x00000001
-USER_READ_PREFERENCES: Final = 0x00000002
-USER_WRITE_PREFERENCES: Final = 0x00000004
-USER_READ_LOGON: Final = 0x00000008
-USER_READ_ACCOUNT: Final = 0x00000010
-USER_WRITE_ACCOUNT: Final = 0x00000020
-USER_CHANGE_PASSWORD: Final = 0x00000040
-USER_FORCE_PASSWORD_CHANGE: Final = 0x00000080
-USER_LIST_GROUPS: Final = 0x00000100
-USER_READ_GROUP_INFORMATION: Final = 0x00000200
-USER_WRITE_GROUP_INFORMATION: Final = 0x00000400
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectType:
-    """A SAM object type: its handle kind, generic mapping (MS-SAMR 2.2.1.x: the *_READ, *_WRITE,
-    *_EXECUTE and *_ALL_ACCESS values) and the rights its default DACL gives to Everyone."""
-
-    kind: str
-    read: int
-    write: int
-    execute: int
-    all: int
-
-    @property
-    def everyone(self) -> int:
-        """READ | EXECUTE: what the default DACL grants Everyone (World) on this type."""
-        return self.read | self.execute
-
-    def map_generic(self, desired: int) -> int:
-        """MS-DTYP 2.5.3.2 MapGenericBits."""
-        mapped = desired & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL)
-        for bit, rights in ((GENERIC_READ, self.read), (GENERIC_WRITE, self.write),
-                            (GENERIC_EXECUTE, self.execute), (GENERIC_ALL, self.all)):
-            if desired & bit:
-                mapped |= rights
-        return mapped
-
-
-SERVER: Final = ObjectType("samr.server", 0x00020010, 0x0002000E, 0x00020021, 0x000F003F)
-DOMAIN: Final = ObjectType("samr.domain", 0x00020084, 0x0002047A, 0x00020301, 0x000F07FF)
-GROUP: Final = ObjectType("samr.group", 0x00020010, 0x0002000E, 0x00020001, 0x000F001F)
-ALIAS: Final = ObjectType("samr.alias", 0x00020004, 0x00020013, 0x00020008, 0x000F001F)
-USER: Final = ObjectType("samr.user", 0x0002031A, 0x00020044, 0x00020041, 0x000F07FF)
+SERVER: Final = SAM_SERVER
+DOMAIN: Final = SAM_DOMAIN
+GROUP: Final = SAM_GROUP
+ALIAS: Final = SAM_ALIAS
+USER: Final = SAM_USER
 _TYPES: Final = {t.kind: t for t in (SERVER, DOMAIN, GROUP, ALIAS, USER)}
 
 
 def grant_access(obj_type: ObjectType, desired: int, *, administrator: bool,
                  extra: int = 0) -> int | None:
-    """The access granted for ``desired`` on an object of ``obj_type``; None = access denied.
-
-    Held rights: ALL_ACCESS for administrators (plus ACCESS_SYSTEM_SECURITY), the type's READ |
-    EXECUTE (plus ``extra``) for everyone else.  MAXIMUM_ALLOWED grants everything held; any other
-    requested bit not held denies the whole open (MS-DTYP 2.5.3.2).
-    """
-    held = (obj_type.all | ACCESS_SYSTEM_SECURITY) if administrator else (obj_type.everyone | extra)
-    wanted = obj_type.map_generic(desired)
-    granted = wanted & ~MAXIMUM_ALLOWED
-    if granted & ~held:
-        return None
-    if wanted & MAXIMUM_ALLOWED:
-        granted |= held
-    return granted
+    """The policy's access model (``smbemu.policy.grant_access``) for a caller holding an
+    administrator's rights (ALL_ACCESS and ACCESS_SYSTEM_SECURITY) or everyone's (READ |
+    EXECUTE, plus ``extra``), without a call: handlers use ``ctx.grant``."""
+    held = (obj_type.all | ACCESS_SYSTEM_SECURITY) if administrator else obj_type.everyone | extra
+    return _grant(obj_type, desired, held)
 
 
 # -------------------------------------------------------------------------------------------
@@ -543,19 +494,6 @@ def _directory(ctx: CallContext) -> Any:
     return ctx.server.directory
 
 
-def _is_admin(ctx: CallContext) -> bool:
-    return str(getattr(ctx.principal.kind, "value", ctx.principal.kind)) == "administrator"
-
-
-def _denied(ctx: CallContext, operation: str, level: int | None = None,
-            access: int | None = None) -> int:
-    """0, or the NTSTATUS the policy answers for this caller (logged by the policy)."""
-    status = policy_for(ctx.server).decide(ctx.principal, "samr", operation, level,
-                                           access=access).status
-    # A rule written with the Net* calls' WERROR in mind still means "access denied" here.
-    return STATUS_ACCESS_DENIED if status == ERROR_ACCESS_DENIED else status
-
-
 def _lookup(ctx: CallContext, handle: bytes, kinds: Sequence[str],
             need: int = 0) -> tuple[HandleEntry | None, int]:
     """(entry, 0) or (None, STATUS_INVALID_HANDLE / OBJECT_TYPE_MISMATCH / ACCESS_DENIED)."""
@@ -564,7 +502,7 @@ def _lookup(ctx: CallContext, handle: bytes, kinds: Sequence[str],
         return None, STATUS_INVALID_HANDLE
     if entry.kind not in kinds:
         return None, STATUS_OBJECT_TYPE_MISMATCH
-    if need & ~entry.granted_access:
+    if not ctx.require(entry.granted_access, need, _TYPES[entry.kind]):
         return None, STATUS_ACCESS_DENIED
     return entry, STATUS_SUCCESS
 
@@ -629,11 +567,44 @@ def security_descriptor(obj_type: ObjectType, security_information: int,
 # -------------------------------------------------------------------------------------------
 
 
+#: The right each refused call needs on its object (MS-SAMR 3.1.5.x; U for
+#: SamrSetInformationDomain, whose right depends on the class).  Only administrators hold it
+#: (the default DACLs, MS-SAMR 3.1.1.6): anyone else is refused for the missing right before the
+#: read-only rule refuses administrators too.
+_WRITE_ACCESS: Final[dict[str, tuple[ObjectType, int]]] = {
+    "SamrShutdownSamServer": (SERVER, SAM_SERVER_SHUTDOWN),
+    "SamrSetInformationDomain": (DOMAIN, DOMAIN_WRITE_OTHER_PARAMETERS),
+    "SamrCreateGroupInDomain": (DOMAIN, DOMAIN_CREATE_GROUP),
+    "SamrCreateUserInDomain": (DOMAIN, DOMAIN_CREATE_USER),
+    "SamrCreateUser2InDomain": (DOMAIN, DOMAIN_CREATE_USER),
+    "SamrCreateAliasInDomain": (DOMAIN, DOMAIN_CREATE_ALIAS),
+    "SamrSetInformationGroup": (GROUP, GROUP_WRITE_ACCOUNT),
+    "SamrAddMemberToGroup": (GROUP, GROUP_ADD_MEMBER),
+    "SamrDeleteGroup": (GROUP, DELETE),
+    "SamrRemoveMemberFromGroup": (GROUP, GROUP_REMOVE_MEMBER),
+    "SamrSetMemberAttributesOfGroup": (GROUP, GROUP_ADD_MEMBER),
+    "SamrSetInformationAlias": (ALIAS, ALIAS_WRITE_ACCOUNT),
+    "SamrDeleteAlias": (ALIAS, DELETE),
+    "SamrAddMemberToAlias": (ALIAS, ALIAS_ADD_MEMBER),
+    "SamrRemoveMemberFromAlias": (ALIAS, ALIAS_REMOVE_MEMBER),
+    "SamrAddMultipleMembersToAlias": (ALIAS, ALIAS_ADD_MEMBER),
+    "SamrRemoveMultipleMembersFromAlias": (ALIAS, ALIAS_REMOVE_MEMBER),
+    "SamrDeleteUser": (USER, DELETE),
+    "SamrSetInformationUser": (USER, USER_WRITE_ACCOUNT),
+    "SamrSetInformationUser2": (USER, USER_WRITE_ACCOUNT),
+    "SamrChangePasswordUser": (USER, USER_CHANGE_PASSWORD),
+}
+
+
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """STATUS_ACCESS_DENIED with NULL [out] parameters; an [in, out] handle is echoed."""
     op = ctx.operation
     assert op is not None
-    status = _denied(ctx, op.name) or STATUS_ACCESS_DENIED
+    needed = _WRITE_ACCESS.get(op.name)
+    if needed is None or ctx.grant(*needed) is not None:
+        status = ctx.decide().status or STATUS_ACCESS_DENIED
+    else:
+        status = STATUS_ACCESS_DENIED
     return op.error_response(status, **{k: v for k, v in request.items() if k.endswith("Handle")})
 
 
@@ -679,10 +650,10 @@ for _opnum, _name, _in, _out in _REFUSED_OPS:
 
 
 def _connect(ctx: CallContext, operation: str, desired: int) -> tuple[bytes, int]:
-    status = _denied(ctx, operation, access=desired)
+    status = ctx.decide(operation, access=desired).status
     if status:
         return bytes(20), status
-    granted = grant_access(SERVER, desired, administrator=_is_admin(ctx))
+    granted = ctx.grant(SERVER, desired)
     if granted is None:
         return bytes(20), STATUS_ACCESS_DENIED
     return ctx.handles.create(SERVER.kind, SamObject(), granted), STATUS_SUCCESS
@@ -761,7 +732,7 @@ def SamrQuerySecurityObject(ctx: CallContext, request: dict[str, Any]) -> dict[s
     entry, status = _lookup(ctx, request["ObjectHandle"], tuple(_TYPES), need)
     if entry is None:
         return _error(ctx, status)
-    status = _denied(ctx, "SamrQuerySecurityObject")
+    status = ctx.decide("SamrQuerySecurityObject").status
     if status:
         return _error(ctx, status)
     account = entry.obj.account
@@ -780,7 +751,7 @@ def SamrRidToSid(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
                             (DOMAIN.kind, USER.kind, GROUP.kind, ALIAS.kind))
     if entry is None:
         return _error(ctx, status)
-    status = _denied(ctx, "SamrRidToSid")
+    status = ctx.decide("SamrRidToSid").status
     if status:
         return _error(ctx, status)
     return {"Sid": f"{entry.obj.domain.sid}-{request['Rid']}", "ReturnValue": STATUS_SUCCESS}
@@ -800,7 +771,7 @@ def SamrLookupDomainInSamServer(ctx: CallContext, request: dict[str, Any]) -> di
                             SAM_SERVER_LOOKUP_DOMAIN)
     if entry is None:
         return _error(ctx, status)
-    status = _denied(ctx, "SamrLookupDomainInSamServer")
+    status = ctx.decide("SamrLookupDomainInSamServer").status
     if status:
         return _error(ctx, status)
     wanted = (request["Name"] or "").lower()
@@ -847,7 +818,7 @@ def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -
                             SAM_SERVER_ENUMERATE_DOMAINS)
     if entry is None:
         return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
-    status = _denied(ctx, "SamrEnumerateDomainsInSamServer")
+    status = ctx.decide("SamrEnumerateDomainsInSamServer").status
     if status:
         return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
     items = [(i, name) for i, (name, _) in enumerate(_sam_domains(ctx))]  # two domains: no listing kept
@@ -867,7 +838,7 @@ def SamrOpenDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     if entry is None:
         return _error(ctx, status)
     desired = request["DesiredAccess"]
-    status = _denied(ctx, "SamrOpenDomain", access=desired)
+    status = ctx.decide("SamrOpenDomain", access=desired).status
     if status:
         return _error(ctx, status)
     for _, domain in _sam_domains(ctx):
@@ -875,7 +846,7 @@ def SamrOpenDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
             break
     else:
         return _error(ctx, STATUS_NO_SUCH_DOMAIN)
-    granted = grant_access(DOMAIN, desired, administrator=_is_admin(ctx))
+    granted = ctx.grant(DOMAIN, desired)
     if granted is None:
         return _error(ctx, STATUS_ACCESS_DENIED)
     return {"DomainHandle": ctx.handles.create(DOMAIN.kind, SamObject(domain), granted),
@@ -939,7 +910,7 @@ def _query_domain(ctx: CallContext, request: dict[str, Any], operation: str) -> 
         return _error(ctx, status)
     if need is None:
         return _error(ctx, STATUS_INVALID_INFO_CLASS)
-    status = _denied(ctx, operation, info_class)
+    status = ctx.decide(operation, info_class).status
     if status:
         return _error(ctx, status)
     return {"Buffer": (info_class, domain_info(ctx, entry.obj.domain, info_class)),
@@ -977,7 +948,7 @@ def _enum_accounts(ctx: CallContext, request: dict[str, Any], operation: str,
     entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LIST_ACCOUNTS)
     if entry is None:
         return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
-    status = _denied(ctx, operation)
+    status = ctx.decide(operation).status
     if status:
         return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
     context = request["EnumerationContext"]
@@ -1075,7 +1046,7 @@ def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) ->
         return _display_error(ctx, info_class, status)
     if info_class not in DISPLAY_CLASSES:
         return _display_error(ctx, info_class, STATUS_INVALID_INFO_CLASS)
-    status = _denied(ctx, operation, info_class)
+    status = ctx.decide(operation, info_class).status
     if status:
         return _display_error(ctx, info_class, status)
     start = request["Index"]
@@ -1133,7 +1104,7 @@ def _display_index(ctx: CallContext, request: dict[str, Any], operation: str) ->
         return _error(ctx, status)
     if info_class not in (1, 2, 3):
         return _error(ctx, STATUS_INVALID_INFO_CLASS)
-    status = _denied(ctx, operation, info_class)
+    status = ctx.decide(operation, info_class).status
     if status:
         return _error(ctx, status)
     prefix = (request["Prefix"] or "").upper()
@@ -1194,7 +1165,7 @@ def SamrLookupNamesInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[s
     entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
     if entry is None:
         return _error(ctx, status, RelativeIds=_ulong_array([]), Use=_ulong_array([]))
-    status = _denied(ctx, "SamrLookupNamesInDomain")
+    status = ctx.decide("SamrLookupNamesInDomain").status
     if status:
         return _error(ctx, status, RelativeIds=_ulong_array([]), Use=_ulong_array([]))
     domain = entry.obj.domain
@@ -1225,7 +1196,7 @@ def SamrLookupIdsInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str
     entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
     if entry is None:
         return _error(ctx, status, Names=empty, Use=_ulong_array([]))
-    status = _denied(ctx, "SamrLookupIdsInDomain")
+    status = ctx.decide("SamrLookupIdsInDomain").status
     if status:
         return _error(ctx, status, Names=empty, Use=_ulong_array([]))
     domain = entry.obj.domain
@@ -1249,7 +1220,7 @@ def SamrGetAliasMembership(ctx: CallContext, request: dict[str, Any]) -> dict[st
                             DOMAIN_GET_ALIAS_MEMBERSHIP)
     if entry is None:
         return _error(ctx, status, Membership=_ulong_array([]))
-    status = _denied(ctx, "SamrGetAliasMembership")
+    status = ctx.decide("SamrGetAliasMembership").status
     if status:
         return _error(ctx, status, Membership=_ulong_array([]))
     domain = entry.obj.domain
@@ -1270,7 +1241,7 @@ def _open_account(ctx: CallContext, request: dict[str, Any], operation: str, obj
     if entry is None:
         return _error(ctx, status)
     desired = request["DesiredAccess"]
-    status = _denied(ctx, operation, access=desired)
+    status = ctx.decide(operation, access=desired).status
     if status:
         return _error(ctx, status)
     domain = entry.obj.domain
@@ -1279,9 +1250,11 @@ def _open_account(ctx: CallContext, request: dict[str, Any], operation: str, obj
         return _error(ctx, missing)
     extra = 0
     if obj_type is USER and ctx.principal.user_name.lower() == account.name.lower() \
-            and not str(getattr(ctx.principal.kind, "value", ctx.principal.kind)) == "anonymous":
+            and ctx.principal.user_name:
+        # the user's own object grants it WRITE_PREFERENCES | CHANGE_PASSWORD (its DACL's
+        # self ACE, see security_descriptor)
         extra = USER_WRITE_PREFERENCES | USER_CHANGE_PASSWORD
-    granted = grant_access(obj_type, desired, administrator=_is_admin(ctx), extra=extra)
+    granted = ctx.grant(obj_type, desired, extra=extra)
     if granted is None:
         return _error(ctx, STATUS_ACCESS_DENIED)
     return {handle_field: ctx.handles.create(obj_type.kind, SamObject(domain, account), granted),
@@ -1346,7 +1319,7 @@ def SamrQueryInformationGroup(ctx: CallContext, request: dict[str, Any]) -> dict
         return _error(ctx, status)
     if info_class not in GROUP_INFO_CLASSES:
         return _error(ctx, STATUS_INVALID_INFO_CLASS)
-    status = _denied(ctx, "SamrQueryInformationGroup", info_class)
+    status = ctx.decide("SamrQueryInformationGroup", info_class).status
     if status:
         return _error(ctx, status)
     group = entry.obj.account
@@ -1366,7 +1339,7 @@ def SamrGetMembersInGroup(ctx: CallContext, request: dict[str, Any]) -> dict[str
     entry, status = _lookup(ctx, request["GroupHandle"], (GROUP.kind,), GROUP_LIST_MEMBERS)
     if entry is None:
         return _error(ctx, status)
-    status = _denied(ctx, "SamrGetMembersInGroup")
+    status = ctx.decide("SamrGetMembersInGroup").status
     if status:
         return _error(ctx, status)
     rids = sorted(_domain_rids(entry.obj.domain, entry.obj.account.members))
@@ -1391,7 +1364,7 @@ def SamrQueryInformationAlias(ctx: CallContext, request: dict[str, Any]) -> dict
         return _error(ctx, status)
     if info_class not in ALIAS_INFO_CLASSES:
         return _error(ctx, STATUS_INVALID_INFO_CLASS)
-    status = _denied(ctx, "SamrQueryInformationAlias", info_class)
+    status = ctx.decide("SamrQueryInformationAlias", info_class).status
     if status:
         return _error(ctx, status)
     alias = entry.obj.account
@@ -1409,7 +1382,7 @@ def SamrGetMembersInAlias(ctx: CallContext, request: dict[str, Any]) -> dict[str
     entry, status = _lookup(ctx, request["AliasHandle"], (ALIAS.kind,), ALIAS_LIST_MEMBERS)
     if entry is None:
         return _error(ctx, status, Members=empty)
-    status = _denied(ctx, "SamrGetMembersInAlias")
+    status = ctx.decide("SamrGetMembersInAlias").status
     if status:
         return _error(ctx, status, Members=empty)
     sids = [{"SidPointer": str(s)} for s in entry.obj.account.members]
@@ -1501,7 +1474,7 @@ def _query_user(ctx: CallContext, request: dict[str, Any], operation: str) -> di
     if info_class == 21 and not entry.granted_access & (
             USER_READ_GENERAL | USER_READ_PREFERENCES | USER_READ_LOGON | USER_READ_ACCOUNT):
         return _error(ctx, STATUS_ACCESS_DENIED)
-    status = _denied(ctx, operation, info_class)
+    status = ctx.decide(operation, info_class).status
     if status:
         return _error(ctx, status)
     domain, user = entry.obj.domain, entry.obj.account
@@ -1538,7 +1511,7 @@ def SamrGetGroupsForUser(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     entry, status = _lookup(ctx, request["UserHandle"], (USER.kind,), USER_LIST_GROUPS)
     if entry is None:
         return _error(ctx, status)
-    status = _denied(ctx, "SamrGetGroupsForUser")
+    status = ctx.decide("SamrGetGroupsForUser").status
     if status:
         return _error(ctx, status)
     groups = _directory(ctx).groups_of(entry.obj.account)
@@ -1562,7 +1535,7 @@ def SamrGetUserDomainPasswordInformation(ctx: CallContext,
     entry, status = _lookup(ctx, request["UserHandle"], (USER.kind,), USER_READ_GENERAL)
     if entry is None:
         return _error(ctx, status)
-    status = _denied(ctx, "SamrGetUserDomainPasswordInformation")
+    status = ctx.decide("SamrGetUserDomainPasswordInformation").status
     if status:
         return _error(ctx, status)
     if not _directory(ctx).account_control(entry.obj.account) & USER_NORMAL_ACCOUNT:
@@ -1577,7 +1550,7 @@ def SamrGetUserDomainPasswordInformation(ctx: CallContext,
                      response=[("PasswordInformation", USER_DOMAIN_PASSWORD_INFORMATION)])
 def SamrGetDomainPasswordInformation(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.13.3: no handle; the account domain's password length and properties."""
-    status = _denied(ctx, "SamrGetDomainPasswordInformation")
+    status = ctx.decide("SamrGetDomainPasswordInformation").status
     if status:
         return _error(ctx, status)
     return {"PasswordInformation": _password_information(_directory(ctx).account_domain),

@@ -23,9 +23,9 @@ lists (0 to 57) is declared here, in opnum order, in one of four ways:
   NetrpGetFileSecurity, the DFS calls, NetrServerAliasEnum) fault nca_op_rng_error rather than
   invent an answer — listed in :data:`NOT_EMULATED`.
 
-Access rules (who may call what, at which level) are decided by :mod:`smbemu.policy`; handlers
-ask ``policy_for(ctx.server)`` and return the WERROR it gives as the return value, never as a
-fault (windows-defaults.md §0 rule 9).
+Access rules (who may call what, at which level) are :mod:`smbemu.policy`'s; handlers ask their
+call context (``ctx.decide(level=...)``) and return the WERROR it gives as the return value,
+never as a fault (windows-defaults.md §0 rule 9).
 
 NDR types are declared once, below, named after MS-SRVS 2.2.4 (``SHARE_INFO_1``...), with the
 [in]/[out] parameter lists of each method as MS-SRVS 3.1.4.x gives them.  Enumerations share one
@@ -42,7 +42,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from smbemu.errors import RpcFault
-from smbemu.policy import policy_for
 from smbemu.rpc import CallContext, Interface, ndr
 from smbemu.rpc.dtyp import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
 from smbemu.rpc.paging import netapi_entry_size, page
@@ -333,11 +332,6 @@ def _enum_error(ctx: CallContext, union_field: str, level: int, status: int,
             "ResumeHandle": request.get("ResumeHandle"), "ReturnValue": status}
 
 
-def _denied(ctx: CallContext, operation: str, level: int | None = None) -> int:
-    """0, or the WERROR the policy answers for this caller (logged by the policy)."""
-    return policy_for(ctx.server).decide(ctx.principal, "srvsvc", operation, level).status
-
-
 def _all_sessions(ctx: CallContext) -> list[Any]:
     """The server's established sessions, oldest first (``smbemu.state.Session``)."""
     sessions = getattr(ctx.server, "sessions", None) or {}
@@ -438,7 +432,7 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """ERROR_ACCESS_DENIED with NULL [out] parameters; the policy logs why."""
     op = ctx.operation
     assert op is not None
-    return op.error_response(_denied(ctx, op.name) or ERROR_ACCESS_DENIED)
+    return op.error_response(ctx.decide().status or ERROR_ACCESS_DENIED)
 
 
 _PARM_ERR: Final = [("ParmErr", PDWORD)]
@@ -533,7 +527,7 @@ def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
     if level not in SHARE_ENUM_LEVELS:
         return _enum_error(ctx, "ShareInfo", level, ERROR_INVALID_LEVEL, request)
     # the access decision is made (and logged) for every call: it depends on the caller
-    status = policy_for(ctx.server).share_enum_level(ctx.principal, level, operation)
+    status = ctx.decide(operation, level).status
     if status:
         return _enum_error(ctx, "ShareInfo", level, status, request)
     shares = ctx.server.directory.shares
@@ -590,7 +584,7 @@ def NetrShareGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     share = ctx.server.directory.share(request["NetName"])
     if share is None:
         return {"InfoStruct": (level, None), "ReturnValue": NERR_NET_NAME_NOT_FOUND}
-    status = policy_for(ctx.server).share_enum_level(ctx.principal, level, "NetrShareGetInfo")
+    status = ctx.decide("NetrShareGetInfo", level).status
     if status:
         return {"InfoStruct": (level, None), "ReturnValue": status}
     return {"InfoStruct": (level, _share_entry(ctx, share, level)), "ReturnValue": NERR_SUCCESS}
@@ -630,7 +624,7 @@ def NetrServerGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     """MS-SRVS 3.1.4.17: levels 100, 101, 102 (102 for administrators, [46]).  The
     administrator-only tuning levels (502, 503, 599) are not emulated: ERROR_INVALID_LEVEL."""
     level = request["Level"]
-    status = _denied(ctx, "NetrServerGetInfo", level)
+    status = ctx.decide("NetrServerGetInfo", level).status
     if status:
         return {"InfoStruct": (level, None), "ReturnValue": status}
     if level not in (100, 101, 102):
@@ -698,7 +692,7 @@ def NetrServerDiskEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
              "ResumeHandle": request["ResumeHandle"]}
     if request["Level"] != 0:
         return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
-    status = _denied(ctx, "NetrServerDiskEnum")
+    status = ctx.decide("NetrServerDiskEnum").status
     if status:
         return {**empty, "ReturnValue": status}
     entries = [{"Disk": [ord(c) for c in drive] + [0]} for drive in _disks(ctx)]
@@ -721,7 +715,7 @@ def NetrServerStatisticsGet(ctx: CallContext, request: dict[str, Any]) -> dict[s
         return {"InfoStruct": None, "ReturnValue": ERROR_INVALID_LEVEL}
     if request["Options"] != 0:
         return {"InfoStruct": None, "ReturnValue": ERROR_INVALID_PARAMETER}
-    status = _denied(ctx, "NetrServerStatisticsGet")
+    status = ctx.decide("NetrServerStatisticsGet").status
     if status:
         return {"InfoStruct": None, "ReturnValue": status}
     sessions = _all_sessions(ctx)
@@ -784,7 +778,7 @@ def NetrSessionEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     level = request["InfoStruct"]["Level"]
     if level not in SESSION_LEVELS:
         return _enum_error(ctx, "SessionInfo", level, ERROR_INVALID_LEVEL, request)
-    status = _denied(ctx, "NetrSessionEnum", level)
+    status = ctx.decide("NetrSessionEnum", level).status
     if status:
         return _enum_error(ctx, "SessionInfo", level, status, request)
     sessions = _all_sessions(ctx)
@@ -823,7 +817,7 @@ def NetrConnectionEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     level = request["InfoStruct"]["Level"]
     if level not in CONNECTION_LEVELS:
         return _enum_error(ctx, "ConnectInfo", level, ERROR_INVALID_LEVEL, request)
-    status = _denied(ctx, "NetrConnectionEnum", level)
+    status = ctx.decide("NetrConnectionEnum", level).status
     if status:
         return _enum_error(ctx, "ConnectInfo", level, status, request)
     qualifier = request["Qualifier"] or ""
@@ -893,7 +887,7 @@ def NetrFileEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     level = request["InfoStruct"]["Level"]
     if level not in FILE_LEVELS:
         return _enum_error(ctx, "FileInfo", level, ERROR_INVALID_LEVEL, request)
-    status = _denied(ctx, "NetrFileEnum", level)
+    status = ctx.decide("NetrFileEnum", level).status
     if status:
         return _enum_error(ctx, "FileInfo", level, status, request)
     base, user = (request["BasePath"] or "").lower(), (request["UserName"] or "").lower()
@@ -917,7 +911,7 @@ def NetrFileGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     level = request["Level"]
     if level not in FILE_LEVELS:
         return {"InfoStruct": (level, None), "ReturnValue": ERROR_INVALID_LEVEL}
-    status = _denied(ctx, "NetrFileGetInfo", level)
+    status = ctx.decide("NetrFileGetInfo", level).status
     if status:
         return {"InfoStruct": (level, None), "ReturnValue": status}
     for file_id, session, open_ in _open_files(ctx):

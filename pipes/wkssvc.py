@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from smbemu.policy import policy_for
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import (
     ConformantArray,
@@ -155,8 +154,6 @@ for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
 # -------------------------------------------------------------------------------------------
 
 
-def _decision(ctx: CallContext, operation: str, level: int | None = None) -> int:
-    return policy_for(ctx.server).decide(ctx.principal, "wkssvc", operation, level).status
 
 
 def _enum_error(level: int, union_field: str, struct_name: str, status: int,
@@ -203,7 +200,7 @@ def NetrWkstaGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     """MS-WKST 3.2.4.1: levels 100, 101, 102 (who may ask which level: ``smbemu.policy``).
     Level 502 and the 10xx levels are not emulated (ERROR_INVALID_LEVEL once allowed)."""
     level = request["Level"]
-    status = _decision(ctx, "NetrWkstaGetInfo", level)
+    status = ctx.decide("NetrWkstaGetInfo", level).status
     if status:
         return {"WkstaInfo": (level, None), "ReturnValue": status}
     if level not in (100, 101, 102):
@@ -248,7 +245,7 @@ def NetrWkstaUserEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     level = request["UserInfo"]["Level"]
     if level not in USER_LEVELS:
         return _enum_error(level, "WkstaUserInfo", "UserInfo", ERROR_INVALID_LEVEL, request)
-    status = _decision(ctx, "NetrWkstaUserEnum", level)
+    status = ctx.decide("NetrWkstaUserEnum", level).status
     if status:
         return _enum_error(level, "WkstaUserInfo", "UserInfo", status, request)
     entries: list[dict[str, Any]] = []
@@ -288,7 +285,7 @@ def NetrWkstaTransportEnum(ctx: CallContext, request: dict[str, Any]) -> dict[st
     if level != 0:
         return _enum_error(level, "WkstaTransportInfo", "TransportInfo", ERROR_INVALID_LEVEL,
                            request)
-    status = _decision(ctx, "NetrWkstaTransportEnum", level)
+    status = ctx.decide("NetrWkstaTransportEnum", level).status
     if status:
         return _enum_error(level, "WkstaTransportInfo", "TransportInfo", status, request)
     entry = transport(ctx.server.directory)
@@ -328,7 +325,7 @@ def NetrEnumerateComputerNames(ctx: CallContext, request: dict[str, Any]) -> dic
     if name_type not in (NET_PRIMARY_COMPUTER_NAME, NET_ALTERNATE_COMPUTER_NAMES,
                          NET_ALL_COMPUTER_NAMES):
         return {"ComputerNames": None, "ReturnValue": ERROR_INVALID_PARAMETER}
-    status = _decision(ctx, "NetrEnumerateComputerNames")
+    status = ctx.decide("NetrEnumerateComputerNames").status
     if status:
         return {"ComputerNames": None, "ReturnValue": status}
     machine = ctx.server.directory.machine
@@ -385,7 +382,7 @@ for _opnum, _name, _in, _out in _USE_OPS:
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     op = ctx.operation
     assert op is not None
-    return op.error_response(_decision(ctx, op.name) or ERROR_ACCESS_DENIED)
+    return op.error_response(ctx.decide().status or ERROR_ACCESS_DENIED)
 
 
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (

@@ -33,6 +33,10 @@ Behaviour, following Windows (as Samba's raw_protocol tests, run against Windows
 * protocol violations answer a fault (nca_proto_error or as noted) and end the association:
   :attr:`RpcEndpoint.terminated` becomes true, further input is ignored, and the SMB layer
   should treat the pipe as disconnected once the queued output is read.
+
+Beside this module: :mod:`smbemu.rpc.association` (association groups, presentation context
+negotiation), :mod:`smbemu.rpc.dispatch` (one call from stub to answer, the declared access
+rule checked before the handler), :mod:`smbemu.rpc.fragments` (response fragmentation).
 """
 
 from __future__ import annotations
@@ -44,21 +48,25 @@ from typing import Any, Final
 
 from smbemu.errors import RpcFault
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.rpc.association import (
+    AssociationGroup,
+    AssociationGroups,
+    ContextListError,
+    PresContext,
+    negotiate,
+)
+from smbemu.rpc.dispatch import NCA_S_FAULT_UNSPEC, NCA_S_OP_RNG_ERROR, run_call
+from smbemu.rpc.fragments import response_fragments
 from smbemu.rpc.interface import (
     CallContext,
     ContextFactory,
-    HandleTable,
     Interface,
-    NotImplementedOp,
     RpcStats,
 )
-from smbemu.rpc.ndr import NdrError
 from smbemu.rpc.pdu import (
-    BIND_TIME_FEATURE_PREFIX,
     DREP_BE,
     DREP_LE,
     HEADER_SIZE,
-    NDR20,
     PFC_DID_NOT_EXECUTE,
     PFC_FIRST_FRAG,
     PFC_LAST_FRAG,
@@ -66,9 +74,6 @@ from smbemu.rpc.pdu import (
     PFC_PENDING_CANCEL,
     PFC_SUPPORT_HEADER_SIGN,
     REQUEST_HEADER_SIZE,
-    RESPONSE_HEADER_SIZE,
-    SEC_TRAILER_SIZE,
-    ZERO_SYNTAX,
     AlterContextResp,
     AuthVerifier,
     Bind,
@@ -81,13 +86,9 @@ from smbemu.rpc.pdu import (
     Header,
     Pdu,
     PduError,
-    ProviderReason,
     PType,
     Request,
-    ResultCode,
     encode_pdu,
-    encode_response_header,
-    encode_sec_trailer,
     parse_header,
     parse_pdu,
     peek_frag_length,
@@ -118,62 +119,8 @@ SMB_MAX_FRAG: Final = 4280
 MIN_FRAG: Final = 2048
 #: MS-RPCE 3.3.3.5.4: default limit of a reassembled request stub.
 MAX_REQUEST_SIZE: Final = 4 * 1024 * 1024
-#: MS-RPCE 3.3.1.5.3 bind time features Windows supports.
-SUPPORTED_BIND_FEATURES: Final = 0x0003
-#: Padding of stubs in front of a sec_trailer, and stub chunk granularity (Windows: 16).
-AUTH_PAD_ALIGNMENT: Final = 16
 #: A fault PDU's alloc_hint (Windows sends a non-zero value; Samba sends 24).
 FAULT_ALLOC_HINT: Final = 24
-
-
-class AssociationGroup:
-    """An association group (MS-RPCE 3.3.1.4): shares context handles between the
-    connections a client binds into it."""
-
-    __slots__ = ("id", "handles", "refs")
-
-    def __init__(self, group_id: int, handles: HandleTable) -> None:
-        self.id = group_id
-        self.handles = handles
-        self.refs = 0
-
-
-class AssociationGroups:
-    """The association groups of a server (or of one SMB connection): ids are issued in
-    sequence; a bind naming an unknown non-zero id is refused with bind_nak."""
-
-    def __init__(self, first_id: int = 0x000012C4, handle_limit: int = 4096) -> None:
-        self._next = first_id
-        self._groups: dict[int, AssociationGroup] = {}
-        self._handle_limit = handle_limit
-
-    def create(self) -> AssociationGroup:
-        gid = self._next
-        self._next = (gid + 1) & 0xFFFFFFFF or 1
-        group = AssociationGroup(gid, HandleTable(self._handle_limit))
-        self._groups[gid] = group
-        return group
-
-    def get(self, group_id: int) -> AssociationGroup | None:
-        return self._groups.get(group_id)
-
-    def acquire(self, group: AssociationGroup) -> None:
-        group.refs += 1
-
-    def release(self, group: AssociationGroup) -> None:
-        group.refs -= 1
-        if group.refs <= 0:
-            group.handles.clear()
-            self._groups.pop(group.id, None)
-
-    def __len__(self) -> int:
-        return len(self._groups)
-
-
-@dataclass(slots=True)
-class _PresContext:
-    context_id: int
-    interface: Interface
 
 
 @dataclass(slots=True)
@@ -181,7 +128,7 @@ class _Pending:
     """A request whose later fragments are still to come."""
 
     call_id: int
-    context: _PresContext
+    context: PresContext
     opnum: int
     drep: bytes
     stub: bytearray
@@ -229,7 +176,7 @@ class RpcEndpoint:
         self._bound = False
         self._terminated = False
         self._max_xmit = max_frag
-        self._contexts: dict[int, _PresContext] = {}
+        self._contexts: dict[int, PresContext] = {}
         self._pending: _Pending | None = None
         self._features = 0
         self._ctx: CallContext | None = None
@@ -397,7 +344,7 @@ class RpcEndpoint:
             raise self._nak(hdr.call_id, BindNakReason.PROTOCOL_VERSION_NOT_SUPPORTED, hdr.drep)
         try:
             results = self._negotiate(body.contexts, bind=True)
-        except _ProtocolError:
+        except ContextListError:
             raise self._nak(hdr.call_id, BindNakReason.REASON_NOT_SPECIFIED, hdr.drep) from None
         out_auth: AuthVerifier | None = None
         flags = PFC_FIRST_FRAG | PFC_LAST_FRAG
@@ -424,47 +371,10 @@ class RpcEndpoint:
 
     def _negotiate(self, contexts: tuple[ContextElement, ...], *,
                    bind: bool) -> tuple[ContextResult, ...]:
-        """Presentation context negotiation (C706 12.6.3.1, MS-RPCE 3.3.1.5.3)."""
-        results: list[ContextResult] = []
-        feature_seen = False
-        accepted = False
-        for c in contexts:
-            if not c.transfer_syntaxes:
-                raise _ProtocolError()
-            first = c.transfer_syntaxes[0]
-            if bind and first.uuid.bytes_le[:8] == BIND_TIME_FEATURE_PREFIX \
-                    and first.uuid.bytes_le[10:] == bytes(6):
-                if feature_seen:
-                    raise _ProtocolError()
-                feature_seen = True
-                raw = first.uuid.bytes_le
-                self._features = (raw[8] | raw[9] << 8) & SUPPORTED_BIND_FEATURES
-                results.append(ContextResult(ResultCode.NEGOTIATE_ACK, self._features,
-                                             ZERO_SYNTAX))
-                continue
-            a = c.abstract_syntax
-            iface = self._pipe.find(a.uuid, a.major, a.minor)
-            if iface is None:
-                results.append(ContextResult(ResultCode.PROVIDER_REJECTION,
-                                             ProviderReason.ABSTRACT_SYNTAX_NOT_SUPPORTED))
-                continue
-            refuse = ContextResult(ResultCode.PROVIDER_REJECTION,
-                                   ProviderReason.PROPOSED_TRANSFER_SYNTAXES_NOT_SUPPORTED)
-            if accepted:
-                results.append(refuse)
-                continue
-            ndr20 = NDR20 in c.transfer_syntaxes
-            existing = self._contexts.get(c.context_id)
-            if existing is not None and existing.interface is not iface:
-                raise _ProtocolError()
-            if not ndr20:
-                results.append(refuse)
-                continue
-            if existing is None:
-                self._contexts[c.context_id] = _PresContext(c.context_id, iface)
-            results.append(ContextResult(ResultCode.ACCEPTANCE, 0, NDR20))
-            accepted = True
-        return tuple(results)
+        results, features = negotiate(self._pipe, self._contexts, contexts, bind=bind)
+        if features is not None:
+            self._features = features
+        return results
 
     def _on_bind(self, raw: bytes, hdr: Header) -> None:
         """Only one bind per association (C706 12.4.2.3): bind_nak and disconnect."""
@@ -496,7 +406,7 @@ class RpcEndpoint:
                                      drep=hdr.drep))
         try:
             results = self._negotiate(body.contexts, bind=False)
-        except _ProtocolError:
+        except ContextListError:
             raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
                                      drep=hdr.drep)) from None
         group_id = self._group.id if self._group is not None else 0
@@ -618,69 +528,32 @@ class RpcEndpoint:
             self._ctx = ctx
         return ctx
 
-    def _call(self, call_id: int, context: _PresContext, opnum: int, stub: bytes,
+    def _call(self, call_id: int, context: PresContext, opnum: int, stub: bytes,
               drep: bytes) -> None:
-        """Decode, run the handler, encode and queue the response (or a fault)."""
+        """Run the call (:func:`smbemu.rpc.dispatch.run_call`), queue its response or fault,
+        tell ``on_call``."""
         self.stats.calls_in += 1
-        iface = context.interface
-        le = bool(drep[0] & 0x10)
-        table = iface.dispatch
-        faults = getattr(self._call_context().server, "faults", None)
-        if faults is not None and self._inject_fault(faults, call_id, context, opnum, drep):
-            return  # fault injection (smbemu.faults) answered the call
-        if opnum >= len(table):
-            self._emit(self._fault(call_id, NCA_S_OP_RNG_ERROR, context.context_id, dne=True,
-                                   drep=drep))
-            self._notify(iface, f"opnum {opnum}", NCA_S_OP_RNG_ERROR, "fault: opnum out of range",
-                         opnum)
-            return
-        entry = table[opnum]
-        if isinstance(entry, NotImplementedOp):
-            self._emit(self._fault(call_id, entry.fault, context.context_id,
-                                   dne=entry.fault == NCA_S_OP_RNG_ERROR, drep=drep))
-            self._notify(iface, entry.name or f"opnum {opnum}", entry.fault,
-                         "fault: operation not implemented", opnum)
-            return
-        op, handler = entry
-        try:
-            request = op.decode_request(stub, le)
-        except NdrError as exc:
-            log.info("pipe %s: %s.%s: undecodable stub: %s", self.pipe_name, iface.name,
-                     op.name, exc)
-            self._emit(self._fault(call_id, exc.status, context.context_id, drep=drep))
-            self._notify(iface, op.name, exc.status, "fault: the request stub does not decode",
-                         opnum)
-            return
         ctx = self._call_context()
-        ctx.interface = iface
-        ctx.operation = op
-        ctx.call_id = call_id
-        ctx.context_id = context.context_id
-        ctx.little_endian = le
-        reply_le = not self._client_drep or le
-        try:
-            response = handler(ctx, request)
-            out = op.encode_response(response, reply_le)
-        except RpcFault as fault:
-            self._emit(self._fault(call_id, fault.status, context.context_id, drep=drep))
-            self._notify(iface, op.name, fault.status, None, opnum, fault=True)
-            return
-        except Exception:
-            log.exception("pipe %s: %s.%s (opnum %d) failed", self.pipe_name, iface.name,
-                          op.name, opnum)
-            self._emit(self._fault(call_id, NCA_S_FAULT_UNSPEC, context.context_id, drep=drep))
-            self._notify(iface, op.name, NCA_S_FAULT_UNSPEC, "fault: internal error", opnum)
-            return
-        self._respond(call_id, context.context_id, out, DREP_LE if reply_le else DREP_BE)
-        self.stats.calls_out += 1
+        ctx.decision = None  # each call starts undecided
+        le = bool(drep[0] & 0x10)
+        answer = run_call(ctx, context.interface, opnum, stub, pipe_name=self.pipe_name,
+                          little_endian=le, reply_little_endian=not self._client_drep or le,
+                          call_id=call_id, context_id=context.context_id)
+        if answer.stub is None:
+            self._emit(self._fault(call_id, answer.status, context.context_id, dne=answer.dne,
+                                   drep=drep))
+        else:
+            self._respond(call_id, context.context_id, answer.stub, answer.drep)
+            if answer.reason is None:
+                self.stats.calls_out += 1
         if self.on_call is not None:
-            status = response.get("ReturnValue", 0) if hasattr(response, "get") else 0
-            self._notify(iface, op.name, status if isinstance(status, int) else 0, None, opnum,
-                         fault=False)
+            self._notify(context.interface, answer.operation, answer.status, answer.reason, opnum,
+                         fault=answer.stub is None)
 
     def _notify(self, iface: Interface, operation: str, status: int, reason: str | None,
                 opnum: int, *, fault: bool = True) -> None:
-        """Tell ``on_call`` (the audit log) about a finished call."""
+        """Tell ``on_call`` (the audit log) about a finished call; ``ctx.decision`` holds what
+        the enforcement point decided for it (None before the handler ran)."""
         if self.on_call is None:
             return
         try:
@@ -689,78 +562,11 @@ class RpcEndpoint:
         except Exception:  # an observer must not break the call
             log.exception("pipe %s: on_call observer failed", self.pipe_name)
 
-    def _inject_fault(self, faults: Any, call_id: int, context: _PresContext, opnum: int,
-                      drep: bytes) -> bool:
-        """Fault injection (smbemu.faults): ask the server's rules about this call.
-
-        A ``fault`` rule answers a fault PDU; a ``status`` rule a normal response whose return
-        value is the status ([out] parameters NULL/zero), or a fault PDU carrying it when the
-        operation has no return value. True when the call was answered here.
-        """
-        iface = context.interface
-        table = iface.dispatch
-        entry = table[opnum] if opnum < len(table) else None
-        op = entry[0] if isinstance(entry, tuple) else None
-        name = op.name if op is not None else (entry.name if isinstance(entry, NotImplementedOp) else "")
-        injected = faults.rpc_call(pipe=self.pipe_name, interface=iface, opnum=opnum,
-                                   operation=name, principal=self._call_context().principal)
-        if injected is None:
-            return False
-        kind, value = injected
-        if kind == "status" and op is not None and op.returns is not None:
-            try:
-                stub = op.encode_response(op.error_response(value), True)
-            except Exception:  # an [out] parameter without a neutral value: fall back to a fault
-                log.warning("pipe %s: %s cannot encode an error response; injecting a fault",
-                            self.pipe_name, op.name)
-            else:
-                self._respond(call_id, context.context_id, stub, DREP_LE)
-                self._notify(iface, name, value, "fault injection", opnum, fault=False)
-                return True
-        self._emit(self._fault(call_id, value, context.context_id, drep=drep))
-        self._notify(iface, name or f"opnum {opnum}", value, "fault injection", opnum)
-        return True
-
     def _respond(self, call_id: int, context_id: int, stub: bytes, drep: bytes) -> None:
         """Queue the response fragments (C706 12.6.4.10; chunking as Windows, see module doc)."""
-        auth = self._auth
-        sig = auth.sig_size() if auth.protects else 0
-        chunk = self._max_xmit - RESPONSE_HEADER_SIZE
-        if sig:
-            chunk -= SEC_TRAILER_SIZE + sig
-        chunk -= chunk % AUTH_PAD_ALIGNMENT
-        total = len(stub)
-        ctx_byte = context_id & 0xFF  # Windows truncates the context id in responses
-        offset = 0
-        view = memoryview(stub)
-        while True:
-            n = min(chunk, total - offset)
-            flags = (PFC_FIRST_FRAG if offset == 0 else 0) | \
-                (PFC_LAST_FRAG if offset + n == total else 0)
-            piece = view[offset:offset + n]
-            if not sig:
-                frag = encode_response_header(call_id, flags, RESPONSE_HEADER_SIZE + n, 0,
-                                              total - offset, ctx_byte, drep) + piece
-            else:
-                pad = -n & (AUTH_PAD_ALIGNMENT - 1)
-                frag_len = RESPONSE_HEADER_SIZE + n + pad + SEC_TRAILER_SIZE + sig
-                buf = bytearray(encode_response_header(call_id, flags, frag_len, sig,
-                                                       total - offset, ctx_byte, drep))
-                buf += piece
-                buf += bytes(pad)
-                buf += encode_sec_trailer(auth.auth_type, auth.auth_level, pad,
-                                          auth.auth_context_id, 0 if drep[0] & 0x10 else 1)
-                signature = auth.sign_and_seal(buf, RESPONSE_HEADER_SIZE,
-                                               RESPONSE_HEADER_SIZE + n + pad)
-                if len(signature) != sig:
-                    raise RuntimeError(f"security provider returned {len(signature)} bytes "
-                                       f"of signature, announced {sig}")
-                buf += signature
-                frag = bytes(buf)
-            self._emit(frag)
-            offset += n
-            if offset >= total:
-                break
+        for fragment in response_fragments(self._auth, self._max_xmit, call_id, context_id, stub,
+                                           drep):
+            self._emit(fragment)
 
     _HANDLERS: Final[dict[int, Any]] = {
         PType.REQUEST: _on_request,
@@ -771,6 +577,3 @@ class RpcEndpoint:
         PType.ORPHANED: _on_ignored,
     }
 
-
-class _ProtocolError(Exception):
-    """Internal: a presentation context list the protocol does not allow."""

@@ -25,6 +25,18 @@ The handler convention:
 * to answer with a fault PDU instead, raise :class:`smbemu.errors.RpcFault`;
 * any other exception is logged and answered with a fault; nothing of it reaches the wire.
 
+Access is decided in one place, the call context (the handler never reads the principal's kind
+itself): a rule declared with the operation (``operation(..., rule=Rule(...))`` or
+``Interface(..., rules={...})``) is checked by the runtime before the handler runs, unless it
+varies per info level; a handler asks ``ctx.decide(level=...)`` for checks that need the
+decoded request, ``ctx.grant(object_type, desired)`` when it opens a handle and
+``ctx.require(granted, needed, object_type)`` when a call needs a right on one.  Every decision
+lands on ``ctx.decision`` (the refusing one wins), which the audit log reads; a refusal's status
+is the access denied of the operation's return type (``smbemu.policy.denied_status``)::
+
+    @INTERFACE.operation(0, "EchoGreet", ..., returns="WERROR",
+                         rule=Rule(Require.AUTHENTICATED, source="example"))
+
 Every opnum from 0 to the highest one must be declared (an operation, or
 ``not_implemented(...)``); the registry checks this when it loads the interface.
 """
@@ -41,6 +53,8 @@ from typing import Any, Final, Protocol, TypeVar, Union
 
 from smbemu.errors import RpcFault
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.policy import Decision, Rule
+from smbemu.rpc.enforcement import Enforcement, ServerView
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
 from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR
 
@@ -48,7 +62,8 @@ __all__ = [
     "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
     "Principal", "SimplePrincipal", "PRINCIPAL_KINDS", "as_principal", "ANONYMOUS",
     "HandleEntry", "HandleTable", "RpcStats",
-    "CallContext", "ContextFactory", "make_context_factory", "Handler", "NotImplementedOp",
+    "CallContext", "ServerView", "ContextFactory", "make_context_factory", "Handler",
+    "NotImplementedOp",
     "not_implemented", "Interface", "InterfaceError", "normalize_pipe_name",
 ]
 
@@ -196,8 +211,9 @@ class RpcStats:
 
 
 @dataclass(slots=True, eq=False)
-class CallContext:
-    """Everything a handler may know about the call.
+class CallContext(Enforcement):
+    """Everything a handler may know about the call, and the one place it asks about access
+    (``decide`` / ``deny`` / ``grant`` / ``require``, :class:`~smbemu.rpc.enforcement.Enforcement`).
 
     Built by the SMB layer's context factory once per association (and again after DCE/RPC
     authentication changes the identity); the endpoint fills the per-call fields
@@ -228,6 +244,9 @@ class CallContext:
     call_id: int = 0
     context_id: int = 0
     little_endian: bool = True
+    #: The access decision of this call (reset by the runtime before each call): the refusal
+    #: when one was made, else the last rule that allowed it; None when no rule applied.
+    decision: Decision | None = None
 
 
 class ContextFactory(Protocol):
@@ -316,7 +335,7 @@ class Interface:
                  operations: Mapping[int, Operation | NotImplementedOp] | None = None,
                  handlers: Mapping[int, Handler] | None = None, *,
                  opnum_count: int | None = None, secondary_address: str | None = None,
-                 description: str = "") -> None:
+                 description: str = "", rules: Mapping[str, Rule] | None = None) -> None:
         try:
             parsed = uuid_mod.UUID(uuid)
         except (ValueError, TypeError, AttributeError) as exc:
@@ -343,6 +362,9 @@ class Interface:
         self.opnum_count = opnum_count
         self.secondary_address = secondary_address
         self.description = description
+        #: operation name -> the rule the interface ships for it (checked against the operations
+        #: when the registry loads the interface).
+        self.rules: dict[str, Rule] = dict(rules or {})
         #: opnum -> entry, built by :meth:`validate`.
         self.dispatch: tuple[DispatchEntry, ...] = ()
 
@@ -357,12 +379,17 @@ class Interface:
     def operation(self, opnum: int, name: str | None = None,
                   request: Sequence[tuple[str, NdrType]] = (),
                   response: Sequence[tuple[str, NdrType]] = (),
-                  returns: ReturnKind | NdrType | None = "NTSTATUS") -> Callable[[H], H]:
-        """Decorator: declare opnum ``opnum`` and register the function as its handler."""
+                  returns: ReturnKind | NdrType | None = "NTSTATUS", *,
+                  rule: Rule | None = None) -> Callable[[H], H]:
+        """Decorator: declare opnum ``opnum`` and register the function as its handler;
+        ``rule`` is who may call it (checked by the runtime before the handler runs)."""
 
         def register(fn: H) -> H:
-            self._add(opnum, Operation(opnum, name or fn.__name__, request, response, returns))
+            op = Operation(opnum, name or fn.__name__, request, response, returns)
+            self._add(opnum, op)
             self.handlers[opnum] = fn
+            if rule is not None:
+                self.rules[op.name] = rule
             return fn
 
         return register

@@ -14,7 +14,9 @@ module exporting ``INTERFACE`` / ``INTERFACES``::
 relative imports between files of the same directory work too).
 
 Every interface is validated when it is added (UUID and version format, duplicates, every
-opnum declared, handlers callable with ``(ctx, request)``); errors are
+opnum declared, handlers callable with ``(ctx, request)``, every access rule -- the policy's
+:data:`smbemu.policy.RULES` rows for the interface and the interface's own ``rules`` -- naming
+an operation it declares); errors are
 :class:`smbemu.errors.ConfigError` naming the entry point or file.  The mgmt interface
 (:data:`smbemu.rpc.mgmt.MGMT`) is part of the runtime and present on every pipe.
 """
@@ -35,8 +37,10 @@ from typing import Any, Final
 
 from smbemu.errors import ConfigError
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.policy import check_rules, declare_operations
 from smbemu.rpc.interface import Interface, InterfaceError, iter_interfaces
 from smbemu.rpc.mgmt import MGMT
+from smbemu.rpc.ndr import Operation
 
 __all__ = ["ENTRY_POINT_GROUP", "EXT_PACKAGE", "PipeInfo", "Registry", "load_entry_points",
            "load_pipes_dir"]
@@ -119,6 +123,11 @@ class Registry:
                               f"{self._sources[dup.name.lower()]}")
         if not iface.pipes:
             raise ConfigError(source, iface.name, "declares no pipe (pipes=(...))")
+        operations = [op for op in iface.operations.values() if isinstance(op, Operation)]
+        unknown = check_rules(iface.name, (op.name for op in operations), iface.rules)
+        if unknown:
+            raise ConfigError(source, iface.name, unknown[0])
+        declare_operations(iface.name, {op.name: op.returns for op in operations})
         self._by_name[iface.name.lower()] = iface
         self._sources[iface.name.lower()] = source
         self._by_syntax[key] = iface

@@ -38,15 +38,16 @@ def test_readme_example_is_the_shipped_one() -> None:
     assert block.group(1) == (ROOT / "examples" / "echo.py").read_text()
 
 
-def _call(port: int, opnum_request: NDRCALL) -> object:
+def _call(port: int, opnum_request: NDRCALL, user: str = "alice",
+          password: str = "Wonderland1") -> object:
     rpc = transport.DCERPCTransportFactory(rf"ncacn_np:{HOST}[\pipe\echo]")
     rpc.set_dport(port)
-    rpc.set_credentials("alice", "Wonderland1")
+    rpc.set_credentials(user, password)
     dce = rpc.get_dce_rpc()
     dce.connect()
     dce.bind(uuidtup_to_bin(("9a5e6f61-0c2b-4d7e-8a53-6a9c1f0e2b11", "1.0")))
     try:
-        return dce.request(opnum_request)
+        return dce.request(opnum_request, checkError=False)
     finally:
         dce.disconnect()
 
@@ -66,3 +67,16 @@ def test_example_interface_over_a_named_pipe() -> None:
         with pytest.raises(DCERPCException) as info:
             _call(server.port, EchoReserved())
         assert str(info.value) == "nca_s_op_rng_error"  # impacket names fault 0x1C010002 so
+
+
+def test_example_rule_refuses_anonymous_before_the_handler() -> None:
+    """EchoGreet declares Rule(Require.AUTHENTICATED): the runtime answers an anonymous caller
+    with the WERROR access denied (5) and NULL [out] parameters, without running the handler."""
+    overrides = ("NullSessionPipes=echo",)  # let the null session open \\pipe\\echo at all
+    with ServerThread("win2016", overrides=overrides, pipes_dir=str(ROOT / "examples")) as server:
+        greet = EchoGreet()
+        greet["Name"] = "eve\x00"
+        answer = _call(server.port, greet, user="", password="")
+        assert answer["ErrorCode"] == 5
+        assert answer["Greeting"]["Count"] == 0 and not answer["Greeting"]["Text"]  # NULL
+        assert _call(server.port, greet)["ErrorCode"] == 0

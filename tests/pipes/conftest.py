@@ -91,6 +91,10 @@ class PipeClient:
         self.interface = next(i for i in registry.interfaces_for_pipe(pipe) if i.name == pipe)
         self.endpoint = RpcEndpoint(pipe, registry, make_context_factory(principal, session_id,
                                                                          server))
+        #: ``ctx.decision`` of the last call, as the endpoint's on_call observer (the audit log)
+        #: sees it.
+        self.decision: Any = None
+        self.endpoint.on_call = self._observe
         self.call_id = 1
         major, minor = self.interface.version
         syntax = SyntaxId(self.interface.uuid, minor << 16 | major)
@@ -99,6 +103,10 @@ class PipeClient:
                                            self.call_id, PFC_FIRST_FRAG | PFC_LAST_FRAG)))
         (ack,) = self.drain()
         assert isinstance(ack.body, BindAck) and ack.body.results[0].result == 0
+
+    def _observe(self, ctx: Any, interface: str, operation: str, status: int, reason: Any,
+                 **_: Any) -> None:
+        self.decision = ctx.decision
 
     def op(self, opnum: int) -> Operation:
         op = self.interface.operations[opnum]

@@ -10,6 +10,7 @@ import pytest
 from smbemu.policy import (
     ERROR_ACCESS_DENIED,
     INTERFACE_CHECKS,
+    LSA_POLICY,
     MAXIMUM_ALLOWED,
     POLICY_LOOKUP_NAMES,
     POLICY_VIEW_LOCAL_INFORMATION,
@@ -17,6 +18,11 @@ from smbemu.policy import (
     STATUS_ACCESS_DENIED,
     Policy,
     Require,
+    Rule,
+    SAM_DOMAIN,
+    check_rules,
+    denied_status,
+    grant_access,
     policy_for,
     principal_kind,
     status_name,
@@ -249,3 +255,64 @@ def test_policy_for_builds_once_per_profile() -> None:
     assert policy_for(server).name == "win2000"
     own = Policy(load_profile("win2003"))
     assert policy_for(SimpleNamespace(policy=own)) is own
+
+
+# ------------------------------------------------------------------ the model of issue 11
+
+
+def test_a_rule_names_who_passes_never_a_status() -> None:
+    assert "status" not in Rule.__dataclass_fields__
+    assert not hasattr(Policy(load_profile("win2016")), "last_decision")
+
+
+@pytest.mark.parametrize("returns,status", [("NTSTATUS", STATUS_ACCESS_DENIED),
+                                            ("WERROR", ERROR_ACCESS_DENIED),
+                                            ("uint32", ERROR_ACCESS_DENIED),
+                                            ("HRESULT", 0x80070005), (None, 5)])
+def test_the_refusal_family_follows_the_return_type(returns: object, status: int) -> None:
+    assert denied_status(returns) == status
+
+
+def test_the_engine_alone_knows_the_families_of_the_installed_interfaces() -> None:
+    # no registry here: srvsvc (WERROR) and samr (NTSTATUS) are read from the entry points
+    w2016 = policy("win2016")
+    assert w2016.decide("user", "srvsvc", "NetrSessionEnum", 2).status == ERROR_ACCESS_DENIED
+    assert w2016.decide("user", "samr", "SamrConnect5").status == STATUS_ACCESS_DENIED
+
+
+def test_decisions_name_their_rule() -> None:
+    w2016dc, w2016 = policy("win2016-dc"), policy("win2016")
+    assert w2016dc.decide("anonymous", "samr", "SamrConnect5").rule == \
+        "samr SamrConnect5 SAM_SERVER (§0 rule 8 (D))"
+    assert w2016.decide("user", "samr", "SamrEnumerateUsersInDomain").rule == \
+        "samr * REMOTE_SAM (§0 rule 7 (D))"
+    assert w2016.decide("anonymous", "srvsvc", "NetrShareEnum", 2).rule == \
+        "srvsvc NetrShareEnum level 2 ADMINISTRATORS (§0 rule 9)"
+    assert w2016.pipe_open("anonymous", "samr").rule == "pipe-open NullSessionPipes (§0 rule 3)"
+    assert w2016.tree_connect("anonymous", "C$").rule == "tree-connect NullSessionShares (§0 rule 2)"
+    assert w2016.decide("anonymous", "netlogon", "NetrLogonControl2").rule == ""  # no rule
+
+
+def test_a_plugin_rule_is_decided_like_a_table_row() -> None:
+    rule = Rule(Require.ADMINISTRATORS, {1: Require.EVERYONE}, source="plugin")
+    w2016 = policy("win2016")
+    refused = w2016.decide_rule("user", "echo", "EchoGreet", rule, returns="WERROR")
+    assert (refused.status, refused.rule) == (ERROR_ACCESS_DENIED, "echo EchoGreet ADMINISTRATORS (plugin)")
+    assert w2016.decide_rule("user", "echo", "EchoGreet", rule, 1, returns="WERROR").allowed
+
+
+def test_held_rights_come_from_the_token() -> None:
+    w2016 = policy("win2016")
+    assert w2016.held_rights("administrator", SAM_DOMAIN) == SAM_DOMAIN.all | 0x01000000
+    assert w2016.held_rights("user", SAM_DOMAIN) == SAM_DOMAIN.read | SAM_DOMAIN.execute
+    assert w2016.held_rights("user", LSA_POLICY) == w2016.lsa_granted("user")
+    assert grant_access(SAM_DOMAIN, MAXIMUM_ALLOWED, 0x20084) == 0x20084
+    assert grant_access(SAM_DOMAIN, 0x10, 0x20084) is None
+    assert SAM_DOMAIN.describe(0x10 | 0x20000) == "DOMAIN_CREATE_USER|READ_CONTROL"
+
+
+def test_rules_are_checked_against_the_declared_operations() -> None:
+    assert check_rules("srvsvc", [name for (iface, name) in RULES if iface == "srvsvc"], {}) == []
+    problems = check_rules("samr", ["SamrConnect5"], {"SamrConnect3": Rule(Require.NOBODY)})
+    assert "rule for samr SamrConnect3: the interface declares no operation 'SamrConnect3'" in problems
+    assert ("samr", "SamrConnect3") not in RULES and ("lsarpc", "LsarOpenPolicy3") not in RULES

@@ -1,0 +1,451 @@
+"""The policy engine: one :class:`Policy` per profile answers every access question with a
+:class:`~smbemu.policy.rules.Decision` (windows-defaults.md §0, in Windows' order).
+
+The SMB steps are methods (:meth:`Policy.session_setup`, :meth:`Policy.tree_connect`,
+:meth:`Policy.pipe_open`); RPC calls are decided by :meth:`Policy.decide` from the rules of
+:mod:`smbemu.policy.rules`, and the caller's rights on an object by :meth:`Policy.held_rights`
+(the access model of :mod:`smbemu.policy.access`).  Denials are logged at INFO on
+``smbemu.policy``, allows at DEBUG.  Handlers never call this module: they ask their call
+context (``CallContext.decide`` / ``grant`` / ``require``), the one enforcement point.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from smbemu.pipe_names import normalize_pipe_name
+from smbemu.policy.access import (
+    ACCESS_SYSTEM_SECURITY,
+    GENERIC_ALL,
+    LSA_POLICY,
+    MAXIMUM_ALLOWED,
+    POLICY_ALL_ACCESS,
+    POLICY_GET_PRIVATE_INFORMATION,
+    POLICY_LOOKUP_NAMES,
+    POLICY_VIEW_AUDIT_INFORMATION,
+    POLICY_VIEW_LOCAL_INFORMATION,
+    READ_CONTROL,
+    ObjectType,
+)
+from smbemu.policy.rules import (
+    INTERFACE_CHECKS,
+    RULES,
+    STATUS_ACCESS_DENIED,
+    Decision,
+    Require,
+    Rule,
+    declared_returns,
+    denied_status,
+    rule_label,
+)
+from smbemu.sid import (
+    ANONYMOUS_LOGON,
+    AUTHENTICATED_USERS,
+    BUILTIN_ADMINISTRATORS,
+    BUILTIN_GUESTS,
+    BUILTIN_USERS,
+    EVERYONE,
+    NETWORK,
+    Sid,
+)
+
+__all__ = ["KINDS", "Policy", "policy_for", "principal_kind"]
+
+log = logging.getLogger("smbemu.policy")
+
+KINDS: Final = ("anonymous", "guest", "user", "administrator")
+_KINDS: Final = KINDS
+_LSA_EXECUTE: Final = LSA_POLICY.execute
+
+
+def principal_kind(principal: Any) -> str:
+    """``"anonymous"`` / ``"guest"`` / ``"user"`` / ``"administrator"`` of a principal-like
+    object (``kind`` a string or an enum whose value is one of those)."""
+    kind = getattr(principal, "kind", principal)
+    kind = str(getattr(kind, "value", kind)).lower()
+    if kind not in _KINDS:
+        raise ValueError(f"principal kind {kind!r} is not one of {', '.join(_KINDS)}")
+    return kind
+
+
+def _setting(section: Any, name: str, default: Any) -> Any:
+    return getattr(section, name, default) if section is not None else default
+
+
+class Policy:
+    """Decisions for one profile.  Build once per server (:func:`policy_for`); read-only."""
+
+    def __init__(self, profile: Any) -> None:
+        self.profile = profile
+        self.name: str = getattr(profile, "name", "?")
+        identity = getattr(profile, "identity", None)
+        version = getattr(identity, "version", (5, 0)) if identity is not None else (5, 0)
+        self.version: tuple[int, int] = (int(version[0]), int(version[1]))
+        self.is_dc: bool = getattr(profile, "role", "member") == "dc"
+        anonymous = getattr(profile, "anonymous", None)
+        restrict = int(_setting(anonymous, "restrict_anonymous", 0))
+        #: RestrictAnonymous=2 exists on Windows 2000 only (§0.1, D); NT4 knows 0 and 1, and on
+        #: XP / 2003+ the Everyone part moved to EveryoneIncludesAnonymous, so 2 acts as 1 there (U).
+        self.restrict_anonymous_2 = restrict >= 2 and self.version == (5, 0)
+        #: §0.1: RestrictAnonymous >= 1 blocks anonymous enumeration of SAM accounts and shares.
+        self.restrict_anonymous = restrict
+        self.restrict_anonymous_sam = bool(_setting(anonymous, "restrict_anonymous_sam", False))
+        includes = bool(_setting(anonymous, "everyone_includes_anonymous", True))
+        #: §0.1: anonymous is in Everyone on NT/2000 (unless 2000's RestrictAnonymous=2) and on
+        #: XP/2003+ only with EveryoneIncludesAnonymous=1.
+        self.anonymous_in_everyone = includes and not self.restrict_anonymous_2
+        self.restrict_null_sess_access = bool(_setting(anonymous, "restrict_null_sess_access", True))
+        self.null_session_pipes: frozenset[str] = frozenset(
+            p.lower() for p in _setting(anonymous, "null_session_pipes", ()))
+        self.null_session_shares: frozenset[str] = frozenset(
+            s.lower() for s in _setting(anonymous, "null_session_shares", ()))
+        self.pipe_anonymous_refusal: frozenset[str] = frozenset(
+            p.lower() for p in _setting(anonymous, "pipe_anonymous_refusal", ()))
+        #: MS-LSAD 3.1.1.6.1: LsaRestrictAnonymous unless TurnOffAnonymousBlock (not on DCs).
+        self.lsa_anonymous_block = bool(_setting(anonymous, "lsa_restrict_anonymous", False)) \
+            and not bool(_setting(anonymous, "turn_off_anonymous_block", False))
+        self.lsa_anonymous_name_lookup = bool(_setting(anonymous, "lsa_anonymous_name_lookup", True))
+        self.restrict_remote_sam: str | None = _setting(anonymous, "restrict_remote_sam", None)
+        descriptor = _setting(anonymous, "remote_sam_descriptor", None)
+        self.remote_sam_descriptor: Any = descriptor
+        self.pre2000_members: frozenset[Sid] = frozenset(
+            _setting(anonymous, "pre2000_compatible_access_members", (EVERYONE,)))
+        rpc = getattr(profile, "rpc", None)
+        self.share_admin_levels: frozenset[int] = frozenset(
+            _setting(rpc, "share_enum_admin_levels", (2, 502, 503)))
+        self._tokens = {kind: self._build_token(kind) for kind in _KINDS}
+        self._cache: dict[tuple[str, ...] | tuple[Any, ...], Decision] = {}
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name} {self.version[0]}.{self.version[1]}>"
+
+    # ------------------------------------------------------------------ who the caller is
+    def _build_token(self, kind: str) -> frozenset[Sid]:
+        if kind == "anonymous":
+            sids = {ANONYMOUS_LOGON, NETWORK}
+            if self.anonymous_in_everyone:
+                sids.add(EVERYONE)
+        elif kind == "guest":
+            sids = {EVERYONE, NETWORK, BUILTIN_GUESTS}
+        else:
+            sids = {EVERYONE, NETWORK, AUTHENTICATED_USERS, BUILTIN_USERS}
+            if kind == "administrator":
+                sids.add(BUILTIN_ADMINISTRATORS)
+        return frozenset(sids)
+
+    def token(self, principal: Any) -> frozenset[Sid]:
+        """The group SIDs a principal kind's network logon token holds (§0.1): anonymous holds
+        ANONYMOUS LOGON (and Everyone when the profile says so); guest Everyone and Guests;
+        users Everyone, Authenticated Users and Users; administrators also Administrators."""
+        return self._tokens[principal_kind(principal)]
+
+    # ------------------------------------------------------------------ §0 rule 1
+    def session_setup(self, principal: Any) -> Decision:
+        """An anonymous (NULL) logon is accepted on every release (§0 rule 1, D; §5: W); guests and
+        users were already decided by the logon (`smbemu.logon`)."""
+        kind = principal_kind(principal)
+        return self._cached(("session-setup", kind), lambda: Decision(
+            0, f"allow session-setup: {kind}, accepted on every release ({self.name})"))
+
+    # ------------------------------------------------------------------ §0 rule 2
+    def tree_connect(self, principal: Any, share: str, share_type: str = "disk") -> Decision:
+        """May ``principal`` connect to ``share`` (a share the server has)?"""
+        kind = principal_kind(principal)
+        return self._cached(("tree-connect", kind, share.lower(), share_type),
+                            lambda: self._tree_connect(kind, share, share_type))
+
+    def _tree_connect(self, kind: str, share: str, share_type: str) -> Decision:
+        what = f"tree-connect {share}"
+        if kind != "anonymous":
+            return Decision(0, f"allow {what}: {kind}, not restricted by the anonymous rules ({self.name})")
+        if self.restrict_anonymous_2:
+            return Decision(STATUS_ACCESS_DENIED, f"deny {what}: anonymous, RestrictAnonymous=2 "
+                            f"(no access without explicit anonymous permissions) ({self.name})",
+                            "tree-connect RestrictAnonymous=2 (§0.1)")
+        if share_type == "ipc" or share.upper() == "IPC$":
+            return Decision(0, f"allow {what}: anonymous, IPC$ is always reachable ({self.name})",
+                            "tree-connect IPC$ (§0 rule 2)")
+        if self.restrict_null_sess_access and share.lower() not in self.null_session_shares:
+            return Decision(STATUS_ACCESS_DENIED,
+                            f"deny {what}: anonymous, not in NullSessionShares ({self.name})",
+                            "tree-connect NullSessionShares (§0 rule 2)")
+        return Decision(0, f"allow {what}: anonymous, "
+                        + ("in NullSessionShares" if self.restrict_null_sess_access
+                           else "RestrictNullSessAccess=0") + f" ({self.name})",
+                        "tree-connect NullSessionShares (§0 rule 2)")
+
+    # ------------------------------------------------------------------ §0 rules 3-4
+    def pipe_open(self, principal: Any, pipe: str) -> Decision:
+        """May ``principal`` open ``\\pipe\\<pipe>`` (CREATE on IPC$)?"""
+        kind = principal_kind(principal)
+        name = normalize_pipe_name(pipe)
+        return self._cached(("pipe-open", kind, name), lambda: self._pipe_open(kind, name))
+
+    def _pipe_open(self, kind: str, pipe: str) -> Decision:
+        what = f"pipe-open {pipe}"
+        if kind != "anonymous":
+            return Decision(0, f"allow {what}: {kind}, not restricted by the anonymous rules ({self.name})")
+        if self.restrict_null_sess_access and pipe not in self.null_session_pipes:
+            return Decision(STATUS_ACCESS_DENIED,
+                            f"deny {what}: anonymous, not in NullSessionPipes ({self.name})",
+                            "pipe-open NullSessionPipes (§0 rule 3)")
+        if pipe in self.pipe_anonymous_refusal:
+            return Decision(STATUS_ACCESS_DENIED, f"deny {what}: anonymous, the {pipe} endpoint "
+                            f"refuses anonymous callers (pipe_anonymous_refusal) ({self.name})",
+                            "pipe-open pipe_anonymous_refusal (§0 rule 4)")
+        return Decision(0, f"allow {what}: anonymous, "
+                        + ("in NullSessionPipes" if self.restrict_null_sess_access
+                           else "RestrictNullSessAccess=0") + f" ({self.name})",
+                        "pipe-open NullSessionPipes (§0 rule 3)")
+
+    # ------------------------------------------------------------------ RPC
+    def decide(self, principal: Any, interface: str, operation: str,
+               level: int | None = None, *, access: int | None = None) -> Decision:
+        """May ``principal`` call ``interface.operation`` (at info ``level``)?
+
+        ``access``: for an operation that opens a handle (LsarOpenPolicy2, SamrConnect5, ...)
+        the DesiredAccess the client asked for; for an operation on a handle, the access the
+        handle was granted (or opened with), when the handler tracks it.  ``None`` = not known
+        (treated as MAXIMUM_ALLOWED).  A refusal is the access denied of the operation's
+        declared return type."""
+        kind = principal_kind(principal)
+        key = (kind, interface, operation, level, access)
+        decision = self._cache.get(key)
+        if decision is None:
+            decision = self._decide(kind, interface, operation, level, access,
+                                    RULES.get((interface, operation)))
+            self._cache[key] = decision
+        self._log(decision)
+        return decision
+
+    def decide_rule(self, principal: Any, interface: str, operation: str, rule: Rule,
+                    level: int | None = None, *, access: int | None = None,
+                    returns: object = "NTSTATUS") -> Decision:
+        """:meth:`decide` with a rule an interface declared itself (a plugin's rule)."""
+        kind = principal_kind(principal)
+        decision = self._decide(kind, interface, operation, level, access, rule, returns)
+        self._log(decision)
+        return decision
+
+    def _decide(self, kind: str, interface: str, operation: str, level: int | None,
+                access: int | None, rule: Rule | None, returns: object = None) -> Decision:
+        what = f"{interface} {operation}" + (f" level {level}" if level is not None else "")
+        denied = denied_status(returns if returns is not None
+                               else declared_returns(interface, operation))
+        first = INTERFACE_CHECKS.get(interface)
+        if first is not None:
+            ok, why = self._meets(first.require, kind, access)
+            if not ok:
+                return Decision(denied, f"deny {what}: {kind} {why} ({self.name})",
+                                rule_label(interface, "*", first.require, first.source))
+        if interface == "srvsvc" and operation in _SHARE_OPERATIONS and level is not None:
+            return self._share_level(kind, what, level, denied, f"srvsvc {operation} level {level}")
+        if rule is None:
+            return Decision(0, f"allow {what}: no restriction ({self.name})")
+        require = rule.require
+        levels: Mapping[int, Require] = rule.levels
+        for later in rule.since:
+            if self.version >= later.version:
+                require, levels = later.require, later.levels
+        if level is not None and level in levels:
+            require = levels[level]
+        label = rule_label(interface, operation, require, rule.source)
+        ok, why = self._meets(require, kind, access)
+        if ok:
+            return Decision(0, f"allow {what}: {kind} is {why} ({self.name})", label)
+        return Decision(denied, f"deny {what}: {kind} {why} ({self.name})", label)
+
+    # ------------------------------------------------------------------ the access model
+    def held_rights(self, principal: Any, object_type: ObjectType) -> int:
+        """What ``principal``'s token is granted on an object of ``object_type`` by its default
+        DACL: BUILTIN\\Administrators all rights (and ACCESS_SYSTEM_SECURITY through
+        SeSecurityPrivilege); on the LSA policy object the modelled DACL (:meth:`lsa_granted`);
+        on the SAM objects the World ACE, READ | EXECUTE (MS-SAMR 3.1.1.6 default DACLs)."""
+        if BUILTIN_ADMINISTRATORS in self.token(principal):
+            return object_type.all | ACCESS_SYSTEM_SECURITY
+        if object_type is LSA_POLICY:
+            return int(self.lsa_granted(principal))
+        return object_type.everyone
+
+    def _meets(self, require: Require, kind: str, access: int | None = None) -> tuple[bool, str]:
+        """(allowed, the words that explain it)."""
+        if require is Require.EVERYONE:
+            return True, "allowed (no restriction)"
+        if require is Require.NOBODY:
+            return False, "may not change the emulated server (read-only)"
+        if require is Require.ADMINISTRATORS:
+            if kind == "administrator":
+                return True, "an administrator"
+            return False, "is not an administrator"
+        if require is Require.AUTHENTICATED:
+            if kind in ("user", "administrator"):
+                return True, "authenticated"
+            return False, "is not an authenticated user"
+        if require is Require.EVERYONE_SID:
+            if kind != "anonymous" or self.anonymous_in_everyone:
+                return True, "a member of Everyone"
+            return False, "is not in Everyone (" + (
+                "RestrictAnonymous=2" if self.restrict_anonymous_2 else "EveryoneIncludesAnonymous=0") + ")"
+        if require is Require.REMOTE_SAM:
+            return self._remote_sam(kind)
+        if require is Require.SAM_SERVER:
+            return self._sam_server(kind)
+        if require is Require.SAM_ENUMERATION:
+            return self._sam_enumeration(kind)
+        if require is Require.LSA_OPEN:
+            return self._lsa_open(kind, access)
+        needed = {Require.LSA_LOOKUP: POLICY_LOOKUP_NAMES,
+                  Require.LSA_VIEW_LOCAL: POLICY_VIEW_LOCAL_INFORMATION,
+                  Require.LSA_VIEW_AUDIT: POLICY_VIEW_AUDIT_INFORMATION,
+                  Require.LSA_PRIVATE: POLICY_GET_PRIVATE_INFORMATION}[require]
+        return self._lsa_right(kind, needed, require.value, access)
+
+    # -- SAMR ------------------------------------------------------------------------------
+    def _remote_sam(self, kind: str) -> tuple[bool, str]:
+        """§0 rule 7: STANDARD_RIGHTS_READ (READ_CONTROL) on the RestrictRemoteSAM descriptor."""
+        if self.restrict_remote_sam is None:
+            return True, "not checked (no RestrictRemoteSAM on this release)"
+        descriptor = self.remote_sam_descriptor
+        if descriptor is None:
+            return True, "allowed by an empty RestrictRemoteSAM"
+        if descriptor.grants(self._tokens[kind], READ_CONTROL):
+            return True, f"granted READ_CONTROL by RestrictRemoteSAM {self.restrict_remote_sam}"
+        return False, f"is refused by RestrictRemoteSAM {self.restrict_remote_sam}"
+
+    def _sam_server(self, kind: str) -> tuple[bool, str]:
+        """§0 rule 8: read on the SAM server (and domain) object."""
+        if not self.is_dc:
+            return True, "admitted by the SAM server object of a non-DC"
+        if kind in ("user", "administrator"):
+            return True, "in Authenticated Users (granted read on the SAM server object)"
+        if self._tokens[kind] & self.pre2000_members:
+            return True, "in Pre-Windows 2000 Compatible Access"
+        return False, "is not in Pre-Windows 2000 Compatible Access (" + (
+            ", ".join(_sid_name(s) for s in sorted(self.pre2000_members, key=str)) or "no members") + ")"
+
+    def _sam_enumeration(self, kind: str) -> tuple[bool, str]:
+        """§0.1: RestrictAnonymous / RestrictAnonymousSAM refuse anonymous account enumeration."""
+        if kind != "anonymous":
+            return True, "not anonymous (the enumeration switches restrict anonymous only)"
+        if self.restrict_anonymous >= 1:
+            return False, f"is refused by RestrictAnonymous={self.restrict_anonymous}"
+        if self.restrict_anonymous_sam and not self.is_dc:
+            return False, "is refused by RestrictAnonymousSAM=1"
+        return True, "allowed (RestrictAnonymous=0" + (
+            ", RestrictAnonymousSAM ignored on DCs)" if self.restrict_anonymous_sam
+            else ", RestrictAnonymousSAM=0)")
+
+    # -- LSA -------------------------------------------------------------------------------
+    def lsa_granted(self, principal: Any) -> int:
+        """The rights the modelled LSA policy object DACL grants (§0 rule 6, MS-LSAD <46>):
+        administrators all; Everyone generic-execute (VIEW_LOCAL | LOOKUP_NAMES | READ_CONTROL);
+        from XP / 2003 an ANONYMOUS LOGON ACE with VIEW_LOCAL_INFORMATION, plus LOOKUP_NAMES while
+        "Allow anonymous SID/Name translation" (LSAAnonymousNameLookup) is on."""
+        kind = principal_kind(principal)
+        if kind == "administrator":
+            return POLICY_ALL_ACCESS | READ_CONTROL
+        if kind != "anonymous":
+            return _LSA_EXECUTE
+        granted = 0
+        if self.anonymous_in_everyone:
+            granted |= _LSA_EXECUTE
+        if self.version >= (5, 1):
+            granted |= POLICY_VIEW_LOCAL_INFORMATION
+            if self.lsa_anonymous_name_lookup:
+                granted |= POLICY_LOOKUP_NAMES
+        return granted
+
+    def _lsa_open(self, kind: str, access: int | None) -> tuple[bool, str]:
+        if kind == "anonymous" and not self.is_dc and self.lsa_anonymous_block:
+            return False, "is blocked by LsaRestrictAnonymous (TurnOffAnonymousBlock=0) on a non-DC"
+        granted = self.lsa_granted(kind)
+        desired = MAXIMUM_ALLOWED if access is None else access
+        wanted = LSA_POLICY.map_generic(desired) & 0x00FFFFFF & ~ACCESS_SYSTEM_SECURITY
+        if desired & ACCESS_SYSTEM_SECURITY and kind != "administrator":
+            return False, "lacks the security privilege for ACCESS_SYSTEM_SECURITY"
+        if wanted & ~granted:
+            return False, f"is not granted 0x{wanted & ~granted:08X} on the LSA policy object (has 0x{granted:08X})"
+        if not wanted and not granted:
+            return False, "is granted nothing on the LSA policy object"
+        return True, f"granted 0x{granted:08X} on the LSA policy object"
+
+    def _lsa_right(self, kind: str, needed: int, label: str, access: int | None) -> tuple[bool, str]:
+        if kind == "anonymous" and not self.is_dc and self.lsa_anonymous_block:
+            # Only reachable without a handle (LookupSids3 / LookupNames4): same block as the open.
+            return False, "is blocked by LsaRestrictAnonymous (TurnOffAnonymousBlock=0) on a non-DC"
+        granted = self.lsa_granted(kind)
+        if not granted & needed:
+            extra = " (LSAAnonymousNameLookup=0)" if needed == POLICY_LOOKUP_NAMES and kind == "anonymous" else ""
+            return False, f"is not granted {label}{extra}"
+        if access is not None and not access & (MAXIMUM_ALLOWED | GENERIC_ALL) and not _maps_to(access, needed):
+            return False, f"holds a handle without {label}"
+        return True, f"granted {label}"
+
+    # -- srvsvc ----------------------------------------------------------------------------
+    def _share_level(self, kind: str, what: str, level: int, denied: int, label: str) -> Decision:
+        """NetrShareEnum / NetrShareEnumSticky / NetrShareGetInfo (§0 rule 9, §0.1)."""
+        if level in self.share_admin_levels:
+            rule = f"{label} ADMINISTRATORS (§0 rule 9)"
+            if kind == "administrator":
+                return Decision(0, f"allow {what}: administrator ({self.name})", rule)
+            return Decision(denied, f"deny {what}: {kind} is not an administrator ({self.name})",
+                            rule)
+        rule = f"{label} RestrictAnonymous (§0.1)"
+        if kind == "anonymous" and self.restrict_anonymous >= 1:
+            return Decision(denied, f"deny {what}: anonymous share enumeration is blocked by "
+                            f"RestrictAnonymous={self.restrict_anonymous} ({self.name})", rule)
+        return Decision(0, f"allow {what}: {kind} needs no group at this level ({self.name})", rule)
+
+    # ------------------------------------------------------------------ plumbing
+    def _cached(self, key: tuple[str, ...], build: Callable[[], Decision]) -> Decision:
+        decision = self._cache.get(key)
+        if decision is None:
+            decision = build()
+            self._cache[key] = decision
+        assert decision is not None
+        self._log(decision)
+        return decision
+
+    @staticmethod
+    def _log(decision: Decision) -> None:
+        if decision.status:
+            log.info("%s", decision.reason)
+        else:
+            log.debug("%s", decision.reason)
+
+
+def _maps_to(access: int, needed: int) -> bool:
+    return bool((access | LSA_POLICY.map_generic(access)) & needed)
+
+
+def _sid_name(sid: Sid) -> str:
+    from smbemu.sid import WELL_KNOWN
+
+    entry = WELL_KNOWN.get(sid)
+    return entry.name if entry is not None else str(sid)
+
+
+_SHARE_OPERATIONS: Final = frozenset({"NetrShareEnum", "NetrShareEnumSticky", "NetrShareGetInfo"})
+
+
+def policy_for(server: Any) -> Policy:
+    """The :class:`Policy` of a server configuration, built once and cached.
+
+    ``server`` is what handlers get as ``ctx.server`` (``smbemu.config.ServerConfig``): its
+    ``policy`` attribute if it has one, else a Policy built from ``server.profile`` and kept in
+    ``server.cache["policy"]`` (rebuilt if the profile object changes).
+    """
+    existing = getattr(server, "policy", None)
+    if isinstance(existing, Policy):
+        return existing
+    cache = getattr(server, "cache", None)
+    profile = getattr(server, "profile", None)
+    if cache is None:
+        return Policy(profile)
+    policy = cache.get("policy")
+    if not isinstance(policy, Policy) or policy.profile is not profile:
+        policy = Policy(profile)
+        cache["policy"] = policy
+    return policy

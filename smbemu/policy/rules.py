@@ -1,0 +1,293 @@
+"""The access rules as data: who may call which RPC operation (:data:`RULES`), the checks before
+every call of an interface (:data:`INTERFACE_CHECKS`), and the :class:`Decision` every question
+gets.
+
+A rule names who it lets through (:class:`Require`), never a status: a refusal is the access
+denied of the operation's declared return type (:func:`denied_status`: NTSTATUS
+``STATUS_ACCESS_DENIED`` 0xC0000022, WERROR ``ERROR_ACCESS_DENIED`` 5, a fault where the
+operation returns nothing).  The interfaces tell the policy their return types when the
+registry loads them (:func:`declare_operations`), and the registry checks each rule against
+them: a rule naming an operation no loaded interface declares is a load error
+(:func:`check_rules`).  A plugin ships its own rules on its ``Interface`` (``rules=`` or
+``operation(..., rule=...)``); they are checked the same way.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.metadata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from smbemu.status import (
+    E_ACCESSDENIED,
+    ERROR_ACCESS_DENIED,
+    FAULT_ACCESS_DENIED,
+    STATUS_ACCESS_DENIED,
+    status_name,
+)
+
+__all__ = [
+    "ERROR_ACCESS_DENIED", "STATUS_ACCESS_DENIED", "FAULT_ACCESS_DENIED", "E_ACCESSDENIED",
+    "ALLOW", "Decision", "Require", "Later", "Rule", "RULES", "INTERFACE_CHECKS", "status_name",
+    "denied_status", "declare_operations", "declared_returns", "check_rules", "rule_label",
+]
+
+class Require(enum.Enum):
+    """Who a rule lets through (see the module docstring)."""
+
+    EVERYONE = "everyone"
+    EVERYONE_SID = "members of Everyone"
+    AUTHENTICATED = "authenticated users"
+    ADMINISTRATORS = "administrators"
+    NOBODY = "nobody (the emulated server is read-only)"
+    REMOTE_SAM = "READ_CONTROL on RestrictRemoteSAM"
+    SAM_SERVER = "read on the SAM server / domain object"
+    SAM_ENUMERATION = "anonymous SAM enumeration allowed"
+    LSA_OPEN = "the LSA policy object opens"
+    LSA_LOOKUP = "POLICY_LOOKUP_NAMES"
+    LSA_VIEW_LOCAL = "POLICY_VIEW_LOCAL_INFORMATION"
+    LSA_VIEW_AUDIT = "POLICY_VIEW_AUDIT_INFORMATION"
+    LSA_PRIVATE = "POLICY_GET_PRIVATE_INFORMATION"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer to one question: ``status`` 0 = allowed, otherwise the status to return."""
+
+    status: int
+    reason: str
+    #: The rule that decided, e.g. ``samr SamrConnect5 SAM_SERVER (§0 rule 8)`` or
+    #: ``samr handle access DOMAIN_CREATE_USER``; "" when no rule applies.
+    rule: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.status == 0
+
+
+#: The decision handlers get when nothing restricts the call.
+ALLOW: Final = Decision(0, "allow")
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """From Windows ``version`` (identity ``os_version``, e.g. ``(10, 0)``) on, a rule becomes
+    ``require`` with per-level overrides ``levels``."""
+
+    version: tuple[int, int]
+    require: Require
+    levels: Mapping[int, Require] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One row of :data:`RULES`.
+
+    ``require`` applies to every level not in ``levels``; ``levels`` overrides it per info
+    level.  ``since`` lists :class:`Later` versions of the rule: the last one whose version the
+    profile reaches replaces ``require`` and ``levels``.  ``source`` says where the rule comes
+    from.  A refusal returns the access denied of the operation's return type
+    (:func:`denied_status`).
+    """
+
+    require: Require
+    levels: Mapping[int, Require] = field(default_factory=dict)
+    since: tuple[Later, ...] = ()
+    source: str = ""
+
+
+_E, _ES, _AU, _ADM, _NO = (Require.EVERYONE, Require.EVERYONE_SID, Require.AUTHENTICATED,
+                           Require.ADMINISTRATORS, Require.NOBODY)
+
+#: (interface, operation) -> rule.  Operations absent here are allowed to whoever reached the
+#: pipe (after :data:`INTERFACE_CHECKS`).  NetrShareEnum / NetrShareEnumSticky /
+#: NetrShareGetInfo levels are not here: they come from the profile
+#: (``rpc.share_enum_admin_levels``, decided by ``Policy._share_level``).
+RULES: Final[Mapping[tuple[str, str], Rule]] = {
+    # -- srvsvc (MS-SRVS) -------------------------------------------------------------------
+    # NetSessionEnum: levels 0 and 10 need no group, 1/2/502 need Administrators or Server
+    # Operators ([46] "Requirements for Network Management Functions", D).  Windows 10 1607 /
+    # Server 2016 restricted remote session enumeration to Administrators (the SrvsvcSessionInfo
+    # default changed, the "NetCease" hardening made default; W, not in the reference).
+    ("srvsvc", "NetrSessionEnum"): Rule(
+        _ES, {1: _ADM, 2: _ADM, 502: _ADM}, since=(Later((10, 0), _ADM),),
+        source="[46] (D); 10.0+: W"),
+    # NetConnectionEnum, NetFileEnum / NetFileGetInfo, NetServerDiskEnum: Administrators or
+    # Server Operators ([46], D; issue 3's list of administrator-only calls).
+    ("srvsvc", "NetrConnectionEnum"): Rule(_ADM, source="[46] (D)"),
+    ("srvsvc", "NetrFileEnum"): Rule(_ADM, source="[46] (D)"),
+    ("srvsvc", "NetrFileGetInfo"): Rule(_ADM, source="[46] (D)"),
+    ("srvsvc", "NetrServerDiskEnum"): Rule(_ADM, source="[46] (D)"),
+    # NetStatisticsGet on a remote server: Administrators or Server Operators ([46], D).
+    ("srvsvc", "NetrServerStatisticsGet"): Rule(_ADM, source="[46] (D)"),
+    # NetServerGetInfo: no group for levels 100/101; 102 (and the tuning levels 502/503) need
+    # Administrators, Server or Print Operators ([46], D).
+    ("srvsvc", "NetrServerGetInfo"): Rule(_E, {102: _ADM, 502: _ADM, 503: _ADM},
+                                          source="[46] (D)"),
+    # NetRemoteTOD, NetShareCheck, NetprName*/NetprPath*: no special group ([46], D).
+    # Changing the server: Administrators on Windows; refused to everyone here (read-only).
+    **{("srvsvc", name): Rule(_NO, source="[46] (D: administrators); read-only emulation")
+       for name in ("NetrFileClose", "NetrSessionDel", "NetrShareAdd", "NetrShareSetInfo",
+                    "NetrShareDel", "NetrShareDelSticky", "NetrShareDelStart",
+                    "NetrShareDelCommit", "NetrShareDelEx", "NetrServerSetInfo",
+                    "NetrServerTransportAdd", "NetrServerTransportAddEx",
+                    "NetrServerTransportDel", "NetrServerTransportDelEx",
+                    "NetrpSetFileSecurity", "NetrServerAliasAdd", "NetrServerAliasDel")},
+    # -- wkssvc (MS-WKST) -------------------------------------------------------------------
+    # NetWkstaGetInfo (Win32 remarks, XP / 2003 and later): level 100 always allows anonymous;
+    # 101 authenticated users (anonymous when Everyone includes it); 102 and 502
+    # Administrators, Server, System or Print Operators.  Windows 2000: every authenticated
+    # user, anonymous too unless RestrictAnonymous forbids it — modelled as "members of
+    # Everyone" for every level (the 2000 token of RestrictAnonymous=2 lacks Everyone, §0.1).
+    ("wkssvc", "NetrWkstaGetInfo"): Rule(
+        _ES, since=(Later((5, 1), _ES, {100: _E, 101: _ES, 102: _ADM, 502: _ADM}),),
+        source="Win32 NetWkstaGetInfo remarks (D)"),
+    # NetWkstaUserEnum: Administrators only (Win32 NetWkstaUserEnum remarks, D; issue 3).
+    ("wkssvc", "NetrWkstaUserEnum"): Rule(_ADM, source="Win32 NetWkstaUserEnum remarks (D)"),
+    # NetrEnumerateComputerNames: administrators (MS-WKST 3.2.4.21 access check; U on levels).
+    ("wkssvc", "NetrEnumerateComputerNames"): Rule(_ADM, source="MS-WKST 3.2.4.21 (U)"),
+    # NetWkstaTransportEnum: no special group; anonymous as Everyone (U).
+    ("wkssvc", "NetrWkstaTransportEnum"): Rule(_ES, source="[46] (D: no group); anonymous U"),
+    **{("wkssvc", name): Rule(_NO, source="MS-WKST (D: administrators); read-only emulation")
+       for name in ("NetrWkstaSetInfo", "NetrWkstaTransportAdd", "NetrWkstaTransportDel",
+                    "NetrJoinDomain2", "NetrUnjoinDomain2", "NetrRenameMachineInDomain2",
+                    "NetrAddAlternateComputerName", "NetrRemoveAlternateComputerName",
+                    "NetrSetPrimaryComputerName")},
+    # -- lsarpc (MS-LSAD / MS-LSAT) ---------------------------------------------------------
+    # LsarOpenPolicy / 2: anonymous on a non-DC while LsaRestrictAnonymous holds (and
+    # TurnOffAnonymousBlock is 0) -> STATUS_ACCESS_DENIED (§0 rule 5, MS-LSAD 3.1.4.4.1, D);
+    # otherwise the desired access is checked against the policy object DACL (modelled in
+    # Policy.lsa_granted: Everyone generic-execute, the XP/2003+ ANONYMOUS LOGON ACE 0x801 whose
+    # LOOKUP_NAMES part is "Allow anonymous SID/Name translation", administrators all; §0 rule 6).
+    **{("lsarpc", name): Rule(Require.LSA_OPEN, source="§0 rules 5-6 (D)")
+       for name in ("LsarOpenPolicy", "LsarOpenPolicy2")},
+    # LsarLookupSids* / LsarLookupNames*: POLICY_LOOKUP_NAMES (§0 rule 6, MS-LSAD Appendix B
+    # <46>, D).  The handle-less LookupSids3 / LookupNames4 get the same answer.
+    **{("lsarpc", name): Rule(Require.LSA_LOOKUP, source="§0 rule 6 (D)")
+       for name in ("LsarLookupSids", "LsarLookupSids2", "LsarLookupSids3", "LsarLookupNames",
+                    "LsarLookupNames2", "LsarLookupNames3", "LsarLookupNames4")},
+    # LsarQueryInformationPolicy / 2 (MS-LSAD 3.1.4.4.3 access table): audit classes (1, 2, 10)
+    # need POLICY_VIEW_AUDIT_INFORMATION, PolicyPdAccountInformation (4) needs
+    # POLICY_GET_PRIVATE_INFORMATION, every other class POLICY_VIEW_LOCAL_INFORMATION.
+    **{("lsarpc", name): Rule(
+        Require.LSA_VIEW_LOCAL,
+        {1: Require.LSA_VIEW_AUDIT, 2: Require.LSA_VIEW_AUDIT, 10: Require.LSA_VIEW_AUDIT,
+         4: Require.LSA_PRIVATE},
+        source="MS-LSAD 3.1.4.4.3 (D)")
+       for name in ("LsarQueryInformationPolicy", "LsarQueryInformationPolicy2")},
+    # LsarEnumerateAccounts: POLICY_VIEW_LOCAL_INFORMATION (MS-LSAD 3.1.4.5.2, D).
+    ("lsarpc", "LsarEnumerateAccounts"): Rule(Require.LSA_VIEW_LOCAL,
+                                              source="MS-LSAD 3.1.4.5.2 (D)"),
+    # -- samr (MS-SAMR) ---------------------------------------------------------------------
+    # Calls that change the SAM: administrators on Windows (the handle's access decides who
+    # else is refused, see CallContext.require); refused to everyone here (read-only).
+    **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); read-only emulation")
+       for name in ("SamrSetSecurityObject", "SamrShutdownSamServer", "SamrSetInformationDomain",
+                    "SamrCreateGroupInDomain", "SamrCreateUserInDomain",
+                    "SamrCreateAliasInDomain", "SamrSetInformationGroup", "SamrAddMemberToGroup",
+                    "SamrDeleteGroup", "SamrRemoveMemberFromGroup",
+                    "SamrSetMemberAttributesOfGroup", "SamrSetInformationAlias",
+                    "SamrDeleteAlias", "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias",
+                    "SamrDeleteUser", "SamrSetInformationUser", "SamrChangePasswordUser",
+                    "SamrRemoveMemberFromForeignDomain", "SamrCreateUser2InDomain",
+                    "SamrAddMultipleMembersToAlias", "SamrRemoveMultipleMembersFromAlias",
+                    "SamrOemChangePasswordUser2", "SamrUnicodeChangePasswordUser2",
+                    "SamrSetInformationUser2", "SamrSetDSRMPassword")},
+    # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
+    # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
+    # Access (§0 rule 8, MS-SAMR 3.1.5.1.1 / MS-ADSC 2.246, D).  The domain object of a DC grants
+    # the same read (§1.3, D), so SamrOpenDomain follows it.
+    **{("samr", name): Rule(Require.SAM_SERVER, source="§0 rule 8 (D)")
+       for name in ("SamrConnect", "SamrConnect2", "SamrConnect4",
+                    "SamrConnect5", "SamrOpenDomain")},
+    # Account enumeration: RestrictAnonymous=1 / RestrictAnonymousSAM=1 (the latter ignored on
+    # DCs) refuse anonymous enumeration of SAM accounts (§0.1, D; status W).  Single lookups
+    # (SamrLookupNamesInDomain, SamrLookupIdsInDomain, SamrOpenUser, ...) are not restricted:
+    # the RID-cycling gap (§0.1, D [39]).
+    **{("samr", name): Rule(Require.SAM_ENUMERATION, source="§0.1 (D; status W)")
+       for name in ("SamrEnumerateUsersInDomain", "SamrEnumerateGroupsInDomain",
+                    "SamrEnumerateAliasesInDomain", "SamrQueryDisplayInformation",
+                    "SamrQueryDisplayInformation2", "SamrQueryDisplayInformation3",
+                    "SamrGetDisplayEnumerationIndex", "SamrGetDisplayEnumerationIndex2")},
+}
+
+#: Checks that run before every operation of an interface: the SAMR server-wide check of
+#: Windows 10 1607 / Server 2016 and later (§0 rule 7, MS-SAMR 3.1.2.1, D).
+INTERFACE_CHECKS: Final[Mapping[str, Rule]] = {
+    "samr": Rule(Require.REMOTE_SAM, source="§0 rule 7 (D)"),
+}
+
+
+
+
+# --------------------------------------------------------------------------------------------------
+# The operations' declared return types: the family of a refusal
+# --------------------------------------------------------------------------------------------------
+
+#: interface name -> operation name -> declared return type ("NTSTATUS", "WERROR", ... or None).
+_DECLARED: dict[str, dict[str, str | None]] = {}
+
+
+def denied_status(returns: object) -> int:
+    """The access denied of an operation returning ``returns`` (its ``Operation.returns``):
+    NTSTATUS ``STATUS_ACCESS_DENIED``, HRESULT ``E_ACCESSDENIED``, WERROR and the other
+    Win32-style codes ``ERROR_ACCESS_DENIED``; an operation without a return value is refused
+    with the fault ``FAULT_ACCESS_DENIED`` (the handler or the runtime raises it)."""
+    if returns == "NTSTATUS":
+        return STATUS_ACCESS_DENIED
+    if returns == "HRESULT":
+        return E_ACCESSDENIED
+    if returns is None:
+        return FAULT_ACCESS_DENIED
+    return ERROR_ACCESS_DENIED
+
+
+def declare_operations(interface: str, returns: Mapping[str, object]) -> None:
+    """Record the return type of each operation of ``interface`` (the registry does this when
+    it loads the interface)."""
+    _DECLARED[interface] = {name: kind if isinstance(kind, str) or kind is None else "other"
+                            for name, kind in returns.items()}
+
+
+def declared_returns(interface: str, operation: str) -> object:
+    """The declared return type of ``interface.operation``.  The engine used on its own (the
+    README matrix, ``python -m smbemu.policy``) has no registry: the interfaces installed under
+    the ``smbemu.pipes`` entry points are then read once, without importing the RPC runtime here."""
+    if interface not in _DECLARED and not _installed_read:
+        _read_installed_interfaces()
+    return _DECLARED.get(interface, {}).get(operation, "NTSTATUS")
+
+
+#: True once the installed interfaces were read (once per process: they do not change).
+_installed_read = False
+
+
+def _read_installed_interfaces() -> None:
+    global _installed_read
+    _installed_read = True
+    for entry_point in importlib.metadata.entry_points(group="smbemu.pipes"):
+        try:
+            exported = entry_point.load()
+        except Exception:  # a broken plugin is reported by the registry, not here
+            continue
+        for interface in exported if isinstance(exported, (list, tuple)) else (exported,):
+            operations = getattr(interface, "operations", None)
+            if isinstance(operations, dict) and interface.name not in _DECLARED:
+                declare_operations(interface.name, {
+                    op.name: op.returns for op in operations.values() if hasattr(op, "returns")})
+
+
+def check_rules(interface: str, declared: Iterable[str], rules: Mapping[str, Rule]) -> list[str]:
+    """One line per rule naming an operation ``interface`` does not declare: the built-in
+    :data:`RULES` rows of that interface and the interface's own ``rules``."""
+    names = set(declared)
+    rows = [name for (owner, name) in RULES if owner == interface] + list(rules)
+    return [f"rule for {interface} {name}: the interface declares no operation {name!r}"
+            for name in rows if name not in names]
+
+
+def rule_label(interface: str, operation: str, require: Require, source: str) -> str:
+    """The short name of a rule in decisions and the audit log."""
+    return f"{interface} {operation} {require.name}" + (f" ({source})" if source else "")
