@@ -124,6 +124,9 @@ class Win32Error(enum.IntEnum):
     NERR_CLIENT_NAME_NOT_FOUND = 2312
     NERR_FILE_ID_NOT_FOUND = 2314
     NERR_DC_NOT_FOUND = 2453
+    #: MS-ERREF 2.1: HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), the refusal of a call whose
+    #: declared return type is an HRESULT (the Win32 error wrapped in facility 7).
+    E_ACCESSDENIED = 0x80070005
 
 
 class FaultStatus(enum.IntEnum):
@@ -273,8 +276,7 @@ NERR_SUCCESS: Final[int] = Win32Error.ERROR_SUCCESS.value  # lmerr.h: NERR_Succe
 
 # DCE/RPC fault statuses (C706 appendix E, MS-RPCE 2.2.2.9)
 FAULT_ACCESS_DENIED: Final[int] = FaultStatus.FAULT_ACCESS_DENIED.value
-#: MS-ERREF 2.1: HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), what an HRESULT-returning call is refused with.
-E_ACCESSDENIED: Final[int] = 0x80070005
+E_ACCESSDENIED: Final[int] = Win32Error.E_ACCESSDENIED.value
 FAULT_OUT_OF_RESOURCES: Final[int] = FaultStatus.FAULT_OUT_OF_RESOURCES.value
 RPC_S_SERVER_TOO_BUSY: Final[int] = FaultStatus.RPC_S_SERVER_TOO_BUSY.value
 FAULT_NO_CALL_ACTIVE: Final[int] = FaultStatus.FAULT_NO_CALL_ACTIVE.value
