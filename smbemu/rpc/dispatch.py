@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from smbemu.errors import RpcFault
 from smbemu.rpc.enforcement import refusal_before_handler
 from smbemu.rpc.interface import CallContext, Interface, NotImplementedOp
 from smbemu.rpc.ndr import NdrError
 from smbemu.rpc.pdu import DREP_BE, DREP_LE
+from smbemu.status import NCA_S_FAULT_UNSPEC, NCA_S_OP_RNG_ERROR
 
 __all__ = ["Answer", "run_call", "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_UNSPEC"]
 
 log = logging.getLogger("smbemu.rpc.endpoint")
 
-#: C706 appendix E fault status codes the call path answers with.
-NCA_S_OP_RNG_ERROR: Final = 0x1C010002
-NCA_S_FAULT_UNSPEC: Final = 0x1C000012
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,11 +104,10 @@ def test_a_refused_call_is_an_audit_failure(logged: tuple[ServerThread, Path], c
 
 # The deny rule is named once the call context carries the enforcement point's decision (helper
 # "enforce": ctx.decision with its .rule). Remove the xfail marks when that branch is merged.
-NEEDS_ENFORCE = pytest.mark.xfail(strict=True, reason="needs enforce branch (ctx.decision with .rule)")
 
 
 @pytest.mark.parametrize(("logged", "call", "operation", "status"),
-                         [pytest.param(*case.values, id=case.id, marks=NEEDS_ENFORCE) for case in CASES],
+                         [pytest.param(*case.values, id=case.id) for case in CASES],
                          indirect=["logged"])
 def test_a_refused_call_names_the_deny_rule(logged: tuple[ServerThread, Path], call: Any, operation: str,
                                             status: str) -> None:
