@@ -34,7 +34,6 @@ import hashlib
 import importlib.util
 import json
 import re
-import struct
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,8 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
+from smbemu.auth.ntlm_crypto import lm_owf_v1 as lm_hash  # re-export: the one LMOWFv1 (MS-NLMP 3.3.1)
+from smbemu.auth.ntlm_crypto import nt_owf_v1 as nt_hash  # re-export: the one NTOWFv1
 from smbemu.errors import ConfigError
 from smbemu.sid import (
     AUTHENTICATED_USERS,
@@ -108,79 +109,6 @@ def to_filetime(moment: datetime | None, never: int = 0) -> int:
         return never
     delta = moment - _EPOCH
     return (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
-
-
-# --------------------------------------------------------------------------------------------------
-# Password hashes (MS-NLMP 3.3.1 LMOWFv1 / NTOWFv1)
-# --------------------------------------------------------------------------------------------------
-
-def _md4(data: bytes) -> bytes:
-    """MD4 (RFC 1320). hashlib has none under OpenSSL 3 here, and cryptography never had it."""
-
-    def rotl(x: int, n: int) -> int:
-        x &= 0xFFFFFFFF
-        return ((x << n) | (x >> (32 - n))) & 0xFFFFFFFF
-
-    length_bits = (8 * len(data)) & 0xFFFFFFFFFFFFFFFF
-    message = data + b"\x80" + b"\x00" * ((55 - len(data)) % 64) + struct.pack("<Q", length_bits)
-    a, b, c, d = 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476
-    for offset in range(0, len(message), 64):
-        x = struct.unpack_from("<16I", message, offset)
-        aa, bb, cc, dd = a, b, c, d
-        for i in range(16):  # round 1: F(x,y,z) = xy | ~xz
-            k, s = i, (3, 7, 11, 19)[i % 4]
-            a = rotl(a + ((b & c) | (~b & d)) + x[k], s)
-            a, b, c, d = d, a, b, c
-        for i in range(16):  # round 2: G(x,y,z) = xy | xz | yz, constant 0x5A827999
-            k, s = (i % 4) * 4 + i // 4, (3, 5, 9, 13)[i % 4]
-            a = rotl(a + ((b & c) | (b & d) | (c & d)) + x[k] + 0x5A827999, s)
-            a, b, c, d = d, a, b, c
-        for i in range(16):  # round 3: H(x,y,z) = x ^ y ^ z, constant 0x6ED9EBA1
-            k, s = (0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15)[i], (3, 9, 11, 15)[i % 4]
-            a = rotl(a + (b ^ c ^ d) + x[k] + 0x6ED9EBA1, s)
-            a, b, c, d = d, a, b, c
-        a, b, c, d = (a + aa) & 0xFFFFFFFF, (b + bb) & 0xFFFFFFFF, (c + cc) & 0xFFFFFFFF, (d + dd) & 0xFFFFFFFF
-    return struct.pack("<4I", a, b, c, d)
-
-
-def nt_hash(password: str) -> bytes:
-    """NTOWFv1: MD4 of the UTF-16LE password (MS-NLMP 3.3.1)."""
-    return _md4(password.encode("utf-16-le"))
-
-
-def _des_key(seven: bytes) -> bytes:
-    """Spread 56 key bits over 8 bytes (low bit of each byte is the unused parity bit)."""
-    bits = int.from_bytes(seven, "big")
-    return bytes(((bits >> (49 - 7 * i)) & 0x7F) << 1 for i in range(8))
-
-
-def _des_ecb(key7: bytes, block: bytes) -> bytes:
-    try:  # cryptography >= 43 keeps TripleDES under "decrepit"
-        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-    except ImportError:  # pragma: no cover - older cryptography
-        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore[no-redef, attr-defined, unused-ignore]
-    from cryptography.hazmat.primitives.ciphers import Cipher, modes
-
-    key = _des_key(key7)
-    encryptor = Cipher(TripleDES(key * 3), modes.ECB()).encryptor()  # K1=K2=K3: single DES
-    return encryptor.update(block) + encryptor.finalize()
-
-
-def lm_hash(password: str) -> bytes | None:
-    """LMOWFv1 (MS-NLMP 3.3.1): DES("KGS!@#$%") under the two halves of the upper-cased OEM password.
-
-    None when Windows stores no LM hash: more than 14 OEM bytes or characters the OEM code page
-    (cp437, US English) cannot encode.
-    """
-    try:
-        oem = password.upper().encode("cp437")
-    except UnicodeEncodeError:
-        return None
-    if len(oem) > 14:
-        return None
-    oem = oem.ljust(14, b"\x00")
-    magic = b"KGS!@#$%"
-    return _des_ecb(oem[:7], magic) + _des_ecb(oem[7:], magic)
 
 
 # --------------------------------------------------------------------------------------------------
