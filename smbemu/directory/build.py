@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from smbemu.auth.ntlm_crypto import lm_owf_v1 as lm_hash, nt_owf_v1 as nt_hash
+from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
 from smbemu.directory.fixture import FixtureSpec, MemberRef, Resolver
 from smbemu.directory.lookup import Directory
 from smbemu.directory.model import Alias, Group, PrimaryDomain, Role, SamDomain, Share, User
@@ -59,7 +59,7 @@ def build_directory(
     for entry in present:
         if entry.kind == "user" and not (entry.rid == 502 and not is_dc):  # krbtgt exists only on DCs
             user_specs.append((entry.rid, entry.name, entry.description, entry.primary_group_rid, dict(entry.fields)))
-    blank = {"nt_hash": nt_hash(""), "lm_hash": lm_hash("")}
+    blank = {"nt_hash": nt_owf_v1(""), "lm_hash": lm_owf_v1("")}
     if 500 not in taken:
         user_specs.append((500, "Administrator", BUILTIN_USERS[500][1], None, dict(blank)))
     if 501 not in taken:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from smbemu.auth.ntlm_crypto import lm_owf_v1 as lm_hash, nt_owf_v1 as nt_hash
+from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
 from smbemu.directory.lookup import split_qualified
 from smbemu.directory.model import (
     ACCOUNT_TYPES,
@@ -218,8 +218,8 @@ def _read_user(r: FixtureReader, raw: object, where: str) -> _Entry:
     else:
         # No password given: the account has an empty password, as `net user NAME /add` leaves it.
         password = r.string(u, "password", where)
-        fields["nt_hash"] = nt_hash(password)
-        fields["lm_hash"] = lm_hash(password)
+        fields["nt_hash"] = nt_owf_v1(password)
+        fields["lm_hash"] = lm_owf_v1(password)
     description = fields.pop("description") or BUILTIN_USERS.get(rid, ("", ""))[1]
     primary = u.get("primary_group_rid")
     primary_rid = None if primary is None else r.integer(u, "primary_group_rid", where, 513, 1, 0xFFFFFFFF)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smbemu.auth.ntlm_crypto import lm_owf_v1 as lm_hash, nt_owf_v1 as nt_hash
+from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
 
 
 def make_large_fixture(n_users: int, *, password: str = "Passw0rd!", n_groups: int = 20) -> dict[str, Any]:
@@ -13,8 +13,8 @@ def make_large_fixture(n_users: int, *, password: str = "Passw0rd!", n_groups: i
     Users are ``user00001``… (RIDs from 1104), all sharing ``password``, spread over ``n_groups``
     groups (RIDs from 1001, group 1 nested in group 2). Feed it to `directory_from_dict`.
     """
-    hashed = nt_hash(password).hex()
-    lm = lm_hash(password)
+    hashed = nt_owf_v1(password).hex()
+    lm = lm_owf_v1(password)
     width = max(5, len(str(n_users)))
     users: list[dict[str, Any]] = [
         {"name": "Administrator", "rid": 500, "password": password},

@@ -7,7 +7,6 @@ import importlib.util
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from smbemu.directory.build import build_directory
 from smbemu.directory.fixture import read_fixture
@@ -89,7 +88,7 @@ def load_fixture(
     )
 
 
-def read_fixture_data(file: Path, source: str) -> Any:
+def read_fixture_data(file: Path, source: str) -> object:
     """The fixture document in `file`, not yet validated: YAML, or JSON for a ``.json`` file
     (the same format; a generated 100,000-user fixture parses in under a second as JSON,
     against half a minute as YAML)."""

@@ -68,16 +68,16 @@ class FixedArray(NdrType):
             raise NdrError(f"{self.name} needs {self.count} elements, got {len(v)}")
         _push_items(e, self.item, v)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> list[Any]:
         return _pull_items(d, self.item, self.count)
 
     def push_deferred(self, e: Encoder, v: Any) -> None:
         _push_items_deferred(e, self.item, v)
 
-    def pull_deferred(self, d: Decoder, v: Any) -> Any:
+    def pull_deferred(self, d: Decoder, v: Any) -> list[Any]:
         return _pull_items_deferred(d, self.item, v)
 
-    def default(self) -> Any:
+    def default(self) -> list[Any]:
         return [self.item.default() for _ in range(self.count)]
 
 
@@ -106,20 +106,20 @@ class ConformantArray(NdrType):
             raise NdrError(f"{self.name}: a conformant array holds exactly max_count elements")
         _push_items(e, self.item, items)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> list[Any]:
         return self.pull_body(d, get_u32(d))
 
-    def pull_body(self, d: Decoder, count: int) -> Any:
+    def pull_body(self, d: Decoder, count: int) -> list[Any]:
         check_count(d, count, self.item.min_size)
         return _pull_items(d, self.item, count)
 
     def push_deferred(self, e: Encoder, v: Any) -> None:
         _push_items_deferred(e, self.item, unwrap_sized(v))
 
-    def pull_deferred(self, d: Decoder, v: Any) -> Any:
+    def pull_deferred(self, d: Decoder, v: Any) -> list[Any]:
         return _pull_items_deferred(d, self.item, v)
 
-    def default(self) -> Any:
+    def default(self) -> list[Any]:
         return []
 
 
@@ -160,10 +160,10 @@ class ConformantVaryingArray(NdrType):
         e.buf += U32[e.be].pack(len(items))
         _push_items(e, self.item, items)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> list[Any]:
         return self.pull_body(d, get_u32(d))
 
-    def pull_body(self, d: Decoder, count: int) -> Any:
+    def pull_body(self, d: Decoder, count: int) -> list[Any]:
         actual = get_variance(d, count)
         check_count(d, actual, self.item.min_size)
         return _pull_items(d, self.item, actual)
@@ -171,10 +171,10 @@ class ConformantVaryingArray(NdrType):
     def push_deferred(self, e: Encoder, v: Any) -> None:
         _push_items_deferred(e, self.item, unwrap_sized(v))
 
-    def pull_deferred(self, d: Decoder, v: Any) -> Any:
+    def pull_deferred(self, d: Decoder, v: Any) -> list[Any]:
         return _pull_items_deferred(d, self.item, v)
 
-    def default(self) -> Any:
+    def default(self) -> list[Any]:
         return []
 
 
@@ -198,7 +198,7 @@ class VaryingArray(NdrType):
         e.buf += U32[e.be].pack(len(v))
         _push_items(e, self.item, v)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> list[Any]:
         actual = get_variance(d, self.size)
         check_count(d, actual, self.item.min_size)
         return _pull_items(d, self.item, actual)
@@ -206,10 +206,10 @@ class VaryingArray(NdrType):
     def push_deferred(self, e: Encoder, v: Any) -> None:
         _push_items_deferred(e, self.item, v)
 
-    def pull_deferred(self, d: Decoder, v: Any) -> Any:
+    def pull_deferred(self, d: Decoder, v: Any) -> list[Any]:
         return _pull_items_deferred(d, self.item, v)
 
-    def default(self) -> Any:
+    def default(self) -> list[Any]:
         return []
 
 
@@ -227,7 +227,7 @@ class FixedBytes(NdrType):
             raise NdrError(f"{self.name} needs {self.count} bytes, got {len(v)}")
         e.buf += v
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> bytes:
         p = d.pos
         end = p + self.count
         if end > len(d.data):
@@ -235,7 +235,7 @@ class FixedBytes(NdrType):
         d.pos = end
         return bytes(d.data[p:end])
 
-    def default(self) -> Any:
+    def default(self) -> bytes:
         return bytes(self.count)
 
 
@@ -257,10 +257,10 @@ class ConformantBytes(NdrType):
     def push_body(self, e: Encoder, v: Any) -> None:
         e.buf += unwrap_sized(v)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> bytes:
         return self.pull_body(d, get_u32(d))
 
-    def pull_body(self, d: Decoder, count: int) -> Any:
+    def pull_body(self, d: Decoder, count: int) -> bytes:
         p = d.pos
         end = p + count
         if end > len(d.data):
@@ -268,7 +268,7 @@ class ConformantBytes(NdrType):
         d.pos = end
         return bytes(d.data[p:end])
 
-    def default(self) -> Any:
+    def default(self) -> bytes:
         return b""
 
 
@@ -286,6 +286,6 @@ class ConformantVaryingBytes(ConformantBytes):
         e.buf += U32[e.be].pack(len(data))
         e.buf += data
 
-    def pull_body(self, d: Decoder, count: int) -> Any:
+    def pull_body(self, d: Decoder, count: int) -> bytes:
         actual = get_variance(d, count)
         return ConformantBytes.pull_body(self, d, actual)

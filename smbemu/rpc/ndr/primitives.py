@@ -124,13 +124,13 @@ class Boolean(Primitive):
     def push(self, e: Encoder, v: Any) -> None:
         super().push(e, 1 if v else 0)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> bool:
         return bool(super().pull(d))
 
     def push_items(self, e: Encoder, items: Sequence[Any]) -> None:
         Primitive.push_items(self, e, [1 if x else 0 for x in items])
 
-    def default(self) -> Any:
+    def default(self) -> bool:
         return False
 
 

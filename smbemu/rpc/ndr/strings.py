@@ -76,7 +76,7 @@ class _StringBody(NdrType):
         buf += raw
         buf += self._nul
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> str:
         p = d.pos
         p += -p & 3
         max_count, offset, actual = U32x3[d.be].unpack_from(d.data, p)
@@ -85,10 +85,10 @@ class _StringBody(NdrType):
         d.pos = p + 12
         return self._chars(d, actual)
 
-    def pull_body(self, d: Decoder, count: int) -> Any:
+    def pull_body(self, d: Decoder, count: int) -> str:
         return self._chars(d, get_variance(d, count))
 
-    def _chars(self, d: Decoder, actual: int) -> Any:
+    def _chars(self, d: Decoder, actual: int) -> str:
         p = d.pos
         width = self.width
         end = p + actual * width
@@ -103,7 +103,7 @@ class _StringBody(NdrType):
             return text
         return data[p:end].decode("latin-1")
 
-    def default(self) -> Any:
+    def default(self) -> str:
         return ""
 
 
@@ -201,7 +201,7 @@ class _RpcUnicodeString(NdrType):
         text: str = UTF16_DECODE[d.be](d.data[p:end], "surrogatepass", True)[0]
         return text
 
-    def default(self) -> Any:
+    def default(self) -> str:
         return ""
 
 

@@ -266,7 +266,7 @@ class Struct(NdrType):
                 push_deferred(e, x)
             raise
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> dict[str, Any]:
         if self.conformant:
             return self.pull_body(d, get_u32(d))
         p = d.pos
@@ -288,7 +288,7 @@ class Struct(NdrType):
             values[fname] = pull(d)
         return values
 
-    def pull_body(self, d: Decoder, count: int) -> Any:
+    def pull_body(self, d: Decoder, count: int) -> dict[str, Any]:
         d.pos += -d.pos & self._mask
         out: dict[str, Any] = {}
         for fname, pull in self._pullers:
@@ -307,5 +307,5 @@ class Struct(NdrType):
                 v[fname] = pull(d)
         return v
 
-    def default(self) -> Any:
+    def default(self) -> dict[str, Any]:
         return {fname: ftype.default() for fname, ftype in self.fields}

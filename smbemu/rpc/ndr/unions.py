@@ -67,7 +67,7 @@ class Union(NdrType):
         if arm is not None and arm.has_buffers:
             arm.push_deferred(e, value)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> tuple[int, Any]:
         tag = self.switch.pull(d)
         arm = self._arm(tag)
         if arm is None:
@@ -83,7 +83,7 @@ class Union(NdrType):
             return v
         return (tag, arm.pull_deferred(d, value))
 
-    def default(self) -> Any:
+    def default(self) -> tuple[int, Any]:
         if not self.arms:
             arm = self.default_arm
             return (0, arm.default() if isinstance(arm, NdrType) else None)

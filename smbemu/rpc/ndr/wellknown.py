@@ -28,7 +28,7 @@ class _Guid(NdrType):
         # the NDR big-endian form of the GUID structure is exactly RFC 4122 byte order
         e.buf += v.bytes if e.be else v.bytes_le
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> uuid.UUID:
         p = d.pos
         p += -p & 3
         raw = d.data[p:p + 16]
@@ -37,7 +37,7 @@ class _Guid(NdrType):
         d.pos = p + 16
         return uuid.UUID(bytes=bytes(raw)) if d.be else uuid.UUID(bytes_le=bytes(raw))
 
-    def default(self) -> Any:
+    def default(self) -> uuid.UUID:
         return uuid.UUID(int=0)
 
 
@@ -65,7 +65,7 @@ class _ContextHandle(NdrType):
         pad_to(e, 3)
         e.buf += self._swap(v) if e.be else v
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> bytes:
         p = d.pos
         p += -p & 3
         raw = bytes(d.data[p:p + 20])
@@ -74,7 +74,7 @@ class _ContextHandle(NdrType):
         d.pos = p + 20
         return self._swap(raw) if d.be else raw
 
-    def default(self) -> Any:
+    def default(self) -> bytes:
         return bytes(20)
 
 
@@ -127,10 +127,10 @@ class _Sid(NdrType):
         if subs:
             e.buf += struct.pack(f"{ENDIAN_CHAR[e.be]}{len(subs)}I", *subs)
 
-    def pull(self, d: Decoder) -> Any:
+    def pull(self, d: Decoder) -> str:
         return self.pull_body(d, get_u32(d))
 
-    def pull_body(self, d: Decoder, count: int) -> Any:
+    def pull_body(self, d: Decoder, count: int) -> str:
         p = d.pos
         p += -p & 3
         revision, n, authority = self._HEAD.unpack_from(d.data, p)
@@ -140,7 +140,7 @@ class _Sid(NdrType):
         d.pos = p + 8 + 4 * n
         return _format_sid(revision, authority, subs)
 
-    def default(self) -> Any:
+    def default(self) -> str:
         return "S-1-0-0"
 
 
