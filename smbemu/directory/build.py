@@ -249,7 +249,6 @@ def build_directory(
     )
 
 
-
 def _sid_order(sid: Sid) -> tuple[int, int, tuple[int, ...]]:
     """Sid's own ordering as a key: sorting 100,000 SIDs by it avoids a Python __lt__ per comparison."""
     return (sid.revision, sid.authority, sid.sub_authorities)

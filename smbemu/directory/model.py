@@ -37,8 +37,6 @@ def to_filetime(moment: datetime | None, never: int = 0) -> int:
     return (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
 
 
-
-
 class UserAccountControl:
     """MS-SAMR 2.2.1.12 USER_ACCOUNT Codes (the UserAccountControl field of SAMPR_USER_ALL_INFORMATION)."""
 

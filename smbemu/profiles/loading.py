@@ -238,7 +238,6 @@ def _build_profile(name: str, path: Path | None, values: dict[str, Any], sources
     )
 
 
-
 def directory_for(profile: Profile, fixture: str | Path | None = None) -> Directory:
     """Load ``fixture`` (default: the built-in corp.yaml) the way ``profile`` sees it: its role,
     its release's BUILTIN aliases, its guest-account setting and its Pre-Windows 2000 members."""

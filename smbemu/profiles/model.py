@@ -62,7 +62,6 @@ SERVER_TYPE_BITS: dict[str, int] = {
 }
 
 
-
 @dataclass(frozen=True, slots=True)
 class NtlmIdentity:
     """Which optional parts the NTLM CHALLENGE carries (MS-NLMP 2.2.2.1, reference §4.3)."""

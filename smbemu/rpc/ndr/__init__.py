@@ -68,11 +68,26 @@ from ``smbemu.rpc.ndr`` as before (``from smbemu.rpc import ndr; ndr.WString``).
 
 from __future__ import annotations
 
-from smbemu.rpc.ndr.stream import (
-    NCA_S_FAULT_NDR,
-    NCA_S_FAULT_INVALID_TAG,
-    NdrError,
-    Sized,
+from smbemu.rpc.ndr.arrays import (
+    FixedArray,
+    ConformantArray,
+    ConformantVaryingArray,
+    VaryingArray,
+    FixedBytes,
+    ConformantBytes,
+    ConformantVaryingBytes,
+)
+from smbemu.rpc.ndr.operation import (
+    Memo,
+    encode,
+    decode,
+    ReturnKind,
+    RETURN_VALUE,
+    Operation,
+)
+from smbemu.rpc.ndr.pointers import (
+    PointerKind,
+    Pointer,
 )
 from smbemu.rpc.ndr.primitives import (
     NdrType,
@@ -95,21 +110,11 @@ from smbemu.rpc.ndr.primitives import (
     float32,
     float64,
 )
-from smbemu.rpc.ndr.structure import (
-    Struct,
-)
-from smbemu.rpc.ndr.pointers import (
-    PointerKind,
-    Pointer,
-)
-from smbemu.rpc.ndr.arrays import (
-    FixedArray,
-    ConformantArray,
-    ConformantVaryingArray,
-    VaryingArray,
-    FixedBytes,
-    ConformantBytes,
-    ConformantVaryingBytes,
+from smbemu.rpc.ndr.stream import (
+    NCA_S_FAULT_NDR,
+    NCA_S_FAULT_INVALID_TAG,
+    NdrError,
+    Sized,
 )
 from smbemu.rpc.ndr.strings import (
     WSTR,
@@ -119,6 +124,9 @@ from smbemu.rpc.ndr.strings import (
     CString,
     RpcUnicodeString,
 )
+from smbemu.rpc.ndr.structure import (
+    Struct,
+)
 from smbemu.rpc.ndr.unions import (
     Union,
 )
@@ -127,14 +135,6 @@ from smbemu.rpc.ndr.wellknown import (
     ContextHandle,
     Sid,
     PSid,
-)
-from smbemu.rpc.ndr.operation import (
-    Memo,
-    encode,
-    decode,
-    ReturnKind,
-    RETURN_VALUE,
-    Operation,
 )
 
 __all__ = [

@@ -48,7 +48,6 @@ class Memo:
             e.ref += kept[1]
 
 
-
 _DECODE_ERRORS: Final = (struct.error, IndexError, ValueError, TypeError, OverflowError,
                          UnicodeError, KeyError)
 

@@ -12,7 +12,6 @@ import struct
 from typing import Any, Final
 
 
-
 #: MS-RPCE 2.2.5 / MS-ERREF: RPC_X_BAD_STUB_DATA, the fault for a stub that does not decode.
 NCA_S_FAULT_NDR: Final = 0x000006F7
 #: C706 appendix E: nca_s_fault_invalid_tag, a union discriminant with no arm.
@@ -81,8 +80,6 @@ class Sized:
 
     def __hash__(self) -> int:
         return hash((self.value, self.max_count))
-
-
 
 
 class Encoder:
