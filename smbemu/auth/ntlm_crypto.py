@@ -155,14 +155,38 @@ def nt_owf_v1(password: str) -> bytes:
     return md4(utf16(password))
 
 
+#: The OEM code page LMOWFv1 converts the password to: 437 on US-English Windows (the code page is a
+#: per-installation setting; a German or French Windows uses 850, where the same passwords give
+#: different LM hashes for characters outside ASCII).
+OEM_CODE_PAGE = "cp437"
+
+#: LMOWFv1 keys two DES blocks with 7 bytes each: the OEM password is cut to, or padded to, 14 bytes.
+LM_PASSWORD_BYTES = 14
+
+
 def lm_owf_v1(password: str) -> bytes | None:
-    """LMOWFv1 (MS-NLMP 3.3.1): upper-case the password in the OEM code page, pad it with zeros to
-    14 bytes, and use each 7-byte half as a DES key to encrypt "KGS!@#$%". A password longer than
-    14 characters has no LM hash: None (Windows then stores none)."""
-    oem = _upper(password).encode("cp437", "replace")
-    if len(oem) > 14:
+    """LMOWFv1 (MS-NLMP 3.3.1): DES("KGS!@#$%") under each 7-byte half of the upper-cased OEM
+    password padded with zeros to 14 bytes; None where Windows stores no LM hash.
+
+    MS-NLMP 3.3.1 writes the function over ``UpperCase(Passwd)`` and says only that a password
+    longer than 14 characters has no LMOWFv1; it does not name the character set. What the other
+    sources say: Windows upper-cases and converts in one step with RtlUpcaseUnicodeStringToOemString
+    (the Windows driver reference: "translates a given Unicode source string into an uppercase OEM
+    string using the current system OEM code page"), upper-casing character by character, so
+    ``ß`` stays ``ß`` (0xE1 in code page 437) where Python would write ``SS`` (`_upper`). That routine
+    documents that it substitutes the default character for what the code page cannot represent;
+    Samba's E_deshash (libcli/auth/smbencrypt.c) instead fails the conversion to the DOS code page,
+    and its callers then store no LM hash. Windows stores none for a password of 15 characters or
+    more (KB 299656); what it stores for a character its OEM code page lacks is not documented in
+    anything we found. We follow Samba there: such a character, or more than 14 bytes, means no LM
+    hash (None), never the hash of the password with '?' in its place."""
+    try:
+        oem = _upper(password).encode(OEM_CODE_PAGE)
+    except UnicodeEncodeError:
         return None
-    oem = oem.ljust(14, b"\x00")
+    if len(oem) > LM_PASSWORD_BYTES:
+        return None
+    oem = oem.ljust(LM_PASSWORD_BYTES, b"\x00")
     return des(oem[:7], b"KGS!@#$%") + des(oem[7:], b"KGS!@#$%")
 
 

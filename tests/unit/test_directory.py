@@ -115,7 +115,7 @@ def test_nt_hash_known_values() -> None:
     (b"1234567890" * 8, "e33b4ddc9c38f2199c3e7b164fcc0536"),
 ])
 def test_md4_rfc1320_vectors(message: bytes, digest: str) -> None:
-    from smbemu.directory import _md4
+    from smbemu.auth.ntlm_crypto import md4 as _md4
 
     assert _md4(message).hex() == digest
 
@@ -609,3 +609,69 @@ def test_a_json_fixture_is_the_same_format(tmp_path: Path) -> None:
     broken.write_text('{"users": [\n  {"name": "x",}\n]}', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"broken.json: line 2: not valid JSON"):
         load_fixture(str(broken))
+
+
+# --------------------------------------------------------------------------------------------------
+# A non-ASCII password: the fixture's stored hashes and a client's LM / NTLMv1 responses agree
+# --------------------------------------------------------------------------------------------------
+
+_UMLAUT_FIXTURE = """
+machine: {netbios_name: TESTSRV, dns_name: testsrv.test.local, sid: S-1-5-21-100-200-300}
+domain: {name: TEST, dns_name: test.local, sid: S-1-5-21-400-500-600}
+users:
+  - {name: Administrator, rid: 500, password: "Secret123!"}
+  - {name: jurgen, rid: 1000, password: "straße1"}
+"""
+
+
+@pytest.mark.parametrize("response", ["LM", "NTLM V1"])
+def test_session_setup_lm_and_ntlm_v1_with_a_non_ascii_fixture_password(tmp_path: Path, response: str) -> None:
+    """SESSION_SETUP (MS-SMB2 3.3.5.5) with the responses an NTLMv1 client computes from the
+    password (MS-NLMP 3.3.1): the hashes the fixture loader stores are the ones ntlm_crypto
+    computes, so both the LM response alone and the NT response authenticate on a profile that
+    accepts them (win2000: LmCompatibilityLevel 0)."""
+    import struct
+
+    from smbemu.auth.ntlm_crypto import desl, lm_owf_v1, nt_owf_v1
+    from smbemu.auth.ntlm_messages import AuthenticateMessage, ChallengeMessage, NegotiateMessage
+    from smbemu.auth.ntlm_messages import NegotiateFlags as F
+    from smbemu.cli import build_config
+    from smbemu.connection import Connection
+    from smbemu.smb2.constants import Command, NtStatus
+
+    from smb2raw import frame, negotiate_body, request, responses
+
+    fixture = tmp_path / "umlaut.yaml"
+    fixture.write_text(_UMLAUT_FIXTURE, encoding="utf-8")
+    conn = Connection(build_config("win2000", str(fixture)))
+    responses(conn.receive_data(frame(request(Command.NEGOTIATE, negotiate_body((0x0202,)), credits=8))))
+
+    def session_setup(token: bytes, message_id: int, session_id: int = 0) -> dict[str, Any]:
+        body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(token), 0) + token
+        message = request(Command.SESSION_SETUP, body, message_id=message_id, session_id=session_id, credits=8)
+        (answer,) = responses(conn.receive_data(frame(message)))
+        return answer
+
+    flags = F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_NTLM  # NTLMv1, no extended session security
+    first = session_setup(NegotiateMessage(flags).pack(), 1)
+    assert first["status"] == NtStatus.MORE_PROCESSING_REQUIRED
+    _, _, offset, length = struct.unpack_from("<HHHH", first["body"], 0)
+    challenge = ChallengeMessage.parse(bytes(first["body"][offset - 64 : offset - 64 + length])).server_challenge
+
+    lm_hash = lm_owf_v1("straße1")
+    assert lm_hash is not None  # "ß" is in code page 437
+    if response == "LM":
+        lm, nt = desl(lm_hash, challenge), b""
+    else:
+        lm = nt = desl(nt_owf_v1("straße1"), challenge)
+    token = AuthenticateMessage(flags, lm, nt, "TEST", "jurgen", "WS").pack()
+    done = session_setup(token, 2, first["session_id"])
+    assert done["status"] == NtStatus.SUCCESS
+
+    # ... and Python's upper-casing ("STRASSE1") is not what the server stored
+    again = session_setup(NegotiateMessage(flags).pack(), 3)
+    _, _, offset, length = struct.unpack_from("<HHHH", again["body"], 0)
+    challenge = ChallengeMessage.parse(bytes(again["body"][offset - 64 : offset - 64 + length])).server_challenge
+    wrong = desl(lm_owf_v1("STRASSE1") or b"", challenge)
+    refused = session_setup(AuthenticateMessage(flags, wrong, b"", "TEST", "jurgen", "WS").pack(), 4, again["session_id"])
+    assert refused["status"] == NtStatus.LOGON_FAILURE

@@ -381,3 +381,17 @@ def test_directory_for_follows_the_profile() -> None:
     assert w2016.account_domain.name == "TESTSRV" and w2016.user_by_rid(503) is not None
     guest = directory_for(load_profile("win2003", ["EnableGuestAccount=1"])).user_by_rid(501)
     assert guest is not None and not guest.disabled
+
+
+def test_profiles_name_dialects_without_the_smb2_engine() -> None:
+    """The schema takes its dialect vocabulary from the protocol-neutral smbemu.dialects."""
+    import subprocess
+    import sys
+
+    code = "import sys, smbemu.profiles; print(sorted(m for m in sys.modules if m.startswith('smbemu.smb2')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    from smbemu.dialects import Dialect
+    from smbemu.smb2 import constants
+
+    assert constants.Dialect is Dialect and load_profile("win2016").smb.dialects[0] is Dialect.SMB_2_0_2

@@ -104,6 +104,43 @@ def test_lm_owf_v1_limits() -> None:
     assert lm_owf_v1("password") == lm_owf_v1("PASSWORD")
 
 
+def _lm_of_oem_bytes(oem: bytes) -> bytes:
+    """LMOWFv1 over already-converted OEM bytes, with PyCryptodome's DES (an independent DES)."""
+    from Cryptodome.Cipher import DES
+
+    padded = oem.ljust(14, b"\x00")
+    halves = (padded[:7], padded[7:])
+    return b"".join(DES.new(_parity_key(half), DES.MODE_ECB).encrypt(b"KGS!@#$%") for half in halves)
+
+
+def _parity_key(key7: bytes) -> bytes:
+    bits = int.from_bytes(key7, "big")
+    return bytes(((bits >> (49 - 7 * i)) & 0x7F) << 1 for i in range(8))
+
+
+def test_lm_owf_v1_non_ascii_password_in_the_oem_code_page() -> None:
+    # "ß" is 0xE1 in code page 437 and has no one-character upper case: Windows' per-character
+    # upper-casing leaves it, so the OEM password is STRA<E1>E1 -- not Python's "STRASSE1".
+    assert lm_owf_v1("straße1") == _lm_of_oem_bytes(b"STRA\xe1E1")
+    assert lm_owf_v1("straße1") == bytes.fromhex("9290ab38da36f44aaad3b435b51404ee")
+    assert lm_owf_v1("straße1") != lm_owf_v1("STRASSE1")
+    assert lm_owf_v1("Straße1") == lm_owf_v1("STRAßE1")  # still case-insensitive
+    assert lm_owf_v1("äöü") == _lm_of_oem_bytes("ÄÖÜ".encode("cp437"))  # upper case inside cp437
+
+
+def test_lm_owf_v1_stores_nothing_windows_cannot_hash() -> None:
+    assert lm_owf_v1("x" * 14) is not None  # exactly 14 OEM bytes still has one
+    assert lm_owf_v1("€uro") is None  # no euro sign in code page 437
+    assert lm_owf_v1("日本") is None
+    assert lm_owf_v1("ßßßßßßßßßßßßßßß") is None  # 15 characters, one byte each
+
+
+def test_the_directory_uses_these_hashes() -> None:
+    from smbemu import directory
+
+    assert directory.lm_hash is lm_owf_v1 and directory.nt_hash is nt_owf_v1
+
+
 def test_compute_response_v1() -> None:
     nt, lm, session_base_key = compute_response_v1(
         V1_FLAGS, nt_owf_v1(PASSWORD), lm_owf_v1(PASSWORD), SERVER_CHALLENGE, CLIENT_CHALLENGE

@@ -78,6 +78,7 @@ class SigningAlgorithm(enum.IntEnum):
 
 
 def test_constants_agree_with_smb2_constants() -> None:
+    from smbemu.crypto import wire
     from smbemu.smb2 import constants
 
     pairs: list[tuple[type[enum.IntEnum], type[enum.IntEnum]]] = [
@@ -87,16 +88,16 @@ def test_constants_agree_with_smb2_constants() -> None:
     ]
     for mirror, real in pairs:
         assert {m.name: m.value for m in mirror} == {m.name: m.value for m in real if m.name in mirror.__members__}
-    assert crypto._TRANSFORM_MAGIC == constants.TRANSFORM_MAGIC
-    assert crypto._SIGNED == constants.HeaderFlags.SIGNED
-    assert crypto._SERVER_TO_REDIR == constants.HeaderFlags.SERVER_TO_REDIR
-    assert crypto._COMMAND_CANCEL == constants.Command.CANCEL
+    assert wire.TRANSFORM_MAGIC == constants.TRANSFORM_MAGIC
+    assert wire.SIGNED == constants.HeaderFlags.SIGNED
+    assert wire.SERVER_TO_REDIR == constants.HeaderFlags.SERVER_TO_REDIR
+    assert wire.COMMAND_CANCEL == constants.Command.CANCEL
     for name in ("SMB_2_0_2", "SMB_2_1", "SMB_3_0", "SMB_3_0_2", "SMB_3_1_1"):
-        assert getattr(crypto, "_" + name) == constants.Dialect[name]
+        assert getattr(wire, name) == constants.Dialect[name]
     for name in ("AES_128_CCM", "AES_128_GCM", "AES_256_CCM", "AES_256_GCM"):
-        assert getattr(crypto, "_" + name) == constants.Cipher[name]
+        assert getattr(wire, name) == constants.Cipher[name]
     for name in ("HMAC_SHA256", "AES_CMAC", "AES_GMAC"):
-        assert getattr(crypto, "_" + name) == constants.SigningAlgorithm[name]
+        assert getattr(wire, name) == constants.SigningAlgorithm[name]
 
 
 def h(text: str) -> bytes:

@@ -1,0 +1,254 @@
+"""Pass 2: build the `Directory` for one role from a validated `FixtureSpec` — the role rule of the
+package docstring (local SAM on a member / standalone server, domain accounts on a DC), the
+release's BUILTIN aliases and default accounts, and Windows' default memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
+from smbemu.directory.fixture import FixtureSpec, MemberRef, Resolver
+from smbemu.directory.lookup import Directory
+from smbemu.directory.model import Alias, Group, PrimaryDomain, Role, SamDomain, Share, User
+from smbemu.directory.reader import FixtureReader
+from smbemu.directory.standard import (
+    BUILTIN_USERS,
+    derived_hash,
+    DOMAIN_ALIAS_BY_RID,
+    DOMAIN_ALIASES,
+    DOMAIN_GROUP_BY_RID,
+    DOMAIN_GROUPS,
+    NONE_GROUP_DESCRIPTION,
+    system_root_of,
+    SYSTEM_ROOT_TOKEN,
+)
+from smbemu.sid import (
+    AUTHENTICATED_USERS,
+    builtin_alias,
+    BUILTIN_ALIASES,
+    BUILTIN_DOMAIN_SID,
+    INTERACTIVE,
+    Sid,
+)
+
+
+def build_directory(
+    spec: FixtureSpec,
+    role: Role,
+    os_version: tuple[int, int] | None,
+    guest_enabled: bool | None,
+    pre2000_members: Sequence[Sid | str] | None,
+) -> Directory:
+    r = FixtureReader(spec.source)
+    if role != "standalone" and spec.domain is None:
+        raise r.error("domain", f"missing: a {role} server needs the domain it belongs to")
+    version = os_version or (99, 0)  # unknown release: every alias and default account
+    is_dc = role == "dc"
+    domain = spec.domain if role != "standalone" else None
+    present = [e for e in spec.entries if role in e.roles]
+
+    account_sid = domain.sid if is_dc and domain else spec.machine.sid
+    account_name = domain.name if is_dc and domain else spec.machine.netbios_name
+    # The domain groups' SIDs: the account domain on a DC, the joined domain on a member, none standalone.
+    group_sid = domain.sid if domain is not None else None
+
+    # ---- users ---------------------------------------------------------------------------------
+    taken = {e.rid for e in spec.entries if not (e.kind == "alias" and builtin_alias(e.rid))}
+    user_specs: list[tuple[int, str, str, int | None, dict[str, Any]]] = []
+    for entry in present:
+        if entry.kind == "user" and not (entry.rid == 502 and not is_dc):  # krbtgt exists only on DCs
+            user_specs.append((entry.rid, entry.name, entry.description, entry.primary_group_rid, dict(entry.fields)))
+    blank = {"nt_hash": nt_owf_v1(""), "lm_hash": lm_owf_v1("")}
+    if 500 not in taken:
+        user_specs.append((500, "Administrator", BUILTIN_USERS[500][1], None, dict(blank)))
+    if 501 not in taken:
+        user_specs.append((501, "Guest", BUILTIN_USERS[501][1], None, {**blank, "disabled": True}))
+    if is_dc and 502 not in taken:
+        user_specs.append((502, "krbtgt", BUILTIN_USERS[502][1], None, {
+            "disabled": True, "nt_hash": derived_hash("krbtgt", str(account_sid)),
+        }))
+    if os_version is not None and os_version >= (10, 0) and 503 not in taken:  # 10 1607 / 2016 add it
+        user_specs.append((503, "DefaultAccount", BUILTIN_USERS[503][1], None, {
+            "disabled": True, "password_not_required": True, "password_never_expires": True, "nt_hash": None,
+        }))
+    if is_dc:  # the DC's own computer account: first free RID from 1000, primary group Domain Controllers
+        machine_rid = next(rid for rid in range(1000, 0xFFFFFFFF) if rid not in taken)
+        user_specs.append((machine_rid, f"{spec.machine.netbios_name}$", "", 516, {
+            "account_type": "server", "trusted_for_delegation": True,
+            "nt_hash": derived_hash("machine", str(account_sid)),
+        }))
+
+    users: dict[int, User] = {}
+    for rid, name, description, primary, fields in user_specs:
+        if not is_dc:
+            primary = 513  # a local SAM's only group is "None"
+        elif primary is None:
+            primary = 514 if rid == 501 else 513  # Guest's primary group on a DC is Domain Guests
+        if rid == 501 and guest_enabled is not None:
+            fields["disabled"] = not guest_enabled
+        users[rid] = User(rid=rid, name=name, sid=account_sid.child(rid), description=description,
+                          primary_group_rid=primary, **fields)
+
+    # ---- domain groups (account groups on a DC; the joined domain's groups on a member) ---------
+    domain_groups: list[Group] = []
+    if group_sid is not None:
+        entries = {e.rid: e for e in present if e.kind == "group"}
+        members: dict[int, set[int]] = {rid: set() for rid in entries}
+        for standard in DOMAIN_GROUPS:
+            if version >= standard.since:
+                members.setdefault(standard.rid, set())
+        for rid, entry in entries.items():
+            members[rid].update(ref.rid for ref in entry.member_refs)
+        for entry in present:
+            if entry.kind == "user":
+                for ref in entry.group_refs:
+                    if ref.kind == "group" and ref.rid in members:
+                        members[ref.rid].add(entry.rid)
+        for user in users.values():
+            # Primary-group membership is listed by SamrGetMembersInGroup. On a member server the
+            # person's domain account gets the default primary group (the shortcut of the docstring).
+            primary = user.primary_group_rid if is_dc else (514 if user.rid == 501 else 513)
+            if primary in members and (is_dc or user.account_type == "normal"):
+                members[primary].add(user.rid)
+        for rid in (512, 518, 519, 520):  # Administrator's memberships in a new forest root domain
+            if rid in members and 500 in users:
+                members[rid].add(500)
+        for rid, member_rids in sorted(members.items()):
+            group_entry = entries.get(rid)
+            known = DOMAIN_GROUP_BY_RID.get(rid)
+            name = group_entry.name if group_entry else known.name if known else str(rid)
+            description = (group_entry.description if group_entry else "") or (known.description if known else "")
+            live = sorted((group_sid.child(m) for m in member_rids if m in users or m in members), key=_sid_order)
+            domain_groups.append(Group(rid, name, group_sid.child(rid), description, tuple(live)))
+
+    if is_dc:
+        account_groups = domain_groups
+        primary_groups = domain_groups
+    else:
+        local_users = tuple(sorted((u.sid for u in users.values()), key=_sid_order))
+        account_groups = [Group(513, "None", account_sid.child(513), NONE_GROUP_DESCRIPTION, local_users)]
+        primary_groups = domain_groups
+
+    # ---- aliases -------------------------------------------------------------------------------
+    def member_sid(ref: MemberRef) -> Sid | None:
+        if ref.kind == "sid":
+            return ref.sid
+        if ref.kind == "builtin":
+            return BUILTIN_DOMAIN_SID.child(ref.rid) if ref.rid in builtin_table else None
+        if ref.kind == "user":
+            return account_sid.child(ref.rid) if ref.rid in users else None
+        if ref.kind == "group":
+            return group_sid.child(ref.rid) if group_sid is not None and group_sid.child(ref.rid) in group_sids else None
+        return account_sid.child(ref.rid) if ref.rid in account_table else None
+
+    group_sids = {g.sid for g in domain_groups}
+    builtin_table: dict[int, tuple[str, str, set[Sid]]] = {}
+    account_table: dict[int, tuple[str, str, set[Sid]]] = {}
+    for builtin in BUILTIN_ALIASES:
+        if role in builtin.roles and version >= builtin.since:
+            builtin_table[builtin.rid] = (builtin.name, builtin.description, set())
+    if is_dc:
+        for standard in DOMAIN_ALIASES:
+            if version >= standard.since:
+                account_table[standard.rid] = (standard.name, standard.description, set())
+    alias_entries = [e for e in present if e.kind == "alias"]
+    for entry in alias_entries:
+        if builtin_alias(entry.rid) is not None:
+            if entry.rid in builtin_table:  # else this release / role has no such BUILTIN alias
+                name, description, sids = builtin_table[entry.rid]
+                builtin_table[entry.rid] = (name, entry.description or description, sids)
+        elif entry.rid not in DOMAIN_ALIAS_BY_RID or is_dc:  # 517/553/571/572 are a DC's
+            account_table[entry.rid] = (entry.name, entry.description, set())
+    for entry in alias_entries:
+        table = builtin_table if builtin_alias(entry.rid) is not None else account_table
+        if entry.rid in table:
+            table[entry.rid][2].update(s for s in map(member_sid, entry.member_refs) if s is not None)
+    for entry in present:
+        if entry.kind == "user" and entry.rid in users:
+            for ref in entry.group_refs:
+                table = builtin_table if ref.kind == "builtin" else account_table
+                if ref.kind in ("builtin", "alias") and ref.rid in table:
+                    table[ref.rid][2].add(account_sid.child(entry.rid))
+
+    # Windows' default memberships (a fresh SAM, or dcpromo).
+    def add_default(rid: int, *sids: Sid | None) -> None:
+        if rid in builtin_table:
+            builtin_table[rid][2].update(s for s in sids if s is not None)
+
+    def gsid(rid: int) -> Sid | None:
+        return group_sid.child(rid) if group_sid is not None else None
+
+    add_default(544, account_sid.child(500), gsid(512), gsid(519) if is_dc else None)
+    add_default(545, AUTHENTICATED_USERS, INTERACTIVE, gsid(513))
+    if not is_dc:  # `net user NAME /add` puts a new local account straight into Users
+        add_default(545, *(u.sid for u in users.values() if u.rid >= 1000 and u.account_type == "normal"))
+    add_default(546, account_sid.child(501), gsid(514))
+    add_default(560, Sid.parse("S-1-5-9"))  # ENTERPRISE DOMAIN CONTROLLERS
+    add_default(568, Sid.parse("S-1-5-17"))  # IUSR
+    if 554 in builtin_table:
+        wanted: Sequence[Sid | str] = [AUTHENTICATED_USERS] if pre2000_members is None else pre2000_members
+        resolver = Resolver(spec, r)
+        chosen: set[Sid] = set()
+        for index, item in enumerate(wanted):
+            if isinstance(item, Sid):
+                chosen.add(item)
+                continue
+            ref = resolver.resolve(f"pre2000_compatible_access_members[{index}]", item,
+                                   allowed=("user", "group", "alias", "sid"))
+            sid = member_sid(ref)
+            if sid is not None:
+                chosen.add(sid)
+        name, description, _ = builtin_table[554]
+        builtin_table[554] = (name, description, chosen)
+
+    def make_aliases(table: dict[int, tuple[str, str, set[Sid]]], dom_sid: Sid) -> tuple[Alias, ...]:
+        return tuple(
+            Alias(rid, name, dom_sid.child(rid), description, tuple(sorted(sids, key=_sid_order)))
+            for rid, (name, description, sids) in sorted(table.items())
+        )
+
+    account_domain = SamDomain(
+        name=account_name,
+        sid=account_sid,
+        users=tuple(users[rid] for rid in sorted(users)),
+        groups=tuple(sorted(account_groups, key=lambda g: g.rid)),
+        aliases=make_aliases(account_table, account_sid),
+        password_policy=spec.password_policy,
+        lockout_policy=spec.lockout_policy,
+    )
+    builtin_domain = SamDomain(name="BUILTIN", sid=BUILTIN_DOMAIN_SID, aliases=make_aliases(builtin_table, BUILTIN_DOMAIN_SID))
+    if domain is None:
+        primary_domain = PrimaryDomain(spec.workgroup, None, None, None, None, ())
+    else:
+        primary_domain = PrimaryDomain(domain.name, domain.dns_name, domain.sid, domain.guid,
+                                       domain.forest_dns_name, tuple(primary_groups))
+
+    # ---- shares --------------------------------------------------------------------------------
+    system_root = system_root_of(os_version)
+    ipc = Share("IPC$", "ipc", True, "Remote IPC", "")
+    shares: list[Share] = []
+    for share, roles in spec.shares:
+        if role not in roles:
+            continue
+        if share.name.lower() == "ipc$":
+            ipc = Share("IPC$", "ipc", True, share.comment or ipc.comment, "")
+            continue
+        path = SYSTEM_ROOT_TOKEN.sub(lambda _: system_root, share.path)
+        shares.append(Share(share.name, share.type, share.special, share.comment, path))
+
+    return Directory(
+        role=role,
+        source=spec.source,
+        machine=spec.machine,
+        domain=spec.domain,
+        account_domain=account_domain,
+        builtin_domain=builtin_domain,
+        primary_domain=primary_domain,
+        shares=(ipc, *shares),
+    )
+
+
+def _sid_order(sid: Sid) -> tuple[int, int, tuple[int, ...]]:
+    """Sid's own ordering as a key: sorting 100,000 SIDs by it avoids a Python __lt__ per comparison."""
+    return (sid.revision, sid.authority, sid.sub_authorities)

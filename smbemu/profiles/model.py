@@ -1,0 +1,190 @@
+"""The Profile value: what a loaded, validated profile says, section by section.
+
+These frozen dataclasses are what the rest of the server reads (``config.profile.smb.dialects``);
+`smbemu.profiles.schema` says which YAML key fills which field, `smbemu.profiles.loading` builds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from smbemu.dialects import Dialect
+from smbemu.profiles.sddl import SecurityDescriptor, parse_sddl
+from smbemu.sid import Sid
+
+__all__ = [
+    "Profile",
+    "Identity",
+    "NtlmIdentity",
+    "SrvsvcIdentity",
+    "SmbSettings",
+    "AnonymousSettings",
+    "RpcSettings",
+    "SERVER_TYPE_BITS",
+]
+
+# MS-SRVS 2.2.2.7 / lmserver.h SV_TYPE_* bits for SERVER_INFO_101.sv101_type.
+SERVER_TYPE_BITS: dict[str, int] = {
+    "WORKSTATION": 0x00000001,
+    "SERVER": 0x00000002,
+    "SQLSERVER": 0x00000004,
+    "DOMAIN_CTRL": 0x00000008,
+    "DOMAIN_BAKCTRL": 0x00000010,
+    "TIME_SOURCE": 0x00000020,
+    "AFP": 0x00000040,
+    "NOVELL": 0x00000080,
+    "DOMAIN_MEMBER": 0x00000100,
+    "PRINTQ_SERVER": 0x00000200,
+    "DIALIN_SERVER": 0x00000400,
+    "XENIX_SERVER": 0x00000800,
+    "NT": 0x00001000,
+    "WFW": 0x00002000,
+    "SERVER_MFPN": 0x00004000,
+    "SERVER_NT": 0x00008000,
+    "POTENTIAL_BROWSER": 0x00010000,
+    "BACKUP_BROWSER": 0x00020000,
+    "MASTER_BROWSER": 0x00040000,
+    "DOMAIN_MASTER": 0x00080000,
+    "SERVER_OSF": 0x00100000,
+    "SERVER_VMS": 0x00200000,
+    "WINDOWS": 0x00400000,
+    "DFS": 0x00800000,
+    "CLUSTER_NT": 0x01000000,
+    "TERMINALSERVER": 0x02000000,
+    "CLUSTER_VS_NT": 0x04000000,
+    "DCE": 0x10000000,
+    "ALTERNATE_XPORT": 0x20000000,
+    "LOCAL_LIST_ONLY": 0x40000000,
+    "DOMAIN_ENUM": 0x80000000,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NtlmIdentity:
+    """Which optional parts the NTLM CHALLENGE carries (MS-NLMP 2.2.2.1, reference §4.3)."""
+
+    dns_names: bool  # MsvAvDnsComputerName / MsvAvDnsDomainName
+    dns_tree: bool  # MsvAvDnsTreeName (not sent by NT / 2000)
+    timestamp: bool  # MsvAvTimestamp (sent from Vista / 2008 on)
+
+
+@dataclass(frozen=True, slots=True)
+class SrvsvcIdentity:
+    """SERVER_INFO_101 values (MS-DTYP 2.3.12 / MS-SRVS)."""
+
+    platform_id: int
+    version_major: int
+    version_minor: int
+    server_type: int  # sv101_type bits; see SERVER_TYPE_BITS
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What the server says it is."""
+
+    os_name: str
+    os_version: str  # "5.0"
+    build: int
+    native_os: str  # SMB1 NativeOS (smbemu speaks no SMB1 yet; kept for the data)
+    native_lanman: str
+    ntlm_version: tuple[int, int, int] | None  # NTLM VERSION (major, minor, build); None = never sent
+    ntlm: NtlmIdentity
+    srvsvc: SrvsvcIdentity
+
+    @property
+    def version(self) -> tuple[int, int]:
+        major, minor = self.os_version.split(".")
+        return int(major), int(minor)
+
+    @property
+    def ntlm_dns_tree(self) -> bool:
+        """Shorthand for ``ntlm.dns_tree``."""
+        return self.ntlm.dns_tree
+
+    @property
+    def ntlm_timestamp(self) -> bool:
+        """Shorthand for ``ntlm.timestamp``."""
+        return self.ntlm.timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class SmbSettings:
+    """SMB2 behaviour and logon settings."""
+
+    dialects: tuple[Dialect, ...]  # sorted ascending
+    signing_required: bool
+    encrypt_data: bool
+    reject_unencrypted_access: bool
+    guest_account_enabled: bool
+    lm_compatibility_level: int
+    no_lm_hash: bool
+    limit_blank_password_use: bool
+    max_transact_size: int
+    max_read_size: int
+    max_write_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymousSettings:
+    """The knobs that decide what a null session gets (reference §0–§1)."""
+
+    restrict_anonymous: int
+    restrict_anonymous_sam: bool
+    everyone_includes_anonymous: bool
+    restrict_null_sess_access: bool
+    null_session_pipes: tuple[str, ...]  # lower case, without \pipe\
+    null_session_shares: tuple[str, ...]  # as written; compare case-insensitively
+    lsa_restrict_anonymous: bool
+    turn_off_anonymous_block: bool
+    lsa_anonymous_name_lookup: bool
+    restrict_remote_sam: str | None  # SDDL; None = feature absent, "" = nobody restricted
+    pre2000_compatible_access_members: tuple[Sid, ...]
+    pipe_anonymous_refusal: tuple[str, ...]  # lower case
+
+    @property
+    def anonymous_block_in_force(self) -> bool:
+        """MS-LSAD 3.1.1.6.1: LsaRestrictAnonymous, unless TurnOffAnonymousBlock is non-zero."""
+        return self.lsa_restrict_anonymous and not self.turn_off_anonymous_block
+
+    @property
+    def remote_sam_descriptor(self) -> SecurityDescriptor | None:
+        """The parsed RestrictRemoteSam descriptor; None when absent or empty (no one restricted)."""
+        if not self.restrict_remote_sam:
+            return None
+        return parse_sddl(self.restrict_remote_sam)
+
+
+@dataclass(frozen=True, slots=True)
+class RpcSettings:
+    """RPC-level rules that are not registry values."""
+
+    share_enum_admin_levels: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An effective, validated profile. ``sources`` maps every key path to where its value came from."""
+
+    name: str
+    description: str
+    role: str  # "standalone" | "member" | "dc"
+    identity: Identity
+    smb: SmbSettings
+    anonymous: AnonymousSettings
+    rpc: RpcSettings
+    sources: Mapping[str, str] = field(repr=False, compare=False)
+    chain: tuple[str, ...] = field(repr=False)  # files merged, root first (then "--set" if used)
+    path: Path | None = field(default=None, repr=False)
+    values: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_dc(self) -> bool:
+        return self.role == "dc"
+
+    def get(self, key: str) -> Any:
+        """The effective value of a dotted key path (``anonymous.RestrictAnonymous``)."""
+        return self.values[key]
+
