@@ -139,3 +139,20 @@ def test_event_loop_choice_serves_a_real_client(choice: str) -> None:
         conn.login("", "")
         assert "IPC$" in [share["shi1_netname"][:-1] for share in conn.listShares()]
         conn.close()
+
+
+def test_the_default_install_has_the_fast_event_loop() -> None:
+    """uvloop is a regular dependency wherever it installs, and `auto` (the default) picks it."""
+    import importlib.metadata
+    import platform
+
+    from smbemu.cli import _event_loop_factory
+
+    requirements = importlib.metadata.requires("smbemu") or []
+    uvloop = [r for r in requirements if r.startswith("uvloop")]
+    assert uvloop and "extra ==" not in uvloop[0], requirements
+    if sys.platform != "win32" and platform.python_implementation() == "CPython":
+        import uvloop as installed
+
+        assert _event_loop_factory("auto") is installed.new_event_loop
+    assert _event_loop_factory("asyncio") is None
