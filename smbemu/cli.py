@@ -205,8 +205,14 @@ class _Host:
 
 def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> list[_Host]:
     """`--hosts FILE` (smbemu.hosts) or the single host of --host/--port/--profile."""
-    # Fault injection (smbemu.faults): each host gets its own engine, counting its own matches.
-    shared = {"pipes_dir": args.pipes_dir, "faults": args.faults, "limits": limits, "audit_log": args.audit_log}
+    # Fault injection (smbemu.faults): the file is read once, and a mistake in it is named as
+    # the file's own, not a host's; each host gets its own engine, counting its own matches.
+    faults = None
+    if args.faults is not None:
+        from smbemu.faults import load_faults
+
+        faults = load_faults(args.faults).rules
+    shared = {"pipes_dir": args.pipes_dir, "faults": faults, "limits": limits, "audit_log": args.audit_log}
     if args.hosts is None:
         return [
             _Host(
@@ -222,7 +228,7 @@ def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> lis
     hosts = []
     for index, spec in enumerate(load_hosts(args.hosts)):
         def build(spec: HostSpec = spec, index: int = index) -> ServerConfig:
-            return host_config(spec, args.pipes_dir, args.hosts, index, faults=args.faults, limits=limits,
+            return host_config(spec, args.pipes_dir, args.hosts, index, faults=faults, limits=limits,
                                audit_log=args.audit_log)
 
         netbios = args.netbios if spec.netbios is None else spec.netbios
