@@ -1,13 +1,41 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run them all. Arguments go to pytest.
-#   ./scripts/test.sh                 # the whole suite
-#   ./scripts/test.sh tests/unit -q   # a part of it
+#   ./scripts/test.sh                          # the whole suite, in .venv (python3)
+#   ./scripts/test.sh tests/unit -q            # a part of it
+#   PYTHON=python3.13 ./scripts/test.sh        # on another Python, in its own .venv-3.13
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# The interpreter to test with. pyenv's shim for `python3.13` refuses to run unless 3.13 is
+# the selected version; then the interpreter pyenv installed is used directly.
+runnable() {
+    if "$1" -c '' >/dev/null 2>&1; then
+        echo "$1"
+        return
+    fi
+    if command -v pyenv >/dev/null 2>&1; then
+        for candidate in "$(pyenv root)"/versions/*/bin/"$1"; do
+            if [ -x "$candidate" ] && "$candidate" -c '' >/dev/null 2>&1; then
+                echo "$candidate"
+                return
+            fi
+        done
+    fi
+    echo "test.sh: cannot run $1 (set PYTHON to an installed Python 3.11 or newer)" >&2
+    return 1
+}
+
+# One virtual environment per Python, so that CI can test the oldest and the newest supported
+# version side by side: .venv for the default python3, .venv-X.Y when PYTHON picks one.
+if [ -n "${PYTHON:-}" ]; then
+    python=$(runnable "$PYTHON")
+    venv=.venv-$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+else
+    python=$(runnable python3)
+    venv=.venv
+fi
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
 
 # Real clients nobody here wrote are the judge: Samba's smbclient/rpcclient/nmblookup and tshark.
 missing=()
@@ -28,4 +56,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-exec .venv/bin/python -m pytest "$@"
+exec "$venv/bin/python" -m pytest "$@"

@@ -12,11 +12,14 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smbemu import __version__
-from smbemu.config import limit_fields
+from smbemu import __version__, builder
+from smbemu.config import ServerConfig, limit_fields
 from smbemu.errors import ConfigError
+
+if TYPE_CHECKING:
+    from smbemu.server import SmbServer
 
 log = logging.getLogger("smbemu")
 EXIT_USAGE = 2
@@ -106,24 +109,12 @@ def build_config(
     pipes_dir: str | None = None,
     audit_log: object = None,
     **limit_overrides: object,
-) -> object:
-    """Load and validate everything a server needs; raises ConfigError with the one-line message.
-
-    ``audit_log``: a path, ``-`` (stdout), a text stream or an `smbemu.audit.AuditLog` (None: no audit log)."""
-    from smbemu.config import ServerConfig, make_limits
-    from smbemu.profiles import directory_for, load_profile
-    from smbemu.rpc_binding import load_pipes
-
-    limits = make_limits(limit_overrides)
-    loaded_profile = load_profile(profile, overrides)
-    directory = directory_for(loaded_profile, fixture)
-    config = ServerConfig(profile=loaded_profile, directory=directory, limits=limits)
-    config.pipes = load_pipes(pipes_dir)
-    if audit_log is not None:
-        from smbemu.audit import computer_name, open_audit_log, subscribe
-
-        subscribe(config, open_audit_log(audit_log, computer_name(config)))  # type: ignore[arg-type]
-    return config
+) -> ServerConfig:
+    """`smbemu.builder.build_config` with the command line's argument shapes (``--set`` strings,
+    limits as keywords named like their flags); raises ConfigError with the one-line message."""
+    return builder.build_config(
+        profile, fixture, overrides=overrides, pipes_dir=pipes_dir, limits=limit_overrides, audit_log=audit_log
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -138,16 +129,11 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.netbios_port <= 65535:
         return _fail(f"--netbios-port: {args.netbios_port} is not a TCP port (0-65535)")
     limits: dict[str, object] = {name: getattr(args, name) for name, _, _, _ in limit_fields()}
-    limits["audit_log"] = args.audit_log  # not a limit: build_config's audit_log (smbemu.audit)
     hosts = _hosts_from_args(args, limits)
-    for host in hosts:
-        host.config = host.build()
-    _raise_open_file_limit(sum(host.config.limits.max_connections for host in hosts), args.max_connections is not None)
-    if args.faults is not None:  # fault injection (smbemu.faults): each host counts its own matches
-        from smbemu.faults import load_faults
-
-        for host in hosts:
-            host.config.faults = load_faults(args.faults)
+    configs = [host.build() for host in hosts]
+    for host, config in zip(hosts, configs):
+        host.config = config
+    _raise_open_file_limit(sum(config.limits.max_connections for config in configs), args.max_connections is not None)
     loop_factory = _event_loop_factory(args.event_loop)
     if isinstance(loop_factory, str):
         return _fail(loop_factory)
@@ -159,15 +145,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _event_loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None | str:
-    """uvloop's event loop when it is installed (`pip install smbemu[fast]`) and not refused,
-    else asyncio's (None); a string is the error for `--event-loop uvloop` without uvloop."""
+    """uvloop's event loop unless refused (`--event-loop asyncio`), else asyncio's (None).
+
+    uvloop is a dependency wherever it installs (CPython off Windows), so `auto` means uvloop
+    there and asyncio's own loop elsewhere; a string is the error for `--event-loop uvloop`
+    where uvloop is missing."""
     if choice == "asyncio":
         return None
     try:
         import uvloop
     except ImportError:
         if choice == "uvloop":
-            return "--event-loop: uvloop is not installed; allowed: auto, asyncio (or pip install uvloop)"
+            return "--event-loop: uvloop is not installed (it does not install on this platform); allowed: auto, asyncio"
         return None
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     return factory
@@ -203,23 +192,32 @@ def _raise_open_file_limit(connections: int, asked: bool) -> None:
 class _Host:
     """One emulated machine: where it listens, and how to (re)build its config."""
 
-    def __init__(self, address: str, port: int, netbios: bool, netbios_port: int, build: Callable[[], Any]) -> None:
+    def __init__(self, address: str, port: int, netbios: bool, netbios_port: int,
+                 build: Callable[[], ServerConfig]) -> None:
         self.address = address
         self.port = port
         self.netbios = netbios
         self.netbios_port = netbios_port
         self.build = build
-        self.config: Any = None
-        self.server: Any = None
+        self.config: ServerConfig | None = None
+        self.server: SmbServer | None = None
 
 
 def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> list[_Host]:
     """`--hosts FILE` (smbemu.hosts) or the single host of --host/--port/--profile."""
+    # Fault injection (smbemu.faults): the file is read once, and a mistake in it is named as
+    # the file's own, not a host's; each host gets its own engine, counting its own matches.
+    faults = None
+    if args.faults is not None:
+        from smbemu.faults import load_faults
+
+        faults = load_faults(args.faults).rules
+    shared = {"pipes_dir": args.pipes_dir, "faults": faults, "limits": limits, "audit_log": args.audit_log}
     if args.hosts is None:
         return [
             _Host(
                 args.host, args.port, args.netbios, args.netbios_port,
-                lambda: build_config(args.profile, args.fixture, args.overrides, args.pipes_dir, **limits),
+                lambda: builder.build_config(args.profile, args.fixture, overrides=args.overrides, **shared),
             )
         ]
     from smbemu.hosts import HostSpec, host_config, load_hosts
@@ -229,8 +227,9 @@ def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> lis
             raise ConfigError("command line", flag, "cannot be combined with --hosts; give it per host in the hosts file")
     hosts = []
     for index, spec in enumerate(load_hosts(args.hosts)):
-        def build(spec: HostSpec = spec, index: int = index) -> Any:
-            return host_config(spec, args.pipes_dir, args.hosts, index, **limits)
+        def build(spec: HostSpec = spec, index: int = index) -> ServerConfig:
+            return host_config(spec, args.pipes_dir, args.hosts, index, faults=faults, limits=limits,
+                               audit_log=args.audit_log)
 
         netbios = args.netbios if spec.netbios is None else spec.netbios
         hosts.append(_Host(spec.address, args.port if spec.port is None else spec.port, netbios, args.netbios_port, build))
@@ -240,7 +239,7 @@ def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> lis
 def _reload(hosts: list[_Host], reread: Callable[[], list[_Host]]) -> None:
     """SIGHUP: re-read the hosts file, rebuild every host's profile and fixture for new
     connections; established sessions keep theirs. Addresses and ports need a restart."""
-    from dataclasses import fields, replace
+    from dataclasses import replace
 
     fresh = []
     try:
@@ -261,19 +260,17 @@ def _reload(hosts: list[_Host], reread: Callable[[], list[_Host]]) -> None:
         return
     for host, config in zip(hosts, fresh):
         old = host.config
-        # Take the new profile, fixture, pipes (and whatever build_config attaches); keep what
-        # belongs to the running server: its identity, its session table and RPC association
-        # groups, and anything attached after build_config that the rebuild left unset.
-        kept = {f.name: getattr(old, f.name) for f in fields(old) if f.init and getattr(config, f.name) is None}
+        assert old is not None and host.server is not None
+        # Take the new profile, fixture, pipes and audit log; keep what belongs to the running
+        # server: its identity, its running state (sessions, RPC association groups, the
+        # session counter) and its fault engine with its counts.
         new = replace(
             config,
-            **kept,
             server_guid=old.server_guid,
             start_filetime=old.start_filetime,
-            sessions=old.sessions,
-            _next_session_seq=old._next_session_seq,
+            faults=old.faults,
+            state=old.state.carried_over(),
         )
-        new.rpc_groups = old.rpc_groups
         host.config = new
         host.server.reload(new)
         log.info("reloaded %s: profile %s, machine %s (established sessions keep the previous configuration)",
@@ -314,6 +311,7 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
     flusher: asyncio.Task[None] | None = None
     try:
         for host in hosts:
+            assert host.config is not None  # built by _serve before the loop starts
             server = SmbServer(host.config, pcap=pcap)
             servers.append(server)
             host.server = server

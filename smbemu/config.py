@@ -1,19 +1,37 @@
-"""What every connection of one listening server shares: profile, directory, identity, limits.
+"""What every connection of one listening server shares: its configuration and its running state.
 
-Built once at start-up by the CLI (or the test fixture) from a profile and a fixture; the
-sans-I/O `Connection` reads it, never argv or the environment.
+`ServerConfig` is what the server was told (profile, directory, limits, identity, the RPC
+interface registry, fault rules, the audit log); `ServerState` is what serving changes (the
+session table, the RPC association groups, values computed on first use, the session id
+counter). Both are built once at start-up by `smbemu.builder` (for the CLI, the test fixture
+and ``--hosts``); the sans-I/O `Connection` reads them, never argv or the environment.
+
+The profile and the directory's model are parsed once per process and shared read-only by every
+server built from the same files (`smbemu.builder`); everything a server changes lives in its own
+`ServerState` and in its directory's account states (lockout, bad-password counts), which are
+never shared.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smbemu.events import Observers
 from smbemu.filetime import filetime_now as filetime_now  # re-export, removed at integration
+
+if TYPE_CHECKING:
+    from smbemu.audit import AuditLog
+    from smbemu.directory import Directory
+    from smbemu.faults import FaultEngine
+    from smbemu.profiles import Profile
+    from smbemu.rpc.endpoint import AssociationGroups
+    from smbemu.rpc.registry import Registry
+    from smbemu.state import Session
 
 
 def _limit(default: float, flag_help: str, exceeded: str, minimum: float = 0) -> Any:
@@ -156,34 +174,78 @@ def write_limits_table(path: str) -> bool:
 
 
 @dataclass(slots=True, eq=False)
-class ServerConfig:
-    profile: Any  # smbemu.profiles.Profile
-    directory: Any  # smbemu.directory.Directory
-    limits: Limits = field(default_factory=Limits)
-    server_guid: bytes = field(default_factory=lambda: uuid.uuid4().bytes_le)
-    start_filetime: int = field(default_factory=filetime_now)
-    # The RPC interface registry (smbemu.rpc.registry.Registry) once pipes are served.
-    pipes: Any = None
-    # DCE/RPC association groups shared by every pipe of the server (smbemu.rpc.endpoint),
-    # so a client can bind a second pipe into the group of the first (MS-RPCE 3.3.1.3).
-    rpc_groups: Any = None
+class ServerState:
+    """What one running server changes as it serves; never shared between two servers.
+
+    A SIGHUP reload gives the server a new configuration and a new state that keeps the
+    session table, the RPC association groups and the session counter (`carried_over`), so
+    established sessions survive and no session id repeats; `cache` starts empty, because what
+    it holds was computed from the previous configuration."""
+
     # Every established session on this server, for NetrSessionEnum and the audit log.
-    sessions: dict[int, Any] = field(default_factory=dict)
-    # Values derived from the profile and directory once (the NTLM server identity, ...).
+    sessions: dict[int, Session] = field(default_factory=dict)
+    # DCE/RPC association groups shared by every pipe of the server (smbemu.rpc.endpoint),
+    # so a client can bind a second pipe into the group of the first (MS-RPCE 3.3.1.3);
+    # created on the first pipe open.
+    rpc_groups: AssociationGroups | None = None
+    # Values computed on first use from the configuration (the NTLM server identity, the
+    # policy, encoded share lists, ...) and per-server tables such as netlogon's challenges.
     cache: dict[str, Any] = field(default_factory=dict)
-    # Fault injection rules (smbemu.faults.FaultEngine), None when no rule is set.
-    faults: Any = None
-    # The security audit log (smbemu.audit.AuditLog; `--audit-log`), or None.
-    audit: Any = None
-    # Who is told what happened (smbemu.events): the audit log subscribes here.
-    observers: Observers = field(default_factory=Observers)
-    _next_session_seq: int = 1
+    # The low part of session ids (MS-SMB2 3.3.5.5.1: a new, unique SessionId).
+    session_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_session_id(self) -> int:
         """Session ids look like Windows' (a counter in the low bits, a random high part) and never repeat."""
-        seq = self._next_session_seq
-        self._next_session_seq += 1
-        return (int.from_bytes(os.urandom(2), "little") | 1) << 40 | seq
+        return (int.from_bytes(os.urandom(2), "little") | 1) << 40 | next(self.session_numbers)
+
+    def carried_over(self) -> ServerState:
+        """The state a reloaded configuration starts with (see the class docstring)."""
+        return ServerState(sessions=self.sessions, rpc_groups=self.rpc_groups, session_numbers=self.session_numbers)
+
+
+@dataclass(slots=True, eq=False)
+class ServerConfig:
+    """One server's configuration, and the running state it points to (`state`).
+
+    The running state is also reachable as ``config.sessions``, ``config.rpc_groups`` and
+    ``config.cache``, so code that holds only the configuration (a connection, an RPC handler's
+    ``ctx.server``) reaches both through one object."""
+
+    profile: Profile
+    # This server's directory: the shared, read-only model with its own account states.
+    directory: Directory
+    limits: Limits = field(default_factory=Limits)
+    server_guid: bytes = field(default_factory=lambda: uuid.uuid4().bytes_le)
+    start_filetime: int = field(default_factory=filetime_now)
+    # The RPC interface registry once pipes are served (None: the default pipe names only).
+    pipes: Registry | None = None
+    # Fault injection rules, None when no rule is set. The engine counts its matches, so each
+    # server has its own.
+    faults: FaultEngine | None = None
+    # The security audit log (`--audit-log`), or None.
+    audit: AuditLog | None = None
+    # Who is told what happened (smbemu.events): the audit log subscribes here.
+    observers: Observers = field(default_factory=Observers)
+    state: ServerState = field(default_factory=ServerState)
+
+    @property
+    def sessions(self) -> dict[int, Session]:
+        return self.state.sessions
+
+    @property
+    def rpc_groups(self) -> AssociationGroups | None:
+        return self.state.rpc_groups
+
+    @rpc_groups.setter
+    def rpc_groups(self, groups: AssociationGroups | None) -> None:
+        self.state.rpc_groups = groups
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        return self.state.cache
+
+    def new_session_id(self) -> int:
+        return self.state.new_session_id()
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m smbemu.config --write README.md`

@@ -18,10 +18,12 @@ Relative profile and fixture paths are read relative to the hosts file. Every mi
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from smbemu.builder import build_config
+from smbemu.config import ServerConfig
 from smbemu.errors import ConfigError
 from smbemu.yamlfile import read_yaml
 
@@ -110,11 +112,21 @@ def _relative(value: str, base: Path, yaml_only: bool = False) -> str:
     return value
 
 
-def host_config(spec: HostSpec, pipes_dir: str | None, source: str, index: int, **limits: Any) -> Any:
-    """Build one host's ServerConfig; errors name the hosts file entry too."""
-    from smbemu.cli import build_config
-
+def host_config(
+    spec: HostSpec,
+    pipes_dir: str | None,
+    source: str,
+    index: int,
+    *,
+    faults: object = None,
+    limits: Mapping[str, object] | None = None,
+    audit_log: object = None,
+) -> ServerConfig:
+    """Build one host's ServerConfig (`smbemu.builder`); errors name the hosts file entry too."""
     try:
-        return build_config(spec.profile, spec.fixture, spec.overrides, pipes_dir, **limits)
+        return build_config(
+            spec.profile, spec.fixture, overrides=spec.overrides, pipes_dir=pipes_dir, faults=faults,
+            limits=limits, audit_log=audit_log,
+        )
     except ConfigError as exc:
         raise ConfigError(source, f"hosts[{index}]", str(exc)) from None

@@ -40,6 +40,7 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) ->
     from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
 
     limits = config.limits
+    assert config.pipes is not None  # a served pipe name comes from the registry (served_pipes)
     if config.rpc_groups is None:
         config.rpc_groups = AssociationGroups(handle_limit=limits.max_rpc_handles)
     new_auth = config.cache.get("rpc_auth_factory")

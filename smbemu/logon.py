@@ -29,15 +29,14 @@ def server_identity(config: ServerConfig) -> ServerIdentity:
     profile = config.profile
     directory = config.directory
     machine = directory.machine
-    joined = profile.role != "standalone"
-    domain = directory.domain
+    domain = directory.domain if profile.role != "standalone" else None  # the domain joined
     identity = ServerIdentity(
         netbios_computer=machine.netbios_name.upper(),
-        netbios_domain=(domain.name if joined else machine.netbios_name).upper(),
+        netbios_domain=(domain.name if domain else machine.netbios_name).upper(),
         dns_computer=machine.dns_name or None,
-        dns_domain=(domain.dns_name if joined else None) or None,
-        dns_tree=(domain.dns_name if joined and profile.identity.ntlm_dns_tree else None) or None,
-        target_is_domain=joined,
+        dns_domain=(domain.dns_name if domain else None) or None,
+        dns_tree=(domain.dns_name if domain and profile.identity.ntlm_dns_tree else None) or None,
+        target_is_domain=domain is not None,
         send_timestamp=profile.identity.ntlm_timestamp,
         version=profile.identity.ntlm_version,
     )

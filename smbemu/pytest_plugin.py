@@ -20,20 +20,23 @@ fixture is used.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from smbemu.testing import RunningServer, ThreadedServer
+
 
 @pytest.fixture
-def smbemu_server() -> Iterator[Callable[..., Any]]:
+def smbemu_server() -> Iterator[Callable[..., RunningServer]]:
     """Factory: ``smbemu_server(profile="win2016", fixture=PATH_OR_DICT, faults=[...], limits={...}, **overrides)``
     → a running server (``host``, ``port``, ``address``, ``credentials``, ``admin``, ``user``,
     ``config``, ``faults``), stopped at the end of the test."""
-    started: list[Any] = []
+    started: list[ThreadedServer] = []
 
     def start(profile: Any = "win2016", fixture: Any = None, *, faults: Any = None,
-              pipes_dir: str | None = None, limits: Any = None, **overrides: Any) -> Any:
+              pipes_dir: str | None = None, limits: Any = None, **overrides: Any) -> RunningServer:
         from smbemu.testing import start_in_thread
 
         threaded, info = start_in_thread(profile, fixture, faults=faults, pipes_dir=pipes_dir, limits=limits, **overrides)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import Any, cast
 
 from smbemu.config import ServerConfig
@@ -19,6 +20,19 @@ from smbemu.netbios import NameService, NbssFilter, names_for
 from smbemu.pcap import PcapWriter, TcpStream
 
 log = logging.getLogger("smbemu.server")
+
+# CPython 3.12.0-3.12.8 and 3.13.0-3.13.1: the standard loop's socket transport writelines()
+# never pauses the protocol at the high-water mark (gh-127655, CVE-2024-12254), so a client
+# that does not read would make the server buffer its answers without bound (pause_writing,
+# below, is never called). There the answers are joined and written with write().
+_WRITELINES_PAUSES = not ((3, 12) <= sys.version_info < (3, 12, 9) or (3, 13) <= sys.version_info < (3, 13, 2))
+
+
+def _write(transport: asyncio.Transport, chunks: list[bytes]) -> None:
+    if _WRITELINES_PAUSES:
+        transport.writelines(chunks)
+    else:
+        transport.write(b"".join(chunks))
 
 
 class SmbProtocol(asyncio.Protocol):
@@ -103,7 +117,7 @@ class SmbProtocol(asyncio.Protocol):
             self._hold(out)
             return
         if out:
-            transport.writelines(out)
+            _write(transport, out)
         if connection.closed:
             transport.close()
 
@@ -131,7 +145,7 @@ class SmbProtocol(asyncio.Protocol):
         if connection is None or transport is None or transport.is_closing():
             return
         if out:
-            transport.writelines(out)
+            _write(transport, out)
         if connection.closed:
             transport.close()
             return
@@ -141,7 +155,7 @@ class SmbProtocol(asyncio.Protocol):
             self._hold(more)
             return
         if more:
-            transport.writelines(more)
+            _write(transport, more)
         if connection.closed:
             transport.close()
 

@@ -21,7 +21,11 @@ import threading
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from smbemu.config import ServerConfig
+    from smbemu.faults import FaultEngine
 
 __all__ = ["serve", "start_in_thread", "RunningServer", "ThreadedServer", "Credential", "build_config"]
 
@@ -42,7 +46,7 @@ class RunningServer:
 
     host: str
     port: int
-    config: Any = field(repr=False)  # smbemu.config.ServerConfig
+    config: ServerConfig = field(repr=False)
     #: Every fixture account with a plain-text password: name -> password.
     credentials: dict[str, str] = field(default_factory=dict)
     #: The built-in administrator (RID 500), if the fixture gives its password.
@@ -55,7 +59,7 @@ class RunningServer:
         return (self.host, self.port)
 
     @property
-    def faults(self) -> Any:
+    def faults(self) -> FaultEngine | None:
         """The fault engine (`smbemu.faults.FaultEngine`: ``fired``, ``history``) or None."""
         return self.config.faults
 
@@ -69,14 +73,6 @@ class RunningServer:
         return str(self.config.directory.account_domain.name)
 
 
-def _override_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
 def build_config(
     profile: str | Path | None = DEFAULT_PROFILE,
     fixture: str | Path | Mapping[str, Any] | None = None,
@@ -84,41 +80,24 @@ def build_config(
     pipes_dir: str | None = None,
     overrides: Mapping[str, Any] | None = None,
     limits: Mapping[str, Any] | None = None,
-) -> Any:
-    """A validated `ServerConfig`; raises `smbemu.errors.ConfigError` naming the bad key.
+) -> ServerConfig:
+    """A validated `ServerConfig` (`smbemu.builder.build_config`, with this module's default
+    profile); raises `smbemu.errors.ConfigError` naming the bad key.
 
     ``limits``: `smbemu.config.Limits` fields to change, e.g. ``{"max_connections_per_address": 4}``."""
-    from smbemu.config import ServerConfig, make_limits
-    from smbemu.directory import directory_from_dict
-    from smbemu.faults import engine_for
-    from smbemu.profiles import directory_for, load_profile
-    from smbemu.rpc_binding import load_pipes
+    from smbemu.builder import build_config as build
 
-    loaded = load_profile(profile, {k: _override_text(v) for k, v in (overrides or {}).items()})
-    if isinstance(fixture, Mapping):
-        directory = directory_from_dict(
-            fixture, source="<fixture dict>", role=loaded.role, os_version=loaded.identity.version,
-            guest_enabled=loaded.smb.guest_account_enabled,
-            pre2000_members=loaded.anonymous.pre2000_compatible_access_members,
-        )
-    else:
-        directory = directory_for(loaded, fixture)
-    config = ServerConfig(profile=loaded, directory=directory, limits=make_limits(limits or {}, source="limits"))
-    config.pipes = load_pipes(pipes_dir)
-    config.faults = engine_for(faults)
-    return config
-
-
-def _fixture_data(fixture: str | Path | Mapping[str, Any] | None) -> Any:
-    if isinstance(fixture, Mapping):
-        return fixture
-    from smbemu.directory import fixture_path, read_fixture_data
-
-    return read_fixture_data(*fixture_path(fixture))
+    return build(profile, fixture, overrides=overrides, pipes_dir=pipes_dir, faults=faults, limits=limits,
+                 limits_source="limits")
 
 
 def _credentials(fixture: str | Path | Mapping[str, Any] | None) -> tuple[dict[str, str], Credential | None, Credential | None]:
-    data = _fixture_data(fixture)
+    if isinstance(fixture, Mapping):
+        data: Any = fixture
+    else:
+        from smbemu.builder import fixture_document
+
+        _, data = fixture_document(fixture)
     users = data.get("users", []) if isinstance(data, Mapping) else []
     credentials: dict[str, str] = {}
     admin: Credential | None = None
@@ -139,7 +118,7 @@ def _credentials(fixture: str | Path | Mapping[str, Any] | None) -> tuple[dict[s
     return credentials, admin, user
 
 
-def _running(host: str, port: int, config: Any, fixture: Any) -> RunningServer:
+def _running(host: str, port: int, config: ServerConfig, fixture: Any) -> RunningServer:
     credentials, admin, user = _credentials(fixture)
     return RunningServer(host=host, port=port, config=config, credentials=credentials, admin=admin, user=user)
 
@@ -174,7 +153,7 @@ async def serve(
 class ThreadedServer:
     """A server on its own event loop in a daemon thread (for synchronous clients)."""
 
-    def __init__(self, config: Any, host: str = LOOPBACK, port: int = 0, fixture: Any = None) -> None:
+    def __init__(self, config: ServerConfig, host: str = LOOPBACK, port: int = 0, fixture: Any = None) -> None:
         from smbemu.server import SmbServer
 
         self.config = config

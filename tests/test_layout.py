@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.machinery
 import importlib.metadata
 import importlib.util
+import sys
 import sysconfig
 import tomllib
 from collections.abc import Iterator
@@ -66,13 +68,35 @@ def _py_files(*roots: Path) -> list[Path]:
 # ------------------------------------------------------------------ the pipes name clash
 
 
-def test_stdlib_pipes_is_not_shadowed() -> None:
+def test_stdlib_pipes_is_not_shadowed(tmp_path: Path) -> None:
+    """Our ``pipes/`` folder never hides a real ``pipes`` module.
+
+    The folder has no ``__init__.py``, so where it is on ``sys.path`` (a checkout as the working
+    directory: ``python -m pytest`` puts it first) it can only be a *namespace* portion, and the
+    import system takes a regular module from any ``sys.path`` entry over a namespace portion.
+    That is the invariant, and it holds on every version:
+
+    * a ``pipes.py`` placed after the checkout on the search path is what ``pipes`` resolves to
+      (on 3.11/3.12 that module is the standard library's; on 3.13+, where the standard library
+      no longer has one, it is e.g. the ``standard-pipes`` backport a user may install);
+    * on 3.11/3.12, ``pipes`` resolves to the standard library here, whatever the working directory;
+    * on 3.13+ without such a module, ``pipes`` may resolve only to a namespace made of this
+      checkout's folders (``pipes/``, and ``tests/pipes/`` while the suite runs, both on the path
+      then; there is nothing to shadow): never to a regular package, and never from an installed
+      smbemu, which ships the handlers as ``smbemu_pipes`` (see the packaging tests below).
+    """
+    (tmp_path / "pipes.py").write_text("", encoding="utf-8")
+    after_checkout = importlib.machinery.PathFinder.find_spec("pipes", [str(ROOT), str(tmp_path)])
+    assert after_checkout is not None and after_checkout.origin == str(tmp_path / "pipes.py"), after_checkout
+
     spec = importlib.util.find_spec("pipes")
-    if spec is None:  # Python 3.13+: removed from the standard library
-        return
-    assert spec.origin is not None, "pipes resolves to a namespace package: pipes/ shadows it"
-    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
-    assert Path(spec.origin).resolve().is_relative_to(stdlib), spec.origin
+    if sys.version_info < (3, 13):
+        assert spec is not None and spec.origin is not None, "pipes resolves to a namespace package: pipes/ shadows it"
+        stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+        assert Path(spec.origin).resolve().is_relative_to(stdlib), spec.origin
+    elif spec is not None and spec.origin is None:  # 3.13+, run from a checkout: our folders only
+        locations = [Path(p).resolve() for p in spec.submodule_search_locations or ()]
+        assert locations and all(p.is_relative_to(ROOT) for p in locations), locations
 
 
 def test_pipes_folder_has_no_init() -> None:

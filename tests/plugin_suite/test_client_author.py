@@ -176,3 +176,20 @@ def test_resource_limits(smbemu_server):
 def test_a_misspelt_limit_is_named(smbemu_server):
     with pytest.raises(Exception, match="max_open_per_session: is not a limit; limits are .*max_opens_per_session"):
         smbemu_server(limits={"max_open_per_session": 1})
+
+
+def test_each_server_has_its_own_lockout_state(smbemu_server):
+    """Servers started one after another share their parsed profile and fixture, not the accounts'
+    state: locking a user out of one leaves them free to log on to the other."""
+    first = smbemu_server(profile="win2016")
+    second = smbemu_server(profile="win2016")
+    name, password = "alice", first.credentials["alice"]
+    for _ in range(5):  # corp.yaml's lockout threshold
+        with pytest.raises(SessionError):
+            connect(first).login(name, "not-" + password)
+    with pytest.raises(SessionError) as raised:
+        connect(first).login(name, password)
+    assert raised.value.getErrorCode() == STATUS_ACCOUNT_LOCKED_OUT
+    conn = connect(second)
+    conn.login(name, password)
+    conn.logoff()

@@ -65,6 +65,17 @@ def test_broken_fixture_names_file_and_key(tmp_path: Path, capsys: pytest.Captur
     assert str(fixture) in err and "users[1]" in err and "1104" in err
 
 
+def test_a_broken_faults_file_is_named_as_itself_with_hosts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--faults is read once for every host: its mistake names the faults file, not a host."""
+    faults = tmp_path / "faults.yaml"
+    faults.write_text("faults:\n  - {command: NOSUCH, status: 0xC0000022}\n")
+    hosts = tmp_path / "lab.yaml"
+    hosts.write_text("hosts:\n  - {address: 127.0.0.1, profile: win2000}\n")
+    assert cli.main(["serve", "--port", "0", "--hosts", str(hosts), "--faults", str(faults)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"smbemu: {faults}") and "hosts[0]" not in err[0], err
+
+
 def test_profiles_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["profiles", "list"]) == 0
     names = capsys.readouterr().out.split()
@@ -139,3 +150,20 @@ def test_event_loop_choice_serves_a_real_client(choice: str) -> None:
         conn.login("", "")
         assert "IPC$" in [share["shi1_netname"][:-1] for share in conn.listShares()]
         conn.close()
+
+
+def test_the_default_install_has_the_fast_event_loop() -> None:
+    """uvloop is a regular dependency wherever it installs, and `auto` (the default) picks it."""
+    import importlib.metadata
+    import platform
+
+    from smbemu.cli import _event_loop_factory
+
+    requirements = importlib.metadata.requires("smbemu") or []
+    uvloop = [r for r in requirements if r.startswith("uvloop")]
+    assert uvloop and "extra ==" not in uvloop[0], requirements
+    if sys.platform != "win32" and platform.python_implementation() == "CPython":
+        import uvloop as installed
+
+        assert _event_loop_factory("auto") is installed.new_event_loop
+    assert _event_loop_factory("asyncio") is None
