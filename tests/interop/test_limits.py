@@ -7,6 +7,8 @@ client reaches them in a few requests.
 
 from __future__ import annotations
 
+import contextlib
+
 import asyncio
 import socket
 import struct
@@ -297,7 +299,10 @@ def test_credits_never_exceed_the_limit_and_ids_beyond_are_fatal() -> None:
         assert wait_until(lambda: server.connection_count == 1)
         bystander[0].echo(sid=bystander[1].session_id)  # the other connection is still served
         bystander[0].disconnect()
-        conn.disconnect()
+        # The server has closed `conn`; smbprotocol's own clean-up of it may or may not notice the
+        # close first (its reader thread races the LOGOFF it sends), which is not under test here.
+        with contextlib.suppress(Exception):
+            conn.disconnect()
 
 
 def test_outstanding_requests_per_connection() -> None:
