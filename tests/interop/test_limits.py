@@ -7,9 +7,8 @@ client reaches them in a few requests.
 
 from __future__ import annotations
 
-import contextlib
-
 import asyncio
+import contextlib
 import socket
 import struct
 import time
