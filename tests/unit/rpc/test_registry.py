@@ -264,6 +264,16 @@ def test_pipes_dir_loads_a_package(tmp_path: Path, clean_modules: None) -> None:
     assert [i for _, i in load_pipes_dir(tmp_path) if i.name == "split"] == [split]
 
 
+def test_the_built_in_pipes_load_by_path(clean_modules: None) -> None:
+    """pipes/ itself loads with --pipes-dir, under another package name: the interfaces split
+    into sub-packages import their own modules relatively, and nothing else of pipes/."""
+    pipes = Path(__file__).resolve().parents[3] / "pipes"
+    reg = Registry.load(entry_points=False, pipes_dirs=[pipes])
+    assert {i.name for i in reg} == {"dssetup", "lsarpc", "netlogon", "samr", "srvsvc", "wkssvc"}
+    samr = reg.interface("samr")
+    assert samr is not None and samr.handlers[0].__module__ == f"{EXT_PACKAGE}.samr.server"
+
+
 def test_pipes_dir_package_errors(tmp_path: Path, clean_modules: None) -> None:
     package = tmp_path / "broken"
     package.mkdir()
