@@ -29,7 +29,7 @@ from smbemu.rpc.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import INTERFACE, _check, _fail, _kind
+from .objects import INTERFACE, check_call, error_response
 from .types import (
     LOOKUP_LEVELS,
     LSAPR_HANDLE,
@@ -48,6 +48,12 @@ from .types import (
     SID_TYPE_DOMAIN,
     SID_TYPE_UNKNOWN,
 )
+
+
+def _kind(ctx: CallContext) -> str:
+    kind = ctx.principal.kind
+    return str(getattr(kind, "value", kind)).lower()
+
 
 # -------------------------------------------------------------------------------------------
 # Translation: LsarLookupSids (15) / 2 (57) / 3 (76), LsarLookupNames (14) / 2 (58) / 3 (68)
@@ -157,14 +163,14 @@ def _lookup_sids(ctx: CallContext, request: dict[str, Any], operation: str,
         raise RpcFault(RPC_X_INVALID_BOUND, "SidEnumBuffer.Entries outside range(0, 20480)")
     empty = {"Entries": 0, "Names": None}
     if handle:
-        status = _check(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES, operation)
+        status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES, operation)
         if status:
-            return _fail(ctx, status, TranslatedNames=empty, MappedCount=0)
+            return error_response(ctx, status, TranslatedNames=empty, MappedCount=0)
     if request["LookupLevel"] not in LOOKUP_LEVELS or not sid_infos \
             or len(sid_infos) != buffer["Entries"] \
             or any(info["Sid"] is None for info in sid_infos):
         # MS-LSAT 3.1.4.11: no SIDs, a NULL SID or an unknown level are invalid parameters
-        return _fail(ctx, STATUS_INVALID_PARAMETER, TranslatedNames=empty, MappedCount=0)
+        return error_response(ctx, STATUS_INVALID_PARAMETER, TranslatedNames=empty, MappedCount=0)
     directory = ctx.server.directory
     domains = _Domains()
     names = [translate_sid(directory, info["Sid"], domains) for info in sid_infos]
@@ -227,12 +233,12 @@ def _lookup_names(ctx: CallContext, request: dict[str, Any], operation: str,
         raise RpcFault(RPC_X_INVALID_BOUND, "Count outside range(0, 1000)")
     empty = {"Entries": 0, "Sids": None}
     if handle:
-        status = _check(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES, operation)
+        status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES, operation)
         if status:
-            return _fail(ctx, status, TranslatedSids=empty, MappedCount=0)
+            return error_response(ctx, status, TranslatedSids=empty, MappedCount=0)
     if request["LookupLevel"] not in LOOKUP_LEVELS or not names:
         # MS-LSAT 3.1.4.8: no names or an unknown level are invalid parameters (U for 0 names)
-        return _fail(ctx, STATUS_INVALID_PARAMETER, TranslatedSids=empty, MappedCount=0)
+        return error_response(ctx, STATUS_INVALID_PARAMETER, TranslatedSids=empty, MappedCount=0)
     directory = ctx.server.directory
     domains = _Domains()
     sids = [translate_name(directory, name, domains) for name in names]

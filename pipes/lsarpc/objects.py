@@ -10,7 +10,6 @@ from typing import Any, Final
 
 from smbemu.policy.access import LSA_POLICY
 from smbemu.rpc import CallContext, Interface
-from smbemu.rpc.ndr import Guid
 from smbemu.rpc.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE, STATUS_SUCCESS
 
 from .types import POLICY_HANDLE
@@ -46,12 +45,7 @@ for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
 # -------------------------------------------------------------------------------------------
 
 
-def _kind(ctx: CallContext) -> str:
-    kind = ctx.principal.kind
-    return str(getattr(kind, "value", kind)).lower()
-
-
-def _handle_status(ctx: CallContext, handle: bytes, needed: int) -> int:
+def policy_handle_status(ctx: CallContext, handle: bytes, needed: int) -> int:
     """STATUS_INVALID_HANDLE for a handle that is not an open policy handle of this
     association, STATUS_ACCESS_DENIED if it lacks ``needed`` (recorded), else 0."""
     entry = ctx.handles.lookup(handle, POLICY_HANDLE)
@@ -62,11 +56,11 @@ def _handle_status(ctx: CallContext, handle: bytes, needed: int) -> int:
     return STATUS_SUCCESS
 
 
-def _check(ctx: CallContext, handle: bytes, needed: int, operation: str,
+def check_call(ctx: CallContext, handle: bytes, needed: int, operation: str,
            level: int | None = None) -> int:
     """The handle check, then the policy's word on the call (told the handle's granted
     access)."""
-    status = _handle_status(ctx, handle, needed)
+    status = policy_handle_status(ctx, handle, needed)
     if status:
         return status
     entry = ctx.handles.lookup(handle, POLICY_HANDLE)
@@ -74,19 +68,7 @@ def _check(ctx: CallContext, handle: bytes, needed: int, operation: str,
     return ctx.decide(operation, level, access=entry.granted_access).status
 
 
-def _fail(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
+def error_response(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
     op = ctx.operation
     assert op is not None
     return op.error_response(status, **values)
-
-
-# -------------------------------------------------------------------------------------------
-# Values the policy information and the translation calls share
-# -------------------------------------------------------------------------------------------
-
-
-def _sid_text(sid: Any) -> str | None:
-    return None if sid is None else str(sid)
-
-
-_NULL_GUID: Final = Guid.default()

@@ -13,7 +13,7 @@ from smbemu.policy.access import (
     POLICY_VIEW_LOCAL_INFORMATION,
 )
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import Pointer, WString, enum16, uint32, wchar
+from smbemu.rpc.ndr import Guid, Pointer, WString, enum16, uint32, wchar
 from smbemu.rpc.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
@@ -22,7 +22,7 @@ from smbemu.rpc.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import _NULL_GUID, INTERFACE, _check, _handle_status, _sid_text
+from .objects import INTERFACE, check_call, policy_handle_status
 from .types import (
     ACCOUNT_HANDLE,
     LSAPR_HANDLE,
@@ -33,6 +33,14 @@ from .types import (
     POLICY_HANDLE,
     PULONG,
 )
+
+
+def _sid_text(sid: Any) -> str | None:
+    return None if sid is None else str(sid)
+
+
+_NULL_GUID: Final = Guid.default()
+
 
 # -------------------------------------------------------------------------------------------
 # LsarClose (0), LsarOpenPolicy (6), LsarOpenPolicy2 (44)
@@ -140,13 +148,13 @@ def policy_information(directory: Any, info_class: int) -> dict[str, Any]:
 def _query_policy(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
     info_class = request["InformationClass"]
     needed = CLASS_ACCESS.get(info_class)
-    handle_status = _handle_status(ctx, request["PolicyHandle"], 0)
+    handle_status = policy_handle_status(ctx, request["PolicyHandle"], 0)
     if handle_status:
         return {"PolicyInformation": None, "ReturnValue": handle_status}
     if needed is None:
         # 8 (quota: not modelled), 9-11 (MS-LSAD: not valid over RPC), unknown classes
         return {"PolicyInformation": None, "ReturnValue": STATUS_INVALID_PARAMETER}
-    status = _check(ctx, request["PolicyHandle"], needed, operation, info_class)
+    status = check_call(ctx, request["PolicyHandle"], needed, operation, info_class)
     if status:
         return {"PolicyInformation": None, "ReturnValue": status}
     info = policy_information(ctx.server.directory, info_class)
@@ -180,7 +188,7 @@ def _no_trusts(ctx: CallContext, request: dict[str, Any], buffer_field: str,
     """MS-LSAD 3.1.4.7.8 / 3.1.4.7.7: no trusted domain: STATUS_NO_MORE_ENTRIES, empty buffer."""
     empty = {"EntriesRead": 0, buffer_field: None}
     start = request["EnumerationContext"]
-    status = _check(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION, operation)
+    status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION, operation)
     return {"EnumerationContext": start, "EnumerationBuffer": empty,
             "ReturnValue": status or STATUS_NO_MORE_ENTRIES}
 

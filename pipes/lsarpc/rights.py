@@ -21,7 +21,7 @@ from smbemu.rpc.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import INTERFACE, _check
+from .objects import INTERFACE, check_call
 from .types import (
     ACCOUNT_HANDLE,
     ACCOUNT_VIEW,
@@ -209,7 +209,7 @@ def LsarEnumerateAccounts(ctx: CallContext, request: dict[str, Any]) -> dict[str
     entry per call); STATUS_NO_MORE_ENTRIES once the context is past the end."""
     start = request["EnumerationContext"]
     empty = {"EntriesRead": 0, "Information": None}
-    status = _check(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
+    status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
                     "LsarEnumerateAccounts")
     if status:
         return {"EnumerationContext": start, "EnumerationBuffer": empty, "ReturnValue": status}
@@ -231,7 +231,7 @@ def LsarEnumerateAccountRights(ctx: CallContext, request: dict[str, Any]) -> dic
     """MS-LSAD 3.1.4.5.10: the privileges and rights of one account object;
     STATUS_OBJECT_NAME_NOT_FOUND for a SID that holds none."""
     empty = {"Entries": 0, "UserRights": None}
-    status = _check(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
+    status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
                     "LsarEnumerateAccountRights")
     if status:
         return {"UserRights": empty, "ReturnValue": status}
@@ -252,7 +252,7 @@ def LsarEnumerateAccountsWithUserRight(ctx: CallContext,
     """MS-LSAD 3.1.4.5.9: the accounts holding one right; STATUS_NO_SUCH_PRIVILEGE for an
     unknown name, STATUS_NO_MORE_ENTRIES when nobody holds it."""
     empty = {"EntriesRead": 0, "Information": None}
-    status = _check(ctx, request["PolicyHandle"],
+    status = check_call(ctx, request["PolicyHandle"],
                     POLICY_LOOKUP_NAMES | POLICY_VIEW_LOCAL_INFORMATION,
                     "LsarEnumerateAccountsWithUserRight")
     if status:
@@ -282,7 +282,7 @@ def LsarEnumeratePrivileges(ctx: CallContext, request: dict[str, Any]) -> dict[s
     """MS-LSAD 3.1.4.8.1: the privileges (name and LUID), paged like LsarEnumerateAccounts."""
     start = request["EnumerationContext"]
     empty = {"Entries": 0, "Privileges": None}
-    status = _check(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
+    status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
                     "LsarEnumeratePrivileges")
     if status:
         return {"EnumerationContext": start, "EnumerationBuffer": empty, "ReturnValue": status}
@@ -309,7 +309,7 @@ def _privilege_by_name(ctx: CallContext, name: str) -> Privilege | None:
 def LsarLookupPrivilegeValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.8.2: a privilege name to its LUID (names compare case-insensitively)."""
     zero = {"LowPart": 0, "HighPart": 0}
-    status = _check(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES,
+    status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES,
                     "LsarLookupPrivilegeValue")
     if status:
         return {"Value": zero, "ReturnValue": status}
@@ -324,7 +324,8 @@ def LsarLookupPrivilegeValue(ctx: CallContext, request: dict[str, Any]) -> dict[
                      response=[("Name", P_UNICODE_STRING)])
 def LsarLookupPrivilegeName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.8.3: a LUID to its privilege name."""
-    status = _check(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES, "LsarLookupPrivilegeName")
+    status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES,
+                        "LsarLookupPrivilegeName")
     if status:
         return {"Name": None, "ReturnValue": status}
     value = request["Value"]
@@ -347,7 +348,7 @@ LANG_EN_US: Final = 0x0409
                                ("LanguageReturned", Pointer(uint16, "ref"))])
 def LsarLookupPrivilegeDisplayName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.8.4: the English description of a privilege (the only language here)."""
-    status = _check(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES,
+    status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES,
                     "LsarLookupPrivilegeDisplayName")
     if status:
         return {"DisplayName": None, "LanguageReturned": 0, "ReturnValue": status}
@@ -372,7 +373,7 @@ def LsarLookupPrivilegeDisplayName(ctx: CallContext, request: dict[str, Any]) ->
 def LsarOpenAccount(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.5.3: a handle to the account object of a SID that holds a privilege or a
     right; STATUS_OBJECT_NAME_NOT_FOUND for any other SID."""
-    status = _check(ctx, request["PolicyHandle"], 0, "LsarOpenAccount")
+    status = check_call(ctx, request["PolicyHandle"], 0, "LsarOpenAccount")
     if status:
         return {"AccountHandle": bytes(20), "ReturnValue": status}
     sid = request["AccountSid"]

@@ -17,7 +17,7 @@ from smbemu.rpc.status import (
     NERR_SUCCESS,
 )
 
-from .objects import INTERFACE, _domain, _has_domain, _is_dc, _machine_name, _names_domain
+from .objects import INTERFACE, has_domain, is_dc, machine_name, names_domain, primary_domain
 from .types import (
     CONTROL_CODES,
     LOGONSRV_HANDLE,
@@ -40,8 +40,8 @@ def _secure_channel_state(ctx: CallContext) -> tuple[int, str | None, int]:
     domain.  A DC (the PDC of a single-DC domain) is its own "trusted DC": it has an IP address
     and runs W32Time.  A member has no DC to reach in the emulation: no DC name,
     ERROR_NO_LOGON_SERVERS, which is what a member whose DC is unreachable reports (U)."""
-    if _is_dc(ctx):
-        return NETLOGON_HAS_IP | NETLOGON_HAS_TIMESERV, "\\\\" + _machine_name(ctx), NERR_SUCCESS
+    if is_dc(ctx):
+        return NETLOGON_HAS_IP | NETLOGON_HAS_TIMESERV, "\\\\" + machine_name(ctx), NERR_SUCCESS
     return 0, None, ERROR_NO_LOGON_SERVERS
 
 
@@ -61,7 +61,7 @@ def _query_info(ctx: CallContext, level: int, domain: str | None) -> dict[str, A
         return {"netlog3_flags": 0, "netlog3_logon_attempts": 0,
                 **{f"netlog3_reserved{i}": 0 for i in range(1, 6)}}
     return {"netlog4_trusted_dc_name": dc_name,
-            "netlog4_trusted_domain_name": domain or str(_domain(ctx).name)}
+            "netlog4_trusted_domain_name": domain or str(primary_domain(ctx).name)}
 
 
 def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
@@ -90,11 +90,11 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
         domain = data[1] if isinstance(data, tuple) and data[0] == code else None
         if not domain:
             return {**refused, "ReturnValue": ERROR_INVALID_PARAMETER}
-        if not _has_domain(ctx) or not _names_domain(ctx, domain):
+        if not has_domain(ctx) or not names_domain(ctx, domain):
             return {**refused, "ReturnValue": ERROR_NO_SUCH_DOMAIN}
     elif code == NETLOGON_CONTROL_QUERY_DNS_REG:
         # Only DCs register DNS records; level 1 only (MS-NRPC 3.5.4.9.1).
-        if not _is_dc(ctx):
+        if not is_dc(ctx):
             return {**refused, "ReturnValue": ERROR_NOT_SUPPORTED}
         if level != 1:
             return {**refused, "ReturnValue": ERROR_INVALID_PARAMETER}

@@ -20,18 +20,7 @@ from smbemu.rpc.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import (
-    INTERFACE,
-    _dc_address,
-    _domain,
-    _has_domain,
-    _is_dc,
-    _machine_dns,
-    _machine_name,
-    _names_domain,
-    _native_mode,
-    _version,
-)
+from .objects import INTERFACE, has_domain, is_dc, machine_name, names_domain, primary_domain
 from .types import (
     DEFAULT_SITE,
     DOMAIN_NAME_BUFFER,
@@ -71,6 +60,37 @@ from .types import (
     TRUST_TYPE_UPLEVEL,
 )
 
+
+def _version(ctx: CallContext) -> tuple[int, int]:
+    version = getattr(ctx.server.profile.identity, "version", (5, 0))
+    return int(version[0]), int(version[1])
+
+
+def _machine_dns(ctx: CallContext) -> str:
+    return str(ctx.server.directory.machine.dns_name).lower()
+
+
+def _native_mode(ctx: CallContext) -> bool:
+    """Is the domain in native mode?  A domain created by Windows 2000 or 2003 starts in mixed
+    mode (domain functional level "Windows 2000 mixed"); from Windows Server 2008 the default
+    level is at least "Windows 2000 native" (U: the out-of-the-box dcpromo defaults)."""
+    return _version(ctx) >= (6, 0)
+
+
+def _session(ctx: CallContext) -> Any:
+    sessions = getattr(ctx.server, "sessions", None) or {}
+    return sessions.get(ctx.session_id)
+
+
+def _dc_address(ctx: CallContext) -> str:
+    """DomainControllerAddress: ``\\\\`` + the address at which *this caller* reaches the DC, i.e.
+    the address its connection was accepted on (one process may serve several hosts);
+    127.0.0.1 when there is no session (in-memory tests)."""
+    session = _session(ctx)
+    local = str(getattr(session, "server_address", "") or "") if session is not None else ""
+    return "\\\\" + (local or "127.0.0.1")
+
+
 # -------------------------------------------------------------------------------------------
 # DC location: NetrGetDCName (11), NetrGetAnyDCName (13), DsrGetDcName (20) / Ex (27) /
 # Ex2 (34), DsrGetSiteName (28)
@@ -87,8 +107,8 @@ def NetrGetDCName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     status = ctx.decide("NetrGetDCName").status
     if status:
         return {"Buffer": None, "ReturnValue": status}
-    if _is_dc(ctx) and _names_domain(ctx, request["DomainName"]):
-        return {"Buffer": "\\\\" + _machine_name(ctx), "ReturnValue": NERR_SUCCESS}
+    if is_dc(ctx) and names_domain(ctx, request["DomainName"]):
+        return {"Buffer": "\\\\" + machine_name(ctx), "ReturnValue": NERR_SUCCESS}
     return {"Buffer": None, "ReturnValue": NERR_DC_NOT_FOUND}
 
 
@@ -102,10 +122,10 @@ def NetrGetAnyDCName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     status = ctx.decide("NetrGetAnyDCName").status
     if status:
         return {"Buffer": None, "ReturnValue": status}
-    if not _has_domain(ctx) or not _names_domain(ctx, request["DomainName"]):
+    if not has_domain(ctx) or not names_domain(ctx, request["DomainName"]):
         return {"Buffer": None, "ReturnValue": ERROR_NO_SUCH_DOMAIN}
-    if _is_dc(ctx):
-        return {"Buffer": "\\\\" + _machine_name(ctx), "ReturnValue": NERR_SUCCESS}
+    if is_dc(ctx):
+        return {"Buffer": "\\\\" + machine_name(ctx), "ReturnValue": NERR_SUCCESS}
     return {"Buffer": None, "ReturnValue": ERROR_NO_LOGON_SERVERS}
 
 
@@ -138,13 +158,13 @@ def _dc_info(ctx: CallContext, request: dict[str, Any]) -> tuple[dict[str, Any] 
         return None, ERROR_INVALID_FLAGS
     if flags & DS_IS_FLAT_NAME and flags & DS_IS_DNS_NAME:
         return None, ERROR_INVALID_FLAGS
-    if not _is_dc(ctx) or not _has_domain(ctx):
+    if not is_dc(ctx) or not has_domain(ctx):
         # A member would ask the DC locator for a DC of its domain; there is none to find.
         return None, ERROR_NO_SUCH_DOMAIN
-    domain = _domain(ctx)
+    domain = primary_domain(ctx)
     guid = request.get("DomainGuid")
     by_guid = guid is not None and guid.int != 0 and guid == domain.guid
-    if not (by_guid or _names_domain(ctx, request["DomainName"], flags)):
+    if not (by_guid or names_domain(ctx, request["DomainName"], flags)):
         return None, ERROR_NO_SUCH_DOMAIN
     if flags & DS_AVOID_SELF:
         return None, ERROR_NO_SUCH_DOMAIN  # the only DC of the domain is this one
@@ -159,7 +179,7 @@ def _dc_info(ctx: CallContext, request: dict[str, Any]) -> tuple[dict[str, Any] 
         answer &= ~DS_CLOSEST_FLAG
         client_site = site
     if flags & DS_RETURN_FLAT_NAME:
-        dc_name, domain_name = _machine_name(ctx), str(domain.name)
+        dc_name, domain_name = machine_name(ctx), str(domain.name)
     else:
         # DNS names unless flat ones are asked for: an Active Directory DC has them.
         dc_name, domain_name = _machine_dns(ctx), str(domain.dns_name)
@@ -227,7 +247,7 @@ def DsrGetSiteName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     status = ctx.decide("DsrGetSiteName").status
     if status:
         return {"SiteName": None, "ReturnValue": status}
-    if _is_dc(ctx):
+    if is_dc(ctx):
         return {"SiteName": DEFAULT_SITE, "ReturnValue": NERR_SUCCESS}
     return {"SiteName": None, "ReturnValue": ERROR_NO_SITENAME}
 
@@ -242,11 +262,11 @@ def _trusts(ctx: CallContext) -> list[dict[str, Any]]:
     """Every DS_DOMAIN_TRUSTSW the server knows: the primary domain (a DC's own domain, the
     forest root; a member's joined domain, to which it has a direct outbound trust), then the
     fixture's trusts (the fixture format declares none yet).  A standalone server has none."""
-    if not _has_domain(ctx):
+    if not has_domain(ctx):
         return []
-    domain = _domain(ctx)
+    domain = primary_domain(ctx)
     flags = DS_DOMAIN_IN_FOREST | DS_DOMAIN_TREE_ROOT | DS_DOMAIN_PRIMARY
-    if not _is_dc(ctx):
+    if not is_dc(ctx):
         flags |= DS_DOMAIN_DIRECT_OUTBOUND
     if _native_mode(ctx):
         flags |= DS_DOMAIN_NATIVE_MODE

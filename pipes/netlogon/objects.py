@@ -41,37 +41,28 @@ for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
 # -------------------------------------------------------------------------------------------
 
 
-def _is_dc(ctx: CallContext) -> bool:
+def is_dc(ctx: CallContext) -> bool:
     return bool(getattr(ctx.server.profile, "role", "member") == "dc")
 
 
-def _version(ctx: CallContext) -> tuple[int, int]:
-    version = getattr(ctx.server.profile.identity, "version", (5, 0))
-    return int(version[0]), int(version[1])
-
-
-def _machine_name(ctx: CallContext) -> str:
+def machine_name(ctx: CallContext) -> str:
     return str(ctx.server.directory.machine.netbios_name).upper()
 
 
-def _machine_dns(ctx: CallContext) -> str:
-    return str(ctx.server.directory.machine.dns_name).lower()
-
-
-def _domain(ctx: CallContext) -> Any:
+def primary_domain(ctx: CallContext) -> Any:
     """The primary domain (``Directory.primary_domain``): the DC's own domain, the member's
     joined domain, or the standalone server's workgroup (no SID)."""
     return ctx.server.directory.primary_domain
 
 
-def _has_domain(ctx: CallContext) -> bool:
-    return _domain(ctx).sid is not None
+def has_domain(ctx: CallContext) -> bool:
+    return primary_domain(ctx).sid is not None
 
 
-def _names_domain(ctx: CallContext, name: str | None, flags: int = 0) -> bool:
+def names_domain(ctx: CallContext, name: str | None, flags: int = 0) -> bool:
     """Does ``name`` (NULL/empty = the primary domain) name the primary domain?  NetBIOS or DNS
     name, case-insensitively; DS_IS_FLAT_NAME / DS_IS_DNS_NAME restrict which form counts."""
-    domain = _domain(ctx)
+    domain = primary_domain(ctx)
     if not name:
         return True
     given = name.rstrip(".").lower()
@@ -80,24 +71,3 @@ def _names_domain(ctx: CallContext, name: str | None, flags: int = 0) -> bool:
     if flat_ok and given == str(domain.name).lower():
         return True
     return bool(dns_ok and domain.dns_name and given == str(domain.dns_name).lower())
-
-
-def _native_mode(ctx: CallContext) -> bool:
-    """Is the domain in native mode?  A domain created by Windows 2000 or 2003 starts in mixed
-    mode (domain functional level "Windows 2000 mixed"); from Windows Server 2008 the default
-    level is at least "Windows 2000 native" (U: the out-of-the-box dcpromo defaults)."""
-    return _version(ctx) >= (6, 0)
-
-
-def _session(ctx: CallContext) -> Any:
-    sessions = getattr(ctx.server, "sessions", None) or {}
-    return sessions.get(ctx.session_id)
-
-
-def _dc_address(ctx: CallContext) -> str:
-    """DomainControllerAddress: ``\\\\`` + the address at which *this caller* reaches the DC, i.e.
-    the address its connection was accepted on (one process may serve several hosts);
-    127.0.0.1 when there is no session (in-memory tests)."""
-    session = _session(ctx)
-    local = str(getattr(session, "server_address", "") or "") if session is not None else ""
-    return "\\\\" + (local or "127.0.0.1")

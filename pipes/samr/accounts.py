@@ -34,7 +34,7 @@ from smbemu.rpc.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, USER, SamObject, _error, _lookup
+from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, USER, SamObject, error_response, lookup_handle
 from .types import (
     ALIAS_INFO_CLASSES,
     GROUP_INFO_CLASSES,
@@ -83,12 +83,12 @@ def SamrLookupNamesInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[s
     RID 0 and SidTypeUnknown; STATUS_SOME_NOT_MAPPED / STATUS_NONE_MAPPED."""
     if request["Count"] > MAX_LOOKUP:
         raise _bound_fault()
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
     if entry is None:
-        return _error(ctx, status, RelativeIds=_ulong_array([]), Use=_ulong_array([]))
+        return error_response(ctx, status, RelativeIds=_ulong_array([]), Use=_ulong_array([]))
     status = ctx.decide("SamrLookupNamesInDomain").status
     if status:
-        return _error(ctx, status, RelativeIds=_ulong_array([]), Use=_ulong_array([]))
+        return error_response(ctx, status, RelativeIds=_ulong_array([]), Use=_ulong_array([]))
     domain = entry.obj.domain
     rids, uses = [], []
     for name in request["Names"][:request["Count"]]:
@@ -114,12 +114,12 @@ def SamrLookupIdsInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str
     if request["Count"] > MAX_LOOKUP:
         raise _bound_fault()
     empty = {"Count": 0, "Element": None}
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
     if entry is None:
-        return _error(ctx, status, Names=empty, Use=_ulong_array([]))
+        return error_response(ctx, status, Names=empty, Use=_ulong_array([]))
     status = ctx.decide("SamrLookupIdsInDomain").status
     if status:
-        return _error(ctx, status, Names=empty, Use=_ulong_array([]))
+        return error_response(ctx, status, Names=empty, Use=_ulong_array([]))
     domain = entry.obj.domain
     names, uses = [], []
     for rid in request["RelativeIds"][:request["Count"]]:
@@ -137,13 +137,13 @@ def SamrLookupIdsInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str
 def SamrGetAliasMembership(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.9.2: DOMAIN_GET_ALIAS_MEMBERSHIP; the RIDs of the aliases of this domain
     that directly contain any of the SIDs."""
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,),
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,),
                             DOMAIN_GET_ALIAS_MEMBERSHIP)
     if entry is None:
-        return _error(ctx, status, Membership=_ulong_array([]))
+        return error_response(ctx, status, Membership=_ulong_array([]))
     status = ctx.decide("SamrGetAliasMembership").status
     if status:
-        return _error(ctx, status, Membership=_ulong_array([]))
+        return error_response(ctx, status, Membership=_ulong_array([]))
     domain = entry.obj.domain
     wanted = {s["SidPointer"] for s in (request["SidArray"]["Sids"] or [])
               if s["SidPointer"] is not None}
@@ -156,13 +156,13 @@ def SamrGetAliasMembership(ctx: CallContext, request: dict[str, Any]) -> dict[st
                      response=[("Sid", PSid)])
 def SamrRidToSid(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.13.3: the SID of ``Rid`` in the domain of a domain/user/group/alias handle."""
-    entry, status = _lookup(ctx, request["ObjectHandle"],
+    entry, status = lookup_handle(ctx, request["ObjectHandle"],
                             (DOMAIN.kind, USER.kind, GROUP.kind, ALIAS.kind))
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     status = ctx.decide("SamrRidToSid").status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     return {"Sid": f"{entry.obj.domain.sid}-{request['Rid']}", "ReturnValue": STATUS_SUCCESS}
 
 
@@ -173,17 +173,17 @@ def SamrRidToSid(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 def _open_account(ctx: CallContext, request: dict[str, Any], operation: str, obj_type: ObjectType,
                   rid_field: str, handle_field: str, find: str, missing: int) -> dict[str, Any]:
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     desired = request["DesiredAccess"]
     status = ctx.decide(operation, access=desired).status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     domain = entry.obj.domain
     account = getattr(domain, find)(request[rid_field])
     if account is None:
-        return _error(ctx, missing)
+        return error_response(ctx, missing)
     extra = 0
     if obj_type is USER and ctx.principal.user_name.lower() == account.name.lower() \
             and ctx.principal.user_name:
@@ -192,7 +192,7 @@ def _open_account(ctx: CallContext, request: dict[str, Any], operation: str, obj
         extra = USER_WRITE_PREFERENCES | USER_CHANGE_PASSWORD
     granted = ctx.grant(obj_type, desired, extra=extra)
     if granted is None:
-        return _error(ctx, STATUS_ACCESS_DENIED)
+        return error_response(ctx, STATUS_ACCESS_DENIED)
     return {handle_field: ctx.handles.create(obj_type.kind, SamObject(domain, account), granted),
             "ReturnValue": STATUS_SUCCESS}
 
@@ -250,14 +250,15 @@ def SamrQueryInformationGroup(ctx: CallContext, request: dict[str, Any]) -> dict
     """MS-SAMR 3.1.5.5.4: GROUP_READ_INFORMATION; classes 1-5 (5, replication, is the general
     class)."""
     info_class = request["GroupInformationClass"]
-    entry, status = _lookup(ctx, request["GroupHandle"], (GROUP.kind,), GROUP_READ_INFORMATION)
+    entry, status = lookup_handle(ctx, request["GroupHandle"], (GROUP.kind,),
+                                  GROUP_READ_INFORMATION)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     if info_class not in GROUP_INFO_CLASSES:
-        return _error(ctx, STATUS_INVALID_INFO_CLASS)
+        return error_response(ctx, STATUS_INVALID_INFO_CLASS)
     status = ctx.decide("SamrQueryInformationGroup", info_class).status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     group = entry.obj.account
     general = {"Name": group.name, "Attributes": SE_GROUP_DEFAULT,
                "MemberCount": len(_domain_rids(entry.obj.domain, group.members)),
@@ -272,12 +273,12 @@ def SamrQueryInformationGroup(ctx: CallContext, request: dict[str, Any]) -> dict
 def SamrGetMembersInGroup(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.8.3: GROUP_LIST_MEMBERS; the RIDs of the members in the domain, each with
     the default attributes."""
-    entry, status = _lookup(ctx, request["GroupHandle"], (GROUP.kind,), GROUP_LIST_MEMBERS)
+    entry, status = lookup_handle(ctx, request["GroupHandle"], (GROUP.kind,), GROUP_LIST_MEMBERS)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     status = ctx.decide("SamrGetMembersInGroup").status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     rids = sorted(_domain_rids(entry.obj.domain, entry.obj.account.members))
     return {"Members": {"MemberCount": len(rids), "Members": rids or None,
                         "Attributes": [SE_GROUP_DEFAULT] * len(rids) or None},
@@ -295,14 +296,15 @@ def SamrGetMembersInGroup(ctx: CallContext, request: dict[str, Any]) -> dict[str
 def SamrQueryInformationAlias(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.5.3: ALIAS_READ_INFORMATION; classes 1-3."""
     info_class = request["AliasInformationClass"]
-    entry, status = _lookup(ctx, request["AliasHandle"], (ALIAS.kind,), ALIAS_READ_INFORMATION)
+    entry, status = lookup_handle(ctx, request["AliasHandle"], (ALIAS.kind,),
+                                  ALIAS_READ_INFORMATION)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     if info_class not in ALIAS_INFO_CLASSES:
-        return _error(ctx, STATUS_INVALID_INFO_CLASS)
+        return error_response(ctx, STATUS_INVALID_INFO_CLASS)
     status = ctx.decide("SamrQueryInformationAlias", info_class).status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     alias = entry.obj.account
     value = {1: {"Name": alias.name, "MemberCount": len(alias.members),
                  "AdminComment": alias.description},
@@ -315,11 +317,11 @@ def SamrQueryInformationAlias(ctx: CallContext, request: dict[str, Any]) -> dict
 def SamrGetMembersInAlias(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.8.2: ALIAS_LIST_MEMBERS; the member SIDs."""
     empty = {"Count": 0, "Sids": None}
-    entry, status = _lookup(ctx, request["AliasHandle"], (ALIAS.kind,), ALIAS_LIST_MEMBERS)
+    entry, status = lookup_handle(ctx, request["AliasHandle"], (ALIAS.kind,), ALIAS_LIST_MEMBERS)
     if entry is None:
-        return _error(ctx, status, Members=empty)
+        return error_response(ctx, status, Members=empty)
     status = ctx.decide("SamrGetMembersInAlias").status
     if status:
-        return _error(ctx, status, Members=empty)
+        return error_response(ctx, status, Members=empty)
     sids = [{"SidPointer": str(s)} for s in entry.obj.account.members]
     return {"Members": {"Count": len(sids), "Sids": sids or None}, "ReturnValue": STATUS_SUCCESS}

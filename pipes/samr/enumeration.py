@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from smbemu.policy.access import DOMAIN_LIST_ACCOUNTS, SAM_SERVER_ENUMERATE_DOMAINS
@@ -13,7 +13,16 @@ from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16, uint32
 from smbemu.rpc.paging import page
 from smbemu.rpc.status import STATUS_INVALID_INFO_CLASS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS
 
-from .objects import DOMAIN, INTERFACE, SERVER, _directory, _error, _listing, _lookup, _sam_domains
+from .objects import (
+    DOMAIN,
+    INTERFACE,
+    SERVER,
+    SamObject,
+    directory_of,
+    error_response,
+    lookup_handle,
+    sam_domains,
+)
 from .types import (
     DISPLAY_CLASSES,
     SAMPR_DISPLAY_INFO_BUFFER,
@@ -24,6 +33,16 @@ from .types import (
     USER_SERVER_TRUST_ACCOUNT,
     USER_WORKSTATION_TRUST_ACCOUNT,
 )
+
+
+def _listing(obj: SamObject, key: tuple[Any, ...], first_page: bool, build: Callable[[], Any]) -> Any:
+    """The entries a paged enumeration (SamrEnumerate*, SamrQueryDisplayInformation*) returns,
+    built on its first page and kept on the handle for the pages that follow: page k then costs
+    one page, not a pass over the whole domain (100,000 users would make paging quadratic).
+    One listing per handle; a new first page, or another operation, rebuilds it."""
+    if first_page or obj.listing[0] != key:
+        obj.listing[0], obj.listing[1] = key, build()
+    return obj.listing[1]
 
 
 # -------------------------------------------------------------------------------------------
@@ -64,14 +83,14 @@ def _enumerate(ctx: CallContext, listing: tuple[Sequence[tuple[int, str]], Seque
                                ("CountReturned", uint32)])
 def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.2.1: the account domain and Builtin (RelativeId = index, as Windows)."""
-    entry, status = _lookup(ctx, request["ServerHandle"], (SERVER.kind,),
+    entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
                             SAM_SERVER_ENUMERATE_DOMAINS)
     if entry is None:
-        return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
+        return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
     status = ctx.decide("SamrEnumerateDomainsInSamServer").status
     if status:
-        return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
-    items = [(i, name) for i, (name, _) in enumerate(_sam_domains(ctx))]  # two domains: no listing kept
+        return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
+    items = [(i, name) for i, (name, _) in enumerate(sam_domains(ctx))]  # two domains: no listing kept
     return _enumerate(ctx, (items, [16 + 2 * len(name) for _, name in items]), request["EnumerationContext"],
                       request["PreferedMaximumLength"])
 
@@ -86,12 +105,13 @@ _ENUM_OUT: Final = [("EnumerationContext", uint32), ("Buffer", Pointer(SAMPR_ENU
 
 def _enum_accounts(ctx: CallContext, request: dict[str, Any], operation: str,
                    accounts: Any) -> dict[str, Any]:
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LIST_ACCOUNTS)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,),
+                                  DOMAIN_LIST_ACCOUNTS)
     if entry is None:
-        return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
+        return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
     status = ctx.decide(operation).status
     if status:
-        return _error(ctx, status, EnumerationContext=request["EnumerationContext"])
+        return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
     context = request["EnumerationContext"]
     key = (operation, request.get("UserAccountControl"))
     listing = _listing(entry.obj, key, context == 0, lambda: _rid_listing(accounts(entry.obj.domain)))
@@ -114,7 +134,7 @@ def SamrEnumerateGroupsInDomain(ctx: CallContext, request: dict[str, Any]) -> di
 def SamrEnumerateUsersInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.2.5: users by RID; a non-zero UserAccountControl keeps only the accounts
     with at least one of its bits set (USER_NORMAL_ACCOUNT: no machine accounts)."""
-    directory = _directory(ctx)
+    directory = directory_of(ctx)
     wanted = request["UserAccountControl"]
 
     def users(domain: Any) -> list[Any]:
@@ -141,7 +161,7 @@ def SamrEnumerateAliasesInDomain(ctx: CallContext, request: dict[str, Any]) -> d
 
 def _display_accounts(ctx: CallContext, domain: Any, info_class: int) -> list[Any]:
     """MS-SAMR 3.1.5.3.3: the accounts of a display class, sorted by name (case-insensitive)."""
-    directory = _directory(ctx)
+    directory = directory_of(ctx)
     if info_class in (1, 4):
         accounts = [u for u in domain.users if directory.account_control(u) & USER_NORMAL_ACCOUNT]
     elif info_class == 2:
@@ -163,7 +183,7 @@ def _display_entry(ctx: CallContext, account: Any, info_class: int,
     if info_class == 3:
         control = SE_GROUP_DEFAULT
     else:
-        control = _directory(ctx).account_control(account)
+        control = directory_of(ctx).account_control(account)
     entry = {"Index": index, "Rid": account.rid, "AccountControl": control,
              "AccountName": account.name, "AdminComment": account.description}
     size = 28 + 2 * (len(account.name) + len(account.description))
@@ -177,12 +197,13 @@ def _display_error(ctx: CallContext, info_class: int, status: int) -> dict[str, 
     """A failed display query: the [out] union is not a pointer, so it is still marshalled —
     the class's buffer with no entries (or only the tag for a class with no arm)."""
     empty = {"EntriesRead": 0, "Buffer": None} if info_class in DISPLAY_CLASSES else None
-    return _error(ctx, status, Buffer=(info_class, empty))
+    return error_response(ctx, status, Buffer=(info_class, empty))
 
 
 def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
     info_class = request["DisplayInformationClass"]
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LIST_ACCOUNTS)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,),
+                                  DOMAIN_LIST_ACCOUNTS)
     if entry is None:
         return _display_error(ctx, info_class, status)
     if info_class not in DISPLAY_CLASSES:
@@ -240,19 +261,20 @@ def SamrQueryDisplayInformation3(ctx: CallContext, request: dict[str, Any]) -> d
 
 def _display_index(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
     info_class = request["DisplayInformationClass"]
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LIST_ACCOUNTS)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,),
+                                  DOMAIN_LIST_ACCOUNTS)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     if info_class not in (1, 2, 3):
-        return _error(ctx, STATUS_INVALID_INFO_CLASS)
+        return error_response(ctx, STATUS_INVALID_INFO_CLASS)
     status = ctx.decide(operation, info_class).status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     prefix = (request["Prefix"] or "").upper()
     for index, account in enumerate(_display_accounts(ctx, entry.obj.domain, info_class)):
         if account.name.upper() >= prefix:
             return {"Index": index, "ReturnValue": STATUS_SUCCESS}
-    return _error(ctx, STATUS_NO_MORE_ENTRIES)
+    return error_response(ctx, STATUS_NO_MORE_ENTRIES)
 
 
 _INDEX_IN: Final = [("DomainHandle", SAMPR_HANDLE), ("DisplayInformationClass", uint16),

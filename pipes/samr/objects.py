@@ -7,7 +7,7 @@ the processing order of MS-SAMR 3.1.5.x)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -29,8 +29,6 @@ from smbemu.rpc.status import (
     STATUS_SUCCESS,
 )
 
-from .types import DELTA_NEVER
-
 # -------------------------------------------------------------------------------------------
 # Object types (MS-SAMR 2.2.1: rights and generic mappings are smbemu.policy.access's)
 # -------------------------------------------------------------------------------------------
@@ -40,7 +38,7 @@ DOMAIN: Final = SAM_DOMAIN
 GROUP: Final = SAM_GROUP
 ALIAS: Final = SAM_ALIAS
 USER: Final = SAM_USER
-_TYPES: Final = {t.kind: t for t in (SERVER, DOMAIN, GROUP, ALIAS, USER)}
+OBJECT_TYPES: Final = {t.kind: t for t in (SERVER, DOMAIN, GROUP, ALIAS, USER)}
 
 
 def grant_access(obj_type: ObjectType, desired: int, *, administrator: bool,
@@ -90,33 +88,18 @@ class SamObject:
     listing: list[Any] = field(default_factory=lambda: [None, None], compare=False)
 
 
-def _listing(obj: SamObject, key: tuple[Any, ...], first_page: bool, build: Callable[[], Any]) -> Any:
-    """The entries a paged enumeration (SamrEnumerate*, SamrQueryDisplayInformation*) returns,
-    built on its first page and kept on the handle for the pages that follow: page k then costs
-    one page, not a pass over the whole domain (100,000 users would make paging quadratic).
-    One listing per handle; a new first page, or another operation, rebuilds it."""
-    if first_page or obj.listing[0] != key:
-        obj.listing[0], obj.listing[1] = key, build()
-    return obj.listing[1]
-
-
-def _oli(value: int) -> dict[str, int]:
+def old_large_int(value: int) -> dict[str, int]:
     """A signed 64-bit value as OLD_LARGE_INTEGER."""
     value &= 0xFFFFFFFFFFFFFFFF
     high = value >> 32
     return {"LowPart": value & 0xFFFFFFFF, "HighPart": high - (1 << 32) if high >= 1 << 31 else high}
 
 
-def _delta(amount: int, unit: int) -> int:
-    """A negative relative time (MS-SAMR 2.2.4.5: "delta"), DELTA_NEVER for 0."""
-    return -amount * unit if amount else DELTA_NEVER
-
-
-def _directory(ctx: CallContext) -> Any:
+def directory_of(ctx: CallContext) -> Any:
     return ctx.server.directory
 
 
-def _lookup(ctx: CallContext, handle: bytes, kinds: Sequence[str],
+def lookup_handle(ctx: CallContext, handle: bytes, kinds: Sequence[str],
             need: int = 0) -> tuple[HandleEntry | None, int]:
     """(entry, 0) or (None, STATUS_INVALID_HANDLE / OBJECT_TYPE_MISMATCH / ACCESS_DENIED)."""
     entry = ctx.handles.lookup(handle)
@@ -124,23 +107,19 @@ def _lookup(ctx: CallContext, handle: bytes, kinds: Sequence[str],
         return None, STATUS_INVALID_HANDLE
     if entry.kind not in kinds:
         return None, STATUS_OBJECT_TYPE_MISMATCH
-    if not ctx.require(entry.granted_access, need, _TYPES[entry.kind]):
+    if not ctx.require(entry.granted_access, need, OBJECT_TYPES[entry.kind]):
         return None, STATUS_ACCESS_DENIED
     return entry, STATUS_SUCCESS
 
 
-def _sam_domains(ctx: CallContext) -> list[tuple[str, Any]]:
+def sam_domains(ctx: CallContext) -> list[tuple[str, Any]]:
     """(SAM name, SamDomain): the account domain, then Builtin (MS-SAMR 3.1.1.1: "Builtin")."""
-    directory = _directory(ctx)
+    directory = directory_of(ctx)
     return [(directory.account_domain.name, directory.account_domain),
             ("Builtin", directory.builtin_domain)]
 
 
-def _domain_name(ctx: CallContext, domain: Any) -> str:
-    return "Builtin" if domain is _directory(ctx).builtin_domain else str(domain.name)
-
-
-def _error(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
+def error_response(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
     op = ctx.operation
     assert op is not None
     return op.error_response(status, **values)

@@ -18,7 +18,7 @@ from smbemu.rpc.dtyp import sid_bytes
 from smbemu.rpc.ndr import Pointer, uint32
 from smbemu.rpc.status import STATUS_SUCCESS
 
-from .objects import _TYPES, INTERFACE, USER, _error, _lookup
+from .objects import INTERFACE, OBJECT_TYPES, USER, error_response, lookup_handle
 from .types import SAMPR_HANDLE, SAMPR_SR_SECURITY_DESCRIPTOR
 
 # -------------------------------------------------------------------------------------------
@@ -66,14 +66,14 @@ def SamrQuerySecurityObject(ctx: CallContext, request: dict[str, Any]) -> dict[s
     """MS-SAMR 3.1.5.12.2: READ_CONTROL for owner/group/DACL, ACCESS_SYSTEM_SECURITY for a SACL."""
     info = request["SecurityInformation"]
     need = (READ_CONTROL if info & 0x7 else 0) | (ACCESS_SYSTEM_SECURITY if info & 0x8 else 0)
-    entry, status = _lookup(ctx, request["ObjectHandle"], tuple(_TYPES), need)
+    entry, status = lookup_handle(ctx, request["ObjectHandle"], tuple(OBJECT_TYPES), need)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     status = ctx.decide("SamrQuerySecurityObject").status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     account = entry.obj.account
     self_sid = str(account.sid) if entry.kind == USER.kind else None
-    sd = security_descriptor(_TYPES[entry.kind], info, self_sid)
+    sd = security_descriptor(OBJECT_TYPES[entry.kind], info, self_sid)
     return {"SecurityDescriptor": {"Length": len(sd), "SecurityDescriptor": sd},
             "ReturnValue": STATUS_SUCCESS}

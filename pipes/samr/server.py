@@ -20,21 +20,18 @@ from smbemu.rpc.status import (
 )
 
 from .objects import (
-    _TYPES,
     DOMAIN,
     INTERFACE,
+    OBJECT_TYPES,
     SERVER,
     SamObject,
-    _delta,
-    _domain_name,
-    _error,
-    _lookup,
-    _oli,
-    _sam_domains,
+    directory_of,
+    error_response,
+    lookup_handle,
+    old_large_int,
+    sam_domains,
 )
 from .types import (
-    _TICKS_PER_DAY,
-    _TICKS_PER_MINUTE,
     DELTA_NEVER,
     DOMAIN_CLASS_ACCESS,
     DOMAIN_SERVER_ENABLED,
@@ -43,7 +40,19 @@ from .types import (
     SAMPR_DOMAIN_INFO_BUFFER,
     SAMPR_HANDLE,
     SAMPR_REVISION_INFO,
+    TICKS_PER_DAY,
+    TICKS_PER_MINUTE,
 )
+
+
+def _delta(amount: int, unit: int) -> int:
+    """A negative relative time (MS-SAMR 2.2.4.5: "delta"), DELTA_NEVER for 0."""
+    return -amount * unit if amount else DELTA_NEVER
+
+
+def _domain_name(ctx: CallContext, domain: Any) -> str:
+    return "Builtin" if domain is directory_of(ctx).builtin_domain else str(domain.name)
+
 
 # -------------------------------------------------------------------------------------------
 # Connect (0, 57, 62, 64) and CloseHandle (1)
@@ -112,7 +121,7 @@ def SamrCloseHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     entry = ctx.handles.lookup(handle)
     if entry is None:
         return {"SamHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
-    if entry.kind not in _TYPES:
+    if entry.kind not in OBJECT_TYPES:
         return {"SamHandle": handle, "ReturnValue": STATUS_OBJECT_TYPE_MISMATCH}
     ctx.handles.close(handle)
     return {"SamHandle": bytes(20), "ReturnValue": STATUS_SUCCESS}
@@ -128,18 +137,18 @@ def SamrCloseHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
                      response=[("DomainId", PSid)])
 def SamrLookupDomainInSamServer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.11.1: SAM_SERVER_LOOKUP_DOMAIN; the name is compared case-insensitively."""
-    entry, status = _lookup(ctx, request["ServerHandle"], (SERVER.kind,),
+    entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
                             SAM_SERVER_LOOKUP_DOMAIN)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     status = ctx.decide("SamrLookupDomainInSamServer").status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     wanted = (request["Name"] or "").lower()
-    for name, domain in _sam_domains(ctx):
+    for name, domain in sam_domains(ctx):
         if name.lower() == wanted:
             return {"DomainId": str(domain.sid), "ReturnValue": STATUS_SUCCESS}
-    return _error(ctx, STATUS_NO_SUCH_DOMAIN)
+    return error_response(ctx, STATUS_NO_SUCH_DOMAIN)
 
 
 @INTERFACE.operation(7, "SamrOpenDomain",
@@ -149,22 +158,22 @@ def SamrLookupDomainInSamServer(ctx: CallContext, request: dict[str, Any]) -> di
 def SamrOpenDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.1.5: SAM_SERVER_LOOKUP_DOMAIN on the server handle; STATUS_NO_SUCH_DOMAIN
     for a SID that is neither the account domain nor Builtin."""
-    entry, status = _lookup(ctx, request["ServerHandle"], (SERVER.kind,),
+    entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
                             SAM_SERVER_LOOKUP_DOMAIN)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     desired = request["DesiredAccess"]
     status = ctx.decide("SamrOpenDomain", access=desired).status
     if status:
-        return _error(ctx, status)
-    for _, domain in _sam_domains(ctx):
+        return error_response(ctx, status)
+    for _, domain in sam_domains(ctx):
         if str(domain.sid) == request["DomainId"]:
             break
     else:
-        return _error(ctx, STATUS_NO_SUCH_DOMAIN)
+        return error_response(ctx, STATUS_NO_SUCH_DOMAIN)
     granted = ctx.grant(DOMAIN, desired)
     if granted is None:
-        return _error(ctx, STATUS_ACCESS_DENIED)
+        return error_response(ctx, STATUS_ACCESS_DENIED)
     return {"DomainHandle": ctx.handles.create(DOMAIN.kind, SamObject(domain), granted),
             "ReturnValue": STATUS_SUCCESS}
 
@@ -182,29 +191,29 @@ def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any
     """The DOMAIN_* / SAMPR_DOMAIN_* structure of ``info_class`` (MS-SAMR 2.2.4)."""
     pw, lockout = domain.password_policy, domain.lockout_policy
     force_logoff = (DELTA_NEVER if pw.force_logoff_minutes is None
-                    else -pw.force_logoff_minutes * _TICKS_PER_MINUTE)
+                    else -pw.force_logoff_minutes * TICKS_PER_MINUTE)
     name = _domain_name(ctx, domain)
     modified = _modified_count(domain)
     if info_class == 1:
         return {"MinPasswordLength": pw.min_length, "PasswordHistoryLength": pw.history,
                 "PasswordProperties": pw.properties,
-                "MaxPasswordAge": _oli(_delta(pw.max_age_days, _TICKS_PER_DAY)),
-                "MinPasswordAge": _oli(-pw.min_age_days * _TICKS_PER_DAY)}
+                "MaxPasswordAge": old_large_int(_delta(pw.max_age_days, TICKS_PER_DAY)),
+                "MinPasswordAge": old_large_int(-pw.min_age_days * TICKS_PER_DAY)}
     general = {
-        "ForceLogoff": _oli(force_logoff), "OemInformation": "", "DomainName": name,
-        "ReplicaSourceNodeName": "", "DomainModifiedCount": _oli(modified),
+        "ForceLogoff": old_large_int(force_logoff), "OemInformation": "", "DomainName": name,
+        "ReplicaSourceNodeName": "", "DomainModifiedCount": old_large_int(modified),
         "DomainServerState": DOMAIN_SERVER_ENABLED, "DomainServerRole": DOMAIN_SERVER_ROLE_PRIMARY,
         "UasCompatibilityRequired": 1, "UserCount": len(domain.users),
         "GroupCount": len(domain.groups), "AliasCount": len(domain.aliases)}
     lockout_info = {
-        "LockoutDuration": _delta(lockout.duration_minutes, _TICKS_PER_MINUTE),
-        "LockoutObservationWindow": -lockout.window_minutes * _TICKS_PER_MINUTE,
+        "LockoutDuration": _delta(lockout.duration_minutes, TICKS_PER_MINUTE),
+        "LockoutObservationWindow": -lockout.window_minutes * TICKS_PER_MINUTE,
         "LockoutThreshold": lockout.threshold}
-    modified_info = {"DomainModifiedCount": _oli(modified),
-                     "CreationTime": _oli(_creation_time(ctx))}
+    modified_info = {"DomainModifiedCount": old_large_int(modified),
+                     "CreationTime": old_large_int(_creation_time(ctx))}
     table: dict[int, dict[str, Any]] = {
         2: general,
-        3: {"ForceLogoff": _oli(force_logoff)},
+        3: {"ForceLogoff": old_large_int(force_logoff)},
         4: {"OemInformation": ""},
         5: {"DomainName": name},
         6: {"ReplicaSourceNodeName": ""},
@@ -213,7 +222,7 @@ def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any
         9: {"DomainServerState": DOMAIN_SERVER_ENABLED},
         11: {"I1": general, **lockout_info},
         12: lockout_info,
-        13: {**modified_info, "ModifiedCountAtLastPromotion": _oli(0)},
+        13: {**modified_info, "ModifiedCountAtLastPromotion": old_large_int(0)},
     }
     return table[info_class]
 
@@ -221,14 +230,14 @@ def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any
 def _query_domain(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
     info_class = request["DomainInformationClass"]
     need = DOMAIN_CLASS_ACCESS.get(info_class)
-    entry, status = _lookup(ctx, request["DomainHandle"], (DOMAIN.kind,), need or 0)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,), need or 0)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     if need is None:
-        return _error(ctx, STATUS_INVALID_INFO_CLASS)
+        return error_response(ctx, STATUS_INVALID_INFO_CLASS)
     status = ctx.decide(operation, info_class).status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     return {"Buffer": (info_class, domain_info(ctx, entry.obj.domain, info_class)),
             "ReturnValue": STATUS_SUCCESS}
 

@@ -58,17 +58,10 @@ USER_DONT_EXPIRE_PASSWORD: Final = 0x00000200
 #: (MS-SAMR 2.2.4.5, 2.2.4.6); FILETIME_NEVER is its positive twin for AccountExpires /
 #: PasswordMustChange (MS-SAMR 2.2.7.6).
 DELTA_NEVER: Final = -0x8000000000000000
-_TICKS_PER_MINUTE: Final = 60 * TICKS_PER_SECOND
-_TICKS_PER_DAY: Final = 24 * 60 * _TICKS_PER_MINUTE
-#: MS-SAMR 2.2.7.6 WhichFields bits this server fills, per user access right.
-_FIELDS_GENERAL: Final = 0x1 | 0x2 | 0x4 | 0x8 | 0x10            # names, ids, admin comment
-_FIELDS_PREFERENCES: Final = 0x20 | 0x400000 | 0x800000           # user comment, country, code page
-_FIELDS_LOGON: Final = (0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x1000 | 0x2000 | 0x4000
-                        | 0x8000 | 0x10000 | 0x20000)
-_FIELDS_ACCOUNT: Final = 0x40000 | 0x80000 | 0x100000 | 0x200000  # pwdlastset, expires, uac, params
+TICKS_PER_MINUTE: Final = 60 * TICKS_PER_SECOND
+TICKS_PER_DAY: Final = 24 * 60 * TICKS_PER_MINUTE
 #: SAMPR_LOGON_HOURS: 168 units per week (hours), all allowed; the buffer is size_is(1260).
 UNITS_PER_WEEK: Final = 168
-_LOGON_HOURS_ALL: Final = b"\xff" * (UNITS_PER_WEEK // 8)
 #: SamrLookupNamesInDomain / SamrLookupIdsInDomain: [range(0, 1000)] Count.
 MAX_LOOKUP: Final = 1000
 #: SamrConnect5 revision answered (MS-SAMR 2.2.3.15: Revision 3, no extra features).

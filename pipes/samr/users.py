@@ -17,19 +17,14 @@ from smbemu.rpc.dtyp import FILETIME_NEVER, to_filetime
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16
 from smbemu.rpc.status import STATUS_ACCESS_DENIED, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS
 
-from .objects import INTERFACE, USER, _directory, _error, _lookup, _oli
+from .objects import INTERFACE, USER, directory_of, error_response, lookup_handle, old_large_int
 from .types import (
-    _FIELDS_ACCOUNT,
-    _FIELDS_GENERAL,
-    _FIELDS_LOGON,
-    _FIELDS_PREFERENCES,
-    _LOGON_HOURS_ALL,
-    _TICKS_PER_DAY,
     SAMPR_GET_GROUPS_BUFFER,
     SAMPR_HANDLE,
     SAMPR_USER_ALL_INFORMATION,
     SAMPR_USER_INFO_BUFFER,
     SE_GROUP_DEFAULT,
+    TICKS_PER_DAY,
     UNITS_PER_WEEK,
     USER_CLASS_ACCESS,
     USER_DOMAIN_PASSWORD_INFORMATION,
@@ -38,6 +33,16 @@ from .types import (
     USER_NORMAL_ACCOUNT,
 )
 
+#: MS-SAMR 2.2.7.6 WhichFields bits this server fills, per user access right.
+_FIELDS_GENERAL: Final = 0x1 | 0x2 | 0x4 | 0x8 | 0x10            # names, ids, admin comment
+_FIELDS_PREFERENCES: Final = 0x20 | 0x400000 | 0x800000           # user comment, country, code page
+_FIELDS_LOGON: Final = (0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x1000 | 0x2000 | 0x4000
+                        | 0x8000 | 0x10000 | 0x20000)
+_FIELDS_ACCOUNT: Final = 0x40000 | 0x80000 | 0x100000 | 0x200000  # pwdlastset, expires, uac, params
+#: SAMPR_LOGON_HOURS.LogonHours: every hour of the week allowed (MS-SAMR 2.2.7.5).
+_LOGON_HOURS_ALL: Final = b"\xff" * (UNITS_PER_WEEK // 8)
+
+
 # -------------------------------------------------------------------------------------------
 # Users: QueryInformation (36, 47), GetGroupsForUser (39), password information (44, 56)
 # -------------------------------------------------------------------------------------------
@@ -45,7 +50,7 @@ from .types import (
 
 def user_fields(ctx: CallContext, domain: Any, user: Any) -> dict[str, Any]:
     """Every readable SAMPR_USER_* field of ``user`` (MS-SAMR 2.2.7), live counters included."""
-    directory = _directory(ctx)
+    directory = directory_of(ctx)
     state = directory.state(user)
     uac = directory.account_control(user)
     pw = domain.password_policy
@@ -53,14 +58,14 @@ def user_fields(ctx: CallContext, domain: Any, user: Any) -> dict[str, Any]:
     if user.cannot_change_password:
         can_change = FILETIME_NEVER
     else:
-        can_change = last_set + pw.min_age_days * _TICKS_PER_DAY
+        can_change = last_set + pw.min_age_days * TICKS_PER_DAY
     if user.password_expired:
         must_change = 0
     elif uac & USER_DONT_EXPIRE_PASSWORD or not pw.max_age_days or not (
             uac & USER_NORMAL_ACCOUNT):
         must_change = FILETIME_NEVER
     else:
-        must_change = last_set + pw.max_age_days * _TICKS_PER_DAY
+        must_change = last_set + pw.max_age_days * TICKS_PER_DAY
     return {
         "UserName": user.name, "FullName": user.full_name, "UserId": user.rid,
         "PrimaryGroupId": user.primary_group_rid, "AdminComment": user.description,
@@ -68,11 +73,11 @@ def user_fields(ctx: CallContext, domain: Any, user: Any) -> dict[str, Any]:
         "HomeDirectory": user.home_directory, "HomeDirectoryDrive": user.home_drive,
         "ScriptPath": user.script_path, "ProfilePath": user.profile_path,
         "WorkStations": user.workstations, "Parameters": "",
-        "LastLogon": _oli(to_filetime(state.last_logon)),
-        "LastLogoff": _oli(to_filetime(user.last_logoff)),
-        "PasswordLastSet": _oli(last_set), "PasswordCanChange": _oli(can_change),
-        "PasswordMustChange": _oli(must_change),
-        "AccountExpires": _oli(to_filetime(user.account_expires, FILETIME_NEVER)),
+        "LastLogon": old_large_int(to_filetime(state.last_logon)),
+        "LastLogoff": old_large_int(to_filetime(user.last_logoff)),
+        "PasswordLastSet": old_large_int(last_set), "PasswordCanChange": old_large_int(can_change),
+        "PasswordMustChange": old_large_int(must_change),
+        "AccountExpires": old_large_int(to_filetime(user.account_expires, FILETIME_NEVER)),
         "LogonHours": {"UnitsPerWeek": UNITS_PER_WEEK,
                        "LogonHours": Sized(_LOGON_HOURS_ALL, 1260)},
         "BadPasswordCount": min(state.bad_password_count, 0xFFFF),
@@ -114,18 +119,18 @@ _ALL_FIELD_BITS: Final[dict[str, int]] = {
 def _query_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
     info_class = request["UserInformationClass"]
     need = USER_CLASS_ACCESS.get(info_class)
-    entry, status = _lookup(ctx, request["UserHandle"], (USER.kind,), need or 0)
+    entry, status = lookup_handle(ctx, request["UserHandle"], (USER.kind,), need or 0)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     if need is None:
         # the password classes (18, 23-26, 30) and unknown ones: MS-SAMR 3.1.5.5.5
-        return _error(ctx, STATUS_INVALID_INFO_CLASS)
+        return error_response(ctx, STATUS_INVALID_INFO_CLASS)
     if info_class == 21 and not entry.granted_access & (
             USER_READ_GENERAL | USER_READ_PREFERENCES | USER_READ_LOGON | USER_READ_ACCOUNT):
-        return _error(ctx, STATUS_ACCESS_DENIED)
+        return error_response(ctx, STATUS_ACCESS_DENIED)
     status = ctx.decide(operation, info_class).status
     if status:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     domain, user = entry.obj.domain, entry.obj.account
     if info_class == 21:
         value = user_all_information(ctx, domain, user, entry.granted_access)
@@ -157,13 +162,13 @@ def SamrQueryInformationUser2(ctx: CallContext, request: dict[str, Any]) -> dict
                      response=[("Groups", Pointer(SAMPR_GET_GROUPS_BUFFER))])
 def SamrGetGroupsForUser(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.9.1: USER_LIST_GROUPS; the user's groups in its domain (primary included)."""
-    entry, status = _lookup(ctx, request["UserHandle"], (USER.kind,), USER_LIST_GROUPS)
+    entry, status = lookup_handle(ctx, request["UserHandle"], (USER.kind,), USER_LIST_GROUPS)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     status = ctx.decide("SamrGetGroupsForUser").status
     if status:
-        return _error(ctx, status)
-    groups = _directory(ctx).groups_of(entry.obj.account)
+        return error_response(ctx, status)
+    groups = directory_of(ctx).groups_of(entry.obj.account)
     memberships = [{"RelativeId": g.rid, "Attributes": SE_GROUP_DEFAULT} for g in groups]
     return {"Groups": {"MembershipCount": len(memberships), "Groups": memberships or None},
             "ReturnValue": STATUS_SUCCESS}
@@ -181,13 +186,13 @@ def SamrGetUserDomainPasswordInformation(ctx: CallContext,
                                          request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.13.2: USER_READ_GENERAL; the domain's MinPasswordLength and
     PasswordProperties, zero for a machine account."""
-    entry, status = _lookup(ctx, request["UserHandle"], (USER.kind,), USER_READ_GENERAL)
+    entry, status = lookup_handle(ctx, request["UserHandle"], (USER.kind,), USER_READ_GENERAL)
     if entry is None:
-        return _error(ctx, status)
+        return error_response(ctx, status)
     status = ctx.decide("SamrGetUserDomainPasswordInformation").status
     if status:
-        return _error(ctx, status)
-    if not _directory(ctx).account_control(entry.obj.account) & USER_NORMAL_ACCOUNT:
+        return error_response(ctx, status)
+    if not directory_of(ctx).account_control(entry.obj.account) & USER_NORMAL_ACCOUNT:
         info = {"MinPasswordLength": 0, "PasswordProperties": 0}
     else:
         info = _password_information(entry.obj.domain)
@@ -201,6 +206,6 @@ def SamrGetDomainPasswordInformation(ctx: CallContext, request: dict[str, Any]) 
     """MS-SAMR 3.1.5.13.3: no handle; the account domain's password length and properties."""
     status = ctx.decide("SamrGetDomainPasswordInformation").status
     if status:
-        return _error(ctx, status)
-    return {"PasswordInformation": _password_information(_directory(ctx).account_domain),
+        return error_response(ctx, status)
+    return {"PasswordInformation": _password_information(directory_of(ctx).account_domain),
             "ReturnValue": STATUS_SUCCESS}

@@ -18,12 +18,6 @@ from smbemu.rpc.status import (
 
 from .objects import INTERFACE
 from .types import (
-    _ALREADY_CANONICAL,
-    _ITYPE_ABSOLUTE,
-    _ITYPE_DRIVE,
-    _ITYPE_WILDCARD,
-    _LM2X_COMPATIBLE,
-    _SYS_DIRS,
     ITYPE_DEVICE_COM,
     ITYPE_DEVICE_CON,
     ITYPE_DEVICE_DISK,
@@ -34,6 +28,19 @@ from .types import (
     ITYPE_UNC_COMPNAME,
     SRVSVC_HANDLE,
 )
+
+#: MS-SRVS 2.2.2.9 path type modifier bits (the base classes are in ``types``).
+_ITYPE_WILDCARD: Final = 0x1
+_ITYPE_ABSOLUTE: Final = 0x2
+_ITYPE_DRIVE: Final = 0x4
+#: \\server\PIPE\..., \PIPE\... and the other system directories (MS-SRVS 2.2.2.9).
+_SYS_DIRS: Final = {"PIPE": 0x0B00, "MAILSLOT": 0x0800, "SEM": 0x0900, "SHAREMEM": 0x0A00,
+                    "QUEUES": 0x0E00}
+#: NetprPath*/NetprName* Flags: LM 2.x compatible names (MS-SRVS 3.1.4.29-35); 0x1 in the
+#: Compare calls means "already canonicalized".
+_LM2X_COMPATIBLE: Final = 0x80000000
+_ALREADY_CANONICAL: Final = 0x00000001
+
 
 # -------------------------------------------------------------------------------------------
 # Names and paths: NetprNameValidate (33), NetprNameCompare (35), NetprPathType (30),

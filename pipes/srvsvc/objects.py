@@ -4,7 +4,6 @@ opnums, one enumeration reply shape, and views of the live sessions."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, Final
 
 from smbemu.rpc import CallContext, Interface
@@ -39,7 +38,7 @@ def _strings_size(*values: str | None) -> int:
     return sum(2 * (len(v) + 1) for v in values if v is not None)
 
 
-def _enum_reply(ctx: CallContext, union_field: str, level: int, entries: list[dict[str, Any]],
+def enum_reply(ctx: CallContext, union_field: str, level: int, entries: list[dict[str, Any]],
                 request: dict[str, Any], struct_name: str = "InfoStruct") -> dict[str, Any]:
     """The [out] parameters of an Enum method from the full list of entries."""
     got = page(entries, request["ResumeHandle"] or 0, request["PreferedMaximumLength"],
@@ -50,42 +49,14 @@ def _enum_reply(ctx: CallContext, union_field: str, level: int, entries: list[di
             "ReturnValue": got.werror}
 
 
-def _enum_error(ctx: CallContext, union_field: str, level: int, status: int,
+def enum_error(ctx: CallContext, union_field: str, level: int, status: int,
                 request: dict[str, Any]) -> dict[str, Any]:
     """An Enum method's failure: the level echoed with a NULL container (what Windows sends)."""
     return {"InfoStruct": {"Level": level, union_field: (level, None)}, "TotalEntries": 0,
             "ResumeHandle": request.get("ResumeHandle"), "ReturnValue": status}
 
 
-def _all_sessions(ctx: CallContext) -> list[Any]:
+def all_sessions(ctx: CallContext) -> list[Any]:
     """The server's established sessions, oldest first (``smbemu.state.Session``)."""
     sessions = getattr(ctx.server, "sessions", None) or {}
     return sorted(sessions.values(), key=lambda s: (s.created_at, s.session_id))
-
-
-def _kind(session: Any) -> str:
-    kind = session.principal.kind
-    return str(getattr(kind, "value", kind))
-
-
-def _user_name(session: Any) -> str:
-    """sesi*_username: the account name; empty for the null session (as Windows lists it)."""
-    return "" if _kind(session) == "anonymous" else session.principal.user_name
-
-
-def _client_name(session: Any) -> str:
-    """sesi*_cname: ``\\\\`` + the client's address (Windows shows ``\\\\127.0.0.1`` for SMB2
-    clients); the NTLM workstation name if the address was never recorded."""
-    address = getattr(session, "client_address", "") or session.principal.workstation or ""
-    return "\\\\" + address
-
-
-def _seconds_since(moment: float) -> int:
-    return max(0, int(time.time() - moment)) if moment else 0
-
-
-def _share_uses(ctx: CallContext, share_name: str) -> int:
-    """shi2_current_uses: tree connects to the share, over every session."""
-    name = share_name.lower()
-    return sum(1 for s in _all_sessions(ctx) for t in s.tree_connects.values()
-               if t.share_name.lower() == name)

@@ -12,11 +12,11 @@ from smbemu.rpc.ndr import Pointer, WString, uint32
 from smbemu.rpc.paging import netapi_entry_size, page
 from smbemu.rpc.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER, NERR_SUCCESS
 
-from .objects import INTERFACE, _all_sessions
+from .objects import INTERFACE, all_sessions
 from .types import (
-    _ENUM_TAIL_IN,
-    _ENUM_TAIL_OUT,
     DISK_ENUM_CONTAINER,
+    ENUM_TAIL_IN,
+    ENUM_TAIL_OUT,
     SERVER_INFO,
     SRVSVC_HANDLE,
     STAT_SERVER_0,
@@ -100,9 +100,9 @@ def _disks(ctx: CallContext) -> list[str]:
 @INTERFACE.operation(23, "NetrServerDiskEnum",
                      request=[("ServerName", SRVSVC_HANDLE), ("Level", uint32),
                               ("DiskInfoStruct", Pointer(DISK_ENUM_CONTAINER, "ref")),
-                              *_ENUM_TAIL_IN],
+                              *ENUM_TAIL_IN],
                      response=[("DiskInfoStruct", Pointer(DISK_ENUM_CONTAINER, "ref")),
-                               *_ENUM_TAIL_OUT],
+                               *ENUM_TAIL_OUT],
                      returns="WERROR")
 def NetrServerDiskEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SRVS 3.1.4.18: level 0, administrators only.  The list ends with an empty entry
@@ -137,7 +137,7 @@ def NetrServerStatisticsGet(ctx: CallContext, request: dict[str, Any]) -> dict[s
     status = ctx.decide("NetrServerStatisticsGet").status
     if status:
         return {"InfoStruct": None, "ReturnValue": status}
-    sessions = _all_sessions(ctx)
+    sessions = all_sessions(ctx)
     start = getattr(ctx.server, "start_filetime", 0)
     stats = {name: 0 for name, _ in STAT_SERVER_0.fields}
     stats.update({

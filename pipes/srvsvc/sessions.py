@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Final
 
 from smbemu.rpc import CallContext
@@ -18,21 +19,12 @@ from smbemu.rpc.status import (
     NERR_USER_NOT_FOUND,
 )
 
-from .objects import (
-    INTERFACE,
-    _all_sessions,
-    _client_name,
-    _enum_error,
-    _enum_reply,
-    _kind,
-    _seconds_since,
-    _user_name,
-)
+from .objects import INTERFACE, all_sessions, enum_error, enum_reply
 from .types import (
-    _ENUM_TAIL_IN,
-    _ENUM_TAIL_OUT,
     CONNECT_ENUM_STRUCT,
     CONNECTION_LEVELS,
+    ENUM_TAIL_IN,
+    ENUM_TAIL_OUT,
     FILE_ENUM_STRUCT,
     FILE_INFO,
     FILE_LEVELS,
@@ -44,6 +36,28 @@ from .types import (
     SRVSVC_HANDLE,
     STYPE_SPECIAL,
 )
+
+
+def _kind(session: Any) -> str:
+    kind = session.principal.kind
+    return str(getattr(kind, "value", kind))
+
+
+def _user_name(session: Any) -> str:
+    """sesi*_username: the account name; empty for the null session (as Windows lists it)."""
+    return "" if _kind(session) == "anonymous" else session.principal.user_name
+
+
+def _client_name(session: Any) -> str:
+    """sesi*_cname: ``\\\\`` + the client's address (Windows shows ``\\\\127.0.0.1`` for SMB2
+    clients); the NTLM workstation name if the address was never recorded."""
+    address = getattr(session, "client_address", "") or session.principal.workstation or ""
+    return "\\\\" + address
+
+
+def _seconds_since(moment: float) -> int:
+    return max(0, int(time.time() - moment)) if moment else 0
+
 
 # -------------------------------------------------------------------------------------------
 # Sessions, connections, open files: NetrSessionEnum (12), NetrConnectionEnum (8),
@@ -84,33 +98,33 @@ def _strip_unc(name: str) -> str:
                      request=[("ServerName", SRVSVC_HANDLE), ("ClientName", WString),
                               ("UserName", WString),
                               ("InfoStruct", Pointer(SESSION_ENUM_STRUCT, "ref")),
-                              *_ENUM_TAIL_IN],
+                              *ENUM_TAIL_IN],
                      response=[("InfoStruct", Pointer(SESSION_ENUM_STRUCT, "ref")),
-                               *_ENUM_TAIL_OUT],
+                               *ENUM_TAIL_OUT],
                      returns="WERROR")
 def NetrSessionEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SRVS 3.1.4.5: the real current sessions, optionally filtered by client (``\\\\addr``)
     and user; NERR_ClientNameNotFound / NERR_UserNotFound when a filter matches nothing."""
     level = request["InfoStruct"]["Level"]
     if level not in SESSION_LEVELS:
-        return _enum_error(ctx, "SessionInfo", level, ERROR_INVALID_LEVEL, request)
+        return enum_error(ctx, "SessionInfo", level, ERROR_INVALID_LEVEL, request)
     status = ctx.decide("NetrSessionEnum", level).status
     if status:
-        return _enum_error(ctx, "SessionInfo", level, status, request)
-    sessions = _all_sessions(ctx)
+        return enum_error(ctx, "SessionInfo", level, status, request)
+    sessions = all_sessions(ctx)
     client = request["ClientName"]
     if client:
         wanted = _strip_unc(client).lower()
         sessions = [s for s in sessions if _strip_unc(_client_name(s)).lower() == wanted]
         if not sessions:
-            return _enum_error(ctx, "SessionInfo", level, NERR_CLIENT_NAME_NOT_FOUND, request)
+            return enum_error(ctx, "SessionInfo", level, NERR_CLIENT_NAME_NOT_FOUND, request)
     user = request["UserName"]
     if user:
         sessions = [s for s in sessions if _user_name(s).lower() == user.lower()]
         if not sessions:
-            return _enum_error(ctx, "SessionInfo", level, NERR_USER_NOT_FOUND, request)
+            return enum_error(ctx, "SessionInfo", level, NERR_USER_NOT_FOUND, request)
     entries = [_session_entry(s, level) for s in sessions]
-    return _enum_reply(ctx, "SessionInfo", level, entries, request)
+    return enum_reply(ctx, "SessionInfo", level, entries, request)
 
 
 def _tree_id(session: Any, tree: Any) -> int:
@@ -121,9 +135,9 @@ def _tree_id(session: Any, tree: Any) -> int:
 @INTERFACE.operation(8, "NetrConnectionEnum",
                      request=[("ServerName", SRVSVC_HANDLE), ("Qualifier", WString),
                               ("InfoStruct", Pointer(CONNECT_ENUM_STRUCT, "ref")),
-                              *_ENUM_TAIL_IN],
+                              *ENUM_TAIL_IN],
                      response=[("InfoStruct", Pointer(CONNECT_ENUM_STRUCT, "ref")),
-                               *_ENUM_TAIL_OUT],
+                               *ENUM_TAIL_OUT],
                      returns="WERROR")
 def NetrConnectionEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SRVS 3.1.4.1: the tree connects to a share (Qualifier = share name; netname is then
@@ -132,27 +146,27 @@ def NetrConnectionEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     client with no session NERR_ClientNameNotFound."""
     level = request["InfoStruct"]["Level"]
     if level not in CONNECTION_LEVELS:
-        return _enum_error(ctx, "ConnectInfo", level, ERROR_INVALID_LEVEL, request)
+        return enum_error(ctx, "ConnectInfo", level, ERROR_INVALID_LEVEL, request)
     status = ctx.decide("NetrConnectionEnum", level).status
     if status:
-        return _enum_error(ctx, "ConnectInfo", level, status, request)
+        return enum_error(ctx, "ConnectInfo", level, status, request)
     qualifier = request["Qualifier"] or ""
     if not qualifier:
-        return _enum_error(ctx, "ConnectInfo", level, ERROR_INVALID_PARAMETER, request)
+        return enum_error(ctx, "ConnectInfo", level, ERROR_INVALID_PARAMETER, request)
     directory = ctx.server.directory
     rows: list[tuple[Any, Any, str]] = []
     if qualifier.startswith("\\\\"):
         wanted = _strip_unc(qualifier).lower()
-        sessions = [s for s in _all_sessions(ctx)
+        sessions = [s for s in all_sessions(ctx)
                     if _strip_unc(_client_name(s)).lower() == wanted]
         if not sessions:
-            return _enum_error(ctx, "ConnectInfo", level, NERR_CLIENT_NAME_NOT_FOUND, request)
+            return enum_error(ctx, "ConnectInfo", level, NERR_CLIENT_NAME_NOT_FOUND, request)
         rows = [(s, t, t.share_name) for s in sessions for t in s.tree_connects.values()]
     else:
         share = directory.share(qualifier)
         if share is None:
-            return _enum_error(ctx, "ConnectInfo", level, NERR_NET_NAME_NOT_FOUND, request)
-        rows = [(s, t, _strip_unc(_client_name(s))) for s in _all_sessions(ctx)
+            return enum_error(ctx, "ConnectInfo", level, NERR_NET_NAME_NOT_FOUND, request)
+        rows = [(s, t, _strip_unc(_client_name(s))) for s in all_sessions(ctx)
                 for t in s.tree_connects.values() if t.share_name.lower() == share.name.lower()]
     entries: list[dict[str, Any]] = []
     for session, tree, netname in rows:
@@ -168,13 +182,13 @@ def NetrConnectionEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
             # tree connect times are not recorded: the session's age
             "coni1_time": _seconds_since(session.created_at),
             "coni1_username": _user_name(session), "coni1_netname": netname})
-    return _enum_reply(ctx, "ConnectInfo", level, entries, request)
+    return enum_reply(ctx, "ConnectInfo", level, entries, request)
 
 
 def _open_files(ctx: CallContext) -> list[tuple[int, Any, Any]]:
     """(file id, session, open) for every open pipe: Windows lists them as ``\\PIPE\\name``."""
     files = []
-    for session in _all_sessions(ctx):
+    for session in all_sessions(ctx):
         for open_ in session.opens.values():
             files.append((open_.volatile_id & 0xFFFFFFFF, session, open_))
     return sorted(files, key=lambda f: f[0])
@@ -193,19 +207,19 @@ def _file_entry(file_id: int, session: Any, open_: Any, level: int) -> dict[str,
 @INTERFACE.operation(9, "NetrFileEnum",
                      request=[("ServerName", SRVSVC_HANDLE), ("BasePath", WString),
                               ("UserName", WString),
-                              ("InfoStruct", Pointer(FILE_ENUM_STRUCT, "ref")), *_ENUM_TAIL_IN],
+                              ("InfoStruct", Pointer(FILE_ENUM_STRUCT, "ref")), *ENUM_TAIL_IN],
                      response=[("InfoStruct", Pointer(FILE_ENUM_STRUCT, "ref")),
-                               *_ENUM_TAIL_OUT],
+                               *ENUM_TAIL_OUT],
                      returns="WERROR")
 def NetrFileEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SRVS 3.1.4.2: the open files (here: the open named pipes), levels 2 and 3,
     filtered by path prefix and user name; administrators only."""
     level = request["InfoStruct"]["Level"]
     if level not in FILE_LEVELS:
-        return _enum_error(ctx, "FileInfo", level, ERROR_INVALID_LEVEL, request)
+        return enum_error(ctx, "FileInfo", level, ERROR_INVALID_LEVEL, request)
     status = ctx.decide("NetrFileEnum", level).status
     if status:
-        return _enum_error(ctx, "FileInfo", level, status, request)
+        return enum_error(ctx, "FileInfo", level, status, request)
     base, user = (request["BasePath"] or "").lower(), (request["UserName"] or "").lower()
     entries = []
     for file_id, session, open_ in _open_files(ctx):
@@ -215,7 +229,7 @@ def NetrFileEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         if user and _user_name(session).lower() != user:
             continue
         entries.append(_file_entry(file_id, session, open_, level))
-    return _enum_reply(ctx, "FileInfo", level, entries, request)
+    return enum_reply(ctx, "FileInfo", level, entries, request)
 
 
 @INTERFACE.operation(10, "NetrFileGetInfo",

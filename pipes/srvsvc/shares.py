@@ -14,10 +14,10 @@ from smbemu.rpc.status import (
     NERR_SUCCESS,
 )
 
-from .objects import INTERFACE, _enum_error, _enum_reply, _share_uses
+from .objects import INTERFACE, all_sessions, enum_error, enum_reply
 from .types import (
-    _ENUM_TAIL_IN,
-    _ENUM_TAIL_OUT,
+    ENUM_TAIL_IN,
+    ENUM_TAIL_OUT,
     SHARE_ENUM_LEVELS,
     SHARE_ENUM_STRUCT,
     SHARE_INFO,
@@ -26,6 +26,14 @@ from .types import (
     SRVSVC_HANDLE,
     STYPE_SPECIAL,
 )
+
+
+def _share_uses(ctx: CallContext, share_name: str) -> int:
+    """shi2_current_uses: tree connects to the share, over every session."""
+    name = share_name.lower()
+    return sum(1 for s in all_sessions(ctx) for t in s.tree_connects.values()
+               if t.share_name.lower() == name)
+
 
 # -------------------------------------------------------------------------------------------
 # Shares: NetrShareEnum (15), NetrShareEnumSticky (36), NetrShareGetInfo (16), NetrShareCheck (20)
@@ -92,17 +100,17 @@ def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
                 sticky: bool) -> dict[str, Any]:
     level = request["InfoStruct"]["Level"]
     if level not in SHARE_ENUM_LEVELS:
-        return _enum_error(ctx, "ShareInfo", level, ERROR_INVALID_LEVEL, request)
+        return enum_error(ctx, "ShareInfo", level, ERROR_INVALID_LEVEL, request)
     # the access decision is made (and logged) for every call: it depends on the caller
     status = ctx.decide(operation, level).status
     if status:
-        return _enum_error(ctx, "ShareInfo", level, status, request)
+        return enum_error(ctx, "ShareInfo", level, status, request)
     shares = ctx.server.directory.shares
     cache = getattr(ctx.server, "cache", None)
     if level not in _SHARE_LEVELS_FROM_FIXTURE or type(shares) is not tuple \
             or not isinstance(cache, dict):
         entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
-        return _enum_reply(ctx, "ShareInfo", level, entries, request)
+        return enum_reply(ctx, "ShareInfo", level, entries, request)
     # An allowed answer at these levels is a function of the share tuple (immutable, frozen
     # Share records) and of the request's level and paging: kept with its InfoStruct encoded
     # once (ndr.Memo), checked against the tuple the directory holds now.
@@ -112,7 +120,7 @@ def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
     kept = replies.get(key)
     if kept is None or kept[0] is not shares:
         entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
-        reply = _enum_reply(ctx, "ShareInfo", level, entries, request)
+        reply = enum_reply(ctx, "ShareInfo", level, entries, request)
         reply["InfoStruct"] = ndr.Memo(reply["InfoStruct"])
         if len(replies) >= _SHARE_ENUM_CACHE_SIZE:
             replies.clear()
@@ -121,8 +129,8 @@ def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
 
 
 _SHARE_ENUM_IN: Final = [("ServerName", SRVSVC_HANDLE),
-                         ("InfoStruct", Pointer(SHARE_ENUM_STRUCT, "ref")), *_ENUM_TAIL_IN]
-_SHARE_ENUM_OUT: Final = [("InfoStruct", Pointer(SHARE_ENUM_STRUCT, "ref")), *_ENUM_TAIL_OUT]
+                         ("InfoStruct", Pointer(SHARE_ENUM_STRUCT, "ref")), *ENUM_TAIL_IN]
+_SHARE_ENUM_OUT: Final = [("InfoStruct", Pointer(SHARE_ENUM_STRUCT, "ref")), *ENUM_TAIL_OUT]
 
 
 @INTERFACE.operation(15, "NetrShareEnum", request=_SHARE_ENUM_IN, response=_SHARE_ENUM_OUT,

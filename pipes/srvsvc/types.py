@@ -46,16 +46,6 @@ ITYPE_DEVICE_LPT: Final = 0x4010
 ITYPE_DEVICE_COM: Final = 0x4020
 ITYPE_DEVICE_CON: Final = 0x4040
 ITYPE_DEVICE_NUL: Final = 0x4050
-_ITYPE_WILDCARD: Final = 0x1
-_ITYPE_ABSOLUTE: Final = 0x2
-_ITYPE_DRIVE: Final = 0x4
-#: \\server\PIPE\..., \PIPE\... and the other system directories (MS-SRVS 2.2.2.9).
-_SYS_DIRS: Final = {"PIPE": 0x0B00, "MAILSLOT": 0x0800, "SEM": 0x0900, "SHAREMEM": 0x0A00,
-                    "QUEUES": 0x0E00}
-#: NetprPath*/NetprName* Flags: LM 2.x compatible names (MS-SRVS 3.1.4.29-35); 0x1 in the
-#: Compare calls means "already canonicalized".
-_LM2X_COMPATIBLE: Final = 0x80000000
-_ALREADY_CANONICAL: Final = 0x00000001
 
 
 # -------------------------------------------------------------------------------------------
@@ -229,5 +219,5 @@ CHARDEV_INFO: Final = _info_union("CHARDEV_INFO", {0: CHARDEV_INFO_0, 1: CHARDEV
 CHARDEVQ_INFO: Final = _info_union("CHARDEVQ_INFO", {0: CHARDEVQ_INFO_0, 1: CHARDEVQ_INFO_1})
 
 #: Parameter lists every enumeration method shares (MS-SRVS 3.1.4.x).
-_ENUM_TAIL_IN: Final = (("PreferedMaximumLength", uint32), ("ResumeHandle", PDWORD))
-_ENUM_TAIL_OUT: Final = (("TotalEntries", uint32), ("ResumeHandle", PDWORD))
+ENUM_TAIL_IN: Final = (("PreferedMaximumLength", uint32), ("ResumeHandle", PDWORD))
+ENUM_TAIL_OUT: Final = (("TotalEntries", uint32), ("ResumeHandle", PDWORD))
