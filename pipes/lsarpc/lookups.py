@@ -221,7 +221,7 @@ def LsarLookupSids2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
 
 @INTERFACE.operation(76, "LsarLookupSids3", request=_SIDS2_IN, response=_SIDS2_OUT)
 def LsarLookupSids3(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-LSAT 3.1.4.9: TCP/IP and a Netlogon secure channel only (see the module docstring)."""
+    """MS-LSAT 3.1.4.9: TCP/IP and a Netlogon secure channel only (see the package docstring)."""
     raise RpcFault(FAULT_ACCESS_DENIED, "LsarLookupSids3 needs ncacn_ip_tcp with Netlogon auth")
 
 
@@ -312,7 +312,7 @@ def LsarLookupNames3(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
 
 @INTERFACE.operation(77, "LsarLookupNames4", request=_N3_IN, response=_N3_OUT)
 def LsarLookupNames4(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-LSAT 3.1.4.5: TCP/IP and a Netlogon secure channel only (see the module docstring)."""
+    """MS-LSAT 3.1.4.5: TCP/IP and a Netlogon secure channel only (see the package docstring)."""
     raise RpcFault(FAULT_ACCESS_DENIED, "LsarLookupNames4 needs ncacn_ip_tcp with Netlogon auth")
 
 

@@ -57,7 +57,7 @@ def policy_handle_status(ctx: CallContext, handle: bytes, needed: int) -> int:
 
 
 def check_call(ctx: CallContext, handle: bytes, needed: int, operation: str,
-           level: int | None = None) -> int:
+               level: int | None = None) -> int:
     """The handle check, then the policy's word on the call (told the handle's granted
     access)."""
     status = policy_handle_status(ctx, handle, needed)

@@ -210,7 +210,7 @@ def LsarEnumerateAccounts(ctx: CallContext, request: dict[str, Any]) -> dict[str
     start = request["EnumerationContext"]
     empty = {"EntriesRead": 0, "Information": None}
     status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
-                    "LsarEnumerateAccounts")
+                        "LsarEnumerateAccounts")
     if status:
         return {"EnumerationContext": start, "EnumerationBuffer": empty, "ReturnValue": status}
     sids = accounts(ctx)
@@ -232,7 +232,7 @@ def LsarEnumerateAccountRights(ctx: CallContext, request: dict[str, Any]) -> dic
     STATUS_OBJECT_NAME_NOT_FOUND for a SID that holds none."""
     empty = {"Entries": 0, "UserRights": None}
     status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
-                    "LsarEnumerateAccountRights")
+                        "LsarEnumerateAccountRights")
     if status:
         return {"UserRights": empty, "ReturnValue": status}
     sid = request["AccountSid"]
@@ -253,8 +253,8 @@ def LsarEnumerateAccountsWithUserRight(ctx: CallContext,
     unknown name, STATUS_NO_MORE_ENTRIES when nobody holds it."""
     empty = {"EntriesRead": 0, "Information": None}
     status = check_call(ctx, request["PolicyHandle"],
-                    POLICY_LOOKUP_NAMES | POLICY_VIEW_LOCAL_INFORMATION,
-                    "LsarEnumerateAccountsWithUserRight")
+                        POLICY_LOOKUP_NAMES | POLICY_VIEW_LOCAL_INFORMATION,
+                        "LsarEnumerateAccountsWithUserRight")
     if status:
         return {"EnumerationBuffer": empty, "ReturnValue": status}
     right = request["UserRight"]
@@ -283,7 +283,7 @@ def LsarEnumeratePrivileges(ctx: CallContext, request: dict[str, Any]) -> dict[s
     start = request["EnumerationContext"]
     empty = {"Entries": 0, "Privileges": None}
     status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
-                    "LsarEnumeratePrivileges")
+                        "LsarEnumeratePrivileges")
     if status:
         return {"EnumerationContext": start, "EnumerationBuffer": empty, "ReturnValue": status}
     privs = privileges(ctx)
@@ -310,7 +310,7 @@ def LsarLookupPrivilegeValue(ctx: CallContext, request: dict[str, Any]) -> dict[
     """MS-LSAD 3.1.4.8.2: a privilege name to its LUID (names compare case-insensitively)."""
     zero = {"LowPart": 0, "HighPart": 0}
     status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES,
-                    "LsarLookupPrivilegeValue")
+                        "LsarLookupPrivilegeValue")
     if status:
         return {"Value": zero, "ReturnValue": status}
     priv = _privilege_by_name(ctx, request["Name"])
@@ -349,7 +349,7 @@ LANG_EN_US: Final = 0x0409
 def LsarLookupPrivilegeDisplayName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.8.4: the English description of a privilege (the only language here)."""
     status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES,
-                    "LsarLookupPrivilegeDisplayName")
+                        "LsarLookupPrivilegeDisplayName")
     if status:
         return {"DisplayName": None, "LanguageReturned": 0, "ReturnValue": status}
     priv = _privilege_by_name(ctx, request["Name"])

@@ -16,7 +16,7 @@ INTERFACE: Final = Interface(
     description="Netlogon Remote Protocol (MS-NRPC)")
 
 #: Calls Windows implements and smbemu does not emulate: fault nca_op_rng_error (see the
-#: module docstring: their [out] structures are not modelled).
+#: package docstring: their [out] structures are not modelled).
 NOT_EMULATED: Final = {
     0: "NetrLogonUasLogon", 1: "NetrLogonUasLogoff", 2: "NetrLogonSamLogon",
     3: "NetrLogonSamLogoff", 7: "NetrDatabaseDeltas", 8: "NetrDatabaseSync",

@@ -74,7 +74,7 @@ _TRUST_ACCOUNT_TYPES: Final = frozenset({"workstation", "server", "interdomain"}
 
 
 def _authenticate(ctx: CallContext, request: dict[str, Any], operation: str) -> int:
-    """The status of every NetrServerAuthenticate* call (see the module docstring)."""
+    """The status of every NetrServerAuthenticate* call (see the package docstring)."""
     status = ctx.decide(operation).status
     if status:
         return status

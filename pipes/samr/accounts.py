@@ -138,7 +138,7 @@ def SamrGetAliasMembership(ctx: CallContext, request: dict[str, Any]) -> dict[st
     """MS-SAMR 3.1.5.9.2: DOMAIN_GET_ALIAS_MEMBERSHIP; the RIDs of the aliases of this domain
     that directly contain any of the SIDs."""
     entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,),
-                            DOMAIN_GET_ALIAS_MEMBERSHIP)
+                                  DOMAIN_GET_ALIAS_MEMBERSHIP)
     if entry is None:
         return error_response(ctx, status, Membership=_ulong_array([]))
     status = ctx.decide("SamrGetAliasMembership").status
@@ -157,7 +157,7 @@ def SamrGetAliasMembership(ctx: CallContext, request: dict[str, Any]) -> dict[st
 def SamrRidToSid(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.13.3: the SID of ``Rid`` in the domain of a domain/user/group/alias handle."""
     entry, status = lookup_handle(ctx, request["ObjectHandle"],
-                            (DOMAIN.kind, USER.kind, GROUP.kind, ALIAS.kind))
+                                  (DOMAIN.kind, USER.kind, GROUP.kind, ALIAS.kind))
     if entry is None:
         return error_response(ctx, status)
     status = ctx.decide("SamrRidToSid").status

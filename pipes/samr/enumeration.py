@@ -1,6 +1,6 @@
 """samr enumerations and display information: SamrEnumerate*InSamServer / *InDomain
 (MS-SAMR 3.1.5.2), SamrQueryDisplayInformation / 2 / 3 and SamrGetDisplayEnumerationIndex / 2
-(3.1.5.3), paged as the module docstring of the package says."""
+(3.1.5.3), paged as the package docstring says."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def _enumerate(ctx: CallContext, listing: tuple[Sequence[tuple[int, str]], Seque
 def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.2.1: the account domain and Builtin (RelativeId = index, as Windows)."""
     entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
-                            SAM_SERVER_ENUMERATE_DOMAINS)
+                                  SAM_SERVER_ENUMERATE_DOMAINS)
     if entry is None:
         return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
     status = ctx.decide("SamrEnumerateDomainsInSamServer").status

@@ -66,7 +66,7 @@ NOT_USED_ON_WIRE: Final = {42: "Opnum42NotUsedOnWire", 43: "Opnum43NotUsedOnWire
                            68: "Opnum68NotUsedOnWire", 69: "Opnum69NotUsedOnWire",
                            70: "Opnum70NotUsedOnWire", 71: "Opnum71NotUsedOnWire",
                            72: "Opnum72NotUsedOnWire"}
-#: Calls not emulated: nca_op_rng_error (see the module docstring).
+#: Calls not emulated: nca_op_rng_error (see the package docstring).
 NOT_EMULATED: Final = {67: "SamrValidatePassword", 73: "SamrUnicodeChangePasswordUser4"}
 for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
@@ -100,7 +100,7 @@ def directory_of(ctx: CallContext) -> Any:
 
 
 def lookup_handle(ctx: CallContext, handle: bytes, kinds: Sequence[str],
-            need: int = 0) -> tuple[HandleEntry | None, int]:
+                  need: int = 0) -> tuple[HandleEntry | None, int]:
     """(entry, 0) or (None, STATUS_INVALID_HANDLE / OBJECT_TYPE_MISMATCH / ACCESS_DENIED)."""
     entry = ctx.handles.lookup(handle)
     if entry is None:

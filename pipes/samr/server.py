@@ -138,7 +138,7 @@ def SamrCloseHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
 def SamrLookupDomainInSamServer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.11.1: SAM_SERVER_LOOKUP_DOMAIN; the name is compared case-insensitively."""
     entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
-                            SAM_SERVER_LOOKUP_DOMAIN)
+                                  SAM_SERVER_LOOKUP_DOMAIN)
     if entry is None:
         return error_response(ctx, status)
     status = ctx.decide("SamrLookupDomainInSamServer").status
@@ -159,7 +159,7 @@ def SamrOpenDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.1.5: SAM_SERVER_LOOKUP_DOMAIN on the server handle; STATUS_NO_SUCH_DOMAIN
     for a SID that is neither the account domain nor Builtin."""
     entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
-                            SAM_SERVER_LOOKUP_DOMAIN)
+                                  SAM_SERVER_LOOKUP_DOMAIN)
     if entry is None:
         return error_response(ctx, status)
     desired = request["DesiredAccess"]

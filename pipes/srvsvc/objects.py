@@ -39,7 +39,7 @@ def _strings_size(*values: str | None) -> int:
 
 
 def enum_reply(ctx: CallContext, union_field: str, level: int, entries: list[dict[str, Any]],
-                request: dict[str, Any], struct_name: str = "InfoStruct") -> dict[str, Any]:
+               request: dict[str, Any], struct_name: str = "InfoStruct") -> dict[str, Any]:
     """The [out] parameters of an Enum method from the full list of entries."""
     got = page(entries, request["ResumeHandle"] or 0, request["PreferedMaximumLength"],
                netapi_entry_size)
@@ -50,7 +50,7 @@ def enum_reply(ctx: CallContext, union_field: str, level: int, entries: list[dic
 
 
 def enum_error(ctx: CallContext, union_field: str, level: int, status: int,
-                request: dict[str, Any]) -> dict[str, Any]:
+               request: dict[str, Any]) -> dict[str, Any]:
     """An Enum method's failure: the level echoed with a NULL container (what Windows sends)."""
     return {"InfoStruct": {"Level": level, union_field: (level, None)}, "TotalEntries": 0,
             "ResumeHandle": request.get("ResumeHandle"), "ReturnValue": status}

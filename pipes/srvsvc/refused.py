@@ -81,7 +81,7 @@ for _opnum, _name, _in, _out in _CHARDEV_OPS:
 
 
 # -------------------------------------------------------------------------------------------
-# Calls that change the server: refused (read-only emulation, see the module docstring)
+# Calls that change the server: refused (read-only emulation, see the package docstring)
 # -------------------------------------------------------------------------------------------
 
 
