@@ -4,13 +4,18 @@
   ``__init__.py``, so the standard library's ``pipes`` module (3.11/3.12) is never shadowed,
   whatever the working directory or the pytest import mode (§9, mechanism E2);
 * handlers are found through the ``smbemu.pipes`` entry points, which resolve to Interfaces;
-* every package under ``smbemu/`` is in pyproject's explicit ``packages`` list (package
-  discovery cannot express the ``pipes`` -> ``smbemu_pipes`` rename, so the list is written by
-  hand and must not forget a new sub-package);
+  a big interface is a sub-package of ``pipes/`` (``pipes/samr/__init__.py`` exports
+  ``INTERFACE``, its modules split the interface by sub-area);
+* every package under ``smbemu/``, and every interface sub-package of ``pipes/``, is in
+  pyproject's explicit ``packages`` list (package discovery cannot express the ``pipes`` ->
+  ``smbemu_pipes`` rename, so the list is written by hand and must not forget a new
+  sub-package: an editable install would still work, a wheel would miss it);
 * imports flow one way (walked with ``ast``): nothing under ``smbemu/`` imports a handler
   module (``smbemu_pipes``); handler files import from the core only ``smbemu.rpc*``,
   ``smbemu.errors`` and ``smbemu.policy`` (the policy is the one place that reads profile
   knobs, DESIGN.md "Policy is one place"; handlers reach it with ``policy_for(ctx.server)``);
+  a module of an interface sub-package imports its own package, relatively, and no other
+  interface (files must also load by path, ``--pipes-dir``, under another package name);
   only ``smbemu.cli`` imports ``smbemu.server``;
 * no ``async def`` / ``await`` under ``smbemu/smb2``, ``smbemu/rpc``, ``smbemu/auth``,
   ``pipes`` (the per-request path is synchronous: DESIGN.md "Sans-I/O core").
@@ -104,16 +109,23 @@ def test_pipes_folder_has_no_init() -> None:
     assert not (PIPES / "__init__.py").exists(), "pipes/__init__.py would shadow stdlib pipes"
 
 
+#: The built-in interfaces: single files, and the big ones split into sub-packages.
+BUILTIN_FILES = ("wkssvc", "dssetup")
+BUILTIN_PACKAGES = ("srvsvc", "lsarpc", "samr", "netlogon")
+
+
 def test_entry_points_resolve_to_interfaces() -> None:
     eps = {ep.name: ep for ep in importlib.metadata.entry_points(group="smbemu.pipes")}
-    assert {"srvsvc", "wkssvc"} <= set(eps), "reinstall: .venv/bin/pip install -e ."
-    for name in ("srvsvc", "wkssvc"):
+    builtins = (*BUILTIN_FILES, *BUILTIN_PACKAGES)
+    assert set(builtins) <= set(eps), "reinstall: .venv/bin/pip install -e ."
+    for name in builtins:
         ep = eps[name]
         assert ep.value == f"smbemu_pipes.{name}:INTERFACE"
         iface = ep.load()
         assert isinstance(iface, Interface) and iface.name == name
         module = importlib.import_module(f"smbemu_pipes.{name}")
-        assert Path(module.__file__ or "").resolve() == (PIPES / f"{name}.py").resolve()
+        source = PIPES / f"{name}.py" if name in BUILTIN_FILES else PIPES / name / "__init__.py"
+        assert Path(module.__file__ or "").resolve() == source.resolve()
 
 
 def test_every_package_is_listed_in_pyproject() -> None:
@@ -125,6 +137,9 @@ def test_every_package_is_listed_in_pyproject() -> None:
     assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {missing}"
     assert setuptools["package-dir"]["smbemu_pipes"] == "pipes"
     assert "smbemu_pipes" in listed
+    interfaces = {f"smbemu_pipes.{p.parent.name}" for p in PIPES.glob("*/__init__.py")}
+    missing = sorted(interfaces - listed)
+    assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
 # ------------------------------------------------------------------ import direction
@@ -137,16 +152,25 @@ def test_core_never_imports_handler_modules() -> None:
     assert not bad, "the core finds handlers through entry points only: " + "; ".join(bad)
 
 
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
 def test_handlers_import_only_the_rpc_runtime_errors_and_policy() -> None:
     bad = []
     for path in _py_files(PIPES):
+        parts = path.relative_to(PIPES).parts
+        # pipes/samr/server.py may import pipes.samr.* (written ``from .types import ...``,
+        # resolved by _imports from the file's path); pipes/wkssvc.py no handler module at all
+        own = f"pipes.{parts[0]}" if len(parts) > 1 else None
         for line, name in _imports(path):
-            core = name == "smbemu" or name.startswith("smbemu.")
-            if core and not any(name == allowed or name.startswith(allowed + ".")
-                                for allowed in HANDLER_CORE_IMPORTS):
+            if _within(name, "smbemu") and not any(_within(name, allowed)
+                                                   for allowed in HANDLER_CORE_IMPORTS):
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
-            if name == "smbemu_pipes" or name.startswith("smbemu_pipes."):
-                # a handler file must also load by path (--pipes-dir): no sibling imports
+            if _within(name, "smbemu_pipes") or (
+                    _within(name, "pipes") and not (own and _within(name, own))):
+                # a handler module must also load by path (--pipes-dir), under another package
+                # name: it reaches its own sub-package relatively, never another interface
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
     assert not bad, "; ".join(bad)
 
@@ -171,7 +195,9 @@ def test_no_async_on_the_request_path(root: Path) -> None:
 
 def test_the_checks_see_the_files() -> None:
     """Guard the guards: the walks above really cover the handler files and the core."""
-    assert {p.name for p in _py_files(PIPES)} >= {"srvsvc.py", "wkssvc.py"}
-    names = {name for _, name in _imports(PIPES / "srvsvc.py")}
+    files = {p.relative_to(PIPES).as_posix() for p in _py_files(PIPES)}
+    assert files >= {"srvsvc/__init__.py", "srvsvc/shares.py", "samr/users.py", "wkssvc.py"}
+    names = {name for _, name in _imports(PIPES / "srvsvc" / "shares.py")}
     assert "smbemu.rpc.CallContext" in names and "smbemu.rpc.ndr" in names
+    assert "pipes.srvsvc.objects.INTERFACE" in names  # a relative import, resolved
     assert len(_py_files(SMBEMU)) > 20

@@ -9,9 +9,10 @@ module exporting ``INTERFACE`` / ``INTERFACES``::
     [project.entry-points."smbemu.pipes"]
     srvsvc = "smbemu_pipes.srvsvc:INTERFACE"
 
-:func:`load_pipes_dir` loads ``*.py`` files by path under the private package
-``smbemu._extpipes`` (they must import the runtime absolutely: ``from smbemu.rpc import ...``;
-relative imports between files of the same directory work too).
+:func:`load_pipes_dir` loads ``*.py`` files and sub-packages (folders with ``__init__.py``)
+by path under the private package ``smbemu._extpipes`` (they must import the runtime
+absolutely: ``from smbemu.rpc import ...``; relative imports between files of the same
+directory, and inside a sub-package, work too).
 
 Every interface is validated when it is added (UUID and version format, duplicates, every
 opnum declared, handlers callable with ``(ctx, request)``, every access rule -- the policy's
@@ -221,18 +222,44 @@ def _ext_package(directory: Path) -> types.ModuleType:
     return pkg
 
 
+def _pipe_modules(directory: Path) -> list[tuple[str, Path, Path]]:
+    """(module name, source shown in errors, file to execute) of every interface module in
+    ``directory``: each ``*.py`` file and each sub-package (a folder with ``__init__.py``, for
+    an interface split into modules the way the built-ins are), in name order; names starting
+    with ``_`` are helpers the others import, not interfaces."""
+    found: dict[str, tuple[Path, Path]] = {}
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith(("_", ".")):
+            continue
+        if entry.is_dir() and (entry / "__init__.py").is_file():
+            stem, init = entry.name, entry / "__init__.py"
+        elif entry.is_file() and entry.suffix == ".py":
+            stem, init = entry.stem, entry
+        else:
+            continue
+        if stem in found:
+            raise ConfigError(str(entry), "", f"{found[stem][0]} defines module {stem!r} too")
+        found[stem] = (entry, init)
+    return [(stem, source, init) for stem, (source, init) in sorted(found.items())]
+
+
+def _forget(modname: str) -> None:
+    """Drop a module that failed to load, and the submodules of a package it imported."""
+    for name in [n for n in sys.modules if n == modname or n.startswith(modname + ".")]:
+        del sys.modules[name]
+
+
 def load_pipes_dir(path: str | Path) -> list[tuple[str, Interface]]:
-    """Import every ``*.py`` in ``path`` (not ``_*.py``) as ``smbemu._extpipes.<stem>``."""
+    """Import every ``*.py`` in ``path`` and every sub-package (a folder with ``__init__.py``),
+    not ``_*``, as ``smbemu._extpipes.<name>``.  A sub-package imports its own modules
+    relatively (``from .types import ...``), as the built-in interfaces split into packages do."""
     directory = Path(path).resolve()
     if not directory.is_dir():
         raise ConfigError(str(path), "", "is not a directory")
     _ext_package(directory)
     found: list[tuple[str, Interface]] = []
-    for file in sorted(directory.glob("*.py")):
-        if file.name.startswith("_"):
-            continue
-        source = str(file)
-        stem = file.stem
+    for stem, entry, file in _pipe_modules(directory):
+        source = str(entry)
         if not stem.isidentifier():
             raise ConfigError(source, "", f"{stem!r} is not a valid module name")
         modname = f"{EXT_PACKAGE}.{stem}"
@@ -242,7 +269,9 @@ def load_pipes_dir(path: str | Path) -> list[tuple[str, Interface]]:
                 raise ConfigError(source, "", f"another pipes dir already defines {stem!r} "
                                   f"({getattr(module, '__file__', '?')})")
         else:
-            spec = importlib.util.spec_from_file_location(modname, file)
+            locations = [str(entry)] if entry is not file else None
+            spec = importlib.util.spec_from_file_location(
+                modname, file, submodule_search_locations=locations)
             if spec is None or spec.loader is None:  # pragma: no cover - .py always has one
                 raise ConfigError(source, "", "cannot be imported")
             module = importlib.util.module_from_spec(spec)
@@ -250,7 +279,7 @@ def load_pipes_dir(path: str | Path) -> list[tuple[str, Interface]]:
             try:
                 spec.loader.exec_module(module)
             except Exception as exc:
-                del sys.modules[modname]
+                _forget(modname)
                 raise ConfigError(source, "", f"cannot be loaded: {exc!r}") from exc
         try:
             ifaces = list(iter_interfaces(module))

@@ -223,9 +223,9 @@ def test_handles_belong_to_their_association(sam: Callable[..., Sam],
 
 @pytest.fixture
 def module(sam: Callable[..., Sam]) -> Any:
-    """The samr handler module, reached through the interface the entry point loaded."""
+    """The samr handler package, reached through the interface the entry point loaded."""
     iface = sam().c.interface
-    return sys.modules[iface.handlers[0].__module__]
+    return sys.modules[sys.modules[iface.handlers[0].__module__].__package__ or ""]
 
 
 @pytest.mark.parametrize("kind,expected", [("anonymous", 0x20031), ("guest", 0x20031),

@@ -227,6 +227,66 @@ def test_pipes_dir(tmp_path: Path, clean_modules: None) -> None:
     assert {i.name for _, i in again} == {"plug", "rel"}
 
 
+def test_pipes_dir_loads_a_package(tmp_path: Path, clean_modules: None) -> None:
+    """An interface split into a package (as the built-ins are): its __init__ builds INTERFACE
+    and imports the module that declares the operations, relatively."""
+    package = tmp_path / "split"
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent('''
+        from . import calls  # registers the operations on INTERFACE
+        from .objects import INTERFACE
+        '''))
+    (package / "objects.py").write_text(textwrap.dedent('''
+        from smbemu.rpc import Interface
+
+        INTERFACE = Interface(name="split", uuid="c0c0c0c0-0000-1111-2222-333344445555",
+                              version=(1, 0), pipes=("split",))
+        ANSWER = 11
+        '''))
+    (package / "calls.py").write_text(textwrap.dedent('''
+        from typing import Any
+        from smbemu.rpc import CallContext, ndr
+        from .objects import ANSWER, INTERFACE
+
+        @INTERFACE.operation(0, "Get", response=[("Value", ndr.uint32)])
+        def Get(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+            return {"Value": ANSWER}
+        '''))
+    (tmp_path / "notes").mkdir()                     # a folder without __init__.py: not a module
+    (tmp_path / "notes" / "readme.py").write_text("raise SystemExit('never imported')\n")
+    (tmp_path / "plug.py").write_text(PLUGIN)
+    reg = Registry.load(entry_points=False, pipes_dirs=[tmp_path])
+    assert reg.pipe_names() == {"plug", "split"}
+    split = reg.interface("split")
+    assert split is not None and split.handlers[0].__module__ == f"{EXT_PACKAGE}.split.calls"
+    assert split.handlers[0](None, {}) == {"Value": 11}  # type: ignore[arg-type]
+    # loading the same directory again reuses the package (the same interface object)
+    assert [i for _, i in load_pipes_dir(tmp_path) if i.name == "split"] == [split]
+
+
+def test_the_built_in_pipes_load_by_path(clean_modules: None) -> None:
+    """pipes/ itself loads with --pipes-dir, under another package name: the interfaces split
+    into sub-packages import their own modules relatively, and nothing else of pipes/."""
+    pipes = Path(__file__).resolve().parents[3] / "pipes"
+    reg = Registry.load(entry_points=False, pipes_dirs=[pipes])
+    assert {i.name for i in reg} == {"dssetup", "lsarpc", "netlogon", "samr", "srvsvc", "wkssvc"}
+    samr = reg.interface("samr")
+    assert samr is not None and samr.handlers[0].__module__ == f"{EXT_PACKAGE}.samr.server"
+
+
+def test_pipes_dir_package_errors(tmp_path: Path, clean_modules: None) -> None:
+    package = tmp_path / "broken"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .missing import INTERFACE\n")
+    with pytest.raises(ConfigError, match="cannot be loaded") as info:
+        load_pipes_dir(tmp_path)
+    assert str(package) in str(info.value)
+    assert not [n for n in sys.modules if n.startswith(f"{EXT_PACKAGE}.broken")]
+    (tmp_path / "broken.py").write_text(PLUGIN)
+    with pytest.raises(ConfigError, match="defines module 'broken' too"):
+        load_pipes_dir(tmp_path)
+
+
 @pytest.mark.parametrize(("source", "message"), [
     ("this is not python", "cannot be loaded"),
     ("X = 1\n", "defines no INTERFACE"),

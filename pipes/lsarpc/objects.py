@@ -1,0 +1,74 @@
+"""lsarpc's interface object and handle checks (MS-LSAD 3.1.1, 3.1.4).
+
+The ``INTERFACE`` every other module of the package declares its operations on, its fault-only
+opnums, and the helpers each call uses to check its policy or account handle (known, of the
+right kind, holding the right access) before asking the policy about the call itself."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from smbemu.policy.access import LSA_POLICY
+from smbemu.rpc import CallContext, Interface
+from smbemu.rpc.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE, STATUS_SUCCESS
+
+from .types import POLICY_HANDLE
+
+# -------------------------------------------------------------------------------------------
+# The interface and its fault-only opnums
+# -------------------------------------------------------------------------------------------
+
+INTERFACE: Final = Interface(
+    name="lsarpc", uuid="12345778-1234-abcd-ef00-0123456789ab", version=(0, 0),
+    pipes=("lsarpc",), opnum_count=82,
+    # Windows answers a bind on \PIPE\lsarpc with the secondary address of the LSA process's
+    # own endpoint, \PIPE\lsass (network captures of Windows 2000-2022; Samba does the same).
+    secondary_address="\\PIPE\\lsass",
+    description="Local Security Authority (MS-LSAD / MS-LSAT)")
+
+#: Read-only calls Windows implements and smbemu does not emulate yet: nca_op_rng_error.
+NOT_EMULATED: Final = {
+    3: "LsarQuerySecurityObject", 25: "LsarOpenTrustedDomain",
+    26: "LsarQueryInfoTrustedDomain", 28: "LsarOpenSecret", 30: "LsarQuerySecret",
+    39: "LsarQueryTrustedDomainInfo", 43: "LsarRetrievePrivateData",
+    48: "LsarQueryTrustedDomainInfoByName", 53: "LsarQueryDomainInformationPolicy",
+    55: "LsarOpenTrustedDomainByName", 73: "LsarQueryForestTrustInformation"}
+#: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.
+NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire" for n in (
+    1, 5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75, *range(78, 82))}
+for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
+    INTERFACE.not_implemented(_opnum, _name)
+
+
+# -------------------------------------------------------------------------------------------
+# Access: caller rights, handles, the policy
+# -------------------------------------------------------------------------------------------
+
+
+def policy_handle_status(ctx: CallContext, handle: bytes, needed: int) -> int:
+    """STATUS_INVALID_HANDLE for a handle that is not an open policy handle of this
+    association, STATUS_ACCESS_DENIED if it lacks ``needed`` (recorded), else 0."""
+    entry = ctx.handles.lookup(handle, POLICY_HANDLE)
+    if entry is None:
+        return STATUS_INVALID_HANDLE
+    if not ctx.require(entry.granted_access, needed, LSA_POLICY):
+        return STATUS_ACCESS_DENIED
+    return STATUS_SUCCESS
+
+
+def check_call(ctx: CallContext, handle: bytes, needed: int, operation: str,
+               level: int | None = None) -> int:
+    """The handle check, then the policy's word on the call (told the handle's granted
+    access)."""
+    status = policy_handle_status(ctx, handle, needed)
+    if status:
+        return status
+    entry = ctx.handles.lookup(handle, POLICY_HANDLE)
+    assert entry is not None
+    return ctx.decide(operation, level, access=entry.granted_access).status
+
+
+def error_response(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
+    op = ctx.operation
+    assert op is not None
+    return op.error_response(status, **values)

@@ -1,0 +1,60 @@
+"""lsarpc calls that change the LSA database, refused (read-only emulation; MS-LSAD 3.1.4 set /
+create / add / delete calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from smbemu.rpc import CallContext
+from smbemu.rpc.ndr import NdrType, Pointer, uint32
+from smbemu.rpc.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE
+
+from .objects import INTERFACE
+from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, POLICY_HANDLE
+
+# -------------------------------------------------------------------------------------------
+# Calls that change the LSA database: refused (read-only emulation)
+# -------------------------------------------------------------------------------------------
+
+
+def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """STATUS_INVALID_HANDLE for a bad handle (the leading policy or account handle), else
+    STATUS_ACCESS_DENIED (the policy logs why); [out] handles zero, [out] pointers NULL."""
+    op = ctx.operation
+    assert op is not None
+    entry = ctx.handles.lookup(request["PolicyHandle"])
+    if entry is None or entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE):
+        return op.error_response(STATUS_INVALID_HANDLE)
+    return op.error_response(ctx.decide().status or STATUS_ACCESS_DENIED)
+
+
+_OUT_HANDLE: Final = [("Handle", LSAPR_HANDLE)]
+_REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
+    (4, "LsarSetSecurityObject", []),
+    (8, "LsarSetInformationPolicy", []),
+    (10, "LsarCreateAccount", _OUT_HANDLE),
+    (12, "LsarCreateTrustedDomain", _OUT_HANDLE),
+    (16, "LsarCreateSecret", _OUT_HANDLE),
+    (19, "LsarAddPrivilegesToAccount", []),
+    (20, "LsarRemovePrivilegesFromAccount", []),
+    (24, "LsarSetSystemAccessAccount", []),
+    (27, "LsarSetInformationTrustedDomain", []),
+    (29, "LsarSetSecret", []),
+    (34, "LsarDeleteObject", _OUT_HANDLE),
+    (37, "LsarAddAccountRights", []),
+    (38, "LsarRemoveAccountRights", []),
+    (40, "LsarSetTrustedDomainInfo", []),
+    (41, "LsarDeleteTrustedDomain", []),
+    (42, "LsarStorePrivateData", []),
+    (47, "LsarSetInformationPolicy2", []),
+    (49, "LsarSetTrustedDomainInfoByName", []),
+    (51, "LsarCreateTrustedDomainEx", _OUT_HANDLE),
+    (54, "LsarSetDomainInformationPolicy", []),
+    (59, "LsarCreateTrustedDomainEx2", _OUT_HANDLE),
+    (74, "LsarSetForestTrustInformation", [("CollisionInfo", Pointer(uint32))]),
+)
+for _opnum, _name, _out in _REFUSED_OPS:
+    # only the leading handle is decoded; the rest of the stub is ignored (smbemu.rpc.ndr)
+    INTERFACE.operation(_opnum, _name, request=[("PolicyHandle", LSAPR_HANDLE)],
+                        response=_out)(_refuse)

@@ -1,0 +1,84 @@
+"""samr: the Security Account Manager Remote Protocol (MS-SAMR), on ``\\PIPE\\samr``.
+
+UUID 12345778-1234-abcd-ef00-0123456789ac version 1.0 (MS-SAMR 1.9, 2.1).  Every opnum MS-SAMR 3.1.5
+lists (0 to 73) is declared here, in one of four ways:
+
+* **emulated** — answered from the fixture directory (``ctx.server.directory``): the account domain
+  (the machine's local SAM on a member / standalone profile, the domain's accounts on a DC profile,
+  see ``smbemu/directory.py``) and Builtin (S-1-5-32);
+* **refused** — calls that change the SAM (SamrSetInformation*, SamrCreate*, SamrDelete*,
+  SamrAddMember*, password changes...) answer STATUS_ACCESS_DENIED (0xC0000022): the emulated
+  server is read-only.  Their [in] parameters are not decoded (except the handle of the Delete*
+  calls, which is [in, out] and echoed back); their [out] parameters are NULL / zero;
+* **"OpnumNNNotUsedOnWire"** (42, 43, 59-61, 63, 68-72) — MS-SAMR: "reserved for local use";
+  fault nca_op_rng_error 0x1C010002, what the RPC runtime answers for an opnum it does not
+  dispatch;
+* **not emulated** — SamrValidatePassword (67; MS-SAMR 3.1.5.13.7: an RPC-over-TCP call) and
+  SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles model) fault
+  nca_op_rng_error.
+
+Context handles (MS-SAMR 3.1.1.10) live in ``ctx.handles`` with a kind (``samr.server``,
+``samr.domain``, ``samr.user``, ``samr.group``, ``samr.alias``) and the access granted when they were
+opened.  Each call checks, in this order (the order of MS-SAMR 3.1.5.x's processing rules):
+
+1. the handle is known (else STATUS_INVALID_HANDLE 0xC0000008: a closed, stale or foreign
+   handle, as issue 4 asks.  Note: Windows' RPC runtime rejects a context handle it never issued
+   before the SAM sees it, with the fault nca_s_fault_context_mismatch 0x1C00001A — Samba's
+   torture test samr.handletype, written against Windows, expects NT_STATUS_RPC_SS_CONTEXT_MISMATCH
+   for a handle with a random GUID.  Returning the NTSTATUS keeps tools' error paths simple; U);
+2. it is of the kind the call takes (else STATUS_OBJECT_TYPE_MISMATCH 0xC0000024 for a live
+   handle of another SAM object type, e.g. a domain handle given to SamrQueryInformationUser:
+   the NT object-type status for "right handle, wrong object type".  U: MS-SAMR does not say;
+   ReactOS's samsrv (SampValidateDbObject) answers STATUS_INVALID_HANDLE);
+3. the access the call needs (MS-SAMR 3.1.5.x, "the server MUST return STATUS_ACCESS_DENIED if
+   the GrantedAccess of the handle does not contain ...") is in the granted access;
+4. ``ctx.decide(level=..., access=...)``: who may call what on this profile (RestrictAnonymous,
+   RestrictRemoteSAM, the Pre-Windows 2000 Compatible Access rules of windows-defaults.md §0
+   rules 7-8, §1.3) is the policy's; its status is returned as the NTSTATUS.
+
+Access granted on open (MS-SAMR 3.1.2.1, MS-DTYP 2.5.3.2) is the policy's access model
+(``ctx.grant``, :mod:`smbemu.policy.access`): generic bits are mapped with the object's generic
+mapping (MS-SAMR 2.2.1.x); MAXIMUM_ALLOWED (0x02000000) becomes every right the caller holds on
+the object; any other requested right the caller does not hold fails the open with
+STATUS_ACCESS_DENIED.  What a caller holds is the default DACL of each object type (MS-SAMR
+3.1.1.6 / the SDs Windows creates): Administrators get the object's ALL_ACCESS, everyone else the
+object's READ | EXECUTE rights (plus WRITE_PREFERENCES | CHANGE_PASSWORD on their own user
+object).  ACCESS_SYSTEM_SECURITY needs SeSecurityPrivilege: administrators only.
+
+Enumerations page as Windows does: ``PreferedMaximumLength`` bounds the bytes returned (each
+entry counts as its fixed part plus its name in UTF-16, U: the SAM's own estimate is not
+documented), at least one entry is returned per call, the enumeration context / index is the
+position of the next entry, and a partial answer returns STATUS_MORE_ENTRIES (0x00000105).
+
+The package, one module per sub-area (each declares its operations on ``objects.INTERFACE``):
+``types`` (MS-SAMR 2.2 NDR types and constants), ``objects`` (the interface, the SAM object
+types, handle checks), ``server`` (connect, close, domains), ``enumeration`` (SamrEnumerate*,
+display information), ``accounts`` (lookups, groups, aliases, opening accounts), ``users``
+(user information and password information), ``security`` (security descriptors) and
+``refused`` (the calls that would change the SAM).
+"""
+
+from __future__ import annotations
+
+from smbemu.policy.access import ObjectType
+
+# Importing the sub-area modules runs their @INTERFACE.operation decorators.
+from . import accounts, enumeration, refused, security, server, users  # noqa: F401
+from .objects import (
+    ALIAS,
+    DOMAIN,
+    GROUP,
+    INTERFACE,
+    NOT_EMULATED,
+    NOT_USED_ON_WIRE,
+    SERVER,
+    USER,
+    grant_access,
+)
+from .security import security_descriptor
+from .server import domain_info
+from .users import user_all_information, user_fields
+
+__all__ = ["INTERFACE", "NOT_USED_ON_WIRE", "NOT_EMULATED", "grant_access", "ObjectType",
+           "SERVER", "DOMAIN", "GROUP", "ALIAS", "USER", "domain_info", "user_fields",
+           "user_all_information", "security_descriptor"]

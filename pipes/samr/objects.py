@@ -1,0 +1,125 @@
+"""samr's interface object, SAM object types and handles (MS-SAMR 3.1.1.10, 3.1.2.1).
+
+The ``INTERFACE`` every other module of the package declares its operations on, the fault-only
+opnums, the five SAM object types with the caller-rights view of the access model, and the
+helpers each call uses to check its handle (known, of the right kind, holding the right access:
+the processing order of MS-SAMR 3.1.5.x)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from smbemu.policy.access import (
+    ACCESS_SYSTEM_SECURITY,
+    SAM_ALIAS,
+    SAM_DOMAIN,
+    SAM_GROUP,
+    SAM_SERVER,
+    SAM_USER,
+    ObjectType,
+    grant_access as _grant,
+)
+from smbemu.rpc import CallContext, HandleEntry, Interface
+from smbemu.rpc.status import (
+    STATUS_ACCESS_DENIED,
+    STATUS_INVALID_HANDLE,
+    STATUS_OBJECT_TYPE_MISMATCH,
+    STATUS_SUCCESS,
+)
+
+# -------------------------------------------------------------------------------------------
+# Object types (MS-SAMR 2.2.1: rights and generic mappings are smbemu.policy.access's)
+# -------------------------------------------------------------------------------------------
+
+SERVER: Final = SAM_SERVER
+DOMAIN: Final = SAM_DOMAIN
+GROUP: Final = SAM_GROUP
+ALIAS: Final = SAM_ALIAS
+USER: Final = SAM_USER
+OBJECT_TYPES: Final = {t.kind: t for t in (SERVER, DOMAIN, GROUP, ALIAS, USER)}
+
+
+def grant_access(obj_type: ObjectType, desired: int, *, administrator: bool,
+                 extra: int = 0) -> int | None:
+    """The policy's access model (``smbemu.policy.grant_access``) for a caller holding an
+    administrator's rights (ALL_ACCESS and ACCESS_SYSTEM_SECURITY) or everyone's (READ |
+    EXECUTE, plus ``extra``), without a call: handlers use ``ctx.grant``."""
+    held = (obj_type.all | ACCESS_SYSTEM_SECURITY) if administrator else obj_type.everyone | extra
+    return _grant(obj_type, desired, held)
+
+
+# -------------------------------------------------------------------------------------------
+# The interface
+# -------------------------------------------------------------------------------------------
+
+INTERFACE: Final = Interface(
+    name="samr", uuid="12345778-1234-abcd-ef00-0123456789ac", version=(1, 0),
+    pipes=("samr",), opnum_count=74, secondary_address="\\PIPE\\lsass",
+    description="Security Account Manager Remote Protocol (MS-SAMR)")
+
+#: MS-SAMR 3.1.5: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.
+NOT_USED_ON_WIRE: Final = {42: "Opnum42NotUsedOnWire", 43: "Opnum43NotUsedOnWire",
+                           59: "Opnum59NotUsedOnWire", 60: "Opnum60NotUsedOnWire",
+                           61: "Opnum61NotUsedOnWire", 63: "Opnum63NotUsedOnWire",
+                           68: "Opnum68NotUsedOnWire", 69: "Opnum69NotUsedOnWire",
+                           70: "Opnum70NotUsedOnWire", 71: "Opnum71NotUsedOnWire",
+                           72: "Opnum72NotUsedOnWire"}
+#: Calls not emulated: nca_op_rng_error (see the package docstring).
+NOT_EMULATED: Final = {67: "SamrValidatePassword", 73: "SamrUnicodeChangePasswordUser4"}
+for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
+    INTERFACE.not_implemented(_opnum, _name)
+
+
+# -------------------------------------------------------------------------------------------
+# Helpers
+# -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SamObject:
+    """What a handle refers to: the SAM domain (None for the server object) and the account.
+
+    ``listing`` holds the list a paged enumeration on this handle walks (see `_listing`)."""
+
+    domain: Any = None
+    account: Any = None
+    listing: list[Any] = field(default_factory=lambda: [None, None], compare=False)
+
+
+def old_large_int(value: int) -> dict[str, int]:
+    """A signed 64-bit value as OLD_LARGE_INTEGER."""
+    value &= 0xFFFFFFFFFFFFFFFF
+    high = value >> 32
+    return {"LowPart": value & 0xFFFFFFFF, "HighPart": high - (1 << 32) if high >= 1 << 31 else high}
+
+
+def directory_of(ctx: CallContext) -> Any:
+    return ctx.server.directory
+
+
+def lookup_handle(ctx: CallContext, handle: bytes, kinds: Sequence[str],
+                  need: int = 0) -> tuple[HandleEntry | None, int]:
+    """(entry, 0) or (None, STATUS_INVALID_HANDLE / OBJECT_TYPE_MISMATCH / ACCESS_DENIED)."""
+    entry = ctx.handles.lookup(handle)
+    if entry is None:
+        return None, STATUS_INVALID_HANDLE
+    if entry.kind not in kinds:
+        return None, STATUS_OBJECT_TYPE_MISMATCH
+    if not ctx.require(entry.granted_access, need, OBJECT_TYPES[entry.kind]):
+        return None, STATUS_ACCESS_DENIED
+    return entry, STATUS_SUCCESS
+
+
+def sam_domains(ctx: CallContext) -> list[tuple[str, Any]]:
+    """(SAM name, SamDomain): the account domain, then Builtin (MS-SAMR 3.1.1.1: "Builtin")."""
+    directory = directory_of(ctx)
+    return [(directory.account_domain.name, directory.account_domain),
+            ("Builtin", directory.builtin_domain)]
+
+
+def error_response(ctx: CallContext, status: int, **values: Any) -> dict[str, Any]:
+    op = ctx.operation
+    assert op is not None
+    return op.error_response(status, **values)

@@ -1,0 +1,260 @@
+"""samr server and domain objects: SamrConnect* (MS-SAMR 3.1.5.1.1-3.1.5.1.5), SamrCloseHandle
+(3.1.5.13.1), SamrLookupDomainInSamServer (3.1.5.11.1), SamrOpenDomain and
+SamrQueryInformationDomain / 2 (3.1.5.5.1, 3.1.5.5.2)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from smbemu.policy.access import SAM_SERVER_LOOKUP_DOMAIN
+from smbemu.rpc import CallContext, ndr
+from smbemu.rpc.ndr import Pointer, PSid, RpcUnicodeString, Sid, WString, uint16, uint32
+from smbemu.rpc.status import (
+    STATUS_ACCESS_DENIED,
+    STATUS_INVALID_HANDLE,
+    STATUS_INVALID_INFO_CLASS,
+    STATUS_INVALID_PARAMETER,
+    STATUS_NO_SUCH_DOMAIN,
+    STATUS_OBJECT_TYPE_MISMATCH,
+    STATUS_SUCCESS,
+)
+
+from .objects import (
+    DOMAIN,
+    INTERFACE,
+    OBJECT_TYPES,
+    SERVER,
+    SamObject,
+    directory_of,
+    error_response,
+    lookup_handle,
+    old_large_int,
+    sam_domains,
+)
+from .types import (
+    DELTA_NEVER,
+    DOMAIN_CLASS_ACCESS,
+    DOMAIN_SERVER_ENABLED,
+    DOMAIN_SERVER_ROLE_PRIMARY,
+    SAM_REVISION,
+    SAMPR_DOMAIN_INFO_BUFFER,
+    SAMPR_HANDLE,
+    SAMPR_REVISION_INFO,
+    TICKS_PER_DAY,
+    TICKS_PER_MINUTE,
+)
+
+
+def _delta(amount: int, unit: int) -> int:
+    """A negative relative time (MS-SAMR 2.2.4.5: "delta"), DELTA_NEVER for 0."""
+    return -amount * unit if amount else DELTA_NEVER
+
+
+def _domain_name(ctx: CallContext, domain: Any) -> str:
+    return "Builtin" if domain is directory_of(ctx).builtin_domain else str(domain.name)
+
+
+# -------------------------------------------------------------------------------------------
+# Connect (0, 57, 62, 64) and CloseHandle (1)
+# -------------------------------------------------------------------------------------------
+
+
+def _connect(ctx: CallContext, operation: str, desired: int) -> tuple[bytes, int]:
+    status = ctx.decide(operation, access=desired).status
+    if status:
+        return bytes(20), status
+    granted = ctx.grant(SERVER, desired)
+    if granted is None:
+        return bytes(20), STATUS_ACCESS_DENIED
+    return ctx.handles.create(SERVER.kind, SamObject(), granted), STATUS_SUCCESS
+
+
+@INTERFACE.operation(0, "SamrConnect",
+                     request=[("ServerName", Pointer(ndr.wchar)), ("DesiredAccess", uint32)],
+                     response=[("ServerHandle", SAMPR_HANDLE)])
+def SamrConnect(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.1.4: a server handle (ServerName, a single character, is ignored)."""
+    handle, status = _connect(ctx, "SamrConnect", request["DesiredAccess"])
+    return {"ServerHandle": handle, "ReturnValue": status}
+
+
+@INTERFACE.operation(57, "SamrConnect2",
+                     request=[("ServerName", WString), ("DesiredAccess", uint32)],
+                     response=[("ServerHandle", SAMPR_HANDLE)])
+def SamrConnect2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.1.3."""
+    handle, status = _connect(ctx, "SamrConnect2", request["DesiredAccess"])
+    return {"ServerHandle": handle, "ReturnValue": status}
+
+
+@INTERFACE.operation(62, "SamrConnect4",
+                     request=[("ServerName", WString), ("ClientRevision", uint32),
+                              ("DesiredAccess", uint32)],
+                     response=[("ServerHandle", SAMPR_HANDLE)])
+def SamrConnect4(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.1.2 (ClientRevision is ignored)."""
+    handle, status = _connect(ctx, "SamrConnect4", request["DesiredAccess"])
+    return {"ServerHandle": handle, "ReturnValue": status}
+
+
+@INTERFACE.operation(64, "SamrConnect5",
+                     request=[("ServerName", WString), ("DesiredAccess", uint32),
+                              ("InVersion", uint32), ("InRevisionInfo", SAMPR_REVISION_INFO)],
+                     response=[("OutVersion", uint32), ("OutRevisionInfo", SAMPR_REVISION_INFO),
+                               ("ServerHandle", SAMPR_HANDLE)])
+def SamrConnect5(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.1.1: InVersion must be 1 (else STATUS_NOT_SUPPORTED... the spec says
+    "return an error"; STATUS_INVALID_PARAMETER here, U); OutRevisionInfo V1 = {3, 0}."""
+    revision = {"OutVersion": 1,
+                "OutRevisionInfo": (1, {"Revision": SAM_REVISION, "SupportedFeatures": 0})}
+    if request["InVersion"] != 1:
+        return {**revision, "ServerHandle": bytes(20), "ReturnValue": STATUS_INVALID_PARAMETER}
+    handle, status = _connect(ctx, "SamrConnect5", request["DesiredAccess"])
+    return {**revision, "ServerHandle": handle, "ReturnValue": status}
+
+
+@INTERFACE.operation(1, "SamrCloseHandle", request=[("SamHandle", SAMPR_HANDLE)],
+                     response=[("SamHandle", SAMPR_HANDLE)])
+def SamrCloseHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.13.1: the handle is released and returned zeroed."""
+    handle = request["SamHandle"]
+    entry = ctx.handles.lookup(handle)
+    if entry is None:
+        return {"SamHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
+    if entry.kind not in OBJECT_TYPES:
+        return {"SamHandle": handle, "ReturnValue": STATUS_OBJECT_TYPE_MISMATCH}
+    ctx.handles.close(handle)
+    return {"SamHandle": bytes(20), "ReturnValue": STATUS_SUCCESS}
+
+
+# -------------------------------------------------------------------------------------------
+# Domains: Lookup (5), Open (7), QueryInformation (8, 46)
+# -------------------------------------------------------------------------------------------
+
+
+@INTERFACE.operation(5, "SamrLookupDomainInSamServer",
+                     request=[("ServerHandle", SAMPR_HANDLE), ("Name", RpcUnicodeString)],
+                     response=[("DomainId", PSid)])
+def SamrLookupDomainInSamServer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.11.1: SAM_SERVER_LOOKUP_DOMAIN; the name is compared case-insensitively."""
+    entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
+                                  SAM_SERVER_LOOKUP_DOMAIN)
+    if entry is None:
+        return error_response(ctx, status)
+    status = ctx.decide("SamrLookupDomainInSamServer").status
+    if status:
+        return error_response(ctx, status)
+    wanted = (request["Name"] or "").lower()
+    for name, domain in sam_domains(ctx):
+        if name.lower() == wanted:
+            return {"DomainId": str(domain.sid), "ReturnValue": STATUS_SUCCESS}
+    return error_response(ctx, STATUS_NO_SUCH_DOMAIN)
+
+
+@INTERFACE.operation(7, "SamrOpenDomain",
+                     request=[("ServerHandle", SAMPR_HANDLE), ("DesiredAccess", uint32),
+                              ("DomainId", Sid)],
+                     response=[("DomainHandle", SAMPR_HANDLE)])
+def SamrOpenDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.1.5: SAM_SERVER_LOOKUP_DOMAIN on the server handle; STATUS_NO_SUCH_DOMAIN
+    for a SID that is neither the account domain nor Builtin."""
+    entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
+                                  SAM_SERVER_LOOKUP_DOMAIN)
+    if entry is None:
+        return error_response(ctx, status)
+    desired = request["DesiredAccess"]
+    status = ctx.decide("SamrOpenDomain", access=desired).status
+    if status:
+        return error_response(ctx, status)
+    for _, domain in sam_domains(ctx):
+        if str(domain.sid) == request["DomainId"]:
+            break
+    else:
+        return error_response(ctx, STATUS_NO_SUCH_DOMAIN)
+    granted = ctx.grant(DOMAIN, desired)
+    if granted is None:
+        return error_response(ctx, STATUS_ACCESS_DENIED)
+    return {"DomainHandle": ctx.handles.create(DOMAIN.kind, SamObject(domain), granted),
+            "ReturnValue": STATUS_SUCCESS}
+
+
+def _modified_count(domain: Any) -> int:
+    """DomainModifiedCount: a stable serial number for the fixture (U: Windows counts changes)."""
+    return 1 + len(domain.users) + len(domain.groups) + len(domain.aliases)
+
+
+def _creation_time(ctx: CallContext) -> int:
+    return int(getattr(ctx.server, "start_filetime", 0) or 0)
+
+
+def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any]:
+    """The DOMAIN_* / SAMPR_DOMAIN_* structure of ``info_class`` (MS-SAMR 2.2.4)."""
+    pw, lockout = domain.password_policy, domain.lockout_policy
+    force_logoff = (DELTA_NEVER if pw.force_logoff_minutes is None
+                    else -pw.force_logoff_minutes * TICKS_PER_MINUTE)
+    name = _domain_name(ctx, domain)
+    modified = _modified_count(domain)
+    if info_class == 1:
+        return {"MinPasswordLength": pw.min_length, "PasswordHistoryLength": pw.history,
+                "PasswordProperties": pw.properties,
+                "MaxPasswordAge": old_large_int(_delta(pw.max_age_days, TICKS_PER_DAY)),
+                "MinPasswordAge": old_large_int(-pw.min_age_days * TICKS_PER_DAY)}
+    general = {
+        "ForceLogoff": old_large_int(force_logoff), "OemInformation": "", "DomainName": name,
+        "ReplicaSourceNodeName": "", "DomainModifiedCount": old_large_int(modified),
+        "DomainServerState": DOMAIN_SERVER_ENABLED, "DomainServerRole": DOMAIN_SERVER_ROLE_PRIMARY,
+        "UasCompatibilityRequired": 1, "UserCount": len(domain.users),
+        "GroupCount": len(domain.groups), "AliasCount": len(domain.aliases)}
+    lockout_info = {
+        "LockoutDuration": _delta(lockout.duration_minutes, TICKS_PER_MINUTE),
+        "LockoutObservationWindow": -lockout.window_minutes * TICKS_PER_MINUTE,
+        "LockoutThreshold": lockout.threshold}
+    modified_info = {"DomainModifiedCount": old_large_int(modified),
+                     "CreationTime": old_large_int(_creation_time(ctx))}
+    table: dict[int, dict[str, Any]] = {
+        2: general,
+        3: {"ForceLogoff": old_large_int(force_logoff)},
+        4: {"OemInformation": ""},
+        5: {"DomainName": name},
+        6: {"ReplicaSourceNodeName": ""},
+        7: {"DomainServerRole": DOMAIN_SERVER_ROLE_PRIMARY},
+        8: modified_info,
+        9: {"DomainServerState": DOMAIN_SERVER_ENABLED},
+        11: {"I1": general, **lockout_info},
+        12: lockout_info,
+        13: {**modified_info, "ModifiedCountAtLastPromotion": old_large_int(0)},
+    }
+    return table[info_class]
+
+
+def _query_domain(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:
+    info_class = request["DomainInformationClass"]
+    need = DOMAIN_CLASS_ACCESS.get(info_class)
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,), need or 0)
+    if entry is None:
+        return error_response(ctx, status)
+    if need is None:
+        return error_response(ctx, STATUS_INVALID_INFO_CLASS)
+    status = ctx.decide(operation, info_class).status
+    if status:
+        return error_response(ctx, status)
+    return {"Buffer": (info_class, domain_info(ctx, entry.obj.domain, info_class)),
+            "ReturnValue": STATUS_SUCCESS}
+
+
+_QUERY_DOMAIN_IN: Final = [("DomainHandle", SAMPR_HANDLE), ("DomainInformationClass", uint16)]
+_QUERY_DOMAIN_OUT: Final = [("Buffer", Pointer(SAMPR_DOMAIN_INFO_BUFFER))]
+
+
+@INTERFACE.operation(8, "SamrQueryInformationDomain", request=_QUERY_DOMAIN_IN,
+                     response=_QUERY_DOMAIN_OUT)
+def SamrQueryInformationDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.5.2 (same as SamrQueryInformationDomain2)."""
+    return _query_domain(ctx, request, "SamrQueryInformationDomain")
+
+
+@INTERFACE.operation(46, "SamrQueryInformationDomain2", request=_QUERY_DOMAIN_IN,
+                     response=_QUERY_DOMAIN_OUT)
+def SamrQueryInformationDomain2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.5.1: classes 1-9, 11-13; others STATUS_INVALID_INFO_CLASS."""
+    return _query_domain(ctx, request, "SamrQueryInformationDomain2")

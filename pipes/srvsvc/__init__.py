@@ -1,0 +1,54 @@
+"""srvsvc: the Server Service Remote Protocol (MS-SRVS), on ``\\PIPE\\srvsvc``.
+
+UUID 4b324fc8-1670-01d3-1278-5a47bf6ee188 version 3.0 (MS-SRVS 2.1).  Every opnum MS-SRVS 3.1.4
+lists (0 to 57) is declared in this package, in one of four ways:
+
+* **emulated** — answered from the live server state: the fixture's shares (IPC$ first, then the
+  fixture's, ``ctx.server.directory.shares``), the profile's identity (platform id, version and
+  server-type bits), the real sessions, tree connects and open pipes (``ctx.server.sessions``),
+  the real clock;
+* **"Opnum0NotUsedOnWire" .. 7** — MS-SRVS 3.1.4 says these "return ERROR_NOT_SUPPORTED"; they
+  are the LAN Manager character-device calls (NetrCharDev*), decoded with their real [in]
+  parameters (Samba's srvsvc.idl spells them out) and answered ERROR_NOT_SUPPORTED (50) with
+  empty [out] parameters — not faulted: MS-SRVS states the return value.
+* **"Opnum29/42/47NotUsedOnWire"** — "reserved for local use", server behaviour undefined by
+  MS-SRVS: fault nca_op_rng_error 0x1C010002, what an RPC server answers for an opnum it does
+  not dispatch;
+* **not emulated** — calls Windows implements but that change the server (NetrShareAdd,
+  NetrSessionDel, ...) are refused with ERROR_ACCESS_DENIED (5), what Windows returns to a
+  non-administrator; an administrator gets the same answer here because the emulated server is
+  read-only (``smbemu.policy`` explains it in the log).  Their [in] parameters are not decoded
+  (the answer does not depend on them); their [out] parameters are NULL / zero.  A few read-only
+  calls that are not emulated yet (NetrServerTransportEnum, NetprNameCanonicalize,
+  NetrpGetFileSecurity, the DFS calls, NetrServerAliasEnum) fault nca_op_rng_error rather than
+  invent an answer — listed in :data:`NOT_EMULATED`.
+
+Access rules (who may call what, at which level) are :mod:`smbemu.policy`'s; handlers ask their
+call context (``ctx.decide(level=...)``) and return the WERROR it gives as the return value,
+never as a fault (windows-defaults.md §0 rule 9).
+
+NDR types are declared once, in ``types``, named after MS-SRVS 2.2.4 (``SHARE_INFO_1``...), with the
+[in]/[out] parameter lists of each method as MS-SRVS 3.1.4.x gives them.  Enumerations share one
+pager (:mod:`smbemu.rpc.paging`): ``PreferedMaximumLength`` bounds the bytes returned (entry sizes are
+estimated the way NetApi buffers are sized: 4 bytes per fixed field plus the UTF-16 strings with
+their NUL), at least one entry is returned per call so a client always progresses, the resume
+handle is the index of the next entry, and a short answer returns ERROR_MORE_DATA (234).
+
+The package, one module per sub-area (each declares its operations on ``objects.INTERFACE``):
+``types`` (NDR types and constants), ``objects`` (the interface, shared helpers), ``shares``,
+``server`` (server information, time of day, disks, statistics), ``sessions`` (sessions,
+connections, open files), ``names`` (name and path validation) and ``refused`` (the
+character-device calls and the calls that would change the server).
+"""
+
+from __future__ import annotations
+
+# Importing the sub-area modules runs their @INTERFACE.operation decorators.
+from . import names, refused, server, sessions, shares  # noqa: F401
+from .names import canonicalize_path, path_type, validate_name
+from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
+from .types import SERVER_INFO, SESSION_ENUM_STRUCT, SHARE_ENUM_STRUCT
+
+__all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "SHARE_ENUM_STRUCT",
+           "SERVER_INFO", "SESSION_ENUM_STRUCT", "validate_name", "path_type",
+           "canonicalize_path"]

@@ -1,0 +1,62 @@
+"""srvsvc's interface object (MS-SRVS 2.1, 3.1.4) and the helpers its calls share: the
+``INTERFACE`` every other module of the package declares its operations on, the fault-only
+opnums, one enumeration reply shape, and views of the live sessions."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from smbemu.rpc import CallContext, Interface
+from smbemu.rpc.paging import netapi_entry_size, page
+
+INTERFACE: Final = Interface(
+    name="srvsvc", uuid="4b324fc8-1670-01d3-1278-5a47bf6ee188", version=(3, 0),
+    pipes=("srvsvc",), opnum_count=58,
+    description="Server Service Remote Protocol (MS-SRVS)")
+
+#: Read-only calls Windows implements and smbemu does not emulate yet: fault nca_op_rng_error.
+NOT_EMULATED: Final = {26: "NetrServerTransportEnum", 34: "NetprNameCanonicalize",
+                       39: "NetrpGetFileSecurity", 43: "NetrDfsGetVersion",
+                       44: "NetrDfsCreateLocalPartition", 45: "NetrDfsDeleteLocalPartition",
+                       46: "NetrDfsSetLocalVolumeState", 48: "NetrDfsCreateExitPoint",
+                       49: "NetrDfsDeleteExitPoint", 50: "NetrDfsModifyPrefix",
+                       51: "NetrDfsFixLocalVolume", 52: "NetrDfsManagerReportSiteInfo",
+                       55: "NetrServerAliasEnum"}
+#: MS-SRVS 3.1.4: "reserved for local use" (behaviour undefined): nca_op_rng_error.
+NOT_USED_ON_WIRE: Final = {29: "Opnum29NotUsedOnWire", 42: "Opnum42NotUsedOnWire",
+                           47: "Opnum47NotUsedOnWire"}
+for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
+    INTERFACE.not_implemented(_opnum, _name)
+
+
+# -------------------------------------------------------------------------------------------
+# Helpers
+# -------------------------------------------------------------------------------------------
+
+
+def _strings_size(*values: str | None) -> int:
+    return sum(2 * (len(v) + 1) for v in values if v is not None)
+
+
+def enum_reply(ctx: CallContext, union_field: str, level: int, entries: list[dict[str, Any]],
+               request: dict[str, Any], struct_name: str = "InfoStruct") -> dict[str, Any]:
+    """The [out] parameters of an Enum method from the full list of entries."""
+    got = page(entries, request["ResumeHandle"] or 0, request["PreferedMaximumLength"],
+               netapi_entry_size)
+    container = {"EntriesRead": len(got.items), "Buffer": got.items}
+    return {struct_name: {"Level": level, union_field: (level, container)},
+            "TotalEntries": got.remaining, "ResumeHandle": got.resume_handle(request["ResumeHandle"]),
+            "ReturnValue": got.werror}
+
+
+def enum_error(ctx: CallContext, union_field: str, level: int, status: int,
+               request: dict[str, Any]) -> dict[str, Any]:
+    """An Enum method's failure: the level echoed with a NULL container (what Windows sends)."""
+    return {"InfoStruct": {"Level": level, union_field: (level, None)}, "TotalEntries": 0,
+            "ResumeHandle": request.get("ResumeHandle"), "ReturnValue": status}
+
+
+def all_sessions(ctx: CallContext) -> list[Any]:
+    """The server's established sessions, oldest first (``smbemu.state.Session``)."""
+    sessions = getattr(ctx.server, "sessions", None) or {}
+    return sorted(sessions.values(), key=lambda s: (s.created_at, s.session_id))

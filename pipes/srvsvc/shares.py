@@ -1,0 +1,179 @@
+"""srvsvc shares: NetrShareEnum (MS-SRVS 3.1.4.8), NetrShareEnumSticky (3.1.4.9),
+NetrShareGetInfo (3.1.4.10) and NetrShareCheck (3.1.4.16)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from smbemu.rpc import CallContext, ndr
+from smbemu.rpc.ndr import Pointer, WStringRef, uint32
+from smbemu.rpc.status import (
+    ERROR_INVALID_LEVEL,
+    NERR_DEVICE_NOT_SHARED,
+    NERR_NET_NAME_NOT_FOUND,
+    NERR_SUCCESS,
+)
+
+from .objects import INTERFACE, all_sessions, enum_error, enum_reply
+from .types import (
+    ENUM_TAIL_IN,
+    ENUM_TAIL_OUT,
+    SHARE_ENUM_LEVELS,
+    SHARE_ENUM_STRUCT,
+    SHARE_INFO,
+    SHARE_INFO_LEVELS,
+    SHI_USES_UNLIMITED,
+    SRVSVC_HANDLE,
+    STYPE_SPECIAL,
+)
+
+
+def _share_uses(ctx: CallContext, share_name: str) -> int:
+    """shi2_current_uses: tree connects to the share, over every session."""
+    name = share_name.lower()
+    return sum(1 for s in all_sessions(ctx) for t in s.tree_connects.values()
+               if t.share_name.lower() == name)
+
+
+# -------------------------------------------------------------------------------------------
+# Shares: NetrShareEnum (15), NetrShareEnumSticky (36), NetrShareGetInfo (16), NetrShareCheck (20)
+# -------------------------------------------------------------------------------------------
+
+
+def _share_entry(ctx: CallContext, share: Any, level: int) -> dict[str, Any]:
+    """One SHARE_INFO_<level> from a fixture share (MS-SRVS 2.2.4.22-2.2.4.29)."""
+    name, stype, remark = share.name, share.stype, share.comment
+    if level == 0:
+        return {"shi0_netname": name}
+    if level == 1:
+        return {"shi1_netname": name, "shi1_type": stype, "shi1_remark": remark}
+    if level == 501:
+        # shi501_flags: CSC policy "manual caching" (0) for every share (U: Windows default).
+        return {"shi501_netname": name, "shi501_type": stype, "shi501_remark": remark,
+                "shi501_flags": 0}
+    if level == 1004:
+        return {"shi1004_remark": remark}
+    if level == 1005:
+        return {"shi1005_flags": 0}
+    if level == 1006:
+        return {"shi1006_max_uses": SHI_USES_UNLIMITED}
+    if level == 1501:
+        # No security descriptor is modelled: an empty one (reserved = 0, NULL buffer).
+        return {"shi1501_reserved": 0, "shi1501_security_descriptor": None}
+    prefix = {2: "shi2_", 502: "shi502_", 503: "shi503_"}[level]
+    entry: dict[str, Any] = {
+        f"{prefix}netname": name, f"{prefix}type": stype, f"{prefix}remark": remark,
+        # shi*_permissions is ignored with user-level security and reported 0 (MS-SRVS
+        # 2.2.4.24); max_uses: unlimited (SHI_USES_UNLIMITED); passwd: NULL.
+        f"{prefix}permissions": 0, f"{prefix}max_uses": SHI_USES_UNLIMITED,
+        f"{prefix}current_uses": _share_uses(ctx, name), f"{prefix}path": share.path,
+        f"{prefix}passwd": None,
+    }
+    if level == 503:
+        # "*" = the share is not scoped to one server name (MS-SRVS 2.2.4.27).
+        entry["shi503_servername"] = "*"
+    if level in (502, 503):
+        entry[f"{prefix}reserved"] = 0
+        entry[f"{prefix}security_descriptor"] = None
+    return entry
+
+
+def _shares(ctx: CallContext, sticky: bool) -> list[Any]:
+    """The fixture's shares (IPC$ first).  Sticky shares (MS-SRVS 3.1.4.9) are the persistent
+    ones: the special shares (IPC$, ADMIN$, C$...) are recreated at every start, not stored."""
+    shares = ctx.server.directory.shares
+    return [s for s in shares if not (sticky and s.special)]
+
+
+#: Levels whose entries depend on the fixture's shares alone; 2/502/503 carry the live
+#: shi*_current_uses and are built afresh for every call.
+_SHARE_LEVELS_FROM_FIXTURE: Final = frozenset({0, 1, 501})
+#: Where the encoded share lists live: ``ctx.server.cache`` is per server configuration (a
+#: SIGHUP reload builds a new configuration, hence a new cache).
+_SHARE_ENUM_CACHE: Final = "srvsvc.share_enum"
+#: (sticky, level, PreferedMaximumLength, ResumeHandle) combinations kept per configuration;
+#: clients choose the last two, so the cache is emptied rather than let grow past this.
+_SHARE_ENUM_CACHE_SIZE: Final = 64
+
+
+def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
+                sticky: bool) -> dict[str, Any]:
+    level = request["InfoStruct"]["Level"]
+    if level not in SHARE_ENUM_LEVELS:
+        return enum_error(ctx, "ShareInfo", level, ERROR_INVALID_LEVEL, request)
+    # the access decision is made (and logged) for every call: it depends on the caller
+    status = ctx.decide(operation, level).status
+    if status:
+        return enum_error(ctx, "ShareInfo", level, status, request)
+    shares = ctx.server.directory.shares
+    cache = getattr(ctx.server, "cache", None)
+    if level not in _SHARE_LEVELS_FROM_FIXTURE or type(shares) is not tuple \
+            or not isinstance(cache, dict):
+        entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
+        return enum_reply(ctx, "ShareInfo", level, entries, request)
+    # An allowed answer at these levels is a function of the share tuple (immutable, frozen
+    # Share records) and of the request's level and paging: kept with its InfoStruct encoded
+    # once (ndr.Memo), checked against the tuple the directory holds now.
+    replies: dict[tuple[bool, int, int, int | None], tuple[tuple[Any, ...], dict[str, Any]]]
+    replies = cache.setdefault(_SHARE_ENUM_CACHE, {})
+    key = (sticky, level, request["PreferedMaximumLength"], request["ResumeHandle"])
+    kept = replies.get(key)
+    if kept is None or kept[0] is not shares:
+        entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
+        reply = enum_reply(ctx, "ShareInfo", level, entries, request)
+        reply["InfoStruct"] = ndr.Memo(reply["InfoStruct"])
+        if len(replies) >= _SHARE_ENUM_CACHE_SIZE:
+            replies.clear()
+        kept = replies[key] = (shares, reply)
+    return dict(kept[1])
+
+
+_SHARE_ENUM_IN: Final = [("ServerName", SRVSVC_HANDLE),
+                         ("InfoStruct", Pointer(SHARE_ENUM_STRUCT, "ref")), *ENUM_TAIL_IN]
+_SHARE_ENUM_OUT: Final = [("InfoStruct", Pointer(SHARE_ENUM_STRUCT, "ref")), *ENUM_TAIL_OUT]
+
+
+@INTERFACE.operation(15, "NetrShareEnum", request=_SHARE_ENUM_IN, response=_SHARE_ENUM_OUT,
+                     returns="WERROR")
+def NetrShareEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SRVS 3.1.4.8: every share, at level 0, 1, 2, 501, 502 or 503."""
+    return _share_enum(ctx, request, "NetrShareEnum", sticky=False)
+
+
+@INTERFACE.operation(36, "NetrShareEnumSticky", request=_SHARE_ENUM_IN,
+                     response=_SHARE_ENUM_OUT, returns="WERROR")
+def NetrShareEnumSticky(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SRVS 3.1.4.9: the persistent (non-special) shares."""
+    return _share_enum(ctx, request, "NetrShareEnumSticky", sticky=True)
+
+
+@INTERFACE.operation(16, "NetrShareGetInfo",
+                     request=[("ServerName", SRVSVC_HANDLE), ("NetName", WStringRef),
+                              ("Level", uint32)],
+                     response=[("InfoStruct", SHARE_INFO)], returns="WERROR")
+def NetrShareGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SRVS 3.1.4.10: one share; NERR_NetNameNotFound (2310) for an unknown name."""
+    level = request["Level"]
+    if level not in SHARE_INFO_LEVELS:
+        return {"InfoStruct": (level, None), "ReturnValue": ERROR_INVALID_LEVEL}
+    share = ctx.server.directory.share(request["NetName"])
+    if share is None:
+        return {"InfoStruct": (level, None), "ReturnValue": NERR_NET_NAME_NOT_FOUND}
+    status = ctx.decide("NetrShareGetInfo", level).status
+    if status:
+        return {"InfoStruct": (level, None), "ReturnValue": status}
+    return {"InfoStruct": (level, _share_entry(ctx, share, level)), "ReturnValue": NERR_SUCCESS}
+
+
+@INTERFACE.operation(20, "NetrShareCheck",
+                     request=[("ServerName", SRVSVC_HANDLE), ("Device", WStringRef)],
+                     response=[("Type", uint32)], returns="WERROR")
+def NetrShareCheck(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SRVS 3.1.4.16: is a device ("C:") shared?  The type of the first share on it, or
+    NERR_DeviceNotShared (2311)."""
+    device = request["Device"].rstrip("\\").upper()
+    if device:
+        for share in ctx.server.directory.shares:
+            if share.type == "disk" and share.path.upper().startswith(device):
+                return {"Type": share.stype & ~STYPE_SPECIAL, "ReturnValue": NERR_SUCCESS}
+    return {"Type": 0, "ReturnValue": NERR_DEVICE_NOT_SHARED}
