@@ -71,7 +71,7 @@ def wired() -> Iterator[Wired]:
 
         patch.setattr(smbemu.ipc, "open_endpoint", open_endpoint)
         served = server.config.pipes.pipe_names() if server.config.pipes is not None else ()
-        assert "srvsvc" in served, "the srvsvc interface (pipes/srvsvc.py) is not registered"
+        assert "srvsvc" in served, "the srvsvc interface (pipes/srvsvc/) is not registered"
         yield state
 
 
