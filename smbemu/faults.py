@@ -51,7 +51,7 @@ from smbemu.errors import ConfigError, SmbStatusError
 from smbemu.smb2.constants import Command, NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 __all__ = ["FaultRule", "FaultEngine", "rule", "parse_rules", "load_faults", "engine_for"]
 
@@ -376,7 +376,7 @@ class FaultEngine:
         return actions
 
     # ---------------------------------------------------------------- SMB2 requests
-    def before_smb_request(self, conn: Connection, ctx: RequestContext) -> None:
+    def before_smb_request(self, conn: ConnectionView, ctx: RequestContext) -> None:
         """Called by the connection before a request's handler; raises the injected status."""
         if not self._smb:
             return
@@ -460,7 +460,7 @@ def _user_matches(user: str, principal: Any) -> bool:
     return str(getattr(principal, "user_name", "")).lower() == user
 
 
-def _setup_round(conn: Connection, ctx: RequestContext) -> int:
+def _setup_round(conn: ConnectionView, ctx: RequestContext) -> int:
     """1 for the first SESSION_SETUP of an exchange (new session or re-authentication), then 2, ..."""
     session_id = ctx.header.session_id
     if not session_id:

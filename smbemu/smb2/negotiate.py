@@ -31,7 +31,7 @@ from smbemu.smb2.constants import (
 from smbemu.smb2.header import build_response_header
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP = 0xC05D0000
 
