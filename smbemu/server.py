@@ -157,6 +157,22 @@ class SmbProtocol(asyncio.Protocol):
             self.transport.resume_reading()
 
 
+class NameServiceProtocol(asyncio.DatagramProtocol):
+    """UDP 137: each datagram answered by the sans-I/O `smbemu.netbios.NameService`."""
+
+    def __init__(self, service: NameService) -> None:
+        self.service = service
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        reply = self.service.reply_to(data, addr)
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
+
+
 class SmbServer:
     """A listening SMB2 server over one `ServerConfig`."""
 
@@ -194,7 +210,7 @@ class SmbServer:
         loop = asyncio.get_running_loop()
         directory = self.config.directory
         names = names_for(directory.machine.netbios_name, directory.primary_domain.name, self.config.profile.role)
-        service = NameService(names, host)
+        service = NameServiceProtocol(NameService(names, host))
         transport, _ = await loop.create_datagram_endpoint(lambda: service, local_addr=(host, port))
         self._datagrams.append(transport)
         sockname = transport.get_extra_info("sockname")
@@ -205,9 +221,9 @@ class SmbServer:
         self.config = config
         for transport in self._datagrams:
             service = transport.get_protocol()
-            if isinstance(service, NameService):
+            if isinstance(service, NameServiceProtocol):
                 directory = config.directory
-                service.names = names_for(directory.machine.netbios_name, directory.primary_domain.name, config.profile.role)
+                service.service.names = names_for(directory.machine.netbios_name, directory.primary_domain.name, config.profile.role)
 
     @property
     def addresses(self) -> list[tuple[str, int]]:
