@@ -33,9 +33,10 @@ and *acts*:
 Each rule that fires is logged at INFO, e.g.
 ``fault rule #2 fired: SESSION_SETUP round 2 -> STATUS_ACCESS_DENIED``.
 
-The engine is sans-I/O: `smbemu.connection` asks it once per SMB2 request before dispatch and
-`smbemu.rpc.endpoint` once per RPC call; transport actions (delay, truncate, drop) are queued
-here and applied by the connection to the frame being answered.
+The engine is sans-I/O: the SMB2 engine (`smbemu.smb2.engine`) asks it once per SMB2 request
+before dispatch and `smbemu.rpc.endpoint` once per RPC call; transport actions (delay, truncate,
+drop) are queued here and applied by the connection core (`smbemu.core`) to the frame being
+answered -- a delay holds the answers (and the requests behind) until its deadline.
 """
 
 from __future__ import annotations
