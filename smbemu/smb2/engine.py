@@ -27,7 +27,7 @@ from smbemu.crypto import DecryptError, parse_transform_session_id
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.pipeio import PendingRead, PipeReads
 from smbemu.smb2.close import close_all_opens
-from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, TRANSFORM_MAGIC, Command, Dialect, NtStatus
+from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, Command, Dialect, NtStatus
 from smbemu.smb2.context import FILE_ID_UNSET, AsyncRequest, RequestContext
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.header import (
