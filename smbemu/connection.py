@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 from smbemu.core import ConnectionCore
 from smbemu.smb2.constants import SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_MAGIC
 from smbemu.smb2.context import RequestContext  # noqa: F401  # re-export, removed at integration
-from smbemu.smb2.engine import Smb2Engine
+from smbemu.smb2.engine import ERROR_BODY, Smb2Engine  # noqa: F401  # ERROR_BODY: re-export, removed at integration
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
+    from smbemu.state import Session
 
 __all__ = ["Connection"]
 
@@ -45,6 +46,11 @@ class Connection(ConnectionCore):
         self.claim(SMB2_MAGIC, smb2.process_compound)
         self.claim(TRANSFORM_MAGIC, smb2.process_transform, sealed=True)
         self.claim(SMB1_MAGIC, smb2.process_smb1_negotiate)
+
+    @property
+    def sessions(self) -> dict[int, Session]:
+        """The SMB2 sessions of this connection (owned by `smb2`; tests and tools read them here)."""
+        return self.smb2.sessions
 
     def is_authenticated(self) -> bool:
         return self.smb2.has_valid_session()

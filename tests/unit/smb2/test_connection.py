@@ -153,7 +153,7 @@ def test_session_setup_with_garbage_token(config_2016: Any) -> None:
     body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(token), 0) + token
     (answer,) = responses(conn.receive_data(frame(request(Command.SESSION_SETUP, body, message_id=1))))
     assert answer["status"] == NtStatus.INVALID_PARAMETER
-    assert conn.smb2.sessions == {}  # a failed first leg leaves no session behind
+    assert conn.sessions == {}  # a failed first leg leaves no session behind
 
 
 def test_credits_are_granted_and_enforced(config_2016: Any) -> None:

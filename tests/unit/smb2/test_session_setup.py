@@ -76,7 +76,7 @@ def test_anonymous_then_user_sessions() -> None:
     assert done["status"] == NtStatus.SUCCESS
     assert struct.unpack_from("<H", done["body"], 2)[0] == 0
     assert done["flags"] & 0x8  # the final response of a user session is signed
-    assert len(conn.smb2.sessions) == 2
+    assert len(conn.sessions) == 2
 
 
 def test_session_remembers_both_ends_of_its_connection() -> None:
@@ -88,5 +88,5 @@ def test_session_remembers_both_ends_of_its_connection() -> None:
     auth, _ = ntlm.getNTLMSSPType3(negotiate, _blob(first), "", "", "")
     done = _session_setup(conn, bytes(auth.getData()), 2, first["session_id"])
     assert done["status"] == NtStatus.SUCCESS
-    (session,) = conn.smb2.sessions.values()
+    (session,) = conn.sessions.values()
     assert (session.client_address, session.server_address) == ("127.0.0.9", "127.0.0.7")
