@@ -33,9 +33,10 @@ and *acts*:
 Each rule that fires is logged at INFO, e.g.
 ``fault rule #2 fired: SESSION_SETUP round 2 -> STATUS_ACCESS_DENIED``.
 
-The engine is sans-I/O: `smbemu.connection` asks it once per SMB2 request before dispatch and
-`smbemu.rpc.endpoint` once per RPC call; transport actions (delay, truncate, drop) are queued
-here and applied by the connection to the frame being answered.
+The engine is sans-I/O: the SMB2 engine (`smbemu.smb2.engine`) asks it once per SMB2 request
+before dispatch and `smbemu.rpc.endpoint` once per RPC call; transport actions (delay, truncate,
+drop) are queued here and applied by the connection core (`smbemu.core`) to the frame being
+answered -- a delay holds the answers (and the requests behind) until its deadline.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ from smbemu.status import (
 )
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 __all__ = ["FaultRule", "FaultEngine", "rule", "parse_rules", "load_faults", "engine_for"]
 
@@ -382,7 +383,7 @@ class FaultEngine:
         return actions
 
     # ---------------------------------------------------------------- SMB2 requests
-    def before_smb_request(self, conn: Connection, ctx: RequestContext) -> None:
+    def before_smb_request(self, conn: ConnectionView, ctx: RequestContext) -> None:
         """Called by the connection before a request's handler; raises the injected status."""
         if not self._smb:
             return
@@ -466,7 +467,7 @@ def _user_matches(user: str, principal: Any) -> bool:
     return str(getattr(principal, "user_name", "")).lower() == user
 
 
-def _setup_round(conn: Connection, ctx: RequestContext) -> int:
+def _setup_round(conn: ConnectionView, ctx: RequestContext) -> int:
     """1 for the first SESSION_SETUP of an exchange (new session or re-authentication), then 2, ..."""
     session_id = ctx.header.session_id
     if not session_id:

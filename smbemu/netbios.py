@@ -5,7 +5,8 @@ NetBIOS names; we answer POSITIVE SESSION RESPONSE (0x82) when the called name i
 machine name, `*SMBSERVER`, or the address the client dialled), or NEGATIVE SESSION RESPONSE
 (0x83, error 0x82 "called name not present") and close. Then SESSION MESSAGEs (0x00) carry the
 same SMB2 frames as Direct TCP (their 4-byte header is compatible), and SESSION KEEP ALIVEs
-(0x85) are dropped. `NbssFilter` does this, sans-I/O, in front of `smbemu.connection.Connection`.
+(0x85) are dropped. `NbssFilter` does this, sans-I/O, in front of the Direct TCP framing of
+`smbemu.core.ConnectionCore`.
 
 Name service: `NameService` answers NODE STATUS (NBSTAT) queries (RFC 1002 4.2.17/4.2.18) with the
 names Windows registers for its role, and NAME QUERY requests (4.2.12/4.2.13) for those names.
@@ -13,7 +14,6 @@ names Windows registers for its role, and NAME QUERY requests (4.2.12/4.2.13) fo
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import struct
@@ -184,25 +184,21 @@ class NbssFilter:
 
 
 # ------------------------------------------------------------------------------ name service
-class NameService(asyncio.DatagramProtocol):
-    """UDP 137 on one address: node status and name queries for one host's names."""
+class NameService:
+    """UDP 137 on one address: node status and name queries for one host's names (sans-I/O;
+    `smbemu.server` owns the datagram endpoint)."""
 
     def __init__(self, names: list[NetbiosName], address: str) -> None:
         self.names = names
         self.address = address
-        self.transport: asyncio.DatagramTransport | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # a _SelectorDatagramTransport
-
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+    def reply_to(self, packet: bytes, sender: tuple[str | Any, int]) -> bytes | None:
+        """The answer to one datagram; a malformed one is logged and ignored."""
         try:
-            reply = self.answer(data)
+            return self.answer(packet)
         except (ValueError, IndexError, struct.error):
-            log.debug("ignoring a malformed name service packet from %s:%d", *addr)
-            return
-        if reply is not None and self.transport is not None:
-            self.transport.sendto(reply, addr)
+            log.debug("ignoring a malformed name service packet from %s:%d", *sender)
+            return None
 
     def answer(self, packet: bytes) -> bytes | None:
         """The response to one name service request, or None when it is not for us."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection
+    from smbemu.smb2.context import ConnectionView
     from smbemu.state import Open, Session
 
 
@@ -17,7 +17,7 @@ def load_pipes(pipes_dir: str | None) -> Any:
     return Registry.load(pipes_dirs=[pipes_dir] if pipes_dir else [])
 
 
-def make_context_factory(conn: Connection, session: Session, open_: Open) -> Any:
+def make_context_factory(conn: ConnectionView, session: Session, open_: Open) -> Any:
     from smbemu.rpc.interface import make_context_factory as factory
 
     return factory(session.principal, session.session_id, conn.config, pipe_name=open_.pipe_name)

@@ -1,10 +1,12 @@
 """The only asyncio module: listeners, one protocol object per TCP connection, limits, shutdown.
 
-It reads bytes, feeds the sans-I/O `Connection`, writes what comes back, and enforces what
-only a transport can: the number of connections (in total and per source address), the
-pre-authentication, idle and partial-frame (slowloris) timeouts, and back-pressure when a
-client stops reading. It uses `asyncio.Protocol` callbacks rather than streams so that the
-per-request path has no await at all (and runs on uvloop's loop as well as asyncio's).
+It reads bytes, feeds the sans-I/O `Connection` with the loop's time, writes what comes back,
+and keeps one loop timer per connection at `Connection.get_timer()` (the pre-authentication,
+idle, partial-frame and fault-delay deadlines are the connection's; this module only calls
+`handle_timer` when the moment comes). It enforces what only a transport can: the number of
+connections (in total and per source address) and back-pressure when a client stops reading.
+It uses `asyncio.Protocol` callbacks rather than streams so that the per-request path has no
+await at all (and runs on uvloop's loop as well as asyncio's).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, cast
 
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
-from smbemu.netbios import NameService, NbssFilter, names_for
+from smbemu.netbios import NameService, names_for
 from smbemu.pcap import PcapWriter, TcpStream
 
 log = logging.getLogger("smbemu.server")
@@ -36,22 +38,21 @@ def _write(transport: asyncio.Transport, chunks: list[bytes]) -> None:
 
 
 class SmbProtocol(asyncio.Protocol):
-    """One TCP connection."""
+    """One TCP connection: feeds the sans-I/O `Connection` and keeps one timer at its deadline."""
 
     def __init__(self, server: SmbServer, netbios: bool = False) -> None:
         self.server = server
+        # The port speaks the RFC 1002 session service (TCP 139, `--netbios`), not Direct TCP.
         self.netbios = netbios
-        # RFC 1002 session service framing on port 139 (`--netbios`), None on Direct TCP.
-        self.nbss: NbssFilter | None = None
         self.pcap_stream: TcpStream | None = None
         self.transport: asyncio.Transport | None = None
         self.connection: Connection | None = None
-        self._connected_at = 0.0
-        self._last_activity = 0.0
-        # When the bytes of a still incomplete frame began to arrive (0: no partial frame).
-        self._frame_started = 0.0
+        self._loop: asyncio.AbstractEventLoop  # set in connection_made
+        # The loop timer at `connection.get_timer()`, and when it fires.
         self._timer: asyncio.TimerHandle | None = None
-        self._authenticated = False
+        self._timer_at = 0.0
+        # Reading stopped while a fault injection delay holds the answers (order holds).
+        self._paused_for_hold = False
 
     # asyncio callbacks ------------------------------------------------------
     def connection_made(self, base_transport: asyncio.BaseTransport) -> None:
@@ -75,89 +76,67 @@ class SmbProtocol(asyncio.Protocol):
         server.protocols.add(self)
         config = server.config
         local = transport.get_extra_info("sockname") or ("127.0.0.1", 0)
-        self.connection = Connection(config, peer, (str(local[0]), int(local[1])))
-        if self.netbios:
-            self.nbss = NbssFilter(accepted_called_names(config, transport))
+        self._loop = loop = asyncio.get_running_loop()
+        self.connection = connection = Connection(
+            config, peer, (str(local[0]), int(local[1])), now=loop.time(),
+            netbios_names=accepted_called_names(config, transport) if self.netbios else None,
+        )
         pcap = server.pcap
         if pcap is not None:
             sock = transport.get_extra_info("sockname") or ("0.0.0.0", 0)
             self.pcap_stream = pcap.stream(peer, (str(sock[0]), int(sock[1])))
-            self.connection.tap = self.pcap_stream.record_message
-            if self.nbss is not None:
-                self.nbss.tap = self.pcap_stream.record
+            connection.tap = self.pcap_stream.record_message
+            if connection.nbss is not None:
+                connection.nbss.tap = self.pcap_stream.record
         log.info("connection from %s:%d%s", *peer, " (netbios session service)" if self.netbios else "")
-        loop = asyncio.get_running_loop()
-        self._last_activity = self._connected_at = loop.time()
-        self._timer = loop.call_at(self._next_deadline(), self._check_timeouts)
+        self._schedule(connection.get_timer())
 
     def data_received(self, data: bytes) -> None:
         connection = self.connection
         transport = self.transport
         if connection is None or transport is None:
             return
-        self._last_activity = asyncio.get_running_loop().time()
-        nbss = self.nbss
-        if nbss is not None:
-            data, reply = nbss.feed(data)
-            if reply:
-                transport.write(reply)
-            if nbss.closed:
-                transport.close()
-                return
-            if not data:
-                self._track_partial_frame(nbss.has_partial_packet, False)
-                return
-        frames_before = connection.frames_received
-        out = connection.receive_data(data)
-        self._track_partial_frame(
-            connection.has_partial_frame or (nbss is not None and nbss.has_partial_packet),
-            connection.frames_received != frames_before,
-        )
-        if connection.pending_actions:  # fault injection (smbemu.faults): a delayed answer
-            self._hold(out)
-            return
+        out = connection.receive_data(data, self._loop.time())
+        self._deliver(connection, transport, out)
+
+    def _deliver(self, connection: Connection, transport: asyncio.Transport, out: list[bytes]) -> None:
+        """Write what the connection answered, then close, pause, or re-arm the timer as it says."""
         if out:
             _write(transport, out)
         if connection.closed:
-            transport.close()
+            if connection.timed_out:
+                transport.abort()  # a deadline: drop at once, even if the client does not read
+            else:
+                transport.close()
+            return
+        if connection.holding != self._paused_for_hold:
+            # fault injection (smbemu.faults): read nothing while the answers are held.
+            self._paused_for_hold = connection.holding
+            if self._paused_for_hold:
+                transport.pause_reading()
+            else:
+                transport.resume_reading()
+        deadline = connection.get_timer()
+        if deadline is not None and (self._timer is None or deadline < self._timer_at):
+            self._schedule(deadline)
 
-    def _track_partial_frame(self, partial: bool, new_frame: bool) -> None:
-        if partial:
-            if not self._frame_started or new_frame:
-                # Slowloris: the rest of this (new) frame has `frame_timeout` seconds to arrive.
-                self._frame_started = self._last_activity
-                self._rearm()
-        else:
-            self._frame_started = 0.0
+    def _schedule(self, deadline: float | None) -> None:
+        """One loop timer at the connection's deadline. A deadline that moved later (activity)
+        does not re-arm: the timer fires early, finds nothing due, and asks again."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if deadline is not None:
+            self._timer_at = deadline
+            self._timer = self._loop.call_at(deadline, self._on_timer)
 
-    # fault injection (smbemu.faults) ------------------------------------------
-    def _hold(self, out: list[bytes]) -> None:
-        """Send `out` after the delay a fault rule asked for; read nothing meanwhile (keeps order)."""
-        connection, transport = self.connection, self.transport
-        assert connection is not None and transport is not None
-        delay = sum(float(action[1]) for action in connection.pending_actions if action[0] == "delay")
-        connection.pending_actions.clear()
-        transport.pause_reading()
-        asyncio.get_running_loop().call_later(delay, self._release, out)
-
-    def _release(self, out: list[bytes]) -> None:
+    def _on_timer(self) -> None:
+        self._timer = None
         connection, transport = self.connection, self.transport
         if connection is None or transport is None or transport.is_closing():
             return
-        if out:
-            _write(transport, out)
-        if connection.closed:
-            transport.close()
-            return
-        transport.resume_reading()
-        more = connection.receive_data(b"")  # requests that arrived behind the delayed one
-        if connection.pending_actions:
-            self._hold(more)
-            return
-        if more:
-            _write(transport, more)
-        if connection.closed:
-            transport.close()
+        out = connection.handle_timer(self._loop.time())
+        self._deliver(connection, transport, out)  # re-arms the timer: none is set now
 
     def eof_received(self) -> bool | None:
         return False  # close our side too
@@ -188,55 +167,24 @@ class SmbProtocol(asyncio.Protocol):
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
+        if self.transport is not None and not self.transport.is_closing() and not self._paused_for_hold:
             self.transport.resume_reading()
 
-    # timeouts ---------------------------------------------------------------
-    def _next_deadline(self) -> float:
-        """The earliest moment one of the timeouts could expire (loop time)."""
-        limits = self.server.config.limits
-        deadline = self._last_activity + limits.idle_timeout
-        if not self._authenticated:
-            deadline = min(deadline, self._connected_at + limits.preauth_timeout)
-        if self._frame_started:
-            deadline = min(deadline, self._frame_started + limits.frame_timeout)
-        return deadline
 
-    def _rearm(self) -> None:
-        """Bring the timer forward if a new deadline (a partial frame) is earlier than it."""
-        deadline = self._next_deadline()
-        timer = self._timer
-        if timer is not None and timer.when() <= deadline:
-            return
-        if timer is not None:
-            timer.cancel()
-        self._timer = asyncio.get_running_loop().call_at(deadline, self._check_timeouts)
+class NameServiceProtocol(asyncio.DatagramProtocol):
+    """UDP 137: each datagram answered by the sans-I/O `smbemu.netbios.NameService`."""
 
-    def _check_timeouts(self) -> None:
-        self._timer = None
-        connection, transport = self.connection, self.transport
-        if connection is None or transport is None or transport.is_closing():
-            return
-        limits = self.server.config.limits
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        if not self._authenticated:
-            if connection.has_valid_session():
-                self._authenticated = True
-            elif now >= self._connected_at + limits.preauth_timeout:
-                log.info("closing connection from %s:%d: no session after %g s", *connection.peer, limits.preauth_timeout)
-                transport.abort()
-                return
-        if self._frame_started and now >= self._frame_started + limits.frame_timeout:
-            log.info("closing connection from %s:%d: a frame still incomplete after %g s (trickled bytes)",
-                     *connection.peer, limits.frame_timeout)
-            transport.abort()
-            return
-        if now >= self._last_activity + limits.idle_timeout:
-            log.info("closing idle connection from %s:%d after %.0f s", *connection.peer, now - self._last_activity)
-            transport.abort()
-            return
-        self._timer = loop.call_at(self._next_deadline(), self._check_timeouts)
+    def __init__(self, service: NameService) -> None:
+        self.service = service
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        reply = self.service.reply_to(data, addr)
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
 
 
 class SmbServer:
@@ -276,7 +224,7 @@ class SmbServer:
         loop = asyncio.get_running_loop()
         directory = self.config.directory
         names = names_for(directory.machine.netbios_name, directory.primary_domain.name, self.config.profile.role)
-        service = NameService(names, host)
+        service = NameServiceProtocol(NameService(names, host))
         transport, _ = await loop.create_datagram_endpoint(lambda: service, local_addr=(host, port))
         self._datagrams.append(transport)
         sockname = transport.get_extra_info("sockname")
@@ -287,9 +235,9 @@ class SmbServer:
         self.config = config
         for transport in self._datagrams:
             service = transport.get_protocol()
-            if isinstance(service, NameService):
+            if isinstance(service, NameServiceProtocol):
                 directory = config.directory
-                service.names = names_for(directory.machine.netbios_name, directory.primary_domain.name, config.profile.role)
+                service.service.names = names_for(directory.machine.netbios_name, directory.primary_domain.name, config.profile.role)
 
     @property
     def addresses(self) -> list[tuple[str, int]]:

@@ -9,7 +9,7 @@ from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
     from smbemu.state import Open, Session, TreeConnect
 
 _REQUEST = struct.Struct("<HHI")  # StructureSize, Flags, Reserved (FileId follows at 8)
@@ -56,7 +56,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     _, flags, _ = _REQUEST.unpack_from(ctx.body, 0)
     open_ = find_open(ctx, 8)
     # A READ still waiting on this pipe completes with STATUS_PIPE_BROKEN, as on Windows.
-    conn.fail_pending_reads(open_, NtStatus.PIPE_BROKEN)
+    conn.pipe_reads.fail(open_, NtStatus.PIPE_BROKEN)
     close_open(session, open_)
     if flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB:
         return _RESPONSE.pack(60, flags, 0, 0, 0, 0, 0, 4096, 0, FILE_ATTRIBUTE_NORMAL)

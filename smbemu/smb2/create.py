@@ -20,7 +20,7 @@ from smbemu.smb2.constants import HEADER_SIZE, NtStatus
 from smbemu.state import Open, Session
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 log = logging.getLogger("smbemu.pipe")
 

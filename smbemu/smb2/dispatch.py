@@ -1,6 +1,6 @@
 """The SMB2 command table (the shape of Samba's smbd_smb2_dispatch_table).
 
-Checks every command needs run in `smbemu.connection` before the handler, driven by the flags
+Checks every command needs run in `smbemu.smb2.engine` before the handler, driven by the flags
 here: `needs_session` (a valid SessionId, signature and encryption rules), `needs_tree` (a
 TreeId of that session) and `structure_size` (the StructureSize the body must declare,
 MS-SMB2 2.2.x). Each command lives in its own module with one `handle(conn, ctx)` entry point,
@@ -32,12 +32,12 @@ from smbemu.smb2 import (
 from smbemu.smb2.constants import Command
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    handler: Callable[[Connection, RequestContext], bytes | None]
+    handler: Callable[[ConnectionView, RequestContext], bytes | None]
     needs_session: bool
     needs_tree: bool
     structure_size: int

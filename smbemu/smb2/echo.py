@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 RESPONSE = b"\x04\x00\x00\x00"  # StructureSize 4, Reserved
 

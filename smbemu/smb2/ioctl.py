@@ -16,7 +16,7 @@ from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import HEADER_SIZE, Dialect, Fsctl, NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 # StructureSize, Reserved, CtlCode, FileId, InputOffset, InputCount, MaxInputResponse,
 # OutputOffset, OutputCount, MaxOutputResponse, Flags, Reserved2 (MS-SMB2 2.2.31).
@@ -61,7 +61,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         if more:
             # MS-SMB2 3.3.5.15.1 / MS-FSCC 2.3.52: the reply did not fit; the rest waits for READ.
             ctx.status = NtStatus.BUFFER_OVERFLOW
-        conn.complete_pending_reads(open_)
+        conn.pipe_reads.complete(open_)
         return _response(ctl_code, open_.file_id, output)
     if ctl_code == Fsctl.PIPE_PEEK:
         open_ = find_open(ctx, 8)

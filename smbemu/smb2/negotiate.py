@@ -31,7 +31,7 @@ from smbemu.smb2.constants import (
 from smbemu.smb2.header import build_response_header
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 # MS-SMB2 2.2.3: the fixed part of the request; NegotiateContextOffset/Count/Reserved2 share
 # their 8 bytes with ClientStartTime in dialects before 3.1.1.

@@ -14,7 +14,7 @@ from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import HEADER_SIZE, NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 # StructureSize, InfoType, FileInfoClass, OutputBufferLength (FileId at 24) (MS-SMB2 2.2.37).
 _REQUEST = struct.Struct("<HBBI")

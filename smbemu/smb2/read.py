@@ -19,7 +19,7 @@ from smbemu.smb2.constants import HEADER_SIZE, NtStatus
 ERROR_BODY = b"\x09\x00\x00\x00\x00\x00\x00\x00\x00"  # interim response body (MS-SMB2 2.2.2)
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 # StructureSize, Padding, Flags, Length, Offset (FileId follows at 16), MinimumCount at 32.
 _REQUEST = struct.Struct("<HBBIQ")
@@ -40,7 +40,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "Length exceeds MaxReadSize")
     endpoint = open_.endpoint
     if not endpoint.has_output():
-        conn.pend_read(ctx, open_, length)
+        conn.pipe_reads.park(open_, length, conn.go_async(ctx))
         return ERROR_BODY
     data, more = endpoint.read(length)
     if more:

@@ -27,7 +27,7 @@ from smbemu.logon import logon_succeeded, new_acceptor, principal_for
 from smbemu.state import PrincipalKind, Session, SessionState
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 log = logging.getLogger("smbemu.session")
 

@@ -24,7 +24,7 @@ from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, ShareFlags, Sh
 from smbemu.state import TreeConnect
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 log = logging.getLogger("smbemu.tree")
 

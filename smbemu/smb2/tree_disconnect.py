@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from smbemu.smb2.close import close_opens_of_tree
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 RESPONSE = b"\x04\x00\x00\x00"  # StructureSize 4, Reserved
 

@@ -10,7 +10,7 @@ from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:

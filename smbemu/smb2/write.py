@@ -11,7 +11,7 @@ from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import HEADER_SIZE, NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.connection import Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 _REQUEST = struct.Struct("<HHIQ")  # StructureSize, DataOffset, Length, Offset (FileId follows at 16)
 _RESPONSE = struct.Struct("<HHIIHH")  # StructureSize, Reserved, Count, Remaining, ChannelInfoOffset/Length
@@ -25,5 +25,5 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "write data outside the request")
     check_pipe_output(conn.config, open_.endpoint)
     open_.endpoint.write(bytes(ctx.body[start : start + length]))
-    conn.complete_pending_reads(open_)
+    conn.pipe_reads.complete(open_)
     return _RESPONSE.pack(17, 0, length, 0, 0, 0)

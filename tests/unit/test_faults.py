@@ -148,23 +148,24 @@ def test_smb_status_answers_an_error_response(caplog: pytest.LogCaptureFixture) 
     with caplog.at_level(logging.INFO, logger="smbemu.faults"):
         conn, out = _negotiate([{"command": "NEGOTIATE", "status": "STATUS_NOT_SUPPORTED"}])
     assert [r["status"] for r in responses(out)] == [NtStatus.NOT_SUPPORTED]
-    assert not conn.closed and not conn.pending_actions
+    assert not conn.closed and not conn.holding
     assert "fault rule #1 fired: NEGOTIATE -> STATUS_NOT_SUPPORTED" in caplog.text
 
 
-def test_delay_is_left_to_the_transport_and_holds_later_frames() -> None:
+def test_delay_holds_the_answer_and_later_frames() -> None:
     from smbemu.connection import Connection
 
     config = build_config("win2016", "minimal", faults=[{"command": "ECHO", "nth": 1, "delay": 2}])
-    conn = Connection(config)
-    conn.receive_data(frame(request(Command.NEGOTIATE, negotiate_body((0x0202,)))))
+    conn = Connection(config, now=100.0)
+    conn.receive_data(frame(request(Command.NEGOTIATE, negotiate_body((0x0202,)))), 100.0)
     echo = request(Command.ECHO, b"\x04\x00\x00\x00", message_id=1)
     echo2 = request(Command.ECHO, b"\x04\x00\x00\x00", message_id=2)
-    out = conn.receive_data(frame(echo) + frame(echo2))
-    assert [r["message_id"] for r in responses(out)] == [1]  # the second waits behind the delayed one
-    assert conn.pending_actions == [("delay", 2.0)]
-    conn.pending_actions.clear()  # what the transport does once it has waited
-    assert [r["message_id"] for r in responses(conn.receive_data(b""))] == [2]
+    assert conn.receive_data(frame(echo) + frame(echo2), 100.0) == []  # the answer is held...
+    assert conn.holding and conn.get_timer() == 102.0  # ...for the rule's 2 s
+    assert conn.handle_timer(101.5) == []
+    # Then it is sent, and the second, which waited behind the delayed one, is answered after it.
+    assert [r["message_id"] for r in responses(conn.handle_timer(102.0))] == [1, 2]
+    assert not conn.holding and not conn.closed
 
 
 def test_drop_and_truncate_close_the_connection() -> None:

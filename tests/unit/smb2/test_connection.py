@@ -62,9 +62,9 @@ def test_negotiate_311_contexts(config_2016: Any) -> None:
     assert answer["status"] == 0
     dialect, context_count = struct.unpack_from("<HH", answer["body"], 4)
     assert (dialect, context_count) == (0x0311, 3)
-    assert conn.cipher == Cipher.AES_128_GCM  # Windows' preference
-    assert conn.signing_algorithm == SigningAlgorithm.AES_GMAC
-    assert len(conn.preauth_hash) == 64 and conn.preauth_hash != bytes(64)
+    assert conn.smb2.cipher == Cipher.AES_128_GCM  # Windows' preference
+    assert conn.smb2.signing_algorithm == SigningAlgorithm.AES_GMAC
+    assert len(conn.smb2.preauth_hash) == 64 and conn.smb2.preauth_hash != bytes(64)
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_session_setup_with_garbage_token(config_2016: Any) -> None:
 
 def test_credits_are_granted_and_enforced(config_2016: Any) -> None:
     conn = negotiated(config_2016)  # NEGOTIATE asked for 10 credits
-    assert conn.window_high - conn.window_low == 10
+    assert conn.smb2.window_high - conn.smb2.window_low == 10
     echo = b"\x04\x00\x00\x00"
     (answer,) = responses(conn.receive_data(frame(request(Command.ECHO, echo, message_id=5, credits=3))))
     assert answer["credits"] == 3  # out of order inside the window is fine
@@ -190,7 +190,7 @@ def test_smb1_multiprotocol_negotiate_gets_smb2_wildcard(config_2016: Any) -> No
     conn = Connection(config_2016)
     (answer,) = responses(conn.receive_data(_smb1_negotiate(b"NT LM 0.12", b"SMB 2.002", b"SMB 2.???")))
     assert struct.unpack_from("<H", answer["body"], 4)[0] == 0x02FF  # MS-SMB2 3.3.5.3.1
-    assert not conn.negotiated
+    assert not conn.smb2.negotiated
     (second,) = responses(conn.receive_data(frame(request(Command.NEGOTIATE, negotiate_body((0x0202, 0x0210)), message_id=1))))
     assert struct.unpack_from("<H", second["body"], 4)[0] == 0x0210
 
@@ -199,7 +199,7 @@ def test_smb1_negotiate_for_smb2_002_only(config_2000: Any) -> None:
     conn = Connection(config_2000)
     (answer,) = responses(conn.receive_data(_smb1_negotiate(b"NT LM 0.12", b"SMB 2.002")))
     assert struct.unpack_from("<H", answer["body"], 4)[0] == 0x0202
-    assert conn.negotiated and conn.dialect == 0x0202
+    assert conn.smb2.negotiated and conn.smb2.dialect == 0x0202
 
 
 def test_smb1_only_client_gets_no_dialect_and_is_closed(config_2016: Any) -> None:
