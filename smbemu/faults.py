@@ -43,12 +43,12 @@ from __future__ import annotations
 
 import logging
 import uuid as uuid_mod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from smbemu.errors import ConfigError, SmbStatusError
+from smbemu.errors import ConfigError
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.smb2.constants import Command
 from smbemu.status import (
@@ -65,10 +65,7 @@ from smbemu.status import (
     status_name,
 )
 
-if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView, RequestContext
-
-__all__ = ["FaultRule", "FaultEngine", "rule", "parse_rules", "load_faults", "engine_for"]
+__all__ = ["FaultRule", "FaultEngine", "rule", "parse_rules", "load_faults", "engine_for", "user_matches"]
 
 log = logging.getLogger("smbemu.faults")
 
@@ -91,12 +88,6 @@ RPC_FAULTS: Final[dict[str, int]] = {
     "rpc_s_call_failed": RPC_S_CALL_FAILED,
 }
 
-# Where the FileId sits in request bodies that name an open (MS-SMB2 2.2.x).
-_FILE_ID_OFFSET: Final[dict[int, int]] = {
-    Command.CLOSE: 8, Command.FLUSH: 8, Command.READ: 16, Command.WRITE: 16, Command.LOCK: 8,
-    Command.IOCTL: 8, Command.QUERY_DIRECTORY: 8, Command.CHANGE_NOTIFY: 8,
-    Command.QUERY_INFO: 24, Command.SET_INFO: 16,
-}
 
 
 def fault_name(code: int) -> str:
@@ -382,48 +373,21 @@ class FaultEngine:
         actions, self.pending = self.pending, []
         return actions
 
-    # ---------------------------------------------------------------- SMB2 requests
-    def before_smb_request(self, conn: ConnectionView, ctx: RequestContext) -> None:
-        """Called by the connection before a request's handler; raises the injected status."""
+    # ---------------------------------------------------------------- requests of a dialect
+    def on_request(self, matches: Callable[[FaultRule], bool], what: str) -> FaultRule | None:
+        """The SMB rule that fires for a request, if any (its count and history are bookkept):
+        ``matches`` is the dialect's test of a rule against the request (the SMB2 one is
+        `smbemu.smb2.fault_hooks`), ``what`` names the request in the rule's history."""
         if not self._smb:
-            return
-        command = ctx.header.command
-        round_ = _setup_round(conn, ctx) if command == Command.SESSION_SETUP else None
-        principal = ctx.session.principal if ctx.session is not None else None
-        pipe_cache: list[str | None] = []
-
-        def pipe() -> str | None:
-            if not pipe_cache:
-                pipe_cache.append(_request_pipe(ctx, command))
-            return pipe_cache[0]
-
-        def matches(r: FaultRule) -> bool:
-            if r.command is not None and r.command != command:
-                return False
-            if r.session_setup_round is not None and r.session_setup_round != round_:
-                return False
-            if r.user is not None and not _user_matches(r.user, principal):
-                return False
-            if r.pipe is not None and r.pipe != pipe():
-                return False
-            return True
-
+            return None
         chosen = self._select(self._smb, matches)
-        if chosen is None:
-            return
-        what = Command(command).name if command in Command._value2member_map_ else f"0x{command:04x}"
-        if round_ is not None:
-            what += f" round {round_}"
-        if chosen.pipe is not None:
-            what += f" \\pipe\\{chosen.pipe}"
-        self._fire(chosen, what)
-        if chosen.status is not None:
-            if command == Command.SESSION_SETUP and ctx.header.session_id:
-                session = conn.sessions.get(ctx.header.session_id)
-                if session is not None and session.state.value == "in-progress":
-                    # MS-SMB2 3.3.5.5.3: a failed authentication removes the session.
-                    conn.sessions.pop(session.session_id, None)
-            raise SmbStatusError(chosen.status, f"fault rule #{chosen.index}")
+        if chosen is not None:
+            self._fire(chosen, what if chosen.pipe is None else f"{what} \\pipe\\{chosen.pipe}")
+        return chosen
+
+    @property
+    def has_smb_rules(self) -> bool:
+        return bool(self._smb)
 
     # ---------------------------------------------------------------- RPC calls
     def rpc_call(self, *, pipe: str, interface: Any, opnum: int, operation: str,
@@ -444,7 +408,7 @@ class FaultEngine:
                 return False
             if r.pipe is not None and r.pipe != pipe:
                 return False
-            if r.user is not None and not _user_matches(r.user, principal):
+            if r.user is not None and not user_matches(r.user, principal):
                 return False
             return True
 
@@ -459,39 +423,10 @@ class FaultEngine:
         return None
 
 
-def _user_matches(user: str, principal: Any) -> bool:
+def user_matches(user: str, principal: Any) -> bool:
+    """Does a rule's ``user`` (a name, or ``anonymous``) name this principal?"""
     if principal is None:
         return False
     if user == "anonymous":
         return bool(getattr(principal, "is_anonymous", False))
     return str(getattr(principal, "user_name", "")).lower() == user
-
-
-def _setup_round(conn: ConnectionView, ctx: RequestContext) -> int:
-    """1 for the first SESSION_SETUP of an exchange (new session or re-authentication), then 2, ..."""
-    session_id = ctx.header.session_id
-    if not session_id:
-        return 1
-    session = conn.sessions.get(session_id)
-    if session is None or session.state.value != "in-progress":
-        return 1
-    return int(getattr(session.authenticator, "legs", 0)) + 1
-
-
-def _request_pipe(ctx: RequestContext, command: int) -> str | None:
-    """The pipe a request is about: the name a CREATE opens, or the open a FileId names."""
-    body = ctx.body
-    try:
-        if command == Command.CREATE:
-            offset = int.from_bytes(body[44:46], "little")
-            length = int.from_bytes(body[46:48], "little")
-            name = bytes(ctx.raw[offset : offset + length]).decode("utf-16-le")
-            return _pipe(name) or None
-        file_offset = _FILE_ID_OFFSET.get(command)
-        if file_offset is None or ctx.session is None:
-            return None
-        file_id = ctx.file_id(file_offset)
-        open_ = ctx.session.opens.get(int.from_bytes(file_id[8:16], "little"))
-        return open_.pipe_name if open_ is not None else None
-    except (SmbStatusError, UnicodeDecodeError, ValueError):
-        return None

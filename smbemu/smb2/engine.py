@@ -29,6 +29,7 @@ from smbemu.pipeio import PendingRead, PipeReads
 from smbemu.smb2.close import close_all_opens
 from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, Command, Dialect, NtStatus
 from smbemu.smb2.context import FILE_ID_UNSET, AsyncRequest, RequestContext
+from smbemu.smb2.fault_hooks import before_request as before_fault_rules
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.header import (
     ASYNC_COMMAND,
@@ -294,7 +295,7 @@ class Smb2Engine:
                     raise SmbStatusError(NtStatus.ACCESS_DENIED, "share requires encryption")
                 ctx.tree = tree
             if self.faults is not None:  # fault injection (smbemu.faults): may raise the injected status
-                self.faults.before_smb_request(self, ctx)
+                before_fault_rules(self.faults, self, ctx)
             body = spec.handler(self, ctx)
         except SmbStatusError as exc:
             ctx.status = exc.status

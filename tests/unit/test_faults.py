@@ -176,7 +176,7 @@ def test_drop_and_truncate_close_the_connection() -> None:
 
 
 def test_session_setup_round_is_counted_per_exchange() -> None:
-    from smbemu.faults import _setup_round
+    from smbemu.smb2.fault_hooks import _setup_round
 
     class Header:
         session_id = 0
