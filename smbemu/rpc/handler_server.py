@@ -1,8 +1,8 @@
 """The server as an RPC handler sees it (``ctx.server``): a read-only view.
 
 A handler reads the emulated machine (``directory``), how the emulated release behaves
-(``profile``), the established sessions (``sessions``, for NetrSessionEnum and friends) and keeps
-per-server values with ``memo``.  It never changes the configuration, and it asks access
+(``profile``), the established sessions (``sessions``, for NetrSessionEnum and friends), when the
+server started (``start_filetime``) and keeps per-server values with ``memo``.  It never changes the configuration, and it asks access
 questions of its call context, not of the server (the one enforcement point,
 :mod:`smbemu.rpc.enforcement`).
 
@@ -42,6 +42,11 @@ class HandlerServer(Protocol):
     @property
     def sessions(self) -> Mapping[int, Session]:
         """Every established SMB session of this server, by session id."""
+        ...
+
+    @property
+    def start_filetime(self) -> int:
+        """When the server started, as a FILETIME (MS-DTYP 2.3.3): uptimes and statistics' start."""
         ...
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
