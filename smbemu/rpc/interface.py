@@ -54,6 +54,7 @@ from typing import Any, Final, Protocol, TypeVar, Union
 from smbemu.errors import RpcFault
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.policy import Decision, Rule
+# The one principal type; ANONYMOUS and as_principal are re-exported (their former home).
 from smbemu.principal import ANONYMOUS, Principal, PrincipalKind, as_principal
 from smbemu.rpc.enforcement import Enforcement, ServerView
 from smbemu.rpc.handler_server import HandlerServer
@@ -72,7 +73,8 @@ __all__ = [
 
 
 # -------------------------------------------------------------------------------------------
-# Who is calling: the one principal type (smbemu.principal), the SMB session's own object
+# Who is calling: smbemu.principal.Principal, the SMB session's own object (or the identity
+# DCE/RPC authentication established), handed to the call context as is
 # -------------------------------------------------------------------------------------------
 
 
