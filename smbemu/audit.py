@@ -52,7 +52,8 @@ from smbemu.status import status_hex as _status
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
-    from smbemu.state import Principal, Session
+    from smbemu.principal import Principal
+    from smbemu.state import Session
 
 __all__ = [
     "AuditLog", "AuditObserver", "subscribe", "open_audit_log", "logon_success", "logon_failure",
@@ -126,10 +127,10 @@ class AuditLog:
     def stream(self) -> IO[str]:
         return self._sink.stream
 
-    def emit(self, event_id: int, success: bool, fields: dict[str, Any]) -> dict[str, Any]:
+    def emit(self, event_id: int, success: bool, fields: dict[str, object]) -> dict[str, object]:
         """Write one event; returns it (a dict) for callers and tests."""
         moment = self.clock().astimezone(timezone.utc)
-        event: dict[str, Any] = {
+        event: dict[str, object] = {
             "EventID": event_id,
             "TimeCreated": moment.isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "Computer": self.computer,
@@ -202,13 +203,13 @@ def _target(config: ServerConfig, principal: Principal) -> tuple[str, str, str]:
     return (str(user.sid) if user is not None else NULL_SID), name, domain
 
 
-def _subject(config: ServerConfig, session: Session) -> dict[str, Any]:
+def _subject(config: ServerConfig, session: Session) -> dict[str, object]:
     sid, name, domain = _target(config, session.principal)
     return {"SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,
             "SubjectLogonId": logon_id(session.session_id)}
 
 
-def _peer(peer: tuple[str, int] | None) -> dict[str, Any]:
+def _peer(peer: tuple[str, int] | None) -> dict[str, object]:
     if not peer:
         return {"IpAddress": "-", "IpPort": "-"}
     return {"IpAddress": peer[0], "IpPort": str(peer[1])}
@@ -226,7 +227,7 @@ def _log(config: ServerConfig) -> AuditLog | None:
 # ---------------------------------------------------------------------------------- logons
 
 def logon_success(config: ServerConfig, principal: Principal, *, session_id: int, key_length: int,
-                  peer: tuple[str, int] | None) -> dict[str, Any] | None:
+                  peer: tuple[str, int] | None) -> dict[str, object] | None:
     """4624: an account was successfully logged on (network logon through NTLMSSP)."""
     audit = _log(config)
     if audit is None:
@@ -249,7 +250,7 @@ def logon_success(config: ServerConfig, principal: Principal, *, session_id: int
 
 def logon_failure(config: ServerConfig, *, user_name: str, domain_name: str, workstation: str,
                   status: int, sub_status: int | None = None,
-                  peer: tuple[str, int] | None) -> dict[str, Any] | None:
+                  peer: tuple[str, int] | None) -> dict[str, object] | None:
     """4625: an account failed to log on. ``status`` is what the client was answered;
     ``sub_status`` the detail (0xC000006A wrong password, 0xC0000064 no such user)."""
     audit = _log(config)
@@ -271,7 +272,7 @@ def logon_failure(config: ServerConfig, *, user_name: str, domain_name: str, wor
 
 
 def account_locked_out(config: ServerConfig, *, user_name: str, user_sid: str,
-                       workstation: str) -> dict[str, Any] | None:
+                       workstation: str) -> dict[str, object] | None:
     """4740: a user account was locked out. The subject is the machine's own account (SYSTEM
     acting as ``NAME$``); TargetDomainName carries the Caller Computer Name, as on Windows."""
     audit = _log(config)
@@ -290,7 +291,7 @@ def account_locked_out(config: ServerConfig, *, user_name: str, user_sid: str,
     })
 
 
-def logoff(config: ServerConfig, session: Session) -> dict[str, Any] | None:
+def logoff(config: ServerConfig, session: Session) -> dict[str, object] | None:
     """4634: an account was logged off."""
     audit = _log(config)
     if audit is None:
@@ -305,7 +306,7 @@ def logoff(config: ServerConfig, session: Session) -> dict[str, Any] | None:
 # ---------------------------------------------------------------------------------- shares
 
 def share_access(config: ServerConfig, session: Session, peer: tuple[str, int] | None, share: str,
-                 *, allowed: bool, reason: str, access_mask: int = 0x1) -> dict[str, Any] | None:
+                 *, allowed: bool, reason: str, access_mask: int = 0x1) -> dict[str, object] | None:
     """5140: a network share object was accessed (TREE_CONNECT)."""
     audit = _log(config)
     if audit is None:
@@ -321,7 +322,7 @@ def share_access(config: ServerConfig, session: Session, peer: tuple[str, int] |
 
 def share_object_check(config: ServerConfig, session: Session, peer: tuple[str, int] | None,
                        share: str, relative_target: str, access_mask: int, *, allowed: bool,
-                       reason: str) -> dict[str, Any] | None:
+                       reason: str) -> dict[str, object] | None:
     """5145: detailed file share access check (CREATE of a named pipe on IPC$)."""
     audit = _log(config)
     if audit is None:
@@ -377,13 +378,13 @@ def rpc_verdict(call: events.RpcCall) -> tuple[bool, str, str]:
     return True, "-", f"allow {what}: no policy check applies"
 
 
-def _rule(decision: Any) -> str:
+def _rule(decision: object) -> str:
     return str(getattr(decision, "rule", None) or "-")
 
 
 def rpc_call(config: ServerConfig, session: Session, peer: tuple[str, int] | None, *, pipe: str,
-             interface: str, operation: str, opnum: int | None, principal: Any, status: int,
-             fault: bool, reason: str, allowed: bool, rule: str = "-") -> dict[str, Any] | None:
+             interface: str, operation: str, opnum: int | None, principal: Principal | None, status: int,
+             fault: bool, reason: str, allowed: bool, rule: str = "-") -> dict[str, object] | None:
     """smbemu's event :data:`RPC_EVENT_ID`: one DCE/RPC call, what decided it (``allowed``, the
     policy ``rule``, ``reason``) and the status returned.  ``Keywords`` is Audit Failure when
     the call was denied or ended in a fault."""
@@ -391,13 +392,12 @@ def rpc_call(config: ServerConfig, session: Session, peer: tuple[str, int] | Non
     if audit is None:
         return None
     subject = _subject(config, session)
-    raw_kind: Any = getattr(principal, "kind", "")
-    kind = str(getattr(raw_kind, "value", raw_kind))
-    rpc_user: str = str(getattr(principal, "user_name", "") or "")
-    if rpc_user and rpc_user != session.principal.user_name:
+    kind = principal.kind.value if principal is not None else ""
+    rpc_user = principal.user_name if principal is not None else ""
+    if principal is not None and rpc_user and rpc_user != session.principal.user_name:
         # DCE/RPC authentication established another identity on this pipe.
         subject["SubjectUserName"] = rpc_user
-        subject["SubjectDomainName"] = str(getattr(principal, "domain", "") or "") or subject["SubjectDomainName"]
+        subject["SubjectDomainName"] = principal.domain or subject["SubjectDomainName"]
     return audit.emit(RPC_EVENT_ID, allowed and not fault, {
         **subject, "PrincipalKind": kind, **_peer(peer),
         "PipeName": pipe, "InterfaceName": interface, "OperationName": operation,

@@ -17,9 +17,9 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from smbemu.events import Observers
 from smbemu.filetime import filetime_now as filetime_now  # re-export, removed at integration
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from smbemu.rpc.endpoint import AssociationGroups
     from smbemu.rpc.registry import Registry
     from smbemu.state import Session
+
+T = TypeVar("T")
 
 
 def _limit(default: float, flag_help: str, exceeded: str, minimum: float = 0) -> Any:
@@ -243,6 +245,16 @@ class ServerConfig:
     @property
     def cache(self) -> dict[str, Any]:
         return self.state.cache
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """The value kept under ``key`` in this server's running state, built on first use (what
+        an RPC handler keeps per server: `smbemu.rpc.handler_server.HandlerServer.memo`)."""
+        cache = self.state.cache
+        try:
+            value: T = cache[key]
+        except KeyError:
+            value = cache[key] = build()
+        return value
 
     def new_session_id(self) -> int:
         return self.state.new_session_id()

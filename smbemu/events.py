@@ -10,9 +10,10 @@ Emitting is cheap when nobody listens: call sites test ``if config.observers:`` 
 server without an audit log builds no event at all.
 
 This module imports nothing of smbemu at run time: every layer (SMB2, SMB1 later, DCE/RPC over
-TCP later) can emit without an import circle.  A ``decision`` field holds what the policy decided
-(`smbemu.policy.Decision`: ``allowed``, ``status``, ``reason`` and the ``rule`` that applied), and
-an observer reads it duck-typed, so this module need not import the policy either.
+TCP later) can emit without an import circle.  The fields name their real types for the type
+checker only (``principal`` is `smbemu.principal.Principal`, ``session`` `smbemu.state.Session`,
+``decision`` what the policy decided, `smbemu.policy.Decision`: ``allowed``, ``status``,
+``reason`` and the ``rule`` that applied).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smbemu.policy import Decision
+    from smbemu.principal import Principal
+    from smbemu.rpc.interface import CallContext
+    from smbemu.state import Session
 
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
@@ -36,7 +43,7 @@ Peer = tuple[str, int] | None
 class LogonSucceeded:
     """A network logon completed (SMB SESSION_SETUP or DCE/RPC authentication)."""
 
-    principal: Any  # smbemu.state.Principal
+    principal: Principal
     session_id: int
     key_length: int
     peer: Peer
@@ -67,7 +74,7 @@ class AccountLockedOut:
 class LoggedOff:
     """An established session ended (LOGOFF, or its connection went away)."""
 
-    session: Any  # smbemu.state.Session
+    session: Session
     peer: Peer
 
 
@@ -78,10 +85,10 @@ class ShareConnect:
     ``refused`` says why the server refused a connect the policy allowed (only IPC$ is served),
     or None: what was decided is the policy's refusal, else this one."""
 
-    session: Any
+    session: Session
     peer: Peer
     share: str
-    decision: Any  # smbemu.policy.Decision
+    decision: Decision
     refused: str | None = None
 
 
@@ -89,12 +96,12 @@ class ShareConnect:
 class PipeOpen:
     """The open of a named pipe on IPC$ was access-checked."""
 
-    session: Any
+    session: Session
     peer: Peer
     share: str
     pipe: str
     access_mask: int
-    decision: Any
+    decision: Decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +113,16 @@ class RpcCall:
     the fault status when ``fault``); ``principal`` the caller as the handler saw it (the DCE/RPC
     authenticated identity when there is one, else the SMB session's)."""
 
-    session: Any
+    session: Session
     peer: Peer
     pipe: str
     interface: str
     operation: str
     opnum: int | None
-    principal: Any
+    principal: Principal | None
     status: int
     fault: bool
-    decision: Any
+    decision: Decision | None
     reason: str | None
 
 
@@ -153,7 +160,7 @@ class Observers:
                 log.exception("observer %r failed on %s", observer, type(event).__name__)
 
 
-def rpc_call_reporter(observers: Observers, session: Any, peer: Peer,
+def rpc_call_reporter(observers: Observers, session: Session, peer: Peer,
                       pipe: str) -> Callable[..., None]:
     """The ``on_call(ctx, interface, operation_name, status, reason, *, fault, opnum)`` callback
     an `smbemu.rpc.endpoint.RpcEndpoint` calls after each call, as one :class:`RpcCall` event.
@@ -162,29 +169,15 @@ def rpc_call_reporter(observers: Observers, session: Any, peer: Peer,
     before each call); the runtime's own ``reason`` (a fault before any handler ran) means no
     decision was taken for this call."""
 
-    def on_call(ctx: Any, interface: str, operation_name: str, status: int, reason: str | None,
+    def on_call(ctx: CallContext, interface: str, operation_name: str, status: int, reason: str | None,
                 *, fault: bool = False, opnum: int | None = None) -> None:
         if not observers:
             return
-        decision = _decision_of(ctx)
+        decision = ctx.decision
         observers.emit(RpcCall(
             session=session, peer=peer, pipe=pipe, interface=interface, operation=operation_name,
-            opnum=opnum, principal=getattr(ctx, "principal", None), status=status, fault=fault,
+            opnum=opnum, principal=ctx.principal, status=status, fault=fault,
             decision=decision if reason is None else None, reason=reason,
         ))
 
     return on_call
-
-
-def _decision_of(ctx: Any) -> Any:
-    """The decision recorded on the call context (``ctx.decision``)."""
-    if hasattr(ctx, "decision"):
-        return ctx.decision
-    # TRANSITIONAL (removed at integration, with Policy.last_decision): until the call context
-    # carries its decision, the policy's last one is read and cleared here.
-    server = getattr(ctx, "server", None)
-    policy: Any = getattr(server, "policy", None) or getattr(server, "cache", {}).get("policy")
-    decision = getattr(policy, "last_decision", None)
-    if decision is not None:
-        policy.last_decision = None
-    return decision

@@ -7,7 +7,7 @@ Opening one binds a fresh `RpcEndpoint` (one DCE/RPC association per open, as on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name as normalize_pipe_name  # re-export, removed at integration
@@ -15,6 +15,8 @@ from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
+    from smbemu.rpc.endpoint import RpcEndpoint
+    from smbemu.rpc.interface import ContextFactory
 
 # The pipes served when no interface registry is configured (the SMB2 core on its own).
 DEFAULT_PIPES = ("srvsvc", "wkssvc", "lsarpc", "samr", "netlogon")
@@ -28,7 +30,7 @@ def served_pipes(config: ServerConfig) -> tuple[str, ...]:
     return names
 
 
-def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) -> Any:
+def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: ContextFactory) -> RpcEndpoint:
     """A new DCE/RPC endpoint for `pipe_name` (already normalized and known to be served).
 
     Each endpoint gets its own DCE/RPC security provider (NTLMSSP / SPNEGO, used only when the
@@ -52,7 +54,7 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Any) ->
     )
 
 
-def check_pipe_output(config: ServerConfig, endpoint: Any) -> None:
+def check_pipe_output(config: ServerConfig, endpoint: RpcEndpoint) -> None:
     """Refuse a pipe WRITE while the client leaves more than `max_pipe_output` bytes of answers
     unread: the server would otherwise buffer without bound for a client that never reads.
     Windows' pipe would block the writer instead; an SMB2 server cannot hold a WRITE forever,

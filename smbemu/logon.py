@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from smbemu import events
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.errors import SmbStatusError
+from smbemu.principal import ANONYMOUS_SID, Principal, PrincipalKind
 from smbemu.status import NtStatus
-from smbemu.state import Principal, PrincipalKind
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
+    from smbemu.directory import User
 
 log = logging.getLogger("smbemu.session")
 _EMPTY_NT_HASH = bytes.fromhex("31d6cfe0d16ae931b73c59d7e0c089c0")
@@ -44,7 +46,7 @@ def server_identity(config: ServerConfig) -> ServerIdentity:
     return identity
 
 
-def account_lookup(config: ServerConfig) -> Any:
+def account_lookup(config: ServerConfig) -> Callable[[str], NtlmAccount | None]:
     directory = config.directory
 
     def lookup(name: str) -> NtlmAccount | None:
@@ -71,14 +73,14 @@ class LogonFailure(SmbStatusError):
     this very failure locked out (a 4740 follows the 4625)."""
 
     def __init__(self, status: int, message: str, *, sub_status: int | None = None,
-                 locked_out: Any = None) -> None:
+                 locked_out: User | None = None) -> None:
         super().__init__(status, message)
         self.sub_status = sub_status
         self.locked_out = locked_out
 
 
-def principal_for(config: ServerConfig, result: Any, *,
-                  peer: tuple[str, int] | None = None) -> tuple[Principal, Any]:
+def principal_for(config: ServerConfig, result: NtlmResult, *,
+                  peer: tuple[str, int] | None = None) -> tuple[Principal, User | None]:
     """Map the NTLM outcome to who the caller is, or raise the status Windows returns.
 
     A failure is bookkept and reported here, for SMB2 SESSION_SETUP and DCE/RPC authentication
@@ -107,16 +109,19 @@ def principal_for(config: ServerConfig, result: Any, *,
         raise
 
 
-def _principal_for(config: ServerConfig, result: Any) -> tuple[Principal, Any]:
+def _principal_for(config: ServerConfig, result: NtlmResult) -> tuple[Principal, User | None]:
     directory = config.directory
     profile = config.profile
-    base = dict(domain_name=result.domain_name, workstation=result.workstation, package=result.package)
+
+    def logged_on(kind: PrincipalKind, user_name: str, sid: str | None) -> Principal:
+        return Principal(kind, user_name, result.domain_name, result.workstation, result.package, sid)
+
     if result.outcome is Outcome.ANONYMOUS:
-        return Principal(PrincipalKind.ANONYMOUS, workstation=result.workstation), None
+        return Principal(PrincipalKind.ANONYMOUS, workstation=result.workstation, sid=ANONYMOUS_SID), None
     if result.outcome is Outcome.NO_SUCH_USER:
         if profile.smb.guest_account_enabled:
             # An unknown name maps to Guest while the Guest account is enabled (MS-SMB2 <107>).
-            return Principal(PrincipalKind.GUEST, user_name="Guest", **base), None
+            return logged_on(PrincipalKind.GUEST, "Guest", None), None
         raise LogonFailure(NtStatus.LOGON_FAILURE, f"no such user {result.user_name!r}",
                            sub_status=NtStatus.NO_SUCH_USER)
     user = directory.find_user(result.user_name)
@@ -132,19 +137,19 @@ def _principal_for(config: ServerConfig, result: Any) -> tuple[Principal, Any]:
     if user.rid == 501:
         if not profile.smb.guest_account_enabled:
             raise LogonFailure(NtStatus.ACCOUNT_DISABLED, "the Guest account is disabled")
-        return Principal(PrincipalKind.GUEST, user_name=user.name, **base), user
+        return logged_on(PrincipalKind.GUEST, user.name, str(user.sid)), user
     if user.disabled:
         raise LogonFailure(NtStatus.ACCOUNT_DISABLED, f"{user.name} is disabled")
     if directory.is_locked(user):
         raise LogonFailure(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
     kind = PrincipalKind.ADMINISTRATOR if directory.is_administrator(user) else PrincipalKind.USER
-    return Principal(kind, user_name=user.name, **base), user
+    return logged_on(kind, user.name, str(user.sid)), user
 
 
 _rpc_logon_ids = itertools.count(0x10000)
 
 
-def logon_succeeded(config: ServerConfig, principal: Principal, account: Any, *,
+def logon_succeeded(config: ServerConfig, principal: Principal, account: User | None, *,
                     session_id: int | None = None, key_length: int = 0,
                     peer: tuple[str, int] | None = None) -> None:
     """A logon the server accepted: count it and stamp the account (the logon count and last

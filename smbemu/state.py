@@ -10,41 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class PrincipalKind(enum.Enum):
-    """Who is calling, in the terms the policy engine decides on."""
-
-    ANONYMOUS = "anonymous"
-    GUEST = "guest"
-    USER = "user"
-    ADMINISTRATOR = "administrator"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    kind: PrincipalKind
-    user_name: str = ""
-    domain_name: str = ""
-    workstation: str = ""
-    # "NTLM V2", "NTLM V1", "LM" or "" — Windows' LmPackageName for the audit log.
-    package: str = ""
-
-    @property
-    def is_anonymous(self) -> bool:
-        return self.kind is PrincipalKind.ANONYMOUS
-
-    @property
-    def is_guest(self) -> bool:
-        return self.kind is PrincipalKind.GUEST
-
-    @property
-    def display_name(self) -> str:
-        if self.kind is PrincipalKind.ANONYMOUS:
-            return "ANONYMOUS LOGON"
-        return f"{self.domain_name}\\{self.user_name}" if self.domain_name else self.user_name
-
-
-ANONYMOUS = Principal(PrincipalKind.ANONYMOUS)
+# The one principal type lives in smbemu.principal (protocol-neutral); a session holds it.
+from smbemu.principal import ANONYMOUS as ANONYMOUS, Principal as Principal, PrincipalKind as PrincipalKind
 
 
 class SessionState(enum.Enum):

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.policy.access import (
     ACCESS_SYSTEM_SECURITY,
     GENERIC_ALL,
@@ -51,33 +52,41 @@ from smbemu.sid import (
     Sid,
 )
 
-__all__ = ["KINDS", "Policy", "policy_for", "principal_kind"]
+if TYPE_CHECKING:
+    from smbemu.profiles import Profile, SecurityDescriptor
+
+__all__ = ["KINDS", "Caller", "Policy", "policy_for", "principal_kind"]
 
 log = logging.getLogger("smbemu.policy")
 
-KINDS: Final = ("anonymous", "guest", "user", "administrator")
+KINDS: Final = tuple(kind.value for kind in PrincipalKind)
 _KINDS: Final = KINDS
 _LSA_EXECUTE: Final = LSA_POLICY.execute
 
-
-def principal_kind(principal: Any) -> str:
-    """``"anonymous"`` / ``"guest"`` / ``"user"`` / ``"administrator"`` of a principal-like
-    object (``kind`` a string or an enum whose value is one of those)."""
-    kind = getattr(principal, "kind", principal)
-    kind = str(getattr(kind, "value", kind)).lower()
-    if kind not in _KINDS:
-        raise ValueError(f"principal kind {kind!r} is not one of {', '.join(_KINDS)}")
-    return kind
+#: Who a question is about: the caller's :class:`~smbemu.principal.Principal`, or only its kind
+#: (the policy decides on the kind alone; the matrix and the tests ask with ``"anonymous"``).
+Caller: TypeAlias = "Principal | PrincipalKind | str"
 
 
-def _setting(section: Any, name: str, default: Any) -> Any:
+def principal_kind(principal: Caller) -> str:
+    """``"anonymous"`` / ``"guest"`` / ``"user"`` / ``"administrator"``: the kind of a
+    :class:`~smbemu.principal.Principal`, or a kind given by itself (any case); ValueError
+    for anything else.  (An object of a plugin's own with a ``kind`` is read too.)"""
+    if isinstance(principal, Principal):
+        return principal.kind.value
+    return PrincipalKind(getattr(principal, "kind", principal)).value
+
+
+def _setting(section: object, name: str, default: Any) -> Any:
     return getattr(section, name, default) if section is not None else default
 
 
 class Policy:
-    """Decisions for one profile.  Build once per server (:func:`policy_for`); read-only."""
+    """Decisions for one profile.  Build once per server (:func:`policy_for`); read-only.
 
-    def __init__(self, profile: Any) -> None:
+    Without a profile (``None``: a test double of a server) the defaults below apply."""
+
+    def __init__(self, profile: Profile | None) -> None:
         self.profile = profile
         self.name: str = getattr(profile, "name", "?")
         identity = getattr(profile, "identity", None)
@@ -109,14 +118,14 @@ class Policy:
         self.lsa_anonymous_name_lookup = bool(_setting(anonymous, "lsa_anonymous_name_lookup", True))
         self.restrict_remote_sam: str | None = _setting(anonymous, "restrict_remote_sam", None)
         descriptor = _setting(anonymous, "remote_sam_descriptor", None)
-        self.remote_sam_descriptor: Any = descriptor
+        self.remote_sam_descriptor: SecurityDescriptor | None = descriptor
         self.pre2000_members: frozenset[Sid] = frozenset(
             _setting(anonymous, "pre2000_compatible_access_members", (EVERYONE,)))
         rpc = getattr(profile, "rpc", None)
         self.share_admin_levels: frozenset[int] = frozenset(
             _setting(rpc, "share_enum_admin_levels", (2, 502, 503)))
         self._tokens = {kind: self._build_token(kind) for kind in _KINDS}
-        self._cache: dict[tuple[str, ...] | tuple[Any, ...], Decision] = {}
+        self._cache: dict[tuple[object, ...], Decision] = {}
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} {self.version[0]}.{self.version[1]}>"
@@ -135,14 +144,14 @@ class Policy:
                 sids.add(BUILTIN_ADMINISTRATORS)
         return frozenset(sids)
 
-    def token(self, principal: Any) -> frozenset[Sid]:
+    def token(self, principal: Caller) -> frozenset[Sid]:
         """The group SIDs a principal kind's network logon token holds (§0.1): anonymous holds
         ANONYMOUS LOGON (and Everyone when the profile says so); guest Everyone and Guests;
         users Everyone, Authenticated Users and Users; administrators also Administrators."""
         return self._tokens[principal_kind(principal)]
 
     # ------------------------------------------------------------------ §0 rule 1
-    def session_setup(self, principal: Any) -> Decision:
+    def session_setup(self, principal: Caller) -> Decision:
         """An anonymous (NULL) logon is accepted on every release (§0 rule 1, D; §5: W); guests and
         users were already decided by the logon (`smbemu.logon`)."""
         kind = principal_kind(principal)
@@ -150,7 +159,7 @@ class Policy:
             0, f"allow session-setup: {kind}, accepted on every release ({self.name})"))
 
     # ------------------------------------------------------------------ §0 rule 2
-    def tree_connect(self, principal: Any, share: str, share_type: str = "disk") -> Decision:
+    def tree_connect(self, principal: Caller, share: str, share_type: str = "disk") -> Decision:
         """May ``principal`` connect to ``share`` (a share the server has)?"""
         kind = principal_kind(principal)
         return self._cached(("tree-connect", kind, share.lower(), share_type),
@@ -177,7 +186,7 @@ class Policy:
                         "tree-connect NullSessionShares (§0 rule 2)")
 
     # ------------------------------------------------------------------ §0 rules 3-4
-    def pipe_open(self, principal: Any, pipe: str) -> Decision:
+    def pipe_open(self, principal: Caller, pipe: str) -> Decision:
         """May ``principal`` open ``\\pipe\\<pipe>`` (CREATE on IPC$)?"""
         kind = principal_kind(principal)
         name = normalize_pipe_name(pipe)
@@ -201,7 +210,7 @@ class Policy:
                         "pipe-open NullSessionPipes (§0 rule 3)")
 
     # ------------------------------------------------------------------ RPC
-    def decide(self, principal: Any, interface: str, operation: str,
+    def decide(self, principal: Caller, interface: str, operation: str,
                level: int | None = None, *, access: int | None = None) -> Decision:
         """May ``principal`` call ``interface.operation`` (at info ``level``)?
 
@@ -220,7 +229,7 @@ class Policy:
         self._log(decision)
         return decision
 
-    def decide_rule(self, principal: Any, interface: str, operation: str, rule: Rule,
+    def decide_rule(self, principal: Caller, interface: str, operation: str, rule: Rule,
                     level: int | None = None, *, access: int | None = None,
                     returns: object = "NTSTATUS") -> Decision:
         """:meth:`decide` with a rule an interface declared itself (a plugin's rule)."""
@@ -258,7 +267,7 @@ class Policy:
         return Decision(denied, f"deny {what}: {kind} {why} ({self.name})", label)
 
     # ------------------------------------------------------------------ the access model
-    def held_rights(self, principal: Any, object_type: ObjectType) -> int:
+    def held_rights(self, principal: Caller, object_type: ObjectType) -> int:
         """What ``principal``'s token is granted on an object of ``object_type`` by its default
         DACL: BUILTIN\\Administrators all rights (and ACCESS_SYSTEM_SECURITY through
         SeSecurityPrivilege); on the LSA policy object the modelled DACL (:meth:`lsa_granted`);
@@ -338,7 +347,7 @@ class Policy:
             else ", RestrictAnonymousSAM=0)")
 
     # -- LSA -------------------------------------------------------------------------------
-    def lsa_granted(self, principal: Any) -> int:
+    def lsa_granted(self, principal: Caller) -> int:
         """The rights the modelled LSA policy object DACL grants (§0 rule 6, MS-LSAD <46>):
         administrators all; Everyone generic-execute (VIEW_LOCAL | LOOKUP_NAMES | READ_CONTROL);
         from XP / 2003 an ANONYMOUS LOGON ACE with VIEW_LOCAL_INFORMATION, plus LOOKUP_NAMES while
@@ -430,10 +439,11 @@ def _sid_name(sid: Sid) -> str:
 _SHARE_OPERATIONS: Final = frozenset({"NetrShareEnum", "NetrShareEnumSticky", "NetrShareGetInfo"})
 
 
-def policy_for(server: Any) -> Policy:
+def policy_for(server: object) -> Policy:
     """The :class:`Policy` of a server configuration, built once and cached.
 
-    ``server`` is what handlers get as ``ctx.server`` (``smbemu.config.ServerConfig``): its
+    ``server`` is a ``smbemu.config.ServerConfig`` (what handlers see as ``ctx.server``) or a
+    test double of one, read duck-typed: its
     ``policy`` attribute if it has one, else a Policy built from ``server.profile`` and kept in
     ``server.cache["policy"]`` (rebuilt if the profile object changes).
     """

@@ -15,7 +15,7 @@ One :class:`NtlmRpcAuth` per association (per open pipe) implements
 
 at levels CONNECT (2), PKT (4, protected exactly like PKT_INTEGRITY), PKT_INTEGRITY (5) and
 PKT_PRIVACY (6).  It knows nothing about SMB: the acceptor comes from ``new_acceptor`` and the
-identity from ``resolve_principal`` (an ``NtlmResult`` in, a principal-like object out, any
+identity from ``resolve_principal`` (an ``NtlmResult`` in, a :class:`~smbemu.principal.Principal` out, any
 exception meaning "refused").  :func:`rpc_auth_factory` wires both to the server's logons, an
 :class:`RpcLogons` the SMB/IPC layer hands in (:class:`smbemu.logon.RpcLogons`, the same two calls
 SMB2 SESSION_SETUP makes): the RPC runtime never imports the logon layer.
@@ -64,13 +64,13 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from smbemu.auth import spnego
 from smbemu.auth.ntlm import NtlmAcceptor, NtlmError, NtlmResult, NtlmSecurity, Outcome
 from smbemu.auth.ntlm_messages import NegotiateFlags
 from smbemu.errors import SmbStatusError
-from smbemu.rpc.interface import Principal, as_principal
+from smbemu.principal import Principal
 from smbemu.rpc.pdu import PFC_FIRST_FRAG, AuthLevel, AuthType, AuthVerifier, BindNakReason
 from smbemu.rpc.security import AuthRejected, NullAuth, VerifyFailed
 from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
@@ -119,7 +119,7 @@ class NtlmRpcAuth:
                  "_downgraded")
 
     def __init__(self, new_acceptor: Callable[[], NtlmAcceptor],
-                 resolve_principal: Callable[[NtlmResult], Any]) -> None:
+                 resolve_principal: Callable[[NtlmResult], Principal]) -> None:
         self.auth_level: int = AuthLevel.NONE
         self.auth_type: int = AuthType.NONE
         self.auth_context_id = 0
@@ -385,7 +385,7 @@ class NtlmRpcAuth:
         self._security = security
         self._ess = bool(result.negotiate_flags & _ESS)
         self.auth_type, self.auth_level, self.auth_context_id = auth_type, level, context_id
-        self.principal = as_principal(principal)
+        self.principal = principal
         self.session_key = result.session_key
         self.protects = level >= AuthLevel.PKT
         self._acceptor = None
@@ -440,7 +440,7 @@ class RpcLogons(Protocol):
         """A fresh NTLM acceptor speaking for this server."""
         ...
 
-    def logon(self, result: NtlmResult) -> Any:
+    def logon(self, result: NtlmResult) -> Principal:
         """The caller's principal once the exchange is accepted, the logon bookkept and reported
         (logon count, last logon, the audit log's 4624).  A refused logon (bad password, locked
         out, disabled: bookkept and reported as well) raises ``SmbStatusError`` with the
@@ -458,7 +458,7 @@ def rpc_auth_factory(logons: RpcLogons) -> Callable[[], NtlmRpcAuth]:
     faults ERROR_ACCESS_DENIED.  A successful logon is recorded as SESSION_SETUP records it.
     """
 
-    def resolve(result: NtlmResult) -> Any:
+    def resolve(result: NtlmResult) -> Principal:
         try:
             return logons.logon(result)
         except SmbStatusError as exc:

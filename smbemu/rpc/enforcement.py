@@ -40,7 +40,9 @@ from smbemu.policy import (
 )
 
 if TYPE_CHECKING:
-    from smbemu.rpc.interface import Interface, Principal
+    from smbemu.principal import Principal
+    from smbemu.rpc.handler_server import HandlerServer
+    from smbemu.rpc.interface import Interface
     from smbemu.rpc.ndr import Operation
 
 __all__ = ["ServerView", "Enforcement", "refusal_before_handler"]
@@ -64,7 +66,7 @@ class Enforcement:
 
     __slots__ = ()
     principal: Principal
-    server: Any
+    server: HandlerServer
     pipe_name: str
     interface: Interface | None
     operation: Operation | None
@@ -104,8 +106,8 @@ class Enforcement:
         """Record a refusal the handler's own check made (a handle without the right, a missing
         secure channel...) and return it: ``rule`` names the check, ``why`` the caller's lack."""
         interface, name, returns = self._where(operation)
-        kind = str(getattr(self.principal.kind, "value", self.principal.kind))
-        decision = Decision(denied_status(returns), f"deny {interface} {name}: {kind} {why}",
+        decision = Decision(denied_status(returns),
+                            f"deny {interface} {name}: {self.principal.kind.value} {why}",
                             f"{interface} {rule}")
         _log_policy.info("%s", decision.reason)
         return self._record(decision)

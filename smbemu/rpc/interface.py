@@ -54,13 +54,17 @@ from typing import Any, Final, Protocol, TypeVar, Union
 from smbemu.errors import RpcFault
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.policy import Decision, Rule
+# The one principal type; ANONYMOUS and as_principal are re-exported (their former home).
+from smbemu.principal import ANONYMOUS, Principal, PrincipalKind, as_principal
 from smbemu.rpc.enforcement import Enforcement, ServerView
+from smbemu.rpc.handler_server import HandlerServer
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
 from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR
 
 __all__ = [
     "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
-    "Principal", "SimplePrincipal", "PRINCIPAL_KINDS", "as_principal", "ANONYMOUS",
+    "Principal", "PrincipalKind", "SimplePrincipal", "PRINCIPAL_KINDS", "as_principal", "ANONYMOUS",
+    "HandlerServer",
     "HandleEntry", "HandleTable", "RpcStats",
     "CallContext", "ServerView", "ContextFactory", "make_context_factory", "Handler",
     "NotImplementedOp",
@@ -69,66 +73,20 @@ __all__ = [
 
 
 # -------------------------------------------------------------------------------------------
-# Who is calling
+# Who is calling: smbemu.principal.Principal, the SMB session's own object (or the identity
+# DCE/RPC authentication established), handed to the call context as is
 # -------------------------------------------------------------------------------------------
 
 
-class Principal(Protocol):
-    """The identity behind a call (the SMB session's, or the one DCE/RPC auth established).
-
-    ``kind`` is one of ``"anonymous"``, ``"guest"``, ``"user"``, ``"administrator"``.
-    """
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def user_name(self) -> str: ...
-
-    @property
-    def domain(self) -> str: ...
-
-    @property
-    def sid(self) -> str | None: ...
+def SimplePrincipal(kind: str, user_name: str = "", domain: str = "",  # noqa: N802
+                    sid: str | None = None) -> Principal:
+    """TRANSITIONAL (removed at integration): the former RPC-only principal's constructor, for
+    branches in flight; build :class:`~smbemu.principal.Principal` instead."""
+    return Principal(PrincipalKind(kind), user_name, domain, sid=sid)
 
 
-@dataclass(frozen=True, slots=True)
-class SimplePrincipal:
-    """The RPC runtime's view of a principal; ``source`` keeps the SMB layer's own object
-    (``smbemu.state.Principal``: workstation, package, display name...) when there is one."""
-
-    kind: str
-    user_name: str = ""
-    domain: str = ""
-    sid: str | None = None
-    source: Any = field(default=None, compare=False, repr=False)
-
-
-PRINCIPAL_KINDS: Final = frozenset({"anonymous", "guest", "user", "administrator"})
-
-
-def as_principal(obj: Any) -> SimplePrincipal:
-    """Normalize a principal-like object into the RPC view.
-
-    Accepts a :class:`SimplePrincipal`, or any object with ``kind`` (a string or an enum
-    whose value is one of :data:`PRINCIPAL_KINDS`), ``user_name``, ``domain`` or
-    ``domain_name``, and optionally ``sid`` (e.g. ``smbemu.state.Principal``).
-    """
-    if isinstance(obj, SimplePrincipal):
-        return obj
-    kind = getattr(obj, "kind", None)
-    kind = str(getattr(kind, "value", kind)).lower()
-    if kind not in PRINCIPAL_KINDS:
-        raise ValueError(f"principal kind {kind!r} is not one of {sorted(PRINCIPAL_KINDS)}")
-    domain = getattr(obj, "domain", None)
-    if domain is None:
-        domain = getattr(obj, "domain_name", "")
-    return SimplePrincipal(kind, getattr(obj, "user_name", "") or "", domain or "",
-                           getattr(obj, "sid", None), source=obj)
-
-
-#: The NULL session: S-1-5-7 (MS-DTYP 2.4.2.4, ANONYMOUS LOGON).
-ANONYMOUS: Final = SimplePrincipal("anonymous", "", "NT AUTHORITY", "S-1-5-7")
+#: The four kinds' names (``PrincipalKind`` values).
+PRINCIPAL_KINDS: Final = frozenset(kind.value for kind in PrincipalKind)
 
 
 # -------------------------------------------------------------------------------------------
@@ -221,11 +179,13 @@ class CallContext(Enforcement):
     call.  Handlers must not keep it beyond the call.
     """
 
+    #: Who is calling: the SMB session's principal itself, or the one DCE/RPC authentication
+    #: established on this association.
     principal: Principal
     session_id: int
     pipe_name: str
-    #: The SMB server state (profile, directory, policy...), opaque to the RPC runtime.
-    server: Any
+    #: The server as a handler may read it (profile, directory, sessions: read-only).
+    server: HandlerServer
     #: Context handles of this association group.
     handles: HandleTable
     #: MS-RPCE 2.2.1.1.8 level of DCE/RPC authentication (1 = none: the SMB session's identity).
@@ -261,23 +221,18 @@ class ContextFactory(Protocol):
                  session_key: bytes | None) -> CallContext: ...
 
 
-def make_context_factory(principal: Any, session_id: int, server: Any,
+def make_context_factory(principal: Principal, session_id: int, server: HandlerServer,
                          session_key: bytes = b"", *,
                          pipe_name: str | None = None) -> ContextFactory:
-    """The simplest factory: the SMB session's identity unless DCE/RPC auth supplies one.
-
-    ``principal`` (and the RPC-authenticated one, later) may be any principal-like object:
-    it is normalized with :func:`as_principal`.  ``pipe_name`` is accepted for callers that
-    know it; the endpoint's normalized pipe name is the one the context carries.
-    """
-    session_principal = as_principal(principal)
+    """The simplest factory: the SMB session's identity (``principal``, handed through as is)
+    unless DCE/RPC auth supplies one.  ``pipe_name`` is accepted for callers that know it; the
+    endpoint's normalized pipe name is the one the context carries."""
     default_key = session_key
 
     def factory(*, pipe_name: str, handles: HandleTable, rpc_principal: Principal | None,
                 auth_level: int, auth_type: int, session_key: bytes | None) -> CallContext:
         return CallContext(
-            principal=(as_principal(rpc_principal) if rpc_principal is not None
-                       else session_principal),
+            principal=rpc_principal if rpc_principal is not None else principal,
             session_id=session_id, pipe_name=pipe_name, server=server, handles=handles,
             auth_level=auth_level, auth_type=auth_type,
             session_key=session_key if session_key is not None else default_key,
@@ -445,7 +400,7 @@ class Interface:
         self.dispatch = tuple(entries)
 
 
-def _check_handler(where: str, opname: str, handler: Any) -> None:
+def _check_handler(where: str, opname: str, handler: object) -> None:
     if not callable(handler):
         raise InterfaceError(f"{where}: handler of {opname} is not callable")
     try:
@@ -459,7 +414,7 @@ def _check_handler(where: str, opname: str, handler: Any) -> None:
                              f"{exc}") from exc
 
 
-def iter_interfaces(obj: Any) -> Iterable[Interface]:
+def iter_interfaces(obj: object) -> Iterable[Interface]:
     """Interfaces exported by an entry-point object or a module: an :class:`Interface`, an
     iterable of them, or a module with ``INTERFACE`` / ``INTERFACES``."""
     if isinstance(obj, Interface):

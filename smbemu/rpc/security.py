@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from smbemu.rpc.interface import Principal
+from smbemu.principal import Principal
 from smbemu.rpc.pdu import AuthLevel, AuthType, AuthVerifier, BindNakReason
 from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
 

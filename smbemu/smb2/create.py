@@ -20,6 +20,7 @@ from smbemu.smb2.constants import HEADER_SIZE, NtStatus
 from smbemu.state import Open, Session
 
 if TYPE_CHECKING:
+    from smbemu.rpc.interface import ContextFactory
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 log = logging.getLogger("smbemu.pipe")
@@ -94,7 +95,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     )
 
 
-def _context_factory(conn: Connection, session: Session, open_: Open) -> object:
+def _context_factory(conn: Connection, session: Session, open_: Open) -> ContextFactory:
     """What an RPC handler learns about its caller: bound late so the RPC layer stays SMB-agnostic."""
     from smbemu.rpc_binding import make_context_factory
 

@@ -40,7 +40,8 @@ from harness import (  # noqa: E402
 from smbemu.cli import build_config  # noqa: E402
 from smbemu.config import ServerConfig  # noqa: E402
 from smbemu.rpc.endpoint import RpcEndpoint  # noqa: E402
-from smbemu.rpc.interface import SimplePrincipal, make_context_factory  # noqa: E402
+from smbemu.principal import ANONYMOUS  # noqa: E402
+from smbemu.rpc.interface import make_context_factory  # noqa: E402
 
 pytestmark = pytest.mark.fuzz
 
@@ -208,7 +209,7 @@ def test_mutated_conversations(case: tuple[str, list[bytes], dict[int, list[Any]
 
 
 def _endpoint(pipe: str, config: ServerConfig) -> RpcEndpoint:
-    return RpcEndpoint(pipe, config.pipes, make_context_factory(SimplePrincipal("anonymous"), 0x1001, config))
+    return RpcEndpoint(pipe, config.pipes, make_context_factory(ANONYMOUS, 0x1001, config))
 
 
 def _pipe_for(bind: bytes) -> str:

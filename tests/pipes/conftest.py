@@ -26,7 +26,7 @@ from rpcmem import MemoryPipe
 from smbemu.cli import build_config
 from smbemu.config import ServerConfig
 from smbemu.rpc.endpoint import RpcEndpoint
-from smbemu.rpc.interface import SimplePrincipal, make_context_factory
+from smbemu.rpc.interface import make_context_factory
 from smbemu.rpc.ndr import Operation
 from smbemu.rpc.pdu import (
     NDR20,
@@ -84,7 +84,7 @@ class PipeClient:
     def __init__(self, registry: Registry, server: Any, pipe: str, kind: str,
                  session_id: int = 0x1001) -> None:
         user, domain = USERS[kind]
-        principal = SimplePrincipal(kind, user, domain)
+        principal = Principal(PrincipalKind(kind), user, domain)
         self.server = server
         self.registry = registry
         self.pipe = pipe
@@ -155,7 +155,7 @@ def impacket_dce(server: Any, pipe: str, kind: str, session_id: int = 0x1001) ->
     """impacket's real DCE/RPC client, bound to ``pipe``'s interface over an in-memory pipe."""
     user, domain = USERS[kind]
     endpoint = RpcEndpoint(pipe, server.pipes, make_context_factory(
-        SimplePrincipal(kind, user, domain), session_id, server))
+        Principal(PrincipalKind(kind), user, domain), session_id, server))
     dce = PipeTransport(endpoint).get_dce_rpc()
     dce.connect()
     iface = server.pipes.interface(pipe)

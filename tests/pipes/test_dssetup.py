@@ -15,7 +15,8 @@ from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-unty
 
 from smbemu.policy import Decision, policy_for
 from smbemu.rpc.endpoint import RpcEndpoint
-from smbemu.rpc.interface import SimplePrincipal, make_context_factory
+from smbemu.principal import ANONYMOUS, Principal, PrincipalKind
+from smbemu.rpc.interface import make_context_factory
 from smbemu.rpc.ndr import Operation
 from smbemu.rpc.pdu import (
     NDR20,
@@ -48,7 +49,7 @@ class Client:
         self.server = server
         self.interface = server.pipes.interface("dssetup")
         self.endpoint = RpcEndpoint("lsarpc", server.pipes, make_context_factory(
-            SimplePrincipal(kind), 1, server))
+            Principal(PrincipalKind(kind)), 1, server))
         self.call_id = 1
         self.endpoint.write(encode_pdu(Pdu(Bind(4280, 4280, 0, (ContextElement(0, DSSETUP,
                                                                                  (NDR20,)),)),
@@ -140,7 +141,7 @@ def test_the_policy_is_asked(pipes_h: H, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_impacket_every_level(pipes_h: H, profile: str, role: int) -> None:
     server = pipes_h.fresh_config(profile)
     endpoint = RpcEndpoint("lsarpc", server.pipes, make_context_factory(
-        SimplePrincipal("anonymous"), 1, server))
+        ANONYMOUS, 1, server))
     dce = pipes_h.PipeTransport(endpoint).get_dce_rpc()
     dce.connect()
     dce.bind(dssp.MSRPC_UUID_DSSP)

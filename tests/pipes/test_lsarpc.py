@@ -18,7 +18,8 @@ from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-unty
 
 from smbemu.policy import Decision, policy_for
 from smbemu.rpc.endpoint import RpcEndpoint
-from smbemu.rpc.interface import SimplePrincipal, make_context_factory
+from smbemu.principal import ANONYMOUS
+from smbemu.rpc.interface import make_context_factory
 from smbemu.rpc.pdu import (
     NDR20,
     PFC_FIRST_FRAG,
@@ -112,7 +113,7 @@ def test_unused_and_not_emulated_opnums_fault(pipe_client: Callable[..., Any], o
 
 def _bind_ack(server: Any, syntax: SyntaxId) -> BindAck:
     endpoint = RpcEndpoint("lsarpc", server.pipes, make_context_factory(
-        SimplePrincipal("anonymous"), 1, server))
+        ANONYMOUS, 1, server))
     endpoint.write(encode_pdu(Pdu(Bind(4280, 4280, 0, (ContextElement(0, syntax, (NDR20,)),)),
                                   1, PFC_FIRST_FRAG | PFC_LAST_FRAG)))
     msg, _ = endpoint.read(1 << 16)

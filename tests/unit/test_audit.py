@@ -21,7 +21,7 @@ from smbemu.directory import directory_from_dict, make_large_fixture
 from smbemu.logon import LogonFailure, logon_succeeded, principal_for
 from smbemu.policy import Decision
 from smbemu.profiles import load_profile
-from smbemu.rpc.interface import as_principal
+from smbemu.principal import as_principal
 from smbemu.state import Principal, PrincipalKind, Session, SessionState
 
 T0 = datetime(2026, 11, 27, 10, 0, 0, tzinfo=timezone.utc)

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from smbemu.errors import RpcFault
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc import ndr
 from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
 from smbemu.rpc.interface import (
     ANONYMOUS,
     CallContext,
     Interface,
-    SimplePrincipal,
     make_context_factory,
 )
 from smbemu.rpc.ndr import ContextHandle, Pointer, WString, WStringRef
@@ -222,7 +222,7 @@ def registry() -> Registry:
 
 @pytest.fixture
 def factory() -> Any:
-    return make_context_factory(SimplePrincipal("user", "alice", "CORP", "S-1-5-21-1-2-3-1104"),
+    return make_context_factory(Principal(PrincipalKind.USER, "alice", "CORP", sid="S-1-5-21-1-2-3-1104"),
                                 42, FakeServer(), b"k" * 16)
 
 

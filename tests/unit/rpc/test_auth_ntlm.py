@@ -43,7 +43,7 @@ from smbemu.cli import build_config
 from smbemu.logon import RpcLogons
 from smbemu.rpc.auth_ntlm import NtlmRpcAuth, rpc_auth_factory
 from smbemu.rpc.endpoint import RpcEndpoint
-from smbemu.rpc.interface import SimplePrincipal
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc.pdu import (
     NDR20,
     PFC_FIRST_FRAG,
@@ -630,7 +630,7 @@ def test_provider_with_its_own_acceptor_and_resolver(registry: Registry, factory
         seen.append(result)
         if result.outcome is not Outcome.AUTHENTICATED:
             raise PermissionError("no")
-        return SimplePrincipal("user", result.user_name, "CORP", "S-1-5-21-1-2-3-1000")
+        return Principal(PrincipalKind.USER, result.user_name, "CORP", sid="S-1-5-21-1-2-3-1000")
 
     def make() -> NtlmRpcAuth:
         return NtlmRpcAuth(lambda: NtlmAcceptor(IDENTITY, accounts.get), resolve)
@@ -640,7 +640,7 @@ def test_provider_with_its_own_acceptor_and_resolver(registry: Registry, factory
     client.bind()
     out = client.request(10, b"")
     assert isinstance(out, bytes) and h.toy_op(10).decode_response(out)["User"] == "bob"
-    assert auth_of(ep).principal == SimplePrincipal("user", "bob", "CORP", "S-1-5-21-1-2-3-1000")
+    assert auth_of(ep).principal == Principal(PrincipalKind.USER, "bob", "CORP", sid="S-1-5-21-1-2-3-1000")
 
     ep = RpcEndpoint("toy", registry, factory, auth=make())
     dce, transport = impacket_client(ep, "bob", "nope", RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)

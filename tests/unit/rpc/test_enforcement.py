@@ -16,7 +16,8 @@ from smbemu.policy import SAM_DOMAIN, LSA_POLICY, Require, Rule
 from smbemu.profiles import load_profile
 from smbemu.rpc import ndr
 from smbemu.rpc.endpoint import RpcEndpoint
-from smbemu.rpc.interface import CallContext, HandleTable, Interface, SimplePrincipal, make_context_factory
+from smbemu.principal import Principal, PrincipalKind
+from smbemu.rpc.interface import CallContext, HandleTable, Interface, make_context_factory
 from smbemu.rpc.pdu import SyntaxId
 from smbemu.rpc.registry import Registry
 
@@ -33,7 +34,7 @@ def _server(profile: str = "win2016", *overrides: str) -> Any:
 def _context(kind: str, returns: Any = "NTSTATUS", interface: Interface | None = None,
              profile: str = "win2016") -> CallContext:
     iface = interface or Interface(name="gate", uuid=UUID, version=(1, 0), pipes=("gate",))
-    ctx = CallContext(SimplePrincipal(kind, "alice" if kind != "anonymous" else ""), 1, "gate",
+    ctx = CallContext(Principal(PrincipalKind(kind), "alice" if kind != "anonymous" else ""), 1, "gate",
                       _server(profile), HandleTable())
     ctx.interface = iface
     ctx.operation = ndr.Operation(0, "GateCall", [], [], returns)
@@ -162,7 +163,7 @@ def _endpoint(h: Any, kind: str, calls: list[str]) -> tuple[RpcEndpoint, Interfa
     iface = _gate_interface(calls)
     server = _server("win2016")
     seen: list[Any] = []
-    factory = make_context_factory(SimplePrincipal(kind, "alice" if kind != "anonymous" else ""),
+    factory = make_context_factory(Principal(PrincipalKind(kind), "alice" if kind != "anonymous" else ""),
                                    1, server)
     ep = RpcEndpoint("gate", Registry([iface]), factory)
     ep.on_call = lambda ctx, *args, **kw: seen.append(ctx.decision)

@@ -18,6 +18,7 @@ import pytest
 
 import smbemu.rpc
 from smbemu.errors import ConfigError, RpcFault
+from smbemu.principal import Principal, PrincipalKind, as_principal
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.rpc import ndr
 from smbemu.rpc.interface import (
@@ -26,8 +27,6 @@ from smbemu.rpc.interface import (
     HandleTable,
     Interface,
     InterfaceError,
-    SimplePrincipal,
-    as_principal,
     make_context_factory,
     not_implemented,
 )
@@ -329,7 +328,7 @@ def test_context_factory_prefers_the_rpc_identity() -> None:
     plain = factory(pipe_name="p", handles=table, rpc_principal=None, auth_level=1,
                     auth_type=0, session_key=None)
     assert plain.principal is ANONYMOUS and plain.session_key == b"smbkey"
-    admin = SimplePrincipal("administrator", "Administrator", "CORP", "S-1-5-21-1-500")
+    admin = Principal(PrincipalKind.ADMINISTRATOR, "Administrator", "CORP", sid="S-1-5-21-1-500")
     authed = factory(pipe_name="p", handles=table, rpc_principal=admin, auth_level=6,
                      auth_type=10, session_key=b"rpckey")
     assert authed.principal is admin and authed.session_key == b"rpckey"
@@ -349,14 +348,17 @@ class SmbLayerPrincipal:
     domain_name: str = ""
 
 
-def test_factory_normalizes_principal_like_objects() -> None:
-    smb = SmbLayerPrincipal(Kind.USER, "alice", "CORP")
+def test_principal_like_objects_are_adapted_once_and_handed_through() -> None:
+    # SimplePrincipal and its ``source`` back-reference are gone (one Principal type): a plugin's
+    # own principal-like object is adapted with as_principal, and the factory hands the
+    # Principal it gets through as is.
+    smb = as_principal(SmbLayerPrincipal(Kind.USER, "alice", "CORP"))
     factory = make_context_factory(smb, 9, None, pipe_name="srvsvc")
     ctx = factory(pipe_name="srvsvc", handles=HandleTable(), rpc_principal=None, auth_level=1,
                   auth_type=0, session_key=None)
     assert (ctx.principal.kind, ctx.principal.user_name, ctx.principal.domain,
             ctx.principal.sid) == ("user", "alice", "CORP", None)
-    assert isinstance(ctx.principal, SimplePrincipal) and ctx.principal.source is smb
+    assert ctx.principal is smb and isinstance(ctx.principal, Principal)
     assert as_principal(ANONYMOUS) is ANONYMOUS
     with pytest.raises(ValueError, match="principal kind"):
         as_principal(SimpleNamespaceLike())

@@ -15,7 +15,7 @@ import types
 from typing import Any
 
 from smbemu.rpc.endpoint import RpcEndpoint
-from smbemu.rpc.interface import Principal, SimplePrincipal
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc.pdu import (
     NDR20,
     PFC_FIRST_FRAG,
@@ -71,7 +71,7 @@ class XorAuth:
             raise AuthRejected(fault_status=0)
         self.auth_type = TOY_AUTH_TYPE
         self.auth_level = self._level
-        self.principal = SimplePrincipal("administrator", "root", "CORP", "S-1-5-21-9-500")
+        self.principal = Principal(PrincipalKind.ADMINISTRATOR, "root", "CORP", sid="S-1-5-21-9-500")
         self.session_key = b"s" * 16
         self.protects = True
 
