@@ -221,7 +221,8 @@ def computer_name(config: ServerConfig) -> str:
 
 
 def _log(config: ServerConfig) -> AuditLog | None:
-    return getattr(config, "audit", None)
+    log = getattr(config, "audit", None)
+    return log if isinstance(log, AuditLog) else None
 
 
 # ---------------------------------------------------------------------------------- logons

@@ -19,13 +19,12 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from smbemu.events import Observers
 from smbemu.filetime import filetime_now as filetime_now  # re-export, removed at integration
 
 if TYPE_CHECKING:
-    from smbemu.audit import AuditLog
     from smbemu.directory import Directory
     from smbemu.faults import FaultEngine
     from smbemu.profiles import Profile
@@ -35,6 +34,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+
+
+class AuditSink(Protocol):
+    """What the configuration holds of its audit log (`smbemu.audit.AuditLog`): the log is an
+    observer of `ServerConfig.observers` and nothing else writes to it, so the configuration only
+    keeps it to name its machine and close it (a protocol: config does not import the audit log)."""
+
+    computer: str
+
+    def close(self) -> None: ...
 
 def _limit(default: float, flag_help: str, exceeded: str, minimum: float = 0) -> Any:
     """A limit field: its default, the one-line help of its `smbemu serve` flag, what the
@@ -225,7 +234,7 @@ class ServerConfig:
     # server has its own.
     faults: FaultEngine | None = None
     # The security audit log (`--audit-log`), or None.
-    audit: AuditLog | None = None
+    audit: AuditSink | None = None
     # Who is told what happened (smbemu.events): the audit log subscribes here.
     observers: Observers = field(default_factory=Observers)
     state: ServerState = field(default_factory=ServerState)

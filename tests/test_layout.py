@@ -12,13 +12,21 @@
   sub-package: an editable install would still work, a wheel would miss it);
 * imports flow one way (walked with ``ast``): nothing under ``smbemu/`` imports a handler
   module (``smbemu_pipes``); handler files import from the core only ``smbemu.rpc*``,
-  ``smbemu.errors`` and ``smbemu.policy`` (the policy is the one place that reads profile
-  knobs, DESIGN.md "Policy is one place"; handlers reach it with ``policy_for(ctx.server)``);
+  ``smbemu.errors`` and ``smbemu.policy`` -- from the policy only its vocabulary (object
+  types, access masks, ``Rule``/``Require``): its decisions are reached through the one
+  enforcement point, ``ctx.decide / grant / require / deny`` (issue 11);
   a module of an interface sub-package imports its own package, relatively, and no other
   interface (files must also load by path, ``--pipes-dir``, under another package name);
   only ``smbemu.cli`` imports ``smbemu.server``;
 * no ``async def`` / ``await`` under ``smbemu/smb2``, ``smbemu/rpc``, ``smbemu/auth``,
-  ``pipes`` (the per-request path is synchronous: DESIGN.md "Sans-I/O core").
+  ``pipes`` (the per-request path is synchronous: DESIGN.md "Sans-I/O core");
+* the seams (issue 11): no import circle between the modules of ``smbemu/`` and ``pipes/``
+  (imports made only for type checking count too); SMB2 commands see their connection through
+  ``smbemu.smb2.context.ConnectionView``; nothing on the protocol path imports the audit log
+  (it observes ``smbemu.events``); the RPC runtime does not import ``smbemu.logon``; profiles
+  and policy do not import ``smbemu.smb2``; status codes, pipe names, FILETIME, SIDs,
+  dialects, events and the Principal live in leaf modules; every policy rule names an
+  operation some interface declares; one config builder; no module over 600 lines.
 """
 
 from __future__ import annotations
@@ -201,3 +209,255 @@ def test_the_checks_see_the_files() -> None:
     assert "smbemu.rpc.CallContext" in names and "smbemu.rpc.ndr" in names
     assert "pipes.srvsvc.objects.INTERFACE" in names  # a relative import, resolved
     assert len(_py_files(SMBEMU)) > 20
+
+
+# ------------------------------------------------------------------ no import circle (issue 11)
+
+
+def _runtime_imports(path: Path) -> Iterator[tuple[int, str]]:
+    """`_imports` without those under ``if TYPE_CHECKING:`` (never executed)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and (
+            (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
+            or (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")
+        ):
+            typing_only.update(inner.lineno for stmt in node.body for inner in ast.walk(stmt)
+                               if isinstance(inner, (ast.Import, ast.ImportFrom)))
+    return ((line, name) for line, name in _imports(path) if line not in typing_only)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[0] == "pipes":  # installed as smbemu_pipes (package-dir)
+        parts[0] = "smbemu_pipes"
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _import_graph() -> dict[str, dict[str, int]]:
+    """module -> {imported module of this tree: first line}. Every import counts, those made only
+    for type checking too: a circle of annotations is still two modules that cannot be read (or
+    split, or replaced) one without the other. A package's own modules importing names from the
+    package's ``__init__`` (its public face) are not edges."""
+    files = {_module_name(p): p for p in _py_files(SMBEMU, PIPES)}
+    graph: dict[str, dict[str, int]] = {}
+    for module, path in files.items():
+        edges = graph.setdefault(module, {})
+        for line, name in _imports(path):
+            # "from smbemu.smb2 import close" yields smbemu.smb2 and smbemu.smb2.close: keep the
+            # most precise name that is a module of the tree.
+            if name in files and name != module and not module.startswith(name + "."):
+                edges.setdefault(name, line)
+    for edges in graph.values():  # drop a package when one of its modules was named
+        for name in [n for n in edges if any(o.startswith(n + ".") for o in edges)]:
+            del edges[name]
+    return graph
+
+
+def _cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, {}):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle() -> None:
+    """Imports between the modules of smbemu/ and pipes/ form no circle."""
+    graph = _import_graph()
+    problems = []
+    for cycle in _cycles(graph):
+        members = set(cycle)
+        ties = [f"{a} -> {b} (line {line})" for a in cycle for b, line in graph[a].items() if b in members]
+        problems.append(" <-> ".join(cycle) + ": " + "; ".join(ties))
+    assert not problems, "import circles: " + " | ".join(problems)
+
+
+def test_the_circle_check_sees_circles() -> None:
+    """Guard the guard: a two-module circle and a three-module circle are found, a chain is not."""
+    assert _cycles({"a": {"b": 1}, "b": {"a": 1}, "c": {"a": 1}}) == [["a", "b"]]
+    assert _cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {}}) == []
+    graph = _import_graph()
+    assert "smbemu.smb2.dispatch" in graph["smbemu.smb2.engine"]
+    assert "smbemu.smb2.close" in graph["smbemu.smb2.dispatch"]
+
+
+def test_smb2_commands_import_the_connection_only_for_typing() -> None:
+    """Commands see their connection through smbemu.smb2.context.ConnectionView; they import
+    neither the connection module, the core nor the engine that calls them."""
+    engine_side = ("smbemu.connection", "smbemu.core", "smbemu.smb2.engine")
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}"
+           for p in _py_files(SMBEMU / "smb2") if p.name != "engine.py"
+           for line, name in _imports(p)
+           if any(name == banned or name.startswith(banned + ".") for banned in engine_side)]
+    assert not bad, "; ".join(bad)
+
+
+def test_one_config_builder() -> None:
+    """The CLI, --hosts and the test fixture build a ServerConfig only through smbemu.builder."""
+    for name in ("cli.py", "hosts.py", "testing.py"):
+        imported = {module for _, module in _imports(SMBEMU / name)}
+        assert any(m.startswith("smbemu.builder") for m in imported), name
+        assert not imported & {"smbemu.profiles.load_profile", "smbemu.directory.load_fixture",
+                               "smbemu.rpc_binding.load_pipes"}, name
+    assert not any(m == "smbemu.cli" or m.startswith("smbemu.cli.") for _, m in _imports(SMBEMU / "hosts.py"))
+
+# ------------------------------------------------------------------ audit is an observer
+
+
+#: The protocol path: the framing core, the connection, the SMB commands, logon, the IPC layer and
+#: the RPC runtime emit `smbemu.events` through `ServerConfig.observers` and never name an observer
+#: (DESIGN.md "Audit is an observer").
+PROTOCOL_PATH = (SMBEMU / "smb2", SMBEMU / "rpc", SMBEMU / "connection.py", SMBEMU / "logon.py",
+                 SMBEMU / "ipc.py", SMBEMU / "events.py")
+
+
+def _protocol_path_files() -> list[Path]:
+    files: list[Path] = []
+    for root in PROTOCOL_PATH:
+        files.extend([root] if root.suffix == ".py" else root.rglob("*.py"))
+    return sorted(files)
+
+
+def test_the_protocol_path_never_imports_the_audit_log() -> None:
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}"
+           for p in _protocol_path_files() for line, name in _imports(p)
+           if name == "smbemu.audit" or name.startswith("smbemu.audit.")]
+    assert not bad, "emit an smbemu.events event through config.observers instead: " + "; ".join(bad)
+
+
+def test_the_rpc_runtime_never_imports_logon() -> None:
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}"
+           for p in _py_files(SMBEMU / "rpc") for line, name in _imports(p)
+           if name == "smbemu.logon" or name.startswith("smbemu.logon.")]
+    assert not bad, ("DCE/RPC authentication gets its logons from the IPC layer "
+                     "(smbemu.rpc.auth_ntlm.RpcLogons): " + "; ".join(bad))
+
+
+# ------------------------------------------------------------------ profiles and policy are data
+
+
+def test_profiles_and_policy_do_not_import_smb2() -> None:
+    files = [*_py_files(SMBEMU / "profiles"), *_py_files(SMBEMU / "policy"), SMBEMU / "dialects.py"]
+    assert len(files) > 5
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}" for p in files for line, name in _imports(p)
+           if name == "smbemu.smb2" or name.startswith("smbemu.smb2.")]
+    assert not bad, "name dialects through smbemu.dialects: " + "; ".join(bad)
+
+
+VOCABULARY_LEAVES = ("status.py", "pipe_names.py", "filetime.py", "sid.py", "dialects.py", "events.py")
+
+
+def test_vocabulary_modules_are_leaves() -> None:
+    """Status codes, pipe names, FILETIME, SIDs, dialects and events import nothing from smbemu at
+    run time, so both dialect families, the RPC runtime and the handlers use them without a circle."""
+    bad = [f"{name}:{line} imports {module}" for name in VOCABULARY_LEAVES
+           for line, module in _runtime_imports(SMBEMU / name)
+           if module == "smbemu" or module.startswith("smbemu.")]
+    assert not bad, "; ".join(bad)
+
+
+# ------------------------------------------------------------------ one enforcement point
+
+
+#: What a pipe module may take from smbemu.policy: vocabulary (object types, access masks, the
+#: Rule / Require a plugin declares with), never the engine (issue 11: one enforcement point).
+POLICY_ENGINE_NAMES = frozenset({"policy_for", "Policy", "principal_kind", "first_refusal", "Step"})
+POLICY_ENGINE_MODULES = ("smbemu.policy.engine", "smbemu.policy.matrix")
+#: Policy methods a handler must not call: it asks ctx.decide / grant / require / deny instead.
+POLICY_METHODS = frozenset({"decide", "decide_rule", "held_rights", "lsa_granted", "token",
+                            "tree_connect", "pipe_open", "session_setup", "share_enum_level",
+                            "admin_only"})
+
+
+def test_pipes_reach_the_policy_only_through_the_call_context() -> None:
+    bad = []
+    for path in _py_files(PIPES):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("smbemu.policy"):
+                if node.module in POLICY_ENGINE_MODULES:
+                    bad.append(f"{where}:{node.lineno} imports {node.module}")
+                bad += [f"{where}:{node.lineno} imports {alias.name} from {node.module}"
+                        for alias in node.names if alias.name in POLICY_ENGINE_NAMES]
+            elif isinstance(node, ast.Import):
+                bad += [f"{where}:{node.lineno} imports {alias.name}" for alias in node.names
+                        if alias.name == "smbemu.policy" or alias.name in POLICY_ENGINE_MODULES]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in POLICY_METHODS:
+                receiver = node.func.value
+                if not (isinstance(receiver, ast.Name) and receiver.id == "ctx"):
+                    bad.append(f"{where}:{node.lineno} calls .{node.func.attr}() on "
+                               f"{ast.unparse(receiver)}, not on the call context")
+    assert not bad, "a pipe asks ctx.decide / grant / require / deny, never the policy: " + "; ".join(bad)
+
+
+def test_every_rule_names_an_operation_some_interface_declares() -> None:
+    from smbemu.policy import INTERFACE_CHECKS, RULES
+    from smbemu.rpc.ndr import Operation
+    from smbemu.rpc.registry import Registry
+
+    registry = Registry.load()  # also refuses an interface whose own rules name an unknown operation
+    declared = {(iface.name, op.name) for iface in registry for op in iface.operations.values()
+                if isinstance(op, Operation)}
+    unknown = sorted(f"{i} {o}" for (i, o) in RULES if (i, o) not in declared)
+    assert not unknown, f"RULES rows no interface declares: {unknown}"
+    assert set(INTERFACE_CHECKS) <= {iface.name for iface in registry}
+    for iface in registry:
+        assert {(iface.name, name) for name in iface.rules} <= declared
+
+
+# ------------------------------------------------------------------ modules stay small
+
+
+MAX_MODULE_LINES = 600
+
+
+def test_modules_stay_small() -> None:
+    """Split a module along its seams before it passes ~600 lines (issue 11 item 6)."""
+    big = [f"{p.relative_to(ROOT)} ({n} lines)" for p in _py_files(SMBEMU, PIPES)
+           if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not big, "split along the seams: " + "; ".join(big)
+
+
+def test_one_principal_type_in_a_leaf_module() -> None:
+    """One Principal type, in a module importing nothing of smbemu (so the SMB layer, the RPC
+    runtime, the policy and the audit observer all use it without a circle)."""
+    homes = sorted({str(p.relative_to(ROOT)) for p in _py_files(SMBEMU, PIPES)
+                    for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"), str(p)))
+                    if isinstance(node, ast.ClassDef) and node.name.endswith("Principal")})
+    assert homes == ["smbemu/principal.py"], homes
+    leaf = SMBEMU / "principal.py"
+    assert not [name for _, name in _imports(leaf) if name == "smbemu" or name.startswith("smbemu.")]

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smbemu.errors import RpcFault
 from smbemu.policy import (
     MAXIMUM_ALLOWED,
     Decision,
     ObjectType,
+    Rule,
     denied_status,
     grant_access,
     policy_for,
@@ -42,12 +44,23 @@ from smbemu.policy import (
 if TYPE_CHECKING:
     from smbemu.principal import Principal
     from smbemu.rpc.handler_server import HandlerServer
-    from smbemu.rpc.interface import Interface
     from smbemu.rpc.ndr import Operation
 
-__all__ = ["ServerView", "Enforcement", "refusal_before_handler"]
+__all__ = ["ServerView", "Enforcement", "RuleDeclarer", "refusal_before_handler"]
 
 _log_policy = logging.getLogger("smbemu.policy")
+
+
+class RuleDeclarer(Protocol):
+    """What the enforcement point reads of the interface being called (an
+    `smbemu.rpc.interface.Interface`): its name and the rules it declares per operation. A
+    protocol, so that this module and the interface module do not import each other."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def rules(self) -> Mapping[str, Rule]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +81,7 @@ class Enforcement:
     principal: Principal
     server: HandlerServer
     pipe_name: str
-    interface: Interface | None
+    interface: RuleDeclarer | None
     operation: Operation | None
     decision: Decision | None
 
@@ -149,7 +162,7 @@ class Enforcement:
         return decision
 
 
-def refusal_before_handler(ctx: Enforcement, iface: Interface, op: Operation,
+def refusal_before_handler(ctx: Enforcement, iface: RuleDeclarer, op: Operation,
                            request: dict[str, Any]) -> dict[str, Any] | None:
     """The rule ``iface`` declares for ``op``, checked before the handler runs (a rule that
     varies per info level is the handler's to ask, with the decoded level): None when allowed,
