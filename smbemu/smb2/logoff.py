@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from smbemu.smb2.layouts import parse
-from smbemu.smb2.layouts.session import LOGOFF_RESPONSE, LogoffRequest
+from smbemu.smb2.layouts.session import LOGOFF_RESPONSE
 
 if TYPE_CHECKING:
     from smbemu.connection import Connection, RequestContext
 
 log = logging.getLogger("smbemu.session")
+# Built once from LogoffResponse; the request (LogoffRequest) has nothing to read beyond the
+# StructureSize the connection checks.
 RESPONSE = LOGOFF_RESPONSE
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
-    parse(LogoffRequest, ctx.body)
     session = ctx.session
     assert session is not None
     log.info("session 0x%x: %s logged off", session.session_id, session.principal.display_name)

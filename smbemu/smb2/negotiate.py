@@ -255,5 +255,6 @@ def _smb1_no_dialect(frame: memoryview) -> bytes:
     """An SMB1 NEGOTIATE response with DialectIndex 0xFFFF: none of the client's dialects is served."""
     request = Smb1Header.parse(frame)
     # The same header, marked as a reply (SMB_FLAGS_REPLY).
-    header = Smb1Header.build(dict(request, flags=request.flags | 0x80))
-    return header + Smb1NegotiateNoDialectResponse.build({})
+    header: bytes = Smb1Header.build(dict(request, flags=request.flags | 0x80))
+    answer: bytes = Smb1NegotiateNoDialectResponse.build({})
+    return header + answer

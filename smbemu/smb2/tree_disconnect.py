@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.smb2.close import close_opens_of_tree
-from smbemu.smb2.layouts import parse
-from smbemu.smb2.layouts.session import TREE_DISCONNECT_RESPONSE, TreeDisconnectRequest
+from smbemu.smb2.layouts.session import TREE_DISCONNECT_RESPONSE
 
 if TYPE_CHECKING:
     from smbemu.connection import Connection, RequestContext
 
+# Built once from TreeDisconnectResponse; the request (TreeDisconnectRequest) has nothing to
+# read beyond the StructureSize the connection checks.
 RESPONSE = TREE_DISCONNECT_RESPONSE
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
-    parse(TreeDisconnectRequest, ctx.body)
     session, tree = ctx.session, ctx.tree
     assert session is not None and tree is not None
     close_opens_of_tree(session, tree)
