@@ -21,12 +21,12 @@ import construct as cs  # type: ignore[import-untyped]
 
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import HEADER_SIZE, NtStatus
-from smbemu.smb2.layouts.base import BufferAt, offset_of, this
+from smbemu.smb2.layouts.base import Body, BufferAt, offset_of, this
 
 # ----------------------------------------------------------------------------------- 2.2.13 CREATE
 # The Buffer holds the file name and the create contexts; only the name is read (no create
 # context changes how a pipe opens). An empty name may sit at any offset.
-CreateRequest = cs.Struct(
+CreateRequest = Body(
     "structure_size" / cs.Const(57, cs.Int16ul),
     "security_flags" / cs.Int8ul,
     "requested_oplock_level" / cs.Int8ul,
@@ -46,7 +46,7 @@ CreateRequest = cs.Struct(
 )
 
 # 2.2.14
-CreateResponse = cs.Struct(
+CreateResponse = Body(
     "structure_size" / cs.Const(89, cs.Int16ul),
     "oplock_level" / cs.Int8ul,
     "flags" / cs.Int8ul,
@@ -66,7 +66,7 @@ CreateResponse = cs.Struct(
 )
 
 # ------------------------------------------------------------------------------------ 2.2.15 CLOSE
-CloseRequest = cs.Struct(
+CloseRequest = Body(
     "structure_size" / cs.Const(24, cs.Int16ul),
     "flags" / cs.Int16ul,
     "reserved" / cs.Int32ul,
@@ -74,7 +74,7 @@ CloseRequest = cs.Struct(
 )
 
 # 2.2.16
-CloseResponse = cs.Struct(
+CloseResponse = Body(
     "structure_size" / cs.Const(60, cs.Int16ul),
     "flags" / cs.Int16ul,
     "reserved" / cs.Int32ul,
@@ -89,7 +89,7 @@ CloseResponse = cs.Struct(
 
 # ------------------------------------------------------------------------------------- 2.2.19 READ
 # The Buffer carries RDMA channel information, which a pipe never uses: it is the rest of the body.
-ReadRequest = cs.Struct(
+ReadRequest = Body(
     "structure_size" / cs.Const(49, cs.Int16ul),
     "padding" / cs.Int8ul,
     "flags" / cs.Int8ul,
@@ -105,7 +105,7 @@ ReadRequest = cs.Struct(
 )
 
 # 2.2.20
-ReadResponse = cs.Struct(
+ReadResponse = Body(
     "structure_size" / cs.Const(17, cs.Int16ul),
     "data_offset" / cs.Int8ul,
     "reserved" / cs.Int8ul,
@@ -117,7 +117,7 @@ ReadResponse = cs.Struct(
 
 # ------------------------------------------------------------------------------------ 2.2.21 WRITE
 # The data must lie after the fixed part, even when it is empty.
-WriteRequest = cs.Struct(
+WriteRequest = Body(
     "structure_size" / cs.Const(49, cs.Int16ul),
     "data_offset" / cs.Int16ul,
     "length" / cs.Int32ul,
@@ -132,7 +132,7 @@ WriteRequest = cs.Struct(
 )
 
 # 2.2.22 (StructureSize counts one byte of a Buffer that is never sent)
-WriteResponse = cs.Struct(
+WriteResponse = Body(
     "structure_size" / cs.Const(17, cs.Int16ul),
     "reserved" / cs.Int16ul,
     "count" / cs.Int32ul,
@@ -142,7 +142,7 @@ WriteResponse = cs.Struct(
 )
 
 # ------------------------------------------------------------------------------------ 2.2.31 IOCTL
-IoctlRequest = cs.Struct(
+IoctlRequest = Body(
     "structure_size" / cs.Const(57, cs.Int16ul),
     "reserved" / cs.Int16ul,
     "ctl_code" / cs.Int32ul,
@@ -159,7 +159,7 @@ IoctlRequest = cs.Struct(
 )
 
 # 2.2.32: the server returns no input, only output, right after the fixed part.
-IoctlResponse = cs.Struct(
+IoctlResponse = Body(
     "structure_size" / cs.Const(49, cs.Int16ul),
     "reserved" / cs.Int16ul,
     "ctl_code" / cs.Int32ul,
@@ -175,7 +175,7 @@ IoctlResponse = cs.Struct(
 IOCTL_OUTPUT_OFFSET = HEADER_SIZE + 48
 
 # 2.2.31.4 VALIDATE_NEGOTIATE_INFO Request
-ValidateNegotiateInfoRequest = cs.Struct(
+ValidateNegotiateInfoRequest = Body(
     "capabilities" / cs.Int32ul,
     "guid" / cs.Bytes(16),
     "security_mode" / cs.Int16ul,
@@ -184,7 +184,7 @@ ValidateNegotiateInfoRequest = cs.Struct(
 )
 
 # 2.2.32.6 VALIDATE_NEGOTIATE_INFO Response
-ValidateNegotiateInfoResponse = cs.Struct(
+ValidateNegotiateInfoResponse = Body(
     "capabilities" / cs.Int32ul,
     "guid" / cs.Bytes(16),
     "security_mode" / cs.Int16ul,
@@ -192,7 +192,7 @@ ValidateNegotiateInfoResponse = cs.Struct(
 )
 
 # MS-FSCC 2.3.49 FSCTL_PIPE_WAIT Request
-FsctlPipeWaitRequest = cs.Struct(
+FsctlPipeWaitRequest = Body(
     "timeout" / cs.Int64sl,
     "name_length" / cs.Int32ul,
     "timeout_specified" / cs.Int8ul,
@@ -202,7 +202,7 @@ FsctlPipeWaitRequest = cs.Struct(
 )
 
 # MS-FSCC 2.3.46 FSCTL_PIPE_PEEK Reply (no Data: a peek reports, the READ takes)
-FsctlPipePeekReply = cs.Struct(
+FsctlPipePeekReply = Body(
     "named_pipe_state" / cs.Int32ul,
     "read_data_available" / cs.Int32ul,
     "number_of_messages" / cs.Int32ul,
@@ -211,7 +211,7 @@ FsctlPipePeekReply = cs.Struct(
 
 # ------------------------------------------------------------------------------- 2.2.37 QUERY_INFO
 # The Buffer (input for quota and EA queries) is never read on a pipe: it is the rest of the body.
-QueryInfoRequest = cs.Struct(
+QueryInfoRequest = Body(
     "structure_size" / cs.Const(41, cs.Int16ul),
     "info_type" / cs.Int8ul,
     "file_info_class" / cs.Int8ul,
@@ -226,7 +226,7 @@ QueryInfoRequest = cs.Struct(
 )
 
 # 2.2.38
-QueryInfoResponse = cs.Struct(
+QueryInfoResponse = Body(
     "structure_size" / cs.Const(9, cs.Int16ul),
     "output_buffer_offset" / cs.Int16ul,
     "output_buffer_length" / cs.Int32ul,
@@ -235,7 +235,7 @@ QueryInfoResponse = cs.Struct(
 QUERY_INFO_OUTPUT_OFFSET = HEADER_SIZE + 8
 
 # MS-FSCC 2.4: the information classes a named pipe answers.
-FileBasicInformation = cs.Struct(  # 2.4.7
+FileBasicInformation = Body(  # 2.4.7
     "creation_time" / cs.Int64sl,
     "last_access_time" / cs.Int64sl,
     "last_write_time" / cs.Int64sl,
@@ -243,7 +243,7 @@ FileBasicInformation = cs.Struct(  # 2.4.7
     "file_attributes" / cs.Int32ul,
     "reserved" / cs.Int32ul,
 )
-FileStandardInformation = cs.Struct(  # 2.4.41
+FileStandardInformation = Body(  # 2.4.41
     "allocation_size" / cs.Int64sl,
     "end_of_file" / cs.Int64sl,
     "number_of_links" / cs.Int32ul,
@@ -251,17 +251,17 @@ FileStandardInformation = cs.Struct(  # 2.4.41
     "directory" / cs.Int8ul,
     "reserved" / cs.Int16ul,
 )
-FileInternalInformation = cs.Struct("index_number" / cs.Int64sl)  # 2.4.22
-FileEaInformation = cs.Struct("ea_size" / cs.Int32ul)  # 2.4.13
-FileAccessInformation = cs.Struct("access_flags" / cs.Int32ul)  # 2.4.1
-FilePositionInformation = cs.Struct("current_byte_offset" / cs.Int64sl)  # 2.4.35
-FileModeInformation = cs.Struct("mode" / cs.Int32ul)  # 2.4.26
-FileAlignmentInformation = cs.Struct("alignment_requirement" / cs.Int32ul)  # 2.4.3
-FilePipeInformation = cs.Struct(  # 2.4.29
+FileInternalInformation = Body("index_number" / cs.Int64sl)  # 2.4.22
+FileEaInformation = Body("ea_size" / cs.Int32ul)  # 2.4.13
+FileAccessInformation = Body("access_flags" / cs.Int32ul)  # 2.4.1
+FilePositionInformation = Body("current_byte_offset" / cs.Int64sl)  # 2.4.35
+FileModeInformation = Body("mode" / cs.Int32ul)  # 2.4.26
+FileAlignmentInformation = Body("alignment_requirement" / cs.Int32ul)  # 2.4.3
+FilePipeInformation = Body(  # 2.4.29
     "read_mode" / cs.Int32ul,
     "completion_mode" / cs.Int32ul,
 )
-FilePipeLocalInformation = cs.Struct(  # 2.4.30
+FilePipeLocalInformation = Body(  # 2.4.30
     "named_pipe_type" / cs.Int32ul,
     "named_pipe_configuration" / cs.Int32ul,
     "maximum_instances" / cs.Int32ul,
@@ -273,7 +273,7 @@ FilePipeLocalInformation = cs.Struct(  # 2.4.30
     "named_pipe_state" / cs.Int32ul,
     "named_pipe_end" / cs.Int32ul,
 )
-FileNetworkOpenInformation = cs.Struct(  # 2.4.29 (FileNetworkOpenInformation)
+FileNetworkOpenInformation = Body(  # 2.4.29 (FileNetworkOpenInformation)
     "creation_time" / cs.Int64sl,
     "last_access_time" / cs.Int64sl,
     "last_write_time" / cs.Int64sl,
@@ -285,26 +285,26 @@ FileNetworkOpenInformation = cs.Struct(  # 2.4.29 (FileNetworkOpenInformation)
 )
 
 # ------------------------------------------------- requests answered with STATUS_NOT_SUPPORTED
-FlushRequest = cs.Struct(  # 2.2.17
+FlushRequest = Body(  # 2.2.17
     "structure_size" / cs.Const(24, cs.Int16ul),
     "reserved1" / cs.Int16ul,
     "reserved2" / cs.Int32ul,
     "file_id" / cs.Bytes(16),
 )
-LockElement = cs.Struct(  # 2.2.26.1
+LockElement = Body(  # 2.2.26.1
     "offset" / cs.Int64ul,
     "length" / cs.Int64ul,
     "flags" / cs.Int32ul,
     "reserved" / cs.Int32ul,
 )
-LockRequest = cs.Struct(  # 2.2.26
+LockRequest = Body(  # 2.2.26
     "structure_size" / cs.Const(48, cs.Int16ul),
     "lock_count" / cs.Int16ul,
     "lock_sequence" / cs.Int32ul,
     "file_id" / cs.Bytes(16),
     "locks" / cs.Array(this.lock_count, LockElement),
 )
-QueryDirectoryRequest = cs.Struct(  # 2.2.33
+QueryDirectoryRequest = Body(  # 2.2.33
     "structure_size" / cs.Const(33, cs.Int16ul),
     "file_information_class" / cs.Int8ul,
     "flags" / cs.Int8ul,
@@ -315,7 +315,7 @@ QueryDirectoryRequest = cs.Struct(  # 2.2.33
     "output_buffer_length" / cs.Int32ul,
     "buffer" / BufferAt(this.file_name_offset, this.file_name_length, 32, empty_anywhere=True, even=True),
 )
-ChangeNotifyRequest = cs.Struct(  # 2.2.35
+ChangeNotifyRequest = Body(  # 2.2.35
     "structure_size" / cs.Const(32, cs.Int16ul),
     "flags" / cs.Int16ul,
     "output_buffer_length" / cs.Int32ul,
@@ -323,7 +323,7 @@ ChangeNotifyRequest = cs.Struct(  # 2.2.35
     "completion_filter" / cs.Int32ul,
     "reserved" / cs.Int32ul,
 )
-SetInfoRequest = cs.Struct(  # 2.2.39
+SetInfoRequest = Body(  # 2.2.39
     "structure_size" / cs.Const(33, cs.Int16ul),
     "info_type" / cs.Int8ul,
     "file_info_class" / cs.Int8ul,
@@ -334,7 +334,7 @@ SetInfoRequest = cs.Struct(  # 2.2.39
     "file_id" / cs.Bytes(16),
     "buffer" / BufferAt(this.buffer_offset, this.buffer_length, 32, empty_anywhere=True),
 )
-OplockBreakAcknowledgment = cs.Struct(  # 2.2.24.1
+OplockBreakAcknowledgment = Body(  # 2.2.24.1
     "structure_size" / cs.Const(24, cs.Int16ul),
     "oplock_level" / cs.Int8ul,
     "reserved" / cs.Int8ul,

@@ -12,10 +12,10 @@ from __future__ import annotations
 import construct as cs  # type: ignore[import-untyped]
 
 from smbemu.smb2.constants import HEADER_SIZE
-from smbemu.smb2.layouts.base import BufferAt, offset_of, this
+from smbemu.smb2.layouts.base import Body, BufferAt, offset_of, this
 
 # ---------------------------------------------------------------------------------- 2.2.2 ERROR
-ErrorResponse = cs.Struct(
+ErrorResponse = Body(
     "structure_size" / cs.Const(9, cs.Int16ul),
     "error_context_count" / cs.Int8ul,
     "reserved" / cs.Int8ul,
@@ -28,7 +28,7 @@ ErrorResponse = cs.Struct(
 # ------------------------------------------------------------------------------- 2.2.3 NEGOTIATE
 # The fixed part; NegotiateContextOffset/Count/Reserved2 share their 8 bytes with
 # ClientStartTime in dialects before 3.1.1.
-NegotiateRequest = cs.Struct(
+NegotiateRequest = Body(
     "structure_size" / cs.Const(36, cs.Int16ul),
     "dialect_count" / cs.Int16ul,
     "security_mode" / cs.Int16ul,
@@ -42,7 +42,7 @@ NegotiateRequest = cs.Struct(
 )
 
 # 2.2.3.1 NEGOTIATE_CONTEXT; each one starts 8-byte aligned (the list walk is in negotiate.py).
-NegotiateContext = cs.Struct(
+NegotiateContext = Body(
     "context_type" / cs.Int16ul,
     "data_length" / cs.Int16ul,
     "reserved" / cs.Int32ul,
@@ -51,7 +51,7 @@ NegotiateContext = cs.Struct(
 
 # 2.2.3.1.1 SMB2_PREAUTH_INTEGRITY_CAPABILITIES. The Salt is taken as what follows the list:
 # SaltLength is not checked against it (the server never reads the client's salt).
-PreauthIntegrityCapabilities = cs.Struct(
+PreauthIntegrityCapabilities = Body(
     "hash_algorithm_count" / cs.Int16ul,
     "salt_length" / cs.Int16ul,
     cs.Check(this.hash_algorithm_count > 0),
@@ -60,14 +60,14 @@ PreauthIntegrityCapabilities = cs.Struct(
 )
 
 # 2.2.3.1.2 SMB2_ENCRYPTION_CAPABILITIES
-EncryptionCapabilities = cs.Struct(
+EncryptionCapabilities = Body(
     "cipher_count" / cs.Int16ul,
     cs.Check(this.cipher_count > 0),
     "ciphers" / cs.Array(this.cipher_count, cs.Int16ul),
 )
 
 # 2.2.3.1.7 SMB2_SIGNING_CAPABILITIES
-SigningCapabilities = cs.Struct(
+SigningCapabilities = Body(
     "signing_algorithm_count" / cs.Int16ul,
     cs.Check(this.signing_algorithm_count > 0),
     "signing_algorithms" / cs.Array(this.signing_algorithm_count, cs.Int16ul),
@@ -75,7 +75,7 @@ SigningCapabilities = cs.Struct(
 
 # 2.2.4: the fixed part is 64 bytes; the security blob follows it, then (3.1.1) the 8-byte
 # aligned negotiate context list, which runs to the end of the body.
-NegotiateResponse = cs.Struct(
+NegotiateResponse = Body(
     "structure_size" / cs.Const(65, cs.Int16ul),
     "security_mode" / cs.Int16ul,
     "dialect_revision" / cs.Int16ul,
@@ -97,7 +97,7 @@ NegotiateResponse = cs.Struct(
 )
 
 # --------------------------------------------------------------------------- 2.2.5 SESSION_SETUP
-SessionSetupRequest = cs.Struct(
+SessionSetupRequest = Body(
     "structure_size" / cs.Const(25, cs.Int16ul),
     "flags" / cs.Int8ul,
     "security_mode" / cs.Int8ul,
@@ -110,7 +110,7 @@ SessionSetupRequest = cs.Struct(
 )
 
 # 2.2.6
-SessionSetupResponse = cs.Struct(
+SessionSetupResponse = Body(
     "structure_size" / cs.Const(9, cs.Int16ul),
     "session_flags" / cs.Int16ul,
     "security_buffer_offset" / cs.Int16ul,
@@ -122,7 +122,7 @@ SESSION_SETUP_FLAGS = offset_of(SessionSetupRequest, "flags")
 
 # ------------------------------------------------------------------ 2.2.7, 2.2.8 LOGOFF; 2.2.11,
 # 2.2.12 TREE_DISCONNECT; 2.2.28, 2.2.29 ECHO; 2.2.30 CANCEL: a StructureSize of 4 and Reserved.
-LogoffRequest = LogoffResponse = TreeDisconnectRequest = TreeDisconnectResponse = cs.Struct(
+LogoffRequest = LogoffResponse = TreeDisconnectRequest = TreeDisconnectResponse = Body(
     "structure_size" / cs.Const(4, cs.Int16ul),
     "reserved" / cs.Int16ul,
 )
@@ -143,7 +143,7 @@ SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT = 0x0004
 # share path's offset (counted from the extension, which starts the Buffer at body offset 8) and
 # length. MS-SMB2 2.2.9.1 draws TreeConnectContextOffset (4), TreeConnectContextCount (2) and
 # Reserved (10) before PathName instead; see the report of issue 11 before changing it.
-TreeConnectRequestExtension = cs.Struct(
+TreeConnectRequestExtension = Body(
     "tree_connect_context_offset" / cs.Int32ul,
     "path_offset" / cs.Int32ul,
     "path_length" / cs.Int16ul,
@@ -153,7 +153,7 @@ TreeConnectRequestExtension = cs.Struct(
 # field may announce the extension (2.2.9: Flags/Reserved).
 _HAS_EXTENSION = ((this.flags & SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT) != 0) & this._params.extensions
 
-TreeConnectRequest = cs.Struct(
+TreeConnectRequest = Body(
     "structure_size" / cs.Const(9, cs.Int16ul),
     "flags" / cs.Int16ul,
     "path_offset" / cs.Int16ul,
@@ -167,7 +167,7 @@ TreeConnectRequest = cs.Struct(
 )
 
 # 2.2.10
-TreeConnectResponse = cs.Struct(
+TreeConnectResponse = Body(
     "structure_size" / cs.Const(16, cs.Int16ul),
     "share_type" / cs.Int8ul,
     "reserved" / cs.Int8ul,
@@ -178,7 +178,7 @@ TreeConnectResponse = cs.Struct(
 
 # ------------------------------------------------------------- MS-CIFS 2.2.3.1 SMB1 header
 # Only read to answer a multi-protocol NEGOTIATE (MS-SMB2 3.3.5.3.1); SMB1 itself is not served.
-Smb1Header = cs.Struct(
+Smb1Header = Body(
     "protocol" / cs.Const(b"\xffSMB"),
     "command" / cs.Int8ul,
     "status" / cs.Int32ul,
@@ -194,7 +194,7 @@ Smb1Header = cs.Struct(
 )
 
 # MS-CIFS 2.2.4.52.2: the NEGOTIATE response that names no dialect (DialectIndex 0xFFFF).
-Smb1NegotiateNoDialectResponse = cs.Struct(
+Smb1NegotiateNoDialectResponse = Body(
     "word_count" / cs.Const(1, cs.Int8ul),
     "dialect_index" / cs.Const(0xFFFF, cs.Int16ul),
     "byte_count" / cs.Const(0, cs.Int16ul),
