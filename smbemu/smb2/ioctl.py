@@ -32,13 +32,12 @@ FILE_PIPE_CONNECTED_STATE = 3
 # The fixed sizes the client's buffers must leave room for (MS-FSCC 2.3.46, MS-SMB2 2.2.32.6).
 _PIPE_PEEK_SIZE = FsctlPipePeekReply.sizeof()
 _VALIDATE_OUT_SIZE = ValidateNegotiateInfoResponse.sizeof()
-# IOCTL is on the per-call path of every RPC on a pipe (FSCTL_PIPE_TRANSCEIVE): the fast struct
-# codec beside IoctlRequest / IoctlResponse (smbemu.smb2.layouts.files) runs here.
-_response = ioctl_response
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
-    # An input buffer outside the body: INVALID_PARAMETER.
+    # IOCTL is on the per-call path of every RPC on a pipe (FSCTL_PIPE_TRANSCEIVE): the fast struct
+    # codec beside IoctlRequest / IoctlResponse (smbemu.smb2.layouts.files) runs here. An input
+    # buffer outside the body: INVALID_PARAMETER.
     (_, _, ctl_code, _, _, _, _, _, _, max_output, flags, _, data) = parse_ioctl_request(ctx.body)
     if max_output > conn.max_transact_size:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "MaxOutputResponse exceeds MaxTransactSize")
@@ -48,7 +47,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     file_id = ctx.file_id(IOCTL_FILE_ID)
 
     if ctl_code == Fsctl.VALIDATE_NEGOTIATE_INFO:
-        return _response(ctl_code, file_id, _validate_negotiate(conn, data, max_output))
+        return ioctl_response(ctl_code, file_id, _validate_negotiate(conn, data, max_output))
     if ctl_code == Fsctl.PIPE_TRANSCEIVE:
         open_ = find_open(ctx, IOCTL_FILE_ID)
         endpoint = open_.endpoint
@@ -59,7 +58,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
             # MS-SMB2 3.3.5.15.1 / MS-FSCC 2.3.52: the reply did not fit; the rest waits for READ.
             ctx.status = NtStatus.BUFFER_OVERFLOW
         conn.complete_pending_reads(open_)
-        return _response(ctl_code, open_.file_id, output)
+        return ioctl_response(ctl_code, open_.file_id, output)
     if ctl_code == Fsctl.PIPE_PEEK:
         open_ = find_open(ctx, IOCTL_FILE_ID)
         if max_output < _PIPE_PEEK_SIZE:
@@ -72,9 +71,9 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
             number_of_messages=messages,
             message_length=first_length,
         )
-        return _response(ctl_code, open_.file_id, reply)
+        return ioctl_response(ctl_code, open_.file_id, reply)
     if ctl_code == Fsctl.PIPE_WAIT:
-        return _response(ctl_code, file_id, _pipe_wait(conn, data))
+        return ioctl_response(ctl_code, file_id, _pipe_wait(conn, data))
     if ctl_code in (Fsctl.DFS_GET_REFERRALS, Fsctl.DFS_GET_REFERRALS_EX):
         # MS-SMB2 3.3.5.15.2: no DFS server here.
         raise SmbStatusError(NtStatus.FS_DRIVER_REQUIRED, "DFS is not served")

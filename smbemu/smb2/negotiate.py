@@ -8,7 +8,7 @@ with an SMB2 NEGOTIATE response (3.3.5.3.1), as Windows does for impacket and nm
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smbemu.auth import spnego
 from smbemu.config import filetime_now
@@ -69,7 +69,8 @@ def _parse_contexts(body: memoryview, offset_in_message: int, count: int) -> dic
     return contexts
 
 
-def _context(context_type: int, layout: object, **fields: object) -> bytes:
+def _context(context_type: int, layout: Any, **fields: Any) -> bytes:
+    """A NEGOTIATE_CONTEXT (MS-SMB2 2.2.3.1) around `layout` built from `fields`."""
     data = build(layout, **fields)
     return build(NegotiateContext, context_type=context_type, data_length=len(data), reserved=0, data=data)
 

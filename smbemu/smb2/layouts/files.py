@@ -234,8 +234,9 @@ QueryInfoResponse = Body(
 )
 QUERY_INFO_OUTPUT_OFFSET = HEADER_SIZE + 8
 
-# MS-FSCC 2.4: the information classes a named pipe answers.
-FileBasicInformation = Body(  # 2.4.7
+# MS-FSCC 2.4: the information classes a named pipe answers, each named as the spec names it
+# (its section numbers move between revisions of the document).
+FileBasicInformation = Body(
     "creation_time" / cs.Int64sl,
     "last_access_time" / cs.Int64sl,
     "last_write_time" / cs.Int64sl,
@@ -243,7 +244,7 @@ FileBasicInformation = Body(  # 2.4.7
     "file_attributes" / cs.Int32ul,
     "reserved" / cs.Int32ul,
 )
-FileStandardInformation = Body(  # 2.4.41
+FileStandardInformation = Body(
     "allocation_size" / cs.Int64sl,
     "end_of_file" / cs.Int64sl,
     "number_of_links" / cs.Int32ul,
@@ -251,17 +252,17 @@ FileStandardInformation = Body(  # 2.4.41
     "directory" / cs.Int8ul,
     "reserved" / cs.Int16ul,
 )
-FileInternalInformation = Body("index_number" / cs.Int64sl)  # 2.4.22
-FileEaInformation = Body("ea_size" / cs.Int32ul)  # 2.4.13
-FileAccessInformation = Body("access_flags" / cs.Int32ul)  # 2.4.1
-FilePositionInformation = Body("current_byte_offset" / cs.Int64sl)  # 2.4.35
-FileModeInformation = Body("mode" / cs.Int32ul)  # 2.4.26
-FileAlignmentInformation = Body("alignment_requirement" / cs.Int32ul)  # 2.4.3
-FilePipeInformation = Body(  # 2.4.29
+FileInternalInformation = Body("index_number" / cs.Int64sl)
+FileEaInformation = Body("ea_size" / cs.Int32ul)
+FileAccessInformation = Body("access_flags" / cs.Int32ul)
+FilePositionInformation = Body("current_byte_offset" / cs.Int64sl)
+FileModeInformation = Body("mode" / cs.Int32ul)
+FileAlignmentInformation = Body("alignment_requirement" / cs.Int32ul)
+FilePipeInformation = Body(
     "read_mode" / cs.Int32ul,
     "completion_mode" / cs.Int32ul,
 )
-FilePipeLocalInformation = Body(  # 2.4.30
+FilePipeLocalInformation = Body(
     "named_pipe_type" / cs.Int32ul,
     "named_pipe_configuration" / cs.Int32ul,
     "maximum_instances" / cs.Int32ul,
@@ -273,7 +274,7 @@ FilePipeLocalInformation = Body(  # 2.4.30
     "named_pipe_state" / cs.Int32ul,
     "named_pipe_end" / cs.Int32ul,
 )
-FileNetworkOpenInformation = Body(  # 2.4.29 (FileNetworkOpenInformation)
+FileNetworkOpenInformation = Body(
     "creation_time" / cs.Int64sl,
     "last_access_time" / cs.Int64sl,
     "last_write_time" / cs.Int64sl,
