@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
-    (_, _, _, length, *_) = parse_read_request(ctx.body)
+    (_, _, _, length, _, _, _, _, _, _, _) = parse_read_request(ctx.body)
     open_ = find_open(ctx, READ_FILE_ID)
     if length > conn.max_read_size:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "Length exceeds MaxReadSize")

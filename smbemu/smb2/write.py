@@ -19,7 +19,8 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     # WriteRequest / WriteResponse (smbemu.smb2.layouts.files) runs here. The FileId is looked up
     # before the data is (an unknown handle is STATUS_FILE_CLOSED whatever the offsets say).
     open_ = find_open(ctx, WRITE_FILE_ID)
-    (_, _, length, *_, data) = parse_write_request(ctx.body)  # data outside the body: INVALID_PARAMETER
+    # Data outside the body: INVALID_PARAMETER.
+    (_, _, length, _, _, _, _, _, _, _, data) = parse_write_request(ctx.body)
     if length > conn.max_write_size:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "write data outside the request")
     check_pipe_output(conn.config, open_.endpoint)

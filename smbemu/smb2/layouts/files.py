@@ -361,13 +361,14 @@ _READ_REQUEST = struct.Struct("<HBBIQ16sIIIHH")  # ReadRequest without its Buffe
 
 
 def parse_read_request(body: memoryview | bytes) -> tuple[Any, ...]:
-    """ReadRequest's fields as a tuple (the buffer last)."""
+    """ReadRequest's fields up to its Buffer, as a tuple (the Buffer, channel information for
+    RDMA, is never read on a pipe)."""
     if len(body) < 48:
         raise _malformed("READ")
     fields = _READ_REQUEST.unpack_from(body, 0)
     if fields[0] != 49:
         raise _malformed("READ")
-    return (*fields, bytes(body[48:]))
+    return fields
 
 
 _READ_RESPONSE = struct.Struct("<HBBIII")  # ReadResponse without its Buffer
@@ -391,7 +392,7 @@ def parse_write_request(body: memoryview | bytes) -> tuple[Any, ...]:
     end = start + fields[2]
     if fields[0] != 49 or start < 48 or end > len(body):
         raise _malformed("WRITE")
-    return (*fields, bytes(body[start:end]))
+    return fields + (bytes(body[start:end]),)
 
 
 _WRITE_RESPONSE = struct.Struct("<HHIIHH")
@@ -414,11 +415,11 @@ def parse_ioctl_request(body: memoryview | bytes) -> tuple[Any, ...]:
         raise _malformed("IOCTL")
     count = fields[5]
     if not count:
-        return (*fields, b"")
+        return fields + (b"",)
     start = fields[4] - HEADER_SIZE
     if start < 56 or start + count > len(body):
         raise _malformed("IOCTL")
-    return (*fields, bytes(body[start : start + count]))
+    return fields + (bytes(body[start : start + count]),)
 
 
 _IOCTL_RESPONSE = struct.Struct("<HHI16sIIIIII")  # IoctlResponse without its Buffer

@@ -262,7 +262,11 @@ def test_read_request_codec_is_the_declaration(size: int, padding: int, flags: i
     body = struct.pack("<HBBIQ16sIIIHH", size, padding, flags, length, offset, file_id, minimum, channel, remaining,
                        info_offset, info_length) + tail
     for data in (body, body[:cut]):  # whole, and truncated anywhere
-        assert fast(files.parse_read_request, data) == declared(files.ReadRequest, data)
+        fields = declared(files.ReadRequest, data)
+        if isinstance(fields, tuple):  # the Buffer is not read by the fast codec: the rest of the body
+            fields, buffer = fields[:-1], fields[-1]
+            assert buffer == data[48:]
+        assert fast(files.parse_read_request, data) == fields
 
 
 @FAST
