@@ -20,7 +20,13 @@ from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.policy import policy_for
 from smbemu.smb2.constants import Dialect, NtStatus, ShareFlags, ShareType
 from smbemu.smb2.layouts import build, parse
-from smbemu.smb2.layouts.session import TreeConnectRequest, TreeConnectResponse
+from smbemu.smb2.layouts.session import (
+    SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT,
+    TREE_CONNECT_FLAGS,
+    TreeConnectRequest,
+    TreeConnectRequestWithExtension,
+    TreeConnectResponse,
+)
 from smbemu.state import TreeConnect
 
 if TYPE_CHECKING:
@@ -55,8 +61,12 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     ):
         # MS-SMB2 3.3.5.7: a 3.1.1 user session must sign or encrypt TREE_CONNECT.
         raise ProtocolViolation("unsigned TREE_CONNECT on a 3.1.1 user session")
-    # MS-SMB2 2.2.9.1: on 3.1.1 the Flags may announce an extension that carries the path.
-    request = parse(TreeConnectRequest, ctx.body, extensions=conn.dialect == Dialect.SMB_3_1_1)
+    # MS-SMB2 2.2.9.1: on 3.1.1 the Flags may announce an extension that carries the path (the
+    # flag sits in Flags' low byte; the connection has checked the body holds the fixed part).
+    extended = (
+        conn.dialect == Dialect.SMB_3_1_1 and ctx.body[TREE_CONNECT_FLAGS] & SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT
+    )
+    request = parse(TreeConnectRequestWithExtension if extended else TreeConnectRequest, ctx.body)
     path = request.path.decode("utf-16-le", "replace")
     share_name = share_name_from_path(path)
     if len(session.tree_connects) >= conn.config.limits.max_tree_connects_per_session:

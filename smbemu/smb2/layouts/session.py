@@ -149,21 +149,25 @@ TreeConnectRequestExtension = Body(
     "path_length" / cs.Int16ul,
 )
 
-# `extensions` (a parse parameter) is true on a 3.1.1 connection, the only dialect whose Flags
-# field may announce the extension (2.2.9: Flags/Reserved).
-_HAS_EXTENSION = ((this.flags & SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT) != 0) & this._params.extensions
-
 TreeConnectRequest = Body(
+    "structure_size" / cs.Const(9, cs.Int16ul),
+    "flags" / cs.Int16ul,  # Flags in 3.1.1, Reserved before
+    "path_offset" / cs.Int16ul,
+    "path_length" / cs.Int16ul,
+    "path" / BufferAt(this.path_offset, this.path_length, 8, nonempty=True, even=True),
+)
+TREE_CONNECT_FLAGS = offset_of(TreeConnectRequest, "flags")
+
+# On a 3.1.1 connection, with SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT in Flags, the Buffer starts
+# with the extension, which carries the path (2.2.9.1).
+TreeConnectRequestWithExtension = Body(
     "structure_size" / cs.Const(9, cs.Int16ul),
     "flags" / cs.Int16ul,
     "path_offset" / cs.Int16ul,
     "path_length" / cs.Int16ul,
-    "extension" / cs.If(_HAS_EXTENSION, TreeConnectRequestExtension),
-    "path" / cs.IfThenElse(
-        _HAS_EXTENSION,
-        BufferAt(this.extension.path_offset + (HEADER_SIZE + 8), this.extension.path_length, 8, nonempty=True, even=True),
-        BufferAt(this.path_offset, this.path_length, 8, nonempty=True, even=True),
-    ),
+    "extension" / TreeConnectRequestExtension,
+    "path" / BufferAt(this.extension.path_offset + (HEADER_SIZE + 8), this.extension.path_length, 8,
+                      nonempty=True, even=True),
 )
 
 # 2.2.10

@@ -30,6 +30,7 @@ from sansio_client import (  # noqa: E402
     READ,
     SESSION_SETUP,
     SHARE_ENUM_L1,
+    SPNEGO_AUTH_ANON,
     SPNEGO_NEGOTIATE,
     TREE_CONNECT,
     TREE_DISCONNECT,
@@ -38,7 +39,10 @@ from sansio_client import (  # noqa: E402
 )
 from smb2raw import responses  # noqa: E402  (sansio_client puts tests/ on the path)
 
+from smb2raw import negotiate_body  # noqa: E402
+
 from smbemu.cli import build_config  # noqa: E402
+from smbemu.connection import Connection  # noqa: E402
 from smbemu.smb2.constants import NtStatus  # noqa: E402
 
 INVALID = NtStatus.INVALID_PARAMETER
@@ -192,3 +196,31 @@ def test_ioctl_transceive_answers_on_the_fast_path(client: Client) -> None:
     reply = answer(client, IOCTL, client.ioctl_body(SHARE_ENUM_L1))
     ctl_code, file_id = struct.unpack_from("<I16s", reply["body"], 4)
     assert (reply["status"], ctl_code, file_id) == (NtStatus.SUCCESS, FSCTL_PIPE_TRANSCEIVE, client.file_id)
+
+
+class SessionOnly(Client):
+    """A win2016 connection with an anonymous session and nothing else (anonymous may not open
+    srvsvc there), on the dialects given."""
+
+    def __init__(self, dialects: tuple[int, ...]) -> None:
+        self.conn = Connection(build_config("win2016"))
+        self.message_id = 0
+        self.session_id = 0
+        self.tree_id = 0
+        preauth = struct.pack("<HHH", 1, 32, 1) + b"S" * 32
+        self.send(0, negotiate_body(dialects, [(1, preauth)] if 0x0311 in dialects else None))
+        first = self.session_setup(SPNEGO_NEGOTIATE)
+        self.session_id = first["session_id"]
+        self.session_setup(SPNEGO_AUTH_ANON)
+
+
+def test_tree_connect_extension_is_read_on_311_only() -> None:
+    """MS-SMB2 2.2.9.1: with SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT on 3.1.1 the path is in the
+    extension; on other dialects the flag is a reserved bit and the path is where PathOffset says."""
+    client = SessionOnly((0x0202, 0x0311))
+    extended = struct.pack("<HHHHIIH", 9, 4, 0, 0, 0, 10, len(IPC_PATH)) + IPC_PATH
+    assert answer(client, TREE_CONNECT, extended)["status"] == NtStatus.SUCCESS
+    assert answer(client, TREE_CONNECT, extended[:16])["status"] == INVALID
+    assert answer(client, TREE_CONNECT, _with_u16(client.tree_connect_body(), 2, 4))["status"] == INVALID
+    plain = SessionOnly((0x0202, 0x0302))
+    assert answer(plain, TREE_CONNECT, _with_u16(plain.tree_connect_body(), 2, 4))["status"] == NtStatus.SUCCESS

@@ -104,10 +104,10 @@ GOLDEN_REQUESTS: list[tuple[str, Any, bytes, dict[str, Any], dict[str, Any]]] = 
     ("session_setup", session.SessionSetupRequest,
      h("1900000100000000000000005800020000000000000000006040"), {},
      {"flags": 0, "security_mode": 1, "security_buffer_offset": 0x58, "security_buffer_length": 2, "buffer": b"\x60\x40"}),
-    ("tree_connect", session.TreeConnectRequest, struct.pack("<HHHH", 9, 0, 72, len(IPC)) + IPC, {"extensions": False},
-     {"flags": 0, "path_offset": 72, "path_length": len(IPC), "extension": None, "path": IPC}),
-    ("tree_connect_311_extension", session.TreeConnectRequest,
-     struct.pack("<HHHHIIH", 9, 4, 0, 0, 0, 10, len(IPC)) + IPC, {"extensions": True},
+    ("tree_connect", session.TreeConnectRequest, struct.pack("<HHHH", 9, 0, 72, len(IPC)) + IPC, {},
+     {"flags": 0, "path_offset": 72, "path_length": len(IPC), "path": IPC}),
+    ("tree_connect_311_extension", session.TreeConnectRequestWithExtension,
+     struct.pack("<HHHHIIH", 9, 4, 0, 0, 0, 10, len(IPC)) + IPC, {},
      {"flags": 4, "extension": {"tree_connect_context_offset": 0, "path_offset": 10, "path_length": len(IPC)},
       "path": IPC}),
     ("create", files.CreateRequest,
@@ -369,16 +369,15 @@ def test_body_parses_and_builds_as_cs_struct(name: str, data: Any) -> None:
         if position < len(body):
             body = body[:position] + bytes([value]) + body[position + 1 :]
     body = body[: data.draw(st.integers(0, len(body)))] if data.draw(st.booleans()) else body
-    params = {"extensions": data.draw(st.booleans())}
-    parsed = outcome(layout.parse, body, **params)
-    assert parsed == outcome(twin(layout).parse, body, **params)
+    parsed = outcome(layout.parse, body)
+    assert parsed == outcome(twin(layout).parse, body)
     if isinstance(parsed, dict):
-        assert outcome(layout.build, parsed, **params) == outcome(twin(layout).build, parsed, **params)
+        assert outcome(layout.build, parsed) == outcome(twin(layout).build, parsed)
         # Values construct refuses (out of range, wrong type or length) fail the same way.
         for key in [k for k in parsed if not isinstance(parsed[k], (dict, list))][:4]:
             bad = data.draw(st.sampled_from([-1, 2**64, b"\x00" * 3, None, "text"]))
             changed = dict(parsed, **{key: bad})
-            assert outcome(layout.build, changed, **params) == outcome(twin(layout).build, changed, **params)
+            assert outcome(layout.build, changed) == outcome(twin(layout).build, changed)
 
 
 @FAST
