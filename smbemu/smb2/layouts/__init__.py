@@ -1,9 +1,9 @@
 """Every SMB2 message body, declared once with construct (MS-SMB2 2.2; the user's design card).
 
 `session` holds the connection, session and tree commands, `files` the file commands a pipe
-answers; `base` the Buffer field and the boundary (`parse`: any construct error is
-STATUS_INVALID_PARAMETER; `build`). The 64-byte header stays on precompiled `struct`
-(smbemu.smb2.header). `MESSAGES` names, for every command of the dispatch table, the declaration
+answers, `header` the 64-byte packet header (whose fast `struct` codec, smbemu.smb2.header, is
+what runs); `base` holds `Body`, the Buffer field and the boundary (`parse`: any construct error
+is STATUS_INVALID_PARAMETER; `build`). `MESSAGES` names, for every command of the dispatch table, the declaration
 of its request and of the response the server sends.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from smbemu.smb2.constants import Command
-from smbemu.smb2.layouts import files, session
+from smbemu.smb2.layouts import files, header, session
 from smbemu.smb2.layouts.base import build, parse, parse_or_disconnect
 
-__all__ = ["MESSAGES", "build", "files", "parse", "parse_or_disconnect", "session"]
+__all__ = ["MESSAGES", "build", "files", "header", "parse", "parse_or_disconnect", "session"]
 
 # Command -> (request declaration, response declaration). The commands a pipe does not serve are
 # answered with the ERROR response (smbemu.smb2.unsupported), and CANCEL is never answered

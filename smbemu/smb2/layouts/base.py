@@ -55,7 +55,9 @@ class Body(cs.Struct):  # type: ignore[misc]
                     values = step.layout.unpack(data)
                     for index, expected in step.constants:
                         if values[index] != expected:
-                            raise cs.ConstError(f"parsing expected {expected!r} but parsed {values[index]!r}", path=path)
+                            raise cs.ConstError(
+                                f"parsing expected {expected!r} but parsed {values[index]!r}", path=path
+                            )
                     for name, value in zip(step.names, values):
                         obj[name] = value
                         context[name] = value

@@ -20,6 +20,7 @@ from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import HEADER_SIZE, Command, Fsctl, NtStatus
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.layouts import MESSAGES, build, files, parse, session
+from smbemu.smb2.layouts import header as header_layouts
 from smbemu.smb2.layouts.base import Body, field_names
 
 h = bytes.fromhex
@@ -329,7 +330,7 @@ def test_constant_answers_are_built_by_their_declarations() -> None:
 # ======================================================= Body interprets as cs.Struct does
 DECLARATIONS = {
     f"{module.__name__.rsplit('.', 1)[1]}.{name}": value
-    for module in (session, files) for name, value in vars(module).items() if isinstance(value, Body)
+    for module in (session, files, header_layouts) for name, value in vars(module).items() if isinstance(value, Body)
 }
 SAMPLES: dict[int, list[bytes]] = {}
 for _name, _layout, _golden, *_ in [*GOLDEN_RESPONSES, *GOLDEN_REQUESTS]:
@@ -399,3 +400,58 @@ def test_buffered_responses_build_as_cs_struct(flags: int, blob: bytes) -> None:
     assert build(session.SessionSetupResponse, **setup) == twin(session.SessionSetupResponse).build(setup)
     query = dict(output_buffer_offset=HEADER_SIZE + 8, output_buffer_length=len(blob), buffer=blob)
     assert build(files.QueryInfoResponse, **query) == twin(files.QueryInfoResponse).build(query)
+
+
+# ------------------------------------------------------- the 64-byte header (MS-SMB2 2.2.1)
+@FAST
+@given(st.sampled_from([b"\xfeSMB", b"\xfeSMB", b"\xfeSMB", b"\xffSMB"]), st.sampled_from([64, 64, 64, 65]), u16,
+       u32, u16, u16, st.sampled_from([0, 0x1, 0x2, 0x4, 0x8, 0x3, 0x6, 0x10000000]), u32, u64, u32, u32, u64,
+       st.binary(min_size=16, max_size=16), st.integers(0, 70))
+def test_header_codec_is_the_declaration(magic: bytes, size: int, charge: int, status: int, command: int,
+                                         credits: int, flags: int, next_command: int, message_id: int, low: int,
+                                         high: int, session_id: int, signature: bytes, cut: int) -> None:
+    from smbemu.smb2.header import ASYNC_COMMAND, SERVER_TO_REDIR, parse_request_header
+
+    raw = struct.pack("<4sHHIHHIIQIIQ16s", magic, size, charge, status, command, credits, flags, next_command,
+                      message_id, low, high, session_id, signature)
+    for data in (raw, raw[:cut]):
+        header = parse_request_header(memoryview(data))
+        layout = header_layouts.Smb2AsyncHeader if flags & ASYNC_COMMAND else header_layouts.Smb2SyncHeader
+        try:
+            declared = layout.parse(data)
+        except cs.ConstructError:
+            assert header is None
+            continue
+        if declared.flags & SERVER_TO_REDIR:  # a response, not a request
+            assert header is None
+            continue
+        assert header is not None
+        assert (header.credit_charge, header.channel_sequence, header.command, header.credit_request, header.flags,
+                header.next_command, header.message_id, header.session_id, header.signature) == (
+            declared.credit_charge, declared.status & 0xFFFF, declared.command, declared.credit_request_response,
+            declared.flags, declared.next_command, declared.message_id, declared.session_id, declared.signature)
+        if layout is header_layouts.Smb2AsyncHeader:
+            assert (header.async_id, header.tree_id) == (declared.async_id, 0)
+        else:
+            assert (header.async_id, header.tree_id) == (0, declared.tree_id)
+
+
+@FAST
+@given(u16, u32, u16, u16, u64, u32, u64, st.one_of(st.none(), u64), st.sampled_from([0, 0x4, 0x70000000]))
+def test_response_header_codec_is_the_declaration(command: int, status: int, credits: int, charge: int,
+                                                  message_id: int, tree_id: int, session_id: int,
+                                                  async_id: int | None, flags: int) -> None:
+    from smbemu.smb2.header import ASYNC_COMMAND, SERVER_TO_REDIR, build_response_header
+
+    built = build_response_header(command=command, status=status, message_id=message_id, credits=credits,
+                                  credit_charge=charge, session_id=session_id, tree_id=tree_id, async_id=async_id,
+                                  flags=flags)
+    common = dict(credit_charge=charge, status=status, command=command, credit_request_response=credits,
+                  next_command=0, message_id=message_id, session_id=session_id, signature=bytes(16))
+    if async_id is None:
+        expected = build(header_layouts.Smb2SyncHeader, **common, flags=flags | SERVER_TO_REDIR, reserved=0,
+                         tree_id=tree_id)
+    else:
+        expected = build(header_layouts.Smb2AsyncHeader, **common, flags=flags | SERVER_TO_REDIR | ASYNC_COMMAND,
+                         async_id=async_id)
+    assert built == expected
