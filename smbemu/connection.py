@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 
 from smbemu.core import ConnectionCore
 from smbemu.smb2.constants import SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_MAGIC
-from smbemu.smb2.context import RequestContext  # noqa: F401  # re-export, removed at integration
-from smbemu.smb2.engine import ERROR_BODY, Smb2Engine  # noqa: F401  # ERROR_BODY: re-export, removed at integration
+from smbemu.smb2.engine import Smb2Engine
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig

@@ -461,3 +461,46 @@ def test_one_principal_type_in_a_leaf_module() -> None:
     assert homes == ["smbemu/principal.py"], homes
     leaf = SMBEMU / "principal.py"
     assert not [name for _, name in _imports(leaf) if name == "smbemu" or name.startswith("smbemu.")]
+
+
+# ------------------------------------------------------------------ message layouts declared once
+
+
+#: Where `struct` may lay out SMB2 bytes: the 64-byte header's codec (hot path, DESIGN.md
+#: performance notes), the fast codecs beside their declarations (READ, WRITE, IOCTL, in
+#: layouts/files.py), and `Body`, which interprets runs of declared fields (layouts/base.py).
+STRUCT_ALLOWED = tuple(
+    SMBEMU / "smb2" / name for name in ("header.py", "layouts/files.py", "layouts/base.py")
+)
+#: Commands that read no body and send none of their own: CANCEL is never answered
+#: (MS-SMB2 3.3.5.16); the unsupported commands are answered with the connection's ERROR body.
+NO_BODY_OF_THEIR_OWN = ("smbemu.smb2.cancel", "smbemu.smb2.unsupported")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_smb2_bodies_are_declared_once_in_layouts() -> None:
+    """Every SMB2 command module parses and builds its body through smbemu.smb2.layouts
+    (construct declarations); no struct layouts of bodies elsewhere, and no construct
+    declarations outside the layouts package."""
+    from smbemu.smb2.dispatch import COMMANDS
+
+    smb2 = SMBEMU / "smb2"
+    for path in sorted(smb2.rglob("*.py")):
+        imported = _imported_modules(path)
+        if path not in STRUCT_ALLOWED:
+            assert "struct" not in imported, f"{path.relative_to(ROOT)}: declare the body in smbemu.smb2.layouts"
+        if "layouts" not in path.relative_to(smb2).parts:
+            assert "construct" not in imported, f"{path.relative_to(ROOT)}: construct belongs in smbemu.smb2.layouts"
+    for module in sorted({spec.handler.__module__ for spec in COMMANDS.values()} - set(NO_BODY_OF_THEIR_OWN)):
+        path = ROOT / (module.replace(".", "/") + ".py")
+        uses = {name for name in _imported_modules(path) if name.startswith("smbemu.smb2.layouts")}
+        assert uses, f"{module}: parse / build the body through smbemu.smb2.layouts"

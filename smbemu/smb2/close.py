@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import struct
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.constants import NtStatus
+from smbemu.smb2.layouts import build, parse
+from smbemu.smb2.layouts.files import CLOSE_FILE_ID, CloseRequest, CloseResponse
 
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
     from smbemu.state import Open, Session, TreeConnect
 
-_REQUEST = struct.Struct("<HHI")  # StructureSize, Flags, Reserved (FileId follows at 8)
-# StructureSize, Flags, Reserved, CreationTime, LastAccessTime, LastWriteTime, ChangeTime,
-# AllocationSize, EndofFile, FileAttributes (MS-SMB2 2.2.16).
-_RESPONSE = struct.Struct("<HHIQQQQQQI")
 SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB = 0x0001
 FILE_ATTRIBUTE_NORMAL = 0x00000080
 
@@ -53,11 +50,22 @@ def close_all_opens(session: Session) -> None:
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
     session = ctx.session
     assert session is not None
-    _, flags, _ = _REQUEST.unpack_from(ctx.body, 0)
-    open_ = find_open(ctx, 8)
+    flags = parse(CloseRequest, ctx.body).flags
+    open_ = find_open(ctx, CLOSE_FILE_ID)
     # A READ still waiting on this pipe completes with STATUS_PIPE_BROKEN, as on Windows.
     conn.pipe_reads.fail(open_, NtStatus.PIPE_BROKEN)
     close_open(session, open_)
-    if flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB:
-        return _RESPONSE.pack(60, flags, 0, 0, 0, 0, 0, 4096, 0, FILE_ATTRIBUTE_NORMAL)
-    return _RESPONSE.pack(60, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    # MS-SMB2 3.3.5.10: the attributes are returned only when the client asks for them.
+    postquery = bool(flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB)
+    return build(
+        CloseResponse,
+        flags=flags if postquery else 0,
+        reserved=0,
+        creation_time=0,
+        last_access_time=0,
+        last_write_time=0,
+        change_time=0,
+        allocation_size=4096 if postquery else 0,
+        end_of_file=0,
+        file_attributes=FILE_ATTRIBUTE_NORMAL if postquery else 0,
+    )

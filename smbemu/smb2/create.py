@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
-import struct
 from typing import TYPE_CHECKING
 
 from smbemu import events, ipc
 from smbemu.errors import SmbStatusError
 from smbemu.policy import policy_for
-from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+from smbemu.smb2.constants import NtStatus
+from smbemu.smb2.layouts import build, parse
+from smbemu.smb2.layouts.files import CreateRequest, CreateResponse
 from smbemu.state import Open, Session
 
 if TYPE_CHECKING:
@@ -25,14 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("smbemu.pipe")
 
-# StructureSize, SecurityFlags, RequestedOplockLevel, ImpersonationLevel, SmbCreateFlags, Reserved,
-# DesiredAccess, FileAttributes, ShareAccess, CreateDisposition, CreateOptions, NameOffset,
-# NameLength, CreateContextsOffset, CreateContextsLength (MS-SMB2 2.2.13).
-_REQUEST = struct.Struct("<HBBIQQIIIIIHHII")
-# StructureSize, OplockLevel, Flags, CreateAction, CreationTime, LastAccessTime, LastWriteTime,
-# ChangeTime, AllocationSize, EndofFile, FileAttributes, Reserved2, FileId, CreateContextsOffset,
-# CreateContextsLength (MS-SMB2 2.2.14).
-_RESPONSE = struct.Struct("<HBBIQQQQQQII16sII")
 FILE_OPENED = 0x00000001
 FILE_ATTRIBUTE_NORMAL = 0x00000080
 PIPE_ALLOCATION_SIZE = 4096
@@ -43,15 +36,11 @@ MAX_CREATE_DISPOSITION = 5  # FILE_OVERWRITE_IF
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
     session, tree = ctx.session, ctx.tree
     assert session is not None and tree is not None
-    (_, _, _, impersonation, _, _, desired_access, _, _, disposition, _, name_offset, name_length, _, _) = (
-        _REQUEST.unpack_from(ctx.body, 0)
-    )
-    if impersonation > MAX_IMPERSONATION_LEVEL or disposition > MAX_CREATE_DISPOSITION:
+    request = parse(CreateRequest, ctx.body)  # a name outside the body: INVALID_PARAMETER
+    if request.impersonation_level > MAX_IMPERSONATION_LEVEL or request.create_disposition > MAX_CREATE_DISPOSITION:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad ImpersonationLevel or CreateDisposition")
-    start = name_offset - HEADER_SIZE
-    if name_length % 2 or (name_length and (start < 56 or start + name_length > len(ctx.body))):
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "file name outside the request")
-    raw_name = bytes(ctx.body[start : start + name_length]).decode("utf-16-le", "replace")
+    desired_access = request.desired_access
+    raw_name = request.name.decode("utf-16-le", "replace")
     pipe_name = ipc.normalize_pipe_name(raw_name)
     config = conn.config
     # MS-SMB2 3.3.5.9 / MS-SRVS 3.1.6.17: an anonymous session may open only NullSessionPipes,
@@ -90,8 +79,23 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     session.opens[volatile_id] = open_
     ctx.created_file_id = open_.file_id
     log.debug("pipe %s opened by %s", pipe_name, session.principal.display_name)
-    return _RESPONSE.pack(
-        89, 0, 0, FILE_OPENED, 0, 0, 0, 0, PIPE_ALLOCATION_SIZE, 0, FILE_ATTRIBUTE_NORMAL, 0, open_.file_id, 0, 0
+    return build(
+        CreateResponse,
+        oplock_level=0,
+        flags=0,
+        create_action=FILE_OPENED,
+        creation_time=0,
+        last_access_time=0,
+        last_write_time=0,
+        change_time=0,
+        allocation_size=PIPE_ALLOCATION_SIZE,
+        end_of_file=0,
+        file_attributes=FILE_ATTRIBUTE_NORMAL,
+        reserved2=0,
+        file_id=open_.file_id,
+        create_contexts_offset=0,
+        create_contexts_length=0,
+        buffer=b"",
     )
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from smbemu.smb2.layouts.session import ECHO_RESPONSE
+
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
-RESPONSE = b"\x04\x00\x00\x00"  # StructureSize 4, Reserved
+# Built once from EchoResponse: ECHO is the keep-alive, and its request has nothing to read
+# beyond the StructureSize the connection checks (smbemu.smb2.layouts.session).
+RESPONSE = ECHO_RESPONSE
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import struct
 from typing import TYPE_CHECKING, Any
 
 from smbemu import events
@@ -29,19 +28,20 @@ from smbemu.pipeio import PendingRead, PipeReads
 from smbemu.smb2.close import close_all_opens
 from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, Command, Dialect, NtStatus
 from smbemu.smb2.context import FILE_ID_UNSET, AsyncRequest, RequestContext
-from smbemu.smb2.fault_hooks import before_request as before_fault_rules
 from smbemu.smb2.dispatch import COMMANDS
+from smbemu.smb2.fault_hooks import before_request as before_fault_rules
 from smbemu.smb2.header import (
     ASYNC_COMMAND,
     ECHOED_FLAGS,
-    NEXT_COMMAND_OFFSET,
     RELATED_OPERATIONS,
     RequestHeader,
     build_response_header,
     parse_request_header,
+    set_next_command,
 )
+from smbemu.smb2.layouts.files import read_response
+from smbemu.smb2.layouts.session import ERROR_BODY
 from smbemu.smb2.negotiate import handle_smb1_negotiate
-from smbemu.smb2.read import response_body
 from smbemu.state import Session, SessionState
 
 if TYPE_CHECKING:
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("smbemu.connection")
 
-# MS-SMB2 2.2.2: the ERROR response body with no error data (ByteCount 0, one pad byte).
-ERROR_BODY = b"\x09\x00\x00\x00\x00\x00\x00\x00\x00"
 _FILE_ID_UNSET = FILE_ID_UNSET
 # Enum members as plain values for the per-message path: reading an enum member off its class
 # costs ~0.15 µs, and a request used to read a dozen of them.
@@ -237,7 +235,7 @@ class Smb2Engine:
             if index != last:
                 pad = (-len(message)) % 8
                 message += bytes(pad)
-                struct.pack_into("<I", message, NEXT_COMMAND_OFFSET, len(message))
+                set_next_command(message, len(message))
             if must_sign and not encrypted and session is not None and session.crypto is not None:
                 session.crypto.sign(message)
         return b"".join(bytes(message) for message, _, _ in responses)
@@ -442,7 +440,7 @@ class Smb2Engine:
                 async_id=request.async_id,
             )
         )
-        message += response_body(data) if data is not None else ERROR_BODY
+        message += read_response(data) if data is not None else ERROR_BODY
         if request.encrypted and session.crypto is not None:
             frame = bytes(session.crypto.encrypt(session.session_id, bytes(message)))
         else:

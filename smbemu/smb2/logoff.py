@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from smbemu.smb2.layouts.session import LOGOFF_RESPONSE
+
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
 log = logging.getLogger("smbemu.session")
-RESPONSE = b"\x04\x00\x00\x00"  # StructureSize 4, Reserved
+# Built once from LogoffResponse; the request (LogoffRequest) has nothing to read beyond the
+# StructureSize the connection checks.
+RESPONSE = LOGOFF_RESPONSE
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:

@@ -8,10 +8,7 @@ with an SMB2 NEGOTIATE response (3.3.5.3.1), as Windows does for impacket and nm
 from __future__ import annotations
 
 import os
-import struct
-from typing import TYPE_CHECKING
-
-import construct as cs  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Any
 
 from smbemu.auth import spnego
 from smbemu.errors import ProtocolViolation, SmbStatusError
@@ -29,44 +26,20 @@ from smbemu.smb2.constants import (
     SigningAlgorithm,
 )
 from smbemu.smb2.header import build_response_header
+from smbemu.smb2.layouts import build, parse
+from smbemu.smb2.layouts.session import (
+    EncryptionCapabilities,
+    NegotiateContext,
+    NegotiateRequest,
+    NegotiateResponse,
+    PreauthIntegrityCapabilities,
+    SigningCapabilities,
+    Smb1Header,
+    Smb1NegotiateNoDialectResponse,
+)
 
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
-
-# MS-SMB2 2.2.3: the fixed part of the request; NegotiateContextOffset/Count/Reserved2 share
-# their 8 bytes with ClientStartTime in dialects before 3.1.1.
-NegotiateRequest = cs.Struct(
-    "structure_size" / cs.Const(36, cs.Int16ul),
-    "dialect_count" / cs.Int16ul,
-    "security_mode" / cs.Int16ul,
-    "reserved" / cs.Int16ul,
-    "capabilities" / cs.Int32ul,
-    "client_guid" / cs.Bytes(16),
-    "negotiate_context_offset" / cs.Int32ul,
-    "negotiate_context_count" / cs.Int16ul,
-    "reserved2" / cs.Int16ul,
-    "dialects" / cs.Array(cs.this.dialect_count, cs.Int16ul),
-)
-
-# MS-SMB2 2.2.4: the fixed part of the response (64 bytes; the buffer follows).
-NegotiateResponse = cs.Struct(
-    "structure_size" / cs.Const(65, cs.Int16ul),
-    "security_mode" / cs.Int16ul,
-    "dialect_revision" / cs.Int16ul,
-    "negotiate_context_count" / cs.Int16ul,
-    "server_guid" / cs.Bytes(16),
-    "capabilities" / cs.Int32ul,
-    "max_transact_size" / cs.Int32ul,
-    "max_read_size" / cs.Int32ul,
-    "max_write_size" / cs.Int32ul,
-    "system_time" / cs.Int64ul,
-    "server_start_time" / cs.Int64ul,
-    "security_buffer_offset" / cs.Int16ul,
-    "security_buffer_length" / cs.Int16ul,
-    "negotiate_context_offset" / cs.Int32ul,
-)
-
-_CONTEXT_HEADER = struct.Struct("<HHI")  # ContextType, DataLength, Reserved (MS-SMB2 2.2.3.1)
 
 # Server preference orders. Windows prefers AES-128-GCM, then the CCM/256 variants (MS-SMB2 <118>).
 CIPHER_PREFERENCE = (Cipher.AES_128_GCM, Cipher.AES_128_CCM, Cipher.AES_256_GCM, Cipher.AES_256_CCM)
@@ -88,28 +61,16 @@ def _parse_contexts(body: memoryview, offset_in_message: int, count: int) -> dic
     for index in range(count):
         if index:
             position += (-position - HEADER_SIZE) % 8
-        if position + 8 > len(body):
-            raise SmbStatusError(NtStatus.INVALID_PARAMETER, "truncated negotiate context")
-        context_type, data_length, _ = _CONTEXT_HEADER.unpack_from(body, position)
-        start = position + 8
-        if start + data_length > len(body):
-            raise SmbStatusError(NtStatus.INVALID_PARAMETER, "negotiate context overruns the request")
-        contexts.setdefault(context_type, []).append(bytes(body[start : start + data_length]))
-        position = start + data_length
+        context = parse(NegotiateContext, body[position:])
+        contexts.setdefault(context.context_type, []).append(context.data)
+        position += 8 + context.data_length
     return contexts
 
 
-def _u16_list(data: bytes, count_offset: int, list_offset: int) -> list[int]:
-    if len(data) < count_offset + 2:
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "truncated negotiate context data")
-    (count,) = struct.unpack_from("<H", data, count_offset)
-    if count == 0 or len(data) < list_offset + 2 * count:
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad algorithm list in negotiate context")
-    return list(struct.unpack_from(f"<{count}H", data, list_offset))
-
-
-def _context(context_type: int, data: bytes) -> bytes:
-    return _CONTEXT_HEADER.pack(context_type, len(data), 0) + data
+def _context(context_type: int, layout: Any, **fields: Any) -> bytes:
+    """A NEGOTIATE_CONTEXT (MS-SMB2 2.2.3.1) around `layout` built from `fields`."""
+    data = build(layout, **fields)
+    return build(NegotiateContext, context_type=context_type, data_length=len(data), reserved=0, data=data)
 
 
 def _negotiate_311_contexts(conn: Connection, contexts: dict[int, list[bytes]]) -> list[bytes]:
@@ -117,30 +78,34 @@ def _negotiate_311_contexts(conn: Connection, contexts: dict[int, list[bytes]]) 
     preauth = contexts.get(NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES, [])
     if len(preauth) != 1:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "3.1.1 needs exactly one preauth integrity context")
-    # HashAlgorithmCount, SaltLength, HashAlgorithms[], Salt
-    hashes = _u16_list(preauth[0], 0, 4)
+    hashes = parse(PreauthIntegrityCapabilities, preauth[0]).hash_algorithms
     if HashAlgorithm.SHA_512 not in hashes:
         raise SmbStatusError(NtStatus.SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP, "no common preauth hash")
-    answers = [_context(NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES, struct.pack("<HHH", 1, 32, HashAlgorithm.SHA_512) + os.urandom(32))]
+    answers = [
+        _context(NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES, PreauthIntegrityCapabilities,
+                 hash_algorithm_count=1, salt_length=32, hash_algorithms=[HashAlgorithm.SHA_512], salt=os.urandom(32))
+    ]
 
     encryption = contexts.get(NegotiateContextType.ENCRYPTION_CAPABILITIES, [])
     if len(encryption) > 1:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "more than one encryption context")
     if encryption:
-        offered = _u16_list(encryption[0], 0, 2)
+        offered = parse(EncryptionCapabilities, encryption[0]).ciphers
         chosen = next((c for c in CIPHER_PREFERENCE if c in offered), 0)
         conn.cipher = chosen or None
         # A cipher id of 0 tells the client there is no common cipher (MS-SMB2 2.2.4.1.2).
-        answers.append(_context(NegotiateContextType.ENCRYPTION_CAPABILITIES, struct.pack("<HH", 1, chosen)))
+        answers.append(_context(NegotiateContextType.ENCRYPTION_CAPABILITIES, EncryptionCapabilities,
+                                cipher_count=1, ciphers=[chosen]))
 
     signing = contexts.get(NegotiateContextType.SIGNING_CAPABILITIES, [])
     if len(signing) > 1:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "more than one signing context")
     if signing:
-        offered = _u16_list(signing[0], 0, 2)
+        offered = parse(SigningCapabilities, signing[0]).signing_algorithms
         chosen_signing = next((a for a in SIGNING_PREFERENCE if a in offered), SigningAlgorithm.AES_CMAC)
         conn.signing_algorithm = chosen_signing
-        answers.append(_context(NegotiateContextType.SIGNING_CAPABILITIES, struct.pack("<HH", 1, chosen_signing)))
+        answers.append(_context(NegotiateContextType.SIGNING_CAPABILITIES, SigningCapabilities,
+                                signing_algorithm_count=1, signing_algorithms=[chosen_signing]))
     else:
         conn.signing_algorithm = SigningAlgorithm.AES_CMAC
     return answers
@@ -171,35 +136,30 @@ def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) 
     security_blob = spnego.negotiate_hint()
     security_offset = HEADER_SIZE + 64
     context_offset = 0
-    context_bytes = b""
     if contexts:
         end_of_blob = security_offset + len(security_blob)
         context_offset = end_of_blob + (-end_of_blob) % 8
-        parts = []
-        for index, context in enumerate(contexts):
-            if index != len(contexts) - 1:
-                context += bytes((-len(context)) % 8)
-            parts.append(context)
-        context_bytes = bytes(context_offset - end_of_blob) + b"".join(parts)
-    fixed = NegotiateResponse.build(
-        dict(
-            security_mode=int(security_mode),
-            dialect_revision=dialect,
-            negotiate_context_count=len(contexts),
-            server_guid=conn.config.server_guid,
-            capabilities=int(capabilities),
-            max_transact_size=conn.max_transact_size,
-            max_read_size=conn.max_read_size,
-            max_write_size=conn.max_write_size,
-            system_time=filetime_now(),
-            # Windows 2008 R2 and later send 0 here (MS-SMB2 <125>).
-            server_start_time=0,
-            security_buffer_offset=security_offset,
-            security_buffer_length=len(security_blob),
-            negotiate_context_offset=context_offset,
-        )
+    # Every context but the last is padded to 8 bytes (MS-SMB2 2.2.4: NegotiateContextList).
+    context_list = b"".join(context + bytes(-len(context) % 8) for context in contexts[:-1]) + b"".join(contexts[-1:])
+    return build(
+        NegotiateResponse,
+        security_mode=int(security_mode),
+        dialect_revision=dialect,
+        negotiate_context_count=len(contexts),
+        server_guid=conn.config.server_guid,
+        capabilities=int(capabilities),
+        max_transact_size=conn.max_transact_size,
+        max_read_size=conn.max_read_size,
+        max_write_size=conn.max_write_size,
+        system_time=filetime_now(),
+        # Windows 2008 R2 and later send 0 here (MS-SMB2 <125>).
+        server_start_time=0,
+        security_buffer_offset=security_offset,
+        security_buffer_length=len(security_blob),
+        negotiate_context_offset=context_offset,
+        security_buffer=security_blob,
+        negotiate_context_list=context_list or None,
     )
-    return bytes(fixed) + security_blob + context_bytes
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
@@ -207,7 +167,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     if conn.negotiated:
         # MS-SMB2 3.3.5.4: a second NEGOTIATE on a connection is a protocol error: disconnect.
         raise ProtocolViolation("second NEGOTIATE on the connection")
-    request = NegotiateRequest.parse(ctx.body)
+    request = parse(NegotiateRequest, ctx.body)
     if request.dialect_count == 0:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "DialectCount is 0")
     offered = conn.config.profile.smb.dialects
@@ -235,19 +195,19 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
 
 
 # ---------------------------------------------------------------------- SMB1 multi-protocol negotiate
-SMB1_HEADER = struct.Struct("<4sBIBHH8sHHHHH")  # MS-CIFS 2.2.3.1 (32 bytes)
+SMB1_HEADER_SIZE = 32  # MS-CIFS 2.2.3.1
 SMB_COM_NEGOTIATE = 0x72
 
 
 def _smb1_dialects(frame: memoryview) -> list[str]:
     """The dialect strings of an SMB_COM_NEGOTIATE request (MS-CIFS 2.2.4.52.1)."""
-    if len(frame) < SMB1_HEADER.size + 3:
+    if len(frame) < SMB1_HEADER_SIZE + 3:
         raise ProtocolViolation("truncated SMB1 header")
     command = frame[4]
     if command != SMB_COM_NEGOTIATE:
         raise ProtocolViolation(f"SMB1 command 0x{command:02x} is not supported (SMB1 is not served)")
-    word_count = frame[SMB1_HEADER.size]
-    position = SMB1_HEADER.size + 1 + 2 * word_count
+    word_count = frame[SMB1_HEADER_SIZE]
+    position = SMB1_HEADER_SIZE + 1 + 2 * word_count
     if position + 2 > len(frame):
         raise ProtocolViolation("truncated SMB1 NEGOTIATE")
     byte_count = int.from_bytes(frame[position : position + 2], "little")
@@ -292,9 +252,8 @@ def handle_smb1_negotiate(conn: Connection, frame: memoryview) -> bytes:
 
 def _smb1_no_dialect(frame: memoryview) -> bytes:
     """An SMB1 NEGOTIATE response with DialectIndex 0xFFFF: none of the client's dialects is served."""
-    request = SMB1_HEADER.unpack_from(frame, 0)
-    flags = request[3] | 0x80  # SMB_FLAGS_REPLY
-    header = SMB1_HEADER.pack(
-        b"\xffSMB", SMB_COM_NEGOTIATE, 0, flags, request[4], request[5], request[6], request[7], request[8], request[9], request[10], request[11]
-    )
-    return header + b"\x01\xff\xff\x00\x00"
+    request = Smb1Header.parse(frame)
+    # The same header, marked as a reply (SMB_FLAGS_REPLY).
+    header: bytes = Smb1Header.build(dict(request, flags=request.flags | 0x80))
+    answer: bytes = Smb1NegotiateNoDialectResponse.build({})
+    return header + answer

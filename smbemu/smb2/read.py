@@ -9,33 +9,25 @@ endpoint has a response (MS-SMB2 3.3.4.2), or with STATUS_CANCELLED on CANCEL.
 
 from __future__ import annotations
 
-import struct
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+from smbemu.smb2.constants import NtStatus
+from smbemu.smb2.layouts.files import READ_FILE_ID, parse_read_request, read_response
+from smbemu.smb2.layouts.session import ERROR_BODY  # the interim response body (MS-SMB2 2.2.2)
 
-ERROR_BODY = b"\x09\x00\x00\x00\x00\x00\x00\x00\x00"  # interim response body (MS-SMB2 2.2.2)
+# READ is on the per-call path of every RPC on a pipe: its fast struct codec (beside ReadRequest
+# and ReadResponse in smbemu.smb2.layouts.files) runs here.
+response_body = read_response
 
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
-# StructureSize, Padding, Flags, Length, Offset (FileId follows at 16), MinimumCount at 32.
-_REQUEST = struct.Struct("<HBBIQ")
-_MINIMUM_COUNT = struct.Struct("<I")
-# StructureSize, DataOffset, Reserved, DataLength, DataRemaining, Reserved2 (MS-SMB2 2.2.20).
-_RESPONSE = struct.Struct("<HBBIII")
-DATA_OFFSET = HEADER_SIZE + 16
-
-
-def response_body(data: bytes) -> bytes:
-    return _RESPONSE.pack(17, DATA_OFFSET, 0, len(data), 0, 0) + data
-
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
-    _, _, _, length, _ = _REQUEST.unpack_from(ctx.body, 0)
-    open_ = find_open(ctx, 16)
+    (_, _, _, length, _, _, _, _, _, _, _) = parse_read_request(ctx.body)
+    open_ = find_open(ctx, READ_FILE_ID)
     if length > conn.max_read_size:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "Length exceeds MaxReadSize")
     endpoint = open_.endpoint

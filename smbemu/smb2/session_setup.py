@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import struct
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,14 @@ from smbemu import crypto, events
 from smbemu.auth import spnego
 from smbemu.auth.ntlm import NtlmAcceptor, Outcome
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, SecurityMode, SessionFlags
+from smbemu.smb2.constants import Dialect, NtStatus, SecurityMode, SessionFlags
+from smbemu.smb2.layouts import build, parse
+from smbemu.smb2.layouts.session import (
+    SESSION_SETUP_BUFFER_OFFSET,
+    SESSION_SETUP_FLAGS,
+    SessionSetupRequest,
+    SessionSetupResponse,
+)
 from smbemu.logon import logon_succeeded, new_acceptor, principal_for
 from smbemu.state import PrincipalKind, Session, SessionState
 
@@ -31,31 +37,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("smbemu.session")
 
-# StructureSize, Flags, SecurityMode, Capabilities, Channel, SecurityBufferOffset,
-# SecurityBufferLength, PreviousSessionId (MS-SMB2 2.2.5).
-_REQUEST = struct.Struct("<HBBIIHHQ")
-# StructureSize, SessionFlags, SecurityBufferOffset, SecurityBufferLength (MS-SMB2 2.2.6).
-_RESPONSE = struct.Struct("<HHHH")
 SMB2_SESSION_FLAG_BINDING = 0x01
 
 
 def _response_body(flags: int, blob: bytes) -> bytes:
-    return _RESPONSE.pack(9, flags, HEADER_SIZE + 8 if blob else 0, len(blob)) + blob
+    return build(
+        SessionSetupResponse,
+        session_flags=flags,
+        security_buffer_offset=SESSION_SETUP_BUFFER_OFFSET if blob else 0,
+        security_buffer_length=len(blob),
+        buffer=blob,
+    )
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
     """MS-SMB2 3.3.5.5 Receiving an SMB2 SESSION_SETUP Request."""
     header = ctx.header
-    _, flags, security_mode, _capabilities, _channel, blob_offset, blob_length, _previous = _REQUEST.unpack_from(
-        ctx.body, 0
-    )
-    if flags & SMB2_SESSION_FLAG_BINDING:
+    # Flags first, as before the security buffer is looked for (an ordering clients can see).
+    if ctx.body[SESSION_SETUP_FLAGS] & SMB2_SESSION_FLAG_BINDING:
         # Multichannel binding is not offered (no MULTI_CHANNEL capability): MS-SMB2 3.3.5.5.2.
         raise SmbStatusError(NtStatus.REQUEST_NOT_ACCEPTED, "session binding is not supported")
-    start = blob_offset - HEADER_SIZE
-    if blob_length == 0 or start < 24 or start + blob_length > len(ctx.body):
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "security buffer outside the request")
-    token = bytes(ctx.body[start : start + blob_length])
+    request = parse(SessionSetupRequest, ctx.body)  # a Buffer outside the body: INVALID_PARAMETER
+    security_mode = request.security_mode
+    token = request.buffer
 
     limits = conn.config.limits
     if header.session_id == 0:

@@ -14,13 +14,20 @@ RestrictNullSessAccess is on; a refusal is STATUS_ACCESS_DENIED, with the reason
 from __future__ import annotations
 
 import logging
-import struct
 from typing import TYPE_CHECKING
 
 from smbemu import events
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.policy import policy_for
-from smbemu.smb2.constants import HEADER_SIZE, Dialect, NtStatus, ShareFlags, ShareType
+from smbemu.smb2.constants import Dialect, NtStatus, ShareFlags, ShareType
+from smbemu.smb2.layouts import build, parse
+from smbemu.smb2.layouts.session import (
+    SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT,
+    TREE_CONNECT_FLAGS,
+    TreeConnectRequest,
+    TreeConnectRequestWithExtension,
+    TreeConnectResponse,
+)
 from smbemu.state import TreeConnect
 
 if TYPE_CHECKING:
@@ -28,10 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("smbemu.tree")
 
-_REQUEST = struct.Struct("<HHHH")  # StructureSize, Flags/Reserved, PathOffset, PathLength
-# StructureSize, ShareType, Reserved, ShareFlags, Capabilities, MaximalAccess
-_RESPONSE = struct.Struct("<HBBIII")
-SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT = 0x0004
 # What Windows grants on IPC$ (MS-SMB2 2.2.10 MaximalAccess): FILE_ALL_ACCESS-like 0x001F01FF.
 IPC_MAXIMAL_ACCESS = 0x001F01FF
 
@@ -59,17 +62,13 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     ):
         # MS-SMB2 3.3.5.7: a 3.1.1 user session must sign or encrypt TREE_CONNECT.
         raise ProtocolViolation("unsigned TREE_CONNECT on a 3.1.1 user session")
-    _, flags, path_offset, path_length = _REQUEST.unpack_from(ctx.body, 0)
-    start = path_offset - HEADER_SIZE
-    if flags & SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT and conn.dialect == Dialect.SMB_3_1_1:
-        # MS-SMB2 2.2.9.1: the extension carries its own PathOffset, relative to the extension.
-        if len(ctx.body) < 16:
-            raise SmbStatusError(NtStatus.INVALID_PARAMETER, "truncated tree connect extension")
-        _, path_offset, path_length = struct.unpack_from("<IIH", ctx.body, 8)
-        start = 8 + path_offset
-    if path_length == 0 or path_length % 2 or start < 8 or start + path_length > len(ctx.body):
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "share path outside the request")
-    path = bytes(ctx.body[start : start + path_length]).decode("utf-16-le", "replace")
+    # MS-SMB2 2.2.9.1: on 3.1.1 the Flags may announce an extension that carries the path (the
+    # flag sits in Flags' low byte; the connection has checked the body holds the fixed part).
+    extended = (
+        conn.dialect == Dialect.SMB_3_1_1 and ctx.body[TREE_CONNECT_FLAGS] & SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT
+    )
+    request = parse(TreeConnectRequestWithExtension if extended else TreeConnectRequest, ctx.body)
+    path = request.path.decode("utf-16-le", "replace")
     share_name = share_name_from_path(path)
     if len(session.tree_connects) >= conn.config.limits.max_tree_connects_per_session:
         raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many tree connects on the session")
@@ -99,4 +98,11 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     share_flags = ShareFlags.NO_CACHING
     if tree.encrypt_data:
         share_flags |= ShareFlags.ENCRYPT_DATA
-    return _RESPONSE.pack(16, ShareType.PIPE, 0, int(share_flags), 0, IPC_MAXIMAL_ACCESS)
+    return build(
+        TreeConnectResponse,
+        share_type=ShareType.PIPE,
+        reserved=0,
+        share_flags=int(share_flags),
+        capabilities=0,
+        maximal_access=IPC_MAXIMAL_ACCESS,
+    )

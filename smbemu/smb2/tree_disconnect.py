@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.smb2.close import close_opens_of_tree
+from smbemu.smb2.layouts.session import TREE_DISCONNECT_RESPONSE
 
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
-RESPONSE = b"\x04\x00\x00\x00"  # StructureSize 4, Reserved
+# Built once from TreeDisconnectResponse; the request (TreeDisconnectRequest) has nothing to
+# read beyond the StructureSize the connection checks.
+RESPONSE = TREE_DISCONNECT_RESPONSE
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:

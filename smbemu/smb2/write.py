@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import struct
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
 from smbemu.ipc import check_pipe_output
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+from smbemu.smb2.constants import NtStatus
+from smbemu.smb2.layouts.files import WRITE_FILE_ID, parse_write_request, write_response
 
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView as Connection, RequestContext
 
-_REQUEST = struct.Struct("<HHIQ")  # StructureSize, DataOffset, Length, Offset (FileId follows at 16)
-_RESPONSE = struct.Struct("<HHIIHH")  # StructureSize, Reserved, Count, Remaining, ChannelInfoOffset/Length
-
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:
-    _, data_offset, length, _ = _REQUEST.unpack_from(ctx.body, 0)
-    open_ = find_open(ctx, 16)
-    start = data_offset - HEADER_SIZE
-    if length > conn.max_write_size or start < 48 or start + length > len(ctx.body):
+    # WRITE is on the per-call path of every RPC on a pipe: the fast struct codec beside
+    # WriteRequest / WriteResponse (smbemu.smb2.layouts.files) runs here. The FileId is looked up
+    # before the data is (an unknown handle is STATUS_FILE_CLOSED whatever the offsets say).
+    open_ = find_open(ctx, WRITE_FILE_ID)
+    # Data outside the body: INVALID_PARAMETER.
+    (_, _, length, _, _, _, _, _, _, _, data) = parse_write_request(ctx.body)
+    if length > conn.max_write_size:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "write data outside the request")
     check_pipe_output(conn.config, open_.endpoint)
-    open_.endpoint.write(bytes(ctx.body[start : start + length]))
+    open_.endpoint.write(data)
     conn.pipe_reads.complete(open_)
-    return _RESPONSE.pack(17, 0, length, 0, 0, 0)
+    return write_response(length)

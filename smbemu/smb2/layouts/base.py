@@ -1,0 +1,284 @@
+"""What every SMB2 body declaration shares: `Body`, the Buffer field, and the message boundary.
+
+Bodies are parsed and built by their declarations, interpreted: construct's compiled mode skips
+its checks and raises a bare `struct.error` on short input, and its documentation says not to use
+it on untrusted data (DESIGN.md, performance notes), so it is used nowhere. `Body` is `cs.Struct`
+with runs of fixed-size fields interpreted in one `struct` call (same checks, same errors), which
+takes the interpreter's per-field cost off the fifteen-field CREATE and its kin. Every construct
+error while parsing a request becomes STATUS_INVALID_PARAMETER here, at the message boundary, as
+Windows answers a malformed body (MS-SMB2 3.3.5.2.x: "the server MUST fail the request with
+STATUS_INVALID_PARAMETER").
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from typing import Any
+
+import construct as cs  # type: ignore[import-untyped]
+
+from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+
+this = cs.this
+
+
+class Body(cs.Struct):  # type: ignore[misc]
+    """`cs.Struct` that reads each run of fixed-size fields with one `struct` call.
+
+    The declaration, the checks and the errors are `cs.Struct`'s: a run is read with
+    `stream_read` (StreamError when the body is short) and every `Const` is compared (ConstError),
+    every field lands in the result and in the context `this` expressions read. Only the
+    interpretation is batched: the interpreter's cost is per field (about 1 µs each), and a
+    CREATE request has fifteen. Fields other than integers, constants and fixed-length bytes
+    (Buffers, arrays, checks, nested structures) are parsed one by one, as `cs.Struct` does.
+    Building batches the same runs; a value `struct` cannot pack as construct would (out of
+    range, wrong type, a Bytes of the wrong length, a Const given another value) sends that run
+    through the fields one by one, so construct raises its own error for it.
+    `tests/unit/smb2/test_layouts.py` proves every declaration parses and builds as its
+    `cs.Struct` twin.
+    """
+
+    def __init__(self, *subcons: Any) -> None:
+        super().__init__(*subcons)
+        self._steps = _batched(self.subcons)
+
+    def _parse(self, stream: Any, context: Any, path: str) -> Any:
+        obj = cs.Container()
+        obj["_io"] = stream
+        context = self._context(context, stream)
+        for step in self._steps:
+            if isinstance(step, _Run):
+                data = stream.read(step.layout.size)
+                if len(data) == step.layout.size:
+                    values = step.layout.unpack(data)
+                    for index, expected in step.constants:
+                        if values[index] != expected:
+                            raise cs.ConstError(
+                                f"parsing expected {expected!r} but parsed {values[index]!r}", path=path
+                            )
+                    for name, value in zip(step.names, values):
+                        obj[name] = value
+                        context[name] = value
+                    continue
+                # A short body: read the run field by field, for construct's own error (a wrong
+                # constant before the end is a ConstError, as cs.Struct reports it).
+                stream.seek(-len(data), 1)
+                subcons = step.subcons
+            else:
+                subcons = (step,)
+            for subcon in subcons:  # as cs.Struct._parse
+                subobj = subcon._parsereport(stream, context, path)
+                if subcon.name:
+                    obj[subcon.name] = subobj
+                    context[subcon.name] = subobj
+        return obj
+
+    def _context(self, outer: Any, stream: Any) -> Any:
+        """The context cs.Struct gives its fields (read by item: Container's attribute access is
+        a Python call per name)."""
+        context = cs.Container(
+            _=outer, _params=outer["_params"], _root=None, _parsing=outer["_parsing"],
+            _building=outer["_building"], _sizing=outer["_sizing"], _subcons=self._subcons, _io=stream,
+            _index=outer.get("_index", None),
+        )
+        context["_root"] = outer.get("_root", context)
+        return context
+
+    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> Any:
+        if obj is None:
+            obj = cs.Container()
+        context = self._context(context, stream)
+        dict.update(context, obj)  # Container (a dict) overrides update with a Python loop
+        for step in self._steps:
+            if isinstance(step, _Run):
+                if step.build(obj, stream, context, path):
+                    continue
+                subcons = step.subcons
+            else:
+                subcons = (step,)
+            for subcon in subcons:  # as cs.Struct._build
+                subobj = obj.get(subcon.name, None) if subcon.flagbuildnone else obj[subcon.name]
+                if subcon.name:
+                    context[subcon.name] = subobj
+                built = subcon._build(subobj, stream, context, path)
+                if subcon.name:
+                    context[subcon.name] = built
+        return context
+
+
+class _Run:
+    """Consecutive fixed-size fields read and written as one `struct` layout."""
+
+    __slots__ = ("layout", "names", "constants", "optional", "byte_lengths", "subcons")
+
+    def __init__(self, fields: list[tuple[Any, str, Any]]) -> None:
+        """`fields`: (subcon, struct format, constant or None) of each field, in wire order."""
+        self.layout = struct.Struct("<" + "".join(fmt for _, fmt, _ in fields))
+        self.names = tuple(subcon.name for subcon, _, _ in fields)
+        self.constants = tuple((index, value) for index, (_, _, value) in enumerate(fields) if value is not None)
+        self.optional = frozenset(index for index, _ in self.constants)  # a Const may be left out
+        # Fixed-length Bytes fields: `struct` would pad or cut a value of another length.
+        self.byte_lengths = tuple(
+            (index, int(fmt[:-1])) for index, (_, fmt, _) in enumerate(fields) if fmt.endswith("s")
+        )
+        self.subcons = tuple(subcon for subcon, _, _ in fields)
+
+    def build(self, obj: Any, stream: Any, context: Any, path: str) -> bool:
+        """Write the run from `obj` in one pack; False (nothing written) when a value needs
+        construct's own handling, field by field."""
+        values = [obj.get(name) if index in self.optional else obj[name] for index, name in enumerate(self.names)]
+        for index, expected in self.constants:
+            if values[index] is None:
+                values[index] = expected
+            elif values[index] != expected:
+                return False
+        for index, length in self.byte_lengths:
+            if type(values[index]) is not bytes or len(values[index]) != length:
+                return False
+        try:
+            data = self.layout.pack(*values)
+        except struct.error:
+            return False
+        cs.stream_write(stream, data, self.layout.size, path)
+        for name, value in zip(self.names, values):
+            context[name] = value
+        return True
+
+
+def _fixed_format(subcon: Any) -> tuple[str, Any] | None:
+    """The `struct` format of a named little-endian integer, constant integer or fixed-length
+    Bytes field, with its constant (or None); None for anything else."""
+    if not isinstance(subcon, cs.Renamed) or not subcon.name:
+        return None
+    inner, constant = subcon.subcon, None
+    if isinstance(inner, cs.Const) and isinstance(inner.subcon, cs.FormatField):
+        inner, constant = inner.subcon, inner.value
+    if isinstance(inner, cs.FormatField) and inner.fmtstr[0] == "<" and len(inner.fmtstr) == 2:
+        return inner.fmtstr[1], constant
+    if constant is None and isinstance(inner, cs.Bytes) and isinstance(inner.length, int):
+        return f"{inner.length}s", None
+    return None
+
+
+def _batched(subcons: list[Any]) -> list[Any]:
+    """The steps of a parse or build: runs of fixed-size fields, and every other field alone."""
+    steps: list[Any] = []
+    run: list[tuple[Any, str, Any]] = []
+    for subcon in subcons:
+        fixed = _fixed_format(subcon)
+        if fixed is not None:
+            run.append((subcon, *fixed))
+            continue
+        if run:
+            steps.append(_Run(run))
+            run = []
+        steps.append(subcon)
+    if run:
+        steps.append(_Run(run))
+    return steps
+
+
+class BufferAt(cs.Construct):  # type: ignore[misc]
+    """A "Buffer (variable)" span of an SMB2 body, found by an Offset and a Length field.
+
+    MS-SMB2 counts every Offset from the start of the SMB2 header (2.2.x), so `offset` is a header
+    offset and `HEADER_SIZE` is taken off to find the span in the body. A span may not start
+    inside the fixed part (`fixed_size`) nor run past the body. `empty_anywhere`: an empty span
+    is accepted whatever its offset (a request that carries no name or input). `nonempty` /
+    `even`: a zero length / an odd length (UTF-16 text) is malformed. `length=None`: the span
+    runs to the end of the body (a list with no length field of its own).
+
+    Building writes the bytes where the offset says, zero-padding from the end of what precedes
+    (the 8-byte alignment MS-SMB2 asks for between a blob and a context list, 2.2.4).
+    """
+
+    def __init__(self, offset: Any, length: Any, fixed_size: int, *, empty_anywhere: bool = False,
+                 nonempty: bool = False, even: bool = False) -> None:
+        super().__init__()
+        self.offset = offset
+        self.length = length
+        self.fixed_size = fixed_size
+        self.empty_anywhere = empty_anywhere
+        self.nonempty = nonempty
+        self.even = even
+        self.flagbuildnone = False
+
+    def _parse(self, stream: Any, context: Any, path: str) -> bytes:
+        start = cs.evaluate(self.offset, context) - HEADER_SIZE
+        size = cs.stream_size(stream)
+        length = size - start if self.length is None else cs.evaluate(self.length, context)
+        if length == 0 and self.empty_anywhere:
+            return b""
+        if (self.nonempty and length == 0) or (self.even and length % 2):
+            raise cs.ValidationError(f"bad buffer length {length}", path=path)
+        if start < self.fixed_size or length < 0 or start + length > size:
+            raise cs.ValidationError(f"buffer [{start}, {start + length}) outside the body", path=path)
+        fallback = cs.stream_tell(stream, path)
+        cs.stream_seek(stream, start, 0, path)
+        data = cs.stream_read(stream, length, path)
+        cs.stream_seek(stream, fallback, 0, path)
+        return bytes(data)
+
+    def _build(self, obj: bytes, stream: Any, context: Any, path: str) -> bytes:
+        if not obj:
+            return obj
+        position = cs.stream_tell(stream, path)
+        start = cs.evaluate(self.offset, context) - HEADER_SIZE
+        if start < position or start < self.fixed_size:
+            raise cs.ValidationError(f"buffer offset {start} overlaps what precedes it", path=path)
+        cs.stream_write(stream, bytes(start - position) + obj, start - position + len(obj), path)
+        return obj
+
+    def _sizeof(self, context: Any, path: str) -> int:
+        raise cs.SizeofError("a buffer has no fixed size", path=path)
+
+
+def _top_context(parsing: bool, params: dict[str, Any]) -> Any:
+    """The context `Construct.parse_stream` / `build_stream` start from, set by item."""
+    context = cs.Container(params)
+    context["_parsing"] = parsing
+    context["_building"] = not parsing
+    context["_sizing"] = False
+    context["_params"] = context
+    return context
+
+
+def parse(layout: Any, body: memoryview | bytes, **params: Any) -> Any:
+    """Parse a request body with its (interpreted) declaration; malformed → STATUS_INVALID_PARAMETER."""
+    try:
+        return layout._parsereport(io.BytesIO(body), _top_context(True, params), "(parsing)")
+    except cs.ConstructError as exc:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"malformed request body: {exc}") from None
+
+
+def parse_or_disconnect(layout: Any, data: memoryview | bytes, reason: str) -> Any:
+    """Parse a payload whose corruption the spec treats as tampering (MS-SMB2 3.3.5.15.12):
+    a malformed one drops the connection instead of failing the request."""
+    try:
+        return layout.parse(data)
+    except cs.ConstructError:
+        raise ProtocolViolation(reason) from None
+
+
+def build(layout: Any, **fields: Any) -> bytes:
+    """Build a response body from its declaration (what `Construct.build` does)."""
+    stream = io.BytesIO()
+    layout._build(fields, stream, _top_context(False, {}), "(building)")
+    return stream.getvalue()
+
+
+def offset_of(layout: Any, name: str) -> int:
+    """Where field `name` starts in a body: the sizes of the fixed fields before it."""
+    offset = 0
+    for subcon in layout.subcons:
+        if subcon.name == name:
+            return offset
+        offset += subcon.sizeof()
+    raise KeyError(name)
+
+
+def field_names(layout: Any) -> tuple[str, ...]:
+    """The declared fields in wire order (what a fast codec returns, in the same order)."""
+    return tuple(subcon.name for subcon in layout.subcons if subcon.name)
