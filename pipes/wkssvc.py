@@ -42,7 +42,7 @@ from smbemu.rpc.ndr import (
     uint32,
 )
 from smbemu.rpc.paging import netapi_entry_size, page
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_ACCESS_DENIED,
     ERROR_CALL_NOT_IMPLEMENTED,
     ERROR_INVALID_FLAGS,

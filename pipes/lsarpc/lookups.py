@@ -20,7 +20,7 @@ from smbemu.rpc.ndr import (
     enum16,
     uint32,
 )
-from smbemu.rpc.status import (
+from smbemu.status import (
     FAULT_ACCESS_DENIED,
     RPC_X_INVALID_BOUND,
     STATUS_INVALID_PARAMETER,

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import NdrType, WString, WStringRef, uint32
-from smbemu.rpc.status import STATUS_NO_TRUST_SAM_ACCOUNT, STATUS_SUCCESS
+from smbemu.status import STATUS_NO_TRUST_SAM_ACCOUNT, STATUS_SUCCESS
 
 from .objects import INTERFACE
 from .types import (

@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
+from smbemu.filetime import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
 from smbemu.rpc import CallContext
-from smbemu.rpc.dtyp import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
 from smbemu.rpc.ndr import Pointer, WString, uint32
 from smbemu.rpc.paging import netapi_entry_size, page
-from smbemu.rpc.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER, NERR_SUCCESS
+from smbemu.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER, NERR_SUCCESS
 
 from .objects import INTERFACE, all_sessions
 from .types import (

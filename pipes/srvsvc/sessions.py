@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Pointer, WString, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
     NERR_CLIENT_NAME_NOT_FOUND,

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext, ndr
 from smbemu.rpc.ndr import Pointer, WStringRef, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_LEVEL,
     NERR_DEVICE_NOT_SHARED,
     NERR_NET_NAME_NOT_FOUND,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import CLOSE_FILE_ID, CloseRequest, CloseResponse
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
     from smbemu.state import Open, Session, TreeConnect
 
 SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB = 0x0001

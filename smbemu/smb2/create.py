@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING
 from smbemu import events, ipc
 from smbemu.errors import SmbStatusError
 from smbemu.policy import policy_for
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import CreateRequest, CreateResponse
 from smbemu.state import Open, Session
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.rpc.interface import ContextFactory
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
 
 log = logging.getLogger("smbemu.pipe")
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu import ipc
+from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import Dialect, Fsctl, NtStatus
+from smbemu.smb2.constants import Fsctl
 from smbemu.smb2.layouts import build, parse, parse_or_disconnect
 from smbemu.smb2.layouts.files import (
     IOCTL_FILE_ID,
@@ -23,9 +24,11 @@ from smbemu.smb2.layouts.files import (
     ioctl_response,
     parse_ioctl_request,
 )
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
 
 SMB2_0_IOCTL_IS_FSCTL = 0x00000001
 FILE_PIPE_CONNECTED_STATE = 3

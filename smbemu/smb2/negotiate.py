@@ -11,6 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from smbemu.auth import spnego
+from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.filetime import filetime_now
 from smbemu.smb2.constants import (
@@ -18,10 +19,8 @@ from smbemu.smb2.constants import (
     Capabilities,
     Cipher,
     Command,
-    Dialect,
     HashAlgorithm,
     NegotiateContextType,
-    NtStatus,
     SecurityMode,
     SigningAlgorithm,
 )
@@ -37,9 +36,11 @@ from smbemu.smb2.layouts.session import (
     Smb1Header,
     Smb1NegotiateNoDialectResponse,
 )
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
 
 # Server preference orders. Windows prefers AES-128-GCM, then the CCM/256 variants (MS-SMB2 <118>).
 CIPHER_PREFERENCE = (Cipher.AES_128_GCM, Cipher.AES_128_CCM, Cipher.AES_256_GCM, Cipher.AES_256_CCM)

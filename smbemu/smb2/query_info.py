@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import (
     QUERY_INFO_FILE_ID,
@@ -29,9 +28,11 @@ from smbemu.smb2.layouts.files import (
     QueryInfoRequest,
     QueryInfoResponse,
 )
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
 
 SMB2_0_INFO_FILE = 0x01
 

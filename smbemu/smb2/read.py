@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts.files import READ_FILE_ID, parse_read_request, read_response
 from smbemu.smb2.layouts.session import ERROR_BODY  # the interim response body (MS-SMB2 2.2.2)
+from smbemu.status import NtStatus
 
 # READ is on the per-call path of every RPC on a pipe: its fast struct codec (beside ReadRequest
 # and ReadResponse in smbemu.smb2.layouts.files) runs here.
 response_body = read_response
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:

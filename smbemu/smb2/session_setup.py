@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 from smbemu import crypto, events
 from smbemu.auth import spnego
 from smbemu.auth.ntlm import NtlmAcceptor, Outcome
+from smbemu.dialects import Dialect
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import Dialect, NtStatus, SecurityMode, SessionFlags
+from smbemu.logon import logon_succeeded, new_acceptor, principal_for
+from smbemu.smb2.constants import SecurityMode, SessionFlags
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.session import (
     SESSION_SETUP_BUFFER_OFFSET,
@@ -29,11 +31,12 @@ from smbemu.smb2.layouts.session import (
     SessionSetupRequest,
     SessionSetupResponse,
 )
-from smbemu.logon import logon_succeeded, new_acceptor, principal_for
 from smbemu.state import PrincipalKind, Session, SessionState
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
 
 log = logging.getLogger("smbemu.session")
 

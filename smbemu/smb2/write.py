@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 from smbemu.errors import SmbStatusError
 from smbemu.ipc import check_pipe_output
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts.files import WRITE_FILE_ID, parse_write_request, write_response
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView as Connection
+    from smbemu.smb2.context import RequestContext
 
 
 def handle(conn: Connection, ctx: RequestContext) -> bytes:

@@ -637,7 +637,8 @@ def test_session_setup_lm_and_ntlm_v1_with_a_non_ascii_fixture_password(tmp_path
     from smbemu.auth.ntlm_messages import NegotiateFlags as F
     from smbemu.cli import build_config
     from smbemu.connection import Connection
-    from smbemu.smb2.constants import Command, NtStatus
+    from smbemu.smb2.constants import Command
+    from smbemu.status import NtStatus
 
     from smb2raw import frame, negotiate_body, request, responses
 

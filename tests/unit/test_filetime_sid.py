@@ -1,4 +1,4 @@
-"""FILETIME (smbemu.filetime) and the binary SID handlers use (smbemu.rpc.dtyp), each once."""
+"""FILETIME (smbemu.filetime) and the binary SID handlers use (smbemu.sid.sid_bytes), each once."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from smbemu.filetime import (
     filetime_now,
     to_filetime,
 )
-from smbemu.rpc.dtyp import sid_bytes
-from smbemu.sid import Sid
+from smbemu.sid import Sid, sid_bytes
 
 
 def test_to_filetime_is_exact_to_the_microsecond() -> None:

@@ -42,7 +42,7 @@ FUNCTION_HOMES = {
     "page": "smbemu/rpc/paging.py",
     "_page": None,
     "netapi_entry_size": "smbemu/rpc/paging.py",
-    "sid_bytes": "smbemu/rpc/dtyp.py",
+    "sid_bytes": "smbemu/sid.py",
     "_sid_bytes": None,
 }
 #: The password hashes (MS-NLMP 3.3.1 NTOWFv1 / LMOWFv1) and their directory-facing names.

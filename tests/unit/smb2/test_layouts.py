@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import HEADER_SIZE, Command, Fsctl, NtStatus
+from smbemu.smb2.constants import HEADER_SIZE, Command, Fsctl
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.layouts import MESSAGES, build, files, parse, session
 from smbemu.smb2.layouts import header as header_layouts
 from smbemu.smb2.layouts.base import Body, field_names
+from smbemu.status import NtStatus
 
 h = bytes.fromhex
 FILE_ID = h("01f7d5af906414ada5c7d46658d1d215")
