@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from smbemu import events, ipc
 from smbemu.errors import SmbStatusError
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.policy import policy_for
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import CreateRequest, CreateResponse
@@ -42,7 +43,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad ImpersonationLevel or CreateDisposition")
     desired_access = request.desired_access
     raw_name = request.name.decode("utf-16-le", "replace")
-    pipe_name = ipc.normalize_pipe_name(raw_name)
+    pipe_name = normalize_pipe_name(raw_name)
     config = conn.config
     # MS-SMB2 3.3.5.9 / MS-SRVS 3.1.6.17: an anonymous session may open only NullSessionPipes,
     # and samr / lsarpc refuse anonymous on Vista SP1+ non-DCs (windows-defaults.md §0 rules 3-4).

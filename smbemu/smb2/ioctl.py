@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from smbemu import ipc
 from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import Fsctl
 from smbemu.smb2.layouts import build, parse, parse_or_disconnect
@@ -115,7 +116,7 @@ def _validate_negotiate(conn: Connection, data: bytes, max_output: int) -> bytes
 def _pipe_wait(conn: Connection, data: bytes) -> bytes:
     """MS-FSCC 2.3.49 FSCTL_PIPE_WAIT: succeeds at once for a served pipe (instances are unlimited)."""
     request = parse(FsctlPipeWaitRequest, data)  # short input or name: INVALID_PARAMETER
-    name = ipc.normalize_pipe_name(request.name.decode("utf-16-le", "replace"))
+    name = normalize_pipe_name(request.name.decode("utf-16-le", "replace"))
     if name not in ipc.served_pipes(conn.config):
         raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {name!r}")
     return b""

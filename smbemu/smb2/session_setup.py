@@ -23,6 +23,7 @@ from smbemu.auth.ntlm import NtlmAcceptor, Outcome
 from smbemu.dialects import Dialect
 from smbemu.errors import SmbStatusError
 from smbemu.logon import logon_succeeded, new_acceptor, principal_for
+from smbemu.principal import PrincipalKind
 from smbemu.smb2.constants import SecurityMode, SessionFlags
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.session import (
@@ -31,7 +32,7 @@ from smbemu.smb2.layouts.session import (
     SessionSetupRequest,
     SessionSetupResponse,
 )
-from smbemu.state import PrincipalKind, Session, SessionState
+from smbemu.state import Session, SessionState
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:

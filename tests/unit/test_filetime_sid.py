@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from smbemu import config, directory
 from smbemu.auth import ntlm
 from smbemu.filetime import (
     FILETIME_NEVER,
@@ -33,9 +32,7 @@ def test_filetime_now() -> None:
 
 
 def test_one_filetime_now_for_config_ntlm_and_negotiate() -> None:
-    assert config.filetime_now is filetime_now  # re-export, removed at integration
     assert ntlm.filetime_now is filetime_now
-    assert directory.to_filetime is to_filetime  # re-export, removed at integration
 
 
 def test_sid_bytes_is_the_ms_dtyp_binary_form() -> None:
