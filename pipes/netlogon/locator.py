@@ -78,7 +78,7 @@ def _native_mode(ctx: CallContext) -> bool:
 
 
 def _session(ctx: CallContext) -> Any:
-    sessions = getattr(ctx.server, "sessions", None) or {}
+    sessions = ctx.server.sessions
     return sessions.get(ctx.session_id)
 
 

@@ -33,11 +33,8 @@ _CHALLENGES_KEY: Final = "netlogon.challenges"
 
 
 def _challenges(ctx: CallContext) -> collections.OrderedDict[tuple[Any, ...], bytes]:
-    cache = ctx.server.cache
-    table = cache.get(_CHALLENGES_KEY)
-    if table is None:
-        table = cache[_CHALLENGES_KEY] = collections.OrderedDict()
-    assert isinstance(table, collections.OrderedDict)
+    """The server's outstanding challenges, oldest first (kept per server configuration)."""
+    table: collections.OrderedDict[tuple[Any, ...], bytes] = ctx.server.memo(_CHALLENGES_KEY, collections.OrderedDict)
     return table
 
 

@@ -184,7 +184,7 @@ def _modified_count(domain: Any) -> int:
 
 
 def _creation_time(ctx: CallContext) -> int:
-    return int(getattr(ctx.server, "start_filetime", 0) or 0)
+    return ctx.server.start_filetime
 
 
 def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any]:
