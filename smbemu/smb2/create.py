@@ -23,8 +23,7 @@ from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.rpc.interface import ContextFactory
-    from smbemu.smb2.context import ConnectionView as Connection
-    from smbemu.smb2.context import RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.pipe")
 
@@ -35,7 +34,7 @@ MAX_IMPERSONATION_LEVEL = 3  # Delegate (MS-SMB2 2.2.13)
 MAX_CREATE_DISPOSITION = 5  # FILE_OVERWRITE_IF
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     session, tree = ctx.session, ctx.tree
     assert session is not None and tree is not None
     request = parse(CreateRequest, ctx.body)  # a name outside the body: INVALID_PARAMETER
@@ -101,7 +100,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     )
 
 
-def _context_factory(conn: Connection, session: Session, open_: Open) -> ContextFactory:
+def _context_factory(conn: ConnectionView, session: Session, open_: Open) -> ContextFactory:
     """What an RPC handler learns about its caller: bound late so the RPC layer stays SMB-agnostic."""
     from smbemu.rpc_binding import make_context_factory
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from smbemu.smb2.layouts.session import LOGOFF_RESPONSE
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.session")
 # Built once from LogoffResponse; the request (LogoffRequest) has nothing to read beyond the
@@ -16,7 +16,7 @@ log = logging.getLogger("smbemu.session")
 RESPONSE = LOGOFF_RESPONSE
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     session = ctx.session
     assert session is not None
     log.info("session 0x%x: %s logged off", session.session_id, session.principal.display_name)

@@ -22,11 +22,10 @@ from smbemu.status import NtStatus
 response_body = read_response
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection
-    from smbemu.smb2.context import RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     (_, _, _, length, _, _, _, _, _, _, _) = parse_read_request(ctx.body)
     open_ = find_open(ctx, READ_FILE_ID)
     if length > conn.max_read_size:

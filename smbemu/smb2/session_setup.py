@@ -36,8 +36,7 @@ from smbemu.state import Session, SessionState
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection
-    from smbemu.smb2.context import RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.session")
 
@@ -54,7 +53,7 @@ def _response_body(flags: int, blob: bytes) -> bytes:
     )
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     """MS-SMB2 3.3.5.5 Receiving an SMB2 SESSION_SETUP Request."""
     header = ctx.header
     # Flags first, as before the security buffer is looked for (an ordering clients can see).
@@ -101,7 +100,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         raise
 
 
-def _verify_reauthentication_signature(conn: Connection, ctx: RequestContext, session: Session) -> None:
+def _verify_reauthentication_signature(conn: ConnectionView, ctx: RequestContext, session: Session) -> None:
     """MS-SMB2 3.3.5.2.4 for a SESSION_SETUP on an established session (re-authentication).
 
     The connection verifies signatures only for commands that need a session, and SESSION_SETUP
@@ -132,7 +131,7 @@ class AuthExchange:
     legs: int = 0
 
 
-def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes, security_mode: int) -> bytes:
+def _step(conn: ConnectionView, ctx: RequestContext, session: Session, token: bytes, security_mode: int) -> bytes:
     config = conn.config
     try:
         client = spnego.parse_client_token(token)

@@ -33,8 +33,7 @@ from smbemu.state import TreeConnect
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection
-    from smbemu.smb2.context import RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.tree")
 
@@ -52,7 +51,7 @@ def share_name_from_path(path: str) -> str:
     return parts[1]
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     """MS-SMB2 3.3.5.7 Receiving an SMB2 TREE_CONNECT Request."""
     session = ctx.session
     assert session is not None

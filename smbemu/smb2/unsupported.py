@@ -14,9 +14,8 @@ from smbemu.errors import SmbStatusError
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection
-    from smbemu.smb2.context import RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     raise SmbStatusError(NtStatus.NOT_SUPPORTED, f"command 0x{ctx.header.command:04x} is not served on IPC$")

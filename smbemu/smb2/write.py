@@ -11,11 +11,10 @@ from smbemu.smb2.layouts.files import WRITE_FILE_ID, parse_write_request, write_
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection
-    from smbemu.smb2.context import RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     # WRITE is on the per-call path of every RPC on a pipe: the fast struct codec beside
     # WriteRequest / WriteResponse (smbemu.smb2.layouts.files) runs here. The FileId is looked up
     # before the data is (an unknown handle is STATUS_FILE_CLOSED whatever the offsets say).
