@@ -9,10 +9,8 @@ from smbemu.smb2.layouts.session import ECHO_RESPONSE
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView, RequestContext
 
-# Built once from EchoResponse: ECHO is the keep-alive, and its request has nothing to read
-# beyond the StructureSize the connection checks (smbemu.smb2.layouts.session).
-RESPONSE = ECHO_RESPONSE
-
 
 def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
-    return RESPONSE
+    # Built once from EchoResponse: ECHO is the keep-alive, and its request has nothing to read
+    # beyond the StructureSize the connection checks (smbemu.smb2.layouts.session).
+    return ECHO_RESPONSE

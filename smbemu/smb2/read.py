@@ -17,10 +17,6 @@ from smbemu.smb2.layouts.files import READ_FILE_ID, parse_read_request, read_res
 from smbemu.smb2.layouts.session import ERROR_BODY  # the interim response body (MS-SMB2 2.2.2)
 from smbemu.status import NtStatus
 
-# READ is on the per-call path of every RPC on a pipe: its fast struct codec (beside ReadRequest
-# and ReadResponse in smbemu.smb2.layouts.files) runs here.
-response_body = read_response
-
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView, RequestContext
 
@@ -37,4 +33,6 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     data, more = endpoint.read(length)
     if more:
         ctx.status = NtStatus.BUFFER_OVERFLOW
-    return response_body(data)
+    # READ is on the per-call path of every RPC on a pipe: its fast struct codec (beside
+    # ReadRequest and ReadResponse in smbemu.smb2.layouts.files) runs here.
+    return read_response(data)

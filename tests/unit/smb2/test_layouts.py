@@ -324,10 +324,8 @@ def test_ioctl_response_codec_is_the_declaration(ctl_code: int, file_id: bytes, 
 
 
 def test_constant_answers_are_built_by_their_declarations() -> None:
-    from smbemu.smb2 import echo, logoff, tree_disconnect
-
-    assert echo.RESPONSE == session.EchoResponse.build(dict(reserved=0)) == b"\x04\x00\x00\x00"
-    assert logoff.RESPONSE == tree_disconnect.RESPONSE == echo.RESPONSE
+    assert session.ECHO_RESPONSE == session.EchoResponse.build(dict(reserved=0)) == b"\x04\x00\x00\x00"
+    assert session.LOGOFF_RESPONSE == session.TREE_DISCONNECT_RESPONSE == session.ECHO_RESPONSE
 
 
 # ======================================================= Body interprets as cs.Struct does
