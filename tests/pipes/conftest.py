@@ -22,7 +22,7 @@ import pytest
 from impacket.dcerpc.v5.rpcrt import DCERPC_v5  # type: ignore[import-untyped]
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.config import ServerConfig
 from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc.endpoint import RpcEndpoint
@@ -62,7 +62,7 @@ def _base(profile: str, overrides: tuple[str, ...] = ()) -> Any:
     key = f"{profile}|{'|'.join(overrides)}"
     cfg = _LOADED.get(key)
     if cfg is None:
-        cfg = _LOADED[key] = build_config(profile, None, overrides)
+        cfg = _LOADED[key] = build_config(profile, overrides=overrides)
     return cfg
 
 

@@ -22,7 +22,7 @@ from impacket.dcerpc.v5.transport import DCERPCTransport
 import smbemu.principal
 import smbemu.rpc
 from smbemu import events
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
 from smbemu.policy import Policy, policy_for, principal_kind

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.connection import Connection
 from smbemu.dialects import Dialect
 from smbemu.smb2.constants import Cipher, Command, SigningAlgorithm

@@ -38,7 +38,7 @@ from sansio_client import (  # noqa: E402
     Client,
 )
 
-from smbemu.cli import build_config  # noqa: E402
+from smbemu.builder import build_config  # noqa: E402
 from smbemu.connection import Connection  # noqa: E402
 from smbemu.status import NtStatus  # noqa: E402
 
