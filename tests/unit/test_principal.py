@@ -1,4 +1,4 @@
-"""One Principal type (smbemu.principal): its properties, its old import paths, and that every
+"""One Principal type (smbemu.principal): its properties, the handler API that offers it, and that every
 layer hands the same object through -- the SMB session's principal is the object the policy, the
 RPC call context and the audit observer see (through the sans-I/O SMB2 stack, no sockets)."""
 
