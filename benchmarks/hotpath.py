@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen as lg  # noqa: E402  (the request layouts the load generator sends)
 
-from smbemu.cli import build_config  # noqa: E402
+from smbemu.builder import build_config  # noqa: E402
 from smbemu.server import SmbProtocol, SmbServer  # noqa: E402
 
 HEADER = struct.Struct("<4sHHIHHIIQIIQ16s")

@@ -22,11 +22,10 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import Guid, Pointer, Struct, Union, WString, enum16, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_PARAMETER,
     ERROR_SUCCESS,
 )
-
 
 #: MS-DSSP 2.2.1 DSROLE_MACHINE_ROLE.
 DSROLE_ROLE_STANDALONE_SERVER: Final = 2

@@ -42,7 +42,7 @@ from smbemu.rpc.ndr import (
     uint32,
 )
 from smbemu.rpc.paging import netapi_entry_size, page
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_ACCESS_DENIED,
     ERROR_CALL_NOT_IMPLEMENTED,
     ERROR_INVALID_FLAGS,
@@ -289,7 +289,7 @@ def NetrWkstaTransportEnum(ctx: CallContext, request: dict[str, Any]) -> dict[st
     if status:
         return _enum_error(level, "WkstaTransportInfo", "TransportInfo", status, request)
     entry = transport(ctx.server.directory)
-    entry["wkti0_number_of_vcs"] = len(getattr(ctx.server, "sessions", {}) or {})
+    entry["wkti0_number_of_vcs"] = len(ctx.server.sessions)
     return _enum_reply(level, "WkstaTransportInfo", "TransportInfo", [entry], request)
 
 

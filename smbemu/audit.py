@@ -47,8 +47,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu import events
 from smbemu.errors import ConfigError
-from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, NtStatus
-from smbemu.status import status_hex as _status
+from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, NtStatus, status_hex
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
@@ -263,8 +262,8 @@ def logon_failure(config: ServerConfig, *, user_name: str, domain_name: str, wor
         "SubjectUserSid": NULL_SID, "SubjectUserName": "-", "SubjectDomainName": "-",
         "SubjectLogonId": "0x0",
         "TargetUserSid": NULL_SID, "TargetUserName": user_name, "TargetDomainName": domain_name,
-        "Status": _status(status), "FailureReason": FAILURE_REASONS.get(status, FAILURE_REASONS[0]),
-        "SubStatus": _status(sub_status),
+        "Status": status_hex(status), "FailureReason": FAILURE_REASONS.get(status, FAILURE_REASONS[0]),
+        "SubStatus": status_hex(sub_status),
         "LogonType": 3, "LogonProcessName": "NtLmSsp ", "AuthenticationPackageName": "NTLM",
         "WorkstationName": workstation or "-", "TransmittedServices": "-", "LmPackageName": "-",
         "KeyLength": 0, "ProcessId": "0x0", "ProcessName": "-",
@@ -403,7 +402,7 @@ def rpc_call(config: ServerConfig, session: Session, peer: tuple[str, int] | Non
         **subject, "PrincipalKind": kind, **_peer(peer),
         "PipeName": pipe, "InterfaceName": interface, "OperationName": operation,
         "Opnum": opnum if opnum is not None else "-",
-        "Status": _status(status), "Fault": fault,
+        "Status": status_hex(status), "Fault": fault,
         "PolicyDecision": "allow" if allowed else "deny", "PolicyRule": rule,
         "PolicyReason": reason,
     })

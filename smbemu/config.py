@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from smbemu.events import Observers
-from smbemu.filetime import filetime_now as filetime_now  # re-export, removed at integration
+from smbemu.filetime import filetime_now
 
 if TYPE_CHECKING:
     from smbemu.directory import Directory
     from smbemu.faults import FaultEngine
     from smbemu.profiles import Profile
-    from smbemu.rpc.endpoint import AssociationGroups
+    from smbemu.rpc.association import AssociationGroups
     from smbemu.rpc.registry import Registry
     from smbemu.state import Session
 

@@ -1,7 +1,7 @@
 """The dialect vocabulary: which SMB dialects exist and how profiles and logs name them.
 
 A leaf module (it imports nothing from smbemu) so that the profile schema can name the dialects a
-profile offers without importing the SMB2 engine; ``smbemu.smb2.constants`` re-exports these names.
+profile offers without importing the SMB2 engine; the engine imports them from here too.
 """
 
 from __future__ import annotations

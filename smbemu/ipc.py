@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
-from smbemu.pipe_names import normalize_pipe_name as normalize_pipe_name  # re-export, removed at integration
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
@@ -38,8 +37,9 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Context
     the server-wide association groups (MS-RPCE 3.3.1.3).
     """
     from smbemu.logon import RpcLogons
+    from smbemu.rpc.association import AssociationGroups
     from smbemu.rpc.auth_ntlm import rpc_auth_factory
-    from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
+    from smbemu.rpc.endpoint import RpcEndpoint
 
     limits = config.limits
     assert config.pipes is not None  # a served pipe name comes from the registry (served_pipes)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from smbemu.smb2.constants import NtStatus
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.state import Open

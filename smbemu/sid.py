@@ -2,7 +2,8 @@
 
 A `Sid` is a small frozen value: ``Sid.parse("S-1-5-21-1-2-3-500")``, ``str(sid)``,
 ``sid.to_bytes()`` / ``Sid.from_bytes(b)`` (the binary form of MS-DTYP 2.4.2.2), ``sid.rid``,
-``sid.domain`` and ``sid.child(rid)``.
+``sid.domain`` and ``sid.child(rid)``; `sid_bytes` is the binary form of a SID's text, cached for the
+handlers that encode the same few SIDs on every call.
 
 `WELL_KNOWN` maps the SIDs that every Windows machine resolves without a directory (MS-DTYP 2.4.2.4)
 to their name, their SID_NAME_USE (MS-LSAT 2.2.13) and the domain name LSA reports with them
@@ -14,6 +15,7 @@ directory can show a Windows 2000 member server the aliases it really had.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import struct
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import NamedTuple
 
 __all__ = [
     "Sid",
+    "sid_bytes",
     "SidNameUse",
     "WellKnown",
     "BuiltinAlias",
@@ -160,6 +163,12 @@ class Sid:
             and len(self.sub_authorities) == len(domain.sub_authorities) + 1
             and self.sub_authorities[:-1] == domain.sub_authorities
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def sid_bytes(text: str) -> bytes:
+    """MS-DTYP 2.4.2.2: the binary form of the SID ``S-1-...`` (ValueError if malformed)."""
+    return Sid.parse(text).to_bytes()
 
 
 class WellKnown(NamedTuple):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The one principal type lives in smbemu.principal (protocol-neutral); a session holds it.
-from smbemu.principal import ANONYMOUS as ANONYMOUS, Principal as Principal, PrincipalKind as PrincipalKind
+from smbemu.principal import ANONYMOUS, Principal
 
 
 class SessionState(enum.Enum):

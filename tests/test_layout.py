@@ -12,7 +12,9 @@
   sub-package: an editable install would still work, a wheel would miss it);
 * imports flow one way (walked with ``ast``): nothing under ``smbemu/`` imports a handler
   module (``smbemu_pipes``); handler files import from the core only ``smbemu.rpc*``,
-  ``smbemu.errors`` and ``smbemu.policy`` -- from the policy only its vocabulary (object
+  ``smbemu.errors``, ``smbemu.policy`` and the protocol-neutral leaf modules
+  (``smbemu.status``, ``smbemu.filetime``, ``smbemu.sid``, ``smbemu.principal``,
+  ``smbemu.pipe_names``) -- from the policy only its vocabulary (object
   types, access masks, ``Rule``/``Require``): its decisions are reached through the one
   enforcement point, ``ctx.decide / grant / require / deny`` (issue 11);
   a module of an interface sub-package imports its own package, relatively, and no other
@@ -51,7 +53,18 @@ SMBEMU = ROOT / "smbemu"
 PIPES = ROOT / "pipes"
 
 #: What a handler file may import from the core (prefix match on the module name).
-HANDLER_CORE_IMPORTS = ("smbemu.rpc", "smbemu.errors", "smbemu.policy")
+#: What a handler file may import from the core: the RPC runtime, the errors, the policy's vocabulary,
+#: and the protocol-neutral leaf modules (status codes, FILETIME, SIDs, the Principal, pipe names).
+HANDLER_CORE_IMPORTS = (
+    "smbemu.rpc",
+    "smbemu.errors",
+    "smbemu.policy",
+    "smbemu.status",
+    "smbemu.filetime",
+    "smbemu.sid",
+    "smbemu.principal",
+    "smbemu.pipe_names",
+)
 SYNC_ONLY = (SMBEMU / "smb2", SMBEMU / "rpc", SMBEMU / "auth", PIPES)
 
 
@@ -164,7 +177,9 @@ def _within(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
 
 
-def test_handlers_import_only_the_rpc_runtime_errors_and_policy() -> None:
+def test_handlers_import_only_the_rpc_runtime_errors_policy_and_leaf_modules() -> None:
+    """A handler file imports from the core only HANDLER_CORE_IMPORTS: the RPC runtime, the errors,
+    the policy (its vocabulary) and the protocol-neutral leaf modules, each name from its one home."""
     bad = []
     for path in _py_files(PIPES):
         parts = path.relative_to(PIPES).parts

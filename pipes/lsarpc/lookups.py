@@ -9,7 +9,7 @@ from typing import Any, Final, NamedTuple
 
 from smbemu.errors import RpcFault
 from smbemu.policy.access import POLICY_LOOKUP_NAMES
-from smbemu.rpc import CallContext
+from smbemu.rpc import CallContext, PrincipalKind
 from smbemu.rpc.ndr import (
     ConformantArray,
     NdrType,
@@ -20,7 +20,7 @@ from smbemu.rpc.ndr import (
     enum16,
     uint32,
 )
-from smbemu.rpc.status import (
+from smbemu.status import (
     FAULT_ACCESS_DENIED,
     RPC_X_INVALID_BOUND,
     STATUS_INVALID_PARAMETER,
@@ -48,11 +48,6 @@ from .types import (
     SID_TYPE_DOMAIN,
     SID_TYPE_UNKNOWN,
 )
-
-
-def _kind(ctx: CallContext) -> str:
-    kind = ctx.principal.kind
-    return str(getattr(kind, "value", kind)).lower()
 
 
 # -------------------------------------------------------------------------------------------
@@ -325,7 +320,7 @@ def user_name(ctx: CallContext) -> tuple[str, str]:
     """(account, authority) of the caller as LSA names it: ANONYMOUS LOGON / NT AUTHORITY for
     the null session, else the account and the domain that holds it (the account domain: the
     machine on a member or standalone server, the domain on a DC)."""
-    if _kind(ctx) == "anonymous":
+    if ctx.principal.kind == PrincipalKind.ANONYMOUS:
         return "ANONYMOUS LOGON", "NT AUTHORITY"
     directory = ctx.server.directory
     name = ctx.principal.user_name

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from smbemu.policy.access import LSA_POLICY
 from smbemu.rpc import CallContext, Interface
-from smbemu.rpc.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE, STATUS_SUCCESS
+from smbemu.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE, STATUS_SUCCESS
 
 from .types import POLICY_HANDLE
 

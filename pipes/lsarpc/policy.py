@@ -14,7 +14,7 @@ from smbemu.policy.access import (
 )
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Guid, Pointer, WString, enum16, uint32, wchar
-from smbemu.rpc.status import (
+from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_PARAMETER,

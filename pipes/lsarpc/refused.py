@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import NdrType, Pointer, uint32
-from smbemu.rpc.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE
+from smbemu.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE
 
 from .objects import INTERFACE
 from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, POLICY_HANDLE

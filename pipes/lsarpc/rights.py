@@ -12,7 +12,7 @@ from smbemu.policy.access import LSA_ACCOUNT, POLICY_LOOKUP_NAMES, POLICY_VIEW_L
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, Sid, uint16, uint32
 from smbemu.rpc.paging import page
-from smbemu.rpc.status import (
+from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_NO_MORE_ENTRIES,

@@ -27,7 +27,7 @@ from smbemu.rpc.ndr import (
 
 # -------------------------------------------------------------------------------------------
 # Access rights (MS-LSAD 2.2.1.1; the object types and their generic mappings are
-# smbemu.policy's, status codes smbemu.rpc.status's)
+# smbemu.policy's, status codes smbemu.status's)
 # -------------------------------------------------------------------------------------------
 
 #: MS-LSAT 2.2.13 SID_NAME_USE values used here.

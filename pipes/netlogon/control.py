@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
     ERROR_NO_LOGON_SERVERS,

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Guid, Pointer, WString, WStringRef, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_FLAGS,
     ERROR_NO_LOGON_SERVERS,
     ERROR_NO_SITENAME,
@@ -78,7 +78,7 @@ def _native_mode(ctx: CallContext) -> bool:
 
 
 def _session(ctx: CallContext) -> Any:
-    sessions = getattr(ctx.server, "sessions", None) or {}
+    sessions = ctx.server.sessions
     return sessions.get(ctx.session_id)
 
 

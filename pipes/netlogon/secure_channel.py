@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import NdrType, WString, WStringRef, uint32
-from smbemu.rpc.status import STATUS_NO_TRUST_SAM_ACCOUNT, STATUS_SUCCESS
+from smbemu.status import STATUS_NO_TRUST_SAM_ACCOUNT, STATUS_SUCCESS
 
 from .objects import INTERFACE
 from .types import (
@@ -33,11 +33,8 @@ _CHALLENGES_KEY: Final = "netlogon.challenges"
 
 
 def _challenges(ctx: CallContext) -> collections.OrderedDict[tuple[Any, ...], bytes]:
-    cache = ctx.server.cache
-    table = cache.get(_CHALLENGES_KEY)
-    if table is None:
-        table = cache[_CHALLENGES_KEY] = collections.OrderedDict()
-    assert isinstance(table, collections.OrderedDict)
+    """The server's outstanding challenges, oldest first (kept per server configuration)."""
+    table: collections.OrderedDict[tuple[Any, ...], bytes] = ctx.server.memo(_CHALLENGES_KEY, collections.OrderedDict)
     return table
 
 

@@ -22,7 +22,7 @@ from smbemu.policy.access import (
 )
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantVaryingArray, Pointer, PSid, RpcUnicodeString, uint16, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     RPC_X_INVALID_BOUND,
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_INFO_CLASS,

@@ -11,7 +11,7 @@ from smbemu.policy.access import DOMAIN_LIST_ACCOUNTS, SAM_SERVER_ENUMERATE_DOMA
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16, uint32
 from smbemu.rpc.paging import page
-from smbemu.rpc.status import STATUS_INVALID_INFO_CLASS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS
+from smbemu.status import STATUS_INVALID_INFO_CLASS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS
 
 from .objects import (
     DOMAIN,

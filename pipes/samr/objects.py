@@ -19,10 +19,12 @@ from smbemu.policy.access import (
     SAM_SERVER,
     SAM_USER,
     ObjectType,
+)
+from smbemu.policy.access import (
     grant_access as _grant,
 )
 from smbemu.rpc import CallContext, HandleEntry, Interface
-from smbemu.rpc.status import (
+from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_OBJECT_TYPE_MISMATCH,

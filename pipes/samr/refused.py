@@ -25,7 +25,7 @@ from smbemu.policy.access import (
 )
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, NdrType, uint32
-from smbemu.rpc.status import STATUS_ACCESS_DENIED
+from smbemu.status import STATUS_ACCESS_DENIED
 
 from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, SERVER, USER
 

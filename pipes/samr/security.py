@@ -14,9 +14,9 @@ from smbemu.policy.access import (
     ObjectType,
 )
 from smbemu.rpc import CallContext
-from smbemu.rpc.dtyp import sid_bytes
 from smbemu.rpc.ndr import Pointer, uint32
-from smbemu.rpc.status import STATUS_SUCCESS
+from smbemu.sid import sid_bytes
+from smbemu.status import STATUS_SUCCESS
 
 from .objects import INTERFACE, OBJECT_TYPES, USER, error_response, lookup_handle
 from .types import SAMPR_HANDLE, SAMPR_SR_SECURITY_DESCRIPTOR

@@ -9,7 +9,7 @@ from typing import Any, Final
 from smbemu.policy.access import SAM_SERVER_LOOKUP_DOMAIN
 from smbemu.rpc import CallContext, ndr
 from smbemu.rpc.ndr import Pointer, PSid, RpcUnicodeString, Sid, WString, uint16, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_INFO_CLASS,
@@ -184,7 +184,7 @@ def _modified_count(domain: Any) -> int:
 
 
 def _creation_time(ctx: CallContext) -> int:
-    return int(getattr(ctx.server, "start_filetime", 0) or 0)
+    return ctx.server.start_filetime
 
 
 def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from smbemu.filetime import TICKS_PER_SECOND
 from smbemu.policy.access import (
     DOMAIN_READ_OTHER_PARAMETERS,
     DOMAIN_READ_PASSWORD_PARAMETERS,
@@ -14,7 +15,6 @@ from smbemu.policy.access import (
     USER_READ_LOGON,
     USER_READ_PREFERENCES,
 )
-from smbemu.rpc.dtyp import TICKS_PER_SECOND
 from smbemu.rpc.ndr import (
     ConformantArray,
     ConformantBytes,

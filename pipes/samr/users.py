@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from smbemu.filetime import FILETIME_NEVER, to_filetime
 from smbemu.policy.access import (
     USER_LIST_GROUPS,
     USER_READ_ACCOUNT,
@@ -13,9 +14,8 @@ from smbemu.policy.access import (
     USER_READ_PREFERENCES,
 )
 from smbemu.rpc import CallContext, Sized
-from smbemu.rpc.dtyp import FILETIME_NEVER, to_filetime
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16
-from smbemu.rpc.status import STATUS_ACCESS_DENIED, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS
+from smbemu.status import STATUS_ACCESS_DENIED, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS
 
 from .objects import INTERFACE, USER, directory_of, error_response, lookup_handle, old_large_int
 from .types import (

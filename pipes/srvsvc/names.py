@@ -8,7 +8,7 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantBytes, WStringRef, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_NAME,
     ERROR_INVALID_PARAMETER,
     NERR_BUF_TOO_SMALL,

@@ -58,5 +58,5 @@ def enum_error(ctx: CallContext, union_field: str, level: int, status: int,
 
 def all_sessions(ctx: CallContext) -> list[Any]:
     """The server's established sessions, oldest first (``smbemu.state.Session``)."""
-    sessions = getattr(ctx.server, "sessions", None) or {}
+    sessions = ctx.server.sessions
     return sorted(sessions.values(), key=lambda s: (s.created_at, s.session_id))

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, WString, WStringRef, uint32
-from smbemu.rpc.status import ERROR_ACCESS_DENIED, ERROR_NOT_SUPPORTED
+from smbemu.status import ERROR_ACCESS_DENIED, ERROR_NOT_SUPPORTED
 
 from .objects import INTERFACE
 from .types import (

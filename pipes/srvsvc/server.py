@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
+from smbemu.filetime import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
 from smbemu.rpc import CallContext
-from smbemu.rpc.dtyp import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
 from smbemu.rpc.ndr import Pointer, WString, uint32
 from smbemu.rpc.paging import netapi_entry_size, page
-from smbemu.rpc.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER, NERR_SUCCESS
+from smbemu.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER, NERR_SUCCESS
 
 from .objects import INTERFACE, all_sessions
 from .types import (
@@ -70,7 +70,7 @@ def NetrRemoteTOD(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     now = time.time()
     utc = time.gmtime(now)
     local = time.localtime(now)
-    start = getattr(ctx.server, "start_filetime", 0)
+    start = ctx.server.start_filetime
     uptime_ms = 0
     if start:
         uptime_ms = int(now * 1000 - (start - FILETIME_UNIX_EPOCH) / 10_000) & 0xFFFFFFFF
@@ -138,7 +138,7 @@ def NetrServerStatisticsGet(ctx: CallContext, request: dict[str, Any]) -> dict[s
     if status:
         return {"InfoStruct": None, "ReturnValue": status}
     sessions = all_sessions(ctx)
-    start = getattr(ctx.server, "start_filetime", 0)
+    start = ctx.server.start_filetime
     stats = {name: 0 for name, _ in STAT_SERVER_0.fields}
     stats.update({
         "sts0_start": max(0, (start - FILETIME_UNIX_EPOCH) // TICKS_PER_SECOND) if start else 0,

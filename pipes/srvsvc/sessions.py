@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
-from smbemu.rpc import CallContext
+from smbemu.rpc import CallContext, PrincipalKind
 from smbemu.rpc.ndr import Pointer, WString, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
     NERR_CLIENT_NAME_NOT_FOUND,
@@ -38,14 +38,9 @@ from .types import (
 )
 
 
-def _kind(session: Any) -> str:
-    kind = session.principal.kind
-    return str(getattr(kind, "value", kind))
-
-
 def _user_name(session: Any) -> str:
     """sesi*_username: the account name; empty for the null session (as Windows lists it)."""
-    return "" if _kind(session) == "anonymous" else session.principal.user_name
+    return "" if session.principal.kind == PrincipalKind.ANONYMOUS else session.principal.user_name
 
 
 def _client_name(session: Any) -> str:
@@ -81,7 +76,7 @@ def _session_entry(session: Any, level: int) -> dict[str, Any]:
     entry: dict[str, Any] = {
         f"{p}cname": cname, f"{p}username": user, f"{p}num_opens": len(session.opens),
         f"{p}time": age, f"{p}idle_time": 0,
-        f"{p}user_flags": SESS_GUEST if _kind(session) == "guest" else 0}
+        f"{p}user_flags": SESS_GUEST if session.principal.kind == PrincipalKind.GUEST else 0}
     if level in (2, 502):
         # cltype_name is the client's SMB1 NativeOS; SMB2 carries none: empty.
         entry[f"{p}cltype_name"] = ""

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext, ndr
 from smbemu.rpc.ndr import Pointer, WStringRef, uint32
-from smbemu.rpc.status import (
+from smbemu.status import (
     ERROR_INVALID_LEVEL,
     NERR_DEVICE_NOT_SHARED,
     NERR_NET_NAME_NOT_FOUND,
@@ -88,8 +88,8 @@ def _shares(ctx: CallContext, sticky: bool) -> list[Any]:
 #: Levels whose entries depend on the fixture's shares alone; 2/502/503 carry the live
 #: shi*_current_uses and are built afresh for every call.
 _SHARE_LEVELS_FROM_FIXTURE: Final = frozenset({0, 1, 501})
-#: Where the encoded share lists live: ``ctx.server.cache`` is per server configuration (a
-#: SIGHUP reload builds a new configuration, hence a new cache).
+#: Where the encoded share lists live: ``ctx.server.memo`` is per server configuration (a
+#: SIGHUP reload builds a new configuration, hence starts without them).
 _SHARE_ENUM_CACHE: Final = "srvsvc.share_enum"
 #: (sticky, level, PreferedMaximumLength, ResumeHandle) combinations kept per configuration;
 #: clients choose the last two, so the cache is emptied rather than let grow past this.
@@ -106,16 +106,14 @@ def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
     if status:
         return enum_error(ctx, "ShareInfo", level, status, request)
     shares = ctx.server.directory.shares
-    cache = getattr(ctx.server, "cache", None)
-    if level not in _SHARE_LEVELS_FROM_FIXTURE or type(shares) is not tuple \
-            or not isinstance(cache, dict):
+    if level not in _SHARE_LEVELS_FROM_FIXTURE or type(shares) is not tuple:
         entries = [_share_entry(ctx, s, level) for s in _shares(ctx, sticky)]
         return enum_reply(ctx, "ShareInfo", level, entries, request)
     # An allowed answer at these levels is a function of the share tuple (immutable, frozen
     # Share records) and of the request's level and paging: kept with its InfoStruct encoded
     # once (ndr.Memo), checked against the tuple the directory holds now.
     replies: dict[tuple[bool, int, int, int | None], tuple[tuple[Any, ...], dict[str, Any]]]
-    replies = cache.setdefault(_SHARE_ENUM_CACHE, {})
+    replies = ctx.server.memo(_SHARE_ENUM_CACHE, dict)
     key = (sticky, level, request["PreferedMaximumLength"], request["ResumeHandle"])
     kept = replies.get(key)
     if kept is None or kept[0] is not shares:

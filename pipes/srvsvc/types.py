@@ -22,7 +22,7 @@ from smbemu.rpc.ndr import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Constants (status codes come from smbemu.rpc.status)
+# Constants (status codes come from smbemu.status)
 # -------------------------------------------------------------------------------------------
 
 #: MS-SRVS 2.2.4.23 shi2_max_uses: "no limit" on concurrent connections.

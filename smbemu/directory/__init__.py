@@ -34,8 +34,6 @@ for benchmarks). Everything public is importable from ``smbemu.directory``.
 
 from __future__ import annotations
 
-from smbemu.auth.ntlm_crypto import lm_owf_v1 as lm_hash  # re-export: the one LMOWFv1 (MS-NLMP 3.3.1)
-from smbemu.auth.ntlm_crypto import nt_owf_v1 as nt_hash  # re-export: the one NTOWFv1
 from smbemu.directory.generate import make_large_fixture
 from smbemu.directory.loading import (
     builtin_data_dir,
@@ -46,7 +44,6 @@ from smbemu.directory.loading import (
     read_fixture_data,
 )
 from smbemu.directory.lookup import Directory
-from smbemu.filetime import FILETIME_NEVER, to_filetime  # re-export, removed at integration
 from smbemu.directory.model import (
     DEFAULT_FIXTURE,
     ROLES,
@@ -66,7 +63,6 @@ from smbemu.directory.model import (
     User,
     UserAccountControl,
 )
-
 
 __all__ = [
     "Role",
@@ -91,10 +87,6 @@ __all__ = [
     "fixture_path",
     "list_fixtures",
     "make_large_fixture",
-    "nt_hash",
-    "lm_hash",
-    "to_filetime",
-    "FILETIME_NEVER",
     "builtin_data_dir",
     "read_fixture_data",
     "DEFAULT_FIXTURE",

@@ -118,11 +118,8 @@ from smbemu.policy.matrix import (
 )
 from smbemu.policy.rules import (
     ALLOW,
-    ERROR_ACCESS_DENIED,
-    FAULT_ACCESS_DENIED,
     INTERFACE_CHECKS,
     RULES,
-    STATUS_ACCESS_DENIED,
     Decision,
     Later,
     Require,
@@ -130,14 +127,13 @@ from smbemu.policy.rules import (
     check_rules,
     declare_operations,
     denied_status,
-    status_name,
 )
 
 __all__ = [
-    "ERROR_ACCESS_DENIED", "STATUS_ACCESS_DENIED", "FAULT_ACCESS_DENIED", "ALLOW", "Decision",
+    "ALLOW", "Decision",
     "Require", "Later", "Rule", "RULES", "INTERFACE_CHECKS", "Policy", "policy_for",
     "principal_kind", "Step", "ACTIONS", "first_refusal", "matrix_rows", "render_matrix",
-    "status_name", "KINDS", "denied_status", "declare_operations", "check_rules",
+    "KINDS", "denied_status", "declare_operations", "check_rules",
     "MATRIX_BEGIN", "MATRIX_END", "MATRIX_VARIANTS", "identity_rows", "readme_matrix",
     "ObjectType", "grant_access", "OBJECT_TYPES", "SAM_SERVER", "SAM_DOMAIN", "SAM_GROUP",
     "SAM_ALIAS", "SAM_USER", "LSA_POLICY", "LSA_ACCOUNT", "READ_CONTROL", "DELETE", "STANDARD_RIGHTS_REQUIRED",

@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from smbemu.pipe_names import normalize_pipe_name
-from smbemu.principal import Principal, PrincipalKind
 from smbemu.policy.access import (
     ACCESS_SYSTEM_SECURITY,
     GENERIC_ALL,
@@ -33,7 +32,6 @@ from smbemu.policy.access import (
 from smbemu.policy.rules import (
     INTERFACE_CHECKS,
     RULES,
-    STATUS_ACCESS_DENIED,
     Decision,
     Require,
     Rule,
@@ -41,6 +39,7 @@ from smbemu.policy.rules import (
     denied_status,
     rule_label,
 )
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.sid import (
     ANONYMOUS_LOGON,
     AUTHENTICATED_USERS,
@@ -51,6 +50,7 @@ from smbemu.sid import (
     NETWORK,
     Sid,
 )
+from smbemu.status import STATUS_ACCESS_DENIED
 
 if TYPE_CHECKING:
     from smbemu.profiles import Profile, SecurityDescriptor

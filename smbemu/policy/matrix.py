@@ -13,7 +13,8 @@ from typing import Any, Final
 
 from smbemu.policy.access import MAXIMUM_ALLOWED, POLICY_LOOKUP_NAMES
 from smbemu.policy.engine import Policy
-from smbemu.policy.rules import Decision, status_name
+from smbemu.policy.rules import Decision
+from smbemu.status import status_name
 
 __all__ = ["Step", "ACTIONS", "MATRIX_VARIANTS", "MATRIX_BEGIN", "MATRIX_END", "first_refusal",
            "matrix_rows", "identity_rows", "render_matrix", "readme_matrix", "main"]

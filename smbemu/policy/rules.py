@@ -25,12 +25,10 @@ from smbemu.status import (
     ERROR_ACCESS_DENIED,
     FAULT_ACCESS_DENIED,
     STATUS_ACCESS_DENIED,
-    status_name,
 )
 
 __all__ = [
-    "ERROR_ACCESS_DENIED", "STATUS_ACCESS_DENIED", "FAULT_ACCESS_DENIED", "E_ACCESSDENIED",
-    "ALLOW", "Decision", "Require", "Later", "Rule", "RULES", "INTERFACE_CHECKS", "status_name",
+    "ALLOW", "Decision", "Require", "Later", "Rule", "RULES", "INTERFACE_CHECKS",
     "denied_status", "declare_operations", "declared_returns", "check_rules", "rule_label",
 ]
 

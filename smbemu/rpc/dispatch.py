@@ -22,7 +22,7 @@ from smbemu.rpc.ndr import NdrError
 from smbemu.rpc.pdu import DREP_BE, DREP_LE
 from smbemu.status import NCA_S_FAULT_UNSPEC, NCA_S_OP_RNG_ERROR
 
-__all__ = ["Answer", "run_call", "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_UNSPEC"]
+__all__ = ["Answer", "run_call"]
 
 log = logging.getLogger("smbemu.rpc.endpoint")
 

@@ -46,7 +46,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Final
 
-from smbemu.errors import RpcFault
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.rpc.association import (
     AssociationGroup,
@@ -55,7 +54,7 @@ from smbemu.rpc.association import (
     PresContext,
     negotiate,
 )
-from smbemu.rpc.dispatch import NCA_S_FAULT_UNSPEC, NCA_S_OP_RNG_ERROR, run_call
+from smbemu.rpc.dispatch import run_call
 from smbemu.rpc.fragments import response_fragments
 from smbemu.rpc.interface import (
     CallContext,
@@ -93,23 +92,17 @@ from smbemu.rpc.pdu import (
     parse_pdu,
     peek_frag_length,
 )
+from smbemu.rpc.registry import PipeInfo, Registry
+from smbemu.rpc.security import AuthRejected, NullAuth, RpcAuth, VerifyFailed
 from smbemu.status import (
     FAULT_ACCESS_DENIED,
     FAULT_NO_CALL_ACTIVE,
-    NCA_S_FAULT_NDR,
     NCA_S_FAULT_UNSPEC,
-    NCA_S_OP_RNG_ERROR,
     NCA_S_PROTO_ERROR,
     NCA_S_UNK_IF,
 )
-from smbemu.rpc.registry import PipeInfo, Registry
-from smbemu.rpc.security import AuthRejected, NullAuth, RpcAuth, VerifyFailed
 
-__all__ = [
-    "RpcEndpoint", "AssociationGroup", "AssociationGroups", "SMB_MAX_FRAG",
-    "MAX_REQUEST_SIZE", "NCA_S_UNK_IF", "NCA_S_OP_RNG_ERROR", "NCA_S_PROTO_ERROR",
-    "NCA_S_FAULT_NDR", "NCA_S_FAULT_UNSPEC", "FAULT_ACCESS_DENIED", "FAULT_NO_CALL_ACTIVE",
-]
+__all__ = ["RpcEndpoint", "SMB_MAX_FRAG", "MAX_REQUEST_SIZE"]
 
 log = logging.getLogger(__name__)
 

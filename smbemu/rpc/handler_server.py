@@ -13,8 +13,8 @@ checker only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from smbemu.directory import Directory
@@ -55,9 +55,4 @@ class HandlerServer(Protocol):
         For values derived from the configuration (encoded share lists) and per-server tables
         (netlogon's outstanding challenges): a reloaded configuration starts without them.
         ``key`` is namespaced by the caller (``"srvsvc.share_enum"``)."""
-        ...
-
-    @property
-    def cache(self) -> MutableMapping[str, Any]:
-        """TRANSITIONAL (removed once srvsvc and netlogon use :meth:`memo`): the raw store."""
         ...

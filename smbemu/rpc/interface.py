@@ -54,21 +54,18 @@ from typing import Any, Final, Protocol, TypeVar, Union
 from smbemu.errors import RpcFault
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.policy import Decision, Rule
-# The one principal type; ANONYMOUS and as_principal are re-exported (their former home).
-from smbemu.principal import ANONYMOUS, Principal, PrincipalKind, as_principal
-from smbemu.rpc.enforcement import Enforcement, ServerView
+from smbemu.principal import Principal, PrincipalKind
+from smbemu.rpc.enforcement import Enforcement
 from smbemu.rpc.handler_server import HandlerServer
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
-from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR
+from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_OP_RNG_ERROR
 
 __all__ = [
-    "NCA_S_OP_RNG_ERROR", "NCA_S_FAULT_CONTEXT_MISMATCH", "FAULT_OUT_OF_RESOURCES",
-    "Principal", "PrincipalKind", "SimplePrincipal", "PRINCIPAL_KINDS", "as_principal", "ANONYMOUS",
-    "HandlerServer",
+    "PRINCIPAL_KINDS",
     "HandleEntry", "HandleTable", "RpcStats",
-    "CallContext", "ServerView", "ContextFactory", "make_context_factory", "Handler",
+    "CallContext", "ContextFactory", "make_context_factory", "Handler",
     "NotImplementedOp",
-    "not_implemented", "Interface", "InterfaceError", "normalize_pipe_name",
+    "not_implemented", "Interface", "InterfaceError",
 ]
 
 
@@ -76,13 +73,6 @@ __all__ = [
 # Who is calling: smbemu.principal.Principal, the SMB session's own object (or the identity
 # DCE/RPC authentication established), handed to the call context as is
 # -------------------------------------------------------------------------------------------
-
-
-def SimplePrincipal(kind: str, user_name: str = "", domain: str = "",  # noqa: N802
-                    sid: str | None = None) -> Principal:
-    """TRANSITIONAL (removed at integration): the former RPC-only principal's constructor, for
-    branches in flight; build :class:`~smbemu.principal.Principal` instead."""
-    return Principal(PrincipalKind(kind), user_name, domain, sid=sid)
 
 
 #: The four kinds' names (``PrincipalKind`` values).

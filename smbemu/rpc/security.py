@@ -33,8 +33,7 @@ from smbemu.principal import Principal
 from smbemu.rpc.pdu import AuthLevel, AuthType, AuthVerifier, BindNakReason
 from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
 
-__all__ = ["AuthRejected", "VerifyFailed", "RpcAuth", "NullAuth",
-           "FAULT_ACCESS_DENIED", "FAULT_SEC_PKG_ERROR", "NCA_S_PROTO_ERROR"]
+__all__ = ["AuthRejected", "VerifyFailed", "RpcAuth", "NullAuth"]
 
 
 

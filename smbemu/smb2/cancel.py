@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes | None:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes | None:
     header = ctx.header
     conn.pipe_reads.cancel(lambda request: request.named_by(header))
     return None

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import CLOSE_FILE_ID, CloseRequest, CloseResponse
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
     from smbemu.state import Open, Session, TreeConnect
 
 SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB = 0x0001
@@ -47,7 +47,7 @@ def close_all_opens(session: Session) -> None:
     session.tree_connects.clear()
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     session = ctx.session
     assert session is not None
     flags = parse(CloseRequest, ctx.body).flags

@@ -1,10 +1,9 @@
-"""SMB2 constants (MS-SMB2 2.2). The NTSTATUS values live in the protocol-neutral `smbemu.status`."""
+"""SMB2 constants (MS-SMB2 2.2). The NTSTATUS values live in the protocol-neutral `smbemu.status`, the
+dialects in `smbemu.dialects`."""
 
 from __future__ import annotations
 
 import enum
-
-from smbemu.status import NtStatus as NtStatus  # re-export, removed at integration
 
 
 class Command(enum.IntEnum):
@@ -29,9 +28,6 @@ class Command(enum.IntEnum):
     QUERY_INFO = 0x0010
     SET_INFO = 0x0011
     OPLOCK_BREAK = 0x0012
-
-
-from smbemu.dialects import DIALECT_BY_LABEL as DIALECT_BY_LABEL, DIALECT_LABELS as DIALECT_LABELS, Dialect as Dialect  # noqa: E402  re-export (smbemu.dialects)
 
 
 class HeaderFlags(enum.IntFlag):

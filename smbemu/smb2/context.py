@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+from smbemu.smb2.constants import HEADER_SIZE
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig

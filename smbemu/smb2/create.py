@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING
 
 from smbemu import events, ipc
 from smbemu.errors import SmbStatusError
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.policy import policy_for
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import CreateRequest, CreateResponse
 from smbemu.state import Open, Session
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.rpc.interface import ContextFactory
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.pipe")
 
@@ -33,7 +34,7 @@ MAX_IMPERSONATION_LEVEL = 3  # Delegate (MS-SMB2 2.2.13)
 MAX_CREATE_DISPOSITION = 5  # FILE_OVERWRITE_IF
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     session, tree = ctx.session, ctx.tree
     assert session is not None and tree is not None
     request = parse(CreateRequest, ctx.body)  # a name outside the body: INVALID_PARAMETER
@@ -41,7 +42,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad ImpersonationLevel or CreateDisposition")
     desired_access = request.desired_access
     raw_name = request.name.decode("utf-16-le", "replace")
-    pipe_name = ipc.normalize_pipe_name(raw_name)
+    pipe_name = normalize_pipe_name(raw_name)
     config = conn.config
     # MS-SMB2 3.3.5.9 / MS-SRVS 3.1.6.17: an anonymous session may open only NullSessionPipes,
     # and samr / lsarpc refuse anonymous on Vista SP1+ non-DCs (windows-defaults.md §0 rules 3-4).
@@ -99,7 +100,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     )
 
 
-def _context_factory(conn: Connection, session: Session, open_: Open) -> ContextFactory:
+def _context_factory(conn: ConnectionView, session: Session, open_: Open) -> ContextFactory:
     """What an RPC handler learns about its caller: bound late so the RPC layer stays SMB-agnostic."""
     from smbemu.rpc_binding import make_context_factory
 

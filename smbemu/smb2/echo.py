@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 from smbemu.smb2.layouts.session import ECHO_RESPONSE
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
-
-# Built once from EchoResponse: ECHO is the keep-alive, and its request has nothing to read
-# beyond the StructureSize the connection checks (smbemu.smb2.layouts.session).
-RESPONSE = ECHO_RESPONSE
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
-    return RESPONSE
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
+    # Built once from EchoResponse: ECHO is the keep-alive, and its request has nothing to read
+    # beyond the StructureSize the connection checks (smbemu.smb2.layouts.session).
+    return ECHO_RESPONSE

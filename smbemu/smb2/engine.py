@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from smbemu import events
 from smbemu.crypto import DecryptError, parse_transform_session_id
+from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.pipeio import PendingRead, PipeReads
 from smbemu.smb2.close import close_all_opens
-from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, Command, Dialect, NtStatus
+from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, Command
 from smbemu.smb2.context import FILE_ID_UNSET, AsyncRequest, RequestContext
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.fault_hooks import before_request as before_fault_rules
@@ -43,6 +44,7 @@ from smbemu.smb2.layouts.files import read_response
 from smbemu.smb2.layouts.session import ERROR_BODY
 from smbemu.smb2.negotiate import handle_smb1_negotiate
 from smbemu.state import Session, SessionState
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig

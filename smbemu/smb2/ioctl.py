@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu import ipc
+from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
+from smbemu.pipe_names import normalize_pipe_name
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import Dialect, Fsctl, NtStatus
+from smbemu.smb2.constants import Fsctl
 from smbemu.smb2.layouts import build, parse, parse_or_disconnect
 from smbemu.smb2.layouts.files import (
     IOCTL_FILE_ID,
@@ -23,9 +25,10 @@ from smbemu.smb2.layouts.files import (
     ioctl_response,
     parse_ioctl_request,
 )
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 SMB2_0_IOCTL_IS_FSCTL = 0x00000001
 FILE_PIPE_CONNECTED_STATE = 3
@@ -34,7 +37,7 @@ _PIPE_PEEK_SIZE = FsctlPipePeekReply.sizeof()
 _VALIDATE_OUT_SIZE = ValidateNegotiateInfoResponse.sizeof()
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     # IOCTL is on the per-call path of every RPC on a pipe (FSCTL_PIPE_TRANSCEIVE): the fast struct
     # codec beside IoctlRequest / IoctlResponse (smbemu.smb2.layouts.files) runs here. An input
     # buffer outside the body: INVALID_PARAMETER.
@@ -82,7 +85,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     raise SmbStatusError(NtStatus.INVALID_DEVICE_REQUEST, f"FSCTL 0x{ctl_code:08x} is not supported on IPC$")
 
 
-def _validate_negotiate(conn: Connection, data: bytes, max_output: int) -> bytes:
+def _validate_negotiate(conn: ConnectionView, data: bytes, max_output: int) -> bytes:
     """MS-SMB2 3.3.5.15.12: any mismatch with what NEGOTIATE saw means tampering: disconnect."""
     if conn.dialect == Dialect.SMB_3_1_1:
         raise ProtocolViolation("VALIDATE_NEGOTIATE_INFO on a 3.1.1 connection")
@@ -109,10 +112,10 @@ def _validate_negotiate(conn: Connection, data: bytes, max_output: int) -> bytes
     )
 
 
-def _pipe_wait(conn: Connection, data: bytes) -> bytes:
+def _pipe_wait(conn: ConnectionView, data: bytes) -> bytes:
     """MS-FSCC 2.3.49 FSCTL_PIPE_WAIT: succeeds at once for a served pipe (instances are unlimited)."""
     request = parse(FsctlPipeWaitRequest, data)  # short input or name: INVALID_PARAMETER
-    name = ipc.normalize_pipe_name(request.name.decode("utf-16-le", "replace"))
+    name = normalize_pipe_name(request.name.decode("utf-16-le", "replace"))
     if name not in ipc.served_pipes(conn.config):
         raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {name!r}")
     return b""

@@ -8,15 +8,12 @@ from typing import TYPE_CHECKING
 from smbemu.smb2.layouts.session import LOGOFF_RESPONSE
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.session")
-# Built once from LogoffResponse; the request (LogoffRequest) has nothing to read beyond the
-# StructureSize the connection checks.
-RESPONSE = LOGOFF_RESPONSE
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     session = ctx.session
     assert session is not None
     log.info("session 0x%x: %s logged off", session.session_id, session.principal.display_name)
@@ -24,4 +21,6 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     # until the response is built (the connection signs with `ctx.session`). drop_session also
     # tells the observers (events.LoggedOff: the audit log's 4634), as when the connection goes away.
     conn.drop_session(session)
-    return RESPONSE
+    # Built once from LogoffResponse; the request (LogoffRequest) has nothing to read beyond the
+    # StructureSize the connection checks.
+    return LOGOFF_RESPONSE

@@ -11,6 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from smbemu.auth import spnego
+from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.filetime import filetime_now
 from smbemu.smb2.constants import (
@@ -18,10 +19,8 @@ from smbemu.smb2.constants import (
     Capabilities,
     Cipher,
     Command,
-    Dialect,
     HashAlgorithm,
     NegotiateContextType,
-    NtStatus,
     SecurityMode,
     SigningAlgorithm,
 )
@@ -37,9 +36,10 @@ from smbemu.smb2.layouts.session import (
     Smb1Header,
     Smb1NegotiateNoDialectResponse,
 )
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 # Server preference orders. Windows prefers AES-128-GCM, then the CCM/256 variants (MS-SMB2 <118>).
 CIPHER_PREFERENCE = (Cipher.AES_128_GCM, Cipher.AES_128_CCM, Cipher.AES_256_GCM, Cipher.AES_256_CCM)
@@ -73,7 +73,7 @@ def _context(context_type: int, layout: Any, **fields: Any) -> bytes:
     return build(NegotiateContext, context_type=context_type, data_length=len(data), reserved=0, data=data)
 
 
-def _negotiate_311_contexts(conn: Connection, contexts: dict[int, list[bytes]]) -> list[bytes]:
+def _negotiate_311_contexts(conn: ConnectionView, contexts: dict[int, list[bytes]]) -> list[bytes]:
     """MS-SMB2 3.3.5.4: validate the client's 3.1.1 contexts and build the server's answers."""
     preauth = contexts.get(NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES, [])
     if len(preauth) != 1:
@@ -111,7 +111,7 @@ def _negotiate_311_contexts(conn: Connection, contexts: dict[int, list[bytes]]) 
     return answers
 
 
-def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) -> bytes:
+def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[bytes]) -> bytes:
     profile = conn.config.profile
     security_mode = SecurityMode.SIGNING_ENABLED
     if profile.smb.signing_required:
@@ -162,7 +162,7 @@ def _build_response_body(conn: Connection, dialect: int, contexts: list[bytes]) 
     )
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     """MS-SMB2 3.3.5.4 Receiving an SMB2 NEGOTIATE Request."""
     if conn.negotiated:
         # MS-SMB2 3.3.5.4: a second NEGOTIATE on a connection is a protocol error: disconnect.
@@ -219,7 +219,7 @@ def _smb1_dialects(frame: memoryview) -> list[str]:
     return dialects
 
 
-def handle_smb1_negotiate(conn: Connection, frame: memoryview) -> bytes:
+def handle_smb1_negotiate(conn: ConnectionView, frame: memoryview) -> bytes:
     """MS-SMB2 3.3.5.3.1: answer an SMB1 NEGOTIATE that offers SMB2 with an SMB2 NEGOTIATE response."""
     dialects = _smb1_dialects(frame)
     offered = conn.config.profile.smb.dialects

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import (
     QUERY_INFO_FILE_ID,
@@ -29,9 +28,10 @@ from smbemu.smb2.layouts.files import (
     QueryInfoRequest,
     QueryInfoResponse,
 )
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 SMB2_0_INFO_FILE = 0x01
 
@@ -102,7 +102,7 @@ def _info(info_class: int, endpoint: object, granted_access: int) -> bytes:
     raise SmbStatusError(NtStatus.INVALID_INFO_CLASS, f"file information class {info_class} is not served on a pipe")
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     request = parse(QueryInfoRequest, ctx.body)
     info_type, info_class, output_length = request.info_type, request.file_info_class, request.output_buffer_length
     open_ = find_open(ctx, QUERY_INFO_FILE_ID)

@@ -13,19 +13,15 @@ from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts.files import READ_FILE_ID, parse_read_request, read_response
 from smbemu.smb2.layouts.session import ERROR_BODY  # the interim response body (MS-SMB2 2.2.2)
-
-# READ is on the per-call path of every RPC on a pipe: its fast struct codec (beside ReadRequest
-# and ReadResponse in smbemu.smb2.layouts.files) runs here.
-response_body = read_response
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     (_, _, _, length, _, _, _, _, _, _, _) = parse_read_request(ctx.body)
     open_ = find_open(ctx, READ_FILE_ID)
     if length > conn.max_read_size:
@@ -37,4 +33,6 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
     data, more = endpoint.read(length)
     if more:
         ctx.status = NtStatus.BUFFER_OVERFLOW
-    return response_body(data)
+    # READ is on the per-call path of every RPC on a pipe: its fast struct codec (beside
+    # ReadRequest and ReadResponse in smbemu.smb2.layouts.files) runs here.
+    return read_response(data)

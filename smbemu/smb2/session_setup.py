@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 from smbemu import crypto, events
 from smbemu.auth import spnego
 from smbemu.auth.ntlm import NtlmAcceptor, Outcome
+from smbemu.dialects import Dialect
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import Dialect, NtStatus, SecurityMode, SessionFlags
+from smbemu.logon import logon_succeeded, new_acceptor, principal_for
+from smbemu.principal import PrincipalKind
+from smbemu.smb2.constants import SecurityMode, SessionFlags
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.session import (
     SESSION_SETUP_BUFFER_OFFSET,
@@ -29,11 +32,11 @@ from smbemu.smb2.layouts.session import (
     SessionSetupRequest,
     SessionSetupResponse,
 )
-from smbemu.logon import logon_succeeded, new_acceptor, principal_for
-from smbemu.state import PrincipalKind, Session, SessionState
+from smbemu.state import Session, SessionState
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.session")
 
@@ -50,7 +53,7 @@ def _response_body(flags: int, blob: bytes) -> bytes:
     )
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     """MS-SMB2 3.3.5.5 Receiving an SMB2 SESSION_SETUP Request."""
     header = ctx.header
     # Flags first, as before the security buffer is looked for (an ordering clients can see).
@@ -97,7 +100,7 @@ def handle(conn: Connection, ctx: RequestContext) -> bytes:
         raise
 
 
-def _verify_reauthentication_signature(conn: Connection, ctx: RequestContext, session: Session) -> None:
+def _verify_reauthentication_signature(conn: ConnectionView, ctx: RequestContext, session: Session) -> None:
     """MS-SMB2 3.3.5.2.4 for a SESSION_SETUP on an established session (re-authentication).
 
     The connection verifies signatures only for commands that need a session, and SESSION_SETUP
@@ -128,7 +131,7 @@ class AuthExchange:
     legs: int = 0
 
 
-def _step(conn: Connection, ctx: RequestContext, session: Session, token: bytes, security_mode: int) -> bytes:
+def _step(conn: ConnectionView, ctx: RequestContext, session: Session, token: bytes, security_mode: int) -> bytes:
     config = conn.config
     try:
         client = spnego.parse_client_token(token)

@@ -17,9 +17,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from smbemu import events
+from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.policy import policy_for
-from smbemu.smb2.constants import Dialect, NtStatus, ShareFlags, ShareType
+from smbemu.smb2.constants import ShareFlags, ShareType
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.session import (
     SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT,
@@ -29,9 +30,10 @@ from smbemu.smb2.layouts.session import (
     TreeConnectResponse,
 )
 from smbemu.state import TreeConnect
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 log = logging.getLogger("smbemu.tree")
 
@@ -49,7 +51,7 @@ def share_name_from_path(path: str) -> str:
     return parts[1]
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     """MS-SMB2 3.3.5.7 Receiving an SMB2 TREE_CONNECT Request."""
     session = ctx.session
     assert session is not None

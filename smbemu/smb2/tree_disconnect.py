@@ -8,16 +8,14 @@ from smbemu.smb2.close import close_opens_of_tree
 from smbemu.smb2.layouts.session import TREE_DISCONNECT_RESPONSE
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
-
-# Built once from TreeDisconnectResponse; the request (TreeDisconnectRequest) has nothing to
-# read beyond the StructureSize the connection checks.
-RESPONSE = TREE_DISCONNECT_RESPONSE
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     session, tree = ctx.session, ctx.tree
     assert session is not None and tree is not None
     close_opens_of_tree(session, tree)
     del session.tree_connects[tree.tree_id]
-    return RESPONSE
+    # Built once from TreeDisconnectResponse; the request (TreeDisconnectRequest) has nothing to
+    # read beyond the StructureSize the connection checks.
+    return TREE_DISCONNECT_RESPONSE

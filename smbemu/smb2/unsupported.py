@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import NtStatus
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     raise SmbStatusError(NtStatus.NOT_SUPPORTED, f"command 0x{ctx.header.command:04x} is not served on IPC$")

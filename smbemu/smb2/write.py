@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from smbemu.errors import SmbStatusError
 from smbemu.ipc import check_pipe_output
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import NtStatus
 from smbemu.smb2.layouts.files import WRITE_FILE_ID, parse_write_request, write_response
+from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.smb2.context import ConnectionView as Connection, RequestContext
+    from smbemu.smb2.context import ConnectionView, RequestContext
 
 
-def handle(conn: Connection, ctx: RequestContext) -> bytes:
+def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     # WRITE is on the per-call path of every RPC on a pipe: the fast struct codec beside
     # WriteRequest / WriteResponse (smbemu.smb2.layouts.files) runs here. The FileId is looked up
     # before the data is (an unknown handle is STATUS_FILE_CLOSED whatever the offsets say).

@@ -26,9 +26,9 @@ import atheris
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 with atheris.instrument_imports(include=["smbemu", "smbemu_pipes"]):
-    from smbemu.cli import build_config
-
     from harness import ErrorLog, load_seeds, replay
+
+    from smbemu.builder import build_config
 
     logging.getLogger("smbemu").setLevel(logging.ERROR)
     CONFIG = build_config("win2000")

@@ -37,10 +37,10 @@ from harness import (  # noqa: E402
     signature,
 )
 
-from smbemu.cli import build_config  # noqa: E402
+from smbemu.builder import build_config  # noqa: E402
 from smbemu.config import ServerConfig  # noqa: E402
-from smbemu.rpc.endpoint import RpcEndpoint  # noqa: E402
 from smbemu.principal import ANONYMOUS  # noqa: E402
+from smbemu.rpc.endpoint import RpcEndpoint  # noqa: E402
 from smbemu.rpc.interface import make_context_factory  # noqa: E402
 
 pytestmark = pytest.mark.fuzz

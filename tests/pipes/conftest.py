@@ -22,9 +22,9 @@ import pytest
 from impacket.dcerpc.v5.rpcrt import DCERPC_v5  # type: ignore[import-untyped]
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 
-from rpcmem import MemoryPipe
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.config import ServerConfig
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc.endpoint import RpcEndpoint
 from smbemu.rpc.interface import make_context_factory
 from smbemu.rpc.ndr import Operation
@@ -44,7 +44,9 @@ from smbemu.rpc.pdu import (
     parse_pdu,
 )
 from smbemu.rpc.registry import Registry
-from smbemu.state import Open, Principal, PrincipalKind, Session, SessionState, TreeConnect
+from smbemu.state import Open, Session, SessionState, TreeConnect
+
+from rpcmem import MemoryPipe
 
 _LOADED: dict[str, Any] = {}
 
@@ -60,7 +62,7 @@ def _base(profile: str, overrides: tuple[str, ...] = ()) -> Any:
     key = f"{profile}|{'|'.join(overrides)}"
     cfg = _LOADED.get(key)
     if cfg is None:
-        cfg = _LOADED[key] = build_config(profile, None, overrides)
+        cfg = _LOADED[key] = build_config(profile, overrides=overrides)
     return cfg
 
 

@@ -487,12 +487,12 @@ def test_large_fixture_is_fully_enumerated_with_paging(sam: Callable[..., Sam],
                                                        tmp_path: Any) -> None:
     import yaml
 
-    from smbemu.cli import build_config
+    from smbemu.builder import build_config
     from smbemu.directory import make_large_fixture
 
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(make_large_fixture(1200)))
-    srv = build_config("win2000", str(path), ())
+    srv = build_config("win2000", str(path))
     client = sam(server=srv)
     domain = client.domain("S-1-5-21-1111111111-2222222222-3333333333")
     users, calls = client.enum_all(13, domain, maxlen=4096, UserAccountControl=0x10)

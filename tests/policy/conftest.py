@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
+from smbemu.policy import MAXIMUM_ALLOWED, POLICY_LOOKUP_NAMES, Step
+from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED
+
 from helpers import HOST, ServerThread
-from smbemu.policy import MAXIMUM_ALLOWED, POLICY_LOOKUP_NAMES, STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED, Step
 
 HERE = Path(__file__).resolve().parent
 STATUS = {"STATUS_ACCESS_DENIED": STATUS_ACCESS_DENIED, "ERROR_ACCESS_DENIED": ERROR_ACCESS_DENIED}
@@ -187,7 +189,7 @@ class StackClient:
 
     def run(self, steps: Sequence[Step]) -> tuple[str | None, int]:
         from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
-        from impacket.smbconnection import SMBConnection, SessionError  # type: ignore[import-untyped]
+        from impacket.smbconnection import SessionError, SMBConnection  # type: ignore[import-untyped]
 
         user, password, domain = CREDENTIALS[self.principal]
         self.conn = SMBConnection(HOST, HOST, sess_port=self.server.port, timeout=10)

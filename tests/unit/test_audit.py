@@ -15,14 +15,14 @@ import pytest
 
 from smbemu import audit, events
 from smbemu.auth.ntlm import NtlmResult, Outcome
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.config import ServerConfig
 from smbemu.directory import directory_from_dict, make_large_fixture
 from smbemu.logon import LogonFailure, logon_succeeded, principal_for
 from smbemu.policy import Decision
+from smbemu.principal import Principal, PrincipalKind, as_principal
 from smbemu.profiles import load_profile
-from smbemu.principal import as_principal
-from smbemu.state import Principal, PrincipalKind, Session, SessionState
+from smbemu.state import Session, SessionState
 
 T0 = datetime(2026, 11, 27, 10, 0, 0, tzinfo=timezone.utc)
 PEER = ("192.0.2.7", 49731)

@@ -9,19 +9,18 @@ from typing import Any, Callable
 
 import pytest
 
+from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
 from smbemu.directory import (
     Directory,
     Group,
     UserAccountControl,
     directory_from_dict,
     list_fixtures,
-    lm_hash,
     load_fixture,
     make_large_fixture,
-    nt_hash,
-    to_filetime,
 )
 from smbemu.errors import ConfigError
+from smbemu.filetime import to_filetime
 from smbemu.sid import (
     ANONYMOUS_LOGON,
     AUTHENTICATED_USERS,
@@ -103,8 +102,8 @@ def test_well_known_table() -> None:
 # --------------------------------------------------------------------------------------------------
 
 def test_nt_hash_known_values() -> None:
-    assert nt_hash("Password").hex() == "a4f49c406510bdcab6824ee7c30fd852"
-    assert nt_hash("").hex() == "31d6cfe0d16ae931b73c59d7e0c089c0"
+    assert nt_owf_v1("Password").hex() == "a4f49c406510bdcab6824ee7c30fd852"
+    assert nt_owf_v1("").hex() == "31d6cfe0d16ae931b73c59d7e0c089c0"
 
 
 @pytest.mark.parametrize(("message", "digest"), [
@@ -121,11 +120,11 @@ def test_md4_rfc1320_vectors(message: bytes, digest: str) -> None:
 
 
 def test_lm_hash_known_values() -> None:
-    assert (lm_hash("Password") or b"").hex() == "e52cac67419a9a224a3b108f3fa6cb6d"
-    assert (lm_hash("") or b"").hex() == "aad3b435b51404eeaad3b435b51404ee"
-    assert lm_hash("password") == lm_hash("PASSWORD")  # upper-cased first
-    assert lm_hash("fifteen-chars!!") is None  # > 14 OEM bytes: Windows stores no LM hash
-    assert lm_hash("日本") is None  # not encodable in the OEM code page
+    assert (lm_owf_v1("Password") or b"").hex() == "e52cac67419a9a224a3b108f3fa6cb6d"
+    assert (lm_owf_v1("") or b"").hex() == "aad3b435b51404eeaad3b435b51404ee"
+    assert lm_owf_v1("password") == lm_owf_v1("PASSWORD")  # upper-cased first
+    assert lm_owf_v1("fifteen-chars!!") is None  # > 14 OEM bytes: Windows stores no LM hash
+    assert lm_owf_v1("日本") is None  # not encodable in the OEM code page
 
 
 # --------------------------------------------------------------------------------------------------
@@ -174,7 +173,7 @@ def test_password_in_description_is_the_password(member: Directory) -> None:
     assert leaked, "corp.yaml must have a password left in a description"
     for user in leaked:
         password = user.description.split("assword:", 1)[1].strip()
-        assert user.nt_hash == nt_hash(password)
+        assert user.nt_hash == nt_owf_v1(password)
 
 
 def test_documented_credentials_match(member: Directory) -> None:
@@ -185,12 +184,12 @@ def test_documented_credentials_match(member: Directory) -> None:
     for rid_text, name, password, *_ in rows:
         user = member.user_by_rid(int(rid_text))
         assert user is not None and user.name == name
-        assert user.nt_hash == nt_hash("" if password == "(blank)" else password), name
+        assert user.nt_hash == nt_owf_v1("" if password == "(blank)" else password), name
 
 
 def test_long_password_has_no_lm_hash(member: Directory) -> None:
     akim = member.find_user("akim")
-    assert akim is not None and akim.lm_hash is None and akim.nt_hash == nt_hash("CorrectHorse#2007")
+    assert akim is not None and akim.lm_hash is None and akim.nt_hash == nt_owf_v1("CorrectHorse#2007")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -418,7 +417,7 @@ def test_minimal_fixture_and_paths(tmp_path: Path) -> None:
     minimal = load_fixture("minimal", role="member")
     assert [u.name for u in minimal.users] == ["Administrator", "Guest", "user"]
     user = minimal.find_user("user")
-    assert user is not None and user.nt_hash == nt_hash("Password")
+    assert user is not None and user.nt_hash == nt_owf_v1("Password")
     copy_path = tmp_path / "mine.yaml"
     copy_path.write_text((Path(__file__).resolve().parents[2] / "fixtures" / "minimal.yaml").read_text())
     assert load_fixture(copy_path, role="dc").account_domain.name == "TEST"
@@ -428,10 +427,10 @@ def test_minimal_fixture_and_paths(tmp_path: Path) -> None:
 
 def test_hashes_may_be_given_instead_of_passwords() -> None:
     data = _base()
-    data["users"][1] = {"name": "alice", "rid": 1104, "nt_hash": nt_hash("Password").hex().upper(),
+    data["users"][1] = {"name": "alice", "rid": 1104, "nt_hash": nt_owf_v1("Password").hex().upper(),
                         "lm_hash": "e52cac67419a9a224a3b108f3fa6cb6d"}
     alice = directory_from_dict(data).find_user("alice")
-    assert alice is not None and alice.nt_hash == nt_hash("Password") and alice.lm_hash == lm_hash("Password")
+    assert alice is not None and alice.nt_hash == nt_owf_v1("Password") and alice.lm_hash == lm_owf_v1("Password")
 
 
 def test_large_fixture_for_paging() -> None:
@@ -635,9 +634,10 @@ def test_session_setup_lm_and_ntlm_v1_with_a_non_ascii_fixture_password(tmp_path
     from smbemu.auth.ntlm_crypto import desl, lm_owf_v1, nt_owf_v1
     from smbemu.auth.ntlm_messages import AuthenticateMessage, ChallengeMessage, NegotiateMessage
     from smbemu.auth.ntlm_messages import NegotiateFlags as F
-    from smbemu.cli import build_config
+    from smbemu.builder import build_config
     from smbemu.connection import Connection
-    from smbemu.smb2.constants import Command, NtStatus
+    from smbemu.smb2.constants import Command
+    from smbemu.status import NtStatus
 
     from smb2raw import frame, negotiate_body, request, responses
 

@@ -10,10 +10,11 @@ import pytest
 
 from smbemu.errors import ConfigError
 from smbemu.faults import FaultEngine, engine_for, load_faults, parse_rules, rule
+from smbemu.principal import ANONYMOUS, Principal, PrincipalKind
 from smbemu.smb2.constants import Command
 from smbemu.status import NtStatus
-from smbemu.state import ANONYMOUS, Principal, PrincipalKind
 from smbemu.testing import build_config
+
 from smb2raw import frame, negotiate_body, request, responses
 
 ALICE = Principal(PrincipalKind.USER, "alice", "CORP")

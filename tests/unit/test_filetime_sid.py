@@ -1,11 +1,10 @@
-"""FILETIME (smbemu.filetime) and the binary SID handlers use (smbemu.rpc.dtyp), each once."""
+"""FILETIME (smbemu.filetime) and the binary SID handlers use (smbemu.sid.sid_bytes), each once."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
 
-from smbemu import config, directory
 from smbemu.auth import ntlm
 from smbemu.filetime import (
     FILETIME_NEVER,
@@ -14,8 +13,7 @@ from smbemu.filetime import (
     filetime_now,
     to_filetime,
 )
-from smbemu.rpc.dtyp import sid_bytes
-from smbemu.sid import Sid
+from smbemu.sid import Sid, sid_bytes
 
 
 def test_to_filetime_is_exact_to_the_microsecond() -> None:
@@ -34,9 +32,7 @@ def test_filetime_now() -> None:
 
 
 def test_one_filetime_now_for_config_ntlm_and_negotiate() -> None:
-    assert config.filetime_now is filetime_now  # re-export, removed at integration
     assert ntlm.filetime_now is filetime_now
-    assert directory.to_filetime is to_filetime  # re-export, removed at integration
 
 
 def test_sid_bytes_is_the_ms_dtyp_binary_form() -> None:

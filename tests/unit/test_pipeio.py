@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from smbemu.pipeio import PendingRead, PipeReads
-from smbemu.smb2.constants import NtStatus
 from smbemu.state import Open, TreeConnect
+from smbemu.status import NtStatus
 
 
 class Endpoint:

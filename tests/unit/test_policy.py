@@ -8,28 +8,26 @@ from types import SimpleNamespace
 import pytest
 
 from smbemu.policy import (
-    ERROR_ACCESS_DENIED,
     INTERFACE_CHECKS,
     LSA_POLICY,
     MAXIMUM_ALLOWED,
     POLICY_LOOKUP_NAMES,
     POLICY_VIEW_LOCAL_INFORMATION,
     RULES,
-    STATUS_ACCESS_DENIED,
+    SAM_DOMAIN,
     Policy,
     Require,
     Rule,
-    SAM_DOMAIN,
     check_rules,
     denied_status,
     grant_access,
     policy_for,
     principal_kind,
-    status_name,
 )
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.profiles import load_profile
 from smbemu.sid import ANONYMOUS_LOGON, AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, EVERYONE
-from smbemu.state import Principal, PrincipalKind
+from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, status_name
 
 
 def policy(name: str, *overrides: str) -> Policy:

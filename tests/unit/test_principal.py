@@ -1,4 +1,4 @@
-"""One Principal type (smbemu.principal): its properties, its old import paths, and that every
+"""One Principal type (smbemu.principal): its properties, the handler API that offers it, and that every
 layer hands the same object through -- the SMB session's principal is the object the policy, the
 RPC call context and the audit observer see (through the sans-I/O SMB2 stack, no sockets)."""
 
@@ -21,10 +21,8 @@ from impacket.dcerpc.v5.transport import DCERPCTransport
 
 import smbemu.principal
 import smbemu.rpc
-import smbemu.rpc.interface
-import smbemu.state
 from smbemu import events
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
 from smbemu.policy import Policy, policy_for, principal_kind
@@ -89,11 +87,11 @@ def test_the_policy_reads_the_kind_of_a_principal_or_a_bare_kind() -> None:
     assert principal_kind(PrincipalKind.GUEST) == principal_kind("Guest") == "guest"
 
 
-def test_one_type_under_every_old_name() -> None:
-    # other modules (and branches in flight) import these from their former homes
-    assert smbemu.state.Principal is smbemu.rpc.Principal is smbemu.rpc.interface.Principal is Principal
-    assert smbemu.state.PrincipalKind is smbemu.rpc.PrincipalKind is PrincipalKind
-    assert smbemu.state.ANONYMOUS is smbemu.rpc.ANONYMOUS is smbemu.rpc.interface.ANONYMOUS is ANONYMOUS
+def test_the_handler_api_offers_the_one_type() -> None:
+    # a plugin imports these from smbemu.rpc, its public handler API
+    assert smbemu.rpc.Principal is Principal
+    assert smbemu.rpc.PrincipalKind is PrincipalKind
+    assert smbemu.rpc.ANONYMOUS is ANONYMOUS
 
 
 def test_the_module_is_a_leaf() -> None:

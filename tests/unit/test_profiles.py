@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
+from smbemu.dialects import Dialect
 from smbemu.errors import ConfigError
 from smbemu.profiles import (
     DEFAULT_PROFILE,
@@ -21,7 +22,6 @@ from smbemu.profiles import (
     parse_sddl,
 )
 from smbemu.sid import ANONYMOUS_LOGON, AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, EVERYONE, Sid
-from smbemu.smb2.constants import Dialect
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 RELEASES = ["win2000", "win2000-dc", "win2003", "win2008", "win2016", "win2016-dc"]
@@ -392,6 +392,5 @@ def test_profiles_name_dialects_without_the_smb2_engine() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
     from smbemu.dialects import Dialect
-    from smbemu.smb2 import constants
 
-    assert constants.Dialect is Dialect and load_profile("win2016").smb.dialects[0] is Dialect.SMB_2_0_2
+    assert load_profile("win2016").smb.dialects[0] is Dialect.SMB_2_0_2

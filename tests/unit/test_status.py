@@ -59,23 +59,3 @@ def test_families_overlap_only_where_documented() -> None:
 def test_status_hex() -> None:
     assert status_hex(0xC000006D) == "0xC000006D"
     assert status_hex(0) == "0x00000000"
-
-
-def test_old_import_paths_name_the_same_objects() -> None:
-    # re-exports kept for the branches merged at integration (listed in the helper's report)
-    from smbemu import audit, faults, policy
-    from smbemu.rpc import endpoint, interface, ndr, security
-    from smbemu.rpc import status as rpc_status
-    from smbemu.smb2 import constants
-
-    assert constants.NtStatus is NtStatus
-    assert rpc_status.STATUS_ACCESS_DENIED == status.STATUS_ACCESS_DENIED
-    assert rpc_status.ERROR_MORE_DATA == status.ERROR_MORE_DATA
-    assert endpoint.NCA_S_OP_RNG_ERROR == interface.NCA_S_OP_RNG_ERROR == status.NCA_S_OP_RNG_ERROR
-    assert security.FAULT_ACCESS_DENIED == endpoint.FAULT_ACCESS_DENIED == status.FAULT_ACCESS_DENIED
-    assert ndr.NCA_S_FAULT_NDR == status.NCA_S_FAULT_NDR
-    assert policy.STATUS_ACCESS_DENIED == status.STATUS_ACCESS_DENIED
-    assert policy.ERROR_ACCESS_DENIED == status.ERROR_ACCESS_DENIED
-    assert policy.status_name is status_name
-    assert faults.status_name is status_name
-    assert audit._status is status_hex

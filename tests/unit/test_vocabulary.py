@@ -6,7 +6,11 @@ Walks smbemu/ and pipes/ with ``ast`` and fails where a module other than the ho
   member of an enum in smbemu/status.py; other modules import the name;
 * declares one of the status enums;
 * defines a function whose name belongs to one home (the pipe-name normalizer, the status
-  renderer, the FILETIME helpers, the pager, the SID encoder, the password hashes).
+  renderer, the FILETIME helpers, the pager, the SID encoder, the password hashes);
+* spells out the LMOWFv1 magic outside the password hashes' home;
+
+and where a line still carries a transitional marker ("TRANSITIONAL", "removed at integration"):
+the integration sweep switched every importer to the name's one home.
 """
 
 from __future__ import annotations
@@ -42,17 +46,29 @@ FUNCTION_HOMES = {
     "page": "smbemu/rpc/paging.py",
     "_page": None,
     "netapi_entry_size": "smbemu/rpc/paging.py",
-    "sid_bytes": "smbemu/rpc/dtyp.py",
+    "sid_bytes": "smbemu/sid.py",
     "_sid_bytes": None,
 }
-#: The password hashes (MS-NLMP 3.3.1 NTOWFv1 / LMOWFv1) and their directory-facing names.
-HASH_HOMES = {name: "smbemu/auth/ntlm_crypto.py" for name in ("nt_owf_v1", "lm_owf_v1", "nt_hash", "lm_hash")}
+HASH_HOME = "smbemu/auth/ntlm_crypto.py"
+#: The password hashes (MS-NLMP 3.3.1 NTOWFv1 / LMOWFv1) and the MD4 under NTOWFv1; the
+#: directory's former names for them (``nt_hash`` / ``lm_hash``) may not come back as functions.
+HASH_HOMES: dict[str, str | None] = {"nt_owf_v1": HASH_HOME, "lm_owf_v1": HASH_HOME, "md4": HASH_HOME,
+                                     "nt_hash": None, "lm_hash": None}
+#: MS-NLMP 3.3.1: LMOWFv1 encrypts this constant; a second LM hash would have to spell it out.
+LM_MAGIC = "KGS!@#$%"
+#: Markers the branches merged for issue 11 left on their temporary re-exports.
+TRANSITIONAL_MARKERS = ("TRANSITIONAL", "removed at integration")
+
+
+def _source_files() -> Iterator[tuple[str, Path]]:
+    for base in SOURCES:
+        for path in sorted(base.rglob("*.py")):
+            yield path.relative_to(ROOT).as_posix(), path
 
 
 def _modules() -> Iterator[tuple[str, ast.Module]]:
-    for base in SOURCES:
-        for path in sorted(base.rglob("*.py")):
-            yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+    for where, path in _source_files():
+        yield where, ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _assigned_names(node: ast.stmt) -> list[str]:
@@ -102,3 +118,16 @@ def test_shared_functions_are_defined_once() -> None:
 def test_password_hashes_are_defined_once() -> None:
     bad = _misplaced_functions(HASH_HOMES)
     assert not bad, "; ".join(bad)
+
+
+def test_the_lm_magic_lives_with_the_password_hashes() -> None:
+    bad = [where for where, path in _source_files()
+           if where != HASH_HOME and LM_MAGIC in path.read_text(encoding="utf-8")]
+    assert not bad, f"a second LMOWFv1? {LM_MAGIC!r} appears in " + ", ".join(bad)
+
+
+def test_no_transitional_re_export_is_left() -> None:
+    bad = [f"{where}:{number}" for where, path in _source_files()
+           for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+           if any(marker in line for marker in TRANSITIONAL_MARKERS)]
+    assert not bad, "import the name from its one home instead: " + "; ".join(bad)

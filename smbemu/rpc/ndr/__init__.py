@@ -69,59 +69,58 @@ from ``smbemu.rpc.ndr`` as before (``from smbemu.rpc import ndr; ndr.WString``).
 from __future__ import annotations
 
 from smbemu.rpc.ndr.arrays import (
-    FixedArray,
     ConformantArray,
-    ConformantVaryingArray,
-    VaryingArray,
-    FixedBytes,
     ConformantBytes,
+    ConformantVaryingArray,
     ConformantVaryingBytes,
+    FixedArray,
+    FixedBytes,
+    VaryingArray,
 )
 from smbemu.rpc.ndr.operation import (
-    Memo,
-    encode,
-    decode,
-    ReturnKind,
     RETURN_VALUE,
+    Memo,
     Operation,
+    ReturnKind,
+    decode,
+    encode,
 )
 from smbemu.rpc.ndr.pointers import (
-    PointerKind,
     Pointer,
+    PointerKind,
 )
 from smbemu.rpc.ndr.primitives import (
     NdrType,
     Primitive,
-    uint8,
-    uint16,
-    uint32,
-    uint64,
+    boolean8,
+    boolean32,
+    enum16,
+    enum32,
+    float32,
+    float64,
+    hyper,
     int8,
     int16,
     int32,
     int64,
-    hyper,
     uhyper,
-    enum16,
-    enum32,
-    boolean8,
-    boolean32,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
     wchar,
-    float32,
-    float64,
 )
-from smbemu.status import NCA_S_FAULT_INVALID_TAG, NCA_S_FAULT_NDR  # re-export, removed at integration
 from smbemu.rpc.ndr.stream import (
     NdrError,
     Sized,
 )
 from smbemu.rpc.ndr.strings import (
-    WSTR,
     CSTR,
-    WString,
-    WStringRef,
+    WSTR,
     CString,
     RpcUnicodeString,
+    WString,
+    WStringRef,
 )
 from smbemu.rpc.ndr.structure import (
     Struct,
@@ -130,15 +129,13 @@ from smbemu.rpc.ndr.unions import (
     Union,
 )
 from smbemu.rpc.ndr.wellknown import (
-    Guid,
     ContextHandle,
-    Sid,
+    Guid,
     PSid,
+    Sid,
 )
 
 __all__ = [
-    "NCA_S_FAULT_NDR",
-    "NCA_S_FAULT_INVALID_TAG",
     "NdrError",
     "Sized",
     "NdrType",

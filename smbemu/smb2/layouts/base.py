@@ -19,7 +19,8 @@ from typing import Any
 import construct as cs  # type: ignore[import-untyped]
 
 from smbemu.errors import ProtocolViolation, SmbStatusError
-from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+from smbemu.smb2.constants import HEADER_SIZE
+from smbemu.status import NtStatus
 
 this = cs.this
 

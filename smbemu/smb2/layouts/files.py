@@ -20,8 +20,9 @@ from typing import Any
 import construct as cs  # type: ignore[import-untyped]
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import HEADER_SIZE, NtStatus
+from smbemu.smb2.constants import HEADER_SIZE
 from smbemu.smb2.layouts.base import Body, BufferAt, offset_of, this
+from smbemu.status import NtStatus
 
 # ----------------------------------------------------------------------------------- 2.2.13 CREATE
 # The Buffer holds the file name and the create contexts; only the name is read (no create

@@ -136,9 +136,9 @@ def test_lm_owf_v1_stores_nothing_windows_cannot_hash() -> None:
 
 
 def test_the_directory_uses_these_hashes() -> None:
-    from smbemu import directory
+    from smbemu.directory import fixture
 
-    assert directory.lm_hash is lm_owf_v1 and directory.nt_hash is nt_owf_v1
+    assert fixture.lm_owf_v1 is lm_owf_v1 and fixture.nt_owf_v1 is nt_owf_v1
 
 
 def test_compute_response_v1() -> None:

@@ -78,11 +78,12 @@ class SigningAlgorithm(enum.IntEnum):
 
 
 def test_constants_agree_with_smb2_constants() -> None:
+    from smbemu import dialects
     from smbemu.crypto import wire
     from smbemu.smb2 import constants
 
     pairs: list[tuple[type[enum.IntEnum], type[enum.IntEnum]]] = [
-        (Dialect, constants.Dialect),
+        (Dialect, dialects.Dialect),
         (Cipher, constants.Cipher),
         (SigningAlgorithm, constants.SigningAlgorithm),
     ]
@@ -93,7 +94,7 @@ def test_constants_agree_with_smb2_constants() -> None:
     assert wire.SERVER_TO_REDIR == constants.HeaderFlags.SERVER_TO_REDIR
     assert wire.COMMAND_CANCEL == constants.Command.CANCEL
     for name in ("SMB_2_0_2", "SMB_2_1", "SMB_3_0", "SMB_3_0_2", "SMB_3_1_1"):
-        assert getattr(wire, name) == constants.Dialect[name]
+        assert getattr(wire, name) == dialects.Dialect[name]
     for name in ("AES_128_CCM", "AES_128_GCM", "AES_256_CCM", "AES_256_GCM"):
         assert getattr(wire, name) == constants.Cipher[name]
     for name in ("HMAC_SHA256", "AES_CMAC", "AES_GMAC"):

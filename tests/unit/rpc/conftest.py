@@ -13,15 +13,11 @@ from typing import Any
 import pytest
 
 from smbemu.errors import RpcFault
-from smbemu.principal import Principal, PrincipalKind
+from smbemu.principal import ANONYMOUS, Principal, PrincipalKind
 from smbemu.rpc import ndr
-from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
-from smbemu.rpc.interface import (
-    ANONYMOUS,
-    CallContext,
-    Interface,
-    make_context_factory,
-)
+from smbemu.rpc.association import AssociationGroups
+from smbemu.rpc.endpoint import RpcEndpoint
+from smbemu.rpc.interface import CallContext, Interface, make_context_factory
 from smbemu.rpc.ndr import ContextHandle, Pointer, WString, WStringRef
 from smbemu.rpc.pdu import (
     DREP_LE,

@@ -35,15 +35,13 @@ from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 from spnego.iov import BufferType
 
-from rpcmem import MemoryPipe
-from sambagensec import SambaGensec, samba_gensec
-from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
+from smbemu.auth.ntlm import NtlmAcceptor, NtlmAccount, NtlmResult, Outcome, ServerIdentity
 from smbemu.auth.ntlm_crypto import md4, utf16
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.logon import RpcLogons
+from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc.auth_ntlm import NtlmRpcAuth, rpc_auth_factory
 from smbemu.rpc.endpoint import RpcEndpoint
-from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc.pdu import (
     NDR20,
     PFC_FIRST_FRAG,
@@ -62,6 +60,9 @@ from smbemu.rpc.pdu import (
 from smbemu.rpc.registry import Registry
 from smbemu.rpc.security import AuthRejected, NullAuth
 from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
+
+from rpcmem import MemoryPipe
+from sambagensec import SambaGensec, samba_gensec
 
 H = types.SimpleNamespace
 WINNT, NEGOTIATE = 10, 9
@@ -458,8 +459,9 @@ def test_spnego_client_leading_with_kerberos_takes_one_more_leg(ep: RpcEndpoint,
     """Kerberos first (Windows, smbclient with krb5): bind_ack picks NTLMSSP with request-mic
     and no token, the NEGOTIATE comes in a first alter_context, the AUTHENTICATE and the
     (then mandatory) mechListMIC in a second one."""
-    from smbemu.auth import spnego as sp
     from spnego._spnego import NegTokenInit, NegTokenResp, unpack_token
+
+    from smbemu.auth import spnego as sp
 
     init = NegTokenInit([sp.KERBEROS_OIDS[0], sp.KERBEROS_OIDS[1], sp.NTLMSSP_OID],
                         mech_token=b"\x6e\x00AP-REQ").pack()
@@ -495,8 +497,9 @@ def test_spnego_client_leading_with_kerberos_takes_one_more_leg(ep: RpcEndpoint,
 
 
 def test_spnego_downgrade_without_the_client_mic_is_refused(ep: RpcEndpoint, h: H) -> None:
-    from smbemu.auth import spnego as sp
     from spnego._spnego import NegTokenInit, NegTokenResp, unpack_token
+
+    from smbemu.auth import spnego as sp
 
     init = NegTokenInit([sp.KERBEROS_OIDS[0], sp.NTLMSSP_OID], mech_token=b"\x6e\x00").pack()
     ep.write(h.bind_pdu([(0, h.TOY, [NDR20])], auth=AuthVerifier(NEGOTIATE, CONNECT, 1, init)))

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from smbemu.rpc import ndr
-from smbemu.rpc.endpoint import AssociationGroups, RpcEndpoint
+from smbemu.rpc.association import AssociationGroups
+from smbemu.rpc.endpoint import RpcEndpoint
 from smbemu.rpc.mgmt import MGMT
 from smbemu.rpc.pdu import (
     DREP_BE,

@@ -18,11 +18,10 @@ import pytest
 
 import smbemu.rpc
 from smbemu.errors import ConfigError, RpcFault
-from smbemu.principal import Principal, PrincipalKind, as_principal
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.principal import ANONYMOUS, Principal, PrincipalKind, as_principal
 from smbemu.rpc import ndr
 from smbemu.rpc.interface import (
-    ANONYMOUS,
     CallContext,
     HandleTable,
     Interface,

@@ -10,10 +10,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/ for smb2raw
 
-from smb2raw import frame, negotiate_body, request, responses  # noqa: E402
-
-from smbemu.cli import build_config  # noqa: E402
+from smbemu.builder import build_config  # noqa: E402
 from smbemu.connection import Connection  # noqa: E402
+
+from smb2raw import frame, negotiate_body, request, responses  # noqa: E402
 
 # The same bytes benchmarks/loadgen.py sends (impacket's anonymous logon, rpcclient's srvsvc calls).
 SPNEGO_NEGOTIATE = bytes.fromhex(

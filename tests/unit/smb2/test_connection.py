@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.connection import Connection
-from smbemu.smb2.constants import Cipher, Command, Dialect, SigningAlgorithm
+from smbemu.dialects import Dialect
+from smbemu.smb2.constants import Cipher, Command, SigningAlgorithm
 from smbemu.status import NtStatus
+
 from smb2raw import RELATED, frame, negotiate_body, request, responses
+
 
 @pytest.fixture(scope="module")
 def config_2016() -> Any:

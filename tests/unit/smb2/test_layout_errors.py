@@ -37,13 +37,15 @@ from sansio_client import (  # noqa: E402
     WRITE,
     Client,
 )
-from smb2raw import responses  # noqa: E402  (sansio_client puts tests/ on the path)
 
-from smb2raw import negotiate_body  # noqa: E402
-
-from smbemu.cli import build_config  # noqa: E402
+from smbemu.builder import build_config  # noqa: E402
 from smbemu.connection import Connection  # noqa: E402
-from smbemu.smb2.constants import NtStatus  # noqa: E402
+from smbemu.status import NtStatus  # noqa: E402
+
+from smb2raw import (
+    negotiate_body,  # noqa: E402
+    responses,  # noqa: E402  (sansio_client puts tests/ on the path)
+)
 
 INVALID = NtStatus.INVALID_PARAMETER
 ERROR_BODY = b"\x09\x00\x00\x00\x00\x00\x00\x00\x00"

@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.constants import HEADER_SIZE, Command, Fsctl, NtStatus
+from smbemu.smb2.constants import HEADER_SIZE, Command, Fsctl
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.layouts import MESSAGES, build, files, parse, session
 from smbemu.smb2.layouts import header as header_layouts
 from smbemu.smb2.layouts.base import Body, field_names
+from smbemu.status import NtStatus
 
 h = bytes.fromhex
 FILE_ID = h("01f7d5af906414ada5c7d46658d1d215")
@@ -323,10 +324,8 @@ def test_ioctl_response_codec_is_the_declaration(ctl_code: int, file_id: bytes, 
 
 
 def test_constant_answers_are_built_by_their_declarations() -> None:
-    from smbemu.smb2 import echo, logoff, tree_disconnect
-
-    assert echo.RESPONSE == session.EchoResponse.build(dict(reserved=0)) == b"\x04\x00\x00\x00"
-    assert logoff.RESPONSE == tree_disconnect.RESPONSE == echo.RESPONSE
+    assert session.ECHO_RESPONSE == session.EchoResponse.build(dict(reserved=0)) == b"\x04\x00\x00\x00"
+    assert session.LOGOFF_RESPONSE == session.TREE_DISCONNECT_RESPONSE == session.ECHO_RESPONSE
 
 
 # ======================================================= Body interprets as cs.Struct does

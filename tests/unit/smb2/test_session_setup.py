@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from impacket import ntlm
 
-from smbemu.cli import build_config
+from smbemu.builder import build_config
 from smbemu.connection import Connection
 from smbemu.smb2.constants import Command, SessionFlags
 from smbemu.status import NtStatus
