@@ -12,8 +12,7 @@ the :class:`Answer` into PDUs and tells its ``on_call`` observer.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from smbemu.errors import RpcFault
 from smbemu.rpc.enforcement import refusal_before_handler
@@ -28,12 +27,12 @@ log = logging.getLogger("smbemu.rpc.endpoint")
 
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """How a call was answered: a response ``stub`` (in ``drep``), or a fault (``stub`` None)
     with ``status``; ``status`` is the return value otherwise.  ``reason`` is the runtime's own
     when no handler answered (None: the handler did); ``dne``: the fault says the call did not
-    execute."""
+    execute. A NamedTuple: one is built per call, and a frozen dataclass costs several times
+    more to create (benchmarks/profiling.md)."""
 
     operation: str
     status: int
