@@ -44,6 +44,7 @@ class Body(cs.Struct):  # type: ignore[misc]
     def __init__(self, *subcons: Any) -> None:
         super().__init__(*subcons)
         self._steps = _batched(self.subcons)
+        self.plan = _Plan.of(self._steps)
 
     def _parse(self, stream: Any, context: Any, path: str) -> Any:
         obj = cs.Container()
@@ -126,18 +127,30 @@ class _Run:
         )
         self.subcons = tuple(subcon for subcon, _, _ in fields)
 
-    def build(self, obj: Any, stream: Any, context: Any, path: str) -> bool:
-        """Write the run from `obj` in one pack; False (nothing written) when a value needs
-        construct's own handling, field by field."""
-        values = [obj.get(name) if index in self.optional else obj[name] for index, name in enumerate(self.names)]
+    def values(self, obj: Any) -> list[Any] | None:
+        """The run's values from `obj` (a constant may be left out), or None when one needs
+        construct's own handling (a constant given another value, a Bytes of another length or
+        type, a field missing)."""
+        try:
+            values = [obj.get(name) if index in self.optional else obj[name] for index, name in enumerate(self.names)]
+        except KeyError:
+            return None
         for index, expected in self.constants:
             if values[index] is None:
                 values[index] = expected
             elif values[index] != expected:
-                return False
+                return None
         for index, length in self.byte_lengths:
             if type(values[index]) is not bytes or len(values[index]) != length:
-                return False
+                return None
+        return values
+
+    def build(self, obj: Any, stream: Any, context: Any, path: str) -> bool:
+        """Write the run from `obj` in one pack; False (nothing written) when a value needs
+        construct's own handling, field by field."""
+        values = self.values(obj)
+        if values is None:
+            return False
         try:
             data = self.layout.pack(*values)
         except struct.error:
@@ -161,6 +174,11 @@ def _fixed_format(subcon: Any) -> tuple[str, Any] | None:
     if constant is None and isinstance(inner, cs.Bytes) and isinstance(inner.length, int):
         return f"{inner.length}s", None
     return None
+
+
+def _fixed_element(subcon: Any) -> bool:
+    """An Array element `struct` reads as construct does: a little-endian integer."""
+    return isinstance(subcon, cs.FormatField) and subcon.fmtstr[0] == "<" and len(subcon.fmtstr) == 2
 
 
 def _batched(subcons: list[Any]) -> list[Any]:
@@ -222,6 +240,20 @@ class BufferAt(cs.Construct):  # type: ignore[misc]
         cs.stream_seek(stream, fallback, 0, path)
         return bytes(data)
 
+    def span(self, body: memoryview | bytes, fields: dict[str, Any]) -> bytes | None:
+        """The Buffer of a whole `body` whose fields before it are `fields`, as `_parse` finds it;
+        None where `_parse` raises (a `_Plan` then lets construct raise it)."""
+        start = cs.evaluate(self.offset, fields) - HEADER_SIZE
+        size = len(body)
+        length = size - start if self.length is None else cs.evaluate(self.length, fields)
+        if length == 0 and self.empty_anywhere:
+            return b""
+        if (self.nonempty and length == 0) or (self.even and length % 2):
+            return None
+        if start < self.fixed_size or length < 0 or start + length > size:
+            return None
+        return bytes(body[start : start + length])
+
     def _build(self, obj: bytes, stream: Any, context: Any, path: str) -> bytes:
         if not obj:
             return obj
@@ -236,6 +268,145 @@ class BufferAt(cs.Construct):  # type: ignore[misc]
         raise cs.SizeofError("a buffer has no fixed size", path=path)
 
 
+class _Plan:
+    """A body of fixed-size runs and Buffers, parsed from and built to bytes without construct's
+    stream, contexts and per-field calls: what `parse` and `build` try first.
+
+    The plan is derived from the declaration (its runs and `BufferAt` fields, in wire order) and
+    only takes the well-formed path: the moment anything is off (a short body, a wrong constant,
+    a Buffer outside the body, a value `struct` would not pack as construct does, a missing
+    field) it gives up (None) and the declaration is run by construct, which raises its own error
+    or gives its own result. `tests/unit/smb2/test_layouts.py` proves for generated bodies and
+    fields that the two give the same result. A body with anything else (an Array, a Check, a
+    nested structure, a Buffer with a computed offset) has no plan.
+    """
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: list[tuple[str, Any, Any]]) -> None:
+        """`steps`: ("run", _Run, None), ("buffer", name, BufferAt) or ("if", name, cs.If), in wire order."""
+        self.steps = steps
+
+    @classmethod
+    def of(cls, batched: list[Any]) -> _Plan | None:
+        steps: list[tuple[str, Any, Any]] = []
+        for step in batched:
+            if isinstance(step, _Run):
+                steps.append(("run", step, None))
+                continue
+            if not isinstance(step, cs.Renamed) or not step.name:
+                return None
+            inner = step.subcon
+            if isinstance(inner, cs.Array) and _fixed_element(inner.subcon) and not inner.discard:
+                steps.append(("array", step.name, inner))
+            elif inner is cs.GreedyBytes:
+                steps.append(("greedy", step.name, None))
+            elif isinstance(inner, BufferAt):
+                steps.append(("buffer", step.name, inner))
+            elif (isinstance(inner, cs.IfThenElse) and isinstance(inner.thensubcon, BufferAt)
+                  and isinstance(inner.elsesubcon, type(cs.Pass))):
+                steps.append(("if", step.name, inner))
+            else:
+                return None
+        return cls(steps)
+
+    def parse(self, body: memoryview | bytes) -> dict[str, Any] | None:
+        """The fields of a well-formed body, or None (construct decides)."""
+        fields: dict[str, Any] = {}
+        position, size = 0, len(body)
+        for kind, what, buffer in self.steps:
+            if kind == "run":
+                layout = what.layout
+                end = position + layout.size
+                if end > size:
+                    return None
+                values = layout.unpack_from(body, position)
+                for index, expected in what.constants:
+                    if values[index] != expected:
+                        return None
+                fields.update(zip(what.names, values))
+                position = end
+                continue
+            if kind == "array":
+                count = cs.evaluate(buffer.count, fields)
+                element = buffer.subcon
+                end = position + count * element.length
+                if count < 0 or end > size:
+                    return None
+                fields[what] = cs.ListContainer(struct.unpack_from(f"<{count}{element.fmtstr[1]}", body, position))
+                position = end
+                continue
+            if kind == "greedy":
+                fields[what] = bytes(body[position:])
+                position = size
+                continue
+            if kind == "if":
+                if not cs.evaluate(buffer.condfunc, fields):
+                    fields[what] = None  # cs.If's Pass
+                    continue
+                buffer = buffer.thensubcon
+            data = buffer.span(body, fields)
+            if data is None:
+                return None
+            fields[what] = data
+        return fields
+
+    def build(self, fields: dict[str, Any]) -> bytes | None:
+        """The bytes of `fields`, or None (construct decides, or refuses)."""
+        known = dict(fields)  # what the Buffers' expressions read, constants included
+        parts: list[bytes] = []
+        position = 0
+        for kind, what, buffer in self.steps:
+            if kind == "run":
+                values = what.values(fields)
+                if values is None:
+                    return None
+                try:
+                    parts.append(what.layout.pack(*values))
+                except struct.error:
+                    return None
+                known.update(zip(what.names, values))
+                position += what.layout.size
+                continue
+            data = fields.get(what, _MISSING)
+            if data is _MISSING:
+                return None
+            if kind == "array":
+                count = cs.evaluate(buffer.count, known)
+                if type(data) not in (list, cs.ListContainer) or len(data) != count:
+                    return None
+                try:
+                    parts.append(struct.pack(f"<{count}{buffer.subcon.fmtstr[1]}", *data))
+                except struct.error:
+                    return None
+                position += count * buffer.subcon.length
+                continue
+            if kind == "greedy":
+                if type(data) is not bytes:
+                    return None
+                parts.append(data)
+                position += len(data)
+                continue
+            if kind == "if":
+                if not cs.evaluate(buffer.condfunc, known):
+                    continue
+                buffer = buffer.thensubcon
+            if not data:
+                continue  # BufferAt writes nothing for an empty Buffer
+            if type(data) is not bytes:
+                return None
+            start = cs.evaluate(buffer.offset, known) - HEADER_SIZE
+            if start < position or start < buffer.fixed_size:
+                return None
+            parts.append(bytes(start - position))
+            parts.append(data)
+            position = start + len(data)
+        return b"".join(parts)
+
+
+_MISSING = object()
+
+
 def _top_context(parsing: bool, params: dict[str, Any]) -> Any:
     """The context `Construct.parse_stream` / `build_stream` start from, set by item."""
     context = cs.Container(params)
@@ -248,6 +419,11 @@ def _top_context(parsing: bool, params: dict[str, Any]) -> Any:
 
 def parse(layout: Any, body: memoryview | bytes, **params: Any) -> Any:
     """Parse a request body with its (interpreted) declaration; malformed → STATUS_INVALID_PARAMETER."""
+    plan = getattr(layout, "plan", None)
+    if plan is not None and not params:
+        fields = plan.parse(body)
+        if fields is not None:
+            return cs.Container(fields)
     try:
         return layout._parsereport(io.BytesIO(body), _top_context(True, params), "(parsing)")
     except cs.ConstructError as exc:
@@ -265,6 +441,11 @@ def parse_or_disconnect(layout: Any, data: memoryview | bytes, reason: str) -> A
 
 def build(layout: Any, **fields: Any) -> bytes:
     """Build a response body from its declaration (what `Construct.build` does)."""
+    plan = getattr(layout, "plan", None)
+    if plan is not None:
+        data: bytes | None = plan.build(fields)
+        if data is not None:
+            return data
     stream = io.BytesIO()
     layout._build(fields, stream, _top_context(False, {}), "(building)")
     return stream.getvalue()
