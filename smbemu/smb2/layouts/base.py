@@ -12,8 +12,11 @@ STATUS_INVALID_PARAMETER").
 
 from __future__ import annotations
 
+import functools
 import io
+import operator
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import construct as cs  # type: ignore[import-untyped]
@@ -113,14 +116,13 @@ class Body(cs.Struct):  # type: ignore[misc]
 class _Run:
     """Consecutive fixed-size fields read and written as one `struct` layout."""
 
-    __slots__ = ("layout", "names", "constants", "optional", "byte_lengths", "subcons")
+    __slots__ = ("layout", "names", "constants", "byte_lengths", "subcons")
 
     def __init__(self, fields: list[tuple[Any, str, Any]]) -> None:
         """`fields`: (subcon, struct format, constant or None) of each field, in wire order."""
         self.layout = struct.Struct("<" + "".join(fmt for _, fmt, _ in fields))
         self.names = tuple(subcon.name for subcon, _, _ in fields)
         self.constants = tuple((index, value) for index, (_, _, value) in enumerate(fields) if value is not None)
-        self.optional = frozenset(index for index, _ in self.constants)  # a Const may be left out
         # Fixed-length Bytes fields: `struct` would pad or cut a value of another length.
         self.byte_lengths = tuple(
             (index, int(fmt[:-1])) for index, (_, fmt, _) in enumerate(fields) if fmt.endswith("s")
@@ -131,10 +133,8 @@ class _Run:
         """The run's values from `obj` (a constant may be left out), or None when one needs
         construct's own handling (a constant given another value, a Bytes of another length or
         type, a field missing)."""
-        try:
-            values = [obj.get(name) if index in self.optional else obj[name] for index, name in enumerate(self.names)]
-        except KeyError:
-            return None
+        # A field left out reads as None, which `struct` refuses (construct then raises KeyError).
+        values = list(map(obj.get, self.names))
         for index, expected in self.constants:
             if values[index] is None:
                 values[index] = expected
@@ -240,12 +240,13 @@ class BufferAt(cs.Construct):  # type: ignore[misc]
         cs.stream_seek(stream, fallback, 0, path)
         return bytes(data)
 
-    def span(self, body: memoryview | bytes, fields: dict[str, Any]) -> bytes | None:
-        """The Buffer of a whole `body` whose fields before it are `fields`, as `_parse` finds it;
-        None where `_parse` raises (a `_Plan` then lets construct raise it)."""
-        start = cs.evaluate(self.offset, fields) - HEADER_SIZE
+    def span(self, body: memoryview | bytes, offset: int, length: int | None) -> bytes | None:
+        """The Buffer of a whole `body` at header offset `offset` (`length` None: to the end), as
+        `_parse` finds it; None where `_parse` raises (a `_Plan` then lets construct raise it)."""
+        start = offset - HEADER_SIZE
         size = len(body)
-        length = size - start if self.length is None else cs.evaluate(self.length, fields)
+        if length is None:
+            length = size - start
         if length == 0 and self.empty_anywhere:
             return b""
         if (self.nonempty and length == 0) or (self.even and length % 2):
@@ -269,43 +270,46 @@ class BufferAt(cs.Construct):  # type: ignore[misc]
 
 
 class _Plan:
-    """A body of fixed-size runs and Buffers, parsed from and built to bytes without construct's
-    stream, contexts and per-field calls: what `parse` and `build` try first.
+    """A body of fixed-size runs, Buffers and integer Arrays, parsed from and built to bytes
+    without construct's stream, contexts and per-field calls: what `parse` and `build` try first.
 
-    The plan is derived from the declaration (its runs and `BufferAt` fields, in wire order) and
-    only takes the well-formed path: the moment anything is off (a short body, a wrong constant,
-    a Buffer outside the body, a value `struct` would not pack as construct does, a missing
-    field) it gives up (None) and the declaration is run by construct, which raises its own error
-    or gives its own result. `tests/unit/smb2/test_layouts.py` proves for generated bodies and
-    fields that the two give the same result. A body with anything else (an Array, a Check, a
-    nested structure, a Buffer with a computed offset) has no plan.
+    The plan is derived from the declaration (its fields, in wire order, and the expressions that
+    place its Buffers) and only takes the well-formed path: the moment anything is off (a short
+    body, a wrong constant, a Buffer outside the body, a value `struct` would not pack as construct
+    does, a missing field) it gives up (None) and construct runs the declaration, raising its own
+    error or giving its own result. `tests/unit/smb2/test_layout_plans.py` proves for generated
+    bodies and fields that the two agree. A body with anything else (a Check, a nested structure,
+    a Bytes of computed length) has no plan.
     """
 
     __slots__ = ("steps",)
 
-    def __init__(self, steps: list[tuple[str, Any, Any]]) -> None:
-        """`steps`: ("run", _Run, None), ("buffer", name, BufferAt) or ("if", name, cs.If), in wire order."""
+    def __init__(self, steps: list[tuple[Any, ...]]) -> None:
+        """`steps`, in wire order: ("run", _Run); ("array", name, count, element); ("greedy", name);
+        ("buffer", name, BufferAt, offset, length or None, condition or None), where count, offset,
+        length and condition read the fields parsed so far."""
         self.steps = steps
 
     @classmethod
     def of(cls, batched: list[Any]) -> _Plan | None:
-        steps: list[tuple[str, Any, Any]] = []
+        steps: list[tuple[Any, ...]] = []
         for step in batched:
             if isinstance(step, _Run):
-                steps.append(("run", step, None))
+                steps.append(("run", step))
                 continue
             if not isinstance(step, cs.Renamed) or not step.name:
                 return None
-            inner = step.subcon
+            inner, condition = step.subcon, None
+            if (isinstance(inner, cs.IfThenElse) and isinstance(inner.thensubcon, BufferAt)
+                    and isinstance(inner.elsesubcon, type(cs.Pass))):
+                inner, condition = inner.thensubcon, _reader(inner.condfunc)
             if isinstance(inner, cs.Array) and _fixed_element(inner.subcon) and not inner.discard:
-                steps.append(("array", step.name, inner))
+                steps.append(("array", step.name, _reader(inner.count), inner.subcon))
             elif inner is cs.GreedyBytes:
-                steps.append(("greedy", step.name, None))
+                steps.append(("greedy", step.name))
             elif isinstance(inner, BufferAt):
-                steps.append(("buffer", step.name, inner))
-            elif (isinstance(inner, cs.IfThenElse) and isinstance(inner.thensubcon, BufferAt)
-                  and isinstance(inner.elsesubcon, type(cs.Pass))):
-                steps.append(("if", step.name, inner))
+                length = None if inner.length is None else _reader(inner.length)
+                steps.append(("buffer", step.name, inner, _reader(inner.offset), length, condition))
             else:
                 return None
         return cls(steps)
@@ -314,94 +318,101 @@ class _Plan:
         """The fields of a well-formed body, or None (construct decides)."""
         fields: dict[str, Any] = {}
         position, size = 0, len(body)
-        for kind, what, buffer in self.steps:
+        for step in self.steps:
+            kind = step[0]
             if kind == "run":
-                layout = what.layout
-                end = position + layout.size
+                run = step[1]
+                end = position + run.layout.size
                 if end > size:
                     return None
-                values = layout.unpack_from(body, position)
-                for index, expected in what.constants:
+                values = run.layout.unpack_from(body, position)
+                for index, expected in run.constants:
                     if values[index] != expected:
                         return None
-                fields.update(zip(what.names, values))
+                fields.update(zip(run.names, values))
                 position = end
-                continue
-            if kind == "array":
-                count = cs.evaluate(buffer.count, fields)
-                element = buffer.subcon
+            elif kind == "buffer":
+                _, name, buffer, offset, length, condition = step
+                if condition is not None and not condition(fields):
+                    fields[name] = None  # cs.If's Pass
+                    continue
+                data = buffer.span(body, offset(fields), None if length is None else length(fields))
+                if data is None:
+                    return None
+                fields[name] = data
+            elif kind == "array":
+                _, name, count_of, element = step
+                count = count_of(fields)
                 end = position + count * element.length
                 if count < 0 or end > size:
                     return None
-                fields[what] = cs.ListContainer(struct.unpack_from(f"<{count}{element.fmtstr[1]}", body, position))
+                fields[name] = cs.ListContainer(struct.unpack_from(f"<{count}{element.fmtstr[1]}", body, position))
                 position = end
-                continue
-            if kind == "greedy":
-                fields[what] = bytes(body[position:])
+            else:  # greedy
+                fields[step[1]] = bytes(body[position:])
                 position = size
-                continue
-            if kind == "if":
-                if not cs.evaluate(buffer.condfunc, fields):
-                    fields[what] = None  # cs.If's Pass
-                    continue
-                buffer = buffer.thensubcon
-            data = buffer.span(body, fields)
-            if data is None:
-                return None
-            fields[what] = data
         return fields
 
     def build(self, fields: dict[str, Any]) -> bytes | None:
         """The bytes of `fields`, or None (construct decides, or refuses)."""
-        known = dict(fields)  # what the Buffers' expressions read, constants included
+        known = dict(fields)  # what the expressions read, the constants left out included
         parts: list[bytes] = []
         position = 0
-        for kind, what, buffer in self.steps:
+        for step in self.steps:
+            kind = step[0]
             if kind == "run":
-                values = what.values(fields)
+                run = step[1]
+                values = run.values(fields)
                 if values is None:
                     return None
                 try:
-                    parts.append(what.layout.pack(*values))
+                    parts.append(run.layout.pack(*values))
                 except struct.error:
                     return None
-                known.update(zip(what.names, values))
-                position += what.layout.size
+                known.update(zip(run.names, values))
+                position += run.layout.size
                 continue
-            data = fields.get(what, _MISSING)
+            data = fields.get(step[1], _MISSING)
             if data is _MISSING:
                 return None
-            if kind == "array":
-                count = cs.evaluate(buffer.count, known)
+            if kind == "buffer":
+                _, _, buffer, offset, _, condition = step
+                if condition is not None and not condition(known):
+                    continue
+                if not data:
+                    continue  # BufferAt writes nothing for an empty Buffer
+                if type(data) is not bytes:
+                    return None
+                start = offset(known) - HEADER_SIZE
+                if start < position or start < buffer.fixed_size:
+                    return None
+                parts.append(bytes(start - position))
+                parts.append(data)
+                position = start + len(data)
+            elif kind == "array":
+                _, _, count_of, element = step
+                count = count_of(known)
                 if type(data) not in (list, cs.ListContainer) or len(data) != count:
                     return None
                 try:
-                    parts.append(struct.pack(f"<{count}{buffer.subcon.fmtstr[1]}", *data))
+                    parts.append(struct.pack(f"<{count}{element.fmtstr[1]}", *data))
                 except struct.error:
                     return None
-                position += count * buffer.subcon.length
-                continue
-            if kind == "greedy":
+                position += count * element.length
+            else:  # greedy
                 if type(data) is not bytes:
                     return None
                 parts.append(data)
                 position += len(data)
-                continue
-            if kind == "if":
-                if not cs.evaluate(buffer.condfunc, known):
-                    continue
-                buffer = buffer.thensubcon
-            if not data:
-                continue  # BufferAt writes nothing for an empty Buffer
-            if type(data) is not bytes:
-                return None
-            start = cs.evaluate(buffer.offset, known) - HEADER_SIZE
-            if start < position or start < buffer.fixed_size:
-                return None
-            parts.append(bytes(start - position))
-            parts.append(data)
-            position = start + len(data)
         return b"".join(parts)
+
+
+def _reader(expression: Any) -> Callable[[dict[str, Any]], Any]:
+    """`expression` (a constant, `this.name` or any construct expression) as a function of the
+    fields parsed so far; `this.name` as a C-level item lookup."""
+    if isinstance(expression, cs.expr.Path) and expression._Path__parent is this:
+        return operator.itemgetter(expression._Path__field)
+    return functools.partial(cs.evaluate, expression)
 
 
 _MISSING = object()
