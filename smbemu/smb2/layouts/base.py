@@ -4,7 +4,10 @@ Bodies are parsed and built by their declarations, interpreted: construct's comp
 its checks and raises a bare `struct.error` on short input, and its documentation says not to use
 it on untrusted data (DESIGN.md, performance notes), so it is used nowhere. `Body` is `cs.Struct`
 with runs of fixed-size fields interpreted in one `struct` call (same checks, same errors), which
-takes the interpreter's per-field cost off the fifteen-field CREATE and its kin. Every construct
+takes the interpreter's per-field cost off the fifteen-field CREATE and its kin; and `parse` and
+`build` first try each declaration's `_Plan` (its runs, Buffers and Arrays read straight from
+the bytes), which gives up to construct on anything malformed, so the per-connection messages
+cost a few struct calls and construct still decides every refusal. Every construct
 error while parsing a request becomes STATUS_INVALID_PARAMETER here, at the message boundary, as
 Windows answers a malformed body (MS-SMB2 3.3.5.2.x: "the server MUST fail the request with
 STATUS_INVALID_PARAMETER").
