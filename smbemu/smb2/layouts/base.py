@@ -4,7 +4,10 @@ Bodies are parsed and built by their declarations, interpreted: construct's comp
 its checks and raises a bare `struct.error` on short input, and its documentation says not to use
 it on untrusted data (DESIGN.md, performance notes), so it is used nowhere. `Body` is `cs.Struct`
 with runs of fixed-size fields interpreted in one `struct` call (same checks, same errors), which
-takes the interpreter's per-field cost off the fifteen-field CREATE and its kin. Every construct
+takes the interpreter's per-field cost off the fifteen-field CREATE and its kin; and `parse` and
+`build` first try each declaration's `_Plan` (its runs, Buffers and Arrays read straight from
+the bytes), which gives up to construct on anything malformed, so the per-connection messages
+cost a few struct calls and construct still decides every refusal. Every construct
 error while parsing a request becomes STATUS_INVALID_PARAMETER here, at the message boundary, as
 Windows answers a malformed body (MS-SMB2 3.3.5.2.x: "the server MUST fail the request with
 STATUS_INVALID_PARAMETER").
@@ -12,8 +15,11 @@ STATUS_INVALID_PARAMETER").
 
 from __future__ import annotations
 
+import functools
 import io
+import operator
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import construct as cs  # type: ignore[import-untyped]
@@ -44,6 +50,7 @@ class Body(cs.Struct):  # type: ignore[misc]
     def __init__(self, *subcons: Any) -> None:
         super().__init__(*subcons)
         self._steps = _batched(self.subcons)
+        self.plan = _Plan.of(self._steps)
 
     def _parse(self, stream: Any, context: Any, path: str) -> Any:
         obj = cs.Container()
@@ -112,32 +119,41 @@ class Body(cs.Struct):  # type: ignore[misc]
 class _Run:
     """Consecutive fixed-size fields read and written as one `struct` layout."""
 
-    __slots__ = ("layout", "names", "constants", "optional", "byte_lengths", "subcons")
+    __slots__ = ("layout", "names", "constants", "byte_lengths", "subcons")
 
     def __init__(self, fields: list[tuple[Any, str, Any]]) -> None:
         """`fields`: (subcon, struct format, constant or None) of each field, in wire order."""
         self.layout = struct.Struct("<" + "".join(fmt for _, fmt, _ in fields))
         self.names = tuple(subcon.name for subcon, _, _ in fields)
         self.constants = tuple((index, value) for index, (_, _, value) in enumerate(fields) if value is not None)
-        self.optional = frozenset(index for index, _ in self.constants)  # a Const may be left out
         # Fixed-length Bytes fields: `struct` would pad or cut a value of another length.
         self.byte_lengths = tuple(
             (index, int(fmt[:-1])) for index, (_, fmt, _) in enumerate(fields) if fmt.endswith("s")
         )
         self.subcons = tuple(subcon for subcon, _, _ in fields)
 
-    def build(self, obj: Any, stream: Any, context: Any, path: str) -> bool:
-        """Write the run from `obj` in one pack; False (nothing written) when a value needs
-        construct's own handling, field by field."""
-        values = [obj.get(name) if index in self.optional else obj[name] for index, name in enumerate(self.names)]
+    def values(self, obj: Any) -> list[Any] | None:
+        """The run's values from `obj` (a constant may be left out), or None when one needs
+        construct's own handling (a constant given another value, a Bytes of another length or
+        type, a field missing)."""
+        # A field left out reads as None, which `struct` refuses (construct then raises KeyError).
+        values = list(map(obj.get, self.names))
         for index, expected in self.constants:
             if values[index] is None:
                 values[index] = expected
             elif values[index] != expected:
-                return False
+                return None
         for index, length in self.byte_lengths:
             if type(values[index]) is not bytes or len(values[index]) != length:
-                return False
+                return None
+        return values
+
+    def build(self, obj: Any, stream: Any, context: Any, path: str) -> bool:
+        """Write the run from `obj` in one pack; False (nothing written) when a value needs
+        construct's own handling, field by field."""
+        values = self.values(obj)
+        if values is None:
+            return False
         try:
             data = self.layout.pack(*values)
         except struct.error:
@@ -161,6 +177,11 @@ def _fixed_format(subcon: Any) -> tuple[str, Any] | None:
     if constant is None and isinstance(inner, cs.Bytes) and isinstance(inner.length, int):
         return f"{inner.length}s", None
     return None
+
+
+def _fixed_element(subcon: Any) -> bool:
+    """An Array element `struct` reads as construct does: a little-endian integer."""
+    return isinstance(subcon, cs.FormatField) and subcon.fmtstr[0] == "<" and len(subcon.fmtstr) == 2
 
 
 def _batched(subcons: list[Any]) -> list[Any]:
@@ -222,6 +243,21 @@ class BufferAt(cs.Construct):  # type: ignore[misc]
         cs.stream_seek(stream, fallback, 0, path)
         return bytes(data)
 
+    def span(self, body: memoryview | bytes, offset: int, length: int | None) -> bytes | None:
+        """The Buffer of a whole `body` at header offset `offset` (`length` None: to the end), as
+        `_parse` finds it; None where `_parse` raises (a `_Plan` then lets construct raise it)."""
+        start = offset - HEADER_SIZE
+        size = len(body)
+        if length is None:
+            length = size - start
+        if length == 0 and self.empty_anywhere:
+            return b""
+        if (self.nonempty and length == 0) or (self.even and length % 2):
+            return None
+        if start < self.fixed_size or length < 0 or start + length > size:
+            return None
+        return bytes(body[start : start + length])
+
     def _build(self, obj: bytes, stream: Any, context: Any, path: str) -> bytes:
         if not obj:
             return obj
@@ -236,6 +272,155 @@ class BufferAt(cs.Construct):  # type: ignore[misc]
         raise cs.SizeofError("a buffer has no fixed size", path=path)
 
 
+class _Plan:
+    """A body of fixed-size runs, Buffers and integer Arrays, parsed from and built to bytes
+    without construct's stream, contexts and per-field calls: what `parse` and `build` try first.
+
+    The plan is derived from the declaration (its fields, in wire order, and the expressions that
+    place its Buffers) and only takes the well-formed path: the moment anything is off (a short
+    body, a wrong constant, a Buffer outside the body, a value `struct` would not pack as construct
+    does, a missing field) it gives up (None) and construct runs the declaration, raising its own
+    error or giving its own result. `tests/unit/smb2/test_layout_plans.py` proves for generated
+    bodies and fields that the two agree. A body with anything else (a Check, a nested structure,
+    a Bytes of computed length) has no plan.
+    """
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: list[tuple[Any, ...]]) -> None:
+        """`steps`, in wire order: ("run", _Run); ("array", name, count, element); ("greedy", name);
+        ("buffer", name, BufferAt, offset, length or None, condition or None), where count, offset,
+        length and condition read the fields parsed so far."""
+        self.steps = steps
+
+    @classmethod
+    def of(cls, batched: list[Any]) -> _Plan | None:
+        steps: list[tuple[Any, ...]] = []
+        for step in batched:
+            if isinstance(step, _Run):
+                steps.append(("run", step))
+                continue
+            if not isinstance(step, cs.Renamed) or not step.name:
+                return None
+            inner, condition = step.subcon, None
+            if (isinstance(inner, cs.IfThenElse) and isinstance(inner.thensubcon, BufferAt)
+                    and isinstance(inner.elsesubcon, type(cs.Pass))):
+                inner, condition = inner.thensubcon, _reader(inner.condfunc)
+            if isinstance(inner, cs.Array) and _fixed_element(inner.subcon) and not inner.discard:
+                steps.append(("array", step.name, _reader(inner.count), inner.subcon))
+            elif inner is cs.GreedyBytes:
+                steps.append(("greedy", step.name))
+            elif isinstance(inner, BufferAt):
+                length = None if inner.length is None else _reader(inner.length)
+                steps.append(("buffer", step.name, inner, _reader(inner.offset), length, condition))
+            else:
+                return None
+        return cls(steps)
+
+    def parse(self, body: memoryview | bytes) -> dict[str, Any] | None:
+        """The fields of a well-formed body, or None (construct decides)."""
+        fields: dict[str, Any] = {}
+        position, size = 0, len(body)
+        for step in self.steps:
+            kind = step[0]
+            if kind == "run":
+                run = step[1]
+                end = position + run.layout.size
+                if end > size:
+                    return None
+                values = run.layout.unpack_from(body, position)
+                for index, expected in run.constants:
+                    if values[index] != expected:
+                        return None
+                fields.update(zip(run.names, values))
+                position = end
+            elif kind == "buffer":
+                _, name, buffer, offset, length, condition = step
+                if condition is not None and not condition(fields):
+                    fields[name] = None  # cs.If's Pass
+                    continue
+                data = buffer.span(body, offset(fields), None if length is None else length(fields))
+                if data is None:
+                    return None
+                fields[name] = data
+            elif kind == "array":
+                _, name, count_of, element = step
+                count = count_of(fields)
+                end = position + count * element.length
+                if count < 0 or end > size:
+                    return None
+                fields[name] = cs.ListContainer(struct.unpack_from(f"<{count}{element.fmtstr[1]}", body, position))
+                position = end
+            else:  # greedy
+                fields[step[1]] = bytes(body[position:])
+                position = size
+        return fields
+
+    def build(self, fields: dict[str, Any]) -> bytes | None:
+        """The bytes of `fields`, or None (construct decides, or refuses)."""
+        known = dict(fields)  # what the expressions read, the constants left out included
+        parts: list[bytes] = []
+        position = 0
+        for step in self.steps:
+            kind = step[0]
+            if kind == "run":
+                run = step[1]
+                values = run.values(fields)
+                if values is None:
+                    return None
+                try:
+                    parts.append(run.layout.pack(*values))
+                except struct.error:
+                    return None
+                known.update(zip(run.names, values))
+                position += run.layout.size
+                continue
+            data = fields.get(step[1], _MISSING)
+            if data is _MISSING:
+                return None
+            if kind == "buffer":
+                _, _, buffer, offset, _, condition = step
+                if condition is not None and not condition(known):
+                    continue
+                if not data:
+                    continue  # BufferAt writes nothing for an empty Buffer
+                if type(data) is not bytes:
+                    return None
+                start = offset(known) - HEADER_SIZE
+                if start < position or start < buffer.fixed_size:
+                    return None
+                parts.append(bytes(start - position))
+                parts.append(data)
+                position = start + len(data)
+            elif kind == "array":
+                _, _, count_of, element = step
+                count = count_of(known)
+                if type(data) not in (list, cs.ListContainer) or len(data) != count:
+                    return None
+                try:
+                    parts.append(struct.pack(f"<{count}{element.fmtstr[1]}", *data))
+                except struct.error:
+                    return None
+                position += count * element.length
+            else:  # greedy
+                if type(data) is not bytes:
+                    return None
+                parts.append(data)
+                position += len(data)
+        return b"".join(parts)
+
+
+def _reader(expression: Any) -> Callable[[dict[str, Any]], Any]:
+    """`expression` (a constant, `this.name` or any construct expression) as a function of the
+    fields parsed so far; `this.name` as a C-level item lookup."""
+    if isinstance(expression, cs.expr.Path) and expression._Path__parent is this:
+        return operator.itemgetter(expression._Path__field)
+    return functools.partial(cs.evaluate, expression)
+
+
+_MISSING = object()
+
+
 def _top_context(parsing: bool, params: dict[str, Any]) -> Any:
     """The context `Construct.parse_stream` / `build_stream` start from, set by item."""
     context = cs.Container(params)
@@ -248,6 +433,11 @@ def _top_context(parsing: bool, params: dict[str, Any]) -> Any:
 
 def parse(layout: Any, body: memoryview | bytes, **params: Any) -> Any:
     """Parse a request body with its (interpreted) declaration; malformed → STATUS_INVALID_PARAMETER."""
+    plan = getattr(layout, "plan", None)
+    if plan is not None and not params:
+        fields = plan.parse(body)
+        if fields is not None:
+            return cs.Container(fields)
     try:
         return layout._parsereport(io.BytesIO(body), _top_context(True, params), "(parsing)")
     except cs.ConstructError as exc:
@@ -265,6 +455,11 @@ def parse_or_disconnect(layout: Any, data: memoryview | bytes, reason: str) -> A
 
 def build(layout: Any, **fields: Any) -> bytes:
     """Build a response body from its declaration (what `Construct.build` does)."""
+    plan = getattr(layout, "plan", None)
+    if plan is not None:
+        data: bytes | None = plan.build(fields)
+        if data is not None:
+            return data
     stream = io.BytesIO()
     layout._build(fields, stream, _top_context(False, {}), "(building)")
     return stream.getvalue()
