@@ -126,6 +126,9 @@ class Policy:
             _setting(rpc, "share_enum_admin_levels", (2, 502, 503)))
         self._tokens = {kind: self._build_token(kind) for kind in _KINDS}
         self._cache: dict[tuple[object, ...], Decision] = {}
+        #: The enforcement point's final decisions (in each operation's status family), by
+        #: question: principal kind, interface, operation, level, access, return type.
+        self.final_decisions: dict[tuple[object, ...], Decision] = {}
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} {self.version[0]}.{self.version[1]}>"

@@ -72,7 +72,10 @@ def run_call(ctx: CallContext, iface: Interface, opnum: int, stub: bytes, *, pip
     ctx.context_id = context_id
     ctx.little_endian = little_endian
     try:
-        response = refusal_before_handler(ctx, iface, op, request) or handler(ctx, request)
+        # A rule the interface declares for the operation is checked before the handler runs
+        # (most interfaces declare none: their handlers ask ctx.decide with the decoded level).
+        refusal = refusal_before_handler(ctx, iface, op, request) if iface.rules else None
+        response = refusal or handler(ctx, request)
         out = op.encode_response(response, reply_little_endian)
     except RpcFault as fault:
         return Answer(op.name, fault.status)

@@ -109,11 +109,24 @@ class Enforcement:
         if rule is not None:
             decision = policy.decide_rule(self.principal, interface, name, rule, level,
                                           access=access, returns=returns)
-        else:
+            if not decision.allowed:
+                decision = Decision(denied_status(returns), decision.reason, decision.rule)
+            return self._record(decision)
+        # The per-call path of every enumeration: the final decision (in the operation's status
+        # family) is kept per question on the server's policy, which is read-only.
+        key = (self.principal.kind, interface, name, level, access, returns)
+        kept = policy.final_decisions.get(key)
+        if kept is None:
             decision = policy.decide(self.principal, interface, name, level, access=access)
-        if not decision.allowed:
-            decision = Decision(denied_status(returns), decision.reason, decision.rule)
-        return self._record(decision)
+            if not decision.allowed:
+                decision = Decision(denied_status(returns), decision.reason, decision.rule)
+            policy.final_decisions[key] = decision
+            return self._record(decision)
+        if kept.status:
+            _log_policy.info("%s", kept.reason)
+        elif _log_policy.isEnabledFor(logging.DEBUG):
+            _log_policy.debug("%s", kept.reason)
+        return self._record(kept)
 
     def deny(self, rule: str, why: str, operation: str | None = None) -> Decision:
         """Record a refusal the handler's own check made (a handle without the right, a missing
