@@ -23,15 +23,32 @@ AUTH_PAD_ALIGNMENT: Final = 16
 
 
 def response_fragments(auth: RpcAuth, max_xmit: int, call_id: int, context_id: int,
-                   stub: bytes, drep: bytes) -> Iterator[bytes]:
+                   stub: bytes, drep: bytes) -> list[bytes]:
     """The response PDUs of one call (C706 12.6.4.10): stub chunks of ``max_xmit - 24``, minus
     the sec_trailer and verifier when the association is protected, rounded down to 16 (as
     Windows), alloc_hint = bytes remaining, the context id truncated to 8 bits."""
     sig = auth.sig_size() if auth.protects else 0
+    total = len(stub)
+    if not sig and total <= _chunk(max_xmit, 0):
+        # The usual answer: one unprotected fragment (no generator, no slicing).
+        return [encode_response_header(call_id, PFC_FIRST_FRAG | PFC_LAST_FRAG,
+                                       RESPONSE_HEADER_SIZE + total, 0, total,
+                                       context_id & 0xFF, drep) + stub]
+    return list(_fragments(auth, sig, max_xmit, call_id, context_id, stub, drep))
+
+
+def _chunk(max_xmit: int, sig: int) -> int:
+    """Stub bytes per fragment: ``max_xmit - 24``, minus the sec_trailer and verifier when
+    protected, rounded down to 16 (as Windows)."""
     chunk = max_xmit - RESPONSE_HEADER_SIZE
     if sig:
         chunk -= SEC_TRAILER_SIZE + sig
-    chunk -= chunk % AUTH_PAD_ALIGNMENT
+    return chunk - chunk % AUTH_PAD_ALIGNMENT
+
+
+def _fragments(auth: RpcAuth, sig: int, max_xmit: int, call_id: int, context_id: int,
+               stub: bytes, drep: bytes) -> Iterator[bytes]:
+    chunk = _chunk(max_xmit, sig)
     total = len(stub)
     ctx_byte = context_id & 0xFF  # Windows truncates the context id in responses
     offset = 0
