@@ -20,6 +20,7 @@ from smbemu.rpc.ndr import (
     enum16,
     uint32,
 )
+from smbemu.sid import SidNameUse
 from smbemu.status import (
     FAULT_ACCESS_DENIED,
     RPC_X_INVALID_BOUND,
@@ -45,8 +46,6 @@ from .types import (
     P_UNICODE_STRING,
     PULONG,
     REFERENCED_DOMAINS_MAX,
-    SID_TYPE_DOMAIN,
-    SID_TYPE_UNKNOWN,
 )
 
 
@@ -107,19 +106,19 @@ def translate_sid(directory: Any, sid_text: str, domains: _Domains) -> Translati
     try:
         sid = sid_class.parse(sid_text)
     except ValueError:
-        return Translation(SID_TYPE_UNKNOWN, sid_text, sid_text, -1)
+        return Translation(SidNameUse.UNKNOWN, sid_text, sid_text, -1)
     found = directory.lookup_sid(sid)
     if found is None:
         if not sid.sub_authorities:
-            return Translation(SID_TYPE_UNKNOWN, sid_text, sid_text, -1)
+            return Translation(SidNameUse.UNKNOWN, sid_text, sid_text, -1)
         dom_sid = str(sid.domain)
         dom_name = _known_domains(directory).get(dom_sid)
         if dom_name is None:
-            return Translation(SID_TYPE_UNKNOWN, sid_text, sid_text, -1)
-        return Translation(SID_TYPE_UNKNOWN, f"{sid.rid:08X}", sid_text,
+            return Translation(SidNameUse.UNKNOWN, sid_text, sid_text, -1)
+        return Translation(SidNameUse.UNKNOWN, f"{sid.rid:08X}", sid_text,
                            domains.add(dom_name, dom_sid))
     use = int(found.sid_type)
-    if use == SID_TYPE_DOMAIN or not sid.sub_authorities:
+    if use == SidNameUse.DOMAIN or not sid.sub_authorities:
         index = domains.add(found.domain_name, sid_text)
     else:
         index = domains.add(found.domain_name, str(sid.domain))
@@ -133,10 +132,10 @@ def translate_name(directory: Any, name: str, domains: _Domains) -> Translation:
     records it; W).  A domain name translates to the domain (SidTypeDomain, RID 0xFFFFFFFF)."""
     found = directory.lookup_name(name or "BUILTIN")
     if found is None:
-        return Translation(SID_TYPE_UNKNOWN, name, "", -1)
+        return Translation(SidNameUse.UNKNOWN, name, "", -1)
     use = int(found.sid_type)
     sid = found.sid
-    if use == SID_TYPE_DOMAIN or not sid.sub_authorities:
+    if use == SidNameUse.DOMAIN or not sid.sub_authorities:
         index = domains.add(found.domain_name, str(sid))
     else:
         index = domains.add(found.domain_name, str(sid.domain))
@@ -169,7 +168,7 @@ def _lookup_sids(ctx: CallContext, request: dict[str, Any], operation: str,
     directory = ctx.server.directory
     domains = _Domains()
     names = [translate_sid(directory, info["Sid"], domains) for info in sid_infos]
-    mapped = sum(1 for t in names if t.use != SID_TYPE_UNKNOWN)
+    mapped = sum(1 for t in names if t.use != SidNameUse.UNKNOWN)
     return {"ReferencedDomains": domains.value(),
             "TranslatedNames": {"Entries": len(names), "Names": [entry(t) for t in names]},
             "MappedCount": mapped, "ReturnValue": _lookup_status(mapped, len(names))}
@@ -237,16 +236,16 @@ def _lookup_names(ctx: CallContext, request: dict[str, Any], operation: str,
     directory = ctx.server.directory
     domains = _Domains()
     sids = [translate_name(directory, name, domains) for name in names]
-    mapped = sum(1 for t in sids if t.use != SID_TYPE_UNKNOWN)
+    mapped = sum(1 for t in sids if t.use != SidNameUse.UNKNOWN)
     return {"ReferencedDomains": domains.value(),
             "TranslatedSids": {"Entries": len(sids), "Sids": [entry(t) for t in sids]},
             "MappedCount": mapped, "ReturnValue": _lookup_status(mapped, len(sids))}
 
 
 def _rid(t: Translation) -> int:
-    if t.use == SID_TYPE_UNKNOWN:
+    if t.use == SidNameUse.UNKNOWN:
         return 0
-    if t.use == SID_TYPE_DOMAIN or t.sid.count("-") < 3:
+    if t.use == SidNameUse.DOMAIN or t.sid.count("-") < 3:
         return 0xFFFFFFFF
     return int(t.sid.rsplit("-", 1)[1])
 

@@ -30,9 +30,6 @@ from smbemu.rpc.ndr import (
 # smbemu.policy's, status codes smbemu.status's)
 # -------------------------------------------------------------------------------------------
 
-#: MS-LSAT 2.2.13 SID_NAME_USE values used here.
-SID_TYPE_DOMAIN: Final = 3
-SID_TYPE_UNKNOWN: Final = 8
 #: LSAPR_REFERENCED_DOMAIN_LIST.MaxEntries as Windows fills it (Samba's
 #: LSA_REF_DOMAIN_LIST_MULTIPLIER, taken from Windows traces).
 REFERENCED_DOMAINS_MAX: Final = 32

@@ -22,6 +22,7 @@ from smbemu.policy.access import (
 )
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantVaryingArray, Pointer, PSid, RpcUnicodeString, uint16, uint32
+from smbemu.sid import SidNameUse
 from smbemu.status import (
     RPC_X_INVALID_BOUND,
     STATUS_ACCESS_DENIED,
@@ -47,10 +48,6 @@ from .types import (
     SAMPR_RETURNED_USTRING_ARRAY,
     SAMPR_ULONG_ARRAY,
     SE_GROUP_DEFAULT,
-    SID_TYPE_ALIAS,
-    SID_TYPE_GROUP,
-    SID_TYPE_UNKNOWN,
-    SID_TYPE_USER,
 )
 
 # -------------------------------------------------------------------------------------------
@@ -60,8 +57,8 @@ from .types import (
 
 def _sid_use(account: Any) -> int:
     kind = type(account).__name__
-    return {"User": SID_TYPE_USER, "Group": SID_TYPE_GROUP, "Alias": SID_TYPE_ALIAS}.get(
-        kind, SID_TYPE_UNKNOWN)
+    return {"User": SidNameUse.USER, "Group": SidNameUse.GROUP, "Alias": SidNameUse.ALIAS}.get(
+        kind, SidNameUse.UNKNOWN)
 
 
 def _ulong_array(values: Sequence[int]) -> dict[str, Any]:
@@ -94,8 +91,8 @@ def SamrLookupNamesInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[s
     for name in request["Names"][:request["Count"]]:
         account = domain.by_name(name or "")
         rids.append(account.rid if account is not None else 0)
-        uses.append(_sid_use(account) if account is not None else SID_TYPE_UNKNOWN)
-    mapped = sum(1 for u in uses if u != SID_TYPE_UNKNOWN)
+        uses.append(_sid_use(account) if account is not None else SidNameUse.UNKNOWN)
+    mapped = sum(1 for u in uses if u != SidNameUse.UNKNOWN)
     return {"RelativeIds": _ulong_array(rids), "Use": _ulong_array(uses),
             "ReturnValue": _mapped_status(mapped, len(uses))}
 
@@ -125,8 +122,8 @@ def SamrLookupIdsInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str
     for rid in request["RelativeIds"][:request["Count"]]:
         account = domain.by_rid(rid)
         names.append(account.name if account is not None else "")
-        uses.append(_sid_use(account) if account is not None else SID_TYPE_UNKNOWN)
-    mapped = sum(1 for u in uses if u != SID_TYPE_UNKNOWN)
+        uses.append(_sid_use(account) if account is not None else SidNameUse.UNKNOWN)
+    mapped = sum(1 for u in uses if u != SidNameUse.UNKNOWN)
     return {"Names": {"Count": len(names), "Element": names if names else None},
             "Use": _ulong_array(uses), "ReturnValue": _mapped_status(mapped, len(uses))}
 
