@@ -207,6 +207,9 @@ def load_profile(
 
 def _check_consistency(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
     """Rules that involve two keys; the error names the file of the later-set key."""
+    if not values["smb.dialects"] and not values["smb.smb1"]:
+        key = "smb.dialects" if sources["smb.dialects"] == SET_SOURCE or sources["smb.smb1"] != SET_SOURCE else "smb.smb1"
+        raise ConfigError(sources[key], key, "no protocol left: smb.dialects is [] and smb.smb1 is false (serve SMB1, an SMB2 dialect, or both)")
     if values["smb.encrypt_data"] and not any(d >= Dialect.SMB_3_0 for d in values["smb.dialects"]):
         raise ConfigError(sources["smb.encrypt_data"], "smb.encrypt_data",
                           "true needs an SMB 3.x dialect (3.0, 3.0.2 or 3.1.1) in smb.dialects")
@@ -229,6 +232,7 @@ def _build_profile(name: str, path: Path | None, values: dict[str, Any], sources
         role=values["role"],
         identity=built["identity"],
         smb=built["smb"],
+        smb1=built["smb1"],
         anonymous=built["anonymous"],
         rpc=built["rpc"],
         sources=MappingProxyType(dict(sources)),

@@ -88,8 +88,8 @@ class Identity:
     os_name: str
     os_version: str  # "5.0"
     build: int
-    native_os: str  # SMB1 NativeOS (smbemu speaks no SMB1 yet; kept for the data)
-    native_lanman: str
+    native_os: str  # SMB1 SESSION_SETUP_ANDX NativeOS (MS-CIFS 2.2.4.53.2)
+    native_lanman: str  # SMB1 SESSION_SETUP_ANDX NativeLanMan
     ntlm_version: tuple[int, int, int] | None  # NTLM VERSION (major, minor, build); None = never sent
     ntlm: NtlmIdentity
     srvsvc: SrvsvcIdentity
@@ -112,9 +112,10 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class SmbSettings:
-    """SMB2 behaviour and logon settings."""
+    """SMB behaviour and logon settings."""
 
-    dialects: tuple[Dialect, ...]  # sorted ascending
+    dialects: tuple[Dialect, ...]  # SMB2 dialects, sorted ascending; () = no SMB2 (pre-Vista)
+    smb1: bool  # SMB1 (NT LM 0.12) served: LanmanServer\\Parameters\\SMB1
     signing_required: bool
     encrypt_data: bool
     reject_unencrypted_access: bool
@@ -125,6 +126,44 @@ class SmbSettings:
     max_transact_size: int
     max_read_size: int
     max_write_size: int
+
+
+# SMB1 CAP_* bits of the NEGOTIATE response (MS-CIFS 2.2.4.52.2, MS-SMB 2.2.4.5.2.1).
+SMB1_CAPABILITY_BITS: dict[str, int] = {
+    "RAW_MODE": 0x00000001,
+    "MPX_MODE": 0x00000002,
+    "UNICODE": 0x00000004,
+    "LARGE_FILES": 0x00000008,
+    "NT_SMBS": 0x00000010,
+    "RPC_REMOTE_APIS": 0x00000020,
+    "STATUS32": 0x00000040,
+    "LEVEL_II_OPLOCKS": 0x00000080,
+    "LOCK_AND_READ": 0x00000100,
+    "NT_FIND": 0x00000200,
+    "DFS": 0x00001000,
+    "INFOLEVEL_PASSTHRU": 0x00002000,
+    "LARGE_READX": 0x00004000,
+    "LARGE_WRITEX": 0x00008000,
+    "LWIO": 0x00010000,
+    "UNIX": 0x00800000,
+    "COMPRESSED_DATA": 0x02000000,
+    "DYNAMIC_REAUTH": 0x20000000,
+    "PERSISTENT_HANDLES": 0x40000000,
+    "EXTENDED_SECURITY": 0x80000000,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Smb1Settings:
+    """What the SMB1 NEGOTIATE response says (MS-CIFS 2.2.4.52.2, MS-SMB 2.2.4.5.2)."""
+
+    max_mpx_count: int
+    max_number_vcs: int
+    max_buffer_size: int
+    max_raw_size: int
+    capabilities: int  # CAP_* bits; EXTENDED_SECURITY = the server can do SPNEGO
+    signing_enabled: bool  # EnableSecuritySignature: NEGOTIATE_SECURITY_SIGNATURES_ENABLED
+    server_time_zone: int  # minutes from UTC, as the NEGOTIATE response's ServerTimeZone
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +212,7 @@ class Profile:
     role: str  # "standalone" | "member" | "dc"
     identity: Identity
     smb: SmbSettings
+    smb1: Smb1Settings
     anonymous: AnonymousSettings
     rpc: RpcSettings
     sources: Mapping[str, str] = field(repr=False, compare=False)

@@ -16,10 +16,12 @@ from typing import Any
 from smbemu.dialects import DIALECT_BY_LABEL, Dialect
 from smbemu.profiles.model import (
     SERVER_TYPE_BITS,
+    SMB1_CAPABILITY_BITS,
     AnonymousSettings,
     Identity,
     NtlmIdentity,
     RpcSettings,
+    Smb1Settings,
     SmbSettings,
     SrvsvcIdentity,
 )
@@ -172,8 +174,8 @@ class _Dialects(_Kind):
     allowed = ", ".join(DIALECT_BY_LABEL)
 
     def parse(self, value: Any) -> Any:
-        if not isinstance(value, list) or not value:
-            raise Invalid(f"{show_value(value)} is not a non-empty list of dialects; allowed: {self.allowed}")
+        if not isinstance(value, list):
+            raise Invalid(f"{show_value(value)} is not a list of dialects ([] for none); allowed: {self.allowed}")
         out: set[Dialect] = set()
         for index, item in enumerate(value):
             # YAML reads an unquoted 2.1 or 3.0 as a float; take it back as written.
@@ -246,6 +248,36 @@ class _ServerType(_Kind):
 
     def show(self, value: Any) -> str:
         names = [name for name, bit in SERVER_TYPE_BITS.items() if value & bit]
+        return f"0x{value:08X} [{', '.join(names)}]"
+
+
+class _Smb1Capabilities(_Kind):
+    allowed = "an integer or a list of CAP names (" + ", ".join(SMB1_CAPABILITY_BITS) + ")"
+
+    def parse(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value <= 0xFFFFFFFF:
+                raise Invalid(f"{value} is out of range; allowed: 0–0xFFFFFFFF")
+            return value
+        if not isinstance(value, list):
+            raise Invalid(f"{show_value(value)} is not a capability set; allowed: {self.allowed}")
+        bits = 0
+        for index, item in enumerate(value):
+            name = item.upper().removeprefix("CAP_") if isinstance(item, str) else None
+            if name not in SMB1_CAPABILITY_BITS:
+                raise Invalid(f"{show_value(item)} is not a CAP name; allowed: {', '.join(SMB1_CAPABILITY_BITS)}", f"[{index}]")
+            bits |= SMB1_CAPABILITY_BITS[name]
+        return bits
+
+    def parse_text(self, text: str) -> Any:
+        text = text.strip()
+        try:
+            return self.parse(int(text, 0))
+        except ValueError:
+            return self.parse([part.strip() for part in text.split(",") if part.strip()])
+
+    def show(self, value: Any) -> str:
+        names = [name for name, bit in SMB1_CAPABILITY_BITS.items() if value & bit]
         return f"0x{value:08X} [{', '.join(names)}]"
 
 
@@ -358,6 +390,7 @@ KEYS: tuple[Key, ...] = (
     Key("identity.srvsvc.version_minor", "version_minor", _Int(0, 255)),
     Key("identity.srvsvc.server_type", "server_type", _ServerType()),
     Key("smb.dialects", "dialects", _Dialects()),
+    Key("smb.smb1", "smb1", _Bool(), ("SMB1",)),
     Key("smb.signing_required", "signing_required", _Bool(), ("RequireSecuritySignature", "RequireMessageSigning")),
     Key("smb.encrypt_data", "encrypt_data", _Bool(), ("EncryptData",)),
     Key("smb.reject_unencrypted_access", "reject_unencrypted_access", _Bool(), ("RejectUnencryptedAccess",)),
@@ -368,6 +401,13 @@ KEYS: tuple[Key, ...] = (
     Key("smb.max_transact_size", "max_transact_size", _SIZE),
     Key("smb.max_read_size", "max_read_size", _SIZE),
     Key("smb.max_write_size", "max_write_size", _SIZE),
+    Key("smb1.max_mpx_count", "max_mpx_count", _Int(1, 65535), ("MaxMpxCt",)),
+    Key("smb1.max_number_vcs", "max_number_vcs", _Int(0, 65535)),
+    Key("smb1.max_buffer_size", "max_buffer_size", _Int(1024, 65535)),
+    Key("smb1.max_raw_size", "max_raw_size", _Int(0, 0xFFFFFFFF)),
+    Key("smb1.capabilities", "capabilities", _Smb1Capabilities()),
+    Key("smb1.signing_enabled", "signing_enabled", _Bool(), ("EnableSecuritySignature",)),
+    Key("smb1.server_time_zone", "server_time_zone", _Int(-1440, 1440)),
     Key("anonymous.RestrictAnonymous", "restrict_anonymous", _Int(0, 2)),
     Key("anonymous.RestrictAnonymousSAM", "restrict_anonymous_sam", _Bool()),
     Key("anonymous.EveryoneIncludesAnonymous", "everyone_includes_anonymous", _Bool()),
@@ -383,12 +423,13 @@ KEYS: tuple[Key, ...] = (
     Key("rpc.share_enum_admin_levels", "share_enum_admin_levels", _IntList((0, 1, 2, 501, 502, 503))),
 )
 KEY_BY_PATH = {key.path: key for key in KEYS}
-SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity", "smb", "anonymous", "rpc")
+SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity", "smb", "smb1", "anonymous", "rpc")
 SECTION_CLASSES: dict[str, type] = {
     "identity.ntlm": NtlmIdentity,
     "identity.srvsvc": SrvsvcIdentity,
     "identity": Identity,
     "smb": SmbSettings,
+    "smb1": Smb1Settings,
     "anonymous": AnonymousSettings,
     "rpc": RpcSettings,
 }

@@ -56,8 +56,8 @@ def test_base_holds_every_key_and_releases_extend() -> None:
     flat: set[str] = set()
 
     def walk(prefix: str, node: object) -> None:
-        if isinstance(node, dict) and prefix.split(".")[0] in ("", "identity", "smb", "anonymous", "rpc") and (
-            prefix == "" or prefix in ("identity", "identity.ntlm", "identity.srvsvc", "smb", "anonymous", "rpc")
+        if isinstance(node, dict) and prefix.split(".")[0] in ("", "identity", "smb", "smb1", "anonymous", "rpc") and (
+            prefix == "" or prefix in ("identity", "identity.ntlm", "identity.srvsvc", "smb", "smb1", "anonymous", "rpc")
         ):
             for key, value in node.items():
                 walk(f"{prefix}.{key}" if prefix else key, value)
@@ -284,7 +284,7 @@ FILE_CASES = [
     ("snake name in YAML", "anonymous:\n  restrict_anonymous: 1\n",
      "anonymous.restrict_anonymous: unknown key (did you mean 'RestrictAnonymous'?); allowed: RestrictAnonymous,"),
     ("unknown top key", "colour: blue\n",
-     "colour: unknown key; allowed: extends, description, role, identity, smb, anonymous, rpc"),
+     "colour: unknown key; allowed: extends, description, role, identity, smb, smb1, anonymous, rpc"),
     ("unknown dialect", "smb:\n  dialects: ['2.1', '3.5']\n",
      "smb.dialects[1]: '3.5' is not a dialect; allowed: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1"),
     ("unquoted float dialect", "smb:\n  dialects: [2.1, 3.5]\n",
@@ -297,7 +297,7 @@ FILE_CASES = [
      "anonymous.RestrictAnonymousSAM: 2 is not a boolean; allowed: true or false (1 or 0)"),
     ("bad role", "role: pdc\n", "role: 'pdc' is not allowed; allowed: standalone, member, dc"),
     ("bad version", "identity:\n  os_version: five\n", "identity.os_version: 'five' is not valid; allowed: a string like '5.0'"),
-    ("section not a mapping", "smb: fast\n", "smb: expected a mapping with keys dialects, signing_required,"),
+    ("section not a mapping", "smb: fast\n", "smb: expected a mapping with keys dialects, smb1, signing_required,"),
     ("bad server type", "identity:\n  srvsvc:\n    server_type: [SERVER, TOASTER]\n",
      "identity.srvsvc.server_type[1]: 'TOASTER' is not an SV_TYPE name; allowed: WORKSTATION, SERVER,"),
     ("bad platform", "identity:\n  srvsvc:\n    platform_id: 501\n",
@@ -335,7 +335,6 @@ SET_CASES = [
     ("RestrictAnonymous=3", "--set: anonymous.RestrictAnonymous: 3 is out of range; allowed: 0–2"),
     ("RestrictAnonymous=lots", "--set: anonymous.RestrictAnonymous: 'lots' is not an integer; allowed: 0–2"),
     ("dialects=2.1,3.5", "--set: smb.dialects[1]: '3.5' is not a dialect; allowed: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1"),
-    ("dialects=", "--set: smb.dialects: [] is not a non-empty list of dialects; allowed: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1"),
     ("signing_required=perhaps", "--set: smb.signing_required: 'perhaps' is not a boolean; allowed: true, false, 1, 0"),
     ("RestrictAnonymus=1", "--set: RestrictAnonymus: unknown key (did you mean 'anonymous.RestrictAnonymous'?); allowed: description, role,"),
     ("RestrictAnonymous", "--set: RestrictAnonymous: expected KEY=VALUE (e.g. RestrictAnonymous=2 or NullSessionPipes=)"),
@@ -349,6 +348,16 @@ def test_override_errors(override: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_profile("win2000", [override])
     assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_no_protocol_left_is_refused() -> None:
+    # SMB1 only is a valid profile (Windows 2000 spoke nothing else) ...
+    assert load_profile("win2000", ["smb.dialects="]).smb.dialects == ()
+    # ... but with SMB1 off too, nothing could ever be negotiated.
+    with pytest.raises(ConfigError) as info:
+        load_profile("win2019", ["smb.dialects="])
+    assert str(info.value) == ("--set: smb.dialects: no protocol left: smb.dialects is [] and smb.smb1 is false "
+                               "(serve SMB1, an SMB2 dialect, or both)")
 
 
 def test_unknown_profile_name() -> None:
