@@ -1,0 +1,28 @@
+"""SMB1 CLOSE of a pipe (MS-CIFS 2.2.4.5, 3.3.5.7).
+
+A read still waiting on the pipe ends with STATUS_PIPE_BROKEN, as SMB2 CLOSE ends it
+(smbemu.smb2.close; Windows' named-pipe file system completes a pending read with
+STATUS_PIPE_BROKEN when the handle is closed). LastTimeModified means nothing on a pipe.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smbemu.smb1.layouts.files import CloseRequest
+from smbemu.smb2.close import close_open
+from smbemu.smb2.layouts.base import parse
+from smbemu.status import NtStatus
+
+if TYPE_CHECKING:
+    from smbemu.smb1.context import Smb1Request, Smb1View
+
+
+def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
+    session = req.session
+    assert session is not None
+    request = parse(CloseRequest, req.words)
+    open_ = conn.find_open(req, request.fid)
+    conn.pipe_reads.fail(open_, NtStatus.PIPE_BROKEN)
+    close_open(session, open_)
+    return b"", b""
