@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from smbemu.smb1.context import Smb1Request, Smb1View
     from smbemu.state import Open
 
+#: MS-SMB 2.2.4.5.2.1: the client reads more than its MaxBufferSize in one READ_ANDX.
+CAP_LARGE_READX = 0x00004000
 #: SMB_NMPIPE_STATUS bits TRANS_SET_NMPIPE_STATE sets (MS-CIFS 2.2.1.3).
 PIPE_NONBLOCKING = 0x8000
 PIPE_READ_MODE_MESSAGE = 0x0100
@@ -92,8 +94,12 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes] | None:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"READ_ANDX with {size // 2 + 2} words")
     open_ = conn.find_open(req, request.fid)
     # On a pipe the count is MaxCountOfBytesToReturn alone: Timeout_or_MaxCountHigh is the
-    # Timeout (MS-SMB 3.3.5.7).
+    # Timeout (MS-SMB 3.3.5.7). Without CAP_LARGE_READX the response must fit the client's
+    # MaxBufferSize (MS-CIFS 2.2.4.42.2); a longer message is read in parts (BUFFER_OVERFLOW).
     length = request.max_count
+    room = conn.client_max_buffer_size - bytes_offset(SMB1_HEADER_SIZE, _RESPONSE_WORDS, andx=True) - 1
+    if not conn.client_capabilities & CAP_LARGE_READX and room > 0:
+        length = min(length, room)
     result = read_pipe(open_, length)
     offset = req.response_offset
     if result is None:
