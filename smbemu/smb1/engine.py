@@ -27,6 +27,7 @@ from smbemu.smb1 import signing
 from smbemu.smb1.constants import HEADER_SIZE, NO_ANDX, Command, Flags, Flags2, status_field
 from smbemu.smb1.context import Reply, Smb1Pending, Smb1Request
 from smbemu.smb1.dispatch import COMMANDS
+from smbemu.smb1.fault_hooks import before_request as before_fault_rules
 from smbemu.smb1.layouts.header import Header, pack_andx, pack_header, pack_u16, read_u16, unpack_andx, unpack_header
 from smbemu.state import SessionState
 from smbemu.status import NtStatus, status_name
@@ -227,6 +228,8 @@ class Smb1Engine:
                     req.session = self._session(uid)
                 if spec.needs_tree:
                     req.tree = self._tree(req, tid)
+                if self.faults is not None:  # fault injection (smbemu.faults), after the checks
+                    before_fault_rules(self.faults, self, req)
                 reply = spec.handler(self, req)
             except SmbStatusError as exc:
                 status = int(exc.status)

@@ -277,3 +277,15 @@ def test_signing_once_active_signs_answers_and_refuses_bad_signatures(conn: Conn
     assert again.status == 0 and again.blocks[0][1] == b"tree ok"
     (bad_tid,) = run(conn, _signed(message(FAKE_PLAIN, flags2=0xC005, uid=uid, tid=0x0999, mid=5), key, 8))
     assert bad_tid.status == NtStatus.SMB_BAD_TID
+
+
+def test_a_fault_rule_for_an_smb2_command_name_fires_on_its_smb1_twin() -> None:
+    # One faults file for both dialects: `command: ECHO` answers SMB1 ECHO too, then runs out.
+    config = build_config("win2000", overrides=["smb.dialects="],
+                          faults=[{"command": "ECHO", "status": "STATUS_INSUFFICIENT_RESOURCES", "times": 1}])
+    conn = Connection(config)
+    run(conn, negotiate_request("NT LM 0.12"))
+    (refused,) = run(conn, message(0x2B, struct.pack("<H", 1), b"x"))
+    assert refused.status == NtStatus.INSUFFICIENT_RESOURCES
+    (served,) = run(conn, message(0x2B, struct.pack("<H", 1), b"x"))
+    assert served.status == 0 and served.blocks[0][1] == b"x"
