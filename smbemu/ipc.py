@@ -132,3 +132,13 @@ def open_pipe(
     session.opens[volatile_id] = open_
     log.debug("pipe %s opened by %s", pipe_name, session.principal.display_name)
     return open_
+
+
+def close_pipe(session: Session, open_: Open) -> None:
+    """Close the pipe `open_`: it leaves the session's opens and its endpoint its association
+    group (SMB2 CLOSE, SMB1 CLOSE, and every bulk close of a tree or session)."""
+    session.opens.pop(open_.volatile_id, None)
+    endpoint = open_.endpoint
+    if endpoint is not None and hasattr(endpoint, "close"):
+        endpoint.close()
+    open_.endpoint = None

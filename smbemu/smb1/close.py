@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from smbemu.smb1.layouts.files import CloseRequest
-from smbemu.smb2.close import close_open
-from smbemu.smb2.layouts.base import parse
+from smbemu import ipc
+from smbemu.smb1.layouts.files import CloseRequest, parse
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
@@ -24,5 +23,5 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
     request = parse(CloseRequest, req.words)
     open_ = conn.find_open(req, request.fid)
     conn.pipe_reads.fail(open_, NtStatus.PIPE_BROKEN)
-    close_open(session, open_)
+    ipc.close_pipe(session, open_)
     return b"", b""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu import ipc
-from smbemu.smb2.layouts.base import build, parse
+from smbemu.smb1.layouts.files import build, parse
 from smbemu.smb1.layouts.files import (
     NT_CREATE_EXTENDED_WORD_COUNT,
     NtCreateAndxExtendedResponse,

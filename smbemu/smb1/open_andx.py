@@ -18,7 +18,7 @@ from smbemu.smb1.nt_create import (
     NMPIPE_STATUS_MESSAGE,
     new_open_ids,
 )
-from smbemu.smb2.layouts.base import build, parse
+from smbemu.smb1.layouts.files import build, parse
 
 if TYPE_CHECKING:
     from smbemu.smb1.context import Smb1Request, Smb1View

@@ -27,7 +27,7 @@ from smbemu.smb1.layouts.files import (
     ReadAndxResponse,
     bytes_offset,
 )
-from smbemu.smb2.layouts.base import build, parse
+from smbemu.smb1.layouts.files import build, parse
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:

@@ -26,6 +26,7 @@ displacement (MS-CIFS 3.3.5.57: "the server MAY send multiple responses").
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,22 +35,22 @@ from weakref import WeakKeyDictionary
 from smbemu import ipc
 from smbemu.errors import SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name
-from smbemu.smb1.layouts.files import SMB1_HEADER_SIZE, bytes_offset, smb_string
+from smbemu.smb1.layouts.files import SMB1_HEADER_SIZE, build, bytes_offset, parse, smb_string
 from smbemu.smb1.layouts.trans import (
     NmPipeInfoLevel1,
     PeekNmPipeParameters,
     QueryNmPipeInfoParameters,
     QueryNmPipeStateParameters,
     SetNmPipeStateParameters,
-    SetupWords,
     TransactionRequest,
     TransactionResponse,
     TransactionSecondaryRequest,
     WriteNmPipeParameters,
+    pack_setup_words,
+    setup_words,
 )
 from smbemu.smb1.read import PIPE_NONBLOCKING, PIPE_READ_MODE_MESSAGE, read_pipe
-from smbemu.smb2.close import close_open
-from smbemu.smb2.layouts.base import build, parse
+from smbemu.smb1.layouts.files import build, parse
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def receive_primary(conn: Smb1View, req: Smb1Request, *, named: bool) -> Transac
     fixed = parse(TransactionRequest, words[:_FIXED_WORDS])
     if len(words) != _FIXED_WORDS + 2 * fixed.setup_count:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "transaction WordCount does not match SetupCount")
-    setup = tuple(parse(SetupWords(fixed.setup_count), words[_FIXED_WORDS:])) if fixed.setup_count else ()
+    setup = setup_words(words[_FIXED_WORDS:], fixed.setup_count)
     if fixed.parameter_count > fixed.total_parameter_count or fixed.data_count > fixed.total_data_count:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "transaction counts exceed its totals")
     name = ""
@@ -216,12 +217,12 @@ def responses(
     3.3.5.57). Parameters and data each start on a 4-byte boundary from the SMB header, where
     Windows and Samba put them. The first response's command starts at `command_offset` (after
     the commands chained before it), the others alone in their message."""
-    setup_words = b"".join(value.to_bytes(2, "little") for value in setup)
+    setup_block = pack_setup_words(setup)
     replies: list[tuple[bytes, bytes]] = []
     sent_params = sent_data = 0
     offset = command_offset
     while True:
-        start = bytes_offset(offset, _RESPONSE_WORDS + len(setup_words), andx=False)
+        start = bytes_offset(offset, _RESPONSE_WORDS + len(setup_block), andx=False)
         param_offset = start + (-start % 4)
         param_chunk = params[sent_params : sent_params + max(max_message - param_offset, 0)]
         after_params = param_offset + len(param_chunk)
@@ -237,7 +238,7 @@ def responses(
             data_count=len(data_chunk), data_offset=data_offset if data_chunk else after_params,
             data_displacement=sent_data,
             setup_count=len(setup), reserved2=0,
-        ) + setup_words
+        ) + setup_block
         body = bytes(param_offset - start) + param_chunk
         if data_chunk:
             body += bytes(data_offset - after_params) + data_chunk
@@ -304,8 +305,8 @@ def execute(conn: Smb1View, req: Smb1Request, transaction: Transaction) -> tuple
 
 def _rap(conn: Smb1View, req: Smb1Request, transaction: Transaction) -> tuple[bytes, bytes]:
     """`\\PIPE\\LANMAN`: the Remote Administration Protocol (smbemu.rap)."""
-    from smbemu import rap  # the RAP package; imported when first used
-
+    # The RAP package (smbemu.rap, its own branch of issue 12), imported when first used.
+    rap: Any = importlib.import_module("smbemu.rap")
     session = req.session
     assert session is not None
     params, data = rap.serve(
@@ -448,7 +449,7 @@ def _call_nmpipe(conn: Smb1View, req: Smb1Request, transaction: Transaction) -> 
         endpoint.write(bytes(transaction.data))
         output, more = endpoint.read(transaction.max_data_count) if endpoint.has_output() else (b"", False)
     finally:
-        close_open(session, open_)
+        ipc.close_pipe(session, open_)
     if more:
         req.status = NtStatus.BUFFER_OVERFLOW
     return send_responses(conn, req, b"", output)

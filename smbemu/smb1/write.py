@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from smbemu.errors import SmbStatusError
 from smbemu.ipc import check_pipe_output
 from smbemu.smb1.layouts.files import WriteAndxRequest, WriteAndxRequest64, WriteAndxResponse
-from smbemu.smb2.layouts.base import build, parse
+from smbemu.smb1.layouts.files import build, parse
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:

@@ -26,8 +26,16 @@ from impacket.smbconnection import SMB_DIALECT, SMBConnection  # type: ignore[im
 from helpers import HOST, ServerThread, run_tool
 from pipeclient import bind_pdu
 from smbemu.directory import make_large_fixture
+from smbemu.smb1.constants import Command
+from smbemu.smb1.dispatch import COMMANDS
 
-pytestmark = pytest.mark.interop
+# Every test here logs on over SMB1: SESSION_SETUP_ANDX and TREE_CONNECT_ANDX come from the
+# session work of issue 12 (branch smb1session); until both are in the command table, skip.
+pytestmark = [
+    pytest.mark.interop,
+    pytest.mark.skipif(Command.SESSION_SETUP_ANDX not in COMMANDS or Command.TREE_CONNECT_ANDX not in COMMANDS,
+                       reason="SMB1 SESSION_SETUP_ANDX / TREE_CONNECT_ANDX not served yet (branch smb1session)"),
+]
 
 ADMIN = ("Administrator", "Adm!n2003")
 ALICE = ("alice", "Wonderland1")
@@ -57,7 +65,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
 
 
 def smb1(server: ServerThread, creds: tuple[str, str] = ("", "")) -> SMBConnection:
-    conn = SMBConnection(HOST, HOST, sess_port=server.port, preferredDialect=SMB_DIALECT)
+    conn = SMBConnection(HOST, HOST, sess_port=server.port, preferredDialect=SMB_DIALECT, timeout=15)
     conn.login(*creds)
     assert conn.getDialect() == SMB_DIALECT
     return conn
