@@ -57,10 +57,22 @@ def win2000() -> Iterator[ServerThread]:
 
 
 @pytest.fixture(scope="module")
-def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+def large_fixture(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = Path(tmp_path_factory.mktemp("smb1")) / "large.yaml"
     path.write_text(yaml.safe_dump(make_large_fixture(1200)), encoding="utf-8")
-    with ServerThread("win2000", fixture=str(path)) as server:
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def large(large_fixture: str) -> Iterator[ServerThread]:
+    with ServerThread("win2000", fixture=large_fixture) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def large_signed(large_fixture: str) -> Iterator[ServerThread]:
+    """win2003-dc requires SMB signing: every response below is signed (MS-CIFS 3.1.5.1)."""
+    with ServerThread("win2003-dc", fixture=large_fixture) as server:
         yield server
 
 
@@ -172,6 +184,14 @@ def test_rpcclient_enumdomusers_on_a_large_fixture_over_nt1(large: ServerThread)
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(re.findall(r"^user:\[", result.stdout, re.M)) == 1202
     assert len(re.findall(r"^index: 0x[0-9a-f]+ RID:", result.stdout, re.M)) == 1202
+
+
+def test_rpcclient_signed_answers_across_many_reads(large_signed: ServerThread) -> None:
+    """Signing required: the TRANSACTION answers with STATUS_BUFFER_OVERFLOW and the READ_ANDX
+    that follow carry signatures rpcclient checks (a bad one ends its connection)."""
+    result = rpcclient(large_signed, "enumdomusers;netshareenumall 502", LARGE_ADMIN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(re.findall(r"^user:\[user\d+\]", result.stdout, re.M)) == 1200
 
 
 def test_smbclient_lists_shares_over_nt1(win2000: ServerThread) -> None:
