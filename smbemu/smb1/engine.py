@@ -389,7 +389,15 @@ class Smb1Engine:
 
     def park(self, req: Smb1Request, open_: Open, length: int, finish: Callable[[int, bytes], Reply]) -> None:
         """Keep `req` (a read of at most `length` bytes on `open_`) until the pipe has data; then
-        `finish(status, data)` builds its response body. The handler then returns None."""
+        `finish(status, data)` builds its response body. The handler then returns None.
+
+        The reads waiting on a connection are bounded by the same limit as SMB2's pending
+        requests (max_outstanding_requests); MS-CIFS 3.3.5.2 bounds a client's outstanding
+        requests by MaxMpxCount too, so the smaller applies."""
+        bound = min(self.config.limits.max_outstanding_requests, self.config.profile.smb1.max_mpx_count)
+        if len(self.pipe_reads) >= bound:
+            raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES,
+                                 f"{len(self.pipe_reads)} reads already waiting on the connection (limit {bound})")
         pending = Smb1Pending(req.header, req.command, req.uid, req.tid, req.andx, self._current_response_sequence,
                               finish)
         self._parked = pending
