@@ -13,9 +13,10 @@ response (no words, no bytes, success), TRANSACTION_SECONDARY requests carry the
 answered, and the complete transaction is answered as if it had come in one piece. The parts are
 kept per connection by (UID, TID, PID, MID). Their memory is bounded: a transaction's totals are
 16-bit (at most 128 KiB with its parameters), and a connection may have at most
-`max_outstanding_requests` transactions in reassembly (an interim-answered transaction is a
-pending request); one more is answered STATUS_INSUFFICIENT_RESOURCES, that limit's documented
-answer. A secondary that writes outside the announced totals ends its transaction with
+`max_outstanding_requests` transactions in reassembly, or the profile's MaxMpxCount if smaller
+(an interim-answered transaction is an outstanding request, MS-CIFS 3.3.5.2; the same bound as
+the engine's parked reads); one more is answered STATUS_INSUFFICIENT_RESOURCES, that limit's
+documented answer. A secondary that writes outside the announced totals ends its transaction with
 STATUS_INVALID_PARAMETER.
 
 The response is one message when it fits the client's MaxBufferSize (what the clients send:
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -104,8 +105,6 @@ class Transaction:
     data: bytearray
     params_received: int = 0
     data_received: int = 0
-    tid: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -149,15 +148,17 @@ def receive_primary(conn: Smb1View, req: Smb1Request, *, named: bool) -> Transac
         command=req.command, name=name, setup=setup,
         max_parameter_count=fixed.max_parameter_count, max_data_count=fixed.max_data_count,
         params=bytearray(fixed.total_parameter_count), data=bytearray(fixed.total_data_count),
-        tid=req.header.tid,
     )
     _store(transaction, 0, _span(req, fixed.parameter_offset, fixed.parameter_count, "parameters"), True)
     _store(transaction, 0, _span(req, fixed.data_offset, fixed.data_count, "data"), False)
     if transaction.complete:
         return transaction
     waiting = _IN_PARTS.setdefault(conn, {})
-    if len(waiting) >= conn.config.limits.max_outstanding_requests:
-        raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many transactions in reassembly on the connection")
+    config = conn.config
+    bound = min(config.limits.max_outstanding_requests, config.profile.smb1.max_mpx_count)
+    if len(waiting) >= bound:
+        raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES,
+                             f"{len(waiting)} transactions already in reassembly on the connection (limit {bound})")
     waiting[_key(req)] = transaction
     return None
 
@@ -201,11 +202,6 @@ def _store(transaction: Transaction, displacement: int, chunk: bytes, params: bo
         transaction.params_received += len(chunk)
     else:
         transaction.data_received += len(chunk)
-
-
-def forget_transactions(conn: Smb1View) -> None:
-    """Drop the connection's transactions in reassembly (its sessions are gone)."""
-    _IN_PARTS.pop(conn, None)
 
 
 # ------------------------------------------------------------------------------------ responses

@@ -1,9 +1,9 @@
 """SMB1 WRITE_ANDX on a named pipe (MS-CIFS 2.2.4.43, 3.3.5.37; MS-SMB 2.2.4.3): feed the endpoint.
 
 The data is located by DataOffset, counted from the start of the SMB header; data outside the
-request's bytes fails the request (MS-CIFS 3.3.5.37: "SHOULD fail the request with
-STATUS_INVALID_SMB"; answered here with STATUS_INVALID_PARAMETER, the status every other malformed
-field gets). WordCount 14 adds OffsetHigh (ignored on a pipe, as Offset is).
+request's bytes fails the request with STATUS_INVALID_SMB (ERRSRV/ERRerror; MS-CIFS 3.3.5.37:
+"the server SHOULD fail the request with STATUS_INVALID_SMB"). WordCount 14 adds OffsetHigh
+(ignored on a pipe, as Offset is); another WordCount is STATUS_INVALID_PARAMETER.
 
 WriteMode RAW_MODE | MSG_START (0x0004 | 0x0008, MS-CIFS 2.2.4.43.1) marks the first write of a
 message written in pieces: its first two bytes are the message's length, not message data. They
@@ -51,7 +51,7 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
         length |= request.data_length_high << 16
     start, data_start, data_end = request.data_offset, req.data_offset, req.data_offset + len(req.data)
     if start < data_start or start + length > data_end:
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "WRITE_ANDX data outside the request")
+        raise SmbStatusError(NtStatus.INVALID_SMB, "WRITE_ANDX data outside the request")
     data = req.raw[start : start + length]
     written = length
     if request.write_mode & (WRITE_RAW_MODE | WRITE_MSG_START) == WRITE_RAW_MODE | WRITE_MSG_START:

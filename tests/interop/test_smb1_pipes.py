@@ -21,7 +21,7 @@ import pytest
 import yaml
 from impacket import smb as impacket_smb  # type: ignore[import-untyped]
 from impacket.dcerpc.v5 import lsad, lsat, samr, srvs, transport  # type: ignore[import-untyped]
-from impacket.smbconnection import SMB_DIALECT, SMBConnection  # type: ignore[import-untyped]
+from impacket.smbconnection import SMB_DIALECT, SessionError, SMBConnection  # type: ignore[import-untyped]
 
 from helpers import HOST, ServerThread, run_tool
 from pipeclient import bind_pdu
@@ -298,3 +298,42 @@ def test_close_ends_a_waiting_read_with_pipe_broken(pipe_on_smb1: tuple[SMBConne
         answers[packet["Mid"]] = packet
     assert nt_status(answers[61]) == STATUS_PIPE_BROKEN
     assert answers[62]["Command"] == 0x04 and nt_status(answers[62]) == 0
+
+
+# ------------------------------------------------------------------------- limits over SMB1
+
+
+@pytest.mark.limits
+def test_max_opens_per_session_over_smb1() -> None:
+    """The third pipe of a session is refused (NT_CREATE_ANDX: STATUS_INSUFFICIENT_RESOURCES); another
+    session opens its own."""
+    with ServerThread("win2000", max_opens_per_session=2) as server:
+        conn = smb1(server)
+        tid = conn.connectTree("IPC$")
+        conn.openFile(tid, "\\srvsvc", desiredAccess=0x0012019F)
+        conn.openFile(tid, "\\wkssvc", desiredAccess=0x0012019F)
+        with pytest.raises(SessionError) as excinfo:
+            conn.openFile(tid, "\\lsarpc", desiredAccess=0x0012019F)
+        assert excinfo.value.getErrorCode() == 0xC000009A
+        other = smb1(server)
+        assert [share["shi1_netname"][:-1] for share in other.listShares()] == SHARES
+        other.close()
+        conn.close()
+
+
+@pytest.mark.limits
+def test_max_pipe_output_over_smb1() -> None:
+    """Writes whose answers are never read: past max_pipe_output the WRITE_ANDX is refused with
+    STATUS_INSUFFICIENT_RESOURCES and writes nothing; reading drains the pipe and writing works again."""
+    with ServerThread("win2000", max_pipe_output=60) as server:
+        conn = smb1(server)
+        tid = conn.connectTree("IPC$")
+        fid = conn.openFile(tid, "\\srvsvc", desiredAccess=0x0012019F)
+        conn.writeFile(tid, fid, bind_pdu(1))  # its bind_ack (68 bytes) stays unread
+        with pytest.raises(SessionError) as excinfo:
+            conn.writeFile(tid, fid, bind_pdu(2))
+        assert excinfo.value.getErrorCode() == 0xC000009A
+        assert conn.readFile(tid, fid, 0, 4280)[2] == 12  # the bind_ack: the refused write wrote nothing
+        conn.writeFile(tid, fid, bind_pdu(3))  # drained: accepted again (a second bind: bind_nak)
+        assert conn.readFile(tid, fid, 0, 4280)[2] == 13
+        conn.close()
