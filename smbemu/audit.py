@@ -441,6 +441,10 @@ def _on_rpc_call(config: ServerConfig, call: events.RpcCall) -> None:
              status=call.status, fault=call.fault, reason=reason, allowed=allowed, rule=rule)
 
 
+def _on_rap_call(config: ServerConfig, call: events.RapCall) -> None:
+    rap_call(config, call)
+
+
 def _on_share_connect(config: ServerConfig, event: events.ShareConnect) -> None:
     decision = event.decision
     allowed = bool(decision.allowed) and event.refused is None
@@ -483,7 +487,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.ShareConnect: _on_share_connect,
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
-    events.RapCall: rap_call,
+    events.RapCall: _on_rap_call,
 }
 
 

@@ -85,8 +85,10 @@ def lab_of(config: ServerConfig) -> list[ServerConfig]:
 
 
 def _masters(entries: Sequence[BrowseEntry]) -> dict[str, BrowseEntry]:
-    """Each machine group's master browser: its domain master, else a master, else a backup
-    browser (the election's order of preference, MS-BRWS 3.2.5.2; ties by name)."""
+    """Each machine group's master browser: its domain master (the PDC), else a running master,
+    else a backup browser -- the order of the election criteria's Role bits (MS-BRWS 2.2.3),
+    the other criteria being equal between Windows NT servers; ties by name (U: Windows breaks
+    them by uptime first, MS-BRWS 3.3.5.8)."""
     ranked = sorted((e for e in entries if e.server_type & _BROWSER_RUNNING),
                     key=lambda e: (not e.server_type & SERVER_TYPE_BITS["DOMAIN_MASTER"],
                                    not e.server_type & SERVER_TYPE_BITS["MASTER_BROWSER"], e.name))
