@@ -23,14 +23,13 @@ from smbemu.sid import BUILTIN_GUESTS
 from smbemu.status import (
     ERROR_INVALID_LEVEL,
     ERROR_MORE_DATA,
-    NERR_BUF_TOO_SMALL,
     NERR_NET_NAME_NOT_FOUND,
     NERR_SUCCESS,
 )
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
-    from smbemu.directory.model import User
+    from smbemu.directory.model import Share, User
     from smbemu.principal import Principal
 
 __all__ = ["Call", "Reply", "Command", "COMMANDS"]
@@ -126,8 +125,8 @@ def _share_uses(config: ServerConfig, name: str) -> int:
                for tree in session.tree_connects.values() if tree.share_name.lower() == lowered)
 
 
-def _share_record(config: ServerConfig, share: object, level: int) -> Record:
-    name, stype, remark = share.name, share.stype, share.comment  # type: ignore[attr-defined]
+def _share_record(config: ServerConfig, share: Share, level: int) -> Record:
+    name, stype, remark = share.name, share.stype, share.comment
     if level == 0:
         return (name,)
     # Type is 16 bits: STYPE_SPECIAL (0x80000000) does not travel (MS-RAP 4.1: IPC$ is 3).
@@ -137,7 +136,7 @@ def _share_record(config: ServerConfig, share: object, level: int) -> Record:
     # security (MS-SRVS 2.2.4.24), max uses unlimited (SHI_USES_UNLIMITED, 16 bits), the
     # password empty (MS-RAP 2.5.6.3.3 "SHOULD be set to an empty string").
     return (name, 0, stype & 0xFFFF, remark, 0, 0xFFFF, _share_uses(config, name),
-            share.path, "", 0)  # type: ignore[attr-defined]
+            share.path, "", 0)
 
 
 def net_share_enum(call: Call, request: RapRequest) -> Reply:
@@ -148,15 +147,15 @@ def net_share_enum(call: Call, request: RapRequest) -> Reply:
     descriptor = _SHARE_LEVELS.get(level)
     if descriptor is None:
         return _enum_reply(ERROR_INVALID_LEVEL)
-    if not call.decide("NetShareEnum", level).allowed:
-        return _enum_reply(call.decision.status)  # type: ignore[union-attr]
+    decision = call.decide("NetShareEnum", level)
+    if not decision.allowed:
+        return _enum_reply(decision.status)
     shares = call.config.directory.shares
     # MS-RAP Appendix A <68>: longer names are skipped but counted in EntriesAvailable, and
     # do not by themselves make the answer ERROR_MORE_DATA.
     listed = [s for s in shares if len(s.name) <= _SHARE_NAME_MAX]
-    reply = _enum(descriptor, [_share_record(call.config, s, level) for s in listed],
-                  len(shares), call.buffer(receive))
-    return reply
+    return _enum(descriptor, [_share_record(call.config, s, level) for s in listed],
+                 len(shares), call.buffer(receive))
 
 
 def net_share_get_info(call: Call, request: RapRequest) -> Reply:
@@ -170,8 +169,9 @@ def net_share_get_info(call: Call, request: RapRequest) -> Reply:
     share = call.config.directory.share(name)
     if share is None:
         return _info_reply(NERR_NET_NAME_NOT_FOUND)
-    if not call.decide("NetShareGetInfo", level).allowed:
-        return _info_reply(call.decision.status)  # type: ignore[union-attr]
+    decision = call.decide("NetShareGetInfo", level)
+    if not decision.allowed:
+        return _info_reply(decision.status)
     return _get_info(descriptor, _share_record(call.config, share, level), call.buffer(receive))
 
 
@@ -188,8 +188,9 @@ def net_server_get_info(call: Call, request: RapRequest) -> Reply:
     descriptor = _SERVER_LEVELS.get(level)
     if descriptor is None:
         return _info_reply(ERROR_INVALID_LEVEL)
-    if not call.decide("NetServerGetInfo", level).allowed:
-        return _info_reply(call.decision.status)  # type: ignore[union-attr]
+    decision = call.decide("NetServerGetInfo", level)
+    if not decision.allowed:
+        return _info_reply(decision.status)
     identity = call.config.profile.identity.srvsvc
     machine = call.config.directory.machine
     record: Record = (machine.netbios_name.upper(),)
@@ -207,8 +208,9 @@ def net_wksta_get_info(call: Call, request: RapRequest) -> Reply:
     call.level = level
     if level != 10:
         return _info_reply(ERROR_INVALID_LEVEL)
-    if not call.decide("NetWkstaGetInfo", level).allowed:
-        return _info_reply(call.decision.status)  # type: ignore[union-attr]
+    decision = call.decide("NetWkstaGetInfo", level)
+    if not decision.allowed:
+        return _info_reply(decision.status)
     identity = call.config.profile.identity.srvsvc
     directory = call.config.directory
     # <60>/<61>: the version bytes are the OS version (5.0 for 2000, 5.2 for 2003, ...), the
@@ -229,8 +231,9 @@ def net_server_enum(call: Call, request: RapRequest, *, enum3: bool = False) -> 
     if descriptor is None:
         return _enum_reply(ERROR_INVALID_LEVEL)
     name = "NetServerEnum3" if enum3 else "NetServerEnum2"
-    if not call.decide(name, level).allowed:
-        return _enum_reply(call.decision.status)  # type: ignore[union-attr]
+    decision = call.decide(name, level)
+    if not decision.allowed:
+        return _enum_reply(decision.status)
     status, entries = browse_list(call.config, server_type, domain, first)
     if status != NERR_SUCCESS:
         return _enum_reply(status)
@@ -295,7 +298,7 @@ def _user_record(config: ServerConfig, user: User, level: int, now: datetime) ->
 
 
 def net_user_enum(call: Call, request: RapRequest) -> Reply:
-    """LAN Manager NetUserEnum (opcode 55, ParamDesc "WrLeh"): the account domain's users,
+    """LAN Manager NetUserEnum (opcode 53, ParamDesc "WrLeh"): the account domain's users,
     decided as SAMR user enumeration (RestrictAnonymous hides them, §0.1).  Not in MS-RAP;
     Windows NT answered it (Samba's lanman.c notes NT4 and 2003 SP1 output for the sibling
     NetGroupEnum).  Levels 0, 1, 2 and 10 (LAN Manager's user_info levels)."""
@@ -304,8 +307,9 @@ def net_user_enum(call: Call, request: RapRequest) -> Reply:
     descriptor = _USER_LEVELS.get(level)
     if descriptor is None:
         return _enum_reply(ERROR_INVALID_LEVEL)
-    if not call.decide("NetUserEnum", level).allowed:
-        return _enum_reply(call.decision.status)  # type: ignore[union-attr]
+    decision = call.decide("NetUserEnum", level)
+    if not decision.allowed:
+        return _enum_reply(decision.status)
     now = datetime.now(timezone.utc)
     users = call.config.directory.users
     return _enum(descriptor, [_user_record(call.config, u, level, now) for u in users],
@@ -324,7 +328,7 @@ COMMANDS: Final[Mapping[int, Command]] = {
     0x0000: Command("NetShareEnum", frozenset({"WrLeh"}), net_share_enum, _UNTIL_2008),
     0x0001: Command("NetShareGetInfo", frozenset({"zWrLh"}), net_share_get_info, _UNTIL_2008),
     0x000D: Command("NetServerGetInfo", frozenset({"WrLh"}), net_server_get_info, _UNTIL_2008),
-    0x0037: Command("NetUserEnum", frozenset({"WrLeh"}), net_user_enum, _UNTIL_2008),
+    0x0035: Command("NetUserEnum", frozenset({"WrLeh"}), net_user_enum, _UNTIL_2008),
     0x003F: Command("NetWkstaGetInfo", frozenset({"WrLh"}), net_wksta_get_info, _UNTIL_2008),
     0x0068: Command("NetServerEnum2", frozenset({"WrLehDz", "WrLehDO"}), net_server_enum, None),
     0x00D7: Command("NetServerEnum3", frozenset({"WrLehDzz"}),

@@ -155,7 +155,8 @@ def _fixed(descriptor: str, values: Record, strings: list[bytes | None]) -> byte
             out += _DWORD.pack(int(value or 0) & 0xFFFFFFFF)
         elif letter == "b":
             # A pointer to ``count`` bytes of data (LAN Manager's logon hours).
-            strings.append(None if value is None else bytes(value)[:count].ljust(count, b"\x00"))  # type: ignore[arg-type]
+            raw = value if isinstance(value, bytes) else b""
+            strings.append(None if value is None else raw[:count].ljust(count, b"\x00"))
             out += bytes(4)
         else:  # "z"
             strings.append(None if value is None else ascii_bytes(str(value)) + b"\x00")

@@ -333,7 +333,7 @@ def test_wksta_get_info_follows_netrwkstagetinfo() -> None:
 
 def user_enum(level: int = 0) -> bytes:
     desc = {0: "B21", 1: "B21BB16DWzzWz", 10: "B21Bzzz"}[level]
-    return rap(55, "WrLeh", desc, struct.pack("<HH", level, 0xFF00))
+    return rap(53, "WrLeh", desc, struct.pack("<HH", level, 0xFF00))
 
 
 def test_user_enum_level_0_lists_the_accounts(win2000: ServerConfig) -> None:
@@ -539,3 +539,50 @@ def test_rap_calls_reach_the_observers_and_the_audit_log(restricted: ServerConfi
     assert [line["EventID"] for line in lines] == [audit.RAP_EVENT_ID] * 2
     assert lines[0]["OperationName"] == "NetShareEnum" and lines[0]["PolicyDecision"] == "deny"
     assert lines[0]["Keywords"] == audit.AUDIT_FAILURE and lines[1]["Keywords"] == audit.AUDIT_SUCCESS
+
+
+# ---------------------------------------------------------------------------------- captured requests
+
+#: The TRANSACTION parameters Samba 4.17.12's `net rap` sent, with their MaxParameterCount and
+#: MaxDataCount, captured with tshark against smbd (`server max protocol = NT1`, `net
+#: --option='client min protocol=NT1' rap ... -S 127.0.0.1 -U%`).  The domain `net rap server
+#: domain` / `net rap domain` name is the server's NTLM target name (SAMBASRV there).
+SAMBA_NET_RAP = {
+    "share": ("000057724c65680042313342577a000100e0ff", 1024, 65504),
+    "user": ("350057724c65680042323100000000ff", 8, 65535),
+    "server name": ("0d0057724c68004231364242447a000100ffff", 8, 65535),
+    "server domain": ("680057724c6568447a004231364242447a000100ffffffffffff53414d424153525600",
+                      8, 65535),
+    "domain": ("680057724c6568447a004231364242447a000100ffff0000008053414d424153525600", 8, 65535),
+}
+
+
+def captured(which: str) -> tuple[bytes, int, int]:
+    hexed, max_params, max_data = SAMBA_NET_RAP[which]
+    return bytes.fromhex(hexed), max_params, max_data
+
+
+def test_samba_net_rap_share_and_user(win2000: ServerConfig) -> None:
+    request, max_params, max_data = captured("share")
+    params, data = call(win2000, request, max_params=max_params, max_data=max_data)
+    assert header(params)[0] == SUCCESS
+    assert [s["name"] for s in decode_shares(params, data)] == [s.name for s in win2000.directory.shares]
+    request, max_params, max_data = captured("user")
+    params, data = call(win2000, request, max_params=max_params, max_data=max_data)
+    returned = struct.unpack_from("<H", params, 4)[0]
+    assert header(params)[0] == SUCCESS
+    assert [fixed(data[i * 21:(i + 1) * 21]) for i in range(returned)] == [u.name for u in win2000.directory.users]
+
+
+def test_samba_net_rap_server_name_domain_and_domains(win2000: ServerConfig) -> None:
+    request, max_params, max_data = captured("server name")
+    params, data = call(win2000, request, max_params=max_params, max_data=max_data)
+    assert header(params)[0] == SUCCESS and fixed(data[:16]) == "LEGACYSRV"
+    # The servers of "SAMBASRV": no such domain here (MS-BRWS 3.3.5.6, NT clients).
+    request, max_params, max_data = captured("server domain")
+    params, data = call(win2000, request, max_params=max_params, max_data=max_data)
+    assert header(params)[0] == NO_BROWSER_SERVERS and data == b""
+    # The domain list ignores the domain named.
+    request, max_params, max_data = captured("domain")
+    params, data = call(win2000, request, max_params=max_params, max_data=max_data)
+    assert [(d["name"], d["comment"]) for d in decode_servers(params, data)] == [("CORP", "LEGACYSRV")]
