@@ -6,6 +6,11 @@ policy its RPC twin's questions (:func:`smbemu.rap.access.decide`), and answers 
 the packed data.  Info levels are checked before access, as MS-RAP 3.2.5.x lists the steps;
 a refusal or an invalid level still carries the command's output words, zero (what Samba's
 lanman.c sends too: the full RAPOutParams whatever the status).
+
+The request's DataDesc is not checked: the layout follows the info level, as Windows does
+after Windows 2000 (MS-RAP Appendix A <5>: "ignores the DataDesc field").  No command served
+takes RAPInData (MS-RAP 2.5.1: only NetPrintJobSetInfo does), so the TRANSACTION's data is
+unused.
 """
 
 from __future__ import annotations
