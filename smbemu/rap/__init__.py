@@ -6,7 +6,7 @@ returns.  RAP does not exist over SMB2 (MS-RAP 1.4).
 
 What is served, per profile (MS-RAP Appendix A; :data:`smbemu.rap.commands.COMMANDS`):
 NetShareEnum (0), NetShareGetInfo (1), NetServerGetInfo (13), NetUserEnum (53, LAN Manager),
-NetWkstaGetInfo (63) on NT 4.0 to Server 2008; NetServerEnum2 (104) and NetServerEnum3 (215),
+NetWkstaGetInfo (63), NetRemoteTOD (91) on NT 4.0 to Server 2008; NetServerEnum2 (104) and NetServerEnum3 (215),
 the browse list (:mod:`smbemu.rap.browse`), on every release.  Each is decided by the policy
 as its DCE/RPC twin (:mod:`smbemu.rap.access`).  Any other opcode -- or one the emulated
 release no longer serves -- is answered NERR_InvalidAPI (2142, "The requested API is not

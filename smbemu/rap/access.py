@@ -54,6 +54,9 @@ TWINS: Final[Mapping[str, tuple[Question, ...]]] = {
     # MS-RAP 3.2.5.16 does not name the call; NetWkstaInfo10's fields (computer name, lan
     # group, version) are WKSTA_INFO_100's (MS-WKST 2.2.5.1), so level 100 is asked (U).
     "NetWkstaGetInfo": (("wkssvc", "NetrWkstaGetInfo", 100),),
+    # MS-RAP 3.2.5.11 names no call; NetRemoteTOD's RPC form is NetrRemoteTOD (MS-SRVS
+    # 3.1.4.21), which needs no group ([46], D).
+    "NetRemoteTOD": (("srvsvc", "NetrRemoteTOD", None),),
     # Not in MS-RAP (LAN Manager's NetUserEnum, opcode 53): the local NetUserEnum opens the
     # SAM server and the account domain and enumerates its users (as MS-RAP 3.2.5.13 spells
     # out for NetUserGetInfo): the questions of SamrConnect5, SamrOpenDomain and

@@ -15,11 +15,13 @@ unused.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Final
 
+from smbemu.filetime import FILETIME_UNIX_EPOCH
 from smbemu.policy import Decision
 from smbemu.rap import access
 from smbemu.rap.browse import browse_list
@@ -245,6 +247,34 @@ def net_server_enum(call: Call, request: RapRequest, *, enum3: bool = False) -> 
     return _enum(descriptor, [e.record(level) for e in entries], len(entries), call.buffer(receive))
 
 
+# ---------------------------------------------------------------------------------- time
+
+#: MS-RAP Appendix A <50>: Windows' ClockFrequency is 31 ms, in units of 0.0001 s.
+_CLOCK_FREQUENCY: Final = 310
+
+
+def net_remote_tod(call: Call, request: RapRequest) -> Reply:
+    """MS-RAP 3.2.5.11 NetRemoteTOD (`net time`): TimeOfDayInfo ("DDBBBBWWBBWB", 21 bytes),
+    the clock fields in the server's local time.  The emulated server's time zone is the one
+    its SMB1 NEGOTIATE announces (``smb1.server_time_zone``, minutes west of UTC, the sign of
+    TimeZone here too: MS-RAP 2.5.9.2.1)."""
+    receive = request.word()
+    decision = call.decide("NetRemoteTOD", 0)
+    if not decision.allowed:
+        return Reply(decision.status)
+    now = time.time()
+    west = call.config.profile.smb1.server_time_zone
+    local = datetime.fromtimestamp(now, timezone.utc) - timedelta(minutes=west)
+    start = call.config.start_filetime
+    uptime_ms = int(now * 1000 - (start - FILETIME_UNIX_EPOCH) / 10_000) if start else 0
+    record: Record = (int(now), uptime_ms & 0xFFFFFFFF, local.hour, local.minute, local.second,
+                      local.microsecond // 10_000, west & 0xFFFF, _CLOCK_FREQUENCY, local.day,
+                      local.month, local.year, (local.weekday() + 1) % 7)  # 0 = Sunday
+    packed = pack_records("DDBBBBWWBBWB", [record], call.buffer(receive))
+    # MS-RAP 2.5.9.1.2: no RAPOutParams; the data is empty unless the call succeeded.
+    return Reply(packed.status, (), packed.data, packed.converter)
+
+
 # ---------------------------------------------------------------------------------- users
 
 #: LAN Manager NetUserEnum levels (user_info_0/1/2/10; the descriptors Samba's client sends
@@ -323,7 +353,7 @@ def net_user_enum(call: Call, request: RapRequest) -> Reply:
 
 # ---------------------------------------------------------------------------------- the table
 
-#: MS-RAP Appendix A <8>, <15>, <17>, <45>, <52>: the share, server, user and workstation
+#: MS-RAP Appendix A <8>, <15>, <17>, <45>, <49>, <52>: the share, server, user, time and workstation
 #: commands are "only supported on Windows 2000 Server, Windows Server 2003, or Windows Server
 #: 2008" (NT 4.0, whose XACTSRV they come from, too: W); from 2008 R2 on they are answered as
 #: any call the server does not implement.  NetServerEnum2 / 3 (the browser) have no such note.
@@ -335,6 +365,7 @@ COMMANDS: Final[Mapping[int, Command]] = {
     0x000D: Command("NetServerGetInfo", frozenset({"WrLh"}), net_server_get_info, _UNTIL_2008),
     0x0035: Command("NetUserEnum", frozenset({"WrLeh"}), net_user_enum, _UNTIL_2008),
     0x003F: Command("NetWkstaGetInfo", frozenset({"WrLh"}), net_wksta_get_info, _UNTIL_2008),
+    0x005B: Command("NetRemoteTOD", frozenset({"rL"}), net_remote_tod, _UNTIL_2008),
     0x0068: Command("NetServerEnum2", frozenset({"WrLehDz", "WrLehDO"}), net_server_enum, None),
     0x00D7: Command("NetServerEnum3", frozenset({"WrLehDzz"}),
                     lambda call, request: net_server_enum(call, request, enum3=True), None),

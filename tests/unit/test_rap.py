@@ -328,6 +328,26 @@ def test_wksta_get_info_follows_netrwkstagetinfo() -> None:
     assert header(call(config, rap(63, "WrLh", "zzzBBzz", struct.pack("<HH", 10, 4096)), USER)[0])[0] == SUCCESS
 
 
+def test_remote_tod(win2000: ServerConfig, win2016: ServerConfig) -> None:
+    """`net time`: TimeOfDayInfo (MS-RAP 2.5.9.2.1), the lab's clock in UTC (ServerTimeZone 0)."""
+    import time
+    from datetime import datetime, timezone
+
+    before = int(time.time())
+    params, data = call(win2000, rap(91, "rL", "DDBBBBWWBBWB", struct.pack("<H", 4096)))
+    after = int(time.time())
+    assert params == struct.pack("<HH", SUCCESS, header(params)[1]) and len(data) == 21
+    (seconds, _, hours, minutes, _, _, zone, tick, day, month, year,
+     weekday) = struct.unpack("<IIBBBBhHBBHB", data)
+    assert before <= seconds <= after and zone == 0 and tick == 310  # MS-RAP <50>: 31 ms
+    moment = datetime.fromtimestamp(seconds, timezone.utc)
+    assert (hours, minutes, day, month, year) == (moment.hour, moment.minute, moment.day,
+                                                   moment.month, moment.year)
+    assert weekday == (moment.weekday() + 1) % 7  # 0 = Sunday
+    params, _ = call(win2016, rap(91, "rL", "DDBBBBWWBBWB", struct.pack("<H", 4096)))
+    assert params == struct.pack("<HH", INVALID_API, 0)
+
+
 # ---------------------------------------------------------------------------------- NetUserEnum
 
 
@@ -469,7 +489,7 @@ def test_server_enum3_starts_at_first_name(lab: tuple[ServerConfig, ...]) -> Non
 
 
 def test_unknown_opcodes_are_answered_invalid_api(win2000: ServerConfig) -> None:
-    for opcode in (2, 56, 91, 300, 0xFFFF):  # NetShareSetInfo, NetUserGetInfo, TOD, ...
+    for opcode in (2, 6, 56, 300, 0xFFFF):  # NetShareSetInfo, NetSessionEnum, NetUserGetInfo, ...
         params, data = call(win2000, rap(opcode, "zWrLh", "", b"x\0" + struct.pack("<HH", 0, 100)))
         assert params == struct.pack("<HH", INVALID_API, 0) and data == b""
 
