@@ -29,11 +29,8 @@ from smbemu.errors import SmbStatusError
 from smbemu.logon import account_lookup, principal_for, server_identity
 from smbemu.principal import PrincipalKind
 from smbemu.smb1.layouts.session import (
-    SESSION_SETUP_EXTENDED_RESPONSE_WORDS,
     SESSION_SETUP_EXTENDED_WORDS,
-    SESSION_SETUP_NT_RESPONSE_WORDS,
     SESSION_SETUP_NT_WORDS,
-    SMB1_HEADER_SIZE,
     SMB_SETUP_GUEST,
     SessionSetupExtendedRequest,
     SessionSetupExtendedResponse,
@@ -58,16 +55,6 @@ FLAGS2_SMB_SECURITY_SIGNATURE = 0x0004
 FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED = 0x0010
 
 
-def response_data_offset(req: Smb1Request, word_count: int) -> int:
-    """Where the response's data will start in the message (the Unicode pad depends on it): the
-    engine's answer when it knows (a command later in an AndX chain), else the first command's:
-    header, WordCount, the words, ByteCount."""
-    known = getattr(req, "response_data_offset", None)
-    if isinstance(known, int):
-        return known
-    return SMB1_HEADER_SIZE + 1 + 2 * word_count + 2
-
-
 def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
     """MS-CIFS 3.3.5.43 / MS-SMB 3.3.5.3 Receiving an SMB_COM_SESSION_SETUP_ANDX Request."""
     words = len(req.words) // 2 + 2  # the AndX block is not in req.words
@@ -84,7 +71,7 @@ def _session_for(conn: Smb1View, req: Smb1Request) -> Session:
     """The session this request authenticates: a new one (UID 0; MS-SMB 3.3.5.3 gives it its
     UID on the first leg), the exchange in progress under its UID, or an established session
     being re-authenticated. An unknown UID is STATUS_SMB_BAD_UID."""
-    uid = req.header.uid
+    uid = req.uid
     if uid:
         found = conn.sessions.get(uid)
         if found is None:
@@ -111,16 +98,16 @@ def _forget_failed(conn: Smb1View, req: Smb1Request, session: Session) -> None:
     established one being re-authenticated stays as it was)."""
     session.authenticator = None
     if session.state is SessionState.IN_PROGRESS:
-        uid = req.response_uid if req.response_uid is not None else req.header.uid
+        uid = req.response_uid if req.response_uid is not None else req.uid
         conn.sessions.pop(uid, None)
 
 
 def _remember_client(conn: Smb1View, max_buffer_size: int, capabilities: int) -> None:
-    """MS-CIFS 3.3.5.43: the first session setup's MaxBufferSize and Capabilities are kept for
-    the connection (later ones do not override them)."""
-    if not getattr(conn, "client_max_buffer_size", 0) and hasattr(conn, "client_max_buffer_size"):
+    """MS-CIFS 3.3.5.43: the first successful session setup's MaxBufferSize and Capabilities
+    are kept for the connection (later ones do not override them)."""
+    if not conn.client_max_buffer_size:
         conn.client_max_buffer_size = max_buffer_size
-    if not getattr(conn, "client_capabilities", 0) and hasattr(conn, "client_capabilities"):
+    if not conn.client_capabilities:
         conn.client_capabilities = capabilities
 
 
@@ -175,10 +162,10 @@ def _extended_response(conn: Smb1View, req: Smb1Request, action: int, blob: byte
     """MS-SMB 2.2.4.6.2: Action and the blob, then NativeOS and NativeLanMan (the profile's,
     on every leg as Windows sends them), Unicode when the client's FLAGS2 says so."""
     identity = conn.config.profile.identity
-    offset = response_data_offset(req, SESSION_SETUP_EXTENDED_RESPONSE_WORDS) + len(blob)
+    words = build(SessionSetupExtendedResponse, action=action, security_blob_length=len(blob))
+    offset = req.response_data_offset(len(words)) + len(blob)
     native_os = smb_string(identity.native_os, unicode=req.unicode, offset=offset)
     native_lanman = smb_string(identity.native_lanman, unicode=req.unicode, offset=offset + len(native_os))
-    words = build(SessionSetupExtendedResponse, action=action, security_blob_length=len(blob))
     return words, blob + native_os + native_lanman
 
 
@@ -222,8 +209,9 @@ def _nt_lm_response(conn: Smb1View, req: Smb1Request, action: int) -> tuple[byte
     the server belongs to, or its workgroup)."""
     config = conn.config
     identity = config.profile.identity
-    offset = response_data_offset(req, SESSION_SETUP_NT_RESPONSE_WORDS)
+    words = build(SessionSetupNtResponse, action=action)
+    offset = req.response_data_offset(len(words))
     data = b""
     for text in (identity.native_os, identity.native_lanman, server_identity(config).netbios_domain):
         data += smb_string(text, unicode=req.unicode, offset=offset + len(data))
-    return build(SessionSetupNtResponse, action=action), data
+    return words, data

@@ -19,8 +19,6 @@ from smbemu.smb1.layouts.session import (
     SMB_SUPPORT_SEARCH_BITS,
     TREE_CONNECT_ANDX_DISCONNECT_TID,
     TREE_CONNECT_ANDX_EXTENDED_RESPONSE,
-    TREE_CONNECT_EXTENDED_RESPONSE_WORDS,
-    TREE_CONNECT_RESPONSE_WORDS,
     TreeConnectExtendedResponse,
     TreeConnectRequest,
     TreeConnectResponse,
@@ -30,7 +28,6 @@ from smbemu.smb1.layouts.session import (
     read_string,
     smb_string,
 )
-from smbemu.smb1.session_setup import response_data_offset
 from smbemu.smb1.tree_disconnect import disconnect_tree
 from smbemu.smb2.layouts.base import build, parse
 from smbemu.state import TreeConnect
@@ -38,7 +35,6 @@ from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.smb1.context import Smb1Request, Smb1View
-    from smbemu.state import Session
 
 log = logging.getLogger("smbemu.tree")
 
@@ -49,8 +45,6 @@ IPC_SERVICES = frozenset({"?????", "IPC"})
 #: SMB2 TREE_CONNECT answers for the same share (MS-SMB2 2.2.10). SMB_EXTENDED_SIGNATURES is not
 #: offered (the session-key hashing of MS-SMB 3.3.5.4 is not implemented), nor is DFS.
 IPC_OPTIONAL_SUPPORT = SMB_SUPPORT_SEARCH_BITS | SMB_CSC_NO_CACHING
-#: The largest TID; 0xFFFF is the "no TID" value of MS-CIFS 2.2.3.1.
-MAX_TID = 0xFFFE
 
 
 def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
@@ -67,7 +61,7 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
     if request.flags & TREE_CONNECT_ANDX_DISCONNECT_TID:
         # MS-SMB 2.2.4.7.1: the header's tree goes when the response is sent; an invalid TID
         # is ignored, and so is a failure to disconnect it.
-        old = session.tree_connects.get(req.header.tid)
+        old = session.tree_connects.get(req.tid)
         if old is not None:
             disconnect_tree(conn, session, old)
 
@@ -76,21 +70,11 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
     if service.upper() not in IPC_SERVICES:
         raise SmbStatusError(NtStatus.BAD_DEVICE_TYPE, f"service {service!r} does not match {share.name}")
 
-    tree_id = _new_tree_id(session)
+    tree_id = conn.new_tid()
     session.tree_connects[tree_id] = TreeConnect(tree_id=tree_id, share_name=share.name, is_ipc=True)
     req.response_tid = tree_id
     log.debug("TID %d: %s connected to %s", tree_id, session.principal.display_name, share.name)
     return _response(req, extended=bool(request.flags & TREE_CONNECT_ANDX_EXTENDED_RESPONSE))
-
-
-def _new_tree_id(session: Session) -> int:
-    """The next free TID of the session, 1..0xFFFE (SMB1 TIDs are 16 bits, unlike SMB2's)."""
-    for _ in range(MAX_TID):
-        tree_id = session.next_tree_id
-        session.next_tree_id = tree_id % MAX_TID + 1
-        if tree_id not in session.tree_connects:
-            return tree_id
-    raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "no free TID")
 
 
 def _response(req: Smb1Request, *, extended: bool) -> tuple[bytes, bytes]:
@@ -102,10 +86,8 @@ def _response(req: Smb1Request, *, extended: bool) -> tuple[bytes, bytes]:
         words = build(TreeConnectExtendedResponse, optional_support=IPC_OPTIONAL_SUPPORT,
                       maximal_share_access_rights=IPC_MAXIMAL_ACCESS,
                       guest_maximal_share_access_rights=IPC_MAXIMAL_ACCESS)
-        word_count = TREE_CONNECT_EXTENDED_RESPONSE_WORDS
     else:
         words = build(TreeConnectResponse, optional_support=IPC_OPTIONAL_SUPPORT)
-        word_count = TREE_CONNECT_RESPONSE_WORDS
     service = oem_string("IPC")
-    offset = response_data_offset(req, word_count) + len(service)
+    offset = req.response_data_offset(len(words)) + len(service)
     return words, service + smb_string("", unicode=req.unicode, offset=offset)

@@ -20,9 +20,6 @@ from smbemu.errors import SmbStatusError
 from smbemu.smb2.layouts.base import Body
 from smbemu.status import NtStatus
 
-#: The SMB header's size (MS-CIFS 2.2.3.1): data offsets are counted from its start.
-SMB1_HEADER_SIZE = 32
-
 # ------------------------------------------------------------------ SESSION_SETUP_ANDX requests
 # MS-SMB 2.2.4.6.1: WordCount 12 (with the AndX block), CAP_EXTENDED_SECURITY in Capabilities.
 # Data: SecurityBlob[SecurityBlobLength], Pad (Unicode alignment), NativeOS, NativeLanMan.
@@ -58,13 +55,11 @@ SessionSetupExtendedResponse = Body(
     "action" / cs.Int16ul,
     "security_blob_length" / cs.Int16ul,
 )
-SESSION_SETUP_EXTENDED_RESPONSE_WORDS = 4
 
 # MS-CIFS 2.2.4.53.2: WordCount 3. Data: Pad, NativeOS, NativeLanMan, PrimaryDomain.
 SessionSetupNtResponse = Body(
     "action" / cs.Int16ul,
 )
-SESSION_SETUP_NT_RESPONSE_WORDS = 3
 
 #: Action bits (MS-CIFS 2.2.4.53.2): the session is a guest logon; the LM session key is used.
 SMB_SETUP_GUEST = 0x0001
@@ -73,7 +68,6 @@ SMB_SETUP_USE_LANMAN_KEY = 0x0002
 # ------------------------------------------------------------------- TREE_CONNECT_ANDX
 # MS-CIFS 2.2.4.55.1 / MS-SMB 2.2.4.7.1: WordCount 4. Data: Password[PasswordLength], Pad,
 # Path (SMB_STRING), Service (OEM_STRING).
-TREE_CONNECT_WORDS = 4
 TreeConnectRequest = Body(
     "flags" / cs.Int16ul,
     "password_length" / cs.Int16ul,
@@ -86,7 +80,6 @@ TREE_CONNECT_ANDX_EXTENDED_RESPONSE = 0x0008
 TreeConnectResponse = Body(
     "optional_support" / cs.Int16ul,
 )
-TREE_CONNECT_RESPONSE_WORDS = 3
 
 # MS-SMB 2.2.4.7.2: WordCount 7, sent when the request set TREE_CONNECT_ANDX_EXTENDED_RESPONSE.
 TreeConnectExtendedResponse = Body(
@@ -94,7 +87,6 @@ TreeConnectExtendedResponse = Body(
     "maximal_share_access_rights" / cs.Int32ul,
     "guest_maximal_share_access_rights" / cs.Int32ul,
 )
-TREE_CONNECT_EXTENDED_RESPONSE_WORDS = 7
 
 #: OptionalSupport bits (MS-CIFS 2.2.4.55.2, MS-SMB 2.2.4.7.2).
 SMB_SUPPORT_SEARCH_BITS = 0x0001
@@ -106,8 +98,6 @@ SMB_EXTENDED_SIGNATURES = 0x0020
 # --------------------------------------------------------- LOGOFF_ANDX, TREE_DISCONNECT
 # MS-CIFS 2.2.4.54: LOGOFF_ANDX has WordCount 2 (the AndX block alone) and no data either way.
 # MS-CIFS 2.2.4.51: TREE_DISCONNECT has WordCount 0 and ByteCount 0 either way.
-LOGOFF_WORDS = 2
-TREE_DISCONNECT_WORDS = 0
 EMPTY_REPLY: tuple[bytes, bytes] = (b"", b"")
 
 

@@ -44,12 +44,16 @@ class FakeView:
     client_capabilities: int = 0
     client_max_buffer_size: int = 0
     _uids: Any = field(default_factory=lambda: itertools.count(0x800))
+    _tids: Any = field(default_factory=lambda: itertools.count(0x800))
 
     def __post_init__(self) -> None:
         self.pipe_reads = SimpleNamespace(fail=lambda open_, status: None)
 
     def new_uid(self) -> int:
         return next(self._uids)
+
+    def new_tid(self) -> int:
+        return next(self._tids)
 
     def start_signing(self, mac_key: bytes, *, required: bool) -> None:
         self.signing.append((mac_key, required))
@@ -71,11 +75,18 @@ class FakeRequest:
     words_offset: int
     data_offset: int
     unicode: bool
+    uid: int
+    tid: int
+    andx: bool
     session: Any = None
     tree: Any = None
     response_uid: int | None = None
     response_tid: int | None = None
-    status: int | None = None
+    status: int = 0
+    response_offset: int = HEADER
+
+    def response_data_offset(self, words_length: int) -> int:
+        return self.response_offset + 1 + (4 if self.andx else 0) + words_length + 2
 
 
 def request(words: bytes, data: bytes, *, uid: int = 0, tid: int = 0, flags2: int = FLAGS2_UNICODE,
@@ -89,7 +100,7 @@ def request(words: bytes, data: bytes, *, uid: int = 0, tid: int = 0, flags2: in
     data_offset = HEADER + 1 + len(all_words) + 2
     header = SimpleNamespace(uid=uid, tid=tid, flags2=flags2, command=0x73)
     return FakeRequest(header, view, view[words_offset:words_offset + len(words)], view[data_offset:],
-                       words_offset, data_offset, bool(flags2 & FLAGS2_UNICODE))
+                       words_offset, data_offset, bool(flags2 & FLAGS2_UNICODE), uid, tid, andx)
 
 
 def text(value: str, *, unicode: bool) -> bytes:
@@ -166,7 +177,7 @@ def ntlm_logon(conn: FakeView, user: str, password: str, *, flags2: int = FLAGS2
 def test_extended_user_logon_assigns_the_uid_on_the_first_leg_and_starts_signing() -> None:
     conn = view("win2003")
     first, (words, data), second = ntlm_logon(conn, ALICE, ALICE_PASSWORD, flags2=FLAGS2_UNICODE | FLAGS2_SIGNATURE)
-    assert second.status is None and second.response_uid == first.response_uid
+    assert second.status == 0 and second.response_uid == first.response_uid
     session = conn.sessions[first.response_uid]
     assert session.state is SessionState.VALID and session.principal.user_name == ALICE
     assert conn.config.sessions[session.session_id] is session  # server-wide, for NetSessionEnum
@@ -404,15 +415,20 @@ def tree_request(session: Any, path: str, service: str = "?????", *, flags: int 
 
 
 @pytest.mark.parametrize("unicode", [True, False])
-def test_tree_connect_ipc(unicode: bool) -> None:
+@pytest.mark.parametrize("response_offset", [HEADER, HEADER + 45], ids=["first", "chained"])
+def test_tree_connect_ipc(unicode: bool, response_offset: int) -> None:
+    """The NativeFileSystem string is aligned from the start of the response message, wherever
+    the TREE_CONNECT_ANDX block lands in an AndX chain (after a SESSION_SETUP_ANDX block)."""
     conn, session, _ = logged_on()
     req = tree_request(session, "\\\\LEGACYSRV\\IPC$", "IPC", unicode=unicode)
+    req.response_offset = response_offset
     words, data = tree_connect.handle(conn, req)
     tid = req.response_tid
     assert tid and session.tree_connects[tid].share_name == "IPC$"
     assert words == struct.pack("<H", 0x0001 | 0x000C)  # search bits, no caching
     assert data[:4] == b"IPC\0"
-    assert strings_of(data[4:], HEADER + 1 + 6 + 2 + 4, 1, unicode=unicode) == [""]
+    assert strings_of(data[4:], response_offset + 1 + 6 + 2 + 4, 1, unicode=unicode) == [""]
+    assert len(data) == 4 + (3 if unicode and (response_offset + 13) % 2 else 2 if unicode else 1)
 
 
 def test_tree_connect_extended_response_and_disconnect_tid() -> None:
@@ -439,20 +455,15 @@ def test_tree_connect_refusals(path: str, service: str, status: int) -> None:
     assert refused.value.status == status and session.tree_connects == {}
 
 
-def test_tree_connect_limit_and_tid_wrap() -> None:
+def test_tree_connect_limit() -> None:
     conn, session, _ = logged_on()
-    session.next_tree_id = 0xFFFE
-    req = tree_request(session, "\\\\X\\IPC$")
-    tree_connect.handle(conn, req)
-    assert req.response_tid == 0xFFFE
-    again = tree_request(session, "\\\\X\\IPC$")
-    tree_connect.handle(conn, again)
-    assert again.response_tid == 1  # never 0 nor 0xFFFF
     limit = conn.config.limits.max_tree_connects_per_session
+    for _ in range(limit):
+        tree_connect.handle(conn, tree_request(session, "\\\\X\\IPC$"))
     with pytest.raises(SmbStatusError) as refused:
-        for _ in range(limit):
-            tree_connect.handle(conn, tree_request(session, "\\\\X\\IPC$"))
+        tree_connect.handle(conn, tree_request(session, "\\\\X\\IPC$"))
     assert refused.value.status == NtStatus.INSUFFICIENT_RESOURCES
+    assert len(session.tree_connects) == limit
 
 
 def test_tree_disconnect_and_logoff() -> None:
