@@ -53,6 +53,8 @@ log = logging.getLogger("smbemu.session")
 # MS-SMB 2.2.3.1 Flags2: the client supports signing / requires it.
 FLAGS2_SMB_SECURITY_SIGNATURE = 0x0004
 FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED = 0x0010
+# MS-CIFS 2.2.4.52.2 SecurityMode: the server can sign.
+NEGOTIATE_SECURITY_SIGNATURES_ENABLED = 0x04
 
 
 def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
@@ -129,9 +131,11 @@ def _user_session(conn: Smb1View, req: Smb1Request, session: Session, principal:
     required = bool(profile.smb.signing_required or flags2 & FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED)
     session.signing_required = required
     asked = bool(flags2 & FLAGS2_SMB_SECURITY_SIGNATURE)
+    enabled = bool(conn.server_security_mode & NEGOTIATE_SECURITY_SIGNATURES_ENABLED)
     # MS-CIFS 3.3.5.43 / MS-SMB 3.3.5.3: signing starts with the first session that has a key,
-    # when the client asked for it or the server requires it; the engine keeps the first MAC key.
-    if asked or profile.smb.signing_required:
+    # when the server requires it, or the client asked for it and the NEGOTIATE response said
+    # the server can sign; the engine keeps the first MAC key (later calls change nothing).
+    if profile.smb.signing_required or (asked and enabled):
         conn.start_signing(mac_key, required=required)
     return 0
 

@@ -42,6 +42,7 @@ class FakeView:
     signing: list[tuple[bytes, bool]] = field(default_factory=list)
     dropped: list[Any] = field(default_factory=list)
     client_capabilities: int = 0
+    server_security_mode: int = 0x07  # user security, encrypted passwords, signing enabled
     client_max_buffer_size: int = 0
     _uids: Any = field(default_factory=lambda: itertools.count(0x800))
     _tids: Any = field(default_factory=lambda: itertools.count(0x800))
@@ -187,6 +188,13 @@ def test_extended_user_logon_assigns_the_uid_on_the_first_leg_and_starts_signing
     assert native == ["Windows Server 2003 3790 Service Pack 2", "Windows Server 2003 5.2"]
     assert len(session.session_key) == 16
     assert conn.signing == [(session.session_key, False)]  # MS-SMB 3.1.4.1: the key alone
+
+
+def test_no_signing_when_the_server_did_not_offer_it() -> None:
+    conn = view("win2003")
+    conn.server_security_mode = 0x03
+    ntlm_logon(conn, ALICE, ALICE_PASSWORD, flags2=FLAGS2_UNICODE | FLAGS2_SIGNATURE)
+    assert conn.signing == []
 
 
 def test_extended_first_leg_answers_the_challenge_with_native_strings_in_oem() -> None:
