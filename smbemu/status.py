@@ -28,8 +28,6 @@ class NtStatus(enum.IntEnum):
     SUCCESS = 0x00000000
     PENDING = 0x00000103
     MORE_ENTRIES = 0x00000105
-    #: MS-CIFS 2.2.2.4 / MS-ERREF 2.3.1: an SMB1 UID the server does not know (ERRSRV/ERRbaduid).
-    SMB_BAD_UID = 0x005B0002
     SOME_NOT_MAPPED = 0x00000107
     NOTIFY_ENUM_DIR = 0x0000010C
     BUFFER_OVERFLOW = 0x80000005
@@ -183,7 +181,6 @@ class StatusFamily(enum.Enum):
 STATUS_SUCCESS: Final[int] = NtStatus.SUCCESS.value
 STATUS_PENDING: Final[int] = NtStatus.PENDING.value
 STATUS_MORE_ENTRIES: Final[int] = NtStatus.MORE_ENTRIES.value
-STATUS_SMB_BAD_UID: Final[int] = NtStatus.SMB_BAD_UID.value
 STATUS_SOME_NOT_MAPPED: Final[int] = NtStatus.SOME_NOT_MAPPED.value
 STATUS_NOTIFY_ENUM_DIR: Final[int] = NtStatus.NOTIFY_ENUM_DIR.value
 STATUS_BUFFER_OVERFLOW: Final[int] = NtStatus.BUFFER_OVERFLOW.value
