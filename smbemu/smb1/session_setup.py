@@ -28,6 +28,7 @@ from smbemu.auth.ntlm import verify_challenge_response
 from smbemu.errors import SmbStatusError
 from smbemu.logon import account_lookup, principal_for, server_identity
 from smbemu.principal import PrincipalKind
+from smbemu.smb1.constants import Flags2, SecurityMode
 from smbemu.smb1.layouts.session import (
     SESSION_SETUP_EXTENDED_WORDS,
     SESSION_SETUP_NT_WORDS,
@@ -36,11 +37,12 @@ from smbemu.smb1.layouts.session import (
     SessionSetupExtendedResponse,
     SessionSetupNtRequest,
     SessionSetupNtResponse,
+    build_words,
     data_slice,
+    parse_words,
     read_string,
     smb_string,
 )
-from smbemu.smb2.layouts.base import build, parse
 from smbemu.state import Session, SessionState
 from smbemu.status import NtStatus
 
@@ -50,11 +52,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("smbemu.session")
 
-# MS-SMB 2.2.3.1 Flags2: the client supports signing / requires it.
-FLAGS2_SMB_SECURITY_SIGNATURE = 0x0004
-FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED = 0x0010
-# MS-CIFS 2.2.4.52.2 SecurityMode: the server can sign.
-NEGOTIATE_SECURITY_SIGNATURES_ENABLED = 0x04
 
 
 def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
@@ -64,8 +61,10 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
         return _extended(conn, req)
     if words == SESSION_SETUP_NT_WORDS:
         return _nt_lm(conn, req)
-    # Any other WordCount (the LANMAN 2.x form among them) is not the negotiated dialect's.
-    raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"SESSION_SETUP_ANDX with WordCount {words}")
+    # Any other WordCount (the LANMAN 2.x form among them, or the extended form when the
+    # NEGOTIATE did not choose extended security) is not the negotiated dialect's: a malformed
+    # SMB, ERRSRV/ERRerror (MS-CIFS 2.2.2.4).
+    raise SmbStatusError(NtStatus.INVALID_SMB, f"SESSION_SETUP_ANDX with WordCount {words}")
 
 
 # ----------------------------------------------------------------------------- sessions
@@ -128,10 +127,10 @@ def _user_session(conn: Smb1View, req: Smb1Request, session: Session, principal:
     session.session_key = session_key
     profile = conn.config.profile
     flags2 = req.header.flags2
-    required = bool(profile.smb.signing_required or flags2 & FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED)
+    required = bool(profile.smb.signing_required or flags2 & Flags2.SECURITY_SIGNATURE_REQUIRED)
     session.signing_required = required
-    asked = bool(flags2 & FLAGS2_SMB_SECURITY_SIGNATURE)
-    enabled = bool(conn.server_security_mode & NEGOTIATE_SECURITY_SIGNATURES_ENABLED)
+    asked = bool(flags2 & Flags2.SECURITY_SIGNATURE)
+    enabled = bool(conn.server_security_mode & SecurityMode.SECURITY_SIGNATURES_ENABLED)
     # MS-CIFS 3.3.5.43 / MS-SMB 3.3.5.3: signing starts with the first session that has a key,
     # when the server requires it, or the client asked for it and the NEGOTIATE response said
     # the server can sign; the engine keeps the first MAC key (later calls change nothing).
@@ -142,7 +141,7 @@ def _user_session(conn: Smb1View, req: Smb1Request, session: Session, principal:
 
 # ---------------------------------------------------------------------- extended security
 def _extended(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
-    request = parse(SessionSetupExtendedRequest, req.words)
+    request = parse_words(SessionSetupExtendedRequest, req.words)
     blob = data_slice(req.data, 0, request.security_blob_length, "SecurityBlob")
     session = _session_for(conn, req)
     try:
@@ -166,7 +165,7 @@ def _extended_response(conn: Smb1View, req: Smb1Request, action: int, blob: byte
     """MS-SMB 2.2.4.6.2: Action and the blob, then NativeOS and NativeLanMan (the profile's,
     on every leg as Windows sends them), Unicode when the client's FLAGS2 says so."""
     identity = conn.config.profile.identity
-    words = build(SessionSetupExtendedResponse, action=action, security_blob_length=len(blob))
+    words = build_words(SessionSetupExtendedResponse, action=action, security_blob_length=len(blob))
     offset = req.response_data_offset(len(words)) + len(blob)
     native_os = smb_string(identity.native_os, unicode=req.unicode, offset=offset)
     native_lanman = smb_string(identity.native_lanman, unicode=req.unicode, offset=offset + len(native_os))
@@ -175,7 +174,7 @@ def _extended_response(conn: Smb1View, req: Smb1Request, action: int, blob: byte
 
 # --------------------------------------------------------------- NT LM 0.12, no extended security
 def _nt_lm(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
-    request = parse(SessionSetupNtRequest, req.words)
+    request = parse_words(SessionSetupNtRequest, req.words)
     oem_password = data_slice(req.data, 0, request.oem_password_len, "OEMPassword")
     unicode_password = data_slice(req.data, request.oem_password_len, request.unicode_password_len, "UnicodePassword")
     offset = req.data_offset + request.oem_password_len + request.unicode_password_len
@@ -213,7 +212,7 @@ def _nt_lm_response(conn: Smb1View, req: Smb1Request, action: int) -> tuple[byte
     the server belongs to, or its workgroup)."""
     config = conn.config
     identity = config.profile.identity
-    words = build(SessionSetupNtResponse, action=action)
+    words = build_words(SessionSetupNtResponse, action=action)
     offset = req.response_data_offset(len(words))
     data = b""
     for text in (identity.native_os, identity.native_lanman, server_identity(config).netbios_domain):

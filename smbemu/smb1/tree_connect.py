@@ -22,14 +22,15 @@ from smbemu.smb1.layouts.session import (
     TreeConnectExtendedResponse,
     TreeConnectRequest,
     TreeConnectResponse,
+    build_words,
     data_slice,
     oem_string,
+    parse_words,
     read_oem_string,
     read_string,
     smb_string,
 )
 from smbemu.smb1.tree_disconnect import disconnect_tree
-from smbemu.smb2.layouts.base import build, parse
 from smbemu.state import TreeConnect
 from smbemu.status import NtStatus
 
@@ -51,7 +52,7 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
     """MS-CIFS 3.3.5.46 Receiving an SMB_COM_TREE_CONNECT_ANDX Request."""
     session = req.session
     assert session is not None
-    request = parse(TreeConnectRequest, req.words)
+    request = parse_words(TreeConnectRequest, req.words)
     data_start = req.data_offset
     end = data_start + len(req.data)
     data_slice(req.data, 0, request.password_length, "Password")  # present, then ignored
@@ -83,11 +84,11 @@ def _response(req: Smb1Request, *, extended: bool) -> tuple[bytes, bytes]:
     FILE_ALL_ACCESS for IPC$, as SMB2's MaximalAccess (the sources give no Windows capture of
     these two fields for IPC$; Samba answers FILE_ALL_ACCESS for both on IPC$)."""
     if extended:
-        words = build(TreeConnectExtendedResponse, optional_support=IPC_OPTIONAL_SUPPORT,
+        words = build_words(TreeConnectExtendedResponse, optional_support=IPC_OPTIONAL_SUPPORT,
                       maximal_share_access_rights=IPC_MAXIMAL_ACCESS,
                       guest_maximal_share_access_rights=IPC_MAXIMAL_ACCESS)
     else:
-        words = build(TreeConnectResponse, optional_support=IPC_OPTIONAL_SUPPORT)
+        words = build_words(TreeConnectResponse, optional_support=IPC_OPTIONAL_SUPPORT)
     service = oem_string("IPC")
     offset = req.response_data_offset(len(words)) + len(service)
     return words, service + smb_string("", unicode=req.unicode, offset=offset)

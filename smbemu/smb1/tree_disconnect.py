@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.smb1.layouts.session import EMPTY_REPLY
-from smbemu.smb2.close import close_open
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
@@ -19,7 +18,10 @@ def disconnect_tree(conn: Smb1View, session: Session, tree: TreeConnect) -> None
     tree's files; a pending read on a closed pipe fails that way on Windows, as SMB2 CLOSE)."""
     for open_ in [o for o in session.opens.values() if o.tree is tree]:
         conn.pipe_reads.fail(open_, NtStatus.PIPE_BROKEN)
-        close_open(session, open_)
+        session.opens.pop(open_.volatile_id, None)
+        endpoint, open_.endpoint = open_.endpoint, None
+        if endpoint is not None and hasattr(endpoint, "close"):
+            endpoint.close()
     session.tree_connects.pop(tree.tree_id, None)
 
 

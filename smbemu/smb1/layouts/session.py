@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import construct as cs  # type: ignore[import-untyped]
 
+from typing import Any
+
 from smbemu.errors import SmbStatusError
-from smbemu.smb2.layouts.base import Body
 from smbemu.status import NtStatus
 
 # ------------------------------------------------------------------ SESSION_SETUP_ANDX requests
 # MS-SMB 2.2.4.6.1: WordCount 12 (with the AndX block), CAP_EXTENDED_SECURITY in Capabilities.
 # Data: SecurityBlob[SecurityBlobLength], Pad (Unicode alignment), NativeOS, NativeLanMan.
 SESSION_SETUP_EXTENDED_WORDS = 12
-SessionSetupExtendedRequest = Body(
+SessionSetupExtendedRequest = cs.Struct(
     "max_buffer_size" / cs.Int16ul,
     "max_mpx_count" / cs.Int16ul,
     "vc_number" / cs.Int16ul,
@@ -38,7 +39,7 @@ SessionSetupExtendedRequest = Body(
 # UnicodePassword[UnicodePasswordLen], Pad (Unicode alignment), AccountName, PrimaryDomain,
 # NativeOS, NativeLanMan.
 SESSION_SETUP_NT_WORDS = 13
-SessionSetupNtRequest = Body(
+SessionSetupNtRequest = cs.Struct(
     "max_buffer_size" / cs.Int16ul,
     "max_mpx_count" / cs.Int16ul,
     "vc_number" / cs.Int16ul,
@@ -51,13 +52,13 @@ SessionSetupNtRequest = Body(
 
 # ----------------------------------------------------------------- SESSION_SETUP_ANDX responses
 # MS-SMB 2.2.4.6.2: WordCount 4. Data: SecurityBlob, Pad, NativeOS, NativeLanMan.
-SessionSetupExtendedResponse = Body(
+SessionSetupExtendedResponse = cs.Struct(
     "action" / cs.Int16ul,
     "security_blob_length" / cs.Int16ul,
 )
 
 # MS-CIFS 2.2.4.53.2: WordCount 3. Data: Pad, NativeOS, NativeLanMan, PrimaryDomain.
-SessionSetupNtResponse = Body(
+SessionSetupNtResponse = cs.Struct(
     "action" / cs.Int16ul,
 )
 
@@ -68,7 +69,7 @@ SMB_SETUP_USE_LANMAN_KEY = 0x0002
 # ------------------------------------------------------------------- TREE_CONNECT_ANDX
 # MS-CIFS 2.2.4.55.1 / MS-SMB 2.2.4.7.1: WordCount 4. Data: Password[PasswordLength], Pad,
 # Path (SMB_STRING), Service (OEM_STRING).
-TreeConnectRequest = Body(
+TreeConnectRequest = cs.Struct(
     "flags" / cs.Int16ul,
     "password_length" / cs.Int16ul,
 )
@@ -77,12 +78,12 @@ TREE_CONNECT_ANDX_EXTENDED_SIGNATURES = 0x0004
 TREE_CONNECT_ANDX_EXTENDED_RESPONSE = 0x0008
 
 # MS-CIFS 2.2.4.55.2: WordCount 3. Data: Service (OEM_STRING), NativeFileSystem (SMB_STRING).
-TreeConnectResponse = Body(
+TreeConnectResponse = cs.Struct(
     "optional_support" / cs.Int16ul,
 )
 
 # MS-SMB 2.2.4.7.2: WordCount 7, sent when the request set TREE_CONNECT_ANDX_EXTENDED_RESPONSE.
-TreeConnectExtendedResponse = Body(
+TreeConnectExtendedResponse = cs.Struct(
     "optional_support" / cs.Int16ul,
     "maximal_share_access_rights" / cs.Int32ul,
     "guest_maximal_share_access_rights" / cs.Int32ul,
@@ -99,6 +100,21 @@ SMB_EXTENDED_SIGNATURES = 0x0020
 # MS-CIFS 2.2.4.54: LOGOFF_ANDX has WordCount 2 (the AndX block alone) and no data either way.
 # MS-CIFS 2.2.4.51: TREE_DISCONNECT has WordCount 0 and ByteCount 0 either way.
 EMPTY_REPLY: tuple[bytes, bytes] = (b"", b"")
+
+
+# ------------------------------------------------------------------------- boundary
+def parse_words(layout: Any, words: memoryview | bytes) -> Any:
+    """The parameter words of a request, read with their declaration. Another number of words
+    than the command has is STATUS_INVALID_SMB (ERRSRV/ERRerror, MS-CIFS 2.2.2.4: the SMB is
+    malformed) -- the engine has already checked that WordCount fits in the message."""
+    if len(words) != layout.sizeof():
+        raise SmbStatusError(NtStatus.INVALID_SMB, f"{len(words) // 2} parameter words, not {layout.sizeof() // 2}")
+    return layout.parse(bytes(words))
+
+
+def build_words(layout: Any, **fields: Any) -> bytes:
+    """The parameter words of a response, from their declaration."""
+    return bytes(layout.build(fields))
 
 
 # ------------------------------------------------------------------------- strings

@@ -261,7 +261,7 @@ def test_unknown_uid_and_malformed_requests() -> None:
     # WordCount 10 (the LANMAN form) is not NT LM 0.12's
     with pytest.raises(SmbStatusError) as lanman:
         session_setup.handle(conn, request(bytes(16), b""))
-    assert lanman.value.status == NtStatus.INVALID_PARAMETER
+    assert lanman.value.status == NtStatus.INVALID_SMB
     # garbage instead of SPNEGO / NTLMSSP
     with pytest.raises(SmbStatusError) as garbage:
         session_setup.handle(conn, extended_request(b"\x60\x03\x06\x01\x00"))
