@@ -145,6 +145,7 @@ def strings_of(reply_data: bytes, offset: int, count: int, *, unicode: bool) -> 
                 position += 1
             end = position
             while reply_data[end:end + 2] != b"\0\0":
+                assert end < len(reply_data), "an unterminated (or misaligned) string"
                 end += 2
             out.append(reply_data[position:end].decode("utf-16-le"))
             position = end + 2
