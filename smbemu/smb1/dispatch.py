@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from smbemu.smb1 import echo, negotiate
+from smbemu.smb1 import echo, logoff, negotiate, session_setup, tree_connect, tree_disconnect
 from smbemu.smb1.constants import Command
 
 
@@ -29,4 +29,8 @@ COMMANDS: dict[int, CommandSpec] = {
     Command.NEGOTIATE: CommandSpec(negotiate.handle, needs_session=False),
     # MS-CIFS 3.3.5.37: ECHO needs neither a session nor a tree (the TID may be 0xFFFF).
     Command.ECHO: CommandSpec(echo.handle, needs_session=False),
+    Command.SESSION_SETUP_ANDX: CommandSpec(session_setup.handle, andx=True, needs_session=False),
+    Command.LOGOFF_ANDX: CommandSpec(logoff.handle, andx=True),
+    Command.TREE_CONNECT_ANDX: CommandSpec(tree_connect.handle, andx=True),
+    Command.TREE_DISCONNECT: CommandSpec(tree_disconnect.handle, needs_tree=True),
 }
