@@ -15,6 +15,8 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            desired access (CREATE of a named pipe; AccessReason = the policy rule)
 100001     smbemu's own event: one DCE/RPC call (interface, operation, principal, what was
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
+100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
+           decision of its DCE/RPC twin, the Win32 status returned)
 =========  ==================================================================================
 
 Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
@@ -57,7 +59,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AuditLog", "AuditObserver", "subscribe", "open_audit_log", "logon_success", "logon_failure",
     "logoff", "account_locked_out", "share_access", "share_object_check", "rpc_call", "rpc_verdict",
-    "sid_of", "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "SMBEMU_EVENT_IDS",
+    "sid_of", "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "RAP_EVENT_ID",
+    "SMBEMU_EVENT_IDS", "rap_call",
     "FAILURE_REASONS",
 ]
 
@@ -67,6 +70,8 @@ AUDIT_FAILURE: Final = "Audit Failure"
 SMBEMU_EVENT_IDS: Final = range(100000, 200000)
 #: One DCE/RPC call (smbemu's own event; Windows logs none).
 RPC_EVENT_ID: Final = 100001
+#: One RAP call on \\PIPE\\LANMAN (smbemu's own event).
+RAP_EVENT_ID: Final = 100002
 PROVIDER: Final = "Microsoft-Windows-Security-Auditing"
 SMBEMU_PROVIDER: Final = "smbemu"
 NULL_SID: Final = "S-1-0-0"
@@ -408,6 +413,25 @@ def rpc_call(config: ServerConfig, session: Session, peer: tuple[str, int] | Non
     })
 
 
+def rap_call(config: ServerConfig, call: events.RapCall) -> dict[str, object] | None:
+    """smbemu's event :data:`RAP_EVENT_ID`: one RAP call, the decision of its DCE/RPC twin and
+    the Win32 status returned (Audit Failure when the policy refused it)."""
+    audit = _log(config)
+    if audit is None:
+        return None
+    decision = call.decision
+    allowed = decision is None or bool(decision.allowed)
+    return audit.emit(RAP_EVENT_ID, allowed, {
+        **_subject(config, call.session), "PrincipalKind": call.principal.kind.value,
+        **_peer(call.peer), "PipeName": "\\PIPE\\LANMAN", "OperationName": call.command,
+        "Opcode": call.opcode, "Level": call.level if call.level is not None else "-",
+        "Status": call.status,
+        "PolicyDecision": "allow" if allowed else "deny",
+        "PolicyRule": _rule(decision) if decision is not None else "-",
+        "PolicyReason": str(decision.reason) if decision is not None else "-",
+    })
+
+
 # ---------------------------------------------------------------------------------- the observer
 
 def _on_rpc_call(config: ServerConfig, call: events.RpcCall) -> None:
@@ -415,6 +439,10 @@ def _on_rpc_call(config: ServerConfig, call: events.RpcCall) -> None:
     rpc_call(config, call.session, call.peer, pipe=call.pipe, interface=call.interface,
              operation=call.operation, opnum=call.opnum, principal=call.principal,
              status=call.status, fault=call.fault, reason=reason, allowed=allowed, rule=rule)
+
+
+def _on_rap_call(config: ServerConfig, call: events.RapCall) -> None:
+    rap_call(config, call)
 
 
 def _on_share_connect(config: ServerConfig, event: events.ShareConnect) -> None:
@@ -459,6 +487,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.ShareConnect: _on_share_connect,
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
+    events.RapCall: _on_rap_call,
 }
 
 

@@ -133,6 +133,8 @@ def _serve(args: argparse.Namespace) -> int:
     configs = [host.build() for host in hosts]
     for host, config in zip(hosts, configs):
         host.config = config
+        # Every host's browse list (RAP NetServerEnum2) shows the hosts as they are now.
+        config.lab_hosts = lambda: [h.config for h in hosts if h.config is not None]
     _raise_open_file_limit(sum(config.limits.max_connections for config in configs), args.max_connections is not None)
     loop_factory = _event_loop_factory(args.event_loop)
     if isinstance(loop_factory, str):
@@ -270,6 +272,7 @@ def _reload(hosts: list[_Host], reread: Callable[[], list[_Host]]) -> None:
             start_filetime=old.start_filetime,
             faults=old.faults,
             state=old.state.carried_over(),
+            lab_hosts=old.lab_hosts,
         )
         host.config = new
         host.server.reload(new)

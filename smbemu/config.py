@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -240,6 +240,10 @@ class ServerConfig:
     # Who is told what happened (smbemu.events): the audit log subscribes here.
     observers: Observers = field(default_factory=Observers)
     state: ServerState = field(default_factory=ServerState)
+    # The machines this process serves (`smbemu serve --hosts`), this one included, as their
+    # current configurations: the browse list RAP NetServerEnum2 answers (smbemu.rap.browse).
+    # None: the server is alone on its network.
+    lab_hosts: Callable[[], Sequence[ServerConfig]] | None = None
 
     @property
     def sessions(self) -> dict[int, Session]:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
-    "ShareConnect", "PipeOpen", "RpcCall", "rpc_call_reporter",
+    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -126,7 +126,25 @@ class RpcCall:
     reason: str | None
 
 
-Event = LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen | RpcCall
+@dataclass(frozen=True, slots=True)
+class RapCall:
+    """One RAP call on ``\\PIPE\\LANMAN`` finished (`smbemu.rap`).  ``command`` is the RAP
+    command's name ("NetShareEnum"; "opcode N" for one not served), ``status`` the
+    Win32ErrorCode answered, ``decision`` what the policy decided for it as its DCE/RPC twin
+    (None when no decision was taken: an unsupported opcode or an invalid level)."""
+
+    session: Session
+    peer: Peer
+    opcode: int
+    command: str
+    level: int | None
+    principal: Principal
+    status: int
+    decision: Decision | None
+
+
+Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
+         | RpcCall | RapCall)
 
 
 class Observers:

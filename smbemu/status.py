@@ -73,6 +73,7 @@ class NtStatus(enum.IntEnum):
     NOT_SUPPORTED = 0xC00000BB
     INVALID_NETWORK_RESPONSE = 0xC00000C3
     NETWORK_NAME_DELETED = 0xC00000C9
+    BAD_DEVICE_TYPE = 0xC00000CB  # SMB1 TREE_CONNECT_ANDX Service of the wrong type (ERRSRV/ERRinvdevice)
     BAD_NETWORK_NAME = 0xC00000CC
     REQUEST_NOT_ACCEPTED = 0xC00000D0
     PIPE_EMPTY = 0xC00000D9
@@ -110,9 +111,13 @@ class Win32Error(enum.IntEnum):
     (member name = the spec's name)."""
 
     ERROR_SUCCESS = 0
+    #: RAP (MS-RAP / MS-BRWS 3.3.5.6): SV_TYPE_DOMAIN_ENUM combined with other server types.
+    ERROR_INVALID_FUNCTION = 1
     ERROR_FILE_NOT_FOUND = 2
     ERROR_ACCESS_DENIED = 5
     ERROR_NOT_SUPPORTED = 50
+    #: RAP NetServerEnum2 to a potential browser that is not a master or backup (MS-BRWS 3.3.5.6).
+    ERROR_REQ_NOT_ACCEP = 71
     ERROR_INVALID_PARAMETER = 87
     ERROR_CALL_NOT_IMPLEMENTED = 120
     ERROR_INSUFFICIENT_BUFFER = 122
@@ -126,12 +131,17 @@ class Win32Error(enum.IntEnum):
     RPC_S_UNKNOWN_AUTHN_SERVICE = 1747
     ERROR_NO_SITENAME = 1919
     NERR_BUF_TOO_SMALL = 2123
+    #: "The requested API is not supported on the remote server": a RAP opcode the server
+    #: does not implement (MS-ERREF 2.2).
+    NERR_INVALID_API = 2142
     NERR_USER_NOT_FOUND = 2221
     NERR_NET_NAME_NOT_FOUND = 2310
     NERR_DEVICE_NOT_SHARED = 2311
     NERR_CLIENT_NAME_NOT_FOUND = 2312
     NERR_FILE_ID_NOT_FOUND = 2314
     NERR_DC_NOT_FOUND = 2453
+    #: RAP NetServerEnum2 / 3 with no server list (MS-RAP 3.2.5.12).
+    ERROR_NO_BROWSER_SERVERS_FOUND = 6118
     #: MS-ERREF 2.1: HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), the refusal of a call whose
     #: declared return type is an HRESULT (the Win32 error wrapped in facility 7).
     E_ACCESSDENIED = 0x80070005
@@ -233,6 +243,7 @@ STATUS_FILE_IS_A_DIRECTORY: Final[int] = NtStatus.FILE_IS_A_DIRECTORY.value
 STATUS_NOT_SUPPORTED: Final[int] = NtStatus.NOT_SUPPORTED.value
 STATUS_INVALID_NETWORK_RESPONSE: Final[int] = NtStatus.INVALID_NETWORK_RESPONSE.value
 STATUS_NETWORK_NAME_DELETED: Final[int] = NtStatus.NETWORK_NAME_DELETED.value
+STATUS_BAD_DEVICE_TYPE: Final[int] = NtStatus.BAD_DEVICE_TYPE.value
 STATUS_BAD_NETWORK_NAME: Final[int] = NtStatus.BAD_NETWORK_NAME.value
 STATUS_REQUEST_NOT_ACCEPTED: Final[int] = NtStatus.REQUEST_NOT_ACCEPTED.value
 STATUS_PIPE_EMPTY: Final[int] = NtStatus.PIPE_EMPTY.value
@@ -264,6 +275,10 @@ STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP: Final[int] = (
 
 # Win32 errors / WERROR / NET_API_STATUS (MS-ERREF 2.2, lmerr.h)
 ERROR_SUCCESS: Final[int] = Win32Error.ERROR_SUCCESS.value
+ERROR_INVALID_FUNCTION: Final[int] = Win32Error.ERROR_INVALID_FUNCTION.value
+ERROR_REQ_NOT_ACCEP: Final[int] = Win32Error.ERROR_REQ_NOT_ACCEP.value
+NERR_INVALID_API: Final[int] = Win32Error.NERR_INVALID_API.value
+ERROR_NO_BROWSER_SERVERS_FOUND: Final[int] = Win32Error.ERROR_NO_BROWSER_SERVERS_FOUND.value
 ERROR_FILE_NOT_FOUND: Final[int] = Win32Error.ERROR_FILE_NOT_FOUND.value
 ERROR_ACCESS_DENIED: Final[int] = Win32Error.ERROR_ACCESS_DENIED.value
 ERROR_NOT_SUPPORTED: Final[int] = Win32Error.ERROR_NOT_SUPPORTED.value

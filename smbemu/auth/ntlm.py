@@ -58,6 +58,7 @@ __all__ = [
     "NtlmSecurity",
     "Outcome",
     "ServerIdentity",
+    "verify_challenge_response",
 ]
 
 
@@ -144,6 +145,43 @@ class _Verified:
     session_base_key: bytes
     ntlm_v2: bool
     client_av_pairs: bytes = b""  # the AvPairs of the NTLMv2_CLIENT_CHALLENGE
+
+
+def _ntowf_v2_candidates(account: NtlmAccount, user: str, domain: str) -> Iterator[bytes]:
+    """NTOWFv2 keys to try. MS-NLMP 3.3.2 keys on the user and domain *as the client typed
+    them*; clients differ on the domain's case, and some hash with an empty domain (user given
+    as a UPN, or no domain configured), so -- as Samba does -- try the domain as sent, then
+    upper-cased, then empty."""
+    domains = dict.fromkeys((domain, domain.upper(), ""))
+    return (nt_owf_v2(account.nt_hash, user, candidate) for candidate in domains)
+
+
+def verify_responses(account: NtlmAccount, challenge: bytes, lm: bytes, nt: bytes, user: str, domain: str,
+                     *, ess: bool) -> _Verified | None:
+    """Which response type, if any, proves knowledge of the account's password (MS-NLMP 3.3.1,
+    3.3.2), whatever carried the responses: an AUTHENTICATE_MESSAGE, or the OEMPassword /
+    UnicodePassword of an SMB1 SESSION_SETUP_ANDX without extended security (MS-CIFS 3.1.5.2).
+    ``ess``: NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY (the NTLM2 session response)."""
+    if len(nt) > 24:  # NTLMv2_RESPONSE (2.2.2.8): NTProofStr || NTLMv2_CLIENT_CHALLENGE
+        proof, temp = nt[:16], nt[16:]
+        for key in _ntowf_v2_candidates(account, user, domain):
+            if hmac.compare_digest(nt_proof_str(key, challenge, temp), proof):
+                return _Verified(NTLM_V2_PACKAGE, hmac_md5(key, proof), True, temp[28:])
+        return None
+    if not nt:  # LMv2 alone (3.3.2), else LM (3.3.1)
+        for key in _ntowf_v2_candidates(account, user, domain):
+            if hmac.compare_digest(hmac_md5(key, challenge + lm[16:]), lm[:16]):
+                return _Verified(NTLM_V2_PACKAGE, hmac_md5(key, lm[:16]), True)
+    elif ess and len(lm) >= 8:  # NTLM2 session response
+        expected, _lm, base_key = compute_response_v1(
+            F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY, account.nt_hash, None, challenge, lm[:8])
+        if hmac.compare_digest(expected, nt):
+            return _Verified(NTLM_V1_PACKAGE, base_key, False)
+    elif hmac.compare_digest(desl(account.nt_hash, challenge), nt):
+        return _Verified(NTLM_V1_PACKAGE, md4(account.nt_hash), False)
+    if account.lm_hash is not None and len(lm) == 24 and hmac.compare_digest(desl(account.lm_hash, challenge), lm):
+        return _Verified(LM_PACKAGE, md4(account.nt_hash), False)
+    return None
 
 
 class NtlmAcceptor:
@@ -248,7 +286,10 @@ class NtlmAcceptor:
             return result(Outcome.NO_SUCH_USER, None)
         if 0 < len(nt) < 24 or 24 < len(nt) < 44 or (not nt and len(lm) != 24):
             return result(Outcome.REFUSED, account)  # not any response type MS-NLMP defines
-        verified = self._verify(account, auth, flags)
+        verified = verify_responses(
+            account, self._server_challenge, lm, nt, auth.user_name, auth.domain_name,
+            ess=bool(flags & F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY),
+        )
         if verified is None:
             return result(Outcome.WRONG_PASSWORD, account)
         if self._level >= _REFUSED_FROM_LEVEL[verified.package]:
@@ -289,39 +330,6 @@ class NtlmAcceptor:
             account,
             mic_present,
         )
-
-    def _verify(self, account: NtlmAccount, auth: AuthenticateMessage, flags: int) -> _Verified | None:
-        """Which response type, if any, proves knowledge of the account's password."""
-        lm, nt = auth.lm_challenge_response, auth.nt_challenge_response
-        challenge = self._server_challenge
-        if len(nt) > 24:  # NTLMv2_RESPONSE (2.2.2.8): NTProofStr || NTLMv2_CLIENT_CHALLENGE
-            proof, temp = nt[:16], nt[16:]
-            for key in self._ntowf_v2_candidates(account, auth):
-                if hmac.compare_digest(nt_proof_str(key, challenge, temp), proof):
-                    return _Verified(NTLM_V2_PACKAGE, hmac_md5(key, proof), True, temp[28:])
-            return None
-        if not nt:  # LMv2 alone (3.3.2), else LM (3.3.1)
-            for key in self._ntowf_v2_candidates(account, auth):
-                if hmac.compare_digest(hmac_md5(key, challenge + lm[16:]), lm[:16]):
-                    return _Verified(NTLM_V2_PACKAGE, hmac_md5(key, lm[:16]), True)
-        elif flags & F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY and len(lm) >= 8:  # NTLM2 session response
-            expected, _lm, base_key = compute_response_v1(flags, account.nt_hash, None, challenge, lm[:8])
-            if hmac.compare_digest(expected, nt):
-                return _Verified(NTLM_V1_PACKAGE, base_key, False)
-        elif hmac.compare_digest(desl(account.nt_hash, challenge), nt):
-            return _Verified(NTLM_V1_PACKAGE, md4(account.nt_hash), False)
-        if account.lm_hash is not None and len(lm) == 24 and hmac.compare_digest(desl(account.lm_hash, challenge), lm):
-            return _Verified(LM_PACKAGE, md4(account.nt_hash), False)
-        return None
-
-    @staticmethod
-    def _ntowf_v2_candidates(account: NtlmAccount, auth: AuthenticateMessage) -> Iterator[bytes]:
-        """NTOWFv2 keys to try. MS-NLMP 3.3.2 keys on the user and domain *as the client typed
-        them*; clients differ on the domain's case, and some hash with an empty domain (user given
-        as a UPN, or no domain configured), so -- as Samba does -- try the domain as sent, then
-        upper-cased, then empty."""
-        domains = dict.fromkeys((auth.domain_name, auth.domain_name.upper(), ""))
-        return (nt_owf_v2(account.nt_hash, auth.user_name, domain) for domain in domains)
 
     @staticmethod
     def _mic_present(verified: _Verified) -> bool:
@@ -450,3 +458,49 @@ class NtlmSecurity:
             self._handle_out = rc4_init(self._seal_key_out)
         else:
             self._handle_in = rc4_init(self._seal_key_in)
+
+
+def verify_challenge_response(
+    account: NtlmAccount | None,
+    challenge: bytes,
+    lm_response: bytes,
+    nt_response: bytes,
+    user: str,
+    domain: str,
+    lm_compatibility_level: int,
+    *,
+    workstation: str = "",
+) -> NtlmResult:
+    """Check the raw challenge/response of an SMB1 SESSION_SETUP_ANDX without extended security
+    (MS-CIFS 3.3.5.43: OEMPassword carries the LM or LMv2 response, UnicodePassword the NTLM or
+    NTLMv2 response, both over the 8-byte challenge of the NEGOTIATE response), as the
+    AUTHENTICATE_MESSAGE's are checked: the same outcomes, response types and
+    LmCompatibilityLevel (DC side: levels 0-3 accept all, 4 refuses LM, 5 refuses LM and NTLM).
+
+    ``account`` is the looked-up user (None: no such user). The session key is the one MS-CIFS
+    3.2.5.3 has the client keep: the NT session key (MD4 of the NT hash) for an LM or NTLM
+    response, HMAC_MD5(NTOWFv2, NTProofStr) for NTLMv2 and HMAC_MD5(LMOWFv2, LMv2 proof) for an
+    LMv2 response alone (MS-NLMP 3.3.1, 3.3.2)."""
+    if len(challenge) != 8:
+        raise ValueError("the server challenge is 8 bytes")
+
+    def result(outcome: Outcome, package: str = "", key: bytes = b"") -> NtlmResult:
+        return NtlmResult(outcome, user, domain, workstation, key, package, 0,
+                          account if outcome is not Outcome.ANONYMOUS else None)
+
+    lm, nt = bytes(lm_response), bytes(nt_response)
+    # MS-NLMP 3.2.5.1.2 anonymous: no user name, no NT response, an empty or Z(1) LM response.
+    if not user and not nt and lm in (b"", b"\x00"):
+        return result(Outcome.ANONYMOUS)
+    if account is None:
+        return result(Outcome.NO_SUCH_USER)
+    # Neither LM/NTLM (24 bytes), nor NTLMv2 (> 24): a plaintext password, which Windows does not
+    # accept once the NEGOTIATE response asked for encrypted passwords (MS-CIFS 3.3.5.43).
+    if 0 < len(nt) < 24 or 24 < len(nt) < 44 or (not nt and len(lm) != 24):
+        return result(Outcome.REFUSED)
+    verified = verify_responses(account, challenge, lm, nt, user, domain, ess=False)
+    if verified is None:
+        return result(Outcome.WRONG_PASSWORD)
+    if lm_compatibility_level >= _REFUSED_FROM_LEVEL[verified.package]:
+        return result(Outcome.REFUSED, verified.package)
+    return result(Outcome.AUTHENTICATED, verified.package, verified.session_base_key)

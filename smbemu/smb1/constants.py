@@ -122,6 +122,7 @@ _DOS_ERRORS: dict[int, tuple[int, int]] = {
     NtStatus.SMB_BAD_TID: (ERRSRV, 5),  # ERRinvtid
     NtStatus.BAD_NETWORK_NAME: (ERRSRV, 6),  # ERRinvnetname
     NtStatus.NETWORK_NAME_DELETED: (ERRSRV, 6),  # ERRinvnetname
+    NtStatus.BAD_DEVICE_TYPE: (ERRSRV, 7),  # ERRinvdevice
     NtStatus.SMB_BAD_COMMAND: (ERRSRV, 22),  # ERRbadcmd
     NtStatus.SMB_BAD_UID: (ERRSRV, 91),  # ERRbaduid
     NtStatus.USER_SESSION_DELETED: (ERRSRV, 91),  # ERRbaduid

@@ -13,7 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from smbemu.smb1 import close, echo, negotiate, nt_cancel, nt_create, open_andx, read, trans2, transaction, write
+from smbemu.smb1 import (
+    close,
+    echo,
+    logoff,
+    negotiate,
+    nt_cancel,
+    nt_create,
+    open_andx,
+    read,
+    session_setup,
+    trans2,
+    transaction,
+    tree_connect,
+    tree_disconnect,
+    write,
+)
 from smbemu.smb1.constants import Command
 
 
@@ -29,6 +44,10 @@ COMMANDS: dict[int, CommandSpec] = {
     Command.NEGOTIATE: CommandSpec(negotiate.handle, needs_session=False),
     # MS-CIFS 3.3.5.37: ECHO needs neither a session nor a tree (the TID may be 0xFFFF).
     Command.ECHO: CommandSpec(echo.handle, needs_session=False),
+    Command.SESSION_SETUP_ANDX: CommandSpec(session_setup.handle, andx=True, needs_session=False),
+    Command.LOGOFF_ANDX: CommandSpec(logoff.handle, andx=True),
+    Command.TREE_CONNECT_ANDX: CommandSpec(tree_connect.handle, andx=True),
+    Command.TREE_DISCONNECT: CommandSpec(tree_disconnect.handle, needs_tree=True),
     # Pipes on IPC$ (smbemu.ipc): every one needs the session and the tree of its open.
     Command.NT_CREATE_ANDX: CommandSpec(nt_create.handle, andx=True, needs_tree=True),
     Command.OPEN_ANDX: CommandSpec(open_andx.handle, andx=True, needs_tree=True),

@@ -8,7 +8,7 @@ It is the MS-CIFS 3.3.1.3 Server.Connection of an NT LM 0.12 conversation on top
 protocol-neutral `smbemu.core.ConnectionCore`. A request that is wrong gets an error response
 (WordCount 0, ByteCount 0) with the status in the NT form, or in the DOS class/code form when the
 client did not set FLAGS2_NT_STATUS (MS-CIFS 2.2.3.1); a stream that cannot go on (an SMB1
-command before NEGOTIATE, a second NEGOTIATE, a reply sent to the server) raises
+command before NEGOTIATE, a second NEGOTIATE) raises
 ProtocolViolation and the core closes the connection. Commands see this object through
 `smbemu.smb1.context.Smb1View`.
 """
@@ -184,8 +184,9 @@ class Smb1Engine:
         if len(message) < HEADER_SIZE + 3:
             raise ProtocolViolation(f"SMB1 message of {len(message)} bytes is shorter than a header and its counts")
         header = unpack_header(message)
-        if header.flags & _REPLY:
-            raise ProtocolViolation("an SMB1 response sent to the server")
+        # A request's Flags REPLY bit and Status are not looked at (MS-CIFS 2.2.3.1: a client
+        # sets them to zero; Windows ignores them). nmap's smb.lua reuses a response header for
+        # its next SESSION_SETUP_ANDX, with REPLY set and a stale Status, and Windows answers it.
         if not self.negotiated and header.command != _NEGOTIATE:
             raise ProtocolViolation(f"SMB1 command 0x{header.command:02x} before NEGOTIATE")
         if self.negotiated and header.command == _NEGOTIATE:

@@ -40,7 +40,7 @@ SMB2_EQUIVALENT: dict[int, str] = {
     Command.NT_CANCEL: "CANCEL",
 }
 # Where the FID sits in the parameter words (after the AndX block) of the commands naming an open.
-_FID_WORD = {Command.READ_ANDX: 0, Command.WRITE_ANDX: 0, Command.CLOSE: 0, Command.TRANSACTION: 15}
+_FID_WORD: dict[int, int] = {Command.READ_ANDX: 0, Command.WRITE_ANDX: 0, Command.CLOSE: 0, Command.TRANSACTION: 15}
 
 
 def before_request(faults: FaultEngine, conn: Smb1View, req: Smb1Request) -> None:
@@ -69,6 +69,11 @@ def before_request(faults: FaultEngine, conn: Smb1View, req: Smb1Request) -> Non
     chosen = faults.on_request(matches, what)
     if chosen is None or chosen.status is None:
         return
+    if req.command == Command.SESSION_SETUP_ANDX and req.uid:
+        # As a failed leg does: an exchange in progress loses its UID (MS-CIFS 3.3.5.43).
+        session = conn.sessions.get(req.uid)
+        if session is not None and session.state.value == "in-progress":
+            conn.sessions.pop(req.uid, None)
     raise SmbStatusError(chosen.status, f"fault rule #{chosen.index}")
 
 

@@ -27,7 +27,6 @@ displacement (MS-CIFS 3.3.5.57: "the server MAY send multiple responses").
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ from weakref import WeakKeyDictionary
 from smbemu import ipc
 from smbemu.errors import SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.rap import serve as serve_rap
 from smbemu.smb1.layouts.files import SMB1_HEADER_SIZE, build, bytes_offset, parse, smb_string
 from smbemu.smb1.layouts.trans import (
     NmPipeInfoLevel1,
@@ -301,11 +301,9 @@ def execute(conn: Smb1View, req: Smb1Request, transaction: Transaction) -> tuple
 
 def _rap(conn: Smb1View, req: Smb1Request, transaction: Transaction) -> tuple[bytes, bytes]:
     """`\\PIPE\\LANMAN`: the Remote Administration Protocol (smbemu.rap)."""
-    # The RAP package (smbemu.rap, its own branch of issue 12), imported when first used.
-    rap: Any = importlib.import_module("smbemu.rap")
     session = req.session
     assert session is not None
-    params, data = rap.serve(
+    params, data = serve_rap(
         conn.config, session, bytes(transaction.params), bytes(transaction.data),
         transaction.max_parameter_count, transaction.max_data_count, peer=conn.peer,
     )

@@ -14,15 +14,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from smbemu import crypto, events
-from smbemu.auth import spnego
-from smbemu.auth.ntlm import NtlmAcceptor, Outcome
+from smbemu import crypto, logon_exchange
 from smbemu.dialects import Dialect
 from smbemu.errors import SmbStatusError
-from smbemu.logon import logon_succeeded, new_acceptor, principal_for
 from smbemu.principal import PrincipalKind
 from smbemu.smb2.constants import SecurityMode, SessionFlags
 from smbemu.smb2.layouts import build, parse
@@ -120,75 +116,14 @@ def _verify_reauthentication_signature(conn: ConnectionView, ctx: RequestContext
         raise SmbStatusError(NtStatus.ACCESS_DENIED, "unsigned re-authentication of a session that requires signing")
 
 
-@dataclass(slots=True, eq=False)
-class AuthExchange:
-    """One SPNEGO/NTLMSSP exchange in progress on a session (MS-SMB2 3.3.5.5.3)."""
-
-    acceptor: NtlmAcceptor
-    raw_ntlm: bool = False
-    mech_types_der: bytes | None = None
-    downgraded: bool = False
-    legs: int = 0
-
-
 def _step(conn: ConnectionView, ctx: RequestContext, session: Session, token: bytes, security_mode: int) -> bytes:
     config = conn.config
-    try:
-        client = spnego.parse_client_token(token)
-    except spnego.SpnegoError as exc:
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"bad SPNEGO token: {exc}") from None
-    exchange: AuthExchange | None = session.authenticator
-    if exchange is None:
-        exchange = AuthExchange(
-            new_acceptor(config),
-            raw_ntlm=client.raw_ntlm,
-            mech_types_der=client.mech_types_der,
-            downgraded=client.downgraded,
-        )
-        session.authenticator = exchange
-        selection = spnego.select_mech(client)
-        if selection is spnego.MechSelection.REJECT:
-            raise SmbStatusError(NtStatus.LOGON_FAILURE, "the client offers no NTLMSSP")
-        if selection is spnego.MechSelection.NTLM_NEEDS_NEGOTIATE:
-            # The client led with Kerberos (or sent no token): choose NTLMSSP and let it start
-            # NTLM in its next token (RFC 4178 §5; MS-SPNG 3.2.5.2).
-            exchange.legs += 1
-            ctx.status = NtStatus.MORE_PROCESSING_REQUIRED
-            return _response_body(0, spnego.accept_incomplete(None, request_mic=client.downgraded))
-    exchange.legs += 1
-    if exchange.legs > 4:
-        raise SmbStatusError(NtStatus.LOGON_FAILURE, "authentication exchange too long")
-    acceptor = exchange.acceptor
-    wrap = not exchange.raw_ntlm
-    ntlm_token = client.mech_token
-    message_type = int.from_bytes(ntlm_token[8:12], "little") if len(ntlm_token) >= 12 else 0
-    if message_type == 1:
-        challenge = _call(acceptor.accept_negotiate, ntlm_token)
+    leg = logon_exchange.step(config, session, token, peer=conn.peer)
+    if leg.result is None:
         ctx.status = NtStatus.MORE_PROCESSING_REQUIRED
-        if not wrap:
-            return _response_body(0, challenge)
-        return _response_body(0, spnego.accept_incomplete(challenge, supported_mech=exchange.legs == 1))
-    if message_type != 3:
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "expected an NTLM NEGOTIATE or AUTHENTICATE message")
-
-    result = _call(acceptor.accept_authenticate, ntlm_token)
-    principal, account = principal_for(config, result, peer=conn.peer)
-    blob = b""
-    if wrap:
-        if result.outcome is Outcome.AUTHENTICATED:
-            ok, blob = spnego.finish_ntlm(
-                acceptor.security(), exchange.mech_types_der, client.mech_list_mic, mic_required=exchange.downgraded
-            )
-            if not ok:
-                if config.observers:
-                    config.observers.emit(events.LogonFailed(
-                        user_name=result.user_name, domain_name=result.domain_name,
-                        workstation=result.workstation, status=NtStatus.LOGON_FAILURE,
-                        sub_status=0, peer=conn.peer))
-                raise SmbStatusError(NtStatus.LOGON_FAILURE, "bad SPNEGO mechListMIC")
-        else:
-            blob = spnego.accept_completed()
-    session.authenticator = None
+        return _response_body(0, leg.blob)
+    principal, result = leg.principal, leg.result
+    assert principal is not None
     session.principal = principal
     session_flags = 0
     if principal.kind is PrincipalKind.ANONYMOUS:
@@ -213,29 +148,5 @@ def _step(conn: ConnectionView, ctx: RequestContext, session: Session, token: by
             session_flags |= SessionFlags.ENCRYPT_DATA
         # Windows signs the final SESSION_SETUP response of every user session (MS-SMB2 3.3.5.5.3, <233>).
         ctx.force_sign = True
-
-    session.state = SessionState.VALID
-    config.sessions[session.session_id] = session
-    log.info(
-        "session 0x%x from %s:%d: %s logged on (%s, %s)",
-        session.session_id,
-        conn.peer[0],
-        conn.peer[1],
-        principal.display_name,
-        principal.kind.value,
-        result.package or "no password",
-    )
-    logon_succeeded(config, principal, account, session_id=session.session_id,
-                    key_length=128 if session.session_key else 0, peer=conn.peer)
-    return _response_body(int(session_flags), blob)
-
-
-def _call(function: Any, token: bytes) -> Any:
-    from smbemu.auth.ntlm_messages import NtlmError
-
-    try:
-        return function(token)
-    except NtlmError as exc:
-        raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"bad NTLM message: {exc}") from None
-
-
+    logon_exchange.complete_logon(config, session, principal, leg.account, result.package, peer=conn.peer)
+    return _response_body(int(session_flags), leg.blob)

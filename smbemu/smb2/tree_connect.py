@@ -1,25 +1,17 @@
 """SMB2 TREE_CONNECT (MS-SMB2 2.2.9, 2.2.10, 3.3.5.7).
 
-`\\\\server\\IPC$` gives the virtual IPC share whose only files are named pipes. The fixture's
-other shares (C$, ADMIN$, …) exist — share enumeration lists them — but this emulator serves no
-files, so connecting to one is refused with STATUS_ACCESS_DENIED, the answer a share ACL gives;
-a name the server does not have gets STATUS_BAD_NETWORK_NAME.
-
-Before that, the policy (`smbemu.policy.Policy.tree_connect`, windows-defaults.md §0 rule 2)
-decides for anonymous sessions: IPC$ is always reachable (except Windows 2000 with
-RestrictAnonymous=2), any other share only when named in NullSessionShares while
-RestrictNullSessAccess is on; a refusal is STATUS_ACCESS_DENIED, with the reason in the log.
+Which share a path names and whether the session may connect to it is decided in
+`smbemu.shares` (the same for SMB1 TREE_CONNECT_ANDX); here is the SMB2 framing: the 3.1.1
+signing rule and path extension, the TreeId and the response's share type, flags and access.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
-from smbemu import events
 from smbemu.dialects import Dialect
-from smbemu.errors import ProtocolViolation, SmbStatusError
-from smbemu.policy import policy_for
+from smbemu.errors import ProtocolViolation
+from smbemu.shares import IPC_MAXIMAL_ACCESS, authorize_tree_connect, share_name_from_path
 from smbemu.smb2.constants import ShareFlags, ShareType
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.session import (
@@ -30,25 +22,9 @@ from smbemu.smb2.layouts.session import (
     TreeConnectResponse,
 )
 from smbemu.state import TreeConnect
-from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.smb2.context import ConnectionView, RequestContext
-
-log = logging.getLogger("smbemu.tree")
-
-# What Windows grants on IPC$ (MS-SMB2 2.2.10 MaximalAccess): FILE_ALL_ACCESS-like 0x001F01FF.
-IPC_MAXIMAL_ACCESS = 0x001F01FF
-
-
-def share_name_from_path(path: str) -> str:
-    """`\\\\server\\share` → `share` (MS-SMB2 2.2.9: the path is \\\\server\\share)."""
-    if not path.startswith("\\\\"):
-        raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"path {path!r} is not \\\\server\\share")
-    parts = path[2:].split("\\")
-    if len(parts) != 2 or not parts[0] or not parts[1]:
-        raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"path {path!r} is not \\\\server\\share")
-    return parts[1]
 
 
 def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
@@ -72,25 +48,7 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     request = parse(TreeConnectRequestWithExtension if extended else TreeConnectRequest, ctx.body)
     path = request.path.decode("utf-16-le", "replace")
     share_name = share_name_from_path(path)
-    if len(session.tree_connects) >= conn.config.limits.max_tree_connects_per_session:
-        raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many tree connects on the session")
-
-    share = conn.config.directory.find_share(share_name)
-    if share is None:
-        log.info("tree connect to unknown share %r by %s -> BAD_NETWORK_NAME", share_name, session.principal.display_name)
-        raise SmbStatusError(NtStatus.BAD_NETWORK_NAME, f"no share named {share_name!r}")
-    decision = policy_for(conn.config).tree_connect(session.principal, share.name, share.type)
-    # observers (the audit log's 5140): the policy's decision, or the emulator's own refusal
-    if conn.config.observers:
-        refused = (f"deny tree-connect {share.name}: only IPC$ is served by the emulator"
-                   if decision.allowed and share.type != "ipc" else None)
-        conn.config.observers.emit(events.ShareConnect(
-            session=session, peer=conn.peer, share=share.name, decision=decision, refused=refused))
-    if not decision.allowed:
-        raise SmbStatusError(decision.status, decision.reason)
-    if share.type != "ipc":
-        log.info("tree connect to %r by %s -> ACCESS_DENIED (only IPC$ is served)", share.name, session.principal.display_name)
-        raise SmbStatusError(NtStatus.ACCESS_DENIED, f"share {share.name!r} is not served")
+    share = authorize_tree_connect(conn.config, session, share_name, peer=conn.peer)
 
     tree_id = session.next_tree_id
     session.next_tree_id += 1

@@ -289,3 +289,14 @@ def test_a_fault_rule_for_an_smb2_command_name_fires_on_its_smb1_twin() -> None:
     assert refused.status == NtStatus.INSUFFICIENT_RESOURCES
     (served,) = run(conn, message(0x2B, struct.pack("<H", 1), b"x"))
     assert served.status == 0 and served.blocks[0][1] == b"x"
+
+
+def test_a_request_with_the_reply_flag_and_a_stale_status_is_served(conn: Connection) -> None:
+    # nmap's smb.lua sends its second SESSION_SETUP_ANDX with the server's response header
+    # (REPLY set, the old Status); Windows answers it, so the engine looks at neither.
+    run(conn, negotiate_request("NT LM 0.12"))
+    request = bytearray(message(0x2B, struct.pack("<H", 1), b"x"))
+    request[9] |= 0x80
+    request[5:9] = struct.pack("<I", 0xC0000016)
+    (answer,) = run(conn, bytes(request))
+    assert answer.status == 0 and answer.blocks[0][1] == b"x" and not conn.closed
