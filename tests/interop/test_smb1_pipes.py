@@ -92,9 +92,16 @@ def dce_over_smb1(conn: SMBConnection, pipe: str, interface: bytes) -> Any:
     return dce
 
 
-def rpcclient(server: ServerThread, commands: str, creds: tuple[str, str] | None = None) -> Any:
+#: Samba 4.17 requires signing on IPC$ by default ("client ipc signing"), and profiles whose SMB1
+#: signing is off (win2000: EnableSecuritySignature 0) do not sign; with this the pipe path is
+#: tested on them, and win2003-dc (signing required) tests it signed.
+IPC_SIGNING_AUTO = ["--option=client ipc signing=auto"]
+
+
+def rpcclient(server: ServerThread, commands: str, creds: tuple[str, str] | None = None,
+              signing: list[str] = IPC_SIGNING_AUTO) -> Any:
     user = ["-U", "%".join(creds)] if creds else ["-U", "", "-N"]
-    return run_tool(["rpcclient", "-p", str(server.port), *NT1, *user, HOST, "-c", commands], timeout=120)
+    return run_tool(["rpcclient", "-p", str(server.port), *NT1, *signing, *user, HOST, "-c", commands], timeout=120)
 
 
 # ------------------------------------------------------------------------------------- impacket
@@ -189,7 +196,7 @@ def test_rpcclient_enumdomusers_on_a_large_fixture_over_nt1(large: ServerThread)
 def test_rpcclient_signed_answers_across_many_reads(large_signed: ServerThread) -> None:
     """Signing required: the TRANSACTION answers with STATUS_BUFFER_OVERFLOW and the READ_ANDX
     that follow carry signatures rpcclient checks (a bad one ends its connection)."""
-    result = rpcclient(large_signed, "enumdomusers;netshareenumall 502", LARGE_ADMIN)
+    result = rpcclient(large_signed, "enumdomusers;netshareenumall 502", LARGE_ADMIN, signing=[])
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(re.findall(r"^user:\[user\d+\]", result.stdout, re.M)) == 1200
 
@@ -336,4 +343,19 @@ def test_max_pipe_output_over_smb1() -> None:
         assert conn.readFile(tid, fid, 0, 4280)[2] == 12  # the bind_ack: the refused write wrote nothing
         conn.writeFile(tid, fid, bind_pdu(3))  # drained: accepted again (a second bind: bind_nak)
         assert conn.readFile(tid, fid, 0, 4280)[2] == 13
+        conn.close()
+
+
+def test_open_andx_opens_a_pipe_for_impacket(win2000: ServerThread) -> None:
+    """OPEN_ANDX (MS-CIFS 2.2.4.41), the pre-NT open: `\\PIPE\\srvsvc` for reading and writing."""
+    conn = smb1(win2000)
+    try:
+        tid = conn.connectTree("IPC$")
+        server = conn.getSMBServer()
+        fid, _, _, _, access, file_type, ipc_state, action, _ = server.open_andx(tid, "\\PIPE\\srvsvc", 0x0001, 0x0002)
+        assert (access, file_type, ipc_state, action) == (2, 2, 0x05FF, 1)
+        conn.writeFile(tid, fid, bind_pdu())
+        assert conn.readFile(tid, fid, 0, 4280)[2] == 12
+        conn.closeFile(tid, fid)
+    finally:
         conn.close()

@@ -255,6 +255,22 @@ def test_oem_names_are_read_without_a_pad() -> None:
     assert view.session.opens[struct.unpack_from("<H", words, 1)[0]].pipe_name == "wkssvc"
 
 
+def test_smb1_opens_and_calls_reach_the_observers_as_smb2_ones_do() -> None:
+    """One enforcement point, one audit path: PipeOpen (the 5145) and RpcCall come from smbemu.ipc."""
+    from smbemu import events
+
+    view = FakeView()
+    view.config = build_config("win2000")
+    seen: list[Any] = []
+    view.config.observers.subscribe(seen.append)
+    fid = open_pipe(view)
+    transaction.handle(view, trans_request(view, (0x0026, fid), data=bind_pdu()))
+    opened = [event for event in seen if isinstance(event, events.PipeOpen)]
+    assert len(opened) == 1 and opened[0].pipe == "srvsvc" and opened[0].share == "IPC$"
+    assert opened[0].peer == view.peer and opened[0].decision.allowed
+    assert opened[0].access_mask == 0x0002019F
+
+
 def test_an_unknown_pipe_is_object_name_not_found() -> None:
     view = FakeView()
     with pytest.raises(SmbStatusError) as excinfo:
