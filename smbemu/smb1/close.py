@@ -1,8 +1,10 @@
 """SMB1 CLOSE of a pipe (MS-CIFS 2.2.4.5, 3.3.5.7).
 
-A read still waiting on the pipe ends with STATUS_PIPE_BROKEN, as SMB2 CLOSE ends it
-(smbemu.smb2.close; Windows' named-pipe file system completes a pending read with
-STATUS_PIPE_BROKEN when the handle is closed). LastTimeModified means nothing on a pipe.
+A read still waiting on the pipe ends with STATUS_PIPE_BROKEN (ERRDOS 109), the status SMB2 CLOSE
+ends it with (smbemu.smb2.close): one behaviour for both dialects. MS-CIFS and MS-SMB are silent
+on what a pending pipe read gets when its FID is closed; the named-pipe file system completes
+the reads of an end that is closing with STATUS_PIPE_BROKEN. LastTimeModified means nothing on a
+pipe.
 """
 
 from __future__ import annotations
