@@ -359,3 +359,31 @@ def test_open_andx_opens_a_pipe_for_impacket(win2000: ServerThread) -> None:
         conn.closeFile(tid, fid)
     finally:
         conn.close()
+
+
+def test_a_write_andx_read_andx_chain_answers_in_one_message(pipe_on_smb1: tuple[SMBConnection, int, int]) -> None:
+    """The chain Windows RPC clients send (WRITE_ANDX + READ_ANDX, MS-CIFS 2.2.3.4): the read's
+    DataOffset counts from the start of the one response message, past the write's block."""
+    conn, tid, fid = pipe_on_smb1
+    session = conn.getSMBServer()
+    pdu = bind_pdu()
+    header = struct.pack("<4sBIBHH8sHHHHH", b"\xffSMB", 0x2F, 0, 0x18, 0xC001, 0, bytes(8), 0, tid, 0x4242,
+                         session._uid, 71)
+    write_start = len(header)
+    data_offset = write_start + 1 + 28 + 2 + 1
+    read_start = data_offset + len(pdu)
+    write_block = struct.pack("<BBBH", 14, 0x2E, 0, read_start) + struct.pack(
+        "<HIIHHHHHI", fid, 0, 0, 0x0008, len(pdu), 0, len(pdu), data_offset, 0) + struct.pack("<H", 1 + len(pdu))
+    write_block += b"\x00" + pdu
+    read_block = struct.pack("<BBBH", 12, 0xFF, 0, 0) + struct.pack("<HIHHIHI", fid, 0, 4280, 4280, 0, 0, 0)
+    read_block += struct.pack("<H", 0)
+    session._sess.send_packet(header + write_block + read_block)
+    raw = session._sess.recv_packet(15).get_trailer()
+    status, = struct.unpack_from("<I", raw, 5)
+    assert raw[4] == 0x2F and status == 0
+    assert raw[32] == 6 and raw[33] == 0x2E  # WRITE_ANDX's response, chained to READ_ANDX's
+    next_block, = struct.unpack_from("<H", raw, 35)
+    assert struct.unpack_from("<H", raw, 37)[0] == len(pdu)  # Count
+    assert raw[next_block] == 12 and raw[next_block + 1] == 0xFF
+    length, offset = struct.unpack_from("<HH", raw, next_block + 1 + 4 + 6)
+    assert raw[offset : offset + length][2] == 12  # bind_ack, where DataOffset says
