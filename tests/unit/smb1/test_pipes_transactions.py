@@ -240,3 +240,46 @@ def test_trans2_on_ipc_is_answered_as_windows_answers(setup: tuple[int, ...], pa
 
 
 # ------------------------------------------------------------------ DCE/RPC through the handlers
+
+
+def test_mutated_requests_get_a_status_never_a_traceback() -> None:
+    """Bad network input (the project's rule): every pipe command, fed valid requests with bytes
+    flipped, cut or added, answers or raises SmbStatusError, and never anything else."""
+    import random
+
+    from smbemu.smb1 import close, nt_cancel, nt_create, open_andx, write
+
+    rng = random.Random(12)
+    view = FakeView()
+    fid = open_pipe(view)
+    write_pipe(view, fid, bind_pdu())
+    seeds = [
+        (transaction.handle, trans_request(view, (0x0026, fid), data=bind_pdu(7))),
+        (transaction.handle, trans_request(view, (0x0022, fid), params=b"\x01\x00")),
+        (transaction.handle, trans_request(view, (0x0053, 0), name="\\PIPE\\srvsvc")),
+        (transaction.handle, trans_request(view, (0x0026, fid), data=b"abc", total_data=10, mid=99)),
+        (trans2.handle, trans_request(view, (0x0005,), params=bytes(8), command=0x32)),
+        (read.handle, view.request(0x2E, read_words(fid, 100), andx=True)),
+    ]
+    handlers = {0xA2: nt_create.handle, 0x2D: open_andx.handle, 0x2F: write.handle, 0x04: close.handle,
+                0xA4: nt_cancel.handle, 0x26: transaction.handle_secondary}
+    seeds += [(handler, view.request(command, bytes(rng.randrange(256) for _ in range(rng.randrange(60))),
+                                     bytes(rng.randrange(256) for _ in range(rng.randrange(60))),
+                                     andx=command in (0xA2, 0x2D, 0x2F)))
+              for command, handler in handlers.items()]
+    for _ in range(1500):
+        handler, seed = seeds[rng.randrange(len(seeds))]
+        raw = bytearray(seed.raw[32:])
+        for _ in range(rng.randrange(1, 6)):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            del raw[rng.randrange(len(raw)) :]
+        word_count = raw[0] if raw else 0
+        words_end = min(1 + 2 * word_count, len(raw))
+        start = 4 if seed.andx else 0
+        mutated = Request(seed.command, bytes(raw[1 + start : words_end]), bytes(raw[words_end + 2 :]),
+                          andx=seed.andx, session=view.session, tree=view.tree, mid=rng.randrange(4))
+        try:
+            handler(view, mutated)
+        except SmbStatusError:
+            pass
