@@ -139,3 +139,47 @@ def test_bad_logon_hours_are_a_one_line_load_error(tmp_path: Path, hours: object
         load_fixture(str(path), role="member")
     message = str(raised.value)
     assert problem in message and "logon_hours" in message and "\n" not in message
+
+
+def test_dcerpc_ntlm_auth_applies_the_same_restrictions(server: tuple[ServerThread, Path]) -> None:
+    """One logon path for SMB and DCE/RPC: an NTLM bind as ghernandez on a null SMB session is
+    refused (the call that follows faults) and audited as the SMB logon is."""
+    from impacket.dcerpc.v5 import lsad, lsat, transport  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, DCERPCException  # type: ignore[import-untyped]
+
+    running, log = server
+    if running.config.profile.name != "win2000":
+        pytest.skip("lsarpc is reachable by a null session on win2000 only")
+    conn = SMBConnection(HOST, HOST, myName="ATTACKER", sess_port=running.port, timeout=10)
+    conn.login("", "")
+    try:
+        rpc = transport.SMBTransport(HOST, running.port, filename="\\lsarpc", smb_connection=conn)
+        rpc.set_credentials("ghernandez", "Welcome2008", "CORP")
+        dce = rpc.get_dce_rpc()
+        dce.set_auth_level(RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
+        dce.connect()
+        with pytest.raises(DCERPCException):
+            dce.bind(lsat.MSRPC_UUID_LSAT)
+            lsad.hLsarOpenPolicy2(dce, lsad.POLICY_LOOKUP_NAMES)
+    finally:
+        conn.close()
+    event = failures(log, "ghernandez")[-1]
+    assert (event["Status"], event["SubStatus"]) == (RESTRICTION, "0xC0000071")
+
+
+def test_logon_hours_bits_follow_ms_samr() -> None:
+    """MS-SAMR 2.2.7.5: bit 0 of byte 0 is Sunday 00:00-00:59 UTC, one bit per hour."""
+    from datetime import datetime, timezone
+
+    from smbemu.directory.logon_hours import allows, parse_logon_hours
+
+    def error(key: str, problem: str) -> Exception:
+        return ValueError(f"{key}: {problem}")
+
+    sunday_midnight = parse_logon_hours({"sun": "00-01"}, "x", error)
+    assert sunday_midnight == b"\x01" + bytes(20)
+    monday = parse_logon_hours({"mon": "08-18"}, "x", error)
+    assert allows(monday, datetime(2008, 6, 16, 8, 0, tzinfo=timezone.utc))       # a Monday, 08:00 UTC
+    assert not allows(monday, datetime(2008, 6, 16, 18, 0, tzinfo=timezone.utc))
+    assert not allows(monday, datetime(2008, 6, 15, 9, 0, tzinfo=timezone.utc))     # the Sunday before
+    assert allows(sunday_midnight, datetime(2008, 6, 15, 0, 30, tzinfo=timezone.utc))
