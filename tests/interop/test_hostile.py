@@ -10,11 +10,13 @@ Sections (one per attack; other helpers add theirs below their own heading):
 
 from __future__ import annotations
 
+import json
 import struct
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +31,7 @@ from smbprotocol.exceptions import SMBResponseException
 from smbprotocol.session import Session
 from smbprotocol.tree import TreeConnect
 
-from helpers import HOST, ServerThread
+from helpers import HOST, CliServer, ServerThread
 from pipeclient import open_pipe
 
 pytestmark = pytest.mark.interop
@@ -296,3 +298,56 @@ def test_logoff_breaks_a_pending_read(win2016: ServerThread) -> None:
             assert outcome == {"status": STATUS_PIPE_BROKEN}
     finally:
         conn.disconnect(close=False)  # the pipes went with their trees / sessions
+
+
+# =========================================================================================
+# Logs a client cannot forge or flood (issue 14 items 2 and 7; the rest in tests/unit/test_audit.py)
+# =========================================================================================
+
+FORGED = "2026-12-07 05:00:00,000 INFO    smbemu.session: session 0x1 from 10.0.0.5:1234: CORP\\Administrator logged on"
+
+
+def test_client_strings_cannot_forge_log_lines(tmp_path: Path) -> None:
+    from impacket.smbconnection import SessionError, SMBConnection  # type: ignore[import-untyped]
+
+    audit_path = tmp_path / "audit.jsonl"
+    with CliServer(["--port", "0", "--profile", "win2016", "--audit-log", str(audit_path)]) as server:
+        port = int(server.addresses[0].rsplit(":", 1)[1])
+        # a refused logon whose NTLM user name carries a line of its own
+        smb = SMBConnection(HOST, HOST, sess_port=port)
+        with pytest.raises(SessionError):
+            smb.login("eve\n" + FORGED, "wrong", "CORP")
+        smb.close()
+        # an accepted one whose domain name does (the text log prints DOMAIN\\user at logon)
+        smb = SMBConnection(HOST, HOST, sess_port=port)
+        smb.login(ALICE[0], ALICE[1], "CORP\r\n" + FORGED)
+        server.wait_for("logged on (user")
+        smb.logoff()
+        smb.close()
+        text_log = server.log()
+    assert not any(line.startswith("2026-12-07 05:00:00") for line in text_log.splitlines()), text_log
+    assert "CORP\\x0d\\x0a2026-12-07" in text_log
+    lines = audit_path.read_text(encoding="utf-8").splitlines()
+    failures = [json.loads(line) for line in lines if '"EventID": 4625' in line]
+    assert len(failures) == 1 and failures[0]["TargetUserName"] == "eve\\x0a" + FORGED
+    assert not any(line.startswith("2026") for line in lines)
+
+
+def test_a_flood_of_identical_failures_writes_a_bounded_log(tmp_path: Path) -> None:
+    from impacket.smbconnection import SessionError, SMBConnection  # type: ignore[import-untyped]
+
+    audit_path = tmp_path / "audit.jsonl"
+    attempts = 60
+    with CliServer(["--port", "0", "--profile", "win2016", "--audit-log", str(audit_path),
+                    "--audit-log-repeat-window", "30"]) as server:
+        port = int(server.addresses[0].rsplit(":", 1)[1])
+        for _ in range(attempts):
+            smb = SMBConnection(HOST, HOST, sess_port=port)
+            with pytest.raises(SessionError):
+                smb.login("nosuchuser", "guess", "CORP")
+            smb.close()
+    # the server stopped: the folded count was written at close
+    events = [json.loads(line) for line in audit_path.read_text(encoding="utf-8").splitlines()]
+    failures = [e for e in events if e["EventID"] == 4625]
+    assert len(failures) == 2, failures
+    assert "RepeatCount" not in failures[0] and failures[1]["RepeatCount"] == attempts - 1
