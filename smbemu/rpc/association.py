@@ -52,10 +52,10 @@ def client_of(ctx: CallContext) -> ClientKey:
     """The client an association belongs to: the machine it comes from and who it is on the
     transport (the SMB session's principal).
 
-    MS-RPCE 3.3.1.5.x (the assoc_group_id rule of the bind PDU): a connection may join an
-    existing group only when it comes from the machine that created it (for named pipes, the
-    client machine; here the SMB connection's remote address, the one value of it a client
-    cannot choose).  Beyond that rule the group is also tied to the principal (and, for
+    MS-RPCE 3.3.1.5.7: a connection may join an existing group only when it comes from the
+    machine that created it (for named pipes the spec names the client machine name; here the
+    SMB connection's remote address stands for it, as for RPC over TCP: a machine name is
+    whatever the client writes in its NTLM message).  Beyond that rule the group is also tied to the principal (and, for
     anonymous and guest, to the session), so one client of a shared lab machine cannot join
     another's group either; the same user's second pipe, on the same or another session,
     still joins (lsarpc + samr in one group, as Windows clients do)."""

@@ -20,6 +20,9 @@ Behaviour, following Windows (as Samba's raw_protocol tests, run against Windows
   negotiation context is answered ``negotiate_ack`` with the features Windows supports
   (security context multiplexing, keep connection on orphan) that were asked for;
 * bind_ack names the pipe as ``\\PIPE\\srvsvc`` (alter_context_resp names nothing);
+* a bind naming an association group joins it only when the group is this client's (same
+  machine and principal, :func:`smbemu.rpc.association.client_of`); an unknown id or another
+  client's gets bind_nak "reason not specified", as Samba answers a group it will not give;
 * requests: fragments reassembled up to 4 MiB (more: fault access denied and disconnect);
   unknown context id: fault nca_unk_if; unknown opnum: fault nca_op_rng_error; stub that
   does not decode: fault nca_s_fault_ndr; a handler's RpcFault: that fault; any other
