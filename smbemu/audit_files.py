@@ -8,13 +8,14 @@ past ``max_size`` bytes, ``FILE`` becomes ``FILE.1`` (``FILE.1`` becomes ``FILE.
 oldest beyond ``keep`` archives is deleted, and a new ``FILE`` starts.  The disk used is then at
 most ``max_size * (keep + 1)`` bytes, whatever clients do.
 
-:class:`RepeatFolder` folds repeated identical events: the first is written, the copies that
-follow within ``window`` seconds are only counted, and once the window has passed one more event
-is written with ``RepeatCount`` (how many copies it stands for) and ``RepeatFirstTime`` (when the
-first of them happened); its ``TimeCreated`` is the last copy's.  "Identical" ignores the event
+:class:`RepeatFolder` folds repeated identical events: the first ``burst`` (10) within
+``window`` seconds are written, the copies that follow in the window are only counted, and once
+the window has passed one more event is written with ``RepeatCount`` (how many copies it stands
+for) and ``RepeatFirstTime`` (when the first of them happened); its ``TimeCreated`` is the last
+copy's.  "Identical" ignores the event
 time and the client's TCP port (a flood of failed logons on new connections is one source), so
 the count stays exact while the bytes written stay bounded: a flood of one refused logon writes
-about two lines per window, not one per attempt.  A folded count is written when the next event
+at most ``burst + 1`` lines per window, not one per attempt.  A folded count is written when the next event
 arrives after its window, or when the log is closed.  Windows folds nothing; ``window`` 0 writes
 every event.
 """
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import IO, Final
 
 __all__ = ["AuditTarget", "LineSink", "RotatingFile", "RepeatFolder", "DEFAULT_MAX_SIZE",
-           "DEFAULT_KEEP", "DEFAULT_REPEAT_WINDOW"]
+           "DEFAULT_KEEP", "DEFAULT_REPEAT_WINDOW", "DEFAULT_REPEAT_BURST"]
 
 #: Windows Server 2008 and later: the Security log's default maximum size, 20,480 KB.
 DEFAULT_MAX_SIZE: Final = 20480 * 1024
@@ -38,6 +39,9 @@ DEFAULT_MAX_SIZE: Final = 20480 * 1024
 DEFAULT_KEEP: Final = 5
 #: Seconds within which identical events are folded into one count.
 DEFAULT_REPEAT_WINDOW: Final = 1.0
+#: Identical events written one by one in a window before the rest are counted: a lab's brute
+#: force at a human pace, or a lockout threshold's worth of failures, still reads event by event.
+DEFAULT_REPEAT_BURST: Final = 10
 #: Fields left out when deciding whether two events are the same.
 _VOLATILE: Final = frozenset({"TimeCreated", "IpPort"})
 #: Distinct events remembered at most while folding (the oldest is written out first).
@@ -136,6 +140,7 @@ class _Fold:
 
     start: float
     event: dict[str, object]
+    written: int = 1
     copies: int = 0
     first_copy_time: object = ""
 
@@ -144,8 +149,10 @@ class RepeatFolder:
     """Folds repeated identical events (see the module docstring); ``write(event)`` is called
     with every event that is to reach the file."""
 
-    def __init__(self, window: float, write: Callable[[dict[str, object]], None]) -> None:
+    def __init__(self, window: float, write: Callable[[dict[str, object]], None],
+                 burst: int = DEFAULT_REPEAT_BURST) -> None:
         self.window = window
+        self.burst = burst
         self._write = write
         self._lock = threading.Lock()
         self._open: collections.OrderedDict[tuple[object, ...], _Fold] = collections.OrderedDict()
@@ -160,6 +167,9 @@ class RepeatFolder:
             fold = self._open.get(key)
             if fold is None:
                 self._open[key] = _Fold(now, event)
+                out.append(event)
+            elif fold.written < self.burst:
+                fold.written += 1
                 out.append(event)
             else:
                 if not fold.copies:

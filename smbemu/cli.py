@@ -68,8 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--audit-log-repeat-window", type=float, default=None, metavar="SECONDS",
-        help="identical audit events within SECONDS are written once, then once more with "
-             "RepeatCount (default 1; 0 = write every event)",
+        help="of identical audit events within SECONDS the first 10 are written, then one with "
+             "RepeatCount for the rest (default 1; 0 = write every event)",
     )
     # Lab features: packet capture, NetBIOS, several hosts (README "Labs: pcap, NetBIOS, many hosts").
     serve.add_argument("--pcap", default=None, metavar="FILE", help="write every connection's SMB traffic (decrypted) to a pcap file")
