@@ -401,7 +401,8 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
                 profile.role,
                 directory.machine.netbios_name,
                 directory.primary_domain.name,
-                ", ".join(f"{d >> 8}.{(d >> 4) & 0xF}.{d & 0xF}" for d in profile.smb.dialects),
+                ", ".join((["NT LM 0.12"] if profile.smb.smb1 else [])  # SMB1's dialect, then SMB2's
+                          + [f"{d >> 8}.{(d >> 4) & 0xF}.{d & 0xF}" for d in profile.smb.dialects]),
             )
             if not _is_loopback(host.address):
                 log.warning("listening beyond loopback on %s: this server is deliberately weak; keep it on a lab network",

@@ -15,7 +15,7 @@ import pytest
 
 from smbemu import audit, events
 from smbemu.auth.ntlm import NtlmResult, Outcome
-from smbemu.builder import build_config
+from helpers import build_config  # a pre-Vista profile also offers SMB 2.0.2 (the SMB2 lab convenience)
 from smbemu.config import ServerConfig
 from smbemu.directory import directory_from_dict, make_large_fixture
 from smbemu.logon import LogonFailure, logon_succeeded, principal_for
