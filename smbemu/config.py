@@ -68,7 +68,7 @@ class Limits:
     # most a request needs with the MaxWrite/MaxTransact sizes negotiate offers. Negotiate
     # offers sizes that fit this limit (smbemu.smb2.negotiate); clients expect >= 64 KiB.
     max_frame_size: int = _limit(
-        8 * 1024 * 1024 + 64 * 1024, "largest SMB2 frame in bytes once a session is established", _CLOSED,
+        8 * 1024 * 1024 + 64 * 1024, "largest SMB1 or SMB2 frame in bytes once a session is established", _CLOSED,
         minimum=64 * 1024 + 4096,
     )
     # NEGOTIATE and SESSION_SETUP are small: an unauthenticated peer cannot make us buffer 8 MiB.
@@ -90,7 +90,8 @@ class Limits:
         "fewer credits are granted; a message id outside the window closes the connection",
     )
     # Requests answered STATUS_PENDING (pipe READs waiting for data, MS-SMB2 3.3.4.2).
-    max_outstanding_requests: int = _limit(64, "pending asynchronous requests per connection", _REFUSED)
+    # SMB1: reads waiting on a pipe, bounded also by the profile's MaxMpxCount (MS-CIFS 3.3.5.2).
+    max_outstanding_requests: int = _limit(64, "pending asynchronous requests per connection (SMB1: also at most MaxMpxCount)", _REFUSED)
     max_sessions_per_connection: int = _limit(64, "sessions per connection", "SESSION_SETUP gets STATUS_INSUFFICIENT_RESOURCES")
     max_tree_connects_per_session: int = _limit(1024, "tree connects per session", "TREE_CONNECT gets STATUS_INSUFFICIENT_RESOURCES")
     max_opens_per_session: int = _limit(1024, "open files (pipe handles) per session", "CREATE gets STATUS_INSUFFICIENT_RESOURCES")

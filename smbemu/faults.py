@@ -65,7 +65,7 @@ from smbemu.status import (
     status_name,
 )
 
-__all__ = ["FaultRule", "FaultEngine", "rule", "parse_rules", "load_faults", "engine_for", "user_matches"]
+__all__ = ["FaultRule", "FaultEngine", "rule", "parse_rules", "load_faults", "engine_for", "user_matches", "command_number"]
 
 log = logging.getLogger("smbemu.faults")
 
@@ -180,6 +180,12 @@ def _status_names() -> dict[str, int]:
         names[f"status_{member.name.lower()}"] = int(member)
         names[member.name.lower()] = int(member)
     return names
+
+
+def command_number(name: str) -> int:
+    """The number a rule's ``command: NAME`` stands for (the SMB2 command of that name; an SMB1
+    connection maps its own commands onto these, smbemu.smb1.fault_hooks)."""
+    return int(Command[name])
 
 
 def _command(check: _Checker, value: Any) -> int:

@@ -93,6 +93,14 @@ class NtStatus(enum.IntEnum):
     DOWNGRADE_DETECTED = 0xC0000388
     REQUEST_OUT_OF_SEQUENCE = 0xC000042A
     FILE_NOT_AVAILABLE = 0xC0000467
+    #: DOS errors in the NTSTATUS form Windows sends over SMB1 (MS-CIFS 2.2.2.4: class in the low
+    #: byte, the DOS code in the high word).
+    INVALID_SMB = 0x00010002
+    SMB_BAD_TID = 0x00050002
+    SMB_BAD_FID = 0x00060001
+    SMB_BAD_COMMAND = 0x00160002
+    SMB_BAD_UID = 0x005B0002
+    OS2_INVALID_LEVEL = 0x007C0001
     #: MS-SMB2 3.3.5.4: no hash algorithm in common in the preauth integrity context.
     SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP = 0xC05D0000
 
@@ -245,6 +253,12 @@ STATUS_NETWORK_SESSION_EXPIRED: Final[int] = NtStatus.NETWORK_SESSION_EXPIRED.va
 STATUS_DOWNGRADE_DETECTED: Final[int] = NtStatus.DOWNGRADE_DETECTED.value
 STATUS_REQUEST_OUT_OF_SEQUENCE: Final[int] = NtStatus.REQUEST_OUT_OF_SEQUENCE.value
 STATUS_FILE_NOT_AVAILABLE: Final[int] = NtStatus.FILE_NOT_AVAILABLE.value
+STATUS_INVALID_SMB: Final[int] = NtStatus.INVALID_SMB.value
+STATUS_SMB_BAD_TID: Final[int] = NtStatus.SMB_BAD_TID.value
+STATUS_SMB_BAD_FID: Final[int] = NtStatus.SMB_BAD_FID.value
+STATUS_SMB_BAD_COMMAND: Final[int] = NtStatus.SMB_BAD_COMMAND.value
+STATUS_SMB_BAD_UID: Final[int] = NtStatus.SMB_BAD_UID.value
+STATUS_OS2_INVALID_LEVEL: Final[int] = NtStatus.OS2_INVALID_LEVEL.value
 STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP: Final[int] = (
     NtStatus.SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP.value)
 

@@ -65,7 +65,7 @@ HANDLER_CORE_IMPORTS = (
     "smbemu.principal",
     "smbemu.pipe_names",
 )
-SYNC_ONLY = (SMBEMU / "smb2", SMBEMU / "rpc", SMBEMU / "auth", PIPES)
+SYNC_ONLY = (SMBEMU / "smb2", SMBEMU / "smb1", SMBEMU / "rpc", SMBEMU / "auth", PIPES)
 
 
 def _imports(path: Path) -> Iterator[tuple[int, str]]:
@@ -339,6 +339,35 @@ def test_smb2_commands_import_the_connection_only_for_typing() -> None:
     assert not bad, "; ".join(bad)
 
 
+def test_smb1_commands_import_the_connection_only_for_typing() -> None:
+    """SMB1 commands see their connection through smbemu.smb1.context.Smb1View, and neither
+    dialect family imports the other: the connection (smbemu.connection) chooses between them."""
+    engine_side = ("smbemu.connection", "smbemu.core", "smbemu.smb1.engine")
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}"
+           for p in _py_files(SMBEMU / "smb1")
+           for line, name in _imports(p)
+           if (p.name != "engine.py" and any(name == banned or name.startswith(banned + ".") for banned in engine_side))
+           or name == "smbemu.smb2" or name.startswith("smbemu.smb2.")]
+    bad += [f"{p.relative_to(ROOT)}:{line} imports {name}"
+            for p in _py_files(SMBEMU / "smb2") for line, name in _imports(p)
+            if name == "smbemu.smb1" or name.startswith("smbemu.smb1.")]
+    assert not bad, "; ".join(bad)
+
+
+def test_smb1_messages_are_declared_once_in_layouts() -> None:
+    """SMB1 frames are read and built through smbemu.smb1.layouts (construct declarations and
+    the header's struct codec): no struct or construct elsewhere in smbemu/smb1."""
+    smb1 = SMBEMU / "smb1"
+    files = sorted(smb1.rglob("*.py"))
+    assert len(files) >= 8
+    for path in files:
+        if "layouts" in path.relative_to(smb1).parts:
+            continue
+        imported = _imported_modules(path)
+        assert "struct" not in imported, f"{path.relative_to(ROOT)}: declare the layout in smbemu.smb1.layouts"
+        assert "construct" not in imported, f"{path.relative_to(ROOT)}: construct belongs in smbemu.smb1.layouts"
+
+
 def test_one_config_builder() -> None:
     """The CLI, --hosts and the test fixture build a ServerConfig only through smbemu.builder."""
     for name in ("cli.py", "hosts.py", "testing.py"):
@@ -354,7 +383,7 @@ def test_one_config_builder() -> None:
 #: The protocol path: the framing core, the connection, the SMB commands, logon, the IPC layer and
 #: the RPC runtime emit `smbemu.events` through `ServerConfig.observers` and never name an observer
 #: (DESIGN.md "Audit is an observer").
-PROTOCOL_PATH = (SMBEMU / "smb2", SMBEMU / "rpc", SMBEMU / "connection.py", SMBEMU / "logon.py",
+PROTOCOL_PATH = (SMBEMU / "smb2", SMBEMU / "smb1", SMBEMU / "rpc", SMBEMU / "connection.py", SMBEMU / "logon.py",
                  SMBEMU / "ipc.py", SMBEMU / "events.py")
 
 
@@ -387,7 +416,7 @@ def test_profiles_and_policy_do_not_import_smb2() -> None:
     files = [*_py_files(SMBEMU / "profiles"), *_py_files(SMBEMU / "policy"), SMBEMU / "dialects.py"]
     assert len(files) > 5
     bad = [f"{p.relative_to(ROOT)}:{line} imports {name}" for p in files for line, name in _imports(p)
-           if name == "smbemu.smb2" or name.startswith("smbemu.smb2.")]
+           if any(name == family or name.startswith(family + ".") for family in ("smbemu.smb2", "smbemu.smb1"))]
     assert not bad, "name dialects through smbemu.dialects: " + "; ".join(bad)
 
 

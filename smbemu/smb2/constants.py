@@ -135,7 +135,6 @@ class Fsctl(enum.IntEnum):
 
 # MS-SMB2 2.2.1: every SMB2 header is 64 bytes and starts with 0xFE 'SMB'.
 SMB2_MAGIC = b"\xfeSMB"
-SMB1_MAGIC = b"\xffSMB"
 TRANSFORM_MAGIC = b"\xfdSMB"
 COMPRESSION_MAGIC = b"\xfcSMB"
 HEADER_SIZE = 64

@@ -6,8 +6,8 @@
 
 It is the MS-SMB2 3.3.1.7 Connection's SMB2 state (dialect, credits, sessions) on top of a
 protocol-neutral `smbemu.core.ConnectionCore`, which frames the bytes, keeps the deadlines and
-hands it the messages whose protocol id it claims (0xFE 'SMB', 0xFD 'SMB', and for now 0xFF
-'SMB', answered by the SMB2 multi-protocol NEGOTIATE of 3.3.5.3.1).
+hands it the messages whose protocol id it claims (0xFE 'SMB', 0xFD 'SMB'; an SMB1 NEGOTIATE that
+offers SMB2 is answered here too, by the multi-protocol NEGOTIATE of 3.3.5.3.1).
 
 A request that is wrong gets an SMB2 ERROR response with an NTSTATUS; a stream that cannot be
 parsed any more (a header that is not SMB2, a message id outside the credit window) raises
@@ -109,7 +109,7 @@ class Smb2Engine:
         # Fault injection (smbemu.faults), or None: asked before each request's handler.
         self.faults: Any = config.faults
 
-    # The core owns the stream's fate; the SMB1 negotiate closes it for an SMB1-only client.
+    # The core owns the stream's fate.
     @property
     def closed(self) -> bool:
         return self.core.closed
@@ -149,11 +149,12 @@ class Smb2Engine:
             observers.emit(events.LoggedOff(session=session, peer=self.peer))
 
     # ------------------------------------------------------------------ messages from the core
-    def process_smb1_negotiate(self, message: memoryview) -> bytes:
-        """0xFF 'SMB': only the multi-protocol NEGOTIATE that starts an SMB2 conversation (3.3.5.3.1)."""
+    def process_smb1_negotiate(self, dialect: int) -> bytes:
+        """The SMB2 answer to an SMB1 multi-protocol NEGOTIATE that offered `dialect` (3.3.5.3.1);
+        the connection has checked the message and chosen the dialect."""
         if self.negotiated:
             raise ProtocolViolation("SMB1 message after SMB2 negotiation")
-        return handle_smb1_negotiate(self, message)
+        return handle_smb1_negotiate(self, dialect)
 
     def process_transform(self, frame: memoryview) -> bytes:
         """MS-SMB2 3.3.5.2.1.1: decrypt, process the inner message(s), encrypt the answer."""

@@ -33,8 +33,6 @@ from smbemu.smb2.layouts.session import (
     NegotiateResponse,
     PreauthIntegrityCapabilities,
     SigningCapabilities,
-    Smb1Header,
-    Smb1NegotiateNoDialectResponse,
 )
 from smbemu.status import NtStatus
 
@@ -195,42 +193,21 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
 
 
 # ---------------------------------------------------------------------- SMB1 multi-protocol negotiate
-SMB1_HEADER_SIZE = 32  # MS-CIFS 2.2.3.1
-SMB_COM_NEGOTIATE = 0x72
-
-
-def _smb1_dialects(frame: memoryview) -> list[str]:
-    """The dialect strings of an SMB_COM_NEGOTIATE request (MS-CIFS 2.2.4.52.1)."""
-    if len(frame) < SMB1_HEADER_SIZE + 3:
-        raise ProtocolViolation("truncated SMB1 header")
-    command = frame[4]
-    if command != SMB_COM_NEGOTIATE:
-        raise ProtocolViolation(f"SMB1 command 0x{command:02x} is not supported (SMB1 is not served)")
-    word_count = frame[SMB1_HEADER_SIZE]
-    position = SMB1_HEADER_SIZE + 1 + 2 * word_count
-    if position + 2 > len(frame):
-        raise ProtocolViolation("truncated SMB1 NEGOTIATE")
-    byte_count = int.from_bytes(frame[position : position + 2], "little")
-    data = bytes(frame[position + 2 : position + 2 + byte_count])
-    dialects = []
-    for chunk in data.split(b"\x00"):
-        if chunk.startswith(b"\x02"):
-            dialects.append(chunk[1:].decode("ascii", "replace"))
-    return dialects
-
-
-def handle_smb1_negotiate(conn: ConnectionView, frame: memoryview) -> bytes:
-    """MS-SMB2 3.3.5.3.1: answer an SMB1 NEGOTIATE that offers SMB2 with an SMB2 NEGOTIATE response."""
-    dialects = _smb1_dialects(frame)
-    offered = conn.config.profile.smb.dialects
+def smb2_dialect_for_offer(dialects: list[str], offered: tuple[int, ...]) -> int | None:
+    """The SMB2 answer to an SMB1 NEGOTIATE offering `dialects` (MS-SMB2 3.3.5.3.1): the wildcard
+    0x02FF for "SMB 2.???" when the profile speaks more than 2.0.2, 2.0.2 for "SMB 2.002", or None
+    when the client offers no SMB2 dialect this profile speaks."""
+    if not offered:
+        return None
     if "SMB 2.???" in dialects and max(offered) > Dialect.SMB_2_0_2:
-        dialect = Dialect.WILDCARD
-    elif "SMB 2.002" in dialects and Dialect.SMB_2_0_2 in offered:
-        dialect = Dialect.SMB_2_0_2
-    else:
-        conn.closed = True
-        conn.close_reason = "SMB1-only client (no SMB2 dialect offered); SMB1 is not served"
-        return _smb1_no_dialect(frame)
+        return int(Dialect.WILDCARD)
+    if "SMB 2.002" in dialects and Dialect.SMB_2_0_2 in offered:
+        return int(Dialect.SMB_2_0_2)
+    return None
+
+
+def handle_smb1_negotiate(conn: ConnectionView, dialect: int) -> bytes:
+    """MS-SMB2 3.3.5.3.1: answer an SMB1 NEGOTIATE that offers SMB2 with an SMB2 NEGOTIATE response."""
     # The SMB1 request used message id 0; the SMB2 conversation continues at 1 (MS-SMB2 3.3.5.3.1).
     conn.window_low, conn.window_high = 1, 2
     conn.client_dialects = (dialect,)
@@ -248,12 +225,3 @@ def handle_smb1_negotiate(conn: ConnectionView, frame: memoryview) -> bytes:
         session_id=0,
     )
     return header + body
-
-
-def _smb1_no_dialect(frame: memoryview) -> bytes:
-    """An SMB1 NEGOTIATE response with DialectIndex 0xFFFF: none of the client's dialects is served."""
-    request = Smb1Header.parse(frame)
-    # The same header, marked as a reply (SMB_FLAGS_REPLY).
-    header: bytes = Smb1Header.build(dict(request, flags=request.flags | 0x80))
-    answer: bytes = Smb1NegotiateNoDialectResponse.build({})
-    return header + answer

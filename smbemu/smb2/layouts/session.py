@@ -2,8 +2,8 @@
 
 NEGOTIATE (2.2.3, 2.2.4 and the negotiate contexts of 2.2.3.1), SESSION_SETUP (2.2.5, 2.2.6),
 LOGOFF (2.2.7, 2.2.8), TREE_CONNECT (2.2.9, 2.2.10), TREE_DISCONNECT (2.2.11, 2.2.12), ECHO
-(2.2.28, 2.2.29), CANCEL (2.2.30), the ERROR response (2.2.2) and the SMB1 header of a
-multi-protocol NEGOTIATE (MS-CIFS 2.2.3.1). Field names are the spec's, in snake case; a Buffer
+(2.2.28, 2.2.29), CANCEL (2.2.30) and the ERROR response (2.2.2) (the SMB1 header of a
+multi-protocol NEGOTIATE is smbemu.smb1.layouts.header's). Field names are the spec's, in snake case; a Buffer
 is a `BufferAt` found by its Offset and Length fields (smbemu.smb2.layouts.base).
 """
 
@@ -180,26 +180,3 @@ TreeConnectResponse = Body(
     "maximal_access" / cs.Int32ul,
 )
 
-# ------------------------------------------------------------- MS-CIFS 2.2.3.1 SMB1 header
-# Only read to answer a multi-protocol NEGOTIATE (MS-SMB2 3.3.5.3.1); SMB1 itself is not served.
-Smb1Header = Body(
-    "protocol" / cs.Const(b"\xffSMB"),
-    "command" / cs.Int8ul,
-    "status" / cs.Int32ul,
-    "flags" / cs.Int8ul,
-    "flags2" / cs.Int16ul,
-    "pid_high" / cs.Int16ul,
-    "security_features" / cs.Bytes(8),
-    "reserved" / cs.Int16ul,
-    "tid" / cs.Int16ul,
-    "pid_low" / cs.Int16ul,
-    "uid" / cs.Int16ul,
-    "mid" / cs.Int16ul,
-)
-
-# MS-CIFS 2.2.4.52.2: the NEGOTIATE response that names no dialect (DialectIndex 0xFFFF).
-Smb1NegotiateNoDialectResponse = Body(
-    "word_count" / cs.Const(1, cs.Int8ul),
-    "dialect_index" / cs.Const(0xFFFF, cs.Int16ul),
-    "byte_count" / cs.Const(0, cs.Int16ul),
-)

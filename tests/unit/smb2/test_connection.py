@@ -205,11 +205,19 @@ def test_smb1_negotiate_for_smb2_002_only(config_2000: Any) -> None:
     assert conn.smb2.negotiated and conn.smb2.dialect == 0x0202
 
 
-def test_smb1_only_client_gets_no_dialect_and_is_closed(config_2016: Any) -> None:
+def test_smb1_only_client_is_dropped_where_smb1_is_off() -> None:
+    # Server 2019 does not install SMB1: an SMB1-only NEGOTIATE gets no answer at all (no
+    # "no dialect" reply, which is Samba's signature to nmap -sV), and the connection closes.
+    conn = Connection(build_config("win2019"))
+    assert conn.receive_data(_smb1_negotiate(b"NT LM 0.12")) == []
+    assert conn.closed and "SMB1 is off" in conn.close_reason
+
+
+def test_smb1_only_client_gets_nt_lm_012_where_smb1_is_on(config_2016: Any) -> None:
     conn = Connection(config_2016)
-    (data,) = conn.receive_data(_smb1_negotiate(b"NT LM 0.12"))
-    assert data[4:8] == b"\xffSMB" and data[-5:-2] == b"\x01\xff\xff"  # DialectIndex 0xFFFF
-    assert conn.closed
+    (data,) = conn.receive_data(_smb1_negotiate(b"PC NETWORK PROGRAM 1.0", b"NT LM 0.12"))
+    assert data[4:9] == b"\xffSMBr" and struct.unpack_from("<H", data, 4 + 33)[0] == 1  # DialectIndex
+    assert not conn.closed and conn.smb1 is not None and conn.smb1.negotiated
 
 
 def _echo_stream(count: int) -> bytes:

@@ -168,13 +168,6 @@ def test_negotiate_contexts_golden() -> None:
         parse(session.EncryptionCapabilities, h("0000"))  # CipherCount 0 is malformed
 
 
-def test_smb1_no_dialect_golden() -> None:
-    captured = h("ff534d4272000000009853c8000000000000000000000000000034120000070001ffff0000")
-    header = session.Smb1Header.parse(captured)
-    assert (header.command, header.flags, header.pid_low, header.mid) == (0x72, 0x98, 0x1234, 7)
-    assert session.Smb1Header.build(fields_of(header)) + session.Smb1NegotiateNoDialectResponse.build({}) == captured
-
-
 FSCC_GOLDEN = [  # QUERY_INFO answers captured per class (MS-FSCC 2.4)
     (files.FileBasicInformation, h("00" * 32 + "8000000000000000")),
     (files.FileStandardInformation, h("001000000000000000000000000000000100000001000000")),

@@ -1,0 +1,1 @@
+"""SMB1 message layouts, each declared once (construct; the header also as one struct codec)."""
