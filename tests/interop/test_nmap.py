@@ -284,18 +284,21 @@ def test_smb_enum_shares_is_refused_on_win2016(win2016_scan: Scan) -> None:
 
 def test_smb_enum_users_lists_the_fixture_users_on_win2000(win2000_scan: Scan) -> None:
     output = win2000_scan.script("smb-enum-users")
-    # SAMR enumeration is open to null sessions on 2000 (reference §5); a member server lists its
-    # own SAM (account domain LEGACYSRV, fixtures/corp.yaml).
-    match = re.search(r"Domain: LEGACYSRV; Users: (.*)", output)
-    assert match, win2000_scan.why()
-    users = match.group(1).split(", ")
-    for user in ("Administrator", "Guest", "alice", "mjones"):
+    # SAMR enumeration is open to null sessions on 2000 (reference §5): nmap prints each account of
+    # the member's own SAM (account domain LEGACYSRV, fixtures/corp.yaml) with its RID and details
+    # (QueryDisplayInfo), the long form it uses when SAMR answers.
+    users = dict(re.findall(r"LEGACYSRV\\(\S+) \(RID: (\d+)\)", output))
+    assert users.get("Administrator") == "500" and users.get("Guest") == "501", win2000_scan.why()
+    for user in ("alice", "mjones"):
         assert user in users, win2000_scan.why()
+    assert "Description: Built-in account for administering the computer/domain" in output, win2000_scan.why()
 
 
 def test_smb_enum_users_is_refused_on_win2016(win2016_scan: Scan) -> None:
+    # Refused (samr is not open to a null session): without -d nmap prints nothing for it, as
+    # against a real 2016; above all, no account leaks.
     output = win2016_scan.script("smb-enum-users")
-    assert "ERROR" in output and "alice" not in output, win2016_scan.why()
+    assert "alice" not in output and "RID:" not in output, win2016_scan.why()
 
 
 def test_smb_enum_domains_on_win2000(win2000_scan: Scan) -> None:
@@ -303,8 +306,11 @@ def test_smb_enum_domains_on_win2000(win2000_scan: Scan) -> None:
     # Shape as in the script's documentation, taken from a Windows 2000 host: the account domain
     # with its users, and Builtin with its aliases.
     assert re.search(r"^\s*LEGACYSRV\n\s+Groups: .*\n\s+Users: .*\balice\b", output, re.M), win2000_scan.why()
-    assert re.search(r"^\s*Builtin\n\s+Groups: .*Administrators.*Backup Operators.*Guests.*Power Users.*Replicator.*Users",
-                     output, re.M), win2000_scan.why()
+    builtin = re.search(r"^\s*Builtin\n\s+Groups: (.*)", output, re.M)
+    assert builtin, win2000_scan.why()
+    # SamrEnumerateAliasesInDomain lists the aliases in RID order (544, 545, 546, 547, 551, 552).
+    assert builtin.group(1).split(", ") == ["Administrators", "Users", "Guests", "Power Users",
+                                            "Backup Operators", "Replicator"], win2000_scan.why()
 
 
 def test_smb_enum_groups_on_win2000(win2000_scan: Scan) -> None:
@@ -333,5 +339,6 @@ def test_an_administrator_gets_server_statistics_on_win2000(win2000_admin_scan: 
 
 def test_an_administrator_sees_the_sessions_on_win2000(win2000_admin_scan: Scan) -> None:
     output = win2000_admin_scan.script("smb-enum-sessions")
-    # srvsvc NetrSessionEnum level 10 lists nmap's own session ("ADMINISTRATOR is connected from ...").
-    assert re.search(r"ADMINISTRATOR is connected from 127\.0\.0\.1", output, re.I), win2000_admin_scan.why()
+    # srvsvc NetrSessionEnum level 10 lists nmap's own session; sesi10_cname is the client's
+    # address as "\\a.b.c.d" (MS-SRVS 2.2.4.15).
+    assert re.search(r"Administrator is connected from \\\\127\.0\.0\.1", output), win2000_admin_scan.why()
