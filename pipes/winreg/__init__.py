@@ -338,13 +338,15 @@ def _data_out(request: dict[str, Any], kind: int, data: bytes) -> dict[str, Any]
         if request["lpcbLen"] is not None:
             out["lpcbLen"] = 0
         return out
+    # The array's size_is is the returned *lpcbData (Samba's NDR checks it), not the buffer
+    # the client offered.
     room = room or 0
     if room < len(data):
-        out["lpData"] = Sized(b"", room)
+        out["lpData"] = Sized(b"", len(data))
         out["lpcbLen"] = 0 if request["lpcbLen"] is not None else None
         out["ReturnValue"] = ERROR_MORE_DATA
         return out
-    out["lpData"] = Sized(data, room)
+    out["lpData"] = data
     out["lpcbLen"] = len(data) if request["lpcbLen"] is not None else None
     return out
 
