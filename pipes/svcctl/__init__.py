@@ -43,16 +43,24 @@ from smbemu.rpc.ndr import (
     WStringRef,
     uint32,
 )
-from smbemu.status import NCA_S_FAULT_CONTEXT_MISMATCH
+from smbemu.status import (
+    ERROR_DATABASE_DOES_NOT_EXIST,
+    ERROR_INSUFFICIENT_BUFFER,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_PARAMETER,
+    ERROR_MORE_DATA,
+    ERROR_SERVICE_DOES_NOT_EXIST,
+    NCA_S_FAULT_CONTEXT_MISMATCH,
+)
 
 from .access import (
+    SC_MANAGER,
     SC_MANAGER_CONNECT,
     SC_MANAGER_ENUMERATE_SERVICE,
+    SC_MANAGER_QUERY_LOCK_STATUS,
+    SERVICE,
     SERVICE_QUERY_CONFIG,
     SERVICE_QUERY_STATUS,
-    manager_rights,
-    service_rights,
-    wanted,
 )
 from .catalog import SERVICE_WIN32, Service, find, services_for
 
@@ -61,13 +69,6 @@ INTERFACE: Final = Interface(
     pipes=("svcctl",), opnum_count=61,
     description="Service Control Manager Remote Protocol (MS-SCMR), read-only")
 
-ERROR_ACCESS_DENIED: Final = 5
-ERROR_INVALID_PARAMETER: Final = 87
-ERROR_INSUFFICIENT_BUFFER: Final = 122
-ERROR_MORE_DATA: Final = 234
-ERROR_INVALID_LEVEL: Final = 124
-ERROR_SERVICE_DOES_NOT_EXIST: Final = 1060
-ERROR_DATABASE_DOES_NOT_EXIST: Final = 1065
 #: MS-SCMR 2.2.x: BOUNDED_DWORD_256K / 8K.
 _MAX_ENUM_BUFFER: Final = 256 * 1024
 _MAX_CONFIG_BUFFER: Final = 8 * 1024
@@ -113,10 +114,11 @@ def _status(service: Service) -> dict[str, int]:
             "dwServiceSpecificExitCode": 0, "dwCheckPoint": 0, "dwWaitHint": 0}
 
 
-def _lacks(ctx: CallContext, granted: int, needed: int, what: str) -> int:
-    if granted & needed == needed:
+def _lacks(ctx: CallContext, granted: int, needed: int, object_type: Any) -> int:
+    if ctx.require(granted, needed, object_type):
         return 0
-    return ctx.deny(f"handle access {what}", f"holds a handle without {what}").status
+    assert ctx.decision is not None
+    return ctx.decision.status
 
 
 # -------------------------------------------------------------------------------------------
@@ -135,12 +137,20 @@ def ROpenSCManagerW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
         status = ERROR_INVALID_PARAMETER if database.lower() == "servicesfailed" \
             else ERROR_DATABASE_DOES_NOT_EXIST
         return {"lpScHandle": bytes(20), "ReturnValue": status}
-    held = manager_rights(ctx)
-    granted = wanted(request["dwDesiredAccess"], held, manager=True)
+    desired = request["dwDesiredAccess"]
+    if SC_MANAGER.map_generic(desired) & (SC_MANAGER_ENUMERATE_SERVICE
+                                          | SC_MANAGER_QUERY_LOCK_STATUS):
+        # From XP SP2 / 2003 SP1 the SCM gives remote non-administrators CONNECT only: asking
+        # to enumerate is refused at the open (the REnumServicesStatusW rule says who may).
+        decision = ctx.decide("REnumServicesStatusW")
+        if not decision.allowed:
+            return {"lpScHandle": bytes(20), "ReturnValue": decision.status}
+    # Every SCM open is granted SC_MANAGER_CONNECT besides what it asks (MS-SCMR 3.1.4.15).
+    granted = ctx.grant(SC_MANAGER, desired, operation=None)
     if granted is None:
-        return {"lpScHandle": bytes(20), "ReturnValue": ctx.deny(
-            "SCM DACL", f"is granted 0x{held:05X} on the SCM, asked "
-                        f"0x{request['dwDesiredAccess']:08X}").status}
+        assert ctx.decision is not None
+        return {"lpScHandle": bytes(20), "ReturnValue": ctx.decision.status}
+    granted |= SC_MANAGER_CONNECT
     return {"lpScHandle": ctx.handles.create(_MANAGER, None, granted), "ReturnValue": 0}
 
 
@@ -154,12 +164,10 @@ def ROpenServiceW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     service = find(ctx.server.profile, request["lpServiceName"].rstrip("\x00"))
     if service is None:
         return {"lpServiceHandle": bytes(20), "ReturnValue": ERROR_SERVICE_DOES_NOT_EXIST}
-    held = service_rights(ctx)
-    granted = wanted(request["dwDesiredAccess"], held, manager=False)
+    granted = ctx.grant(SERVICE, request["dwDesiredAccess"])
     if granted is None:
-        return {"lpServiceHandle": bytes(20), "ReturnValue": ctx.deny(
-            "service DACL", f"is granted 0x{held:05X} on {service.name}, asked "
-                            f"0x{request['dwDesiredAccess']:08X}").status}
+        assert ctx.decision is not None
+        return {"lpServiceHandle": bytes(20), "ReturnValue": ctx.decision.status}
     return {"lpServiceHandle": ctx.handles.create(_SERVICE, service, granted), "ReturnValue": 0}
 
 
@@ -183,7 +191,7 @@ def RCloseServiceHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
 def RQueryServiceStatus(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SCMR 3.1.4.6: needs SERVICE_QUERY_STATUS on the handle."""
     entry = _entry(ctx, request["hService"], _SERVICE)
-    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, "SERVICE_QUERY_STATUS")
+    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, SERVICE)
     if status:
         return {"lpServiceStatus": SERVICE_STATUS.default(), "ReturnValue": status}
     return {"lpServiceStatus": _status(entry.obj), "ReturnValue": 0}
@@ -201,7 +209,7 @@ def RQueryServiceStatusEx(ctx: CallContext, request: dict[str, Any]) -> dict[str
     room = request["cbBufSize"]
     if request["InfoLevel"] != 0:
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_LEVEL}
-    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, "SERVICE_QUERY_STATUS")
+    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, SERVICE)
     if status:
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": status}
     s = _status(entry.obj)
@@ -229,7 +237,7 @@ def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     ERROR_INSUFFICIENT_BUFFER with the size needed (impacket and Samba ask twice)."""
     entry = _entry(ctx, request["hService"], _SERVICE)
     empty = QUERY_SERVICE_CONFIGW.default()
-    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_CONFIG, "SERVICE_QUERY_CONFIG")
+    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_CONFIG, SERVICE)
     if status:
         return {"lpServiceConfig": empty, "pcbBytesNeeded": 0, "ReturnValue": status}
     service: Service = entry.obj
@@ -249,6 +257,10 @@ def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
 from . import lookups  # noqa: E402,F401  (enumeration and name lookups)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 
+#: The catalog as winreg reads it (the Services keys, whether Remote Registry runs): through
+#: this interface object, found in the server's pipe registry, since interfaces do not import
+#: each other.
+INTERFACE.services_for = services_for  # type: ignore[attr-defined]
+
 __all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "SERVICE_STATUS",
-           "SC_MANAGER_CONNECT", "SC_MANAGER_ENUMERATE_SERVICE", "SERVICE_WIN32",
-           "SERVICE_STATE_ALL", "Sized", "Pointer", "services_for"]
+           "SERVICE_WIN32", "SERVICE_STATE_ALL", "services_for"]

@@ -6,12 +6,26 @@ Remote Registry service serves ``\\PIPE\\winreg`` at all)."""
 from __future__ import annotations
 
 import functools
+import importlib.util
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Final
 
 import yaml
 
-from smbemu.directory.loading import builtin_data_dir
+_CATALOG: Final = ("services", "windows.yaml")
+
+
+def _catalog_file() -> Path:
+    """policies/services/windows.yaml: installed as the ``smbemu_policies`` package's data, or
+    in the checkout beside ``pipes/`` (found by spec, not importlib.resources, which fails on the
+    editable install's namespace package)."""
+    spec = importlib.util.find_spec("smbemu_policies")
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        candidate = Path(location).joinpath(*_CATALOG)
+        if candidate.is_file():
+            return candidate
+    return Path(__file__).resolve().parents[2].joinpath("policies", *_CATALOG)
 
 #: MS-SCMR 2.2.47 dwServiceType.
 SERVICE_KERNEL_DRIVER: Final = 0x01
@@ -66,8 +80,7 @@ def era(version: tuple[int, int]) -> str:
 
 @functools.cache
 def _rows() -> tuple[dict[str, Any], ...]:
-    folder = builtin_data_dir("smbemu_policies", "policies")
-    text = (folder / "services" / "windows.yaml").read_text(encoding="utf-8")
+    text = _catalog_file().read_text(encoding="utf-8")
     return tuple(yaml.safe_load(text)["services"])
 
 

@@ -21,7 +21,7 @@ from . import (
     _lacks,
     _status,
 )
-from .access import SC_MANAGER_ENUMERATE_SERVICE
+from .access import SC_MANAGER, SC_MANAGER_ENUMERATE_SERVICE
 from .catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, services_for
 
 #: ENUM_SERVICE_STATUSW as the 32-bit server lays it out in lpBuffer: two string offsets and a
@@ -69,8 +69,7 @@ def REnumServicesStatusW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     if room > _MAX_ENUM_BUFFER:
         return {**failed, "ReturnValue": ERROR_INVALID_PARAMETER}
     failed["lpBuffer"] = bytes(room)
-    status = _lacks(ctx, entry.granted_access, SC_MANAGER_ENUMERATE_SERVICE,
-                    "SC_MANAGER_ENUMERATE_SERVICE")
+    status = _lacks(ctx, entry.granted_access, SC_MANAGER_ENUMERATE_SERVICE, SC_MANAGER)
     if status:
         return {**failed, "ReturnValue": status}
     kinds, state = request["dwServiceType"], request["dwServiceState"]

@@ -10,9 +10,9 @@ from typing import Any, Final
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, uint32
 
-from . import INTERFACE, SERVICE_STATUS
+from smbemu.status import ERROR_ACCESS_DENIED
 
-ERROR_ACCESS_DENIED: Final = 5
+from . import INTERFACE, SERVICE_STATUS
 
 
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:

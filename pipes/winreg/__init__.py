@@ -41,9 +41,8 @@ from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, Sized, uint32
 from smbemu.status import NCA_S_FAULT_CONTEXT_MISMATCH
 
-from ..svcctl.catalog import is_running
 from .hive import Key, build_root
-from .security import grant, in_winreg_acl, key_security_descriptor, path_allowed
+from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
 from .types import (
     ERROR_ACCESS_DENIED,
     ERROR_FILE_NOT_FOUND,
@@ -66,10 +65,24 @@ INTERFACE: Final = Interface(
     description="Windows Remote Registry Protocol (MS-RRP), read-only")
 
 
+def service_catalog(server: Any) -> tuple[Any, ...] | None:
+    """The services of the server's release, from the svcctl interface loaded beside this one
+    (its ``services_for``, reached through the server's pipe registry: interfaces do not import
+    each other); None when svcctl is not loaded."""
+    registry = getattr(server, "pipes", None)
+    svcctl = registry.interface("svcctl") if registry is not None else None
+    services_for = getattr(svcctl, "services_for", None)
+    return tuple(services_for(server.profile)) if services_for is not None else None
+
+
 def remote_registry_running(config: Any) -> bool:
     """Is ``\\PIPE\\winreg`` there?  Only while the Remote Registry service runs on the
-    profile's release and SKU (the catalog's RemoteRegistry row cites the start types)."""
-    return is_running(config.profile, "RemoteRegistry")
+    profile's release and SKU (the catalog's RemoteRegistry row cites the start types); always
+    when no service catalog is loaded."""
+    services = service_catalog(config)
+    if services is None:
+        return True
+    return any(s.name == "RemoteRegistry" and s.state == 4 for s in services)
 
 
 #: Consulted by the pipe open (smbemu.ipc): a pipe whose service is stopped does not exist.
@@ -124,7 +137,7 @@ def _name_in(value: str) -> str:
     return value.rstrip("\x00")
 
 
-def _filetime(ticks: int) -> dict[str, int]:
+def _split_filetime(ticks: int) -> dict[str, int]:
     return {"dwLowDateTime": ticks & 0xFFFFFFFF, "dwHighDateTime": ticks >> 32}
 
 
@@ -142,12 +155,13 @@ def _open_root(hive: str) -> Any:
     def handler(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         """MS-RRP 3.1.5.1-5: a handle to the predefined key.  A caller outside the winreg ACL
         gets one too (its AllowedPaths are opened through it); its access is then read-only."""
-        full = in_winreg_acl(ctx)
-        granted = grant(full, request["samDesired"])
-        if granted is None:
-            return {"phKey": bytes(20), "ReturnValue": _refused(
-                ctx, "asks more than KEY_READ on a predefined key")}
-        root = build_root(hive, ctx.server.profile, ctx.server.directory)
+        opened = open_predefined(ctx, request["samDesired"])
+        if opened is None:
+            assert ctx.decision is not None
+            return {"phKey": bytes(20), "ReturnValue": ctx.decision.status}
+        granted, full = opened
+        root = build_root(hive, ctx.server.profile, ctx.server.directory,
+                          service_catalog(ctx.server))
         handle = ctx.handles.create(_HANDLE_KIND, _Opened(hive, root, "", full), granted)
         return {"phKey": handle, "ReturnValue": 0}
     return handler
@@ -212,10 +226,10 @@ def BaseRegOpenKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
             ctx.server.profile.identity.version, path)):
         return {"phkResult": bytes(20), "ReturnValue": _refused(
             ctx, f"opens {parent.hive}\\{path}, not in AllowedExactPaths / AllowedPaths")}
-    granted = grant(parent.full, request["samDesired"])
+    granted = open_subkey(ctx, request["samDesired"])
     if granted is None:
-        return {"phkResult": bytes(20), "ReturnValue": _refused(
-            ctx, "asks more than KEY_READ (the key's DACL gives Users read only)")}
+        assert ctx.decision is not None
+        return {"phkResult": bytes(20), "ReturnValue": ctx.decision.status}
     key = parent.key.find(sub)
     if key is None:
         return {"phkResult": bytes(20), "ReturnValue": ERROR_FILE_NOT_FOUND}
@@ -258,7 +272,7 @@ def BaseRegEnumKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     sub = subkeys[index]
     return {"lpNameOut": _rrp(sub.name),
             "lplpClassOut": "" if request["lpClassIn"] is not None else None,
-            "lpftLastWriteTime": (_filetime(sub.last_write)
+            "lpftLastWriteTime": (_split_filetime(sub.last_write)
                                   if request["lpftLastWriteTime"] is not None else None),
             "ReturnValue": 0}
 
@@ -287,7 +301,7 @@ def BaseRegQueryInfoKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
             "lpcbMaxValueNameLen": max((len(v[0]) for v in key.values), default=0),
             "lpcbMaxValueLen": max((len(v[2]) for v in key.values), default=0),
             "lpcbSecurityDescriptor": len(key_security_descriptor(0x7)),
-            "lpftLastWriteTime": _filetime(key.last_write), "ReturnValue": 0}
+            "lpftLastWriteTime": _split_filetime(key.last_write), "ReturnValue": 0}
 
 
 @INTERFACE.operation(12, "BaseRegGetKeySecurity",

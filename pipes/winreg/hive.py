@@ -11,15 +11,17 @@ shown as the profile has them (U).
 from __future__ import annotations
 
 import struct
-import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ..svcctl.catalog import SERVICE_ERROR_NORMAL, services_for
+from smbemu.filetime import filetime_now
+
 from .types import REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ
 
-#: Unix epoch in FILETIME units (100 ns since 1601-01-01).
-_EPOCH_AS_FILETIME: Final = 116444736000000000
+#: MS-SCMR 2.2.15 SERVICE_ERROR_NORMAL, the ErrorControl of the catalog's services.
+SERVICE_ERROR_NORMAL: Final = 1
+#: SV_TYPE_DOMAIN_CTRL / DOMAIN_BAKCTRL / SERVER_NT (MS-SRVS 2.2.2.7): a server SKU.
+_SERVER_SKU_BITS: Final = 0x00000008 | 0x00000010 | 0x00008000
 
 
 @dataclass(slots=True)
@@ -117,15 +119,14 @@ def _service_pack(native_os: str) -> str:
 def _product_type(profile: Any) -> str:
     # ProductOptions\ProductType: WinNT (workstation), ServerNT (server), LanmanNT (DC) (D:
     # Microsoft's ProductType / OSVERSIONINFOEX wProductType documentation).
-    from ..svcctl.catalog import is_client_sku
     if profile.is_dc:
         return "LanmanNT"
-    return "WinNT" if is_client_sku(profile) else "ServerNT"
+    return "ServerNT" if profile.identity.srvsvc.server_type & _SERVER_SKU_BITS else "WinNT"
 
 
-def build_local_machine(profile: Any, directory: Any) -> Key:
+def build_local_machine(profile: Any, directory: Any, services: tuple[Any, ...] | None) -> Key:
     """HKEY_LOCAL_MACHINE as the profile describes it."""
-    now = int(time.time() * 10_000_000) + _EPOCH_AS_FILETIME
+    now = filetime_now()
     hklm = Key("HKEY_LOCAL_MACHINE", last_write=now)
     version = profile.identity.version
     identity, anonymous, smb = profile.identity, profile.anonymous, profile.smb
@@ -178,9 +179,9 @@ def build_local_machine(profile: Any, directory: Any) -> Key:
         winreg.child("AllowedExactPaths").multi_sz("Machine", exact)
     winreg.child("AllowedPaths").multi_sz("Machine", subpaths)
 
-    services = hklm.path("SYSTEM\\CurrentControlSet\\Services")
-    for service in services_for(profile):
-        key = services.child(service.name)
+    services_key = hklm.path("SYSTEM\\CurrentControlSet\\Services")
+    for service in services or ():
+        key = services_key.child(service.name)
         key.sz("DisplayName", service.display_name)
         key.dword("ErrorControl", SERVICE_ERROR_NORMAL)
         key.sz("ImagePath", service.binary_path, REG_EXPAND_SZ)
@@ -188,9 +189,9 @@ def build_local_machine(profile: Any, directory: Any) -> Key:
             key.sz("ObjectName", service.account)
         key.dword("Start", service.start_type)
         key.dword("Type", service.service_type)
-    services.child("Eventlog")
+    services_key.child("Eventlog")
 
-    params = services.child("LanmanServer").child("Parameters")
+    params = services_key.child("LanmanServer").child("Parameters")
     params.multi_sz("NullSessionPipes", anonymous.null_session_pipes)
     params.multi_sz("NullSessionShares", anonymous.null_session_shares)
     params.dword("RestrictNullSessAccess", anonymous.restrict_null_sess_access)
@@ -207,19 +208,20 @@ def build_local_machine(profile: Any, directory: Any) -> Key:
 #: HKEY_USERS of a machine nobody is logged on to interactively: the default profile and the
 #: service accounts' hives (LocalService S-1-5-19 and NetworkService S-1-5-20 from XP on, W).
 def build_users(version: tuple[int, int]) -> Key:
-    hku = Key("HKEY_USERS", last_write=int(time.time() * 10_000_000) + _EPOCH_AS_FILETIME)
+    hku = Key("HKEY_USERS", last_write=filetime_now())
     names = [".DEFAULT", "S-1-5-18"] + (["S-1-5-19", "S-1-5-20"] if version >= (5, 1) else [])
     for name in names:
         hku.child(name)
     return hku
 
 
-def build_root(which: str, profile: Any, directory: Any) -> Key:
+def build_root(which: str, profile: Any, directory: Any,
+               services: tuple[Any, ...] | None = None) -> Key:
     """The predefined key ``which`` ("HKLM", "HKU", "HKCU", "HKCR", "HKCC", "HKPD")."""
     if which == "HKLM":
-        return build_local_machine(profile, directory)
+        return build_local_machine(profile, directory, services)
     if which == "HKU":
         return build_users(profile.identity.version)
     # HKCU (the caller's own hive, empty: a network logon loads no profile), HKCR, HKCC and
     # the performance keys: present but without content here (U).
-    return Key(which, last_write=int(time.time() * 10_000_000) + _EPOCH_AS_FILETIME)
+    return Key(which, last_write=filetime_now())

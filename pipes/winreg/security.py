@@ -17,25 +17,48 @@ for any right beyond reading is refused (ERROR_ACCESS_DENIED).
 from __future__ import annotations
 
 import struct
-from typing import Any, Final
+from typing import Final
 
-from smbemu.policy import Require, Rule, policy_for
+from smbemu.policy.access import ObjectType
 from smbemu.rpc import CallContext
 from smbemu.sid import Sid
 
 from .hive import remote_paths
-from .types import KEY_ALL_ACCESS, KEY_READ, READ_BITS
+from .types import KEY_ALL_ACCESS, KEY_READ, KEY_SET_VALUE, MAXIMUM_ALLOWED
 
-_WINREG_ACL: Final = Rule(Require.ADMINISTRATORS,
-                          source="SecurePipeServers\\winreg DACL (D: KB 153183)")
+#: A registry key as an access-checked object (MS-RRP 2.2.3 REGSAM; winnt.h generic mapping:
+#: KEY_READ, KEY_WRITE, KEY_EXECUTE = KEY_READ, KEY_ALL_ACCESS).  Its default DACL, as the
+#: policy's model applies it, gives administrators every right and Everyone READ | EXECUTE,
+#: i.e. KEY_READ -- the Users read ACE of HKLM's keys (W).
+REGISTRY_KEY: Final = ObjectType(
+    "REGISTRY_KEY", "winreg.key", read=KEY_READ, write=0x00020006, execute=KEY_READ,
+    all=KEY_ALL_ACCESS,
+    rights=(("KEY_QUERY_VALUE", 0x1), ("KEY_SET_VALUE", 0x2), ("KEY_CREATE_SUB_KEY", 0x4),
+            ("KEY_ENUMERATE_SUB_KEYS", 0x8), ("KEY_NOTIFY", 0x10), ("KEY_CREATE_LINK", 0x20)))
 
 
-def in_winreg_acl(ctx: CallContext) -> bool:
-    """Does the winreg key's DACL admit the caller (administrators)?"""
-    decision = policy_for(ctx.server).decide_rule(
-        ctx.principal, "winreg", "SecurePipeServers\\winreg", _WINREG_ACL,
-        returns="error_status_t")
-    return decision.allowed
+#: KEY_WOW64_64KEY / KEY_WOW64_32KEY choose the registry view, not a right (MS-RRP 2.2.3).
+_VIEW_BITS: Final = 0x0300
+
+
+def open_predefined(ctx: CallContext, desired: int) -> tuple[int, bool] | None:
+    """(granted access, in the winreg ACL) for a predefined-key open, or None after recording
+    the refusal.  The winreg key's DACL admits administrators only; they are told apart by what
+    their token holds on a key (write access: only administrators hold it, W)."""
+    desired &= ~_VIEW_BITS
+    held = ctx.grant(REGISTRY_KEY, MAXIMUM_ALLOWED)
+    if held is None:
+        return None
+    granted = ctx.grant(REGISTRY_KEY, desired) if desired else KEY_READ
+    if granted is None:
+        return None
+    return granted, bool(held & KEY_SET_VALUE)
+
+
+def open_subkey(ctx: CallContext, desired: int) -> int | None:
+    """The access a subkey handle gets (the key's DACL through the caller's token)."""
+    desired &= ~_VIEW_BITS
+    return ctx.grant(REGISTRY_KEY, desired) if desired else KEY_READ
 
 
 def path_allowed(version: tuple[int, int], path: str) -> bool:
@@ -46,16 +69,6 @@ def path_allowed(version: tuple[int, int], path: str) -> bool:
     if any(wanted == p.lower() for p in exact):
         return True
     return any(wanted == p.lower() or wanted.startswith(p.lower() + "\\") for p in subpaths)
-
-
-def grant(full: bool, desired: int) -> int | None:
-    """The access a key handle gets: administrators what they ask (MAXIMUM_ALLOWED = all),
-    others KEY_READ when they ask no more than reading, else None (refused)."""
-    if full:
-        return KEY_ALL_ACCESS if desired & 0x02000000 else desired or KEY_READ
-    if desired & ~READ_BITS:
-        return None
-    return KEY_READ
 
 
 # -------------------------------------------------------------------------------------------
@@ -101,6 +114,3 @@ def key_security_descriptor(information: int) -> bytes:
     header = struct.pack("<BBHIIII", 1, 0, control, *offsets)
     return header + owner + group + dacl
 
-
-def describe(full: bool) -> Any:
-    return "in the winreg ACL" if full else "outside the winreg ACL (AllowedPaths only)"

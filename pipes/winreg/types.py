@@ -64,11 +64,13 @@ GENERIC_ALL: Final = 0x10000000
 READ_BITS: Final = (KEY_READ | MAXIMUM_ALLOWED | GENERIC_READ | GENERIC_EXECUTE
                     | KEY_WOW64_64KEY | KEY_WOW64_32KEY)
 
-#: Win32 errors MS-RRP methods return (winerror.h).
-ERROR_FILE_NOT_FOUND: Final = 2
-ERROR_ACCESS_DENIED: Final = 5
-ERROR_INVALID_PARAMETER: Final = 87
-ERROR_MORE_DATA: Final = 234
-ERROR_NO_MORE_ITEMS: Final = 259
+#: Win32 errors MS-RRP methods return (winerror.h), from their one home.
+from smbemu.status import (  # noqa: E402
+    ERROR_ACCESS_DENIED,
+    ERROR_FILE_NOT_FOUND,
+    ERROR_INVALID_PARAMETER,
+    ERROR_MORE_DATA,
+    ERROR_NO_MORE_ITEMS,
+)
 
 __all__ = [name for name in dir() if name.isupper()]

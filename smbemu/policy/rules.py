@@ -243,6 +243,12 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "BaseInitiateSystemShutdown", "BaseAbortSystemShutdown",
                     "BaseInitiateSystemShutdownEx", "BaseRegSaveKeyEx", "BaseRegDeleteKeyEx")},
     # -- svcctl (MS-SCMR) -------------------------------------------------------------------
+    # Enumerating services (SC_MANAGER_ENUMERATE_SERVICE, asked at ROpenSCManagerW): the SCM DACL
+    # gives remote authenticated users SC_MANAGER_CONNECT only from XP SP2 / 2003 SP1 on, so
+    # administrators only; before, Authenticated Users also had ENUMERATE_SERVICE (D: "Service
+    # Security and Access Rights"; the 2000 DACL W).
+    ("svcctl", "REnumServicesStatusW"): Rule(
+        _AU, since=(Later((5, 1), _ADM),), source="SCM DACL (D: Service Security and Access Rights)"),
     # Starting, stopping, creating, deleting, reconfiguring services and locking the database
     # need SC_MANAGER_CREATE_SERVICE / SC_MANAGER_LOCK or SERVICE_START / STOP / CHANGE_CONFIG /
     # DELETE, which the default SCM and service DACLs give administrators only (D: MS-SCMR 3.1.4,
