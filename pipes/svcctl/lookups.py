@@ -9,11 +9,14 @@ from typing import Any, Final
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantBytes, ContextHandle, Pointer, Sized, WStringRef, uint32
 
-from . import (
+from smbemu.status import (
     ERROR_INSUFFICIENT_BUFFER,
     ERROR_INVALID_PARAMETER,
     ERROR_MORE_DATA,
     ERROR_SERVICE_DOES_NOT_EXIST,
+)
+
+from . import (
     INTERFACE,
     _MAX_ENUM_BUFFER,
     _MANAGER,
@@ -140,5 +143,4 @@ def RGetServiceKeyNameW(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
     return _name_reply(ctx, request, found, "lpServiceName")
 
 
-__all__ = ["REnumServicesStatusW", "RGetServiceDisplayNameW", "RGetServiceKeyNameW",
-           "ERROR_INSUFFICIENT_BUFFER"]
+__all__ = ["REnumServicesStatusW", "RGetServiceDisplayNameW", "RGetServiceKeyNameW"]

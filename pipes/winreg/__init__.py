@@ -39,15 +39,17 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, Sized, uint32
-from smbemu.status import NCA_S_FAULT_CONTEXT_MISMATCH
-
-from .hive import Key, build_root
-from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
-from .types import (
+from smbemu.status import (
     ERROR_ACCESS_DENIED,
     ERROR_FILE_NOT_FOUND,
     ERROR_MORE_DATA,
     ERROR_NO_MORE_ITEMS,
+    NCA_S_FAULT_CONTEXT_MISMATCH,
+)
+
+from .hive import Key, build_root
+from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
+from .types import (
     FILETIME,
     PBYTE_BUFFER,
     PFILETIME,
@@ -261,7 +263,10 @@ def _readable(ctx: CallContext, opened: _Opened) -> int:
 def BaseRegEnumKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-RRP 3.1.5.10: the subkey at ``dwIndex`` (ERROR_NO_MORE_ITEMS past the end)."""
     opened = _opened(ctx, request["hKey"])
-    empty = {"lpNameOut": "", "lplpClassOut": None, "lpftLastWriteTime": None}
+    # On a failure the [in, out] class and time come back as they were sent (nmap's
+    # smb-enum-sessions reads the time before the status).
+    empty = {"lpNameOut": "", "lplpClassOut": request["lpClassIn"],
+             "lpftLastWriteTime": request["lpftLastWriteTime"]}
     status = _readable(ctx, opened)
     if status:
         return {**empty, "ReturnValue": status}

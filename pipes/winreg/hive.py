@@ -124,6 +124,34 @@ def _product_type(profile: Any) -> str:
     return "ServerNT" if profile.identity.srvsvc.server_type & _SERVER_SKU_BITS else "WinNT"
 
 
+#: The processor the emulated machine reports: one virtual CPU (U: invented -- the profiles do
+#: not describe hardware; every Windows has these values, and nmap's smb-system-info fails without
+#: NUMBER_OF_PROCESSORS).  x86 up to 2008 / Vista, x64 from 2008 R2 / 7 on (2008 R2 has no x86
+#: edition, W).
+_CPU_X86: Final = ("x86", "x86 Family 6 Model 15 Stepping 11, GenuineIntel", "6", "0f0b")
+_CPU_X64: Final = ("AMD64", "Intel64 Family 6 Model 85 Stepping 4, GenuineIntel", "6", "5504")
+
+
+def _environment_and_processor(hklm: Key, control: Key, version: tuple[int, int]) -> None:
+    arch, identifier, level, revision = _CPU_X64 if version >= (6, 1) else _CPU_X86
+    environment = control.path("Session Manager\\Environment")
+    environment.sz("ComSpec", "%SystemRoot%\\system32\\cmd.exe", REG_EXPAND_SZ)
+    environment.sz("NUMBER_OF_PROCESSORS", "1")
+    environment.sz("OS", "Windows_NT")
+    # The default Path of a fresh install (W).
+    environment.sz("Path", "%SystemRoot%\\system32;%SystemRoot%;%SystemRoot%\\System32\\Wbem",
+                   REG_EXPAND_SZ)
+    environment.sz("PROCESSOR_ARCHITECTURE", arch)
+    environment.sz("PROCESSOR_IDENTIFIER", identifier)
+    environment.sz("PROCESSOR_LEVEL", level)
+    environment.sz("PROCESSOR_REVISION", revision)
+    cpu = hklm.path("HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0")
+    cpu.dword("~MHz", 2400)
+    cpu.sz("Identifier", identifier.rsplit(",", 1)[0])
+    cpu.sz("ProcessorNameString", "Virtual CPU")
+    cpu.sz("VendorIdentifier", "GenuineIntel")
+
+
 def build_local_machine(profile: Any, directory: Any, services: tuple[Any, ...] | None) -> Key:
     """HKEY_LOCAL_MACHINE as the profile describes it."""
     now = filetime_now()
@@ -153,7 +181,7 @@ def build_local_machine(profile: Any, directory: Any, services: tuple[Any, ...] 
 
     control = hklm.path("SYSTEM\\CurrentControlSet\\Control")
     control.path("ProductOptions").sz("ProductType", _product_type(profile))
-    control.path("Session Manager\\Environment").sz("OS", "Windows_NT")
+    _environment_and_processor(hklm, control, version)
     control.child("Print").child("Printers")
 
     lsa = control.child("Lsa")

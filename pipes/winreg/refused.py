@@ -9,9 +9,9 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, uint32
+from smbemu.status import ERROR_ACCESS_DENIED
 
 from . import INTERFACE
-from .types import ERROR_ACCESS_DENIED
 
 
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:

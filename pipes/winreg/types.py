@@ -64,13 +64,4 @@ GENERIC_ALL: Final = 0x10000000
 READ_BITS: Final = (KEY_READ | MAXIMUM_ALLOWED | GENERIC_READ | GENERIC_EXECUTE
                     | KEY_WOW64_64KEY | KEY_WOW64_32KEY)
 
-#: Win32 errors MS-RRP methods return (winerror.h), from their one home.
-from smbemu.status import (  # noqa: E402
-    ERROR_ACCESS_DENIED,
-    ERROR_FILE_NOT_FOUND,
-    ERROR_INVALID_PARAMETER,
-    ERROR_MORE_DATA,
-    ERROR_NO_MORE_ITEMS,
-)
-
 __all__ = [name for name in dir() if name.isupper()]

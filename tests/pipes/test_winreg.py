@@ -168,3 +168,22 @@ def test_services_keys_come_from_the_catalog(pipes_h: Any) -> None:
     assert _value(dce, hklm, path, "Start") == (rrp.REG_DWORD, 2)
     dce, hklm = _admin(pipes_h, "win7")
     assert _value(dce, hklm, path, "Start") == (rrp.REG_DWORD, 3)
+
+
+def test_enum_key_past_the_end_echoes_the_in_out_time(pipe_client: Callable[..., Any]) -> None:
+    # nmap's smb-enum-sessions reads the [in, out] time before the status
+    client = pipe_client("winreg", "administrator", "win2016")
+    hku = client.call(4, samDesired=0x02000000)["phKey"]
+    sent = {"dwLowDateTime": 0, "dwHighDateTime": 0}
+    reply = client.call(9, hKey=hku, dwIndex=99, lpNameIn="", lpClassIn=None,
+                        lpftLastWriteTime=sent)
+    assert reply["ReturnValue"] == ERROR_NO_MORE_ITEMS and reply["lpftLastWriteTime"] == sent
+    names = [client.call(9, hKey=hku, dwIndex=i, lpNameIn="", lpClassIn=None,
+                         lpftLastWriteTime=None)["lpNameOut"] for i in range(4)]
+    assert names == [".DEFAULT\x00", "S-1-5-18\x00", "S-1-5-19\x00", "S-1-5-20\x00"]
+
+
+def test_winreg_pipe_exists_only_where_remote_registry_runs(server_config: Any) -> None:
+    iface = server_config("win2016").pipes.interface("winreg")
+    assert iface.available(server_config("win2016")) and iface.available(server_config("winxp"))
+    assert not iface.available(server_config("win7"))
