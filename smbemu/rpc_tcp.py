@@ -6,7 +6,11 @@
 * **one dynamic port** for the interfaces of the LSA process -- lsarpc, samr, netlogon and
   dssetup -- as Windows allocates it from the dynamic range: 49152-65535 from Vista / 2008 on,
   1025-5000 before (KB 929851, "The default dynamic port range for TCP/IP has changed in Windows
-  Vista and in Windows Server 2008"), drawn at start-up, or given with `--rpc-tcp-port`.
+  Vista and in Windows Server 2008"), or the one given with `--rpc-tcp-port`.  Windows hands
+  dynamic ports out in order from the start of the range at boot, so lsass's port is a low one
+  and is the same from boot to boot: 1025 on 2000 / XP / 2003, 49155 on Vista / 2008 / 7 / 2012,
+  49667 from 2012 R2 / 8.1 on (W: netstat and rpcdump outputs published for each generation);
+  smbemu takes that port, or the next free one in the range.
 
 Each TCP connection is one association served by the same `RpcEndpoint` as a named pipe: the
 stream carries whole PDUs back to back (MS-RPCE 2.1.1.1), so the bytes read are fed to the
@@ -33,7 +37,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import random
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -54,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAPPER_PORT", "TCP_MAX_FRAG", "LSASS_TCP_INTERFACES", "TCP_MEMO_KEY",
     "RpcTcpService", "RpcTcpConnection", "dynamic_port_range", "restricts_unauthenticated",
-    "pick_dynamic_port", "services_for", "publish",
+    "dynamic_ports", "services_for", "publish",
 ]
 
 log = logging.getLogger("smbemu.rpc_tcp")
@@ -85,10 +88,13 @@ def restricts_unauthenticated(profile: Profile) -> bool:
     return "server" not in profile.identity.os_name.lower() and profile.identity.version >= (5, 1)
 
 
-def pick_dynamic_port(profile: Profile, rng: random.Random | None = None) -> int:
-    """A port of the release's dynamic range, for the listener to try (it retries when taken)."""
+def dynamic_ports(profile: Profile) -> range:
+    """The ports to try for lsass, in order: the one the release usually gets, then the rest of
+    its dynamic range (module docstring)."""
     low, high = dynamic_port_range(profile)
-    return (rng or random).randint(low, high)
+    version = profile.identity.version
+    usual = 1025 if version < (6, 0) else 49155 if version < (6, 3) else 49667
+    return range(max(usual, low), high + 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -305,22 +305,22 @@ class SmbServer:
 
     async def listen_rpc_tcp(self, host: str, mapper_port: int = 135, port: int | None = None) -> list[tuple[str, int, str]]:
         """ncacn_ip_tcp (`smbemu.rpc_tcp`): the endpoint mapper on `mapper_port` and the lsass
-        interfaces on `port`, or on a port of the release's dynamic range drawn now (another one
-        drawn when taken). Returns (address, port, service name) of each listener."""
-        from smbemu.rpc_tcp import MAPPER_NAME, pick_dynamic_port
+        interfaces on `port`, or on the release's usual port of its dynamic range (the next one
+        when taken). Returns (address, port, service name) of each listener."""
+        from smbemu.rpc_tcp import MAPPER_NAME, dynamic_ports
 
         loop = asyncio.get_running_loop()
         bound: list[tuple[str, int, str]] = []
         for service in self._rpc_tcp_services(mapper_port, port or 0):
             fixed = service.name == MAPPER_NAME or port is not None
-            for attempt in range(1 if fixed else 64):
-                wanted = service.port if fixed else pick_dynamic_port(self.config.profile)
+            candidates = [service.port] if fixed else list(dynamic_ports(self.config.profile)[:256])
+            for attempt, wanted in enumerate(candidates):
                 try:
                     server = await loop.create_server(
                         lambda name=service.name: RpcTcpProtocol(self, self._rpc_services[name]), host, wanted,
                         reuse_address=True)
                 except OSError:
-                    if fixed or attempt == 63:
+                    if attempt + 1 == len(candidates):
                         raise
                     continue
                 sockname = server.sockets[0].getsockname()

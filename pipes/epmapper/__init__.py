@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .mapper import EPT_S_CANT_PERFORM_OP, EPT_S_NOT_REGISTERED, INTERFACE
 from .registrations import TCP_MEMO_KEY, Entry, endpoint_map
-from .towers import Tower, decode_tower, encode_tower
+from .towers import Floor, Tower, TowerError, decode_tower, encode_tower, local_tower, pipe_tower, tcp_tower
 
 __all__ = ["INTERFACE", "EPT_S_NOT_REGISTERED", "EPT_S_CANT_PERFORM_OP", "TCP_MEMO_KEY", "Entry",
-           "endpoint_map", "Tower", "decode_tower", "encode_tower"]
+           "endpoint_map", "Floor", "Tower", "TowerError", "decode_tower", "encode_tower", "tcp_tower", "pipe_tower",
+           "local_tower"]
