@@ -410,8 +410,8 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
             if host.rpc_tcp is not None:
                 mapper_port, lsa_port = host.rpc_tcp
                 try:
-                    for address, port, service in await server.listen_rpc_tcp(host.address, mapper_port, lsa_port):
-                        bound.append(f"{address}:{port} (ncacn_ip_tcp {service})")
+                    for rpc_address, rpc_port, service in await server.listen_rpc_tcp(host.address, mapper_port, lsa_port):
+                        bound.append(f"{rpc_address}:{rpc_port} (ncacn_ip_tcp {service})")
                 except PermissionError:
                     return _fail(f"cannot listen on {host.address}:{mapper_port}: ports below 1024 need root or "
                                  "CAP_NET_BIND_SERVICE; pick another endpoint mapper port, e.g. --epm-port 1135")

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sys
 from dataclasses import replace
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from smbemu.config import ServerConfig
@@ -316,9 +317,8 @@ class SmbServer:
             candidates = [service.port] if fixed else list(dynamic_ports(self.config.profile)[:256])
             for attempt, wanted in enumerate(candidates):
                 try:
-                    server = await loop.create_server(
-                        lambda name=service.name: RpcTcpProtocol(self, self._rpc_services[name]), host, wanted,
-                        reuse_address=True)
+                    server = await loop.create_server(self._rpc_tcp_factory(service.name), host, wanted,
+                                                      reuse_address=True)
                 except OSError:
                     if attempt + 1 == len(candidates):
                         raise
@@ -331,6 +331,10 @@ class SmbServer:
         self._rpc_tcp_host = host
         self._publish_rpc_tcp()
         return bound
+
+    def _rpc_tcp_factory(self, name: str) -> Callable[[], RpcTcpProtocol]:
+        # the service is looked up per connection: reload replaces it (the new configuration's interfaces)
+        return lambda: RpcTcpProtocol(self, self._rpc_services[name])
 
     def _rpc_tcp_services(self, mapper_port: int, port: int) -> tuple[RpcTcpService, ...]:
         from smbemu.rpc_tcp import services_for
@@ -350,9 +354,9 @@ class SmbServer:
         if self._rpc_tcp_host is not None:
             # the same ports, the new configuration's interfaces
             ports = {name: service.port for name, service in self._rpc_services.items()}
-            for service in self._rpc_tcp_services(0, 0):
-                if service.name in ports:
-                    self._rpc_services[service.name] = replace(service, port=ports[service.name])
+            for fresh in self._rpc_tcp_services(0, 0):
+                if fresh.name in ports:
+                    self._rpc_services[fresh.name] = replace(fresh, port=ports[fresh.name])
             self._publish_rpc_tcp()
         for transport in self._datagrams:
             service = transport.get_protocol()
