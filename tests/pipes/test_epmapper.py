@@ -216,3 +216,49 @@ def test_the_other_opnums(pipe_client: Any) -> None:
     assert client.call(1)["ReturnValue"] == EPT_S_CANT_PERFORM_OP  # ept_delete
     for opnum in (5, 6, 7):
         assert client.fault(opnum) == NCA_S_OP_RNG_ERROR
+
+
+# ------------------------------------------------------------------ ncacn_ip_tcp, sans-I/O
+
+
+def _tcp(config: Any, service: str, port: int = 135) -> Any:
+    from smbemu.rpc_tcp import RpcTcpConnection, services_for
+
+    (chosen,) = [s for s in services_for(config, 135, 49155) if s.name == service]
+    return RpcTcpConnection(config, chosen, ("10.0.0.9", 50000))
+
+
+def _bind_bytes(syntax: Any, max_frag: int = 5840) -> bytes:
+    from smbemu.rpc.pdu import NDR20, PFC_FIRST_FRAG, PFC_LAST_FRAG, Bind, ContextElement, Pdu, encode_pdu
+
+    return encode_pdu(Pdu(Bind(max_frag, max_frag, 0, (ContextElement(0, syntax, (NDR20,)),)), 1,
+                          PFC_FIRST_FRAG | PFC_LAST_FRAG))
+
+
+def test_tcp_bind_ack_names_the_port_and_the_tcp_fragment_size(pipes_h: Any) -> None:
+    from smbemu.rpc.pdu import BindAck, SyntaxId, parse_pdu
+
+    connection = _tcp(pipes_h.fresh_config("win2016-dc"), "epmapper")
+    bind = _bind_bytes(SyntaxId.of("e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3, 0))
+    out = b"".join(connection.receive(bind[i:i + 1]) for i in range(len(bind)))  # a byte at a time
+    ack = parse_pdu(out).body
+    assert isinstance(ack, BindAck) and ack.results[0].result == 0
+    assert (ack.secondary_address, ack.max_xmit_frag, ack.max_recv_frag) == ("135", 5840, 5840)
+    # the lsass port serves lsarpc/samr/netlogon/dssetup, not the mapper
+    lsass = _tcp(pipes_h.fresh_config("win2016-dc"), "lsass")
+    refused = parse_pdu(lsass.receive(_bind_bytes(SyntaxId.of("e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3, 0)))).body
+    assert isinstance(refused, BindAck) and refused.results[0].result != 0 and refused.secondary_address == "49155"
+
+
+@pytest.mark.parametrize("garbage", [
+    b"\x00" * 64, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\x05\x00\x0b\x03\x10\x00\x00\x00\x08\x00" + bytes(8),
+    b"\x05\x00\x00\x03\x10\x00\x00\x00\x18\x00\x00\x00\x01\x00\x00\x00" + bytes(8),
+])
+def test_tcp_garbage_closes_or_answers_never_raises(pipes_h: Any, garbage: bytes) -> None:
+    connection = _tcp(pipes_h.fresh_config("win2000"), "lsass")
+    out = connection.receive(garbage)
+    assert isinstance(out, bytes)
+    # nonsense (a frag_length below the header, no bind first) ends the association: at most one
+    # answer (bind_nak / fault), then nothing more is read
+    assert connection.closed and len(out) <= 64
+    assert connection.receive(garbage) == b""
