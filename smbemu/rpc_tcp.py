@@ -205,10 +205,8 @@ class RpcTcpConnection:
         endpoint = self.endpoint
         while len(buf) >= HEADER_SIZE:
             frag_length = peek_frag_length(buf)
-            if frag_length < HEADER_SIZE or buf[0] != 5:
-                # not a connection-oriented PDU stream (C706 12.6.3.1: rpc_vers 5): nothing
-                # sensible to answer, and no point waiting for a frag_length of garbage
-                self.closed = True
+            if frag_length < HEADER_SIZE:
+                self.closed = True  # not a PDU stream: nothing sensible to answer
                 break
             if len(buf) < frag_length:
                 break

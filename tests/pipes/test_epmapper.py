@@ -6,6 +6,7 @@ own NDR see them, paging with the lookup handle, what each profile lists, and un
 from __future__ import annotations
 
 import importlib
+import re
 import importlib.metadata
 import uuid
 from typing import Any
@@ -251,14 +252,25 @@ def test_tcp_bind_ack_names_the_port_and_the_tcp_fragment_size(pipes_h: Any) -> 
 
 
 @pytest.mark.parametrize("garbage", [
-    b"\x00" * 64, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\x05\x00\x0b\x03\x10\x00\x00\x00\x08\x00" + bytes(8),
+    b"\x00" * 64, b"\x05\x00\x0b\x03\x10\x00\x00\x00\x08\x00" + bytes(8),
     b"\x05\x00\x00\x03\x10\x00\x00\x00\x18\x00\x00\x00\x01\x00\x00\x00" + bytes(8),
+    b"\x04\x00\x0b\x03\x10\x00\x00\x00\x18\x00\x00\x00\x01\x00\x00\x00" + bytes(8),
 ])
 def test_tcp_garbage_closes_or_answers_never_raises(pipes_h: Any, garbage: bytes) -> None:
     connection = _tcp(pipes_h.fresh_config("win2000"), "lsass")
     out = connection.receive(garbage)
-    assert isinstance(out, bytes)
-    # nonsense (a frag_length below the header, no bind first) ends the association: at most one
-    # answer (bind_nak / fault), then nothing more is read
-    assert connection.closed and len(out) <= 64
+    # nonsense (a frag_length below the header, a first PDU that is no v5 bind) ends the
+    # association: at most one answer (bind_nak), then nothing more is read
+    assert connection.closed and len(out) <= 24
     assert connection.receive(garbage) == b""
+
+
+def test_nmap_smb_probe_gets_windows_bind_nak(pipes_h: Any) -> None:
+    # nmap-service-probes' SMBProgNeg probe sent to 135, and its "Microsoft Windows RPC" match:
+    # bind_nak, reason 4 (protocol version not supported), versions supported: 5.0
+    probe = (b"\0\0\0\xa4\xff\x53\x4d\x42\x72\0\0\0\0\x08\x01\x40" + bytes(14) + b"\x40\x06\0\0\x01\0\0\x81\0"
+             + b"".join(b"\x02" + d + b"\0" for d in (b"PC NETWORK PROGRAM 1.0", b"MICROSOFT NETWORKS 1.03",
+                                                    b"MICROSOFT NETWORKS 3.0", b"LANMAN1.0", b"LM1.2X002",
+                                                    b"Samba", b"NT LANMAN 1.0", b"NT LM 0.12")))
+    out = _tcp(pipes_h.fresh_config("win2016-dc"), "epmapper").receive(probe)
+    assert re.match(rb"^\x05\0\r\x03\x10\0\0\0\x18\0\0\0....\x04\0\x01\x05\0...$", out, re.S), out.hex()
