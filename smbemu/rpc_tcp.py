@@ -227,6 +227,11 @@ class RpcTcpConnection:
             self.connection_lost()
         return bytes(out)
 
+    @property
+    def partial(self) -> bool:
+        """A PDU has started to arrive and is not whole yet (the transport's frame timeout)."""
+        return bool(self._inbuf)
+
     def _refused(self, pdu: bytes) -> bool:
         """RestrictRemoteClients: an unauthenticated request on a restricted service."""
         return (self.service.authenticated_only and pdu[2] == PType.REQUEST and self.endpoint.bound

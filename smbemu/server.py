@@ -179,7 +179,9 @@ class SmbProtocol(asyncio.Protocol):
 class RpcTcpProtocol(asyncio.Protocol):
     """One ncacn_ip_tcp connection (`smbemu.rpc_tcp`): feeds the sans-I/O `RpcTcpConnection`.
 
-    Counted with the SMB connections against `max_connections` and `max_connections_per_address`."""
+    Counted with the SMB connections against `max_connections` and `max_connections_per_address`,
+    and closed after `idle_timeout` without a request or `frame_timeout` into a PDU that does not
+    complete (the limits of the SMB connections)."""
 
     def __init__(self, server: SmbServer, service: RpcTcpService) -> None:
         self.server = server
@@ -187,6 +189,33 @@ class RpcTcpProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.connection: RpcTcpConnection | None = None
         self.peer = ("?", 0)
+        self._timer: asyncio.TimerHandle | None = None
+        self._frame_started = False
+
+    def _arm(self) -> None:
+        """The idle deadline after a whole PDU; the frame deadline once one has started (not
+        moved by its trickling bytes)."""
+        connection = self.connection
+        if connection is None:
+            return
+        limits = self.server.config.limits
+        if connection.partial:
+            if self._frame_started:
+                return
+            self._frame_started = True
+            delay = limits.frame_timeout
+        else:
+            self._frame_started = False
+            delay = limits.idle_timeout
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(delay, self._expired)
+
+    def _expired(self) -> None:
+        self._timer = None
+        if self.transport is not None:
+            log.info("ncacn_ip_tcp connection from %s:%d timed out", *self.peer)
+            self.transport.abort()
 
     def connection_made(self, base_transport: asyncio.BaseTransport) -> None:
         from smbemu.rpc_tcp import RpcTcpConnection
@@ -206,6 +235,7 @@ class RpcTcpProtocol(asyncio.Protocol):
         server.rpc_protocols.add(self)
         self.connection = RpcTcpConnection(server.config, self.service, peer)
         log.info("ncacn_ip_tcp connection from %s:%d to %s", *peer, self.service.name)
+        self._arm()
 
     def data_received(self, data: bytes) -> None:
         connection, transport = self.connection, self.transport
@@ -216,12 +246,17 @@ class RpcTcpProtocol(asyncio.Protocol):
             transport.write(out)
         if connection.closed:
             transport.close()
+        else:
+            self._arm()
 
     def eof_received(self) -> bool | None:
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         server = self.server
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self.connection is not None:
             self.connection.connection_lost()
         if self in server.rpc_protocols:

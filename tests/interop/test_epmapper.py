@@ -19,6 +19,7 @@ import asyncio
 import socket
 import struct
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,19 @@ def test_hostile_bytes_close_the_tcp_connection(tcp_lab: TcpLab) -> None:
     # and the server still serves
     assert epm.hept_map(HOST, samr.MSRPC_UUID_SAMR, protocol="ncacn_np", dce=tcp_lab.mapper_dce()) \
         == f"ncacn_np:{HOST}[\\pipe\\lsass]"
+
+
+def test_idle_and_trickling_tcp_connections_are_closed() -> None:
+    # the SMB connections' limits hold on the ncacn_ip_tcp ports too: idle_timeout without a PDU,
+    # frame_timeout into a PDU that never completes (however its bytes trickle)
+    with ServerThread("win2000", idle_timeout=1.0, frame_timeout=1.0) as server:
+        lab = TcpLab(server)
+        for data in (b"", b"\x05\x00\x0b\x03"):
+            with socket.create_connection((HOST, lab.lsa), timeout=8) as sock:
+                sock.sendall(data)
+                started = time.monotonic()
+                assert sock.recv(16) == b""
+                assert 0.8 < time.monotonic() - started < 5
 
 
 # ------------------------------------------------------------------ the real ports, in a namespace
