@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
     DCERPCException,
 )
 
-from helpers import HOST, ServerThread, require_tool
+from helpers import HOST, CliServer, ServerThread, require_tool
 from netns import NetnsServer
 
 pytestmark = pytest.mark.interop
@@ -196,6 +197,18 @@ def test_idle_and_trickling_tcp_connections_are_closed() -> None:
                 started = time.monotonic()
                 assert sock.recv(16) == b""
                 assert 0.8 < time.monotonic() - started < 5
+
+
+def test_the_command_line() -> None:
+    # `--rpc-tcp`: the banner names both listeners; the LSA port is in the release's dynamic range
+    with CliServer(["--profile", "win2003", "--port", "0", "--rpc-tcp", "--epm-port", "0"]) as server:
+        parts = server.addresses[0].split(", ")
+        assert any(p.endswith("(ncacn_ip_tcp epmapper)") for p in parts), parts
+        (lsa,) = [p for p in parts if p.endswith("(ncacn_ip_tcp lsass)")]
+        assert 1025 <= int(lsa.split()[0].rsplit(":", 1)[1]) <= 5000
+    bad = subprocess.run([sys.executable, "-m", "smbemu", "serve", "--rpc-tcp", "--rpc-tcp-port", "70000"],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--rpc-tcp-port: 70000 is not a TCP port" in bad.stderr
 
 
 # ------------------------------------------------------------------ the real ports, in a namespace
