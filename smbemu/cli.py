@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="also serve DCE/RPC over TCP (ncacn_ip_tcp): the endpoint mapper on TCP 135 and the LSA "
                             "interfaces (lsarpc, samr, netlogon, dssetup) on one dynamic port, as the profile's Windows does")
     serve.add_argument("--rpc-tcp-port", type=int, default=None, metavar="PORT",
-                       help="the LSA interfaces' TCP port (default: drawn from the release's dynamic range, "
+                       help="the LSA interfaces' TCP port (default: the one the release gave lsass, else the next free one of its dynamic range, "
                             "49152-65535 from Vista/2008 on, 1025-5000 before)")
     serve.add_argument("--epm-port", type=int, default=135, metavar="PORT", help="TCP port of the endpoint mapper with --rpc-tcp (default 135)")
     serve.add_argument("--hosts", default=None, metavar="FILE", help="YAML list of hosts {address, port, profile, fixture, set, netbios} to serve at once")
@@ -235,7 +235,7 @@ class _Host:
         self.build = build
         self.config: ServerConfig | None = None
         self.server: SmbServer | None = None
-        # --rpc-tcp: (endpoint mapper port, LSA port or None = drawn from the dynamic range)
+        # --rpc-tcp: (endpoint mapper port, LSA port or None = the release's usual one, smbemu.rpc_tcp.dynamic_ports)
         self.rpc_tcp: tuple[int, int | None] | None = None
 
 
