@@ -87,6 +87,8 @@ def _served(ctx: CallContext) -> Iterable[tuple[str, uuid.UUID, tuple[int, int],
 
 
 def _local_endpoints(version: tuple[int, int]) -> tuple[str, ...]:
+    if version < (5, 0):
+        return _LOCAL_2000[:3]  # NT 4 has no DsRole interface (it came with 2000's dcpromo) (U)
     if version < (6, 0):
         return _LOCAL_2000
     if version < (6, 2):
