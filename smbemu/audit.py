@@ -90,6 +90,22 @@ FAILURE_REASONS: Final[dict[int, str]] = {
 _STATUS_PAIRS: Final[dict[int, tuple[int, int]]] = {
     NtStatus.ACCOUNT_LOCKED_OUT: (NtStatus.ACCOUNT_LOCKED_OUT, NtStatus.SUCCESS),
     NtStatus.ACCOUNT_DISABLED: (NtStatus.ACCOUNT_RESTRICTION, NtStatus.ACCOUNT_DISABLED),
+    # msv1_0 fails these logons with STATUS_ACCOUNT_RESTRICTION and the reason as SubStatus; the
+    # client is answered the SubStatus (event 4625 docs, "Windows logon status codes")
+    NtStatus.PASSWORD_EXPIRED: (NtStatus.ACCOUNT_RESTRICTION, NtStatus.PASSWORD_EXPIRED),
+    NtStatus.PASSWORD_MUST_CHANGE: (NtStatus.ACCOUNT_RESTRICTION, NtStatus.PASSWORD_MUST_CHANGE),
+    NtStatus.INVALID_WORKSTATION: (NtStatus.ACCOUNT_RESTRICTION, NtStatus.INVALID_WORKSTATION),
+    NtStatus.INVALID_LOGON_HOURS: (NtStatus.ACCOUNT_RESTRICTION, NtStatus.INVALID_LOGON_HOURS),
+    # a blank password refused by LimitBlankPasswordUse: no finer reason (U: SubStatus as Status)
+    NtStatus.ACCOUNT_RESTRICTION: (NtStatus.ACCOUNT_RESTRICTION, NtStatus.ACCOUNT_RESTRICTION),
+}
+#: 4625 FailureReason of a STATUS_ACCOUNT_RESTRICTION by its SubStatus (%%2309, %%2311, %%2312, %%2313).
+_RESTRICTION_REASONS: Final[dict[int, str]] = {
+    NtStatus.PASSWORD_EXPIRED: "The specified account's password has expired.",
+    NtStatus.PASSWORD_MUST_CHANGE: "The specified account's password has expired.",
+    NtStatus.INVALID_LOGON_HOURS: "Account logon time restriction violation.",
+    NtStatus.INVALID_WORKSTATION: "User not allowed to logon at this computer.",
+    NtStatus.ACCOUNT_RESTRICTION: "Unknown user name or bad password.",
 }
 
 
@@ -267,7 +283,10 @@ def logon_failure(config: ServerConfig, *, user_name: str, domain_name: str, wor
         "SubjectUserSid": NULL_SID, "SubjectUserName": "-", "SubjectDomainName": "-",
         "SubjectLogonId": "0x0",
         "TargetUserSid": NULL_SID, "TargetUserName": user_name, "TargetDomainName": domain_name,
-        "Status": status_hex(status), "FailureReason": FAILURE_REASONS.get(status, FAILURE_REASONS[0]),
+        "Status": status_hex(status),
+        "FailureReason": _RESTRICTION_REASONS.get(sub_status, FAILURE_REASONS[0])
+        if status == NtStatus.ACCOUNT_RESTRICTION and sub_status in _RESTRICTION_REASONS
+        else FAILURE_REASONS.get(status, FAILURE_REASONS[0]),
         "SubStatus": status_hex(sub_status),
         "LogonType": 3, "LogonProcessName": "NtLmSsp ", "AuthenticationPackageName": "NTLM",
         "WorkstationName": workstation or "-", "TransmittedServices": "-", "LmPackageName": "-",

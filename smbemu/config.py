@@ -90,7 +90,8 @@ class Limits:
         "fewer credits are granted; a message id outside the window closes the connection",
     )
     # Requests answered STATUS_PENDING (pipe READs waiting for data, MS-SMB2 3.3.4.2).
-    # SMB1: reads waiting on a pipe, bounded also by the profile's MaxMpxCount (MS-CIFS 3.3.5.2).
+    # SMB1: reads waiting on a pipe, bounded also by the profile's MaxMpxCount (MS-CIFS 3.3.5.2);
+    # the same bound holds SMB1 transactions whose parts are still arriving (smbemu.smb1.transaction).
     max_outstanding_requests: int = _limit(64, "pending asynchronous requests per connection (SMB1: also at most MaxMpxCount)", _REFUSED)
     max_sessions_per_connection: int = _limit(64, "sessions per connection", "SESSION_SETUP gets STATUS_INSUFFICIENT_RESOURCES")
     max_tree_connects_per_session: int = _limit(1024, "tree connects per session", "TREE_CONNECT gets STATUS_INSUFFICIENT_RESOURCES")

@@ -1,21 +1,33 @@
 """The virtual IPC$ share: its namespace of named pipes and what opening one means.
 
-A pipe name arrives in CREATE as `srvsvc`, `\\srvsvc`, `pipe\\srvsvc` or `\\PIPE\\SRVSVC`
-depending on the client; all name the same pipe (MS-SMB2 3.3.5.9, names are case-insensitive).
-Opening one binds a fresh `RpcEndpoint` (one DCE/RPC association per open, as on Windows).
+A pipe name arrives in SMB2 CREATE, SMB1 NT_CREATE_ANDX or OPEN_ANDX as `srvsvc`, `\\srvsvc`,
+`pipe\\srvsvc` or `\\PIPE\\SRVSVC` depending on the client; all name the same pipe (MS-SMB2
+3.3.5.9, MS-CIFS 3.3.5.35 / 3.3.5.51, names are case-insensitively compared). Opening one binds
+a fresh `RpcEndpoint` (one DCE/RPC association per open, as on Windows). `open_pipe` is the
+one place both dialect families open a pipe: the policy decision, its PipeOpen event, the
+served-pipe check, the per-session open limit, the endpoint and its RpcCall reporter.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from smbemu import events
 from smbemu.errors import SmbStatusError
+from smbemu.pipe_names import normalize_pipe_name
+from smbemu.policy import policy_for
+from smbemu.state import Open
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
     from smbemu.rpc.endpoint import RpcEndpoint
     from smbemu.rpc.interface import ContextFactory
+    from smbemu.state import Session, TreeConnect
+
+log = logging.getLogger("smbemu.pipe")
 
 # The pipes served when no interface registry is configured (the SMB2 core on its own).
 DEFAULT_PIPES = ("srvsvc", "wkssvc", "lsarpc", "samr", "netlogon")
@@ -64,3 +76,69 @@ def check_pipe_output(config: ServerConfig, endpoint: RpcEndpoint) -> None:
             NtStatus.INSUFFICIENT_RESOURCES,
             f"{endpoint.queued_bytes} bytes of answers unread on the pipe (max_pipe_output {config.limits.max_pipe_output})",
         )
+
+
+def open_pipe(
+    config: ServerConfig,
+    session: Session,
+    tree: TreeConnect,
+    raw_name: str,
+    desired_access: int,
+    peer: tuple[str, int],
+    new_ids: Callable[[], tuple[int, int]],
+) -> Open:
+    """Open the pipe `raw_name` on the IPC$ tree `tree` for `session`, or raise SmbStatusError.
+
+    `new_ids` gives the (persistent, volatile) ids of the new Open; it is called only once every
+    check has passed, so a refused open uses no id (SMB2 draws a random FileId, SMB1 the next
+    FID). The Open is registered in `session.opens` by its volatile id.
+    """
+    pipe_name = normalize_pipe_name(raw_name)
+    # MS-SMB2 3.3.5.9 / MS-CIFS 3.3.5.35 / MS-SRVS 3.1.6.17: an anonymous session may open only
+    # NullSessionPipes, and samr / lsarpc refuse anonymous on Vista SP1+ non-DCs
+    # (windows-defaults.md §0 rules 3-4). The name check comes before the pipe is looked up, as
+    # on Windows: a null session asking for a pipe outside the list is refused whether or not
+    # the pipe exists.
+    if pipe_name:
+        decision = policy_for(config).pipe_open(session.principal, pipe_name)
+        # observers (the audit log's 5145): the open was access-checked
+        if config.observers:
+            config.observers.emit(events.PipeOpen(
+                session=session, peer=peer, share=tree.share_name, pipe=pipe_name,
+                access_mask=desired_access, decision=decision))
+        if not decision.allowed:
+            raise SmbStatusError(decision.status, decision.reason)
+    if not pipe_name or pipe_name not in served_pipes(config):
+        log.info("open of unknown pipe %r by %s -> OBJECT_NAME_NOT_FOUND", raw_name, session.principal.display_name)
+        raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {raw_name!r}")
+    if len(session.opens) >= config.limits.max_opens_per_session:
+        raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many open pipes on the session")
+
+    from smbemu.rpc_binding import make_context_factory  # bound late: the RPC layer stays SMB-agnostic
+
+    persistent_id, volatile_id = new_ids()
+    open_ = Open(
+        persistent_id=persistent_id,
+        volatile_id=volatile_id,
+        tree=tree,
+        pipe_name=pipe_name,
+        endpoint=None,
+        granted_access=desired_access,
+    )
+    open_.endpoint = open_endpoint(config, pipe_name, make_context_factory(config, session, open_))
+    # observers: one RpcCall event per DCE/RPC call on this pipe, with what was decided
+    if config.observers and hasattr(open_.endpoint, "on_call"):
+        open_.endpoint.on_call = events.rpc_call_reporter(config.observers, session, peer, pipe_name)
+    session.opens[volatile_id] = open_
+    log.debug("pipe %s opened by %s", pipe_name, session.principal.display_name)
+    return open_
+
+
+def close_pipe(session: Session, open_: Open) -> None:
+    """Close the pipe `open_`: it leaves the session's opens and its endpoint its association
+    group (SMB2 CLOSE, SMB1 CLOSE, and every bulk close of a tree or session)."""
+    session.opens.pop(open_.volatile_id, None)
+    endpoint = open_.endpoint
+    if endpoint is not None and hasattr(endpoint, "close"):
+        endpoint.close()
+    open_.endpoint = None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from smbemu import events
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
+from smbemu.directory import logon_hours
 from smbemu.errors import SmbStatusError
 from smbemu.principal import ANONYMOUS_SID, Principal, PrincipalKind
 from smbemu.status import NtStatus
@@ -142,8 +143,38 @@ def _principal_for(config: ServerConfig, result: NtlmResult) -> tuple[Principal,
         raise LogonFailure(NtStatus.ACCOUNT_DISABLED, f"{user.name} is disabled")
     if directory.is_locked(user):
         raise LogonFailure(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
+    _check_restrictions(config, user, result.workstation)
     kind = PrincipalKind.ADMINISTRATOR if directory.is_administrator(user) else PrincipalKind.USER
     return logged_on(kind, user.name, str(user.sid)), user
+
+
+def _check_restrictions(config: ServerConfig, user: User, workstation: str) -> None:
+    """The account restrictions of a logon whose password was right (every network logon: SMB2,
+    SMB1, DCE/RPC).  The client is answered the reason itself, which the 4625 carries as
+    SubStatus under Status STATUS_ACCOUNT_RESTRICTION (event 4625 docs, "Windows logon status
+    codes"; ``smbemu.audit``).  Order: the blank-password rule of msv1_0's password check first,
+    then the SAM account restrictions in msv1_0's order (ReactOS msv1_0 MsvpValidate...: password
+    must change / expired, logon hours, workstations; U for Windows itself)."""
+    profile = config.profile
+    # "Accounts: Limit local account use of blank passwords to console logon only"
+    # (LimitBlankPasswordUse, XP / 2003+): a network logon of a local account with a blank
+    # password fails with STATUS_ACCOUNT_RESTRICTION; domain accounts (a DC's) are not local.
+    if (profile.smb.limit_blank_password_use and profile.role != "dc"
+            and (user.nt_hash is None or user.nt_hash == _EMPTY_NT_HASH)):
+        raise LogonFailure(NtStatus.ACCOUNT_RESTRICTION,
+                           f"{user.name} has a blank password (LimitBlankPasswordUse)")
+    if user.must_change_password:
+        raise LogonFailure(NtStatus.PASSWORD_MUST_CHANGE, f"{user.name} must change the password")
+    if user.password_expired:
+        raise LogonFailure(NtStatus.PASSWORD_EXPIRED, f"the password of {user.name} has expired")
+    if user.logon_hours is not None and not logon_hours.allows(user.logon_hours, config.directory.clock()):
+        raise LogonFailure(NtStatus.INVALID_LOGON_HOURS, f"{user.name} may not log on at this hour")
+    allowed = [name.strip().upper() for name in user.workstations.split(",") if name.strip()]
+    if allowed and (workstation or "").strip().upper() not in allowed:
+        # MS-SAMR 2.2.7.6 WorkStations: the NetBIOS names the account may log on from; a client
+        # that names no workstation matches none of them
+        raise LogonFailure(NtStatus.INVALID_WORKSTATION,
+                           f"{user.name} may log on from {user.workstations} only")
 
 
 _rpc_logon_ids = itertools.count(0x10000)

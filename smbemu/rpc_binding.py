@@ -1,14 +1,16 @@
-"""Glue between the SMB2 layer and the RPC runtime: which interfaces are served, and what an RPC
-handler is told about its caller. Kept apart so that `smbemu.rpc` knows nothing about SMB."""
+"""Glue between the SMB layer and the RPC runtime: which interfaces are served, and what an RPC
+handler is told about its caller. Kept apart so that `smbemu.rpc` knows nothing about SMB; the
+same glue serves both dialect families (SMB2 CREATE and SMB1 NT_CREATE_ANDX / OPEN_ANDX open
+pipes through `smbemu.ipc.open_pipe`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from smbemu.config import ServerConfig
     from smbemu.rpc.interface import ContextFactory
     from smbemu.rpc.registry import Registry
-    from smbemu.smb2.context import ConnectionView
     from smbemu.state import Open, Session
 
 
@@ -19,7 +21,8 @@ def load_pipes(pipes_dir: str | None) -> Registry:
     return Registry.load(pipes_dirs=[pipes_dir] if pipes_dir else [])
 
 
-def make_context_factory(conn: ConnectionView, session: Session, open_: Open) -> ContextFactory:
+def make_context_factory(config: ServerConfig, session: Session, open_: Open) -> ContextFactory:
+    """The call contexts of the pipe `open_`: the session's identity, the server `config`."""
     from smbemu.rpc.interface import make_context_factory as factory
 
-    return factory(session.principal, session.session_id, conn.config, pipe_name=open_.pipe_name)
+    return factory(session.principal, session.session_id, config, pipe_name=open_.pipe_name)

@@ -40,6 +40,10 @@ class Open:
     pipe_name: str
     endpoint: Any  # smbemu.rpc.endpoint.RpcEndpoint
     granted_access: int = 0
+    # SMB1 only: the pipe's state as TRANS_SET_NMPIPE_STATE last set it (MS-CIFS 2.2.1.3
+    # SMB_NMPIPE_STATUS: 0x8000 nonblocking, 0x0100 message read mode); a pipe opens blocking,
+    # in message read mode.
+    pipe_state: int = 0x0100
 
     @property
     def file_id(self) -> bytes:

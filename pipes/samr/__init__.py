@@ -41,9 +41,16 @@ Access granted on open (MS-SAMR 3.1.2.1, MS-DTYP 2.5.3.2) is the policy's access
 mapping (MS-SAMR 2.2.1.x); MAXIMUM_ALLOWED (0x02000000) becomes every right the caller holds on
 the object; any other requested right the caller does not hold fails the open with
 STATUS_ACCESS_DENIED.  What a caller holds is the default DACL of each object type (MS-SAMR
-3.1.1.6 / the SDs Windows creates): Administrators get the object's ALL_ACCESS, everyone else the
-object's READ | EXECUTE rights (plus WRITE_PREFERENCES | CHANGE_PASSWORD on their own user
-object).  ACCESS_SYSTEM_SECURITY needs SeSecurityPrivilege: administrators only.
+3.1.5.12.2.1 / the SDs Windows creates) checked against the caller's real token
+(``Policy.held_rights``): Administrators get the object's ALL_ACCESS; the World ACE's READ |
+EXECUTE applies only to a token holding Everyone -- not to the anonymous token of XP / 2003+
+(EveryoneIncludesAnonymous=0), which is then granted nothing and refused the open; on a DC the
+directory's read ACEs name Authenticated Users and Pre-Windows 2000 Compatible Access.  A user
+also gets WRITE_PREFERENCES | CHANGE_PASSWORD on its own user object.  ACCESS_SYSTEM_SECURITY
+needs SeSecurityPrivilege: administrators only.  Calls that yield account lists, memberships or
+details (SamrGetMembersInGroup / Alias, SamrGetAliasMembership, SamrGetGroupsForUser,
+SamrQueryInformationUser / Group / Alias) need their MS-SAMR right on the handle and follow the
+anonymous-enumeration switches like SamrEnumerate* (``smbemu.policy.RULES``).
 
 Enumerations page as Windows does: ``PreferedMaximumLength`` bounds the bytes returned (each
 entry counts as its fixed part plus its name in UTF-16, U: the SAM's own estimate is not

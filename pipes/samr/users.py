@@ -54,12 +54,14 @@ def user_fields(ctx: CallContext, domain: Any, user: Any) -> dict[str, Any]:
     state = directory.state(user)
     uac = directory.account_control(user)
     pw = domain.password_policy
-    last_set = to_filetime(user.last_password_change)
+    # "must change at next logon" is pwdLastSet 0 (MS-SAMR 2.2.7.6 PasswordLastSet; MS-ADA3
+    # pwdLastSet): PasswordMustChange is then 0 as well
+    last_set = 0 if user.must_change_password else to_filetime(user.last_password_change)
     if user.cannot_change_password:
         can_change = FILETIME_NEVER
     else:
         can_change = last_set + pw.min_age_days * TICKS_PER_DAY
-    if user.password_expired:
+    if user.password_expired or user.must_change_password:
         must_change = 0
     elif uac & USER_DONT_EXPIRE_PASSWORD or not pw.max_age_days or not (
             uac & USER_NORMAL_ACCOUNT):
@@ -79,7 +81,7 @@ def user_fields(ctx: CallContext, domain: Any, user: Any) -> dict[str, Any]:
         "PasswordMustChange": old_large_int(must_change),
         "AccountExpires": old_large_int(to_filetime(user.account_expires, FILETIME_NEVER)),
         "LogonHours": {"UnitsPerWeek": UNITS_PER_WEEK,
-                       "LogonHours": Sized(_LOGON_HOURS_ALL, 1260)},
+                       "LogonHours": Sized(user.logon_hours or _LOGON_HOURS_ALL, 1260)},
         "BadPasswordCount": min(state.bad_password_count, 0xFFFF),
         "LogonCount": min(state.logon_count, 0xFFFF), "UserAccountControl": uac,
     }

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
+from smbemu.directory.logon_hours import parse_logon_hours
 from smbemu.directory.lookup import split_qualified
 from smbemu.directory.model import (
     ACCOUNT_TYPES,
@@ -204,6 +205,8 @@ def _read_user(r: FixtureReader, raw: object, where: str) -> _Entry:
     fields.update({key: r.date(u, key, where) for key in USER_DATE_KEYS})
     fields["bad_password_count"] = r.integer(u, "bad_password_count", where, 0, 0, 65535)
     fields["logon_count"] = r.integer(u, "logon_count", where, 0, 0, 65535)
+    if "logon_hours" in u:
+        fields["logon_hours"] = parse_logon_hours(u["logon_hours"], f"{where}.logon_hours", r.error)
     account_type = u.get("account_type", "normal")
     if account_type not in ACCOUNT_TYPES:
         raise r.error(f"{where}.account_type", f"{account_type!r} is not an account type; allowed: {', '.join(ACCOUNT_TYPES)}")

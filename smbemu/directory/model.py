@@ -128,6 +128,8 @@ class User:
     password_not_required: bool = False
     cannot_change_password: bool = False
     password_expired: bool = False
+    #: "User must change password at next logon" (pwdLastSet 0): STATUS_PASSWORD_MUST_CHANGE.
+    must_change_password: bool = False
     smartcard_required: bool = False
     trusted_for_delegation: bool = False
     not_delegated: bool = False
@@ -146,6 +148,8 @@ class User:
     script_path: str = ""
     profile_path: str = ""
     workstations: str = ""
+    #: The 168-bit logon-hours week (MS-SAMR 2.2.7.5); None = every hour.
+    logon_hours: bytes | None = None
     groups: tuple[str, ...] = ()
     primary_group_rid: int = 513
 

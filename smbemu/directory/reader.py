@@ -23,13 +23,14 @@ LOCKOUT_KEYS = ("threshold", "duration_minutes", "window_minutes")
 USER_BOOL_KEYS = (
     "disabled", "locked", "password_never_expires", "password_not_required", "cannot_change_password",
     "password_expired", "smartcard_required", "trusted_for_delegation", "not_delegated",
-    "dont_require_preauth", "reversible_password",
+    "dont_require_preauth", "reversible_password", "must_change_password",
 )
 USER_STR_KEYS = ("full_name", "description", "comment", "home_directory", "home_drive", "script_path", "profile_path", "workstations")
 USER_DATE_KEYS = ("account_expires", "last_logon", "last_logoff", "last_password_change", "bad_password_time")
 USER_KEYS = (
     "name", "rid", "password", "nt_hash", "lm_hash", *USER_STR_KEYS, *USER_BOOL_KEYS, "account_type",
     *USER_DATE_KEYS, "bad_password_count", "logon_count", "groups", "primary_group_rid", "roles",
+    "logon_hours",
 )
 GROUP_KEYS = ("name", "rid", "description", "members", "roles")
 SHARE_KEYS = ("name", "type", "special", "comment", "path", "roles")

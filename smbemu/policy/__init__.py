@@ -50,8 +50,10 @@ the profile:
 ``ADMINISTRATORS``     BUILTIN\\Administrators
 ``NOBODY``             refused to everyone: the emulator does not change the emulated server
 ``REMOTE_SAM``         READ_CONTROL on the RestrictRemoteSAM descriptor (absent / "" = everyone)
-``SAM_SERVER``         read on the SAM server / domain object: anyone on a non-DC; on a DC
-                       Authenticated Users or a member of Pre-Windows 2000 Compatible Access
+``SAM_SERVER``         an open of a SAM object (server, domain, group, alias, user) whose DACL grants
+                       the caller's token something: on a non-DC the World ACE (a token holding
+                       Everyone: not the XP / 2003+ anonymous token); on a DC Authenticated Users
+                       or a member of Pre-Windows 2000 Compatible Access (``Policy.held_rights``)
 ``SAM_ENUMERATION``    not anonymous, or anonymous with RestrictAnonymous=0 and (non-DC)
                        RestrictAnonymousSAM=0
 ``LSA_OPEN``           the LsarOpenPolicy* rule: anonymous block, then the desired access

@@ -173,7 +173,7 @@ def grant_access(object_type: ObjectType, desired: int, held: int) -> int | None
 
     ``held`` is what the caller's token is granted on the object (``Policy.held_rights``).
     Every requested right (generic bits mapped) must be held, else the whole open is refused;
-    MAXIMUM_ALLOWED adds every held right (MS-DTYP 2.5.3.2).
+    MAXIMUM_ALLOWED adds every held right, and fails when nothing is held (MS-DTYP 2.5.3.2).
     """
     wanted = object_type.map_generic(desired)
     granted = wanted & ~MAXIMUM_ALLOWED
@@ -181,4 +181,8 @@ def grant_access(object_type: ObjectType, desired: int, held: int) -> int | None
         return None
     if wanted & MAXIMUM_ALLOWED:
         granted |= held
+        if not granted:
+            # MS-DTYP 2.5.3.2: MAXIMUM_ALLOWED over a DACL that grants the token nothing is a
+            # failed access check (STATUS_ACCESS_DENIED), not a handle with no rights.
+            return None
     return granted

@@ -27,7 +27,13 @@ from smbemu.policy.access import (
     POLICY_VIEW_AUDIT_INFORMATION,
     POLICY_VIEW_LOCAL_INFORMATION,
     READ_CONTROL,
+    SAM_ALIAS,
+    SAM_DOMAIN,
+    SAM_GROUP,
+    SAM_SERVER,
+    SAM_USER,
     ObjectType,
+    grant_access,
 )
 from smbemu.policy.rules import (
     INTERFACE_CHECKS,
@@ -125,6 +131,8 @@ class Policy:
         self.share_admin_levels: frozenset[int] = frozenset(
             _setting(rpc, "share_enum_admin_levels", (2, 502, 503)))
         self._tokens = {kind: self._build_token(kind) for kind in _KINDS}
+        #: held_rights per (kind, object type): a handful of entries, never client input.
+        self._held: dict[tuple[str, ObjectType], int] = {}
         self._cache: dict[tuple[object, ...], Decision] = {}
         #: The enforcement point's final decisions (in each operation's status family), by
         #: question: principal kind, interface, operation, level, access, return type.
@@ -264,25 +272,55 @@ class Policy:
         if level is not None and level in levels:
             require = levels[level]
         label = rule_label(interface, operation, require, rule.source)
-        ok, why = self._meets(require, kind, access)
+        ok, why = self._meets(require, kind, access, rule.opens)
         if ok:
             return Decision(0, f"allow {what}: {kind} is {why} ({self.name})", label)
         return Decision(denied, f"deny {what}: {kind} {why} ({self.name})", label)
 
     # ------------------------------------------------------------------ the access model
     def held_rights(self, principal: Caller, object_type: ObjectType) -> int:
-        """What ``principal``'s token is granted on an object of ``object_type`` by its default
-        DACL: BUILTIN\\Administrators all rights (and ACCESS_SYSTEM_SECURITY through
-        SeSecurityPrivilege); on the LSA policy object the modelled DACL (:meth:`lsa_granted`);
-        on the SAM objects the World ACE, READ | EXECUTE (MS-SAMR 3.1.1.6 default DACLs)."""
-        if BUILTIN_ADMINISTRATORS in self.token(principal):
+        """What ``principal``'s token is granted on an object of ``object_type`` by the object's
+        default DACL, ACE by ACE against the token's SIDs (MS-DTYP 2.5.3.2): BUILTIN\\Administrators
+        all rights (and ACCESS_SYSTEM_SECURITY through SeSecurityPrivilege); on the LSA policy
+        object the modelled DACL (:meth:`lsa_granted`); on every other object the World ACE,
+        READ | EXECUTE, which applies only to a token holding Everyone -- never to the anonymous
+        token of XP / 2003+ (EveryoneIncludesAnonymous=0) or of 2000's RestrictAnonymous=2 (§0.1).
+
+        SAM objects: MS-SAMR 3.1.5.12.2.1 lists the DACLs (WorldSid READ | EXECUTE,
+        AdministratorSid ALL_ACCESS; ReactOS' samsrv builds the same for the local SAM, with
+        ANONYMOUS LOGON only in the SACL).  On a DC the SAM objects are directory objects whose
+        read ACEs name Authenticated Users and Pre-Windows 2000 Compatible Access (MS-ADSC 2.246
+        samServer; windows-defaults.md §0 rule 8, §1.3), so the read is held by a token with
+        either SID."""
+        kind = principal_kind(principal)
+        key = (kind, object_type)
+        held = self._held.get(key)
+        if held is None:
+            held = self._held[key] = self._object_rights(kind, object_type)
+        return held
+
+    def _object_rights(self, kind: str, object_type: ObjectType) -> int:
+        token = self._tokens[kind]
+        if BUILTIN_ADMINISTRATORS in token:
             return object_type.all | ACCESS_SYSTEM_SECURITY
         if object_type is LSA_POLICY:
-            return int(self.lsa_granted(principal))
-        return object_type.everyone
+            return int(self.lsa_granted(kind))
+        if self.is_dc and object_type in _SAM_TYPES:
+            return object_type.everyone if token & (self.pre2000_members | {AUTHENTICATED_USERS}) else 0
+        return object_type.everyone if EVERYONE in token else 0
 
-    def _meets(self, require: Require, kind: str, access: int | None = None) -> tuple[bool, str]:
-        """(allowed, the words that explain it)."""
+    def _why_nothing_held(self, kind: str, object_type: ObjectType) -> str:
+        if self.is_dc and object_type in _SAM_TYPES:
+            return "is not in Pre-Windows 2000 Compatible Access (" + (
+                ", ".join(_sid_name(s) for s in sorted(self.pre2000_members, key=str))
+                or "no members") + ")"
+        return "is not in Everyone (" + (
+            "RestrictAnonymous=2" if self.restrict_anonymous_2 else "EveryoneIncludesAnonymous=0"
+        ) + f"), the only ACE of the {object_type.name} DACL a non-administrator can match"
+
+    def _meets(self, require: Require, kind: str, access: int | None = None,
+               opens: str = "") -> tuple[bool, str]:
+        """(allowed, the words that explain it); ``opens``: the handle kind an open creates."""
         if require is Require.EVERYONE:
             return True, "allowed (no restriction)"
         if require is Require.NOBODY:
@@ -303,7 +341,7 @@ class Policy:
         if require is Require.REMOTE_SAM:
             return self._remote_sam(kind)
         if require is Require.SAM_SERVER:
-            return self._sam_server(kind)
+            return self._sam_object(kind, access, opens or SAM_SERVER.kind)
         if require is Require.SAM_ENUMERATION:
             return self._sam_enumeration(kind)
         if require is Require.LSA_OPEN:
@@ -326,16 +364,18 @@ class Policy:
             return True, f"granted READ_CONTROL by RestrictRemoteSAM {self.restrict_remote_sam}"
         return False, f"is refused by RestrictRemoteSAM {self.restrict_remote_sam}"
 
-    def _sam_server(self, kind: str) -> tuple[bool, str]:
-        """§0 rule 8: read on the SAM server (and domain) object."""
-        if not self.is_dc:
-            return True, "admitted by the SAM server object of a non-DC"
-        if kind in ("user", "administrator"):
-            return True, "in Authenticated Users (granted read on the SAM server object)"
-        if self._tokens[kind] & self.pre2000_members:
-            return True, "in Pre-Windows 2000 Compatible Access"
-        return False, "is not in Pre-Windows 2000 Compatible Access (" + (
-            ", ".join(_sid_name(s) for s in sorted(self.pre2000_members, key=str)) or "no members") + ")"
+    def _sam_object(self, kind: str, access: int | None, opens: str) -> tuple[bool, str]:
+        """§0 rule 8, MS-SAMR 3.1.5.1.x: an open fails when the caller's token matches no ACE of
+        the object's DACL (:meth:`held_rights` is 0: MAXIMUM_ALLOWED or any right is then a
+        failed access check, MS-DTYP 2.5.3.2).  Which of the requested rights the handle gets
+        is ``CallContext.grant``'s, which also knows the object's own ACE (a user's self ACE)."""
+        object_type = _SAM_BY_KIND[opens]
+        held = self.held_rights(kind, object_type)
+        if not held:
+            return False, self._why_nothing_held(kind, object_type)
+        if self.is_dc and kind not in ("user", "administrator"):
+            return True, f"in Pre-Windows 2000 Compatible Access (granted 0x{held:08X} on {object_type.name})"
+        return True, f"granted 0x{held:08X} on the {object_type.name} object"
 
     def _sam_enumeration(self, kind: str) -> tuple[bool, str]:
         """§0.1: RestrictAnonymous / RestrictAnonymousSAM refuse anonymous account enumeration."""
@@ -439,6 +479,8 @@ def _sid_name(sid: Sid) -> str:
     return entry.name if entry is not None else str(sid)
 
 
+_SAM_TYPES: Final = frozenset({SAM_SERVER, SAM_DOMAIN, SAM_GROUP, SAM_ALIAS, SAM_USER})
+_SAM_BY_KIND: Final = {t.kind: t for t in _SAM_TYPES}
 _SHARE_OPERATIONS: Final = frozenset({"NetrShareEnum", "NetrShareEnumSticky", "NetrShareGetInfo"})
 
 

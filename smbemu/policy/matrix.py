@@ -58,13 +58,33 @@ _SAMR_DOMAIN = (_IPC, Step("pipe-open", "samr"), _rpc("samr", "SamrConnect5", ac
                 _rpc("samr", "SamrOpenDomain", access=MAXIMUM_ALLOWED))
 _LSA_OPEN = (_IPC, Step("pipe-open", "lsarpc"), _rpc("lsarpc", "LsarOpenPolicy2", access=MAXIMUM_ALLOWED))
 
+_MAX = MAXIMUM_ALLOWED
+#: Other SAMR paths to the same names and details (issue 14 item 4): one call lists a group's or
+#: an alias's members, a user's groups, or one account's details; the RIDs a member list returns
+#: are then named with SamrLookupIdsInDomain.  rpcclient's names in the comments.
+_GROUP_MEMBERS = (*_SAMR_DOMAIN, _rpc("samr", "SamrOpenGroup", access=_MAX),        # querygroupmem 0x201
+                  _rpc("samr", "SamrGetMembersInGroup"), _rpc("samr", "SamrLookupIdsInDomain"))
+_ALIAS_MEMBERS = (*_SAMR_DOMAIN, _rpc("samr", "SamrOpenAlias", access=_MAX),        # queryaliasmem builtin 0x220
+                  _rpc("samr", "SamrGetMembersInAlias"))
+_USER_INFO = (*_SAMR_DOMAIN, _rpc("samr", "SamrOpenUser", access=_MAX),             # queryuser 0x1f4
+              _rpc("samr", "SamrQueryInformationUser2", 21))
+_USER_GROUPS = (*_SAMR_DOMAIN, _rpc("samr", "SamrOpenUser", access=_MAX),           # queryusergroups 0x1f4
+                _rpc("samr", "SamrGetGroupsForUser"), _rpc("samr", "SamrLookupIdsInDomain"))
+
 #: Matrix columns: (title, alternatives); each alternative is (what it is called, its steps).
-#: The first alternative is what the column means; a later one is another way to the same data.
+#: The first alternative is what the column means; a later one is another way to the same data,
+#: so a cell says "yes" only when the column's own path works, and names every other path that
+#: still yields the data ("querygroupmem only; enumdomusers: ...").
 ACTIONS: Final[tuple[tuple[str, tuple[tuple[str, tuple[Step, ...]], ...]], ...]] = (
     ("share enum", (("NetrShareEnum level 1", (_IPC, Step("pipe-open", "srvsvc"),
                                                 _rpc("srvsvc", "NetrShareEnum", 1))),)),
-    ("user enum", (("enumdomusers", (*_SAMR_DOMAIN, _rpc("samr", "SamrEnumerateUsersInDomain"))),)),
-    ("group enum", (("enumdomgroups", (*_SAMR_DOMAIN, _rpc("samr", "SamrEnumerateGroupsInDomain"))),)),
+    ("user enum", (("enumdomusers", (*_SAMR_DOMAIN, _rpc("samr", "SamrEnumerateUsersInDomain"))),
+                   ("querydispinfo", (*_SAMR_DOMAIN, _rpc("samr", "SamrQueryDisplayInformation", 1))),
+                   ("querygroupmem", _GROUP_MEMBERS),
+                   ("queryuser", _USER_INFO))),
+    ("group enum", (("enumdomgroups", (*_SAMR_DOMAIN, _rpc("samr", "SamrEnumerateGroupsInDomain"))),
+                    ("queryusergroups", _USER_GROUPS),
+                    ("queryaliasmem", _ALIAS_MEMBERS))),
     ("password policy", (
         ("querydominfo", (*_SAMR_DOMAIN, _rpc("samr", "SamrQueryInformationDomain", 1))),
         ("getdompwinfo", (_IPC, Step("pipe-open", "samr"), _rpc("samr", "SamrGetDomainPasswordInformation"))),
@@ -74,7 +94,8 @@ ACTIONS: Final[tuple[tuple[str, tuple[tuple[str, tuple[Step, ...]], ...]], ...]]
     ("RID cycling", (("lookupsid.py", (
         _IPC, Step("pipe-open", "lsarpc"),
         _rpc("lsarpc", "LsarOpenPolicy2", access=MAXIMUM_ALLOWED | POLICY_LOOKUP_NAMES),
-        _rpc("lsarpc", "LsarQueryInformationPolicy2", 5), _rpc("lsarpc", "LsarLookupSids"))),)),
+        _rpc("lsarpc", "LsarQueryInformationPolicy2", 5), _rpc("lsarpc", "LsarLookupSids"))),
+                     ("samlookuprids", (*_SAMR_DOMAIN, _rpc("samr", "SamrLookupIdsInDomain"))))),
 )
 
 

@@ -41,7 +41,7 @@ class Require(enum.Enum):
     ADMINISTRATORS = "administrators"
     NOBODY = "nobody (the emulated server is read-only)"
     REMOTE_SAM = "READ_CONTROL on RestrictRemoteSAM"
-    SAM_SERVER = "read on the SAM server / domain object"
+    SAM_SERVER = "the desired access on the SAM object, from the caller's token"
     SAM_ENUMERATION = "anonymous SAM enumeration allowed"
     LSA_OPEN = "the LSA policy object opens"
     LSA_LOOKUP = "POLICY_LOOKUP_NAMES"
@@ -94,6 +94,9 @@ class Rule:
     levels: Mapping[int, Require] = field(default_factory=dict)
     since: tuple[Later, ...] = ()
     source: str = ""
+    #: For an operation that opens a handle: the handle kind (``samr.domain``...) whose object
+    #: the DesiredAccess is checked against (Require.SAM_SERVER).
+    opens: str = ""
 
 
 _E, _ES, _AU, _ADM, _NO = (Require.EVERYONE, Require.EVERYONE_SID, Require.AUTHENTICATED,
@@ -196,10 +199,18 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
     # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
     # Access (§0 rule 8, MS-SAMR 3.1.5.1.1 / MS-ADSC 2.246, D).  The domain object of a DC grants
-    # the same read (§1.3, D), so SamrOpenDomain follows it.
-    **{("samr", name): Rule(Require.SAM_SERVER, source="§0 rule 8 (D)")
-       for name in ("SamrConnect", "SamrConnect2", "SamrConnect4",
-                    "SamrConnect5", "SamrOpenDomain")},
+    # the same read (§1.3, D), so SamrOpenDomain follows it.  On a non-DC the objects' DACLs
+    # name Everyone and Administrators only (MS-SAMR 3.1.5.12.2.1), so an anonymous token
+    # without Everyone (EveryoneIncludesAnonymous=0, §0.1 D) is granted nothing: the open fails.
+    **{("samr", name): Rule(Require.SAM_SERVER, source="§0 rule 8 (D)", opens="samr.server")
+       for name in ("SamrConnect", "SamrConnect2", "SamrConnect4", "SamrConnect5")},
+    ("samr", "SamrOpenDomain"): Rule(Require.SAM_SERVER, source="§0 rule 8 (D)",
+                                     opens="samr.domain"),
+    # SamrOpenGroup / Alias / User: the same access check on the account's object
+    # (MS-SAMR 3.1.5.1.7-9: "an access check ... against the object's security descriptor").
+    **{("samr", name): Rule(Require.SAM_SERVER, source="MS-SAMR 3.1.5.1.7-9 (D)", opens=kind)
+       for name, kind in (("SamrOpenGroup", "samr.group"), ("SamrOpenAlias", "samr.alias"),
+                          ("SamrOpenUser", "samr.user"))},
     # Account enumeration: RestrictAnonymous=1 / RestrictAnonymousSAM=1 (the latter ignored on
     # DCs) refuse anonymous enumeration of SAM accounts (§0.1, D; status W).  Single lookups
     # (SamrLookupNamesInDomain, SamrLookupIdsInDomain, SamrOpenUser, ...) are not restricted:
@@ -209,6 +220,17 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "SamrEnumerateAliasesInDomain", "SamrQueryDisplayInformation",
                     "SamrQueryDisplayInformation2", "SamrQueryDisplayInformation3",
                     "SamrGetDisplayEnumerationIndex", "SamrGetDisplayEnumerationIndex2")},
+    # The other paths to the same lists and account details: a group's or alias's members (one
+    # call lists every user of Domain Users), a user's or SID's memberships, and the per-account
+    # information classes (descriptions, home paths, logon counts).  Windows' sources name
+    # "enumeration of SAM accounts" only (§0.1); these calls yield the data the switch withholds,
+    # so they follow it (U: which of them Windows 2000 refuses under RestrictAnonymous=1 is not
+    # documented; refusing them keeps the README matrix true for every path to the data).
+    **{("samr", name): Rule(Require.SAM_ENUMERATION, source="§0.1 (U: same data as enumeration)")
+       for name in ("SamrGetMembersInGroup", "SamrGetMembersInAlias", "SamrGetAliasMembership",
+                    "SamrGetGroupsForUser", "SamrQueryInformationUser",
+                    "SamrQueryInformationUser2", "SamrQueryInformationGroup",
+                    "SamrQueryInformationAlias")},
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of

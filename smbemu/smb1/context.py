@@ -30,6 +30,7 @@ class Smb1Request:
     __slots__ = (
         "header", "raw", "command", "words", "data", "words_offset", "data_offset", "session", "tree",
         "unicode", "uid", "tid", "response_uid", "response_tid", "status", "response_offset", "andx",
+        "response_command", "response_word_count",
     )
 
     def __init__(self, header: Header, raw: memoryview, command: int, words: memoryview, data: memoryview,
@@ -54,6 +55,12 @@ class Smb1Request:
         self.response_tid: int | None = None
         self.status = 0
         self.response_offset = 32
+        # The command of the response when it is not the request's (the final response of a
+        # transaction completed by a TRANSACTION_SECONDARY is a TRANSACTION response, MS-CIFS
+        # 2.2.4.34.2), and a WordCount that is not the words' length (NT_CREATE_ANDX's extended
+        # response: 50 words under a WordCount of 42, MS-SMB 2.2.4.9.2).
+        self.response_command: int | None = None
+        self.response_word_count: int | None = None
 
     def response_data_offset(self, words_length: int) -> int:
         """Where the data of this command's response will start in the response message (the
@@ -108,6 +115,8 @@ class Smb1View(Protocol):
     def new_fid(self) -> int: ...
 
     def find_open(self, req: Smb1Request, fid: int) -> Open: ...
+
+    def send_more(self, req: Smb1Request, replies: list[Reply]) -> None: ...
 
     def park(self, req: Smb1Request, open_: Open, length: int, finish: Callable[[int, bytes], Reply]) -> None: ...
 

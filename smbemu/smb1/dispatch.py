@@ -13,7 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from smbemu.smb1 import echo, logoff, negotiate, session_setup, tree_connect, tree_disconnect
+from smbemu.smb1 import (
+    close,
+    echo,
+    logoff,
+    negotiate,
+    nt_cancel,
+    nt_create,
+    open_andx,
+    read,
+    session_setup,
+    trans2,
+    transaction,
+    tree_connect,
+    tree_disconnect,
+    write,
+)
 from smbemu.smb1.constants import Command
 
 
@@ -33,4 +48,17 @@ COMMANDS: dict[int, CommandSpec] = {
     Command.LOGOFF_ANDX: CommandSpec(logoff.handle, andx=True),
     Command.TREE_CONNECT_ANDX: CommandSpec(tree_connect.handle, andx=True),
     Command.TREE_DISCONNECT: CommandSpec(tree_disconnect.handle, needs_tree=True),
+    # Pipes on IPC$ (smbemu.ipc): every one needs the session and the tree of its open.
+    Command.NT_CREATE_ANDX: CommandSpec(nt_create.handle, andx=True, needs_tree=True),
+    Command.OPEN_ANDX: CommandSpec(open_andx.handle, andx=True, needs_tree=True),
+    Command.READ_ANDX: CommandSpec(read.handle, andx=True, needs_tree=True),
+    Command.WRITE_ANDX: CommandSpec(write.handle, andx=True, needs_tree=True),
+    Command.CLOSE: CommandSpec(close.handle, needs_tree=True),
+    Command.TRANSACTION: CommandSpec(transaction.handle, needs_tree=True),
+    Command.TRANSACTION_SECONDARY: CommandSpec(transaction.handle_secondary, needs_tree=True),
+    Command.TRANSACTION2: CommandSpec(trans2.handle, needs_tree=True),
+    Command.TRANSACTION2_SECONDARY: CommandSpec(trans2.handle_secondary, needs_tree=True),
+    # MS-CIFS 3.3.5.52: NT_CANCEL is never answered, not even with an error: no UID check (an
+    # unknown UID names no pending request, and the cancel is dropped).
+    Command.NT_CANCEL: CommandSpec(nt_cancel.handle, needs_session=False),
 }

@@ -91,6 +91,8 @@ class Smb1Engine:
         self._next_fid = FIRST_FID
         self._current_response_sequence: int | None = None
         self._parked: Smb1Pending | None = None
+        # WordCounts that differ from the words' length, by block index of the response being built.
+        self._word_counts: dict[int, int] = {}
         # Fault injection (smbemu.faults), or None.
         self.faults: Any = config.faults
 
@@ -193,6 +195,7 @@ class Smb1Engine:
         self.requests_handled += 1
         self._current_response_sequence = None
         self._parked = None
+        self._word_counts.clear()
         if self._mac_key is not None:
             request_sequence = self._sequence
             # MS-CIFS 3.3.5.2: NT_CANCEL has no response, so it takes one number; others two.
@@ -247,6 +250,11 @@ class Smb1Engine:
                 # Nothing to answer (NT_CANCEL, ECHO with EchoCount 0).
                 return self._assemble(header, blocks, 0, uid, tid, self._current_response_sequence) if blocks else None
             words, data = reply
+            if req.response_command is not None:
+                header = header._replace(command=req.response_command)
+                command = req.response_command
+            if req.response_word_count is not None:
+                self._word_counts[len(blocks)] = req.response_word_count
             if req.response_uid is not None:
                 uid = req.response_uid
             if req.response_tid is not None:
@@ -330,7 +338,7 @@ class Smb1Engine:
         ))
         for index, (_, andx, words, data) in enumerate(blocks):
             if andx:
-                out.append(2 + len(words) // 2)
+                out.append(self._word_counts.get(index, 2 + len(words) // 2))
                 if index + 1 < len(blocks):
                     following = blocks[index + 1][0]
                     # The next block starts after this one: WordCount, AndX, words, ByteCount, data.
@@ -370,6 +378,15 @@ class Smb1Engine:
             blocks = [*prefix, (request.command, request.andx, words, payload)]
         self.core.send(self._assemble(request.header, blocks, status, request.uid, request.tid,
                                       request.response_sequence))
+
+    def send_more(self, req: Smb1Request, replies: list[Reply]) -> None:
+        """More responses to `req`, each its own message after the first (a transaction answer
+        longer than the client's MaxBufferSize, MS-CIFS 3.3.5.57); signed with the first's
+        sequence number, as every response to one request is."""
+        header = req.header if req.response_command is None else req.header._replace(command=req.response_command)
+        for words, data in replies:
+            self.core.send(self._assemble(header, [(header.command, False, words, data)], req.status, req.uid, req.tid,
+                                          self._current_response_sequence))
 
     def park(self, req: Smb1Request, open_: Open, length: int, finish: Callable[[int, bytes], Reply]) -> None:
         """Keep `req` (a read of at most `length` bytes on `open_`) until the pipe has data; then

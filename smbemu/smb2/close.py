@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
+from smbemu.ipc import close_pipe
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import CLOSE_FILE_ID, CloseRequest, CloseResponse
 from smbemu.status import NtStatus
@@ -29,11 +30,7 @@ def find_open(ctx: RequestContext, offset: int) -> Open:
 
 
 def close_open(session: Session, open_: Open) -> None:
-    session.opens.pop(open_.volatile_id, None)
-    endpoint = open_.endpoint
-    if endpoint is not None and hasattr(endpoint, "close"):
-        endpoint.close()
-    open_.endpoint = None
+    close_pipe(session, open_)  # the close both dialects share (smbemu.ipc)
 
 
 def close_opens_of_tree(session: Session, tree: TreeConnect) -> None:

@@ -3,29 +3,23 @@
 Only named pipes live on IPC$: a served pipe name opens an Open bound to a fresh RPC endpoint,
 anything else is STATUS_OBJECT_NAME_NOT_FOUND (what Windows answers for an unknown pipe).
 Anonymous opens are decided first by `smbemu.policy.Policy.pipe_open` (NullSessionPipes,
-pipe_anonymous_refusal): STATUS_ACCESS_DENIED, with the reason in the log.
+pipe_anonymous_refusal): STATUS_ACCESS_DENIED, with the reason in the log. The open itself is
+`smbemu.ipc.open_pipe`, shared with SMB1; only the FileId and the response are SMB2's.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import TYPE_CHECKING
 
-from smbemu import events, ipc
+from smbemu import ipc
 from smbemu.errors import SmbStatusError
-from smbemu.pipe_names import normalize_pipe_name
-from smbemu.policy import policy_for
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.files import CreateRequest, CreateResponse
-from smbemu.state import Open, Session
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.rpc.interface import ContextFactory
     from smbemu.smb2.context import ConnectionView, RequestContext
-
-log = logging.getLogger("smbemu.pipe")
 
 FILE_OPENED = 0x00000001
 FILE_ATTRIBUTE_NORMAL = 0x00000080
@@ -40,46 +34,11 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     request = parse(CreateRequest, ctx.body)  # a name outside the body: INVALID_PARAMETER
     if request.impersonation_level > MAX_IMPERSONATION_LEVEL or request.create_disposition > MAX_CREATE_DISPOSITION:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad ImpersonationLevel or CreateDisposition")
-    desired_access = request.desired_access
-    raw_name = request.name.decode("utf-16-le", "replace")
-    pipe_name = normalize_pipe_name(raw_name)
-    config = conn.config
-    # MS-SMB2 3.3.5.9 / MS-SRVS 3.1.6.17: an anonymous session may open only NullSessionPipes,
-    # and samr / lsarpc refuse anonymous on Vista SP1+ non-DCs (windows-defaults.md §0 rules 3-4).
-    # The name check comes before the pipe is looked up, as on Windows: a null session asking for
-    # a pipe outside the list is refused whether or not the pipe exists.
-    if pipe_name:
-        decision = policy_for(config).pipe_open(session.principal, pipe_name)
-        # observers (the audit log's 5145): the open was access-checked
-        if config.observers:
-            config.observers.emit(events.PipeOpen(
-                session=session, peer=conn.peer, share=tree.share_name, pipe=pipe_name,
-                access_mask=desired_access, decision=decision))
-        if not decision.allowed:
-            raise SmbStatusError(decision.status, decision.reason)
-    if not pipe_name or pipe_name not in ipc.served_pipes(config):
-        log.info("open of unknown pipe %r by %s -> OBJECT_NAME_NOT_FOUND", raw_name, session.principal.display_name)
-        raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {raw_name!r}")
-    if len(session.opens) >= config.limits.max_opens_per_session:
-        raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many open pipes on the session")
-
-    volatile_id = int.from_bytes(os.urandom(8), "little") | 1
-    persistent_id = int.from_bytes(os.urandom(8), "little") | 1
-    open_ = Open(
-        persistent_id=persistent_id,
-        volatile_id=volatile_id,
-        tree=tree,
-        pipe_name=pipe_name,
-        endpoint=None,
-        granted_access=desired_access,
+    open_ = ipc.open_pipe(
+        conn.config, session, tree, request.name.decode("utf-16-le", "replace"), request.desired_access,
+        conn.peer, _new_file_ids,
     )
-    open_.endpoint = ipc.open_endpoint(config, pipe_name, _context_factory(conn, session, open_))
-    # observers: one RpcCall event per DCE/RPC call on this pipe, with what was decided
-    if config.observers and hasattr(open_.endpoint, "on_call"):
-        open_.endpoint.on_call = events.rpc_call_reporter(config.observers, session, conn.peer, pipe_name)
-    session.opens[volatile_id] = open_
     ctx.created_file_id = open_.file_id
-    log.debug("pipe %s opened by %s", pipe_name, session.principal.display_name)
     return build(
         CreateResponse,
         oplock_level=0,
@@ -100,8 +59,6 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     )
 
 
-def _context_factory(conn: ConnectionView, session: Session, open_: Open) -> ContextFactory:
-    """What an RPC handler learns about its caller: bound late so the RPC layer stays SMB-agnostic."""
-    from smbemu.rpc_binding import make_context_factory
-
-    return make_context_factory(conn, session, open_)
+def _new_file_ids() -> tuple[int, int]:
+    """A FileId's persistent and volatile halves: random, never 0 (MS-SMB2 3.3.5.9)."""
+    return int.from_bytes(os.urandom(8), "little") | 1, int.from_bytes(os.urandom(8), "little") | 1

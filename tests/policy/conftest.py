@@ -58,6 +58,26 @@ ACTIONS: dict[str, tuple[Step, ...]] = {
     "password_info": (*SAMR, _rpc("samr", "SamrGetDomainPasswordInformation")),   # getdompwinfo
     "samr_lookup_ids": (*SAMR_DOMAIN, _rpc("samr", "SamrLookupIdsInDomain")),     # samlookuprids (RID cycling)
     "samr_lookup_names": (*SAMR_DOMAIN, _rpc("samr", "SamrLookupNamesInDomain")),  # samlookupnames
+    # -- every other SAMR path to account names, memberships and details (issue 14 item 4)
+    "group_members": (*SAMR_DOMAIN, _rpc("samr", "SamrOpenGroup", access=MAXIMUM_ALLOWED),   # querygroupmem 0x201
+                      _rpc("samr", "SamrGetMembersInGroup"), _rpc("samr", "SamrLookupIdsInDomain")),
+    "group_info": (*SAMR_DOMAIN, _rpc("samr", "SamrOpenGroup", access=MAXIMUM_ALLOWED),      # querygroup 0x201
+                   _rpc("samr", "SamrQueryInformationGroup", 1)),
+    "alias_members": (*SAMR_DOMAIN, _rpc("samr", "SamrOpenAlias", access=MAXIMUM_ALLOWED),   # queryaliasmem builtin 0x220
+                      _rpc("samr", "SamrGetMembersInAlias")),
+    "alias_info": (*SAMR_DOMAIN, _rpc("samr", "SamrOpenAlias", access=MAXIMUM_ALLOWED),      # queryaliasinfo builtin 0x220
+                   _rpc("samr", "SamrQueryInformationAlias", 1)),
+    "alias_membership": (*SAMR_DOMAIN, _rpc("samr", "SamrGetAliasMembership")),             # queryuseraliases
+    "user_info": (*SAMR_DOMAIN, _rpc("samr", "SamrOpenUser", access=MAXIMUM_ALLOWED),        # queryuser 0x1f4
+                  _rpc("samr", "SamrQueryInformationUser2", 21)),
+    "user_info_general": (*SAMR_DOMAIN, _rpc("samr", "SamrOpenUser", access=MAXIMUM_ALLOWED),
+                          _rpc("samr", "SamrQueryInformationUser", 1)),
+    "user_groups": (*SAMR_DOMAIN, _rpc("samr", "SamrOpenUser", access=MAXIMUM_ALLOWED),      # queryusergroups 0x1f4
+                    _rpc("samr", "SamrGetGroupsForUser"), _rpc("samr", "SamrLookupIdsInDomain")),
+    "display_groups": (*SAMR_DOMAIN, _rpc("samr", "SamrQueryDisplayInformation2", 3)),      # querydispinfo2 3
+    "lsa_accounts": (*LSA_OPEN, _rpc("lsarpc", "LsarEnumerateAccounts")),                   # enumprivsaccounts
+    "sid_lookup2": (*LSA_OPEN, _rpc("lsarpc", "LsarLookupSids2")),                          # lookupsids_level
+    "name_lookup3": (*LSA_OPEN, _rpc("lsarpc", "LsarLookupNames3")),                        # lookupnames4 (handle form)
     "lsa_query": (*LSA_OPEN, _rpc("lsarpc", "LsarQueryInformationPolicy", 5)),   # lsaquery
     "name_lookup": (*LSA_OPEN, _rpc("lsarpc", "LsarLookupNames")),               # lookupnames
     "sid_lookup": (*LSA_OPEN, _rpc("lsarpc", "LsarLookupSids")),                 # lookupsids
@@ -90,35 +110,59 @@ def short_label(step: Step) -> str:
 
 def load_cases() -> list[Case]:
     data = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
-    cases: list[Case] = []
-    for group in data["groups"]:
-        for row in group["rows"]:
-            expect = row["expect"]
-            step, status = None, 0
-            if expect != "allowed":
-                step, _, name = expect.rpartition(" → ")
-                status = STATUS[name]
-            overrides = tuple(row.get("set", group.get("set", ())))
-            case = Case(
-                id=row.get("id") or "-".join([group["profile"] + (f"[{','.join(overrides)}]" if overrides else ""),
-                                              row.get("principal", group.get("principal", "anonymous")),
-                                              row["action"]]),
-                ref=row.get("ref", group.get("ref", "")),
-                profile=group["profile"],
-                overrides=overrides,
-                principal=row.get("principal", group.get("principal", "anonymous")),
-                action=row["action"],
-                step=step,
-                status=status,
-                pending=row.get("pending", group.get("pending")),
-            )
-            assert case.action in ACTIONS, f"cases.yaml {case.id}: unknown action {case.action!r}"
-            if step is not None:
-                assert step in {short_label(s) for s in case.steps}, f"cases.yaml {case.id}: {step!r} is not a step of {case.action}"
-            cases.append(case)
-    ids = [c.id for c in cases]
+    explicit = [_case(group, row) for group in data["groups"] for row in group.get("rows", ())]
+    ids = [c.id for c in explicit]
     assert len(ids) == len(set(ids)), "duplicate case ids in cases.yaml"
+    # a ``paths`` row stands back for an explicit row of the same profile, --set, principal, action
+    cases = explicit + [case for group in data["groups"] for row in _expand(group)
+                        if (case := _case(group, row)).id not in set(ids)]
+    ids = [c.id for c in cases]
+    assert len(ids) == len(set(ids)), "duplicate paths rows in cases.yaml"
     return cases
+
+
+def _case(group: dict[str, Any], row: dict[str, Any]) -> Case:
+    expect = row["expect"]
+    step, status = None, 0
+    if expect != "allowed":
+        step, _, name = expect.rpartition(" → ")
+        status = STATUS[name]
+    overrides = tuple(row.get("set", group.get("set", ())))
+    case = Case(
+        id=row.get("id") or "-".join([group["profile"] + (f"[{','.join(overrides)}]" if overrides else ""),
+                                      row.get("principal", group.get("principal", "anonymous")),
+                                      row["action"]]),
+        ref=row.get("ref", group.get("ref", "")),
+        profile=group["profile"],
+        overrides=overrides,
+        principal=row.get("principal", group.get("principal", "anonymous")),
+        action=row["action"],
+        step=step,
+        status=status,
+        pending=row.get("pending", group.get("pending")),
+    )
+    assert case.action in ACTIONS, f"cases.yaml {case.id}: unknown action {case.action!r}"
+    if step is not None:
+        assert step in {short_label(s) for s in case.steps}, f"cases.yaml {case.id}: {step!r} is not a step of {case.action}"
+    return case
+
+
+#: The actions a group's ``paths`` shorthand expands to: every SAMR / LSA path to account names,
+#: memberships and details.  ``paths: {samr: <expect>, lsa: <expect>}`` stands for one row per
+#: action with that expectation -- written by hand per profile and principal like any row (the
+#: refusal must be a step every expanded action has: TREE_CONNECT, CREATE, SamrConnect5,
+#: SamrOpenDomain, LsarOpenPolicy2), never computed from the engine.
+PATHS: dict[str, tuple[str, ...]] = {
+    "samr": ("user_enum", "group_enum", "alias_enum", "display_users", "display_groups", "group_members",
+             "group_info", "alias_members", "alias_info", "alias_membership", "user_info", "user_info_general",
+             "user_groups", "samr_lookup_ids", "samr_lookup_names", "password_policy"),
+    "lsa": ("sid_lookup", "sid_lookup2", "name_lookup", "name_lookup3", "lsa_accounts", "lsa_query"),
+}
+
+
+def _expand(group: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"action": action, "expect": expect}
+            for family, expect in (group.get("paths") or {}).items() for action in PATHS[family]]
 
 
 CASES = load_cases()
@@ -186,6 +230,7 @@ class StackClient:
         self.tid: Any = None
         self.dce: Any = None
         self.handles: dict[str, Any] = {}
+        self.rids: list[int] = []
 
     def run(self, steps: Sequence[Step]) -> tuple[str | None, int]:
         from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
@@ -253,9 +298,46 @@ class StackClient:
         elif name == "SamrGetDomainPasswordInformation":
             samr.hSamrGetDomainPasswordInformation(dce)
         elif name == "SamrLookupIdsInDomain":
-            samr.hSamrLookupIdsInDomain(dce, self.handles["domain"], [500])
+            # after a member list, name what it returned (querygroupmem / queryusergroups)
+            samr.hSamrLookupIdsInDomain(dce, self.handles["domain"], self.rids or [500])
         elif name == "SamrLookupNamesInDomain":
             samr.hSamrLookupNamesInDomain(dce, self.handles["domain"], ["Administrator"])
+        elif name == "SamrOpenGroup":
+            self.handles["group"] = samr.hSamrOpenGroup(dce, self.handles["domain"], step.access, 513)["GroupHandle"]
+        elif name == "SamrOpenAlias":
+            builtin = samr.hSamrOpenDomain(dce, self.handles["server"], MAXIMUM_ALLOWED, _builtin_sid())["DomainHandle"]
+            self.handles["alias"] = samr.hSamrOpenAlias(dce, builtin, step.access, 544)["AliasHandle"]
+        elif name == "SamrOpenUser":
+            self.handles["user"] = samr.hSamrOpenUser(dce, self.handles["domain"], step.access, 500)["UserHandle"]
+        elif name == "SamrGetMembersInGroup":
+            self.rids = [m["Data"] for m in samr.hSamrGetMembersInGroup(dce, self.handles["group"])["Members"]["Members"]]
+        elif name == "SamrGetGroupsForUser":
+            self.rids = [g["RelativeId"] for g in samr.hSamrGetGroupsForUser(dce, self.handles["user"])["Groups"]["Groups"]]
+        elif name == "SamrGetMembersInAlias":
+            samr.hSamrGetMembersInAlias(dce, self.handles["alias"])
+        elif name == "SamrGetAliasMembership":
+            sids = samr.SAMPR_PSID_ARRAY()
+            entry = samr.PSAMPR_SID_INFORMATION()
+            entry["SidPointer"] = _rpc_sid(f"{self.domain_sid}-500")
+            sids["Sids"].append(entry)
+            sids["Count"] = 1
+            samr.hSamrGetAliasMembership(dce, self.handles["domain"], sids)
+        elif name == "SamrQueryInformationGroup":
+            samr.hSamrQueryInformationGroup(dce, self.handles["group"], step.level)
+        elif name == "SamrQueryInformationAlias":
+            samr.hSamrQueryInformationAlias(dce, self.handles["alias"], step.level)
+        elif name == "SamrQueryInformationUser2":
+            samr.hSamrQueryInformationUser2(dce, self.handles["user"], step.level)
+        elif name == "SamrQueryInformationUser":
+            samr.hSamrQueryInformationUser(dce, self.handles["user"], step.level)
+        elif name == "SamrQueryDisplayInformation2":
+            samr.hSamrQueryDisplayInformation2(dce, self.handles["domain"], step.level)
+        elif name == "LsarEnumerateAccounts":
+            lsad.hLsarEnumerateAccounts(dce, self.handles["policy"])
+        elif name == "LsarLookupSids2":
+            lsat.hLsarLookupSids2(dce, self.handles["policy"], [f"{self.domain_sid}-500"])
+        elif name == "LsarLookupNames3":
+            lsat.hLsarLookupNames3(dce, self.handles["policy"], ["Administrator"])
         elif name == "LsarOpenPolicy2":
             self.handles["policy"] = lsad.hLsarOpenPolicy2(dce, step.access)["PolicyHandle"]
         elif name in ("LsarQueryInformationPolicy", "LsarQueryInformationPolicy2"):
@@ -279,6 +361,18 @@ class StackClient:
         except DCERPCException as exc:
             exc.step = name
             raise
+
+
+def _builtin_sid() -> Any:
+    return _rpc_sid("S-1-5-32")
+
+
+def _rpc_sid(text: str) -> Any:
+    from impacket.dcerpc.v5.dtypes import RPC_SID  # type: ignore[import-untyped]
+
+    sid = RPC_SID()
+    sid.fromCanonical(text)
+    return sid
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,19 @@ def rpcclient(port: int, who: tuple[str, ...], command: str) -> str:
     return result.stdout + result.stderr
 
 
+#: rpcclient commands that yield account names, memberships or details, with what must never
+#: show when refused, and what shows when served.
+_PATHS = [("querygroupmem 0x201", r"rid:\["), ("queryusergroups 0x1f4", r"group rid:"),
+          ("queryuser 0x1f4", r"User Name"), ("queryaliasmem builtin 0x220", r"sid:\["),
+          ("samlookuprids domain 500 501", r"Administrator"),
+          (f"lookupsids {ADMIN_SID_500['member']}", r"Administrator")]
+_PATHS_SHOWN = [("querygroupmem 0x201", r"rid:\[0x1f4\] attr:\[0x7\]"),
+                ("queryusergroups 0x1f4", r"group rid:\[0x201\]"),
+                ("queryuser 0x1f4", r"User Name\s+:\s+Administrator"),
+                ("queryaliasmem builtin 0x220", r"sid:\[S-1-5-21-[\d-]+-500\]"),
+                ("samlookuprids domain 500 501", r"rid 0x1f5: Guest"),
+                (f"lookupsids {ADMIN_SID_500['member']}", r"LEGACYSRV\\Administrator")]
+
 CASES = [
     # win2000: shares, users, groups, password policy and SID lookups for a null session
     ("win2000", ANON, "netshareenum 1", r"netname: Public", None),
@@ -65,10 +78,16 @@ CASES = [
     ("win2000-ra1", ANON, f"lookupsids {ADMIN_SID_500['member']}", r"LEGACYSRV\\Administrator", None),
     ("win2000-ra1", ANON, "samlookuprids domain 500", r"rid 0x1f4: Administrator", None),
     # win2003: user enumeration and LsarOpenPolicy2 refused; samr itself opens
-    ("win2003", ANON, "enumdomusers", "", r"user:\["),
+    ("win2003", ANON, "enumdomusers", DENIED, r"user:\["),
     ("win2003", ANON, "lsaquery", DENIED, r"Domain Sid"),
     ("win2003", ANON, "lookupnames Administrator", DENIED, r"\(User: 1\)"),
     ("win2003", ANON, "getdompwinfo", r"min_password_length: 7", None),
+    # issue 14 item 4: every other path to the names and details, refused where enumeration is
+    # (win2003: the anonymous token lacks Everyone, SamrConnect5 itself is refused)
+    *[("win2003", ANON, command, DENIED, never) for command, never in _PATHS],
+    *[("win2003", ALICE, command, shows, None) for command, shows in _PATHS_SHOWN],
+    *[("win2000-ra1", ANON, command, DENIED, never) for command, never in _PATHS[:4]],
+    *[("win2000", ANON, command, shows, None) for command, shows in _PATHS_SHOWN],
     # win2008 / win2016: refused at the pipe open
     ("win2008", ANON, "enumdomusers", r"Could not initialise samr\. Error was NT_STATUS_ACCESS_DENIED", None),
     ("win2008", ANON, "lsaquery", r"Could not initialise lsarpc\. Error was NT_STATUS_ACCESS_DENIED", None),

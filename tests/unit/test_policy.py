@@ -165,7 +165,13 @@ def test_enumeration_blocks_and_the_rid_cycling_gap() -> None:
         assert RULES[("samr", operation)].require is Require.SAM_ENUMERATION
         assert ra1.decide("anonymous", "samr", operation).status == STATUS_ACCESS_DENIED
         assert ra1.decide("user", "samr", operation).allowed
-    for operation in ("SamrLookupIdsInDomain", "SamrLookupNamesInDomain", "SamrOpenUser", "SamrQueryInformationUser",
+    # the other paths to the same lists and details follow the switch (issue 14 item 4)
+    for operation in ("SamrGetMembersInGroup", "SamrGetMembersInAlias", "SamrGetAliasMembership",
+                      "SamrGetGroupsForUser", "SamrQueryInformationUser", "SamrQueryInformationUser2",
+                      "SamrQueryInformationGroup", "SamrQueryInformationAlias"):
+        assert ra1.decide("anonymous", "samr", operation).status == STATUS_ACCESS_DENIED, operation
+        assert ra1.decide("user", "samr", operation).allowed, operation
+    for operation in ("SamrLookupIdsInDomain", "SamrLookupNamesInDomain", "SamrOpenUser",
                       "SamrQueryInformationDomain", "SamrGetDomainPasswordInformation"):
         assert ra1.decide("anonymous", "samr", operation).allowed, operation
     for operation in ("LsarOpenPolicy2", "LsarLookupSids", "LsarLookupNames"):
