@@ -37,7 +37,7 @@ fi
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
 
-# Real clients nobody here wrote are the judge: Samba's smbclient/rpcclient/nmblookup and tshark.
+# Real clients nobody here wrote are the judge: Samba's smbclient/rpcclient/nmblookup, tshark, nmap.
 missing=()
 command -v smbclient >/dev/null 2>&1 || missing+=(smbclient)
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
@@ -45,6 +45,10 @@ command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 command -v nmblookup >/dev/null 2>&1 || missing+=(samba-common-bin)
 # Samba's own gensec (the NTLM/SPNEGO client inside smbclient) is driven through its Python bindings.
 /usr/bin/python3 -c 'import samba.gensec' >/dev/null 2>&1 || missing+=(python3-samba)
+# nmap's SMB scripts and service fingerprints (tests/interop/test_nmap.py), run inside a network
+# namespace of their own (tests/netns.py: `ip netns`, from iproute2) because they insist on port 445/139.
+command -v nmap >/dev/null 2>&1 || missing+=(nmap)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing ${missing[*]} (Debian packages)"

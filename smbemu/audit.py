@@ -39,16 +39,16 @@ subscribed (``config.observers`` is falsy otherwise).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu import events
+from smbemu.audit_files import AuditTarget, LineSink, RotatingFile
 from smbemu.errors import ConfigError
+from smbemu.safelog import escape_client_text
 from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, NtStatus, status_hex
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ __all__ = [
     "logoff", "account_locked_out", "share_access", "share_object_check", "rpc_call", "rpc_verdict",
     "sid_of", "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "RAP_EVENT_ID",
     "SMBEMU_EVENT_IDS", "rap_call",
-    "FAILURE_REASONS",
+    "FAILURE_REASONS", "AuditTarget",
 ]
 
 AUDIT_SUCCESS: Final = "Audit Success"
@@ -113,33 +113,20 @@ def _hex(value: int) -> str:
     return f"0x{value:X}"
 
 
-class _Sink:
-    """A text stream shared by the audit logs writing to it (several hosts, reloads)."""
-
-    def __init__(self, stream: IO[str], close: bool) -> None:
-        self.stream = stream
-        self.close_stream = close
-        self.lock = threading.Lock()
-
-    def write(self, line: str) -> None:
-        with self.lock:
-            try:
-                self.stream.write(line + "\n")
-                self.stream.flush()
-            except (OSError, ValueError):  # a closed or full stream must not take the server down
-                pass
-
-
 class AuditLog:
     """A sink of audit events: JSON lines on a text stream, flushed per event.
 
     ``computer`` is the ``Computer`` field (the machine's DNS name, else its NetBIOS name);
-    ``clock`` gives the event time (injectable for tests). Thread-safe (one lock per line).
+    ``clock`` gives the event time (injectable for tests); ``repeat_window`` folds repeated
+    identical events (:class:`smbemu.audit_files.RepeatFolder`; 0, the default for a stream
+    given here, writes each).  Every string field is escaped and cut
+    (:func:`smbemu.safelog.escape_client_text`): user, domain, workstation, share and pipe names
+    come from the client.  Thread-safe (one lock per line).
     """
 
-    def __init__(self, stream: IO[str] | _Sink, computer: str = "", *, close: bool = False,
-                 clock: Callable[[], datetime] | None = None) -> None:
-        self._sink = stream if isinstance(stream, _Sink) else _Sink(stream, close)
+    def __init__(self, stream: IO[str] | LineSink, computer: str = "", *, close: bool = False,
+                 clock: Callable[[], datetime] | None = None, repeat_window: float = 0.0) -> None:
+        self._sink = stream if isinstance(stream, LineSink) else LineSink(stream, close, repeat_window)
         self.computer = computer
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
 
@@ -148,7 +135,7 @@ class AuditLog:
         return self._sink.stream
 
     def emit(self, event_id: int, success: bool, fields: dict[str, object]) -> dict[str, object]:
-        """Write one event; returns it (a dict) for callers and tests."""
+        """Write one event (or count it as a repeat); returns it (a dict) for callers and tests."""
         moment = self.clock().astimezone(timezone.utc)
         event: dict[str, object] = {
             "EventID": event_id,
@@ -158,9 +145,14 @@ class AuditLog:
             "Provider": SMBEMU_PROVIDER if event_id in SMBEMU_EVENT_IDS else PROVIDER,
             "Keywords": AUDIT_SUCCESS if success else AUDIT_FAILURE,
         }
-        event.update(fields)
-        self._sink.write(json.dumps(event, ensure_ascii=False))
+        for name, value in fields.items():
+            event[name] = escape_client_text(value) if isinstance(value, str) else value
+        self._sink.emit(event, moment.timestamp())
         return event
+
+    def sweep(self) -> None:
+        """Write the counts of repeated events whose window has passed (see ``repeat_window``)."""
+        self._sink.folder.sweep(self.clock().timestamp())
 
     def close(self) -> None:
         sink = self._sink
@@ -168,32 +160,36 @@ class AuditLog:
             for path, shared in list(_SINKS.items()):
                 if shared is sink:
                     del _SINKS[path]
-            try:
-                sink.stream.close()
-            except OSError:  # pragma: no cover
-                pass
+            sink.close()
+        else:
+            sink.folder.flush()
 
 
 #: Files already open for an audit log, by resolved path: hosts and reloads share one stream.
-_SINKS: dict[str, _Sink] = {}
+_SINKS: dict[str, LineSink] = {}
 
 
-def open_audit_log(target: str | IO[str] | AuditLog | None, computer: str = "") -> AuditLog | None:
-    """``-`` = stdout, a path (appended to; one stream per file in the process), an open text
-    stream, an AuditLog (used as is), or None (no log)."""
+def open_audit_log(target: str | AuditTarget | IO[str] | AuditLog | None,
+                   computer: str = "") -> AuditLog | None:
+    """``-`` = stdout, a path (appended to; one stream per file in the process) or an
+    :class:`~smbemu.audit_files.AuditTarget` (a path with its size cap, archives kept and
+    repeat window; a bare path gets the defaults), an open text stream, an AuditLog (used as
+    is), or None (no log)."""
     if target is None or isinstance(target, AuditLog):
         return target
     if isinstance(target, str):
-        if target == "-":
-            return AuditLog(sys.stdout, computer)
-        key = os.path.realpath(target)
+        target = AuditTarget(target)
+    if isinstance(target, AuditTarget):
+        if target.path == "-":
+            return AuditLog(sys.stdout, computer, repeat_window=target.repeat_window)
+        key = os.path.realpath(target.path)
         sink = _SINKS.get(key)
         if sink is None or sink.stream.closed:
             try:
-                stream = open(target, "a", encoding="utf-8")  # noqa: SIM115
+                sink = RotatingFile(target.path, target.max_size, target.keep, target.repeat_window)
             except OSError as exc:
-                raise ConfigError("--audit-log", target, f"cannot open for writing: {exc.strerror}") from None
-            sink = _SINKS[key] = _Sink(stream, True)
+                raise ConfigError("--audit-log", target.path, f"cannot open for writing: {exc.strerror}") from None
+            _SINKS[key] = sink
         return AuditLog(sink, computer)
     return AuditLog(target, computer)
 

@@ -12,9 +12,11 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from smbemu import __version__, builder
+from smbemu import __version__, builder, safelog
+from smbemu.audit_files import AuditTarget
 from smbemu.config import ServerConfig, limit_fields
 from smbemu.errors import ConfigError
 
@@ -53,6 +55,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--audit-log", default=None, metavar="FILE",
         help="write Windows Security events (4624, 4625, 4634, 4740, 5140, 5145) and one event per RPC call as JSON lines to FILE ('-' = stdout)",
+    )
+    # Its bounds (issue 14: an attacker cannot flood it; smbemu.audit_files).
+    serve.add_argument(
+        "--audit-log-max-size", default=None, metavar="SIZE",
+        help="rotate the audit log when it would pass SIZE bytes (K, M, G suffixes; 0 = never); "
+             "default 20M, Windows' default Security log size",
+    )
+    serve.add_argument(
+        "--audit-log-keep", type=int, default=None, metavar="N",
+        help="rotated audit logs kept as FILE.1 .. FILE.N, older ones deleted (default 5)",
+    )
+    serve.add_argument(
+        "--audit-log-repeat-window", type=float, default=None, metavar="SECONDS",
+        help="of identical audit events within SECONDS the first 10 are written, then one with "
+             "RepeatCount for the rest (default 1; 0 = write every event)",
     )
     # Lab features: packet capture, NetBIOS, several hosts (README "Labs: pcap, NetBIOS, many hosts").
     serve.add_argument("--pcap", default=None, metavar="FILE", help="write every connection's SMB traffic (decrypted) to a pcap file")
@@ -123,7 +140,8 @@ def _serve(args: argparse.Namespace) -> int:
         level = logging.WARNING
     elif args.verbose >= 2:
         level = logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    # every message escaped and cut, floods of one message held back (smbemu.safelog)
+    safelog.install(level)
     if not 0 <= args.port <= 65535:
         return _fail(f"--port: {args.port} is not a TCP port (0-65535)")
     if not 0 <= args.netbios_port <= 65535:
@@ -214,7 +232,8 @@ def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> lis
         from smbemu.faults import load_faults
 
         faults = load_faults(args.faults).rules
-    shared = {"pipes_dir": args.pipes_dir, "faults": faults, "limits": limits, "audit_log": args.audit_log}
+    audit_log = _audit_target(args)
+    shared = {"pipes_dir": args.pipes_dir, "faults": faults, "limits": limits, "audit_log": audit_log}
     if args.hosts is None:
         return [
             _Host(
@@ -231,18 +250,49 @@ def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> lis
     for index, spec in enumerate(load_hosts(args.hosts)):
         def build(spec: HostSpec = spec, index: int = index) -> ServerConfig:
             return host_config(spec, args.pipes_dir, args.hosts, index, faults=faults, limits=limits,
-                               audit_log=args.audit_log)
+                               audit_log=audit_log)
 
         netbios = args.netbios if spec.netbios is None else spec.netbios
         hosts.append(_Host(spec.address, args.port if spec.port is None else spec.port, netbios, args.netbios_port, build))
     return hosts
 
 
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _audit_target(args: argparse.Namespace) -> AuditTarget | None:
+    """``--audit-log`` with its bounds; a bound without ``--audit-log`` is a mistake."""
+    bounds = {"--audit-log-max-size": args.audit_log_max_size, "--audit-log-keep": args.audit_log_keep,
+              "--audit-log-repeat-window": args.audit_log_repeat_window}
+    if args.audit_log is None:
+        for flag, value in bounds.items():
+            if value is not None:
+                raise ConfigError("command line", flag, "needs --audit-log FILE")
+        return None
+    target = AuditTarget(args.audit_log)
+    if args.audit_log_max_size is not None:
+        text = str(args.audit_log_max_size).strip().upper().removesuffix("B")
+        unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
+        number = text[: len(text) - len(unit)]
+        if not number.isdigit():
+            raise ConfigError("command line", "--audit-log-max-size",
+                              f"{args.audit_log_max_size!r} is not a size; e.g. 20M, 500K, 1048576, 0 (no cap)")
+        target = replace(target, max_size=int(number) * _SIZE_UNITS[unit])
+    if args.audit_log_keep is not None:
+        if args.audit_log_keep < 0:
+            raise ConfigError("command line", "--audit-log-keep", f"{args.audit_log_keep} is negative; allowed: 0 or more")
+        target = replace(target, keep=args.audit_log_keep)
+    if args.audit_log_repeat_window is not None:
+        if not 0 <= args.audit_log_repeat_window <= 3600:
+            raise ConfigError("command line", "--audit-log-repeat-window",
+                              f"{args.audit_log_repeat_window} is not between 0 and 3600 seconds")
+        target = replace(target, repeat_window=args.audit_log_repeat_window)
+    return target
+
+
 def _reload(hosts: list[_Host], reread: Callable[[], list[_Host]]) -> None:
     """SIGHUP: re-read the hosts file, rebuild every host's profile and fixture for new
     connections; established sessions keep theirs. Addresses and ports need a restart."""
-    from dataclasses import replace
-
     fresh = []
     try:
         wanted = {(h.address, h.port, h.netbios, h.netbios_port): h for h in reread()}
@@ -312,6 +362,7 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
     loop.add_signal_handler(signal.SIGHUP, _reload, hosts, reread)
     servers: list[SmbServer] = []
     flusher: asyncio.Task[None] | None = None
+    sweeper: asyncio.Task[None] | None = None
     try:
         for host in hosts:
             assert host.config is not None  # built by _serve before the loop starts
@@ -350,7 +401,8 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
                 profile.role,
                 directory.machine.netbios_name,
                 directory.primary_domain.name,
-                ", ".join(f"{d >> 8}.{(d >> 4) & 0xF}.{d & 0xF}" for d in profile.smb.dialects),
+                ", ".join((["NT LM 0.12"] if profile.smb.smb1 else [])  # SMB1's dialect, then SMB2's
+                          + [f"{d >> 8}.{(d >> 4) & 0xF}.{d & 0xF}" for d in profile.smb.dialects]),
             )
             if not _is_loopback(host.address):
                 log.warning("listening beyond loopback on %s: this server is deliberately weak; keep it on a lab network",
@@ -359,6 +411,7 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
         if pcap is not None:
             log.info("writing a pcap of every connection (decrypted) to %s", pcap.path)
             flusher = loop.create_task(_flush_every_second(pcap))
+        sweeper = loop.create_task(_sweep_audit_logs_every_second(hosts))
         if len(hosts) > 1:
             log.info("%d hosts; SIGHUP reloads their profiles and fixtures", len(hosts))
         _settle_garbage_collector()
@@ -367,11 +420,26 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
     finally:
         if flusher is not None:
             flusher.cancel()
+        if sweeper is not None:
+            sweeper.cancel()
         for server in servers:
             await server.close()
         if pcap is not None:
             pcap.close()
+        for host in hosts:  # the counts of repeated audit events still open are written
+            if host.config is not None and host.config.audit is not None:
+                host.config.audit.close()
     return 0
+
+
+async def _sweep_audit_logs_every_second(hosts: list[_Host]) -> None:
+    """A folded count of repeated audit events is written once its window has passed, even when
+    no other event follows (smbemu.audit_files.RepeatFolder)."""
+    while True:
+        await asyncio.sleep(1.0)
+        for host in hosts:
+            if host.config is not None and host.config.audit is not None:
+                host.config.audit.sweep()
 
 
 def _settle_garbage_collector() -> None:

@@ -45,6 +45,10 @@ class AuditSink(Protocol):
 
     def close(self) -> None: ...
 
+    def sweep(self) -> None:
+        """Write the counts of repeated events whose window has passed (smbemu.audit_files)."""
+        ...
+
 def _limit(default: float, flag_help: str, exceeded: str, minimum: float = 0) -> Any:
     """A limit field: its default, the one-line help of its `smbemu serve` flag, what the
     offending client sees when it goes past it, and the smallest value that still lets a

@@ -70,6 +70,7 @@ class ConnectionCore:
         self._sealed: set[bytes] = set()
         # Frames produced outside the message being answered (async completions), sent after it.
         self._outbox: list[bytes] = []
+        self._ahead: list[bytes] = []
         # RFC 1002 session service framing on TCP 139, or None on Direct TCP.
         self.nbss = NbssFilter(netbios_names) if netbios_names is not None else None
         # Fault injection (smbemu.faults.FaultEngine), or None.
@@ -101,10 +102,16 @@ class ConnectionCore:
         """Whether a logon completed (lifts the pre-auth frame limit and deadline); dialects say."""
         return False
 
-    def send(self, message: bytes) -> None:
+    def send(self, message: bytes, *, ahead: bool = False) -> None:
         """Queue a message the peer did not just ask for (an async completion); it is sent after
-        the answer to the message being processed."""
-        self._outbox.append(_LEN.pack(len(message)) + message)
+        the answer to the message being processed, or before it when `ahead` (a completion that
+        processing caused, e.g. a READ broken by the LOGOFF of its session, which the client
+        must see while the session still exists)."""
+        framed = _LEN.pack(len(message)) + message
+        if ahead:
+            self._ahead.append(framed)
+        else:
+            self._outbox.append(framed)
 
     def close(self, reason: str) -> None:
         """The stream cannot go on: the transport closes after sending what was returned."""
@@ -217,6 +224,9 @@ class ConnectionCore:
                 log.exception("internal error on a frame from %s:%d; closing that connection", *self.peer)
                 self.close("internal error")
                 break
+            if self._ahead:
+                out.extend(self._ahead)
+                self._ahead.clear()
             if response:
                 if self.tap is not None and protocol_id not in self._sealed:
                     self.tap(False, bytes(response))

@@ -4,9 +4,11 @@ Session service: a client first sends a SESSION REQUEST (0x81) naming the called
 NetBIOS names; we answer POSITIVE SESSION RESPONSE (0x82) when the called name is ours (the
 machine name, `*SMBSERVER`, or the address the client dialled), or NEGATIVE SESSION RESPONSE
 (0x83, error 0x82 "called name not present") and close. Then SESSION MESSAGEs (0x00) carry the
-same SMB2 frames as Direct TCP (their 4-byte header is compatible), and SESSION KEEP ALIVEs
-(0x85) are dropped. `NbssFilter` does this, sans-I/O, in front of the Direct TCP framing of
-`smbemu.core.ConnectionCore`.
+same SMB frames as Direct TCP (their 4-byte header is compatible), and SESSION KEEP ALIVEs
+(0x85) are dropped. A SESSION MESSAGE before any SESSION REQUEST, or a malformed request, gets
+NEGATIVE SESSION RESPONSE error 0x8F ("unspecified error") and the connection closes, as
+Windows answers (see `NbssFilter`). `NbssFilter` does this, sans-I/O, in front of the Direct
+TCP framing of `smbemu.core.ConnectionCore`.
 
 Name service: `NameService` answers NODE STATUS (NBSTAT) queries (RFC 1002 4.2.17/4.2.18) with the
 names Windows registers for its role, and NAME QUERY requests (4.2.12/4.2.13) for those names.
@@ -29,7 +31,13 @@ SESSION_REQUEST = 0x81
 POSITIVE_SESSION_RESPONSE = 0x82
 NEGATIVE_SESSION_RESPONSE = 0x83
 SESSION_KEEP_ALIVE = 0x85
-CALLED_NAME_NOT_PRESENT = 0x82  # RFC 1002 4.3.4 error code
+
+# NEGATIVE SESSION RESPONSE error codes (RFC 1002 4.3.4).
+NOT_LISTENING_ON_CALLED_NAME = 0x80
+NOT_LISTENING_FOR_CALLING_NAME = 0x81
+CALLED_NAME_NOT_PRESENT = 0x82
+INSUFFICIENT_RESOURCES = 0x83
+UNSPECIFIED_ERROR = 0x8F
 
 # Name service (RFC 1002 4.2.1).
 RR_TYPE_NB = 0x0020
@@ -98,6 +106,28 @@ class NbssFilter:
 
     `feed(data)` returns (bytes for the SMB connection, bytes to send back); `closed` is set when
     the connection must end (after sending what was returned).
+
+    What Windows answers when the session cannot start (RFC 1002 4.3.4 leaves the choice of
+    error code to the server):
+
+    - a SESSION MESSAGE (e.g. an SMB NEGOTIATE sent as on port 445) before a SESSION REQUEST:
+      NEGATIVE SESSION RESPONSE with error 0x8F, the 5 bytes 83 00 00 01 8F. Source: nmap's
+      nmap-service-probes (7.93), probe `SMBProgNeg` (an SMB1 NEGOTIATE sent as a session
+      message, no session request) on 139, line `match netbios-ssn m|^\x83\0\0\x01\x8f$|
+      p/Microsoft Windows netbios-ssn/`, commented "matches Win 98 through Windows 8 / 2012 R2";
+      Samba answers 0x81 there (`m|^\x83\0\0\x01\x81$| p/Samba smbd/`), so 0x8F is Windows'.
+      The Linux CIFS client's comment in fs/cifs/connect.c (negative session response "we get
+      this from Windows 98 instead of an error on SMB negprot response") records the same.
+    - a SESSION REQUEST for a called name the host has not registered: error 0x82 "called name
+      not present" -- RFC 1001 16.1.1.1 / RFC 1002 4.3.4 (0x80 "not listening on called name"
+      is for a registered name without a posted listen; the Server service always listens on
+      its <20> name). Microsoft's "Windows 2000 TCP/IP implementation details" only says the
+      request "is rejected by the server, because there is no listen posted on that name" and
+      the client sees error 51 (ERROR_REM_NOT_LIST); no public capture of the byte was found,
+      so the RFC's code for an unregistered name is kept. Clients retry `*SMBSERVER` after
+      either code (Samba's smbsock_connect.c, nmap's smb.lua `start_netbios`).
+    - a malformed SESSION REQUEST: 0x8F "unspecified error" (sources silent; the RFC's
+      catch-all). Other packet types a client never sends (0x82/0x83/0x84) close silently.
     """
 
     def __init__(self, accepted_names: set[str]) -> None:
@@ -139,7 +169,7 @@ class NbssFilter:
             kind, flags = buffer[0], buffer[1]
             if kind == SESSION_MESSAGE:
                 if not self.established:
-                    self._refuse(reply, "session message before a session request")
+                    self._refuse(reply, "session message before a session request", UNSPECIFIED_ERROR)
                     break
                 # NBSS allows 17-bit lengths, Direct TCP 24-bit (which clients also send on 139):
                 # the header passes through unchanged and the Direct TCP parser checks the limit.
@@ -160,27 +190,33 @@ class NbssFilter:
                 try:
                     called, suffix, _ = decode_name(body, 0)
                 except (ValueError, IndexError):
-                    self._refuse(reply, "malformed session request")
+                    self._refuse(reply, "malformed session request", UNSPECIFIED_ERROR)
                     break
                 if called in self.accepted_names or called == "*SMBSERVER":
                     self.established = True
                     answer = bytes([POSITIVE_SESSION_RESPONSE, 0, 0, 0])
                     log.debug("netbios session request for %s<%02X> accepted", called, suffix)
-                else:
-                    log.info("netbios session request for %s<%02X>: called name not present", called, suffix)
-                    answer = bytes([NEGATIVE_SESSION_RESPONSE, 0, 0, 1, CALLED_NAME_NOT_PRESENT])
-                    self.closed = True
-                reply += answer
-                if self.tap is not None:
-                    self.tap(False, answer)
-                continue
+                    reply += answer
+                    if self.tap is not None:
+                        self.tap(False, answer)
+                    continue
+                self._refuse(reply, f"session request for {called}<{suffix:02X}>: called name not present",
+                             CALLED_NAME_NOT_PRESENT)
+                break
             self._refuse(reply, f"unexpected session service packet 0x{kind:02x}")
             break
         return bytes(smb), bytes(reply)
 
-    def _refuse(self, reply: bytearray, why: str) -> None:
+    def _refuse(self, reply: bytearray, why: str, error: int | None = None) -> None:
+        """End the session: with a NEGATIVE SESSION RESPONSE carrying `error` (RFC 1002 4.3.4),
+        or silently when `error` is None."""
         log.info("closing netbios session: %s", why)
         self.closed = True
+        if error is not None:
+            answer = bytes([NEGATIVE_SESSION_RESPONSE, 0, 0, 1, error])
+            reply += answer
+            if self.tap is not None:
+                self.tap(False, answer)
 
 
 # ------------------------------------------------------------------------------ name service

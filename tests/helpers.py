@@ -10,18 +10,47 @@ import asyncio
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from smbemu.cli import build_config
+from smbemu import builder
+from smbemu.cli import build_config as cli_build_config
 from smbemu.pcap import PcapWriter
+from smbemu.profiles import load_profile
 from smbemu.server import SmbServer
 
 HOST = "127.0.0.1"
 
+#: The lab convenience that lets an SMB2 client test a pre-Vista profile's policy: NT 4, 2000, XP and
+#: 2003 offer no SMB2 dialect (they spoke only SMB1, MS-SMB2 <1>), so SMB2 tests of those profiles
+#: run "the policy of Windows 2000 over SMB 2.0.2" (`smbemu serve --set smb.dialects=2.0.2`).
+SMB2_LAB_OVERRIDE = "smb.dialects=2.0.2"
+
+
+def smb2_lab_overrides(profile: Any, overrides: Any = ()) -> Any:
+    """``overrides``, plus `SMB2_LAB_OVERRIDE` when the profile offers no SMB2 dialect and the
+    caller did not set ``smb.dialects`` itself. Keeps the shape given: a list of ``KEY=VALUE``
+    strings, or a mapping (as `smbemu.builder.build_config` takes either)."""
+    names_dialects = any(str(key).split("=", 1)[0].strip().lower() in ("smb.dialects", "dialects")
+                         for key in (overrides or ()))
+    if names_dialects or load_profile(profile).smb.dialects:
+        return overrides
+    if isinstance(overrides, Mapping):
+        return {**overrides, "smb.dialects": "2.0.2"}
+    return [*(overrides or ()), SMB2_LAB_OVERRIDE]
+
+
+def build_config(profile: Any = "win2000", fixture: Any = None, *, overrides: Any = None, **options: Any) -> Any:
+    """`smbemu.builder.build_config` for tests of the SMB2 engine: a pre-Vista profile also offers
+    SMB 2.0.2 (`smb2_lab_overrides`) unless ``overrides`` says otherwise."""
+    return builder.build_config(profile, fixture, overrides=smb2_lab_overrides(profile, overrides), **options)
+
 
 class ServerThread:
-    """`with ServerThread(profile="win2000") as server: server.port`"""
+    """`with ServerThread(profile="win2000") as server: server.port`
+
+    ``smb2`` (default True): a pre-Vista profile also offers SMB 2.0.2 (`smb2_lab_overrides`), for
+    the SMB2 clients most tests drive; False serves the profile as it is (SMB1 only)."""
 
     def __init__(
         self,
@@ -30,9 +59,12 @@ class ServerThread:
         overrides: Sequence[str] = (),
         pipes_dir: str | None = None,
         pcap: str | None = None,
+        smb2: bool = True,
         **limits: Any,
     ) -> None:
-        self.config: Any = build_config(profile, fixture, overrides, pipes_dir, **limits)
+        if smb2:
+            overrides = smb2_lab_overrides(profile, overrides)
+        self.config: Any = cli_build_config(profile, fixture, overrides, pipes_dir, **limits)
         self.port = 0
         self._loop = asyncio.new_event_loop()
         # `pcap`: write the session to this file (smbemu.pcap, as `--pcap`); closed on exit.
@@ -150,11 +182,20 @@ class CliServer:
 
     `with CliServer(["--hosts", path], banners=2) as server: server.addresses` lists the
     "listening on" parts of the banners; `server.hup()` sends SIGHUP; `server.log()` is stderr so far.
+    ``smb2`` (default True): a pre-Vista ``--profile`` (or the default, win2000) is run with
+    ``--set smb.dialects=2.0.2`` unless the arguments set the dialects (`smb2_lab_overrides`); a
+    ``--hosts`` file states its own ``set:`` per host.
     """
 
-    def __init__(self, args: Sequence[str], banners: int = 1) -> None:
+    def __init__(self, args: Sequence[str], banners: int = 1, smb2: bool = True) -> None:
         import sys
 
+        args = list(args)
+        if smb2 and "--hosts" not in args:
+            profile = args[args.index("--profile") + 1] if "--profile" in args else None
+            given = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--set"]
+            added = smb2_lab_overrides(profile, given)[len(given):]
+            args += [part for override in added for part in ("--set", override)]
         self.args = [sys.executable, "-m", "smbemu", "serve", *args]
         self.banners = banners
         self.addresses: list[str] = []

@@ -160,10 +160,13 @@ def _lookup_sids(ctx: CallContext, request: dict[str, Any], operation: str,
         status = check_call(ctx, request["PolicyHandle"], POLICY_LOOKUP_NAMES, operation)
         if status:
             return error_response(ctx, status, TranslatedNames=empty, MappedCount=0)
-    if request["LookupLevel"] not in LOOKUP_LEVELS or not sid_infos \
-            or len(sid_infos) != buffer["Entries"] \
+    if request["LookupLevel"] not in LOOKUP_LEVELS or len(sid_infos) != buffer["Entries"] \
             or any(info["Sid"] is None for info in sid_infos):
-        # MS-LSAT 3.1.4.11: no SIDs, a NULL SID or an unknown level are invalid parameters
+        # MS-LSAT 3.1.4.11: a NULL SID or an unknown level are invalid parameters. No SIDs at all
+        # is a valid LSAPR_SID_ENUM_BUFFER (2.2.18: "If Entries is 0, [SidInfo] MUST be
+        # ignored") and is answered with nothing mapped and STATUS_SUCCESS: nmap's
+        # smb-enum-groups looks up the members of every group, empty ones too, and completes
+        # against Windows.
         return error_response(ctx, STATUS_INVALID_PARAMETER, TranslatedNames=empty, MappedCount=0)
     directory = ctx.server.directory
     domains = _Domains()

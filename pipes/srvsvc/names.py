@@ -264,6 +264,17 @@ def NetprPathCanonicalize(ctx: CallContext, request: dict[str, Any]) -> dict[str
             "ReturnValue": NERR_SUCCESS}
 
 
+def _fixed_for_ms08_067(ctx: CallContext) -> bool:
+    """Whether this release shipped with the MS08-067 fix (Microsoft Security Bulletin MS08-067,
+    October 2008: 2000 SP4, XP, 2003 and 2008 were affected; Server 2008 SP2 (build 6002, 2009),
+    Windows 7 / Server 2008 R2 and later shipped fixed). A fixed server answers a path with a ``..`` component ERROR_INVALID_NAME where
+    an unpatched one canonicalizes it (nmap's smb-vuln-ms08-067 tells the two apart this way:
+    INVALID_NAME = patched, success = vulnerable). The profiles are out-of-the-box releases."""
+    identity = ctx.server.profile.identity
+    version: tuple[int, int] = identity.version
+    return version > (6, 0) or (version == (6, 0) and identity.build >= 6002)
+
+
 @INTERFACE.operation(32, "NetprPathCompare",
                      request=[("ServerName", SRVSVC_HANDLE), ("PathName1", WStringRef),
                               ("PathName2", WStringRef), ("PathType", uint32),
@@ -276,6 +287,8 @@ def NetprPathCompare(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     if not _check_flags(flags, _LM2X_COMPATIBLE | _ALREADY_CANONICAL):
         return {"ReturnValue": ERROR_INVALID_PARAMETER}
     paths = [request["PathName1"], request["PathName2"]]
+    if _fixed_for_ms08_067(ctx) and any(".." in p.replace("/", "\\").split("\\") for p in paths):
+        return {"ReturnValue": ERROR_INVALID_NAME}
     if not flags & _ALREADY_CANONICAL:
         try:
             paths = [canonicalize_path(p)[0] for p in paths]

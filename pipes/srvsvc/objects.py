@@ -11,7 +11,10 @@ from smbemu.rpc.paging import netapi_entry_size, page
 
 INTERFACE: Final = Interface(
     name="srvsvc", uuid="4b324fc8-1670-01d3-1278-5a47bf6ee188", version=(3, 0),
-    pipes=("srvsvc",), opnum_count=58,
+    # \PIPE\browser is served by the same process (services.exe / the Server and Computer
+    # Browser services), so srvsvc answers there too: nmap's smb-vuln-ms08-067 binds srvsvc on
+    # \BROWSER, and NullSessionPipes lists "browser" up to Windows 2003.
+    pipes=("srvsvc", "browser"), opnum_count=58,
     description="Server Service Remote Protocol (MS-SRVS)")
 
 #: Read-only calls Windows implements and smbemu does not emulate yet: fault nca_op_rng_error.

@@ -172,12 +172,21 @@ def verify_responses(account: NtlmAccount, challenge: bytes, lm: bytes, nt: byte
         for key in _ntowf_v2_candidates(account, user, domain):
             if hmac.compare_digest(hmac_md5(key, challenge + lm[16:]), lm[:16]):
                 return _Verified(NTLM_V2_PACKAGE, hmac_md5(key, lm[:16]), True)
-    elif ess and len(lm) >= 8:  # NTLM2 session response
+    elif ess and len(lm) >= 8 and (len(lm) != 24 or not any(lm[8:])):
+        # NTLM2 session response: with ESS, LmChallengeResponse is the client challenge followed
+        # by Z(16) (MS-NLMP 3.3.1 ComputeResponse). A 24-byte LM field with anything else after
+        # its first 8 bytes is a plain NTLMv1 pair from a client that set the flag without
+        # computing the ESS form (nmap's smbauth.lua does this, and logs on to Windows with it),
+        # so it is checked as NTLMv1 below.
         expected, _lm, base_key = compute_response_v1(
             F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY, account.nt_hash, None, challenge, lm[:8])
         if hmac.compare_digest(expected, nt):
             return _Verified(NTLM_V1_PACKAGE, base_key, False)
     elif hmac.compare_digest(desl(account.nt_hash, challenge), nt):
+        return _Verified(NTLM_V1_PACKAGE, md4(account.nt_hash), False)
+    if not nt and len(lm) == 24 and hmac.compare_digest(desl(account.nt_hash, challenge), lm):
+        # The NTLMv1 response in the LM field (the NT hash's DESL): accepted where NTLM is
+        # (Samba's ntlm_password_check: "Checking NT MD4 password in LM field").
         return _Verified(NTLM_V1_PACKAGE, md4(account.nt_hash), False)
     if account.lm_hash is not None and len(lm) == 24 and hmac.compare_digest(desl(account.lm_hash, challenge), lm):
         return _Verified(LM_PACKAGE, md4(account.nt_hash), False)
@@ -284,7 +293,12 @@ class NtlmAcceptor:
         account = self._lookup(auth.user_name)
         if account is None:
             return result(Outcome.NO_SUCH_USER, None)
-        if 0 < len(nt) < 24 or 24 < len(nt) < 44 or (not nt and len(lm) != 24):
+        if 0 < len(nt) < 24:
+            # An NT field too short to be any response is ignored and the LM field decides, as
+            # Windows' MSV1_0 and Samba's ntlm_password_check do: nmap's smbauth.lua sends its
+            # NTLMv1 response in the LM field with an 8-byte NT field, and logs on to Windows so.
+            nt = b""
+        if 24 < len(nt) < 44 or (not nt and len(lm) != 24):
             return result(Outcome.REFUSED, account)  # not any response type MS-NLMP defines
         verified = verify_responses(
             account, self._server_challenge, lm, nt, auth.user_name, auth.domain_name,

@@ -161,7 +161,8 @@ def identity_rows() -> list[list[str]]:
     for name, profile in _builtin_profiles():
         identity, smb = profile.identity, profile.smb
         version = "not sent" if identity.ntlm_version is None else ".".join(map(str, identity.ntlm_version))
-        dialects = ", ".join(_dialect_label(d) for d in smb.dialects)
+        # SMB1's one dialect (NT LM 0.12) where the profile serves it, then the SMB2 dialects.
+        dialects = ", ".join((["NT LM 0.12"] if smb.smb1 else []) + [_dialect_label(d) for d in smb.dialects])
         rows.append([f"`{name}`", profile.role, f"{identity.os_name} ({identity.os_version}.{identity.build})",
                      dialects, "yes" if smb.signing_required else "no", version])
     return rows

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from smbemu.rpc.interface import HandleTable, Interface
+from smbemu.principal import Principal, PrincipalKind
+from smbemu.rpc.interface import CallContext, HandleTable, Interface
 from smbemu.rpc.pdu import (
     BIND_TIME_FEATURE_PREFIX,
     NDR20,
@@ -19,42 +22,95 @@ from smbemu.rpc.pdu import (
 from smbemu.rpc.registry import PipeInfo
 
 __all__ = ["AssociationGroup", "AssociationGroups", "PresContext", "ContextListError",
-           "negotiate", "SUPPORTED_BIND_FEATURES"]
+           "negotiate", "SUPPORTED_BIND_FEATURES", "CallerIdentity", "ClientKey",
+           "caller_identity", "client_of"]
 
 #: MS-RPCE 3.3.1.5.3 bind time features Windows supports.
 SUPPORTED_BIND_FEATURES: Final = 0x0003
 
 
+#: Who a caller is, as far as groups and handles are concerned (see :func:`caller_identity`).
+CallerIdentity = tuple[Any, ...]
+#: The client an association group belongs to (see :func:`client_of`).
+ClientKey = tuple[Any, ...]
+
+
+def caller_identity(principal: Principal, session_id: int) -> CallerIdentity:
+    """The identity a context handle is tied to: the account's SID when the logon layer knows
+    it, else the kind and name the client logged on with (Samba's dcesrv_handle_lookup compares
+    the caller's user SID with the creator's).  Anonymous and guest callers are everyone who
+    sends no (or unknown) credentials, so they are told apart by their SMB session too: one
+    null session never reaches another's handles."""
+    if principal.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.GUEST):
+        return (principal.kind.value, session_id)
+    if principal.sid:
+        return ("sid", principal.sid)
+    return (principal.kind.value, principal.domain.casefold(), principal.user_name.casefold())
+
+
+def client_of(ctx: CallContext) -> ClientKey:
+    """The client an association belongs to: the machine it comes from and who it is on the
+    transport (the SMB session's principal).
+
+    MS-RPCE 3.3.1.5.7: a connection may join an existing group only when it comes from the
+    machine that created it (for named pipes the spec names the client machine name; here the
+    SMB connection's remote address stands for it, as for RPC over TCP: a machine name is
+    whatever the client writes in its NTLM message).  Beyond that rule the group is also tied to the principal (and, for
+    anonymous and guest, to the session), so one client of a shared lab machine cannot join
+    another's group either; the same user's second pipe, on the same or another session,
+    still joins (lsarpc + samr in one group, as Windows clients do)."""
+    # a stand-in server (unit tests, tools) may have no session table: no address then
+    sessions = getattr(ctx.server, "sessions", None)
+    session = sessions.get(ctx.session_id) if sessions is not None else None
+    address = getattr(session, "client_address", "")
+    return (address, caller_identity(ctx.principal, ctx.session_id))
+
+
 class AssociationGroup:
     """An association group (MS-RPCE 3.3.1.4): shares context handles between the
-    connections a client binds into it."""
+    connections one client binds into it."""
 
-    __slots__ = ("id", "handles", "refs")
+    __slots__ = ("id", "handles", "refs", "client")
 
-    def __init__(self, group_id: int, handles: HandleTable) -> None:
+    def __init__(self, group_id: int, handles: HandleTable, client: ClientKey = ()) -> None:
         self.id = group_id
         self.handles = handles
         self.refs = 0
+        self.client = client
 
 
 class AssociationGroups:
-    """The association groups of a server (or of one SMB connection): ids are issued in
-    sequence; a bind naming an unknown non-zero id is refused with bind_nak."""
+    """The association groups of a server (or of one SMB connection).
 
-    def __init__(self, first_id: int = 0x000012C4, handle_limit: int = 4096) -> None:
-        self._next = first_id
+    Ids are random, non-zero and unique among the live groups (Samba draws them at random too:
+    idr_get_new_random), so a client cannot guess another's; a bind naming an unknown id, or
+    the id of a group another client created, is refused with bind_nak (:meth:`join` answers
+    None for both, so the answer does not tell whether the group exists)."""
+
+    def __init__(self, handle_limit: int = 4096,
+                 id_source: Callable[[], int] | None = None) -> None:
         self._groups: dict[int, AssociationGroup] = {}
         self._handle_limit = handle_limit
+        self._new_id = id_source or (lambda: int.from_bytes(os.urandom(4), "little"))
 
-    def create(self) -> AssociationGroup:
-        gid = self._next
-        self._next = (gid + 1) & 0xFFFFFFFF or 1
-        group = AssociationGroup(gid, HandleTable(self._handle_limit))
+    def create(self, client: ClientKey = ()) -> AssociationGroup:
+        while True:
+            gid = self._new_id() & 0xFFFFFFFF
+            if gid and gid not in self._groups:
+                break
+        group = AssociationGroup(gid, HandleTable(self._handle_limit), client)
         self._groups[gid] = group
         return group
 
     def get(self, group_id: int) -> AssociationGroup | None:
         return self._groups.get(group_id)
+
+    def join(self, group_id: int, client: ClientKey = ()) -> AssociationGroup | None:
+        """The group ``client`` may bind into, or None (unknown id, or another client's)."""
+        group = self._groups.get(group_id)
+        if group is None or group.client != client:
+            return None
+        return group
 
     def acquire(self, group: AssociationGroup) -> None:
         group.refs += 1

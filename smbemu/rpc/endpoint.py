@@ -20,6 +20,9 @@ Behaviour, following Windows (as Samba's raw_protocol tests, run against Windows
   negotiation context is answered ``negotiate_ack`` with the features Windows supports
   (security context multiplexing, keep connection on orphan) that were asked for;
 * bind_ack names the pipe as ``\\PIPE\\srvsvc`` (alter_context_resp names nothing);
+* a bind naming an association group joins it only when the group is this client's (same
+  machine and principal, :func:`smbemu.rpc.association.client_of`); an unknown id or another
+  client's gets bind_nak "reason not specified", as Samba answers a group it will not give;
 * requests: fragments reassembled up to 4 MiB (more: fault access denied and disconnect);
   unknown context id: fault nca_unk_if; unknown opnum: fault nca_op_rng_error; stub that
   does not decode: fault nca_s_fault_ndr; a handler's RpcFault: that fault; any other
@@ -52,6 +55,8 @@ from smbemu.rpc.association import (
     AssociationGroups,
     ContextListError,
     PresContext,
+    caller_identity,
+    client_of,
     negotiate,
 )
 from smbemu.rpc.dispatch import run_call
@@ -59,6 +64,7 @@ from smbemu.rpc.fragments import response_fragments
 from smbemu.rpc.interface import (
     CallContext,
     ContextFactory,
+    HandleTable,
     Interface,
     RpcStats,
 )
@@ -112,6 +118,8 @@ SMB_MAX_FRAG: Final = 4280
 MIN_FRAG: Final = 2048
 #: MS-RPCE 3.3.3.5.4: default limit of a reassembled request stub.
 MAX_REQUEST_SIZE: Final = 4 * 1024 * 1024
+#: The handle table of a context built only to learn who the client is (never used for calls).
+_NO_HANDLES: Final = HandleTable(0)
 #: A fault PDU's alloc_hint (Windows sends a non-zero value; Samba sends 24).
 FAULT_ALLOC_HINT: Final = 24
 
@@ -329,8 +337,11 @@ class RpcEndpoint:
         body = pdu.body
         assert isinstance(body, Bind)
         group: AssociationGroup | None = None
+        client = client_of(self._transport_context())
         if body.assoc_group_id:
-            group = self._groups.get(body.assoc_group_id)
+            # Another client's group is refused like an unknown one (association.client_of);
+            # Samba answers a group it will not give out with bind_nak reason 0 as well.
+            group = self._groups.join(body.assoc_group_id, client)
             if group is None:
                 raise self._nak(hdr.call_id, BindNakReason.REASON_NOT_SPECIFIED, hdr.drep)
         if not body.contexts:
@@ -354,7 +365,7 @@ class RpcEndpoint:
         max_req = max(MIN_FRAG, min(body.max_xmit_frag, body.max_recv_frag))
         self._max_xmit = min(max_req, self._server_max_frag) & 0xFFF8
         if group is None:
-            group = self._groups.create()
+            group = self._groups.create(client)
         self._groups.acquire(group)
         self._group = group
         self._bound = True
@@ -506,6 +517,13 @@ class RpcEndpoint:
             self._pending = None
             self._call(pending.call_id, context, opnum, bytes(pending.stub), pending.drep)
 
+    def _transport_context(self) -> CallContext:
+        """Who the transport says the client is (the SMB session's identity, before any DCE/RPC
+        authentication): what a bind is checked against when it names a group."""
+        return self._context_factory(pipe_name=self.pipe_name, handles=_NO_HANDLES,
+                                     rpc_principal=None, auth_level=1, auth_type=0,
+                                     session_key=None)
+
     def _call_context(self) -> CallContext:
         ctx = self._ctx
         if ctx is None:
@@ -515,6 +533,9 @@ class RpcEndpoint:
                 pipe_name=self.pipe_name, handles=self._group.handles,
                 rpc_principal=auth.principal, auth_level=auth.auth_level,
                 auth_type=auth.auth_type, session_key=auth.session_key)
+            # the caller sees (and opens) only its own handles of the group
+            ctx.handles = self._group.handles.for_caller(caller_identity(ctx.principal,
+                                                                         ctx.session_id))
             ctx.pipe_interfaces = self._pipe.interfaces
             ctx.stats = self.stats
             ctx.assoc_group_id = self._group.id

@@ -87,11 +87,13 @@ PRINCIPAL_KINDS: Final = frozenset(kind.value for kind in PrincipalKind)
 @dataclass(slots=True, eq=False)
 class HandleEntry:
     """What a context handle refers to: a type tag (``"samr.domain"``), the object, the access
-    mask granted when it was opened."""
+    mask granted when it was opened, and who opened it (``owner``: the caller key of the table
+    view that created it, :meth:`HandleTable.for_caller`)."""
 
     kind: str
     obj: Any
     granted_access: int
+    owner: Any = None
 
 
 class HandleTable:
@@ -101,14 +103,37 @@ class HandleTable:
     and ``close`` return ``None`` for an unknown, stale or wrongly typed handle; the handler
     decides what Windows answers (``STATUS_INVALID_HANDLE``, or
     ``RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH)``).
+
+    A handle belongs to the caller that opened it: the RPC runtime hands each call the view
+    :meth:`for_caller` gives for the caller's identity, and a view sees only its own caller's
+    handles; another principal's handle is answered exactly like an unknown one (MS-SAMR 3.1.2:
+    "the identity of the client is the same as the identity of the client that originally
+    opened the handle"; Samba's dcesrv_handle_lookup refuses a handle whose creator SID differs
+    from the caller's).  The views share one table, its limit and its ids.
     """
 
-    __slots__ = ("_entries", "_limit", "_new_id")
+    __slots__ = ("_entries", "_limit", "_new_id", "_owner", "_views")
 
     def __init__(self, limit: int = 4096, id_source: Callable[[], bytes] | None = None) -> None:
         self._entries: dict[bytes, HandleEntry] = {}
         self._limit = limit
         self._new_id = id_source or (lambda: os.urandom(16))
+        self._owner: Any = None
+        self._views: dict[Any, HandleTable] = {}
+
+    def for_caller(self, owner: Any) -> HandleTable:
+        """The table as the caller ``owner`` (any hashable key) sees it: the same view for the
+        same owner, so its identity is stable across the calls of an association."""
+        view = self._views.get(owner)
+        if view is None:
+            view = HandleTable.__new__(HandleTable)
+            view._entries = self._entries
+            view._limit = self._limit
+            view._new_id = self._new_id
+            view._owner = owner
+            view._views = self._views
+            self._views[owner] = view
+        return view
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -124,12 +149,12 @@ class HandleTable:
             handle = b"\x00\x00\x00\x00" + ident
             if handle not in self._entries and any(ident):
                 break
-        self._entries[handle] = HandleEntry(kind, obj, granted_access)
+        self._entries[handle] = HandleEntry(kind, obj, granted_access, self._owner)
         return handle
 
     def lookup(self, handle: bytes, kind: str | None = None) -> HandleEntry | None:
         entry = self._entries.get(bytes(handle))
-        if entry is None or (kind is not None and entry.kind != kind):
+        if entry is None or entry.owner != self._owner or (kind is not None and entry.kind != kind):
             return None
         return entry
 
@@ -141,6 +166,7 @@ class HandleTable:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._views.clear()
 
 
 # -------------------------------------------------------------------------------------------

@@ -376,8 +376,10 @@ class Smb1Engine:
         else:
             words, payload = request.finish(status, data or b"")
             blocks = [*prefix, (request.command, request.andx, words, payload)]
+        # A read ended without data (its pipe closed, its tree or session gone) is answered before
+        # the response that ended it: the client still knows the request's UID and TID then.
         self.core.send(self._assemble(request.header, blocks, status, request.uid, request.tid,
-                                      request.response_sequence))
+                                      request.response_sequence), ahead=data is None)
 
     def send_more(self, req: Smb1Request, replies: list[Reply]) -> None:
         """More responses to `req`, each its own message after the first (a transaction answer

@@ -453,4 +453,8 @@ class Smb2Engine:
         tap = self.core.tap
         if tap is not None:
             tap(False, bytes(message))
-        self.core.send(frame)
+        # A read ended without data (its pipe closed, its tree or session gone, cancelled) is
+        # answered before the response of the request that ended it, as Windows completes the
+        # read while closing (MS-SMB2 3.3.5.6, 3.3.5.8, 3.3.5.10); after a LOGOFF response the
+        # client could no longer verify or decrypt it. Data follows the WRITE that produced it.
+        self.core.send(frame, ahead=data is None)

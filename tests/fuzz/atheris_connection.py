@@ -31,7 +31,9 @@ with atheris.instrument_imports(include=["smbemu", "smbemu_pipes"]):
     from smbemu.builder import build_config
 
     logging.getLogger("smbemu").setLevel(logging.ERROR)
-    CONFIG = build_config("win2000")
+    # win2000 has no SMB2 dialect (it spoke only SMB1); the seeds are SMB2 traffic, so the lab
+    # convenience of tests/helpers.py: the policy of Windows 2000 over SMB 2.0.2.
+    CONFIG = build_config("win2000", overrides=["smb.dialects=2.0.2"])
 
 
 def frames_of(data: bytes) -> list[bytes]:

@@ -40,7 +40,8 @@ from harness import (  # noqa: E402
     signature,
 )
 
-from smbemu.builder import build_config  # noqa: E402
+# helpers.build_config: a pre-Vista profile also offers SMB 2.0.2 (the SMB2 lab convenience).
+from helpers import build_config  # noqa: E402
 from smbemu.config import ServerConfig  # noqa: E402
 from smbemu.principal import ANONYMOUS  # noqa: E402
 from smbemu.rpc.endpoint import RpcEndpoint  # noqa: E402

@@ -15,7 +15,7 @@ from smbprotocol.connection import Connection
 from smbprotocol.session import Session
 from smbprotocol.tree import TreeConnect
 
-from helpers import CliServer, run_tool
+from helpers import CliServer, run_tool, smb2_lab_overrides
 from smbemu.errors import ConfigError
 from smbemu.hosts import load_hosts
 
@@ -25,9 +25,11 @@ OLD, NEW = "127.0.0.63", "127.0.0.64"
 
 
 def _write_hosts(path: Path, old_profile: str) -> None:
+    # smbprotocol and rpcclient speak SMB2: a pre-Vista profile runs with smb.dialects=2.0.2.
+    lab = ", ".join(smb2_lab_overrides(old_profile, []))
     path.write_text(
         "hosts:\n"
-        f"  - {{address: {OLD}, port: 0, profile: {old_profile}}}\n"
+        f"  - {{address: {OLD}, port: 0, profile: {old_profile}, set: [{lab}]}}\n"
         f"  - address: {NEW}\n"
         "    port: 0\n"
         "    profile: win2016\n"

@@ -104,6 +104,57 @@ def test_session_request_for_another_name_is_refused(dc: CliServer) -> None:
         assert sock.recv(16) == b""  # and the connection is closed
 
 
+def _smb1_negotiate() -> bytes:
+    """An SMB1 NEGOTIATE as nmap's SMBProgNeg probe sends it (nmap-service-probes): as a session
+    message, without a session request first."""
+    dialects = b"".join(b"\x02" + name + b"\x00" for name in (b"PC NETWORK PROGRAM 1.0", b"LANMAN1.0", b"NT LM 0.12"))
+    header = b"\xffSMBr" + bytes(4) + b"\x08\x01\x40" + bytes(14) + b"\x40\x06\x00\x00\x01\x00"
+    message = header + b"\x00" + struct.pack("<H", len(dialects)) + dialects
+    return struct.pack(">I", len(message)) + message
+
+
+def test_a_session_message_before_the_session_request_gets_unspecified_error(dc: CliServer) -> None:
+    with socket.create_connection((DC_ADDRESS, 139), timeout=5) as sock:
+        sock.sendall(_smb1_negotiate())
+        # NEGATIVE SESSION RESPONSE, error 0x8F: what Windows sends (nmap-service-probes' Windows
+        # netbios-ssn signature), then the connection is closed.
+        assert _recv_exactly(sock, 5) == bytes([0x83, 0, 0, 1, 0x8F])
+        assert sock.recv(16) == b""
+    dc.wait_for("closing netbios session: session message before a session request")
+
+
+def test_a_malformed_session_request_gets_unspecified_error() -> None:
+    # Its own server: the dc fixture's pcap must stay free of malformed packets.
+    args = ["--host", MEMBER_ADDRESS, "--port", "0", "--netbios", "--netbios-port", "0", "--profile", "win2000"]
+    with CliServer(args) as server:
+        port = int(re.search(r":(\d+) \(netbios session\)", server.addresses[0]).group(1))  # type: ignore[union-attr]
+        with socket.create_connection((MEMBER_ADDRESS, port), timeout=5) as sock:
+            sock.sendall(b"\x81\x00\x00\x04\x05ABCD")  # a name that is not first-level encoded
+            assert _recv_exactly(sock, 5) == bytes([0x83, 0, 0, 1, 0x8F])
+            assert sock.recv(16) == b""
+
+
+def test_smbclient_with_a_wrong_called_name_falls_back_to_smbserver(dc: CliServer) -> None:
+    # Samba's client retries with *SMBSERVER after a negative session response (smbsock_connect.c).
+    result = run_tool(["smbclient", "//WRONGNAME/IPC$", "-I", DC_ADDRESS, "-p", "139", "-N", "-c", "exit"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    dc.wait_for("session request for WRONGNAME<20>: called name not present")
+
+
+def test_nmap_version_scan_names_windows_on_port_139(dc: CliServer) -> None:
+    # nmap's SMBProgNeg probe is an SMB1 NEGOTIATE sent without a session request; Windows'
+    # answer 83 00 00 01 8F is its "Microsoft Windows netbios-ssn" signature.
+    result = run_tool(["nmap", "-n", "-Pn", "-sV", "-p139", DC_ADDRESS], timeout=120)
+    assert re.search(r"^139/tcp\s+open\s+netbios-ssn\s+Microsoft Windows netbios-ssn", result.stdout, re.M), result.stdout
+
+
+def test_nmap_nbstat_lists_the_names(dc: CliServer) -> None:
+    result = run_tool(["nmap", "-n", "-Pn", "-sU", "-p137", "--script", "nbstat", DC_ADDRESS], timeout=120)
+    assert "NetBIOS name: LEGACYSRV" in result.stdout, result.stdout
+    for line in ("LEGACYSRV<00>", "LEGACYSRV<20>", "CORP<00>", "CORP<1c>", "CORP<1b>", "CORP<1e>"):
+        assert line in result.stdout, result.stdout
+
+
 def test_keepalives_are_ignored_and_smb2_follows_the_session_request(dc: CliServer) -> None:
     negotiate = request(0, negotiate_body((0x0202, 0x0210)))
     with socket.create_connection((DC_ADDRESS, 139), timeout=5) as sock:
@@ -156,8 +207,20 @@ def test_nbss_filter_passes_split_messages_through() -> None:
 
 def test_nbss_filter_refuses_a_message_before_the_session_request() -> None:
     nbss = NbssFilter({"LEGACYSRV"})
-    nbss.feed(b"\x00\x00\x00\x04\xfeSMB")
-    assert nbss.closed
+    smb, reply = nbss.feed(b"\x00\x00\x00\x04\xfeSMB")
+    assert (smb, reply) == (b"", bytes([0x83, 0, 0, 1, 0x8F])) and nbss.closed  # unspecified error
+
+
+def test_nbss_filter_refuses_a_malformed_session_request_and_ignores_what_follows() -> None:
+    nbss = NbssFilter({"LEGACYSRV"})
+    smb, reply = nbss.feed(b"\x81\x00\x00\x04\x05ABCD" + _session_request("LEGACYSRV"))
+    assert (smb, reply) == (b"", bytes([0x83, 0, 0, 1, 0x8F])) and nbss.closed
+    assert nbss.feed(_session_request("LEGACYSRV")) == (b"", b"")
+
+
+def test_nbss_filter_closes_silently_on_a_response_type_from_the_client() -> None:
+    nbss = NbssFilter({"LEGACYSRV"})
+    assert nbss.feed(bytes([0x82, 0, 0, 0])) == (b"", b"") and nbss.closed
 
 
 def test_name_service_ignores_responses_and_unknown_names() -> None:

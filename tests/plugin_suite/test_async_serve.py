@@ -40,7 +40,9 @@ async def test_serve_context_manager() -> None:
 @pytest.mark.asyncio
 async def test_serve_with_faults_and_overrides() -> None:
     faults = [{"command": "SESSION_SETUP", "session_setup_round": 1, "status": "STATUS_INSUFFICIENT_RESOURCES"}]
-    async with smbemu.serve(profile="win2000", faults=faults, **{"smb.signing_required": True}) as server:
+    # Windows 2000 offered no SMB2 dialect; impacket is driven over SMB2 here, so SMB 2.0.2 is added.
+    overrides = {"smb.signing_required": True, "smb.dialects": "2.0.2"}
+    async with smbemu.serve(profile="win2000", faults=faults, **overrides) as server:
         assert server.config.profile.smb.signing_required is True
         with pytest.raises(SessionError) as raised:
             await asyncio.to_thread(_login_and_list, server.host, server.port, *server.user)

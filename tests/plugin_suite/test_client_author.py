@@ -18,13 +18,17 @@ STATUS_ACCOUNT_LOCKED_OUT = 0xC0000234
 STATUS_INSUFFICIENT_RESOURCES = 0xC000009A
 ERROR_ACCESS_DENIED = 5
 
+# Windows 2000 offered no SMB2 dialect (it spoke only SMB1); these tests drive impacket over SMB2, so
+# they run the Windows 2000 policy over SMB 2.0.2: a profile override the plugin takes like any other.
+WIN2000_OVER_SMB2 = {"profile": "win2000", "smb.dialects": "2.0.2"}
+
 
 def connect(server) -> SMBConnection:
     return SMBConnection(server.host, server.host, sess_port=server.port, timeout=5)
 
 
 def test_anonymous_login(smbemu_server):
-    server = smbemu_server(profile="win2000")
+    server = smbemu_server(**WIN2000_OVER_SMB2)
     conn = connect(server)
     conn.login("", "")
     assert conn.connectTree("IPC$")
@@ -52,7 +56,7 @@ def test_user_login_with_smbprotocol(smbemu_server):
 
 
 def test_list_shares(smbemu_server):
-    server = smbemu_server(profile="win2000")
+    server = smbemu_server(**WIN2000_OVER_SMB2)
     conn = connect(server)
     conn.login("", "")
     names = [share["shi1_netname"][:-1] for share in conn.listShares()]
@@ -80,7 +84,7 @@ def test_fixture_as_a_dict_and_credentials(smbemu_server):
 
 
 def test_profile_override(smbemu_server):
-    server = smbemu_server(profile="win2000", RestrictAnonymous=2)
+    server = smbemu_server(**WIN2000_OVER_SMB2, RestrictAnonymous=2)
     conn = connect(server)
     conn.login("", "")
     with pytest.raises(SessionError) as raised:
@@ -109,7 +113,7 @@ def test_injected_session_setup_status(smbemu_server):
 
 def test_injected_rpc_fault(smbemu_server):
     server = smbemu_server(
-        profile="win2000",
+        **WIN2000_OVER_SMB2,
         faults=[{"interface": "srvsvc", "operation": "NetrShareEnum", "fault": "nca_s_op_rng_error"}],
     )
     conn = connect(server)
@@ -120,7 +124,7 @@ def test_injected_rpc_fault(smbemu_server):
 
 
 def test_injected_rpc_return_status(smbemu_server):
-    server = smbemu_server(profile="win2000", faults=[{"interface": "srvsvc", "opnum": 15, "status": ERROR_ACCESS_DENIED}])
+    server = smbemu_server(**WIN2000_OVER_SMB2, faults=[{"interface": "srvsvc", "opnum": 15, "status": ERROR_ACCESS_DENIED}])
     conn = connect(server)
     conn.login("", "")
     with pytest.raises(DCERPCException) as raised:
@@ -163,7 +167,7 @@ def test_truncated_response(smbemu_server):
 
 def test_resource_limits(smbemu_server):
     """A client author checks how the client copes with a server that refuses a second open."""
-    server = smbemu_server(profile="win2000", limits={"max_opens_per_session": 1})
+    server = smbemu_server(**WIN2000_OVER_SMB2, limits={"max_opens_per_session": 1})
     conn = connect(server)
     conn.login("", "")
     tid = conn.connectTree("IPC$")

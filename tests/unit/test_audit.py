@@ -15,7 +15,7 @@ import pytest
 
 from smbemu import audit, events
 from smbemu.auth.ntlm import NtlmResult, Outcome
-from smbemu.builder import build_config
+from helpers import build_config  # a pre-Vista profile also offers SMB 2.0.2 (the SMB2 lab convenience)
 from smbemu.config import ServerConfig
 from smbemu.directory import directory_from_dict, make_large_fixture
 from smbemu.logon import LogonFailure, logon_succeeded, principal_for
@@ -167,8 +167,9 @@ def test_no_audit_log_no_events() -> None:
 
 def test_audit_log_file_and_stdout(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "audit.jsonl"
-    first: Any = build_config("win2000", audit_log=str(path))
-    second: Any = build_config("win2016", audit_log=str(path))  # hosts share one stream per file
+    target = audit.AuditTarget(str(path), repeat_window=0)  # identical events each written
+    first: Any = build_config("win2000", audit_log=target)
+    second: Any = build_config("win2016", audit_log=target)  # hosts share one stream per file
     audit.logoff(first, session(Principal(PrincipalKind.ANONYMOUS)))
     audit.logoff(second, session(Principal(PrincipalKind.ANONYMOUS)))
     lines = path.read_text().splitlines()  # flushed per event: readable while the server runs
@@ -279,9 +280,10 @@ def test_hosts_and_reloads_each_write_an_event_once(tmp_path: Path) -> None:
     """`--hosts` builds one configuration per host and SIGHUP rebuilds them, all on one file:
     every configuration has its own single subscription, so each event is one line."""
     path = tmp_path / "audit.jsonl"
-    first: Any = build_config("win2000", audit_log=str(path))
-    second: Any = build_config("win2016", audit_log=str(path))
-    reloaded: Any = build_config("win2016", audit_log=str(path))  # SIGHUP: a new configuration
+    target = audit.AuditTarget(str(path), repeat_window=0)  # identical events each written
+    first: Any = build_config("win2000", audit_log=target)
+    second: Any = build_config("win2016", audit_log=target)
+    reloaded: Any = build_config("win2016", audit_log=target)  # SIGHUP: a new configuration
     for config in (first, second, reloaded):
         assert len(list(config.observers)) == 1
         config.observers.emit(events.LoggedOff(session=session(Principal(PrincipalKind.ANONYMOUS)), peer=PEER))
@@ -442,3 +444,105 @@ def test_every_event_of_a_whole_session_has_an_integer_event_id(tmp_path: Path) 
     calls = [e for e in got if e["EventID"] == audit.RPC_EVENT_ID]
     assert {(e["Keywords"], e["PolicyDecision"]) for e in calls} == {
         ("Audit Success", "allow"), ("Audit Failure", "deny")}
+
+
+# ------------------------------------------------------------------------------------ hostile input (issue 14)
+
+def test_client_strings_are_escaped_and_cut(server: tuple[Any, io.StringIO, Clock]) -> None:
+    config, stream, _ = server
+    forged = "eve\n2026-12-07T05:00:00Z fake\r\x1b[2J\u2028\u202e" + "x" * 2000
+    audit.logon_failure(config, user_name=forged, domain_name="CORP\x85", workstation="PC\x00",
+                        status=0xC000006D, sub_status=0xC0000064, peer=PEER)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    event = json.loads(lines[0])
+    name = event["TargetUserName"]
+    assert name.startswith("eve\\x0a2026-12-07T05:00:00Z fake\\x0d\\x1b[2J\\u2028\\u202e")
+    assert name.endswith(f"...[+{len(forged) - 512}]") and len(name) < 600  # cut at MAX_FIELD (512)
+    assert (event["TargetDomainName"], event["WorkstationName"]) == ("CORP\\x85", "PC\\x00")
+    assert not any(ch in lines[0] for ch in "\r\x1b\u2028\u202e\x85")
+
+
+def test_the_audit_log_rotates_at_its_cap_and_keeps_n_files(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = audit.open_audit_log(audit.AuditTarget(str(path), max_size=4096, keep=2, repeat_window=0))
+    assert log is not None
+    config: Any = build_config("win2000", audit_log=log)
+    for number in range(100):  # each event is a distinct ~600-byte line
+        audit.logon_failure(config, user_name=f"user{number}", domain_name="CORP", workstation="PC",
+                            status=0xC000006D, sub_status=0xC0000064, peer=PEER)
+    log.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2"]
+    for name in files:
+        assert (tmp_path / name).stat().st_size <= 4096
+    names = [json.loads(line)["TargetUserName"] for name in reversed(files)
+             for line in (tmp_path / name).read_text().splitlines()]
+    assert names == [f"user{n}" for n in range(100 - len(names), 100)]  # newest kept, in order
+
+
+def test_a_flood_of_identical_events_is_folded_with_its_count(tmp_path: Path) -> None:
+    clock = Clock()
+    stream = io.StringIO()
+    config: Any = build_config("win2000", audit_log=audit.AuditLog(stream, clock=clock, repeat_window=1.0))
+    for attempt in range(1000):  # 1,000 refused logons in 0.5 s, each from a new port
+        clock.now = T0 + timedelta(microseconds=500 * attempt)
+        audit.logon_failure(config, user_name="admin", domain_name="CORP", workstation="KALI",
+                            status=0xC000006D, sub_status=0xC0000064, peer=("192.0.2.7", 40000 + attempt))
+    audit.logon_failure(config, user_name="root", domain_name="CORP", workstation="KALI",  # another event
+                        status=0xC000006D, sub_status=0xC0000064, peer=PEER)
+    # the first 10 "admin" (a lockout threshold's worth reads event by event) and the "root"
+    assert len(stream.getvalue().splitlines()) == 11
+    clock.now = T0 + timedelta(seconds=2)
+    config.audit.sweep()  # the window has passed: its count is written
+    got = events_of(stream)
+    assert [e["TargetUserName"] for e in got] == ["admin"] * 10 + ["root", "admin"]
+    assert [e.get("RepeatCount") for e in got[:11]] == [None] * 11
+    assert got[11]["RepeatCount"] == 990 and got[11]["IpPort"] == str(40999)
+    assert got[11]["RepeatFirstTime"] == "2026-11-27T10:00:00.005000Z"
+    assert len(stream.getvalue()) < 12 * 1024
+
+
+def test_text_log_messages_are_one_escaped_line() -> None:
+    import logging
+
+    from smbemu.safelog import MAX_MESSAGE, EscapingFormatter, RepeatFilter
+
+    formatter = EscapingFormatter("%(levelname)s %(message)s")
+    record = logging.LogRecord("smbemu.session", logging.INFO, __file__, 1, "%s logged on",
+                               ("CORP\r\n2026-12-07 05:00:00,000 INFO fake" + "y" * 5000,), None)
+    line = formatter.format(record)
+    assert "\n" not in line and "\r" not in line and "CORP\\x0d\\x0a2026" in line
+    assert len(line) < MAX_MESSAGE + 64
+
+    now = [0.0]
+    repeats = RepeatFilter(burst=3, window=10, clock=lambda: now[0])
+
+    def record_of(name: str) -> logging.LogRecord:
+        return logging.LogRecord("smbemu.smb2", logging.INFO, __file__, 1, "open of unknown pipe %r", (name,), None)
+
+    passed = [repeats.filter(record_of(f"p{i}")) for i in range(100)]
+    assert passed == [True] * 3 + [False] * 97
+    now[0] = 11.0
+    later = record_of("q")
+    assert repeats.filter(later) and later.getMessage().endswith("[97 similar messages suppressed]")
+
+
+def test_audit_log_flags() -> None:
+    from smbemu import cli
+    from smbemu.errors import ConfigError
+
+    def target(*flags: str) -> Any:
+        return cli._audit_target(cli._parser().parse_args(["serve", *flags]))
+
+    assert target() is None
+    assert target("--audit-log", "a.jsonl") == audit.AuditTarget("a.jsonl", 20480 * 1024, 5, 1.0)
+    assert target("--audit-log", "a.jsonl", "--audit-log-max-size", "500K", "--audit-log-keep", "2",
+                  "--audit-log-repeat-window", "0") == audit.AuditTarget("a.jsonl", 500 * 1024, 2, 0.0)
+    assert target("--audit-log", "-", "--audit-log-max-size", "0").max_size == 0
+    for flags, problem in ((("--audit-log-keep", "3"), "--audit-log-keep: needs --audit-log FILE"),
+                           (("--audit-log", "a", "--audit-log-max-size", "lots"), "is not a size"),
+                           (("--audit-log", "a", "--audit-log-keep", "-1"), "is negative"),
+                           (("--audit-log", "a", "--audit-log-repeat-window", "-2"), "between 0 and 3600")):
+        with pytest.raises(ConfigError, match=problem):
+            target(*flags)

@@ -634,7 +634,7 @@ def test_session_setup_lm_and_ntlm_v1_with_a_non_ascii_fixture_password(tmp_path
     from smbemu.auth.ntlm_crypto import desl, lm_owf_v1, nt_owf_v1
     from smbemu.auth.ntlm_messages import AuthenticateMessage, ChallengeMessage, NegotiateMessage
     from smbemu.auth.ntlm_messages import NegotiateFlags as F
-    from smbemu.builder import build_config
+    from helpers import build_config  # win2000 also offers SMB 2.0.2
     from smbemu.connection import Connection
     from smbemu.smb2.constants import Command
     from smbemu.status import NtStatus

@@ -36,7 +36,8 @@ def test_every_builtin_profile_loads(name: str) -> None:
     assert isinstance(profile, Profile) and profile.name == name
     assert profile.chain[0] == "policies/_base.yaml" and profile.chain[-1] == f"policies/{name}.yaml"
     assert profile.role in ("standalone", "member", "dc")
-    assert profile.smb.dialects == tuple(sorted(profile.smb.dialects)) and profile.smb.dialects
+    assert profile.smb.dialects == tuple(sorted(profile.smb.dialects))
+    assert profile.smb.dialects or profile.smb.smb1  # something can always be negotiated
     assert all(isinstance(d, Dialect) for d in profile.smb.dialects)
     assert profile.description
     assert {key for key, _, _ in explain(profile)} == {key.path for key in KEYS}
@@ -85,7 +86,7 @@ def test_release_facts() -> None:
     assert w2016_dc.identity.srvsvc.server_type == 0x0080102B
     assert w2k.identity.srvsvc.platform_id == 500
     # SMB (§2)
-    assert w2k.smb.dialects == (Dialect.SMB_2_0_2,)
+    assert w2k.smb.dialects == () and w2k.smb.smb1  # SMB1 only (MS-SMB2 <1>)
     assert w2016.smb.dialects == (Dialect.SMB_2_0_2, Dialect.SMB_2_1, Dialect.SMB_3_0, Dialect.SMB_3_0_2, Dialect.SMB_3_1_1)
     assert not w2k.smb.signing_required and w2k_dc.smb.signing_required and w2016_dc.smb.signing_required
     assert not w2016.smb.signing_required
@@ -115,9 +116,12 @@ def test_later_release_facts() -> None:
     """The releases added for issue 5, against windows-defaults.md §1, §2, §4."""
     p = {name: load_profile(name) for name in ALL_RELEASES}
     labels = {name: [Dialect(d).label for d in profile.smb.dialects] for name, profile in p.items()}
-    # §2.1: within what smbemu speaks; everything before Vista SP1 / 2008 offers 2.0.2 (no SMB1 yet).
-    for name in ("nt4", "win2000", "win2000-dc", "winxp", "win2003", "win2003-dc", "win2008", "win2008-dc"):
+    # §2.1 / MS-SMB2 <1>: before Vista SP1 / 2008, SMB1 only; 2008 adds 2.0.2; SMB1 on up to 2016.
+    for name in ("nt4", "win2000", "win2000-dc", "winxp", "win2003", "win2003-dc"):
+        assert labels[name] == [] and p[name].smb.smb1, name
+    for name in ("win2008", "win2008-dc"):
         assert labels[name] == ["2.0.2"], name
+    assert [name for name, profile in p.items() if not profile.smb.smb1] == ["win2019", "win2022", "win2022-dc"]
     assert labels["win7"] == ["2.0.2", "2.1"] and labels["win2012"] == ["2.0.2", "2.1", "3.0"]
     assert labels["win2012r2"] == ["2.0.2", "2.1", "3.0", "3.0.2"]
     for name in ("win2016", "win2019", "win2022", "win2022-dc"):
@@ -153,11 +157,92 @@ def test_later_release_facts() -> None:
     assert p["win2022-dc"].anonymous.restrict_remote_sam == "" and p["win2012r2"].anonymous.restrict_remote_sam is None
 
 
+# The SMB1 NEGOTIATE identity per release (policies/*.yaml cite the source of each value):
+# MaxMpxCount, MaxBufferSize, Capabilities, signing enabled; MaxNumberVcs 1 and MaxRawSize 65536 everywhere.
+SMB1_IDENTITY = {
+    "nt4": (50, 4356, 0x000053FD, False),
+    "win2000": (50, 16644, 0x8000F3FD, False),
+    "win2000-dc": (50, 16644, 0x8000F3FD, True),
+    "winxp": (10, 4356, 0x8000E3FD, False),
+    "win2003": (50, 16644, 0x8001F3FD, False),
+    "win2003-dc": (50, 16644, 0x8001F3FD, True),
+    "win2008": (50, 16644, 0x8001E3FC, False),
+    "win2008-dc": (50, 16644, 0x8001F3FC, True),
+    "win7": (10, 4356, 0x8001E3FC, False),
+    "win2012": (50, 16644, 0x8001E3FC, False),
+    "win2012r2": (50, 16644, 0x8001E3FC, False),
+    "win2016": (50, 16644, 0x8001E3FC, False),
+    "win2016-dc": (50, 16644, 0x8001F3FC, True),
+    "win2019": (50, 16644, 0x8001E3FC, False),
+    "win2022": (50, 16644, 0x8001E3FC, False),
+    "win2022-dc": (50, 16644, 0x8001F3FC, True),
+}
+
+
+@pytest.mark.parametrize("name", ALL_RELEASES)
+def test_smb1_negotiate_identity(name: str) -> None:
+    smb1 = load_profile(name).smb1
+    assert (smb1.max_mpx_count, smb1.max_buffer_size, smb1.capabilities, smb1.signing_enabled) == SMB1_IDENTITY[name]
+    assert (smb1.max_number_vcs, smb1.max_raw_size, smb1.server_time_zone) == (1, 65536, 0)
+
+
+def test_smb1_capabilities_follow_the_release() -> None:
+    """The reasons behind the table above, bit by bit (MS-CIFS / MS-SMB notes, captures)."""
+    from smbemu.profiles.model import SMB1_CAPABILITY_BITS as CAP
+
+    p = {name: load_profile(name) for name in ALL_RELEASES}
+    for name, profile in p.items():
+        caps = profile.smb1.capabilities
+        # NT 4.0 has no extended security (SPNEGO came with 2000, MS-SMB 2.2.4.5.2.1); every later one has.
+        assert bool(caps & CAP["EXTENDED_SECURITY"]) == (name != "nt4"), name
+        # 2008 and later dropped READ_RAW / WRITE_RAW (MS-SMB <29>).
+        assert bool(caps & CAP["RAW_MODE"]) == (profile.identity.version < (6, 0)), name
+        # LWIO from 2003 on (nmap-fp "Windows 2003 or 2008"; captures of 2008 R2, 8.1, 10, 2019).
+        assert bool(caps & CAP["LWIO"]) == (profile.identity.version >= (5, 2)), name
+        # A server version answers 16644 bytes, a client version 4356 (MS-SMB <28>); NT 4.0 by memory (MS-CIFS <222>).
+        client_version = name in ("winxp", "win7")
+        assert profile.smb1.max_buffer_size == (4356 if client_version or name == "nt4" else 16644), name
+        # DCs: signing enabled (and required) in the NEGOTIATE SecurityMode (§2.2).
+        assert profile.smb1.signing_enabled == profile.smb.signing_required == profile.is_dc, name
+        assert not caps & (CAP["UNIX"] | CAP["COMPRESSED_DATA"] | CAP["DYNAMIC_REAUTH"] | CAP["PERSISTENT_HANDLES"]), name
+    # Members from 2008 on do not advertise DFS; DCs do (captures of a 2019 member and 2008 R2 DCs).
+    assert not p["win2016"].smb1.capabilities & CAP["DFS"] and p["win2016-dc"].smb1.capabilities & CAP["DFS"]
+    # SMB1 (NT LM 0.12) is served up to 2016 and not from 2019 on (KB 4034314); only SMB1 before 2008.
+    assert [name for name, profile in p.items() if not profile.smb.smb1] == ["win2019", "win2022", "win2022-dc"]
+
+
+def test_smb1_native_os_and_lanman() -> None:
+    """SESSION_SETUP_ANDX NativeOS / NativeLanMan as the real servers sent them (sources in the files)."""
+    native = {name: (load_profile(name).identity.native_os, load_profile(name).identity.native_lanman) for name in ALL_RELEASES}
+    assert native["nt4"] == ("Windows NT 4.0", "NT LAN Manager 4.0")
+    assert native["win2000"] == native["win2000-dc"] == ("Windows 5.0", "Windows 2000 LAN Manager")
+    assert native["winxp"] == ("Windows 5.1", "Windows 2000 LAN Manager")
+    assert native["win2003"] == ("Windows Server 2003 3790 Service Pack 2", "Windows Server 2003 5.2")
+    assert native["win2008"] == ("Windows Server (R) 2008 Standard 6002 Service Pack 2", "Windows Server (R) 2008 Standard 6.0")
+    assert native["win7"] == ("Windows 7 Professional 7601 Service Pack 1", "Windows 7 Professional 6.1")
+    assert native["win2012"] == ("Windows Server 2012 Standard 9200", "Windows Server 2012 Standard 6.2")
+    assert native["win2012r2"] == ("Windows Server 2012 R2 Standard 9600", "Windows Server 2012 R2 Standard 6.3")
+    assert native["win2016"] == native["win2016-dc"] == ("Windows Server 2016 Standard 14393", "Windows Server 2016 Standard 6.3")
+    assert native["win2019"] == ("Windows Server 2019 Standard 17763", "Windows Server 2019 Standard 6.3")
+    assert native["win2022"] == ("Windows Server 2022 Standard 20348", "Windows Server 2022 Standard 6.3")
+
+
+def test_smb1_values_are_shown_and_overridable() -> None:
+    """`profiles show` lists the smb1 section (capabilities as hex and CAP names); --set reaches it."""
+    shown = dict((key, value) for key, value, _ in explain(load_profile("nt4")))
+    assert shown["smb1.capabilities"] == ("0x000053FD [RAW_MODE, UNICODE, LARGE_FILES, NT_SMBS, RPC_REMOTE_APIS, "
+                                          "STATUS32, LEVEL_II_OPLOCKS, LOCK_AND_READ, NT_FIND, DFS, LARGE_READX]")
+    assert shown["smb1.max_buffer_size"] == "4356" and shown["smb1.signing_enabled"] == "false"
+    changed = load_profile("win2000", ["smb1.max_mpx_count=125", "EnableSecuritySignature=1", "capabilities=0x8000E3FD"])
+    assert (changed.smb1.max_mpx_count, changed.smb1.signing_enabled, changed.smb1.capabilities) == (125, True, 0x8000E3FD)
+
+
 def test_uncertain_choices_are_commented() -> None:
     """Where the reference says U, the profile file says which value it chose."""
     for name, needle in [("win2003-dc", "U (§1.3, §7 item 10)"), ("win2008-dc", "U (§1.1, §7 item 1)"),
                          ("win2022-dc", "U (§1.1, §7 item 1)"), ("winxp", "U (§1.1, §7 item 2)"),
-                         ("winxp", "U (§0.2)"), ("nt4", "offers SMB 2.0.2")]:
+                         ("winxp", "U (§0.2)"), ("nt4", "No NT4 capture"), ("win2008", "U: nmap-fp"),
+                         ("win7", "U for 7 itself"), ("_base", "Not found in a source as a default")]:
         assert needle in (POLICIES / f"{name}.yaml").read_text(encoding="utf-8"), (name, needle)
 
 def test_restrict_remote_sam() -> None:
@@ -351,8 +436,8 @@ def test_override_errors(override: str, expected: str) -> None:
 
 
 def test_no_protocol_left_is_refused() -> None:
-    # SMB1 only is a valid profile (Windows 2000 spoke nothing else) ...
-    assert load_profile("win2000", ["smb.dialects="]).smb.dialects == ()
+    # SMB1 only is a valid profile (Windows 2000 spoke nothing else: its default) ...
+    assert load_profile("win2000").smb.dialects == () and load_profile("win2016", ["smb.dialects="]).smb.smb1
     # ... but with SMB1 off too, nothing could ever be negotiated.
     with pytest.raises(ConfigError) as info:
         load_profile("win2019", ["smb.dialects="])

@@ -10,7 +10,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/ for smb2raw
 
-from smbemu.builder import build_config  # noqa: E402
+# helpers.build_config: a pre-Vista profile also offers SMB 2.0.2 (the SMB2 lab convenience).
+from helpers import build_config  # noqa: E402
 from smbemu.connection import Connection  # noqa: E402
 
 from smb2raw import frame, negotiate_body, request, responses  # noqa: E402

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from smbemu.builder import build_config
+from helpers import build_config  # a pre-Vista profile also offers SMB 2.0.2 (the SMB2 lab convenience)
 from smbemu.connection import Connection
 from smbemu.dialects import Dialect
 from smbemu.smb2.constants import Cipher, Command, SigningAlgorithm

@@ -38,7 +38,8 @@ from sansio_client import (  # noqa: E402
     Client,
 )
 
-from smbemu.builder import build_config  # noqa: E402
+# helpers.build_config: a pre-Vista profile also offers SMB 2.0.2 (the SMB2 lab convenience).
+from helpers import build_config  # noqa: E402
 from smbemu.connection import Connection  # noqa: E402
 from smbemu.status import NtStatus  # noqa: E402
 
