@@ -11,14 +11,17 @@ mutation lands deep in the conversation rather than at its first check. SMB1 con
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import smb1_frames
+from smbemu import logon
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
 
@@ -29,6 +32,27 @@ FSCTL_PIPE_TRANSCEIVE = 0x0011C017
 # QUERY_DIRECTORY, CHANGE_NOTIFY, QUERY_INFO, SET_INFO, OPLOCK_BREAK.
 FILE_ID_OFFSET = {6: 8, 7: 8, 8: 16, 9: 16, 10: 8, 11: 8, 14: 8, 15: 8, 16: 24, 17: 16, 18: 8}
 RPC_RESPONSE_TYPES = {2, 3, 12, 13, 15}  # response, fault, bind_ack, bind_nak, alter_context_resp
+
+
+# The NTLM server challenge and the CHALLENGE message's timestamp (MS-NLMP 2.2.1.2,
+# MsvAvTimestamp) while seeds are recorded and replayed: a recorded user logon (NTLMv2 response,
+# MIC) then verifies again, so that the conversation goes on past its SESSION_SETUP. Seeds
+# recorded before these were fixed (the SMB2 ones) fail their user logons, as they always did.
+FIXED_CHALLENGE = bytes.fromhex("5345454443484c47")
+FIXED_FILETIME = 133_800_000_000_000_000  # 2025-01-01 in FILETIME units
+
+
+@contextmanager
+def fixed_ntlm_challenge() -> Iterator[None]:
+    """Every NTLM acceptor made meanwhile (smbemu.logon.new_acceptor) uses FIXED_CHALLENGE and
+    FIXED_FILETIME."""
+    original = logon.NtlmAcceptor
+    logon.NtlmAcceptor = functools.partial(  # type: ignore[misc]
+        original, challenge=FIXED_CHALLENGE, filetime=lambda: FIXED_FILETIME)
+    try:
+        yield
+    finally:
+        logon.NtlmAcceptor = original  # type: ignore[misc]
 
 
 def load_seed(path: Path) -> list[bytes]:
@@ -225,6 +249,12 @@ def check_frame(frame: bytes, sent_ids: set[int], result: Replay, overflowed: se
 def replay(config: ServerConfig, frames: Sequence[bytes], mutate: Callable[[int, bytes], bytes] | None = None,
            chunk: int = 0) -> Replay:
     """Feed `frames` (rewritten ids, then `mutate(index, frame)`) into a fresh Connection."""
+    with fixed_ntlm_challenge():
+        return _replay(config, frames, mutate, chunk)
+
+
+def _replay(config: ServerConfig, frames: Sequence[bytes], mutate: Callable[[int, bytes], bytes] | None,
+            chunk: int) -> Replay:
     conn = Connection(config, ("127.0.0.1", 40000))
     ids = _Ids()
     result = Replay()

@@ -28,9 +28,13 @@ sys.path.insert(0, str(HERE.parent))
 
 from helpers import ServerThread  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from harness import fixed_ntlm_challenge  # noqa: E402
+
 from smbemu.connection import Connection  # noqa: E402
 
 SEEDS = HERE / "seeds"
+SIGNED_OVERRIDES = ["signing_required=true"]  # the server of the smb1-signed-* seeds
 # rpcclient opens IPC$ under the "client ipc" protocol bounds, smbclient under the plain ones:
 # both pairs force NT LM 0.12.
 NT1 = ["--option=client ipc min protocol=NT1", "--option=client ipc max protocol=NT1",
@@ -61,7 +65,8 @@ def main(only: str) -> None:
 
     Connection.receive_data = recording  # type: ignore[method-assign]
     runs: list[tuple[str, list[int]]] = []
-    with ServerThread(profile="win2000") as server:
+    # The challenge the replay will use too: recorded user logons verify again (harness.py).
+    with fixed_ntlm_challenge(), ServerThread(profile="win2000") as server:
         port = str(server.port)
 
         def run(label: str, args: list[str] | None, func: object = None) -> None:
@@ -173,6 +178,15 @@ def main(only: str) -> None:
             run("smb1-impacket-anon", None, lambda: impacket_smb1("", ""))
             run("smb1-impacket-user", None, lambda: impacket_smb1("alice", "Wonderland1"))
             run("smb1-pysmb-user", None, pysmb_smb1)
+        if smb1:
+            # Signed SMB1 (`smb1-signed-*`): recorded, and replayed, on win2000 with
+            # RequireSecuritySignature: with the one challenge the session key is the recorded one,
+            # so the replayed signatures verify and mutations meet the signature checks.
+            with ServerThread(profile="win2000", overrides=SIGNED_OVERRIDES) as signed:
+                port = str(signed.port)
+                run("smb1-signed-impacket-user", None, lambda: impacket_smb1("alice", "Wonderland1"))
+                run("smb1-signed-rpcclient-user", ["rpcclient", "-p", port, "-U", "alice%Wonderland1", *NT1,
+                                                   "127.0.0.1", "-c", "srvinfo;netshareenumall 1"])
     SEEDS.mkdir(exist_ok=True)
     for old in SEEDS.glob("*.hex"):
         if only == "all" or old.name.startswith("smb1-") == (only == "smb1"):

@@ -135,16 +135,16 @@ def check_response(payload: bytes, sent: dict[int, list[Sent]]) -> tuple[int, in
     if not requests:
         raise Malformed(f"SMB1 response to MID {mid}, which was never sent")
     nt_form = bool(flags2 & FLAGS2_NT_STATUS)
-    # The answer is to the latest request with this MID, or to an earlier one that waited
-    # (a pipe read or transaction answered once data came).
+    # The answer is to the latest request with this MID, or to an earlier one that waited (a pipe
+    # read or transaction answered once data came). A client may give every request the same MID
+    # (impacket does): any request that waited, with this command, can be the one answered.
     latest = requests[-1]
-    if command in (latest.command, ANSWERED_AS.get(latest.command)):
-        request = latest
-    else:
-        request = next((r for r in reversed(requests[:-1]) if r.command == command and command in MAY_WAIT), None)
-        if request is None:
-            raise Malformed(f"SMB1 response command 0x{command:02x} to a 0x{latest.command:02x} request (MID {mid})")
-    if nt_form != request.nt_status:
+    candidates = [latest] if command in (latest.command, ANSWERED_AS.get(latest.command)) else []
+    candidates += [r for r in reversed(requests[:-1]) if r.command == command and command in MAY_WAIT]
+    if not candidates:
+        raise Malformed(f"SMB1 response command 0x{command:02x} to a 0x{latest.command:02x} request (MID {mid})")
+    request = next((r for r in candidates if r.nt_status == nt_form), None)
+    if request is None:
         raise Malformed(f"status form {'NT' if nt_form else 'DOS'} where the request asked the other (MID {mid})")
     if not nt_form:
         error_class, reserved, code = status & 0xFF, (status >> 8) & 0xFF, status >> 16

@@ -54,6 +54,7 @@ SEEDS = load_seeds()
 SEED_NAMES = sorted(SEEDS)
 CLEAN = "smbclient-L-1"  # an anonymous session: negotiate, setup, IPC$, srvsvc, NetrShareEnum
 CLEAN_SMB1 = "smb1-impacket-anon-1"  # the same over NT LM 0.12, then a SAMR domain enumeration
+CLEAN_SIGNED = "smb1-signed-impacket-user-1"  # alice over NT LM 0.12, every message signed
 BASE: Any = build_config("win2000")
 INTERESTING = (0, 1, 2, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0x7FFFFFFF, 0xFFFFFFFF)
 HEADER_FIELDS = ((4, 2), (6, 2), (8, 4), (12, 2), (14, 2), (16, 4), (20, 4), (24, 8), (32, 4), (36, 4), (40, 8))
@@ -64,11 +65,17 @@ STATS = {"conversations": 0, "frames": 0, "pdus": 0}
 _ACCOUNT_STATES = copy.deepcopy(BASE.directory._states)
 
 
-def fresh_config() -> ServerConfig:
+# The server of the `smb1-signed-*` seeds: win2000 requiring signing (record_seeds.SIGNED_OVERRIDES).
+SIGNED_PROFILE: Any = build_config("win2000", overrides=["signing_required=true"]).profile
+
+
+def fresh_config(seed: str = "") -> ServerConfig:
     """A new server (its own sessions) with the fixture's account state as loaded: the lockout
-    counters the replayed (failing) user logons raise must not carry over to the next example."""
+    counters the replayed (failing) user logons raise must not carry over to the next example.
+    `seed`: the seed it will replay (a signed one gets the server that requires signing)."""
     BASE.directory._states = copy.deepcopy(_ACCOUNT_STATES)
-    return ServerConfig(profile=BASE.profile, directory=BASE.directory, pipes=BASE.pipes)
+    profile = SIGNED_PROFILE if seed.startswith("smb1-signed-") else BASE.profile
+    return ServerConfig(profile=profile, directory=BASE.directory, pipes=BASE.pipes)
 
 
 def settings_for(default: int) -> settings:
@@ -197,26 +204,28 @@ _BASELINE: dict[str, list[tuple[int, int]]] = {}
 
 def clean_baseline(name: str = CLEAN) -> list[tuple[int, int]]:
     if name not in _BASELINE:
-        _BASELINE[name] = signature(replay(fresh_config(), SEEDS[name]))
+        _BASELINE[name] = signature(replay(fresh_config(name), SEEDS[name]))
     return list(_BASELINE[name])
 
 
 # ---------------------------------------------------------------- the tests
 def test_seeds_replay_cleanly() -> None:
-    """Unmutated anonymous seeds replay as the real client ran them (proves the id rewriting works)."""
+    """Unmutated seeds replay as the real client ran them (proves the id rewriting works): the
+    anonymous ones, and the SMB1 users' (recorded under harness.fixed_ntlm_challenge)."""
     with ErrorLog() as errors:
         for name, frames in SEEDS.items():
-            result = replay(fresh_config(), frames)
+            result = replay(fresh_config(name), frames)
             errors.check()
             assert not result.closed, name
             if name.startswith("smb1-"):
                 assert all(command & smb1_frames.SMB1 for command, _ in signature(result)), name
-            if name.startswith("smb1-") and "user" not in name:
-                # An anonymous SMB1 client gets as far as a pipe answer (TransactNmPipe or READ_ANDX);
-                # a user's logon fails on the replay's fresh challenge, as over SMB2.
+                # Every SMB1 client gets as far as a pipe answer (TransactNmPipe or READ_ANDX): the
+                # users' too, recorded and replayed with one NTLM challenge (harness.fixed_ntlm_challenge).
                 pipe_answers = (smb1_frames.TRANSACTION, smb1_frames.READ_ANDX)
                 answered = {(smb1_frames.SMB1 | command, 0) for command in pipe_answers}
                 assert answered & set(signature(result)), (name, signature(result))
+                # A signed seed's requests verify on the replay's server (one challenge, one key).
+                assert all(status != 0xC0000022 for _, status in signature(result)), name
             elif "anon" in name or name.startswith(("smbclient", "rpcclient-")) and "user" not in name:
                 assert (11, 0) in signature(result) or (8, 0) in signature(result), (name, signature(result))
     assert len(SEEDS) >= 8
@@ -233,7 +242,7 @@ def test_mutated_conversations(case: tuple[str, list[bytes], dict[int, list[Any]
             frame = apply(op, frame)
         return frame
 
-    config = fresh_config()
+    config = fresh_config(name)
     with ErrorLog() as errors:
         result = replay(config, frames, mutate, chunk)
         errors.check()
@@ -241,7 +250,7 @@ def test_mutated_conversations(case: tuple[str, list[bytes], dict[int, list[Any]
         STATS["frames"] += result.frames_in
         # Nothing of the fuzzed connection survives it, and the next client is served as usual.
         assert not config.sessions, "sessions outlived their connection"
-        clean = CLEAN_SMB1 if name.startswith("smb1-") else CLEAN
+        clean = (CLEAN_SIGNED if name.startswith("smb1-signed-") else CLEAN_SMB1) if name.startswith("smb1-") else CLEAN
         assert signature(replay(config, SEEDS[clean])) == clean_baseline(clean)
         errors.check()
 
