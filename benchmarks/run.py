@@ -16,8 +16,9 @@ every server is stopped by its pid at the end. `samr` runs against smbemu only, 
 as JSON): Samba would need that many passdb users.
 
 `churn1` is `churn` over SMB1 (NT LM 0.12, issue 12): Samba serves it from a second smbd with
-the same smb.conf but `server min protocol = NT1` (the SMB2 workloads keep theirs); smbemu's
-win2000 profile speaks SMB1 to a client that offers only NT LM 0.12; impacket's smbserver is not
+the same smb.conf but `server min protocol = NT1` (the SMB2 workloads keep theirs); smbemu serves
+it with the win2000 profile as it is (NT LM 0.12 only; the SMB2 workloads get `--set
+smb.dialects=2.0.2`, the generator's dialect); impacket's smbserver is not
 measured (issue 12 compares with Samba).
 
 `idle` holds `--idle-sessions` sessions on smbemu (issue 7: 10,000, each with srvsvc open and
@@ -178,6 +179,10 @@ def server(name: str, tmp: Path, fixture: str | None = None, many_connections: b
     if name == "smbemu":
         smbemu = str(Path(PYTHON).parent / "smbemu")
         argv = [smbemu, "serve", "--profile", "win2000", "--port", str(port), "-q"]
+        if not smb1:
+            # win2000 speaks only SMB1 (NT LM 0.12); the SMB2 workloads measure its policy over
+            # SMB 2.0.2, as they always have (the generator's dialect).
+            argv += ["--set", "smb.dialects=2.0.2"]
         if many_connections:  # the idle workload: 10,000 held sessions + probes
             argv += connection_limit_flags()
         if SMBEMU_EVENT_LOOP:
