@@ -112,7 +112,9 @@ def test_lookup_lists_the_lsass_endpoints_with_the_tcp_port(pipes_h: Any) -> Non
     # registered (MS-DSSP 2.1: well-known \PIPE\lsarpc only), nor the mapper itself
     assert interfaces == {"12345778-1234-abcd-ef00-0123456789ab", "12345778-1234-abcd-ef00-0123456789ac",
                           "12345678-1234-abcd-ef00-01234567cffb", "4b324fc8-1670-01d3-1278-5a47bf6ee188",
-                          "6bffd098-a112-3610-9833-46c3f87e345a"}
+                          "6bffd098-a112-3610-9833-46c3f87e345a",
+                          # winreg (Remote Registry runs on 2016) and svcctl on their pipes
+                          "338cd001-2244-31f1-aaaa-900038001003", "367abb81-9844-35f1-ad32-98f038001003"}
     assert ("12345678-1234-ABCD-EF00-01234567CFFB v1.0", "ncacn_ip_tcp:127.0.0.1[49155]") in found
     assert ("4B324FC8-1670-01D3-1278-5A47BF6EE188 v3.0", "ncacn_np:\\\\LEGACYSRV[\\PIPE\\srvsvc]") in found
 
