@@ -99,3 +99,10 @@ def test_net_rpc_registry_getvalue_and_enumerate(samba_target: ServerThread) -> 
 def test_net_rpc_service_list(samba_target: ServerThread) -> None:
     out = _net(samba_target, "service", "list")
     assert '"Print Spooler"' in out and "Messenger" in out, out
+
+
+def test_anonymous_cannot_open_the_pipes(restricted: NetnsServer) -> None:
+    # winreg and svcctl are not in NullSessionPipes: the CREATE is refused (§0 rule 3)
+    for script, args in (("reg.py", ["query", "-keyName", LSA]), ("services.py", ["list"])):
+        out = _impacket(restricted, script, "-no-pass", ADDRESS, *args)
+        assert "STATUS_ACCESS_DENIED" in out, out
