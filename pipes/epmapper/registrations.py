@@ -83,7 +83,11 @@ def _served(ctx: CallContext) -> Iterable[tuple[str, uuid.UUID, tuple[int, int],
     registry: Any = getattr(ctx.server, "pipes", None)
     if registry is None:
         return _BUILTIN
-    return [(i.name, i.uuid, i.version, i.pipes) for i in registry if isinstance(i, Interface)]
+    # An interface whose service is stopped on this release (winreg without Remote Registry)
+    # registers no endpoint, as its pipe does not exist either (smbemu.ipc).
+    config = ctx.server
+    return [(i.name, i.uuid, i.version, i.pipes) for i in registry if isinstance(i, Interface)
+            and getattr(i, "available", lambda _config: True)(config)]
 
 
 def _local_endpoints(version: tuple[int, int]) -> tuple[str, ...]:

@@ -127,6 +127,11 @@ def test_lookup_per_release(pipes_h: Any) -> None:
     samr_w2k = [b for i, b in w2k if i.startswith("12345778-1234-ABCD-EF00-0123456789AC")]
     assert samr_w2k == ["ncacn_np:\\\\LEGACYSRV[\\pipe\\lsass]", "ncalrpc:[audit]", "ncalrpc:[securityevent]",
                         "ncalrpc:[protected_storage]", "ncalrpc:[dsrole]"]  # no --rpc-tcp: no TCP tower
+    # winreg registers where Remote Registry runs (2016) and not where it is stopped (7), like its pipe
+    winreg = "338CD001-2244-31F1-AAAA-900038001003"
+    assert any(i.startswith(winreg) for i, _ in member)
+    win7 = _lookup_all(_dce(pipes_h, pipes_h.fresh_config("win7")))
+    assert not any(i.startswith(winreg) for i, _ in win7) and any(i.startswith("4B324FC8") for i, _ in win7)
 
 
 def test_lookup_pages_with_the_handle_and_ends_with_not_registered(pipe_client: Any) -> None:
