@@ -1,6 +1,6 @@
 """samr calls that change accounts: SamrCreateUser2InDomain / SamrCreateUserInDomain (MS-SAMR
-3.1.5.4.4-5), SamrDeleteUser (3.1.5.7.3), SamrAddMemberToGroup / SamrRemoveMemberFromGroup
-(3.1.5.8.1, 3.1.5.8.4? "3.1.5.8.x"), SamrAddMemberToAlias / SamrRemoveMemberFromAlias (3.1.5.8.x).
+3.1.5.4.4-5), SamrDeleteUser (3.1.5.7.3), SamrAddMemberToGroup / SamrRemoveMemberFromGroup,
+SamrAddMemberToAlias / SamrRemoveMemberFromAlias, SamrRemoveMemberFromForeignDomain (3.1.5.8.x).
 
 Each call checks its handle (known, of its kind, with the right: ``lookup_handle``), asks the one
 enforcement point (``ctx.decide``: administrators; a computer account on a DC also an
@@ -18,6 +18,7 @@ from smbemu.policy.access import (
     ALIAS_REMOVE_MEMBER,
     DELETE,
     DOMAIN_CREATE_USER,
+    DOMAIN_LOOKUP,
     GROUP_ADD_MEMBER,
     GROUP_REMOVE_MEMBER,
 )
@@ -226,6 +227,30 @@ def _sid(value: Any) -> SidValue | None:
         return SidValue.parse(str(value)) if value is not None else None
     except ValueError:
         return None
+
+
+@INTERFACE.operation(45, "SamrRemoveMemberFromForeignDomain",
+                     request=[("DomainHandle", SAMPR_HANDLE), ("MemberSid", Sid)], response=[])
+def SamrRemoveMemberFromForeignDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.8.3 (DOMAIN_LOOKUP): the SID leaves every alias of the domain (Samba's
+    ``net rpc user delete`` calls it on Builtin and the account domain before SamrDeleteUser);
+    success when it was in none."""
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,), DOMAIN_LOOKUP)
+    if entry is None:
+        return error_response(ctx, status)
+    status = ctx.decide().status
+    if status:
+        return error_response(ctx, status)
+    member = _sid(request["MemberSid"])
+    if member is None:
+        return error_response(ctx, STATUS_INVALID_PARAMETER)
+    directory = directory_of(ctx)
+    for alias in entry.obj.domain.aliases:
+        if member in alias.members:
+            directory.remove_member(alias, member)
+            report_change(ctx, "member-removed", alias, group_scope="local", member_sid=str(member),
+                          member_name=_member_name(ctx, member))
+    return {"ReturnValue": STATUS_SUCCESS}
 
 
 @INTERFACE.operation(31, "SamrAddMemberToAlias",

@@ -190,7 +190,8 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     **{("samr", name): Rule(_ADM, source="MS-SAMR 3.1.5.12.2.1 (D: Administrators ALL_ACCESS)")
        for name in ("SamrCreateUserInDomain", "SamrDeleteUser", "SamrSetInformationUser",
                     "SamrSetInformationUser2", "SamrAddMemberToGroup", "SamrRemoveMemberFromGroup",
-                    "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias")},
+                    "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias",
+                    "SamrRemoveMemberFromForeignDomain")},
     # SamrCreateUser2InDomain: administrators; a computer account (AccountType
     # USER_WORKSTATION_TRUST_ACCOUNT 0x80) on a DC also any authenticated user: the Default Domain
     # Controllers Policy gives Authenticated Users SeMachineAccountPrivilege ("Add workstations to
@@ -213,7 +214,6 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "SamrSetInformationGroup", "SamrDeleteGroup",
                     "SamrSetMemberAttributesOfGroup", "SamrSetInformationAlias",
                     "SamrDeleteAlias", "SamrChangePasswordUser",
-                    "SamrRemoveMemberFromForeignDomain",
                     "SamrAddMultipleMembersToAlias", "SamrRemoveMultipleMembersFromAlias",
                     "SamrOemChangePasswordUser2", "SamrSetDSRMPassword")},
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
