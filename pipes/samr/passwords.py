@@ -1,7 +1,7 @@
-"""samr passwords: the encrypted password buffers (MS-SAMR 2.2.6.21-22, 2.2.11.1) and
-SamrUnicodeChangePasswordUser2 (3.1.5.10.3), a user's change of its own password.
+"""samr SamrUnicodeChangePasswordUser2 (MS-SAMR 3.1.5.10.3), a user's change of its own password.
 
-A password travels as a SAMPR_USER_PASSWORD -- 512 bytes whose end holds the UTF-16LE password,
+The buffers are decrypted by the directory (`smbemu.directory.sam_crypto`, next to the hashes they
+are checked against).  A password travels as a SAMPR_USER_PASSWORD -- 512 bytes whose end holds the UTF-16LE password,
 then its length in bytes (2.2.6.20) -- encrypted with RC4 (3.2.2.1-3.2.2.3): under the session key
 (SamrSetInformationUser2 classes 23 / 24), under MD5(ClearSalt || session key) (classes 25 / 26,
 the "New" buffers with their 16-byte salt), or under the account's current NT hash
@@ -11,12 +11,9 @@ decrypts to a well-formed password, and the old NT hash encrypted with the new o
 
 from __future__ import annotations
 
-import hashlib
-import struct
 from typing import Any
 
-from smbemu.auth.ntlm_crypto import des, nt_owf_v1, rc4k
-from smbemu.directory.changes import ChangeRefused
+from smbemu.errors import ChangeRefused
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint8
 from smbemu.status import (
@@ -29,39 +26,6 @@ from smbemu.status import (
 
 from .objects import INTERFACE, directory_of, error_response, report_change
 from .types import ENCRYPTED_OWF_PASSWORD, SAMPR_ENCRYPTED_USER_PASSWORD
-
-#: SAMPR_USER_PASSWORD: 512 bytes of buffer, then the length (2.2.6.20).
-_BUFFER = 512
-
-
-def clear_password(plain: bytes) -> str | None:
-    """The password inside a decrypted SAMPR_USER_PASSWORD (516 bytes), or None when the length
-    does not fit (the wrong key: a garbage length)."""
-    (length,) = struct.unpack_from("<I", plain, _BUFFER)
-    if length > _BUFFER or length % 2:
-        return None
-    try:
-        return plain[_BUFFER - length:_BUFFER].decode("utf-16-le")
-    except UnicodeDecodeError:
-        return None
-
-
-def decrypt_with_session_key(buffer: bytes, session_key: bytes) -> str | None:
-    """SAMPR_ENCRYPTED_USER_PASSWORD (516 bytes, RC4 under the session key, 3.2.2.1) or
-    SAMPR_ENCRYPTED_USER_PASSWORD_NEW (532 bytes: RC4 under MD5(ClearSalt || session key),
-    ClearSalt being the last 16 bytes, 3.2.2.2)."""
-    if not session_key:
-        return None
-    if len(buffer) == 532:
-        key = hashlib.md5(buffer[516:] + session_key).digest()
-        return clear_password(rc4k(key, buffer[:516]))
-    return clear_password(rc4k(session_key, buffer))
-
-
-def encrypt_hash(data16: bytes, key16: bytes) -> bytes:
-    """MS-SAMR 2.2.11.1.1 "Encrypting an NT or LM hash value with a specified key": two DES
-    blocks, under the key's bytes 0-6 and 7-13."""
-    return des(key16[:7], data16[:8]) + des(key16[7:14], data16[8:])
 
 
 def _wrong_password(ctx: CallContext, user: Any, why: str) -> dict[str, Any]:
@@ -101,12 +65,9 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
     if directory.is_locked(user):
         # a locked-out account cannot prove anything (U: Windows answers the lockout status)
         return error_response(ctx, STATUS_WRONG_PASSWORD)
-    old_hash = user.nt_hash or nt_owf_v1("")
-    password = clear_password(rc4k(old_hash, new_encrypted["Buffer"]))
+    password = directory.proven_password(user, new_encrypted["Buffer"], old_check["data"])
     if password is None:
-        return _wrong_password(ctx, user, "does not know the old password (the buffer does not decrypt)")
-    if encrypt_hash(old_hash, nt_owf_v1(password)) != old_check["data"]:
-        return _wrong_password(ctx, user, "does not know the old password (the verifier does not match)")
+        return _wrong_password(ctx, user, "does not prove the old password")
     if user.cannot_change_password:
         report_change(ctx, "password-changed", user, success=False)
         ctx.deny("USER_CHANGE_PASSWORD", f"may not change the password of {user.name} (cannot change)")

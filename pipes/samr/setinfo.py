@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
-from smbemu.directory.changes import ChangeRefused, fields_from_account_control
+from smbemu.errors import ChangeRefused
 from smbemu.filetime import FILETIME_NEVER
 from smbemu.policy.access import USER_FORCE_PASSWORD_CHANGE, USER_WRITE_ACCOUNT, USER_WRITE_PREFERENCES
 from smbemu.rpc import CallContext
@@ -29,7 +29,6 @@ from smbemu.status import (
 )
 
 from .objects import INTERFACE, USER, caller_sid, directory_of, error_response, lookup_handle, report_change
-from .passwords import decrypt_with_session_key
 from .types import SAMPR_HANDLE, SAMPR_USER_SET_INFO_BUFFER, USER_WORKSTATION_TRUST_ACCOUNT
 
 #: SAMPR_USER_ALL_INFORMATION member -> (WhichFields bit, User field) for the fields that are set
@@ -53,6 +52,31 @@ _EVENT_FIELDS: Final = {"name": "SamAccountName", "full_name": "DisplayName", "h
                         "home_drive": "HomePath", "script_path": "ScriptPath", "profile_path": "ProfilePath",
                         "workstations": "UserWorkstations", "account_expires": "AccountExpires",
                         "primary_group_rid": "PrimaryGroupId", "logon_hours": "LogonHours"}
+
+
+#: MS-SAMR 2.2.1.12 UserAccountControl bits and the `User` fields they set.
+_UAC_FIELDS: Final = {0x1: "disabled", 0x4: "password_not_required", 0x200: "password_never_expires",
+                      0x800: "reversible_password", 0x1000: "smartcard_required",
+                      0x2000: "trusted_for_delegation", 0x4000: "not_delegated",
+                      0x10000: "dont_require_preauth"}
+#: The account-type bits (exactly one is set).
+ACCOUNT_TYPES: Final = {0x10: "normal", 0x80: "workstation", 0x100: "server", 0x40: "interdomain"}
+
+
+def account_type_of(account_control: int) -> str | None:
+    """The account type of a UserAccountControl value (exactly one type bit), else None."""
+    types = [name for bit, name in ACCOUNT_TYPES.items() if account_control & bit]
+    return types[0] if len(types) == 1 else None
+
+
+def fields_from_account_control(account_control: int) -> dict[str, Any]:
+    """The `User` fields USER_CONTROL_INFORMATION sets (MS-SAMR 2.2.7.15): ACCOUNT_AUTO_LOCKED and
+    PASSWORD_EXPIRED are computed, not set (3.1.5.6.4.x)."""
+    fields: dict[str, Any] = {field: bool(account_control & bit) for bit, field in _UAC_FIELDS.items()}
+    account_type = account_type_of(account_control)
+    if account_type is not None:
+        fields["account_type"] = account_type
+    return fields
 
 
 def _expires(value: dict[str, int]) -> Any:
@@ -151,7 +175,7 @@ def _apply(ctx: CallContext, user: Any, fields: dict[str, Any], password: bytes 
             return error_response(ctx, STATUS_MEMBER_NOT_IN_GROUP)
     clear = None
     if password is not None:
-        clear = decrypt_with_session_key(password, ctx.session_key)
+        clear = directory.clear_password_for(password, ctx.session_key)
         if clear is None:
             report_change(ctx, "password-reset", user, success=False)
             return error_response(ctx, STATUS_INVALID_PARAMETER)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smbemu.directory.changes import ChangeRefused, account_type_of
+from smbemu.errors import ChangeRefused
 from smbemu.policy.access import (
     ALIAS_ADD_MEMBER,
     ALIAS_REMOVE_MEMBER,
@@ -47,6 +47,7 @@ from .objects import (
     lookup_handle,
     report_change,
 )
+from .setinfo import account_type_of
 from .types import SAMPR_HANDLE, USER_NORMAL_ACCOUNT, USER_WORKSTATION_TRUST_ACCOUNT
 
 #: The account types SamrCreateUser2InDomain accepts (MS-SAMR 3.1.5.4.4: exactly one of the

@@ -9,8 +9,10 @@ translation, a logon's `find_user` / ``nt_hash`` -- sees the change, on every co
 runs every connection in one asyncio thread and a change is one synchronous call, so two clients
 changing the same account see the changes one after the other, never half of one (no lost update).
 
-A refused change raises `ChangeRefused` with the NTSTATUS MS-SAMR names for it; the caller (the SAMR
-handler) returns it.  Changes live in memory until the server stops (or SIGHUP reloads the fixture).
+A refused change raises `smbemu.errors.ChangeRefused` with the NTSTATUS MS-SAMR names for it; the
+caller (the SAMR handler) returns it.  The password buffers of the SAMR calls are decrypted here too
+(`clear_password_for`, `proven_password`: `smbemu.directory.sam_crypto`), next to the hashes they
+are checked against.  Changes live in memory until the server stops (or SIGHUP reloads the fixture).
 """
 
 from __future__ import annotations
@@ -21,17 +23,16 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
-from smbemu.directory.model import Alias, AccountState, Group, User, UserAccountControl
+from smbemu.directory import sam_crypto
+from smbemu.directory.model import Alias, AccountState, Group, User
+from smbemu.errors import ChangeRefused
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.directory.model import SamDomain
     from smbemu.sid import Sid
 
-__all__ = ["ChangeRefused", "DirectoryChanges", "account_type_of", "fields_from_account_control",
-           "password_problem"]
-
-UAC = UserAccountControl
+__all__ = ["ChangeRefused", "DirectoryChanges", "password_problem"]
 
 #: sAMAccountName: at most 20 characters, none of ``" / \ [ ] : ; | = , + * ? < >`` (MS-ADTS
 #: 3.1.1.5.2.2 / MS-SAMR 3.1.5.4.4 "Name" constraints; the local SAM uses the same rule).
@@ -40,45 +41,9 @@ MAX_NAME_LENGTH: Final = 20
 #: The first RID Windows gives an account it creates (MS-SAMR 3.1.1.6: RIDs below 1000 are
 #: reserved for well-known accounts).
 FIRST_RID: Final = 1000
-#: The UserAccountControl bits a SamrSetInformationUser* caller may set (MS-SAMR 2.2.1.12);
-#: ACCOUNT_AUTO_LOCKED may only be cleared, PASSWORD_EXPIRED is computed (3.1.5.6.4.x).
-_TYPE_BY_BIT: Final = {UAC.NORMAL_ACCOUNT: "normal", UAC.WORKSTATION_TRUST_ACCOUNT: "workstation",
-                       UAC.SERVER_TRUST_ACCOUNT: "server", UAC.INTERDOMAIN_TRUST_ACCOUNT: "interdomain"}
 #: Primary group of a new account on a DC (MS-SAMR 3.1.1.8.10 primaryGroupID: Domain Users 513,
 #: Domain Computers 515, Domain Controllers 516).
 _DC_PRIMARY_GROUP: Final = {"normal": 513, "workstation": 515, "server": 516, "interdomain": 513}
-
-
-class ChangeRefused(Exception):
-    """A change the SAM refuses: ``status`` is the NTSTATUS MS-SAMR returns for it."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def account_type_of(account_control: int) -> str | None:
-    """The account type of a UserAccountControl value (exactly one type bit), else None."""
-    types = [name for bit, name in _TYPE_BY_BIT.items() if account_control & bit]
-    return types[0] if len(types) == 1 else None
-
-
-def fields_from_account_control(account_control: int) -> dict[str, Any]:
-    """The `User` fields a UserAccountControl value sets (USER_CONTROL_INFORMATION, MS-SAMR 2.2.7.15)."""
-    fields: dict[str, Any] = {
-        "disabled": bool(account_control & UAC.ACCOUNT_DISABLED),
-        "password_not_required": bool(account_control & UAC.PASSWORD_NOT_REQUIRED),
-        "password_never_expires": bool(account_control & UAC.DONT_EXPIRE_PASSWORD),
-        "reversible_password": bool(account_control & UAC.ENCRYPTED_TEXT_PASSWORD_ALLOWED),
-        "smartcard_required": bool(account_control & UAC.SMARTCARD_REQUIRED),
-        "trusted_for_delegation": bool(account_control & UAC.TRUSTED_FOR_DELEGATION),
-        "not_delegated": bool(account_control & UAC.NOT_DELEGATED),
-        "dont_require_preauth": bool(account_control & UAC.DONT_REQUIRE_PREAUTH),
-    }
-    account_type = account_type_of(account_control)
-    if account_type is not None:
-        fields["account_type"] = account_type
-    return fields
 
 
 def password_problem(user: User, password: str, domain: SamDomain, history: list[bytes] | None) -> str | None:
@@ -246,6 +211,16 @@ class DirectoryChanges:
         return self.update_user(user, nt_hash=nt_hash, lm_hash=lm_hash, must_change_password=expired,
                                 password_expired=False,
                                 last_password_change=now or datetime.now(timezone.utc))
+
+    @staticmethod
+    def clear_password_for(buffer: bytes, session_key: bytes) -> str | None:
+        """The password of a SamrSetInformationUser2 buffer (classes 23-26), or None."""
+        return sam_crypto.decrypt_with_session_key(buffer, session_key)
+
+    def proven_password(self, user: User, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:
+        """The new password of a SamrUnicodeChangePasswordUser2 whose caller knows ``user``'s
+        current one, or None (an account without a password has the empty one's hash)."""
+        return sam_crypto.proven_password(user.nt_hash or nt_owf_v1(""), new_encrypted, old_encrypted_with_new)
 
     # -- memberships -------------------------------------------------------------------------
 
