@@ -71,6 +71,9 @@ def test_rpcclient_creates_sets_the_password_and_deletes(tmp_path: Path) -> None
                            "-c", "createdomuser bob; setuserinfo2 bob 24 NewPassw0rd!; queryuser bob"])
         out = result.stdout + result.stderr
         assert "User Name   :\tbob" in out and "acb_info :\t0x00000015" in out, out
+        # LSA's name translation sees it too
+        result = run_tool(["rpcclient", "-p", str(server.port), "-U", ADMIN, HOST, "-c", "lookupnames bob"])
+        assert "bob S-1-5-21-" in result.stdout and "(User: 1)" in result.stdout, result.stdout + result.stderr
         # a new account is disabled until enabled (Windows' default), then logs on with the password
         assert "NT_STATUS_ACCOUNT_DISABLED" in smbclient(server.port, "bob", "NewPassw0rd!")
         _enable(server.port, "bob")
