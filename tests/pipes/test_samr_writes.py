@@ -306,9 +306,31 @@ def test_machine_account_quota_on_a_dc(lab: Callable[..., Lab]) -> None:
 
 
 def test_no_machine_accounts_for_users_off_a_dc(lab: Callable[..., Lab]) -> None:
-    lab = lab("win2016")
-    dce = lab.dce("administrator")
-    assert lab.domain(dce, samr.DOMAIN_LOOKUP | samr.DOMAIN_CREATE_USER)
+    # a member server's SAM: SeMachineAccountPrivilege adds accounts to a domain, not to it
+    lab = lab("win2008")
+    dce = lab.dce("user")
+    assert _status(lambda: lab.domain(dce, samr.DOMAIN_LOOKUP | samr.DOMAIN_CREATE_USER)) == STATUS_ACCESS_DENIED
+    admin = lab.dce("administrator")
+    created = _create(admin, lab.domain(admin), "PC1$", samr.USER_WORKSTATION_TRUST_ACCOUNT, samr.MAXIMUM_ALLOWED)
+    assert lab.directory.find_user("PC1$").account_type == "workstation" and created["RelativeId"] >= 1000
+
+
+def test_two_connections_changing_one_account(lab: Callable[..., Lab]) -> None:
+    """Both changes land (no lost update: each is one synchronous change of the one directory the
+    single-threaded server holds), and each connection reads the other's."""
+    lab = lab()
+    first, second = lab.dce("administrator"), lab.dce("administrator")
+    rid = lab.directory.find_user("alice").rid
+    one = samr.hSamrOpenUser(first, lab.domain(first), samr.MAXIMUM_ALLOWED, rid)["UserHandle"]
+    two = samr.hSamrOpenUser(second, lab.domain(second), samr.MAXIMUM_ALLOWED, rid)["UserHandle"]
+    samr.hSamrSetInformationUser2(first, one, _full_name("Alice Changed"))
+    _set_password(second, two, "Sunsh1ne!Day")
+    _enable(first, one, samr.USER_NORMAL_ACCOUNT | samr.USER_DONT_EXPIRE_PASSWORD)
+    alice = lab.directory.find_user("alice")
+    assert alice.full_name == "Alice Changed" and alice.nt_hash == nt_owf_v1("Sunsh1ne!Day")
+    assert alice.password_never_expires
+    info = samr.hSamrQueryInformationUser2(second, two, samr.USER_INFORMATION_CLASS.UserAllInformation)
+    assert info["Buffer"]["All"]["FullName"] == "Alice Changed"
 
 
 def test_the_change_reaches_logons(lab: Callable[..., Lab]) -> None:
