@@ -1,4 +1,5 @@
-"""samr SamrUnicodeChangePasswordUser2 (MS-SAMR 3.1.5.10.3), a user's change of its own password.
+"""samr SamrUnicodeChangePasswordUser2 and SamrOemChangePasswordUser2 (MS-SAMR 3.1.5.10.3,
+3.1.5.10.2): a user's change of its own password.
 
 The buffers are decrypted by the directory (`smbemu.directory.sam_crypto`, next to the hashes they
 are checked against).  A password travels as a SAMPR_USER_PASSWORD -- 512 bytes whose end holds the UTF-16LE password,
@@ -25,7 +26,7 @@ from smbemu.status import (
 )
 
 from .objects import INTERFACE, directory_of, error_response, report_change
-from .types import ENCRYPTED_OWF_PASSWORD, SAMPR_ENCRYPTED_USER_PASSWORD
+from .types import ENCRYPTED_OWF_PASSWORD, RPC_STRING, SAMPR_ENCRYPTED_USER_PASSWORD
 
 
 def _wrong_password(ctx: CallContext, user: Any, why: str) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def _wrong_password(ctx: CallContext, user: Any, why: str) -> dict[str, Any]:
     logon does, and the audit log gets a failed 4723."""
     directory_of(ctx).record_bad_password(user)
     report_change(ctx, "password-changed", user, success=False)
-    ctx.deny("SamrUnicodeChangePasswordUser2 old password", why)
+    ctx.deny("old password", why)
     return error_response(ctx, STATUS_WRONG_PASSWORD)
 
 
@@ -68,6 +69,13 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
     password = directory.proven_password(user, new_encrypted["Buffer"], old_check["data"])
     if password is None:
         return _wrong_password(ctx, user, "does not prove the old password")
+    return _changed(ctx, user, password)
+
+
+def _changed(ctx: CallContext, user: Any, password: str) -> dict[str, Any]:
+    """The proven change: refused for an account that may not change its password, else the
+    password policy decides (history included)."""
+    directory = directory_of(ctx)
     if user.cannot_change_password:
         report_change(ctx, "password-changed", user, success=False)
         ctx.deny("USER_CHANGE_PASSWORD", f"may not change the password of {user.name} (cannot change)")
@@ -79,3 +87,33 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
         return error_response(ctx, refused.status)
     report_change(ctx, "password-changed", user)
     return {"ReturnValue": STATUS_SUCCESS}
+
+
+@INTERFACE.operation(54, "SamrOemChangePasswordUser2",
+                     request=[("ServerName", Pointer(RPC_STRING)), ("UserName", RPC_STRING),
+                              ("NewPasswordEncryptedWithOldLm", Pointer(SAMPR_ENCRYPTED_USER_PASSWORD)),
+                              ("OldLmOwfPasswordEncryptedWithNewLm", Pointer(ENCRYPTED_OWF_PASSWORD))],
+                     response=[])
+def SamrOemChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.10.2: the LM form of SamrUnicodeChangePasswordUser2 (old clients): the
+    account (its name in OEM characters) must have an LM hash -- none is kept for a password
+    longer than 14 characters -- else STATUS_WRONG_PASSWORD (U: Windows' status for an account
+    without one)."""
+    status = ctx.decide().status
+    if status:
+        return error_response(ctx, status)
+    directory = directory_of(ctx)
+    name = (request["UserName"]["Buffer"] or b"")[:request["UserName"]["Length"]].decode("cp437")
+    user = directory.find_user(name)
+    if user is None:
+        return error_response(ctx, STATUS_NO_SUCH_USER)
+    new_encrypted = request["NewPasswordEncryptedWithOldLm"]
+    old_check = request["OldLmOwfPasswordEncryptedWithNewLm"]
+    if new_encrypted is None or old_check is None:
+        return error_response(ctx, STATUS_INVALID_PARAMETER)
+    if directory.is_locked(user):
+        return error_response(ctx, STATUS_WRONG_PASSWORD)
+    password = directory.proven_oem_password(user, new_encrypted["Buffer"], old_check["data"])
+    if password is None:
+        return _wrong_password(ctx, user, "does not prove the old password (LM form)")
+    return _changed(ctx, user, password)

@@ -80,7 +80,6 @@ _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
     (38, "SamrChangePasswordUser", (), ()),
     (52, "SamrAddMultipleMembersToAlias", (), ()),
     (53, "SamrRemoveMultipleMembersFromAlias", (), ()),
-    (54, "SamrOemChangePasswordUser2", (), ()),
     (66, "SamrSetDSRMPassword", (), ()),
 )
 for _opnum, _name, _in, _out in _REFUSED_OPS:

@@ -222,6 +222,12 @@ class DirectoryChanges:
         current one, or None (an account without a password has the empty one's hash)."""
         return sam_crypto.proven_password(user.nt_hash or nt_owf_v1(""), new_encrypted, old_encrypted_with_new)
 
+    def proven_oem_password(self, user: User, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:
+        """The same for SamrOemChangePasswordUser2: under the LM hash (None without one)."""
+        if user.lm_hash is None:
+            return None
+        return sam_crypto.proven_oem_password(user.lm_hash, new_encrypted, old_encrypted_with_new)
+
     # -- memberships -------------------------------------------------------------------------
 
     def add_member(self, container: Group | Alias, member: Sid) -> None:

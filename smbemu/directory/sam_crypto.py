@@ -11,9 +11,10 @@ import hashlib
 import struct
 from typing import Final
 
-from smbemu.auth.ntlm_crypto import des, nt_owf_v1, rc4k
+from smbemu.auth.ntlm_crypto import des, lm_owf_v1, nt_owf_v1, rc4k
 
-__all__ = ["clear_password", "decrypt_with_session_key", "encrypt_hash", "proven_password"]
+__all__ = ["clear_password", "decrypt_with_session_key", "encrypt_hash", "proven_password",
+           "proven_oem_password"]
 
 #: SAMPR_USER_PASSWORD: 512 bytes of buffer, then the length (2.2.6.20).
 _BUFFER: Final = 512
@@ -57,5 +58,23 @@ def proven_password(old_nt_hash: bytes, new_encrypted: bytes, old_encrypted_with
     one matches; None otherwise (STATUS_WRONG_PASSWORD)."""
     password = clear_password(rc4k(old_nt_hash, new_encrypted))
     if password is None or encrypt_hash(old_nt_hash, nt_owf_v1(password)) != old_encrypted_with_new:
+        return None
+    return password
+
+
+def proven_oem_password(old_lm_hash: bytes, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:
+    """The new password of a SamrOemChangePasswordUser2 (3.1.5.10.2): an OEM-character password
+    (its length counts bytes) encrypted under the old LM hash, proven by the old LM hash encrypted
+    with the new one; None otherwise (also for a password no LM hash can hold: longer than 14)."""
+    plain = rc4k(old_lm_hash, new_encrypted)
+    if len(plain) != _BUFFER + 4:
+        return None
+    (length,) = struct.unpack_from("<I", plain, _BUFFER)
+    if length > _BUFFER:
+        return None
+    # the OEM code page of a US Windows (437; U: the server's own OEM code page)
+    password = plain[_BUFFER - length:_BUFFER].decode("cp437")
+    new_lm = lm_owf_v1(password)
+    if new_lm is None or encrypt_hash(old_lm_hash, new_lm) != old_encrypted_with_new:
         return None
     return password

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from impacket.dcerpc.v5 import samr  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.dtypes import NULL  # type: ignore[import-untyped]
 
 from smbemu.audit import AuditLog, subscribe
 from smbemu.auth.ntlm_crypto import nt_owf_v1
@@ -343,3 +344,30 @@ def test_the_change_reaches_logons(lab: Callable[..., Lab]) -> None:
     _set_password(dce, handle, "Winter-Passw0rd")
     account = account_lookup(lab.config)("carol")
     assert account is not None and account.nt_hash == nt_owf_v1("Winter-Passw0rd")
+
+
+def _oem_change(dce: Any, name: str, old: str, new: str) -> int:
+    """SamrOemChangePasswordUser2 as an old client sends it (impacket has the request, no helper)."""
+    from smbemu.auth.ntlm_crypto import lm_owf_v1, rc4k
+    from smbemu.directory.sam_crypto import encrypt_hash
+
+    old_lm, new_lm = lm_owf_v1(old), lm_owf_v1(new)
+    assert old_lm is not None and new_lm is not None
+    oem = new.encode("cp437")
+    clear = oem.rjust(512, b"\0") + len(oem).to_bytes(4, "little")
+    request = samr.SamrOemChangePasswordUser2()
+    request["ServerName"] = NULL
+    request["UserName"] = name
+    request["NewPasswordEncryptedWithOldLm"]["Buffer"] = rc4k(old_lm, clear)
+    request["OldLmOwfPasswordEncryptedWithNewLm"] = encrypt_hash(old_lm, new_lm)
+    return _status(lambda: dce.request(request))
+
+
+def test_oem_password_change(lab: Callable[..., Lab]) -> None:
+    lab = lab()
+    dce = lab.dce("anonymous")
+    assert _oem_change(dce, "alice", "Wrong1!", "Sunsh1ne!Day") == STATUS_WRONG_PASSWORD
+    assert _oem_change(dce, "alice", "Wonderland1", "Sunsh1ne!Day") == 0
+    alice = lab.directory.find_user("alice")
+    assert alice.nt_hash == nt_owf_v1("Sunsh1ne!Day")
+    assert [e["EventID"] for e in lab.events()] == [4723, 4723]
