@@ -103,8 +103,11 @@ def _changes(values: dict[str, Any], which: int | None) -> tuple[dict[str, Any],
         if field == "account_expires":
             fields[field] = _expires(value)
         elif field == "logon_hours":
+            # 168 units, one bit an hour (MS-SAMR 2.2.7.5); a shorter week or every hour allowed
+            # is "no restriction" (U: Windows' answer to a short buffer)
             hours = value.get("LogonHours")
-            fields[field] = None if not hours or all(b == 0xFF for b in hours[:21]) else bytes(hours[:21])
+            week = bytes(hours[:21]) if hours and len(hours) >= 21 and value.get("UnitsPerWeek") == 168 else None
+            fields[field] = None if week is None or week == b"\xff" * 21 else week
         elif field == "account_control":
             fields.update(fields_from_account_control(value))
         else:

@@ -371,3 +371,30 @@ def test_oem_password_change(lab: Callable[..., Lab]) -> None:
     alice = lab.directory.find_user("alice")
     assert alice.nt_hash == nt_owf_v1("Sunsh1ne!Day")
     assert [e["EventID"] for e in lab.events()] == [4723, 4723]
+
+
+def test_logon_hours_and_bad_buffers(lab: Callable[..., Lab]) -> None:
+    lab = lab()
+    dce = lab.dce("administrator")
+    handle = samr.hSamrOpenUser(dce, lab.domain(dce), samr.MAXIMUM_ALLOWED,
+                                lab.directory.find_user("kpatel").rid)["UserHandle"]
+    buffer = samr.SAMPR_USER_INFO_BUFFER()
+    buffer["tag"] = samr.USER_INFORMATION_CLASS.UserLogonHoursInformation
+    buffer["LogonHours"]["LogonHours"]["UnitsPerWeek"] = 168
+    buffer["LogonHours"]["LogonHours"]["LogonHours"] = b"\x00" * 21
+    samr.hSamrSetInformationUser2(dce, handle, buffer)
+    assert lab.directory.find_user("kpatel").logon_hours == b"\x00" * 21
+    buffer["LogonHours"]["LogonHours"]["LogonHours"] = b"\x00" * 3  # too short: no restriction
+    samr.hSamrSetInformationUser2(dce, handle, buffer)
+    assert lab.directory.find_user("kpatel").logon_hours is None
+    # a password buffer under the wrong key does not decrypt: STATUS_INVALID_PARAMETER
+    request = samr.SamrSetInformationUser2()
+    request["UserHandle"] = handle
+    request["UserInformationClass"] = samr.USER_INFORMATION_CLASS.UserInternal5Information
+    request["Buffer"]["tag"] = samr.USER_INFORMATION_CLASS.UserInternal5Information
+    request["Buffer"]["Internal5"]["UserPassword"]["Buffer"] = b"\xAA" * 516
+    request["Buffer"]["Internal5"]["PasswordExpired"] = 0
+    assert _status(lambda: dce.request(request)) == 0xC000000D
+    # a class that is not settable
+    request["UserInformationClass"] = 3
+    assert _status(lambda: dce.request(request)) == 0xC0000003
