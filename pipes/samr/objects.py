@@ -72,9 +72,11 @@ def grant_access(obj_type: ObjectType, desired: int, *, administrator: bool,
 # The interface
 # -------------------------------------------------------------------------------------------
 
+#: \pipe\samr, and \pipe\lsass: MS-SAMR 2.1 names both, and the endpoint mapper gives lsass
+#: for samr over ncacn_np (impacket's addcomputer.py asks it, then opens that pipe).
 INTERFACE: Final = Interface(
     name="samr", uuid="12345778-1234-abcd-ef00-0123456789ac", version=(1, 0),
-    pipes=("samr",), opnum_count=74, secondary_address="\\PIPE\\lsass",
+    pipes=("samr", "lsass"), opnum_count=74, secondary_address="\\PIPE\\lsass",
     description="Security Account Manager Remote Protocol (MS-SAMR)")
 
 #: MS-SAMR 3.1.5: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.

@@ -3,7 +3,7 @@ change the directory of a running `win2016-dc` server, later logons use the chan
 change is in the audit log with Windows' event ids and field names.
 
 rpcclient and smbclient take a port; `net rpc user add` (libnetapi), smbpasswd and impacket's
-example scripts connect to 445 only, so those run in a network namespace of their own
+example scripts connect to 445 (and 135) only, so those run in a network namespace of their own
 (tests/netns.py)."""
 
 from __future__ import annotations
@@ -17,15 +17,9 @@ from helpers import HOST, ServerThread, run_tool
 from netns import NetnsServer
 
 ADMIN = "Administrator%Adm!n2003"
-#: impacket's addcomputer.py as installed, with the samr binding given instead of asked of the
-#: endpoint mapper on TCP 135 (which smbemu does not serve): the rest of the script is unchanged.
-ADDCOMPUTER = f"""
-import runpy, sys
-from impacket.dcerpc.v5 import epm
-epm.hept_map = lambda host, *a, **k: r"ncacn_np:%s[\\pipe\\samr]" % host
-sys.argv = ["addcomputer.py", *sys.argv[1:]]
-runpy.run_path({str(Path(sys.executable).parent / "addcomputer.py")!r}, run_name="__main__")
-"""
+#: impacket's addcomputer.py as installed: it asks the endpoint mapper (TCP 135, `--rpc-tcp`) where
+#: samr is, and gets \pipe\lsass.
+ADDCOMPUTER = str(Path(sys.executable).parent / "addcomputer.py")
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
@@ -138,9 +132,9 @@ def test_net_rpc_and_smbpasswd_in_a_namespace(tmp_path: Path) -> None:
 
 def test_addcomputer_up_to_the_machine_account_quota(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
-    with NetnsServer("win2016-dc", "--audit-log", str(log)) as server:
+    with NetnsServer("win2016-dc", "--audit-log", str(log), rpc_tcp=True) as server:
         def addcomputer(n: int) -> str:
-            result = server.run([sys.executable, "-c", ADDCOMPUTER, "-method", "SAMR", "-computer-name",
+            result = server.run([sys.executable, ADDCOMPUTER, "-method", "SAMR", "-computer-name",
                                  f"LAB{n:02d}$", "-computer-pass", "Machine-Passw0rd1", "-dc-ip", HOST,
                                  "corp.local/alice:Wonderland1"], timeout=60)
             return result.stdout + result.stderr
