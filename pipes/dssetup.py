@@ -57,7 +57,7 @@ DSROLER_PRIMARY_DOMAIN_INFORMATION: Final = Union(enum16, {
 
 INTERFACE: Final = Interface(
     name="dssetup", uuid="3919286a-b10c-11d0-9ba8-00c04fd92ef5", version=(0, 0),
-    pipes=("lsarpc",), opnum_count=11, secondary_address="\\PIPE\\lsass",
+    pipes=("lsarpc", "lsass"), opnum_count=11, secondary_address="\\PIPE\\lsass",
     description="Directory Services Setup Remote Protocol (MS-DSSP)")
 
 #: MS-DSSP 3.2.5: opnums 1-10 are not used on the wire (Windows 2000 / 2003 dcpromo calls).

@@ -20,7 +20,9 @@ from .types import POLICY_HANDLE
 
 INTERFACE: Final = Interface(
     name="lsarpc", uuid="12345778-1234-abcd-ef00-0123456789ab", version=(0, 0),
-    pipes=("lsarpc",), opnum_count=82,
+    # Reachable on \PIPE\lsass too, the LSA process's own endpoint the endpoint mapper lists
+    # (MS-LSAD 2.1 names \PIPE\lsarpc; Windows serves every lsass interface on both).
+    pipes=("lsarpc", "lsass"), opnum_count=82,
     # Windows answers a bind on \PIPE\lsarpc with the secondary address of the LSA process's
     # own endpoint, \PIPE\lsass (network captures of Windows 2000-2022; Samba does the same).
     secondary_address="\\PIPE\\lsass",

@@ -12,7 +12,7 @@ from .types import DS_IS_DNS_NAME, DS_IS_FLAT_NAME
 
 INTERFACE: Final = Interface(
     name="netlogon", uuid="12345678-1234-abcd-ef00-01234567cffb", version=(1, 0),
-    pipes=("netlogon",), opnum_count=50, secondary_address="\\PIPE\\lsass",
+    pipes=("netlogon", "lsass"), opnum_count=50, secondary_address="\\PIPE\\lsass",
     description="Netlogon Remote Protocol (MS-NRPC)")
 
 #: Calls Windows implements and smbemu does not emulate: fault nca_op_rng_error (see the

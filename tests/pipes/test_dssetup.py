@@ -80,7 +80,7 @@ def test_declaration_and_bind_on_the_lsarpc_pipe(pipes_h: H) -> None:
     client = Client(pipes_h.fresh_config("win2000"))
     iface = client.interface
     assert str(iface.uuid) == "3919286a-b10c-11d0-9ba8-00c04fd92ef5" and iface.version == (0, 0)
-    assert sorted(iface.operations) == list(range(11)) and iface.pipes == ("lsarpc",)
+    assert sorted(iface.operations) == list(range(11)) and iface.pipes == ("lsarpc", "lsass")
     assert iface.operations[0].name == "DsRolerGetPrimaryDomainInformation"
     assert client.ack.body.secondary_address == "\\PIPE\\lsass"
 
