@@ -182,9 +182,26 @@ def _expand(group: dict[str, Any]) -> list[dict[str, Any]]:
 CASES = load_cases()
 
 
+#: The matrix actions with a RAP twin over SMB1 (smbemu.rap.access.TWINS): action -> (opcode,
+#: ParamDesc, DataDesc, level): NetShareEnum level 1 (NetrShareEnum level 1), NetUserEnum level 0
+#: (SamrConnect5, SamrOpenDomain, SamrEnumerateUsersInDomain).
+RAP_TWINS: dict[str, tuple[int, str, str, int]] = {
+    "share_enum": (0x0000, "WrLeh", "B13BWz", 1),
+    "user_enum": (0x0035, "WrLeh", "B21", 0),
+}
+RAP_CASES = [case for case in CASES if case.action in RAP_TWINS and not case.pending]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" in metafunc.fixturenames:
         metafunc.parametrize("case", CASES, ids=[c.id for c in CASES])
+    if "rap_case" in metafunc.fixturenames:
+        metafunc.parametrize("rap_case", RAP_CASES, ids=[c.id for c in RAP_CASES])
+
+
+@pytest.fixture(scope="session")
+def rap_twins() -> dict[str, tuple[int, str, str, int]]:
+    return RAP_TWINS
 
 
 @pytest.fixture(scope="session")
@@ -289,6 +306,38 @@ class StackClient:
                 except Exception:  # noqa: BLE001 - best effort on a refused association
                     pass
             self.conn.close()
+
+    def rap(self, opcode: int, param_desc: str, data_desc: str, level: int) -> tuple[str | None, int]:
+        """One RAP call on \\PIPE\\LANMAN over SMB1 (impacket's TRANSACTION): ``("rap", status
+        word)`` (MS-RAP 2.5.1), or the SESSION_SETUP / TREE_CONNECT IPC$ refusal before it."""
+        import struct
+
+        from impacket import smb as impacket_smb  # type: ignore[import-untyped]
+        from impacket.smbconnection import SMB_DIALECT, SessionError, SMBConnection  # type: ignore[import-untyped]
+
+        user, password, domain = CREDENTIALS[self.principal]
+        conn = SMBConnection(HOST, HOST, sess_port=self.server.port, timeout=10, preferredDialect=SMB_DIALECT)
+        try:
+            try:
+                conn.login(user, password, domain)
+            except SessionError as exc:
+                return "SESSION_SETUP", exc.getErrorCode()
+            try:
+                tid = conn.connectTree("IPC$")
+            except SessionError as exc:
+                return short_label(IPC), exc.getErrorCode()
+            client = conn.getSMBServer()
+            # MS-RAP 2.5.1: RAPOpcode, ParamDesc, DataDesc, then (WrLeh) the level and buffer size
+            params = struct.pack("<H", opcode) + f"{param_desc}\0{data_desc}\0".encode() + struct.pack("<HH", level, 0x1000)
+            client.send_trans(tid, b"", "\\PIPE\\LANMAN\0", params, b"")
+            answer = client.recvSMB()
+            assert answer.isValidAnswer(impacket_smb.SMB.SMB_COM_TRANSACTION)
+            block = impacket_smb.SMBCommand(answer["Data"][0])
+            words = impacket_smb.SMBTransactionResponse_Parameters(block["Parameters"])
+            status, = struct.unpack_from("<H", answer.getData(), words["ParameterOffset"])
+            return "rap", int(status)
+        finally:
+            conn.close()
 
     def _do(self, step: Step) -> None:
         from impacket.dcerpc.v5 import lsad, lsat, samr, srvs, transport  # type: ignore[import-untyped]

@@ -38,6 +38,34 @@ def test_stack_matrix(case: Any, dialect: str, servers: Any, stack_client: Any) 
     assert got == expected, f"{case.id} ({case.ref}): got {_show(got)}, expected {_show(expected)}"
 
 
+#: RAP status words (MS-RAP 2.5.1; MS-ERREF 2.2)
+ERROR_ACCESS_DENIED = 5
+NERR_INVALID_API = 2142
+
+
+def test_rap_twin_over_smb1(rap_case: Any, servers: Any, stack_client: Any, rap_twins: Any) -> None:
+    """The rows whose action has a RAP twin (share and user enumeration): over SMB1 a client may
+    ask \\PIPE\\LANMAN instead of the RPC pipe (smbclient -L falls back to it), and must get the
+    row's allow/deny there too -- RAP carries a refusal as ERROR_ACCESS_DENIED in its status word
+    (MS-RAP 3.2.5.1), whatever step refused the RPC path; a refusal at SESSION_SETUP or the IPC$
+    TREE_CONNECT stays that.  From 2008 R2 on RAP's enumerations are NERR_InvalidAPI for everyone
+    (MS-RAP Appendix A; smbemu.rap.commands)."""
+    from smbemu.rap.commands import COMMANDS as RAP_COMMANDS
+
+    opcode, param_desc, data_desc, level = rap_twins[rap_case.action]
+    server = servers.get(rap_case.profile, rap_case.overrides, "smb1")
+    got = stack_client(server, rap_case.principal, "smb1").rap(opcode, param_desc, data_desc, level)
+    last = RAP_COMMANDS[opcode].last_version
+    served = last is None or server.config.profile.identity.version <= last
+    if rap_case.step in ("SESSION_SETUP", "TREE_CONNECT IPC$"):
+        expected: tuple[str | None, int] = (rap_case.step, rap_case.status)
+    elif not served:
+        expected = ("rap", NERR_INVALID_API)
+    else:
+        expected = ("rap", 0 if rap_case.step is None else ERROR_ACCESS_DENIED)
+    assert got == expected, f"{rap_case.id} ({rap_case.ref}): RAP got {got}, the row says {_show((rap_case.step, rap_case.status))}"
+
+
 #: The profiles whose Windows ships SMB1 off (issue 12: Server 2019 / 2022); their SMB1 matrix rows
 #: run with conftest.SMB1_LAB_OVERRIDE, and as shipped they refuse the SMB1 connection itself.
 SMB1_OFF = [name for name in list_profiles() if not load_profile(name).smb.smb1]
