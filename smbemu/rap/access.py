@@ -11,10 +11,18 @@ SamrOpenDomain, ... (3.2.5.13).  So each RAP command here names the RPC question
 order; the first refusal decides.  No rule is restated: RestrictAnonymous=1 hides shares and
 accounts from RAP because it hides them from NetrShareEnum and SamrEnumerateUsersInDomain.
 
-The pipe-level checks (NullSessionPipes, the samr / lsarpc endpoint refusal) are not asked:
-the twin call is local to the server (XACTSRV calls the API in-process, not over
-``\\PIPE\\srvsvc``); whether NullSessionPipes governs ``\\PIPE\\LANMAN`` itself is not
-documented (windows-defaults.md §0.2, U), and IPC$ is reachable by every null session there.
+The share and account enumerations (NetShareEnum, NetShareGetInfo, NetUserEnum: the data
+RestrictAnonymous protects) also ask the pipe-level question of their twin's pipe
+(:data:`TWIN_PIPES`: NullSessionPipes / RestrictNullSessAccess and the endpoint refusal,
+:meth:`smbemu.policy.Policy.pipe_open`), first, as an SMB2 client meets it: without it a null
+session listed over RAP the shares and accounts the same server refuses it over
+``\\PIPE\\srvsvc`` / ``\\PIPE\\samr`` (2003 and XP, whose NullSessionPipes lack srvsvc),
+so smbclient -L -- which falls back to RAP over NT LM 0.12 -- gave a different answer over SMB1
+than over SMB2 (issue 12: the same allow/deny results over both dialects).  Whether Windows
+applies NullSessionPipes to the XACTSRV call itself is not documented (windows-defaults.md §0.2,
+U; XACTSRV calls the API in-process): the twin's whole path is what is emulated.  The other
+commands (server and workstation information, time of day, the browse list) keep asking the
+call alone.
 
 A refusal is returned as the Win32 status RAP carries, ERROR_ACCESS_DENIED (5): the Net API
 returns NET_API_STATUS, and MS-RAP 3.2.5.1 says the RAP server "MUST fill the Win32ErrorCode
@@ -32,7 +40,7 @@ from smbemu.policy import Decision, policy_for
 from smbemu.principal import Principal
 from smbemu.status import ERROR_ACCESS_DENIED
 
-__all__ = ["TWINS", "Question", "decide"]
+__all__ = ["TWINS", "TWIN_PIPES", "Question", "decide"]
 
 #: One RPC question: (interface, operation, level or None).  A level given as a callable is
 #: computed from the RAP call's own info level.
@@ -72,11 +80,28 @@ TWINS: Final[Mapping[str, tuple[Question, ...]]] = {
 }
 
 
+#: RAP command -> the pipe its twin is called over, for the share and account enumerations
+#: (see the module docstring): its pipe-open decision is asked before the call's.
+TWIN_PIPES: Final[Mapping[str, str]] = {
+    "NetShareEnum": "srvsvc",
+    "NetShareGetInfo": "srvsvc",
+    "NetUserEnum": "samr",
+}
+
+
 def decide(config: object, principal: Principal, command: str, level: int) -> Decision:
     """May ``principal`` make the RAP ``command`` at info ``level``?  The first refusal among
-    its twin's questions (its status made ERROR_ACCESS_DENIED), else the last allow."""
+    its twin's questions -- the pipe open of `TWIN_PIPES`, then the calls of `TWINS` -- (its
+    status made ERROR_ACCESS_DENIED), else the last allow."""
     policy = policy_for(config)
     decision = Decision(0, f"allow rap {command}: no policy check applies ({policy.name})")
+    pipe = TWIN_PIPES.get(command)
+    if pipe is not None:
+        decision = policy.pipe_open(principal, pipe)
+        if not decision.allowed:
+            return Decision(ERROR_ACCESS_DENIED,
+                            f"deny rap {command} level {level} as pipe-open {pipe}: {decision.reason}",
+                            decision.rule)
     for interface, operation, wanted in TWINS.get(command, ()):
         rpc_level = wanted(level) if callable(wanted) else wanted
         decision = policy.decide(principal, interface, operation, rpc_level)

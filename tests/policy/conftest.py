@@ -1,5 +1,6 @@
 """The policy matrix tests: the case table (``cases.yaml``), what each action does step by step,
-and a client that performs those steps over a real SMB2 + DCE/RPC connection with impacket.
+and a client that performs those steps over a real SMB2 or SMB1 (NT LM 0.12) + DCE/RPC connection
+with impacket.
 
 The step lists are `smbemu.policy.Step` values, so the engine-level test and the real-stack test
 walk exactly the same steps and compare the same ``(step, status)`` pair.  Fixtures only: with
@@ -17,9 +18,22 @@ import pytest
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from smbemu.policy import MAXIMUM_ALLOWED, POLICY_LOOKUP_NAMES, Step
+from smbemu.profiles import load_profile
 from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED
 
 from helpers import HOST, ServerThread
+
+#: The dialects the stack matrix runs every row over (issue 12: "the same allow/deny results as over
+#: SMB2 for every row of the policy matrix").
+DIALECTS = ("smb2", "smb1")
+#: The matrix is about the policy, and the policy is dialect-neutral (one enforcement point:
+#: smbemu.logon_exchange, smbemu.shares, smbemu.ipc).  Windows Server 2019 / 2022 ship with SMB1
+#: off (profile ``smb.smb1: false``) but serve it once the feature is installed and enabled
+#: (Set-SmbServerConfiguration -EnableSMB1Protocol $true), with the same access checks; their SMB1
+#: rows therefore run with ``--set smb.smb1=true``, so each of their rows is compared over both
+#: dialects instead of only proving the connection is refused.  That the profile as shipped refuses
+#: an SMB1-only NEGOTIATE is asserted once per such profile (test_stack_matrix.py).
+SMB1_LAB_OVERRIDE = "smb.smb1=true"
 
 HERE = Path(__file__).resolve().parent
 STATUS = {"STATUS_ACCESS_DENIED": STATUS_ACCESS_DENIED, "ERROR_ACCESS_DENIED": ERROR_ACCESS_DENIED}
@@ -168,9 +182,26 @@ def _expand(group: dict[str, Any]) -> list[dict[str, Any]]:
 CASES = load_cases()
 
 
+#: The matrix actions with a RAP twin over SMB1 (smbemu.rap.access.TWINS): action -> (opcode,
+#: ParamDesc, DataDesc, level): NetShareEnum level 1 (NetrShareEnum level 1), NetUserEnum level 0
+#: (SamrConnect5, SamrOpenDomain, SamrEnumerateUsersInDomain).
+RAP_TWINS: dict[str, tuple[int, str, str, int]] = {
+    "share_enum": (0x0000, "WrLeh", "B13BWz", 1),
+    "user_enum": (0x0035, "WrLeh", "B21", 0),
+}
+RAP_CASES = [case for case in CASES if case.action in RAP_TWINS and not case.pending]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" in metafunc.fixturenames:
         metafunc.parametrize("case", CASES, ids=[c.id for c in CASES])
+    if "rap_case" in metafunc.fixturenames:
+        metafunc.parametrize("rap_case", RAP_CASES, ids=[c.id for c in RAP_CASES])
+
+
+@pytest.fixture(scope="session")
+def rap_twins() -> dict[str, tuple[int, str, str, int]]:
+    return RAP_TWINS
 
 
 @pytest.fixture(scope="session")
@@ -192,15 +223,25 @@ def label() -> Any:
 
 
 class _Servers:
-    """One ServerThread per (profile, overrides), started on first use, stopped at the end."""
+    """One ServerThread per (profile, overrides, dialect), started on first use, stopped at the end.
+
+    ``smb2``: a pre-Vista profile also offers SMB 2.0.2 (helpers.smb2_lab_overrides), as the SMB2
+    run always did.  ``smb1``: the profile as it is (NT 4 ... 2016 serve NT LM 0.12), with
+    `SMB1_LAB_OVERRIDE` where the profile has SMB1 off."""
 
     def __init__(self) -> None:
-        self.running: dict[tuple[str, tuple[str, ...]], ServerThread] = {}
+        self.running: dict[tuple[str, tuple[str, ...], str], ServerThread] = {}
 
-    def get(self, profile: str, overrides: Sequence[str]) -> ServerThread:
-        key = (profile, tuple(overrides))
+    def get(self, profile: str, overrides: Sequence[str], dialect: str = "smb2") -> ServerThread:
+        key = (profile, tuple(overrides), dialect)
         if key not in self.running:
-            server = ServerThread(profile, overrides=list(overrides))
+            if dialect == "smb1":
+                served = list(overrides)
+                if not load_profile(profile, served).smb.smb1:
+                    served.append(SMB1_LAB_OVERRIDE)
+                server = ServerThread(profile, overrides=served, smb2=False)
+            else:
+                server = ServerThread(profile, overrides=list(overrides))
             server.__enter__()
             self.running[key] = server
         return self.running[key]
@@ -218,11 +259,14 @@ def servers() -> Iterator[_Servers]:
 
 
 class StackClient:
-    """Walks the steps of an action with impacket over SMB2 and reports the first refusal."""
+    """Walks the steps of an action with impacket over SMB2 (``dialect="smb2"``, impacket's
+    default negotiation) or SMB1 (``"smb1"``: `SMBConnection(preferredDialect=SMB_DIALECT)`, its
+    NEGOTIATE offers only NT LM 0.12) and reports the first refusal."""
 
-    def __init__(self, server: ServerThread, principal: str) -> None:
+    def __init__(self, server: ServerThread, principal: str, dialect: str = "smb2") -> None:
         self.server = server
         self.principal = principal
+        self.dialect = dialect
         directory = server.config.directory
         self.domain_name: str = directory.account_domain.name
         self.domain_sid: str = str(directory.account_domain.sid)
@@ -234,11 +278,14 @@ class StackClient:
 
     def run(self, steps: Sequence[Step]) -> tuple[str | None, int]:
         from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
-        from impacket.smbconnection import SessionError, SMBConnection  # type: ignore[import-untyped]
+        from impacket.smbconnection import SMB_DIALECT, SessionError, SMBConnection  # type: ignore[import-untyped]
 
         user, password, domain = CREDENTIALS[self.principal]
-        self.conn = SMBConnection(HOST, HOST, sess_port=self.server.port, timeout=10)
+        preferred = {"smb1": SMB_DIALECT}.get(self.dialect)
+        self.conn = SMBConnection(HOST, HOST, sess_port=self.server.port, timeout=10, preferredDialect=preferred)
         try:
+            # no silent fallback: an "smb1" row that negotiated SMB2 (or the reverse) compares nothing
+            assert (self.conn.getDialect() == SMB_DIALECT) == (self.dialect == "smb1"), self.conn.getDialect()
             try:
                 self.conn.login(user, password, domain)
             except SessionError as exc:
@@ -259,6 +306,38 @@ class StackClient:
                 except Exception:  # noqa: BLE001 - best effort on a refused association
                     pass
             self.conn.close()
+
+    def rap(self, opcode: int, param_desc: str, data_desc: str, level: int) -> tuple[str | None, int]:
+        """One RAP call on \\PIPE\\LANMAN over SMB1 (impacket's TRANSACTION): ``("rap", status
+        word)`` (MS-RAP 2.5.1), or the SESSION_SETUP / TREE_CONNECT IPC$ refusal before it."""
+        import struct
+
+        from impacket import smb as impacket_smb  # type: ignore[import-untyped]
+        from impacket.smbconnection import SMB_DIALECT, SessionError, SMBConnection  # type: ignore[import-untyped]
+
+        user, password, domain = CREDENTIALS[self.principal]
+        conn = SMBConnection(HOST, HOST, sess_port=self.server.port, timeout=10, preferredDialect=SMB_DIALECT)
+        try:
+            try:
+                conn.login(user, password, domain)
+            except SessionError as exc:
+                return "SESSION_SETUP", exc.getErrorCode()
+            try:
+                tid = conn.connectTree("IPC$")
+            except SessionError as exc:
+                return short_label(IPC), exc.getErrorCode()
+            client = conn.getSMBServer()
+            # MS-RAP 2.5.1: RAPOpcode, ParamDesc, DataDesc, then (WrLeh) the level and buffer size
+            params = struct.pack("<H", opcode) + f"{param_desc}\0{data_desc}\0".encode() + struct.pack("<HH", level, 0x1000)
+            client.send_trans(tid, b"", "\\PIPE\\LANMAN\0", params, b"")
+            answer = client.recvSMB()
+            assert answer.isValidAnswer(impacket_smb.SMB.SMB_COM_TRANSACTION)
+            block = impacket_smb.SMBCommand(answer["Data"][0])
+            words = impacket_smb.SMBTransactionResponse_Parameters(block["Parameters"])
+            status, = struct.unpack_from("<H", answer.getData(), words["ParameterOffset"])
+            return "rap", int(status)
+        finally:
+            conn.close()
 
     def _do(self, step: Step) -> None:
         from impacket.dcerpc.v5 import lsad, lsat, samr, srvs, transport  # type: ignore[import-untyped]

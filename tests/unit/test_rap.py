@@ -203,7 +203,9 @@ def _with_shares(config: ServerConfig, shares: list[Share]) -> Any:
     ("win2000", ["RestrictAnonymous=1"], USER, SUCCESS),
     ("win2000", ["RestrictAnonymous=1"], ADMIN, SUCCESS),
     ("nt4", [], ANONYMOUS, SUCCESS),
-    ("win2003", [], ANONYMOUS, SUCCESS),  # RestrictAnonymous=0: the RPC twin allows it too
+    # 2003's NullSessionPipes lack srvsvc: the twin's pipe open is refused, as over SMB2
+    ("win2003", [], ANONYMOUS, ACCESS_DENIED),
+    ("win2003", ["RestrictNullSessAccess=0"], ANONYMOUS, SUCCESS),  # RestrictAnonymous=0: the call is allowed
     ("win2003", ["RestrictAnonymous=1"], ANONYMOUS, ACCESS_DENIED),
     ("win2008", [], USER, SUCCESS),
     # MS-RAP Appendix A <15>: servers after 2008 do not answer NetShareEnum.
@@ -227,11 +229,13 @@ def test_share_enum_refusals_per_profile(profile: str, overrides: list[str], pri
 @pytest.mark.parametrize("profile", ["nt4", "win2000", "win2003", "win2008", "win2000-dc"])
 @pytest.mark.parametrize("restrict", ["0", "1"])
 def test_share_enum_asks_the_question_of_netrshareenum(profile: str, restrict: str) -> None:
-    """The RAP answer follows the policy's NetrShareEnum decision, whatever the profile says."""
+    """The RAP answer follows the policy's decisions on the twin's path (the \\PIPE\\srvsvc open,
+    then NetrShareEnum), whatever the profile says."""
     config = build_config(profile, overrides=[f"RestrictAnonymous={restrict}"])
-    twin = policy_for(config).decide(ANONYMOUS, "srvsvc", "NetrShareEnum", 1)
+    policy = policy_for(config)
+    twin = policy.pipe_open(ANONYMOUS, "srvsvc").allowed and policy.decide(ANONYMOUS, "srvsvc", "NetrShareEnum", 1).allowed
     params, _ = call(config, share_enum())
-    assert header(params)[0] == (SUCCESS if twin.allowed else ACCESS_DENIED)
+    assert header(params)[0] == (SUCCESS if twin else ACCESS_DENIED)
 
 
 def test_share_enum_level_2_is_for_administrators(win2000: ServerConfig) -> None:
