@@ -114,6 +114,21 @@ class Limits:
         1024 * 1024, "unread DCE/RPC response bytes queued on one pipe",
         "the WRITE (or transceive) gets STATUS_INSUFFICIENT_RESOURCES and writes nothing",
     )
+    # What pipes hold for their clients before a call runs: PDUs written and not processed yet
+    # (a large write is processed in slices) and the fragments of requests being reassembled
+    # (each bounded by max_rpc_request, their sum by nothing in MS-RPCE). Issue 14: one anonymous
+    # connection held 1.05 GiB in 250 pipes of fragments that never end. Per connection: two
+    # full-size writes (8 MiB, MaxWriteSize) fit; per server, the operator's memory budget.
+    max_reassembly_per_connection: int = _limit(
+        16 * 1024 * 1024, "bytes of unprocessed pipe input and unfinished DCE/RPC requests one connection may hold",
+        "the WRITE gets STATUS_INSUFFICIENT_RESOURCES; a fragment gets fault 5 and its pipe's association ends",
+        minimum=64 * 1024 + 4096,
+    )
+    max_reassembly_memory: int = _limit(
+        256 * 1024 * 1024, "bytes of unprocessed pipe input and unfinished DCE/RPC requests all connections may hold",
+        "the WRITE gets STATUS_INSUFFICIENT_RESOURCES; a fragment gets fault 5 and its pipe's association ends",
+        minimum=64 * 1024 + 4096,
+    )
 
 
 def make_limits(changes: Mapping[str, Any], source: str = "command line") -> Limits:
