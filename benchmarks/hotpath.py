@@ -66,7 +66,8 @@ class FakeTransport:
 
 
 async def run(count: int, rounds: int) -> None:
-    protocol = SmbProtocol(SmbServer(build_config("win2000")))
+    # win2000 is SMB1-only since the pre-Vista profiles landed: the lab override offers 2.0.2.
+    protocol = SmbProtocol(SmbServer(build_config("win2000", overrides=["smb.dialects=2.0.2"])))
     transport = FakeTransport()
     protocol.connection_made(transport)  # type: ignore[arg-type]
     next_id = 0
