@@ -41,13 +41,24 @@ def _fixture(tmp_path: Path) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="module", params=["win2003", "win2000"])
-def server(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerThread, Path]]:
-    tmp = tmp_path_factory.mktemp(request.param)
+def _audited_server(profile: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerThread, Path]]:
+    tmp = tmp_path_factory.mktemp(profile)
     log = tmp / "audit.jsonl"
-    with ServerThread(request.param, fixture=_fixture(tmp), audit_log=str(log)) as running:
+    with ServerThread(profile, fixture=_fixture(tmp), audit_log=str(log)) as running:
         yield running, log
     running.config.audit.close()
+
+
+@pytest.fixture(scope="module", params=["win2003", "win2000"])
+def server(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerThread, Path]]:
+    yield from _audited_server(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def win2000_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerThread, Path]]:
+    # lsarpc is reachable by a null session on win2000 (its NullSessionPipes), which the
+    # DCE/RPC test below needs for its anonymous SMB session.
+    yield from _audited_server("win2000", tmp_path_factory)
 
 
 def impacket_status(server: ServerThread, user: str, password: str, workstation: str = "ATTACKER") -> int:
@@ -141,15 +152,13 @@ def test_bad_logon_hours_are_a_one_line_load_error(tmp_path: Path, hours: object
     assert problem in message and "logon_hours" in message and "\n" not in message
 
 
-def test_dcerpc_ntlm_auth_applies_the_same_restrictions(server: tuple[ServerThread, Path]) -> None:
+def test_dcerpc_ntlm_auth_applies_the_same_restrictions(win2000_server: tuple[ServerThread, Path]) -> None:
     """One logon path for SMB and DCE/RPC: an NTLM bind as ghernandez on a null SMB session is
     refused (the call that follows faults) and audited as the SMB logon is."""
     from impacket.dcerpc.v5 import lsad, lsat, transport  # type: ignore[import-untyped]
     from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, DCERPCException  # type: ignore[import-untyped]
 
-    running, log = server
-    if running.config.profile.name != "win2000":
-        pytest.skip("lsarpc is reachable by a null session on win2000 only")
+    running, log = win2000_server
     conn = SMBConnection(HOST, HOST, myName="ATTACKER", sess_port=running.port, timeout=10)
     conn.login("", "")
     try:
