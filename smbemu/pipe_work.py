@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 __all__ = ["write_pipe", "server_budget", "DeferredWork"]
 
+#: MS-RPCE 3.3.3.5.4: the largest fragment on a named pipe (smbemu.rpc.endpoint.SMB_MAX_FRAG).
+_ONE_FRAGMENT = 4280
+
 
 class DeferredWork(Protocol):
     """The part of the connection core (`smbemu.core.ConnectionCore`) a command handler may use:
@@ -76,7 +79,9 @@ def write_pipe(conn: PipeConnection, open_: Open, data: bytes | bytearray | memo
     if budget is None:
         budget = endpoint.budget = server_budget(config).connection(conn.peer)
         endpoint.output_limit = config.limits.max_pipe_output
-    if not budget.fits(len(data)):
+    # A write of one fragment or less (every ordinary call) leaves at most a partial PDU behind,
+    # which the endpoint charges itself; a larger one is refused whole when it cannot be held.
+    if len(data) > _ONE_FRAGMENT and not budget.fits(len(data)):
         raise SmbStatusError(
             NtStatus.INSUFFICIENT_RESOURCES,
             f"{len(data)} bytes more would exceed the pipe input held for this connection "

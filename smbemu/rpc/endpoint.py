@@ -191,10 +191,6 @@ class RpcEndpoint(SlicedInput):
 
     # ---------------------------------------------------------------- public surface
     @property
-    def _calls_in(self) -> int:
-        return self.stats.calls_in
-
-    @property
     def terminated(self) -> bool:
         """True once a protocol violation ended the association (see module docstring)."""
         return self._terminated

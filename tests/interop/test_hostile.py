@@ -673,23 +673,28 @@ def test_250_pipes_of_unfinished_fragments_hold_a_bounded_amount(target: CliServ
     first = rpc_request(0, stub, flags=1, alloc_hint=0)
     middle = rpc_request(0, stub, flags=0, alloc_hint=0)
     payload = first + middle * (512 * 1024 // len(middle))
-    statuses: set[int] = set()
-    last_answer: list[bytes] = []
+    statuses: list[int] = []
+    fault: list[bytes] = []
 
     def attack(port: int, stop: threading.Event) -> None:
         client = RawSmb2(port)
         for _ in range(250):
             file_id = client.bound_pipe("lsarpc", LSARPC, 0)
-            statuses.add(client.call(WRITE, client.write_body(file_id, payload), client.charge_for(len(payload)))[0])
-        last_answer.append(client.call(READ, client.read_body(file_id))[1])
+            statuses.append(client.call(WRITE, client.write_body(file_id, payload),
+                                        client.charge_for(len(payload)))[0])
+        # one fragment per WRITE (as clients send them): taken, but the fragment finds the
+        # connection's budget full and ends its call with a fault
+        file_id = client.bound_pipe("lsarpc", LSARPC, 0)
+        for pdu in [first] + [middle] * 16:  # 68 KiB, more than the room left
+            statuses.append(client.call(WRITE, client.write_body(file_id, pdu))[0])
+        fault.append(client.call(READ, client.read_body(file_id))[1][16:])
         while not stop.is_set():
             time.sleep(0.05)
         client.close()
 
     _under_attack(target, attack)
-    # the writes were taken (the data went to the pipe) or refused (the connection's budget was
-    # full); the last pipe's request was ended with a fault: nca_s_fault_access_denied (5), as an
-    # over-long request is (MS-RPCE 3.3.3.5.4)
-    assert statuses <= {0, STATUS_INSUFFICIENT_RESOURCES}, statuses
-    fault = last_answer[0][16:]
-    assert fault[2] == 3 and struct.unpack_from("<I", fault, 24)[0] == 5, fault[:32].hex()
+    # the first 32 pipes hold ~512 KiB of stub each (16 MiB); every later WRITE is refused whole
+    assert set(statuses) == {0, STATUS_INSUFFICIENT_RESOURCES}, statuses
+    assert statuses.index(STATUS_INSUFFICIENT_RESOURCES) <= 16 * 1024 * 1024 // len(payload) + 1, statuses
+    # nca_s_fault_access_denied (5), as for an over-long request (MS-RPCE 3.3.3.5.4)
+    assert statuses[-1] == 0 and fault[0][2] == 3 and struct.unpack_from("<I", fault[0], 24)[0] == 5

@@ -17,7 +17,7 @@ ends the association as an over-long request does.
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import Any, Final
 
 from smbemu.rpc.pdu.budget import ConnectionBudget
 from smbemu.rpc.pdu.codec import peek_frag_length
@@ -40,6 +40,7 @@ class SlicedInput:
     pipe_name: str
     _terminated: bool
     _out_bytes: int
+    stats: Any  # smbemu.rpc.interface.RpcStats: calls_in counts the calls run
 
     def __init__(self) -> None:
         self._inbuf = bytearray()
@@ -61,10 +62,6 @@ class SlicedInput:
         raise NotImplementedError
 
     @property
-    def _calls_in(self) -> int:
-        raise NotImplementedError
-
-    @property
     def backlog(self) -> bool:
         """Whole PDUs written by the client wait to be processed (a later ``pump``)."""
         return self._backlog
@@ -80,20 +77,15 @@ class SlicedInput:
         if self._terminated:
             return
         self._inbuf += data
-        if self.budget is not None:
-            if not self.budget.take(len(data)):  # the SMB layer checks `fits` first
-                log.info("pipe %s: write beyond the memory budget; closing", self.pipe_name)
-                self._terminate()
-                return
-            self._held_input += len(data)
-        self.pump()
+        self.pump()  # what it leaves is charged to the budget (the usual write leaves nothing)
 
     def pump(self) -> bool:
         """Process one slice of the PDUs written and not processed yet. True while more wait
         and may be processed at once; False when none wait, or when answers wait to be read."""
         buf = self._inbuf
         size, pos, pdus = len(buf), 0, 0
-        last_call = self._calls_in + SLICE_CALLS
+        stats = self.stats
+        last_call = stats.calls_in + SLICE_CALLS
         limit = self.output_limit
         stopped = False
         while size - pos >= HEADER_SIZE:
@@ -105,7 +97,7 @@ class SlicedInput:
                 break
             if size - pos < frag_len:
                 break
-            if pdus == SLICE_PDUS or self._calls_in >= last_call or (
+            if pdus == SLICE_PDUS or stats.calls_in >= last_call or (
                     limit is not None and self._out_bytes >= limit):
                 stopped = True
                 break
@@ -116,21 +108,34 @@ class SlicedInput:
             if self._terminated:
                 break
         if self._terminated:
-            self._release_input(len(buf))
             buf.clear()
+            self._settle_input()
             self._backlog = False
             return False
         if pos:
             del buf[:pos]
-            self._release_input(pos)
+        if len(buf) != self._held_input:
+            self._settle_input()
         self._backlog = stopped
         return stopped and not self.output_full
 
-    def _release_input(self, size: int) -> None:
-        size = min(size, self._held_input)
-        if size and self.budget is not None:
-            self.budget.give(size)
-        self._held_input -= size
+    def _settle_input(self) -> None:
+        """Charge (or give back) what the input buffer holds now; input that does not fit the
+        budget (the SMB layer asked ``fits`` before a large write) ends the association."""
+        held = len(self._inbuf)
+        budget = self.budget
+        if budget is not None:
+            more = held - self._held_input
+            if more > 0 and not budget.take(more):
+                log.info("pipe %s: input beyond the memory budget; closing", self.pipe_name)
+                self._inbuf.clear()
+                self._terminate()
+                self._backlog = False
+                held = 0
+                more = -self._held_input
+            if more < 0:
+                budget.give(-more)
+        self._held_input = held
 
     def _release_stub(self) -> None:
         if self._held_stub and self.budget is not None:
@@ -146,10 +151,9 @@ class SlicedInput:
         self._held_stub += size
         return True
 
-
     def _drop_input(self) -> None:
         """The pipe is closed: nothing written is processed any more, nothing is held."""
         self._release_stub()
-        self._release_input(len(self._inbuf))
         self._inbuf.clear()
+        self._settle_input()
         self._backlog = False
