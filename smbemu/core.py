@@ -82,8 +82,10 @@ class ConnectionCore:
         # Frames produced outside the message being answered (async completions), sent after it.
         self._outbox: list[bytes] = []
         self._ahead: list[bytes] = []
-        # Deferred work: jobs to run a slice of on the next turn, and jobs waiting for the client.
-        self._work: collections.deque[Work] = collections.deque()
+        # Deferred work: jobs to run a slice of on the next turn (the transport reads this queue
+        # on its per-request path: an empty deque is all the usual request costs), and jobs
+        # waiting for the client.
+        self.deferred_work: collections.deque[Work] = collections.deque()
         self._waiting_work: list[Work] = []
         # RFC 1002 session service framing on TCP 139, or None on Direct TCP.
         self.nbss = NbssFilter(netbios_names) if netbios_names is not None else None
@@ -130,12 +132,12 @@ class ConnectionCore:
     def defer(self, work: Work) -> None:
         """Run `work` (one slice per call, returning WORK_MORE, WORK_WAITING or WORK_DONE) on a
         later turn of the transport's event loop; completions it queues with `send` go out then."""
-        self._work.append(work)
+        self.deferred_work.append(work)
 
     @property
     def has_pending_work(self) -> bool:
         """Deferred work is ready to run: the transport calls `continue_work` on its next turn."""
-        return bool(self._work) and not self.closed and self._hold_until is None
+        return bool(self.deferred_work) and not self.closed and self._hold_until is None
 
     def continue_work(self, now: float | None = None) -> list[bytes]:
         """Run one slice of each deferred job; returns the frames they produced."""
@@ -143,7 +145,7 @@ class ConnectionCore:
             self._now = now
         if self.closed or self._hold_until is not None:
             return []
-        work = self._work
+        work = self.deferred_work
         for _ in range(len(work)):
             job = work.popleft()
             try:
@@ -180,7 +182,7 @@ class ConnectionCore:
             return []
         self._last_activity = self._now
         if self._waiting_work:  # the client is active again (it may have read what a job waits on)
-            self._work.extend(self._waiting_work)
+            self.deferred_work.extend(self._waiting_work)
             self._waiting_work.clear()
         nbss = self.nbss
         reply: list[bytes] = []
@@ -386,5 +388,5 @@ class ConnectionCore:
 
     def connection_lost(self) -> None:
         """The transport is gone."""
-        self._work.clear()
+        self.deferred_work.clear()
         self._waiting_work.clear()

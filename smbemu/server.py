@@ -120,7 +120,7 @@ class SmbProtocol(asyncio.Protocol):
                 transport.pause_reading()
             else:
                 transport.resume_reading()
-        if self._work_handle is None and connection.has_pending_work:
+        if connection.deferred_work and self._work_handle is None and connection.has_pending_work:
             self._work_handle = self._loop.call_soon(self._on_work)
         deadline = connection.get_timer()
         if deadline is not None and (self._timer is None or deadline < self._timer_at):
