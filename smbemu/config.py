@@ -109,10 +109,12 @@ class Limits:
     max_rpc_handles: int = _limit(
         1024, "open DCE/RPC context handles per association group", "the opening call gets fault RPC_S_OUT_OF_RESOURCES"
     )
-    # Responses a client has not read back yet; a WRITE beyond it is refused, not buffered.
+    # Responses a client has not read back yet; a WRITE beyond it is refused, not buffered, and
+    # a large write's requests are processed only while its answers stay under it (issue 14).
     max_pipe_output: int = _limit(
         1024 * 1024, "unread DCE/RPC response bytes queued on one pipe",
-        "the WRITE (or transceive) gets STATUS_INSUFFICIENT_RESOURCES and writes nothing",
+        "the WRITE (or transceive) gets STATUS_INSUFFICIENT_RESOURCES and writes nothing; "
+        "a write's remaining requests wait until answers are read",
     )
     # What pipes hold for their clients before a call runs: PDUs written and not processed yet
     # (a large write is processed in slices) and the fragments of requests being reassembled
