@@ -66,7 +66,7 @@ class FakeTransport:
 
 
 async def run(count: int, rounds: int) -> None:
-    # win2000 is SMB1-only since the pre-Vista profiles landed: the lab override offers 2.0.2.
+    # win2000 spoke only SMB1; its policy over SMB 2.0.2, as the benchmarks always measured it.
     protocol = SmbProtocol(SmbServer(build_config("win2000", overrides=["smb.dialects=2.0.2"])))
     transport = FakeTransport()
     protocol.connection_made(transport)  # type: ignore[arg-type]

@@ -8,6 +8,9 @@ Workloads (issue 7):
 - ``churn``  a whole session per op: NEGOTIATE, anonymous SESSION_SETUP (NTLMSSP, two legs),
              TREE_CONNECT IPC$, CREATE srvsvc, WRITE bind + READ bind_ack, NetrShareEnum level 1
              (FSCTL_PIPE_TRANSCEIVE), CLOSE, LOGOFF, TCP close;
+- ``churn1`` the same whole NULL session + NetrShareEnum level 1 per op over SMB1 (NT LM 0.12:
+             SESSION_SETUP_ANDX x2, TREE_CONNECT_ANDX, NT_CREATE_ANDX, TransactNmPipe bind and
+             call, CLOSE, TREE_DISCONNECT, LOGOFF_ANDX; `loadgen_smb1.py`, issue 12);
 - ``rpc``    NetrShareEnum level 1 on a held pipe, one call in flight per client;
 - ``echo``   SMB2 ECHO, ``--inflight`` requests in flight per session;
 - ``idle``   ``--sessions`` held sessions with srvsvc open and bound (NEGOTIATE, anonymous
@@ -655,11 +658,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
         return await idle_workload(args)
     counter = Counter(0.0)
     counter.enums = 0  # type: ignore[attr-defined]
-    if args.workload == "churn":
-        tasks = [churn_worker] * args.clients
+    if args.workload in ("churn", "churn1"):
         counter.deadline = time.monotonic() + args.seconds
         start = time.monotonic()
-        await asyncio.wait_for(asyncio.gather(*(t(args.port, counter) for t in tasks)), args.seconds + 30)
+        if args.workload == "churn1":
+            from loadgen_smb1 import churn1_worker  # the SMB1 client beside this script
+
+            jobs = [churn1_worker(args.port, counter, (SPNEGO_NEGOTIATE, SPNEGO_AUTH_ANON), SRVSVC_BIND,
+                                  SHARE_ENUM_L1) for _ in range(args.clients)]
+        else:
+            jobs = [churn_worker(args.port, counter) for _ in range(args.clients)]
+        await asyncio.wait_for(asyncio.gather(*jobs), args.seconds + 30)
         return {"ops": counter.ops, "seconds": time.monotonic() - start, "errors": counter.errors,
                 "last_error": counter.last_error}
     clients = []
@@ -689,7 +698,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("churn", "rpc", "echo", "idle", "samr"))
+    parser.add_argument("workload", choices=("churn", "churn1", "rpc", "echo", "idle", "samr"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--inflight", type=int, default=8)

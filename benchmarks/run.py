@@ -1,7 +1,7 @@
 """Run the load generator against smbemu, Samba's smbd and impacket's smbserver; print the ratio table.
 
     .venv/bin/python benchmarks/run.py [--seconds 10] [--runs 3] [--servers smbemu,samba,impacket]
-                                      [--workloads churn,rpc1,rpc64,echo,idle,samr]
+                                      [--workloads churn,churn1,rpc1,rpc64,echo,idle,samr]
                                       [--idle-sessions 10000] [--samba-idle-sessions 2000] [--idle-hold 35]
                                       [--smbemu-event-loop auto|uvloop|asyncio] [--json FILE]
 
@@ -14,6 +14,12 @@ smb.conf, lock/state/cache/pid/private dirs in a temporary directory and is star
 every server is stopped by its pid at the end. `samr` runs against smbemu only, once per
 `--samr-users` size (default 1,000 and 100,000 users from `smbemu.directory.make_large_fixture`,
 as JSON): Samba would need that many passdb users.
+
+`churn1` is `churn` over SMB1 (NT LM 0.12, issue 12): Samba serves it from a second smbd with
+the same smb.conf but `server min protocol = NT1` (the SMB2 workloads keep theirs); smbemu serves
+it with the win2000 profile as it is (NT LM 0.12 only; the SMB2 workloads get `--set
+smb.dialects=2.0.2`, the generator's dialect); impacket's smbserver is not
+measured (issue 12 compares with Samba).
 
 `idle` holds `--idle-sessions` sessions on smbemu (issue 7: 10,000, each with srvsvc open and
 bound) and `--samba-idle-sessions` on Samba (default 2,000: Samba forks a process per session,
@@ -48,13 +54,14 @@ LOADGEN = str(HERE / "loadgen.py")
 HOST = "127.0.0.1"
 WORKLOADS = {
     "churn": ["churn", "--clients", "8"],
+    "churn1": ["churn1", "--clients", "8"],
     "rpc1": ["rpc", "--clients", "1"],
     "rpc64": ["rpc", "--clients", "64"],
     "echo": ["echo", "--clients", "8", "--inflight", "8"],
     "idle": ["idle"],
     "samr": ["samr", "--clients", "1", "--domain", "BIGSRV"],
 }
-TARGETS = {"churn": (">=", 3.0), "rpc1": (">=", 1.0), "rpc64": (">=", 1.0), "echo": (">=", 0.5)}
+TARGETS = {"churn": (">=", 3.0), "churn1": (">=", 3.0), "rpc1": (">=", 1.0), "rpc64": (">=", 1.0), "echo": (">=", 0.5)}
 
 
 def free_port() -> int:
@@ -125,6 +132,10 @@ def start(argv: list[str], port: int, log: Path, env: dict[str, str] | None = No
     return proc
 
 
+# Workloads that speak SMB1: Samba serves them with `server min protocol = NT1` (its default
+# since 4.11 is SMB2_02, which refuses NT LM 0.12).
+SMB1_WORKLOADS = ("churn1",)
+
 SMB_CONF = """\
 [global]
   workgroup = CORP
@@ -162,12 +173,16 @@ SMB_CONF = """\
 
 
 @contextlib.contextmanager
-def server(name: str, tmp: Path, fixture: str | None = None,
-           many_connections: bool = False) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+def server(name: str, tmp: Path, fixture: str | None = None, many_connections: bool = False,
+           smb1: bool = False) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     port = free_port()
     if name == "smbemu":
         smbemu = str(Path(PYTHON).parent / "smbemu")
         argv = [smbemu, "serve", "--profile", "win2000", "--port", str(port), "-q"]
+        if not smb1:
+            # win2000 speaks only SMB1 (NT LM 0.12); the SMB2 workloads measure its policy over
+            # SMB 2.0.2, as they always have (the generator's dialect).
+            argv += ["--set", "smb.dialects=2.0.2"]
         if many_connections:  # the idle workload: 10,000 held sessions + probes
             argv += connection_limit_flags()
         if SMBEMU_EVENT_LOOP:
@@ -180,7 +195,10 @@ def server(name: str, tmp: Path, fixture: str | None = None,
         for sub in ("lock", "state", "cache", "pid", "private", "ncalrpc", "binddns", "share"):
             (d / sub).mkdir(parents=True, exist_ok=True)
         conf = d / "smb.conf"
-        conf.write_text(SMB_CONF.format(port=port, d=d))
+        text = SMB_CONF.format(port=port, d=d)
+        if smb1:
+            text = text.replace("server min protocol = SMB2_02", "server min protocol = NT1")
+        conf.write_text(text)
         smbd = shutil.which("smbd") or "/usr/sbin/smbd"
         proc = start([smbd, "-F", f"--configfile={conf}", "--debug-stdout"], port, d / "smbd.log")
     elif name == "impacket":
@@ -238,7 +256,7 @@ def measure(name: str, workloads: list[str], args: argparse.Namespace, tmp: Path
             results: dict[str, dict[str, dict[str, object]]]) -> None:
     fixture = None
     todo = [w for w in workloads if not (name != "smbemu" and w == "samr")
-            and not (name == "impacket" and w in ("echo", "idle"))]
+            and not (name == "impacket" and w in ("echo", "idle", *SMB1_WORKLOADS))]
     if name == "smbemu" and "samr" in todo:
         todo.remove("samr")
         # The same chain over a small and a large directory: the cost per user must not grow.
@@ -252,15 +270,19 @@ def measure(name: str, workloads: list[str], args: argparse.Namespace, tmp: Path
                 by_size[str(users)] = res
                 print(f"  {name:9s} samr {users:,} users {res}", flush=True)
         results[name]["samr"] = {"by_size": by_size, "event_loop": event_loop_of(proc.pid)}
-    if not todo:
-        return
-    with server(name, tmp, many_connections="idle" in todo) as (port, proc):
-        loadgen(["rpc", "--clients", "1"], port, 1, proc.pid, 60)  # warm: one session, one call
-        for workload in todo:
-            results[name][workload] = run_workload(workload, port, proc.pid, args, name)
-            if name == "smbemu":
-                results[name][workload]["event_loop"] = event_loop_of(proc.pid)
-            print(f"  {name:9s} {workload:6s} {results[name][workload]}", flush=True)
+    # The SMB1 workloads get a server of their own (Samba: the NT1 smb.conf).
+    for group, smb1 in (([w for w in todo if w not in SMB1_WORKLOADS], False),
+                        ([w for w in todo if w in SMB1_WORKLOADS], True)):
+        if not group:
+            continue
+        with server(name, tmp, many_connections="idle" in group, smb1=smb1) as (port, proc):
+            # Warm: one session, one call (Samba starts samba-dcerpcd on the first pipe open).
+            loadgen(["churn1", "--clients", "1"] if smb1 else ["rpc", "--clients", "1"], port, 1, proc.pid, 60)
+            for workload in group:
+                results[name][workload] = run_workload(workload, port, proc.pid, args, name)
+                if name == "smbemu":
+                    results[name][workload]["event_loop"] = event_loop_of(proc.pid)
+                print(f"  {name:9s} {workload:6s} {results[name][workload]}", flush=True)
 
 
 def idle_sessions(server_name: str, args: argparse.Namespace) -> int:
@@ -324,6 +346,7 @@ def fmt(value: object, unit: str = "") -> str:
 
 def table(results: dict[str, dict[str, dict[str, object]]], args: argparse.Namespace) -> str:
     names = {"churn": "churn: whole NULL session + NetrShareEnum L1 per op, 8 clients (ops/s)",
+             "churn1": "churn1: whole NULL session + NetrShareEnum L1 per op over SMB1 (NT LM 0.12), 8 clients (ops/s)",
              "rpc1": "rpc: NetrShareEnum L1 on a held pipe, 1 client (calls/s)",
              "rpc64": "rpc: same, 64 clients (calls/s)",
              "echo": "echo: SMB2 ECHO, 8 sessions x 8 in flight (/s)",

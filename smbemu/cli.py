@@ -75,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--pcap", default=None, metavar="FILE", help="write every connection's SMB traffic (decrypted) to a pcap file")
     serve.add_argument("--netbios", action="store_true", help="also serve the NetBIOS session service (TCP 139) and name service (UDP 137)")
     serve.add_argument("--netbios-port", type=int, default=139, help="TCP port of the NetBIOS session service (default 139)")
+    # DCE/RPC over TCP (README "RPC over TCP"; smbemu.rpc_tcp): off unless asked, it opens more ports.
+    serve.add_argument("--rpc-tcp", action="store_true",
+                       help="also serve DCE/RPC over TCP (ncacn_ip_tcp): the endpoint mapper on TCP 135 and the LSA "
+                            "interfaces (lsarpc, samr, netlogon, dssetup) on one dynamic port, as the profile's Windows does")
+    serve.add_argument("--rpc-tcp-port", type=int, default=None, metavar="PORT",
+                       help="the LSA interfaces' TCP port (default: the one the release gave lsass, else the next free one of its dynamic range, "
+                            "49152-65535 from Vista/2008 on, 1025-5000 before)")
+    serve.add_argument("--epm-port", type=int, default=135, metavar="PORT", help="TCP port of the endpoint mapper with --rpc-tcp (default 135)")
     serve.add_argument("--hosts", default=None, metavar="FILE", help="YAML list of hosts {address, port, profile, fixture, set, netbios} to serve at once")
     limits = serve.add_argument_group("limits", "resource limits; exceeding one affects only the offending client")
     for name, kind, default, text in limit_fields():
@@ -146,8 +154,14 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--port: {args.port} is not a TCP port (0-65535)")
     if not 0 <= args.netbios_port <= 65535:
         return _fail(f"--netbios-port: {args.netbios_port} is not a TCP port (0-65535)")
+    for flag, port in (("--rpc-tcp-port", args.rpc_tcp_port), ("--epm-port", args.epm_port)):
+        if port is not None and not 0 <= port <= 65535:
+            return _fail(f"{flag}: {port} is not a TCP port (0-65535)")
     limits: dict[str, object] = {name: getattr(args, name) for name, _, _, _ in limit_fields()}
     hosts = _hosts_from_args(args, limits)
+    if args.rpc_tcp:
+        for host in hosts:
+            host.rpc_tcp = (args.epm_port, args.rpc_tcp_port)
     configs = [host.build() for host in hosts]
     for host, config in zip(hosts, configs):
         host.config = config
@@ -221,6 +235,8 @@ class _Host:
         self.build = build
         self.config: ServerConfig | None = None
         self.server: SmbServer | None = None
+        # --rpc-tcp: (endpoint mapper port, LSA port or None = the release's usual one, smbemu.rpc_tcp.dynamic_ports)
+        self.rpc_tcp: tuple[int, int | None] | None = None
 
 
 def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> list[_Host]:
@@ -391,6 +407,16 @@ async def _run(hosts: list[_Host], pcap_path: str | None = None, reread: Callabl
                     )
                 except OSError as exc:
                     return _fail(f"cannot listen on {host.address}:{port}{'/udp' if kind == 'udp' else ''}: {exc.strerror or exc}")
+            if host.rpc_tcp is not None:
+                mapper_port, lsa_port = host.rpc_tcp
+                try:
+                    for rpc_address, rpc_port, service in await server.listen_rpc_tcp(host.address, mapper_port, lsa_port):
+                        bound.append(f"{rpc_address}:{rpc_port} (ncacn_ip_tcp {service})")
+                except PermissionError:
+                    return _fail(f"cannot listen on {host.address}:{mapper_port}: ports below 1024 need root or "
+                                 "CAP_NET_BIND_SERVICE; pick another endpoint mapper port, e.g. --epm-port 1135")
+                except OSError as exc:
+                    return _fail(f"cannot listen for ncacn_ip_tcp on {host.address}: {exc.strerror or exc}")
             profile = host.config.profile
             directory = host.config.directory
             log.info(

@@ -111,6 +111,13 @@ def open_pipe(
     if not pipe_name or pipe_name not in served_pipes(config):
         log.info("open of unknown pipe %r by %s -> OBJECT_NAME_NOT_FOUND", raw_name, session.principal.display_name)
         raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {raw_name!r}")
+    # A pipe whose service is stopped on the emulated release does not exist (an interface may
+    # say so with an `available(config)` attribute: winreg without the Remote Registry service).
+    if config.pipes is not None and any(
+            not getattr(iface, "available", lambda _config: True)(config)
+            for iface in config.pipes.interfaces_for_pipe(pipe_name)):
+        log.info("open of pipe %r whose service is stopped -> OBJECT_NAME_NOT_FOUND", raw_name)
+        raise SmbStatusError(NtStatus.OBJECT_NAME_NOT_FOUND, f"no pipe named {raw_name!r} (service stopped)")
     if len(session.opens) >= config.limits.max_opens_per_session:
         raise SmbStatusError(NtStatus.INSUFFICIENT_RESOURCES, "too many open pipes on the session")
 

@@ -16,12 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Any, cast
+from dataclasses import replace
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
 from smbemu.netbios import NameService, names_for
 from smbemu.pcap import PcapWriter, TcpStream
+
+if TYPE_CHECKING:
+    from smbemu.rpc_tcp import RpcTcpConnection, RpcTcpService
 
 log = logging.getLogger("smbemu.server")
 
@@ -188,6 +193,106 @@ class SmbProtocol(asyncio.Protocol):
             self.transport.resume_reading()
 
 
+class RpcTcpProtocol(asyncio.Protocol):
+    """One ncacn_ip_tcp connection (`smbemu.rpc_tcp`): feeds the sans-I/O `RpcTcpConnection`.
+
+    Counted with the SMB connections against `max_connections` and `max_connections_per_address`,
+    and closed after `idle_timeout` without a request or `frame_timeout` into a PDU that does not
+    complete (the limits of the SMB connections)."""
+
+    def __init__(self, server: SmbServer, service: RpcTcpService) -> None:
+        self.server = server
+        self.service = service
+        self.transport: asyncio.Transport | None = None
+        self.connection: RpcTcpConnection | None = None
+        self.peer = ("?", 0)
+        self._timer: asyncio.TimerHandle | None = None
+        self._frame_started = False
+
+    def _arm(self) -> None:
+        """The idle deadline after a whole PDU; the frame deadline once one has started (not
+        moved by its trickling bytes)."""
+        connection = self.connection
+        if connection is None:
+            return
+        limits = self.server.config.limits
+        if connection.partial:
+            if self._frame_started:
+                return
+            self._frame_started = True
+            delay = limits.frame_timeout
+        else:
+            self._frame_started = False
+            delay = limits.idle_timeout
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(delay, self._expired)
+
+    def _expired(self) -> None:
+        self._timer = None
+        if self.transport is not None:
+            log.info("ncacn_ip_tcp connection from %s:%d timed out", *self.peer)
+            self.transport.abort()
+
+    def connection_made(self, base_transport: asyncio.BaseTransport) -> None:
+        from smbemu.rpc_tcp import RpcTcpConnection
+
+        self.transport = transport = cast(asyncio.Transport, base_transport)
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        self.peer = peer = (str(peer[0]), int(peer[1]))
+        server = self.server
+        limits = server.config.limits
+        per_address = server.connections_by_address.get(peer[0], 0)
+        if (len(server.protocols) + len(server.rpc_protocols) >= limits.max_connections
+                or per_address >= limits.max_connections_per_address):
+            log.warning("refusing ncacn_ip_tcp connection from %s:%d: too many connections", *peer)
+            transport.abort()
+            return
+        server.connections_by_address[peer[0]] = per_address + 1
+        server.rpc_protocols.add(self)
+        self.connection = RpcTcpConnection(server.config, self.service, peer)
+        log.info("ncacn_ip_tcp connection from %s:%d to %s", *peer, self.service.name)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        connection, transport = self.connection, self.transport
+        if connection is None or transport is None:
+            return
+        out = connection.receive(data)
+        if out:
+            transport.write(out)
+        if connection.closed:
+            transport.close()
+        else:
+            self._arm()
+
+    def eof_received(self) -> bool | None:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        server = self.server
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.connection is not None:
+            self.connection.connection_lost()
+        if self in server.rpc_protocols:
+            server.rpc_protocols.discard(self)
+            remaining = server.connections_by_address.get(self.peer[0], 1) - 1
+            if remaining > 0:
+                server.connections_by_address[self.peer[0]] = remaining
+            else:
+                server.connections_by_address.pop(self.peer[0], None)
+
+    def pause_writing(self) -> None:
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+
 class NameServiceProtocol(asyncio.DatagramProtocol):
     """UDP 137: each datagram answered by the sans-I/O `smbemu.netbios.NameService`."""
 
@@ -217,6 +322,10 @@ class SmbServer:
         self.connections_by_address: dict[str, int] = {}
         self._servers: list[asyncio.base_events.Server] = []
         self._datagrams: list[asyncio.DatagramTransport] = []
+        # ncacn_ip_tcp (`--rpc-tcp`): its connections, and what it listens on (re-published on reload).
+        self.rpc_protocols: set[RpcTcpProtocol] = set()
+        self._rpc_services: dict[str, RpcTcpService] = {}
+        self._rpc_tcp_host: str | None = None
 
     async def listen(self, host: str, port: int, netbios: bool = False) -> tuple[str, int]:
         """Bind and start accepting; returns the bound address (port 0 picks a free port).
@@ -247,9 +356,60 @@ class SmbServer:
         sockname = transport.get_extra_info("sockname")
         return str(sockname[0]), int(sockname[1])
 
+    async def listen_rpc_tcp(self, host: str, mapper_port: int = 135, port: int | None = None) -> list[tuple[str, int, str]]:
+        """ncacn_ip_tcp (`smbemu.rpc_tcp`): the endpoint mapper on `mapper_port` and the lsass
+        interfaces on `port`, or on the release's usual port of its dynamic range (the next one
+        when taken). Returns (address, port, service name) of each listener."""
+        from smbemu.rpc_tcp import MAPPER_NAME, dynamic_ports
+
+        loop = asyncio.get_running_loop()
+        bound: list[tuple[str, int, str]] = []
+        for service in self._rpc_tcp_services(mapper_port, port or 0):
+            fixed = service.name == MAPPER_NAME or port is not None
+            candidates = [service.port] if fixed else list(dynamic_ports(self.config.profile)[:256])
+            for attempt, wanted in enumerate(candidates):
+                try:
+                    server = await loop.create_server(self._rpc_tcp_factory(service.name), host, wanted,
+                                                      reuse_address=True)
+                except OSError:
+                    if attempt + 1 == len(candidates):
+                        raise
+                    continue
+                sockname = server.sockets[0].getsockname()
+                self._servers.append(server)
+                self._rpc_services[service.name] = replace(service, port=int(sockname[1]))
+                bound.append((str(sockname[0]), int(sockname[1]), service.name))
+                break
+        self._rpc_tcp_host = host
+        self._publish_rpc_tcp()
+        return bound
+
+    def _rpc_tcp_factory(self, name: str) -> Callable[[], RpcTcpProtocol]:
+        # the service is looked up per connection: reload replaces it (the new configuration's interfaces)
+        return lambda: RpcTcpProtocol(self, self._rpc_services[name])
+
+    def _rpc_tcp_services(self, mapper_port: int, port: int) -> tuple[RpcTcpService, ...]:
+        from smbemu.rpc_tcp import services_for
+
+        return services_for(self.config, mapper_port, port)
+
+    def _publish_rpc_tcp(self) -> None:
+        """Tell this config's endpoint mapper where ncacn_ip_tcp listens (`smbemu.rpc_tcp.publish`)."""
+        from smbemu.rpc_tcp import publish
+
+        if self._rpc_tcp_host is not None:
+            publish(self.config, self._rpc_tcp_host, tuple(self._rpc_services.values()))
+
     def reload(self, config: ServerConfig) -> None:
         """Serve new connections with `config`; established sessions keep theirs."""
         self.config = config
+        if self._rpc_tcp_host is not None:
+            # the same ports, the new configuration's interfaces
+            ports = {name: service.port for name, service in self._rpc_services.items()}
+            for fresh in self._rpc_tcp_services(0, 0):
+                if fresh.name in ports:
+                    self._rpc_services[fresh.name] = replace(fresh, port=ports[fresh.name])
+            self._publish_rpc_tcp()
         for transport in self._datagrams:
             service = transport.get_protocol()
             if isinstance(service, NameServiceProtocol):
@@ -275,6 +435,9 @@ class SmbServer:
         for protocol in list(self.protocols):
             if protocol.transport is not None:
                 protocol.transport.abort()
+        for rpc_protocol in list(self.rpc_protocols):
+            if rpc_protocol.transport is not None:
+                rpc_protocol.transport.abort()
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()

@@ -44,11 +44,14 @@ class NetnsServer:
     `netbios=False` leaves out TCP 139 and UDP 137.
     """
 
-    def __init__(self, profile: str, *args: str, netbios: bool = True) -> None:
+    def __init__(self, profile: str, *args: str, netbios: bool = True, rpc_tcp: bool = False) -> None:
         self.profile = profile
         self.namespace = f"smbemu-{secrets.token_hex(4)}"
+        # `rpc_tcp`: also DCE/RPC over TCP (`--rpc-tcp`): the endpoint mapper on TCP 135 and the LSA
+        # interfaces on a dynamic port (`lsa_port`), for the tools that insist on 135 (rpcdump, getArch).
         self.command = [sys.executable, "-m", "smbemu", "serve", "--profile", profile,
-                        "--host", ADDRESS, "--port", "445", *(["--netbios"] if netbios else []), *args]
+                        "--host", ADDRESS, "--port", "445", *(["--netbios"] if netbios else []),
+                        *(["--rpc-tcp"] if rpc_tcp else []), *args]
         self.banner = ""
         self._created = False
         self._process: subprocess.Popen[str] | None = None
@@ -127,6 +130,14 @@ class NetnsServer:
         assert shutil.which(argv[0]), f"{argv[0]} is not installed; scripts/test.sh installs it"
         return subprocess.run(["ip", "netns", "exec", self.namespace, *argv], capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
+
+    @property
+    def lsa_port(self) -> int:
+        """The LSA interfaces' ncacn_ip_tcp port, as the banner says (`rpc_tcp=True`)."""
+        for part in self.banner.split(" listening on ", 1)[-1].split(" — ", 1)[0].split(", "):
+            if part.endswith("(ncacn_ip_tcp lsass)"):
+                return int(part.split(" ", 1)[0].rsplit(":", 1)[1])
+        raise AssertionError(f"no ncacn_ip_tcp lsass port in the banner: {self.banner}")
 
     def log(self) -> str:
         """What the server logged so far (stderr)."""

@@ -231,6 +231,36 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "SamrGetGroupsForUser", "SamrQueryInformationUser",
                     "SamrQueryInformationUser2", "SamrQueryInformationGroup",
                     "SamrQueryInformationAlias")},
+    # -- winreg (MS-RRP) --------------------------------------------------------------------
+    # Changing the registry, loading / saving hives, shutting down: the keys' DACLs give Users
+    # read only and shutdown needs SeRemoteShutdownPrivilege, so Windows refuses non-administrators
+    # (D: MS-RRP 3.1.5, the default hive ACLs); refused to everyone here (read-only emulation,
+    # pipes/winreg says why administrators get ERROR_ACCESS_DENIED too).
+    **{("winreg", name): Rule(_NO, source="MS-RRP (D: key DACL / privilege); read-only emulation")
+       for name in ("BaseRegCreateKey", "BaseRegDeleteKey", "BaseRegDeleteValue",
+                    "BaseRegLoadKey", "BaseRegReplaceKey", "BaseRegRestoreKey", "BaseRegSaveKey",
+                    "BaseRegSetKeySecurity", "BaseRegSetValue", "BaseRegUnLoadKey",
+                    "BaseInitiateSystemShutdown", "BaseAbortSystemShutdown",
+                    "BaseInitiateSystemShutdownEx", "BaseRegSaveKeyEx", "BaseRegDeleteKeyEx")},
+    # -- svcctl (MS-SCMR) -------------------------------------------------------------------
+    # Enumerating services (SC_MANAGER_ENUMERATE_SERVICE, asked at ROpenSCManagerW): the SCM DACL
+    # gives remote authenticated users SC_MANAGER_CONNECT only from XP SP2 / 2003 SP1 on, so
+    # administrators only; before, Authenticated Users also had ENUMERATE_SERVICE (D: "Service
+    # Security and Access Rights"; the 2000 DACL W).
+    ("svcctl", "REnumServicesStatusW"): Rule(
+        _AU, since=(Later((5, 1), _ADM),), source="SCM DACL (D: Service Security and Access Rights)"),
+    # Starting, stopping, creating, deleting, reconfiguring services and locking the database
+    # need SC_MANAGER_CREATE_SERVICE / SC_MANAGER_LOCK or SERVICE_START / STOP / CHANGE_CONFIG /
+    # DELETE, which the default SCM and service DACLs give administrators only (D: MS-SCMR 3.1.4,
+    # "Service Security and Access Rights"); refused to everyone here (read-only emulation).
+    **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
+       for name in ("RControlService", "RDeleteService", "RLockServiceDatabase",
+                    "RSetServiceObjectSecurity", "RSetServiceStatus", "RUnlockServiceDatabase",
+                    "RNotifyBootConfigStatus", "RChangeServiceConfigW", "RCreateServiceW",
+                    "RStartServiceW", "RChangeServiceConfigA", "RCreateServiceA",
+                    "RStartServiceA", "RChangeServiceConfig2A", "RChangeServiceConfig2W",
+                    "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
+                    "RControlServiceExW", "RCreateWowService")},
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of

@@ -221,8 +221,13 @@ class _NtlmVersion(_Kind):
         return "null" if value is None else f"[{value[0]}, {value[1]}, {value[2]}]"
 
 
-class _ServerType(_Kind):
-    allowed = "an integer or a list of SV_TYPE names (" + ", ".join(SERVER_TYPE_BITS) + ")"
+class _BitNames(_Kind):
+    """A 32-bit set of named bits, written as an integer or a list of names (the prefix optional):
+    SV_TYPE_* server types, SMB1 CAP_* capabilities."""
+
+    def __init__(self, bits: dict[str, int], prefix: str, what: str, a_name: str) -> None:
+        self.bits, self.prefix, self.what, self.a_name = bits, prefix, what, a_name
+        self.allowed = f"an integer or a list of {prefix.rstrip('_')} names (" + ", ".join(bits) + ")"
 
     def parse(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -230,13 +235,14 @@ class _ServerType(_Kind):
                 raise Invalid(f"{value} is out of range; allowed: 0–0xFFFFFFFF")
             return value
         if not isinstance(value, list):
-            raise Invalid(f"{show_value(value)} is not a server type; allowed: {self.allowed}")
+            raise Invalid(f"{show_value(value)} is not {self.what}; allowed: {self.allowed}")
         bits = 0
         for index, item in enumerate(value):
-            name = item.upper().removeprefix("SV_TYPE_") if isinstance(item, str) else None
-            if name not in SERVER_TYPE_BITS:
-                raise Invalid(f"{show_value(item)} is not an SV_TYPE name; allowed: {', '.join(SERVER_TYPE_BITS)}", f"[{index}]")
-            bits |= SERVER_TYPE_BITS[name]
+            name = item.upper().removeprefix(self.prefix) if isinstance(item, str) else None
+            if name not in self.bits:
+                raise Invalid(f"{show_value(item)} is not {self.a_name}; allowed: {', '.join(self.bits)}",
+                              f"[{index}]")
+            bits |= self.bits[name]
         return bits
 
     def parse_text(self, text: str) -> Any:
@@ -247,37 +253,7 @@ class _ServerType(_Kind):
             return self.parse([part.strip() for part in text.split(",") if part.strip()])
 
     def show(self, value: Any) -> str:
-        names = [name for name, bit in SERVER_TYPE_BITS.items() if value & bit]
-        return f"0x{value:08X} [{', '.join(names)}]"
-
-
-class _Smb1Capabilities(_Kind):
-    allowed = "an integer or a list of CAP names (" + ", ".join(SMB1_CAPABILITY_BITS) + ")"
-
-    def parse(self, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            if not 0 <= value <= 0xFFFFFFFF:
-                raise Invalid(f"{value} is out of range; allowed: 0–0xFFFFFFFF")
-            return value
-        if not isinstance(value, list):
-            raise Invalid(f"{show_value(value)} is not a capability set; allowed: {self.allowed}")
-        bits = 0
-        for index, item in enumerate(value):
-            name = item.upper().removeprefix("CAP_") if isinstance(item, str) else None
-            if name not in SMB1_CAPABILITY_BITS:
-                raise Invalid(f"{show_value(item)} is not a CAP name; allowed: {', '.join(SMB1_CAPABILITY_BITS)}", f"[{index}]")
-            bits |= SMB1_CAPABILITY_BITS[name]
-        return bits
-
-    def parse_text(self, text: str) -> Any:
-        text = text.strip()
-        try:
-            return self.parse(int(text, 0))
-        except ValueError:
-            return self.parse([part.strip() for part in text.split(",") if part.strip()])
-
-    def show(self, value: Any) -> str:
-        names = [name for name, bit in SMB1_CAPABILITY_BITS.items() if value & bit]
+        names = [name for name, bit in self.bits.items() if value & bit]
         return f"0x{value:08X} [{', '.join(names)}]"
 
 
@@ -388,7 +364,7 @@ KEYS: tuple[Key, ...] = (
     Key("identity.srvsvc.platform_id", "platform_id", _Int(300, 700, (300, 400, 500, 600, 700))),
     Key("identity.srvsvc.version_major", "version_major", _Int(0, 255)),
     Key("identity.srvsvc.version_minor", "version_minor", _Int(0, 255)),
-    Key("identity.srvsvc.server_type", "server_type", _ServerType()),
+    Key("identity.srvsvc.server_type", "server_type", _BitNames(SERVER_TYPE_BITS, "SV_TYPE_", "a server type", "an SV_TYPE name")),
     Key("smb.dialects", "dialects", _Dialects()),
     Key("smb.smb1", "smb1", _Bool(), ("SMB1",)),
     Key("smb.signing_required", "signing_required", _Bool(), ("RequireSecuritySignature", "RequireMessageSigning")),
@@ -405,7 +381,7 @@ KEYS: tuple[Key, ...] = (
     Key("smb1.max_number_vcs", "max_number_vcs", _Int(0, 65535)),
     Key("smb1.max_buffer_size", "max_buffer_size", _Int(1024, 65535)),
     Key("smb1.max_raw_size", "max_raw_size", _Int(0, 0xFFFFFFFF)),
-    Key("smb1.capabilities", "capabilities", _Smb1Capabilities()),
+    Key("smb1.capabilities", "capabilities", _BitNames(SMB1_CAPABILITY_BITS, "CAP_", "a capability set", "a CAP name")),
     Key("smb1.signing_enabled", "signing_enabled", _Bool(), ("EnableSecuritySignature",)),
     Key("smb1.server_time_zone", "server_time_zone", _Int(-1440, 1440)),
     Key("anonymous.RestrictAnonymous", "restrict_anonymous", _Int(0, 2)),

@@ -5,7 +5,7 @@ steers mutations by the branches they reach. An input is one client conversation
 frames one after another (the seeds' frames, joined). It is cut into frames by their length
 prefixes, ids are rewritten to the live server's as `harness.replay` does, and the same checks
 apply: nothing escapes `receive_data`, nothing is logged as an internal error, every answer is
-a well-formed SMB2 frame.
+a well-formed SMB2 or SMB1 frame (`smb1_frames`).
 
     .venv/bin/pip install atheris
     mkdir -p /tmp/smbemu-corpus && .venv/bin/python tests/fuzz/atheris_connection.py --write-seeds /tmp/smbemu-corpus

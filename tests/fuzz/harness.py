@@ -1,21 +1,27 @@
-"""Replay (mutated) recorded SMB2 conversations into a sans-I/O `Connection` and check what comes back.
+"""Replay (mutated) recorded SMB2 and SMB1 conversations into a sans-I/O `Connection` and check what comes back.
 
 Seeds (`seeds/*.hex`, written by `record_seeds.py`) are the request frames of one real client
 connection, one Direct TCP frame per line. Session ids, tree ids and file ids in them are the
 values of the recording run; `replay` rewrites them with the ones the fresh server hands out (by
 order of appearance), so a replayed anonymous session gets as far as the real client did, and a
-mutation lands deep in the conversation rather than at its first check.
+mutation lands deep in the conversation rather than at its first check. SMB1 conversations
+(`smb1-*` seeds) get the same with UIDs, TIDs and FIDs, and their responses the SMB1 checks of
+`smb1_frames` (header, status form, WordCount/ByteCount, AndX chain, buffers, DCE/RPC PDUs).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import smb1_frames
+from smbemu import logon
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
 
@@ -26,6 +32,27 @@ FSCTL_PIPE_TRANSCEIVE = 0x0011C017
 # QUERY_DIRECTORY, CHANGE_NOTIFY, QUERY_INFO, SET_INFO, OPLOCK_BREAK.
 FILE_ID_OFFSET = {6: 8, 7: 8, 8: 16, 9: 16, 10: 8, 11: 8, 14: 8, 15: 8, 16: 24, 17: 16, 18: 8}
 RPC_RESPONSE_TYPES = {2, 3, 12, 13, 15}  # response, fault, bind_ack, bind_nak, alter_context_resp
+
+
+# The NTLM server challenge and the CHALLENGE message's timestamp (MS-NLMP 2.2.1.2,
+# MsvAvTimestamp) while seeds are recorded and replayed: a recorded user logon (NTLMv2 response,
+# MIC) then verifies again, so that the conversation goes on past its SESSION_SETUP. Seeds
+# recorded before these were fixed (the SMB2 ones) fail their user logons, as they always did.
+FIXED_CHALLENGE = bytes.fromhex("5345454443484c47")
+FIXED_FILETIME = 133_800_000_000_000_000  # 2025-01-01 in FILETIME units
+
+
+@contextmanager
+def fixed_ntlm_challenge() -> Iterator[None]:
+    """Every NTLM acceptor made meanwhile (smbemu.logon.new_acceptor) uses FIXED_CHALLENGE and
+    FIXED_FILETIME."""
+    original = logon.NtlmAcceptor
+    logon.NtlmAcceptor = functools.partial(  # type: ignore[misc]
+        original, challenge=FIXED_CHALLENGE, filetime=lambda: FIXED_FILETIME)
+    try:
+        yield
+    finally:
+        logon.NtlmAcceptor = original  # type: ignore[misc]
 
 
 def load_seed(path: Path) -> list[bytes]:
@@ -72,8 +99,7 @@ def pipe_payloads(frames: Sequence[bytes]) -> list[bytes]:
     return out
 
 
-class Malformed(AssertionError):
-    pass
+Malformed = smb1_frames.Malformed
 
 
 @dataclass
@@ -83,6 +109,9 @@ class Replay:
     responses: list[tuple[int, int, int, bytes]] = field(default_factory=list)
     closed: bool = False
     frames_in: int = 0
+    # SMB1 requests the server was sent, by MID (what their responses must match).
+    smb1_sent: dict[int, list[smb1_frames.Sent]] = field(default_factory=dict)
+    smb1_more: bool = False  # the last pipe answer was cut short (BUFFER_OVERFLOW)
 
 
 class _Ids:
@@ -91,6 +120,7 @@ class _Ids:
     def __init__(self) -> None:
         self.recorded: dict[str, list[bytes]] = {"session": [], "tree": [], "file": []}
         self.live: dict[str, list[bytes]] = {"session": [], "tree": [], "file": []}
+        self.smb1 = smb1_frames.Ids()
 
     def _map(self, kind: str, value: bytes) -> bytes:
         if value.strip(b"\x00") == b"" or value.strip(b"\xff") == b"":
@@ -103,6 +133,8 @@ class _Ids:
         return live[index] if index < len(live) else value
 
     def rewrite(self, frame: bytes) -> bytes:
+        if smb1_frames.is_smb1(frame[4:8]):
+            return self.smb1.rewrite(frame)
         if len(frame) < 4 + 64 or frame[4:8] != b"\xfeSMB":
             return frame
         data = bytearray(frame)
@@ -120,7 +152,9 @@ class _Ids:
         return bytes(data)
 
     def learn(self, command: int, status: int, header: bytes, body: bytes) -> None:
-        if command == 1 and status in (0, 0xC0000016):
+        if command & smb1_frames.SMB1:
+            self.smb1.learn(header, status)
+        elif command == 1 and status in (0, 0xC0000016):
             value = header[40:48]
             if value not in self.live["session"]:
                 self.live["session"].append(value)
@@ -153,10 +187,15 @@ def check_frame(frame: bytes, sent_ids: set[int], result: Replay, overflowed: se
         raise Malformed(f"length prefix {length} != payload {len(payload)}")
     if payload[:4] == b"\xfdSMB":
         return []  # encrypted: opaque here
-    if payload[:4] == b"\xffSMB":  # SMB1 NEGOTIATE answer "no dialect" (DialectIndex 0xFFFF)
-        if len(payload) != 32 + 5 or payload[4] != 0x72 or not payload[9] & 0x80:
-            raise Malformed("bad SMB1 NEGOTIATE response")
-        return []
+    if smb1_frames.is_smb1(payload):
+        command, status, mid, carried = smb1_frames.check_response(payload, result.smb1_sent)
+        if command in smb1_frames.MAY_WAIT and (status == 0 or smb1_frames.more_data(status)):
+            # After an answer cut short, the next read's data is the rest of a PDU, not a PDU.
+            continuation, result.smb1_more = result.smb1_more, smb1_frames.more_data(status)
+            for data in [] if continuation else carried:
+                check_rpc(data)
+        result.responses.append((smb1_frames.SMB1 | command, status, mid, payload[32:]))
+        return [(smb1_frames.SMB1 | command, status, payload, b"")]
     out = []
     offset = 0
     while True:
@@ -210,6 +249,12 @@ def check_frame(frame: bytes, sent_ids: set[int], result: Replay, overflowed: se
 def replay(config: ServerConfig, frames: Sequence[bytes], mutate: Callable[[int, bytes], bytes] | None = None,
            chunk: int = 0) -> Replay:
     """Feed `frames` (rewritten ids, then `mutate(index, frame)`) into a fresh Connection."""
+    with fixed_ntlm_challenge():
+        return _replay(config, frames, mutate, chunk)
+
+
+def _replay(config: ServerConfig, frames: Sequence[bytes], mutate: Callable[[int, bytes], bytes] | None,
+            chunk: int) -> Replay:
     conn = Connection(config, ("127.0.0.1", 40000))
     ids = _Ids()
     result = Replay()
@@ -227,6 +272,9 @@ def replay(config: ServerConfig, frames: Sequence[bytes], mutate: Callable[[int,
             del stream[:end]
             for start, _end in messages(payload):
                 sent_ids.add(struct.unpack_from("<Q", payload, start + 24)[0])
+            smb1 = smb1_frames.sent_request(payload)
+            if smb1 is not None:
+                result.smb1_sent.setdefault(smb1[0], []).append(smb1[1])
         sent_ids.add(0xFFFFFFFFFFFFFFFF)  # oplock-break style notifications / SMB1 negotiate answer
         sent_ids.add(0)
         result.frames_in += 1

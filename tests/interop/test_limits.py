@@ -20,7 +20,7 @@ from impacket.dcerpc.v5 import samr, srvs, transport
 from impacket.dcerpc.v5.dtypes import NULL
 from impacket.dcerpc.v5.rpcrt import DCERPCException
 from impacket.nmb import NetBIOSError
-from impacket.smbconnection import SessionError, SMBConnection
+from impacket.smbconnection import SMB_DIALECT, SessionError, SMBConnection
 from smbprotocol.connection import Connection, Dialects
 from smbprotocol.exceptions import SMBException, SMBResponseException
 from smbprotocol.session import Session
@@ -463,4 +463,294 @@ def test_pipe_output_a_client_does_not_read() -> None:
         assert answers[0][2] == 12 and all(answer[2] == 2 for answer in answers[1:])  # bind_ack, responses
         conn.writeFile(tid, fid, share_enum_pdu(99))  # read back: writing works again
         assert conn.readFile(tid, fid, 0, 4280)[2] == 2
+        conn.close()
+
+
+# ------------------------------------------------------------------ SMB1 (issue 12, item 7)
+# Every limit with an SMB1 counterpart, exceeded over NT LM 0.12: by impacket forced to SMB1
+# (`preferredDialect=SMB_DIALECT`) where it can get there, else by `Smb1Raw`, a client that
+# builds each request from MS-CIFS 2.2 (impacket cannot hold many sessions on one connection or
+# leave reads waiting). The limits that belong to the connection whatever its dialect
+# (connections, frame and idle timeouts) are exercised once over SMB1 too where it is cheap.
+
+SMB1_HEADER = struct.Struct("<4sBIBHH8sHHHHH")  # MS-CIFS 2.2.3.1
+SMB1_NEGOTIATE, SMB1_SESSION_SETUP, SMB1_TREE_CONNECT, SMB1_TREE_DISCONNECT = 0x72, 0x73, 0x75, 0x71
+SMB1_NT_CREATE, SMB1_READ, SMB1_WRITE, SMB1_CLOSE = 0xA2, 0x2E, 0x2F, 0x04
+STATUS_MORE_PROCESSING_REQUIRED = 0xC0000016
+NO_ANDX = b"\xff\x00\x00\x00"
+# SPNEGO NegTokenInit(NTLMSSP NEGOTIATE) and NegTokenResp(anonymous NTLMSSP AUTHENTICATE), as
+# impacket sends them for login("", "").
+SPNEGO_NEGOTIATE = bytes.fromhex(
+    "604006062b0601050502a0363034a00e300c060a2b06010401823702020aa22204204e544c4d5353500001000000"
+    "050288a000000000000000000000000000000000")
+SPNEGO_AUTH_ANON = bytes.fromhex(
+    "a1473045a24304414e544c4d5353500003000000010001004000000000000000410000000000000040000000000000"
+    "0040000000000000004000000000000000410000000502888000")
+
+
+class Smb1Raw:
+    """One SMB1 connection, requests built field by field (MS-CIFS 2.2.4, MS-SMB 2.2.4)."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection((HOST, port), timeout=10)
+        self.mid = 1
+        self.uid = 0
+        self.tid = 0
+
+    def send(self, command: int, words: bytes = b"", data: bytes = b"", *, uid: int | None = None) -> int:
+        """Send one request (Unicode, NT status, extended security); returns its MID."""
+        mid, self.mid = self.mid, self.mid + 1
+        header = SMB1_HEADER.pack(b"\xffSMB", command, 0, 0x18, 0xC801, 0, bytes(8), 0, self.tid, 0x4242,
+                                  self.uid if uid is None else uid, mid)
+        message = header + bytes([len(words) // 2]) + words + struct.pack("<H", len(data)) + data
+        self.sock.sendall(struct.pack(">I", len(message)) + message)
+        return mid
+
+    def receive(self) -> tuple[int, bytes]:
+        """The next response: (status, message)."""
+        prefix = self._exactly(4)
+        message = self._exactly(struct.unpack(">I", prefix)[0])
+        assert message[:4] == b"\xffSMB", message[:4]
+        return struct.unpack_from("<I", message, 5)[0], message
+
+    def _exactly(self, count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = self.sock.recv(count - len(data))
+            if not chunk:
+                raise ConnectionError("closed by the server")
+            data += chunk
+        return data
+
+    def call(self, command: int, words: bytes = b"", data: bytes = b"", **kwargs: Any) -> tuple[int, bytes]:
+        self.send(command, words, data, **kwargs)
+        return self.receive()
+
+    def negotiate(self) -> None:
+        status, _ = self.call(SMB1_NEGOTIATE, data=b"\x02NT LM 0.12\x00")
+        assert status == 0
+
+    def session_setup(self, token: bytes, uid: int) -> tuple[int, int]:
+        """MS-SMB 2.2.4.6.1 (extended security); (status, the response's UID)."""
+        words = NO_ANDX + struct.pack("<HHHIHII", 16644, 50, 0, 0, len(token), 0, 0x80000054)
+        pad = b"\x00" * ((32 + 1 + len(words) + 2 + len(token)) % 2)
+        status, answer = self.call(SMB1_SESSION_SETUP, words, token + pad + b"\x00" * 4, uid=uid)
+        return status, struct.unpack_from("<H", answer, 28)[0]
+
+    def anonymous_logon(self) -> int:
+        """A NULL session (two legs); its status, and `self.uid` set on success."""
+        status, uid = self.session_setup(SPNEGO_NEGOTIATE, 0)
+        if status != STATUS_MORE_PROCESSING_REQUIRED:
+            return status
+        status, uid = self.session_setup(SPNEGO_AUTH_ANON, uid)
+        if status == 0:
+            self.uid = uid
+        return status
+
+    def tree_connect(self) -> int:
+        """TREE_CONNECT_ANDX \\\\127.0.0.1\\IPC$ (MS-CIFS 2.2.4.55.1); `self.tid` set on success."""
+        data = b"\x00" + f"\\\\{HOST}\\IPC$\x00".encode("utf-16-le") + b"?????\x00"
+        status, answer = self.call(SMB1_TREE_CONNECT, NO_ANDX + struct.pack("<HH", 0, 1), data)
+        if status == 0:
+            self.tid = struct.unpack_from("<H", answer, 24)[0]
+        return status
+
+    def nt_create(self, name: str) -> tuple[int, int]:
+        """NT_CREATE_ANDX of a pipe (MS-CIFS 2.2.4.64.1); (status, FID)."""
+        encoded = name.encode("utf-16-le")
+        words = NO_ANDX + struct.pack("<BHIIIQIIIIIB", 0, len(encoded), 0, 0, 0x0002019F, 0, 0, 3, 1, 0, 2, 0)
+        status, answer = self.call(SMB1_NT_CREATE, words, b"\x00" + encoded + b"\x00\x00")
+        return status, (struct.unpack_from("<H", answer, 38)[0] if status == 0 else 0)
+
+    def send_read(self, fid: int) -> int:
+        """READ_ANDX of up to 4280 bytes (MS-CIFS 2.2.4.42.1); not waited for. Its MID."""
+        return self.send(SMB1_READ, NO_ANDX + struct.pack("<HIHHIHI", fid, 0, 4280, 4280, 0, 0, 0))
+
+    def send_write(self, fid: int, data: bytes) -> int:
+        """WRITE_ANDX in message mode (MS-CIFS 2.2.4.43.1); not waited for. Its MID."""
+        data_offset = 32 + 1 + 28 + 2 + 1
+        words = NO_ANDX + struct.pack("<HIIHHHHHI", fid, 0, 0, 0x0008, len(data), 0, len(data), data_offset, 0)
+        return self.send(SMB1_WRITE, words, b"\x00" + data)
+
+    def write(self, fid: int, data: bytes) -> int:
+        """WRITE_ANDX and its status."""
+        self.send_write(fid, data)
+        return self.receive()[0]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def smb1_impacket(port: int, user: tuple[str, str] = ("", "")) -> SMBConnection:
+    conn = SMBConnection(HOST, HOST, sess_port=port, preferredDialect=SMB_DIALECT)
+    conn.login(*user)
+    return conn
+
+
+def test_smb1_sessions_per_connection() -> None:
+    """SESSION_SETUP_ANDX with UID 0 starts another session on the connection; one more than
+    the limit is STATUS_INSUFFICIENT_RESOURCES, and the sessions there still work."""
+    with ServerThread("win2000", max_sessions_per_connection=2) as server:
+        client = Smb1Raw(server.port)
+        client.negotiate()
+        uids = []
+        for _ in range(2):
+            assert client.anonymous_logon() == 0
+            uids.append(client.uid)
+        assert len(set(uids)) == 2
+        assert client.anonymous_logon() == STATUS_INSUFFICIENT_RESOURCES
+        assert client.tree_connect() == 0  # under the last UID that logged on
+        assert "IPC$" in bystander_share_names(server.port)
+        client.close()
+
+
+def test_smb1_tree_connects_per_session() -> None:
+    with ServerThread("win2000", max_tree_connects_per_session=2) as server:
+        conn = smb1_impacket(server.port)
+        first = conn.connectTree("IPC$")
+        conn.connectTree("IPC$")
+        with pytest.raises(SessionError) as refused:
+            conn.connectTree("IPC$")
+        assert refused.value.getErrorCode() == STATUS_INSUFFICIENT_RESOURCES
+        conn.disconnectTree(first)
+        conn.connectTree("IPC$")  # TREE_DISCONNECT freed a slot
+        assert "IPC$" in bystander_share_names(server.port)
+        conn.close()
+
+
+def test_smb1_open_handles_per_session() -> None:
+    with ServerThread("win2000", max_opens_per_session=2) as server:
+        conn = smb1_impacket(server.port)
+        tid = conn.connectTree("IPC$")
+        fids = [conn.openFile(tid, r"\srvsvc"), conn.openFile(tid, r"\wkssvc")]  # NT_CREATE_ANDX
+        with pytest.raises(SessionError) as refused:
+            conn.openFile(tid, r"\srvsvc")
+        assert refused.value.getErrorCode() == STATUS_INSUFFICIENT_RESOURCES
+        assert "IPC$" in bystander_share_names(server.port)
+        conn.closeFile(tid, fids.pop())  # CLOSE frees the slot
+        fids.append(conn.openFile(tid, r"\srvsvc"))
+        conn.close()
+
+
+@pytest.mark.parametrize(("limits", "overrides", "waiting"), [
+    ({"max_outstanding_requests": 2}, [], 2),
+    # MS-CIFS 3.3.5.2: MaxMpxCount bounds a client's outstanding requests too; the smaller applies.
+    ({"max_outstanding_requests": 64}, ["smb1.max_mpx_count=3"], 3),
+])
+def test_smb1_reads_waiting_on_pipes(limits: dict[str, int], overrides: list[str], waiting: int) -> None:
+    """READ_ANDX on an empty (blocking) pipe waits; one more than the bound is refused at once
+    with STATUS_INSUFFICIENT_RESOURCES; a WRITE_ANDX then answers the first waiting read."""
+    with ServerThread("win2000", overrides=overrides, **limits) as server:
+        client = Smb1Raw(server.port)
+        client.negotiate()
+        assert client.anonymous_logon() == 0 and client.tree_connect() == 0
+        fids = [client.nt_create("\\srvsvc")[1] for _ in range(waiting + 1)]
+        parked = [client.send_read(fid) for fid in fids[:waiting]]
+        refused_mid = client.send_read(fids[waiting])
+        status, answer = client.receive()  # the parked reads do not answer: the refusal comes first
+        assert status == STATUS_INSUFFICIENT_RESOURCES and struct.unpack_from("<H", answer, 30)[0] == refused_mid
+        assert "IPC$" in bystander_share_names(server.port)
+        write = client.send_write(fids[0], bind_pdu())
+        answers = {}
+        for _ in range(2):  # the WRITE_ANDX's answer and the first read's, in either order
+            status, answer = client.receive()
+            answers[struct.unpack_from("<H", answer, 30)[0]] = (status, answer)
+        assert answers[write][0] == 0 and sorted(answers) == sorted([write, parked[0]])
+        status, answer = answers[parked[0]]
+        data_length, data_offset = struct.unpack_from("<HH", answer, 33 + 10)
+        assert status == 0 and data_length >= 24 and answer[data_offset + 2] == 12  # bind_ack
+        client.close()
+
+
+def test_smb1_preauth_frame_limit() -> None:
+    """Before any session an SMB1 frame above max_preauth_frame_size closes the connection;
+    a real NEGOTIATE fits."""
+    with ServerThread("win2000", max_preauth_frame_size=1024) as server:
+        sock = socket.create_connection((HOST, server.port))
+        sock.sendall(struct.pack(">I", 2048) + b"\xffSMB\x72")
+        assert closed_by_server(sock)
+        assert smb1_impacket(server.port).listShares()
+
+
+def test_smb1_frame_over_the_limit_after_logon_closes_only_that_connection() -> None:
+    limit = 128 * 1024
+    with ServerThread("win2000", max_frame_size=limit) as server:
+        client = Smb1Raw(server.port)
+        client.negotiate()
+        assert client.anonymous_logon() == 0 and client.tree_connect() == 0
+        _, fid = client.nt_create("\\srvsvc")
+        assert client.write(fid, bind_pdu()) == 0  # a frame under the limit is served
+        header = SMB1_HEADER.pack(b"\xffSMB", SMB1_WRITE, 0, 0x18, 0xC801, 0, bytes(8), 0, client.tid, 1, client.uid,
+                                  99)
+        client.sock.sendall(struct.pack(">I", limit + 1) + header + bytes(limit + 1 - len(header)))
+        assert closed_by_server(client.sock)
+        assert "IPC$" in bystander_share_names(server.port)
+        client.close()
+
+
+def test_smb1_preauth_timeout() -> None:
+    """An SMB1 connection that negotiates but never sets up a session is closed at the
+    pre-authentication timeout; one with a session (even a NULL session) is not."""
+    with ServerThread("win2000", preauth_timeout=1.0) as server:
+        idle, logged_on = Smb1Raw(server.port), Smb1Raw(server.port)
+        idle.negotiate()
+        logged_on.negotiate()
+        assert logged_on.anonymous_logon() == 0
+        started = time.monotonic()
+        assert closed_by_server(idle.sock, 4) and time.monotonic() - started < 4
+        assert logged_on.tree_connect() == 0
+        idle.close()
+        logged_on.close()
+
+
+def test_smb1_idle_connection_is_closed() -> None:
+    with ServerThread("win2000", idle_timeout=1.0) as server:
+        conn = smb1_impacket(server.port)
+        tid = conn.connectTree("IPC$")
+        assert wait_until(lambda: server.connection_count == 0, 4)
+        with pytest.raises((SessionError, NetBIOSError, OSError)):
+            conn.openFile(tid, r"\srvsvc")
+
+
+def test_smb1_pipe_output_a_client_does_not_read() -> None:
+    """WRITE_ANDX requests whose answers are not read: past max_pipe_output the WRITE_ANDX is
+    refused (nothing written) until the client reads."""
+    with ServerThread("win2000", max_pipe_output=2048) as server:
+        conn = smb1_impacket(server.port)
+        tid = conn.connectTree("IPC$")
+        fid = conn.openFile(tid, r"\srvsvc")
+        conn.writeFile(tid, fid, bind_pdu())
+        written, refused = 1, None
+        for call_id in range(2, 40):
+            try:
+                conn.writeFile(tid, fid, share_enum_pdu(call_id))
+                written += 1
+            except SessionError as exc:
+                refused = exc
+                break
+        assert refused is not None and refused.getErrorCode() == STATUS_INSUFFICIENT_RESOURCES
+        assert 3 <= written < 39
+        assert "IPC$" in bystander_share_names(server.port)
+        answers = [conn.readFile(tid, fid, 0, 4280) for _ in range(written)]
+        assert answers[0][2] == 12 and all(answer[2] == 2 for answer in answers[1:])
+        conn.writeFile(tid, fid, share_enum_pdu(99))
+        assert conn.readFile(tid, fid, 0, 4280)[2] == 2
+        conn.close()
+
+
+def test_smb1_rpc_context_handles_per_association() -> None:
+    """DCE/RPC limits are the pipe's, whatever carries it: over SMB1 (TransactNmPipe, READ_ANDX)
+    the opening call past max_rpc_handles gets fault RPC_S_OUT_OF_RESOURCES."""
+    with ServerThread("win2000", max_rpc_handles=4) as server:
+        conn = smb1_impacket(server.port)
+        rpc = transport.SMBTransport(HOST, server.port, r"\samr", smb_connection=conn)
+        dce = rpc.get_dce_rpc()
+        dce.connect()
+        dce.bind(samr.MSRPC_UUID_SAMR)
+        handles = [samr.hSamrConnect(dce)["ServerHandle"] for _ in range(4)]
+        with pytest.raises(DCERPCException) as refused:
+            samr.hSamrConnect(dce)
+        assert f"{RPC_S_OUT_OF_RESOURCES:08x}" in refused.value.error_string
+        samr.hSamrCloseHandle(dce, handles.pop())
+        samr.hSamrConnect(dce)
         conn.close()

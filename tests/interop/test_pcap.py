@@ -71,3 +71,63 @@ def test_large_messages_are_cut_into_segments_tshark_reassembles(tmp_path: Path)
     lengths = [int(line.split("\t")[0]) for line in fields.splitlines() if line.split("\t")[0]]
     assert sum(lengths) == 150_004 and max(lengths) < 65_535 and len([n for n in lengths if n]) == 3
     assert all(line.split("\t")[1] == "" for line in fields.splitlines() if "\t" in line)
+
+
+# rpcclient opens IPC$ under the "client ipc" protocol bounds, smbclient under the plain ones:
+# both pairs force NT LM 0.12 (issue 12).
+NT1 = ["--option=client ipc min protocol=NT1", "--option=client ipc max protocol=NT1",
+       "--option=client min protocol=NT1", "--option=client max protocol=NT1"]
+
+
+def _impacket_smb1_share_enum(port: int, user: tuple[str, str]) -> list[str]:
+    """impacket over SMB1: logon, srvsvc over TransactNmPipe, NetrShareEnum level 1, logoff."""
+    from impacket.dcerpc.v5 import srvs, transport
+    from impacket.smbconnection import SMB_DIALECT, SMBConnection
+
+    conn = SMBConnection(HOST, HOST, sess_port=port, preferredDialect=SMB_DIALECT)
+    conn.login(*user)
+    rpc = transport.SMBTransport(HOST, port, r"\srvsvc", smb_connection=conn)
+    dce = rpc.get_dce_rpc()
+    dce.connect()
+    dce.bind(srvs.MSRPC_UUID_SRVS)
+    reply = srvs.hNetrShareEnum(dce, 1)
+    dce.disconnect()
+    conn.logoff()
+    conn.close()
+    return [entry["shi1_netname"][:-1] for entry in reply["InfoStruct"]["ShareInfo"]["Level1"]["Buffer"]]
+
+
+def test_pcap_of_an_smb1_conversation_decodes_in_tshark(tmp_path: Path) -> None:
+    """Issue 12, item 7: SMB1 (NT LM 0.12) in the pcap, anonymous and signed, decodes without a
+    malformed packet or an error item; the SMB1 commands and the DCE/RPC calls are visible."""
+    pcap = tmp_path / "smb1.pcap"
+    with ServerThread("win2000", overrides=["smb1.signing_enabled=true"], pcap=str(pcap)) as server:
+        port = str(server.port)
+        assert "IPC$" in _impacket_smb1_share_enum(server.port, ("", ""))
+        assert "IPC$" in _impacket_smb1_share_enum(server.port, ("alice", "Wonderland1"))
+        listing = run_tool(["smbclient", "-L", f"//{HOST}", "-p", port, "-N", *NT1])
+        assert listing.returncode == 0 and "IPC$" in listing.stdout, listing.stdout + listing.stderr
+        signed = run_tool(["rpcclient", "-p", port, *NT1, "--option=client ipc signing=required", "-U",
+                           "alice%Wonderland1", HOST, "-c", "srvinfo;netshareenumall 1"])
+        assert signed.returncode == 0, signed.stdout + signed.stderr
+    assert _tshark(pcap, server.port, "-Y", "smb2") == ""  # every client stayed on SMB1
+    smb1 = _tshark(pcap, server.port, "-Y", "smb")
+    for text in ("Negotiate Protocol Response", "Session Setup AndX Response", "User: WORKGROUP\\alice",
+                 "Tree Connect AndX Request, Path: \\\\127.0.0.1\\IPC$", "NT Create AndX Request, Path: \\srvsvc",
+                 "NT Create AndX Response, FID: 0x4000", "Close Response", "Tree Disconnect Response",
+                 "Logoff AndX Response"):
+        assert text in smb1, text
+    transactions = _tshark(pcap, server.port, "-Y", "smb.cmd == 0x25", "-T", "fields", "-e", "smb.cmd",
+                           "-e", "smb.trans_name")
+    assert "\\PIPE\\" in transactions
+    rpc_calls = _tshark(pcap, server.port, "-Y", "dcerpc")
+    for text in ("Bind_ack", "NetShareEnumAll request", "NetShareEnumAll response", "NetSrvGetInfo response"):
+        assert text in rpc_calls, text
+    # Signed by the server (rpcclient asked): tshark shows the signature field set.
+    assert "1" in _tshark(pcap, server.port, "-Y", "smb.flags2.sec_sig == 1 && smb.flags.response == 1",
+                          "-T", "fields", "-e", "smb.flags2.sec_sig")
+    problems = _tshark(pcap, server.port, "-Y", "_ws.malformed || _ws.expert.severity == error")
+    assert problems == "", problems
+    report = _tshark(pcap, server.port, "-q", "-z", "expert,warn")
+    assert not [line for line in report.splitlines() if "Malformed" in line or "Error/" in line], report
+    assert _tshark(pcap, server.port, "-Y", "tcp.analysis.flags && !tcp.analysis.window_update") == ""

@@ -47,3 +47,46 @@ def test_tshark_finds_no_malformed_packets(tmp_path: Path) -> None:
     assert "Tree Connect Response" in summary
     assert "STATUS_LOGON_FAILURE" in summary
     assert capture.malformed() == []
+
+
+def test_tshark_finds_no_malformed_smb1_packets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12, item 7: real clients forced to NT LM 0.12 (impacket anonymous and as a user with
+    DCE/RPC, smbclient -L, pysmb), captured on lo: SMB1 throughout, nothing malformed, the
+    transactions carrying srvsvc visible."""
+    from impacket.dcerpc.v5 import srvs, transport
+    from impacket.smbconnection import SMB_DIALECT
+    from smb import smb_structs  # type: ignore[import-untyped]
+    from smb.SMBConnection import SMBConnection as PySmbConnection  # type: ignore[import-untyped]
+
+    nt1 = ["--option=client min protocol=NT1", "--option=client max protocol=NT1"]
+    capture_file = str(tmp_path / "smb1.pcapng")
+    with ServerThread("win2000") as server, LoopbackCapture(server.port, capture_file) as capture:
+        for user, password in (("", ""), ("alice", "Wonderland1")):
+            impacket = SMBConnection(HOST, HOST, sess_port=server.port, preferredDialect=SMB_DIALECT)
+            impacket.login(user, password)
+            rpc = transport.SMBTransport(HOST, server.port, r"\srvsvc", smb_connection=impacket)
+            dce = rpc.get_dce_rpc()
+            dce.connect()
+            dce.bind(srvs.MSRPC_UUID_SRVS)
+            srvs.hNetrShareEnum(dce, 1)
+            dce.disconnect()
+            impacket.logoff()
+            impacket.close()
+        listing = run_tool(["smbclient", "-L", f"//{HOST}", "-p", str(server.port), "-N", *nt1])
+        assert "IPC$" in listing.stdout, listing.stdout + listing.stderr
+        run_tool(["smbclient", f"//{HOST}/IPC$", "-p", str(server.port), "-U", "alice%wrong", *nt1, "-c", "exit"])
+        monkeypatch.setattr(smb_structs, "SUPPORT_SMB2", False)
+        pysmb = PySmbConnection("alice", "Wonderland1", "pytest", "LEGACYSRV", domain="CORP", use_ntlm_v2=True,
+                                is_direct_tcp=True)
+        assert pysmb.connect(HOST, server.port, timeout=10) and not pysmb.isUsingSMB2
+        assert "IPC$" in [share.name for share in pysmb.listShares(timeout=10)]
+        pysmb.close()
+
+    assert capture.tshark("-Y", "smb2") == ""
+    summary = capture.tshark("-Y", "smb")
+    for text in ("Negotiate Protocol Response", "Session Setup AndX Response", "Tree Connect AndX Response",
+                 "NT Create AndX Response", "STATUS_LOGON_FAILURE"):
+        assert text in summary, text
+    assert "NetShareEnumAll response" in capture.tshark("-Y", "smb.cmd == 0x25 && dcerpc")
+    assert capture.malformed() == []
+    assert capture.tshark("-Y", "_ws.malformed || _ws.expert.severity == error") == ""

@@ -1,0 +1,128 @@
+"""Which endpoints the emulated Windows registered with its endpoint mapper.
+
+Windows' mapper lists what each server process registered (``RpcEpRegister``): every interface
+of a process on every endpoint that process listens on, since the RPC runtime of a process
+serves all its interfaces on all its protocol sequences.  For the interfaces smbemu serves:
+
+* **lsass** (lsarpc, samr; netlogon on a DC): the named pipe ``\\pipe\\lsass`` (MS-SAMR 2.1 and
+  MS-LSAT 2.1: RPC over TCP with *dynamic* endpoints, i.e. registered with the mapper; the
+  secondary address Windows answers in bind_ack names the same pipe), its one dynamic TCP port
+  when ncacn_ip_tcp is served (``smbemu serve --rpc-tcp``), and its local (ncalrpc) endpoints.
+  Netlogon's TCP endpoint exists on domain controllers only (MS-NRPC 2.1: the DC side of the
+  secure channel; a member's Netlogon service has no remote callers) (U for the member's
+  pipe-only registration).  The local endpoint names are those public ``rpcdump.py`` outputs of
+  each generation show for lsass (W): ``audit``, ``securityevent``, ``protected_storage`` and
+  ``dsrole`` up to 2003; ``samss lpc``, ``SidKey Local End Point``, ``lsasspirpc``,
+  ``lsapolicylookup``, ``LSARPC_ENDPOINT`` from Vista / 2008; ``LSA_EAS_ENDPOINT``, ``lsacap``,
+  ``LSA_IDPEXT_ENDPOINT`` from 8 / 2012.
+* **dssetup** is not registered: MS-DSSP 2.1 gives it the well-known endpoint ``\\PIPE\\lsarpc``
+  only ("a client MUST only attempt to connect ... via RPC over the above-named pipe"); it is
+  still callable on the lsass TCP port, like every interface of the process.
+* **every other served interface** (srvsvc, wkssvc, plug-ins): its own named pipe
+  (``\\PIPE\\<name>``, the first one it declares) (U: Windows registers srvsvc and wkssvc from
+  their service hosts; the exact local endpoints of those processes are not modelled).
+
+The mapper does not list itself (its endpoints are well known: TCP 135, ``\\pipe\\epmapper``;
+C706 appendix I).  Annotations are empty: lsass registers its interfaces without one (W, public
+``rpcdump.py`` outputs print an empty annotation for them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from smbemu.rpc import CallContext, Interface
+
+from .towers import Tower, local_tower, pipe_tower, tcp_tower
+
+__all__ = ["Entry", "TCP_MEMO_KEY", "endpoint_map", "LSASS_INTERFACES", "UNREGISTERED"]
+
+#: Where the ncacn_ip_tcp listener (smbemu.rpc_tcp) publishes what it listens on: a dict with
+#: ``address``, ``mapper_port``, ``port`` (the lsass dynamic port) and ``interfaces`` (names
+#: served on that port); empty when ncacn_ip_tcp is off.
+TCP_MEMO_KEY: Final = "rpc_tcp.listening"
+
+LSASS_PIPE: Final = "\\pipe\\lsass"
+#: The interfaces served by lsass (their bind_ack secondary address is \PIPE\lsass).
+LSASS_INTERFACES: Final = frozenset({"lsarpc", "samr", "netlogon", "dssetup"})
+#: Served, but never registered with the mapper (see the module docstring).
+UNREGISTERED: Final = frozenset({"dssetup", "epmapper"})
+
+_LOCAL_2000: Final = ("audit", "securityevent", "protected_storage", "dsrole")
+_LOCAL_VISTA: Final = ("samss lpc", "SidKey Local End Point", "protected_storage", "lsasspirpc",
+                       "lsapolicylookup", "LSARPC_ENDPOINT", "securityevent", "audit")
+_LOCAL_2012: Final = ("LSA_EAS_ENDPOINT", "lsacap", "LSA_IDPEXT_ENDPOINT")
+
+#: When the server has no interface registry to show (unit tests' stand-in servers).
+_BUILTIN: Final = (
+    ("lsarpc", uuid.UUID("12345778-1234-abcd-ef00-0123456789ab"), (0, 0), ("lsarpc",)),
+    ("samr", uuid.UUID("12345778-1234-abcd-ef00-0123456789ac"), (1, 0), ("samr",)),
+    ("netlogon", uuid.UUID("12345678-1234-abcd-ef00-01234567cffb"), (1, 0), ("netlogon",)),
+    ("srvsvc", uuid.UUID("4b324fc8-1670-01d3-1278-5a47bf6ee188"), (3, 0), ("srvsvc",)),
+    ("wkssvc", uuid.UUID("6bffd098-a112-3610-9833-46c3f87e345a"), (1, 0), ("wkssvc",)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One element of the endpoint map (C706 ept_entry_t): object UUID, tower, annotation."""
+
+    interface_name: str
+    syntax: tuple[uuid.UUID, int, int]
+    tower: Tower
+    annotation: str = ""
+    object_uuid: uuid.UUID = uuid.UUID(int=0)
+
+
+def _served(ctx: CallContext) -> Iterable[tuple[str, uuid.UUID, tuple[int, int], tuple[str, ...]]]:
+    # The server's interface registry (smbemu.config.ServerConfig.pipes): not part of the
+    # handler's view, read here only to list what is served.
+    registry: Any = getattr(ctx.server, "pipes", None)
+    if registry is None:
+        return _BUILTIN
+    # An interface whose service is stopped on this release (winreg without Remote Registry)
+    # registers no endpoint, as its pipe does not exist either (smbemu.ipc).
+    config = ctx.server
+    return [(i.name, i.uuid, i.version, i.pipes) for i in registry if isinstance(i, Interface)
+            and getattr(i, "available", lambda _config: True)(config)]
+
+
+def _local_endpoints(version: tuple[int, int]) -> tuple[str, ...]:
+    if version < (5, 0):
+        return _LOCAL_2000[:3]  # NT 4 has no DsRole interface (it came with 2000's dcpromo) (U)
+    if version < (6, 0):
+        return _LOCAL_2000
+    if version < (6, 2):
+        return _LOCAL_VISTA
+    return _LOCAL_VISTA + _LOCAL_2012
+
+
+def endpoint_map(ctx: CallContext) -> tuple[Entry, ...]:
+    """The endpoint map of this server, in the order the mapper walks it."""
+    profile = ctx.server.profile
+    host = "\\\\" + ctx.server.directory.machine.netbios_name.upper()
+    tcp: Mapping[str, Any] = ctx.server.memo(TCP_MEMO_KEY, dict)
+    tcp_port = tcp.get("port")
+    tcp_names = frozenset(tcp.get("interfaces", ()))
+    address = str(tcp.get("address") or "0.0.0.0")
+    if ":" in address or address == "localhost":
+        address = "127.0.0.1" if address in ("::1", "localhost") else "0.0.0.0"
+    entries: list[Entry] = []
+    for name, if_uuid, version, pipes in _served(ctx):
+        if name in UNREGISTERED:
+            continue
+        syntax = (if_uuid, version[0], version[1])
+        if name in LSASS_INTERFACES:
+            towers = [pipe_tower(syntax, LSASS_PIPE, host)]
+            if tcp_port and name in tcp_names and (name != "netlogon" or profile.is_dc):
+                towers.append(tcp_tower(syntax, int(tcp_port), address))
+            towers += [local_tower(syntax, e) for e in _local_endpoints(profile.identity.version)]
+        elif pipes:
+            towers = [pipe_tower(syntax, "\\PIPE\\" + pipes[0], host)]
+        else:
+            continue
+        entries.extend(Entry(name, syntax, tower) for tower in towers)
+    return tuple(entries)

@@ -1,0 +1,266 @@
+"""svcctl: the Service Control Manager Remote Protocol (MS-SCMR), read-only, on ``\\PIPE\\svcctl``.
+
+UUID 367abb81-9844-35f1-ad32-98f038001003 version 2.0 (MS-SCMR 2.1).  Opnums 0 to 60 are declared:
+
+* **emulated**: RCloseServiceHandle (0), RQueryServiceStatus (6), REnumServicesStatusW (14),
+  ROpenSCManagerW (15), ROpenServiceW (16), RQueryServiceConfigW (17), RGetServiceDisplayNameW
+  (20), RGetServiceKeyNameW (21), RQueryServiceStatusEx (40) -- over the services the profile's
+  release runs by default (:mod:`.catalog`, data in ``policies/services/windows.yaml``);
+* **changes** (start, control, create, delete, reconfigure, lock, set security/status):
+  ERROR_ACCESS_DENIED (5).  Windows refuses them so to every non-administrator (the SCM and
+  service DACLs grant the rights to Administrators only); administrators get it too because the
+  emulated SCM is read-only -- the refusal every client reports plainly, rather than a success
+  that would make ``services.py create`` / ``psexec`` believe a service exists (``smbemu.policy``
+  logs "read-only emulation" with each refusal);
+* **"OpnumNNNotUsedOnWire"** (10, 22, 34, 43, 46, 52-55, 57-59): fault nca_op_rng_error;
+* **not emulated yet** (the ANSI variants, EnumDependentServices, QueryServiceObjectSecurity,
+  QueryServiceLockStatus, QueryServiceConfig2, EnumServicesStatusEx, EnumServiceGroup, the
+  notification calls, QueryServiceConfigEx): fault nca_op_rng_error rather than an invented answer.
+
+Access (:mod:`.access`): the SCM's default DACL ("Service Security and Access Rights", D) gives
+Administrators SC_MANAGER_ALL_ACCESS; remote authenticated users get SC_MANAGER_CONNECT only from
+XP SP2 / 2003 SP1 on (so they cannot enumerate), and CONNECT | ENUMERATE_SERVICE |
+QUERY_LOCK_STATUS | READ_CONTROL before (2000, NT 4; W).  A service's default DACL lets
+Authenticated Users query it (SERVICE_QUERY_CONFIG / QUERY_STATUS / ENUMERATE_DEPENDENTS /
+INTERROGATE / USER_DEFINED_CONTROL / READ_CONTROL, D).  A handle opened asking for more than the
+caller holds is refused at the open, ERROR_ACCESS_DENIED, as Windows does.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, Final
+
+from smbemu.errors import RpcFault
+from smbemu.rpc import CallContext, Interface
+from smbemu.rpc.ndr import (
+    ConformantBytes,
+    ContextHandle,
+    Pointer,
+    Sized,
+    Struct,
+    WString,
+    WStringRef,
+    uint32,
+)
+from smbemu.status import (
+    ERROR_DATABASE_DOES_NOT_EXIST,
+    ERROR_INSUFFICIENT_BUFFER,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_PARAMETER,
+    ERROR_MORE_DATA,
+    ERROR_SERVICE_DOES_NOT_EXIST,
+    NCA_S_FAULT_CONTEXT_MISMATCH,
+)
+
+from .access import (
+    SC_MANAGER,
+    SC_MANAGER_CONNECT,
+    SC_MANAGER_ENUMERATE_SERVICE,
+    SC_MANAGER_QUERY_LOCK_STATUS,
+    SERVICE,
+    SERVICE_QUERY_CONFIG,
+    SERVICE_QUERY_STATUS,
+)
+from .catalog import SERVICE_WIN32, Service, find, services_for
+
+INTERFACE: Final = Interface(
+    name="svcctl", uuid="367abb81-9844-35f1-ad32-98f038001003", version=(2, 0),
+    pipes=("svcctl",), opnum_count=61,
+    description="Service Control Manager Remote Protocol (MS-SCMR), read-only")
+
+#: MS-SCMR 2.2.x: BOUNDED_DWORD_256K / 8K.
+_MAX_ENUM_BUFFER: Final = 256 * 1024
+_MAX_CONFIG_BUFFER: Final = 8 * 1024
+#: MS-SCMR 2.2.46 SERVICE_STATE_ALL.
+SERVICE_STATE_ALL: Final = 3
+
+NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire"
+                           for n in (10, 22, 34, 43, 46, 52, 53, 54, 55, 57, 58, 59)}
+NOT_EMULATED: Final = {
+    4: "RQueryServiceObjectSecurity", 13: "REnumDependentServicesW",
+    18: "RQueryServiceLockStatusW", 25: "REnumDependentServicesA", 26: "REnumServicesStatusA",
+    27: "ROpenSCManagerA", 28: "ROpenServiceA", 29: "RQueryServiceConfigA",
+    30: "RQueryServiceLockStatusA", 32: "RGetServiceDisplayNameA", 33: "RGetServiceKeyNameA",
+    35: "REnumServiceGroupW", 38: "RQueryServiceConfig2A", 39: "RQueryServiceConfig2W",
+    41: "REnumServicesStatusExA", 42: "REnumServicesStatusExW", 47: "RNotifyServiceStatusChange",
+    48: "RGetNotifyResults", 49: "RCloseNotifyHandle", 56: "RQueryServiceConfigEx"}
+for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
+    INTERFACE.not_implemented(_opnum, _name)
+
+SERVICE_STATUS: Final = Struct("SERVICE_STATUS", [
+    ("dwServiceType", uint32), ("dwCurrentState", uint32), ("dwControlsAccepted", uint32),
+    ("dwWin32ExitCode", uint32), ("dwServiceSpecificExitCode", uint32),
+    ("dwCheckPoint", uint32), ("dwWaitHint", uint32)])
+QUERY_SERVICE_CONFIGW: Final = Struct("QUERY_SERVICE_CONFIGW", [
+    ("dwServiceType", uint32), ("dwStartType", uint32), ("dwErrorControl", uint32),
+    ("lpBinaryPathName", WString), ("lpLoadOrderGroup", WString), ("dwTagId", uint32),
+    ("lpDependencies", WString), ("lpServiceStartName", WString), ("lpDisplayName", WString)])
+
+_MANAGER: Final = "svcctl.manager"
+_SERVICE: Final = "svcctl.service"
+
+
+def _entry(ctx: CallContext, handle: bytes, kind: str | None = None) -> Any:
+    entry = ctx.handles.lookup(handle, kind)
+    if entry is None:
+        raise RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH, "unknown svcctl handle")
+    return entry
+
+
+def _status(service: Service) -> dict[str, int]:
+    return {"dwServiceType": service.service_type, "dwCurrentState": service.state,
+            "dwControlsAccepted": service.controls_accepted, "dwWin32ExitCode": 0,
+            "dwServiceSpecificExitCode": 0, "dwCheckPoint": 0, "dwWaitHint": 0}
+
+
+def _lacks(ctx: CallContext, granted: int, needed: int, object_type: Any) -> int:
+    if ctx.require(granted, needed, object_type):
+        return 0
+    assert ctx.decision is not None
+    return ctx.decision.status
+
+
+# -------------------------------------------------------------------------------------------
+# Handles: ROpenSCManagerW (15), ROpenServiceW (16), RCloseServiceHandle (0)
+# -------------------------------------------------------------------------------------------
+
+
+@INTERFACE.operation(15, "ROpenSCManagerW",
+                     request=[("lpMachineName", WString), ("lpDatabaseName", WString),
+                              ("dwDesiredAccess", uint32)],
+                     response=[("lpScHandle", ContextHandle)], returns="error_status_t")
+def ROpenSCManagerW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SCMR 3.1.4.15: only the ServicesActive database exists (NULL names it too)."""
+    database = (request["lpDatabaseName"] or "ServicesActive").rstrip("\x00")
+    if database.lower() not in ("servicesactive",):
+        status = ERROR_INVALID_PARAMETER if database.lower() == "servicesfailed" \
+            else ERROR_DATABASE_DOES_NOT_EXIST
+        return {"lpScHandle": bytes(20), "ReturnValue": status}
+    desired = request["dwDesiredAccess"]
+    if SC_MANAGER.map_generic(desired) & (SC_MANAGER_ENUMERATE_SERVICE
+                                          | SC_MANAGER_QUERY_LOCK_STATUS):
+        # From XP SP2 / 2003 SP1 the SCM gives remote non-administrators CONNECT only: asking
+        # to enumerate is refused at the open (the REnumServicesStatusW rule says who may).
+        decision = ctx.decide("REnumServicesStatusW")
+        if not decision.allowed:
+            return {"lpScHandle": bytes(20), "ReturnValue": decision.status}
+    # Every SCM open is granted SC_MANAGER_CONNECT besides what it asks (MS-SCMR 3.1.4.15).
+    granted = ctx.grant(SC_MANAGER, desired, operation=None)
+    if granted is None:
+        assert ctx.decision is not None
+        return {"lpScHandle": bytes(20), "ReturnValue": ctx.decision.status}
+    granted |= SC_MANAGER_CONNECT
+    return {"lpScHandle": ctx.handles.create(_MANAGER, None, granted), "ReturnValue": 0}
+
+
+@INTERFACE.operation(16, "ROpenServiceW",
+                     request=[("hSCManager", ContextHandle), ("lpServiceName", WStringRef),
+                              ("dwDesiredAccess", uint32)],
+                     response=[("lpServiceHandle", ContextHandle)], returns="error_status_t")
+def ROpenServiceW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SCMR 3.1.4.16: a service by key name (case-insensitive)."""
+    _entry(ctx, request["hSCManager"], _MANAGER)
+    service = find(ctx.server.profile, request["lpServiceName"].rstrip("\x00"))
+    if service is None:
+        return {"lpServiceHandle": bytes(20), "ReturnValue": ERROR_SERVICE_DOES_NOT_EXIST}
+    granted = ctx.grant(SERVICE, request["dwDesiredAccess"])
+    if granted is None:
+        assert ctx.decision is not None
+        return {"lpServiceHandle": bytes(20), "ReturnValue": ctx.decision.status}
+    return {"lpServiceHandle": ctx.handles.create(_SERVICE, service, granted), "ReturnValue": 0}
+
+
+@INTERFACE.operation(0, "RCloseServiceHandle", request=[("hSCObject", ContextHandle)],
+                     response=[("hSCObject", ContextHandle)], returns="error_status_t")
+def RCloseServiceHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SCMR 3.1.4.1: closes either kind of handle, returned zeroed."""
+    _entry(ctx, request["hSCObject"])
+    ctx.handles.close(request["hSCObject"])
+    return {"hSCObject": bytes(20), "ReturnValue": 0}
+
+
+# -------------------------------------------------------------------------------------------
+# Status and configuration: RQueryServiceStatus (6), RQueryServiceStatusEx (40),
+# RQueryServiceConfigW (17)
+# -------------------------------------------------------------------------------------------
+
+
+@INTERFACE.operation(6, "RQueryServiceStatus", request=[("hService", ContextHandle)],
+                     response=[("lpServiceStatus", SERVICE_STATUS)], returns="error_status_t")
+def RQueryServiceStatus(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SCMR 3.1.4.6: needs SERVICE_QUERY_STATUS on the handle."""
+    entry = _entry(ctx, request["hService"], _SERVICE)
+    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, SERVICE)
+    if status:
+        return {"lpServiceStatus": SERVICE_STATUS.default(), "ReturnValue": status}
+    return {"lpServiceStatus": _status(entry.obj), "ReturnValue": 0}
+
+
+@INTERFACE.operation(40, "RQueryServiceStatusEx",
+                     request=[("hService", ContextHandle), ("InfoLevel", uint32),
+                              ("cbBufSize", uint32)],
+                     response=[("lpBuffer", ConformantBytes()), ("pcbBytesNeeded", uint32)],
+                     returns="error_status_t")
+def RQueryServiceStatusEx(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SCMR 3.1.4.40: SC_STATUS_PROCESS_INFO (0) only: SERVICE_STATUS_PROCESS, 36 bytes
+    (the process id is 0 for a stopped service; a running one's pid is not known, U: 0 too)."""
+    entry = _entry(ctx, request["hService"], _SERVICE)
+    room = request["cbBufSize"]
+    if request["InfoLevel"] != 0:
+        return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_LEVEL}
+    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, SERVICE)
+    if status:
+        return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": status}
+    s = _status(entry.obj)
+    data = struct.pack("<9I", *s.values(), 0, 0)
+    if room < len(data):
+        return {"lpBuffer": bytes(room), "pcbBytesNeeded": len(data),
+                "ReturnValue": ERROR_INSUFFICIENT_BUFFER}
+    return {"lpBuffer": data + bytes(room - len(data)), "pcbBytesNeeded": len(data),
+            "ReturnValue": 0}
+
+
+def _config_size(config: dict[str, Any]) -> int:
+    """What QueryServiceConfigW's buffer needs: the 36-byte structure and its strings (each
+    with its NUL), as Windows sizes it (MS-SCMR 3.1.4.17)."""
+    return 36 + sum(2 * (len(v) + 1) for v in config.values() if isinstance(v, str))
+
+
+@INTERFACE.operation(17, "RQueryServiceConfigW",
+                     request=[("hService", ContextHandle), ("cbBufSize", uint32)],
+                     response=[("lpServiceConfig", QUERY_SERVICE_CONFIGW),
+                               ("pcbBytesNeeded", uint32)],
+                     returns="error_status_t")
+def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SCMR 3.1.4.17: needs SERVICE_QUERY_CONFIG; a buffer smaller than the configuration is
+    ERROR_INSUFFICIENT_BUFFER with the size needed (impacket and Samba ask twice)."""
+    entry = _entry(ctx, request["hService"], _SERVICE)
+    empty = QUERY_SERVICE_CONFIGW.default()
+    status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_CONFIG, SERVICE)
+    if status:
+        return {"lpServiceConfig": empty, "pcbBytesNeeded": 0, "ReturnValue": status}
+    service: Service = entry.obj
+    config = {"dwServiceType": service.service_type, "dwStartType": service.start_type,
+              "dwErrorControl": 1, "lpBinaryPathName": service.binary_path,
+              "lpLoadOrderGroup": "", "dwTagId": 0, "lpDependencies": "",
+              "lpServiceStartName": service.account, "lpDisplayName": service.display_name}
+    needed = _config_size(config)
+    if request["cbBufSize"] > _MAX_CONFIG_BUFFER:
+        return {"lpServiceConfig": empty, "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_PARAMETER}
+    if request["cbBufSize"] < needed:
+        return {"lpServiceConfig": empty, "pcbBytesNeeded": needed,
+                "ReturnValue": ERROR_INSUFFICIENT_BUFFER}
+    return {"lpServiceConfig": config, "pcbBytesNeeded": needed, "ReturnValue": 0}
+
+
+from . import lookups  # noqa: E402,F401  (enumeration and name lookups)
+from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
+
+#: The catalog as winreg reads it (the Services keys, whether Remote Registry runs): through
+#: this interface object, found in the server's pipe registry, since interfaces do not import
+#: each other.
+INTERFACE.services_for = services_for  # type: ignore[attr-defined]
+
+__all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "SERVICE_STATUS",
+           "SERVICE_WIN32", "SERVICE_STATE_ALL", "services_for"]

@@ -1,0 +1,418 @@
+"""winreg: the Windows Remote Registry Protocol (MS-RRP), read-only, on ``\\PIPE\\winreg``.
+
+UUID 338cd001-2244-31f1-aaaa-900038001003 version 1.0 (MS-RRP 2.1).  Every opnum of MS-RRP 3.1.5
+(0 to 35) is declared here:
+
+* **emulated** (reads): the Open* calls for the predefined keys (0-4, 27, 32, 33),
+  BaseRegCloseKey (5), BaseRegEnumKey (9), BaseRegEnumValue (10), BaseRegFlushKey (11, a no-op
+  on a read-only hive), BaseRegGetKeySecurity (12), BaseRegOpenKey (15), BaseRegQueryInfoKey
+  (16), BaseRegQueryValue (17), BaseRegGetVersion (26) -- over the registry :mod:`.hive`
+  generates from the live profile (``--set RestrictAnonymous=1`` shows at the next open);
+* **changes** (CreateKey, DeleteKey/Value, LoadKey, ReplaceKey, RestoreKey, SaveKey(Ex),
+  SetKeySecurity, SetValue, UnLoadKey, DeleteKeyEx) and the shutdown calls (24, 25, 30):
+  ERROR_ACCESS_DENIED (5).  It is what Windows returns to a non-administrator (the keys' DACLs
+  give Users read only; shutdown needs SeRemoteShutdownPrivilege).  An administrator gets the same
+  status: the emulated hive is read-only, and ERROR_ACCESS_DENIED is the answer every client
+  already handles for "this key may not be changed by you" -- a made-up success would let a
+  tool believe a change (a new service key, a saved hive) happened, and a status Windows never
+  gives for these calls (ERROR_WRITE_PROTECT) would be an invention.  ``smbemu.policy`` logs the
+  reason ("read-only emulation") with the refusal;
+* **"Opnum14/28NotImplemented"**: fault nca_op_rng_error, as MS-RRP 3.1.5 says;
+* **not emulated yet** (BaseRegQueryMultipleValues/2, 29 and 34): fault nca_op_rng_error
+  rather than an invented answer.
+
+Access (MS-RRP 3.1.1 and :mod:`.security`): the pipe refuses anonymous callers unless winreg is
+in the profile's NullSessionPipes (it never is by default); it exists only where the Remote
+Registry service runs (the services catalog, ``policies/services/windows.yaml``): elsewhere
+opening it is STATUS_OBJECT_NAME_NOT_FOUND, like a pipe nobody serves.  Callers outside the
+``SecurePipeServers\\winreg`` ACL (everyone but administrators) may open only the
+AllowedExactPaths / AllowedPaths keys, and only for reading.
+
+An unknown or closed key handle is a fault nca_s_fault_context_mismatch: the RPC runtime
+rejects it before the method runs (MS-RPCE 3.3.3.2.1, windows-defaults' handle rules).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from smbemu.errors import RpcFault
+from smbemu.rpc import CallContext, Interface
+from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, Sized, uint32
+from smbemu.status import (
+    ERROR_ACCESS_DENIED,
+    ERROR_FILE_NOT_FOUND,
+    ERROR_MORE_DATA,
+    ERROR_NO_MORE_ITEMS,
+    NCA_S_FAULT_CONTEXT_MISMATCH,
+)
+
+from .hive import Key, build_root
+from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
+from .types import (
+    FILETIME,
+    PBYTE_BUFFER,
+    PFILETIME,
+    PREGISTRY_SERVER_NAME,
+    PRRP_UNICODE_STRING,
+    PULONG,
+    RPC_HKEY,
+    RPC_SECURITY_DESCRIPTOR,
+    RRP_UNICODE_STRING,
+)
+
+INTERFACE: Final = Interface(
+    name="winreg", uuid="338cd001-2244-31f1-aaaa-900038001003", version=(1, 0),
+    pipes=("winreg",), opnum_count=36,
+    description="Windows Remote Registry Protocol (MS-RRP), read-only")
+
+
+def service_catalog(server: Any) -> tuple[Any, ...] | None:
+    """The services of the server's release, from the svcctl interface loaded beside this one
+    (its ``services_for``, reached through the server's pipe registry: interfaces do not import
+    each other); None when svcctl is not loaded."""
+    registry = getattr(server, "pipes", None)
+    svcctl = registry.interface("svcctl") if registry is not None else None
+    services_for = getattr(svcctl, "services_for", None)
+    return tuple(services_for(server.profile)) if services_for is not None else None
+
+
+def remote_registry_running(config: Any) -> bool:
+    """Is ``\\PIPE\\winreg`` there?  Only while the Remote Registry service runs on the
+    profile's release and SKU (the catalog's RemoteRegistry row cites the start types); always
+    when no service catalog is loaded."""
+    services = service_catalog(config)
+    if services is None:
+        return True
+    return any(s.name == "RemoteRegistry" and s.state == 4 for s in services)
+
+
+#: Consulted by the pipe open (smbemu.ipc): a pipe whose service is stopped does not exist.
+INTERFACE.available = remote_registry_running  # type: ignore[attr-defined]
+
+#: MS-RRP 3.1.5: "Opnum14NotImplemented", "Opnum28NotImplemented".
+NOT_USED_ON_WIRE: Final = {14: "Opnum14NotImplemented", 28: "Opnum28NotImplemented"}
+#: Read-only calls Windows implements that are not emulated yet.
+NOT_EMULATED: Final = {29: "BaseRegQueryMultipleValues", 34: "BaseRegQueryMultipleValues2"}
+for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
+    INTERFACE.not_implemented(_opnum, _name)
+
+_HANDLE_KIND: Final = "winreg.key"
+
+
+class _Opened:
+    """What a key handle refers to: its hive, the key, its path below the hive, whether the
+    caller passed the winreg ACL, and the access granted."""
+
+    __slots__ = ("hive", "key", "path", "full")
+
+    def __init__(self, hive: str, key: Key, path: str, full: bool) -> None:
+        self.hive, self.key, self.path, self.full = hive, key, path, full
+
+    @property
+    def readable(self) -> bool:
+        """May the handle's own key be read?  A caller outside the winreg ACL reads only the
+        keys it could open by an allowed path, never a hive's root (U)."""
+        return self.full or bool(self.path)
+
+
+def _opened(ctx: CallContext, handle: bytes) -> _Opened:
+    entry = ctx.handles.lookup(handle, _HANDLE_KIND)
+    if entry is None:
+        raise RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH, "unknown winreg key handle")
+    opened: _Opened = entry.obj
+    return opened
+
+
+def _refused(ctx: CallContext, why: str, status: int = ERROR_ACCESS_DENIED) -> int:
+    if status == ERROR_ACCESS_DENIED:
+        return ctx.deny("SecurePipeServers\\winreg", why).status
+    return status
+
+
+def _rrp(text: str) -> str:
+    """An RRP_UNICODE_STRING as sent: counted with its terminating NUL (MS-RRP 2.2.4)."""
+    return text + "\x00"
+
+
+def _name_in(value: str) -> str:
+    return value.rstrip("\x00")
+
+
+def _split_filetime(ticks: int) -> dict[str, int]:
+    return {"dwLowDateTime": ticks & 0xFFFFFFFF, "dwHighDateTime": ticks >> 32}
+
+
+# -------------------------------------------------------------------------------------------
+# Opening the predefined keys (0-4, 27, 32, 33)
+# -------------------------------------------------------------------------------------------
+
+_ROOTS: Final = ((0, "OpenClassesRoot", "HKCR"), (1, "OpenCurrentUser", "HKCU"),
+                 (2, "OpenLocalMachine", "HKLM"), (3, "OpenPerformanceData", "HKPD"),
+                 (4, "OpenUsers", "HKU"), (27, "OpenCurrentConfig", "HKCC"),
+                 (32, "OpenPerformanceText", "HKPT"), (33, "OpenPerformanceNlsText", "HKPN"))
+
+
+def _open_root(hive: str) -> Any:
+    def handler(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+        """MS-RRP 3.1.5.1-5: a handle to the predefined key.  A caller outside the winreg ACL
+        gets one too (its AllowedPaths are opened through it); its access is then read-only."""
+        opened = open_predefined(ctx, request["samDesired"])
+        if opened is None:
+            assert ctx.decision is not None
+            return {"phKey": bytes(20), "ReturnValue": ctx.decision.status}
+        granted, full = opened
+        root = build_root(hive, ctx.server.profile, ctx.server.directory,
+                          service_catalog(ctx.server))
+        handle = ctx.handles.create(_HANDLE_KIND, _Opened(hive, root, "", full), granted)
+        return {"phKey": handle, "ReturnValue": 0}
+    return handler
+
+
+for _opnum, _name, _hive in _ROOTS:
+    INTERFACE.operation(_opnum, _name,
+                        request=[("ServerName", PREGISTRY_SERVER_NAME), ("samDesired", uint32)],
+                        response=[("phKey", ContextHandle)],
+                        returns="error_status_t")(_open_root(_hive))
+
+
+# -------------------------------------------------------------------------------------------
+# BaseRegCloseKey (5), BaseRegFlushKey (11), BaseRegGetVersion (26)
+# -------------------------------------------------------------------------------------------
+
+
+@INTERFACE.operation(5, "BaseRegCloseKey", request=[("hKey", RPC_HKEY)],
+                     response=[("hKey", RPC_HKEY)], returns="error_status_t")
+def BaseRegCloseKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.6: the handle is closed and returned zeroed."""
+    _opened(ctx, request["hKey"])
+    ctx.handles.close(request["hKey"], _HANDLE_KIND)
+    return {"hKey": bytes(20), "ReturnValue": 0}
+
+
+@INTERFACE.operation(11, "BaseRegFlushKey", request=[("hKey", RPC_HKEY)], response=[],
+                     returns="error_status_t")
+def BaseRegFlushKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.12: writes the key's changes to disk; nothing ever changes here."""
+    _opened(ctx, request["hKey"])
+    return {"ReturnValue": 0}
+
+
+@INTERFACE.operation(26, "BaseRegGetVersion", request=[("hKey", RPC_HKEY)],
+                     response=[("lpdwVersion", uint32)], returns="error_status_t")
+def BaseRegGetVersion(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.26: the server's registry version: 5 on Windows 2000 / XP / 2003, 6 from
+    Vista / 2008 on (MS-RRP product behaviour note on BaseRegGetVersion; W)."""
+    _opened(ctx, request["hKey"])
+    return {"lpdwVersion": 6 if ctx.server.profile.identity.version >= (6, 0) else 5,
+            "ReturnValue": 0}
+
+
+# -------------------------------------------------------------------------------------------
+# BaseRegOpenKey (15)
+# -------------------------------------------------------------------------------------------
+
+
+@INTERFACE.operation(15, "BaseRegOpenKey",
+                     request=[("hKey", RPC_HKEY), ("lpSubKey", RRP_UNICODE_STRING),
+                              ("dwOptions", uint32), ("samDesired", uint32)],
+                     response=[("phkResult", RPC_HKEY)], returns="error_status_t")
+def BaseRegOpenKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.15: open ``lpSubKey`` below ``hKey``.  Outside the winreg ACL, only
+    HKLM's AllowedExactPaths / AllowedPaths open (ERROR_ACCESS_DENIED otherwise, before the
+    key's existence is looked at: the check is on the path, U)."""
+    parent = _opened(ctx, request["hKey"])
+    sub = _name_in(request["lpSubKey"]).strip("\\")
+    path = "\\".join(p for p in (parent.path, sub) if p)
+    if not parent.full and not (parent.hive == "HKLM" and path_allowed(
+            ctx.server.profile.identity.version, path)):
+        return {"phkResult": bytes(20), "ReturnValue": _refused(
+            ctx, f"opens {parent.hive}\\{path}, not in AllowedExactPaths / AllowedPaths")}
+    granted = open_subkey(ctx, request["samDesired"])
+    if granted is None:
+        assert ctx.decision is not None
+        return {"phkResult": bytes(20), "ReturnValue": ctx.decision.status}
+    key = parent.key.find(sub)
+    if key is None:
+        return {"phkResult": bytes(20), "ReturnValue": ERROR_FILE_NOT_FOUND}
+    handle = ctx.handles.create(_HANDLE_KIND, _Opened(parent.hive, key, path, parent.full),
+                                granted)
+    return {"phkResult": handle, "ReturnValue": 0}
+
+
+# -------------------------------------------------------------------------------------------
+# BaseRegEnumKey (9), BaseRegQueryInfoKey (16), BaseRegGetKeySecurity (12)
+# -------------------------------------------------------------------------------------------
+
+
+def _readable(ctx: CallContext, opened: _Opened) -> int:
+    if opened.readable:
+        return 0
+    return _refused(ctx, f"reads the root of {opened.hive} (only AllowedPaths keys are readable)")
+
+
+@INTERFACE.operation(9, "BaseRegEnumKey",
+                     request=[("hKey", RPC_HKEY), ("dwIndex", uint32),
+                              ("lpNameIn", RRP_UNICODE_STRING),
+                              ("lpClassIn", PRRP_UNICODE_STRING),
+                              ("lpftLastWriteTime", PFILETIME)],
+                     response=[("lpNameOut", RRP_UNICODE_STRING),
+                               ("lplpClassOut", PRRP_UNICODE_STRING),
+                               ("lpftLastWriteTime", PFILETIME)],
+                     returns="error_status_t")
+def BaseRegEnumKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.10: the subkey at ``dwIndex`` (ERROR_NO_MORE_ITEMS past the end)."""
+    opened = _opened(ctx, request["hKey"])
+    # On a failure the [in, out] class and time come back as they were sent (nmap's
+    # smb-enum-sessions reads the time before the status).
+    empty = {"lpNameOut": "", "lplpClassOut": request["lpClassIn"],
+             "lpftLastWriteTime": request["lpftLastWriteTime"]}
+    status = _readable(ctx, opened)
+    if status:
+        return {**empty, "ReturnValue": status}
+    subkeys = list(opened.key.subkeys.values())
+    index = request["dwIndex"]
+    if index >= len(subkeys):
+        return {**empty, "ReturnValue": ERROR_NO_MORE_ITEMS}
+    sub = subkeys[index]
+    return {"lpNameOut": _rrp(sub.name),
+            "lplpClassOut": "" if request["lpClassIn"] is not None else None,
+            "lpftLastWriteTime": (_split_filetime(sub.last_write)
+                                  if request["lpftLastWriteTime"] is not None else None),
+            "ReturnValue": 0}
+
+
+_QUERY_INFO_OUT: Final[tuple[tuple[str, NdrType], ...]] = (
+    ("lpClassOut", RRP_UNICODE_STRING), ("lpcSubKeys", uint32), ("lpcbMaxSubKeyLen", uint32),
+    ("lpcbMaxClassLen", uint32), ("lpcValues", uint32), ("lpcbMaxValueNameLen", uint32),
+    ("lpcbMaxValueLen", uint32), ("lpcbSecurityDescriptor", uint32),
+    ("lpftLastWriteTime", FILETIME))
+
+
+@INTERFACE.operation(16, "BaseRegQueryInfoKey",
+                     request=[("hKey", RPC_HKEY), ("lpClassIn", RRP_UNICODE_STRING)],
+                     response=_QUERY_INFO_OUT, returns="error_status_t")
+def BaseRegQueryInfoKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.16: counts and longest lengths; name lengths in characters without the
+    NUL, data lengths in bytes (as RegQueryInfoKey reports them)."""
+    opened = _opened(ctx, request["hKey"])
+    status = _readable(ctx, opened)
+    if status:
+        return {**{n: t.default() for n, t in _QUERY_INFO_OUT}, "ReturnValue": status}
+    key = opened.key
+    return {"lpClassOut": "", "lpcSubKeys": len(key.subkeys),
+            "lpcbMaxSubKeyLen": max((len(k.name) for k in key.subkeys.values()), default=0),
+            "lpcbMaxClassLen": 0, "lpcValues": len(key.values),
+            "lpcbMaxValueNameLen": max((len(v[0]) for v in key.values), default=0),
+            "lpcbMaxValueLen": max((len(v[2]) for v in key.values), default=0),
+            "lpcbSecurityDescriptor": len(key_security_descriptor(0x7)),
+            "lpftLastWriteTime": _split_filetime(key.last_write), "ReturnValue": 0}
+
+
+@INTERFACE.operation(12, "BaseRegGetKeySecurity",
+                     request=[("hKey", RPC_HKEY), ("SecurityInformation", uint32),
+                              ("pRpcSecurityDescriptorIn", RPC_SECURITY_DESCRIPTOR)],
+                     response=[("pRpcSecurityDescriptorOut", RPC_SECURITY_DESCRIPTOR)],
+                     returns="error_status_t")
+def BaseRegGetKeySecurity(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.13: the key's self-relative security descriptor (owner, group, DACL as
+    asked; the SACL is never given: ERROR_PRIVILEGE_NOT_HELD on Windows without
+    SeSecurityPrivilege, here simply left out, U).  A buffer too small is
+    ERROR_INSUFFICIENT_BUFFER (122) with the size needed."""
+    opened = _opened(ctx, request["hKey"])
+    given = request["pRpcSecurityDescriptorIn"]
+    status = _readable(ctx, opened)
+    if status:
+        return {"pRpcSecurityDescriptorOut": {**given, "lpSecurityDescriptor": None,
+                                              "cbOutSecurityDescriptor": 0},
+                "ReturnValue": status}
+    descriptor = key_security_descriptor(request["SecurityInformation"])
+    room = given["cbInSecurityDescriptor"]
+    if room < len(descriptor):
+        return {"pRpcSecurityDescriptorOut": {"lpSecurityDescriptor": None,
+                                              "cbInSecurityDescriptor": len(descriptor),
+                                              "cbOutSecurityDescriptor": 0},
+                "ReturnValue": 122}
+    return {"pRpcSecurityDescriptorOut": {"lpSecurityDescriptor": Sized(descriptor, room),
+                                          "cbInSecurityDescriptor": room,
+                                          "cbOutSecurityDescriptor": len(descriptor)},
+            "ReturnValue": 0}
+
+
+# -------------------------------------------------------------------------------------------
+# Values: BaseRegQueryValue (17), BaseRegEnumValue (10)
+# -------------------------------------------------------------------------------------------
+
+
+def _data_out(request: dict[str, Any], kind: int, data: bytes) -> dict[str, Any]:
+    """The [in, out] lpType / lpData / lpcbData / lpcbLen of a value read (MS-RRP 3.1.5.17):
+    lpData only when the client gave a buffer large enough (else ERROR_MORE_DATA with the size
+    needed in lpcbData), lpcbLen the bytes returned."""
+    room = request["lpcbData"]
+    out: dict[str, Any] = {"lpType": kind if request["lpType"] is not None else None,
+                           "lpcbData": len(data) if room is not None else None,
+                           "lpcbLen": None, "ReturnValue": 0}
+    if request["lpData"] is None:
+        out["lpData"] = None
+        if request["lpcbLen"] is not None:
+            out["lpcbLen"] = 0
+        return out
+    # The array's size_is is the returned *lpcbData (Samba's NDR checks it), not the buffer
+    # the client offered.
+    room = room or 0
+    if room < len(data):
+        out["lpData"] = Sized(b"", len(data))
+        out["lpcbLen"] = 0 if request["lpcbLen"] is not None else None
+        out["ReturnValue"] = ERROR_MORE_DATA
+        return out
+    out["lpData"] = data
+    out["lpcbLen"] = len(data) if request["lpcbLen"] is not None else None
+    return out
+
+
+_VALUE_IO: Final[tuple[tuple[str, NdrType], ...]] = (
+    ("lpType", PULONG), ("lpData", PBYTE_BUFFER), ("lpcbData", PULONG), ("lpcbLen", PULONG))
+
+
+@INTERFACE.operation(17, "BaseRegQueryValue",
+                     request=[("hKey", RPC_HKEY), ("lpValueName", RRP_UNICODE_STRING),
+                              *_VALUE_IO],
+                     response=list(_VALUE_IO), returns="error_status_t")
+def BaseRegQueryValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.17: a value's type and data; ERROR_FILE_NOT_FOUND for a value the key
+    does not hold."""
+    opened = _opened(ctx, request["hKey"])
+    none = {"lpType": None, "lpData": None, "lpcbData": None, "lpcbLen": None}
+    status = _readable(ctx, opened)
+    if status:
+        return {**none, "ReturnValue": status}
+    value = opened.key.value(_name_in(request["lpValueName"]))
+    if value is None:
+        return {**none, "ReturnValue": ERROR_FILE_NOT_FOUND}
+    return _data_out(request, value[1], value[2])
+
+
+@INTERFACE.operation(10, "BaseRegEnumValue",
+                     request=[("hKey", RPC_HKEY), ("dwIndex", uint32),
+                              ("lpValueNameIn", RRP_UNICODE_STRING), *_VALUE_IO],
+                     response=[("lpValueNameOut", RRP_UNICODE_STRING), *_VALUE_IO],
+                     returns="error_status_t")
+def BaseRegEnumValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RRP 3.1.5.11: the value at ``dwIndex`` (ERROR_NO_MORE_ITEMS past the end)."""
+    opened = _opened(ctx, request["hKey"])
+    none = {"lpValueNameOut": "", "lpType": None, "lpData": None, "lpcbData": None,
+            "lpcbLen": None}
+    status = _readable(ctx, opened)
+    if status:
+        return {**none, "ReturnValue": status}
+    values = opened.key.values
+    index = request["dwIndex"]
+    if index >= len(values):
+        return {**none, "ReturnValue": ERROR_NO_MORE_ITEMS}
+    name, kind, data = values[index]
+    return {"lpValueNameOut": _rrp(name), **_data_out(request, kind, data)}
+
+
+from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
+
+__all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "remote_registry_running"]

@@ -1,0 +1,251 @@
+"""DCE/RPC directly over TCP (ncacn_ip_tcp, MS-RPCE 2.1.1.1), sans-I/O.
+
+`smbemu serve --rpc-tcp` adds two listeners per host (the asyncio part is `smbemu.server`):
+
+* **TCP 135**, the endpoint mapper (C706 appendix I, its well-known endpoint);
+* **one dynamic port** for the interfaces of the LSA process -- lsarpc, samr, netlogon and
+  dssetup -- as Windows allocates it from the dynamic range: 49152-65535 from Vista / 2008 on,
+  1025-5000 before (KB 929851, "The default dynamic port range for TCP/IP has changed in Windows
+  Vista and in Windows Server 2008"), or the one given with `--rpc-tcp-port`.  Windows hands
+  dynamic ports out in order from the start of the range at boot, so lsass's port is a low one
+  and is the same from boot to boot: 1025 on 2000 / XP / 2003, 49155 on Vista / 2008 / 7 / 2012,
+  49667 from 2012 R2 / 8.1 on (W: netstat and rpcdump outputs published for each generation);
+  smbemu takes that port, or the next free one in the range.
+
+Each TCP connection is one association served by the same `RpcEndpoint` as a named pipe: the
+stream carries whole PDUs back to back (MS-RPCE 2.1.1.1), so the bytes read are fed to the
+endpoint and whatever it queues is written back.  Differences from a pipe, as on Windows:
+
+* fragments up to 5840 bytes (Windows' max_xmit_frag / max_recv_frag on TCP, seen in every
+  capture of a Windows bind_ack over TCP (W); 4280 is the named-pipe value);
+* the bind_ack's secondary address is the port number as a decimal string (C706 12.6.4.4,
+  ``port_any_t``: "135" for the mapper);
+* there is no SMB session: a bind without authentication is ANONYMOUS LOGON (S-1-5-7); a bind
+  with NTLMSSP / SPNEGO (connect, integrity or privacy) logs on with the same logon path as SMB
+  (`smbemu.logon.RpcLogons`) and the caller is that account.  The NullSessionPipes and pipe ACL
+  checks of SMB do not exist over TCP; the operations' own rules (the one enforcement point)
+  decide, with the caller's token;
+* RestrictRemoteClients (the "Restrict Unauthenticated RPC clients" policy): its default is
+  "Authenticated" on client releases from XP SP2 on and "None" on servers (Microsoft's policy
+  reference; XP SP2 "Network Protection Technologies" changes), so on the winxp and win7
+  profiles an unauthenticated call on the lsass port is refused with the fault
+  ERROR_ACCESS_DENIED (5), the answer of an interface's security callback.  The mapper is exempt
+  (an unauthenticated client must resolve an endpoint before it can authenticate to it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from smbemu.principal import ANONYMOUS
+from smbemu.rpc.interface import CallContext, HandleTable, Interface
+from smbemu.rpc.mgmt import MGMT
+from smbemu.rpc.pdu import HEADER_SIZE, PFC_DID_NOT_EXECUTE, PFC_FIRST_FRAG, PFC_LAST_FRAG, Fault, Pdu, PType, encode_pdu, peek_frag_length
+from smbemu.rpc.registry import PipeInfo
+from smbemu.status import FAULT_ACCESS_DENIED
+
+if TYPE_CHECKING:
+    from smbemu.config import ServerConfig
+    from smbemu.principal import Principal
+    from smbemu.profiles import Profile
+    from smbemu.rpc.endpoint import RpcEndpoint
+
+__all__ = [
+    "MAPPER_PORT", "TCP_MAX_FRAG", "LSASS_TCP_INTERFACES", "TCP_MEMO_KEY",
+    "RpcTcpService", "RpcTcpConnection", "dynamic_port_range", "restricts_unauthenticated",
+    "dynamic_ports", "services_for", "publish",
+]
+
+log = logging.getLogger("smbemu.rpc_tcp")
+
+#: C706 appendix I: the endpoint mapper's well-known TCP port.
+MAPPER_PORT: Final = 135
+#: Windows' fragment size on ncacn_ip_tcp (module docstring).
+TCP_MAX_FRAG: Final = 5840
+#: The lsass process's interfaces, all reachable on its one dynamic port.
+LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup")
+#: Where the listener tells the endpoint mapper what it listens on (the mapper package's
+#: ``registrations.TCP_MEMO_KEY``; the core does not import handler modules).
+TCP_MEMO_KEY: Final = "rpc_tcp.listening"
+MAPPER_NAME: Final = "epmapper"
+# Session ids of TCP associations: apart from SMB's (which count up from 1), so one anonymous
+# TCP client never shares a handle view with a null SMB session (association.caller_identity).
+_TCP_SESSION_IDS = itertools.count(0x7E00_0000_0000_0001)
+
+
+def dynamic_port_range(profile: Profile) -> tuple[int, int]:
+    """KB 929851: 49152-65535 from Vista / 2008 (6.0) on; 1025-5000 before."""
+    return (49152, 65535) if profile.identity.version >= (6, 0) else (1025, 5000)
+
+
+def restricts_unauthenticated(profile: Profile) -> bool:
+    """RestrictRemoteClients defaults to 1 ("Authenticated") on client releases from XP SP2 on,
+    to 0 on servers (module docstring). NT 4 and 2000 predate the setting."""
+    return "server" not in profile.identity.os_name.lower() and profile.identity.version >= (5, 1)
+
+
+def dynamic_ports(profile: Profile) -> range:
+    """The ports to try for lsass, in order: the one the release usually gets, then the rest of
+    its dynamic range (module docstring)."""
+    low, high = dynamic_port_range(profile)
+    version = profile.identity.version
+    usual = 1025 if version < (6, 0) else 49155 if version < (6, 3) else 49667
+    return range(max(usual, low), high + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class RpcTcpService:
+    """What one TCP listener serves: a name (logs), its interfaces, and its port."""
+
+    name: str
+    interfaces: tuple[Interface, ...]
+    port: int
+    #: Unauthenticated calls refused (RestrictRemoteClients); never for the mapper.
+    authenticated_only: bool = False
+
+    def pipe_info(self) -> PipeInfo:
+        ifaces = (*self.interfaces, MGMT)
+        by_syntax: dict[tuple[uuid.UUID, int], list[Interface]] = {}
+        for iface in ifaces:
+            by_syntax.setdefault((iface.uuid, iface.version[0]), []).append(iface)
+        return PipeInfo(self.name, ifaces,
+                        {k: tuple(sorted(v, key=lambda i: i.version[1], reverse=True)) for k, v in by_syntax.items()},
+                        str(self.port))
+
+
+def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> tuple[RpcTcpService, ...]:
+    """The mapper on `mapper_port` and the lsass interfaces on `dynamic_port`, of those served."""
+    registry = config.pipes
+    mapper = registry.interface(MAPPER_NAME) if registry is not None else None
+    lsass = tuple(i for name in LSASS_TCP_INTERFACES
+                  if registry is not None and (i := registry.interface(name)) is not None)
+    services = []
+    if mapper is not None:
+        services.append(RpcTcpService(MAPPER_NAME, (mapper,), mapper_port))
+    if lsass:
+        services.append(RpcTcpService("lsass", lsass, dynamic_port,
+                                      authenticated_only=restricts_unauthenticated(config.profile)))
+    return tuple(services)
+
+
+def publish(config: ServerConfig, address: str, services: tuple[RpcTcpService, ...]) -> None:
+    """Tell the endpoint mapper (through the server's memo) where ncacn_ip_tcp listens."""
+    listening: dict[str, Any] = config.memo(TCP_MEMO_KEY, dict)
+    listening.clear()
+    listening["address"] = address
+    for service in services:
+        if service.name == MAPPER_NAME:
+            listening["mapper_port"] = service.port
+        else:
+            listening["port"] = service.port
+            listening["interfaces"] = tuple(i.name for i in service.interfaces)
+
+
+class _OnePipe:
+    """The registry an `RpcEndpoint` asks for its interfaces: this service's only."""
+
+    def __init__(self, info: PipeInfo) -> None:
+        self._info = info
+
+    def pipe(self, name: str) -> PipeInfo:
+        return self._info
+
+
+@dataclass(slots=True)
+class RpcTcpConnection:
+    """One TCP connection to an ncacn_ip_tcp port: `receive(bytes) -> bytes to send`."""
+
+    config: ServerConfig
+    service: RpcTcpService
+    peer: tuple[str, int]
+    endpoint: RpcEndpoint = field(init=False)
+    session_id: int = field(init=False)
+    closed: bool = False
+    _inbuf: bytearray = field(default_factory=bytearray)
+
+    def __post_init__(self) -> None:
+        # The same provider factory and association groups as the named pipes (smbemu.ipc.
+        # open_endpoint): one logon path, and lsarpc + samr handles shared within a group.
+        from smbemu.logon import RpcLogons
+        from smbemu.rpc.association import AssociationGroups
+        from smbemu.rpc.auth_ntlm import rpc_auth_factory
+        from smbemu.rpc.endpoint import RpcEndpoint
+
+        config = self.config
+        limits = config.limits
+        if config.rpc_groups is None:
+            config.rpc_groups = AssociationGroups(handle_limit=limits.max_rpc_handles)
+        new_auth = config.cache.get("rpc_auth_factory")
+        if new_auth is None:
+            new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(RpcLogons(config))
+        self.session_id = next(_TCP_SESSION_IDS)
+        registry: Any = _OnePipe(self.service.pipe_info())
+        self.endpoint = RpcEndpoint(self.service.name, registry, self._context, assoc_groups=config.rpc_groups,
+                                    auth=new_auth(), max_frag=TCP_MAX_FRAG,
+                                    max_request_size=limits.max_rpc_request)
+
+    def _context(self, *, pipe_name: str, handles: HandleTable, rpc_principal: Principal | None,
+                 auth_level: int, auth_type: int, session_key: bytes | None) -> CallContext:
+        return CallContext(principal=rpc_principal if rpc_principal is not None else ANONYMOUS,
+                           session_id=self.session_id, pipe_name=self.service.name, server=self.config,
+                           handles=handles, auth_level=auth_level, auth_type=auth_type,
+                           session_key=session_key or b"")
+
+    def receive(self, data: bytes | bytearray | memoryview) -> bytes:
+        """Bytes from the client; returns the bytes to send (possibly empty)."""
+        if self.closed:
+            return b""
+        out = bytearray()
+        buf = self._inbuf
+        buf += data
+        endpoint = self.endpoint
+        while len(buf) >= HEADER_SIZE:
+            frag_length = peek_frag_length(buf)
+            if frag_length < HEADER_SIZE:
+                self.closed = True  # not a PDU stream: nothing sensible to answer
+                break
+            if len(buf) < frag_length:
+                break
+            pdu = bytes(buf[:frag_length])
+            del buf[:frag_length]
+            if self._refused(pdu):
+                out += self._access_denied(pdu)
+            else:
+                endpoint.write(pdu)
+            while endpoint.has_output():
+                chunk, _ = endpoint.read(1 << 30)
+                out += chunk
+            if endpoint.terminated:
+                self.closed = True
+                break
+        if self.closed:
+            buf.clear()
+            self.connection_lost()
+        return bytes(out)
+
+    @property
+    def partial(self) -> bool:
+        """A PDU has started to arrive and is not whole yet (the transport's frame timeout)."""
+        return bool(self._inbuf)
+
+    def _refused(self, pdu: bytes) -> bool:
+        """RestrictRemoteClients: an unauthenticated request on a restricted service."""
+        return (self.service.authenticated_only and pdu[2] == PType.REQUEST and self.endpoint.bound
+                and self.endpoint.auth.principal is None)
+
+    def _access_denied(self, pdu: bytes) -> bytes:
+        if not pdu[3] & PFC_FIRST_FRAG:
+            return b""  # the call's first fragment was answered already
+        call_id = int.from_bytes(pdu[12:16], "little" if pdu[4] & 0x10 else "big")
+        log.info("ncacn_ip_tcp %s: unauthenticated call from %s refused (RestrictRemoteClients)",
+                 self.service.name, self.peer[0])
+        return encode_pdu(Pdu(Fault(24, 0, 0, FAULT_ACCESS_DENIED), call_id,
+                              PFC_FIRST_FRAG | PFC_LAST_FRAG | PFC_DID_NOT_EXECUTE))
+
+    def connection_lost(self) -> None:
+        self.closed = True
+        self.endpoint.close()

@@ -1,0 +1,126 @@
+"""svcctl (MS-SCMR) through the real RPC endpoint, driven by impacket's scmr client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from impacket.dcerpc.v5 import scmr  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
+
+ERROR_ACCESS_DENIED = 5
+ERROR_INSUFFICIENT_BUFFER = 122
+ERROR_SERVICE_DOES_NOT_EXIST = 1060
+NCA_S_OP_RNG_ERROR = 0x1C010002
+
+
+def _code(exc: BaseException) -> int:
+    return int(exc.get_error_code())  # type: ignore[attr-defined]
+
+
+def _dce(pipes_h: Any, profile: str, kind: str) -> Any:
+    return pipes_h.impacket_dce(pipes_h.fresh_config(profile), "svcctl", kind)
+
+
+def test_every_ms_scmr_opnum_is_declared(pipe_client: Callable[..., Any]) -> None:
+    iface = pipe_client("svcctl", "administrator", "win2016").interface
+    assert str(iface.uuid) == "367abb81-9844-35f1-ad32-98f038001003" and iface.version == (2, 0)
+    assert sorted(iface.operations) == list(range(61))
+    for opnum, (req, _) in scmr.OPNUMS.items():
+        if opnum in iface.operations and hasattr(iface.operations[opnum], "opnum"):
+            assert iface.operations[opnum].name == req.__name__, opnum
+
+
+@pytest.mark.parametrize("opnum", [10, 22, 42, 61])
+def test_unused_and_unemulated_opnums_fault(pipe_client: Callable[..., Any], opnum: int) -> None:
+    assert pipe_client("svcctl", "administrator", "win2016").fault(opnum) == NCA_S_OP_RNG_ERROR
+
+
+@pytest.mark.parametrize("profile,present,absent", [
+    ("win2000", "Messenger", "MpsSvc"), ("win2016", "MpsSvc", "Messenger"),
+    ("win2016-dc", "NTDS", "Alerter")])
+def test_enum_services_per_release(pipes_h: Any, profile: str, present: str,
+                                   absent: str) -> None:
+    dce = _dce(pipes_h, profile, "administrator")
+    scm = scmr.hROpenSCManagerW(dce)["lpScHandle"]
+    names = [s["lpServiceName"].rstrip("\x00") for s in scmr.hREnumServicesStatusW(dce, scm)]
+    assert present in names and absent not in names and "LanmanServer" in names
+    assert names == sorted(names, key=str.lower)
+
+
+def test_enum_filters_state(pipes_h: Any) -> None:
+    dce = _dce(pipes_h, "win2016", "administrator")
+    scm = scmr.hROpenSCManagerW(dce)["lpScHandle"]
+    running = scmr.hREnumServicesStatusW(dce, scm, dwServiceState=scmr.SERVICE_ACTIVE)
+    assert running and all(s["ServiceStatus"]["dwCurrentState"] == scmr.SERVICE_RUNNING
+                           for s in running)
+
+
+def test_open_query_close(pipes_h: Any) -> None:
+    dce = _dce(pipes_h, "win2016", "administrator")
+    scm = scmr.hROpenSCManagerW(dce)["lpScHandle"]
+    service = scmr.hROpenServiceW(dce, scm, "spooler")["lpServiceHandle"]
+    status = scmr.hRQueryServiceStatus(dce, service)["lpServiceStatus"]
+    assert status["dwCurrentState"] == scmr.SERVICE_RUNNING
+    assert status["dwServiceType"] == scmr.SERVICE_WIN32_OWN_PROCESS
+    config = scmr.hRQueryServiceConfigW(dce, service)["lpServiceConfig"]
+    assert config["lpDisplayName"].rstrip("\x00") == "Print Spooler"
+    assert config["dwStartType"] == scmr.SERVICE_AUTO_START
+    request = scmr.RQueryServiceStatusEx()
+    request["hService"], request["InfoLevel"], request["cbBufSize"] = service, 0, 36
+    reply = dce.request(request)
+    assert reply["ErrorCode"] == 0 and len(reply["lpBuffer"]) == 36
+    scmr.hRCloseServiceHandle(dce, service)
+    with pytest.raises(DCERPCException) as info:
+        scmr.hROpenServiceW(dce, scm, "NoSuchService")
+    assert _code(info.value) == ERROR_SERVICE_DOES_NOT_EXIST
+
+
+def test_name_lookups(pipes_h: Any) -> None:
+    dce = _dce(pipes_h, "win2016", "administrator")
+    scm = scmr.hROpenSCManagerW(dce)["lpScHandle"]
+    assert scmr.hRGetServiceDisplayNameW(dce, scm, "Spooler", 100)["lpDisplayName"] == \
+        "Print Spooler\x00"
+    assert scmr.hRGetServiceKeyNameW(dce, scm, "print spooler", 100)["lpDisplayName"] == \
+        "Spooler\x00"
+    with pytest.raises(DCERPCException) as info:
+        scmr.hRGetServiceDisplayNameW(dce, scm, "Spooler", 3)
+    assert _code(info.value) == ERROR_INSUFFICIENT_BUFFER
+
+
+def test_user_gets_connect_only_on_modern_releases(pipes_h: Any) -> None:
+    dce = _dce(pipes_h, "win2016", "user")
+    with pytest.raises(DCERPCException) as info:
+        scmr.hROpenSCManagerW(dce)      # impacket asks for CREATE_SERVICE, LOCK...
+    assert _code(info.value) == ERROR_ACCESS_DENIED
+    scm = scmr.hROpenSCManagerW(dce, dwDesiredAccess=scmr.SC_MANAGER_CONNECT)["lpScHandle"]
+    with pytest.raises(DCERPCException) as info:
+        scmr.hREnumServicesStatusW(dce, scm)
+    assert _code(info.value) == ERROR_ACCESS_DENIED
+    # the default service DACL lets authenticated users query a service
+    service = scmr.hROpenServiceW(dce, scm, "Spooler",
+                                  scmr.SERVICE_QUERY_STATUS)["lpServiceHandle"]
+    assert scmr.hRQueryServiceStatus(dce, service)["lpServiceStatus"]["dwCurrentState"] == 4
+
+
+def test_user_enumerates_on_windows_2000(pipes_h: Any) -> None:
+    dce = _dce(pipes_h, "win2000", "user")
+    scm = scmr.hROpenSCManagerW(dce, dwDesiredAccess=scmr.SC_MANAGER_ENUMERATE_SERVICE)
+    assert scmr.hREnumServicesStatusW(dce, scm["lpScHandle"])
+
+
+@pytest.mark.parametrize("kind", ["user", "administrator"])
+def test_changes_are_refused(pipes_h: Any, kind: str) -> None:
+    dce = _dce(pipes_h, "win2016", kind)
+    scm = scmr.hROpenSCManagerW(dce, dwDesiredAccess=scmr.SC_MANAGER_CONNECT)["lpScHandle"]
+    service = scmr.hROpenServiceW(dce, scm, "Spooler",
+                                  scmr.SERVICE_QUERY_STATUS)["lpServiceHandle"]
+    for call in (lambda: scmr.hRStartServiceW(dce, service),
+                 lambda: scmr.hRControlService(dce, service, scmr.SERVICE_CONTROL_STOP),
+                 lambda: scmr.hRDeleteService(dce, service),
+                 lambda: scmr.hRCreateServiceW(dce, scm, "evil\x00", "evil\x00",
+                                               lpBinaryPathName="c:\\evil.exe\x00")):
+        with pytest.raises(DCERPCException) as info:
+            call()
+        assert _code(info.value) == ERROR_ACCESS_DENIED
