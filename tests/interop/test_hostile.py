@@ -6,6 +6,9 @@ Sections (one per attack; other helpers add theirs below their own heading):
 * association groups and context handles (issue 14 item 5);
 * a pipe READ pending at TREE_DISCONNECT / LOGOFF (item 7);
 * forged and flooded logs (items 2 and 7): see also tests/unit/test_audit.py.
+* fairness and bounded memory (items 1-3): five attacks from one anonymous raw SMB2 client,
+  a timed bystander and the server's RSS (marked `limits`); see also
+  tests/unit/rpc/test_sliced_input.py.
 """
 
 from __future__ import annotations
