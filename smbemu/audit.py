@@ -13,6 +13,11 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            which Windows itself does not log: an smbemu addition)
 5145       a network share object was checked to see whether the client can be granted the
            desired access (CREATE of a named pipe; AccessReason = the policy rule)
+4720/4741  a user / computer account was created (SAMR); 4726/4743 deleted; 4738/4742 changed
+4722/4725  a user account was enabled / disabled
+4723/4724  an attempt was made to change / reset an account's password (Audit Failure when refused)
+4728/4729  a member was added to / removed from a security-enabled global group (SAMR group)
+4732/4733  a member was added to / removed from a security-enabled local group (SAMR alias)
 100001     smbemu's own event: one DCE/RPC call (interface, operation, principal, what was
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
@@ -60,7 +65,7 @@ __all__ = [
     "AuditLog", "AuditObserver", "subscribe", "open_audit_log", "logon_success", "logon_failure",
     "logoff", "account_locked_out", "share_access", "share_object_check", "rpc_call", "rpc_verdict",
     "sid_of", "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "RAP_EVENT_ID",
-    "SMBEMU_EVENT_IDS", "rap_call",
+    "SMBEMU_EVENT_IDS", "rap_call", "account_change",
     "FAILURE_REASONS", "AuditTarget",
 ]
 
@@ -447,6 +452,59 @@ def rap_call(config: ServerConfig, call: events.RapCall) -> dict[str, object] | 
     })
 
 
+# ---------------------------------------------------------------------------------- SAM changes
+
+#: Windows' event for each SAM change (user account, computer account).
+_CHANGE_EVENTS: Final[dict[str, tuple[int, int]]] = {
+    "created": (4720, 4741), "deleted": (4726, 4743), "changed": (4738, 4742),
+    "enabled": (4722, 4722), "disabled": (4725, 4725),
+    "password-changed": (4723, 4723), "password-reset": (4724, 4724),
+}
+#: Membership changes by group scope: a SAMR group is a global group, an alias a local group.
+_MEMBER_EVENTS: Final[dict[tuple[str, str], int]] = {
+    ("member-added", "global"): 4728, ("member-removed", "global"): 4729,
+    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,
+}
+#: The attribute fields of 4720 / 4738 (4741 / 4742 add DnsHostName, ServicePrincipalNames), in
+#: Windows' order: "-" means unchanged (4738) or not set.
+_ACCOUNT_ATTRIBUTES: Final = (
+    "SamAccountName", "DisplayName", "UserPrincipalName", "HomeDirectory", "HomePath", "ScriptPath",
+    "ProfilePath", "UserWorkstations", "PasswordLastSet", "AccountExpires", "PrimaryGroupId",
+    "AllowedToDelegateTo", "OldUacValue", "NewUacValue", "UserAccountControl", "UserParameters",
+    "SidHistory", "LogonHours")
+
+
+def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[str, object] | None:
+    """4720 / 4722-4726 / 4738 / 4741-4743 / 4728 / 4729 / 4732 / 4733: a SAM change, with the
+    EventData names of the Security log (Subject* = who made it, Target* = the account or group)."""
+    audit = _log(config)
+    if audit is None:
+        return None
+    sid, name, domain = _target(config, event.principal)
+    subject = {"SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,
+               "SubjectLogonId": logon_id(event.session_id)}
+    target = {"TargetUserName": event.target_name, "TargetDomainName": event.target_domain,
+              "TargetSid": event.target_sid}
+    member_event = _MEMBER_EVENTS.get((event.change, event.group_scope))
+    if member_event is not None:
+        return audit.emit(member_event, event.success, {
+            "MemberName": event.member_name or "-", "MemberSid": event.member_sid or NULL_SID,
+            **target, **subject, "PrivilegeList": "-"})
+    ids = _CHANGE_EVENTS.get(event.change)
+    if ids is None:
+        return None
+    event_id = ids[1] if event.computer else ids[0]
+    fields: dict[str, object] = {**target, **subject}
+    if event_id in (4720, 4726, 4738, 4741, 4742, 4743):
+        fields["PrivilegeList"] = "-"
+    if event_id in (4720, 4738, 4741, 4742):
+        given = dict(event.attributes)
+        fields.update({field: given.get(field, "-") for field in _ACCOUNT_ATTRIBUTES})
+        if event_id in (4741, 4742):
+            fields.update({"DnsHostName": "-", "ServicePrincipalNames": "-"})
+    return audit.emit(event_id, event.success, fields)
+
+
 # ---------------------------------------------------------------------------------- the observer
 
 def _on_rpc_call(config: ServerConfig, call: events.RpcCall) -> None:
@@ -493,6 +551,10 @@ def _on_logged_off(config: ServerConfig, event: events.LoggedOff) -> None:
     logoff(config, event.session)
 
 
+def _on_account_changed(config: ServerConfig, event: events.AccountChanged) -> None:
+    account_change(config, event)
+
+
 #: Which audit event each protocol event becomes.
 _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.LogonSucceeded: _on_logon,
@@ -503,6 +565,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
+    events.AccountChanged: _on_account_changed,
 }
 
 

@@ -25,6 +25,16 @@ class RpcFault(Exception):
         self.status = status
 
 
+class ChangeRefused(Exception):
+    """The emulated machine refuses a change of its directory (`smbemu.directory.changes`):
+    ``status`` is the NTSTATUS the protocol answers (MS-SAMR 3.1.5.x: STATUS_USER_EXISTS,
+    STATUS_PASSWORD_RESTRICTION, ...)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class ProtocolViolation(Exception):
     """The peer broke the framing or the protocol badly enough that the connection is closed."""
 

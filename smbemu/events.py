@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
-    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "rpc_call_reporter",
+    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -143,8 +143,35 @@ class RapCall:
     decision: Decision | None
 
 
+@dataclass(frozen=True, slots=True)
+class AccountChanged:
+    """A SAM account was changed through SAMR (`smbemu.directory.changes`).
+
+    ``change`` is one of ``created``, ``deleted``, ``changed``, ``enabled``, ``disabled``,
+    ``password-changed`` (the user's own change), ``password-reset`` (an administrator's),
+    ``member-added``, ``member-removed``; ``success`` False for a refused password change or
+    reset (Windows logs those as failures).  The target is the account (for a membership change:
+    the group or alias, ``group_scope`` ``global`` or ``local``, with the member's SID and name);
+    ``computer`` says it is a machine account; ``attributes`` the changed attributes in Windows'
+    field names (SamAccountName, DisplayName, NewUacValue...).  ``principal`` and ``session_id``
+    are who made the change (the Subject)."""
+
+    change: str
+    principal: Principal
+    session_id: int
+    target_name: str
+    target_sid: str
+    target_domain: str
+    computer: bool = False
+    group_scope: str = ""
+    member_sid: str = ""
+    member_name: str = ""
+    attributes: tuple[tuple[str, str], ...] = ()
+    success: bool = True
+
+
 Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
-         | RpcCall | RapCall)
+         | RpcCall | RapCall | AccountChanged)
 
 
 class Observers:

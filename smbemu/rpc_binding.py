@@ -25,4 +25,8 @@ def make_context_factory(config: ServerConfig, session: Session, open_: Open) ->
     """The call contexts of the pipe `open_`: the session's identity, the server `config`."""
     from smbemu.rpc.interface import make_context_factory as factory
 
-    return factory(session.principal, session.session_id, config, pipe_name=open_.pipe_name)
+    # The key RPC's own encryption uses (SAMR password buffers, MS-SAMR 3.2.2.x): MS-SMB2 3.3.1.8
+    # Session.ApplicationKey (the session key itself before SMB 3; SMB1's session key, MS-CIFS).
+    crypto = session.crypto
+    key = crypto.application_key if crypto is not None else session.session_key[:16]
+    return factory(session.principal, session.session_id, config, key, pipe_name=open_.pipe_name)

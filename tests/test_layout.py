@@ -64,6 +64,7 @@ HANDLER_CORE_IMPORTS = (
     "smbemu.sid",
     "smbemu.principal",
     "smbemu.pipe_names",
+    "smbemu.events",  # a vocabulary leaf (VOCABULARY_LEAVES): SAMR reports its changes (issue 16)
 )
 SYNC_ONLY = (SMBEMU / "smb2", SMBEMU / "smb1", SMBEMU / "rpc", SMBEMU / "auth", PIPES)
 

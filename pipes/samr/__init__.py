@@ -6,10 +6,15 @@ lists (0 to 73) is declared here, in one of four ways:
 * **emulated** — answered from the fixture directory (``ctx.server.directory``): the account domain
   (the machine's local SAM on a member / standalone profile, the domain's accounts on a DC profile,
   see ``smbemu/directory.py``) and Builtin (S-1-5-32);
-* **refused** — calls that change the SAM (SamrSetInformation*, SamrCreate*, SamrDelete*,
-  SamrAddMember*, password changes...) answer STATUS_ACCESS_DENIED (0xC0000022): the emulated
-  server is read-only.  Their [in] parameters are not decoded (except the handle of the Delete*
-  calls, which is [in, out] and echoed back); their [out] parameters are NULL / zero;
+* **changes** — users created (SamrCreateUser2InDomain / SamrCreateUserInDomain), changed and given
+  passwords (SamrSetInformationUser / 2, the encrypted classes 23-26), deleted (SamrDeleteUser);
+  group and alias members added and removed; a user's own password change
+  (SamrUnicodeChangePasswordUser2).  The directory changes (`smbemu.directory.changes`), every
+  later call sees it, and each change is reported to the observers (the audit log's 4720-4743);
+* **refused** — the other calls that change the SAM (groups and aliases created, changed or
+  deleted, domain settings, security descriptors, the OWF / OEM password forms) answer
+  STATUS_ACCESS_DENIED (0xC0000022).  Their [in] parameters are not decoded (except the handle of
+  the Delete* calls, which is [in, out] and echoed back); their [out] parameters are NULL / zero;
 * **"OpnumNNNotUsedOnWire"** (42, 43, 59-61, 63, 68-72) — MS-SAMR: "reserved for local use";
   fault nca_op_rng_error 0x1C010002, what the RPC runtime answers for an opnum it does not
   dispatch;
@@ -59,10 +64,11 @@ position of the next entry, and a partial answer returns STATUS_MORE_ENTRIES (0x
 
 The package, one module per sub-area (each declares its operations on ``objects.INTERFACE``):
 ``types`` (MS-SAMR 2.2 NDR types and constants), ``objects`` (the interface, the SAM object
-types, handle checks), ``server`` (connect, close, domains), ``enumeration`` (SamrEnumerate*,
-display information), ``accounts`` (lookups, groups, aliases, opening accounts), ``users``
-(user information and password information), ``security`` (security descriptors) and
-``refused`` (the calls that would change the SAM).
+types, handle checks, change reports), ``server`` (connect, close, domains), ``enumeration``
+(SamrEnumerate*, display information), ``accounts`` (lookups, groups, aliases, opening accounts),
+``users`` (user information and password information), ``security`` (security descriptors),
+``writes`` (creating and deleting users, memberships), ``setinfo`` (SamrSetInformationUser*),
+``passwords`` (SamrUnicodeChangePasswordUser2) and ``refused`` (the changes not emulated).
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, enumeration, refused, security, server, users  # noqa: F401
+from . import accounts, enumeration, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

@@ -35,7 +35,19 @@ from smbemu.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, USER, SamObject, error_response, lookup_handle
+from .objects import (
+    ALIAS,
+    CREATOR_RIGHTS,
+    DOMAIN,
+    GROUP,
+    INTERFACE,
+    USER,
+    SamObject,
+    caller_sid,
+    directory_of,
+    error_response,
+    lookup_handle,
+)
 from .types import (
     ALIAS_INFO_CLASSES,
     GROUP_INFO_CLASSES,
@@ -187,6 +199,11 @@ def _open_account(ctx: CallContext, request: dict[str, Any], operation: str, obj
         # the user's own object grants it WRITE_PREFERENCES | CHANGE_PASSWORD (its DACL's
         # self ACE, see security_descriptor)
         extra = USER_WRITE_PREFERENCES | USER_CHANGE_PASSWORD
+    if obj_type is USER:
+        creator = directory_of(ctx).creator_of(account)
+        if creator is not None and creator == caller_sid(ctx):
+            # the creator of a computer account added under the machine-account quota
+            extra |= CREATOR_RIGHTS
     granted = ctx.grant(obj_type, desired, extra=extra)
     if granted is None:
         return error_response(ctx, STATUS_ACCESS_DENIED)

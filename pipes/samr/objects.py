@@ -8,11 +8,21 @@ the processing order of MS-SAMR 3.1.5.x)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from smbemu.events import AccountChanged
 from smbemu.policy.access import (
     ACCESS_SYSTEM_SECURITY,
+    READ_CONTROL,
+    USER_CHANGE_PASSWORD,
+    USER_FORCE_PASSWORD_CHANGE,
+    USER_LIST_GROUPS,
+    USER_READ_ACCOUNT,
+    USER_READ_GENERAL,
+    USER_READ_LOGON,
+    USER_READ_PREFERENCES,
+    USER_WRITE_ACCOUNT,
     SAM_ALIAS,
     SAM_DOMAIN,
     SAM_GROUP,
@@ -27,6 +37,9 @@ from smbemu.rpc import CallContext, HandleEntry, Interface
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
+    STATUS_NO_SUCH_ALIAS,
+    STATUS_NO_SUCH_GROUP,
+    STATUS_NO_SUCH_USER,
     STATUS_OBJECT_TYPE_MISMATCH,
     STATUS_SUCCESS,
 )
@@ -41,6 +54,9 @@ GROUP: Final = SAM_GROUP
 ALIAS: Final = SAM_ALIAS
 USER: Final = SAM_USER
 OBJECT_TYPES: Final = {t.kind: t for t in (SERVER, DOMAIN, GROUP, ALIAS, USER)}
+#: The status of a handle whose account no longer exists, by handle kind.
+_MISSING: Final = {USER.kind: STATUS_NO_SUCH_USER, GROUP.kind: STATUS_NO_SUCH_GROUP,
+                   ALIAS.kind: STATUS_NO_SUCH_ALIAS}
 
 
 def grant_access(obj_type: ObjectType, desired: int, *, administrator: bool,
@@ -56,9 +72,11 @@ def grant_access(obj_type: ObjectType, desired: int, *, administrator: bool,
 # The interface
 # -------------------------------------------------------------------------------------------
 
+#: \pipe\samr, and \pipe\lsass: MS-SAMR 2.1 names both, and the endpoint mapper gives lsass
+#: for samr over ncacn_np (impacket's addcomputer.py asks it, then opens that pipe).
 INTERFACE: Final = Interface(
     name="samr", uuid="12345778-1234-abcd-ef00-0123456789ac", version=(1, 0),
-    pipes=("samr",), opnum_count=74, secondary_address="\\PIPE\\lsass",
+    pipes=("samr", "lsass"), opnum_count=74, secondary_address="\\PIPE\\lsass",
     description="Security Account Manager Remote Protocol (MS-SAMR)")
 
 #: MS-SAMR 3.1.5: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.
@@ -88,6 +106,9 @@ class SamObject:
     domain: Any = None
     account: Any = None
     listing: list[Any] = field(default_factory=lambda: [None, None], compare=False)
+    #: A domain handle whose DOMAIN_CREATE_USER came from SeMachineAccountPrivilege (the
+    #: machine-account rule): it creates computer accounts only, under the quota.
+    machine_accounts_only: bool = False
 
 
 def old_large_int(value: int) -> dict[str, int]:
@@ -111,6 +132,17 @@ def lookup_handle(ctx: CallContext, handle: bytes, kinds: Sequence[str],
         return None, STATUS_OBJECT_TYPE_MISMATCH
     if not ctx.require(entry.granted_access, need, OBJECT_TYPES[entry.kind]):
         return None, STATUS_ACCESS_DENIED
+    missing = _MISSING.get(entry.kind)
+    if missing is not None:
+        # The directory changes (users deleted and changed, members added): a handle names its
+        # account by RID and is answered from the account as it is now.  A handle whose account
+        # was deleted through another handle answers the "no such" status of its kind (U:
+        # MS-SAMR 3.1.5.7.3 deletes only the deleting handle and is silent on the others).
+        current = entry.obj.domain.by_rid(entry.obj.account.rid)
+        if type(current) is not type(entry.obj.account):
+            return None, missing
+        if current is not entry.obj.account:
+            entry.obj = replace(entry.obj, account=current)
     return entry, STATUS_SUCCESS
 
 
@@ -125,3 +157,36 @@ def error_response(ctx: CallContext, status: int, **values: Any) -> dict[str, An
     op = ctx.operation
     assert op is not None
     return op.error_response(status, **values)
+
+
+#: What the creator of a computer account added under the machine-account quota holds on it (the
+#: ACEs for mS-DS-CreatorSID: reset password, write account restrictions, read; not DELETE -- the
+#: owner is Domain Admins since KB5008383.  U: the exact SAM rights Windows maps them to).
+CREATOR_RIGHTS: Final = (USER_FORCE_PASSWORD_CHANGE | USER_WRITE_ACCOUNT | USER_READ_GENERAL
+                         | USER_READ_PREFERENCES | USER_READ_LOGON | USER_READ_ACCOUNT
+                         | USER_LIST_GROUPS | USER_CHANGE_PASSWORD | READ_CONTROL)
+
+
+def caller_sid(ctx: CallContext) -> Any:
+    """The caller's account SID (None for anonymous / an account the directory does not know)."""
+    principal = ctx.principal
+    if principal.is_anonymous or not principal.user_name:
+        return None
+    user = directory_of(ctx).find_user(principal.user_name)
+    return user.sid if user is not None else None
+
+
+def report_change(ctx: CallContext, change: str, account: Any, **details: Any) -> None:
+    """Tell the server's observers (the audit log's 4720, 4726, 4738...) about a SAM change: an
+    `smbemu.events.AccountChanged` (nothing is built when nobody listens)."""
+    observers = getattr(ctx.server, "observers", None)
+    if not observers:
+        return
+    directory = directory_of(ctx)
+    domain = directory.builtin_domain if account.sid.is_in(directory.builtin_domain.sid) \
+        else directory.account_domain
+    observers.emit(AccountChanged(
+        change=change, principal=ctx.principal, session_id=ctx.session_id,
+        target_name=account.name, target_sid=str(account.sid),
+        target_domain="Builtin" if domain is directory.builtin_domain else str(domain.name),
+        computer=getattr(account, "account_type", "normal") != "normal", **details))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from smbemu.policy.access import SAM_SERVER_LOOKUP_DOMAIN
+from smbemu.policy.access import DOMAIN_CREATE_USER, MAXIMUM_ALLOWED, SAM_SERVER_LOOKUP_DOMAIN
 from smbemu.rpc import CallContext, ndr
 from smbemu.rpc.ndr import Pointer, PSid, RpcUnicodeString, Sid, WString, uint16, uint32
 from smbemu.status import (
@@ -42,6 +42,7 @@ from .types import (
     SAMPR_REVISION_INFO,
     TICKS_PER_DAY,
     TICKS_PER_MINUTE,
+    USER_WORKSTATION_TRUST_ACCOUNT,
 )
 
 
@@ -171,10 +172,20 @@ def SamrOpenDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
             break
     else:
         return error_response(ctx, STATUS_NO_SUCH_DOMAIN)
-    granted = ctx.grant(DOMAIN, desired)
+    machine_only = False
+    extra = 0
+    if desired & DOMAIN_CREATE_USER and domain is directory_of(ctx).account_domain \
+            and not (ctx.grant(DOMAIN, MAXIMUM_ALLOWED) or 0) & DOMAIN_CREATE_USER:
+        # DOMAIN_CREATE_USER asked for and not held: SeMachineAccountPrivilege grants it, for
+        # computer accounts only (MS-SAMR 3.1.5.4.4, the machine-account rule; U: only when asked
+        # for by name, not through MAXIMUM_ALLOWED)
+        if ctx.decide("SamrCreateUser2InDomain", USER_WORKSTATION_TRUST_ACCOUNT).allowed:
+            machine_only, extra = True, DOMAIN_CREATE_USER
+    granted = ctx.grant(DOMAIN, desired, extra=extra)
     if granted is None:
         return error_response(ctx, STATUS_ACCESS_DENIED)
-    return {"DomainHandle": ctx.handles.create(DOMAIN.kind, SamObject(domain), granted),
+    obj = SamObject(domain, machine_accounts_only=machine_only)
+    return {"DomainHandle": ctx.handles.create(DOMAIN.kind, obj, granted),
             "ReturnValue": STATUS_SUCCESS}
 
 
@@ -193,7 +204,9 @@ def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any
     force_logoff = (DELTA_NEVER if pw.force_logoff_minutes is None
                     else -pw.force_logoff_minutes * TICKS_PER_MINUTE)
     name = _domain_name(ctx, domain)
-    modified = _modified_count(domain)
+    # every change counts (an account created adds one to the sizes and two here; one deleted
+    # takes one away and adds two): the count only grows, as Windows' does (MS-SAMR 2.2.4.1)
+    modified = _modified_count(domain) + 2 * getattr(directory_of(ctx), "changes", 0)
     if info_class == 1:
         return {"MinPasswordLength": pw.min_length, "PasswordHistoryLength": pw.history,
                 "PasswordProperties": pw.properties,

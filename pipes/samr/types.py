@@ -20,6 +20,7 @@ from smbemu.rpc.ndr import (
     ConformantBytes,
     ConformantVaryingArray,
     ConformantVaryingBytes,
+    FixedBytes,
     ContextHandle,
     NdrType,
     Pointer,
@@ -288,3 +289,33 @@ DISPLAY_CLASSES: Final[dict[int, Struct]] = {
 #: 2.2.8.13 SAMPR_DISPLAY_INFO_BUFFER, [switch_type(DOMAIN_DISPLAY_INFORMATION)] (16-bit).
 SAMPR_DISPLAY_INFO_BUFFER: Final = Union(uint16, DISPLAY_CLASSES, default=None,
                                          name="SAMPR_DISPLAY_INFO_BUFFER")
+
+# 2.2.6.x / 2.2.7.x password-carrying user classes (set only: SamrSetInformationUser / 2)
+#: 2.2.6.21 SAMPR_ENCRYPTED_USER_PASSWORD: a SAMPR_USER_PASSWORD (512 bytes of UTF-16 password,
+#: right-aligned, and its byte length) encrypted with RC4 (key: the session key, or the old NT hash
+#: for SamrUnicodeChangePasswordUser2).
+SAMPR_ENCRYPTED_USER_PASSWORD: Final = Struct("SAMPR_ENCRYPTED_USER_PASSWORD",
+                                              [("Buffer", FixedBytes(516))])
+#: 2.2.6.22 SAMPR_ENCRYPTED_USER_PASSWORD_NEW: the same and a 16-byte ClearSalt; RC4 key
+#: MD5(ClearSalt || session key).
+SAMPR_ENCRYPTED_USER_PASSWORD_NEW: Final = Struct("SAMPR_ENCRYPTED_USER_PASSWORD_NEW",
+                                                  [("Buffer", FixedBytes(532))])
+#: 2.2.11.1.3 ENCRYPTED_NT_OWF_PASSWORD / ENCRYPTED_LM_OWF_PASSWORD (16 bytes).
+ENCRYPTED_OWF_PASSWORD: Final = Struct("ENCRYPTED_NT_OWF_PASSWORD", [("data", FixedBytes(16))])
+USER_SET_CLASSES: Final[dict[int, Struct]] = {
+    **{cls: USER_INFO_CLASSES[cls] for cls in (1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 20, 21)},
+    # 2.2.6.25 / 2.2.6.26 / 2.2.6.27 / 2.2.6.28
+    23: Struct("SAMPR_USER_INTERNAL4_INFORMATION", [
+        ("I1", SAMPR_USER_ALL_INFORMATION), ("UserPassword", SAMPR_ENCRYPTED_USER_PASSWORD)]),
+    24: Struct("SAMPR_USER_INTERNAL5_INFORMATION", [
+        ("UserPassword", SAMPR_ENCRYPTED_USER_PASSWORD), ("PasswordExpired", uint8)]),
+    25: Struct("SAMPR_USER_INTERNAL4_INFORMATION_NEW", [
+        ("I1", SAMPR_USER_ALL_INFORMATION), ("UserPassword", SAMPR_ENCRYPTED_USER_PASSWORD_NEW)]),
+    26: Struct("SAMPR_USER_INTERNAL5_INFORMATION_NEW", [
+        ("UserPassword", SAMPR_ENCRYPTED_USER_PASSWORD_NEW), ("PasswordExpired", uint8)]),
+}
+#: The [in] SAMPR_USER_INFO_BUFFER of the set calls: the settable classes; any other (3, 5, the
+#: internal OWF class 18 not emulated...) decodes to the empty default arm and is answered
+#: STATUS_INVALID_INFO_CLASS.
+SAMPR_USER_SET_INFO_BUFFER: Final = Union(uint16, USER_SET_CLASSES, default=None,
+                                          name="SAMPR_USER_INFO_BUFFER")

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from smbemu.filetime import FILETIME_NEVER, to_filetime
 from smbemu.policy.access import (
+    DOMAIN_READ_PASSWORD_PARAMETERS,
     USER_LIST_GROUPS,
     USER_READ_ACCOUNT,
     USER_READ_GENERAL,
@@ -17,7 +18,7 @@ from smbemu.rpc import CallContext, Sized
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16
 from smbemu.status import STATUS_ACCESS_DENIED, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS
 
-from .objects import INTERFACE, USER, directory_of, error_response, lookup_handle, old_large_int
+from .objects import DOMAIN, INTERFACE, USER, directory_of, error_response, lookup_handle, old_large_int
 from .types import (
     SAMPR_GET_GROUPS_BUFFER,
     SAMPR_HANDLE,
@@ -186,15 +187,20 @@ def _password_information(domain: Any) -> dict[str, Any]:
                      response=[("PasswordInformation", USER_DOMAIN_PASSWORD_INFORMATION)])
 def SamrGetUserDomainPasswordInformation(ctx: CallContext,
                                          request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.13.2: USER_READ_GENERAL; the domain's MinPasswordLength and
-    PasswordProperties, zero for a machine account."""
-    entry, status = lookup_handle(ctx, request["UserHandle"], (USER.kind,), USER_READ_GENERAL)
+    """MS-SAMR 3.1.5.13.3: no right on the user handle -- the caller's identity needs
+    DOMAIN_READ_PASSWORD_PARAMETERS on the account domain object (``ctx.grant``); the domain's
+    MinPasswordLength and PasswordProperties, zero for a machine account and krbtgt (502).
+    (Samba's NetUserAdd asks right after SamrCreateUser2InDomain, on a handle without
+    USER_READ_GENERAL.)"""
+    entry, status = lookup_handle(ctx, request["UserHandle"], (USER.kind,))
     if entry is None:
         return error_response(ctx, status)
+    if ctx.grant(DOMAIN, DOMAIN_READ_PASSWORD_PARAMETERS) is None:
+        return error_response(ctx, STATUS_ACCESS_DENIED)
     status = ctx.decide("SamrGetUserDomainPasswordInformation").status
     if status:
         return error_response(ctx, status)
-    if not directory_of(ctx).account_control(entry.obj.account) & USER_NORMAL_ACCOUNT:
+    if entry.obj.account.rid == 502 or not directory_of(ctx).account_control(entry.obj.account) & USER_NORMAL_ACCOUNT:
         info = {"MinPasswordLength": 0, "PasswordProperties": 0}
     else:
         info = _password_information(entry.obj.domain)

@@ -128,6 +128,12 @@ class SessionCrypto:
         return other
 
     @property
+    def application_key(self) -> bytes:
+        """Session.ApplicationKey (MS-SMB2 3.3.1.8): the session key DCE/RPC over a pipe uses
+        (SAMR's password buffers, MS-SAMR 3.2.2.x); the session key itself before SMB 3."""
+        return self._keys.application_key
+
+    @property
     def can_encrypt(self) -> bool:
         """Whether a cipher is set, so that `encrypt` and `decrypt` work."""
         return self.cipher is not None

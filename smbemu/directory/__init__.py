@@ -23,13 +23,16 @@ One deliberate shortcut (the emulator has no separate DC to pass a logon through
 fixture user's token also carries the domain groups the fixture puts that person in, as if they had logged
 on with their domain account. So ``mjones`` (Domain Admins) is an administrator on both roles.
 
-Everything here is immutable except `AccountState`: one small mutable record per user holding the
-counters that logons and lockout change (bad_password_count, logon_count, last_logon, locked).
+The records are immutable. What changes at run time: `AccountState`, one small mutable record per
+user holding the counters that logons and lockout change (bad_password_count, logon_count,
+last_logon, locked), and the SAM itself through `DirectoryChanges` (`changes`: users created,
+changed and deleted, memberships, passwords checked against the password policy -- SAMR's writes),
+which replaces records and keeps each server's directory its own.
 
 The package follows those steps: `model` (the records), `lookup` (`Directory` and its queries),
 `standard` (what Windows adds by itself), `reader` and `fixture` (loading and validation, pass 1),
-`build` (pass 2, the role rule), `loading` (the entry points) and `generate` (synthetic directories
-for benchmarks). Everything public is importable from ``smbemu.directory``.
+`build` (pass 2, the role rule), `loading` (the entry points), `changes` and `sam_crypto` (changes
+at run time and the SAMR password buffers) and `generate` (synthetic directories for benchmarks). Everything public is importable from ``smbemu.directory``.
 """
 
 from __future__ import annotations

@@ -111,7 +111,9 @@ def read_fixture(data: object, source: str) -> FixtureSpec:
         except ValueError:
             raise r.error("domain.guid", f"{guid_text!r} is not a GUID (e.g. 6f3c5d2e-...)") from None
         forest = r.string(d, "forest_dns_name", "domain", dns).lower()
-        domain = DomainInfo(name.upper(), dns, dsid, guid, forest)
+        # ms-DS-MachineAccountQuota (MS-ADA2; 10 in a new forest, MS-ADTS 3.1.1.5.2.1.1 / KB 243327)
+        quota = r.integer(d, "machine_account_quota", "domain", 10, 0, 0x7FFFFFFF)
+        domain = DomainInfo(name.upper(), dns, dsid, guid, forest, quota)
         if d.get("password_policy") is not None:
             p = r.mapping(d["password_policy"], "domain.password_policy", PASSWORD_KEYS)
             where = "domain.password_policy"

@@ -4,9 +4,11 @@ the lockout counters of `AccountState`."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 
+from smbemu.directory.changes import DirectoryChanges
 from smbemu.directory.model import (
     AccountState,
     Alias,
@@ -34,11 +36,12 @@ from smbemu.sid import (
 )
 
 
-class Directory:
+class Directory(DirectoryChanges):
     """The machine's directory for one role: account domain, BUILTIN, primary domain, shares.
 
-    Read-only after construction except `state(user)`. Build it with `load_fixture` or
-    `directory_from_dict`.
+    Built with `load_fixture` or `directory_from_dict`; the live counters are `state(user)`, and the
+    SAM changes (users created, deleted and changed, memberships, passwords) are the methods of
+    `DirectoryChanges` -- every later question sees them.
     """
 
     def __init__(
@@ -57,8 +60,11 @@ class Directory:
         self.source = source
         self.machine = machine
         self.domain = domain
-        self.account_domain = account_domain
-        self.builtin_domain = builtin_domain
+        # Its own SAM domain objects: the records are shared (immutable), the sequences a SAMR
+        # change replaces (`DirectoryChanges`) are this directory's, so a change made on one
+        # server never reaches another built from the same cached fixture.
+        self.account_domain = dataclasses.replace(account_domain)
+        self.builtin_domain = dataclasses.replace(builtin_domain)
         self.primary_domain = primary_domain
         self.shares = shares
         #: The lockout policy's clock (UTC now); tests replace it to jump past a lockout duration.
@@ -73,7 +79,22 @@ class Directory:
             )
             for user in account_domain.users
         }
-        # Reverse membership indexes: member SID -> SIDs of the groups / aliases that list it.
+        self._shares = {share.name.lower(): share for share in shares}
+        #: Changes made at run time (SAMR writes): creator SIDs of accounts added under the
+        #: machine-account quota, password histories, a change counter (`changes`).
+        self._init_changes()
+        self._index()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Directory {self.source} role={self.role} account_domain={self.account_domain.name} "
+            f"users={len(self.account_domain.users)}>"
+        )
+
+    def _index(self) -> None:
+        """(Re)build the reverse membership indexes: member SID -> SIDs of the groups / aliases
+        that list it (after construction and after every change)."""
+        account_domain, builtin_domain, primary_domain = self.account_domain, self.builtin_domain, self.primary_domain
         self._group_of: dict[Sid, list[Sid]] = {}
         for group in (*account_domain.groups, *primary_domain.groups):
             for member in group.members:
@@ -85,16 +106,15 @@ class Directory:
             for member in alias.members:
                 self._alias_of.setdefault(member, []).append(alias.sid)
         self._groups: dict[Sid, Group] = {g.sid: g for g in (*account_domain.groups, *primary_domain.groups)}
-        self._shares = {share.name.lower(): share for share in shares}
         self._primary_groups_by_name: dict[str, User | Group | Alias] = {
             g.name.lower(): g for g in primary_domain.groups
         }
 
-    def __repr__(self) -> str:
-        return (
-            f"<Directory {self.source} role={self.role} account_domain={self.account_domain.name} "
-            f"users={len(self.account_domain.users)}>"
-        )
+    def copy(self) -> Directory:
+        """A directory of its own with this one's accounts as they are now (fresh counters)."""
+        return Directory(role=self.role, source=self.source, machine=self.machine, domain=self.domain,
+                         account_domain=self.account_domain, builtin_domain=self.builtin_domain,
+                         primary_domain=self.primary_domain, shares=self.shares)
 
     # -- accounts ------------------------------------------------------------------------------
 

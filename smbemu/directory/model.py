@@ -75,6 +75,9 @@ class DomainInfo:
     sid: Sid
     guid: uuid.UUID
     forest_dns_name: str
+    #: ms-DS-MachineAccountQuota: how many computer accounts one authenticated user may add to the
+    #: domain through SeMachineAccountPrivilege (default 10; MS-ADTS 3.1.1.5.2.1.1).
+    machine_account_quota: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +242,17 @@ class SamDomain:
             by_name[account.name.lower()] = account
         object.__setattr__(self, "_by_rid", by_rid)
         object.__setattr__(self, "_by_name", by_name)
+
+    def replace_accounts(self, *, users: tuple[User, ...] | None = None,
+                         groups: tuple[Group, ...] | None = None,
+                         aliases: tuple[Alias, ...] | None = None) -> None:
+        """The one way a SAM domain changes (`smbemu.directory.changes`): new sequences, sorted by
+        RID, and the indexes rebuilt.  The domain object itself stays the same, so the SAMR handles
+        that hold it see the change."""
+        for name, value in (("users", users), ("groups", groups), ("aliases", aliases)):
+            if value is not None:
+                object.__setattr__(self, name, tuple(sorted(value, key=lambda a: a.rid)))
+        self.__post_init__()
 
     def by_rid(self, rid: int) -> User | Group | Alias | None:
         return self._by_rid.get(rid)

@@ -17,7 +17,8 @@ from smbemu.sid import Sid
 
 TOP_KEYS = ("machine", "domain", "workgroup", "users", "groups", "aliases", "shares")
 MACHINE_KEYS = ("netbios_name", "dns_name", "sid", "comment")
-DOMAIN_KEYS = ("name", "dns_name", "sid", "guid", "forest_dns_name", "password_policy", "lockout_policy")
+DOMAIN_KEYS = ("name", "dns_name", "sid", "guid", "forest_dns_name", "password_policy", "lockout_policy",
+               "machine_account_quota")
 PASSWORD_KEYS = ("min_length", "history", "max_age_days", "min_age_days", "complexity", "reversible", "force_logoff_minutes")
 LOCKOUT_KEYS = ("threshold", "duration_minutes", "window_minutes")
 USER_BOOL_KEYS = (

@@ -365,6 +365,15 @@ class Policy:
             if kind == "administrator":
                 return True, "an administrator"
             return False, "is not an administrator"
+        if require is Require.MACHINE_ACCOUNT:
+            if kind == "administrator":
+                return True, "an administrator"
+            if self.is_dc and kind == "user":
+                return True, ("authenticated on a DC (SeMachineAccountPrivilege of the Default Domain "
+                              "Controllers Policy; ms-DS-MachineAccountQuota applies)")
+            return False, ("is not an administrator" + ("" if self.is_dc else
+                           " (SeMachineAccountPrivilege adds computer accounts to a domain: DCs only)")
+                           if kind == "user" else "is not an authenticated user")
         if require is Require.AUTHENTICATED:
             if kind in ("user", "administrator"):
                 return True, "authenticated"

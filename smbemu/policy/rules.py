@@ -48,6 +48,8 @@ class Require(enum.Enum):
     LSA_VIEW_LOCAL = "POLICY_VIEW_LOCAL_INFORMATION"
     LSA_VIEW_AUDIT = "POLICY_VIEW_AUDIT_INFORMATION"
     LSA_PRIVATE = "POLICY_GET_PRIVATE_INFORMATION"
+    MACHINE_ACCOUNT = ("administrators; on a DC also authenticated users (SeMachineAccountPrivilege), "
+                       "up to ms-DS-MachineAccountQuota")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,20 +184,38 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     ("lsarpc", "LsarEnumerateAccounts"): Rule(Require.LSA_VIEW_LOCAL,
                                               source="MS-LSAD 3.1.4.5.2 (D)"),
     # -- samr (MS-SAMR) ---------------------------------------------------------------------
-    # Calls that change the SAM: administrators on Windows (the handle's access decides who
-    # else is refused, see CallContext.require); refused to everyone here (read-only).
-    **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); read-only emulation")
+    # The SAM changes the emulator makes (smbemu.directory.changes): administrators, whose token
+    # matches the AdministratorSid ALL_ACCESS ACE of every SAM object (MS-SAMR 3.1.5.12.2.1, D);
+    # everyone else is refused first for the handle's missing right (CallContext.require).
+    **{("samr", name): Rule(_ADM, source="MS-SAMR 3.1.5.12.2.1 (D: Administrators ALL_ACCESS)")
+       for name in ("SamrCreateUserInDomain", "SamrDeleteUser", "SamrSetInformationUser",
+                    "SamrSetInformationUser2", "SamrAddMemberToGroup", "SamrRemoveMemberFromGroup",
+                    "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias",
+                    "SamrRemoveMemberFromForeignDomain")},
+    # SamrCreateUser2InDomain: administrators; a computer account (AccountType
+    # USER_WORKSTATION_TRUST_ACCOUNT 0x80) on a DC also any authenticated user: the Default Domain
+    # Controllers Policy gives Authenticated Users SeMachineAccountPrivilege ("Add workstations to
+    # domain"), which grants DOMAIN_CREATE_USER for that type only, up to ms-DS-MachineAccountQuota
+    # (default 10) accounts per creator (MS-SAMR 3.1.5.4.4, MS-ADTS 3.1.1.5.2.1.1, KB 243327, D).
+    # The same rule lets the creator set that account's password and control bits.
+    ("samr", "SamrCreateUser2InDomain"): Rule(_ADM, {0x80: Require.MACHINE_ACCOUNT},
+                                              source="MS-SAMR 3.1.5.4.4, MS-ADTS 3.1.1.5.2.1.1 (D)"),
+    # SamrUnicodeChangePasswordUser2: no handle; knowing the old password is the proof, so any
+    # caller -- also an unauthenticated one, how a user whose password expired or must change
+    # (STATUS_PASSWORD_MUST_CHANGE) changes it: smbpasswd -r, changepasswd.py (MS-SAMR 3.1.5.10.3,
+    # D; W for the anonymous session).
+    **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-3 (D: the old password is the proof)")
+       for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2")},
+    # Calls that change the SAM which the emulator does not make: administrators on Windows;
+    # refused to everyone here.
+    **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); not emulated")
        for name in ("SamrSetSecurityObject", "SamrShutdownSamServer", "SamrSetInformationDomain",
-                    "SamrCreateGroupInDomain", "SamrCreateUserInDomain",
-                    "SamrCreateAliasInDomain", "SamrSetInformationGroup", "SamrAddMemberToGroup",
-                    "SamrDeleteGroup", "SamrRemoveMemberFromGroup",
+                    "SamrCreateGroupInDomain", "SamrCreateAliasInDomain",
+                    "SamrSetInformationGroup", "SamrDeleteGroup",
                     "SamrSetMemberAttributesOfGroup", "SamrSetInformationAlias",
-                    "SamrDeleteAlias", "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias",
-                    "SamrDeleteUser", "SamrSetInformationUser", "SamrChangePasswordUser",
-                    "SamrRemoveMemberFromForeignDomain", "SamrCreateUser2InDomain",
+                    "SamrDeleteAlias", "SamrChangePasswordUser",
                     "SamrAddMultipleMembersToAlias", "SamrRemoveMultipleMembersFromAlias",
-                    "SamrOemChangePasswordUser2", "SamrUnicodeChangePasswordUser2",
-                    "SamrSetInformationUser2", "SamrSetDSRMPassword")},
+                    "SamrSetDSRMPassword")},
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
     # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
     # Access (§0 rule 8, MS-SAMR 3.1.5.1.1 / MS-ADSC 2.246, D).  The domain object of a DC grants

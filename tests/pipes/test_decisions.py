@@ -37,16 +37,23 @@ def test_create_user2_by_a_normal_user_on_win2016_dc(pipe_client: Callable[..., 
     assert reply["ReturnValue"] == STATUS_ACCESS_DENIED
     decision = client.decision
     assert not decision.allowed and decision.status == STATUS_ACCESS_DENIED
-    assert decision.rule == "samr SAM_DOMAIN access DOMAIN_CREATE_USER"
-    assert decision.reason.startswith("deny samr SamrCreateUser2InDomain: user is not granted "
-                                      "DOMAIN_CREATE_USER on the SAM_DOMAIN object")
+    assert decision.rule == "samr handle access DOMAIN_CREATE_USER"
+    assert decision.reason.startswith("deny samr SamrCreateUser2InDomain: user holds a SAM_DOMAIN "
+                                      "handle without DOMAIN_CREATE_USER")
 
 
-def test_create_user2_by_an_administrator_meets_the_read_only_rule(
-        pipe_client: Callable[..., Any]) -> None:
-    client = pipe_client("samr", "administrator", "win2016-dc")
-    assert client.call(50)["ReturnValue"] == STATUS_ACCESS_DENIED
-    assert client.decision.rule.startswith("samr SamrCreateUser2InDomain NOBODY")
+def test_create_user2_by_an_administrator_is_decided_by_the_administrators_rule(
+        pipe_client: Callable[..., Any], server_config: Callable[..., Any]) -> None:
+    base = server_config("win2016-dc")
+    server = type(base)(profile=base.profile, directory=base.directory.copy(), pipes=base.pipes)
+    client = pipe_client("samr", "administrator", "win2016-dc", server)
+    handle = bytes(_connect5(client)["ServerHandle"])
+    domain = bytes(client.call(7, ServerHandle=handle, DesiredAccess=MAXIMUM_ALLOWED,
+                               DomainId=str(server.directory.account_domain.sid))["DomainHandle"])
+    reply = client.call(50, DomainHandle=domain, Name="eve", AccountType=0x10, DesiredAccess=MAXIMUM_ALLOWED)
+    assert reply["ReturnValue"] == 0
+    assert client.decision.allowed
+    assert client.decision.rule.startswith("samr SamrCreateUser2InDomain ADMINISTRATORS")
 
 
 def test_anonymous_share_enum_level_2(pipe_client: Callable[..., Any]) -> None:

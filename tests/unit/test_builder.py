@@ -18,7 +18,9 @@ def test_servers_share_the_parsed_files_but_not_their_running_state() -> None:
     first = builder.build_config("win2016")
     second = builder.build_config("win2016")
     assert first.profile is second.profile
-    assert first.directory.account_domain is second.directory.account_domain
+    # the parsed records are shared; each server changes its own SAM sequences (issue 16)
+    assert first.directory.account_domain.users is second.directory.account_domain.users
+    assert first.directory.account_domain is not second.directory.account_domain
     assert first.pipes is second.pipes
     assert first.state is not second.state and first.sessions is not second.sessions
     assert first.cache is not second.cache
@@ -79,11 +81,11 @@ def test_an_edited_fixture_is_read_again(tmp_path: Path) -> None:
     text = (ROOT / "fixtures" / "minimal.yaml").read_text(encoding="utf-8")
     fixture.write_text(text, encoding="utf-8")
     before = builder.build_config("win2016", fixture)
-    assert builder.build_config("win2016", fixture).directory.account_domain is before.directory.account_domain
+    assert builder.build_config("win2016", fixture).directory.account_domain.users is before.directory.account_domain.users
     fixture.write_text(text + "\n# edited\n", encoding="utf-8")
     _touch_later(fixture)
     after = builder.build_config("win2016", fixture)
-    assert after.directory.account_domain is not before.directory.account_domain
+    assert after.directory.account_domain.users is not before.directory.account_domain.users
 
 
 def test_a_fixture_dict_is_built_each_time() -> None:

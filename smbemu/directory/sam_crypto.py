@@ -1,0 +1,80 @@
+"""The SAM's password buffers (MS-SAMR 2.2.6.20-22, 2.2.11.1, 3.2.2.1-3.2.2.3), for the SAMR
+calls that carry a password: a SAMPR_USER_PASSWORD -- 512 bytes ending with the UTF-16LE password,
+then its length in bytes -- encrypted with RC4 under the session key (SamrSetInformationUser2
+classes 23 / 24), under MD5(ClearSalt || session key) (classes 25 / 26, whose "New" buffer ends
+with the 16-byte salt), or under the account's current NT hash (SamrUnicodeChangePasswordUser2,
+whose caller also sends the old NT hash encrypted with the new one: the proof)."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from typing import Final
+
+from smbemu.auth.ntlm_crypto import des, lm_owf_v1, nt_owf_v1, rc4k
+
+__all__ = ["clear_password", "decrypt_with_session_key", "encrypt_hash", "proven_password",
+           "proven_oem_password"]
+
+#: SAMPR_USER_PASSWORD: 512 bytes of buffer, then the length (2.2.6.20).
+_BUFFER: Final = 512
+
+
+def clear_password(plain: bytes) -> str | None:
+    """The password inside a decrypted SAMPR_USER_PASSWORD (516 bytes), or None when the length
+    does not fit (the wrong key gives a garbage length)."""
+    if len(plain) != _BUFFER + 4:
+        return None
+    (length,) = struct.unpack_from("<I", plain, _BUFFER)
+    if length > _BUFFER or length % 2:
+        return None
+    try:
+        return plain[_BUFFER - length:_BUFFER].decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+
+
+def decrypt_with_session_key(buffer: bytes, session_key: bytes) -> str | None:
+    """SAMPR_ENCRYPTED_USER_PASSWORD (516 bytes, RC4 under the session key, 3.2.2.1) or
+    SAMPR_ENCRYPTED_USER_PASSWORD_NEW (532 bytes: RC4 under MD5(ClearSalt || session key), the
+    salt being the last 16 bytes, 3.2.2.2)."""
+    if not session_key:
+        return None
+    if len(buffer) == 532:
+        key = hashlib.md5(buffer[516:] + session_key).digest()
+        return clear_password(rc4k(key, buffer[:516]))
+    return clear_password(rc4k(session_key, buffer))
+
+
+def encrypt_hash(data16: bytes, key16: bytes) -> bytes:
+    """2.2.11.1.1 "Encrypting an NT or LM hash value with a specified key": two DES blocks under
+    the key's bytes 0-6 and 7-13."""
+    return des(key16[:7], data16[:8]) + des(key16[7:14], data16[8:])
+
+
+def proven_password(old_nt_hash: bytes, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:
+    """The new password of a SamrUnicodeChangePasswordUser2 (3.1.5.10.3) whose caller knows the
+    old one: the buffer decrypts under the old NT hash, and the old NT hash encrypted with the new
+    one matches; None otherwise (STATUS_WRONG_PASSWORD)."""
+    password = clear_password(rc4k(old_nt_hash, new_encrypted))
+    if password is None or encrypt_hash(old_nt_hash, nt_owf_v1(password)) != old_encrypted_with_new:
+        return None
+    return password
+
+
+def proven_oem_password(old_lm_hash: bytes, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:
+    """The new password of a SamrOemChangePasswordUser2 (3.1.5.10.2): an OEM-character password
+    (its length counts bytes) encrypted under the old LM hash, proven by the old LM hash encrypted
+    with the new one; None otherwise (also for a password no LM hash can hold: longer than 14)."""
+    plain = rc4k(old_lm_hash, new_encrypted)
+    if len(plain) != _BUFFER + 4:
+        return None
+    (length,) = struct.unpack_from("<I", plain, _BUFFER)
+    if length > _BUFFER:
+        return None
+    # the OEM code page of a US Windows (437; U: the server's own OEM code page)
+    password = plain[_BUFFER - length:_BUFFER].decode("cp437")
+    new_lm = lm_owf_v1(password)
+    if new_lm is None or encrypt_hash(old_lm_hash, new_lm) != old_encrypted_with_new:
+        return None
+    return password
