@@ -109,10 +109,27 @@ class Limits:
     max_rpc_handles: int = _limit(
         1024, "open DCE/RPC context handles per association group", "the opening call gets fault RPC_S_OUT_OF_RESOURCES"
     )
-    # Responses a client has not read back yet; a WRITE beyond it is refused, not buffered.
+    # Responses a client has not read back yet; a WRITE beyond it is refused, not buffered, and
+    # a large write's requests are processed only while its answers stay under it (issue 14).
     max_pipe_output: int = _limit(
         1024 * 1024, "unread DCE/RPC response bytes queued on one pipe",
-        "the WRITE (or transceive) gets STATUS_INSUFFICIENT_RESOURCES and writes nothing",
+        "the WRITE (or transceive) gets STATUS_INSUFFICIENT_RESOURCES and writes nothing; "
+        "a write's remaining requests wait until answers are read",
+    )
+    # What pipes hold for their clients before a call runs: PDUs written and not processed yet
+    # (a large write is processed in slices) and the fragments of requests being reassembled
+    # (each bounded by max_rpc_request, their sum by nothing in MS-RPCE). Issue 14: one anonymous
+    # connection held 1.05 GiB in 250 pipes of fragments that never end. Per connection: two
+    # full-size writes (8 MiB, MaxWriteSize) fit; per server, the operator's memory budget.
+    max_reassembly_per_connection: int = _limit(
+        16 * 1024 * 1024, "bytes of unprocessed pipe input and unfinished DCE/RPC requests one connection may hold",
+        "the WRITE gets STATUS_INSUFFICIENT_RESOURCES; a fragment gets fault 5 and its pipe's association ends",
+        minimum=64 * 1024 + 4096,
+    )
+    max_reassembly_memory: int = _limit(
+        256 * 1024 * 1024, "bytes of unprocessed pipe input and unfinished DCE/RPC requests all connections may hold",
+        "the WRITE gets STATUS_INSUFFICIENT_RESOURCES; a fragment gets fault 5 and its pipe's association ends",
+        minimum=64 * 1024 + 4096,
     )
 
 

@@ -16,6 +16,11 @@ What lives here is what any dialect on TCP 445/139 shares:
 - Deadlines: pre-authentication, idle, the partial-frame (slowloris) deadline, and a fault
   injection delay, during which the answers are held and later requests wait behind them.
 - Fault injection's transport actions (delay, truncate, drop) on the frame that fired them.
+- Work deferred to later turns of the event loop (issue 14: one client's large request never
+  holds up the others): a handler that did one slice of a long job (a pipe write of thousands of
+  DCE/RPC PDUs, `smbemu.pipe_work`) queues the rest with `defer(work)`; `has_pending_work` tells
+  the transport to call `continue_work(now)` on its next turn, which runs one slice of each job.
+  A job that waits for its client (answers unread) is set aside until the client sends again.
 
 A stream that cannot go on (bad framing, a handler's ProtocolViolation, a bug) sets `closed`
 and `close_reason`; nothing raises out of `receive_data` or `handle_timer`.
@@ -23,6 +28,7 @@ and `close_reason`; nothing raises out of `receive_data` or `handle_timer`.
 
 from __future__ import annotations
 
+import collections
 import logging
 import struct
 from collections.abc import Callable
@@ -41,6 +47,11 @@ _LEN = struct.Struct(">I")
 # A dialect family's entry point: one message (without its 4-byte length) in, the answer out
 # (None or b"" when nothing is sent). It raises ProtocolViolation when the stream cannot go on.
 MessageHandler = Callable[[memoryview], bytes | bytearray | None]
+
+# What one slice of deferred work (`ConnectionCore.defer`) returns: run it again on the next turn,
+# set it aside until the client sends something (it waits for the client to read), or it is done.
+WORK_MORE, WORK_WAITING, WORK_DONE = 0, 1, 2
+Work = Callable[[], int]
 
 
 class ConnectionCore:
@@ -71,6 +82,11 @@ class ConnectionCore:
         # Frames produced outside the message being answered (async completions), sent after it.
         self._outbox: list[bytes] = []
         self._ahead: list[bytes] = []
+        # Deferred work: jobs to run a slice of on the next turn (the transport reads this queue
+        # on its per-request path: an empty deque is all the usual request costs), and jobs
+        # waiting for the client.
+        self.deferred_work: collections.deque[Work] = collections.deque()
+        self._waiting_work: list[Work] = []
         # RFC 1002 session service framing on TCP 139, or None on Direct TCP.
         self.nbss = NbssFilter(netbios_names) if netbios_names is not None else None
         # Fault injection (smbemu.faults.FaultEngine), or None.
@@ -113,6 +129,40 @@ class ConnectionCore:
         else:
             self._outbox.append(framed)
 
+    def defer(self, work: Work) -> None:
+        """Run `work` (one slice per call, returning WORK_MORE, WORK_WAITING or WORK_DONE) on a
+        later turn of the transport's event loop; completions it queues with `send` go out then."""
+        self.deferred_work.append(work)
+
+    @property
+    def has_pending_work(self) -> bool:
+        """Deferred work is ready to run: the transport calls `continue_work` on its next turn."""
+        return bool(self.deferred_work) and not self.closed and self._hold_until is None
+
+    def continue_work(self, now: float | None = None) -> list[bytes]:
+        """Run one slice of each deferred job; returns the frames they produced."""
+        if now is not None:
+            self._now = now
+        if self.closed or self._hold_until is not None:
+            return []
+        work = self.deferred_work
+        for _ in range(len(work)):
+            job = work.popleft()
+            try:
+                state = job()
+            except Exception:  # a bug must not take the server down or leak a traceback
+                log.exception("internal error in deferred work for %s:%d; closing that connection", *self.peer)
+                self.close("internal error")
+                return []
+            if state == WORK_MORE:
+                work.append(job)
+            elif state == WORK_WAITING:
+                self._waiting_work.append(job)
+        out = self._ahead + self._outbox
+        self._ahead.clear()
+        self._outbox.clear()
+        return out
+
     def close(self, reason: str) -> None:
         """The stream cannot go on: the transport closes after sending what was returned."""
         if self.closed:
@@ -131,6 +181,9 @@ class ConnectionCore:
         if self.closed:
             return []
         self._last_activity = self._now
+        if self._waiting_work:  # the client is active again (it may have read what a job waits on)
+            self.deferred_work.extend(self._waiting_work)
+            self._waiting_work.clear()
         nbss = self.nbss
         reply: list[bytes] = []
         if nbss is not None:
@@ -335,3 +388,5 @@ class ConnectionCore:
 
     def connection_lost(self) -> None:
         """The transport is gone."""
+        self.deferred_work.clear()
+        self._waiting_work.clear()

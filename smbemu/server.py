@@ -3,7 +3,9 @@
 It reads bytes, feeds the sans-I/O `Connection` with the loop's time, writes what comes back,
 and keeps one loop timer per connection at `Connection.get_timer()` (the pre-authentication,
 idle, partial-frame and fault-delay deadlines are the connection's; this module only calls
-`handle_timer` when the moment comes). It enforces what only a transport can: the number of
+`handle_timer` when the moment comes). Work the connection deferred (one slice of a long job
+per turn, `ConnectionCore.defer`) is resumed with `loop.call_soon`, never by blocking: between
+two slices the loop serves every other connection (issue 14). It enforces what only a transport can: the number of
 connections (in total and per source address) and back-pressure when a client stops reading.
 It uses `asyncio.Protocol` callbacks rather than streams so that the per-request path has no
 await at all (and runs on uvloop's loop as well as asyncio's).
@@ -58,6 +60,8 @@ class SmbProtocol(asyncio.Protocol):
         self._timer_at = 0.0
         # Reading stopped while a fault injection delay holds the answers (order holds).
         self._paused_for_hold = False
+        # The loop callback that runs the connection's next slice of deferred work.
+        self._work_handle: asyncio.Handle | None = None
 
     # asyncio callbacks ------------------------------------------------------
     def connection_made(self, base_transport: asyncio.BaseTransport) -> None:
@@ -121,9 +125,19 @@ class SmbProtocol(asyncio.Protocol):
                 transport.pause_reading()
             else:
                 transport.resume_reading()
+        if connection.deferred_work and self._work_handle is None and connection.has_pending_work:
+            self._work_handle = self._loop.call_soon(self._on_work)
         deadline = connection.get_timer()
         if deadline is not None and (self._timer is None or deadline < self._timer_at):
             self._schedule(deadline)
+
+    def _on_work(self) -> None:
+        """The next slice of the connection's deferred work (the loop ran others in between)."""
+        self._work_handle = None
+        connection, transport = self.connection, self.transport
+        if connection is None or transport is None or transport.is_closing():
+            return
+        self._deliver(connection, transport, connection.continue_work(self._loop.time()))
 
     def _schedule(self, deadline: float | None) -> None:
         """One loop timer at the connection's deadline. A deadline that moved later (activity)
@@ -150,6 +164,9 @@ class SmbProtocol(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._work_handle is not None:
+            self._work_handle.cancel()
+            self._work_handle = None
         if self.pcap_stream is not None:
             self.pcap_stream.close()
             self.pcap_stream = None

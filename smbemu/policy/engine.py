@@ -66,6 +66,30 @@ __all__ = ["KINDS", "Caller", "Policy", "policy_for", "principal_kind"]
 log = logging.getLogger("smbemu.policy")
 
 KINDS: Final = tuple(kind.value for kind in PrincipalKind)
+#: Decisions kept per question (issue 14: the keys hold client input -- DesiredAccess, info
+#: levels -- so the tables are bounded; 40,000 distinct access masks once grew the server by
+#: 18 MiB). A few hundred questions cover every client's ordinary calls.
+DECISION_CACHE_SIZE: Final = 4096
+#: MS-SRVS 2.2.4.22 (shi*_netname): a share name has at most 80 characters; a longer one names no
+#: share and its decision is not kept.
+_MAX_SHARE_NAME: Final = 80
+
+
+class BoundedCache(dict[Any, Any]):
+    """A dict that drops its oldest entry when it holds ``size`` (reads stay a plain dict
+    lookup: the hot path of every RPC call reads these tables)."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.size and key not in self:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
 _KINDS: Final = KINDS
 _LSA_EXECUTE: Final = LSA_POLICY.execute
 
@@ -133,10 +157,11 @@ class Policy:
         self._tokens = {kind: self._build_token(kind) for kind in _KINDS}
         #: held_rights per (kind, object type): a handful of entries, never client input.
         self._held: dict[tuple[str, ObjectType], int] = {}
-        self._cache: dict[tuple[object, ...], Decision] = {}
+        #: Decisions by question (principal kind and what was asked), bounded (BoundedCache).
+        self._cache: dict[tuple[object, ...], Decision] = BoundedCache(DECISION_CACHE_SIZE)
         #: The enforcement point's final decisions (in each operation's status family), by
-        #: question: principal kind, interface, operation, level, access, return type.
-        self.final_decisions: dict[tuple[object, ...], Decision] = {}
+        #: question: principal kind, interface, operation, level, access, return type; bounded.
+        self.final_decisions: dict[tuple[object, ...], Decision] = BoundedCache(DECISION_CACHE_SIZE)
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} {self.version[0]}.{self.version[1]}>"
@@ -173,6 +198,10 @@ class Policy:
     def tree_connect(self, principal: Caller, share: str, share_type: str = "disk") -> Decision:
         """May ``principal`` connect to ``share`` (a share the server has)?"""
         kind = principal_kind(principal)
+        if len(share) > _MAX_SHARE_NAME:  # names no share: decided, not kept
+            decision = self._tree_connect(kind, share, share_type)
+            self._log(decision)
+            return decision
         return self._cached(("tree-connect", kind, share.lower(), share_type),
                             lambda: self._tree_connect(kind, share, share_type))
 
@@ -201,6 +230,13 @@ class Policy:
         """May ``principal`` open ``\\pipe\\<pipe>`` (CREATE on IPC$)?"""
         kind = principal_kind(principal)
         name = normalize_pipe_name(pipe)
+        if name not in self.null_session_pipes and name not in self.pipe_anonymous_refusal:
+            # Issue 14: any name a client sends is asked about (the name check comes before the
+            # pipe is looked up, as on Windows); only the names the profile lists are kept, so
+            # 2,000 distinct 32,000-character names cost nothing once answered.
+            decision = self._pipe_open(kind, name)
+            self._log(decision)
+            return decision
         return self._cached(("pipe-open", kind, name), lambda: self._pipe_open(kind, name))
 
     def _pipe_open(self, kind: str, pipe: str) -> Decision:

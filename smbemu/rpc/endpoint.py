@@ -23,13 +23,16 @@ Behaviour, following Windows (as Samba's raw_protocol tests, run against Windows
 * a bind naming an association group joins it only when the group is this client's (same
   machine and principal, :func:`smbemu.rpc.association.client_of`); an unknown id or another
   client's gets bind_nak "reason not specified", as Samba answers a group it will not give;
-* requests: fragments reassembled up to 4 MiB (more: fault access denied and disconnect);
+* requests: fragments reassembled up to 4 MiB (more, or more than the connection's or the
+  server's budget, :mod:`smbemu.rpc.pdu.budget`: fault access denied and disconnect);
   unknown context id: fault nca_unk_if; unknown opnum: fault nca_op_rng_error; stub that
   does not decode: fault nca_s_fault_ndr; a handler's RpcFault: that fault; any other
   handler exception: logged, fault nca_s_fault_unspec;
 * responses are fragmented to max_xmit_frag (stub chunks of ``max_xmit_frag - 24``, minus
   the verifier when there is one, rounded down to 16), alloc_hint = bytes remaining,
   context id truncated to 8 bits as Windows does;
+* a write is processed in slices; the rest waits for a later turn of the event loop
+  (:mod:`smbemu.rpc.pdu.sliced_input`);
 * the client's drep is honoured for decoding; answers use the server's own little-endian
   representation (NDR "receiver makes right", what Windows sends), unless
   ``reply_in_client_drep=True``;
@@ -68,10 +71,10 @@ from smbemu.rpc.interface import (
     Interface,
     RpcStats,
 )
+from smbemu.rpc.pdu.sliced_input import SlicedInput
 from smbemu.rpc.pdu import (
     DREP_BE,
     DREP_LE,
-    HEADER_SIZE,
     PFC_DID_NOT_EXECUTE,
     PFC_FIRST_FRAG,
     PFC_LAST_FRAG,
@@ -96,7 +99,6 @@ from smbemu.rpc.pdu import (
     encode_pdu,
     parse_header,
     parse_pdu,
-    peek_frag_length,
 )
 from smbemu.rpc.registry import PipeInfo, Registry
 from smbemu.rpc.security import AuthRejected, NullAuth, RpcAuth, VerifyFailed
@@ -143,7 +145,7 @@ class _Abort(Exception):
         self.reply = reply
 
 
-class RpcEndpoint:
+class RpcEndpoint(SlicedInput):
     """The DCE/RPC server side of one open pipe (one association).
 
     ``context_factory`` builds the :class:`CallContext` handlers receive (see
@@ -171,7 +173,7 @@ class RpcEndpoint:
         self._server_max_frag = max_frag
         self._max_request = max_request_size
         self._client_drep = reply_in_client_drep
-        self._inbuf = bytearray()
+        SlicedInput.__init__(self)
         self._out: collections.deque[bytes] = collections.deque()
         self._out_bytes = 0
         self._bound = False
@@ -212,28 +214,6 @@ class RpcEndpoint:
     @property
     def auth(self) -> RpcAuth:
         return self._auth
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        """Bytes the client wrote to the pipe: any number of whole or partial PDUs."""
-        if self._terminated:
-            return
-        buf = self._inbuf
-        buf += data
-        while len(buf) >= HEADER_SIZE:
-            frag_len = peek_frag_length(buf)
-            if frag_len < HEADER_SIZE:
-                log.info("pipe %s: frag_length %d is not a PDU; closing", self.pipe_name,
-                         frag_len)
-                self._terminate()
-            elif len(buf) < frag_len:
-                break
-            else:
-                raw = bytes(buf[:frag_len])
-                del buf[:frag_len]
-                self._process(raw)
-            if self.terminated:
-                buf.clear()
-                break
 
     def read(self, max_bytes: int) -> tuple[bytes, bool]:
         """The next queued message, or its first ``max_bytes`` with ``more=True``."""
@@ -277,6 +257,7 @@ class RpcEndpoint:
             self._group = None
         self._contexts.clear()
         self._pending = None
+        self._drop_input()
         self._ctx = None
 
     # ---------------------------------------------------------------- dispatch
@@ -304,6 +285,7 @@ class RpcEndpoint:
     def _terminate(self) -> None:
         self._terminated = True
         self._pending = None
+        self._release_stub()
 
     def _emit(self, frag: bytes) -> None:
         self._out.append(frag)
@@ -502,19 +484,21 @@ class RpcEndpoint:
             return
         limit = self._max_request
         if flags & PFC_FIRST_FRAG:
-            if body.alloc_hint > limit or len(stub) > limit:
+            if body.alloc_hint > limit or len(stub) > limit or not self._hold_stub(len(stub)):
                 raise _Abort(self._fault(hdr.call_id, FAULT_ACCESS_DENIED, context.context_id,
                                          drep=hdr.drep))
             self._pending = _Pending(hdr.call_id, context, opnum, hdr.drep, bytearray(stub))
             return
         assert pending is not None
         have = len(pending.stub)
-        if have + len(stub) > limit or have + body.alloc_hint > limit:
+        if have + len(stub) > limit or have + body.alloc_hint > limit or \
+                not self._hold_stub(len(stub)):
             raise _Abort(self._fault(pending.call_id, FAULT_ACCESS_DENIED,
                                      pending.context.context_id, drep=pending.drep))
         pending.stub += stub
         if flags & PFC_LAST_FRAG:
             self._pending = None
+            self._release_stub()
             self._call(pending.call_id, context, opnum, bytes(pending.stub), pending.drep)
 
     def _transport_context(self) -> CallContext:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
+    from smbemu.pipe_work import DeferredWork
     from smbemu.pipeio import PipeReads
     from smbemu.smb1.layouts.header import Header
     from smbemu.state import Open, Session, TreeConnect
@@ -106,6 +107,11 @@ class Smb1View(Protocol):
     extended_security: bool  # the NEGOTIATE chose SPNEGO (MS-SMB 2.2.4.5.2.1)
     challenge: bytes  # the 8-byte challenge of a non-extended NEGOTIATE (b"" otherwise)
     pipe_reads: PipeReads[Smb1Pending]
+
+    @property
+    def core(self) -> DeferredWork:
+        """The protocol-neutral core: work deferred to later turns (smbemu.pipe_work)."""
+        ...
 
     @property
     def signing_active(self) -> bool: ...

@@ -35,6 +35,7 @@ from weakref import WeakKeyDictionary
 from smbemu import ipc
 from smbemu.errors import SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.pipe_work import write_pipe
 from smbemu.rap import serve as serve_rap
 from smbemu.smb1.layouts.files import SMB1_HEADER_SIZE, build, bytes_offset, parse, smb_string
 from smbemu.smb1.layouts.trans import (
@@ -378,8 +379,9 @@ def _transact_nmpipe(conn: Smb1View, req: Smb1Request, transaction: Transaction,
     if not open_.pipe_state & PIPE_READ_MODE_MESSAGE:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "TRANS_TRANSACT_NMPIPE on a pipe in byte read mode")
     endpoint = open_.endpoint
-    ipc.check_pipe_output(conn.config, endpoint)
-    endpoint.write(bytes(transaction.data))
+    # Bounded output, memory and work per turn (issue 14); the data is at most 64 KiB (16-bit
+    # totals, module docstring), processed in slices like any pipe write (smbemu.pipe_work).
+    write_pipe(conn, open_, bytes(transaction.data), transceive=True)
     output, more = endpoint.read(transaction.max_data_count) if endpoint.has_output() else (b"", False)
     if more:
         req.status = NtStatus.BUFFER_OVERFLOW
@@ -389,10 +391,7 @@ def _transact_nmpipe(conn: Smb1View, req: Smb1Request, transaction: Transaction,
 
 def _write_nmpipe(conn: Smb1View, req: Smb1Request, transaction: Transaction, open_: Open) -> tuple[bytes, bytes]:
     """MS-CIFS 3.3.5.57.10 (and 3.3.5.57.8 raw): write the data, answer BytesWritten."""
-    endpoint = open_.endpoint
-    ipc.check_pipe_output(conn.config, endpoint)
-    endpoint.write(bytes(transaction.data))
-    conn.pipe_reads.complete(open_)
+    write_pipe(conn, open_, bytes(transaction.data))
     return send_responses(conn, req, build(WriteNmPipeParameters, bytes_written=len(transaction.data) & 0xFFFF), b"")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
-from smbemu.ipc import check_pipe_output
+from smbemu.pipe_work import write_pipe
 from smbemu.smb1.layouts.files import WriteAndxRequest, WriteAndxRequest64, WriteAndxResponse
 from smbemu.smb1.layouts.files import build, parse
 from smbemu.status import NtStatus
@@ -58,10 +58,8 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
         if length < _MESSAGE_LENGTH_PREFIX:
             raise SmbStatusError(NtStatus.INVALID_PARAMETER, "message start without its length")
         data = data[_MESSAGE_LENGTH_PREFIX:]
-    endpoint = open_.endpoint
-    check_pipe_output(conn.config, endpoint)
-    endpoint.write(data)
-    conn.pipe_reads.complete(open_)
+    # Bounded output, memory and work per turn (issue 14): smbemu.pipe_work.
+    write_pipe(conn, open_, data)
     return build(
         WriteAndxResponse,
         count=written & 0xFFFF,

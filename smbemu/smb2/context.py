@@ -18,6 +18,7 @@ from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
+    from smbemu.pipe_work import DeferredWork
     from smbemu.pipeio import PipeReads
     from smbemu.smb2.header import RequestHeader
     from smbemu.state import Session, TreeConnect
@@ -109,6 +110,11 @@ class ConnectionView(Protocol):
     sessions: dict[int, Session]
     # Pipe READs waiting for data, owned by the IPC layer (smbemu.pipeio).
     pipe_reads: PipeReads[AsyncRequest]
+
+    @property
+    def core(self) -> DeferredWork:
+        """The protocol-neutral core: work deferred to later turns (smbemu.pipe_work)."""
+        ...
 
     @property
     def closed(self) -> bool: ...

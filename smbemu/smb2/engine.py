@@ -59,6 +59,16 @@ _NEGOTIATE = int(Command.NEGOTIATE)
 _SESSION_SETUP = int(Command.SESSION_SETUP)
 _CANCEL = int(Command.CANCEL)
 _READ = int(Command.READ)
+# MS-SMB2 3.3.5.2.5: where the payload sizes of the requests that carry or ask for large buffers
+# on IPC$ are (body offsets of 32-bit fields): what is sent, and what the answer may carry.
+# READ Length (2.2.19); WRITE Length (2.2.21); IOCTL InputCount + OutputCount, MaxInputResponse +
+# MaxOutputResponse (2.2.31).
+_PAYLOAD_FIELDS: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    _READ: ((), (4,)),
+    int(Command.WRITE): ((4,), ()),
+    int(Command.IOCTL): ((28, 40), (32, 44)),
+}
+_CREDIT_SIZE = 65536
 _SUCCESS = int(NtStatus.SUCCESS)
 _PENDING = int(NtStatus.PENDING)
 _MORE_PROCESSING_REQUIRED = int(NtStatus.MORE_PROCESSING_REQUIRED)
@@ -68,6 +78,24 @@ _SMB_3_1_1 = int(Dialect.SMB_3_1_1)
 _VALID = SessionState.VALID
 _IN_PROGRESS = SessionState.IN_PROGRESS
 _EXPIRED = SessionState.EXPIRED
+
+
+def _check_credit_charge(header: RequestHeader, raw: memoryview, fields: tuple[tuple[int, ...], tuple[int, ...]]) -> None:
+    """MS-SMB2 3.3.5.2.5 (Connection.SupportsMultiCredit, every dialect after 2.0.2): a request
+    whose payload, sent or expected back, exceeds 64 KiB must be charged one credit per 64 KiB,
+    (max(SendPayloadSize, ExpectedResponsePayloadSize) - 1) / 65536 + 1; one charged less fails
+    with STATUS_INVALID_PARAMETER (an 8 MiB WRITE with CreditCharge 1 was accepted, issue 14)."""
+    sent_fields, answer_fields = fields
+    sent = sum(int.from_bytes(raw[HEADER_SIZE + at : HEADER_SIZE + at + 4], "little") for at in sent_fields)
+    answer = sum(int.from_bytes(raw[HEADER_SIZE + at : HEADER_SIZE + at + 4], "little") for at in answer_fields)
+    payload = max(sent, answer)
+    if payload <= _CREDIT_SIZE:
+        return
+    needed = (payload - 1) // _CREDIT_SIZE + 1
+    if header.credit_charge < needed:
+        raise SmbStatusError(
+            NtStatus.INVALID_PARAMETER, f"CreditCharge {header.credit_charge} for a {payload}-byte payload (needs {needed})"
+        )
 
 
 class Smb2Engine:
@@ -282,6 +310,8 @@ class Smb2Engine:
                 raise SmbStatusError(NtStatus.INVALID_PARAMETER, "wrong StructureSize")
             if body_length < spec.structure_size & ~1:
                 raise SmbStatusError(NtStatus.INVALID_PARAMETER, "body shorter than its fixed part")
+            if command in _PAYLOAD_FIELDS and self.dialect > _SMB_2_0_2:
+                _check_credit_charge(header, raw, _PAYLOAD_FIELDS[command])
             session: Session | None = None
             if spec.needs_session:
                 session = self._session_for(header, raw, encrypted_for, command)

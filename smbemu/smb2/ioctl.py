@@ -13,6 +13,7 @@ from smbemu import ipc
 from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name
+from smbemu.pipe_work import write_pipe
 from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import Fsctl
 from smbemu.smb2.layouts import build, parse, parse_or_disconnect
@@ -44,6 +45,10 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     (_, _, ctl_code, _, _, _, _, _, _, max_output, flags, _, data) = parse_ioctl_request(ctx.body)
     if max_output > conn.max_transact_size:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "MaxOutputResponse exceeds MaxTransactSize")
+    if len(data) > conn.max_transact_size:
+        # MS-SMB2 3.3.5.15: an input buffer larger than Connection.MaxTransactSize fails with
+        # STATUS_INVALID_PARAMETER (the 2.0.2 profiles advertise 64 KiB: 8 MiB was accepted, issue 14).
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "InputCount exceeds MaxTransactSize")
     if flags != SMB2_0_IOCTL_IS_FSCTL:
         # MS-SMB2 3.3.5.15: only FSCTLs travel over SMB2 IOCTL.
         raise SmbStatusError(NtStatus.NOT_SUPPORTED, "IOCTL without SMB2_0_IOCTL_IS_FSCTL")
@@ -54,8 +59,8 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     if ctl_code == Fsctl.PIPE_TRANSCEIVE:
         open_ = find_open(ctx, IOCTL_FILE_ID)
         endpoint = open_.endpoint
-        ipc.check_pipe_output(conn.config, endpoint)
-        endpoint.write(data)
+        # PDUs beyond the first slice are processed on later turns (issue 14, smbemu.pipe_work).
+        write_pipe(conn, open_, data, transceive=True)
         output, more = endpoint.read(max_output) if endpoint.has_output() else (b"", False)
         if more:
             # MS-SMB2 3.3.5.15.1 / MS-FSCC 2.3.52: the reply did not fit; the rest waits for READ.

@@ -1,11 +1,14 @@
-"""SMB2 WRITE on a named pipe (MS-SMB2 2.2.21, 2.2.22, 3.3.5.13): feed the RPC endpoint."""
+"""SMB2 WRITE on a named pipe (MS-SMB2 2.2.21, 2.2.22, 3.3.5.13): feed the RPC endpoint.
+
+A WRITE larger than MaxWriteSize is refused here; one whose CreditCharge does not cover its
+Length is refused by the engine before it gets here (MS-SMB2 3.3.5.2.5)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
-from smbemu.ipc import check_pipe_output
+from smbemu.pipe_work import write_pipe
 from smbemu.smb2.close import find_open
 from smbemu.smb2.layouts.files import WRITE_FILE_ID, parse_write_request, write_response
 from smbemu.status import NtStatus
@@ -23,7 +26,6 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     (_, _, length, _, _, _, _, _, _, _, data) = parse_write_request(ctx.body)
     if length > conn.max_write_size:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "write data outside the request")
-    check_pipe_output(conn.config, open_.endpoint)
-    open_.endpoint.write(data)
-    conn.pipe_reads.complete(open_)
+    # Bounded output, memory and work per turn (issue 14): smbemu.pipe_work.
+    write_pipe(conn, open_, data)
     return write_response(length)

@@ -73,10 +73,10 @@ def parse_header(data: bytes | bytearray | memoryview) -> Header:
     return Header(vers, minor, ptype, flags, bytes(drep), frag_len, auth_len, call_id)
 
 
-def peek_frag_length(data: bytes | bytearray | memoryview) -> int:
-    """frag_length of the PDU at the start of ``data`` (needs at least 10 bytes)."""
-    be = 0 if data[4] & 0x10 else 1
-    value: int = _FRAG_LEN[be].unpack_from(data, 8)[0]
+def peek_frag_length(data: bytes | bytearray | memoryview, offset: int = 0) -> int:
+    """frag_length of the PDU at ``offset`` in ``data`` (needs at least 10 bytes there)."""
+    be = 0 if data[offset + 4] & 0x10 else 1
+    value: int = _FRAG_LEN[be].unpack_from(data, offset + 8)[0]
     return value
 
 
