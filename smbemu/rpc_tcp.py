@@ -69,6 +69,10 @@ TCP_MAX_FRAG: Final = 5840
 #: The lsass process's interfaces, all reachable on its one dynamic port.
 LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup")
 #: Where the listener tells the endpoint mapper what it listens on (the mapper package's
+#: PDUs processed per `RpcTcpConnection.receive` call (one event-loop turn): as the pipes' slices
+#: (smbemu.rpc.pdu.sliced_input), a bound that keeps one client's flood from stalling the others.
+PDUS_PER_TURN: Final = 256
+
 #: ``registrations.TCP_MEMO_KEY``; the core does not import handler modules).
 TCP_MEMO_KEY: Final = "rpc_tcp.listening"
 MAPPER_NAME: Final = "epmapper"
@@ -196,22 +200,29 @@ class RpcTcpConnection:
                            session_key=session_key or b"")
 
     def receive(self, data: bytes | bytearray | memoryview) -> bytes:
-        """Bytes from the client; returns the bytes to send (possibly empty)."""
+        """Bytes from the client; returns the bytes to send (possibly empty).
+
+        At most `PDUS_PER_TURN` PDUs are processed per call, so that one client's flood of tiny
+        requests never holds the event loop (issue 14): when whole PDUs are left (`backlog`), the
+        transport stops reading and calls `receive(b"")` again on a later loop turn."""
         if self.closed:
             return b""
         out = bytearray()
         buf = self._inbuf
         buf += data
         endpoint = self.endpoint
-        while len(buf) >= HEADER_SIZE:
-            frag_length = peek_frag_length(buf)
+        position = 0
+        done = 0
+        while len(buf) - position >= HEADER_SIZE and done < PDUS_PER_TURN:
+            frag_length = peek_frag_length(buf, position)
             if frag_length < HEADER_SIZE:
                 self.closed = True  # not a PDU stream: nothing sensible to answer
                 break
-            if len(buf) < frag_length:
+            if len(buf) - position < frag_length:
                 break
-            pdu = bytes(buf[:frag_length])
-            del buf[:frag_length]
+            pdu = bytes(buf[position:position + frag_length])
+            position += frag_length
+            done += 1
             if self._refused(pdu):
                 out += self._access_denied(pdu)
             else:
@@ -222,10 +233,17 @@ class RpcTcpConnection:
             if endpoint.terminated:
                 self.closed = True
                 break
+        del buf[:position]  # once per call: no copy of the rest per PDU
         if self.closed:
             buf.clear()
             self.connection_lost()
         return bytes(out)
+
+    @property
+    def backlog(self) -> bool:
+        """Whole PDUs are waiting for a later `receive(b"")`."""
+        buf = self._inbuf
+        return not self.closed and len(buf) >= HEADER_SIZE and len(buf) >= peek_frag_length(buf, 0) >= HEADER_SIZE
 
     @property
     def partial(self) -> bool:

@@ -258,13 +258,30 @@ class RpcTcpProtocol(asyncio.Protocol):
         connection, transport = self.connection, self.transport
         if connection is None or transport is None:
             return
+        self._feed(connection, transport, data)
+
+    def _feed(self, connection: RpcTcpConnection, transport: asyncio.Transport, data: bytes) -> None:
         out = connection.receive(data)
         if out:
             transport.write(out)
         if connection.closed:
             transport.close()
-        else:
-            self._arm()
+            return
+        if connection.backlog:
+            # More whole PDUs than one turn's share: stop reading, go on at the next loop turn
+            # (other clients are served in between), read again once the backlog is gone.
+            transport.pause_reading()
+            asyncio.get_running_loop().call_soon(self._continue)
+            return
+        self._arm()
+
+    def _continue(self) -> None:
+        connection, transport = self.connection, self.transport
+        if connection is None or transport is None or transport.is_closing():
+            return
+        self._feed(connection, transport, b"")
+        if not connection.backlog and not connection.closed and not transport.is_closing():
+            transport.resume_reading()
 
     def eof_received(self) -> bool | None:
         return False

@@ -5,6 +5,7 @@ that need an established secure channel (3.5.4.4.5: STATUS_ACCESS_DENIED)."""
 from __future__ import annotations
 
 import collections
+import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any, Final
@@ -41,8 +42,11 @@ def _challenges(ctx: CallContext) -> collections.OrderedDict[tuple[Any, ...], by
 def _challenge_key(ctx: CallContext, computer_name: str) -> tuple[Any, ...]:
     """A challenge belongs to one association (its group id and the group's handle table: group
     ids are unique per server, the table tells apart endpoints that do not share the server's
-    groups) and one ComputerName (MS-NRPC 3.5.4.4.1)."""
-    return (ctx.session_id, ctx.assoc_group_id, id(ctx.handles), computer_name.upper())
+    groups) and one ComputerName (MS-NRPC 3.5.4.4.1). The name is kept as its SHA-256 digest:
+    ComputerName is client input of any length, and the table holds 4,096 of them (issue 14:
+    memory an anonymous client cannot grow)."""
+    digest = hashlib.sha256(computer_name.upper().encode("utf-8", "surrogatepass")).digest()
+    return (ctx.session_id, ctx.assoc_group_id, id(ctx.handles), digest)
 
 
 @INTERFACE.operation(4, "NetrServerReqChallenge",

@@ -281,3 +281,30 @@ def test_nmap_smb_probe_gets_windows_bind_nak(pipes_h: Any) -> None:
                                                     b"Samba", b"NT LANMAN 1.0", b"NT LM 0.12")))
     out = _tcp(pipes_h.fresh_config("win2016-dc"), "epmapper").receive(probe)
     assert re.match(rb"^\x05\0\r\x03\x10\0\0\0\x18\0\0\0....\x04\0\x01\x05\0...$", out, re.S), out.hex()
+
+
+def test_tcp_a_flood_of_tiny_requests_is_served_in_slices(pipes_h: Any) -> None:
+    """Issue 14 over ncacn_ip_tcp: one receive() call runs at most PDUS_PER_TURN PDUs; the rest
+    waits (`backlog`) for the next loop turn, and every request is still answered once."""
+    from smbemu.rpc.pdu import PFC_FIRST_FRAG, PFC_LAST_FRAG, Pdu, Request, SyntaxId, encode_pdu, parse_pdu
+    from smbemu.rpc_tcp import PDUS_PER_TURN
+
+    connection = _tcp(pipes_h.fresh_config("win2016-dc"), "epmapper")
+    connection.receive(_bind_bytes(SyntaxId.of("e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3, 0)))
+    count = 3 * PDUS_PER_TURN + 7
+    # the tiniest call there is: an empty stub (each is answered, a fault or a response)
+    requests = b"".join(encode_pdu(Pdu(Request(0, 0, 0, b""), call_id, PFC_FIRST_FRAG | PFC_LAST_FRAG))
+                        for call_id in range(2, 2 + count))
+    answers = []
+    out = connection.receive(requests)
+    turns = 1
+    while True:
+        while out:
+            length = int.from_bytes(out[8:10], "little")
+            answers.append(parse_pdu(out[:length]).call_id)
+            out = out[length:]
+        if not connection.backlog:
+            break
+        out = connection.receive(b"")
+        turns += 1
+    assert turns == 4 and answers == list(range(2, 2 + count))
