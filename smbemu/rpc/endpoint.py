@@ -245,6 +245,15 @@ class RpcEndpoint(SlicedInput):
             return 0, 0, 0
         return self._out_bytes, len(out), len(out[0])
 
+    def peek_data(self, max_bytes: int) -> tuple[bytes, bool]:
+        """What `read(max_bytes)` would return, left queued (a pipe peek, MS-FSCC 2.3.46):
+        the start of the next message, and whether more of it is left beyond ``max_bytes``."""
+        out = self._out
+        if not out or max_bytes <= 0:
+            return b"", bool(out)
+        msg = out[0]
+        return msg[:max_bytes], len(msg) > max_bytes
+
     def transceive(self, data: bytes | bytearray | memoryview, max_out: int) -> tuple[bytes, bool]:
         """FSCTL_PIPE_TRANSCEIVE: write ``data`` and read one message."""
         self.write(data)

@@ -364,14 +364,17 @@ def _query_nmpipe_info(conn: Smb1View, req: Smb1Request, transaction: Transactio
 
 
 def _peek_nmpipe(conn: Smb1View, req: Smb1Request, transaction: Transaction, open_: Open) -> tuple[bytes, bytes]:
-    """MS-CIFS 3.3.5.57.4: how much is queued, without reading it. The queued bytes themselves are
-    not returned (ReadData stays empty): the endpoint offers no read that leaves them queued."""
+    """MS-CIFS 3.3.5.57.4: how much is queued and the start of the next message (ReadData, at most
+    MaxDataCount bytes), left queued; a message longer than that is STATUS_BUFFER_OVERFLOW."""
     available, _, first_length = open_.endpoint.peek()
+    data, more = open_.endpoint.peek_data(transaction.max_data_count)
+    if more:
+        req.status = NtStatus.BUFFER_OVERFLOW
     params = build(
         PeekNmPipeParameters, read_data_available=min(available, 0xFFFF),
         message_bytes_length=min(first_length, 0xFFFF), named_pipe_state=NAMED_PIPE_STATE_CONNECTED,
     )
-    return send_responses(conn, req, params, b"")
+    return send_responses(conn, req, params, data)
 
 
 def _transact_nmpipe(conn: Smb1View, req: Smb1Request, transaction: Transaction, open_: Open) -> tuple[bytes, bytes]:

@@ -72,6 +72,11 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         if max_output < _PIPE_PEEK_SIZE:
             raise SmbStatusError(NtStatus.BUFFER_TOO_SMALL, "output buffer too small for FSCTL_PIPE_PEEK")
         available, messages, first_length = open_.endpoint.peek()
+        # MS-FSCC 2.3.46: the data of the next message follows the 24 bytes, as much as the
+        # output buffer holds; a message that does not fit is STATUS_BUFFER_OVERFLOW.
+        data, more = open_.endpoint.peek_data(max_output - _PIPE_PEEK_SIZE)
+        if more:
+            ctx.status = NtStatus.BUFFER_OVERFLOW
         reply = build(
             FsctlPipePeekReply,
             named_pipe_state=FILE_PIPE_CONNECTED_STATE,
@@ -79,7 +84,7 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
             number_of_messages=messages,
             message_length=first_length,
         )
-        return ioctl_response(ctl_code, open_.file_id, reply)
+        return ioctl_response(ctl_code, open_.file_id, reply + data)
     if ctl_code == Fsctl.PIPE_WAIT:
         return ioctl_response(ctl_code, file_id, _pipe_wait(conn, data))
     if ctl_code in (Fsctl.DFS_GET_REFERRALS, Fsctl.DFS_GET_REFERRALS_EX):

@@ -135,3 +135,32 @@ def test_query_info_on_a_pipe(tree: TreeConnect) -> None:
         assert (allocation, end_of_file, links) == (4096, 0, 1)
     finally:
         pipe.close()
+
+
+def test_fsctl_pipe_peek_returns_the_next_message_and_leaves_it_queued() -> None:
+    """MS-FSCC 2.3.46 with impacket: the 16-byte header and then the data of the next message,
+    as much as the output buffer holds (BUFFER_OVERFLOW when it does not all fit); a READ then
+    gets the same bytes, which the peek did not consume."""
+    from impacket import smb3structs  # type: ignore[import-untyped]
+    from impacket.smb3 import SessionError  # type: ignore[import-untyped]
+    from impacket.smbconnection import SMBConnection  # type: ignore[import-untyped]
+
+    with ServerThread("win2016") as server:
+        conn = SMBConnection(HOST, HOST, sess_port=server.port)
+        conn.login("alice", "Wonderland1")
+        tid = conn.connectTree("IPC$")
+        fid = conn.openFile(tid, "\\srvsvc", desiredAccess=0x0012019F)
+        conn.writeFile(tid, fid, bind_pdu())
+        smb3 = conn.getSMBServer()
+        whole = smb3.ioctl(tid, fid, smb3structs.FSCTL_PIPE_PEEK, smb3structs.SMB2_0_IOCTL_IS_FSCTL,
+                           maxOutputResponse=4096)
+        state, available, messages, length = struct.unpack_from("<IIII", whole)
+        assert (state, messages) == (3, 1) and available == length == len(whole) - 16
+        assert whole[16:19] == b"\x05\x00\x0c"  # the bind_ack
+        with pytest.raises(SessionError) as short:
+            smb3.ioctl(tid, fid, smb3structs.FSCTL_PIPE_PEEK, smb3structs.SMB2_0_IOCTL_IS_FSCTL,
+                       maxOutputResponse=26)
+        assert short.value.getErrorCode() == 0x80000005  # STATUS_BUFFER_OVERFLOW
+        assert conn.readFile(tid, fid, 0, 4096) == whole[16:]
+        conn.closeFile(tid, fid)
+        conn.logoff()

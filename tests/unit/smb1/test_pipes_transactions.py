@@ -91,6 +91,14 @@ def test_peek_reports_what_is_queued_without_reading_it() -> None:
     available, message_length, state = struct.unpack("<HHH", params)
     assert available == message_length > 0 and state == 3
     assert view.session.opens[fid].endpoint.queued_bytes == available
+    # ReadData: the start of the message (here the bind_ack, packet type 12), left queued; a
+    # MaxDataCount smaller than the message is BUFFER_OVERFLOW (MS-CIFS 3.3.5.57.4)
+    request = trans_request(view, (0x0023, fid), max_data=10)
+    _, data, _ = trans_result(transaction.handle(view, request))  # type: ignore[arg-type]
+    assert len(data) == 10 and data[:3] == b"\x05\x00\x0c" and request.status == NtStatus.BUFFER_OVERFLOW
+    _, whole, _ = trans_result(transaction.handle(view, trans_request(view, (0x0023, fid))))  # type: ignore[arg-type]
+    assert len(whole) == available and whole[:10] == data
+    assert view.session.opens[fid].endpoint.queued_bytes == available  # still all there
 
 
 def test_write_and_read_nmpipe() -> None:
