@@ -160,7 +160,7 @@ def test_fsctl_pipe_peek_returns_the_next_message_and_leaves_it_queued() -> None
         with pytest.raises(SessionError) as short:
             smb3.ioctl(tid, fid, smb3structs.FSCTL_PIPE_PEEK, smb3structs.SMB2_0_IOCTL_IS_FSCTL,
                        maxOutputResponse=26)
-        assert short.value.getErrorCode() == 0x80000005  # STATUS_BUFFER_OVERFLOW
+        assert short.value.get_error_code() == 0x80000005  # STATUS_BUFFER_OVERFLOW
         assert conn.readFile(tid, fid, 0, 4096) == whole[16:]
         conn.closeFile(tid, fid)
         conn.logoff()
