@@ -49,6 +49,11 @@ _SIGNATURE_REQUIRED = int(Flags2.SECURITY_SIGNATURE_REQUIRED)
 _EXTENDED_SECURITY = int(Flags2.EXTENDED_SECURITY)
 _VALID = SessionState.VALID
 _ERROR_SEVERITY = 0xC0000000
+_PRIMARY_OF_SECONDARY = {
+    int(Command.TRANSACTION_SECONDARY): int(Command.TRANSACTION),
+    int(Command.TRANSACTION2_SECONDARY): int(Command.TRANSACTION2),
+    int(Command.NT_TRANSACT_SECONDARY): int(Command.NT_TRANSACT),
+}
 
 # Windows numbers UIDs, TIDs and FIDs from these values on a new connection (public captures of
 # Windows 2000 to 2016 servers: UID 0x0800, TID 0x0800, FID 0x4000, each counting up).
@@ -239,6 +244,12 @@ class Smb1Engine:
                 status = int(exc.status)
                 log.info("SMB1 0x%02x from %s:%d -> %s%s", command, self.peer[0], self.peer[1],
                          status_name(status), f" ({exc})" if str(exc) else "")
+                # A secondary request is answered as its transaction (MS-CIFS 2.2.4.34.2,
+                # 2.2.4.47.2, 2.2.4.63.2: there is no *_SECONDARY response), errors included.
+                primary = _PRIMARY_OF_SECONDARY.get(command)
+                if primary is not None:
+                    header = header._replace(command=primary)
+                    command = primary
                 blocks.append((command, False, b"", b""))
                 break
             if reply is None:

@@ -300,3 +300,13 @@ def test_a_request_with_the_reply_flag_and_a_stale_status_is_served(conn: Connec
     request[5:9] = struct.pack("<I", 0xC0000016)
     (answer,) = run(conn, bytes(request))
     assert answer.status == 0 and answer.blocks[0][1] == b"x" and not conn.closed
+
+
+def test_an_error_to_a_secondary_transaction_is_a_transaction_response(conn: Connection) -> None:
+    # MS-CIFS 2.2.4.34.2: there is no TRANSACTION_SECONDARY response; its error comes back as a
+    # TRANSACTION (0x25) response (here: no such UID).
+    run(conn, negotiate_request("NT LM 0.12"))
+    (answer,) = run(conn, message(0x26, bytes(16), uid=0x0900))
+    assert (answer.command, answer.status) == (0x25, NtStatus.SMB_BAD_UID)
+    (answer,) = run(conn, message(0x33, bytes(18), uid=0x0900))
+    assert (answer.command, answer.status) == (0x32, NtStatus.SMB_BAD_UID)
