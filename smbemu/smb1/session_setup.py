@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("smbemu.session")
 
 
-
 def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
     """MS-CIFS 3.3.5.43 / MS-SMB 3.3.5.3 Receiving an SMB_COM_SESSION_SETUP_ANDX Request."""
     words = len(req.words) // 2 + 2  # the AndX block is not in req.words
