@@ -92,6 +92,9 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         raise SmbStatusError(NtStatus.FS_DRIVER_REQUIRED, "DFS is not served")
     if ctl_code == Fsctl.QUERY_NETWORK_INTERFACE_INFO:
         raise SmbStatusError(NtStatus.NOT_SUPPORTED, "multichannel is not offered")
+    # MS-SMB2 3.3.5.15: every other FSCTL names an Open first; an unknown FileId is
+    # STATUS_FILE_CLOSED before the control code is looked at.
+    find_open(ctx, IOCTL_FILE_ID)
     raise SmbStatusError(NtStatus.INVALID_DEVICE_REQUEST, f"FSCTL 0x{ctl_code:08x} is not supported on IPC$")
 
 

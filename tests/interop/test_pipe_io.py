@@ -164,3 +164,4 @@ def test_fsctl_pipe_peek_returns_the_next_message_and_leaves_it_queued() -> None
         assert conn.readFile(tid, fid, 0, 4096) == whole[16:]
         conn.closeFile(tid, fid)
         conn.logoff()
+

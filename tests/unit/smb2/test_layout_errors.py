@@ -227,3 +227,19 @@ def test_tree_connect_extension_is_read_on_311_only() -> None:
     assert answer(client, TREE_CONNECT, _with_u16(client.tree_connect_body(), 2, 4))["status"] == INVALID
     plain = SessionOnly((0x0202, 0x0302))
     assert answer(plain, TREE_CONNECT, _with_u16(plain.tree_connect_body(), 2, 4))["status"] == NtStatus.SUCCESS
+
+
+def test_an_fsctl_on_an_unknown_file_id_is_file_closed_before_its_code_is_looked_at() -> None:
+    """MS-SMB2 3.3.5.15: an FSCTL that needs an Open and names none is STATUS_FILE_CLOSED (impacket
+    refuses to send one, so it is built here); on an open pipe, a code IPC$ does not serve is
+    STATUS_INVALID_DEVICE_REQUEST."""
+    client = Client()
+    fsctl_get_compression = 0x0009003C  # a file-system control no pipe answers
+    body = bytearray(client.ioctl_body(b""))
+    struct.pack_into("<I", body, 4, fsctl_get_compression)
+    conn = client.conn
+    (known,) = responses(conn.receive_data(client.frame(IOCTL, bytes(body))))
+    assert known["status"] == 0xC0000010  # STATUS_INVALID_DEVICE_REQUEST
+    body[8:24] = b"\x11" * 16
+    (unknown,) = responses(conn.receive_data(client.frame(IOCTL, bytes(body))))
+    assert unknown["status"] == 0xC0000128  # STATUS_FILE_CLOSED
