@@ -145,7 +145,12 @@ def SamrLookupDomainInSamServer(ctx: CallContext, request: dict[str, Any]) -> di
     status = ctx.decide("SamrLookupDomainInSamServer").status
     if status:
         return error_response(ctx, status)
-    wanted = (request["Name"] or "").lower()
+    if not request["Name"]:
+        # A NULL or empty name is a bad parameter, not an unknown domain: MS-SAMR 3.1.5.11.1 only
+        # says "an error"; Windows answers STATUS_INVALID_PARAMETER, which Samba's smbtorture
+        # rpc.samr (written against Windows) expects before the rest of its SAMR coverage runs.
+        return error_response(ctx, STATUS_INVALID_PARAMETER)
+    wanted = request["Name"].lower()
     for name, domain in sam_domains(ctx):
         if name.lower() == wanted:
             return {"DomainId": str(domain.sid), "ReturnValue": STATUS_SUCCESS}

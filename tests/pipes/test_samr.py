@@ -357,6 +357,8 @@ def test_lookup_domain(sam: Callable[..., Sam]) -> None:
         r = client.call(5, ServerHandle=server, Name=name)
         assert r == {"DomainId": sid, "ReturnValue": 0}
     assert client.call(5, ServerHandle=server, Name="CORP")["ReturnValue"] == STATUS_NO_SUCH_DOMAIN
+    # an empty name is a bad parameter, not an unknown domain (smbtorture rpc.samr expects it)
+    assert client.call(5, ServerHandle=server, Name="")["ReturnValue"] == STATUS_INVALID_PARAMETER
 
 
 def test_dc_account_domain_is_the_domain(sam: Callable[..., Sam]) -> None:
