@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from smbemu.principal import PrincipalKind
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import uint32
 from smbemu.status import (
@@ -28,6 +29,7 @@ from .types import (
     NETLOGON_CONTROL_TC_QUERY,
     NETLOGON_HAS_IP,
     NETLOGON_HAS_TIMESERV,
+    NT4_REPLICATION_CODES,
 )
 
 # -------------------------------------------------------------------------------------------
@@ -100,6 +102,12 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
             return {**refused, "ReturnValue": ERROR_INVALID_PARAMETER}
         return {"Buffer": (1, {"netlog1_flags": 0, "netlog1_pdc_connection_status": 0}),
                 "ReturnValue": NERR_SUCCESS}
+    elif (code in NT4_REPLICATION_CODES and is_dc(ctx) and ctx.server.profile.identity.version >= (5, 0)
+          and ctx.principal.kind is PrincipalKind.ADMINISTRATOR):
+        # NT 4 domain replication: an Active Directory DC does not do it (MS-NRPC 3.5.4.9.1), so
+        # the administrator allowed to drive the service gets ERROR_NOT_SUPPORTED (what
+        # smbtorture's rpc.netlogon, written against Windows, expects); others are refused below.
+        return {**refused, "ReturnValue": ERROR_NOT_SUPPORTED}
     elif code in CONTROL_CODES:
         # NETLOGON_CONTROL_ACCESS: administrators (and operators) only on Windows; refused to
         # every caller here, the emulated service being read-only.

@@ -120,9 +120,12 @@ def test_control_function_codes_are_refused(pipe_client: Callable[..., Any], kin
                                             code: int) -> None:
     client = pipe_client("netlogon", kind, "win2000-dc")
     data = (code, 3) if code == 0xFFFE else (code, "CORP") if code in (5, 7, 9, 10) else None
-    assert control(client, 18, 1, code, data) == {"Buffer": (1, None),
-                                                  "ReturnValue": ERROR_ACCESS_DENIED}
-    assert control(client, 12, 1, code)["ReturnValue"] == ERROR_ACCESS_DENIED
+    # NT 4 replication (2, 3, 4): an AD DC does not do it, so the administrator allowed to ask
+    # gets ERROR_NOT_SUPPORTED (MS-NRPC 3.5.4.9.1); everything else, and every other caller,
+    # is refused by the read-only emulation.
+    expected = ERROR_NOT_SUPPORTED if code in (2, 3, 4) and kind == "administrator" else ERROR_ACCESS_DENIED
+    assert control(client, 18, 1, code, data) == {"Buffer": (1, None), "ReturnValue": expected}
+    assert control(client, 12, 1, code)["ReturnValue"] == expected
 
 
 def test_unknown_function_code_is_not_supported(pipe_client: Callable[..., Any]) -> None:
