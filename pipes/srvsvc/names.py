@@ -216,14 +216,38 @@ def canonicalize_path(path: str, prefix: str = "") -> tuple[str, int]:
     return result, path_type(result)
 
 
+#: MS-SRVS 3.1.4.29: NetprPathType's Flags value for old-style (MS-DOS, OS/2 1.1) paths.
+_DOS_PATH_RULES: Final = 0x1
+_MAX_PATH: Final = 260
+
+
+def _dos_path(path: str) -> bool:
+    """MS-SRVS 3.1.4.29 with Flags 1: a path of at most 128 bytes whose components are 8.3 names."""
+    if len(path.encode("utf-16-le")) // 2 > 128:
+        return False
+    rest = path[2:] if len(path) >= 2 and path[1] == ":" else path
+    for part in rest.replace("/", "\\").split("\\"):
+        if part in ("", ".", ".."):
+            continue
+        base, dot, extension = part.partition(".")
+        if len(base) > 8 or len(extension) > 3 or "." in extension or (dot and not base):
+            return False
+    return True
+
+
 @INTERFACE.operation(30, "NetprPathType",
                      request=[("ServerName", SRVSVC_HANDLE), ("PathName", WStringRef),
                               ("Flags", uint32)],
                      response=[("PathType", uint32)], returns="WERROR")
 def NetprPathType(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SRVS 3.1.4.29: the ITYPE_* of a path."""
-    if not _check_flags(request["Flags"]):
+    """MS-SRVS 3.1.4.29: the ITYPE_* of a path. Flags is 0 (long names) or 1 (the MS-DOS rules:
+    at most 128 bytes, 8.3 components); anything else is ERROR_INVALID_PARAMETER, an empty path
+    or one over 260 characters ERROR_INVALID_NAME."""
+    flags, path = request["Flags"], request["PathName"]
+    if flags not in (0, _DOS_PATH_RULES):
         return {"PathType": 0, "ReturnValue": ERROR_INVALID_PARAMETER}
+    if not path or len(path) > _MAX_PATH or (flags == _DOS_PATH_RULES and not _dos_path(path)):
+        return {"PathType": 0, "ReturnValue": ERROR_INVALID_NAME}
     try:
         return {"PathType": path_type(request["PathName"]), "ReturnValue": NERR_SUCCESS}
     except _BadPath:

@@ -493,6 +493,20 @@ def test_path_type(pipe_client: Callable[..., Any], path: str, expected: int | N
         assert reply == {"PathType": expected, "ReturnValue": 0}
 
 
+@pytest.mark.parametrize("path,flags,expected", [
+    ("C:\\WINNT\\system32", 1, (0x2006, 0)),          # MS-DOS rules (MS-SRVS 3.1.4.29): 8.3 names
+    ("C:\\Program Files\\x", 1, (0, ERROR_INVALID_NAME)),  # a component over 8 characters
+    ("C:\\WINNT\\readme.text", 1, (0, ERROR_INVALID_NAME)),  # an extension over 3
+    ("C:\\Program Files\\x", 0, (0x2006, 0)),          # long names allowed without the flag
+    ("C:\\" + "a\\" * 130, 0, (0, ERROR_INVALID_NAME)),  # over 260 characters
+    ("C:\\WINNT", 2, (0, ERROR_INVALID_PARAMETER)),     # a flag other than 0 or 1
+    ("C:\\WINNT", 0x80000000, (0, ERROR_INVALID_PARAMETER)),
+])
+def test_path_type_flags(pipe_client: Callable[..., Any], path: str, flags: int, expected: tuple[int, int]) -> None:
+    reply = pipe_client("srvsvc").call(30, PathName=path, Flags=flags)
+    assert (reply["PathType"], reply["ReturnValue"]) == expected
+
+
 def canonicalize(client: Any, path: str, prefix: str = "", size: int = 200,
                  path_type: int = 0, flags: int = 0) -> tuple[str, int, int]:
     reply = client.call(31, PathName=path, OutbufLen=size, Prefix=prefix, PathType=path_type,
