@@ -15,7 +15,7 @@ from smbemu.errors import RpcFault
 from smbemu.rpc import ndr
 from smbemu.rpc.interface import CallContext, Interface
 from smbemu.rpc.ndr import Pointer, Sized, Struct
-from smbemu.status import (ERROR_ACCESS_DENIED, ERROR_INSUFFICIENT_BUFFER, ERROR_NOT_SUPPORTED,
+from smbemu.status import (ERROR_ACCESS_DENIED, ERROR_INSUFFICIENT_BUFFER,
                            NCA_S_FAULT_NDR, RPC_S_UNKNOWN_AUTHN_SERVICE)
 
 __all__ = ["MGMT", "RPC_IF_ID", "RPC_IF_ID_VECTOR"]
@@ -61,11 +61,10 @@ def inq_if_ids(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 def inq_stats(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """calls in, calls out, packets in, packets out of this association.
 
-    A count other than rpc_c_stats_array_max_size (4) is refused with ERROR_NOT_SUPPORTED,
-    as Samba's implementation does.
+    Whatever count the caller passes, the answer is the rpc_c_stats_array_max_size (4) counters
+    (C706 rpc_mgmt_inq_stats: the server returns its own count): Windows succeeds for any count,
+    where Samba refuses a count other than 4 with ERROR_NOT_SUPPORTED.
     """
-    if request["count"] != STATS_ARRAY_MAX_SIZE:
-        return {"count": 0, "statistics": [], "ReturnValue": ERROR_NOT_SUPPORTED}
     s = ctx.stats
     return {"count": STATS_ARRAY_MAX_SIZE,
             "statistics": [s.calls_in, s.calls_out, s.pkts_in, s.pkts_out],
