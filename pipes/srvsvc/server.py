@@ -9,7 +9,6 @@ from typing import Any, Final
 from smbemu.filetime import FILETIME_UNIX_EPOCH, TICKS_PER_SECOND
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Pointer, WString, uint32
-from smbemu.rpc.paging import netapi_entry_size, page
 from smbemu.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER, NERR_SUCCESS
 
 from .objects import INTERFACE, all_sessions
@@ -114,13 +113,13 @@ def NetrServerDiskEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     status = ctx.decide("NetrServerDiskEnum").status
     if status:
         return {**empty, "ReturnValue": status}
+    # MS-SRVS 3.1.4.19: the server MUST ignore PreferedMaximumLength and ResumeHandle: every
+    # disk comes back at once.
     entries = [{"Disk": [ord(c) for c in drive] + [0]} for drive in _disks(ctx)]
-    got = page(entries, request["ResumeHandle"] or 0, request["PreferedMaximumLength"],
-               netapi_entry_size)
-    buffer = [*got.items, {"Disk": [0]}]
+    buffer = [*entries, {"Disk": [0]}]
     return {"DiskInfoStruct": {"EntriesRead": len(buffer), "Buffer": buffer},
-            "TotalEntries": got.remaining, "ResumeHandle": got.resume_handle(request["ResumeHandle"]),
-            "ReturnValue": got.werror}
+            "TotalEntries": len(entries), "ResumeHandle": request["ResumeHandle"],
+            "ReturnValue": NERR_SUCCESS}
 
 
 @INTERFACE.operation(24, "NetrServerStatisticsGet",

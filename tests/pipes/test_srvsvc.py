@@ -623,6 +623,9 @@ def test_impacket_remote_tod_and_disks_and_stats(admin_dce: Any) -> None:
     assert abs(tod["tod_elapsedt"] - time.time()) < 5
     disks = srvs.hNetrServerDiskEnum(admin_dce, 0)["DiskInfoStruct"]
     assert disks["EntriesRead"] == 4
+    # MS-SRVS 3.1.4.19: PreferedMaximumLength is ignored, every disk comes back at once
+    small = srvs.hNetrServerDiskEnum(admin_dce, 0, preferedMaximumLength=1)
+    assert small["DiskInfoStruct"]["EntriesRead"] == 4 and small["TotalEntries"] == 3
     stats = srvs.hNetrServerStatisticsGet(admin_dce, NULL, 0, 0)["InfoStruct"]
     assert stats["sts0_sopens"] == 1
 
