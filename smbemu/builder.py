@@ -23,6 +23,8 @@ A fixture given as a dict (``smbemu.serve(fixture={...})``) is not cached.
 
 from __future__ import annotations
 
+import hashlib
+import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -184,9 +186,28 @@ def fixture_document(fixture: str | Path | None) -> tuple[str, Any]:
     return result
 
 
-def _directory_model(profile: Profile, fixture: FixtureArg) -> Directory:
+def renamed_machine(document: Any, name: str) -> Any:
+    """A copy of a fixture document whose machine is called ``name``: its NetBIOS name, its DNS
+    name in the fixture's DNS domain, and a machine SID of its own (Windows draws one at setup;
+    here it follows from the name, so the same name always gets the same SID)."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("machine"), Mapping):
+        return document  # the fixture's own validation names what is wrong
+    machine = dict(document["machine"])
+    old_dns = str(machine.get("dns_name") or "")
+    domain = document.get("domain")
+    suffix = str((domain.get("dns_name") if isinstance(domain, Mapping) else None) or (old_dns.partition(".")[2] if "." in old_dns else ""))
+    digest = hashlib.sha256(name.upper().encode("utf-8")).digest()
+    subauthorities = struct.unpack("<3I", digest[:12])
+    machine.update(netbios_name=name.upper(),
+                   dns_name=f"{name.lower()}.{suffix}" if suffix else name.lower(),
+                   sid="S-1-5-21-" + "-".join(str(value) for value in subauthorities))
+    return {**document, "machine": machine}
+
+
+def _directory_model(profile: Profile, fixture: FixtureArg, machine_name: str | None = None) -> Directory:
     """The fixture's directory as `profile` sees it (its role, release, guest account and
-    Pre-Windows 2000 members), as in `smbemu.profiles.directory_for`; cached for files."""
+    Pre-Windows 2000 members), as in `smbemu.profiles.directory_for`; cached for files.
+    ``machine_name``: the machine is renamed (`renamed_machine`), as a `--hosts` entry's `name:`."""
     from smbemu.directory import directory_from_dict, fixture_path
 
     seen_as: dict[str, Any] = {
@@ -196,14 +217,18 @@ def _directory_model(profile: Profile, fixture: FixtureArg) -> Directory:
         "pre2000_members": profile.anonymous.pre2000_compatible_access_members,
     }
     if isinstance(fixture, Mapping):
-        return directory_from_dict(fixture, source="<fixture dict>", **seen_as)
+        document = renamed_machine(fixture, machine_name) if machine_name else fixture
+        return directory_from_dict(document, source="<fixture dict>", **seen_as)
     file, _ = fixture_path(fixture)
 
     def load() -> tuple[Directory, list[Path]]:
         source, document = fixture_document(fixture)
+        if machine_name:
+            document = renamed_machine(document, machine_name)
         return directory_from_dict(document, source=source, **seen_as), [file]
 
-    key = ("directory", str(file.resolve()), str(fixture), tuple(sorted(seen_as.items(), key=lambda kv: kv[0])))
+    key = ("directory", str(file.resolve()), str(fixture), machine_name,
+           tuple(sorted(seen_as.items(), key=lambda kv: kv[0])))
     model: Directory = _CACHE.get(key, load)
     return model
 
@@ -257,6 +282,7 @@ def build_config(
     limits: Mapping[str, Any] | None = None,
     limits_source: str = "command line",
     audit_log: object = None,
+    machine_name: str | None = None,
 ) -> ServerConfig:
     """A validated `ServerConfig`; raises `smbemu.errors.ConfigError` naming the bad key.
 
@@ -264,12 +290,13 @@ def build_config(
     ``overrides``: see `Overrides`; ``faults``: a list of rules (dicts or `smbemu.faults.FaultRule`)
     or a faults YAML file; ``limits``: `smbemu.config.Limits` fields to change, named as flags
     in errors when ``limits_source`` is ``"command line"``; ``audit_log``: a path, ``-`` (stdout),
-    a text stream or an `smbemu.audit.AuditLog` (None: no audit log)."""
+    a text stream or an `smbemu.audit.AuditLog` (None: no audit log); ``machine_name``: the
+    fixture's machine under another name (`renamed_machine`)."""
     from smbemu.faults import engine_for
 
     server_limits = make_limits(limits or {}, source=limits_source)
     loaded_profile = load_profile_cached(profile, overrides)
-    directory = _own_directory(_directory_model(loaded_profile, fixture))
+    directory = _own_directory(_directory_model(loaded_profile, fixture, machine_name))
     config = ServerConfig(profile=loaded_profile, directory=directory, limits=server_limits)
     config.pipes = _pipes(pipes_dir)
     config.faults = engine_for(faults)

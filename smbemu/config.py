@@ -265,6 +265,9 @@ class ServerConfig:
     # current configurations: the browse list RAP NetServerEnum2 answers (smbemu.rap.browse).
     # None: the server is alone on its network.
     lab_hosts: Callable[[], Sequence[ServerConfig]] | None = None
+    # The network adapter's MAC address (NetBIOS node status), from a `--hosts` entry's `mac:`;
+    # None: derived from the machine name (smbemu.netbios.unit_id_for).
+    adapter_mac: bytes | None = None
 
     @property
     def sessions(self) -> dict[int, Session]:

@@ -8,7 +8,11 @@ hosts:
     fixture: lab/corp.yaml    # optional (default: the built-in corp.yaml)
     set: [RestrictAnonymous=1]  # optional profile overrides, as --set
     netbios: true             # optional: also TCP 139 (session service) and UDP 137 (names)
-  - {address: 127.0.0.3, profile: win2016}
+    name: WS2000              # optional: the machine's NetBIOS name (default: the fixture's);
+                              #   also its DNS name in the fixture's domain and its own machine SID
+    mac: 00-15-5D-20-00-01    # optional: its adapter's MAC address (NetBIOS node status);
+                              #   default: one derived from the name
+  - {address: 127.0.0.3, profile: win2016, name: WS2016}
 ```
 
 Relative profile and fixture paths are read relative to the hosts file. Every mistake is a
@@ -18,6 +22,7 @@ Relative profile and fixture paths are read relative to the hosts file. Every mi
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +32,11 @@ from smbemu.config import ServerConfig
 from smbemu.errors import ConfigError
 from smbemu.yamlfile import read_yaml
 
-_KEYS = ("address", "port", "profile", "fixture", "set", "netbios")
+_KEYS = ("address", "port", "profile", "fixture", "set", "netbios", "name", "mac")
+#: A NetBIOS computer name as Windows setup accepts it: 1-15 characters, letters, digits and
+#: - _ . (MS-NBTE 2.2.1; the fixture's own rule for machine.netbios_name).
+_NETBIOS_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
+_MAC = re.compile(r"[0-9A-Fa-f]{2}([-:]?)[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,8 @@ class HostSpec:
     fixture: str | None
     overrides: tuple[str, ...]
     netbios: bool | None  # None: as the command line says
+    name: str | None = None  # None: the fixture's machine name
+    mac: bytes | None = None  # None: derived from the name (smbemu.netbios.unit_id_for)
 
 
 def load_hosts(path: str | Path) -> list[HostSpec]:
@@ -53,6 +64,7 @@ def load_hosts(path: str | Path) -> list[HostSpec]:
     base = Path(path).parent
     specs: list[HostSpec] = []
     seen: dict[tuple[str, int | None], str] = {}
+    names: dict[str, str] = {}
     for index, entry in enumerate(data):
         where = f"hosts[{index}]"
         if not isinstance(entry, dict):
@@ -85,10 +97,20 @@ def load_hosts(path: str | Path) -> list[HostSpec]:
         netbios = entry.get("netbios")
         if netbios is not None and not isinstance(netbios, bool):
             raise ConfigError(source, f"{where}.netbios", f"{netbios!r} must be true or false")
+        name = entry.get("name")
+        if name is not None and (not isinstance(name, str) or not _NETBIOS_NAME.fullmatch(name)):
+            raise ConfigError(source, f"{where}.name", f"{name!r} is not a NetBIOS computer name (1-15 letters, digits or -_.)")
+        if name is not None and name.upper() in names:
+            raise ConfigError(source, f"{where}.name", f"{name} is already the name of {names[name.upper()]}")
+        mac = entry.get("mac")
+        if mac is not None and (not isinstance(mac, str) or not _MAC.fullmatch(mac)):
+            raise ConfigError(source, f"{where}.mac", f"{mac!r} is not a MAC address (six hex bytes, as 00-15-5D-20-00-01)")
         key = (address, port)
         if key in seen:
             raise ConfigError(source, f"{where}.address", f"{address} port {port or 'default'} is already used by {seen[key]}")
         seen[key] = where
+        if name is not None:
+            names[name.upper()] = where
         specs.append(
             HostSpec(
                 address=address,
@@ -97,6 +119,8 @@ def load_hosts(path: str | Path) -> list[HostSpec]:
                 fixture=_relative(fixture, base) if fixture else None,
                 overrides=tuple(overrides),
                 netbios=netbios,
+                name=name.upper() if name else None,
+                mac=bytes.fromhex(re.sub("[-:]", "", mac)) if mac else None,
             )
         )
     return specs
@@ -124,9 +148,11 @@ def host_config(
 ) -> ServerConfig:
     """Build one host's ServerConfig (`smbemu.builder`); errors name the hosts file entry too."""
     try:
-        return build_config(
+        config = build_config(
             spec.profile, spec.fixture, overrides=spec.overrides, pipes_dir=pipes_dir, faults=faults,
-            limits=limits, audit_log=audit_log,
+            limits=limits, audit_log=audit_log, machine_name=spec.name,
         )
+        config.adapter_mac = spec.mac
+        return config
     except ConfigError as exc:
         raise ConfigError(source, f"hosts[{index}]", str(exc)) from None

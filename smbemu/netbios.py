@@ -16,12 +16,19 @@ names Windows registers for its role, and NAME QUERY requests (4.2.12/4.2.13) fo
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
+
+from smbemu.profiles.model import SERVER_TYPE_BITS
+from smbemu.service_catalog import is_running
+
+if TYPE_CHECKING:
+    from smbemu.config import ServerConfig
 
 log = logging.getLogger("smbemu.netbios")
 
@@ -57,8 +64,23 @@ class NetbiosName:
         return f"{self.name}<{self.suffix:02X}>{' (group)' if self.group else ''}"
 
 
-def names_for(machine: str, domain: str, role: str) -> list[NetbiosName]:
-    """The names Windows registers (`nbtstat -n`) for `role` ("standalone" | "member" | "dc")."""
+#: The master browser's group name ``\x01\x02__MSBROWSE__\x02`` with suffix 0x01 (KB 163409,
+#: "NetBIOS Suffixes": registered by the master browser of a subnet, shown by nbtstat as
+#: ``..__MSBROWSE__.<01>``).
+MSBROWSE: Final = "\x01\x02__MSBROWSE__\x02"
+
+
+def names_for(machine: str, domain: str, role: str, *, messenger: bool = False,
+              master_browser: bool = False) -> list[NetbiosName]:
+    """The names Windows registers (``nbtstat -n``) for ``role`` ("standalone" | "member" |
+    "dc"), in the order Windows lists them (KB 163409 and ``nbtstat -A`` of a 2000 DC: the
+    Workstation and Server names, the domain's group names, Messenger, browser names).
+
+    ``messenger``: the Messenger service runs (NT 4 and 2000; disabled from XP SP2 / 2003 on):
+    it registers ``MACHINE<03>`` (and the console user's name, which no emulated machine has:
+    nobody is logged on at its console, as NetrWkstaUserEnum says).  ``master_browser``: the
+    Computer Browser service runs and the machine is its subnet's master browser (the
+    SV_TYPE_MASTER_BROWSER bit srvsvc reports): ``DOMAIN<1D>`` and ``__MSBROWSE__<01>``."""
     machine, domain = machine.upper()[:15], domain.upper()[:15]
     names = [
         NetbiosName(machine, 0x00, False),  # Workstation service
@@ -68,8 +90,38 @@ def names_for(machine: str, domain: str, role: str) -> list[NetbiosName]:
     if role == "dc":
         names.append(NetbiosName(domain, 0x1C, True))  # domain controllers
         names.append(NetbiosName(domain, 0x1B, False))  # domain master browser (PDC)
+    if messenger:
+        names.append(NetbiosName(machine, 0x03, False))  # Messenger service
     names.append(NetbiosName(domain, 0x1E, True))  # browser elections
+    if master_browser:
+        names.append(NetbiosName(domain, 0x1D, False))  # the subnet's master browser
+        names.append(NetbiosName(MSBROWSE, 0x01, True))
     return names
+
+
+def unit_id_for(machine: str) -> bytes:
+    """The adapter address node status reports (RFC 1002 4.2.18 UNIT_ID) when none is given:
+    a stable address per machine name under Hyper-V's OUI 00-15-5D (IEEE registry; a Windows
+    guest's usual adapter), so two emulated machines never share one."""
+    digest = hashlib.sha256(machine.upper().encode("utf-8")).digest()
+    return bytes((0x00, 0x15, 0x5D)) + digest[:3]
+
+
+def netbios_names(config: ServerConfig) -> list[NetbiosName]:
+    """The names ``config``'s machine registers: its role's, and those of the services its
+    release runs by default (`smbemu.service_catalog`: Messenger; Computer Browser, with the
+    master-browser bit of the profile's srvsvc server type)."""
+    directory, profile = config.directory, config.profile
+    master = is_running(profile, "Browser") and bool(
+        profile.identity.srvsvc.server_type & SERVER_TYPE_BITS["MASTER_BROWSER"])
+    return names_for(directory.machine.netbios_name, directory.primary_domain.name, profile.role,
+                     messenger=is_running(profile, "Messenger"), master_browser=master)
+
+
+def adapter_address(config: ServerConfig) -> bytes:
+    """The machine's MAC address: the one its ``--hosts`` entry gives (``mac:``), else
+    `unit_id_for` its name."""
+    return config.adapter_mac or unit_id_for(config.directory.machine.netbios_name)
 
 
 # ------------------------------------------------------------------------------ name encoding
@@ -224,9 +276,10 @@ class NameService:
     """UDP 137 on one address: node status and name queries for one host's names (sans-I/O;
     `smbemu.server` owns the datagram endpoint)."""
 
-    def __init__(self, names: list[NetbiosName], address: str) -> None:
+    def __init__(self, names: list[NetbiosName], address: str, unit_id: bytes = bytes(6)) -> None:
         self.names = names
         self.address = address
+        self.unit_id = unit_id
 
     def reply_to(self, packet: bytes, sender: tuple[str | Any, int]) -> bytes | None:
         """The answer to one datagram; a malformed one is logged and ignored."""
@@ -261,9 +314,11 @@ class NameService:
         header = struct.pack(">HHHHHH", trn_id, 0x8400, 0, 1, 0, 0)
         rdata = bytearray([len(self.names)])
         for entry in self.names:
-            raw = entry.name.encode("ascii", "replace")[:15].ljust(15, b" ") + bytes([entry.suffix])
+            raw = entry.name.encode("latin-1", "replace")[:15].ljust(15, b" ") + bytes([entry.suffix])
             rdata += raw + struct.pack(">H", _ACTIVE | (_GROUP if entry.group else 0))
-        rdata += bytes(46)  # STATISTICS: unit id (MAC 00-00-00-00-00-00) and counters
+        # STATISTICS: UNIT_ID (the adapter's MAC address, which `nbtstat -A` prints), then
+        # counters that Windows reports as zero.
+        rdata += self.unit_id + bytes(40)
         return header + question + struct.pack(">HHIH", RR_TYPE_NBSTAT, RR_CLASS_IN, 0, len(rdata)) + bytes(rdata)
 
     def _positive_query(self, trn_id: int, question: bytes, entry: NetbiosName) -> bytes:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from smbemu.config import ServerConfig
 from smbemu.connection import Connection
-from smbemu.netbios import NameService, names_for
+from smbemu.netbios import NameService, adapter_address, netbios_names
 from smbemu.pcap import PcapWriter, TcpStream
 
 if TYPE_CHECKING:
@@ -365,9 +365,7 @@ class SmbServer:
     async def listen_names(self, host: str, port: int = 137) -> tuple[str, int]:
         """Answer NetBIOS name service queries (UDP 137) for this server's names on `host`."""
         loop = asyncio.get_running_loop()
-        directory = self.config.directory
-        names = names_for(directory.machine.netbios_name, directory.primary_domain.name, self.config.profile.role)
-        service = NameServiceProtocol(NameService(names, host))
+        service = NameServiceProtocol(NameService(netbios_names(self.config), host, adapter_address(self.config)))
         transport, _ = await loop.create_datagram_endpoint(lambda: service, local_addr=(host, port))
         self._datagrams.append(transport)
         sockname = transport.get_extra_info("sockname")
@@ -430,8 +428,8 @@ class SmbServer:
         for transport in self._datagrams:
             service = transport.get_protocol()
             if isinstance(service, NameServiceProtocol):
-                directory = config.directory
-                service.service.names = names_for(directory.machine.netbios_name, directory.primary_domain.name, config.profile.role)
+                service.service.names = netbios_names(config)
+                service.service.unit_id = adapter_address(config)
 
     @property
     def addresses(self) -> list[tuple[str, int]]:

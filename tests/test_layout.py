@@ -65,6 +65,7 @@ HANDLER_CORE_IMPORTS = (
     "smbemu.principal",
     "smbemu.pipe_names",
     "smbemu.events",  # a vocabulary leaf (VOCABULARY_LEAVES): SAMR reports its changes (issue 16)
+    "smbemu.service_catalog",  # a data leaf: svcctl, winreg and the NetBIOS names read the services
 )
 SYNC_ONLY = (SMBEMU / "smb2", SMBEMU / "smb1", SMBEMU / "rpc", SMBEMU / "auth", PIPES)
 
@@ -421,11 +422,12 @@ def test_profiles_and_policy_do_not_import_smb2() -> None:
     assert not bad, "name dialects through smbemu.dialects: " + "; ".join(bad)
 
 
-VOCABULARY_LEAVES = ("status.py", "pipe_names.py", "filetime.py", "sid.py", "dialects.py", "events.py")
+VOCABULARY_LEAVES = ("status.py", "pipe_names.py", "filetime.py", "sid.py", "dialects.py", "events.py",
+                     "service_catalog.py")
 
 
 def test_vocabulary_modules_are_leaves() -> None:
-    """Status codes, pipe names, FILETIME, SIDs, dialects and events import nothing from smbemu at
+    """Status codes, pipe names, FILETIME, SIDs, dialects, events and the services catalog import nothing from smbemu at
     run time, so both dialect families, the RPC runtime and the handlers use them without a circle."""
     bad = [f"{name}:{line} imports {module}" for name in VOCABULARY_LEAVES
            for line, module in _runtime_imports(SMBEMU / name)

@@ -62,7 +62,7 @@ from .access import (
     SERVICE_QUERY_CONFIG,
     SERVICE_QUERY_STATUS,
 )
-from .catalog import SERVICE_WIN32, Service, find, services_for
+from smbemu.service_catalog import SERVICE_WIN32, Service, find, services_for
 
 INTERFACE: Final = Interface(
     name="svcctl", uuid="367abb81-9844-35f1-ad32-98f038001003", version=(2, 0),
@@ -257,10 +257,5 @@ def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
 from . import lookups  # noqa: E402,F401  (enumeration and name lookups)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 
-#: The catalog as winreg reads it (the Services keys, whether Remote Registry runs): through
-#: this interface object, found in the server's pipe registry, since interfaces do not import
-#: each other.
-INTERFACE.services_for = services_for  # type: ignore[attr-defined]
-
 __all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "SERVICE_STATUS",
-           "SERVICE_WIN32", "SERVICE_STATE_ALL", "services_for"]
+           "SERVICE_WIN32", "SERVICE_STATE_ALL"]

@@ -25,7 +25,7 @@ from . import (
     _status,
 )
 from .access import SC_MANAGER, SC_MANAGER_ENUMERATE_SERVICE
-from .catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, services_for
+from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, services_for
 
 #: ENUM_SERVICE_STATUSW as the 32-bit server lays it out in lpBuffer: two string offsets and a
 #: SERVICE_STATUS, 36 bytes (MS-SCMR 2.2.11, 3.1.4.11: pointers are offsets from the buffer start).

@@ -39,6 +39,7 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, Sized, uint32
+from smbemu.service_catalog import is_running, services_for
 from smbemu.status import (
     ERROR_ACCESS_DENIED,
     ERROR_FILE_NOT_FOUND,
@@ -67,24 +68,15 @@ INTERFACE: Final = Interface(
     description="Windows Remote Registry Protocol (MS-RRP), read-only")
 
 
-def service_catalog(server: Any) -> tuple[Any, ...] | None:
-    """The services of the server's release, from the svcctl interface loaded beside this one
-    (its ``services_for``, reached through the server's pipe registry: interfaces do not import
-    each other); None when svcctl is not loaded."""
-    registry = getattr(server, "pipes", None)
-    svcctl = registry.interface("svcctl") if registry is not None else None
-    services_for = getattr(svcctl, "services_for", None)
-    return tuple(services_for(server.profile)) if services_for is not None else None
+def service_catalog(server: Any) -> tuple[Any, ...]:
+    """The services of the server's release, role and SKU (`smbemu.service_catalog`)."""
+    return services_for(server.profile)
 
 
 def remote_registry_running(config: Any) -> bool:
     """Is ``\\PIPE\\winreg`` there?  Only while the Remote Registry service runs on the
-    profile's release and SKU (the catalog's RemoteRegistry row cites the start types); always
-    when no service catalog is loaded."""
-    services = service_catalog(config)
-    if services is None:
-        return True
-    return any(s.name == "RemoteRegistry" and s.state == 4 for s in services)
+    profile's release and SKU (the catalog's RemoteRegistry row cites the start types)."""
+    return is_running(config.profile, "RemoteRegistry")
 
 
 #: Consulted by the pipe open (smbemu.ipc): a pipe whose service is stopped does not exist.

@@ -7,6 +7,7 @@ profile while an established session keeps working.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -104,6 +105,11 @@ def test_two_hosts_answer_as_their_profiles_and_sighup_reloads(tmp_path: Path) -
         ("- {address: 127.0.0.2, profile: win2000}\n- {address: 127.0.0.2, profile: win2016}\n",
          "hosts[1].address: 127.0.0.2 port default is already used by hosts[0]"),
         ("hosts: [\n", "not valid YAML"),
+        ("- {address: 127.0.0.2, profile: win2000, name: 'WS 01'}\n", "hosts[0].name: 'WS 01' is not a NetBIOS computer name"),
+        ("- {address: 127.0.0.2, profile: win2000, name: ABCDEFGHIJKLMNOP}\n", "is not a NetBIOS computer name (1-15"),
+        ("- {address: 127.0.0.2, profile: win2000, name: ws1}\n- {address: 127.0.0.3, profile: win2016, name: WS1}\n",
+         "hosts[1].name: WS1 is already the name of hosts[0]"),
+        ("- {address: 127.0.0.2, profile: win2000, mac: 00-15-5D}\n", "hosts[0].mac: '00-15-5D' is not a MAC address"),
     ],
 )
 def test_hosts_file_mistakes_are_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -131,3 +137,35 @@ def test_cli_names_the_host_of_a_bad_profile(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "smbemu", "serve", "--hosts", str(path), "--profile", "win2000"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--profile: cannot be combined with --hosts" in result.stderr
+
+
+IDENTITY_A, IDENTITY_B = "127.0.0.65", "127.0.0.66"
+
+
+def test_each_host_has_its_own_name_sid_and_mac(tmp_path: Path) -> None:
+    """Issue 13: `--hosts` gave every machine the fixture's name. With `name:` and `mac:` each host
+    answers as itself: NetBIOS node status (nmblookup), srvsvc/NTLM names (rpcclient), and its
+    local SAM's machine SID (lookupnames of a local account)."""
+    hosts = tmp_path / "lab.yaml"
+    hosts.write_text(
+        "hosts:\n"
+        f"  - {{address: {IDENTITY_A}, port: 0, profile: win2000, name: ws2000, mac: 00-15-5d-20-00-01,\n"
+        f"      netbios: true, set: [{', '.join(smb2_lab_overrides('win2000', []))}]}}\n"
+        f"  - {{address: {IDENTITY_B}, port: 0, profile: win2016, name: FILES16, netbios: true}}\n",
+        encoding="utf-8",
+    )
+    with CliServer(["--hosts", str(hosts)], banners=2) as server:
+        status_a = run_tool(["nmblookup", "-A", IDENTITY_A]).stdout
+        status_b = run_tool(["nmblookup", "-A", IDENTITY_B]).stdout
+        assert "WS2000          <20>" in status_a and "LEGACYSRV" not in status_a, status_a
+        assert "MAC Address = 00-15-5D-20-00-01" in status_a, status_a
+        assert "FILES16         <20>" in status_b and "LEGACYSRV" not in status_b, status_b
+        # No mac: given: one of Hyper-V's OUI, derived from the name, different from the other host's.
+        assert re.search(r"MAC Address = 00-15-5D-(?!20-00-01)", status_b), status_b
+
+        port_a, port_b = _port(server, IDENTITY_A), _port(server, IDENTITY_B)
+        srvinfo = _rpc(IDENTITY_B, port_b, "srvinfo", "alice%Wonderland1")
+        assert "FILES16" in srvinfo, srvinfo
+        sid_a = re.search(r"S-1-5-21-[\d-]+-500", _rpc(IDENTITY_A, port_a, "lookupnames Administrator", "Administrator%Adm!n2003"))
+        sid_b = re.search(r"S-1-5-21-[\d-]+-500", _rpc(IDENTITY_B, port_b, "lookupnames Administrator", "Administrator%Adm!n2003"))
+        assert sid_a and sid_b and sid_a.group(0) != sid_b.group(0), (sid_a, sid_b)

@@ -19,7 +19,8 @@ import pytest
 
 from helpers import CliServer, run_tool
 from smb2raw import negotiate_body, request
-from smbemu.netbios import NameService, NbssFilter, encode_name, names_for
+from smbemu.builder import build_config
+from smbemu.netbios import NameService, NbssFilter, encode_name, names_for, netbios_names
 
 pytestmark = pytest.mark.interop
 
@@ -178,15 +179,53 @@ def test_the_pcap_shows_the_netbios_session(dc: CliServer, pcap: Path) -> None:
     assert "Malformed" not in report, report
 
 
-def test_a_member_server_registers_no_dc_names() -> None:
+def test_a_2000_member_registers_messenger_and_browser_names_and_no_dc_names() -> None:
     with CliServer(["--host", MEMBER_ADDRESS, "--port", "0", "--netbios", "--netbios-port", "0", "--profile", "win2000"]):
         result = run_tool(["nmblookup", "-A", MEMBER_ADDRESS])
+    # Windows 2000 runs Messenger (MACHINE<03>) and the Computer Browser; its srvsvc server type
+    # says it is the master browser, so it holds DOMAIN<1D> and __MSBROWSE__<01> (KB 163409).
     assert _status_names(result.stdout) == {
         ("LEGACYSRV", "00", False),
         ("LEGACYSRV", "20", False),
+        ("LEGACYSRV", "03", False),
         ("CORP", "00", True),
         ("CORP", "1E", True),
+        ("CORP", "1D", False),
+        ("..__MSBROWSE__.", "01", True),
     }, result.stdout
+    # The adapter address: Hyper-V's OUI and three bytes of the machine name's digest.
+    assert "MAC Address = 00-15-5D-A6-6E-41" in result.stdout, result.stdout
+
+
+def test_the_names_follow_the_services_each_release_runs() -> None:
+    """Messenger is disabled from XP SP2 / 2003 on, the Computer Browser from 2012 R2 on
+    (policies/services/windows.yaml cites both)."""
+    def labels(profile: str) -> list[str]:
+        config = build_config(profile)
+        return [name.label() for name in netbios_names(config)]
+
+    assert "LEGACYSRV<03>" in labels("nt4") and "LEGACYSRV<03>" not in labels("win2003")
+    assert "CORP<1D>" in labels("win2003") and "CORP<1D>" in labels("win2003-dc")
+    # 2008's server type has no browser bits (the profile cites captures); 2016 stops the Browser.
+    assert "CORP<1D>" not in labels("win2008") and "CORP<1D>" not in labels("win2016")
+    assert "CORP<1D>" not in labels("win2016-dc") and "CORP<1B>" in labels("win2016-dc")
+    # Without the master-browser bit, no master browser names although the Browser runs.
+    assert "CORP<1D>" not in [n.label() for n in netbios_names(
+        build_config("win2003", overrides=["identity.srvsvc.server_type=WORKSTATION,SERVER,NT,SERVER_NT"]))]
+
+
+def test_node_status_carries_the_names_and_the_unit_id() -> None:
+    service = NameService(names_for("BOX", "WORKGROUP", "standalone", master_browser=True), "127.0.0.9",
+                          bytes.fromhex("00155d010203"))
+    question = encode_name("*", 0x00)
+    packet = struct.pack(">HHHHHH", 7, 0x0010, 1, 0, 0, 0) + question + struct.pack(">HH", 0x21, 1)
+    answer = service.answer(packet)
+    assert answer is not None
+    rdata = answer[12 + len(question) + 10:]
+    assert rdata[0] == 6  # BOX<00>, WORKGROUP<00>, BOX<20>, WORKGROUP<1E>, <1D>, __MSBROWSE__<01>
+    assert rdata[1 + 5 * 18: 1 + 5 * 18 + 16] == b"\x01\x02__MSBROWSE__\x02\x01"
+    statistics = rdata[1 + 6 * 18:]
+    assert len(statistics) == 46 and statistics[:6] == bytes.fromhex("00155d010203")
 
 
 # ---------------------------------------------------------------- sans-I/O pieces

@@ -1,7 +1,8 @@
 """The services a profile's Windows release runs by default, read from
 ``policies/services/windows.yaml`` (its header cites the sources: typical default installs,
-not captures).  Shared by svcctl (MS-SCMR) and winreg (the ``Services`` keys, and whether the
-Remote Registry service serves ``\\PIPE\\winreg`` at all)."""
+not captures).  Shared by svcctl (MS-SCMR), winreg (the ``Services`` keys, and whether the
+Remote Registry service serves ``\\PIPE\\winreg`` at all) and the NetBIOS name service (the
+Messenger and Computer Browser services register names, `smbemu.netbios.names_for`)."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ _CATALOG: Final = ("services", "windows.yaml")
 
 def _catalog_file() -> Path:
     """policies/services/windows.yaml: installed as the ``smbemu_policies`` package's data, or
-    in the checkout beside ``pipes/`` (found by spec, not importlib.resources, which fails on the
+    in the checkout beside ``smbemu/`` (found by spec, not importlib.resources, which fails on the
     editable install's namespace package)."""
     spec = importlib.util.find_spec("smbemu_policies")
     for location in (spec.submodule_search_locations or []) if spec is not None else []:
         candidate = Path(location).joinpath(*_CATALOG)
         if candidate.is_file():
             return candidate
-    return Path(__file__).resolve().parents[2].joinpath("policies", *_CATALOG)
+    return Path(__file__).resolve().parents[1].joinpath("policies", *_CATALOG)
 
 #: MS-SCMR 2.2.47 dwServiceType.
 SERVICE_KERNEL_DRIVER: Final = 0x01
