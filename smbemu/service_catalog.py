@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import yaml
@@ -124,5 +124,42 @@ def find(profile: Any, name: str) -> Service | None:
 
 
 def is_running(profile: Any, name: str) -> bool:
+    """Does the release run ``name`` by default (as the server starts)?"""
     service = find(profile, name)
     return service is not None and service.state == SERVICE_RUNNING
+
+
+# ---------------------------------------------------------------- the running server's services
+#: Where a server keeps the services administrators started or stopped since it started (its
+#: state's cache: a SIGHUP reload starts from the release's defaults again).
+_CHANGED: Final = "services.changed"
+
+
+def services_of(server: Any) -> tuple[Service, ...]:
+    """The services of a running server (its ``ServerConfig``): the release's, in the state
+    administrators left them (`set_running`)."""
+    services = services_for(server.profile)
+    changed: dict[str, int] | None = server.state.cache.get(_CHANGED)
+    if not changed:
+        return services
+    return tuple(replace(s, state=changed.get(s.name.lower(), s.state)) for s in services)
+
+
+def current(server: Any, service: Service) -> Service:
+    """``service`` as the running server has it now."""
+    changed: dict[str, int] | None = server.state.cache.get(_CHANGED)
+    state = changed.get(service.name.lower()) if changed else None
+    return service if state is None or state == service.state else replace(service, state=state)
+
+
+def running_on(server: Any, name: str) -> bool:
+    """Does the running server run ``name`` now?"""
+    service = find(server.profile, name)
+    return service is not None and current(server, service).state == SERVICE_RUNNING
+
+
+def set_running(server: Any, service: Service, running: bool) -> None:
+    """An administrator started (``running``) or stopped ``service`` (MS-SCMR 3.1.4.19 /
+    3.1.4.2): later calls, on every connection, see it so."""
+    changed = server.state.cache.setdefault(_CHANGED, {})
+    changed[service.name.lower()] = SERVICE_RUNNING if running else SERVICE_STOPPED

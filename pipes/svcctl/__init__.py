@@ -6,7 +6,11 @@ UUID 367abb81-9844-35f1-ad32-98f038001003 version 2.0 (MS-SCMR 2.1).  Opnums 0 t
   ROpenSCManagerW (15), ROpenServiceW (16), RQueryServiceConfigW (17), RGetServiceDisplayNameW
   (20), RGetServiceKeyNameW (21), RQueryServiceStatusEx (40) -- over the services the profile's
   release runs by default (:mod:`.catalog`, data in ``policies/services/windows.yaml``);
-* **changes** (start, control, create, delete, reconfigure, lock, set security/status):
+* **starting and stopping** (RStartServiceW/A 19/31, RControlService 1): as Windows answers
+  them (:mod:`.control`): an administrator may start a stopped service and stop a running one
+  (the state lasts until the server stops or reloads; starting Remote Registry brings
+  ``\\PIPE\\winreg``, as impacket's secretsdump does on Windows 7); others lack the rights;
+* **other changes** (create, delete, reconfigure, lock, set security/status):
   ERROR_ACCESS_DENIED (5).  Windows refuses them so to every non-administrator (the SCM and
   service DACLs grant the rights to Administrators only); administrators get it too because the
   emulated SCM is read-only -- the refusal every client reports plainly, rather than a success
@@ -62,7 +66,7 @@ from .access import (
     SERVICE_QUERY_CONFIG,
     SERVICE_QUERY_STATUS,
 )
-from smbemu.service_catalog import SERVICE_WIN32, Service, find, services_for
+from smbemu.service_catalog import SERVICE_WIN32, Service, current, find
 
 INTERFACE: Final = Interface(
     name="svcctl", uuid="367abb81-9844-35f1-ad32-98f038001003", version=(2, 0),
@@ -108,7 +112,10 @@ def _entry(ctx: CallContext, handle: bytes, kind: str | None = None) -> Any:
     return entry
 
 
-def _status(service: Service) -> dict[str, int]:
+def _status(ctx: CallContext, service: Service) -> dict[str, int]:
+    """SERVICE_STATUS of ``service`` as the server runs it now (started or stopped by an
+    administrator since, `smbemu.service_catalog.current`)."""
+    service = current(ctx.server, service)
     return {"dwServiceType": service.service_type, "dwCurrentState": service.state,
             "dwControlsAccepted": service.controls_accepted, "dwWin32ExitCode": 0,
             "dwServiceSpecificExitCode": 0, "dwCheckPoint": 0, "dwWaitHint": 0}
@@ -194,7 +201,7 @@ def RQueryServiceStatus(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
     status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, SERVICE)
     if status:
         return {"lpServiceStatus": SERVICE_STATUS.default(), "ReturnValue": status}
-    return {"lpServiceStatus": _status(entry.obj), "ReturnValue": 0}
+    return {"lpServiceStatus": _status(ctx, entry.obj), "ReturnValue": 0}
 
 
 @INTERFACE.operation(40, "RQueryServiceStatusEx",
@@ -212,7 +219,7 @@ def RQueryServiceStatusEx(ctx: CallContext, request: dict[str, Any]) -> dict[str
     status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_STATUS, SERVICE)
     if status:
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": status}
-    s = _status(entry.obj)
+    s = _status(ctx, entry.obj)
     data = struct.pack("<9I", *s.values(), 0, 0)
     if room < len(data):
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": len(data),
@@ -254,6 +261,7 @@ def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     return {"lpServiceConfig": config, "pcbBytesNeeded": needed, "ReturnValue": 0}
 
 
+from . import control  # noqa: E402,F401  (starting and stopping services)
 from . import lookups  # noqa: E402,F401  (enumeration and name lookups)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 

@@ -25,7 +25,7 @@ from . import (
     _status,
 )
 from .access import SC_MANAGER, SC_MANAGER_ENUMERATE_SERVICE
-from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, services_for
+from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, services_for, services_of
 
 #: ENUM_SERVICE_STATUSW as the 32-bit server lays it out in lpBuffer: two string offsets and a
 #: SERVICE_STATUS, 36 bytes (MS-SCMR 2.2.11, 3.1.4.11: pointers are offsets from the buffer start).
@@ -38,7 +38,7 @@ def _record_size(service: Service) -> int:
     return _RECORD.size + 2 * (len(service.name) + 1) + 2 * (len(service.display_name) + 1)
 
 
-def _pack(services: list[Service], room: int) -> bytes:
+def _pack(ctx: CallContext, services: list[Service], room: int) -> bytes:
     """Records first, then their strings (offsets from the buffer start), padded to ``room``."""
     strings = b""
     records = b""
@@ -48,7 +48,7 @@ def _pack(services: list[Service], room: int) -> bytes:
         strings += (service.name + "\x00").encode("utf-16-le")
         display_at = base + len(strings)
         strings += (service.display_name + "\x00").encode("utf-16-le")
-        records += _RECORD.pack(name_at, display_at, *_status(service).values())
+        records += _RECORD.pack(name_at, display_at, *_status(ctx, service).values())
     data = records + strings
     return data + bytes(room - len(data))
 
@@ -80,7 +80,7 @@ def REnumServicesStatusW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
         return {**failed, "ReturnValue": ERROR_INVALID_PARAMETER}
     states = {_ACTIVE: {SERVICE_RUNNING}, _INACTIVE: {SERVICE_STOPPED},
               _ALL: {SERVICE_RUNNING, SERVICE_STOPPED}}[state]
-    matching = [s for s in services_for(ctx.server.profile)
+    matching = [s for s in services_of(ctx.server)
                 if s.service_type & kinds and s.state in states]
     start = resume or 0
     rest = matching[start:]
@@ -92,7 +92,7 @@ def REnumServicesStatusW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
         fits.append(service)
         used += _record_size(service)
     remaining = rest[len(fits):]
-    out = {"lpBuffer": _pack(fits, room), "lpServicesReturned": len(fits),
+    out = {"lpBuffer": _pack(ctx, fits, room), "lpServicesReturned": len(fits),
            "pcbBytesNeeded": sum(_record_size(s) for s in remaining),
            "lpResumeIndex": None if resume is None else (0 if not remaining
                                                          else start + len(fits)),

@@ -12,7 +12,7 @@ from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, uint32
 
 from smbemu.status import ERROR_ACCESS_DENIED
 
-from . import INTERFACE, SERVICE_STATUS
+from . import INTERFACE
 
 
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -24,7 +24,6 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 _PULONG: Final = Pointer(uint32)
 #: (opnum, name, [out] parameters) -- MS-SCMR 3.1.4.
 REFUSED: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
-    (1, "RControlService", [("lpServiceStatus", SERVICE_STATUS)]),
     (2, "RDeleteService", []),
     (3, "RLockServiceDatabase", [("lpLock", ContextHandle)]),
     (5, "RSetServiceObjectSecurity", []),
@@ -33,10 +32,8 @@ REFUSED: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
     (9, "RNotifyBootConfigStatus", []),
     (11, "RChangeServiceConfigW", [("lpdwTagId", _PULONG)]),
     (12, "RCreateServiceW", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),
-    (19, "RStartServiceW", []),
     (23, "RChangeServiceConfigA", [("lpdwTagId", _PULONG)]),
     (24, "RCreateServiceA", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),
-    (31, "RStartServiceA", []),
     (36, "RChangeServiceConfig2A", []),
     (37, "RChangeServiceConfig2W", []),
     (44, "RCreateServiceWOW64A", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),

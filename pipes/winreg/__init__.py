@@ -39,7 +39,7 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, Sized, uint32
-from smbemu.service_catalog import is_running, services_for
+from smbemu.service_catalog import running_on, services_of
 from smbemu.status import (
     ERROR_ACCESS_DENIED,
     ERROR_FILE_NOT_FOUND,
@@ -69,14 +69,16 @@ INTERFACE: Final = Interface(
 
 
 def service_catalog(server: Any) -> tuple[Any, ...]:
-    """The services of the server's release, role and SKU (`smbemu.service_catalog`)."""
-    return services_for(server.profile)
+    """The services of the server's release, role and SKU as it runs them now
+    (`smbemu.service_catalog.services_of`)."""
+    return services_of(server)
 
 
 def remote_registry_running(config: Any) -> bool:
     """Is ``\\PIPE\\winreg`` there?  Only while the Remote Registry service runs on the
-    profile's release and SKU (the catalog's RemoteRegistry row cites the start types)."""
-    return is_running(config.profile, "RemoteRegistry")
+    profile's release and SKU (the catalog's RemoteRegistry row cites the start types), or
+    since an administrator started it through svcctl."""
+    return running_on(config, "RemoteRegistry")
 
 
 #: Consulted by the pipe open (smbemu.ipc): a pipe whose service is stopped does not exist.

@@ -269,16 +269,18 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # Security and Access Rights"; the 2000 DACL W).
     ("svcctl", "REnumServicesStatusW"): Rule(
         _AU, since=(Later((5, 1), _ADM),), source="SCM DACL (D: Service Security and Access Rights)"),
-    # Starting, stopping, creating, deleting, reconfiguring services and locking the database
-    # need SC_MANAGER_CREATE_SERVICE / SC_MANAGER_LOCK or SERVICE_START / STOP / CHANGE_CONFIG /
-    # DELETE, which the default SCM and service DACLs give administrators only (D: MS-SCMR 3.1.4,
-    # "Service Security and Access Rights"); refused to everyone here (read-only emulation).
+    # Creating, deleting, reconfiguring services and locking the database need
+    # SC_MANAGER_CREATE_SERVICE / SC_MANAGER_LOCK or SERVICE_CHANGE_CONFIG / DELETE, which the
+    # default SCM and service DACLs give administrators only (D: MS-SCMR 3.1.4, "Service Security
+    # and Access Rights"); refused to everyone here (read-only emulation).  Starting and stopping
+    # (RStartServiceW/A, RControlService) are decided by the rights the service handle was opened
+    # with, as on Windows (pipes/svcctl/control.py).
     **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
-       for name in ("RControlService", "RDeleteService", "RLockServiceDatabase",
+       for name in ("RDeleteService", "RLockServiceDatabase",
                     "RSetServiceObjectSecurity", "RSetServiceStatus", "RUnlockServiceDatabase",
                     "RNotifyBootConfigStatus", "RChangeServiceConfigW", "RCreateServiceW",
-                    "RStartServiceW", "RChangeServiceConfigA", "RCreateServiceA",
-                    "RStartServiceA", "RChangeServiceConfig2A", "RChangeServiceConfig2W",
+                    "RChangeServiceConfigA", "RCreateServiceA",
+                    "RChangeServiceConfig2A", "RChangeServiceConfig2W",
                     "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
                     "RControlServiceExW", "RCreateWowService")},
 }

@@ -68,12 +68,20 @@ def test_services_list_refused_to_a_user(restricted: NetnsServer) -> None:
     assert "access_denied" in out.lower(), out
 
 
-def test_winreg_absent_where_remote_registry_is_stopped() -> None:
-    # Windows 7: Remote Registry is Manual and stopped: \PIPE\winreg does not exist
+def test_reg_py_starts_remote_registry_where_it_is_stopped() -> None:
+    # Windows 7: Remote Registry is Manual and stopped, so \PIPE\winreg does not exist until an
+    # administrator starts the service; impacket's reg.py does that through svcctl (its
+    # RemoteOperations), reads, and stops the service again, as it does against Windows 7.
     with NetnsServer("win7") as server:
         out = _impacket(server, "reg.py", ADMIN, "query", "-keyName", LSA, "-v",
                         "RestrictAnonymous")
-    assert "STATUS_OBJECT_NAME_NOT_FOUND" in out, out
+        assert "RestrictAnonymous\tREG_DWORD\t 0\n" in out, out
+        server.wait_for("started service RemoteRegistry")
+        server.wait_for("stopped service RemoteRegistry")
+        # A user cannot start it: the pipe stays absent.
+        out = _impacket(server, "reg.py", ALICE, "query", "-keyName", LSA, "-v",
+                        "RestrictAnonymous")
+        assert "REG_DWORD" not in out, out
 
 
 @pytest.fixture(scope="module")

@@ -124,3 +124,75 @@ def test_changes_are_refused(pipes_h: Any, kind: str) -> None:
         with pytest.raises(DCERPCException) as info:
             call()
         assert _code(info.value) == ERROR_ACCESS_DENIED
+
+
+# ------------------------------------------------------------ starting and stopping (MS-SCMR 3.1.4.19, 3.1.4.2)
+ERROR_INVALID_PARAMETER = 87
+ERROR_INVALID_SERVICE_CONTROL = 1052
+ERROR_SERVICE_ALREADY_RUNNING = 1056
+ERROR_SERVICE_DISABLED = 1058
+ERROR_SERVICE_NOT_ACTIVE = 1062
+
+
+def _service(dce: Any, name: str, access: int = scmr.SERVICE_ALL_ACCESS) -> Any:
+    scm = scmr.hROpenSCManagerW(dce, dwDesiredAccess=scmr.SC_MANAGER_CONNECT)["lpScHandle"]
+    return scmr.hROpenServiceW(dce, scm, name, access)["lpServiceHandle"]
+
+
+def _state(dce: Any, service: Any) -> int:
+    return int(scmr.hRQueryServiceStatus(dce, service)["lpServiceStatus"]["dwCurrentState"])
+
+
+def test_an_administrator_starts_remote_registry_and_winreg_appears(pipes_h: Any) -> None:
+    """Windows 7's Remote Registry is Manual and stopped (impacket's secretsdump starts it):
+    starting it makes \\PIPE\\winreg exist, on every connection; stopping it removes the pipe."""
+    config = pipes_h.fresh_config("win7")
+    winreg = config.pipes.interface("winreg")
+    assert not winreg.available(config)
+    dce = pipes_h.impacket_dce(config, "svcctl", "administrator")
+    service = _service(dce, "RemoteRegistry")
+    assert _state(dce, service) == scmr.SERVICE_STOPPED
+    with pytest.raises(DCERPCException) as info:
+        scmr.hRControlService(dce, service, scmr.SERVICE_CONTROL_STOP)
+    assert _code(info.value) == ERROR_SERVICE_NOT_ACTIVE
+    scmr.hRStartServiceW(dce, service)
+    assert winreg.available(config)
+    other = pipes_h.impacket_dce(config, "svcctl", "administrator", session_id=0x2002)
+    assert _state(other, _service(other, "RemoteRegistry")) == scmr.SERVICE_RUNNING
+    running = scmr.hREnumServicesStatusW(other, scmr.hROpenSCManagerW(other)["lpScHandle"],
+                                         dwServiceState=scmr.SERVICE_ACTIVE)
+    assert "RemoteRegistry" in [s["lpServiceName"].rstrip("\x00") for s in running]
+    with pytest.raises(DCERPCException) as info:
+        scmr.hRStartServiceW(dce, service)
+    assert _code(info.value) == ERROR_SERVICE_ALREADY_RUNNING
+    answer = scmr.hRControlService(dce, service, scmr.SERVICE_CONTROL_INTERROGATE)
+    assert answer["lpServiceStatus"]["dwCurrentState"] == scmr.SERVICE_RUNNING
+    answer = scmr.hRControlService(dce, service, scmr.SERVICE_CONTROL_STOP)
+    assert answer["lpServiceStatus"]["dwCurrentState"] == scmr.SERVICE_STOPPED
+    assert not winreg.available(config)
+    # Another server (a new configuration) starts from the release's defaults.
+    assert not winreg.available(pipes_h.fresh_config("win7"))
+
+
+def test_start_and_control_answer_as_windows(pipes_h: Any) -> None:
+    dce = pipes_h.impacket_dce(pipes_h.fresh_config("win2016"), "svcctl", "administrator")
+    # Computer Browser is Disabled on 2016 (policies/services/windows.yaml).
+    with pytest.raises(DCERPCException) as info:
+        scmr.hRStartServiceW(dce, _service(dce, "Browser"))
+    assert _code(info.value) == ERROR_SERVICE_DISABLED
+    spooler = _service(dce, "Spooler")
+    # PAUSE: the catalog's services accept STOP only; 5 (SHUTDOWN) is the SCM's own control.
+    for control, expected in ((scmr.SERVICE_CONTROL_PAUSE, ERROR_INVALID_SERVICE_CONTROL),
+                              (5, ERROR_INVALID_PARAMETER)):
+        with pytest.raises(DCERPCException) as info:
+            scmr.hRControlService(dce, spooler, control)
+        assert _code(info.value) == expected, control
+    assert _state(dce, spooler) == scmr.SERVICE_RUNNING
+
+
+def test_a_user_may_not_open_a_service_to_start_it(pipes_h: Any) -> None:
+    dce = pipes_h.impacket_dce(pipes_h.fresh_config("win7"), "svcctl", "user")
+    scm = scmr.hROpenSCManagerW(dce, dwDesiredAccess=scmr.SC_MANAGER_CONNECT)["lpScHandle"]
+    with pytest.raises(DCERPCException) as info:
+        scmr.hROpenServiceW(dce, scm, "RemoteRegistry", scmr.SERVICE_START)
+    assert _code(info.value) == ERROR_ACCESS_DENIED
