@@ -3,14 +3,17 @@
 `smbemu serve --rpc-tcp` adds two listeners per host (the asyncio part is `smbemu.server`):
 
 * **TCP 135**, the endpoint mapper (C706 appendix I, its well-known endpoint);
-* **one dynamic port** for the interfaces of the LSA process -- lsarpc, samr, netlogon and
-  dssetup -- as Windows allocates it from the dynamic range: 49152-65535 from Vista / 2008 on,
+* **a dynamic port** for the interfaces of the LSA process -- lsarpc, samr, netlogon and
+  dssetup -- and, from Vista / 2008 on, **another** for the service control manager (svcctl,
+  which services.exe registers on ncacn_ip_tcp from Vista on; before, MS-SCMR was reachable over
+  \\PIPE\\svcctl only: MS-SCMR 2.1), each as Windows allocates it from the dynamic range: 49152-65535 from Vista / 2008 on,
   1025-5000 before (KB 929851, "The default dynamic port range for TCP/IP has changed in Windows
   Vista and in Windows Server 2008"), or the one given with `--rpc-tcp-port`.  Windows hands
   dynamic ports out in order from the start of the range at boot, so lsass's port is a low one
   and is the same from boot to boot: 1025 on 2000 / XP / 2003, 49155 on Vista / 2008 / 7 / 2012,
   49667 from 2012 R2 / 8.1 on (W: netstat and rpcdump outputs published for each generation);
-  smbemu takes that port, or the next free one in the range.
+  smbemu takes that port, or the next free one in the range; services.exe's is the next free one
+  after it (U: its place in the boot order varies; --rpc-tcp-port N gives lsass N and it N+1).
 
 Each TCP connection is one association served by the same `RpcEndpoint` as a named pipe: the
 stream carries whole PDUs back to back (MS-RPCE 2.1.1.1), so the bytes read are fed to the
@@ -68,6 +71,9 @@ MAPPER_PORT: Final = 135
 TCP_MAX_FRAG: Final = 5840
 #: The lsass process's interfaces, all reachable on its one dynamic port.
 LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup")
+#: services.exe's interface on its own dynamic port, from this release on (module docstring).
+SCM_TCP_INTERFACE: Final = "svcctl"
+SCM_TCP_SINCE: Final = (6, 0)
 #: Where the listener tells the endpoint mapper what it listens on (the mapper package's
 #: PDUs processed per `RpcTcpConnection.receive` call (one event-loop turn): as the pipes' slices
 #: (smbemu.rpc.pdu.sliced_input), a bound that keeps one client's flood from stalling the others.
@@ -122,31 +128,43 @@ class RpcTcpService:
 
 
 def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> tuple[RpcTcpService, ...]:
-    """The mapper on `mapper_port` and the lsass interfaces on `dynamic_port`, of those served."""
+    """The mapper on `mapper_port`, the lsass interfaces on `dynamic_port` and services.exe's
+    svcctl on the next port (where the release registers it and its service runs), of those
+    served.  `dynamic_port` 0: each takes a free port of the release's range."""
     registry = config.pipes
     mapper = registry.interface(MAPPER_NAME) if registry is not None else None
     lsass = tuple(i for name in LSASS_TCP_INTERFACES
                   if registry is not None and (i := registry.interface(name)) is not None)
+    scm = registry.interface(SCM_TCP_INTERFACE) if registry is not None else None
+    restricted = restricts_unauthenticated(config.profile)
     services = []
     if mapper is not None:
         services.append(RpcTcpService(MAPPER_NAME, (mapper,), mapper_port))
     if lsass:
-        services.append(RpcTcpService("lsass", lsass, dynamic_port,
-                                      authenticated_only=restricts_unauthenticated(config.profile)))
+        services.append(RpcTcpService("lsass", lsass, dynamic_port, authenticated_only=restricted))
+    if scm is not None and config.profile.identity.version >= SCM_TCP_SINCE:
+        services.append(RpcTcpService("services", (scm,), dynamic_port + 1 if dynamic_port else 0,
+                                      authenticated_only=restricted))
     return tuple(services)
 
 
 def publish(config: ServerConfig, address: str, services: tuple[RpcTcpService, ...]) -> None:
-    """Tell the endpoint mapper (through the server's memo) where ncacn_ip_tcp listens."""
+    """Tell the endpoint mapper (through the server's memo) where ncacn_ip_tcp listens: the
+    address, the mapper's port, and each interface's port (``ports``; ``port`` and
+    ``interfaces`` are lsass's)."""
     listening: dict[str, Any] = config.memo(TCP_MEMO_KEY, dict)
     listening.clear()
     listening["address"] = address
+    ports: dict[str, int] = {}
     for service in services:
         if service.name == MAPPER_NAME:
             listening["mapper_port"] = service.port
-        else:
+            continue
+        if service.name == "lsass":
             listening["port"] = service.port
             listening["interfaces"] = tuple(i.name for i in service.interfaces)
+        ports.update((i.name, service.port) for i in service.interfaces)
+    listening["ports"] = ports
 
 
 class _OnePipe:

@@ -131,7 +131,7 @@ def is_running(profile: Any, name: str) -> bool:
 
 # ---------------------------------------------------------------- the running server's services
 #: Where a server keeps the services administrators started or stopped since it started (its
-#: state's cache: a SIGHUP reload starts from the release's defaults again).
+#: memo, ``ServerConfig.memo``: a SIGHUP reload starts from the release's defaults again).
 _CHANGED: Final = "services.changed"
 
 
@@ -139,7 +139,7 @@ def services_of(server: Any) -> tuple[Service, ...]:
     """The services of a running server (its ``ServerConfig``): the release's, in the state
     administrators left them (`set_running`)."""
     services = services_for(server.profile)
-    changed: dict[str, int] | None = server.state.cache.get(_CHANGED)
+    changed: dict[str, int] = server.memo(_CHANGED, dict)
     if not changed:
         return services
     return tuple(replace(s, state=changed.get(s.name.lower(), s.state)) for s in services)
@@ -147,8 +147,8 @@ def services_of(server: Any) -> tuple[Service, ...]:
 
 def current(server: Any, service: Service) -> Service:
     """``service`` as the running server has it now."""
-    changed: dict[str, int] | None = server.state.cache.get(_CHANGED)
-    state = changed.get(service.name.lower()) if changed else None
+    changed: dict[str, int] = server.memo(_CHANGED, dict)
+    state = changed.get(service.name.lower())
     return service if state is None or state == service.state else replace(service, state=state)
 
 
@@ -161,5 +161,5 @@ def running_on(server: Any, name: str) -> bool:
 def set_running(server: Any, service: Service, running: bool) -> None:
     """An administrator started (``running``) or stopped ``service`` (MS-SCMR 3.1.4.19 /
     3.1.4.2): later calls, on every connection, see it so."""
-    changed = server.state.cache.setdefault(_CHANGED, {})
+    changed: dict[str, int] = server.memo(_CHANGED, dict)
     changed[service.name.lower()] = SERVICE_RUNNING if running else SERVICE_STOPPED

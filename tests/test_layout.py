@@ -66,6 +66,7 @@ HANDLER_CORE_IMPORTS = (
     "smbemu.pipe_names",
     "smbemu.events",  # a vocabulary leaf (VOCABULARY_LEAVES): SAMR reports its changes (issue 16)
     "smbemu.service_catalog",  # a data leaf: svcctl, winreg and the NetBIOS names read the services
+    "smbemu.security_descriptor",  # MS-DTYP self-relative descriptors (winreg keys, the SCM)
 )
 SYNC_ONLY = (SMBEMU / "smb2", SMBEMU / "smb1", SMBEMU / "rpc", SMBEMU / "auth", PIPES)
 

@@ -41,8 +41,8 @@ from .towers import Tower, local_tower, pipe_tower, tcp_tower
 __all__ = ["Entry", "TCP_MEMO_KEY", "endpoint_map", "LSASS_INTERFACES", "UNREGISTERED"]
 
 #: Where the ncacn_ip_tcp listener (smbemu.rpc_tcp) publishes what it listens on: a dict with
-#: ``address``, ``mapper_port``, ``port`` (the lsass dynamic port) and ``interfaces`` (names
-#: served on that port); empty when ncacn_ip_tcp is off.
+#: ``address``, ``mapper_port``, ``port`` (the lsass dynamic port), ``interfaces`` (names
+#: served on that port) and ``ports`` (every interface's port); empty when ncacn_ip_tcp is off.
 TCP_MEMO_KEY: Final = "rpc_tcp.listening"
 
 LSASS_PIPE: Final = "\\pipe\\lsass"
@@ -105,8 +105,7 @@ def endpoint_map(ctx: CallContext) -> tuple[Entry, ...]:
     profile = ctx.server.profile
     host = "\\\\" + ctx.server.directory.machine.netbios_name.upper()
     tcp: Mapping[str, Any] = ctx.server.memo(TCP_MEMO_KEY, dict)
-    tcp_port = tcp.get("port")
-    tcp_names = frozenset(tcp.get("interfaces", ()))
+    tcp_ports: Mapping[str, int] = tcp.get("ports") or {name: tcp["port"] for name in tcp.get("interfaces", ())}
     address = str(tcp.get("address") or "0.0.0.0")
     if ":" in address or address == "localhost":
         address = "127.0.0.1" if address in ("::1", "localhost") else "0.0.0.0"
@@ -117,11 +116,13 @@ def endpoint_map(ctx: CallContext) -> tuple[Entry, ...]:
         syntax = (if_uuid, version[0], version[1])
         if name in LSASS_INTERFACES:
             towers = [pipe_tower(syntax, LSASS_PIPE, host)]
-            if tcp_port and name in tcp_names and (name != "netlogon" or profile.is_dc):
-                towers.append(tcp_tower(syntax, int(tcp_port), address))
+            if tcp_ports.get(name) and (name != "netlogon" or profile.is_dc):
+                towers.append(tcp_tower(syntax, int(tcp_ports[name]), address))
             towers += [local_tower(syntax, e) for e in _local_endpoints(profile.identity.version)]
         elif pipes:
             towers = [pipe_tower(syntax, "\\PIPE\\" + pipes[0], host)]
+            if tcp_ports.get(name):  # svcctl from Vista on (smbemu.rpc_tcp)
+                towers.append(tcp_tower(syntax, int(tcp_ports[name]), address))
         else:
             continue
         entries.extend(Entry(name, syntax, tower) for tower in towers)

@@ -82,13 +82,11 @@ SERVICE_STATE_ALL: Final = 3
 NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire"
                            for n in (10, 22, 34, 43, 46, 52, 53, 54, 55, 57, 58, 59)}
 NOT_EMULATED: Final = {
-    4: "RQueryServiceObjectSecurity", 13: "REnumDependentServicesW",
-    18: "RQueryServiceLockStatusW", 25: "REnumDependentServicesA", 26: "REnumServicesStatusA",
+    25: "REnumDependentServicesA", 26: "REnumServicesStatusA",
     27: "ROpenSCManagerA", 28: "ROpenServiceA", 29: "RQueryServiceConfigA",
     30: "RQueryServiceLockStatusA", 32: "RGetServiceDisplayNameA", 33: "RGetServiceKeyNameA",
-    35: "REnumServiceGroupW", 38: "RQueryServiceConfig2A", 39: "RQueryServiceConfig2W",
-    41: "REnumServicesStatusExA", 42: "REnumServicesStatusExW", 47: "RNotifyServiceStatusChange",
-    48: "RGetNotifyResults", 49: "RCloseNotifyHandle", 56: "RQueryServiceConfigEx"}
+    35: "REnumServiceGroupW", 38: "RQueryServiceConfig2A", 41: "REnumServicesStatusExA", 47: "RNotifyServiceStatusChange",
+    48: "RGetNotifyResults", 49: "RCloseNotifyHandle"}
 for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
 
@@ -262,6 +260,7 @@ def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
 
 
 from . import control  # noqa: E402,F401  (starting and stopping services)
+from . import queries  # noqa: E402,F401  (object security, dependents, Ex and Config2 queries, the lock)
 from . import lookups  # noqa: E402,F401  (enumeration and name lookups)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 

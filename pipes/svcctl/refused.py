@@ -25,10 +25,8 @@ _PULONG: Final = Pointer(uint32)
 #: (opnum, name, [out] parameters) -- MS-SCMR 3.1.4.
 REFUSED: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
     (2, "RDeleteService", []),
-    (3, "RLockServiceDatabase", [("lpLock", ContextHandle)]),
     (5, "RSetServiceObjectSecurity", []),
     (7, "RSetServiceStatus", []),
-    (8, "RUnlockServiceDatabase", [("Lock", ContextHandle)]),
     (9, "RNotifyBootConfigStatus", []),
     (11, "RChangeServiceConfigW", [("lpdwTagId", _PULONG)]),
     (12, "RCreateServiceW", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),

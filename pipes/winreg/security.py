@@ -16,12 +16,11 @@ for any right beyond reading is refused (ERROR_ACCESS_DENIED).
 
 from __future__ import annotations
 
-import struct
 from typing import Final
 
 from smbemu.policy.access import ObjectType
 from smbemu.rpc import CallContext
-from smbemu.sid import Sid
+from smbemu.security_descriptor import self_relative
 
 from .hive import remote_paths
 from .types import KEY_ALL_ACCESS, KEY_READ, KEY_SET_VALUE, MAXIMUM_ALLOWED
@@ -75,11 +74,6 @@ def path_allowed(version: tuple[int, int], path: str) -> bool:
 # The key security descriptor (MS-DTYP 2.4.6 self-relative form)
 # -------------------------------------------------------------------------------------------
 
-OWNER_SECURITY_INFORMATION: Final = 0x1
-GROUP_SECURITY_INFORMATION: Final = 0x2
-DACL_SECURITY_INFORMATION: Final = 0x4
-_SE_SELF_RELATIVE: Final = 0x8000
-_SE_DACL_PRESENT: Final = 0x0004
 _CONTAINER_INHERIT_ACE: Final = 0x02
 #: The DACL of HKLM's hives (W: `icacls`-style view of HKLM\SOFTWARE on 2003+; U on exact ACEs):
 #: SYSTEM and Administrators full control, Users read, each inherited by subkeys.
@@ -87,30 +81,8 @@ _KEY_DACL: Final = (("S-1-5-18", KEY_ALL_ACCESS), ("S-1-5-32-544", KEY_ALL_ACCES
                     ("S-1-5-32-545", KEY_READ))
 
 
-def _acl(entries: tuple[tuple[str, int], ...]) -> bytes:
-    aces = b""
-    for sid_text, mask in entries:
-        sid = Sid.parse(sid_text).to_bytes()
-        aces += struct.pack("<BBHI", 0, _CONTAINER_INHERIT_ACE, 8 + len(sid), mask) + sid
-    return struct.pack("<BBHHH", 2, 0, 8 + len(aces), len(entries), 0) + aces
-
-
 def key_security_descriptor(information: int) -> bytes:
     """The self-relative descriptor of an emulated key, with the parts ``information`` asks
     (owner Administrators, group SYSTEM, the DACL above); the SACL is never returned."""
-    parts: list[tuple[int, bytes]] = []
-    control = _SE_SELF_RELATIVE
-    owner = Sid.parse("S-1-5-32-544").to_bytes() if information & OWNER_SECURITY_INFORMATION else b""
-    group = Sid.parse("S-1-5-18").to_bytes() if information & GROUP_SECURITY_INFORMATION else b""
-    dacl = _acl(_KEY_DACL) if information & DACL_SECURITY_INFORMATION else b""
-    if dacl:
-        control |= _SE_DACL_PRESENT
-    offset = 20
-    offsets = []
-    for blob in (owner, group, b"", dacl):           # owner, group, sacl, dacl
-        offsets.append(offset if blob else 0)
-        offset += len(blob)
-        parts.append((0, blob))
-    header = struct.pack("<BBHIIII", 1, 0, control, *offsets)
-    return header + owner + group + dacl
+    return self_relative(information, "S-1-5-32-544", "S-1-5-18", _KEY_DACL, _CONTAINER_INHERIT_ACE)
 

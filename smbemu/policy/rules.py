@@ -276,8 +276,8 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # (RStartServiceW/A, RControlService) are decided by the rights the service handle was opened
     # with, as on Windows (pipes/svcctl/control.py).
     **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
-       for name in ("RDeleteService", "RLockServiceDatabase",
-                    "RSetServiceObjectSecurity", "RSetServiceStatus", "RUnlockServiceDatabase",
+       for name in ("RDeleteService",
+                    "RSetServiceObjectSecurity", "RSetServiceStatus",
                     "RNotifyBootConfigStatus", "RChangeServiceConfigW", "RCreateServiceW",
                     "RChangeServiceConfigA", "RCreateServiceA",
                     "RChangeServiceConfig2A", "RChangeServiceConfig2W",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from impacket.dcerpc.v5 import epm, lsad, lsat, samr, transport  # type: ignore[import-untyped]
+from impacket.dcerpc.v5 import epm, lsad, lsat, samr, scmr, transport  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
     RPC_C_AUTHN_LEVEL_CONNECT,
     RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
@@ -111,6 +111,32 @@ def test_samr_and_lsarpc_over_tcp_as_the_administrator(tcp_lab: TcpLab, level: i
     assert info["PolicyInformation"]["PolicyPrimaryDomainInfo"]["Name"] == "CORP"
     names = lsat.hLsarLookupNames(dce, policy, ["alice"])["TranslatedSids"]["Sids"]
     assert names[0]["RelativeId"] == 1104
+
+
+@pytest.mark.parametrize("tcp_lab", ["win2016"], indirect=True)
+def test_svcctl_over_tcp_from_vista_on(tcp_lab: TcpLab) -> None:
+    """services.exe registers MS-SCMR on ncacn_ip_tcp from Vista on, on a port of its own:
+    impacket's test_scmr TCP classes (and services.py -port 135-style tools) find it there."""
+    assert tcp_lab.ports["services"] not in (tcp_lab.lsa, tcp_lab.mapper)
+    binding = epm.hept_map(HOST, scmr.MSRPC_UUID_SCMR, protocol="ncacn_ip_tcp", dce=tcp_lab.mapper_dce())
+    assert binding == f"ncacn_ip_tcp:{HOST}[{tcp_lab.ports['services']}]"
+    dce = _bound(binding, scmr.MSRPC_UUID_SCMR, ADMIN, RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    scm = scmr.hROpenSCManagerW(dce)["lpScHandle"]
+    names = [s["lpServiceName"].rstrip("\x00") for s in scmr.hREnumServicesStatusW(dce, scm)]
+    assert "LanmanServer" in names and "RemoteRegistry" in names
+    # Anonymous over TCP: the SCM refuses the open (the policy's answer to ANONYMOUS LOGON).
+    dce = _bound(binding, scmr.MSRPC_UUID_SCMR, None, 0)
+    with pytest.raises(DCERPCException) as info:
+        scmr.hROpenSCManagerW(dce)
+    assert "ACCESS_DENIED" in str(info.value).upper(), info.value
+
+
+@pytest.mark.parametrize("tcp_lab", ["win2003"], indirect=True)
+def test_no_svcctl_over_tcp_before_vista(tcp_lab: TcpLab) -> None:
+    assert "services" not in tcp_lab.ports
+    with pytest.raises(DCERPCException) as info:
+        epm.hept_map(HOST, scmr.MSRPC_UUID_SCMR, protocol="ncacn_ip_tcp", dce=tcp_lab.mapper_dce())
+    assert "ept_s_not_registered" in str(info.value)
 
 
 def test_a_wrong_password_is_refused(tcp_lab: TcpLab) -> None:
