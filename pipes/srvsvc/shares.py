@@ -183,7 +183,11 @@ def NetrShareCheck(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
                 return {"Type": share.stype & ~STYPE_SPECIAL, "ReturnValue": NERR_SUCCESS}
     else:
         for share in ctx.server.directory.shares:
-            if share.type == "disk" and share.path.upper().startswith(device):
+            path = share.path.upper()
+            # a disk share on the device, or any share whose path is the device itself (a
+            # printer share's "HPLJ4250,LocalsplOnly": smbtorture checks each share's shi2_path
+            # and expects NERR_Success from Windows)
+            if (share.type == "disk" and path.startswith(device)) or path == device:
                 return {"Type": share.stype & ~STYPE_SPECIAL, "ReturnValue": NERR_SUCCESS}
     return {"Type": 0, "ReturnValue": NERR_DEVICE_NOT_SHARED}
 
