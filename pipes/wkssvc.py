@@ -50,8 +50,11 @@ from smbemu.status import (
     ERROR_INVALID_FLAGS,
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
+    ERROR_NO_SUCH_LOGON_SESSION,
     ERROR_NOT_SUPPORTED,
+    NERR_NAME_NOT_FOUND,
     NERR_SUCCESS,
+    RPC_E_REMOTE_DISABLED,
 )
 
 #: MS-WKST 2.2.3.1 NETSETUP_JOIN_STATUS and 2.2.3.3 NET_COMPUTER_NAME_TYPE are plain IDL
@@ -428,11 +431,6 @@ for _opnum, _name, _out in _REFUSED_OPS:
 # NetSetup calls NetrValidateName2 (25) / NetrGetJoinableOUs2 (26)
 # -------------------------------------------------------------------------------------------
 
-#: MS-ERREF 2.2 / 2.1: ERROR_NO_SUCH_LOGON_SESSION, NERR_NameNotFound (the message alias is
-#: not registered: no Messenger), RPC_E_REMOTE_DISABLED (an HRESULT returned as the WERROR).
-ERROR_NO_SUCH_LOGON_SESSION: Final = 1312
-NERR_NAME_NOT_FOUND: Final = 2273
-RPC_E_REMOTE_DISABLED: Final = 0x8001011C
 WKSTA_USER_INFO_1101: Final = Struct("WKSTA_USER_INFO_1101", [("wkui1101_oth_domains", WString)])
 USER_INFO: Final = Union(uint32, {0: Pointer(WKSTA_USER_INFO_0), 1: Pointer(WKSTA_USER_INFO_1),
                                   1101: Pointer(WKSTA_USER_INFO_1101)},

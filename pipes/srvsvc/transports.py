@@ -3,6 +3,8 @@ NetrServerAliasEnum (3.1.4.44); and the DFS calls of opnums 43-52 (3.1.4.35-3.1.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from typing import Any, Final
 
 from smbemu.policy import Later, Require, Rule
@@ -32,21 +34,28 @@ _TRANSPORT_RULE: Final = Rule(Require.EVERYONE_SID,
                               source="Win32 NetServerTransportEnum remarks (D)")
 
 
+def _netbt_transport(directory: Any) -> tuple[str, str]:
+    """(device name, adapter address) of the one NetBT-over-TCP/IP transport, derived from the
+    machine SID exactly as wkssvc's NetrWkstaTransportEnum derives it (a handler package may not
+    import another interface's module), so both interfaces name the same adapter."""
+    seed = hashlib.sha256(str(directory.machine.sid).encode()).digest()
+    guid = str(uuid.UUID(bytes=seed[:16])).upper()
+    return f"\\Device\\NetBT_Tcpip_{{{guid}}}", (bytes([0x02]) + seed[16:21]).hex().upper()
+
+
 def _transport_entry(ctx: CallContext, level: int) -> dict[str, Any]:
     """The NetBT-over-TCP/IP transport the server is bound to (the one wkssvc lists too): its
     device name, the server's NetBIOS name padded to 16 bytes as its transport address
     (MS-SRVS 2.2.4.93), the adapter's MAC as 12 hex digits as its network address."""
-    from smbemu_pipes.wkssvc import transport  # the same transport as the workstation's
-
     directory = ctx.server.directory
-    wks = transport(directory)
+    name, mac = _netbt_transport(directory)
     address = directory.machine.netbios_name.upper().ljust(16).encode("ascii", "replace")[:16]
     p = f"svti{level}_"
     entry: dict[str, Any] = {
         f"{p}numberofvcs": len(all_sessions(ctx)),
-        f"{p}transportname": wks["wkti0_transport_name"],
+        f"{p}transportname": name,
         f"{p}transportaddress": address, f"{p}transportaddresslength": len(address),
-        f"{p}networkaddress": wks["wkti0_transport_address"]}
+        f"{p}networkaddress": mac}
     if level >= 1:
         entry[f"{p}domain"] = str(directory.primary_domain.name)
     if level >= 2:
