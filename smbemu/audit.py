@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -73,6 +74,9 @@ AUDIT_SUCCESS: Final = "Audit Success"
 AUDIT_FAILURE: Final = "Audit Failure"
 #: smbemu's own events: above every 16-bit Windows EventID (see the module docstring).
 SMBEMU_EVENT_IDS: Final = range(100000, 200000)
+#: How many recent Windows events an audit log keeps in memory (:meth:`AuditLog.recent`): a
+#: bounded ring, so a flood of logons costs at most this many events (about 1-2 KiB each).
+RECENT_EVENTS: Final = 2048
 #: One DCE/RPC call (smbemu's own event; Windows logs none).
 RPC_EVENT_ID: Final = 100001
 #: One RAP call on \\PIPE\\LANMAN (smbemu's own event).
@@ -127,6 +131,10 @@ class AuditLog:
     given here, writes each).  Every string field is escaped and cut
     (:func:`smbemu.safelog.escape_client_text`): user, domain, workstation, share and pipe names
     come from the client.  Thread-safe (one lock per line).
+
+    The last :data:`RECENT_EVENTS` Windows events written (smbemu's own 1000xx events left out)
+    are also kept in memory, numbered from 1 in the order written, for the eventlog pipe to serve
+    back as the Security log (:meth:`recent`; MS-EVEN record numbers).
     """
 
     def __init__(self, stream: IO[str] | LineSink, computer: str = "", *, close: bool = False,
@@ -134,6 +142,8 @@ class AuditLog:
         self._sink = stream if isinstance(stream, LineSink) else LineSink(stream, close, repeat_window)
         self.computer = computer
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
+        self._recent: deque[tuple[int, dict[str, object]]] = deque(maxlen=RECENT_EVENTS)
+        self._numbered = 0
 
     @property
     def stream(self) -> IO[str]:
@@ -153,7 +163,14 @@ class AuditLog:
         for name, value in fields.items():
             event[name] = escape_client_text(value) if isinstance(value, str) else value
         self._sink.emit(event, moment.timestamp())
+        if event_id not in SMBEMU_EVENT_IDS:
+            self._numbered += 1
+            self._recent.append((self._numbered, event))
         return event
+
+    def recent(self) -> tuple[tuple[int, dict[str, object]], ...]:
+        """The Windows events kept in memory, oldest first, each with its record number."""
+        return tuple(self._recent)
 
     def sweep(self) -> None:
         """Write the counts of repeated events whose window has passed (see ``repeat_window``)."""
