@@ -46,13 +46,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu import events
-from smbemu.audit_files import AuditTarget, LineSink, RotatingFile
+from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
 from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, NtStatus, status_hex
@@ -74,9 +73,6 @@ AUDIT_SUCCESS: Final = "Audit Success"
 AUDIT_FAILURE: Final = "Audit Failure"
 #: smbemu's own events: above every 16-bit Windows EventID (see the module docstring).
 SMBEMU_EVENT_IDS: Final = range(100000, 200000)
-#: How many recent Windows events an audit log keeps in memory (:meth:`AuditLog.recent`): a
-#: bounded ring, so a flood of logons costs at most this many events (about 1-2 KiB each).
-RECENT_EVENTS: Final = 2048
 #: One DCE/RPC call (smbemu's own event; Windows logs none).
 RPC_EVENT_ID: Final = 100001
 #: One RAP call on \\PIPE\\LANMAN (smbemu's own event).
@@ -130,11 +126,7 @@ class AuditLog:
     identical events (:class:`smbemu.audit_files.RepeatFolder`; 0, the default for a stream
     given here, writes each).  Every string field is escaped and cut
     (:func:`smbemu.safelog.escape_client_text`): user, domain, workstation, share and pipe names
-    come from the client.  Thread-safe (one lock per line).
-
-    The last :data:`RECENT_EVENTS` Windows events written (smbemu's own 1000xx events left out)
-    are also kept in memory, numbered from 1 in the order written, for the eventlog pipe to serve
-    back as the Security log (:meth:`recent`; MS-EVEN record numbers).
+    come from the client.  Thread-safe.  ``recent_events``: the last ones, for the eventlog pipe.
     """
 
     def __init__(self, stream: IO[str] | LineSink, computer: str = "", *, close: bool = False,
@@ -142,8 +134,7 @@ class AuditLog:
         self._sink = stream if isinstance(stream, LineSink) else LineSink(stream, close, repeat_window)
         self.computer = computer
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
-        self._recent: deque[tuple[int, dict[str, object]]] = deque(maxlen=RECENT_EVENTS)
-        self._numbered = 0
+        self.recent_events = RecentEvents()
 
     @property
     def stream(self) -> IO[str]:
@@ -163,14 +154,9 @@ class AuditLog:
         for name, value in fields.items():
             event[name] = escape_client_text(value) if isinstance(value, str) else value
         self._sink.emit(event, moment.timestamp())
-        if event_id not in SMBEMU_EVENT_IDS:
-            self._numbered += 1
-            self._recent.append((self._numbered, event))
+        if event_id not in SMBEMU_EVENT_IDS:  # smbemu's own events are no Windows log's records
+            self.recent_events.add(event)
         return event
-
-    def recent(self) -> tuple[tuple[int, dict[str, object]], ...]:
-        """The Windows events kept in memory, oldest first, each with its record number."""
-        return tuple(self._recent)
 
     def sweep(self) -> None:
         """Write the counts of repeated events whose window has passed (see ``repeat_window``)."""

@@ -57,6 +57,7 @@ from smbemu.status import (
     RPC_X_INVALID_BOUND,
     STATUS_BUFFER_TOO_SMALL,
     STATUS_INVALID_HANDLE,
+    STATUS_INVALID_LEVEL,
     STATUS_OBJECT_NAME_NOT_FOUND,
 )
 
@@ -83,8 +84,6 @@ for _opnum, _name in NOT_USED_ON_WIRE.items():
 
 #: MS-EVEN 2.2.7 / IDL: MAX_BATCH_BUFF, the range of NumberOfBytesToRead and cbBufSize.
 MAX_BATCH_BUFF: Final = 0x0007FFFF
-#: STATUS_INVALID_LEVEL (MS-ERREF 2.3.1): ElfrGetLogInformation of a level other than 0.
-STATUS_INVALID_LEVEL: Final = 0xC0000148
 _HANDLE_KIND: Final = "eventlog.log"
 
 #: MS-EVEN 2.2.2 EVENTLOG_HANDLE_W / _A: ``[handle, unique]`` wchar_t* / char*: one character.

@@ -64,8 +64,8 @@ def log_records(audit: Any, log: str) -> Sequence[tuple[int, Mapping[str, Any]]]
     """The records of ``log`` (oldest first), each with its record number."""
     if log != "Security" or audit is None:
         return ()
-    recent = getattr(audit, "recent", None)
-    return recent() if callable(recent) else ()
+    recent = getattr(audit, "recent_events", None)
+    return recent.records() if recent is not None else ()
 
 
 def _seconds(text: object) -> int:

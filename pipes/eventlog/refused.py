@@ -22,12 +22,10 @@ from typing import Any, Final
 from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, RpcUnicodeString, uint32
-from smbemu.status import STATUS_ACCESS_DENIED
+from smbemu.status import STATUS_ACCESS_DENIED, STATUS_OBJECT_NAME_INVALID
 
 from . import INTERFACE, RPC_STRING, opened
 
-#: MS-ERREF 2.3.1 STATUS_OBJECT_NAME_INVALID.
-STATUS_OBJECT_NAME_INVALID: Final = 0xC0000033
 ADMINISTRATORS: Final = Rule(Require.ADMINISTRATORS,
                              source="KB 323076 (D: ELF_LOGFILE_CLEAR / BACKUP in the CustomSD)")
 

@@ -16,6 +16,7 @@ from impacket.dcerpc.v5 import even  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
 
 from smbemu import audit
+from smbemu.audit_files import RECENT_EVENTS
 
 STATUS_ACCESS_DENIED = 0xC0000022
 STATUS_INVALID_HANDLE = 0xC0000008
@@ -160,11 +161,11 @@ def test_backwards_seek_and_buffer_too_small(pipes_h: Any) -> None:
 
 
 def test_the_ring_is_bounded(pipes_h: Any) -> None:
-    config = _audited(pipes_h, "win2016-dc", failures=audit.RECENT_EVENTS + 5)
+    config = _audited(pipes_h, "win2016-dc", failures=RECENT_EVENTS + 5)
     dce, handle = _security(pipes_h, config)
-    assert even.hElfrNumberOfRecords(dce, handle)["NumberOfRecords"] == audit.RECENT_EVENTS
+    assert even.hElfrNumberOfRecords(dce, handle)["NumberOfRecords"] == RECENT_EVENTS
     assert even.hElfrOldestRecordNumber(dce, handle)["OldestRecordNumber"] == 7
-    assert _read(dce, handle, SEQ_BACKWARDS, size=4096)[0]["number"] == audit.RECENT_EVENTS + 6
+    assert _read(dce, handle, SEQ_BACKWARDS, size=4096)[0]["number"] == RECENT_EVENTS + 6
 
 
 @pytest.mark.parametrize(("profile", "kind", "log", "allowed"), [
