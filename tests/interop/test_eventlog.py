@@ -140,3 +140,17 @@ def test_anonymous_cannot_open_the_pipe(server: ServerThread) -> None:
     # eventlog is in no release's NullSessionPipes: the CREATE itself is refused (§0 rule 3)
     with pytest.raises(Exception, match="STATUS_ACCESS_DENIED"):
         _even(server, "", "")
+
+
+def test_rpcclient_reads_a_pre_vista_security_log(tmp_path: Path) -> None:
+    # Windows Server 2003: SourceName "Security" and the account's SID in the record's UserSid
+    with ServerThread("win2003", audit_log=str(tmp_path / "audit.jsonl")) as old:
+        _failed_logon(old, "eve")
+        read = _rpcclient(old, "Administrator%Adm!n2003", "eventlog_readlog Security")
+    old.config.audit.close()
+    out = read.stdout + read.stderr
+    assert read.returncode == 0, out
+    assert "SourceName               : 'Security'" in out, out
+    assert "Strings                  : 'eve'" in out, out
+    administrator = old.config.directory.find_user("Administrator")
+    assert f"UserSid                  : {administrator.sid}" in out, out
