@@ -51,7 +51,7 @@ from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu import events
-from smbemu.audit_files import AuditTarget, LineSink, RotatingFile
+from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
 from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, NtStatus, status_hex
@@ -126,7 +126,7 @@ class AuditLog:
     identical events (:class:`smbemu.audit_files.RepeatFolder`; 0, the default for a stream
     given here, writes each).  Every string field is escaped and cut
     (:func:`smbemu.safelog.escape_client_text`): user, domain, workstation, share and pipe names
-    come from the client.  Thread-safe (one lock per line).
+    come from the client.  Thread-safe.  ``recent_events``: the last ones, for the eventlog pipe.
     """
 
     def __init__(self, stream: IO[str] | LineSink, computer: str = "", *, close: bool = False,
@@ -134,6 +134,7 @@ class AuditLog:
         self._sink = stream if isinstance(stream, LineSink) else LineSink(stream, close, repeat_window)
         self.computer = computer
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
+        self.recent_events = RecentEvents()
 
     @property
     def stream(self) -> IO[str]:
@@ -153,6 +154,8 @@ class AuditLog:
         for name, value in fields.items():
             event[name] = escape_client_text(value) if isinstance(value, str) else value
         self._sink.emit(event, moment.timestamp())
+        if event_id not in SMBEMU_EVENT_IDS:  # smbemu's own events are no Windows log's records
+            self.recent_events.add(event)
         return event
 
     def sweep(self) -> None:
