@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
@@ -93,6 +94,8 @@ class DirectoryChanges:
         self._history: dict[int, list[bytes]] = {}
         #: How many changes were made (DomainModifiedCount grows with it, MS-SAMR 2.2.4.1).
         self.changes = 0
+        #: Called with the directory after every change (``--state``: `smbemu.directory.persist`).
+        self.on_change: Callable[[Any], None] | None = None
 
     def _index(self) -> None:  # pragma: no cover - the directory's own
         raise NotImplementedError
@@ -100,6 +103,8 @@ class DirectoryChanges:
     def _changed(self) -> None:
         self.changes += 1
         self._index()
+        if self.on_change is not None:
+            self.on_change(self)
 
     # -- users -------------------------------------------------------------------------------
 
