@@ -76,7 +76,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, enumeration, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
+from . import accounts, enumeration, groups, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

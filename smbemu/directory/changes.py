@@ -233,6 +233,50 @@ class DirectoryChanges:
             return None
         return sam_crypto.proven_oem_password(user.lm_hash, new_encrypted, old_encrypted_with_new)
 
+    # -- groups and aliases -------------------------------------------------------------------
+
+    def create_container(self, domain: SamDomain, name: str, kind: str) -> Group | Alias:
+        """SamrCreateGroupInDomain / SamrCreateAliasInDomain (MS-SAMR 3.1.5.4.2-3): a new, empty
+        group or alias under the next RID, the name checked as an account name (3.1.5.4.4's
+        rules: STATUS_INVALID_ACCOUNT_NAME, STATUS_USER_EXISTS / GROUP_EXISTS / ALIAS_EXISTS)."""
+        self.check_new_name(name)
+        rid = self.next_rid()
+        created = (Group if kind == "group" else Alias)(rid=rid, name=name, sid=domain.sid.child(rid))
+        if isinstance(created, Group):
+            domain.replace_accounts(groups=(*domain.groups, created))
+        else:
+            domain.replace_accounts(aliases=(*domain.aliases, created))
+        self._changed()
+        return created
+
+    def delete_container(self, container: Group | Alias) -> None:
+        """SamrDeleteGroup / SamrDeleteAlias (MS-SAMR 3.1.5.7.1-2): well-known RIDs (< 1000) are
+        refused with STATUS_SPECIAL_ACCOUNT; a group that is some user's primary group with
+        STATUS_MEMBER_IN_GROUP (3.1.5.7.1: "the group ... is the primary group of a member");
+        the SID leaves every alias it was a member of."""
+        current = self._container(container)
+        if current.rid < FIRST_RID:
+            raise ChangeRefused(NtStatus.SPECIAL_ACCOUNT, f"{current.name} is a built-in group")
+        domain = self.account_domain if current.sid.is_in(self.account_domain.sid) else self.builtin_domain
+        if isinstance(current, Group):
+            if any(u.primary_group_rid == current.rid for u in domain.users):
+                raise ChangeRefused(NtStatus.MEMBER_IN_GROUP, f"{current.name} is a user's primary group")
+            domain.replace_accounts(groups=tuple(g for g in domain.groups if g.rid != current.rid))
+        else:
+            domain.replace_accounts(aliases=tuple(a for a in domain.aliases if a.rid != current.rid))
+        for other in (self.account_domain, self.builtin_domain):
+            other.replace_accounts(aliases=tuple(_without(a, current.sid) for a in other.aliases))
+        self._changed()
+
+    def update_container(self, container: Group | Alias, **fields: Any) -> Group | Alias:
+        """SamrSetInformationGroup / Alias: a new name (checked as `check_new_name`) or comment."""
+        current = self._container(container)
+        if "name" in fields and fields["name"].lower() != current.name.lower():
+            self.check_new_name(fields["name"])
+        changed = dataclasses.replace(current, **fields)
+        self._replace_container(changed)
+        return changed
+
     # -- memberships -------------------------------------------------------------------------
 
     def add_member(self, container: Group | Alias, member: Sid) -> None:

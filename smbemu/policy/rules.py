@@ -191,7 +191,10 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
        for name in ("SamrCreateUserInDomain", "SamrDeleteUser", "SamrSetInformationUser",
                     "SamrSetInformationUser2", "SamrAddMemberToGroup", "SamrRemoveMemberFromGroup",
                     "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias",
-                    "SamrRemoveMemberFromForeignDomain")},
+                    "SamrRemoveMemberFromForeignDomain", "SamrCreateGroupInDomain",
+                    "SamrCreateAliasInDomain", "SamrSetInformationGroup", "SamrDeleteGroup",
+                    "SamrSetInformationAlias", "SamrDeleteAlias", "SamrAddMultipleMembersToAlias",
+                    "SamrRemoveMultipleMembersFromAlias")},
     # SamrCreateUser2InDomain: administrators; a computer account (AccountType
     # USER_WORKSTATION_TRUST_ACCOUNT 0x80) on a DC also any authenticated user: the Default Domain
     # Controllers Policy gives Authenticated Users SeMachineAccountPrivilege ("Add workstations to
@@ -210,11 +213,7 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # refused to everyone here.
     **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); not emulated")
        for name in ("SamrSetSecurityObject", "SamrShutdownSamServer", "SamrSetInformationDomain",
-                    "SamrCreateGroupInDomain", "SamrCreateAliasInDomain",
-                    "SamrSetInformationGroup", "SamrDeleteGroup",
-                    "SamrSetMemberAttributesOfGroup", "SamrSetInformationAlias",
-                    "SamrDeleteAlias", "SamrChangePasswordUser",
-                    "SamrAddMultipleMembersToAlias", "SamrRemoveMultipleMembersFromAlias",
+                    "SamrSetMemberAttributesOfGroup", "SamrChangePasswordUser",
                     "SamrSetDSRMPassword")},
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
     # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
