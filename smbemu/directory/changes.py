@@ -94,6 +94,9 @@ class DirectoryChanges:
         self._history: dict[int, list[bytes]] = {}
         #: How many changes were made (DomainModifiedCount grows with it, MS-SAMR 2.2.4.1).
         self.changes = 0
+        #: The LSA account objects once a client changed them (MS-LSAD 3.1.1.2: SID -> the
+        #: privileges and rights it holds); None = the role's default assignment.
+        self.lsa_accounts: dict[str, list[str]] | None = None
         #: Called with the directory after every change (``--state``: `smbemu.directory.persist`).
         self.on_change: Callable[[Any], None] | None = None
 
@@ -232,6 +235,11 @@ class DirectoryChanges:
         if user.lm_hash is None:
             return None
         return sam_crypto.proven_oem_password(user.lm_hash, new_encrypted, old_encrypted_with_new)
+
+    def set_lsa_accounts(self, accounts: dict[str, list[str]]) -> None:
+        """The LSA account objects after LsarCreateAccount / LsarAddAccountRights / ... ."""
+        self.lsa_accounts = accounts
+        self._changed()
 
     # -- groups and aliases -------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 The file is JSON: ``{"smbemu_state": 1, "role": ..., "fixture": <the directory in the fixture
 format, smbemu.directory.export>, "password_history": {rid: [NT hash hex, ...]},
-"creators": {rid: SID}, "changes": N}``.  While it exists it *is* the directory: a server
+"creators": {rid: SID}, "lsa_accounts": {SID: [privilege or right, ...]} or null (the
+role's default assignment), "changes": N}``.  While it exists it *is* the directory: a server
 started (or reloaded) with ``--state`` builds its directory from it instead of ``--fixture``;
 without it, from the fixture, and the file is written at the first change.
 
@@ -40,7 +41,7 @@ __all__ = ["StateFile", "attach_state", "export_fixture", "FORMAT_VERSION"]
 log = logging.getLogger("smbemu.state")
 
 FORMAT_VERSION: Final = 1
-_KEYS: Final = ("smbemu_state", "role", "fixture", "password_history", "creators", "changes")
+_KEYS: Final = ("smbemu_state", "role", "fixture", "password_history", "creators", "lsa_accounts", "changes")
 _ALLOWED: Final = "a state file written by `smbemu serve --state` (move it away to start again from the fixture)"
 
 
@@ -111,6 +112,12 @@ class StateFile:
                 directory._creators[int(key)] = Sid.parse(value)
             except (ValueError, TypeError, AttributeError):
                 raise self._error(f"creators.{key}", "expected a RID and the SID of the account's creator") from None
+        lsa = data.get("lsa_accounts")
+        if lsa is not None:
+            if not isinstance(lsa, dict) or not all(isinstance(v, list) and all(isinstance(r, str) for r in v)
+                                                    for v in lsa.values()):
+                raise self._error("lsa_accounts", "expected null or an object of SID -> list of privilege and right names")
+            directory.lsa_accounts = {str(k): list(v) for k, v in lsa.items()}
         changes = data.get("changes", 0)
         directory.changes = changes if isinstance(changes, int) and changes >= 0 else 0
         self.refused = False
@@ -132,6 +139,7 @@ class StateFile:
             "password_history": {str(rid): [h.hex() for h in hashes]
                                  for rid, hashes in sorted(directory._history.items())},
             "creators": {str(rid): str(sid) for rid, sid in sorted(directory._creators.items())},
+            "lsa_accounts": directory.lsa_accounts,
             "changes": directory.changes,
         }
         folder = self.path.parent

@@ -183,6 +183,13 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # LsarEnumerateAccounts: POLICY_VIEW_LOCAL_INFORMATION (MS-LSAD 3.1.4.5.2, D).
     ("lsarpc", "LsarEnumerateAccounts"): Rule(Require.LSA_VIEW_LOCAL,
                                               source="MS-LSAD 3.1.4.5.2 (D)"),
+    # LSA account objects, privileges and rights changed (pipes/lsarpc/account_writes.py): the
+    # policy and account objects' default DACLs grant POLICY_CREATE_ACCOUNT and ACCOUNT_ADJUST_*
+    # to Administrators only (MS-LSAD 3.1.1.1.1, 3.1.4.5.x; D).
+    **{("lsarpc", name): Rule(_ADM, source="MS-LSAD 3.1.4.5 (D: Administrators)")
+       for name in ("LsarCreateAccount", "LsarAddPrivilegesToAccount", "LsarRemovePrivilegesFromAccount",
+                    "LsarSetSystemAccessAccount", "LsarDeleteObject", "LsarAddAccountRights",
+                    "LsarRemoveAccountRights")},
     # -- samr (MS-SAMR) ---------------------------------------------------------------------
     # The SAM changes the emulator makes (smbemu.directory.changes): administrators, whose token
     # matches the AdministratorSid ALL_ACCESS ACE of every SAM object (MS-SAMR 3.1.5.12.2.1, D);
