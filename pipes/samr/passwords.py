@@ -25,8 +25,10 @@ from smbemu.status import (
     STATUS_WRONG_PASSWORD,
 )
 
-from .objects import INTERFACE, directory_of, error_response, report_change
-from .types import ENCRYPTED_OWF_PASSWORD, RPC_STRING, SAMPR_ENCRYPTED_USER_PASSWORD
+from smbemu.policy.access import USER_CHANGE_PASSWORD
+
+from .objects import INTERFACE, USER, directory_of, error_response, lookup_handle, report_change
+from .types import ENCRYPTED_OWF_PASSWORD, RPC_STRING, SAMPR_ENCRYPTED_USER_PASSWORD, SAMPR_HANDLE
 
 
 def _wrong_password(ctx: CallContext, user: Any, why: str) -> dict[str, Any]:
@@ -117,3 +119,55 @@ def SamrOemChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) -> dic
     if password is None:
         return _wrong_password(ctx, user, "does not prove the old password (LM form)")
     return _changed(ctx, user, password)
+
+
+_OWF = Pointer(ENCRYPTED_OWF_PASSWORD)
+
+
+@INTERFACE.operation(38, "SamrChangePasswordUser",
+                     request=[("UserHandle", SAMPR_HANDLE), ("LmPresent", uint8),
+                              ("OldLmEncryptedWithNewLm", _OWF), ("NewLmEncryptedWithOldLm", _OWF),
+                              ("NtPresent", uint8), ("OldNtEncryptedWithNewNt", _OWF),
+                              ("NewNtEncryptedWithOldNt", _OWF), ("NtCrossEncryptionPresent", uint8),
+                              ("NewNtEncryptedWithNewLm", _OWF), ("LmCrossEncryptionPresent", uint8),
+                              ("NewLmEncryptedWithNewNt", _OWF)],
+                     response=[])
+def SamrChangePasswordUser(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5.10.1: the old clients' change on a user handle (USER_CHANGE_PASSWORD), the
+    passwords as OWF hashes each encrypted with the other (2.2.11.1.1): the NT form
+    (NtPresent: NewNtEncryptedWithOldNt, proven by OldNtEncryptedWithNewNt), the new LM hash
+    from NewLmEncryptedWithNewNt when LmCrossEncryptionPresent.  The LM-only form (NtPresent 0)
+    is STATUS_INVALID_PARAMETER here (U).  History and minimum age apply
+    (STATUS_PASSWORD_RESTRICTION); a wrong old password is STATUS_WRONG_PASSWORD and counts as
+    a bad password, as SamrUnicodeChangePasswordUser2's."""
+    entry, status = lookup_handle(ctx, request["UserHandle"], (USER.kind,), USER_CHANGE_PASSWORD)
+    if entry is None:
+        return error_response(ctx, status)
+    status = ctx.decide().status
+    if status:
+        return error_response(ctx, status)
+    new_encrypted, old_check = request["NewNtEncryptedWithOldNt"], request["OldNtEncryptedWithNewNt"]
+    if not request["NtPresent"] or new_encrypted is None or old_check is None:
+        return error_response(ctx, STATUS_INVALID_PARAMETER)
+    directory = directory_of(ctx)
+    user = entry.obj.account
+    if directory.is_locked(user):
+        return error_response(ctx, STATUS_WRONG_PASSWORD)
+    new_nt = directory.proven_owf_change(user, new_encrypted["data"], old_check["data"])
+    if new_nt is None:
+        return _wrong_password(ctx, user, "does not prove the old password (OWF form)")
+    new_lm = None
+    cross = request["NewLmEncryptedWithNewNt"]
+    if request["LmCrossEncryptionPresent"] and cross is not None:
+        new_lm = directory.decrypt_hash(cross["data"], new_nt)
+    if user.cannot_change_password:
+        report_change(ctx, "password-changed", user, success=False)
+        ctx.deny("USER_CHANGE_PASSWORD", f"may not change the password of {user.name} (cannot change)")
+        return error_response(ctx, STATUS_ACCESS_DENIED)
+    try:
+        directory.change_password_hash(user, new_nt, new_lm)
+    except ChangeRefused as refused:
+        report_change(ctx, "password-changed", user, success=False)
+        return error_response(ctx, refused.status)
+    report_change(ctx, "password-changed", user)
+    return {"ReturnValue": STATUS_SUCCESS}

@@ -1,5 +1,5 @@
-"""samr calls that change the SAM which the emulator does not make (groups and aliases created,
-changed or deleted, domain settings, security descriptors, the OWF / OEM password changes):
+"""samr calls that change the SAM which the emulator does not make (domain settings, security
+descriptors, group member attributes, the DSRM password, shutting the SAM down):
 STATUS_ACCESS_DENIED (MS-SAMR 3.1.5.x)."""
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from smbemu.policy.access import (
     DOMAIN_WRITE_OTHER_PARAMETERS,
     GROUP_ADD_MEMBER,
     SAM_SERVER_SHUTDOWN,
-    USER_CHANGE_PASSWORD,
     ObjectType,
 )
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ContextHandle, NdrType, uint32
+from smbemu.rpc.ndr import NdrType
 from smbemu.status import STATUS_ACCESS_DENIED
 
-from .objects import DOMAIN, GROUP, INTERFACE, SERVER, USER
+from .objects import DOMAIN, GROUP, INTERFACE, SERVER
 
 # -------------------------------------------------------------------------------------------
 # Refused calls (changes not emulated)
@@ -33,7 +32,6 @@ _WRITE_ACCESS: Final[dict[str, tuple[ObjectType, int]]] = {
     "SamrShutdownSamServer": (SERVER, SAM_SERVER_SHUTDOWN),
     "SamrSetInformationDomain": (DOMAIN, DOMAIN_WRITE_OTHER_PARAMETERS),
     "SamrSetMemberAttributesOfGroup": (GROUP, GROUP_ADD_MEMBER),
-    "SamrChangePasswordUser": (USER, USER_CHANGE_PASSWORD),
 }
 
 
@@ -49,14 +47,12 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return op.error_response(status, **{k: v for k, v in request.items() if k.endswith("Handle")})
 
 
-_H = ContextHandle
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
                                 Sequence[tuple[str, NdrType]]], ...]] = (
     (2, "SamrSetSecurityObject", (), ()),
     (4, "SamrShutdownSamServer", (), ()),
     (9, "SamrSetInformationDomain", (), ()),
     (26, "SamrSetMemberAttributesOfGroup", (), ()),
-    (38, "SamrChangePasswordUser", (), ()),
     (66, "SamrSetDSRMPassword", (), ()),
 )
 for _opnum, _name, _in, _out in _REFUSED_OPS:

@@ -211,9 +211,33 @@ class DirectoryChanges:
         problem = password_problem(user, password, self.account_domain, history if check_history else None)
         if problem:
             raise ChangeRefused(NtStatus.PASSWORD_RESTRICTION, f"the new password of {user.name} {problem}")
+        if check_history:
+            self.check_password_age(user, now)
         nt_hash = nt_owf_v1(password)
         # no LM hash for a password longer than 14 characters (LMOWFv1 cannot hold it, MS-NLMP 3.3.1)
         lm_hash = lm_owf_v1(password) if len(password) <= 14 else None
+        return self.set_password_hashes(user, nt_hash, lm_hash, expired=expired, now=now)
+
+    def check_password_age(self, user: User, now: datetime | None = None) -> None:
+        """A user's own change within the domain's minimum password age is refused with
+        STATUS_PASSWORD_RESTRICTION (the minPwdAge rule of MS-ADTS 3.1.1.3.1.5 / MS-SAMR
+        3.1.1.8.x; W: Samba's password_hash module, checked against Windows by smbtorture's
+        samr tests, answers the same); an account that must change its password is not held
+        back, nor are machine accounts."""
+        days = self.account_domain.password_policy.min_age_days
+        last = user.last_password_change
+        if not days or last is None or user.account_type != "normal" or user.must_change_password \
+                or user.password_expired:
+            return
+        now = now or datetime.now(timezone.utc)
+        if (now - last).total_seconds() < days * 86400:
+            raise ChangeRefused(NtStatus.PASSWORD_RESTRICTION,
+                                f"{user.name} changed the password less than {days} day(s) ago (minimum password age)")
+
+    def set_password_hashes(self, user: User, nt_hash: bytes, lm_hash: bytes | None, *, expired: bool = False,
+                            now: datetime | None = None) -> User:
+        """The account's new hashes, kept in its history (the checks are the caller's)."""
+        history = self.password_history(user)
         history.append(nt_hash)
         del history[:-24]  # the longest history Windows keeps (PasswordHistoryLength <= 24)
         return self.update_user(user, nt_hash=nt_hash, lm_hash=lm_hash, must_change_password=expired,
@@ -229,6 +253,25 @@ class DirectoryChanges:
         """The new password of a SamrUnicodeChangePasswordUser2 whose caller knows ``user``'s
         current one, or None (an account without a password has the empty one's hash)."""
         return sam_crypto.proven_password(user.nt_hash or nt_owf_v1(""), new_encrypted, old_encrypted_with_new)
+
+    def proven_owf_change(self, user: User, new_nt_encrypted: bytes, old_nt_encrypted: bytes) -> bytes | None:
+        """The new NT hash of a SamrChangePasswordUser whose caller knows ``user``'s current one."""
+        return sam_crypto.proven_owf_change(user.nt_hash or nt_owf_v1(""), new_nt_encrypted, old_nt_encrypted)
+
+    @staticmethod
+    def decrypt_hash(data: bytes, key: bytes) -> bytes:
+        return sam_crypto.decrypt_hash(data, key)
+
+    def change_password_hash(self, user: User, new_nt: bytes, new_lm: bytes | None) -> User:
+        """A user's own change given as hashes (SamrChangePasswordUser): the history and the minimum
+        age apply; the length and complexity rules cannot be checked against a hash (U: Windows)."""
+        policy = self.account_domain.password_policy
+        history = self.password_history(user)
+        if user.account_type == "normal" and policy.history and new_nt in history[-policy.history:]:
+            raise ChangeRefused(NtStatus.PASSWORD_RESTRICTION,
+                                f"the new password of {user.name} is one of the last {policy.history} passwords (history)")
+        self.check_password_age(user)
+        return self.set_password_hashes(user, new_nt, new_lm)
 
     def proven_oem_password(self, user: User, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:
         """The same for SamrOemChangePasswordUser2: under the LM hash (None without one)."""

@@ -13,8 +13,8 @@ from typing import Final
 
 from smbemu.auth.ntlm_crypto import des, lm_owf_v1, nt_owf_v1, rc4k
 
-__all__ = ["clear_password", "decrypt_with_session_key", "encrypt_hash", "proven_password",
-           "proven_oem_password"]
+__all__ = ["clear_password", "decrypt_with_session_key", "encrypt_hash", "decrypt_hash", "proven_password",
+           "proven_oem_password", "proven_owf_change"]
 
 #: SAMPR_USER_PASSWORD: 512 bytes of buffer, then the length (2.2.6.20).
 _BUFFER: Final = 512
@@ -50,6 +50,34 @@ def encrypt_hash(data16: bytes, key16: bytes) -> bytes:
     """2.2.11.1.1 "Encrypting an NT or LM hash value with a specified key": two DES blocks under
     the key's bytes 0-6 and 7-13."""
     return des(key16[:7], data16[:8]) + des(key16[7:14], data16[8:])
+
+
+def decrypt_hash(data16: bytes, key16: bytes) -> bytes:
+    """The inverse of `encrypt_hash` (2.2.11.1.1): two DES decryptions under the same keys."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    try:  # where cryptography keeps (Triple)DES now, and where it kept it
+        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    except ImportError:  # pragma: no cover - cryptography < 43
+        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore[no-redef,unused-ignore]
+    from smbemu.auth.ntlm_crypto import _des_key
+
+    out = b""
+    for key7, block in ((key16[:7], data16[:8]), (key16[7:14], data16[8:16])):
+        decryptor = Cipher(TripleDES(_des_key(key7) * 3), modes.ECB()).decryptor()
+        out += decryptor.update(block) + decryptor.finalize()
+    return out
+
+
+def proven_owf_change(old_nt_hash: bytes, new_nt_encrypted_with_old_nt: bytes,
+                      old_nt_encrypted_with_new_nt: bytes) -> bytes | None:
+    """The new NT hash of a SamrChangePasswordUser (3.1.5.10.1) whose caller knows the old one:
+    NewNtEncryptedWithOldNt decrypts under the old hash, and the old hash encrypted with the new
+    one matches OldNtEncryptedWithNewNt; None otherwise (STATUS_WRONG_PASSWORD)."""
+    new_nt = decrypt_hash(new_nt_encrypted_with_old_nt, old_nt_hash)
+    if encrypt_hash(old_nt_hash, new_nt) != old_nt_encrypted_with_new_nt:
+        return None
+    return new_nt
 
 
 def proven_password(old_nt_hash: bytes, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:

@@ -215,13 +215,13 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # (STATUS_PASSWORD_MUST_CHANGE) changes it: smbpasswd -r, changepasswd.py (MS-SAMR 3.1.5.10.3,
     # D; W for the anonymous session).
     **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-3 (D: the old password is the proof)")
-       for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2")},
+       for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2",
+                    "SamrChangePasswordUser")},
     # Calls that change the SAM which the emulator does not make: administrators on Windows;
     # refused to everyone here.
     **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); not emulated")
        for name in ("SamrSetSecurityObject", "SamrShutdownSamServer", "SamrSetInformationDomain",
-                    "SamrSetMemberAttributesOfGroup", "SamrChangePasswordUser",
-                    "SamrSetDSRMPassword")},
+                    "SamrSetMemberAttributesOfGroup", "SamrSetDSRMPassword")},
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
     # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
     # Access (§0 rule 8, MS-SAMR 3.1.5.1.1 / MS-ADSC 2.246, D).  The domain object of a DC grants

@@ -438,3 +438,25 @@ def test_groups_and_aliases_are_created_renamed_and_deleted(lab: Callable[[str],
     user = server.dce("user")
     assert _status(lambda: samr.hSamrCreateGroupInDomain(user, server.domain(user), "x", samr.MAXIMUM_ALLOWED)) \
         == STATUS_ACCESS_DENIED
+
+
+def test_the_owf_change_of_old_clients_and_the_minimum_password_age(lab: Callable[[str], Lab]) -> None:
+    """SamrChangePasswordUser (opnum 38, MS-SAMR 3.1.5.10.1) as impacket's changepasswd.py
+    -newhashes sends it; a second change within the domain's minimum age (1 day in corp.yaml)
+    is STATUS_PASSWORD_RESTRICTION."""
+    server = lab("win2016-dc")
+    dce = server.dce("user")
+    alice = samr.hSamrOpenUser(dce, server.domain(dce), samr.MAXIMUM_ALLOWED, 1104)["UserHandle"]
+    assert _status(lambda: samr.hSamrChangePasswordUser(dce, alice, "wrong", "Sunsh1ne!Day")) \
+        == STATUS_WRONG_PASSWORD
+    samr.hSamrChangePasswordUser(dce, alice, "Wonderland1", "Sunsh1ne!Day")
+    user = server.directory.find_user("alice")
+    assert user.nt_hash == nt_owf_v1("Sunsh1ne!Day") and user.lm_hash is not None
+    assert _status(lambda: samr.hSamrChangePasswordUser(dce, alice, "Sunsh1ne!Day", "Another#Pass9")) \
+        == STATUS_PASSWORD_RESTRICTION  # changed less than a day ago
+    # the same age rule for the Unicode form; an administrator's reset is not held back
+    assert _status(lambda: samr.hSamrUnicodeChangePasswordUser2(dce, "\x00", "alice", "Sunsh1ne!Day",
+                                                                "Another#Pass9")) == STATUS_PASSWORD_RESTRICTION
+    ids = [(e["EventID"], e["Keywords"]) for e in server.events()]
+    assert ids == [(4723, "Audit Failure"), (4723, "Audit Success"), (4723, "Audit Failure"),
+                   (4723, "Audit Failure")], ids
