@@ -54,6 +54,16 @@ def test_state_survives_a_restart_and_a_sighup(tmp_path: Path) -> None:
         # new one), which the logon says only after checking the password
         assert "NT_STATUS_ACCOUNT_DISABLED" in _logon(port, "bob", "NewPassw0rd!")
         assert "NT_STATUS_LOGON_FAILURE" in _logon(port, "bob", "wrong")
+        # a state file broken while the server runs: the reload is refused and keeps the running
+        # directory; nothing is written over the file until it loads again
+        broken = state.read_bytes()[:100]
+        state.write_bytes(broken)
+        server.hup()
+        server.wait_for("reload failed")
+        assert f"{state}: line " in server.log()
+        assert "User Name   :\tbob" in _rpcclient(port, "queryuser bob")
+        _rpcclient(port, "createdomuser dave")
+        assert state.read_bytes() == broken
 
 
 def test_a_truncated_state_file_is_refused_and_left_alone(tmp_path: Path) -> None:
