@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from helpers import HOST, CliServer, run_tool
 
@@ -111,3 +112,14 @@ def test_export_writes_a_fixture_that_loads_back_identically(tmp_path: Path) -> 
             for kind in ("users", "groups", "aliases"):
                 assert getattr(getattr(again, name), kind) == getattr(getattr(live, name), kind), (name, kind)
         assert again.primary_domain == live.primary_domain and again.shares == live.shares
+
+
+def test_the_pytest_fixture_takes_a_state_file(smbemu_server: Any, tmp_path: Path) -> None:
+    """`smbemu_server(..., state=FILE)` (and `smbemu.serve` / `start_in_thread`): a later server
+    started on the same file has the first one's changes."""
+    state = tmp_path / "suite.json"
+    first = smbemu_server("win2016-dc", state=state)
+    assert "NT_STATUS" not in _rpcclient(first.port, "createdomuser bob")
+    second = smbemu_server("win2016-dc", state=state)
+    assert second.config.directory.find_user("bob") is not None
+    assert "User Name   :\tbob" in _rpcclient(second.port, "queryuser bob")
