@@ -460,3 +460,18 @@ def test_the_owf_change_of_old_clients_and_the_minimum_password_age(lab: Callabl
     ids = [(e["EventID"], e["Keywords"]) for e in server.events()]
     assert ids == [(4723, "Audit Failure"), (4723, "Audit Success"), (4723, "Audit Failure"),
                    (4723, "Audit Failure")], ids
+
+
+def test_an_administrator_resets_a_password_as_hashes(lab: Callable[[str], Lab]) -> None:
+    """SamrSetInformationUser class 18 (UserInternal1Information, MS-SAMR 2.2.6.23): the NT hash
+    encrypted with the session key, as impacket's hSamrSetNTInternal1 (changepasswd.py -reset
+    -newhashes) sends it; a normal user on another account is refused."""
+    server = lab("win2016-dc")
+    dce = server.dce("administrator")
+    alice = samr.hSamrOpenUser(dce, server.domain(dce), samr.MAXIMUM_ALLOWED, 1104)["UserHandle"]
+    samr.hSamrSetNTInternal1(dce, alice, "", nt_owf_v1("Reset#Pass42").hex())
+    assert server.directory.find_user("alice").nt_hash == nt_owf_v1("Reset#Pass42")
+    assert [e["EventID"] for e in server.events()] == [4724, 4738]
+    user = server.dce("user")
+    other = samr.hSamrOpenUser(user, server.domain(user), samr.MAXIMUM_ALLOWED, 1105)["UserHandle"]
+    assert _status(lambda: samr.hSamrSetNTInternal1(user, other, "x")) == STATUS_ACCESS_DENIED
