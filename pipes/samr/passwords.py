@@ -181,13 +181,13 @@ _PKT_PRIVACY = 6
 
 @INTERFACE.operation(67, "SamrValidatePassword", request=[], response=[])
 def SamrValidatePassword(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.13.7: Windows takes it over RPC over TCP with packet privacy only; over
-    \\pipe\\samr (with or without DCE/RPC authentication) the runtime refuses it with the fault
-    rpc_s_access_denied (5) -- W: impacket's own remote test, written against Windows, expects
+    """MS-SAMR 3.1.5.13.7: Windows takes it over RPC over TCP with packet privacy only; over SMB
+    (\\pipe\\samr, \\pipe\\lsass; with or without DCE/RPC authentication) the runtime refuses
+    it with the fault rpc_s_access_denied (5) -- W: impacket's own remote test, written against Windows, expects
     exactly that on its SMB classes.  The validation itself (SAM_VALIDATE_INPUT_ARG) is not
     emulated: a call over TCP with packet privacy faults nca_op_rng_error, as before (U)."""
-    if ctx.auth_level < _PKT_PRIVACY or ctx.pipe_name.lower() == "samr":
-        # \\pipe\\samr is SMB; ncacn_ip_tcp reaches samr as the "lsass" service (smbemu.rpc_tcp)
+    over_smb = ctx.session_id in getattr(ctx.server, "sessions", {})  # an SMB session's pipe
+    if ctx.auth_level < _PKT_PRIVACY or over_smb:
         ctx.deny("ncacn_ip_tcp, RPC_C_AUTHN_LEVEL_PKT_PRIVACY",
                  "called SamrValidatePassword without packet privacy over TCP")
         raise RpcFault(FAULT_ACCESS_DENIED, "SamrValidatePassword needs RPC over TCP with packet privacy")
