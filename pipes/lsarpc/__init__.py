@@ -55,7 +55,7 @@ would change the LSA database).
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import account_writes, lookups, policy, refused, rights  # noqa: F401
+from . import account_writes, lookups, policy, refused, rights, secrets  # noqa: F401
 from .lookups import Translation, translate_name, translate_sid, user_name
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .policy import CLASS_ACCESS, policy_information

@@ -30,6 +30,7 @@ from smbemu.status import (
 
 from .objects import INTERFACE, check_call
 from .rights import LOGON_RIGHTS, accounts, privileges, rights_table
+from .secrets import SECRET_HANDLE, delete_secret, secret_of
 from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, LSAPR_PRIVILEGE_SET, LSAPR_USER_RIGHT_SET, POLICY_HANDLE, SYSTEM_ACCESS_BITS
 
 #: MS-LSAD 2.2.1.1.2 / 2.2.1.1.3: the policy and account rights these calls need.
@@ -178,15 +179,22 @@ def LsarSetSystemAccessAccount(ctx: CallContext, request: dict[str, Any]) -> dic
 @INTERFACE.operation(34, "LsarDeleteObject", request=[("ObjectHandle", LSAPR_HANDLE)],
                      response=[("ObjectHandle", LSAPR_HANDLE)])
 def LsarDeleteObject(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-LSAD 3.1.4.9.3 (DELETE on the handle): an account object is deleted and its handle
-    closed (returned zeroed); the policy object cannot be deleted (STATUS_ACCESS_DENIED, U);
+    """MS-LSAD 3.1.4.9.3 (DELETE on the handle): an account object or a secret (`secrets`) is
+    deleted and its handle closed (returned zeroed); the policy object cannot be deleted (STATUS_ACCESS_DENIED, U);
     other handles to a deleted account then answer STATUS_INVALID_HANDLE (U)."""
     handle = request["ObjectHandle"]
     entry = ctx.handles.lookup(handle)
-    if entry is None or entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE):
+    if entry is None or entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE, SECRET_HANDLE):
         return {"ObjectHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
     if entry.kind == POLICY_HANDLE:
         return {"ObjectHandle": handle, "ReturnValue": ctx.decide().status or STATUS_ACCESS_DENIED}
+    if entry.kind == SECRET_HANDLE:
+        name, status = secret_of(ctx, handle)
+        if name is None:
+            return {"ObjectHandle": handle, "ReturnValue": status}
+        delete_secret(ctx, name)
+        ctx.handles.close(handle)
+        return {"ObjectHandle": _NULL_HANDLE, "ReturnValue": STATUS_SUCCESS}
     sid, status = _account_entry(ctx, handle, DELETE)
     if sid is None:
         return {"ObjectHandle": handle, "ReturnValue": status}

@@ -97,6 +97,9 @@ class DirectoryChanges:
         #: The LSA account objects once a client changed them (MS-LSAD 3.1.1.2: SID -> the
         #: privileges and rights it holds); None = the role's default assignment.
         self.lsa_accounts: dict[str, list[str]] | None = None
+        #: The LSA secrets once used (pipes/lsarpc/secrets.py): name -> current / old value (hex)
+        #: and their FILETIMEs; None = not yet seeded.
+        self.lsa_secrets: dict[str, dict[str, Any]] | None = None
         #: Called with the directory after every change (``--state``: `smbemu.directory.persist`).
         self.on_change: Callable[[Any], None] | None = None
 
@@ -283,6 +286,19 @@ class DirectoryChanges:
         """The LSA account objects after LsarCreateAccount / LsarAddAccountRights / ... ."""
         self.lsa_accounts = accounts
         self._changed()
+
+    def set_lsa_secrets(self, secrets: dict[str, dict[str, Any]]) -> None:
+        """The LSA secrets after LsarCreateSecret / LsarSetSecret / LsarStorePrivateData / ... ."""
+        self.lsa_secrets = secrets
+        self._changed()
+
+    @staticmethod
+    def encrypt_secret(value: bytes, session_key: bytes) -> bytes:
+        return sam_crypto.encrypt_secret(value, session_key)
+
+    @staticmethod
+    def decrypt_secret(cipher: bytes, session_key: bytes) -> bytes | None:
+        return sam_crypto.decrypt_secret(cipher, session_key)
 
     # -- groups and aliases -------------------------------------------------------------------
 

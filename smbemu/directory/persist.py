@@ -41,7 +41,8 @@ __all__ = ["StateFile", "attach_state", "export_fixture", "FORMAT_VERSION"]
 log = logging.getLogger("smbemu.state")
 
 FORMAT_VERSION: Final = 1
-_KEYS: Final = ("smbemu_state", "role", "fixture", "password_history", "creators", "lsa_accounts", "changes")
+_KEYS: Final = ("smbemu_state", "role", "fixture", "password_history", "creators", "lsa_accounts", "lsa_secrets",
+                "changes")
 _ALLOWED: Final = "a state file written by `smbemu serve --state` (move it away to start again from the fixture)"
 
 
@@ -118,6 +119,11 @@ class StateFile:
                                                     for v in lsa.values()):
                 raise self._error("lsa_accounts", "expected null or an object of SID -> list of privilege and right names")
             directory.lsa_accounts = {str(k): list(v) for k, v in lsa.items()}
+        secrets = data.get("lsa_secrets")
+        if secrets is not None:
+            if not isinstance(secrets, dict) or not all(isinstance(v, dict) for v in secrets.values()):
+                raise self._error("lsa_secrets", "expected null or an object of secret name -> its values")
+            directory.lsa_secrets = {str(k): dict(v) for k, v in secrets.items()}
         changes = data.get("changes", 0)
         directory.changes = changes if isinstance(changes, int) and changes >= 0 else 0
         self.refused = False
@@ -140,6 +146,7 @@ class StateFile:
                                  for rid, hashes in sorted(directory._history.items())},
             "creators": {str(rid): str(sid) for rid, sid in sorted(directory._creators.items())},
             "lsa_accounts": directory.lsa_accounts,
+            "lsa_secrets": directory.lsa_secrets,
             "changes": directory.changes,
         }
         folder = self.path.parent

@@ -189,7 +189,8 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     **{("lsarpc", name): Rule(_ADM, source="MS-LSAD 3.1.4.5 (D: Administrators)")
        for name in ("LsarCreateAccount", "LsarAddPrivilegesToAccount", "LsarRemovePrivilegesFromAccount",
                     "LsarSetSystemAccessAccount", "LsarDeleteObject", "LsarAddAccountRights",
-                    "LsarRemoveAccountRights")},
+                    "LsarRemoveAccountRights", "LsarCreateSecret", "LsarOpenSecret", "LsarSetSecret",
+                    "LsarQuerySecret", "LsarStorePrivateData", "LsarRetrievePrivateData")},
     # -- samr (MS-SAMR) ---------------------------------------------------------------------
     # The SAM changes the emulator makes (smbemu.directory.changes): administrators, whose token
     # matches the AdministratorSid ALL_ACCESS ACE of every SAM object (MS-SAMR 3.1.5.12.2.1, D);
