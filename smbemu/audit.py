@@ -466,8 +466,8 @@ _CHANGE_EVENTS: Final[dict[str, tuple[int, int]]] = {
 #: Membership changes by group scope: a SAMR group is a global group, an alias a local group.
 _MEMBER_EVENTS: Final[dict[tuple[str, str], int]] = {
     ("member-added", "global"): 4728, ("member-removed", "global"): 4729,
-    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,
-}
+    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,  # and a group / alias itself:
+    **{(c, s): i for s, ids in (("global", (4727, 4730, 4737)), ("local", (4731, 4734, 4735))) for c, i in zip(("created", "deleted", "changed"), ids)}}
 #: The attribute fields of 4720 / 4738 (4741 / 4742 add DnsHostName, ServicePrincipalNames), in
 #: Windows' order: "-" means unchanged (4738) or not set.
 _ACCOUNT_ATTRIBUTES: Final = (
@@ -489,6 +489,9 @@ def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[s
     target = {"TargetUserName": event.target_name, "TargetDomainName": event.target_domain,
               "TargetSid": event.target_sid}
     member_event = _MEMBER_EVENTS.get((event.change, event.group_scope))
+    if member_event is not None and not event.member_sid:  # a group itself: 4727/4731/4737/4735 name it
+        extra = {} if member_event in (4730, 4734) else {"SamAccountName": dict(event.attributes).get("SamAccountName", "-"), "SidHistory": "-"}
+        return audit.emit(member_event, event.success, {**target, **subject, "PrivilegeList": "-", **extra})
     if member_event is not None:
         return audit.emit(member_event, event.success, {
             "MemberName": event.member_name or "-", "MemberSid": event.member_sid or NULL_SID,

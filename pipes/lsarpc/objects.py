@@ -31,8 +31,8 @@ INTERFACE: Final = Interface(
 #: Read-only calls Windows implements and smbemu does not emulate yet: nca_op_rng_error.
 NOT_EMULATED: Final = {
     3: "LsarQuerySecurityObject", 25: "LsarOpenTrustedDomain",
-    26: "LsarQueryInfoTrustedDomain", 28: "LsarOpenSecret", 30: "LsarQuerySecret",
-    39: "LsarQueryTrustedDomainInfo", 43: "LsarRetrievePrivateData",
+    26: "LsarQueryInfoTrustedDomain",
+    39: "LsarQueryTrustedDomainInfo",
     48: "LsarQueryTrustedDomainInfoByName", 53: "LsarQueryDomainInformationPolicy",
     55: "LsarOpenTrustedDomainByName", 73: "LsarQueryForestTrustInformation"}
 #: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.

@@ -8,19 +8,19 @@ lists (0 to 73) is declared here, in one of four ways:
   see ``smbemu/directory.py``) and Builtin (S-1-5-32);
 * **changes** — users created (SamrCreateUser2InDomain / SamrCreateUserInDomain), changed and given
   passwords (SamrSetInformationUser / 2, the encrypted classes 23-26), deleted (SamrDeleteUser);
-  group and alias members added and removed; a user's own password change
-  (SamrUnicodeChangePasswordUser2).  The directory changes (`smbemu.directory.changes`), every
+  groups and aliases created, renamed and deleted (``groups``); group and alias members added and
+  removed; a user's own password change (SamrUnicodeChangePasswordUser2, SamrOemChangePasswordUser2,
+  SamrChangePasswordUser).  The directory changes (`smbemu.directory.changes`), every
   later call sees it, and each change is reported to the observers (the audit log's 4720-4743);
-* **refused** — the other calls that change the SAM (groups and aliases created, changed or
-  deleted, domain settings, security descriptors, the OWF / OEM password forms) answer
-  STATUS_ACCESS_DENIED (0xC0000022).  Their [in] parameters are not decoded (except the handle of
-  the Delete* calls, which is [in, out] and echoed back); their [out] parameters are NULL / zero;
+* **refused** — the other calls that change the SAM (domain settings, security descriptors,
+  group member attributes, the DSRM password, shutting down) answer STATUS_ACCESS_DENIED
+  (0xC0000022); their [in] parameters are not decoded and their [out] parameters are NULL / zero;
 * **"OpnumNNNotUsedOnWire"** (42, 43, 59-61, 63, 68-72) — MS-SAMR: "reserved for local use";
   fault nca_op_rng_error 0x1C010002, what the RPC runtime answers for an opnum it does not
   dispatch;
-* **not emulated** — SamrValidatePassword (67; MS-SAMR 3.1.5.13.7: an RPC-over-TCP call) and
-  SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles model) fault
-  nca_op_rng_error.
+* **not emulated** — SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles
+  model) faults nca_op_rng_error; SamrValidatePassword (67) faults rpc_s_access_denied without
+  packet privacy, as Windows (``passwords``), and nca_op_rng_error with it.
 
 Context handles (MS-SAMR 3.1.1.10) live in ``ctx.handles`` with a kind (``samr.server``,
 ``samr.domain``, ``samr.user``, ``samr.group``, ``samr.alias``) and the access granted when they were
@@ -67,8 +67,9 @@ The package, one module per sub-area (each declares its operations on ``objects.
 types, handle checks, change reports), ``server`` (connect, close, domains), ``enumeration``
 (SamrEnumerate*, display information), ``accounts`` (lookups, groups, aliases, opening accounts),
 ``users`` (user information and password information), ``security`` (security descriptors),
-``writes`` (creating and deleting users, memberships), ``setinfo`` (SamrSetInformationUser*),
-``passwords`` (SamrUnicodeChangePasswordUser2) and ``refused`` (the changes not emulated).
+``writes`` (creating and deleting users, memberships), ``groups`` (creating, renaming and deleting
+groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``passwords`` (the password changes,
+SamrValidatePassword) and ``refused`` (the changes not emulated).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, enumeration, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
+from . import accounts, enumeration, groups, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

@@ -87,7 +87,7 @@ NOT_USED_ON_WIRE: Final = {42: "Opnum42NotUsedOnWire", 43: "Opnum43NotUsedOnWire
                            70: "Opnum70NotUsedOnWire", 71: "Opnum71NotUsedOnWire",
                            72: "Opnum72NotUsedOnWire"}
 #: Calls not emulated: nca_op_rng_error (see the package docstring).
-NOT_EMULATED: Final = {67: "SamrValidatePassword", 73: "SamrUnicodeChangePasswordUser4"}
+NOT_EMULATED: Final = {73: "SamrUnicodeChangePasswordUser4"}
 for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
 

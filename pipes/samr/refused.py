@@ -1,5 +1,5 @@
-"""samr calls that change the SAM which the emulator does not make (groups and aliases created,
-changed or deleted, domain settings, security descriptors, the OWF / OEM password changes):
+"""samr calls that change the SAM which the emulator does not make (domain settings, security
+descriptors, group member attributes, the DSRM password, shutting the SAM down):
 STATUS_ACCESS_DENIED (MS-SAMR 3.1.5.x)."""
 
 from __future__ import annotations
@@ -8,24 +8,16 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from smbemu.policy.access import (
-    ALIAS_ADD_MEMBER,
-    ALIAS_REMOVE_MEMBER,
-    ALIAS_WRITE_ACCOUNT,
-    DELETE,
-    DOMAIN_CREATE_ALIAS,
-    DOMAIN_CREATE_GROUP,
     DOMAIN_WRITE_OTHER_PARAMETERS,
     GROUP_ADD_MEMBER,
-    GROUP_WRITE_ACCOUNT,
     SAM_SERVER_SHUTDOWN,
-    USER_CHANGE_PASSWORD,
     ObjectType,
 )
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ContextHandle, NdrType, uint32
+from smbemu.rpc.ndr import NdrType
 from smbemu.status import STATUS_ACCESS_DENIED
 
-from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, SERVER, USER
+from .objects import DOMAIN, GROUP, INTERFACE, SERVER
 
 # -------------------------------------------------------------------------------------------
 # Refused calls (changes not emulated)
@@ -39,16 +31,7 @@ from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, SERVER, USER
 _WRITE_ACCESS: Final[dict[str, tuple[ObjectType, int]]] = {
     "SamrShutdownSamServer": (SERVER, SAM_SERVER_SHUTDOWN),
     "SamrSetInformationDomain": (DOMAIN, DOMAIN_WRITE_OTHER_PARAMETERS),
-    "SamrCreateGroupInDomain": (DOMAIN, DOMAIN_CREATE_GROUP),
-    "SamrCreateAliasInDomain": (DOMAIN, DOMAIN_CREATE_ALIAS),
-    "SamrSetInformationGroup": (GROUP, GROUP_WRITE_ACCOUNT),
-    "SamrDeleteGroup": (GROUP, DELETE),
     "SamrSetMemberAttributesOfGroup": (GROUP, GROUP_ADD_MEMBER),
-    "SamrSetInformationAlias": (ALIAS, ALIAS_WRITE_ACCOUNT),
-    "SamrDeleteAlias": (ALIAS, DELETE),
-    "SamrAddMultipleMembersToAlias": (ALIAS, ALIAS_ADD_MEMBER),
-    "SamrRemoveMultipleMembersFromAlias": (ALIAS, ALIAS_REMOVE_MEMBER),
-    "SamrChangePasswordUser": (USER, USER_CHANGE_PASSWORD),
 }
 
 
@@ -64,22 +47,12 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return op.error_response(status, **{k: v for k, v in request.items() if k.endswith("Handle")})
 
 
-_H = ContextHandle
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
                                 Sequence[tuple[str, NdrType]]], ...]] = (
     (2, "SamrSetSecurityObject", (), ()),
     (4, "SamrShutdownSamServer", (), ()),
     (9, "SamrSetInformationDomain", (), ()),
-    (10, "SamrCreateGroupInDomain", (), (("GroupHandle", _H), ("RelativeId", uint32))),
-    (14, "SamrCreateAliasInDomain", (), (("AliasHandle", _H), ("RelativeId", uint32))),
-    (21, "SamrSetInformationGroup", (), ()),
-    (23, "SamrDeleteGroup", (("GroupHandle", _H),), (("GroupHandle", _H),)),
     (26, "SamrSetMemberAttributesOfGroup", (), ()),
-    (29, "SamrSetInformationAlias", (), ()),
-    (30, "SamrDeleteAlias", (("AliasHandle", _H),), (("AliasHandle", _H),)),
-    (38, "SamrChangePasswordUser", (), ()),
-    (52, "SamrAddMultipleMembersToAlias", (), ()),
-    (53, "SamrRemoveMultipleMembersFromAlias", (), ()),
     (66, "SamrSetDSRMPassword", (), ()),
 )
 for _opnum, _name, _in, _out in _REFUSED_OPS:
