@@ -557,12 +557,8 @@ def _on_logged_off(config: ServerConfig, event: events.LoggedOff) -> None:
     logoff(config, event.session)
 
 
-def _on_account_changed(config: ServerConfig, event: events.AccountChanged) -> None:
-    account_change(config, event)
-
-
 #: Which audit event each protocol event becomes.
-_WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
+_WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.LogonSucceeded: _on_logon,
     events.LogonFailed: _on_logon_failed,
     events.AccountLockedOut: _on_locked_out,
@@ -571,7 +567,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
-    events.AccountChanged: _on_account_changed,
+    events.AccountChanged: account_change,
 }
 
 
