@@ -36,7 +36,6 @@ from smbemu.policy.access import (
 from smbemu.rpc import CallContext, HandleEntry, Interface
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
-    STATUS_INVALID_HANDLE,
     STATUS_NO_SUCH_ALIAS,
     STATUS_NO_SUCH_GROUP,
     STATUS_NO_SUCH_USER,
@@ -124,10 +123,15 @@ def directory_of(ctx: CallContext) -> Any:
 
 def lookup_handle(ctx: CallContext, handle: bytes, kinds: Sequence[str],
                   need: int = 0) -> tuple[HandleEntry | None, int]:
-    """(entry, 0) or (None, STATUS_INVALID_HANDLE / OBJECT_TYPE_MISMATCH / ACCESS_DENIED)."""
-    entry = ctx.handles.lookup(handle)
-    if entry is None:
-        return None, STATUS_INVALID_HANDLE
+    """(entry, 0) or (None, OBJECT_TYPE_MISMATCH / ACCESS_DENIED / the account's "no such").
+
+    A handle this caller never opened on samr (unknown, closed, another caller's, or another
+    interface's such as an lsarpc policy handle) is the RPC runtime's fault
+    nca_s_fault_context_mismatch, raised here before any SAM check (``HandleTable.issued``;
+    MS-SAMR 3.1.2: strict_context_handle).  A live SAM handle of another object type is
+    STATUS_OBJECT_TYPE_MISMATCH (Samba's torture samr.handletype, written against Windows,
+    expects it for a domain handle given to SamrQueryInformationUser)."""
+    entry = ctx.handles.issued(handle, "samr")
     if entry.kind not in kinds:
         return None, STATUS_OBJECT_TYPE_MISMATCH
     if not ctx.require(entry.granted_access, need, OBJECT_TYPES[entry.kind]):

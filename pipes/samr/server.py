@@ -11,18 +11,15 @@ from smbemu.rpc import CallContext, ndr
 from smbemu.rpc.ndr import Pointer, PSid, RpcUnicodeString, Sid, WString, uint16, uint32
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
-    STATUS_INVALID_HANDLE,
     STATUS_INVALID_INFO_CLASS,
     STATUS_INVALID_PARAMETER,
     STATUS_NO_SUCH_DOMAIN,
-    STATUS_OBJECT_TYPE_MISMATCH,
     STATUS_SUCCESS,
 )
 
 from .objects import (
     DOMAIN,
     INTERFACE,
-    OBJECT_TYPES,
     SERVER,
     SamObject,
     directory_of,
@@ -119,11 +116,8 @@ def SamrConnect5(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 def SamrCloseHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.13.1: the handle is released and returned zeroed."""
     handle = request["SamHandle"]
-    entry = ctx.handles.lookup(handle)
-    if entry is None:
-        return {"SamHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
-    if entry.kind not in OBJECT_TYPES:
-        return {"SamHandle": handle, "ReturnValue": STATUS_OBJECT_TYPE_MISMATCH}
+    # a stale, foreign or lsarpc handle: the runtime's context mismatch fault (objects.py)
+    ctx.handles.issued(handle, "samr")
     ctx.handles.close(handle)
     return {"SamHandle": bytes(20), "ReturnValue": STATUS_SUCCESS}
 

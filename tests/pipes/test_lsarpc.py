@@ -20,6 +20,7 @@ from smbemu.policy import Decision, policy_for
 from smbemu.rpc.endpoint import RpcEndpoint
 from smbemu.principal import ANONYMOUS
 from smbemu.rpc.interface import make_context_factory
+from tests.pipes.conftest import CallFault
 from smbemu.rpc.pdu import (
     NDR20,
     PFC_FIRST_FRAG,
@@ -42,6 +43,7 @@ GUID = "4a6e7c1b-93d2-4f0a-8d5e-2b1c9e6f7a31"
 SUCCESS, MORE_ENTRIES, SOME_NOT_MAPPED = 0, 0x105, 0x107
 NO_MORE_ENTRIES = 0x8000001A
 INVALID_HANDLE, INVALID_PARAMETER, ACCESS_DENIED = 0xC0000008, 0xC000000D, 0xC0000022
+CONTEXT_MISMATCH = 0x1C00001A  # nca_s_fault_context_mismatch (MS-RPCE 2.2.2.11)
 OBJECT_NAME_NOT_FOUND, NO_SUCH_PRIVILEGE, NONE_MAPPED = 0xC0000034, 0xC0000060, 0xC0000073
 NCA_S_OP_RNG_ERROR, FAULT_ACCESS_DENIED, RPC_X_INVALID_BOUND = 0x1C010002, 0x5, 0x6C6
 LOOKUP_NAMES, VIEW_LOCAL, VIEW_AUDIT, GET_PRIVATE = 0x800, 0x1, 0x2, 0x4
@@ -228,15 +230,21 @@ def test_close_and_stale_handles(pipe_client: Callable[..., Any]) -> None:
     h = handle(client)
     closed = client.call(0, ObjectHandle=h)
     assert closed == {"ObjectHandle": bytes(20), "ReturnValue": SUCCESS}
-    again = client.call(0, ObjectHandle=h)
-    assert again["ReturnValue"] == INVALID_HANDLE
-    assert query(client, h, 3)["ReturnValue"] == INVALID_HANDLE
-    assert lookup_sids(client, h, [MACHINE + "-500"])["ReturnValue"] == INVALID_HANDLE
-    assert lookup_names(client, bytes(20), ["alice"])["ReturnValue"] == INVALID_HANDLE
-    assert query(client, b"\x00" * 4 + b"\x42" * 16, 3)["ReturnValue"] == INVALID_HANDLE
+    # a closed, NULL or unknown handle never reaches the LSA: the RPC runtime's fault
+    # nca_s_fault_context_mismatch (MS-RPCE 2.2.4.15 strict_context_handle; issue 15 bug 1)
+    mismatch = [lambda c=client: c.call(0, ObjectHandle=h),
+                lambda c=client: query(c, h, 3),
+                lambda c=client: lookup_sids(c, h, [MACHINE + "-500"]),
+                lambda c=client: lookup_names(c, bytes(20), ["alice"]),
+                lambda c=client: query(c, b"\x00" * 4 + b"\x42" * 16, 3)]
     # a handle of another association is not valid here
     other = pipe_client("lsarpc", "user")
-    assert query(other, handle(client), 3)["ReturnValue"] == INVALID_HANDLE
+    mine = handle(client)
+    mismatch.append(lambda: query(other, mine, 3))
+    for call in mismatch:
+        with pytest.raises(CallFault) as fault:
+            call()
+        assert fault.value.status == CONTEXT_MISMATCH
 
 
 # ------------------------------------------------------------------ policy information
@@ -577,8 +585,8 @@ def test_changes_are_refused(pipe_client: Callable[..., Any], opnum: int) -> Non
     op = client.op(opnum)
     reply = op.decode_response(client.raw(opnum, h + bytes(64)))
     assert reply["ReturnValue"] == ACCESS_DENIED
-    stale = op.decode_response(client.raw(opnum, b"\x00" * 4 + b"\x17" * 16 + bytes(64)))
-    assert stale["ReturnValue"] == INVALID_HANDLE
+    stale = b"\x00" * 4 + b"\x17" * 16 + bytes(64)
+    assert client.fault(opnum, stale) == CONTEXT_MISMATCH
 
 
 # ------------------------------------------------------------------ impacket cross-checks
@@ -613,7 +621,7 @@ def test_impacket_open_query_close(dce: Any) -> None:
         assert bytes(closed["ObjectHandle"]) == bytes(20)
         with pytest.raises(DCERPCException) as err:
             lsad.hLsarClose(dce, h)
-        assert "STATUS_INVALID_HANDLE" in str(err.value)
+        assert "context_mismatch" in str(err.value).lower()
 
 
 def test_impacket_audit_events_as_administrator(pipes_h: H) -> None:
