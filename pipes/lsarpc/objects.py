@@ -28,16 +28,13 @@ INTERFACE: Final = Interface(
     secondary_address="\\PIPE\\lsass",
     description="Local Security Authority (MS-LSAD / MS-LSAT)")
 
-#: Read-only calls Windows implements and smbemu does not emulate yet: nca_op_rng_error.
-NOT_EMULATED: Final = {
-    3: "LsarQuerySecurityObject", 25: "LsarOpenTrustedDomain",
-    26: "LsarQueryInfoTrustedDomain", 28: "LsarOpenSecret", 30: "LsarQuerySecret",
-    39: "LsarQueryTrustedDomainInfo", 43: "LsarRetrievePrivateData",
-    48: "LsarQueryTrustedDomainInfoByName", 53: "LsarQueryDomainInformationPolicy",
-    55: "LsarOpenTrustedDomainByName", 73: "LsarQueryForestTrustInformation"}
-#: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.
+#: Read-only calls Windows implements and smbemu does not emulate: none left (queries.py
+#: answers the object queries as Windows does for objects that do not exist).
+NOT_EMULATED: Final[dict[int, str]] = {}
+#: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.  Opnum 1
+#: (LsarDelete) is listed there too but Windows dispatches it: queries.py.
 NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire" for n in (
-    1, 5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75, *range(78, 82))}
+    5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75, *range(78, 82))}
 for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
     INTERFACE.not_implemented(_opnum, _name)
 
