@@ -35,6 +35,8 @@ pytestmark = pytest.mark.interop
 HOST = "127.0.0.1"
 PROFILE = "win2016-dc"
 NCA_OP_RNG_ERROR = 0x1C010002
+#: What the runtime answers when a handler raised (smbemu.rpc.dispatch): a crash, never allowed.
+NCA_S_FAULT_UNSPEC = 0x1C000012
 CALLERS = {"anonymous": ("", "", ""), "user": ("alice", "Wonderland1", "CORP"),
            "administrator": ("Administrator", "Adm!n2003", "CORP")}
 #: An empty stub, and a minimal one: zeros read as NULL pointers / handles and zero counts.
@@ -44,34 +46,61 @@ _FAULT_BY_NAME = {name: code for code, name in rpc_status_codes.items()}
 
 #: Opnums for which Windows itself answers nca_op_rng_error, per interface, with the reason.
 WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
-    # MS-SAMR 3.1.5: "Opnum42NotUsedOnWire" ... "reserved for local use"; Windows' samsrv does
-    # not dispatch them (Samba's samr.idl marks them likewise).  67 (SamrValidatePassword) and
-    # 73 belong to the branch that implements SamrValidatePassword: see PENDING.
+    # MS-SAMR 3.1.5: "OpnumNNNotUsedOnWire", reserved for local use; Windows' samsrv does not
+    # dispatch them.  67 (SamrValidatePassword) and 73 belong to another branch: see PENDING.
     "samr": {n: "MS-SAMR 3.1.5: OpnumNNNotUsedOnWire, reserved for local use"
              for n in (42, 43, 59, 60, 61, 63, 68, 69, 70, 71, 72)},
-    # MS-LSAD 3.1.4 lists these as "OpnumNNNotUsedOnWire": reserved for local use, never
-    # dispatched by lsasrv over RPC.
+    # MS-LSAD 3.1.4: "OpnumNNNotUsedOnWire", reserved for local use (opnum 1, LsarDelete, is
+    # listed there too but Windows answers it: STATUS_NOT_SUPPORTED, pipes/lsarpc/queries.py).
     "lsarpc": {n: "MS-LSAD 3.1.4: OpnumNNNotUsedOnWire, reserved for local use"
                for n in (5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75,
                          *range(78, 82))},
+    # MS-DSSP 3.2.5: "Opnums 1 through 11 are not used across the network" (the dcpromo calls
+    # of Windows 2000 / 2003 were removed from the interface).
+    "dssetup": {n: "MS-DSSP 3.2.5: OpnumNNotUsedOnWire" for n in range(1, 11)},
+    # MS-NRPC 3.5.4: Opnum47NotUsedOnWire.
+    "netlogon": {47: "MS-NRPC 3.5.4: Opnum47NotUsedOnWire"},
+    # MS-RRP 3.1.5: Opnum14NotImplemented / Opnum28NotImplemented.
+    "winreg": {14: "MS-RRP 3.1.5: Opnum14NotImplemented", 28: "MS-RRP 3.1.5: Opnum28NotImplemented"},
+    # MS-SCMR 3.1.4: OpnumNNNotUsedOnWire.
+    "svcctl": {n: "MS-SCMR 3.1.4: OpnumNNNotUsedOnWire"
+               for n in (10, 22, 34, 43, 46, 52, 53, 54, 55, 57, 58, 59)},
 }
 
-#: PENDING -- gaps other branches close in parallel (issue 15 item 7): the lead deletes this
-#: table after merging srvwks (srvsvc/wkssvc) and the SamrValidatePassword branch.
+#: PENDING -- gaps other branches close in parallel (issue 15 item 7); the lead deletes these
+#: entries after merging: srvsvc / wkssvc (branch srvwks), samr 67 / 73 (the samr-writes
+#: branch that adds SamrValidatePassword).
 PENDING: dict[str, dict[int, str]] = {
-    "samr": {67: "SamrValidatePassword: the samr-writes branch", 73: "SamrUnicodeChangePasswordUser4"},
+    "srvsvc": {n: "branch srvwks" for n in (26, 29, 34, 39, *range(42, 53), 55)},
+    "wkssvc": {n: "branch srvwks" for n in (3, 4, *range(12, 20), 21, 25, 26)},
+    "samr": {67: "SamrValidatePassword: the samr-writes branch",
+             73: "SamrUnicodeChangePasswordUser4: the samr-writes branch"},
+}
+
+#: NOT_YET -- gaps still open in issue 15 item 7 after this branch: Windows answers these with
+#: a status (mostly STATUS_ACCESS_DENIED for want of a secure channel) but their [out] unions
+#: depend on [in] unions smbemu does not decode yet (netlogon), or they are calls the owning
+#: module has not emulated (svcctl's ANSI variants and notifications, winreg's multiple-value
+#: queries, the endpoint mapper's object / management calls).  Listed so the walk shows them.
+NOT_YET: dict[str, dict[int, str]] = {
+    "netlogon": {n: "secure-channel call, [out] union not modelled"
+                 for n in (2, 7, 8, 9, 10, 16, 17, 29, 32, 39, 44, 45, 46, 48, 49)},
+    "svcctl": {n: "not emulated (pipes/svcctl NOT_EMULATED)"
+               for n in (25, 26, 27, 28, 29, 30, 32, 33, 35, 38, 41, 47, 48, 49)},
+    "winreg": {29: "BaseRegQueryMultipleValues", 34: "BaseRegQueryMultipleValues2"},
+    "epmapper": {5: "ept_inq_object", 6: "ept_mgmt_delete", 7: "ept_map_auth"},
 }
 
 
-def _declared_interfaces(server: ServerThread) -> list[tuple[Any, str]]:
-    """(interface, a pipe it is served on) for every interface the server's registry serves,
-    mgmt included (it is reachable on every pipe)."""
+def _declared_interfaces(server: ServerThread) -> list[tuple[Any, list[str]]]:
+    """(interface, the pipes it is served on) for every interface the server's registry serves,
+    mgmt included (it is reachable on every pipe; lsarpc first, the pipe every caller opens)."""
     registry = server.config.pipes
     assert registry is not None
-    found: dict[str, tuple[Any, str]] = {}
-    for pipe in sorted(registry.pipe_names()):
+    found: dict[str, tuple[Any, list[str]]] = {}
+    for pipe in sorted(registry.pipe_names(), key=lambda name: (name != "lsarpc", name)):
         for iface in registry.interfaces_for_pipe(pipe):
-            found.setdefault(iface.name, (iface, pipe))
+            found.setdefault(iface.name, (iface, []))[1].append(pipe)
     return [found[name] for name in sorted(found)]
 
 
@@ -81,9 +110,17 @@ def server() -> Iterator[ServerThread]:
         yield running
 
 
-def _bind(server: ServerThread, iface: Any, pipe: str, caller: str) -> Any:
-    """A bound impacket DCE/RPC client, or None when the caller may not open the pipe or
-    bind (the profile's NullSessionPipes / pipe ACLs decide: that is not this test's topic)."""
+def _bind(server: ServerThread, iface: Any, pipes: list[str], caller: str) -> Any:
+    """A bound impacket DCE/RPC client on the first of ``pipes`` the caller may open and bind,
+    or None (the profile's NullSessionPipes / pipe ACLs decide: not this test's topic)."""
+    for pipe in pipes:
+        dce = _bind_pipe(server, iface, pipe, caller)
+        if dce is not None:
+            return dce
+    return None
+
+
+def _bind_pipe(server: ServerThread, iface: Any, pipe: str, caller: str) -> Any:
     user, password, domain = CALLERS[caller]
     rpc = transport.DCERPCTransportFactory(rf"ncacn_np:{HOST}[\pipe\{pipe}]")
     rpc.set_dport(server.port)
@@ -122,8 +159,8 @@ def _walk(server: ServerThread, caller: str) -> tuple[dict[str, dict[int, int]],
     """{interface: {opnum: fault}} of nca_op_rng_error faults, and the interfaces walked."""
     rng: dict[str, dict[int, int]] = {}
     walked = []
-    for iface, pipe in _declared_interfaces(server):
-        dce = _bind(server, iface, pipe, caller)
+    for iface, pipes in _declared_interfaces(server):
+        dce = _bind(server, iface, pipes, caller)
         if dce is None:
             continue
         walked.append(iface.name)
@@ -137,6 +174,8 @@ def _walk(server: ServerThread, caller: str) -> tuple[dict[str, dict[int, int]],
                 except Exception as exc:
                     pytest.fail(f"{caller}: {iface.name} opnum {opnum} stub {len(stub)} bytes: "
                                 f"the connection failed: {exc!r}")
+                assert fault != NCA_S_FAULT_UNSPEC, \
+                    f"{caller}: {iface.name} opnum {opnum} stub {len(stub)} bytes: handler crashed"
                 if fault == NCA_OP_RNG_ERROR:
                     rng.setdefault(iface.name, {})[opnum] = fault
         dce.disconnect()
@@ -147,14 +186,19 @@ def _walk(server: ServerThread, caller: str) -> tuple[dict[str, dict[int, int]],
 def test_every_declared_opnum_answers(server: ServerThread, caller: str) -> None:
     rng, walked = _walk(server, caller)
     interfaces = {iface.name: iface for iface, _ in _declared_interfaces(server)}
-    # the administrator reaches every served interface; the others at least lsarpc and samr
-    # (the pipes Windows leaves open to everyone) and mgmt
-    expected = set(interfaces) if caller == "administrator" else {"lsarpc", "samr", "mgmt"}
+    # the administrator reaches every served interface; everyone reaches lsarpc (and dssetup
+    # and mgmt on its pipe), a user samr too
+    expected = {"lsarpc", "dssetup", "mgmt"}
+    if caller != "anonymous":
+        expected |= {"samr", "netlogon"}
+    if caller == "administrator":
+        expected = set(interfaces)
     assert expected <= set(walked), sorted(expected - set(walked))
     unexpected = {}
     for name in walked:
         iface = interfaces[name]
-        allowed = {**WINDOWS_OP_RNG.get(name, {}), **PENDING.get(name, {})}
+        allowed = {**WINDOWS_OP_RNG.get(name, {}), **PENDING.get(name, {}),
+                   **NOT_YET.get(name, {})}
         faulted = set(rng.get(name, {}))
         # one past the last declared opnum: the runtime answers op_rng_error (MS-RPCE 3.1.1.5.x,
         # C706 "nca_op_rng_error"): proves the walk sees the fault when it happens
