@@ -78,10 +78,10 @@ INTERFACE: Final = Interface(
     pipes=("samr", "lsass"), opnum_count=74, secondary_address="\\PIPE\\lsass",
     description="Security Account Manager Remote Protocol (MS-SAMR)")
 
-#: MS-SAMR 3.1.5: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.
-NOT_USED_ON_WIRE: Final = {42: "Opnum42NotUsedOnWire", 43: "Opnum43NotUsedOnWire",
-                           59: "Opnum59NotUsedOnWire", 60: "Opnum60NotUsedOnWire",
-                           61: "Opnum61NotUsedOnWire", 63: "Opnum63NotUsedOnWire",
+#: MS-SAMR 3.1.5: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.  42, 43
+#: and 61 are listed there too, but Windows dispatches them (server.py).
+NOT_USED_ON_WIRE: Final = {59: "Opnum59NotUsedOnWire", 60: "Opnum60NotUsedOnWire",
+                           63: "Opnum63NotUsedOnWire",
                            68: "Opnum68NotUsedOnWire", 69: "Opnum69NotUsedOnWire",
                            70: "Opnum70NotUsedOnWire", 71: "Opnum71NotUsedOnWire",
                            72: "Opnum72NotUsedOnWire"}

@@ -14,6 +14,7 @@ from smbemu.status import (
     STATUS_INVALID_INFO_CLASS,
     STATUS_INVALID_PARAMETER,
     STATUS_NO_SUCH_DOMAIN,
+    STATUS_NOT_IMPLEMENTED,
     STATUS_SUCCESS,
 )
 
@@ -21,6 +22,7 @@ from .objects import (
     DOMAIN,
     INTERFACE,
     SERVER,
+    USER,
     SamObject,
     directory_of,
     error_response,
@@ -81,6 +83,19 @@ def SamrConnect(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
                      response=[("ServerHandle", SAMPR_HANDLE)])
 def SamrConnect2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.1.3."""
+    handle, status = _connect(ctx, "SamrConnect2", request["DesiredAccess"])
+    return {"ServerHandle": handle, "ReturnValue": status}
+
+
+@INTERFACE.operation(61, "SamrConnect3",
+                     request=[("ServerName", WString), ("Unused", uint32),
+                              ("DesiredAccess", uint32)],
+                     response=[("ServerHandle", SAMPR_HANDLE)])
+def SamrConnect3(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5 names opnum 61 Opnum61NotUsedOnWire, yet Windows dispatches it: SamrConnect3
+    of Windows 2000 (Samba's samr.idl: system_name, an unused ULONG, access_mask), answered as
+    SamrConnect2 (Samba's torture rpc.samr, written against Windows, requires it to succeed).
+    The policy decides it as SamrConnect2, the same call without the unused parameter."""
     handle, status = _connect(ctx, "SamrConnect2", request["DesiredAccess"])
     return {"ServerHandle": handle, "ReturnValue": status}
 
@@ -270,3 +285,24 @@ def SamrQueryInformationDomain(ctx: CallContext, request: dict[str, Any]) -> dic
 def SamrQueryInformationDomain2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.5.1: classes 1-9, 11-13; others STATUS_INVALID_INFO_CLASS."""
     return _query_domain(ctx, request, "SamrQueryInformationDomain2")
+
+
+# -------------------------------------------------------------------------------------------
+# SamrTestPrivateFunctionsDomain (42) / SamrTestPrivateFunctionsUser (43)
+# -------------------------------------------------------------------------------------------
+
+
+def _test_private_functions(kind: str) -> Any:
+    def handler(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+        """MS-SAMR 3.1.5 lists opnums 42 / 43 as NotUsedOnWire; Windows dispatches them and
+        answers STATUS_NOT_IMPLEMENTED (Samba's torture rpc.samr, written against Windows,
+        requires exactly that), after the runtime's handle check."""
+        entry, status = lookup_handle(ctx, request["Handle"], (kind,))
+        return {"ReturnValue": status if entry is None else STATUS_NOT_IMPLEMENTED}
+    return handler
+
+
+INTERFACE.operation(42, "SamrTestPrivateFunctionsDomain", request=[("Handle", SAMPR_HANDLE)]
+                    )(_test_private_functions(DOMAIN.kind))
+INTERFACE.operation(43, "SamrTestPrivateFunctionsUser", request=[("Handle", SAMPR_HANDLE)]
+                    )(_test_private_functions(USER.kind))

@@ -119,7 +119,7 @@ def test_every_ms_samr_opnum_is_declared(sam: Callable[..., Sam]) -> None:
         assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [42, 43, 59, 60, 61, 63, 67, 68, 72, 73, 74, 500])
+@pytest.mark.parametrize("opnum", [59, 60, 63, 67, 68, 72, 73, 74, 500])
 def test_unused_and_unknown_opnums_fault_op_rng_error(sam: Callable[..., Sam],
                                                       opnum: int) -> None:
     assert sam().c.fault(opnum) == NCA_S_OP_RNG_ERROR
@@ -925,3 +925,19 @@ def test_impacket_connect_variants(server_config: Callable[..., Any], pipes_h: H
     req["ServerName"] = NULL
     req["DesiredAccess"] = MAXIMUM_ALLOWED
     assert dce.request(req)["ErrorCode"] == 0
+
+
+# issue 15 item 7: opnums MS-SAMR lists as not used on the wire that Windows dispatches
+def test_test_private_functions_are_not_implemented(sam: Callable[..., Sam]) -> None:
+    client = sam("administrator")
+    domain, user = client.domain(), client.user(500)
+    assert client.call(42, Handle=domain)["ReturnValue"] == 0xC0000002  # STATUS_NOT_IMPLEMENTED
+    assert client.call(43, Handle=user)["ReturnValue"] == 0xC0000002
+    assert client.call(42, Handle=user)["ReturnValue"] == STATUS_OBJECT_TYPE_MISMATCH
+    assert client.c.fault(43, b"\x00" * 4 + b"\x42" * 16) == NCA_S_FAULT_CONTEXT_MISMATCH
+
+
+def test_connect3_opens_the_server(sam: Callable[..., Sam]) -> None:
+    r = sam("administrator").call(61, ServerName="\\\\LEGACYSRV", Unused=0,
+                                  DesiredAccess=MAXIMUM_ALLOWED)
+    assert r["ReturnValue"] == 0 and r["ServerHandle"] != NULL_HANDLE
