@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import (
     ConformantArray,
@@ -39,6 +40,7 @@ from smbemu.rpc.ndr import (
     WString,
     WStringRef,
     enum16,
+    int64,
     uint32,
 )
 from smbemu.rpc.paging import netapi_entry_size, page
@@ -48,7 +50,11 @@ from smbemu.status import (
     ERROR_INVALID_FLAGS,
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
+    ERROR_NO_SUCH_LOGON_SESSION,
+    ERROR_NOT_SUPPORTED,
+    NERR_NAME_NOT_FOUND,
     NERR_SUCCESS,
+    RPC_E_REMOTE_DISABLED,
 )
 
 #: MS-WKST 2.2.3.1 NETSETUP_JOIN_STATUS and 2.2.3.3 NET_COMPUTER_NAME_TYPE are plain IDL
@@ -79,11 +85,34 @@ WKSTA_INFO_102: Final = Struct("WKSTA_INFO_102", [
     ("wki102_platform_id", uint32), ("wki102_computername", WString),
     ("wki102_langroup", WString), ("wki102_ver_major", uint32), ("wki102_ver_minor", uint32),
     ("wki102_lanroot", WString), ("wki102_logged_on_users", uint32)])
-#: 2.2.4.1 WKSTA_INFO union (levels 502, 1013, 1018, 1046 are not emulated: their arms stay
-#: empty here, never encoded).
+#: 2.2.5.4 WKSTA_INFO_502: 18 ULONG tuning values, then 17 BOOL switches (wire order), each
+#: with the LanmanWorkstation\\Parameters registry default Windows documents for it (Windows
+#: 2000 / 2003 registry reference, the same on later releases; W).  The emulated machine's
+#: redirector is never used, so nothing changes them.
+WKSTA_502_DEFAULTS: Final = (
+    ("char_wait", 3600), ("collection_time", 250), ("maximum_collection_count", 16),
+    ("keep_conn", 600), ("max_cmds", 50), ("sess_timeout", 60), ("siz_char_buf", 512),
+    ("max_threads", 17), ("lock_quota", 6144), ("lock_increment", 10), ("lock_maximum", 500),
+    ("pipe_increment", 10), ("pipe_maximum", 500), ("cache_file_timeout", 40),
+    ("dormant_file_limit", 45), ("read_ahead_throughput", 0xFFFFFFFF),
+    ("num_mailslot_buffers", 3), ("num_srv_announce_buffers", 20),
+    ("max_illegal_datagram_events", 5), ("illegal_datagram_event_reset_frequency", 60),
+    ("log_election_packets", 0), ("use_opportunistic_locking", 1), ("use_unlock_behind", 1),
+    ("use_close_behind", 1), ("buf_named_pipes", 1), ("use_lock_read_unlock", 1),
+    ("utilize_nt_caching", 1), ("use_raw_read", 1), ("use_raw_write", 1),
+    ("use_write_raw_data", 0), ("use_encryption", 1), ("buf_files_deny_write", 1),
+    ("buf_read_only_files", 1), ("force_core_create_mode", 1), ("use_512_byte_max_transfer", 0))
+WKSTA_INFO_502: Final = Struct("WKSTA_INFO_502", [
+    (f"wki502_{name}", uint32) for name, _ in WKSTA_502_DEFAULTS])
+#: An arm declared but never filled: only its NULL pointer goes on the wire.
+_NULL_ONLY: Final = Pointer(uint32)
+#: 2.2.4.1 WKSTA_INFO: every arm a pointer, so a refused or unknown level still carries its
+#: 4-byte NULL referent after the tag (an NDR-strict client fails the call without it).
+#: 1013/1018/1046 are NetrWkstaSetInfo levels: only ever sent NULL.
 WKSTA_INFO: Final = Union(uint32, {100: Pointer(WKSTA_INFO_100), 101: Pointer(WKSTA_INFO_101),
-                                   102: Pointer(WKSTA_INFO_102)}, default=None,
-                          name="WKSTA_INFO")
+                                   102: Pointer(WKSTA_INFO_102), 502: Pointer(WKSTA_INFO_502),
+                                   1013: _NULL_ONLY, 1018: _NULL_ONLY, 1046: _NULL_ONLY},
+                          default=None, name="WKSTA_INFO")
 
 WKSTA_USER_INFO_0: Final = Struct("WKSTA_USER_INFO_0", [("wkui0_username", WString)])
 WKSTA_USER_INFO_1: Final = Struct("WKSTA_USER_INFO_1", [
@@ -121,7 +150,6 @@ NET_COMPUTER_NAME_ARRAY: Final = Struct("NET_COMPUTER_NAME_ARRAY", [
     ("EntryCount", uint32), ("ComputerNames", Pointer(ConformantArray(RpcUnicodeString)))])
 
 # NetrUse* [out] shapes: only NULL pointers are ever sent, so the arms' targets are nominal.
-_NULL_ONLY: Final = Pointer(uint32)
 USE_INFO: Final = Union(uint32, {level: _NULL_ONLY for level in range(4)}, default=None,
                         name="USE_INFO")
 USE_ENUM_STRUCT: Final = Struct("USE_ENUM_STRUCT", [
@@ -136,17 +164,11 @@ INTERFACE: Final = Interface(
     pipes=("wkssvc",), opnum_count=31,
     description="Workstation Service Remote Protocol (MS-WKST)")
 
-#: MS-WKST 3.2.4: "reserved for local use": nca_op_rng_error.
-NOT_USED_ON_WIRE: Final = {3: "Opnum3NotUsedOnWire", 4: "Opnum4NotUsedOnWire",
-                           12: "Opnum12NotUsedOnWire", 14: "Opnum14NotUsedOnWire",
-                           15: "Opnum15NotUsedOnWire", 16: "Opnum16NotUsedOnWire",
-                           17: "Opnum17NotUsedOnWire", 18: "Opnum18NotUsedOnWire",
-                           19: "Opnum19NotUsedOnWire", 21: "Opnum21NotUsedOnWire"}
-#: Read-only calls Windows implements that are not emulated yet: nca_op_rng_error.
-NOT_EMULATED: Final = {13: "NetrWorkstationStatisticsGet", 25: "NetrValidateName2",
-                       26: "NetrGetJoinableOUs2"}
-for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
-    INTERFACE.not_implemented(_opnum, _name)
+#: Every opnum 0-30 is answered: MS-WKST 3.2.4 marks 3, 4, 12, 14-19 and 21 "reserved for local
+#: use", yet Windows answers them over the wire as its NT 4 era methods (Samba's wkssvc.idl
+#: names them; its smbtorture rpc.wkssvc, written against Windows, expects each answer below).
+NOT_USED_ON_WIRE: Final[dict[int, str]] = {}
+NOT_EMULATED: Final[dict[int, str]] = {}
 
 
 # -------------------------------------------------------------------------------------------
@@ -197,12 +219,16 @@ def _lanroot(ctx: CallContext) -> str:
                      request=[("ServerName", WKSSVC_HANDLE), ("Level", uint32)],
                      response=[("WkstaInfo", WKSTA_INFO)], returns="WERROR")
 def NetrWkstaGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-WKST 3.2.4.1: levels 100, 101, 102 (who may ask which level: ``smbemu.policy``).
-    Level 502 and the 10xx levels are not emulated (ERROR_INVALID_LEVEL once allowed)."""
+    """MS-WKST 3.2.4.1: levels 100, 101, 102 and 502 (who may ask which level:
+    ``smbemu.policy``); the 10xx levels belong to NetrWkstaSetInfo: ERROR_INVALID_LEVEL."""
     level = request["Level"]
     status = ctx.decide("NetrWkstaGetInfo", level).status
     if status:
         return {"WkstaInfo": (level, None), "ReturnValue": status}
+    if level == 502:
+        return {"WkstaInfo": (level, {f"wki502_{name}": value
+                                      for name, value in WKSTA_502_DEFAULTS}),
+                "ReturnValue": NERR_SUCCESS}
     if level not in (100, 101, 102):
         return {"WkstaInfo": (level, None), "ReturnValue": ERROR_INVALID_LEVEL}
     identity = ctx.server.profile.identity.srvsvc
@@ -399,6 +425,114 @@ _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] 
 for _opnum, _name, _out in _REFUSED_OPS:
     # [in] parameters are not decoded (trailing stub bytes are ignored by smbemu.rpc.ndr)
     INTERFACE.operation(_opnum, _name, request=(), response=_out, returns="WERROR")(_refuse)
+
+# -------------------------------------------------------------------------------------------
+# The NT 4 era methods (3, 4, 12, 14-19, 21), NetrWorkstationStatisticsGet (13) and the
+# NetSetup calls NetrValidateName2 (25) / NetrGetJoinableOUs2 (26)
+# -------------------------------------------------------------------------------------------
+
+WKSTA_USER_INFO_1101: Final = Struct("WKSTA_USER_INFO_1101", [("wkui1101_oth_domains", WString)])
+USER_INFO: Final = Union(uint32, {0: Pointer(WKSTA_USER_INFO_0), 1: Pointer(WKSTA_USER_INFO_1),
+                                  1101: Pointer(WKSTA_USER_INFO_1101)},
+                         default=None, name="WKSTA_USER_INFO")
+
+
+@INTERFACE.operation(3, "NetrWkstaUserGetInfo",
+                     request=[("Reserved", WString), ("Level", uint32)],
+                     response=[("UserInfo", USER_INFO)], returns="WERROR")
+def NetrWkstaUserGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """The caller's own interactive logon (NetWkstaUserGetInfo): a network caller has none,
+    so levels 0 / 1 are ERROR_NO_SUCH_LOGON_SESSION and 1101 (other domains) succeeds empty;
+    a non-NULL reserved name is ERROR_INVALID_PARAMETER (smbtorture rpc.wkssvc
+    NetrWkstaUserGetInfo, Windows' answers)."""
+    level = request["Level"]
+    if request["Reserved"] is not None:
+        return {"UserInfo": (level, None), "ReturnValue": ERROR_INVALID_PARAMETER}
+    if level in (0, 1):
+        return {"UserInfo": (level, None), "ReturnValue": ERROR_NO_SUCH_LOGON_SESSION}
+    if level == 1101:
+        return {"UserInfo": (level, {"wkui1101_oth_domains": None}), "ReturnValue": NERR_SUCCESS}
+    return {"UserInfo": (level, None), "ReturnValue": ERROR_INVALID_LEVEL}
+
+
+@INTERFACE.operation(12, "NetrMessageBufferSend", request=(), returns="WERROR")
+def NetrMessageBufferSend(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """A net send message: delivered (and dropped) while the Messenger service runs (NT 4 /
+    2000, ``smbemu.service_catalog``; smbtorture: "only succeeds as long as the local messenger
+    service is running"); NERR_NameNotFound without it, no alias being registered (U)."""
+    from smbemu.service_catalog import is_running
+
+    running = is_running(ctx.server.profile, "Messenger")
+    return {"ReturnValue": NERR_SUCCESS if running else NERR_NAME_NOT_FOUND}
+
+
+def _not_supported(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    op = ctx.operation
+    assert op is not None
+    return op.error_response(ERROR_NOT_SUPPORTED)
+
+
+# smbtorture rpc.wkssvc expects WERR_NOT_SUPPORTED from Windows for 14-19 and 21 (the NT 4
+# join / logon-domain calls, superseded by the *2 calls); 4 (NetrWkstaUserSetInfo, untested
+# there) is answered alike (U).  [in] parameters are not decoded.
+for _opnum, _name, _out in (
+        (4, "NetrWkstaUserSetInfo", [("ParmErr", PULONG)]),
+        (14, "NetrLogonDomainNameAdd", []), (15, "NetrLogonDomainNameDel", []),
+        (16, "NetrJoinDomain", []), (17, "NetrUnjoinDomain", []),
+        (18, "NetrRenameMachineInDomain", []), (19, "NetrValidateName", []),
+        (21, "NetrGetJoinableOus", [("OUCount", uint32), ("OUs", _NULL_ONLY)])):
+    INTERFACE.operation(_opnum, _name, request=(), response=_out,
+                        returns="WERROR")(_not_supported)
+
+#: MS-WKST 2.2.5.11 STAT_WORKSTATION_0: 13 LARGE_INTEGER counters, then 27 ULONG ones.
+_STAT_HYPERS: Final = (
+    "StatisticsStartTime", "BytesReceived", "SmbsReceived", "PagingReadBytesRequested",
+    "NonPagingReadBytesRequested", "CacheReadBytesRequested", "NetworkReadBytesRequested",
+    "BytesTransmitted", "SmbsTransmitted", "PagingWriteBytesRequested",
+    "NonPagingWriteBytesRequested", "CacheWriteBytesRequested", "NetworkWriteBytesRequested")
+_STAT_LONGS: Final = (
+    "InitiallyFailedOperations", "FailedCompletionOperations", "ReadOperations",
+    "RandomReadOperations", "ReadSmbs", "LargeReadSmbs", "SmallReadSmbs", "WriteOperations",
+    "RandomWriteOperations", "WriteSmbs", "LargeWriteSmbs", "SmallWriteSmbs", "RawReadsDenied",
+    "RawWritesDenied", "NetworkErrors", "Sessions", "FailedSessions", "Reconnects",
+    "CoreConnects", "Lanman20Connects", "Lanman21Connects", "LanmanNtConnects",
+    "ServerDisconnects", "HungSessions", "UseCount", "FailedUseCount", "CurrentCommands")
+STAT_WORKSTATION_0: Final = Struct("STAT_WORKSTATION_0", [
+    *((name, int64) for name in _STAT_HYPERS), *((name, uint32) for name in _STAT_LONGS)])
+
+
+@INTERFACE.operation(13, "NetrWorkstationStatisticsGet",
+                     request=[("ServerName", WKSSVC_HANDLE), ("ServiceName", WString),
+                              ("Level", uint32), ("Options", uint32)],
+                     response=[("Buffer", Pointer(STAT_WORKSTATION_0))], returns="WERROR",
+                     rule=Rule(Require.ADMINISTRATORS,
+                               source="Win32 NetStatisticsGet remarks (D: Administrators)"))
+def NetrWorkstationStatisticsGet(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.11: Level 0, Options 0 (ERROR_INVALID_LEVEL / ERROR_INVALID_PARAMETER
+    otherwise).  The emulated machine's redirector never runs: every counter is 0 but the
+    start time (the server's, as a FILETIME)."""
+    if request["Level"] != 0:
+        return {"Buffer": None, "ReturnValue": ERROR_INVALID_LEVEL}
+    if request["Options"] != 0:
+        return {"Buffer": None, "ReturnValue": ERROR_INVALID_PARAMETER}
+    stats = {name: 0 for name, _ in STAT_WORKSTATION_0.fields}
+    stats["StatisticsStartTime"] = ctx.server.start_filetime or 0
+    return {"Buffer": stats, "ReturnValue": NERR_SUCCESS}
+
+
+def _remote_disabled(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    op = ctx.operation
+    assert op is not None
+    return op.error_response(RPC_E_REMOTE_DISABLED)
+
+
+# smbtorture rpc.wkssvc NetrValidateName2 / NetrGetJoinableOus2 expect RPC_E_REMOTE_DISABLED
+# from Windows (U: whether a PKT_PRIVACY caller gets further).  [in] not decoded; OUCount 0,
+# OUs NULL.
+INTERFACE.operation(25, "NetrValidateName2", request=(), returns="WERROR")(_remote_disabled)
+INTERFACE.operation(26, "NetrGetJoinableOUs2", request=(),
+                    response=[("OUCount", uint32), ("OUs", _NULL_ONLY)],
+                    returns="WERROR")(_remote_disabled)
 
 __all__ = ["INTERFACE", "NOT_USED_ON_WIRE", "NOT_EMULATED", "WKSTA_INFO",
            "WKSTA_USER_ENUM_STRUCT", "WKSTA_TRANSPORT_ENUM_STRUCT", "transport"]

@@ -144,6 +144,7 @@ class Win32Error(enum.IntEnum):
     ERROR_INVALID_FLAGS = 1004
     #: MS-SCMR RControlService / RStartServiceW (3.1.4.2, 3.1.4.19).
     ERROR_INVALID_SERVICE_CONTROL = 1052
+    ERROR_SERVICE_DATABASE_LOCKED = 1055
     ERROR_SERVICE_ALREADY_RUNNING = 1056
     ERROR_SERVICE_DISABLED = 1058
     #: MS-SCMR ROpenServiceW / RGetServiceDisplayNameW of an unknown service.
@@ -152,6 +153,8 @@ class Win32Error(enum.IntEnum):
     #: MS-SCMR ROpenSCManagerW of a database other than ServicesActive / ServicesFailed.
     ERROR_DATABASE_DOES_NOT_EXIST = 1065
     ERROR_NO_LOGON_SERVERS = 1311
+    #: wkssvc NetrWkstaUserGetInfo levels 0/1 for a caller without an interactive logon.
+    ERROR_NO_SUCH_LOGON_SESSION = 1312
     ERROR_NO_SUCH_USER = 1317
     ERROR_NO_SUCH_DOMAIN = 1355
     RPC_S_UNKNOWN_AUTHN_SERVICE = 1747
@@ -161,6 +164,9 @@ class Win32Error(enum.IntEnum):
     #: does not implement (MS-ERREF 2.2).
     NERR_INVALID_API = 2142
     NERR_USER_NOT_FOUND = 2221
+    #: "The message alias could not be found on the network" (wkssvc NetrMessageBufferSend
+    #: without the Messenger service).
+    NERR_NAME_NOT_FOUND = 2273
     NERR_NET_NAME_NOT_FOUND = 2310
     NERR_DEVICE_NOT_SHARED = 2311
     NERR_CLIENT_NAME_NOT_FOUND = 2312
@@ -171,6 +177,9 @@ class Win32Error(enum.IntEnum):
     #: MS-ERREF 2.1: HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), the refusal of a call whose
     #: declared return type is an HRESULT (the Win32 error wrapped in facility 7).
     E_ACCESSDENIED = 0x80070005
+    #: MS-ERREF 2.1 RPC_E_REMOTE_DISABLED, the HRESULT wkssvc's NetSetup calls return to a
+    #: remote caller (NetrValidateName2, NetrGetJoinableOUs2).
+    RPC_E_REMOTE_DISABLED = 0x8001011C
 
 
 class FaultStatus(enum.IntEnum):
@@ -333,17 +342,21 @@ ERROR_INVALID_FLAGS: Final[int] = Win32Error.ERROR_INVALID_FLAGS.value
 ERROR_SERVICE_DOES_NOT_EXIST: Final[int] = Win32Error.ERROR_SERVICE_DOES_NOT_EXIST.value
 ERROR_INVALID_SERVICE_CONTROL: Final[int] = Win32Error.ERROR_INVALID_SERVICE_CONTROL.value
 ERROR_SERVICE_ALREADY_RUNNING: Final[int] = Win32Error.ERROR_SERVICE_ALREADY_RUNNING.value
+ERROR_SERVICE_DATABASE_LOCKED: Final[int] = Win32Error.ERROR_SERVICE_DATABASE_LOCKED.value
 ERROR_SERVICE_DISABLED: Final[int] = Win32Error.ERROR_SERVICE_DISABLED.value
 ERROR_SERVICE_NOT_ACTIVE: Final[int] = Win32Error.ERROR_SERVICE_NOT_ACTIVE.value
 ERROR_DATABASE_DOES_NOT_EXIST: Final[int] = Win32Error.ERROR_DATABASE_DOES_NOT_EXIST.value
 ERROR_NO_LOGON_SERVERS: Final[int] = Win32Error.ERROR_NO_LOGON_SERVERS.value
+ERROR_NO_SUCH_LOGON_SESSION: Final[int] = Win32Error.ERROR_NO_SUCH_LOGON_SESSION.value
 ERROR_NO_SUCH_USER: Final[int] = Win32Error.ERROR_NO_SUCH_USER.value
 ERROR_NO_SUCH_DOMAIN: Final[int] = Win32Error.ERROR_NO_SUCH_DOMAIN.value
 RPC_S_UNKNOWN_AUTHN_SERVICE: Final[int] = Win32Error.RPC_S_UNKNOWN_AUTHN_SERVICE.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
 NERR_USER_NOT_FOUND: Final[int] = Win32Error.NERR_USER_NOT_FOUND.value
+NERR_NAME_NOT_FOUND: Final[int] = Win32Error.NERR_NAME_NOT_FOUND.value
 NERR_NET_NAME_NOT_FOUND: Final[int] = Win32Error.NERR_NET_NAME_NOT_FOUND.value
+RPC_E_REMOTE_DISABLED: Final[int] = Win32Error.RPC_E_REMOTE_DISABLED.value
 NERR_DEVICE_NOT_SHARED: Final[int] = Win32Error.NERR_DEVICE_NOT_SHARED.value
 NERR_CLIENT_NAME_NOT_FOUND: Final[int] = Win32Error.NERR_CLIENT_NAME_NOT_FOUND.value
 NERR_FILE_ID_NOT_FOUND: Final[int] = Win32Error.NERR_FILE_ID_NOT_FOUND.value

@@ -44,7 +44,7 @@ character-device calls and the calls that would change the server).
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import names, refused, server, sessions, shares  # noqa: F401
+from . import names, refused, server, sessions, shares, transports  # noqa: F401
 from .names import canonicalize_path, path_type, validate_name
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .types import SERVER_INFO, SESSION_ENUM_STRUCT, SHARE_ENUM_STRUCT

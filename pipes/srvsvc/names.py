@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ConformantBytes, WStringRef, uint32
+from smbemu.rpc.ndr import ConformantArray, ConformantBytes, WStringRef, uint16, uint32
 from smbemu.status import (
     ERROR_INVALID_NAME,
     ERROR_INVALID_PARAMETER,
@@ -320,3 +320,29 @@ def NetprPathCompare(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
             return {"ReturnValue": ERROR_INVALID_NAME}
     a, b = (p.upper() for p in paths)
     return {"ReturnValue": (a > b) - (a < b)}
+
+
+@INTERFACE.operation(34, "NetprNameCanonicalize",
+                     request=[("ServerName", SRVSVC_HANDLE), ("Name", WStringRef),
+                              ("OutbufLen", uint32), ("NameType", uint32), ("Flags", uint32)],
+                     response=[("Outbuf", ConformantArray(uint16))], returns="WERROR")
+def NetprNameCanonicalize(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SRVS 3.1.4.33: the canonical form of a name of ``NameType`` in
+    ``[out, size_is(OutbufLen)] WCHAR* Outbuf``: the name validated as NetprNameValidate does
+    (ERROR_INVALID_NAME / ERROR_INVALID_PARAMETER), upper-cased with LM2X_COMPATIBLE (the LM 2.x
+    names were upper case), NERR_BufTooSmall when it does not fit in OutbufLen bytes with its
+    NUL.  (U: whether Windows also folds case without LM2X_COMPATIBLE; kept as given.)"""
+    size = request["OutbufLen"]
+    if size > MAX_OUTBUF:
+        raise RpcFault(RPC_X_INVALID_BOUND, "OutbufLen outside range(0, 64000)")
+    blank = [0] * size
+    name, flags = request["Name"], request["Flags"]
+    status = validate_name(name, request["NameType"], flags & ~_ALREADY_CANONICAL)
+    if status:
+        return {"Outbuf": blank, "ReturnValue": status}
+    if flags & _LM2X_COMPATIBLE:
+        name = name.upper()
+    units = list(memoryview((name + "\0").encode("utf-16-le")).cast("H"))
+    if 2 * len(units) > size:
+        return {"Outbuf": blank, "ReturnValue": NERR_BUF_TOO_SMALL}
+    return {"Outbuf": units + blank[len(units):], "ReturnValue": NERR_SUCCESS}

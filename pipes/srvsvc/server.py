@@ -17,6 +17,8 @@ from .types import (
     ENUM_TAIL_IN,
     ENUM_TAIL_OUT,
     SERVER_INFO,
+    SERVER_INFO_502_FIELDS,
+    SERVER_INFO_503_TAIL,
     SRVSVC_HANDLE,
     STAT_SERVER_0,
     TIME_OF_DAY_INFO,
@@ -35,30 +37,76 @@ _SV102_DEFAULTS: Final = {"sv102_users": 16777216, "sv102_disc": 15, "sv102_hidd
                           "sv102_userpath": "c:\\"}
 
 
+#: CAP_RAW_MODE (MS-CIFS 2.2.4.52.2): the profile's SMB1 NEGOTIATE says whether raw mode is on.
+_CAP_RAW_MODE: Final = 0x00000001
+#: SERVER_INFO_103 came with Windows 7 / Server 2008 R2 (BranchCache: MS-SRVS 2.2.4.44 and its
+#: product note; NetServerGetInfo documents level 103 from those releases on).  Earlier
+#: releases answer ERROR_INVALID_LEVEL.
+_LEVEL_103_SINCE: Final = (6, 1)
+
+
+def _tuning(ctx: CallContext) -> dict[str, int]:
+    """The SERVER_INFO_502 / 503 tuning values (LanmanServer\\Parameters), keyed by the field
+    name without its ``sv50x_`` prefix.
+
+    Taken from the profile where the profile states them -- what the SMB1 NEGOTIATE response
+    of that release sends (policies/*.yaml ``smb1``, each value cited there): SizReqBuf
+    (sizreqbuf), MaxMpxCt (maxmpxct), MaxRawSize (maxrawbuflen), MaxNumberVcs (sessvcs), raw
+    mode (enableraw).  The booleans are Windows' documented registry defaults (LanmanServer
+    parameters: EnableOplocks 1, EnableForcedLogOff 1, EnableSoftCompat 1, Lmannounce 0,
+    AcceptDownlevelApis 1; W).  timesource: 1 on a domain controller (it is the domain's time
+    source, the TIME_SOURCE bit of sv101_type), 0 elsewhere.  Every other counter depends on
+    the machine's memory and is not modelled: 0 (U)."""
+    smb1 = ctx.server.profile.smb1
+    values = {name: 0 for name in (*SERVER_INFO_502_FIELDS, *SERVER_INFO_503_TAIL)}
+    values.update({
+        "sessvcs": smb1.max_number_vcs, "sizreqbuf": smb1.max_buffer_size,
+        "maxrawbuflen": smb1.max_raw_size, "maxmpxct": smb1.max_mpx_count,
+        "enableraw": int(bool(smb1.capabilities & _CAP_RAW_MODE)),
+        "enablesoftcompat": 1, "enableforcedlogoff": 1, "acceptdownlevelapis": 1,
+        "enableoplocks": 1, "timesource": int(ctx.server.profile.is_dc)})
+    return values
+
+
 @INTERFACE.operation(21, "NetrServerGetInfo",
                      request=[("ServerName", SRVSVC_HANDLE), ("Level", uint32)],
                      response=[("InfoStruct", SERVER_INFO)], returns="WERROR")
 def NetrServerGetInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SRVS 3.1.4.17: levels 100, 101, 102 (102 for administrators, [46]).  The
-    administrator-only tuning levels (502, 503, 599) are not emulated: ERROR_INVALID_LEVEL."""
+    """MS-SRVS 3.1.4.17: levels 100, 101 for everyone; 102, 103, 502 and 503 for
+    administrators ([46]); 103 from Windows 7 / 2008 R2 on.  Any other level (599 and the
+    single-field 10xx/15xx levels are for NetrServerSetInfo) is ERROR_INVALID_LEVEL, its
+    union arm sent NULL (``types.SERVER_INFO``)."""
     level = request["Level"]
     status = ctx.decide("NetrServerGetInfo", level).status
     if status:
         return {"InfoStruct": (level, None), "ReturnValue": status}
-    if level not in (100, 101, 102):
+    profile = ctx.server.profile
+    if level not in (100, 101, 102, 103, 502, 503) or (
+            level == 103 and profile.identity.version < _LEVEL_103_SINCE):
         return {"InfoStruct": (level, None), "ReturnValue": ERROR_INVALID_LEVEL}
-    identity = ctx.server.profile.identity.srvsvc
+    identity = profile.identity.srvsvc
     machine = ctx.server.directory.machine
     prefix = f"sv{level}_"
-    info: dict[str, Any] = {f"{prefix}platform_id": identity.platform_id,
-                            f"{prefix}name": machine.netbios_name}
+    if level in (502, 503):
+        info: dict[str, Any] = {f"{prefix}{name}": value
+                                for name, value in _tuning(ctx).items()
+                                if level == 503 or name in SERVER_INFO_502_FIELDS}
+        if level == 503:
+            info["sv503_domain"] = str(ctx.server.directory.primary_domain.name)
+        return {"InfoStruct": (level, info), "ReturnValue": NERR_SUCCESS}
+    info = {f"{prefix}platform_id": identity.platform_id,
+            f"{prefix}name": machine.netbios_name}
     if level >= 101:
         info.update({f"{prefix}version_major": identity.version_major,
                      f"{prefix}version_minor": identity.version_minor,
                      f"{prefix}type": identity.server_type,
                      f"{prefix}comment": machine.comment})
-    if level == 102:
-        info.update(_SV102_DEFAULTS)
+    if level >= 102:
+        info.update({k.replace("sv102_", prefix): v for k, v in _SV102_DEFAULTS.items()})
+    if level == 103:
+        # sv103_capabilities: SRV_SUPPORT_HASH_GENERATION / SRV_HASH_GENERATION_ACTIVE only
+        # when the BranchCache hash feature is installed, which it is not by default (U).
+        info["sv103_capabilities"] = 0
     return {"InfoStruct": (level, info), "ReturnValue": NERR_SUCCESS}
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from smbemu.rpc import CallContext, ndr
-from smbemu.rpc.ndr import Pointer, WStringRef, uint32
+from smbemu.rpc import CallContext, PrincipalKind, ndr
+from smbemu.rpc.ndr import Pointer, WString, WStringRef, uint32
 from smbemu.status import (
+    ERROR_ACCESS_DENIED,
+    ERROR_FILE_NOT_FOUND,
     ERROR_INVALID_LEVEL,
     NERR_DEVICE_NOT_SHARED,
     NERR_NET_NAME_NOT_FOUND,
@@ -16,6 +18,7 @@ from smbemu.status import (
 
 from .objects import INTERFACE, all_sessions, enum_error, enum_reply
 from .types import (
+    ADT_SECURITY_DESCRIPTOR,
     ENUM_TAIL_IN,
     ENUM_TAIL_OUT,
     SHARE_ENUM_LEVELS,
@@ -99,7 +102,9 @@ _SHARE_ENUM_CACHE_SIZE: Final = 64
 def _share_enum(ctx: CallContext, request: dict[str, Any], operation: str,
                 sticky: bool) -> dict[str, Any]:
     level = request["InfoStruct"]["Level"]
-    if level not in SHARE_ENUM_LEVELS:
+    # NetrShareEnumSticky does not know level 501: smbtorture rpc.srvsvc NetShareEnum (opnum
+    # 36) expects WERR_UNKNOWN_LEVEL there from every caller, as Windows answered it.
+    if level not in SHARE_ENUM_LEVELS or (sticky and level == 501):
         return enum_error(ctx, "ShareInfo", level, ERROR_INVALID_LEVEL, request)
     # the access decision is made (and logged) for every call: it depends on the caller
     status = ctx.decide(operation, level).status
@@ -170,8 +175,38 @@ def NetrShareCheck(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SRVS 3.1.4.16: is a device ("C:") shared?  The type of the first share on it, or
     NERR_DeviceNotShared (2311)."""
     device = request["Device"].rstrip("\\").upper()
-    if device:
+    if not device:
+        # An empty device is the path of IPC$ (its shi2_path is ""): smbtorture's rpc.srvsvc
+        # checks every share's path, IPC$'s too, and expects NERR_Success from Windows.
         for share in ctx.server.directory.shares:
-            if share.type == "disk" and share.path.upper().startswith(device):
+            if not share.path:
+                return {"Type": share.stype & ~STYPE_SPECIAL, "ReturnValue": NERR_SUCCESS}
+    else:
+        for share in ctx.server.directory.shares:
+            path = share.path.upper()
+            # a disk share on the device, or any share whose path is the device itself (a
+            # printer share's "HPLJ4250,LocalsplOnly": smbtorture checks each share's shi2_path
+            # and expects NERR_Success from Windows)
+            if (share.type == "disk" and path.startswith(device)) or path == device:
                 return {"Type": share.stype & ~STYPE_SPECIAL, "ReturnValue": NERR_SUCCESS}
     return {"Type": 0, "ReturnValue": NERR_DEVICE_NOT_SHARED}
+
+
+@INTERFACE.operation(39, "NetrpGetFileSecurity",
+                     request=[("ServerName", SRVSVC_HANDLE), ("ShareName", WString),
+                              ("lpFileName", WStringRef), ("RequestedInformation", uint32)],
+                     response=[("SecurityDescriptor", Pointer(ADT_SECURITY_DESCRIPTOR))],
+                     returns="WERROR")
+def NetrpGetFileSecurity(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SRVS 3.1.4.27: the security descriptor of a file on a share.  An unknown share is
+    NERR_NetNameNotFound; the server opens the file as the caller (impersonating), so a null
+    session is refused (ERROR_ACCESS_DENIED); the emulated shares hold no files, so any other
+    caller gets ERROR_FILE_NOT_FOUND (U: a real share's files are not modelled)."""
+    share = ctx.server.directory.share(request["ShareName"] or "")
+    if share is None:
+        status = NERR_NET_NAME_NOT_FOUND
+    elif ctx.principal.kind == PrincipalKind.ANONYMOUS:
+        status = ERROR_ACCESS_DENIED
+    else:
+        status = ERROR_FILE_NOT_FOUND
+    return {"SecurityDescriptor": None, "ReturnValue": status}

@@ -131,8 +131,72 @@ SERVER_INFO_102: Final = Struct("SERVER_INFO_102", [
     ("sv102_users", uint32), ("sv102_disc", ndr.int32), ("sv102_hidden", uint32),
     ("sv102_announce", uint32), ("sv102_anndelta", uint32), ("sv102_licenses", uint32),
     ("sv102_userpath", WString)])
-SERVER_INFO: Final = _info_union("SERVER_INFO", {
-    100: SERVER_INFO_100, 101: SERVER_INFO_101, 102: SERVER_INFO_102})
+# 2.2.4.44 SERVER_INFO_103: the 102 fields plus sv103_capabilities.
+SERVER_INFO_103: Final = Struct("SERVER_INFO_103", [
+    *((name.replace("sv102_", "sv103_"), t) for name, t in SERVER_INFO_102.fields),
+    ("sv103_capabilities", uint32)])
+#: 2.2.4.45 SERVER_INFO_502 (18 DWORDs) and 2.2.4.46 SERVER_INFO_503 (the 502 tuning fields,
+#: sv503_domain, then 23 more DWORDs), in wire order.
+SERVER_INFO_502_FIELDS: Final = (
+    "sessopens", "sessvcs", "opensearch", "sizreqbuf", "initworkitems", "maxworkitems",
+    "rawworkitems", "irpstacksize", "maxrawbuflen", "sessusers", "sessconns",
+    "maxpagedmemoryusage", "maxnonpagedmemoryusage", "enablesoftcompat", "enableforcedlogoff",
+    "timesource", "acceptdownlevelapis", "lmannounce")
+SERVER_INFO_503_TAIL: Final = (
+    "maxcopyreadlen", "maxcopywritelen", "minkeepsearch", "maxkeepsearch",
+    "minkeepcomplsearch", "maxkeepcomplsearch", "threadcountadd", "numblockthreads",
+    "scavtimeout", "minrcvqueue", "minfreeworkitems", "xactmemsize", "threadpriority",
+    "maxmpxct", "oplockbreakwait", "oplockbreakresponsewait", "enableoplocks",
+    "enableoplockforceclose", "enablefcbopens", "enableraw", "enablesharednetdrives",
+    "minfreeconnections", "maxfreeconnections")
+SERVER_INFO_502: Final = Struct("SERVER_INFO_502", [
+    (f"sv502_{name}", uint32) for name in SERVER_INFO_502_FIELDS])
+SERVER_INFO_503: Final = Struct("SERVER_INFO_503", [
+    *((f"sv503_{name}", uint32) for name in SERVER_INFO_502_FIELDS), ("sv503_domain", WString),
+    *((f"sv503_{name}", uint32) for name in SERVER_INFO_503_TAIL)])
+#: A union arm that is declared but never filled: only its NULL pointer goes on the wire.
+NULL_ONLY: Final = Struct("NULL_ONLY", [("unused", uint32)])
+#: 2.2.3.7 LPSERVER_INFO: every arm MS-SRVS declares is a pointer, so a refused or unknown
+#: level still sends the 4-byte NULL referent after the tag (an NDR-strict client -- Samba's
+#: generated code, impacket -- fails the whole call without it).  The levels not emulated
+#: (599 and the 10xx/15xx single-field levels) are only ever sent NULL.
+SERVER_INFO_LEVELS: Final[dict[int, NdrType]] = {
+    **{level: NULL_ONLY for level in (
+        599, 1005, 1107, 1010, 1016, 1017, 1018, 1501, 1502, 1503, 1506, 1510, 1511, 1512,
+        1513, 1514, 1515, 1516, 1518, 1523, 1528, 1529, 1530, 1533, 1534, 1535, 1536, 1538,
+        1539, 1540, 1541, 1542, 1543, 1544, 1545, 1546, 1547, 1548, 1549, 1550, 1552, 1553,
+        1554, 1555, 1556)},
+    100: SERVER_INFO_100, 101: SERVER_INFO_101, 102: SERVER_INFO_102, 103: SERVER_INFO_103,
+    502: SERVER_INFO_502, 503: SERVER_INFO_503}
+SERVER_INFO: Final = _info_union("SERVER_INFO", SERVER_INFO_LEVELS)
+
+# 2.2.4.93-2.2.4.96 SERVER_TRANSPORT_INFO_0..3 and their containers (2.2.4.97-2.2.4.101)
+_XPORT_COMMON: Final = (
+    ("numberofvcs", uint32), ("transportname", WString),
+    ("transportaddress", Pointer(ConformantBytes())), ("transportaddresslength", uint32),
+    ("networkaddress", WString))
+_XPORT_EXTRA: Final[dict[int, tuple[tuple[str, NdrType], ...]]] = {
+    0: (), 1: (("domain", WString),), 2: (("domain", WString), ("flags", uint32)),
+    3: (("domain", WString), ("flags", uint32), ("passwordlength", uint32),
+        ("password", ndr.FixedBytes(256)))}
+SERVER_TRANSPORT_LEVELS: Final[dict[int, Struct]] = {
+    level: Struct(f"SERVER_TRANSPORT_INFO_{level}", [
+        (f"svti{level}_{name}", t) for name, t in (*_XPORT_COMMON, *extra)])
+    for level, extra in _XPORT_EXTRA.items()}
+SERVER_XPORT_ENUM_STRUCT: Final = _enum_struct("SERVER_XPORT_ENUM_STRUCT", "XportInfo", {
+    level: _container(f"SERVER_XPORT_INFO_{level}_CONTAINER", s)
+    for level, s in SERVER_TRANSPORT_LEVELS.items()})
+
+# 2.2.4.102-2.2.4.104 SERVER_ALIAS_INFO_0 and SERVER_ALIAS_ENUM_STRUCT
+SERVER_ALIAS_INFO_0: Final = Struct("SERVER_ALIAS_INFO_0", [
+    ("srvai0_alias", WString), ("srvai0_target", WString), ("srvai0_default", ndr.boolean8),
+    ("srvai0_reserved", uint32)])
+SERVER_ALIAS_ENUM_STRUCT: Final = _enum_struct("SERVER_ALIAS_ENUM_STRUCT", "ServerAliasInfo", {
+    0: _container("SERVER_ALIAS_INFO_0_CONTAINER", SERVER_ALIAS_INFO_0)})
+
+# 2.2.4.4 ADT_SECURITY_DESCRIPTOR (NetrpGetFileSecurity)
+ADT_SECURITY_DESCRIPTOR: Final = Struct("ADT_SECURITY_DESCRIPTOR", [
+    ("Length", uint32), ("Buffer", Pointer(ConformantBytes()))])
 
 # 2.2.4.8-2.2.4.14 SESSION_INFO_*
 SESSION_INFO_0: Final = Struct("SESSION_INFO_0", [("sesi0_cname", WString)])

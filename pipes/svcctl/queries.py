@@ -30,6 +30,7 @@ from smbemu.status import (
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
     ERROR_MORE_DATA,
+    ERROR_SERVICE_DATABASE_LOCKED,
     ERROR_SERVICE_DOES_NOT_EXIST,
 )
 
@@ -50,8 +51,6 @@ from .access import (
 
 #: MS-SCMR 2.2.46 dwServiceState.
 _ACTIVE, _INACTIVE, _ALL = 1, 2, 3
-#: ERROR_SERVICE_DATABASE_LOCKED (MS-SCMR 3.1.4.4: a second lock while one is held).
-ERROR_SERVICE_DATABASE_LOCKED: Final = 1055
 _LOCK: Final = "svcctl.lock"
 #: Where a server keeps who holds the SCM lock (its memo: per server).
 _LOCK_OWNER: Final = "svcctl.lock_owner"
@@ -283,7 +282,7 @@ QUERY_SERVICE_LOCK_STATUSW: Final = Struct("QUERY_SERVICE_LOCK_STATUSW", [
                      response=[("lpLock", ContextHandle)], returns="error_status_t")
 def RLockServiceDatabase(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SCMR 3.1.4.4: SC_MANAGER_LOCK (administrators); one lock per server at a time
-    (ERROR_SERVICE_DATABASE_LOCKED).  The lock changes nothing else: the emulated SCM starts
+    (ERROR_SERVICE_DATABASE_LOCKED while another is held).  The lock changes nothing else: the emulated SCM starts
     no service that the lock would hold back."""
     entry = _entry(ctx, request["hSCManager"], _MANAGER)
     status = _lacks(ctx, entry.granted_access, SC_MANAGER_LOCK, SC_MANAGER)

@@ -43,6 +43,7 @@ from smbemu.service_catalog import running_on, services_of
 from smbemu.status import (
     ERROR_ACCESS_DENIED,
     ERROR_FILE_NOT_FOUND,
+    ERROR_INVALID_PARAMETER,
     ERROR_MORE_DATA,
     ERROR_NO_MORE_ITEMS,
     NCA_S_FAULT_CONTEXT_MISMATCH,
@@ -377,6 +378,11 @@ def BaseRegQueryValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     does not hold."""
     opened = _opened(ctx, request["hKey"])
     none = {"lpType": None, "lpData": None, "lpcbData": None, "lpcbLen": None}
+    if request["lpValueName"] == "":
+        # A NULL (or zero-length) name: an RRP_UNICODE_STRING always carries its NUL, even the
+        # default value's (MS-RRP 2.2.3); Windows answers ERROR_INVALID_PARAMETER (smbtorture's
+        # rpc.winreg QueryValue test, written against Windows, expects exactly that).
+        return {**none, "ReturnValue": ERROR_INVALID_PARAMETER}
     status = _readable(ctx, opened)
     if status:
         return {**none, "ReturnValue": status}

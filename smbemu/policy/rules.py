@@ -126,8 +126,9 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # NetStatisticsGet on a remote server: Administrators or Server Operators ([46], D).
     ("srvsvc", "NetrServerStatisticsGet"): Rule(_ADM, source="[46] (D)"),
     # NetServerGetInfo: no group for levels 100/101; 102 (and the tuning levels 502/503) need
-    # Administrators, Server or Print Operators ([46], D).
-    ("srvsvc", "NetrServerGetInfo"): Rule(_E, {102: _ADM, 502: _ADM, 503: _ADM},
+    # Administrators, Server or Print Operators ([46], D); 103 is 102 plus a capability
+    # word (MS-SRVS 2.2.4.44), hence 102's rule (U: [46] predates level 103).
+    ("srvsvc", "NetrServerGetInfo"): Rule(_E, {102: _ADM, 103: _ADM, 502: _ADM, 503: _ADM},
                                           source="[46] (D)"),
     # NetRemoteTOD, NetShareCheck, NetprName*/NetprPath*: no special group ([46], D).
     # Changing the server: Administrators on Windows; refused to everyone here (read-only).

@@ -74,7 +74,7 @@ def test_every_ms_srvs_opnum_is_declared(pipe_client: Callable[..., Any]) -> Non
         assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [29, 42, 47, 26, 34, 39, 43, 44, 48, 52, 55, 58, 200])
+@pytest.mark.parametrize("opnum", [29, 42, 47, 58, 200])
 def test_unused_and_unknown_opnums_fault_op_rng_error(pipe_client: Callable[..., Any],
                                                       opnum: int) -> None:
     assert pipe_client("srvsvc").fault(opnum) == NCA_S_OP_RNG_ERROR
@@ -572,6 +572,11 @@ def test_impacket_share_enum_every_level(admin_dce: Any, level: int) -> None:
     if level in (1, 2, 501, 502, 503):
         assert [(e[f"shi{level}_type"], s(e[f"shi{level}_remark"])) for e in got] == \
             [(t, c) for _, t, c in SHARES]
+    if level == 501:
+        # not a NetrShareEnumSticky level (smbtorture rpc.srvsvc NetShareEnum, Windows' answer)
+        with pytest.raises(srvs.DCERPCSessionError, match="ERROR_INVALID_LEVEL"):
+            srvs.hNetrShareEnumSticky(admin_dce, level)
+        return
     sticky = srvs.hNetrShareEnumSticky(admin_dce, level)
     assert len(sticky["InfoStruct"]["ShareInfo"][f"Level{level}"]["Buffer"]) == 9
 

@@ -187,3 +187,23 @@ def test_winreg_pipe_exists_only_where_remote_registry_runs(server_config: Any) 
     iface = server_config("win2016").pipes.interface("winreg")
     assert iface.available(server_config("win2016")) and iface.available(server_config("winxp"))
     assert not iface.available(server_config("win7"))
+
+
+def test_query_value_with_a_null_name_is_an_invalid_parameter(pipes_h: Any) -> None:
+    """MS-RRP 2.2.3: value names carry their NUL, the default value's too ("\\x00"); a NULL name
+    is ERROR_INVALID_PARAMETER on Windows (smbtorture rpc.winreg expects it), the default value
+    is read as usual."""
+    from impacket.dcerpc.v5 import rrp  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.dtypes import NULL  # type: ignore[import-untyped]
+
+    dce = pipes_h.impacket_dce(pipes_h.fresh_config("win2016"), "winreg", "administrator")
+    hklm = rrp.hOpenLocalMachine(dce)["phKey"]
+    key = rrp.hBaseRegOpenKey(dce, hklm, "SYSTEM\\CurrentControlSet\\Control\\Lsa")["phkResult"]
+    request = rrp.BaseRegQueryValue()
+    request["hKey"], request["lpValueName"] = key, NULL
+    request["lpType"], request["lpcbData"], request["lpcbLen"] = NULL, 100, NULL
+    request["lpData"] = b" " * 100
+    answer = dce.request(request, checkError=False)
+    assert answer["ErrorCode"] == 87
+    value = rrp.hBaseRegQueryValue(dce, key, "RestrictAnonymous")
+    assert value[0] == rrp.REG_DWORD

@@ -34,7 +34,7 @@ def test_every_ms_wkst_opnum_is_declared(pipe_client: Callable[..., Any]) -> Non
         assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [3, 4, 12, 13, 14, 19, 21, 25, 26, 31, 99])
+@pytest.mark.parametrize("opnum", [31, 99])
 def test_unused_and_unknown_opnums_fault(pipe_client: Callable[..., Any], opnum: int) -> None:
     assert pipe_client("wkssvc").fault(opnum) == NCA_S_OP_RNG_ERROR
 
