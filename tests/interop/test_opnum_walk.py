@@ -63,17 +63,17 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
     "netlogon": {47: "MS-NRPC 3.5.4: Opnum47NotUsedOnWire"},
     # MS-RRP 3.1.5: Opnum14NotImplemented / Opnum28NotImplemented.
     "winreg": {14: "MS-RRP 3.1.5: Opnum14NotImplemented", 28: "MS-RRP 3.1.5: Opnum28NotImplemented"},
+    # MS-SRVS 3.1.4: Opnum29/42/47NotUsedOnWire, reserved for local use.
+    "srvsvc": {n: "MS-SRVS 3.1.4: OpnumNNNotUsedOnWire" for n in (29, 42, 47)},
     # MS-SCMR 3.1.4: OpnumNNNotUsedOnWire.
     "svcctl": {n: "MS-SCMR 3.1.4: OpnumNNNotUsedOnWire"
                for n in (10, 22, 34, 43, 46, 52, 53, 54, 55, 57, 58, 59)},
 }
 
 #: PENDING -- gaps other branches close in parallel (issue 15 item 7); the lead deletes these
-#: entries after merging: srvsvc / wkssvc (branch srvwks), samr 67 / 73 (the samr-writes
-#: branch that adds SamrValidatePassword).
+#: entries after merging: samr 67 / 73 (the samr-writes branch that adds SamrValidatePassword).
+#: (srvsvc / wkssvc: closed by the srvwks merge, main aa02bb8.)
 PENDING: dict[str, dict[int, str]] = {
-    "srvsvc": {n: "branch srvwks" for n in (26, 29, 34, 39, *range(42, 53), 55)},
-    "wkssvc": {n: "branch srvwks" for n in (3, 4, *range(12, 20), 21, 25, 26)},
     "samr": {67: "SamrValidatePassword: the samr-writes branch",
              73: "SamrUnicodeChangePasswordUser4: the samr-writes branch"},
 }
