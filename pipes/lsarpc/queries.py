@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from smbemu.policy.access import ACCESS_SYSTEM_SECURITY, LSA_POLICY, READ_CONTROL
+from smbemu.policy.access import ACCESS_SYSTEM_SECURITY, LSA_ACCOUNT, LSA_POLICY, READ_CONTROL
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantBytes, Pointer, Struct, enum16, uint32
 from smbemu.security_descriptor import self_relative
@@ -86,12 +86,13 @@ def LsarQuerySecurityObject(ctx: CallContext, request: dict[str, Any]) -> dict[s
         return error_response(ctx, STATUS_INVALID_HANDLE)
     info = request["SecurityInformation"]
     need = (READ_CONTROL if info & 0x7 else 0) | (ACCESS_SYSTEM_SECURITY if info & 0x8 else 0)
-    if not ctx.require(entry.granted_access, need, LSA_POLICY):
+    object_type = LSA_POLICY if entry.kind == POLICY_HANDLE else LSA_ACCOUNT
+    if not ctx.require(entry.granted_access, need, object_type):
         return error_response(ctx, STATUS_ACCESS_DENIED)
     status = ctx.decide("LsarQuerySecurityObject").status
     if status:
         return error_response(ctx, status)
-    dacl = [("S-1-1-0", LSA_POLICY.execute), (_ADMINISTRATORS, LSA_POLICY.all)]
+    dacl = [("S-1-1-0", object_type.execute), (_ADMINISTRATORS, object_type.all)]
     if entry.kind == POLICY_HANDLE and ctx.server_view.version >= (5, 1):
         dacl.append(_ANONYMOUS_POLICY_ACE)
     sd = self_relative(info, _ADMINISTRATORS, _SYSTEM, dacl)
