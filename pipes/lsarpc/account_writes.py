@@ -28,7 +28,7 @@ from smbemu.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import INTERFACE, check_call
+from .objects import INTERFACE, check_call, lsa_handle
 from .rights import LOGON_RIGHTS, accounts, privileges, rights_table
 from .secrets import SECRET_HANDLE, delete_secret, secret_of
 from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, LSAPR_PRIVILEGE_SET, LSAPR_USER_RIGHT_SET, POLICY_HANDLE, SYSTEM_ACCESS_BITS
@@ -53,8 +53,8 @@ def _table(ctx: CallContext) -> dict[str, list[str]]:
 
 
 def _account_entry(ctx: CallContext, handle: bytes, need: int) -> tuple[str | None, int]:
-    entry = ctx.handles.lookup(handle, ACCOUNT_HANDLE)
-    if entry is None:
+    entry = lsa_handle(ctx, handle)
+    if entry.kind != ACCOUNT_HANDLE:
         return None, STATUS_INVALID_HANDLE
     if not ctx.require(entry.granted_access, need, LSA_ACCOUNT):
         return None, STATUS_ACCESS_DENIED
@@ -183,8 +183,8 @@ def LsarDeleteObject(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     deleted and its handle closed (returned zeroed); the policy object cannot be deleted (STATUS_ACCESS_DENIED, U);
     other handles to a deleted account then answer STATUS_INVALID_HANDLE (U)."""
     handle = request["ObjectHandle"]
-    entry = ctx.handles.lookup(handle)
-    if entry is None or entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE, SECRET_HANDLE):
+    entry = lsa_handle(ctx, handle)
+    if entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE, SECRET_HANDLE):
         return {"ObjectHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
     if entry.kind == POLICY_HANDLE:
         return {"ObjectHandle": handle, "ReturnValue": ctx.decide().status or STATUS_ACCESS_DENIED}

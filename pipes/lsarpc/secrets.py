@@ -30,7 +30,7 @@ from smbemu.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import INTERFACE, check_call
+from .objects import INTERFACE, check_call, lsa_handle
 from .types import LSAPR_HANDLE
 
 #: MS-LSAD 2.2.1.1.2: the policy rights these calls need.
@@ -135,8 +135,8 @@ def LsarOpenSecret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 def secret_of(ctx: CallContext, handle: bytes) -> tuple[str | None, int]:
     """The secret a handle names (STATUS_INVALID_HANDLE once deleted), after the policy's rule."""
-    entry = ctx.handles.lookup(handle, SECRET_HANDLE)
-    if entry is None or _find(ctx, str(entry.obj)) is None:
+    entry = lsa_handle(ctx, handle)
+    if entry.kind != SECRET_HANDLE or _find(ctx, str(entry.obj)) is None:
         return None, STATUS_INVALID_HANDLE
     status = ctx.decide().status
     return (None, status) if status else (str(entry.obj), STATUS_SUCCESS)

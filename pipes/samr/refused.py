@@ -14,10 +14,10 @@ from smbemu.policy.access import (
     ObjectType,
 )
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import NdrType
+from smbemu.rpc.ndr import ContextHandle, NdrType
 from smbemu.status import STATUS_ACCESS_DENIED
 
-from .objects import DOMAIN, GROUP, INTERFACE, SERVER
+from .objects import DOMAIN, GROUP, INTERFACE, OBJECT_TYPES, SERVER, lookup_handle
 
 # -------------------------------------------------------------------------------------------
 # Refused calls (changes not emulated)
@@ -36,23 +36,38 @@ _WRITE_ACCESS: Final[dict[str, tuple[ObjectType, int]]] = {
 
 
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """STATUS_ACCESS_DENIED with NULL [out] parameters; an [in, out] handle is echoed."""
+    """STATUS_ACCESS_DENIED with NULL [out] parameters.
+
+    The leading context handle is checked first, in the package's order (``lookup_handle``):
+    one samr never issued to this caller is the runtime's context mismatch fault, a SAM handle
+    of another object type STATUS_OBJECT_TYPE_MISMATCH, a handle lacking the right
+    STATUS_ACCESS_DENIED."""
     op = ctx.operation
     assert op is not None
     needed = _WRITE_ACCESS.get(op.name)
+    handle = request.get("Handle")
+    if handle is not None:
+        kinds = (needed[0].kind,) if needed is not None else tuple(OBJECT_TYPES)
+        entry, status = lookup_handle(ctx, handle, kinds, needed[1] if needed else 0)
+        if entry is None:
+            return op.error_response(status)
+        return op.error_response(ctx.decide().status or STATUS_ACCESS_DENIED)
     if needed is None or ctx.grant(*needed) is not None:
         status = ctx.decide().status or STATUS_ACCESS_DENIED
     else:
         status = STATUS_ACCESS_DENIED
-    return op.error_response(status, **{k: v for k, v in request.items() if k.endswith("Handle")})
+    return op.error_response(status)
 
 
+#: The leading [in] context handle, the only [in] parameter decoded.
+_IN: Final = (("Handle", ContextHandle),)
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
                                 Sequence[tuple[str, NdrType]]], ...]] = (
-    (2, "SamrSetSecurityObject", (), ()),
-    (4, "SamrShutdownSamServer", (), ()),
-    (9, "SamrSetInformationDomain", (), ()),
-    (26, "SamrSetMemberAttributesOfGroup", (), ()),
+    (2, "SamrSetSecurityObject", _IN, ()),
+    (4, "SamrShutdownSamServer", _IN, ()),
+    (9, "SamrSetInformationDomain", _IN, ()),
+    (26, "SamrSetMemberAttributesOfGroup", _IN, ()),
+    # MS-SAMR 3.1.5.13.6: a binding handle, no context handle
     (66, "SamrSetDSRMPassword", (), ()),
 )
 for _opnum, _name, _in, _out in _REFUSED_OPS:
