@@ -49,6 +49,9 @@ command -v nmblookup >/dev/null 2>&1 || missing+=(samba-common-bin)
 # namespace of their own (tests/netns.py: `ip netns`, from iproute2) because they insist on port 445/139.
 command -v nmap >/dev/null 2>&1 || missing+=(nmap)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# Samba's smbtorture (samba-testsuite): its smb2.session tests judge re-authentication and a
+# malformed NTLMv2 AUTHENTICATE as Windows answers them (tests/interop/test_wire_fixes.py).
+command -v smbtorture >/dev/null 2>&1 || missing+=(samba-testsuite)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing ${missing[*]} (Debian packages)"

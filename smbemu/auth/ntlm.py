@@ -51,6 +51,7 @@ from smbemu.auth.ntlm_messages import NegotiateFlags as F
 from smbemu.filetime import filetime_now
 
 __all__ = [
+    "MalformedResponse",
     "NtlmAccount",
     "NtlmAcceptor",
     "NtlmError",
@@ -193,6 +194,14 @@ def verify_responses(account: NtlmAccount, challenge: bytes, lm: bytes, nt: byte
     return None
 
 
+# NTProofStr (16) + RespType, HiRespType, Z(6), TimeStamp (8), ChallengeFromClient (8), Z(4).
+_NTLMV2_AV_PAIRS_OFFSET = 44
+
+
+class MalformedResponse(NtlmError):
+    """An AUTHENTICATE_MESSAGE whose NTLMv2 response is not well formed (STATUS_INVALID_PARAMETER)."""
+
+
 class NtlmAcceptor:
     """Server side of one NTLM authentication (MS-NLMP 3.2.5.1, connection-oriented)."""
 
@@ -266,7 +275,9 @@ class NtlmAcceptor:
 
     def accept_authenticate(self, message: bytes) -> NtlmResult:
         """Check the AUTHENTICATE_MESSAGE (MS-NLMP 3.2.5.1.2). A malformed message gives
-        ``Outcome.REFUSED``; calling this before ``accept_negotiate`` or twice raises NtlmError."""
+        ``Outcome.REFUSED``, except an NTLMv2 response with malformed AvPairs, which raises
+        :class:`MalformedResponse` (Windows: STATUS_INVALID_PARAMETER); calling this before
+        ``accept_negotiate`` or twice raises NtlmError."""
         if self._negotiate_raw is None or self._result is not None:
             raise NtlmError("AUTHENTICATE_MESSAGE out of sequence")
         try:
@@ -290,6 +301,16 @@ class NtlmAcceptor:
 
         if not auth.user_name and not nt and lm in (b"", b"\x00"):
             return result(Outcome.ANONYMOUS, None)
+        if len(nt) > _NTLMV2_AV_PAIRS_OFFSET:
+            try:  # NTLMv2_CLIENT_CHALLENGE.AvPairs (MS-NLMP 2.2.2.7) must parse, up to MsvAvEOL
+                parse_av_pairs(nt[_NTLMV2_AV_PAIRS_OFFSET:])
+            except NtlmError as exc:
+                # Windows answers such a response STATUS_INVALID_PARAMETER before it checks the
+                # password: Samba's smbtorture smb2.session.ntlmssp_bug14932 (a 95-byte NTLMv2
+                # response whose AvPairs run past its end) expects exactly that of a Windows
+                # server. The caller maps this exception to INVALID_PARAMETER.
+                self._result = result(Outcome.REFUSED, None)
+                raise MalformedResponse(f"NTLMv2 response with malformed AvPairs: {exc}") from None
         account = self._lookup(auth.user_name)
         if account is None:
             return result(Outcome.NO_SUCH_USER, None)

@@ -47,6 +47,7 @@ from smbemu.auth.ntlm_messages import SIGNATURE as NTLMSSP_SIGNATURE
 from smbemu.auth.ntlm_messages import NegotiateFlags
 
 NTLMSSP_NEGOTIATE_SIGN = NegotiateFlags.NTLMSSP_NEGOTIATE_SIGN
+NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY = NegotiateFlags.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY
 
 if TYPE_CHECKING:
     from smbemu.auth.ntlm import NtlmSecurity
@@ -361,6 +362,19 @@ def finish_ntlm(
         if mic_required and security.flags & NTLMSSP_NEGOTIATE_SIGN:
             return False, reject()
         return True, accept_completed(None)
-    if mech_types_der is None or not verify_mech_list_mic(security, mech_types_der, client_mic):
+    if mech_types_der is None:
+        return False, reject()
+    if not security.flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY:
+        # NTLM v1 session security (MS-NLMP 3.4.4.1): one RC4 handle and one sequence number
+        # serve both directions, so the client checks our mechListMIC with the key stream and
+        # sequence number (1) that its own mechListMIC left; re-keying in between (as the two
+        # handles of extended session security are, MS-SPNG 3.3.5.1) would make Samba's client
+        # answer "BAD SIG NTLM1" and fail the logon. Verify, sign, then re-key the one handle.
+        if not security.verify(mech_types_der, client_mic):
+            return False, reject()
+        mic = security.sign(mech_types_der)
+        security.reset_rc4_state(outgoing=True)
+        return True, accept_completed(mic)
+    if not verify_mech_list_mic(security, mech_types_der, client_mic):
         return False, reject()
     return True, accept_completed(make_mech_list_mic(security, mech_types_der))
