@@ -51,7 +51,6 @@ from smbemu.auth.ntlm_messages import NegotiateFlags as F
 from smbemu.filetime import filetime_now
 
 __all__ = [
-    "MalformedResponse",
     "NtlmAccount",
     "NtlmAcceptor",
     "NtlmError",
@@ -94,6 +93,7 @@ class Outcome(enum.Enum):
     NO_SUCH_USER = "no_such_user"  # lookup returned None (the caller may map to guest)
     WRONG_PASSWORD = "wrong_password"
     REFUSED = "refused"  # response type not allowed by the level, bad MIC, or malformed message
+    MALFORMED = "malformed"  # an NTLMv2 response with malformed AvPairs (Windows: INVALID_PARAMETER)
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,15 @@ _REFUSED_FROM_LEVEL = {LM_PACKAGE: 4, NTLM_V1_PACKAGE: 5, NTLM_V2_PACKAGE: 6}
 @functools.lru_cache(maxsize=64)
 def answer_flags(client: int, target_is_domain: bool, send_version: bool) -> int:
     """The CHALLENGE's NegotiateFlags (MS-NLMP 3.2.5.1.1): ours, intersected with the client's.
-    (Cached: IntFlag arithmetic is slow and clients send few distinct flag sets.)"""
-    flags = F.NTLMSSP_NEGOTIATE_NTLM | F.NTLMSSP_NEGOTIATE_TARGET_INFO | F.NTLMSSP_NEGOTIATE_ALWAYS_SIGN
+    (Cached: IntFlag arithmetic is slow and clients send few distinct flag sets.)
+
+    As Windows answers (issue 13, compared with Windows captures): NEGOTIATE_128/56 and
+    ALWAYS_SIGN echo what the client asked, whether or not it asked for signing or sealing
+    (MS-NLMP 3.2.5.1.1: the server sets the flags it supports that the client set), and
+    NEGOTIATE_VERSION with the VERSION field is sent whatever the client asked from XP SP2 on
+    (``send_version``: the profile has an NTLM version; MS-NLMP 2.2.2.10 <> and the OS line
+    impacket's DumpNTLMInfo, NetExec and enum4linux-ng print for every such Windows)."""
+    flags = F.NTLMSSP_NEGOTIATE_NTLM | F.NTLMSSP_NEGOTIATE_TARGET_INFO
     flags |= F.NTLMSSP_NEGOTIATE_UNICODE if client & F.NTLMSSP_NEGOTIATE_UNICODE else F.NTLM_NEGOTIATE_OEM
     if client & F.NTLMSSP_REQUEST_TARGET:  # TargetName and its type go together (2.2.2.5 R/S)
         flags |= F.NTLMSSP_REQUEST_TARGET
@@ -132,10 +139,11 @@ def answer_flags(client: int, target_is_domain: bool, send_version: bool) -> int
         | F.NTLMSSP_NEGOTIATE_SIGN
         | F.NTLMSSP_NEGOTIATE_SEAL
         | F.NTLMSSP_NEGOTIATE_KEY_EXCH
+        | F.NTLMSSP_NEGOTIATE_ALWAYS_SIGN
+        | F.NTLMSSP_NEGOTIATE_128
+        | F.NTLMSSP_NEGOTIATE_56
     )
-    if client & (F.NTLMSSP_NEGOTIATE_SIGN | F.NTLMSSP_NEGOTIATE_SEAL):  # 2.2.2.5 U and W
-        flags |= client & (F.NTLMSSP_NEGOTIATE_128 | F.NTLMSSP_NEGOTIATE_56)
-    if client & F.NTLMSSP_NEGOTIATE_VERSION and send_version:
+    if send_version:
         flags |= F.NTLMSSP_NEGOTIATE_VERSION
     return int(flags)
 
@@ -196,10 +204,6 @@ def verify_responses(account: NtlmAccount, challenge: bytes, lm: bytes, nt: byte
 
 # NTProofStr (16) + RespType, HiRespType, Z(6), TimeStamp (8), ChallengeFromClient (8), Z(4).
 _NTLMV2_AV_PAIRS_OFFSET = 44
-
-
-class MalformedResponse(NtlmError):
-    """An AUTHENTICATE_MESSAGE whose NTLMv2 response is not well formed (STATUS_INVALID_PARAMETER)."""
 
 
 class NtlmAcceptor:
@@ -275,8 +279,8 @@ class NtlmAcceptor:
 
     def accept_authenticate(self, message: bytes) -> NtlmResult:
         """Check the AUTHENTICATE_MESSAGE (MS-NLMP 3.2.5.1.2). A malformed message gives
-        ``Outcome.REFUSED``, except an NTLMv2 response with malformed AvPairs, which raises
-        :class:`MalformedResponse` (Windows: STATUS_INVALID_PARAMETER); calling this before
+        ``Outcome.REFUSED``, except an NTLMv2 response with malformed AvPairs, which gives
+        ``Outcome.MALFORMED`` (Windows: STATUS_INVALID_PARAMETER); calling this before
         ``accept_negotiate`` or twice raises NtlmError."""
         if self._negotiate_raw is None or self._result is not None:
             raise NtlmError("AUTHENTICATE_MESSAGE out of sequence")
@@ -304,13 +308,12 @@ class NtlmAcceptor:
         if len(nt) > _NTLMV2_AV_PAIRS_OFFSET:
             try:  # NTLMv2_CLIENT_CHALLENGE.AvPairs (MS-NLMP 2.2.2.7) must parse, up to MsvAvEOL
                 parse_av_pairs(nt[_NTLMV2_AV_PAIRS_OFFSET:])
-            except NtlmError as exc:
+            except NtlmError:
                 # Windows answers such a response STATUS_INVALID_PARAMETER before it checks the
                 # password: Samba's smbtorture smb2.session.ntlmssp_bug14932 (a 95-byte NTLMv2
                 # response whose AvPairs run past its end) expects exactly that of a Windows
-                # server. The caller maps this exception to INVALID_PARAMETER.
-                self._result = result(Outcome.REFUSED, None)
-                raise MalformedResponse(f"NTLMv2 response with malformed AvPairs: {exc}") from None
+                # server. SMB answers Outcome.MALFORMED with INVALID_PARAMETER.
+                return result(Outcome.MALFORMED, None)
         account = self._lookup(auth.user_name)
         if account is None:
             return result(Outcome.NO_SUCH_USER, None)

@@ -17,11 +17,13 @@ from smbemu.dialects import DIALECT_BY_LABEL, Dialect
 from smbemu.profiles.model import (
     SERVER_TYPE_BITS,
     SMB1_CAPABILITY_BITS,
+    SMB2_CAPABILITY_BITS,
     AnonymousSettings,
     Identity,
     NtlmIdentity,
     RpcSettings,
     Smb1Settings,
+    Smb2Identity,
     SmbSettings,
     SrvsvcIdentity,
 )
@@ -365,6 +367,9 @@ KEYS: tuple[Key, ...] = (
     Key("identity.srvsvc.version_major", "version_major", _Int(0, 255)),
     Key("identity.srvsvc.version_minor", "version_minor", _Int(0, 255)),
     Key("identity.srvsvc.server_type", "server_type", _BitNames(SERVER_TYPE_BITS, "SV_TYPE_", "a server type", "an SV_TYPE name")),
+    Key("identity.smb2.capabilities", "capabilities", _BitNames(SMB2_CAPABILITY_BITS, "SMB2_GLOBAL_CAP_", "a capability set", "an SMB2_GLOBAL_CAP name")),
+    Key("identity.smb2.send_start_time", "send_start_time", _Bool()),
+    Key("identity.smb2.ipc_maximal_access", "ipc_maximal_access", _Int(0, 0xFFFFFFFF)),
     Key("smb.dialects", "dialects", _Dialects()),
     Key("smb.smb1", "smb1", _Bool(), ("SMB1",)),
     Key("smb.signing_required", "signing_required", _Bool(), ("RequireSecuritySignature", "RequireMessageSigning")),
@@ -399,10 +404,11 @@ KEYS: tuple[Key, ...] = (
     Key("rpc.share_enum_admin_levels", "share_enum_admin_levels", _IntList((0, 1, 2, 501, 502, 503))),
 )
 KEY_BY_PATH = {key.path: key for key in KEYS}
-SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity", "smb", "smb1", "anonymous", "rpc")
+SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity.smb2", "identity", "smb", "smb1", "anonymous", "rpc")
 SECTION_CLASSES: dict[str, type] = {
     "identity.ntlm": NtlmIdentity,
     "identity.srvsvc": SrvsvcIdentity,
+    "identity.smb2": Smb2Identity,
     "identity": Identity,
     "smb": SmbSettings,
     "smb1": Smb1Settings,
