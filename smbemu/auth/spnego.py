@@ -40,6 +40,7 @@ starts from the key stream the peer expects; SMB discards the context after SESS
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -290,25 +291,29 @@ def _neg_token_resp(
     return _tlv(_ctx(1), _tlv(_SEQUENCE, body))
 
 
-_NEGOTIATE_HINT = _tlv(
-    _APPLICATION_0,
-    encode_oid(SPNEGO_OID)
-    + _tlv(
-        _ctx(0),
-        _tlv(
-            _SEQUENCE,
-            _tlv(_ctx(0), _tlv(_SEQUENCE, encode_oid(NTLMSSP_OID))),
-        ),
-    ),
-)
+#: Mechanism names a profile may list in its NEGOTIATE response's NegTokenInit (MS-SPNG 2.2.1).
+MECH_OIDS = {
+    "NEGOEX": NEGOEX_OID,
+    "MS_KRB5": KERBEROS_OIDS[0],
+    "KRB5": KERBEROS_OIDS[1],
+    "KRB5_U2U": KERBEROS_OIDS[2],
+    "NTLMSSP": NTLMSSP_OID,
+}
 
 
-def negotiate_hint() -> bytes:
-    """The NegTokenInit2 (MS-SPNG 2.2.1) of the SMB2 NEGOTIATE response: GSS framing and
-    mechTypes = [NTLMSSP] only. Windows Server 2008 and later send no negHints (the
-    "not_defined_in_RFC4178@please_ignore" hint of 2003 and Samba), and Wireshark flags that
-    hint as a malformed NegTokenInit, so it is left out."""
-    return _NEGOTIATE_HINT
+@functools.lru_cache(maxsize=16)
+def negotiate_hint(mechs: tuple[str, ...] = ("NTLMSSP",), hint: bool = False) -> bytes:
+    """The NegTokenInit2 (MS-SPNG 2.2.1) of the NEGOTIATE response: GSS framing, mechTypes in the
+    given order (names of MECH_OIDS) and, with ``hint``, negHints.hintName
+    "not_defined_in_RFC4178@please_ignore" -- as a domain-joined Windows sends it: suricata-verify
+    tests/smb-version-keyword/input.pcap (10.0.17763), tests/smb3-01/input.pcap (10.0.14393):
+    NEGOEX, MS-KRB5, KRB5, KRB5-U2U, NTLMSSP and the hint, which tshark decodes as negHints. We
+    only speak NTLMSSP: a client that starts with another mech is asked for NTLMSSP (step 3)."""
+    types = b"".join(encode_oid(MECH_OIDS[name]) for name in mechs)
+    body = _tlv(_ctx(0), _tlv(_SEQUENCE, types))
+    if hint:
+        body += _tlv(_ctx(3), _tlv(_SEQUENCE, _tlv(_ctx(0), _tlv(_GENERAL_STRING, HINT_NAME))))
+    return _tlv(_APPLICATION_0, encode_oid(SPNEGO_OID) + _tlv(_ctx(0), _tlv(_SEQUENCE, body)))
 
 
 def accept_incomplete(

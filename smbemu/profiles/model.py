@@ -100,6 +100,8 @@ class Smb2Identity:
     capabilities: int  # SMB2_GLOBAL_CAP_* the release supports; masked per dialect (3.3.5.4)
     send_start_time: bool  # ServerStartTime = the server's start time (else 0)
     ipc_maximal_access: int  # TREE_CONNECT response MaximalAccess on IPC$ (MS-SMB2 2.2.10)
+    spnego_mechs: tuple[str, ...]  # NEGOTIATE NegTokenInit mechTypes, in order (MS-SPNG 2.2.1)
+    spnego_hint: bool  # negHints "not_defined_in_RFC4178@please_ignore"
 
 
 @dataclass(frozen=True, slots=True)

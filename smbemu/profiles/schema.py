@@ -141,6 +141,31 @@ class _Str(_Kind):
         return value
 
 
+class _Mechs(_Kind):
+    """SPNEGO mechanism names in order; NTLMSSP must be among them (the only one smbemu speaks)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        self.allowed = "a list of " + ", ".join(self.names) + " (NTLMSSP included)"
+
+    def parse(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise Invalid(f"{show_value(value)} is not a list; allowed: {self.allowed}")
+        out = tuple(str(item).upper() for item in value)
+        for index, name in enumerate(out):
+            if name not in self.names:
+                raise Invalid(f"{show_value(value[index])} is not a mechanism; allowed: {self.allowed}", f"[{index}]")
+        if "NTLMSSP" not in out or len(set(out)) != len(out):
+            raise Invalid(f"{show_value(value)}: NTLMSSP once, each name at most once; allowed: {self.allowed}")
+        return out
+
+    def parse_text(self, text: str) -> Any:
+        return self.parse([part.strip() for part in text.split(",") if part.strip()])
+
+    def show(self, value: Any) -> str:
+        return "[" + ", ".join(value) + "]"
+
+
 class _NameList(_Kind):
     """A list of names (pipes, shares); --set takes them comma-separated, empty = []."""
 
@@ -370,6 +395,8 @@ KEYS: tuple[Key, ...] = (
     Key("identity.smb2.capabilities", "capabilities", _BitNames(SMB2_CAPABILITY_BITS, "SMB2_GLOBAL_CAP_", "a capability set", "an SMB2_GLOBAL_CAP name")),
     Key("identity.smb2.send_start_time", "send_start_time", _Bool()),
     Key("identity.smb2.ipc_maximal_access", "ipc_maximal_access", _Int(0, 0xFFFFFFFF)),
+    Key("identity.smb2.spnego_mechs", "spnego_mechs", _Mechs(("NEGOEX", "MS_KRB5", "KRB5", "KRB5_U2U", "NTLMSSP"))),
+    Key("identity.smb2.spnego_hint", "spnego_hint", _Bool()),
     Key("smb.dialects", "dialects", _Dialects()),
     Key("smb.smb1", "smb1", _Bool(), ("SMB1",)),
     Key("smb.signing_required", "signing_required", _Bool(), ("RequireSecuritySignature", "RequireMessageSigning")),

@@ -153,7 +153,8 @@ def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[byte
     conn.server_security_mode = int(security_mode)
     conn.server_capabilities = int(capabilities)
 
-    security_blob = spnego.negotiate_hint()
+    smb2_identity = profile.identity.smb2
+    security_blob = spnego.negotiate_hint(smb2_identity.spnego_mechs, smb2_identity.spnego_hint)
     security_offset = HEADER_SIZE + 64
     context_offset = 0
     if contexts:

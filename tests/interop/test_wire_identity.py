@@ -8,6 +8,7 @@ policies/*.yaml under identity.smb2) and nmap's own documented outputs."""
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
@@ -68,3 +69,38 @@ def test_dump_ntlm_info_prints_the_os_and_boot_time(profile: str, os_line: str, 
     output = result.stdout + result.stderr
     assert f"OS              : {os_line}" in output, output
     assert ("Boot Time" in output) == boot_time, output
+
+
+def _as_port_445(path: str, port: int) -> None:
+    """Rewrite the server's TCP port to 445 in a raw-IP pcap (smbemu --pcap), so that tshark
+    knows the server side as on a real network."""
+    data = bytearray(open(path, "rb").read())
+    assert struct.unpack_from("<I", data, 20)[0] == 101  # LINKTYPE_RAW
+    pos = 24
+    while pos < len(data):
+        length = struct.unpack_from("<I", data, pos + 8)[0]
+        packet = pos + 16
+        tcp = packet + (data[packet] & 0x0F) * 4
+        for field in (tcp, tcp + 2):
+            if struct.unpack_from(">H", data, field)[0] == port:
+                struct.pack_into(">H", data, field, 445)
+        pos = packet + length
+    open(path, "wb").write(bytes(data))
+
+
+def test_tshark_decodes_the_negotiate_token_with_its_hint_cleanly(tmp_path: Path) -> None:
+    """The win2016 NegTokenInit (NEGOEX, Kerberos x3, NTLMSSP + negHints, byte for byte Windows'),
+    then smbclient's logon: no malformed packet, and tshark reads the hint."""
+    capture = str(tmp_path / "negotiate.pcap")
+    with ServerThread("win2016", pcap=capture) as server:
+        result = run_tool(["smbclient", f"//{HOST}/IPC$", "-p", str(server.port), "-U", "alice%Wonderland1",
+                           "-c", "exit"])
+        assert result.returncode == 0, result.stdout + result.stderr
+        port = server.port
+    _as_port_445(capture, port)
+    malformed = run_tool(["tshark", "-r", capture, "-Y", "_ws.malformed || _ws.expert.severity >= warning"])
+    assert malformed.stdout.strip() == "", malformed.stdout
+    hints = run_tool(["tshark", "-r", capture, "-Y", "smb2.cmd == 0 && smb2.flags.response == 1",
+                      "-T", "fields", "-e", "spnego.hintName", "-e", "spnego.MechType"])
+    assert "not_defined_in_RFC4178@please_ignore" in hints.stdout, hints.stdout
+    assert "1.3.6.1.4.1.311.2.2.30" in hints.stdout and "1.3.6.1.4.1.311.2.2.10" in hints.stdout
