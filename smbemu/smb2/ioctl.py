@@ -7,8 +7,6 @@ FSCTL_PIPE_WAIT and FSCTL_PIPE_PEEK are answered as a Windows pipe file system a
 
 from __future__ import annotations
 
-import ipaddress
-import struct
 from typing import TYPE_CHECKING
 
 from smbemu import ipc
@@ -17,7 +15,7 @@ from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.pipe_work import write_pipe
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import Capabilities, Fsctl
+from smbemu.smb2.constants import Fsctl
 from smbemu.smb2.layouts import build, parse, parse_or_disconnect
 from smbemu.smb2.layouts.files import (
     IOCTL_FILE_ID,
@@ -93,36 +91,11 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         # MS-SMB2 3.3.5.15.2: no DFS server here.
         raise SmbStatusError(NtStatus.FS_DRIVER_REQUIRED, "DFS is not served")
     if ctl_code == Fsctl.QUERY_NETWORK_INTERFACE_INFO:
-        return ioctl_response(ctl_code, file_id, _network_interfaces(conn, max_output))
+        raise SmbStatusError(NtStatus.NOT_SUPPORTED, "multichannel is not offered")
     # MS-SMB2 3.3.5.15: every other FSCTL names an Open first; an unknown FileId is
     # STATUS_FILE_CLOSED before the control code is looked at.
     find_open(ctx, IOCTL_FILE_ID)
     raise SmbStatusError(NtStatus.INVALID_DEVICE_REQUEST, f"FSCTL 0x{ctl_code:08x} is not supported on IPC$")
-
-
-# NETWORK_INTERFACE_INFO (MS-SMB2 2.2.32.5): Next, IfIndex, Capability, Reserved, LinkSpeed, then a
-# 128-byte SOCKADDR_STORAGE. Values as Windows 10 1511 answered (suricata-verify
-# tests/smb2-ntlmssp-negotiateflags/input.pcap, frame 865): interface index 4, RSS_CAPABLE, 1 Gbit/s.
-_INTERFACE = struct.Struct("<IIIIQ")
-_INTERFACE_INFO_SIZE = _INTERFACE.size + 128
-_RSS_CAPABLE, _LINK_SPEED, _IF_INDEX = 0x1, 1_000_000_000, 4
-_AF_INET, _AF_INET6 = 2, 23  # Windows' address family numbers (SOCKADDR_IN / SOCKADDR_IN6)
-
-
-def _network_interfaces(conn: ConnectionView, max_output: int) -> bytes:
-    """MS-SMB2 3.3.5.15.11 FSCTL_QUERY_NETWORK_INTERFACE_INFO: one interface, the address the
-    client reached us on, on a multichannel-capable release (2012 and later; the profile's
-    identity.smb2.capabilities) over 3.x; else STATUS_NOT_SUPPORTED, as a server without it."""
-    if not conn.config.profile.identity.smb2.capabilities & Capabilities.MULTI_CHANNEL or conn.dialect < Dialect.SMB_3_0:
-        raise SmbStatusError(NtStatus.NOT_SUPPORTED, "multichannel is not offered")
-    if max_output < _INTERFACE_INFO_SIZE:
-        raise SmbStatusError(NtStatus.BUFFER_TOO_SMALL, "output buffer too small for one NETWORK_INTERFACE_INFO")
-    address = ipaddress.ip_address(conn.local[0])
-    if address.version == 4:
-        sockaddr = struct.pack("<H", _AF_INET) + bytes(2) + address.packed
-    else:
-        sockaddr = struct.pack("<H", _AF_INET6) + bytes(6) + address.packed + bytes(4)
-    return _INTERFACE.pack(0, _IF_INDEX, _RSS_CAPABLE, 0, _LINK_SPEED) + sockaddr.ljust(128, b"\x00")
 
 
 def _validate_negotiate(conn: ConnectionView, data: bytes, max_output: int) -> bytes:

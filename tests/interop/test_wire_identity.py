@@ -11,16 +11,10 @@ import os
 import struct
 import sys
 import tempfile
-import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from smbprotocol.connection import Connection, Dialects
-from smbprotocol.exceptions import SMBResponseException
-from smbprotocol.ioctl import CtlCode, IOCTLFlags, SMB2IOCTLRequest, SMB2IOCTLResponse, SMB2NetworkInterfaceInfo
-from smbprotocol.session import Session
-from smbprotocol.tree import TreeConnect
 
 from helpers import HOST, ServerThread, run_tool
 from netns import ADDRESS, NetnsServer
@@ -110,36 +104,3 @@ def test_tshark_decodes_the_negotiate_token_with_its_hint_cleanly(tmp_path: Path
                       "-T", "fields", "-e", "spnego.hintName", "-e", "spnego.MechType"])
     assert "not_defined_in_RFC4178@please_ignore" in hints.stdout, hints.stdout
     assert "1.3.6.1.4.1.311.2.2.30" in hints.stdout and "1.3.6.1.4.1.311.2.2.10" in hints.stdout
-
-
-@pytest.mark.parametrize(("profile", "answers"), [("win2016", True), ("win7", False)])
-def test_query_network_interface_info(profile: str, answers: bool) -> None:
-    """MS-SMB2 3.3.5.15.11: a multichannel-capable release (2012+) over 3.x lists one interface,
-    the server's address (smbprotocol decodes it); 7 / 2008 R2 answer STATUS_NOT_SUPPORTED."""
-    with ServerThread(profile) as server:
-        conn = Connection(uuid.uuid4(), HOST, server.port)
-        conn.connect(dialect=Dialects.SMB_3_1_1 if answers else Dialects.SMB_2_1_0)
-        try:
-            session = Session(conn, "alice", "Wonderland1", auth_protocol="ntlm", require_encryption=False)
-            session.connect()
-            tree = TreeConnect(session, rf"\\{HOST}\IPC$")
-            tree.connect()
-            request = SMB2IOCTLRequest()
-            request["ctl_code"] = CtlCode.FSCTL_QUERY_NETWORK_INTERFACE_INFO
-            request["file_id"] = b"\xff" * 16
-            request["max_output_response"] = 65536
-            request["flags"] = IOCTLFlags.SMB2_0_IOCTL_IS_FSCTL
-            sent = conn.send(request, sid=session.session_id, tid=tree.tree_connect_id)
-            if not answers:
-                with pytest.raises(SMBResponseException) as info:
-                    conn.receive(sent)
-                assert info.value.status == 0xC00000BB  # STATUS_NOT_SUPPORTED
-                return
-            response = SMB2IOCTLResponse()
-            response.unpack(conn.receive(sent)["data"].get_value())
-            (interface,) = SMB2NetworkInterfaceInfo.unpack_multiple(response["buffer"].get_value())
-            address = interface["sock_addr_storage"]["buffer"].get_value()
-            assert address["ipv4_address"].get_value() == bytes([127, 0, 0, 1])
-            assert interface["link_speed"].get_value() == 1_000_000_000
-        finally:
-            conn.disconnect()
