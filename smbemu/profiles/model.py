@@ -97,7 +97,7 @@ SMB2_CAPABILITY_BITS: dict[str, int] = {
 class Smb2Identity:
     """What the SMB2 NEGOTIATE response says about the release (MS-SMB2 2.2.4, 3.3.5.4)."""
 
-    capabilities: int  # SMB2_GLOBAL_CAP_* the release supports; masked per dialect (3.3.5.4)
+    global_capabilities: int  # SMB2_GLOBAL_CAP_* the release supports; masked per dialect (3.3.5.4)
     send_start_time: bool  # ServerStartTime = the server's start time (else 0)
     ipc_maximal_access: int  # TREE_CONNECT response MaximalAccess on IPC$ (MS-SMB2 2.2.10)
     spnego_mechs: tuple[str, ...]  # NEGOTIATE NegTokenInit mechTypes, in order (MS-SPNG 2.2.1)

@@ -343,13 +343,6 @@ class Smb2Engine:
             body = ERROR_BODY
         if body is None:
             return ctx, None, None, False  # e.g. CANCEL: no response at all
-        if granted > 1 and (command == _NEGOTIATE or (command == _SESSION_SETUP and ctx.status == _MORE_PROCESSING_REQUIRED)):
-            # Windows grants one credit on NEGOTIATE and on an interim SESSION_SETUP, whatever was
-            # asked (suricata-verify tests/smb2-ntlmssp-negotiateflags/input.pcap: 31 asked, 1
-            # granted, by 8.1 and 10 1511; tests/smb2-named-pipe-unicode/input.pcap: 8192 asked of
-            # 10 2004 during the logon, 1 granted). Take back what `_charge_credits` opened.
-            self.window_high -= granted - 1
-            granted = 1
         if ctx.force_sign:
             must_sign = True
         if ctx.status == _PENDING:
@@ -390,7 +383,7 @@ class Smb2Engine:
         if session is None or session.state is not _VALID or session.crypto is None:
             return False
         if header.is_signed:
-            return session.crypto.verify(raw)
+            return bool(session.crypto.verify(raw))
         return session.signing_required
 
     def _after_response(self, command: int, ctx: RequestContext, raw: memoryview, message: bytearray) -> None:

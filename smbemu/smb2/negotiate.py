@@ -119,7 +119,7 @@ _ECHOED_3X = Capabilities.MULTI_CHANNEL | Capabilities.DIRECTORY_LEASING | Capab
 
 def negotiated_capabilities(supported: int, dialect: int, client: int) -> Capabilities:
     """The NEGOTIATE response's Capabilities (MS-SMB2 3.3.5.4) from what the release supports
-    (profile ``identity.smb2.capabilities``): DFS on every dialect; LEASING and LARGE_MTU from 2.1
+    (profile ``identity.smb2.global_capabilities``): DFS on every dialect; LEASING and LARGE_MTU from 2.1
     (and the 0x02FF wildcard answer, which Windows sends with 0x07: the captures above);
     MULTI_CHANNEL, DIRECTORY_LEASING and PERSISTENT_HANDLES on 3.x only; ENCRYPTION on 3.0 and
     3.0.2 only (3.1.1 negotiates ciphers in contexts)."""
@@ -139,7 +139,7 @@ def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[byte
     security_mode = SecurityMode.SIGNING_ENABLED
     if profile.smb.signing_required:
         security_mode |= SecurityMode.SIGNING_REQUIRED
-    capabilities = negotiated_capabilities(profile.identity.smb2.capabilities, dialect, conn.client_capabilities)
+    capabilities = negotiated_capabilities(profile.identity.smb2.global_capabilities, dialect, conn.client_capabilities)
     if capabilities & Capabilities.ENCRYPTION:
         conn.cipher = Cipher.AES_128_CCM
     # The profile gives the sizes its release advertised; 2.0.2 cannot go past 64 KiB (MS-SMB2 3.3.5.4).
