@@ -12,8 +12,11 @@ lists (0 to 73) is declared here, in one of four ways:
   removed; a user's own password change (SamrUnicodeChangePasswordUser2, SamrOemChangePasswordUser2,
   SamrChangePasswordUser).  The directory changes (`smbemu.directory.changes`), every
   later call sees it, and each change is reported to the observers (the audit log's 4720-4743);
-* **refused** — the other calls that change the SAM (domain settings, security descriptors,
-  group member attributes, the DSRM password, shutting down) answer STATUS_ACCESS_DENIED
+* **administrator changes** — security descriptors (on a DC: a user's "cannot change password"),
+  group member attributes and the DSRM password, as Windows answers an administrator
+  (``admin_changes``);
+* **refused** — the other calls that change the SAM (domain settings, shutting down) answer
+  STATUS_ACCESS_DENIED
   (0xC0000022) once their leading handle has been checked; their other [in] parameters are not
   decoded and their [out] parameters are NULL / zero;
 * **"OpnumNNNotUsedOnWire"** (59, 60, 63, 68-72) — MS-SAMR: "reserved for local use";
@@ -71,7 +74,8 @@ types, handle checks, change reports), ``server`` (connect, close, domains), ``e
 (SamrEnumerate*, display information), ``accounts`` (lookups, groups, aliases, opening accounts),
 ``users`` (user information and password information), ``security`` (security descriptors),
 ``writes`` (creating and deleting users, memberships), ``groups`` (creating, renaming and deleting
-groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``passwords`` (the password changes,
+groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``admin_changes`` (security descriptors, member
+attributes, the DSRM password), ``passwords`` (the password changes,
 SamrValidatePassword) and ``refused`` (the changes not emulated).
 """
 
@@ -80,7 +84,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, enumeration, groups, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
+from . import accounts, admin_changes, enumeration, groups, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

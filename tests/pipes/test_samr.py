@@ -127,8 +127,14 @@ def test_unused_and_unknown_opnums_fault_op_rng_error(sam: Callable[..., Sam],
 
 #: The object each refused call takes a handle to (MS-SAMR 3.1.5.x); 66 (SamrSetDSRMPassword)
 #: takes a binding handle only.
-_REFUSED_HANDLE_KIND = {2: "server", 4: "server", 9: "domain", 26: "group", 66: None}
-_HANDLE_FIELD = {2: "Handle", 4: "Handle", 9: "Handle", 26: "Handle"}
+# the SAM changes not emulated: STATUS_ACCESS_DENIED to everyone (pipes/samr/refused.py)
+_REFUSED_HANDLE_KIND = {4: "server", 9: "domain"}
+_HANDLE_FIELD = {4: "Handle", 9: "Handle", 2: "ObjectHandle", 26: "GroupHandle"}
+#: the kind of handle each takes, and the [in] parameters after it (zeros on the wire)
+_HANDLE_KIND = {**_REFUSED_HANDLE_KIND, 2: "server", 26: "group"}
+_AFTER_HANDLE = {4: b"", 9: b"", 26: bytes(8),
+                 # SecurityInformation, then the [ref] SAMPR_SR_SECURITY_DESCRIPTOR: Length 0, NULL
+                 2: bytes(4) + bytes(8)}
 
 
 def _handle_of(client: Sam, kind: str | None) -> dict[str, bytes]:
@@ -172,10 +178,11 @@ def test_write_operations_check_the_handle_before_access(sam: Callable[..., Sam]
     another type STATUS_OBJECT_TYPE_MISMATCH, before any ACCESS_DENIED (pipes/samr/__init__.py
     check order)."""
     client = sam("administrator")
-    assert client.c.fault(opnum, b"\x00" * 4 + b"\x42" * 16) == NCA_S_FAULT_CONTEXT_MISMATCH
-    wrong = "user" if _REFUSED_HANDLE_KIND[opnum] != "user" else "domain"
+    stale = b"\x00" * 4 + b"\x42" * 16 + _AFTER_HANDLE[opnum]
+    assert client.c.fault(opnum, stale) == NCA_S_FAULT_CONTEXT_MISMATCH
+    wrong = "user" if _HANDLE_KIND[opnum] != "user" else "domain"
     if opnum not in (2,):  # SamrSetSecurityObject takes a handle of any SAM object
-        r = client.call(opnum, **_handle_of(client, wrong))
+        r = client.call(opnum, **{_HANDLE_FIELD[opnum]: _handle_of(client, wrong)["Handle"]})
         assert r["ReturnValue"] == STATUS_OBJECT_TYPE_MISMATCH
 
 
