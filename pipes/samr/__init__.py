@@ -19,10 +19,11 @@ lists (0 to 73) is declared here, in one of four ways:
   STATUS_ACCESS_DENIED
   (0xC0000022) once their leading handle has been checked; their other [in] parameters are not
   decoded and their [out] parameters are NULL / zero;
-* **"OpnumNNNotUsedOnWire"** (59, 60, 63, 68-72) — MS-SAMR: "reserved for local use";
+* **"OpnumNNNotUsedOnWire"** (59, 60, 68-72) — MS-SAMR: "reserved for local use";
   fault nca_op_rng_error 0x1C010002, what the RPC runtime answers for an opnum it does not
-  dispatch.  42 / 43 (SamrTestPrivateFunctionsDomain / User: STATUS_NOT_IMPLEMENTED) and 61
-  (SamrConnect3) are listed there too, but Windows dispatches them (``server``);
+  dispatch.  42 / 43 (SamrTestPrivateFunctionsDomain / User: STATUS_NOT_IMPLEMENTED), 61
+  (SamrConnect3) and 63 (SamrUnicodeChangePasswordUser3, per release: ``password_change3``) are
+  listed there too, but Windows dispatches them (``server``);
 * **not emulated** — SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles
   model) faults nca_op_rng_error; SamrValidatePassword (67) faults rpc_s_access_denied without
   packet privacy, as Windows (``passwords``), and nca_op_rng_error with it.
@@ -84,7 +85,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, admin_changes, enumeration, groups, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
+from . import accounts, admin_changes, enumeration, groups, password_change3, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

@@ -56,6 +56,13 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
     (STATUS_PASSWORD_RESTRICTION).  The NT form only: a request without it is
     STATUS_INVALID_PARAMETER (U: the LM-only form of old clients is not emulated).  An unknown
     name is STATUS_NO_SUCH_USER (U)."""
+    return change_with_old_nt(ctx, request)
+
+
+def change_with_old_nt(ctx: CallContext, request: dict[str, Any],
+                       refusals: list[str] | None = None) -> dict[str, Any]:
+    """SamrUnicodeChangePasswordUser2's processing, shared with SamrUnicodeChangePasswordUser3
+    (``password_change3``): ``refusals`` collects why the password policy refused the password."""
     status = ctx.decide().status
     if status:
         return error_response(ctx, status)
@@ -73,10 +80,11 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
     password = directory.proven_password(user, new_encrypted["Buffer"], old_check["data"])
     if password is None:
         return _wrong_password(ctx, user, "does not prove the old password")
-    return _changed(ctx, user, password)
+    return _changed(ctx, user, password, refusals)
 
 
-def _changed(ctx: CallContext, user: Any, password: str) -> dict[str, Any]:
+def _changed(ctx: CallContext, user: Any, password: str,
+             refusals: list[str] | None = None) -> dict[str, Any]:
     """The proven change: refused for an account that may not change its password, else the
     password policy decides (history included)."""
     directory = directory_of(ctx)
@@ -88,9 +96,11 @@ def _changed(ctx: CallContext, user: Any, password: str) -> dict[str, Any]:
         directory.set_password(user, password, check_history=True)
     except ChangeRefused as refused:
         report_change(ctx, "password-changed", user, success=False)
+        if refusals is not None:
+            refusals.append(str(refused))
         return error_response(ctx, refused.status)
     report_change(ctx, "password-changed", user)
-    return {"ReturnValue": STATUS_SUCCESS}
+    return error_response(ctx, STATUS_SUCCESS)
 
 
 @INTERFACE.operation(54, "SamrOemChangePasswordUser2",

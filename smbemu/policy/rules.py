@@ -218,7 +218,7 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # D; W for the anonymous session).
     **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-3 (D: the old password is the proof)")
        for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2",
-                    "SamrChangePasswordUser")},
+                    "SamrChangePasswordUser", "SamrUnicodeChangePasswordUser3")},
     # A SAM object's security descriptor, a group member's attributes: the handle's WRITE_DAC /
     # WRITE_OWNER / GROUP_ADD_MEMBER, which the default DACLs give administrators (MS-SAMR
     # 3.1.5.12.1, 3.1.5.13.2, 3.1.5.12.2.1, D); the DSRM password: "the client MUST be a member of

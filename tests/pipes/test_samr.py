@@ -119,14 +119,13 @@ def test_every_ms_samr_opnum_is_declared(sam: Callable[..., Sam]) -> None:
         assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [59, 60, 63, 68, 72, 73, 74, 500])
+@pytest.mark.parametrize("opnum", [59, 60, 68, 72, 73, 74, 500])
 def test_unused_and_unknown_opnums_fault_op_rng_error(sam: Callable[..., Sam],
                                                       opnum: int) -> None:
     assert sam().c.fault(opnum) == NCA_S_OP_RNG_ERROR
 
 
-#: The object each refused call takes a handle to (MS-SAMR 3.1.5.x); 66 (SamrSetDSRMPassword)
-#: takes a binding handle only.
+#: The object each refused call takes a handle to (MS-SAMR 3.1.5.x);
 # the SAM changes not emulated: STATUS_ACCESS_DENIED to everyone (pipes/samr/refused.py)
 _REFUSED_HANDLE_KIND = {4: "server", 9: "domain"}
 _HANDLE_FIELD = {4: "Handle", 9: "Handle", 2: "ObjectHandle", 26: "GroupHandle"}

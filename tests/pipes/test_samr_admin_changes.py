@@ -280,3 +280,83 @@ def test_dsrm_password(lab: Callable[..., Lab], pipes_h: H) -> None:
     assert _dsrm(made.dce("user", smb_session=user.session_id)) == STATUS_ACCESS_DENIED
     with pytest.raises(DCERPCException, match="rpc_s_access_denied"):
         _dsrm(made.dce("administrator"))
+
+
+# ------------------------------------------------------------------ SamrUnicodeChangePasswordUser3
+
+
+def _change3(dce: Any, user: str, old: str, new: str) -> Any:
+    """SamrUnicodeChangePasswordUser3 built as impacket builds SamrUnicodeChangePasswordUser2
+    (the same [in] parameters, and AdditionalData NULL)."""
+    from impacket import crypto  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.ndr import NDRCALL, NDRPOINTER, NDRSTRUCT  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.dtypes import NULL, RPC_UNICODE_STRING, ULONG  # type: ignore[import-untyped]
+
+    from smbemu.auth.ntlm_crypto import nt_owf_v1
+
+    class FAILURE(NDRSTRUCT):
+        structure = (("ExtendedFailureReason", ULONG), ("FilterModuleName", RPC_UNICODE_STRING))
+
+    class PFAILURE(NDRPOINTER):
+        referent = (("Data", FAILURE),)
+
+    class PPOLICY(NDRPOINTER):
+        referent = (("Data", samr.DOMAIN_PASSWORD_INFORMATION),)
+
+    class Request(NDRCALL):
+        opnum = 63
+        structure = (*samr.SamrUnicodeChangePasswordUser2.structure,
+                     ("AdditionalData", samr.PSAMPR_ENCRYPTED_USER_PASSWORD))
+
+    class Response(NDRCALL):
+        structure = (("EffectivePasswordPolicy", PPOLICY),
+                     ("PasswordChangeFailureInfo", PFAILURE), ("ErrorCode", ULONG))
+
+    old_nt, new_nt = nt_owf_v1(old), nt_owf_v1(new)
+    request = Request()
+    request["ServerName"] = "\x00"
+    request["UserName"] = user
+    blob = new.encode("utf-16-le")
+    plain = bytes(512 - len(blob)) + blob + len(blob).to_bytes(4, "little")
+    from Cryptodome.Cipher import ARC4  # type: ignore[import-untyped]
+    request["NewPasswordEncryptedWithOldNt"]["Buffer"] = ARC4.new(old_nt).encrypt(plain)
+    request["OldNtOwfPasswordEncryptedWithNewNt"] = crypto.SamEncryptNTLMHash(old_nt, new_nt)
+    request["LmPresent"] = 0
+    request["NewPasswordEncryptedWithOldLm"] = NULL
+    request["OldLmOwfPasswordEncryptedWithNewNt"] = NULL
+    request["AdditionalData"] = NULL
+    dce.call(63, request)
+    answer = Response(dce.recv())
+    return answer
+
+
+def test_change_password_user3_on_2016_answers_with_the_reject_reason(lab: Callable[..., Lab]) -> None:
+    """Windows 2003+ (Samba's winbindd notes): STATUS_PASSWORD_RESTRICTION with the domain's
+    password information and the reason (smbtorture's test_ChangePasswordUser3)."""
+    made = lab("win2016-dc")
+    dce = made.dce("user")
+    short = _change3(dce, "alice", "Wonderland1", "Ab1!")
+    assert short["ErrorCode"] == 0xC000006C
+    assert short["PasswordChangeFailureInfo"]["ExtendedFailureReason"] == 1  # too short
+    assert short["EffectivePasswordPolicy"]["MinPasswordLength"] == 7
+    simple = _change3(dce, "alice", "Wonderland1", "abcdefghij")
+    assert simple["PasswordChangeFailureInfo"]["ExtendedFailureReason"] == 5  # not complex
+    wrong = _change3(dce, "alice", "nope", "Another-Pass9")
+    assert wrong["ErrorCode"] == STATUS_WRONG_PASSWORD and wrong["PasswordChangeFailureInfo"] == b""  # NULL
+
+
+def test_change_password_user3_changes_the_password(lab: Callable[..., Lab]) -> None:
+    made = lab("win2016-dc")
+    made.config.directory.update_user(made.config.directory.find_user("alice"), last_password_change=None)
+    answer = _change3(made.dce("user"), "alice", "Wonderland1", "Looking-Glass7")
+    assert answer["ErrorCode"] == 0
+    from smbemu.auth.ntlm_crypto import nt_owf_v1
+    assert made.config.directory.find_user("alice").nt_hash == nt_owf_v1("Looking-Glass7")
+
+
+def test_change_password_user3_per_release(lab: Callable[..., Lab], pipes_h: H) -> None:
+    """Windows 2000 answers STATUS_NOT_SUPPORTED (Samba's winbindd notes); NT 4.0 predates it."""
+    assert _change3(lab("win2000").dce("user"), "alice", "Wonderland1", "Looking-Glass7")["ErrorCode"] \
+        == STATUS_NOT_SUPPORTED
+    with pytest.raises(DCERPCException, match="nca_s_op_rng_error"):
+        _change3(lab("nt4").dce("user"), "alice", "Wonderland1", "Looking-Glass7")
