@@ -25,8 +25,9 @@ lists (0 to 73) is declared here, in one of four ways:
   (SamrConnect3) and 63 (SamrUnicodeChangePasswordUser3, per release: ``password_change3``) are
   listed there too, but Windows dispatches them (``server``);
 * **not emulated** — SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles
-  model) faults nca_op_rng_error; SamrValidatePassword (67) faults rpc_s_access_denied without
-  packet privacy, as Windows (``passwords``), and nca_op_rng_error with it.
+  model) faults nca_op_rng_error.  SamrValidatePassword (67) faults rpc_s_access_denied without
+  packet privacy over TCP, as Windows, and applies the domain's policy with it
+  (``validate_password``).
 
 Context handles (MS-SAMR 3.1.1.10) live in ``ctx.handles`` with a kind (``samr.server``,
 ``samr.domain``, ``samr.user``, ``samr.group``, ``samr.alias``) and the access granted when they were
@@ -76,8 +77,8 @@ types, handle checks, change reports), ``server`` (connect, close, domains), ``e
 ``users`` (user information and password information), ``security`` (security descriptors),
 ``writes`` (creating and deleting users, memberships), ``groups`` (creating, renaming and deleting
 groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``admin_changes`` (security descriptors, member
-attributes, the DSRM password), ``passwords`` (the password changes,
-SamrValidatePassword) and ``refused`` (the changes not emulated).
+attributes, the DSRM password), ``passwords`` and ``password_change3`` (the password changes),
+``validate_password`` (SamrValidatePassword) and ``refused`` (the changes not emulated).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, admin_changes, enumeration, groups, password_change3, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
+from . import accounts, admin_changes, enumeration, groups, password_change3, passwords, refused, security, server, setinfo, users, validate_password, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

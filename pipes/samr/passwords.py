@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from smbemu.errors import ChangeRefused, RpcFault
+from smbemu.errors import ChangeRefused
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint8
 from smbemu.status import (
-    FAULT_ACCESS_DENIED,
-    NCA_S_OP_RNG_ERROR,
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_PARAMETER,
     STATUS_NO_SUCH_USER,
@@ -183,22 +181,3 @@ def SamrChangePasswordUser(ctx: CallContext, request: dict[str, Any]) -> dict[st
         return error_response(ctx, refused.status)
     report_change(ctx, "password-changed", user)
     return {"ReturnValue": STATUS_SUCCESS}
-
-
-#: MS-RPCE 2.2.1.1.8 RPC_C_AUTHN_LEVEL_PKT_PRIVACY.
-_PKT_PRIVACY = 6
-
-
-@INTERFACE.operation(67, "SamrValidatePassword", request=[], response=[])
-def SamrValidatePassword(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.13.7: Windows takes it over RPC over TCP with packet privacy only; over SMB
-    (\\pipe\\samr, \\pipe\\lsass; with or without DCE/RPC authentication) the runtime refuses
-    it with the fault rpc_s_access_denied (5) -- W: impacket's own remote test, written against Windows, expects
-    exactly that on its SMB classes.  The validation itself (SAM_VALIDATE_INPUT_ARG) is not
-    emulated: a call over TCP with packet privacy faults nca_op_rng_error, as before (U)."""
-    over_smb = ctx.session_id in getattr(ctx.server, "sessions", {})  # an SMB session's pipe
-    if ctx.auth_level < _PKT_PRIVACY or over_smb:
-        ctx.deny("ncacn_ip_tcp, RPC_C_AUTHN_LEVEL_PKT_PRIVACY",
-                 "called SamrValidatePassword without packet privacy over TCP")
-        raise RpcFault(FAULT_ACCESS_DENIED, "SamrValidatePassword needs RPC over TCP with packet privacy")
-    raise RpcFault(NCA_S_OP_RNG_ERROR, "SamrValidatePassword: the validation is not emulated")

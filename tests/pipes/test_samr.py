@@ -154,7 +154,21 @@ def _handle_of(client: Sam, kind: str | None) -> dict[str, bytes]:
 @pytest.mark.parametrize("kind", ["anonymous", "administrator"])
 def test_validate_password_without_packet_privacy_faults_access_denied(sam: Callable[..., Sam], kind: str) -> None:
     # SamrValidatePassword (67) over \pipe\samr: rpc_s_access_denied, what impacket's test expects of Windows
-    assert sam(kind).c.fault(67) == 5
+    assert sam(kind).c.fault(67, _validate_password_request()) == 5
+
+
+def _validate_password_request() -> bytes:
+    """impacket's test_SamrValidatePassword request: a reset of Administrator to 16 'A's."""
+    request = samr.SamrValidatePassword()
+    kind = samr.PASSWORD_POLICY_VALIDATION_TYPE.SamValidatePasswordReset
+    request["ValidationType"] = kind
+    request["InputArg"]["tag"] = kind
+    reset = request["InputArg"]["ValidatePasswordResetInput"]
+    reset["InputPersistedFields"]["PresentFields"] = samr.SAM_VALIDATE_PASSWORD_HISTORY
+    reset["InputPersistedFields"]["PasswordHistory"] = NULL
+    reset["ClearPassword"] = "AAAAAAAAAAAAAAAA"
+    reset["UserAccountName"] = "Administrator"
+    return bytes(request.getData())
 
 
 @pytest.mark.parametrize("kind", ["anonymous", "administrator"])

@@ -360,3 +360,66 @@ def test_change_password_user3_per_release(lab: Callable[..., Lab], pipes_h: H) 
         == STATUS_NOT_SUPPORTED
     with pytest.raises(DCERPCException, match="nca_s_op_rng_error"):
         _change3(lab("nt4").dce("user"), "alice", "Wonderland1", "Looking-Glass7")
+
+
+# ------------------------------------------------------------------ SamrValidatePassword
+
+
+def _validate_over_tcp_with_privacy(made: Lab, request: Any, *, raw: bool = False) -> Any:
+    """The call over RPC over TCP with packet privacy: an in-memory endpoint whose calls carry
+    RPC_C_AUTHN_LEVEL_PKT_PRIVACY and no SMB session; impacket decodes the answer (``raw``:
+    smbemu's own NDR does)."""
+    base = make_context_factory(Principal(PrincipalKind("user"), "alice", "CORP"), 0x4001, made.config)
+
+    def private(**values: Any) -> Any:
+        return base(**{**values, "auth_level": 6})
+
+    client = made.transport(RpcEndpoint("samr", made.config.pipes, private)).get_dce_rpc()
+    client.connect()
+    iface = made.config.pipes.interface("samr")
+    client.bind(uuidtup_to_bin((str(iface.uuid), f"{iface.version[0]}.{iface.version[1]}")))
+    if not raw:
+        return client.request(request)
+    client.call(67, request)
+    return iface.operations[67].decode_response(client.recv())
+
+
+def _reset_request(password: str) -> Any:
+    """impacket models PasswordHistory as a pointer to one hash, not MS-SAMR 2.2.9.2's
+    size_is(PasswordHistoryLength) array: only a NULL history is on the same wire."""
+    request = samr.SamrValidatePassword()
+    kind = samr.PASSWORD_POLICY_VALIDATION_TYPE.SamValidatePasswordReset
+    request["ValidationType"] = kind
+    request["InputArg"]["tag"] = kind
+    reset = request["InputArg"]["ValidatePasswordResetInput"]
+    fields = reset["InputPersistedFields"]
+    fields["PresentFields"] = samr.SAM_VALIDATE_PASSWORD_HISTORY
+    fields["PasswordHistory"] = samr.NULL
+    reset["ClearPassword"] = password
+    reset["UserAccountName"] = "Administrator"
+    reset["HashedPassword"]["Length"] = 4
+    reset["HashedPassword"]["Hash"] = list(password.encode()[:4])
+    reset["PasswordMustChangeAtNextLogon"] = 1
+    reset["ClearLockout"] = 1
+    return request
+
+
+def test_validate_password_applies_the_domain_policy(lab: Callable[..., Lab]) -> None:
+    """impacket's test_SamrValidatePassword over TCP with privacy: a reset to 16 'A's is answered
+    (STATUS_SUCCESS) with SamValidatePasswordNotComplexEnough under the fixture's complexity."""
+    made = lab("win2016-dc")
+    output = _validate_over_tcp_with_privacy(made, _reset_request("A" * 16))
+    assert output["ErrorCode"] == 0
+    result = output["OutputArg"]["ValidatePasswordResetOutput"]
+    assert result["ValidationStatus"] == samr.SAM_VALIDATE_VALIDATION_STATUS.SamValidatePasswordNotComplexEnough
+    short = _validate_over_tcp_with_privacy(made, _reset_request("Ab1!"))["OutputArg"]["ValidatePasswordResetOutput"]
+    assert short["ValidationStatus"] == samr.SAM_VALIDATE_VALIDATION_STATUS.SamValidatePasswordTooShort
+    # a success returns the new history (MS-SAMR 2.2.9.2's array, which impacket reads as one
+    # hash): decoded with smbemu's own NDR
+    answer = _validate_over_tcp_with_privacy(made, _reset_request("Good-Pass9"), raw=True)
+    tag, fine = answer["OutputArg"]
+    assert answer["ReturnValue"] == 0 and tag == 3 and fine["ValidationStatus"] == 0
+    changed = fine["ChangedPersistedFields"]
+    # must change at next logon: PasswordLastSet 0; ClearLockout: lockout and bad count cleared
+    assert changed["PresentFields"] & 0x0D == 0x0D and changed["PasswordLastSet"] == 0
+    assert changed["PasswordHistoryLength"] == 1 and changed["PasswordHistory"][0]["Hash"] == b"Good"
