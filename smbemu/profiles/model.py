@@ -201,6 +201,8 @@ class RpcSettings:
     """RPC-level rules that are not registry values."""
 
     share_enum_admin_levels: tuple[int, ...]
+    #: The NDR64 transfer syntax is spoken and preferred (x64 Windows from Vista / 2008 on).
+    ndr64: bool = False
 
 
 @dataclass(frozen=True)

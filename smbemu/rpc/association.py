@@ -13,6 +13,7 @@ from smbemu.rpc.interface import CallContext, HandleTable, Interface
 from smbemu.rpc.pdu import (
     BIND_TIME_FEATURE_PREFIX,
     NDR20,
+    NDR64,
     ZERO_SYNTAX,
     ContextElement,
     ContextResult,
@@ -133,10 +134,12 @@ class _PresContext:
 
 @dataclass(slots=True)
 class PresContext:
-    """An accepted presentation context: its id and the interface it binds."""
+    """An accepted presentation context: its id, the interface it binds and whether its
+    transfer syntax is NDR64 (MS-RPCE 2.2.5.3) rather than NDR20."""
 
     context_id: int
     interface: Interface
+    ndr64: bool = False
 
 
 class ContextListError(Exception):
@@ -145,11 +148,20 @@ class ContextListError(Exception):
 
 def negotiate(pipe: PipeInfo, accepted_contexts: dict[int, PresContext],
           contexts: tuple[ContextElement, ...], *,
-          bind: bool) -> tuple[tuple[ContextResult, ...], int | None]:
+          bind: bool, ndr64: bool = False) -> tuple[tuple[ContextResult, ...], int | None]:
     """Presentation context negotiation (C706 12.6.3.1, MS-RPCE 3.3.1.5.3): the results, in
     order, and the bind time features granted (None when the bind negotiated none).  Accepted
     contexts are added to ``accepted_contexts``; a list the protocol does not allow raises
-    :class:`ContextListError`."""
+    :class:`ContextListError`.
+
+    ``ndr64``: the server speaks NDR64 (the profile's ``rpc.ndr64``: x64 Windows from Vista /
+    2008 on).  Such a server prefers it: a context offering NDR64 is accepted with NDR64, and a
+    context offering only NDR20 for an interface that another context of the same PDU offers
+    in NDR64 is refused "proposed transfer syntaxes not supported" — what a Windows 8+ client's
+    bind (context 0 NDR20, context 1 NDR64, context 2 bind time features) gets from x64
+    Windows.  Without it NDR64 is refused like any unknown transfer syntax."""
+    offered64 = {c.abstract_syntax for c in contexts if NDR64 in c.transfer_syntaxes} \
+        if ndr64 else ()
     results: list[ContextResult] = []
     features: int | None = None
     feature_seen = False
@@ -179,15 +191,20 @@ def negotiate(pipe: PipeInfo, accepted_contexts: dict[int, PresContext],
         if accepted:
             results.append(refuse)
             continue
-        ndr20 = NDR20 in c.transfer_syntaxes
+        use64 = ndr64 and NDR64 in c.transfer_syntaxes
+        usable = use64 or (NDR20 in c.transfer_syntaxes and a not in offered64)
         existing = accepted_contexts.get(c.context_id)
         if existing is not None and existing.interface is not iface:
             raise ContextListError()
-        if not ndr20:
+        if not usable:
             results.append(refuse)
             continue
         if existing is None:
-            accepted_contexts[c.context_id] = PresContext(c.context_id, iface)
-        results.append(ContextResult(ResultCode.ACCEPTANCE, 0, NDR20))
+            accepted_contexts[c.context_id] = PresContext(c.context_id, iface, use64)
+        elif existing.ndr64 != use64:
+            # an alter_context may not change the transfer syntax of a live context
+            results.append(refuse)
+            continue
+        results.append(ContextResult(ResultCode.ACCEPTANCE, 0, NDR64 if use64 else NDR20))
         accepted = True
     return tuple(results), features

@@ -137,6 +137,12 @@ class _Pending:
     stub: bytearray
 
 
+def _profile_speaks_ndr64(ctx: CallContext) -> bool:
+    """The profile's ``rpc.ndr64`` (False when the server has no profile, as in unit tests)."""
+    profile = getattr(ctx.server, "profile", None)
+    return bool(getattr(getattr(profile, "rpc", None), "ndr64", False))
+
+
 class _Abort(Exception):
     """Internal: answer with ``pdu`` (if any) and end the association."""
 
@@ -182,6 +188,7 @@ class RpcEndpoint(SlicedInput):
         self._contexts: dict[int, PresContext] = {}
         self._pending: _Pending | None = None
         self._features = 0
+        self._ndr64 = False
         self._ctx: CallContext | None = None
         self.stats = RpcStats()
         #: Called after every call as ``on_call(ctx, interface, operation_name, status, reason,
@@ -328,7 +335,9 @@ class RpcEndpoint(SlicedInput):
         body = pdu.body
         assert isinstance(body, Bind)
         group: AssociationGroup | None = None
-        client = client_of(self._transport_context())
+        transport = self._transport_context()
+        self._ndr64 = _profile_speaks_ndr64(transport)
+        client = client_of(transport)
         if body.assoc_group_id:
             # Another client's group is refused like an unknown one (association.client_of);
             # Samba answers a group it will not give out with bind_nak reason 0 as well.
@@ -366,7 +375,8 @@ class RpcEndpoint(SlicedInput):
 
     def _negotiate(self, contexts: tuple[ContextElement, ...], *,
                    bind: bool) -> tuple[ContextResult, ...]:
-        results, features = negotiate(self._pipe, self._contexts, contexts, bind=bind)
+        results, features = negotiate(self._pipe, self._contexts, contexts, bind=bind,
+                                      ndr64=self._ndr64)
         if features is not None:
             self._features = features
         return results
@@ -545,7 +555,7 @@ class RpcEndpoint(SlicedInput):
         le = bool(drep[0] & 0x10)
         answer = run_call(ctx, context.interface, opnum, stub, pipe_name=self.pipe_name,
                           little_endian=le, reply_little_endian=not self._client_drep or le,
-                          call_id=call_id, context_id=context.context_id)
+                          call_id=call_id, context_id=context.context_id, ndr64=context.ndr64)
         if answer.stub is None:
             self._emit(self._fault(call_id, answer.status, context.context_id, dne=answer.dne,
                                    drep=drep))
