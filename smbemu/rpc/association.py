@@ -83,16 +83,24 @@ class AssociationGroup:
 class AssociationGroups:
     """The association groups of a server (or of one SMB connection).
 
-    Ids are random, non-zero and unique among the live groups (Samba draws them at random too:
-    idr_get_new_random), so a client cannot guess another's; a bind naming an unknown id, or
-    the id of a group another client created, is refused with bind_nak (:meth:`join` answers
-    None for both, so the answer does not tell whether the group exists)."""
+    Ids look like Windows' (issue 13): small numbers (below 0x10000) handed out in increasing
+    order from a random start — a Windows bind_ack in a public capture carries Assoc Group
+    0x000021a5 (rapid7 smbj-rpc's BindResponse test vector, winreg); a constant first id (the
+    same on every run) is a fingerprint.  Being guessable is harmless: a bind naming an unknown
+    id, or the id of a group another client created, is refused with bind_nak (:meth:`join`
+    answers None for both, so the answer does not tell whether the group exists)."""
 
     def __init__(self, handle_limit: int = 4096,
                  id_source: Callable[[], int] | None = None) -> None:
         self._groups: dict[int, AssociationGroup] = {}
         self._handle_limit = handle_limit
-        self._new_id = id_source or (lambda: int.from_bytes(os.urandom(4), "little"))
+        self._next = 0x1000 + int.from_bytes(os.urandom(2), "little") % 0x7000
+        self._new_id = id_source or self._counter
+
+    def _counter(self) -> int:
+        gid = self._next
+        self._next = gid + 1 if gid < 0xFFFF else 0x1000
+        return gid
 
     def create(self, client: ClientKey = ()) -> AssociationGroup:
         while True:

@@ -137,10 +137,10 @@ class _Pending:
     stub: bytearray
 
 
-def _profile_speaks_ndr64(ctx: CallContext) -> bool:
-    """The profile's ``rpc.ndr64`` (False when the server has no profile, as in unit tests)."""
-    profile = getattr(ctx.server, "profile", None)
-    return bool(getattr(getattr(profile, "rpc", None), "ndr64", False))
+def _profile_rpc(ctx: CallContext) -> Any:
+    """The profile's ``rpc`` settings (``ndr64``, ``lsass_pipe_address``), None when the server
+    has no profile (unit tests)."""
+    return getattr(getattr(ctx.server, "profile", None), "rpc", None)
 
 
 class _Abort(Exception):
@@ -336,7 +336,11 @@ class RpcEndpoint(SlicedInput):
         assert isinstance(body, Bind)
         group: AssociationGroup | None = None
         transport = self._transport_context()
-        self._ndr64 = _profile_speaks_ndr64(transport)
+        rpc_settings = _profile_rpc(transport)
+        self._ndr64 = bool(getattr(rpc_settings, "ndr64", False))
+        lsass = getattr(rpc_settings, "lsass_pipe_address", None)
+        if lsass and self._secondary.lower() == "\\pipe\\lsass":
+            self._secondary = lsass  # its case is the version's (profile rpc.lsass_pipe_address)
         client = client_of(transport)
         if body.assoc_group_id:
             # Another client's group is refused like an unknown one (association.client_of);

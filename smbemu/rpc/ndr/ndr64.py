@@ -152,7 +152,9 @@ class Struct64(Struct):
 
 
 class Union64(Union):
-    """A union in NDR64: the arm aligned to the union's alignment (MS-RPCE 2.2.5.3.4.6)."""
+    """A union in NDR64 (MS-RPCE 2.2.5.3.4.6): the whole union, discriminant first, starts at
+    the union's alignment (the largest of the discriminant's and the arms'), and the arm
+    follows at that alignment too."""
 
     __slots__ = ()
 
@@ -160,6 +162,14 @@ class Union64(Union):
         super().__init__(*args, **kwargs)
         self.encapsulated = True  # i.e. align the arm (to _arm_mask) after the discriminant
         self._arm_mask = self.align - 1
+
+    def push(self, e: Encoder, v: Any) -> None:
+        pad_to(e, self._arm_mask)
+        Union.push(self, e, v)
+
+    def pull(self, d: Decoder) -> tuple[int, Any]:
+        d.pos += -d.pos & self._arm_mask
+        return Union.pull(self, d)
 
 
 class ConformantArray64(ConformantArray):

@@ -83,9 +83,13 @@ def test_conformant_structure_count_is_8_bytes() -> None:
 
 def test_union_arm_aligned_to_the_union() -> None:
     # 2.2.5.3.4.6: the arm follows the discriminant at the union's alignment (8 here)
+    # and the discriminant itself starts at that alignment (impacket's NDR64 encoder agrees)
     u = Union(ndr.uint32, {1: ndr.uint64, 2: ndr.uint16}, name="U")
     assert enc64(u, (2, 9)) == b"\x02\x00\x00\x00" + bytes(4) + b"\x09\x00"
     assert ndr.encode(u, (2, 9)) == b"\x02\x00\x00\x00\x09\x00"
+    s = Struct("S", [("level", ndr.uint32), ("u", u)])
+    assert enc64(s, {"level": 2, "u": (2, 9)}) == (b"\x02\x00\x00\x00" + bytes(4) + b"\x02"
+                                                   + bytes(7) + b"\x09" + bytes(7))
 
 
 def test_sid_and_handles_keep_their_layout() -> None:
