@@ -242,3 +242,17 @@ def test_profile_without_ndr64_refuses_it() -> None:
 def test_ndr20_only_client_still_binds_on_x64() -> None:
     results, accepted = _bind(True, (NDR20,))
     assert results == [(ResultCode.ACCEPTANCE, 0, NDR20)] and not accepted[0].ndr64
+
+
+# ------------------------------------------------------------------ MaximumLength = Length + 2
+@pytest.mark.parametrize("ndr64", [False, True])
+def test_unicode_string_nul_room(ndr64: bool) -> None:
+    value = ndr.unicode_string_nul_room("CORP")
+    data = ndr.encode(RpcUnicodeString, value, ndr64=ndr64)
+    assert data[:4] == b"\x08\x00\x0a\x00"  # Length 8, MaximumLength 10 (issue 13)
+    count = 8 if ndr64 else 4
+    body = data[16:] if ndr64 else data[8:]
+    assert int.from_bytes(body[:count], "little") == 5  # max_count = characters + 1
+    assert int.from_bytes(body[2 * count:3 * count], "little") == 4  # actual_count
+    assert ndr.decode(RpcUnicodeString, data, ndr64=ndr64)[0] == "CORP"
+    assert ndr.unicode_string_nul_room("") == "" and ndr.unicode_string_nul_room(None) is None
