@@ -165,9 +165,12 @@ def negotiate(pipe: PipeInfo, accepted_contexts: dict[int, PresContext],
     ``ndr64``: the server speaks NDR64 (the profile's ``rpc.ndr64``: x64 Windows from Vista /
     2008 on).  Such a server prefers it: a context offering NDR64 is accepted with NDR64, and a
     context offering only NDR20 for an interface that another context of the same PDU offers
-    in NDR64 is refused "proposed transfer syntaxes not supported" — what a Windows 8+ client's
-    bind (context 0 NDR20, context 1 NDR64, context 2 bind time features) gets from x64
-    Windows.  Without it NDR64 is refused like any unknown transfer syntax."""
+    in NDR64 is refused "proposed transfer syntaxes not supported".  Capture: Nate Marx's
+    20171220_smb_at_schedule.pcap (public, decoded with tshark in Richard Bejtlich's Zeek/tshark
+    walkthrough): a Windows client binds ATSVC with "32bit NDR", "64bit NDR" and
+    6cb71c2c-9812-4540-0300-000000000000; the Windows server answers "Provider rejection,
+    Acceptance, Negotiate ACK", and the NDR64 calls follow.  Without ``ndr64`` NDR64 is refused
+    like any unknown transfer syntax."""
     offered64 = {c.abstract_syntax for c in contexts if NDR64 in c.transfer_syntaxes} \
         if ndr64 else ()
     results: list[ContextResult] = []

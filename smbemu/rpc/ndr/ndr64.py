@@ -4,7 +4,9 @@ Every type is declared once, for NDR20; :func:`to_ndr64` derives its NDR64 twin 
 an interface works over NDR64 with no code of its own and the NDR20 path pays nothing.  What
 NDR64 changes (MS-RPCE 2.2.5.3.1-2.2.5.3.5):
 
-* pointers (referent ids) are 8 bytes, aligned to 8 (2.2.5.3.5);
+* pointers (referent ids) are 8 bytes, aligned to 8 (2.2.5.3.5); the first is
+  0x0000000000020000 as in NDR20 (a Windows client's NDR64 JobAdd in Nate Marx's public
+  20171220_smb_at_schedule.pcap carries Referent ID 0x0000000000020000);
 * conformance, offset and actual counts are 8 bytes, aligned to 8 (2.2.5.3.3);
 * enumerations are 4 bytes (2.2.5.2: "enumerated types ... MUST be represented as signed
   long integers (4 octets)");
