@@ -13,13 +13,14 @@ Behaviour, following Windows (as Samba's raw_protocol tests, run against Windows
 * max_xmit_frag / max_recv_frag: ``max(2048, min(client xmit, client recv))``, capped at
   the transport maximum (4280 on SMB), rounded down to a multiple of 8, both set to that
   value; later alter_context values are ignored;
-* presentation contexts: NDR20 is the one transfer syntax accepted; one *new* context is
-  accepted per bind/alter_context, later ones for known interfaces are refused with
-  "proposed transfer syntaxes not supported", unknown ones with "abstract syntax not
-  supported" (the bind itself still succeeds: bind_ack, not bind_nak); a bind-time feature
-  negotiation context is answered ``negotiate_ack`` with the features Windows supports
-  (security context multiplexing, keep connection on orphan) that were asked for;
-* bind_ack names the pipe as ``\\PIPE\\srvsvc`` (alter_context_resp names nothing);
+* presentation contexts: NDR20, and NDR64 (preferred) where the profile's ``rpc.ndr64``
+  says (:func:`~smbemu.rpc.association.negotiate`); one *new* context is accepted per
+  bind/alter_context, later ones for known interfaces are refused with "proposed transfer
+  syntaxes not supported", unknown ones with "abstract syntax not supported" (the bind itself
+  still succeeds: bind_ack, not bind_nak); a bind-time feature negotiation context is
+  answered ``negotiate_ack`` with the features Windows supports (security context
+  multiplexing, keep connection on orphan) that were asked for;
+* bind_ack names the pipe as ``\\PIPE\\srvsvc``, lsass's as ``rpc.lsass_pipe_address`` says;
 * a bind naming an association group joins it only when the group is this client's (same
   machine and principal, :func:`smbemu.rpc.association.client_of`); an unknown id or another
   client's gets bind_nak "reason not specified", as Samba answers a group it will not give;
@@ -138,8 +139,7 @@ class _Pending:
 
 
 def _profile_rpc(ctx: CallContext) -> Any:
-    """The profile's ``rpc`` settings (``ndr64``, ``lsass_pipe_address``), None when the server
-    has no profile (unit tests)."""
+    """The profile's ``rpc`` settings (``ndr64``, ``lsass_pipe_address``); None without one."""
     return getattr(getattr(ctx.server, "profile", None), "rpc", None)
 
 
@@ -336,11 +336,10 @@ class RpcEndpoint(SlicedInput):
         assert isinstance(body, Bind)
         group: AssociationGroup | None = None
         transport = self._transport_context()
-        rpc_settings = _profile_rpc(transport)
-        self._ndr64 = bool(getattr(rpc_settings, "ndr64", False))
-        lsass = getattr(rpc_settings, "lsass_pipe_address", None)
-        if lsass and self._secondary.lower() == "\\pipe\\lsass":
-            self._secondary = lsass  # its case is the version's (profile rpc.lsass_pipe_address)
+        settings = _profile_rpc(transport)
+        self._ndr64 = bool(getattr(settings, "ndr64", False))
+        if getattr(settings, "lsass_pipe_address", "") and self._secondary.lower() == "\\pipe\\lsass":
+            self._secondary = settings.lsass_pipe_address  # the version's case
         client = client_of(transport)
         if body.assoc_group_id:
             # Another client's group is refused like an unknown one (association.client_of);

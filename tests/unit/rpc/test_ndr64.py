@@ -256,3 +256,26 @@ def test_unicode_string_nul_room(ndr64: bool) -> None:
     assert int.from_bytes(body[2 * count:3 * count], "little") == 4  # actual_count
     assert ndr.decode(RpcUnicodeString, data, ndr64=ndr64)[0] == "CORP"
     assert ndr.unicode_string_nul_room("") == "" and ndr.unicode_string_nul_room(None) is None
+
+
+def test_garbage_ndr64_stubs_raise_only_ndr_error() -> None:
+    """Bad network input: every served request decoder, in NDR64, on truncated and mutated
+    stubs answers NdrError (a fault), never another exception."""
+    import random
+    rng = random.Random(13)
+    for iface in Registry.load():
+        for entry in iface.dispatch:
+            if not isinstance(entry, tuple):
+                continue
+            op: Operation = entry[0]
+            good = op.encode_request(op._in.default(), ndr64=True)
+            for _ in range(10):
+                stub = bytearray(good[:rng.randrange(len(good) + 1)])
+                for _ in range(rng.randrange(4)):
+                    if stub:
+                        stub[rng.randrange(len(stub))] = rng.randrange(256)
+                stub += bytes(rng.randrange(256) for _ in range(rng.randrange(16)))
+                try:
+                    op.decode_request(bytes(stub), ndr64=True)
+                except ndr.NdrError:
+                    pass
