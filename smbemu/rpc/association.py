@@ -83,12 +83,14 @@ class AssociationGroup:
 class AssociationGroups:
     """The association groups of a server (or of one SMB connection).
 
-    Ids look like Windows' (issue 13): small numbers (below 0x10000) handed out in increasing
-    order from a random start — a Windows bind_ack in a public capture carries Assoc Group
-    0x000021a5 (rapid7 smbj-rpc's BindResponse test vector, winreg); a constant first id (the
-    same on every run) is a fingerprint.  Being guessable is harmless: a bind naming an unknown
-    id, or the id of a group another client created, is refused with bind_nak (:meth:`join`
-    answers None for both, so the answer does not tell whether the group exists)."""
+    Ids look like Windows' (issue 13): numbers below 0x10000, increasing from a random start
+    — a Windows bind_ack in a public capture carries Assoc Group 0x000021a5 (rapid7 smbj-rpc's
+    BindResponse test vector, winreg); a constant first id is a fingerprint.  The step between
+    two ids is random (1-256; U: no capture shows Windows' step), so ids are not sequential
+    (issue 14 item 5).  What keeps a group from another client is not the id: a bind naming an
+    unknown id, or the id of a group another client created, is refused with bind_nak
+    (:meth:`join` answers None for both, so the answer does not tell whether the group
+    exists)."""
 
     def __init__(self, handle_limit: int = 4096,
                  id_source: Callable[[], int] | None = None) -> None:
@@ -99,7 +101,8 @@ class AssociationGroups:
 
     def _counter(self) -> int:
         gid = self._next
-        self._next = gid + 1 if gid < 0xFFFF else 0x1000
+        step = 1 + os.urandom(1)[0]
+        self._next = gid + step if gid + step <= 0xFFFF else 0x1000 + step
         return gid
 
     def create(self, client: ClientKey = ()) -> AssociationGroup:

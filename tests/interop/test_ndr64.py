@@ -92,11 +92,14 @@ def test_pre_vista_profile_refuses_ndr64(w2003: ServerThread) -> None:
 
 
 def test_association_groups_are_small_increasing_numbers(dc2016: ServerThread) -> None:
+    """Windows-like ids (below 0x10000, increasing from a random start below 0x8000, random
+    steps of at most 256: no wrap within one test module); not sequential (issue 14)."""
     ids = []
-    for _ in range(3):
+    for _ in range(4):
         conn, dce, ack = bound(dc2016.port, r"\srvsvc", srvs.MSRPC_UUID_SRVS, None)
         ids.append(ack["assoc_group"])
         dce.disconnect()
         conn.logoff()
     assert all(0x1000 <= i <= 0xFFFF for i in ids), [hex(i) for i in ids]
-    assert len(set(ids)) == 3 and ids == sorted(ids), [hex(i) for i in ids]
+    assert len(set(ids)) == 4 and ids == sorted(ids), [hex(i) for i in ids]
+    assert {b - a for a, b in zip(ids, ids[1:])} != {1}, [hex(i) for i in ids]
