@@ -6,7 +6,8 @@ UUID 12345678-1234-abcd-ef00-0123456789ab version 1.0 (MS-RPRN 2.1).  Every opnu
 * **emulated**: RpcEnumPrinters (0), RpcOpenPrinter (1), RpcGetPrinter (8), RpcClosePrinter
   (29), RpcOpenPrinterEx (69) -- over the fixture's printer shares (:mod:`.objects`);
   RpcEnumPrinterDrivers (10), RpcGetPrinterDriverDirectory (12), RpcGetPrinterData (26),
-  RpcGetPrinterDataEx (78) (:mod:`.data`); RpcRemoteFindFirstPrinterChangeNotification (62)
+  RpcGetPrinterDataEx (78) (:mod:`.data`); RpcGetJob (3), RpcEnumJobs (4) over an empty
+  queue (:mod:`.jobs`); RpcRemoteFindFirstPrinterChangeNotification (62)
   and its Ex (65), RpcFindClosePrinterChangeNotification (56) (:mod:`.notify`): answered as
   Windows answers when it cannot reach the client's machine, **never connecting out**, and
   reported to the audit log (the "printer bug" coercion);
@@ -318,6 +319,7 @@ def RpcGetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 
 from . import data  # noqa: E402,F401  (driver and printer-data calls)
+from . import jobs  # noqa: E402,F401  (the (empty) job queue)
 from . import notify  # noqa: E402,F401  (change notifications: the printer bug, audited)
 from . import others  # noqa: E402,F401  (every other opnum)
 

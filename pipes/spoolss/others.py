@@ -91,8 +91,6 @@ _BUF2: Final = [("buffer", BUFFER), ("pcbNeeded", _U32)]
 
 SPECS: Final[tuple[Spec, ...]] = (
     (2, "RpcSetJob", "write", "printer", [], [], "uint32"),
-    (3, "RpcGetJob", "read", "printer", [], _BUF2, "uint32"),
-    (4, "RpcEnumJobs", "read", "printer", [], _BUF3, "uint32"),
     (5, "RpcAddPrinter", "write", None, [], [("pHandle", _H)], "uint32"),
     (6, "RpcDeletePrinter", "write", "printer", [], [], "uint32"),
     (7, "RpcSetPrinter", "write", "any", [], [], "uint32"),
