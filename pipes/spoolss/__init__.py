@@ -72,8 +72,16 @@ INTERFACE: Final = Interface(
 
 def spooler_running(config: Any) -> bool:
     """Is ``\\PIPE\\spoolss`` there?  While the Print Spooler service runs (the catalog's
-    Spooler row: automatic on every release; an administrator may stop it through svcctl)."""
-    return running_on(config, "Spooler")
+    Spooler row: automatic on every release; an administrator may stop it through svcctl) --
+    and, from Windows Server 2003 on, only while a printer is shared: the spooler creates the
+    named-pipe endpoint only then, unless RegisterSpoolerRemoteRpcEndPoint says otherwise (W:
+    HSC, "Windows network services internals", MSRPC spoolss section; the policy "Allow Print
+    Spooler to accept client connections")."""
+    if not running_on(config, "Spooler"):
+        return False
+    if config.profile.identity.version < (5, 2):
+        return True
+    return any(share.type == "print" for share in config.directory.shares)
 
 
 #: Consulted by the pipe open (smbemu.ipc) and the endpoint mapper: a stopped service's pipe

@@ -270,3 +270,26 @@ def test_every_other_opnum_with_a_valid_handle(pipe_client: Callable[..., Any],
         wrong = needs in ("xcv", "gdi", "notify") or (needs == "printer" and not printer)
         expected = 6 if wrong else 5 if kind == "write" else 50
         assert status == expected, (opnum, _name, status)
+
+
+@pytest.mark.parametrize("profile,shared,present", [
+    ("win2016", True, True), ("win2016", False, False),
+    # before 2003 the spooler always creates its named-pipe endpoint
+    ("win2000", False, True), ("nt4", False, True)])
+def test_pipe_exists_while_the_spooler_runs_and_shares_a_printer(profile: str, shared: bool,
+                                                                 present: bool) -> None:
+    from smbemu.builder import build_config
+    from smbemu_pipes.spoolss import spooler_running
+
+    config = build_config(profile, None if shared else "minimal")
+    assert spooler_running(config) is present
+
+
+def test_stopping_the_spooler_removes_the_pipe(pipes_h: Any) -> None:
+    from smbemu.service_catalog import find, set_running
+    from smbemu_pipes.spoolss import spooler_running
+
+    config = pipes_h.fresh_config("win2016-dc")
+    assert spooler_running(config)
+    set_running(config, find(config.profile, "Spooler"), False)
+    assert not spooler_running(config)
