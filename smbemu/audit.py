@@ -22,9 +22,7 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
            decision of its DCE/RPC twin, the Win32 status returned)
-100003     smbemu's own event: a print-spooler callback was requested (spoolss
-           RpcRemoteFindFirstPrinterChangeNotification(Ex), the "printer bug" coercion): who
-           asked, the machine it named (TargetHost), the answer; smbemu never connects out
+100003     smbemu's own event: a spooler callback ("printer bug") was requested (audit_spooler)
 =========  ==================================================================================
 
 Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
@@ -53,7 +51,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from smbemu import events
+from smbemu import audit_spooler, events
 from smbemu.audit_files import AuditTarget, LineSink, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
@@ -80,10 +78,6 @@ SMBEMU_EVENT_IDS: Final = range(100000, 200000)
 RPC_EVENT_ID: Final = 100001
 #: One RAP call on \\PIPE\\LANMAN (smbemu's own event).
 RAP_EVENT_ID: Final = 100002
-#: A spooler callback (coercion) request.  Windows writes no Security event for it (the
-#: PrintService/Operational channel is off by default and names no callback target), so this is
-#: smbemu's own ID, in its own range: an alert keys on ``EventID == 100003`` alone.
-PRINTER_CALLBACK_EVENT_ID: Final = 100003
 PROVIDER: Final = "Microsoft-Windows-Security-Auditing"
 SMBEMU_PROVIDER: Final = "smbemu"
 NULL_SID: Final = "S-1-0-0"
@@ -562,19 +556,6 @@ def _on_account_changed(config: ServerConfig, event: events.AccountChanged) -> N
     account_change(config, event)
 
 
-def _on_printer_callback(config: ServerConfig, event: events.PrinterCallbackRequested) -> None:
-    audit = _log(config)
-    if audit is None:
-        return
-    sid, name, domain = _target(config, event.principal)
-    audit.emit(PRINTER_CALLBACK_EVENT_ID, event.status == 0, {
-        "SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,
-        "SubjectLogonId": logon_id(event.session_id), "IpAddress": event.client_address or "-",
-        "PipeName": "\\PIPE\\spoolss", "OperationName": event.operation,
-        "PrinterName": event.printer or "-", "TargetHost": event.target or "-",
-        "NotifyFlags": _hex(event.flags), "Status": event.status, "ConnectedOut": False})
-
-
 #: Which audit event each protocol event becomes.
 _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.LogonSucceeded: _on_logon,
@@ -586,7 +567,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
     events.AccountChanged: _on_account_changed,
-    events.PrinterCallbackRequested: _on_printer_callback,
+    events.PrinterCallbackRequested: audit_spooler.printer_callback,
 }
 
 

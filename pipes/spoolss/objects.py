@@ -11,22 +11,19 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.policy.access import ObjectType
 from smbemu.rpc import CallContext
+from smbemu.status import ERROR_INVALID_ENVIRONMENT as ERROR_INVALID_ENVIRONMENT
+from smbemu.status import ERROR_INVALID_HANDLE as ERROR_INVALID_HANDLE
+from smbemu.status import ERROR_INVALID_PRINTER_NAME as ERROR_INVALID_PRINTER_NAME
+from smbemu.status import ERROR_INVALID_USER_BUFFER as ERROR_INVALID_USER_BUFFER
 from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH
+from smbemu.status import RPC_S_SERVER_UNAVAILABLE as RPC_S_SERVER_UNAVAILABLE
 
-# -------------------------------------------------------------------------------------------
-# Win32 errors MS-RPRN answers (MS-ERREF 2.2) that smbemu.status does not name
-# -------------------------------------------------------------------------------------------
-ERROR_INVALID_HANDLE: Final = 6
-#: RPC_S_SERVER_UNAVAILABLE: what RpcRemoteFindFirstPrinterChangeNotification(Ex) returns when
-#: the spooler cannot reach the client's machine to open the reply channel (MS-RPRN 3.1.4.10.4
-#: step "the server MUST call RpcReplyOpenPrinter"; W: printerbug.py prints "Got expected
-#: RPC_S_SERVER_UNAVAILABLE exception" for exactly this answer).
-RPC_S_SERVER_UNAVAILABLE: Final = 1722
-#: ERROR_INVALID_USER_BUFFER: a [in, out] buffer shorter than the cbBuf that goes with it (U:
-#: the status MS-RPRN 3.1.4.1.9 allows for an inconsistent buffer).
-ERROR_INVALID_USER_BUFFER: Final = 1784
-ERROR_INVALID_PRINTER_NAME: Final = 1801
-ERROR_INVALID_ENVIRONMENT: Final = 1805
+#: The status codes MS-RPRN answers (MS-ERREF 2.2), named in smbemu.status.  RPC_S_SERVER_UNAVAILABLE
+#: is what RpcRemoteFindFirstPrinterChangeNotification(Ex) returns when the spooler cannot
+#: reach the client's machine to open the reply channel (MS-RPRN 3.1.4.10.4: "the server MUST
+#: call RpcReplyOpenPrinter"; W: printerbug.py prints "Got expected RPC_S_SERVER_UNAVAILABLE
+#: exception" for exactly this answer).  ERROR_INVALID_USER_BUFFER: a [in, out] buffer shorter
+#: than the cbBuf that goes with it (U: the status for an inconsistent buffer).
 
 #: The largest buffer an answer is built for (cbBuf / nSize).  Windows' stub allocates what the
 #: caller names and fails with RPC_S_OUT_OF_RESOURCES when it cannot; the emulation refuses

@@ -38,6 +38,7 @@ from smbemu.rpc.ndr import (
     ContextHandle,
     NdrType,
     Pointer,
+    ReturnKind,
     Struct,
     Union,
     WStringRef,
@@ -85,7 +86,7 @@ _PROPERTY_VALUE: Final = Struct("RPC_PrintPropertyValue", [
 # needed), "any" (server or printer), "xcv" (an Xcv handle), None (a string binding handle).
 # Sized [out] arrays name the [in] parameter that sizes them.
 Spec = tuple[int, str, str, str | None, Sequence[tuple[str, NdrType]],
-             Sequence[tuple[str, Any]], str]
+             Sequence[tuple[str, Any]], ReturnKind]
 _BUF3: Final = [("buffer", BUFFER), ("pcbNeeded", _U32), ("pcReturned", _U32)]
 _BUF2: Final = [("buffer", BUFFER), ("pcbNeeded", _U32)]
 
@@ -188,6 +189,7 @@ SPECS: Final[tuple[Spec, ...]] = (
 def _out_type(kind: Any) -> NdrType:
     if isinstance(kind, str):
         return _WCHARS if kind.startswith("wchars:") else ConformantBytes()
+    assert isinstance(kind, NdrType)
     return kind
 
 
@@ -204,7 +206,7 @@ def _out_value(kind: Any, request: dict[str, Any]) -> Any:
 
 
 def _handler(opnum: int, kind: str, handle: str | None, outs: Sequence[tuple[str, Any]],
-             returns: str) -> Callable[[CallContext, dict[str, Any]], dict[str, Any]]:
+             returns: ReturnKind) -> Callable[[CallContext, dict[str, Any]], dict[str, Any]]:
     hresult = returns == "HRESULT"
 
     def answer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
