@@ -49,7 +49,9 @@ command -v nmblookup >/dev/null 2>&1 || missing+=(samba-common-bin)
 # namespace of their own (tests/netns.py: `ip netns`, from iproute2) because they insist on port 445/139.
 command -v nmap >/dev/null 2>&1 || missing+=(nmap)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
-# Samba's own RPC test suite as a judge (tests/interop/test_srvwks_smbtorture.py: rpc.srvsvc, rpc.wkssvc).
+# Samba's smbtorture (samba-testsuite) as a judge: rpc.srvsvc / rpc.wkssvc
+# (tests/interop/test_srvwks_smbtorture.py) and smb2.session, re-authentication and a malformed
+# NTLMv2 AUTHENTICATE as Windows answers them (tests/interop/test_wire_fixes.py).
 command -v smbtorture >/dev/null 2>&1 || missing+=(samba-testsuite)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then

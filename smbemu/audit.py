@@ -35,9 +35,7 @@ ever carry one of these, and ``EventID`` keeps one JSON type across the whole lo
 pipeline maps a field to one type (an Elasticsearch mapping refuses a string in a ``long``
 field, or the reverse).  Their ``Provider`` is ``smbemu`` rather than
 ``Microsoft-Windows-Security-Auditing``, so either field tells them apart:
-``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.
-
-The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
+``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.  The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
 ``ServerConfig.observers``, and the protocol path (commands, connection, logon, the RPC
 runtime) only emits events -- none of it imports this module.  Nothing is built unless a log is
 subscribed (``config.observers`` is falsy otherwise).
@@ -52,7 +50,7 @@ from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu import audit_spooler, events
-from smbemu.audit_files import AuditTarget, LineSink, RotatingFile
+from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
 from smbemu.status import ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, NtStatus, status_hex
@@ -127,7 +125,7 @@ class AuditLog:
     identical events (:class:`smbemu.audit_files.RepeatFolder`; 0, the default for a stream
     given here, writes each).  Every string field is escaped and cut
     (:func:`smbemu.safelog.escape_client_text`): user, domain, workstation, share and pipe names
-    come from the client.  Thread-safe (one lock per line).
+    come from the client.  Thread-safe.  ``recent_events``: the last ones, for the eventlog pipe.
     """
 
     def __init__(self, stream: IO[str] | LineSink, computer: str = "", *, close: bool = False,
@@ -135,6 +133,7 @@ class AuditLog:
         self._sink = stream if isinstance(stream, LineSink) else LineSink(stream, close, repeat_window)
         self.computer = computer
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
+        self.recent_events = RecentEvents()
 
     @property
     def stream(self) -> IO[str]:
@@ -154,6 +153,8 @@ class AuditLog:
         for name, value in fields.items():
             event[name] = escape_client_text(value) if isinstance(value, str) else value
         self._sink.emit(event, moment.timestamp())
+        if event_id not in SMBEMU_EVENT_IDS:  # smbemu's own events are no Windows log's records
+            self.recent_events.add(event)
         return event
 
     def sweep(self) -> None:
@@ -464,8 +465,8 @@ _CHANGE_EVENTS: Final[dict[str, tuple[int, int]]] = {
 #: Membership changes by group scope: a SAMR group is a global group, an alias a local group.
 _MEMBER_EVENTS: Final[dict[tuple[str, str], int]] = {
     ("member-added", "global"): 4728, ("member-removed", "global"): 4729,
-    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,
-}
+    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,  # and a group / alias itself:
+    **{(c, s): i for s, ids in (("global", (4727, 4730, 4737)), ("local", (4731, 4734, 4735))) for c, i in zip(("created", "deleted", "changed"), ids)}}
 #: The attribute fields of 4720 / 4738 (4741 / 4742 add DnsHostName, ServicePrincipalNames), in
 #: Windows' order: "-" means unchanged (4738) or not set.
 _ACCOUNT_ATTRIBUTES: Final = (
@@ -487,6 +488,9 @@ def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[s
     target = {"TargetUserName": event.target_name, "TargetDomainName": event.target_domain,
               "TargetSid": event.target_sid}
     member_event = _MEMBER_EVENTS.get((event.change, event.group_scope))
+    if member_event is not None and not event.member_sid:  # a group itself: 4727/4731/4737/4735 name it
+        extra = {} if member_event in (4730, 4734) else {"SamAccountName": dict(event.attributes).get("SamAccountName", "-"), "SidHistory": "-"}
+        return audit.emit(member_event, event.success, {**target, **subject, "PrivilegeList": "-", **extra})
     if member_event is not None:
         return audit.emit(member_event, event.success, {
             "MemberName": event.member_name or "-", "MemberSid": event.member_sid or NULL_SID,
@@ -552,12 +556,8 @@ def _on_logged_off(config: ServerConfig, event: events.LoggedOff) -> None:
     logoff(config, event.session)
 
 
-def _on_account_changed(config: ServerConfig, event: events.AccountChanged) -> None:
-    account_change(config, event)
-
-
 #: Which audit event each protocol event becomes.
-_WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
+_WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.LogonSucceeded: _on_logon,
     events.LogonFailed: _on_logon_failed,
     events.AccountLockedOut: _on_locked_out,
@@ -566,7 +566,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
-    events.AccountChanged: _on_account_changed,
+    events.AccountChanged: account_change,
     events.PrinterCallbackRequested: audit_spooler.printer_callback,
 }
 

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import IO, Final
 
 __all__ = ["AuditTarget", "LineSink", "RotatingFile", "RepeatFolder", "DEFAULT_MAX_SIZE",
-           "DEFAULT_KEEP", "DEFAULT_REPEAT_WINDOW", "DEFAULT_REPEAT_BURST"]
+           "DEFAULT_KEEP", "DEFAULT_REPEAT_WINDOW", "DEFAULT_REPEAT_BURST", "RecentEvents",
+           "RECENT_EVENTS"]
 
 #: Windows Server 2008 and later: the Security log's default maximum size, 20,480 KB.
 DEFAULT_MAX_SIZE: Final = 20480 * 1024
@@ -46,6 +47,30 @@ DEFAULT_REPEAT_BURST: Final = 10
 _VOLATILE: Final = frozenset({"TimeCreated", "IpPort"})
 #: Distinct events remembered at most while folding (the oldest is written out first).
 MAX_TRACKED: Final = 4096
+#: Recent events an audit log keeps in memory (:class:`RecentEvents`): a flood of logons costs
+#: at most this many (about 1-2 KiB each).
+RECENT_EVENTS: Final = 2048
+
+
+class RecentEvents:
+    """The last :data:`RECENT_EVENTS` events an audit log wrote, each numbered from 1 in the
+    order written (every event is counted, also the ones the repeat folding keeps out of the
+    file): what the eventlog pipe serves back as the Security log, with these numbers as its
+    MS-EVEN record numbers.  A bounded ring, filled from the server's event loop."""
+
+    __slots__ = ("_ring", "_count")
+
+    def __init__(self, size: int = RECENT_EVENTS) -> None:
+        self._ring: collections.deque[tuple[int, dict[str, object]]] = collections.deque(maxlen=size)
+        self._count = 0
+
+    def add(self, event: dict[str, object]) -> None:
+        self._count += 1
+        self._ring.append((self._count, event))
+
+    def records(self) -> tuple[tuple[int, dict[str, object]], ...]:
+        """The events kept, oldest first, each with its number."""
+        return tuple(self._ring)
 
 
 @dataclass(frozen=True, slots=True)

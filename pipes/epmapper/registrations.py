@@ -22,6 +22,11 @@ serves all its interfaces on all its protocol sequences.  For the interfaces smb
   "Windows network services internals", MSRPC spoolss section: ifids lists the interface on
   ncacn_np ``\\pipe\\spoolss`` and ncalrpc ``spoolss``); registered only while the pipe exists
   (the Spooler runs, and from 2003 on a printer is shared: pipes/spoolss).
+* **eventlog** (MS-EVEN) is not registered: MS-EVEN 2.1.1 gives it the well-known endpoint
+  ``\\PIPE\\eventlog`` (a client needs no mapper).  What Windows' mapper lists on that pipe from
+  Vista / 2008 on is the *other* event log interface, MS-EVEN6 (f6beaff7-..., annotation "Event
+  log TCPIP", also on a dynamic TCP port; W: hsc.fr "IEventService" rpcdump listing), which
+  smbemu does not serve.
 * **every other served interface** (srvsvc, wkssvc, plug-ins): its own named pipe
   (``\\PIPE\\<name>``, the first one it declares) (U: Windows registers srvsvc and wkssvc from
   their service hosts; the exact local endpoints of those processes are not modelled).
@@ -53,7 +58,7 @@ LSASS_PIPE: Final = "\\pipe\\lsass"
 #: The interfaces served by lsass (their bind_ack secondary address is \PIPE\lsass).
 LSASS_INTERFACES: Final = frozenset({"lsarpc", "samr", "netlogon", "dssetup"})
 #: Served, but never registered with the mapper (see the module docstring).
-UNREGISTERED: Final = frozenset({"dssetup", "epmapper"})
+UNREGISTERED: Final = frozenset({"dssetup", "epmapper", "eventlog"})
 
 _LOCAL_2000: Final = ("audit", "securityevent", "protected_storage", "dsrole")
 _LOCAL_VISTA: Final = ("samss lpc", "SidKey Local End Point", "protected_storage", "lsasspirpc",
