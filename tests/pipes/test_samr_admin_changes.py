@@ -98,6 +98,17 @@ def test_empty_string_is_a_non_null_zero_length_buffer_on_the_wire() -> None:
     assert decode(both, wire)[0] == {"a": "", "b": "", "c": "", "d": "x"}
 
 
+def test_empty_string_in_ndr64_is_a_non_null_zero_length_buffer() -> None:
+    from smbemu.rpc.ndr.ndr64 import to_ndr64
+    both = to_ndr64(Struct("T", [("a", RpcUnicodeStringEmptyBuffer), ("b", RpcUnicodeStringEmptyBuffer)]))
+    wire = encode(both, {"a": "", "b": None})
+    length, maximum, a_ref = struct.unpack_from("<HH4xQ", wire, 0)
+    assert (length, maximum) == (0, 0) and a_ref != 0
+    assert struct.unpack_from("<HH4xQ", wire, 16) == (0, 0, 0)
+    assert struct.unpack_from("<QQQ", wire, 32) == (0, 0, 0) and len(wire) == 56
+    assert decode(both, wire)[0] == {"a": "", "b": ""}
+
+
 def test_empty_strings_of_user_group_alias_and_display_information_read_as_empty(
         lab: Callable[..., Lab]) -> None:
     """impacket reads a NULL buffer as b'' (its Set*Information tests then fail: 'BETUS' != b'');
