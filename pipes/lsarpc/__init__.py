@@ -64,7 +64,7 @@ LsarGetUserName), ``rights`` (accounts, privileges and rights), ``account_writes
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import account_writes, lookups, policy, queries, refused, rights, secrets  # noqa: F401
+from . import account_writes, lookups, policy, policy_writes, queries, refused, rights, secrets  # noqa: F401
 from .lookups import Translation, translate_name, translate_sid, user_name
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .policy import CLASS_ACCESS, policy_information

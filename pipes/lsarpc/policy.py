@@ -22,6 +22,7 @@ from smbemu.status import (
 )
 
 from .objects import INTERFACE, check_call, lsa_handle, policy_handle_status
+from .policy_store import audit_events
 from .types import (
     LSAPR_HANDLE,
     LSAPR_OBJECT_ATTRIBUTES,
@@ -152,7 +153,9 @@ def _query_policy(ctx: CallContext, request: dict[str, Any], operation: str) -> 
     status = check_call(ctx, request["PolicyHandle"], needed, operation, info_class)
     if status:
         return {"PolicyInformation": None, "ReturnValue": status}
-    info = policy_information(ctx.server.directory, info_class)
+    directory = ctx.server.directory
+    # PolicyAuditEventsInformation as an administrator last set it (policy_writes), else the default
+    info = audit_events(directory) if info_class == 2 else policy_information(directory, info_class)
     return {"PolicyInformation": (info_class, info), "ReturnValue": STATUS_SUCCESS}
 
 

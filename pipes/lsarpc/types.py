@@ -179,3 +179,18 @@ PULONG: Final = Pointer(uint32, "ref")
 P_REFERENCED_DOMAINS: Final = Pointer(LSAPR_REFERENCED_DOMAIN_LIST)
 P_POLICY_INFORMATION: Final = Pointer(LSAPR_POLICY_INFORMATION)
 P_UNICODE_STRING: Final = Pointer(RpcUnicodeString)
+
+#: MS-LSAD 2.2.4.23 LSAPR_POLICY_DOMAIN_EFS_INFO and 2.2.4.24 POLICY_DOMAIN_KERBEROS_TICKET_INFO,
+#: the arms of 2.2.4.21 LSAPR_POLICY_DOMAIN_INFORMATION ([switch_is] on the 16-bit
+#: POLICY_DOMAIN_INFORMATION_CLASS).  No arm for PolicyDomainQualityOfServiceInformation (1): it
+#: is not supported (3.1.4.4.8: "RPC exception RPC_S_INVALID_TAG"), which the decoder's
+#: nca_s_fault_invalid_tag gives.
+LSAPR_POLICY_DOMAIN_EFS_INFO: Final = Struct("LSAPR_POLICY_DOMAIN_EFS_INFO", [
+    ("InfoLength", uint32), ("EfsBlob", Pointer(ConformantBytes()))])
+POLICY_DOMAIN_KERBEROS_TICKET_INFO: Final = Struct("POLICY_DOMAIN_KERBEROS_TICKET_INFO", [
+    ("AuthenticationOptions", uint32), ("MaxServiceTicketAge", int64), ("MaxTicketAge", int64),
+    ("MaxRenewAge", int64), ("MaxClockSkew", int64), ("Reserved", int64)])
+LSAPR_POLICY_DOMAIN_INFORMATION: Final = Union(
+    enum16, {2: LSAPR_POLICY_DOMAIN_EFS_INFO, 3: POLICY_DOMAIN_KERBEROS_TICKET_INFO},
+    name="LSAPR_POLICY_DOMAIN_INFORMATION")
+P_POLICY_DOMAIN_INFORMATION: Final = Pointer(LSAPR_POLICY_DOMAIN_INFORMATION)
