@@ -43,6 +43,11 @@ SECRET_ALL_ACCESS: Final = 0x000F0003
 LSAPR_CR_CIPHER_VALUE: Final = Struct("LSAPR_CR_CIPHER_VALUE", [
     ("Length", uint32), ("MaximumLength", uint32), ("Buffer", Pointer(ConformantVaryingBytes()))])
 _CIPHER: Final = Pointer(LSAPR_CR_CIPHER_VALUE)
+#: LsarQuerySecret's ``[in, out, unique] PLSAPR_CR_CIPHER_VALUE*``: a unique pointer to a pointer.
+#: The inner pointer sits in a one-field struct (the same bytes: a referent id, then its
+#: referent) so that "asked, no value yet" (outer set, inner NULL: what rpcclient querysecret
+#: sends) decodes as ``{"Value": None}`` and stays apart from "not asked" (outer NULL: None).
+_ASKED_CIPHER: Final = Pointer(Struct("PLSAPR_CR_CIPHER_VALUE", [("Value", _CIPHER)]))
 _NULL_HANDLE: Final = bytes(20)
 
 
@@ -175,11 +180,11 @@ _TIME: Final = Pointer(int64)
 
 
 @INTERFACE.operation(30, "LsarQuerySecret",
-                     request=[("SecretHandle", LSAPR_HANDLE), ("EncryptedCurrentValue", Pointer(_CIPHER)),
-                              ("CurrentValueSetTime", _TIME), ("EncryptedOldValue", Pointer(_CIPHER)),
+                     request=[("SecretHandle", LSAPR_HANDLE), ("EncryptedCurrentValue", _ASKED_CIPHER),
+                              ("CurrentValueSetTime", _TIME), ("EncryptedOldValue", _ASKED_CIPHER),
                               ("OldValueSetTime", _TIME)],
-                     response=[("EncryptedCurrentValue", Pointer(_CIPHER)), ("CurrentValueSetTime", _TIME),
-                               ("EncryptedOldValue", Pointer(_CIPHER)), ("OldValueSetTime", _TIME)])
+                     response=[("EncryptedCurrentValue", _ASKED_CIPHER), ("CurrentValueSetTime", _TIME),
+                               ("EncryptedOldValue", _ASKED_CIPHER), ("OldValueSetTime", _TIME)])
 def LsarQuerySecret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.6.4: the values asked for (a NULL [in] pointer is not returned), encrypted
     with the session key, and their times."""
@@ -192,7 +197,8 @@ def LsarQuerySecret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     out: dict[str, Any] = {}
     for field, which, time_field, time_key in (("EncryptedCurrentValue", "current", "CurrentValueSetTime", "current_time"),
                                                ("EncryptedOldValue", "old", "OldValueSetTime", "old_time")):
-        out[field] = _cipher_value(ctx, _value(entry, which)) if request[field] is not None else None
+        asked = request[field] is not None
+        out[field] = {"Value": _cipher_value(ctx, _value(entry, which))} if asked else None
         out[time_field] = entry[time_key] if request[time_field] is not None else None
     return {**out, "ReturnValue": STATUS_SUCCESS}
 
