@@ -33,6 +33,14 @@ DEFAULT_KERBEROS: Final[dict[str, int]] = {
     "MaxTicketAge": 600 * _MINUTE, "MaxRenewAge": 7 * 24 * 60 * _MINUTE,
     "MaxClockSkew": 5 * _MINUTE, "Reserved": 0}
 
+#: PolicyDefaultQuotaInformation (MS-LSAD 2.2.4.9 POLICY_DEFAULT_QUOTA_INFO, a QUOTA_LIMITS): the
+#: class is answered (Samba's rpc.lsa, written against Windows, requires success for it) but
+#: MS-LSAD gives the quota limits no meaning on the server; U: the values Windows returns --
+#: zeros here ("no limit set").
+DEFAULT_QUOTA: Final[dict[str, int]] = {
+    "PagedPoolLimit": 0, "NonPagedPoolLimit": 0, "MinimumWorkingSetSize": 0,
+    "MaximumWorkingSetSize": 0, "PagefileLimit": 0, "TimeLimit": 0}
+
 
 def settings(ctx: CallContext) -> dict[str, Any]:
     """A copy of the changed settings (empty: every default)."""

@@ -72,13 +72,13 @@ _SYSTEM: Final = "S-1-5-18"
 _ANONYMOUS_POLICY_ACE: Final = ("S-1-5-7", 0x00000801)
 
 
-@INTERFACE.operation(1, "LsarDelete", request=[("ObjectHandle", LSAPR_HANDLE)],
-                     response=[("ObjectHandle", LSAPR_HANDLE)])
+@INTERFACE.operation(1, "LsarDelete", request=[("ObjectHandle", LSAPR_HANDLE)], response=[])
 def LsarDelete(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """STATUS_NOT_SUPPORTED once the handle is known (see the module docstring)."""
-    handle = request["ObjectHandle"]
-    lsa_handle(ctx, handle)
-    return {"ObjectHandle": handle, "ReturnValue": STATUS_NOT_SUPPORTED}
+    """STATUS_NOT_SUPPORTED once the handle is known (see the module docstring).  The handle is
+    [in] only (Samba's lsa.idl lsa_Delete, the NT 4 LsarDelete): the response is the status
+    alone -- with a handle in front, Samba's client read its first four bytes as the status."""
+    lsa_handle(ctx, request["ObjectHandle"])
+    return {"ReturnValue": STATUS_NOT_SUPPORTED}
 
 
 def object_key(entry: Any) -> str:

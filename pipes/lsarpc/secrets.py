@@ -28,6 +28,7 @@ from smbemu.status import (
     STATUS_OBJECT_NAME_COLLISION,
     STATUS_OBJECT_NAME_NOT_FOUND,
     STATUS_SUCCESS,
+    STATUS_UNKNOWN_REVISION,
 )
 
 from .objects import INTERFACE, check_call, lsa_handle
@@ -153,11 +154,14 @@ def delete_secret(ctx: CallContext, name: str) -> None:
 
 
 def _decrypted(ctx: CallContext, value: Any) -> tuple[bytes | None, int]:
+    """The value under the session key; a buffer that does not decrypt to a version-1 cipher
+    value (the wrong key, a broken block) is STATUS_UNKNOWN_REVISION: Samba's rpc.lsa, written
+    against Windows, breaks one encrypted byte and expects exactly that from LsarSetSecret."""
     if value is None:
         return None, STATUS_SUCCESS
     plain = ctx.server.directory.decrypt_secret(bytes(value.get("Buffer") or b"")[:value["Length"]],
                                                 ctx.session_key or b"")
-    return (plain, STATUS_SUCCESS) if plain is not None else (None, STATUS_INVALID_PARAMETER)
+    return (plain, STATUS_SUCCESS) if plain is not None else (None, STATUS_UNKNOWN_REVISION)
 
 
 @INTERFACE.operation(29, "LsarSetSecret",
@@ -171,7 +175,7 @@ def LsarSetSecret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     current, status = _decrypted(ctx, request["EncryptedCurrentValue"])
     old, status2 = _decrypted(ctx, request["EncryptedOldValue"])
     if status or status2:
-        return {"ReturnValue": STATUS_INVALID_PARAMETER}
+        return {"ReturnValue": status or status2}
     _store(ctx, name, current, old, keep_old=request["EncryptedOldValue"] is None)
     return {"ReturnValue": STATUS_SUCCESS}
 

@@ -101,11 +101,17 @@ LSAPR_POLICY_REPLICA_SRCE_INFO: Final = Struct("LSAPR_POLICY_REPLICA_SRCE_INFO",
 LSAPR_POLICY_DNS_DOMAIN_INFO: Final = Struct("LSAPR_POLICY_DNS_DOMAIN_INFO", [
     ("Name", RpcUnicodeString), ("DnsDomainName", RpcUnicodeString),
     ("DnsForestName", RpcUnicodeString), ("DomainGuid", Guid), ("Sid", PSid)])
+#: MS-LSAD 2.2.4.9 POLICY_DEFAULT_QUOTA_INFO: a QUOTA_LIMITS, whose first five members are
+#: ``unsigned __int3264`` (4 bytes in NDR) and TimeLimit a LARGE_INTEGER (Samba's lsa.idl
+#: lsa_DefaultQuotaInfo reads the same bytes).
+POLICY_DEFAULT_QUOTA_INFO: Final = Struct("POLICY_DEFAULT_QUOTA_INFO", [
+    ("PagedPoolLimit", uint32), ("NonPagedPoolLimit", uint32), ("MinimumWorkingSetSize", uint32),
+    ("MaximumWorkingSetSize", uint32), ("PagefileLimit", uint32), ("TimeLimit", int64)])
 POLICY_INFORMATION_ARMS: Final[dict[int, NdrType]] = {
     1: POLICY_AUDIT_LOG_INFO, 2: LSAPR_POLICY_AUDIT_EVENTS_INFO,
     3: LSAPR_POLICY_PRIMARY_DOM_INFO, 4: LSAPR_POLICY_PD_ACCOUNT_INFO,
     5: LSAPR_POLICY_ACCOUNT_DOM_INFO, 6: POLICY_LSA_SERVER_ROLE_INFO,
-    7: LSAPR_POLICY_REPLICA_SRCE_INFO, 12: LSAPR_POLICY_DNS_DOMAIN_INFO,
+    7: LSAPR_POLICY_REPLICA_SRCE_INFO, 8: POLICY_DEFAULT_QUOTA_INFO, 12: LSAPR_POLICY_DNS_DOMAIN_INFO,
     13: LSAPR_POLICY_DNS_DOMAIN_INFO, 14: LSAPR_POLICY_ACCOUNT_DOM_INFO}
 #: ``[switch_is(InformationClass)] LSAPR_POLICY_INFORMATION`` (POLICY_INFORMATION_CLASS is a
 #: 16-bit enum).
