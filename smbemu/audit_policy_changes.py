@@ -12,11 +12,14 @@ Security log's XML view:
        default)
 4714   Encrypted data recovery policy was changed (LsarSetDomainInformationPolicy
        PolicyDomainEfsInformation; "Authentication Policy Change")
+4717   System security access was granted to an account (a logon right added: LsarAddAccountRights,
+       LsarSetSystemAccessAccount; "Authentication Policy Change"), TargetSid / AccessGranted
+4718   System security access was removed from an account (AccessRemoved)
 =====  ==========================================================================================
 
 Event IDs, subcategories and their defaults: Microsoft's "Advanced security audit policy
 settings" reference and its per-event pages (learn.microsoft.com, windows/security/threat-
-protection/auditing/event-4719 / -4713 / -4714).
+protection/auditing/event-4719 / -4713 / -4714 / -4717 / -4718).
 
 The Subject is the caller, as in every other change event (`audit.account_change`).
 LsarSetSecurityObject's 4670 ("Permissions on an object were changed") belongs to "Authorization
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["WRITERS", "policy_change", "POLICY_CHANGE_EVENTS"]
 
 #: The event IDs a `PolicyChanged` may carry (anything else is not written).
-POLICY_CHANGE_EVENTS: Final = frozenset({4713, 4714, 4719})
+POLICY_CHANGE_EVENTS: Final = frozenset({4713, 4714, 4717, 4718, 4719})
 
 
 def _subject(config: ServerConfig, principal: Principal, session_id: int) -> dict[str, object]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Final
 
+from smbemu.events import PolicyChanged
 from smbemu.rpc import CallContext
 
 #: MS-LSAD 2.2.4.20 POLICY_AUDIT_EVENT_TYPE: nine categories from Windows 2000 on.
@@ -49,6 +50,15 @@ def settings(ctx: CallContext) -> dict[str, Any]:
 
 def save(ctx: CallContext, changed: dict[str, Any]) -> None:
     ctx.server.directory.set_lsa_policy(changed)
+
+
+def report(ctx: CallContext, event_id: int, fields: list[tuple[str, str]]) -> None:
+    """Tell the server's observers (the audit log, `smbemu.audit_policy_changes`) about a change
+    of the LSA policy: an `smbemu.events.PolicyChanged` (nothing is built when nobody listens)."""
+    observers = getattr(ctx.server, "observers", None)
+    if observers:
+        observers.emit(PolicyChanged(event_id=event_id, principal=ctx.principal,
+                                     session_id=ctx.session_id, fields=tuple(fields)))
 
 
 def audit_events(directory: Any) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from smbemu.events import PolicyChanged
 from smbemu.policy.access import ACCESS_SYSTEM_SECURITY, LSA_ACCOUNT, LSA_POLICY
 from smbemu.policy.rules import Require, Rule
 from smbemu.rpc import CallContext
@@ -84,14 +83,6 @@ AUDIT_CATEGORY_GUIDS: Final = tuple(f"{{{0x69979848 + n:08X}-797A-11D9-BED3-5050
 _SUCCESS_REMOVED, _SUCCESS_ADDED, _FAILURE_REMOVED, _FAILURE_ADDED = "%%8448", "%%8449", "%%8450", "%%8451"
 
 
-def _report(ctx: CallContext, event_id: int, fields: list[tuple[str, str]]) -> None:
-    """Tell the server's observers (the audit log) about a policy change."""
-    observers = getattr(ctx.server, "observers", None)
-    if observers:
-        observers.emit(PolicyChanged(event_id=event_id, principal=ctx.principal,
-                                     session_id=ctx.session_id, fields=tuple(fields)))
-
-
 # -------------------------------------------------------------------------------------------
 # LsarSetInformationPolicy (8) / LsarSetInformationPolicy2 (47)
 # -------------------------------------------------------------------------------------------
@@ -125,7 +116,7 @@ def _audit_policy_events(ctx: CallContext, before: list[int], after: list[int]) 
                    for code in ((added,) if new & bit and not old & bit else
                                 (removed,) if old & bit and not new & bit else ())]
         if changes:
-            _report(ctx, 4719, [("CategoryId", AUDIT_CATEGORY_IDS[category]), ("SubcategoryId", "-"),
+            policy_store.report(ctx, 4719, [("CategoryId", AUDIT_CATEGORY_IDS[category]), ("SubcategoryId", "-"),
                                 ("SubcategoryGuid", AUDIT_CATEGORY_GUIDS[category]),
                                 ("AuditPolicyChanges", ", ".join(changes))])
 
@@ -211,7 +202,7 @@ def LsarSetDomainInformationPolicy(ctx: CallContext, request: dict[str, Any]) ->
         blob = bytes(given[1].get("EfsBlob") or b"")
         settings["efs"] = blob.hex()
         policy_store.save(ctx, settings)
-        _report(ctx, 4714, [])
+        policy_store.report(ctx, 4714, [])
         return {"ReturnValue": STATUS_SUCCESS}
     if info_class != _KERBEROS_CLASS or not ctx.server_view.is_dc:
         return {"ReturnValue": STATUS_INVALID_PARAMETER}
@@ -221,7 +212,7 @@ def LsarSetDomainInformationPolicy(ctx: CallContext, request: dict[str, Any]) ->
     policy_store.save(ctx, settings)
     changed = [f"{label}: 0x{new[name]:x} (0x{old[name]:x})" for name, label in _KERBEROS_NAMES
                if new[name] != old[name]]
-    _report(ctx, 4713, [("KerberosPolicyChange", "; ".join(changed) or "--")])
+    policy_store.report(ctx, 4713, [("KerberosPolicyChange", "; ".join(changed) or "--")])
     return {"ReturnValue": STATUS_SUCCESS}
 
 

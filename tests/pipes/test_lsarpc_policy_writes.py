@@ -194,3 +194,20 @@ def test_the_settings_survive_a_restart(pipes_h: Any, tmp_path: Path) -> None:
     with pytest.raises(Exception) as err:
         StateFile(state.path).load(seen_as)
     assert "state.json" in str(err.value)
+
+
+def test_logon_rights_granted_and_removed_are_audited(pipes_h: Any) -> None:
+    """4717 / 4718 for a logon right ("system security access"); none for a privilege (4704 /
+    4705 belong to Authorization Policy Change, which Windows does not audit by default)."""
+    server, log = _lab(pipes_h)
+    dce = pipes_h.impacket_dce(server, "lsarpc", "administrator")
+    h = lsad.hLsarOpenPolicy2(dce, lsad.MAXIMUM_ALLOWED)["PolicyHandle"]
+    alice = "S-1-5-21-1004336348-1177238915-682003330-1104"
+    lsad.hLsarAddAccountRights(dce, h, alice, ["SeServiceLogonRight", "SeBackupPrivilege"])
+    account = lsad.hLsarOpenAccount(dce, h, alice)["AccountHandle"]
+    lsad.hLsarSetSystemAccessAccount(dce, account, 0x2)  # network logon instead of service
+    granted = [(e["TargetSid"], e["AccessGranted"], e["SubjectUserName"]) for e in _events(log, 4717)]
+    removed = [(e["TargetSid"], e["AccessRemoved"]) for e in _events(log, 4718)]
+    assert granted == [(alice, "SeServiceLogonRight", "Administrator"), (alice, "SeNetworkLogonRight", "Administrator")]
+    assert removed == [(alice, "SeServiceLogonRight")]
+    assert not _events(log, 4704)
