@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
-    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PolicyChanged", "rpc_call_reporter",
+    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PrinterCallbackRequested",
+    "PolicyChanged", "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -171,6 +172,23 @@ class AccountChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PrinterCallbackRequested:
+    """A caller asked the print spooler to open a notification channel back to a machine
+    (MS-RPRN RpcRemoteFindFirstPrinterChangeNotification / Ex: the "printer bug" coercion).
+    smbemu never connects out; ``target`` is the machine the caller named (pszLocalMachine),
+    ``status`` what the caller was answered, ``printer`` the handle's object ("" = the server)."""
+
+    principal: Principal
+    session_id: int
+    client_address: str
+    operation: str
+    printer: str
+    target: str
+    flags: int
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyChanged:
     """An LSA policy setting was changed through lsarpc (`pipes/lsarpc/policy_writes.py`).
 
@@ -186,7 +204,7 @@ class PolicyChanged:
 
 
 Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
-         | RpcCall | RapCall | AccountChanged | PolicyChanged)
+         | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested | PolicyChanged)
 
 
 class Observers:
