@@ -8,13 +8,11 @@ status Windows gives, never a fault (issue 15 item 7: ``rpcclient lsaquerysecobj
 * LsarDelete (1): Windows' LSA answers STATUS_NOT_SUPPORTED (Samba's torture test lsa.c
   test_Delete, written against Windows, asserts exactly that for this opnum; MS-LSAD 3.1.4 lists
   it as Opnum1NotUsedOnWire, yet the runtime dispatches it);
-* the object opens and queries by name (LsarOpenTrustedDomain 25, LsarOpenTrustedDomainByName
-  55, LsarQueryTrustedDomainInfo 39, LsarQueryTrustedDomainInfoByName 48,
-  LsarQueryForestTrustInformation 73): the fixture holds no trusted domain object, so each
-  answers STATUS_OBJECT_NAME_NOT_FOUND (MS-LSAD
-  3.1.4.6.2 / 3.1.4.7.x: an object that does not exist is STATUS_OBJECT_NAME_NOT_FOUND; U for
-  73, which also looks its TDO up by name: the status Windows gives for a missing TDO there is
-  not verified, the other lookups' is used) once the policy handle holds the right MS-LSAD
+* the trusted-domain opens and queries (LsarOpenTrustedDomain 25, LsarQueryTrustedDomainInfo 39,
+  LsarQueryForestTrustInformation 73 by SID or forest name: STATUS_NO_SUCH_DOMAIN;
+  LsarQueryTrustedDomainInfoByName 48, LsarOpenTrustedDomainByName 55 by name:
+  STATUS_OBJECT_NAME_NOT_FOUND -- the statuses MS-LSAD 3.1.4.7.x name for a trusted domain object
+  that does not exist; the fixture holds none) once the policy handle holds the right MS-LSAD
   names (else STATUS_ACCESS_DENIED);
 * the call on a trusted-domain handle (LsarQueryInfoTrustedDomain 26): no such handle can
   have been opened, so its handle is one lsarpc never issued: the runtime's context mismatch
