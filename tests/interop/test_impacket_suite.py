@@ -22,9 +22,9 @@ Cases"). This module:
    `bug`: smbemu should pass it, routed to the module named). A listed test that passes fails
    too ("remove it from the list"), so the list only shrinks.
 
-`python tests/interop/test_impacket_suite.py [-k EXPR]` runs the suite the same way and prints
+`python tests/interop/test_impacket_suite.py [PYTEST-ARGS]` runs the suite the same way and prints
 the triage: per impacket module passed / failed / listed, the failures grouped by their message,
-the unlisted failures and the stale entries.
+the unlisted failures and the stale entries (`--fetch`: only fetch the sdist).
 """
 
 from __future__ import annotations
@@ -309,6 +309,9 @@ def test_every_test_passes_except_the_listed_ones(suite_run: SuiteRun, module: s
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--fetch"]:  # scripts/test.sh: only fetch and unpack the sdist
+        print(impacket_tests())
+        sys.exit(0)
     _, expected_groups = load_expected()
     selected = sys.argv[1:] or None
     completed = run_suite(selected)
