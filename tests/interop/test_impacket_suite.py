@@ -24,7 +24,8 @@ Cases"). This module:
 
 `python tests/interop/test_impacket_suite.py [PYTEST-ARGS]` runs the suite the same way and prints
 the triage: per impacket module passed / failed / listed, the failures grouped by their message,
-the unlisted failures and the stale entries (`--fetch`: only fetch the sdist).
+the unlisted failures and the stale entries (`--user`: the normal-user run; `--fetch`: only fetch
+the sdist).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ pytestmark = pytest.mark.interop
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "impacket_suite_expected.yaml"
+#: The same suite's SAMR and LSA modules as a normal user (issues 15, 16: "as a normal user, the
+#: refusals Windows documents"): each failure listed with the status Windows refuses it with.
+EXPECTED_USER = HERE / "impacket_suite_user_expected.yaml"
+USER_MODULES = ["test_samr", "test_lsad", "test_lsat"]
 PROFILE = "win2016-dc"
 SUITE_TIMEOUT = 1200  # seconds; the whole suite takes ~90 s on one core
 
@@ -70,8 +75,8 @@ CONFIG = """\
 [TCPTransport]
 servername = LEGACYSRV
 machine = 127.0.0.1
-username = Administrator
-password = Adm!n2003
+username = {username}
+password = {password}
 hashes =
 aesKey256 =
 aesKey128 =
@@ -158,12 +163,16 @@ def _parse_junit(path: Path) -> dict[str, Outcome]:
     return outcomes
 
 
-def run_suite(selection: list[str] | None = None) -> SuiteRun:
+ADMINISTRATOR = ("Administrator", "Adm!n2003")  # fixtures/corp.yaml, RID 500
+USER = ("alice", "Wonderland1")  # fixtures/corp.yaml, RID 1104: Domain Users only
+
+
+def run_suite(selection: list[str] | None = None, account: tuple[str, str] = ADMINISTRATOR) -> SuiteRun:
     """Run impacket's tests/dcerpc (or `selection`, pytest arguments) against `PROFILE` in a namespace."""
     suite = impacket_tests()
     with tempfile.TemporaryDirectory(prefix="impacket-suite-") as scratch:
         config = Path(scratch) / "dcetests.cfg"
-        config.write_text(CONFIG)
+        config.write_text(CONFIG.format(username=account[0], password=account[1]))
         junit = Path(scratch) / "junit.xml"
         with NetnsServer(PROFILE, netbios=False, rpc_tcp=True) as server:
             # `env -C`: the suite imports its own `tests` package from the working directory.
@@ -183,12 +192,14 @@ class Group:
     kind: str  # windows | not-emulated | bug
     owner: str
     patterns: list[str]
+    message: str = ""  # a regex the failure's message must match (the refusal Windows gives)
     matched: list[str] = field(default_factory=list)
 
 
-def load_expected() -> tuple[dict[str, Any], list[Group]]:
-    data = yaml.safe_load(EXPECTED.read_text())
-    groups = [Group(g["cause"], g["kind"], g.get("owner", ""), list(g["tests"])) for g in data["groups"]]
+def load_expected(path: Path = EXPECTED) -> tuple[dict[str, Any], list[Group]]:
+    data = yaml.safe_load(path.read_text())
+    groups = [Group(g["cause"], g["kind"], g.get("owner", ""), list(g["tests"]), g.get("message", ""))
+              for g in data["groups"]]
     return data, groups
 
 
@@ -220,7 +231,7 @@ def judge(run: SuiteRun, groups: list[Group]) -> Verdict:
                 counter["passed"] += 1
                 if group is not None:
                     stale.append((outcome, group))
-            elif group is None:
+            elif group is None or (group.message and not re.search(group.message, outcome.message)):
                 counter["failed"] += 1
                 unlisted.append(outcome)
             else:
@@ -296,25 +307,51 @@ MODULES = ["test_bkrp", "test_dcomrt", "test_dhcpm", "test_drsuapi", "test_epm",
            "test_rprn", "test_rrp", "test_samr", "test_scmr", "test_srvs", "test_tsch", "test_wkst"]
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_every_test_passes_except_the_listed_ones(suite_run: SuiteRun, module: str) -> None:
-    _, groups = load_expected()
-    outcomes = suite_run.by_module().get(f"{module}.py")
-    assert outcomes, f"impacket's {module}.py did not run: {suite_run.output[-4000:]}"
+def check_module(run: SuiteRun, module: str, expected: Path) -> None:
+    _, groups = load_expected(expected)
+    outcomes = run.by_module().get(f"{module}.py")
+    assert outcomes, f"impacket's {module}.py did not run: {run.output[-4000:]}"
     verdict = judge(SuiteRun({o.test_id: o for o in outcomes}, "", ""), groups)
     problems = [f"{o.test_id}: {o.message}" for o in verdict.unlisted_failures]
-    problems += [f"{o.test_id} passes now: remove it from '{g.cause}' in {EXPECTED.name}"
+    problems += [f"{o.test_id} passes now: remove it from '{g.cause}' in {expected.name}"
                  for o, g in verdict.listed_but_passed]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_test_passes_except_the_listed_ones(suite_run: SuiteRun, module: str) -> None:
+    check_module(suite_run, module, EXPECTED)
+
+
+@pytest.fixture(scope="module")
+def user_run() -> Iterator[SuiteRun]:
+    yield run_suite([f"tests/dcerpc/{module}.py" for module in USER_MODULES], USER)
+
+
+def test_the_user_list_was_made_for_the_installed_impacket() -> None:
+    data, groups = load_expected(EXPECTED_USER)
+    assert data["impacket"] == impacket_version() and data["profile"] == PROFILE
+    assert data["account"] == USER[0]
+    assert all(group.kind in ("windows", "not-emulated", "bug") and group.cause for group in groups)
+
+
+@pytest.mark.parametrize("module", USER_MODULES)
+def test_as_a_user_every_test_passes_or_gets_the_refusal_windows_gives(user_run: SuiteRun, module: str) -> None:
+    passed = sum(o.passed and not o.skipped for o in user_run.outcomes.values())
+    assert passed >= 30, user_run.output[-4000:]  # the read-only tests a user may run do pass
+    check_module(user_run, module, EXPECTED_USER)
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--fetch"]:  # scripts/test.sh: only fetch and unpack the sdist
         print(impacket_tests())
         sys.exit(0)
-    _, expected_groups = load_expected()
-    selected = sys.argv[1:] or None
-    completed = run_suite(selected)
+    arguments = sys.argv[1:]
+    as_user = arguments[:1] == ["--user"]  # the normal-user run of USER_MODULES
+    if as_user:
+        arguments = arguments[1:] or [f"tests/dcerpc/{module}.py" for module in USER_MODULES]
+    _, expected_groups = load_expected(EXPECTED_USER if as_user else EXPECTED)
+    completed = run_suite(arguments or None, USER if as_user else ADMINISTRATOR)
     print(triage(completed, expected_groups))
     if os.environ.get("SMBEMU_SUITE_LOG"):
         Path(os.environ["SMBEMU_SUITE_LOG"]).write_text(completed.server_log + "\n=====\n" + completed.output)
