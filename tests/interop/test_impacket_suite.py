@@ -20,7 +20,10 @@ Cases"). This module:
    suite's environment is not this one -- Kerberos, a machine secret, a file share, a role or
    tool Windows does not have; `not-emulated`: an interface Windows serves and smbemu does not;
    `bug`: smbemu should pass it, routed to the module named). A listed test that passes fails
-   too ("remove it from the list"), so the list only shrinks.
+   too ("remove it from the list"), so the list only shrinks;
+5. runs test_samr, test_lsad and test_lsat again as a normal user (alice) against
+   `impacket_suite_user_expected.yaml`, where each of Windows' refusals also names the status the
+   failure must carry (STATUS_ACCESS_DENIED).
 
 `python tests/interop/test_impacket_suite.py [PYTEST-ARGS]` runs the suite the same way and prints
 the triage: per impacket module passed / failed / listed, the failures grouped by their message,
