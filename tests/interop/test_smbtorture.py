@@ -27,6 +27,7 @@ with smbtorture's reason (the first line after it).
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import contextlib
 import fnmatch
 import os
@@ -194,14 +195,16 @@ def run_all(suites: list[str] = SUITES) -> Results:
     with tempfile.TemporaryDirectory(prefix="smbtorture-client-") as scratch:
         client_conf = Path(scratch) / "smb.conf"
         client_conf.write_text(CLIENT_CONF)
-        with ServerThread(PROFILE, smb2=False) as server:
-            for user in USERS:
-                for suite in suites:
-                    results[("smbemu", user, suite)] = smbtorture(server.port, user, suite, client_conf)
-        with samba_smbd() as port:
-            for user in USERS:
-                for suite in suites:
-                    results[("samba", user, suite)] = smbtorture(port, user, suite, client_conf)
+        with ServerThread(PROFILE, smb2=False) as server, samba_smbd() as samba_port:
+            # The two servers' runs side by side (CI has two cores): each target's suites in order.
+            def run_target(target: str, port: int) -> None:
+                for user in USERS:
+                    for suite in suites:
+                        results[(target, user, suite)] = smbtorture(port, user, suite, client_conf)
+
+            with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+                for done in [pool.submit(run_target, "smbemu", server.port), pool.submit(run_target, "samba", samba_port)]:
+                    done.result()
     return results
 
 
