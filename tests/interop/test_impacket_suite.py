@@ -248,7 +248,7 @@ def judge(run: SuiteRun, groups: list[Group]) -> Verdict:
 
 def triage(run: SuiteRun, groups: list[Group]) -> str:
     verdict = judge(run, groups)
-    kinds = ("passed", "failed", "listed bug", "listed not-emulated", "listed windows", "skipped")
+    kinds = ("passed", "failed", "listed bug", "listed not-emulated", "listed excluded", "listed windows", "skipped")
     lines = ["| module | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 1) + "|"]
     for module, counter in verdict.counts.items():
         lines.append(f"| {module} | " + " | ".join(str(counter[k]) for k in kinds) + " |")
@@ -286,7 +286,7 @@ def test_the_list_was_made_for_the_installed_impacket() -> None:
         f"{impacket_version()} is installed: rerun `python {Path(__file__).name}` and revise the list")
     assert data["profile"] == PROFILE
     for group in groups:
-        assert group.kind in ("windows", "not-emulated", "bug"), f"{group.cause}: unknown kind {group.kind}"
+        assert group.kind in ("windows", "excluded", "not-emulated", "bug"), f"{group.cause}: unknown kind {group.kind}"
         assert group.cause and group.patterns, f"every group says why and lists tests: {group}"
 
 
@@ -338,7 +338,7 @@ def test_the_user_list_was_made_for_the_installed_impacket() -> None:
     data, groups = load_expected(EXPECTED_USER)
     assert data["impacket"] == impacket_version() and data["profile"] == PROFILE
     assert data["account"] == USER[0]
-    assert all(group.kind in ("windows", "not-emulated", "bug") and group.cause for group in groups)
+    assert all(group.kind in ("windows", "excluded", "not-emulated", "bug") and group.cause for group in groups)
 
 
 @pytest.mark.parametrize("module", USER_MODULES)
