@@ -50,8 +50,9 @@ command -v nmblookup >/dev/null 2>&1 || missing+=(samba-common-bin)
 command -v nmap >/dev/null 2>&1 || missing+=(nmap)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 # Samba's own test suite as a judge: smbtorture (tests/interop/test_srvwks_smbtorture.py: rpc.srvsvc,
-# rpc.wkssvc; tests/interop/test_smbtorture.py: the rpc.* and smb2.* suites of issue 15), and a
-# standalone smbd (with pdbedit for its users) to compare smbemu with.
+# rpc.wkssvc; tests/interop/test_smbtorture.py: the rpc.* and smb2.* suites of issue 15;
+# tests/interop/test_wire_fixes.py: smb2.session, re-authentication and a malformed NTLMv2
+# AUTHENTICATE), and a standalone smbd (with pdbedit for its users) to compare smbemu with.
 command -v smbtorture >/dev/null 2>&1 || missing+=(samba-testsuite)
 { command -v smbd >/dev/null 2>&1 || [ -x /usr/sbin/smbd ]; } && command -v pdbedit >/dev/null 2>&1 || missing+=(samba)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -22,6 +22,7 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
            decision of its DCE/RPC twin, the Win32 status returned)
+100003     smbemu's own event: a spooler callback ("printer bug") was requested (audit_spooler)
 =========  ==================================================================================
 
 Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
@@ -34,9 +35,7 @@ ever carry one of these, and ``EventID`` keeps one JSON type across the whole lo
 pipeline maps a field to one type (an Elasticsearch mapping refuses a string in a ``long``
 field, or the reverse).  Their ``Provider`` is ``smbemu`` rather than
 ``Microsoft-Windows-Security-Auditing``, so either field tells them apart:
-``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.
-
-The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
+``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.  The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
 ``ServerConfig.observers``, and the protocol path (commands, connection, logon, the RPC
 runtime) only emits events -- none of it imports this module.  Nothing is built unless a log is
 subscribed (``config.observers`` is falsy otherwise).
@@ -50,7 +49,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from smbemu import events
+from smbemu import audit_spooler, events
 from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
@@ -466,8 +465,8 @@ _CHANGE_EVENTS: Final[dict[str, tuple[int, int]]] = {
 #: Membership changes by group scope: a SAMR group is a global group, an alias a local group.
 _MEMBER_EVENTS: Final[dict[tuple[str, str], int]] = {
     ("member-added", "global"): 4728, ("member-removed", "global"): 4729,
-    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,
-}
+    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,  # and a group / alias itself:
+    **{(c, s): i for s, ids in (("global", (4727, 4730, 4737)), ("local", (4731, 4734, 4735))) for c, i in zip(("created", "deleted", "changed"), ids)}}
 #: The attribute fields of 4720 / 4738 (4741 / 4742 add DnsHostName, ServicePrincipalNames), in
 #: Windows' order: "-" means unchanged (4738) or not set.
 _ACCOUNT_ATTRIBUTES: Final = (
@@ -489,6 +488,9 @@ def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[s
     target = {"TargetUserName": event.target_name, "TargetDomainName": event.target_domain,
               "TargetSid": event.target_sid}
     member_event = _MEMBER_EVENTS.get((event.change, event.group_scope))
+    if member_event is not None and not event.member_sid:  # a group itself: 4727/4731/4737/4735 name it
+        extra = {} if member_event in (4730, 4734) else {"SamAccountName": dict(event.attributes).get("SamAccountName", "-"), "SidHistory": "-"}
+        return audit.emit(member_event, event.success, {**target, **subject, "PrivilegeList": "-", **extra})
     if member_event is not None:
         return audit.emit(member_event, event.success, {
             "MemberName": event.member_name or "-", "MemberSid": event.member_sid or NULL_SID,
@@ -554,12 +556,8 @@ def _on_logged_off(config: ServerConfig, event: events.LoggedOff) -> None:
     logoff(config, event.session)
 
 
-def _on_account_changed(config: ServerConfig, event: events.AccountChanged) -> None:
-    account_change(config, event)
-
-
 #: Which audit event each protocol event becomes.
-_WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
+_WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.LogonSucceeded: _on_logon,
     events.LogonFailed: _on_logon_failed,
     events.AccountLockedOut: _on_locked_out,
@@ -568,7 +566,8 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], None]]] = {
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
-    events.AccountChanged: _on_account_changed,
+    events.AccountChanged: account_change,
+    events.PrinterCallbackRequested: audit_spooler.printer_callback,
 }
 
 

@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a profile value, e.g. --set RestrictAnonymous=2 (repeatable)",
     )
+    serve.add_argument("--state", default=None, metavar="FILE",
+                       help="keep the directory's changes (SAMR/LSA writes) in FILE (JSON, written atomically after each change, "
+                            "loaded at start and on SIGHUP; while it exists it replaces --fixture)")
     serve.add_argument("--pipes-dir", default=None, help="directory of extra RPC interface modules (*.py)")
     serve.add_argument("--faults", default=None, metavar="FILE", help="fault injection rules (YAML; see smbemu.faults and the README)")
     # Security audit log (README "Reading the audit log"; smbemu.audit).
@@ -107,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     diff = profile_commands.add_parser("diff", help="the values two profiles disagree on")
     diff.add_argument("a")
     diff.add_argument("b")
+
+    fixture = commands.add_parser("fixture", help="work with directory fixtures")
+    fixture_commands = fixture.add_subparsers(dest="fixture_command", metavar="ACTION")
+    fixture_commands.required = True
+    export = fixture_commands.add_parser("export", help="write the directory (a fixture, or a --state file) as a fixture file")
+    export.add_argument("--profile", default=None, help="the profile whose role the directory is seen with (default: win2000)")
+    export.add_argument("--fixture", default=None, help="the fixture (default: corp)")
+    export.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    export.add_argument("--state", default=None, metavar="FILE", help="a `smbemu serve --state` file: export the directory it holds")
+    export.add_argument("-o", "--output", default="-", metavar="OUT", help="the fixture file to write (.yaml or .json; default: YAML on stdout)")
     return parser
 
 
@@ -122,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "profiles":
             return _profiles(args)
+        if args.command == "fixture":
+            from smbemu.directory.persist import export_fixture
+
+            return export_fixture(args.profile, args.fixture, args.overrides, args.state, args.output)
     except ConfigError as exc:
         return _fail(str(exc))
     return EXIT_USAGE
@@ -251,14 +268,21 @@ def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> lis
     audit_log = _audit_target(args)
     shared = {"pipes_dir": args.pipes_dir, "faults": faults, "limits": limits, "audit_log": audit_log}
     if args.hosts is None:
-        return [
-            _Host(
-                args.host, args.port, args.netbios, args.netbios_port,
-                lambda: builder.build_config(args.profile, args.fixture, overrides=args.overrides, **shared),
-            )
-        ]
+        build: Callable[[], ServerConfig] = lambda: builder.build_config(  # noqa: E731
+            args.profile, args.fixture, overrides=args.overrides, **shared)
+        if args.state is not None:
+            # one StateFile for the start and every SIGHUP reload (smbemu.directory.persist)
+            from smbemu.directory.persist import StateFile, attach_state
+
+            state = vars(args).setdefault("state_file", StateFile(args.state))
+            plain = build
+            build = lambda: attach_state(plain(), state)  # noqa: E731
+        return [_Host(args.host, args.port, args.netbios, args.netbios_port, build)]
     from smbemu.hosts import HostSpec, host_config, load_hosts
 
+    if args.state is not None:
+        raise ConfigError("command line", "--state", "cannot be combined with --hosts (one directory per file); "
+                                                     "allowed: --state with a single host")
     for flag, value in (("--profile", args.profile), ("--fixture", args.fixture), ("--set", args.overrides)):
         if value:
             raise ConfigError("command line", flag, "cannot be combined with --hosts; give it per host in the hosts file")

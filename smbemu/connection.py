@@ -60,6 +60,7 @@ class Connection(ConnectionCore):
         self.local = local
         self.smb2 = smb2 = Smb2Engine(config, self, local)
         self.smb1: Smb1Engine | None = None
+        self._logged_on = False
         if config.profile.smb.dialects:
             self.claim(SMB2_MAGIC, smb2.process_compound)
             self.claim(TRANSFORM_MAGIC, smb2.process_transform, sealed=True)
@@ -74,8 +75,24 @@ class Connection(ConnectionCore):
         return self.smb2.sessions
 
     def is_authenticated(self) -> bool:
-        smb1 = self.smb1
-        return self.smb2.has_valid_session() or (smb1 is not None and smb1.has_valid_session())
+        """Whether a session was ever valid on this connection. Latched: a connection whose
+        session logged off stays up past the pre-authentication deadline, as Windows keeps it
+        (issue 15; MS-SMB2 3.3.5.6 LOGOFF ends the session, not the connection), so a client
+        that keeps the connection for its next logon is not cut; the idle timer still applies."""
+        if not self._logged_on:
+            smb1 = self.smb1
+            self._logged_on = self.smb2.has_valid_session() or (smb1 is not None and smb1.has_valid_session())
+        return self._logged_on
+
+    def receive_data(self, data: bytes, now: float | None = None) -> list[bytes]:
+        frames = super().receive_data(data, now)
+        self.is_authenticated()  # latch a logon before a later LOGOFF can hide it
+        return frames
+
+    def continue_work(self, now: float | None = None) -> list[bytes]:
+        frames = super().continue_work(now)
+        self.is_authenticated()
+        return frames
 
     def connection_lost(self) -> None:
         """The transport is gone: forget this connection's sessions (MS-SMB2 3.3.7.1, MS-CIFS 3.3.7.1)."""

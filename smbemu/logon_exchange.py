@@ -99,6 +99,10 @@ def step(config: ServerConfig, session: Session, token: bytes, *, peer: tuple[st
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "expected an NTLM NEGOTIATE or AUTHENTICATE message")
 
     result = _call(acceptor.accept_authenticate, ntlm_token)
+    if result.outcome is Outcome.MALFORMED:
+        # Before the account is looked at, as Windows (smbtorture smb2.session.ntlmssp_bug14932).
+        session.authenticator = None
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "NTLMv2 response with malformed AvPairs")
     principal, account = principal_for(config, result, peer=peer)
     blob = b""
     if wrap:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Final
 
 from smbemu.builder import build_config
 from smbemu.config import ServerConfig
 from smbemu.policy import policy_for
+from smbemu.policy.matrix import apply_block
 from smbemu.principal import ANONYMOUS, Principal, PrincipalKind
 
 __all__ = ["PIPES_BEGIN", "PIPES_END", "render_pipe_table", "readme_pipe_table", "main"]
@@ -95,25 +95,9 @@ def main(argv: Sequence[str]) -> int:
     group.add_argument("--write", metavar="README", help="replace the block between the markers in this file")
     group.add_argument("--check", metavar="README", help="exit 1 if the file's block is stale")
     args = parser.parse_args(argv)
-    block = render_pipe_table()
-    target = args.write or args.check
-    if target is None:
-        print(block)
-        return 0
-    path = Path(target)
-    text = path.read_text(encoding="utf-8")
-    current = readme_pipe_table(text)
-    if current is None:
-        print(f"{target}: no {PIPES_BEGIN.split(' (')[0]} ... {PIPES_END} markers", file=sys.stderr)
-        return 1
-    if args.check:
-        if current != block:
-            print(f"{target}: the pipe table is stale; run python -m smbemu.pipe_table --write {target}", file=sys.stderr)
-            return 1
-        return 0
-    path.write_text(text.replace(current, block), encoding="utf-8")
-    return 0
-
+    return apply_block(render_pipe_table(), readme_pipe_table, args.write or args.check, check=bool(args.check),
+                       markers=(PIPES_BEGIN, PIPES_END), what="the pipe table",
+                       command="python -m smbemu.pipe_table")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -30,16 +30,18 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def smbemu_server() -> Iterator[Callable[..., RunningServer]]:
-    """Factory: ``smbemu_server(profile="win2016", fixture=PATH_OR_DICT, faults=[...], limits={...}, **overrides)``
+    """Factory: ``smbemu_server(profile="win2016", fixture=PATH_OR_DICT, faults=[...], limits={...}, state=FILE, **overrides)``
     → a running server (``host``, ``port``, ``address``, ``credentials``, ``admin``, ``user``,
     ``config``, ``faults``), stopped at the end of the test."""
     started: list[ThreadedServer] = []
 
     def start(profile: Any = "win2016", fixture: Any = None, *, faults: Any = None,
-              pipes_dir: str | None = None, limits: Any = None, **overrides: Any) -> RunningServer:
+              pipes_dir: str | None = None, limits: Any = None, state: Any = None,
+              **overrides: Any) -> RunningServer:
         from smbemu.testing import start_in_thread
 
-        threaded, info = start_in_thread(profile, fixture, faults=faults, pipes_dir=pipes_dir, limits=limits, **overrides)
+        threaded, info = start_in_thread(profile, fixture, faults=faults, pipes_dir=pipes_dir, limits=limits,
+                                         state=state, **overrides)
         started.append(threaded)
         return info
 

@@ -80,15 +80,23 @@ def build_config(
     pipes_dir: str | None = None,
     overrides: Mapping[str, Any] | None = None,
     limits: Mapping[str, Any] | None = None,
+    state: str | Path | None = None,
 ) -> ServerConfig:
     """A validated `ServerConfig` (`smbemu.builder.build_config`, with this module's default
     profile); raises `smbemu.errors.ConfigError` naming the bad key.
 
-    ``limits``: `smbemu.config.Limits` fields to change, e.g. ``{"max_connections_per_address": 4}``."""
+    ``limits``: `smbemu.config.Limits` fields to change, e.g. ``{"max_connections_per_address": 4}``;
+    ``state``: a ``--state`` file (`smbemu.directory.persist`): the directory comes from it when it
+    exists and every change is written to it."""
     from smbemu.builder import build_config as build
 
-    return build(profile, fixture, overrides=overrides, pipes_dir=pipes_dir, faults=faults, limits=limits,
-                 limits_source="limits")
+    config = build(profile, fixture, overrides=overrides, pipes_dir=pipes_dir, faults=faults, limits=limits,
+                   limits_source="limits")
+    if state is not None:
+        from smbemu.directory.persist import attach_state
+
+        attach_state(config, state)
+    return config
 
 
 def _credentials(fixture: str | Path | Mapping[str, Any] | None) -> tuple[dict[str, str], Credential | None, Credential | None]:
@@ -132,6 +140,7 @@ async def serve(
     faults: Any = None,
     pipes_dir: str | None = None,
     limits: Mapping[str, Any] | None = None,
+    state: str | Path | None = None,
     **overrides: Any,
 ) -> AsyncIterator[RunningServer]:
     """Run a server on the current event loop for the duration of the ``async with`` block.
@@ -141,7 +150,7 @@ async def serve(
     """
     from smbemu.server import SmbServer
 
-    config = build_config(profile, fixture, faults, pipes_dir, overrides, limits)
+    config = build_config(profile, fixture, faults, pipes_dir, overrides, limits, state)
     server = SmbServer(config)
     try:
         bound_host, bound_port = await server.listen(host, port)
@@ -220,9 +229,10 @@ def start_in_thread(
     faults: Any = None,
     pipes_dir: str | None = None,
     limits: Mapping[str, Any] | None = None,
+    state: str | Path | None = None,
     **overrides: Any,
 ) -> tuple[ThreadedServer, RunningServer]:
     """Start a server in a background thread; call ``.stop()`` on the first item when done."""
-    config = build_config(profile, fixture, faults, pipes_dir, overrides, limits)
+    config = build_config(profile, fixture, faults, pipes_dir, overrides, limits, state)
     threaded = ThreadedServer(config, host, port, fixture)
     return threaded, threaded.start()

@@ -14,17 +14,23 @@ defines, Samba's lsa.idl agrees) is declared here, in one of four ways:
   LsarEnumerateAccountRights (36), LsarOpenPolicy2 (44), LsarGetUserName (45),
   LsarQueryInformationPolicy2 (46), LsarEnumerateTrustedDomainsEx (50), LsarLookupSids2 (57),
   LsarLookupNames2 (58), LsarLookupNames3 (68);
-* **refused** — the calls that change the LSA database (LsarSetInformationPolicy,
-  LsarCreateAccount, LsarAddAccountRights, LsarCreateSecret, ...): the emulated server is
-  read-only, so after the handle check they answer STATUS_ACCESS_DENIED (what a
-  non-administrator gets on Windows; ``smbemu.policy`` logs why an administrator gets it too);
+* **changes** (issue 16) — account objects, privileges and rights (``account_writes``) and
+  secrets (``secrets``) for administrators, kept in the directory; everyone else gets
+  STATUS_ACCESS_DENIED, as on Windows;
+* **refused** — the other calls that change the LSA database (LsarSetInformationPolicy,
+  trusted domains, security objects, ...): after the handle check they answer
+  STATUS_ACCESS_DENIED (what a non-administrator gets on Windows; ``smbemu.policy`` logs why
+  an administrator gets it too);
 * **LsarLookupSids3 (76) / LsarLookupNames4 (77)** — MS-LSAT 2.1 and 3.2: TCP/IP with a Netlogon
   secure channel only.  Over a named pipe they fault with access denied (0x5), as Samba's
   server does for the same case (W: Samba's wire-tested behaviour; MS-LSAT leaves the answer
   to a wrong transport unstated);
-* **faulted** — "OpnumNNNotUsedOnWire" (MS-LSAD 3.1.4) and the read-only calls not emulated
-  yet (LsarQuerySecurityObject, the account/secret/trusted-domain objects...): nca_op_rng_error
-  0x1C010002, listed in :data:`NOT_EMULATED` / :data:`NOT_USED_ON_WIRE`.
+* **queries on absent objects** — LsarDelete (1), LsarQuerySecurityObject (3), the secret and
+  trusted-domain opens and queries (25, 26, 28, 30, 39, 43, 48, 55, 73) and
+  LsarQueryDomainInformationPolicy (53): ``queries``, the statuses Windows gives when the object
+  does not exist;
+* **faulted** — "OpnumNNNotUsedOnWire" (MS-LSAD 3.1.4): nca_op_rng_error 0x1C010002, listed in
+  :data:`NOT_USED_ON_WIRE`.
 
 Access: LsarOpenPolicy / LsarOpenPolicy2 first ask the policy (``ctx.decide(access=...)``: the
 anonymous rules of windows-defaults.md §0 rule 5), then grant the requested mask from the
@@ -33,7 +39,10 @@ MS-LSAD 3.1.1.1 the policy models — Everyone POLICY_EXECUTE, Administrators PO
 and from XP on an explicit ANONYMOUS LOGON ACE for 0x801, §0 rule 6).  The handle carries the
 granted mask; each call checks the right MS-LSAD / MS-LSAT names for it (``ctx.require``:
 STATUS_ACCESS_DENIED when it is missing), then asks the policy about the call itself (per
-information class where there is one).  A closed, unknown or wrongly typed handle gets
+information class where there is one).  A handle lsarpc never issued to the caller (closed,
+unknown, another association's, a samr handle) is the RPC runtime's fault
+nca_s_fault_context_mismatch (``objects.lsa_handle``, MS-RPCE 2.2.4.15 strict_context_handle);
+a live lsarpc handle of the wrong type (an account handle where a policy handle is taken) gets
 STATUS_INVALID_HANDLE.
 
 Translation (MS-LSAT 3.1.4): names and SIDs resolve through the directory's role rule
@@ -48,14 +57,14 @@ freed "even when the function fails with STATUS_NONE_MAPPED or STATUS_SOME_NOT_M
 The package, one module per sub-area (each declares its operations on ``objects.INTERFACE``):
 ``types`` (NDR types and constants), ``objects`` (the interface, handle checks), ``policy``
 (the policy object: open, close, query, trusted domains), ``lookups`` (MS-LSAT translation and
-LsarGetUserName), ``rights`` (accounts, privileges and rights) and ``refused`` (the calls that
-would change the LSA database).
+LsarGetUserName), ``rights`` (accounts, privileges and rights), ``account_writes`` and ``secrets``
+(their changes) and ``refused`` (the calls that would change the rest of the LSA database).
 """
 
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import lookups, policy, refused, rights  # noqa: F401
+from . import account_writes, lookups, policy, queries, refused, rights, secrets  # noqa: F401
 from .lookups import Translation, translate_name, translate_sid, user_name
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .policy import CLASS_ACCESS, policy_information

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from smbemu.policy.access import LSA_POLICY
-from smbemu.rpc import CallContext, Interface
+from smbemu.rpc import CallContext, HandleEntry, Interface
 from smbemu.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE, STATUS_SUCCESS
 
 from .types import POLICY_HANDLE
@@ -28,16 +28,13 @@ INTERFACE: Final = Interface(
     secondary_address="\\PIPE\\lsass",
     description="Local Security Authority (MS-LSAD / MS-LSAT)")
 
-#: Read-only calls Windows implements and smbemu does not emulate yet: nca_op_rng_error.
-NOT_EMULATED: Final = {
-    3: "LsarQuerySecurityObject", 25: "LsarOpenTrustedDomain",
-    26: "LsarQueryInfoTrustedDomain", 28: "LsarOpenSecret", 30: "LsarQuerySecret",
-    39: "LsarQueryTrustedDomainInfo", 43: "LsarRetrievePrivateData",
-    48: "LsarQueryTrustedDomainInfoByName", 53: "LsarQueryDomainInformationPolicy",
-    55: "LsarOpenTrustedDomainByName", 73: "LsarQueryForestTrustInformation"}
-#: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.
+#: Read-only calls Windows implements and smbemu does not emulate: none left (queries.py
+#: answers the object queries as Windows does for objects that do not exist).
+NOT_EMULATED: Final[dict[int, str]] = {}
+#: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.  Opnum 1
+#: (LsarDelete) is listed there too but Windows dispatches it: queries.py.
 NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire" for n in (
-    1, 5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75, *range(78, 82))}
+    5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75, *range(78, 82))}
 for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
     INTERFACE.not_implemented(_opnum, _name)
 
@@ -48,14 +45,26 @@ for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
 
 
 def policy_handle_status(ctx: CallContext, handle: bytes, needed: int) -> int:
-    """STATUS_INVALID_HANDLE for a handle that is not an open policy handle of this
-    association, STATUS_ACCESS_DENIED if it lacks ``needed`` (recorded), else 0."""
-    entry = ctx.handles.lookup(handle, POLICY_HANDLE)
-    if entry is None:
+    """0, or STATUS_INVALID_HANDLE for a live lsarpc handle of another type (an account handle
+    where a policy handle is taken), STATUS_ACCESS_DENIED if it lacks ``needed`` (recorded).
+
+    A handle lsarpc never issued to this caller (unknown, closed, another caller's, a samr
+    handle of the same association group) never reaches the LSA: the runtime's fault
+    nca_s_fault_context_mismatch (``lsa_handle``)."""
+    entry = lsa_handle(ctx, handle)
+    if entry.kind != POLICY_HANDLE:
         return STATUS_INVALID_HANDLE
     if not ctx.require(entry.granted_access, needed, LSA_POLICY):
         return STATUS_ACCESS_DENIED
     return STATUS_SUCCESS
+
+
+def lsa_handle(ctx: CallContext, handle: bytes) -> HandleEntry:
+    """The entry of a handle lsarpc issued to this caller, else RpcFault
+    nca_s_fault_context_mismatch 0x1C00001A (MS-LSAD 3.1.4: the interface is strict_context_handle,
+    MS-RPCE 2.2.4.15; Samba's rpc.handles, written against Windows, expects the fault for a
+    closed handle and for an lsarpc handle given to samr and back)."""
+    return ctx.handles.issued(handle, "lsarpc")
 
 
 def check_call(ctx: CallContext, handle: bytes, needed: int, operation: str,

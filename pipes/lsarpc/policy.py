@@ -16,15 +16,13 @@ from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Guid, Pointer, WString, enum16, uint32, wchar
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
-    STATUS_INVALID_HANDLE,
     STATUS_INVALID_PARAMETER,
     STATUS_NO_MORE_ENTRIES,
     STATUS_SUCCESS,
 )
 
-from .objects import INTERFACE, check_call, policy_handle_status
+from .objects import INTERFACE, check_call, lsa_handle, policy_handle_status
 from .types import (
-    ACCOUNT_HANDLE,
     LSAPR_HANDLE,
     LSAPR_OBJECT_ATTRIBUTES,
     LSAPR_TRUSTED_ENUM_BUFFER,
@@ -52,11 +50,8 @@ _NULL_GUID: Final = Guid.default()
 def LsarClose(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.9.4: close the handle; the [out] handle is zeroed."""
     handle = request["ObjectHandle"]
-    entry = ctx.handles.lookup(handle)
-    if entry is None or entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE):
-        return {"ObjectHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
-    if ctx.handles.close(handle) is None:
-        return {"ObjectHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
+    lsa_handle(ctx, handle)  # a handle lsarpc never issued: context mismatch fault
+    ctx.handles.close(handle)
     return {"ObjectHandle": bytes(20), "ReturnValue": STATUS_SUCCESS}
 
 

@@ -8,10 +8,10 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import NdrType, Pointer, uint32
-from smbemu.status import STATUS_ACCESS_DENIED, STATUS_INVALID_HANDLE
+from smbemu.status import STATUS_ACCESS_DENIED
 
-from .objects import INTERFACE
-from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, POLICY_HANDLE
+from .objects import INTERFACE, lsa_handle
+from .types import LSAPR_HANDLE
 
 # -------------------------------------------------------------------------------------------
 # Calls that change the LSA database: refused (read-only emulation)
@@ -19,13 +19,12 @@ from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, POLICY_HANDLE
 
 
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """STATUS_INVALID_HANDLE for a bad handle (the leading policy or account handle), else
+    """The context mismatch fault for a handle lsarpc never issued to this caller (the leading
+    policy, account, secret or trusted-domain handle; ``lsa_handle``), else
     STATUS_ACCESS_DENIED (the policy logs why); [out] handles zero, [out] pointers NULL."""
     op = ctx.operation
     assert op is not None
-    entry = ctx.handles.lookup(request["PolicyHandle"])
-    if entry is None or entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE):
-        return op.error_response(STATUS_INVALID_HANDLE)
+    lsa_handle(ctx, request["PolicyHandle"])
     return op.error_response(ctx.decide().status or STATUS_ACCESS_DENIED)
 
 
@@ -33,20 +32,10 @@ _OUT_HANDLE: Final = [("Handle", LSAPR_HANDLE)]
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
     (4, "LsarSetSecurityObject", []),
     (8, "LsarSetInformationPolicy", []),
-    (10, "LsarCreateAccount", _OUT_HANDLE),
     (12, "LsarCreateTrustedDomain", _OUT_HANDLE),
-    (16, "LsarCreateSecret", _OUT_HANDLE),
-    (19, "LsarAddPrivilegesToAccount", []),
-    (20, "LsarRemovePrivilegesFromAccount", []),
-    (24, "LsarSetSystemAccessAccount", []),
     (27, "LsarSetInformationTrustedDomain", []),
-    (29, "LsarSetSecret", []),
-    (34, "LsarDeleteObject", _OUT_HANDLE),
-    (37, "LsarAddAccountRights", []),
-    (38, "LsarRemoveAccountRights", []),
     (40, "LsarSetTrustedDomainInfo", []),
     (41, "LsarDeleteTrustedDomain", []),
-    (42, "LsarStorePrivateData", []),
     (47, "LsarSetInformationPolicy2", []),
     (49, "LsarSetTrustedDomainInfoByName", []),
     (51, "LsarCreateTrustedDomainEx", _OUT_HANDLE),

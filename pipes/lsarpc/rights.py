@@ -168,7 +168,14 @@ def rights_table(ctx: CallContext) -> dict[str, tuple[str, ...]]:
     """right -> SIDs for this machine's role, restricted to the SIDs that exist on it (no Power
     Users on a DC, no Account Operators off one)."""
     directory = ctx.server.directory
-    table = DC_RIGHTS if directory.role == "dc" else MEMBER_RIGHTS
+    changed = getattr(directory, "lsa_accounts", None)
+    if changed is not None:  # account objects a client created or changed (account_writes)
+        table: dict[str, list[str]] = {}
+        for sid, held in changed.items():
+            for right in held:
+                table.setdefault(right, []).append(sid)
+        return {right: tuple(sids) for right, sids in table.items()}
+    table = DC_RIGHTS if directory.role == "dc" else MEMBER_RIGHTS  # type: ignore[assignment]
     builtin = {str(a.sid) for a in directory.builtin_domain.aliases}
     return {right: tuple(s for s in sids if not s.startswith("S-1-5-32-") or s in builtin)
             for right, sids in table.items()}
@@ -177,7 +184,7 @@ def rights_table(ctx: CallContext) -> dict[str, tuple[str, ...]]:
 def accounts(ctx: CallContext) -> list[str]:
     """The SIDs that hold a privilege or right (the LSA account objects), in a stable order:
     well-known first, then BUILTIN by RID."""
-    found: dict[str, None] = {}
+    found: dict[str, None] = dict.fromkeys(getattr(ctx.server.directory, "lsa_accounts", None) or ())
     for sids in rights_table(ctx).values():
         for sid in sids:
             found.setdefault(sid, None)
@@ -394,6 +401,9 @@ def _account(ctx: CallContext, handle: bytes, needed: int) -> tuple[str | None, 
         return None, STATUS_INVALID_HANDLE
     if not ctx.require(entry.granted_access, needed, LSA_ACCOUNT):
         return None, STATUS_ACCESS_DENIED
+    if str(entry.obj) not in accounts(ctx):
+        # the account object was deleted through another handle or call (U: Windows' status)
+        return None, STATUS_INVALID_HANDLE
     return str(entry.obj), STATUS_SUCCESS
 
 

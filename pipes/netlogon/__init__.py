@@ -42,8 +42,9 @@ one of these ways:
   authenticator cannot be checked (MS-NRPC 3.5.4.4.5 and 3.1.4.5).
 * **Opnum47NotUsedOnWire** (MS-NRPC 3.5.4: not used on the wire): fault nca_op_rng_error
   0x1C010002; so does any opnum from 50 on (the runtime's range check).
-* **not emulated** (the pass-through logon calls, replication, digest, DNS and forest-trust
-  calls...): fault nca_op_rng_error rather than an invented answer — listed in
+* **answered with a status** (the LAN Manager calls, SamLogoff, the trust-secret, site, DNS and
+  forest-trust calls): ``statuses``, the status Windows gives the caller;
+* **not emulated** (the pass-through logon calls, replication, domain info...): fault nca_op_rng_error rather than an invented answer — listed in
   :data:`NOT_EMULATED`.  On Windows most of them need a secure channel and answer
   STATUS_ACCESS_DENIED; their [out] structures (validation unions, delta arrays) are not
   modelled here, so a well-formed status answer cannot be produced.
@@ -80,7 +81,7 @@ The package, one module per sub-area (each declares its operations on ``objects.
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import control, locator, secure_channel  # noqa: F401
+from . import control, locator, secure_channel, statuses  # noqa: F401
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .types import (
     DEFAULT_SITE,

@@ -18,15 +18,10 @@ INTERFACE: Final = Interface(
 #: Calls Windows implements and smbemu does not emulate: fault nca_op_rng_error (see the
 #: package docstring: their [out] structures are not modelled).
 NOT_EMULATED: Final = {
-    0: "NetrLogonUasLogon", 1: "NetrLogonUasLogoff", 2: "NetrLogonSamLogon",
-    3: "NetrLogonSamLogoff", 7: "NetrDatabaseDeltas", 8: "NetrDatabaseSync",
+    2: "NetrLogonSamLogon", 7: "NetrDatabaseDeltas", 8: "NetrDatabaseSync",
     9: "NetrAccountDeltas", 10: "NetrAccountSync", 16: "NetrDatabaseSync2",
-    17: "NetrDatabaseRedo", 22: "NetrLogonSetServiceBits", 23: "NetrLogonGetTrustRid",
-    24: "NetrLogonComputeServerDigest", 25: "NetrLogonComputeClientDigest",
-    29: "NetrLogonGetDomainInfo", 32: "NetrLogonSendToSam", 33: "DsrAddressToSiteNamesW",
-    35: "NetrLogonGetTimeServiceParentDomain", 37: "DsrAddressToSiteNamesExW",
-    38: "DsrGetDcSiteCoverageW", 39: "NetrLogonSamLogonEx", 41: "DsrDeregisterDnsHostRecords",
-    43: "DsrGetForestTrustInformation", 44: "NetrGetForestTrustInformation",
+    17: "NetrDatabaseRedo", 29: "NetrLogonGetDomainInfo", 32: "NetrLogonSendToSam",
+    39: "NetrLogonSamLogonEx", 44: "NetrGetForestTrustInformation",
     45: "NetrLogonSamLogonWithFlags", 46: "NetrServerGetTrustInfo",
     48: "DsrUpdateReadOnlyServerDnsRecords", 49: "NetrChainSetClientAttributes",
 }

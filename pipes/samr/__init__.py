@@ -8,29 +8,32 @@ lists (0 to 73) is declared here, in one of four ways:
   see ``smbemu/directory.py``) and Builtin (S-1-5-32);
 * **changes** — users created (SamrCreateUser2InDomain / SamrCreateUserInDomain), changed and given
   passwords (SamrSetInformationUser / 2, the encrypted classes 23-26), deleted (SamrDeleteUser);
-  group and alias members added and removed; a user's own password change
-  (SamrUnicodeChangePasswordUser2).  The directory changes (`smbemu.directory.changes`), every
+  groups and aliases created, renamed and deleted (``groups``); group and alias members added and
+  removed; a user's own password change (SamrUnicodeChangePasswordUser2, SamrOemChangePasswordUser2,
+  SamrChangePasswordUser).  The directory changes (`smbemu.directory.changes`), every
   later call sees it, and each change is reported to the observers (the audit log's 4720-4743);
-* **refused** — the other calls that change the SAM (groups and aliases created, changed or
-  deleted, domain settings, security descriptors, the OWF / OEM password forms) answer
-  STATUS_ACCESS_DENIED (0xC0000022).  Their [in] parameters are not decoded (except the handle of
-  the Delete* calls, which is [in, out] and echoed back); their [out] parameters are NULL / zero;
-* **"OpnumNNNotUsedOnWire"** (42, 43, 59-61, 63, 68-72) — MS-SAMR: "reserved for local use";
+* **refused** — the other calls that change the SAM (domain settings, security descriptors,
+  group member attributes, the DSRM password, shutting down) answer STATUS_ACCESS_DENIED
+  (0xC0000022) once their leading handle has been checked; their other [in] parameters are not
+  decoded and their [out] parameters are NULL / zero;
+* **"OpnumNNNotUsedOnWire"** (59, 60, 63, 68-72) — MS-SAMR: "reserved for local use";
   fault nca_op_rng_error 0x1C010002, what the RPC runtime answers for an opnum it does not
-  dispatch;
-* **not emulated** — SamrValidatePassword (67; MS-SAMR 3.1.5.13.7: an RPC-over-TCP call) and
-  SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles model) fault
-  nca_op_rng_error.
+  dispatch.  42 / 43 (SamrTestPrivateFunctionsDomain / User: STATUS_NOT_IMPLEMENTED) and 61
+  (SamrConnect3) are listed there too, but Windows dispatches them (``server``);
+* **not emulated** — SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles
+  model) faults nca_op_rng_error; SamrValidatePassword (67) faults rpc_s_access_denied without
+  packet privacy, as Windows (``passwords``), and nca_op_rng_error with it.
 
 Context handles (MS-SAMR 3.1.1.10) live in ``ctx.handles`` with a kind (``samr.server``,
 ``samr.domain``, ``samr.user``, ``samr.group``, ``samr.alias``) and the access granted when they were
 opened.  Each call checks, in this order (the order of MS-SAMR 3.1.5.x's processing rules):
 
-1. the handle is known (else STATUS_INVALID_HANDLE 0xC0000008: a closed, stale or foreign
-   handle, as issue 4 asks.  Note: Windows' RPC runtime rejects a context handle it never issued
-   before the SAM sees it, with the fault nca_s_fault_context_mismatch 0x1C00001A — Samba's
-   torture test samr.handletype, written against Windows, expects NT_STATUS_RPC_SS_CONTEXT_MISMATCH
-   for a handle with a random GUID.  Returning the NTSTATUS keeps tools' error paths simple; U);
+1. the handle is one samr issued to this caller, else the RPC runtime's fault
+   nca_s_fault_context_mismatch 0x1C00001A before the SAM sees the call: a closed, stale or
+   foreign handle, or another interface's handle in a shared association group (an lsarpc
+   policy handle), as Windows' runtime rejects it (MS-SAMR 3.1.2 / MS-RPCE 2.2.4.15
+   strict_context_handle; Samba's torture rpc.handles and samr.handletype, written against
+   Windows, expect NT_STATUS_RPC_SS_CONTEXT_MISMATCH; ``objects.lookup_handle``);
 2. it is of the kind the call takes (else STATUS_OBJECT_TYPE_MISMATCH 0xC0000024 for a live
    handle of another SAM object type, e.g. a domain handle given to SamrQueryInformationUser:
    the NT object-type status for "right handle, wrong object type".  U: MS-SAMR does not say;
@@ -67,8 +70,9 @@ The package, one module per sub-area (each declares its operations on ``objects.
 types, handle checks, change reports), ``server`` (connect, close, domains), ``enumeration``
 (SamrEnumerate*, display information), ``accounts`` (lookups, groups, aliases, opening accounts),
 ``users`` (user information and password information), ``security`` (security descriptors),
-``writes`` (creating and deleting users, memberships), ``setinfo`` (SamrSetInformationUser*),
-``passwords`` (SamrUnicodeChangePasswordUser2) and ``refused`` (the changes not emulated).
+``writes`` (creating and deleting users, memberships), ``groups`` (creating, renaming and deleting
+groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``passwords`` (the password changes,
+SamrValidatePassword) and ``refused`` (the changes not emulated).
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, enumeration, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
+from . import accounts, enumeration, groups, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

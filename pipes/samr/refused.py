@@ -1,5 +1,5 @@
-"""samr calls that change the SAM which the emulator does not make (groups and aliases created,
-changed or deleted, domain settings, security descriptors, the OWF / OEM password changes):
+"""samr calls that change the SAM which the emulator does not make (domain settings, security
+descriptors, group member attributes, the DSRM password, shutting the SAM down):
 STATUS_ACCESS_DENIED (MS-SAMR 3.1.5.x)."""
 
 from __future__ import annotations
@@ -8,24 +8,16 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from smbemu.policy.access import (
-    ALIAS_ADD_MEMBER,
-    ALIAS_REMOVE_MEMBER,
-    ALIAS_WRITE_ACCOUNT,
-    DELETE,
-    DOMAIN_CREATE_ALIAS,
-    DOMAIN_CREATE_GROUP,
     DOMAIN_WRITE_OTHER_PARAMETERS,
     GROUP_ADD_MEMBER,
-    GROUP_WRITE_ACCOUNT,
     SAM_SERVER_SHUTDOWN,
-    USER_CHANGE_PASSWORD,
     ObjectType,
 )
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ContextHandle, NdrType, uint32
+from smbemu.rpc.ndr import ContextHandle, NdrType
 from smbemu.status import STATUS_ACCESS_DENIED
 
-from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, SERVER, USER
+from .objects import DOMAIN, GROUP, INTERFACE, OBJECT_TYPES, SERVER, lookup_handle
 
 # -------------------------------------------------------------------------------------------
 # Refused calls (changes not emulated)
@@ -39,47 +31,43 @@ from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, SERVER, USER
 _WRITE_ACCESS: Final[dict[str, tuple[ObjectType, int]]] = {
     "SamrShutdownSamServer": (SERVER, SAM_SERVER_SHUTDOWN),
     "SamrSetInformationDomain": (DOMAIN, DOMAIN_WRITE_OTHER_PARAMETERS),
-    "SamrCreateGroupInDomain": (DOMAIN, DOMAIN_CREATE_GROUP),
-    "SamrCreateAliasInDomain": (DOMAIN, DOMAIN_CREATE_ALIAS),
-    "SamrSetInformationGroup": (GROUP, GROUP_WRITE_ACCOUNT),
-    "SamrDeleteGroup": (GROUP, DELETE),
     "SamrSetMemberAttributesOfGroup": (GROUP, GROUP_ADD_MEMBER),
-    "SamrSetInformationAlias": (ALIAS, ALIAS_WRITE_ACCOUNT),
-    "SamrDeleteAlias": (ALIAS, DELETE),
-    "SamrAddMultipleMembersToAlias": (ALIAS, ALIAS_ADD_MEMBER),
-    "SamrRemoveMultipleMembersFromAlias": (ALIAS, ALIAS_REMOVE_MEMBER),
-    "SamrChangePasswordUser": (USER, USER_CHANGE_PASSWORD),
 }
 
 
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """STATUS_ACCESS_DENIED with NULL [out] parameters; an [in, out] handle is echoed."""
+    """STATUS_ACCESS_DENIED with NULL [out] parameters.
+
+    The leading context handle is checked first, in the package's order (``lookup_handle``):
+    one samr never issued to this caller is the runtime's context mismatch fault, a SAM handle
+    of another object type STATUS_OBJECT_TYPE_MISMATCH, a handle lacking the right
+    STATUS_ACCESS_DENIED."""
     op = ctx.operation
     assert op is not None
     needed = _WRITE_ACCESS.get(op.name)
+    handle = request.get("Handle")
+    if handle is not None:
+        kinds = (needed[0].kind,) if needed is not None else tuple(OBJECT_TYPES)
+        entry, status = lookup_handle(ctx, handle, kinds, needed[1] if needed else 0)
+        if entry is None:
+            return op.error_response(status)
+        return op.error_response(ctx.decide().status or STATUS_ACCESS_DENIED)
     if needed is None or ctx.grant(*needed) is not None:
         status = ctx.decide().status or STATUS_ACCESS_DENIED
     else:
         status = STATUS_ACCESS_DENIED
-    return op.error_response(status, **{k: v for k, v in request.items() if k.endswith("Handle")})
+    return op.error_response(status)
 
 
-_H = ContextHandle
+#: The leading [in] context handle, the only [in] parameter decoded.
+_IN: Final = (("Handle", ContextHandle),)
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
                                 Sequence[tuple[str, NdrType]]], ...]] = (
-    (2, "SamrSetSecurityObject", (), ()),
-    (4, "SamrShutdownSamServer", (), ()),
-    (9, "SamrSetInformationDomain", (), ()),
-    (10, "SamrCreateGroupInDomain", (), (("GroupHandle", _H), ("RelativeId", uint32))),
-    (14, "SamrCreateAliasInDomain", (), (("AliasHandle", _H), ("RelativeId", uint32))),
-    (21, "SamrSetInformationGroup", (), ()),
-    (23, "SamrDeleteGroup", (("GroupHandle", _H),), (("GroupHandle", _H),)),
-    (26, "SamrSetMemberAttributesOfGroup", (), ()),
-    (29, "SamrSetInformationAlias", (), ()),
-    (30, "SamrDeleteAlias", (("AliasHandle", _H),), (("AliasHandle", _H),)),
-    (38, "SamrChangePasswordUser", (), ()),
-    (52, "SamrAddMultipleMembersToAlias", (), ()),
-    (53, "SamrRemoveMultipleMembersFromAlias", (), ()),
+    (2, "SamrSetSecurityObject", _IN, ()),
+    (4, "SamrShutdownSamServer", _IN, ()),
+    (9, "SamrSetInformationDomain", _IN, ()),
+    (26, "SamrSetMemberAttributesOfGroup", _IN, ()),
+    # MS-SAMR 3.1.5.13.6: a binding handle, no context handle
     (66, "SamrSetDSRMPassword", (), ()),
 )
 for _opnum, _name, _in, _out in _REFUSED_OPS:

@@ -11,19 +11,18 @@ from smbemu.rpc import CallContext, ndr
 from smbemu.rpc.ndr import Pointer, PSid, RpcUnicodeString, Sid, WString, uint16, uint32
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
-    STATUS_INVALID_HANDLE,
     STATUS_INVALID_INFO_CLASS,
     STATUS_INVALID_PARAMETER,
     STATUS_NO_SUCH_DOMAIN,
-    STATUS_OBJECT_TYPE_MISMATCH,
+    STATUS_NOT_IMPLEMENTED,
     STATUS_SUCCESS,
 )
 
 from .objects import (
     DOMAIN,
     INTERFACE,
-    OBJECT_TYPES,
     SERVER,
+    USER,
     SamObject,
     directory_of,
     error_response,
@@ -88,6 +87,19 @@ def SamrConnect2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return {"ServerHandle": handle, "ReturnValue": status}
 
 
+@INTERFACE.operation(61, "SamrConnect3",
+                     request=[("ServerName", WString), ("Unused", uint32),
+                              ("DesiredAccess", uint32)],
+                     response=[("ServerHandle", SAMPR_HANDLE)])
+def SamrConnect3(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SAMR 3.1.5 names opnum 61 Opnum61NotUsedOnWire, yet Windows dispatches it: SamrConnect3
+    of Windows 2000 (Samba's samr.idl: system_name, an unused ULONG, access_mask), answered as
+    SamrConnect2 (Samba's torture rpc.samr, written against Windows, requires it to succeed).
+    The policy decides it as SamrConnect2, the same call without the unused parameter."""
+    handle, status = _connect(ctx, "SamrConnect2", request["DesiredAccess"])
+    return {"ServerHandle": handle, "ReturnValue": status}
+
+
 @INTERFACE.operation(62, "SamrConnect4",
                      request=[("ServerName", WString), ("ClientRevision", uint32),
                               ("DesiredAccess", uint32)],
@@ -119,11 +131,8 @@ def SamrConnect5(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 def SamrCloseHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.13.1: the handle is released and returned zeroed."""
     handle = request["SamHandle"]
-    entry = ctx.handles.lookup(handle)
-    if entry is None:
-        return {"SamHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
-    if entry.kind not in OBJECT_TYPES:
-        return {"SamHandle": handle, "ReturnValue": STATUS_OBJECT_TYPE_MISMATCH}
+    # a stale, foreign or lsarpc handle: the runtime's context mismatch fault (objects.py)
+    ctx.handles.issued(handle, "samr")
     ctx.handles.close(handle)
     return {"SamHandle": bytes(20), "ReturnValue": STATUS_SUCCESS}
 
@@ -276,3 +285,24 @@ def SamrQueryInformationDomain(ctx: CallContext, request: dict[str, Any]) -> dic
 def SamrQueryInformationDomain2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.5.1: classes 1-9, 11-13; others STATUS_INVALID_INFO_CLASS."""
     return _query_domain(ctx, request, "SamrQueryInformationDomain2")
+
+
+# -------------------------------------------------------------------------------------------
+# SamrTestPrivateFunctionsDomain (42) / SamrTestPrivateFunctionsUser (43)
+# -------------------------------------------------------------------------------------------
+
+
+def _test_private_functions(kind: str) -> Any:
+    def handler(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+        """MS-SAMR 3.1.5 lists opnums 42 / 43 as NotUsedOnWire; Windows dispatches them and
+        answers STATUS_NOT_IMPLEMENTED (Samba's torture rpc.samr, written against Windows,
+        requires exactly that), after the runtime's handle check."""
+        entry, status = lookup_handle(ctx, request["Handle"], (kind,))
+        return {"ReturnValue": status if entry is None else STATUS_NOT_IMPLEMENTED}
+    return handler
+
+
+INTERFACE.operation(42, "SamrTestPrivateFunctionsDomain", request=[("Handle", SAMPR_HANDLE)]
+                    )(_test_private_functions(DOMAIN.kind))
+INTERFACE.operation(43, "SamrTestPrivateFunctionsUser", request=[("Handle", SAMPR_HANDLE)]
+                    )(_test_private_functions(USER.kind))

@@ -19,7 +19,7 @@ from smbemu.errors import ChangeRefused
 from smbemu.filetime import FILETIME_NEVER
 from smbemu.policy.access import USER_FORCE_PASSWORD_CHANGE, USER_WRITE_ACCOUNT, USER_WRITE_PREFERENCES
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import uint16
+from smbemu.rpc.ndr import FixedBytes, Struct, Union, uint8, uint16
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_INFO_CLASS,
@@ -29,8 +29,17 @@ from smbemu.status import (
 )
 
 from .objects import INTERFACE, USER, caller_sid, directory_of, error_response, lookup_handle, report_change
-from .types import SAMPR_HANDLE, SAMPR_USER_SET_INFO_BUFFER, USER_WORKSTATION_TRUST_ACCOUNT
+from .types import SAMPR_HANDLE, USER_SET_CLASSES, USER_WORKSTATION_TRUST_ACCOUNT
 
+#: MS-SAMR 2.2.6.23 SAMPR_USER_INTERNAL1_INFORMATION (class 18): the OWF hashes, each encrypted
+#: with the session key as 2.2.11.1.4 says (`smbemu.directory.sam_crypto.encrypt_hash`);
+#: impacket's hSamrSetNTInternal1 (changepasswd.py -reset -newhashes) sends it.
+SAMPR_USER_INTERNAL1_INFORMATION: Final = Struct("SAMPR_USER_INTERNAL1_INFORMATION", [
+    ("EncryptedNtOwfPassword", FixedBytes(16)), ("EncryptedLmOwfPassword", FixedBytes(16)),
+    ("NtPasswordPresent", uint8), ("LmPasswordPresent", uint8), ("PasswordExpired", uint8)])
+#: The [in] SAMPR_USER_INFO_BUFFER of the set calls: types.USER_SET_CLASSES and class 18.
+SAMPR_USER_SET_INFO_BUFFER: Final = Union(uint16, {**USER_SET_CLASSES, 18: SAMPR_USER_INTERNAL1_INFORMATION},
+                                          default=None, name="SAMPR_USER_INFO_BUFFER")
 #: SAMPR_USER_ALL_INFORMATION member -> (WhichFields bit, User field) for the fields that are set
 #: (MS-SAMR 2.2.1.8); UserId, the logon counters and the computed times are not settable.
 _SETTABLE: Final[dict[str, tuple[int, str]]] = {
@@ -131,7 +140,18 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
     expired = False
     fields: dict[str, Any] = {}
     need = 0
-    if info_class in (24, 26):
+    hashes: tuple[bytes, bytes | None] | None = None
+    if info_class == 18:
+        if not value["NtPasswordPresent"]:
+            return error_response(ctx, STATUS_INVALID_PARAMETER)  # U: an LM-only reset
+        key = (ctx.session_key or b"")[:16]
+        if len(key) < 16:
+            return error_response(ctx, STATUS_INVALID_PARAMETER)
+        directory = directory_of(ctx)
+        hashes = (directory.decrypt_hash(value["EncryptedNtOwfPassword"], key),
+                  directory.decrypt_hash(value["EncryptedLmOwfPassword"], key) if value["LmPasswordPresent"] else None)
+        expired = bool(value["PasswordExpired"])
+    elif info_class in (24, 26):
         password, expired = value["UserPassword"]["Buffer"], bool(value["PasswordExpired"])
     elif info_class in (23, 25):
         which = value["I1"]["WhichFields"]
@@ -148,7 +168,7 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
         fields, need = _changes(value, which)
     else:
         fields, need = _changes(value, None)
-    if password is not None:
+    if password is not None or hashes is not None:
         need |= USER_FORCE_PASSWORD_CHANGE
     if not ctx.require(entry.granted_access, need, USER):
         return error_response(ctx, STATUS_ACCESS_DENIED)
@@ -164,6 +184,12 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
         status = ctx.decide(operation, info_class).status
     if status:
         return error_response(ctx, status)
+    if hashes is not None:
+        # an administrator's reset given as hashes: no policy check can read a hash (U: Windows)
+        user = directory.set_password_hashes(user, hashes[0], hashes[1], expired=expired)
+        report_change(ctx, "password-reset", user)
+        report_change(ctx, "changed", user, attributes=(("PasswordLastSet", _shown(user.last_password_change)),))
+        return {"ReturnValue": STATUS_SUCCESS}
     return _apply(ctx, user, fields, password, expired)
 
 
@@ -227,8 +253,7 @@ def SamrSetInformationUser(ctx: CallContext, request: dict[str, Any]) -> dict[st
 
 @INTERFACE.operation(58, "SamrSetInformationUser2", request=_SET_IN, response=[])
 def SamrSetInformationUser2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.6.4: classes 1, 2, 4, 6-14, 16, 17, 20, 21 and the password classes 23-26;
-    other classes (3, 5, 18 -- the OWF form is not emulated --, unknown ones)
-    STATUS_INVALID_INFO_CLASS."""
+    """MS-SAMR 3.1.5.6.4: classes 1, 2, 4, 6-14, 16, 17, 20, 21, the OWF class 18 and the password
+    classes 23-26; other classes (3, 5, unknown ones) STATUS_INVALID_INFO_CLASS."""
     return _set_user(ctx, request, "SamrSetInformationUser2")
 

@@ -164,7 +164,7 @@ def SamrDeleteUser(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------------
 
 
-def _member_name(ctx: CallContext, sid: SidValue) -> str:
+def member_name(ctx: CallContext, sid: SidValue) -> str:
     found = directory_of(ctx).lookup_sid(sid)
     return f"{found.domain_name}\\{found.name}" if found is not None else "-"
 
@@ -191,7 +191,7 @@ def _change_membership(ctx: CallContext, request: dict[str, Any], kind: Any, nee
         return error_response(ctx, refused.status)
     report_change(ctx, "member-added" if adding else "member-removed", container,
                   group_scope="global" if kind is GROUP else "local", member_sid=str(member),
-                  member_name=_member_name(ctx, member))
+                  member_name=member_name(ctx, member))
     return {"ReturnValue": STATUS_SUCCESS}
 
 
@@ -223,7 +223,7 @@ def SamrRemoveMemberFromGroup(ctx: CallContext, request: dict[str, Any]) -> dict
     return _change_membership(ctx, request, GROUP, GROUP_REMOVE_MEMBER, member, False)
 
 
-def _sid(value: Any) -> SidValue | None:
+def parse_sid(value: Any) -> SidValue | None:
     try:
         return SidValue.parse(str(value)) if value is not None else None
     except ValueError:
@@ -242,7 +242,7 @@ def SamrRemoveMemberFromForeignDomain(ctx: CallContext, request: dict[str, Any])
     status = ctx.decide().status
     if status:
         return error_response(ctx, status)
-    member = _sid(request["MemberSid"])
+    member = parse_sid(request["MemberSid"])
     if member is None:
         return error_response(ctx, STATUS_INVALID_PARAMETER)
     directory = directory_of(ctx)
@@ -250,7 +250,7 @@ def SamrRemoveMemberFromForeignDomain(ctx: CallContext, request: dict[str, Any])
         if member in alias.members:
             directory.remove_member(alias, member)
             report_change(ctx, "member-removed", alias, group_scope="local", member_sid=str(member),
-                          member_name=_member_name(ctx, member))
+                          member_name=member_name(ctx, member))
     return {"ReturnValue": STATUS_SUCCESS}
 
 
@@ -258,14 +258,14 @@ def SamrRemoveMemberFromForeignDomain(ctx: CallContext, request: dict[str, Any])
                      request=[("AliasHandle", SAMPR_HANDLE), ("MemberId", Sid)], response=[])
 def SamrAddMemberToAlias(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.8.x (ALIAS_ADD_MEMBER): any SID; STATUS_MEMBER_IN_ALIAS when present."""
-    return _change_membership(ctx, request, ALIAS, ALIAS_ADD_MEMBER, _sid(request["MemberId"]), True)
+    return _change_membership(ctx, request, ALIAS, ALIAS_ADD_MEMBER, parse_sid(request["MemberId"]), True)
 
 
 @INTERFACE.operation(32, "SamrRemoveMemberFromAlias",
                      request=[("AliasHandle", SAMPR_HANDLE), ("MemberId", Sid)], response=[])
 def SamrRemoveMemberFromAlias(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.8.x (ALIAS_REMOVE_MEMBER): STATUS_MEMBER_NOT_IN_ALIAS when absent."""
-    return _change_membership(ctx, request, ALIAS, ALIAS_REMOVE_MEMBER, _sid(request["MemberId"]), False)
+    return _change_membership(ctx, request, ALIAS, ALIAS_REMOVE_MEMBER, parse_sid(request["MemberId"]), False)
 
 
-__all__ = ["uac_attributes"]
+__all__ = ["uac_attributes", "member_name", "parse_sid"]

@@ -3,8 +3,7 @@ RGetServiceKeyNameW (21)."""
 
 from __future__ import annotations
 
-import struct
-from typing import Any, Final
+from typing import Any
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantBytes, ContextHandle, Pointer, Sized, WStringRef, uint32
@@ -22,35 +21,13 @@ from . import (
     _MANAGER,
     _entry,
     _lacks,
-    _status,
 )
 from .access import SC_MANAGER, SC_MANAGER_ENUMERATE_SERVICE
-from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, services_for, services_of
+from .queries import _ENUM_STATUS, _records
+from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, services_for, services_of
 
-#: ENUM_SERVICE_STATUSW as the 32-bit server lays it out in lpBuffer: two string offsets and a
-#: SERVICE_STATUS, 36 bytes (MS-SCMR 2.2.11, 3.1.4.11: pointers are offsets from the buffer start).
-_RECORD: Final = struct.Struct("<II7I")
 #: MS-SCMR 2.2.46 dwServiceState.
 _ACTIVE, _INACTIVE, _ALL = 1, 2, 3
-
-
-def _record_size(service: Service) -> int:
-    return _RECORD.size + 2 * (len(service.name) + 1) + 2 * (len(service.display_name) + 1)
-
-
-def _pack(ctx: CallContext, services: list[Service], room: int) -> bytes:
-    """Records first, then their strings (offsets from the buffer start), padded to ``room``."""
-    strings = b""
-    records = b""
-    base = _RECORD.size * len(services)
-    for service in services:
-        name_at = base + len(strings)
-        strings += (service.name + "\x00").encode("utf-16-le")
-        display_at = base + len(strings)
-        strings += (service.display_name + "\x00").encode("utf-16-le")
-        records += _RECORD.pack(name_at, display_at, *_status(ctx, service).values())
-    data = records + strings
-    return data + bytes(room - len(data))
 
 
 @INTERFACE.operation(14, "REnumServicesStatusW",
@@ -83,21 +60,10 @@ def REnumServicesStatusW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     matching = [s for s in services_of(ctx.server)
                 if s.service_type & kinds and s.state in states]
     start = resume or 0
-    rest = matching[start:]
-    fits: list[Service] = []
-    used = 0
-    for service in rest:
-        if used + _record_size(service) > room:
-            break
-        fits.append(service)
-        used += _record_size(service)
-    remaining = rest[len(fits):]
-    out = {"lpBuffer": _pack(ctx, fits, room), "lpServicesReturned": len(fits),
-           "pcbBytesNeeded": sum(_record_size(s) for s in remaining),
-           "lpResumeIndex": None if resume is None else (0 if not remaining
-                                                         else start + len(fits)),
-           "ReturnValue": ERROR_MORE_DATA if remaining else 0}
-    return out
+    data, returned, needed = _records(ctx, matching[start:], _ENUM_STATUS, room)
+    return {"lpBuffer": data, "lpServicesReturned": returned, "pcbBytesNeeded": needed,
+            "lpResumeIndex": None if resume is None else (start + returned if needed else 0),
+            "ReturnValue": ERROR_MORE_DATA if needed else 0}
 
 
 def _name_reply(ctx: CallContext, request: dict[str, Any], found: str | None,

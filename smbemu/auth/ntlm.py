@@ -93,6 +93,7 @@ class Outcome(enum.Enum):
     NO_SUCH_USER = "no_such_user"  # lookup returned None (the caller may map to guest)
     WRONG_PASSWORD = "wrong_password"
     REFUSED = "refused"  # response type not allowed by the level, bad MIC, or malformed message
+    MALFORMED = "malformed"  # an NTLMv2 response with malformed AvPairs (Windows: INVALID_PARAMETER)
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,15 @@ _REFUSED_FROM_LEVEL = {LM_PACKAGE: 4, NTLM_V1_PACKAGE: 5, NTLM_V2_PACKAGE: 6}
 @functools.lru_cache(maxsize=64)
 def answer_flags(client: int, target_is_domain: bool, send_version: bool) -> int:
     """The CHALLENGE's NegotiateFlags (MS-NLMP 3.2.5.1.1): ours, intersected with the client's.
-    (Cached: IntFlag arithmetic is slow and clients send few distinct flag sets.)"""
-    flags = F.NTLMSSP_NEGOTIATE_NTLM | F.NTLMSSP_NEGOTIATE_TARGET_INFO | F.NTLMSSP_NEGOTIATE_ALWAYS_SIGN
+    (Cached: IntFlag arithmetic is slow and clients send few distinct flag sets.)
+
+    As Windows answers (issue 13, compared with Windows captures): NEGOTIATE_128/56 and
+    ALWAYS_SIGN echo what the client asked, whether or not it asked for signing or sealing
+    (MS-NLMP 3.2.5.1.1: the server sets the flags it supports that the client set), and
+    NEGOTIATE_VERSION with the VERSION field is sent whatever the client asked from XP SP2 on
+    (``send_version``: the profile has an NTLM version; MS-NLMP 2.2.2.10 <> and the OS line
+    impacket's DumpNTLMInfo, NetExec and enum4linux-ng print for every such Windows)."""
+    flags = F.NTLMSSP_NEGOTIATE_NTLM | F.NTLMSSP_NEGOTIATE_TARGET_INFO
     flags |= F.NTLMSSP_NEGOTIATE_UNICODE if client & F.NTLMSSP_NEGOTIATE_UNICODE else F.NTLM_NEGOTIATE_OEM
     if client & F.NTLMSSP_REQUEST_TARGET:  # TargetName and its type go together (2.2.2.5 R/S)
         flags |= F.NTLMSSP_REQUEST_TARGET
@@ -131,10 +139,11 @@ def answer_flags(client: int, target_is_domain: bool, send_version: bool) -> int
         | F.NTLMSSP_NEGOTIATE_SIGN
         | F.NTLMSSP_NEGOTIATE_SEAL
         | F.NTLMSSP_NEGOTIATE_KEY_EXCH
+        | F.NTLMSSP_NEGOTIATE_ALWAYS_SIGN
+        | F.NTLMSSP_NEGOTIATE_128
+        | F.NTLMSSP_NEGOTIATE_56
     )
-    if client & (F.NTLMSSP_NEGOTIATE_SIGN | F.NTLMSSP_NEGOTIATE_SEAL):  # 2.2.2.5 U and W
-        flags |= client & (F.NTLMSSP_NEGOTIATE_128 | F.NTLMSSP_NEGOTIATE_56)
-    if client & F.NTLMSSP_NEGOTIATE_VERSION and send_version:
+    if send_version:
         flags |= F.NTLMSSP_NEGOTIATE_VERSION
     return int(flags)
 
@@ -191,6 +200,10 @@ def verify_responses(account: NtlmAccount, challenge: bytes, lm: bytes, nt: byte
     if account.lm_hash is not None and len(lm) == 24 and hmac.compare_digest(desl(account.lm_hash, challenge), lm):
         return _Verified(LM_PACKAGE, md4(account.nt_hash), False)
     return None
+
+
+# NTProofStr (16) + RespType, HiRespType, Z(6), TimeStamp (8), ChallengeFromClient (8), Z(4).
+_NTLMV2_AV_PAIRS_OFFSET = 44
 
 
 class NtlmAcceptor:
@@ -266,7 +279,9 @@ class NtlmAcceptor:
 
     def accept_authenticate(self, message: bytes) -> NtlmResult:
         """Check the AUTHENTICATE_MESSAGE (MS-NLMP 3.2.5.1.2). A malformed message gives
-        ``Outcome.REFUSED``; calling this before ``accept_negotiate`` or twice raises NtlmError."""
+        ``Outcome.REFUSED``, except an NTLMv2 response with malformed AvPairs, which gives
+        ``Outcome.MALFORMED`` (Windows: STATUS_INVALID_PARAMETER); calling this before
+        ``accept_negotiate`` or twice raises NtlmError."""
         if self._negotiate_raw is None or self._result is not None:
             raise NtlmError("AUTHENTICATE_MESSAGE out of sequence")
         try:
@@ -290,6 +305,15 @@ class NtlmAcceptor:
 
         if not auth.user_name and not nt and lm in (b"", b"\x00"):
             return result(Outcome.ANONYMOUS, None)
+        if len(nt) > _NTLMV2_AV_PAIRS_OFFSET:
+            try:  # NTLMv2_CLIENT_CHALLENGE.AvPairs (MS-NLMP 2.2.2.7) must parse, up to MsvAvEOL
+                parse_av_pairs(nt[_NTLMV2_AV_PAIRS_OFFSET:])
+            except NtlmError:
+                # Windows answers such a response STATUS_INVALID_PARAMETER before it checks the
+                # password: Samba's smbtorture smb2.session.ntlmssp_bug14932 (a 95-byte NTLMv2
+                # response whose AvPairs run past its end) expects exactly that of a Windows
+                # server. SMB answers Outcome.MALFORMED with INVALID_PARAMETER.
+                return result(Outcome.MALFORMED, None)
         account = self._lookup(auth.user_name)
         if account is None:
             return result(Outcome.NO_SUCH_USER, None)

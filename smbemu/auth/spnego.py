@@ -40,6 +40,7 @@ starts from the key stream the peer expects; SMB discards the context after SESS
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ from smbemu.auth.ntlm_messages import SIGNATURE as NTLMSSP_SIGNATURE
 from smbemu.auth.ntlm_messages import NegotiateFlags
 
 NTLMSSP_NEGOTIATE_SIGN = NegotiateFlags.NTLMSSP_NEGOTIATE_SIGN
+NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY = NegotiateFlags.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY
 
 if TYPE_CHECKING:
     from smbemu.auth.ntlm import NtlmSecurity
@@ -289,25 +291,29 @@ def _neg_token_resp(
     return _tlv(_ctx(1), _tlv(_SEQUENCE, body))
 
 
-_NEGOTIATE_HINT = _tlv(
-    _APPLICATION_0,
-    encode_oid(SPNEGO_OID)
-    + _tlv(
-        _ctx(0),
-        _tlv(
-            _SEQUENCE,
-            _tlv(_ctx(0), _tlv(_SEQUENCE, encode_oid(NTLMSSP_OID))),
-        ),
-    ),
-)
+#: Mechanism names a profile may list in its NEGOTIATE response's NegTokenInit (MS-SPNG 2.2.1).
+MECH_OIDS = {
+    "NEGOEX": NEGOEX_OID,
+    "MS_KRB5": KERBEROS_OIDS[0],
+    "KRB5": KERBEROS_OIDS[1],
+    "KRB5_U2U": KERBEROS_OIDS[2],
+    "NTLMSSP": NTLMSSP_OID,
+}
 
 
-def negotiate_hint() -> bytes:
-    """The NegTokenInit2 (MS-SPNG 2.2.1) of the SMB2 NEGOTIATE response: GSS framing and
-    mechTypes = [NTLMSSP] only. Windows Server 2008 and later send no negHints (the
-    "not_defined_in_RFC4178@please_ignore" hint of 2003 and Samba), and Wireshark flags that
-    hint as a malformed NegTokenInit, so it is left out."""
-    return _NEGOTIATE_HINT
+@functools.lru_cache(maxsize=16)
+def negotiate_hint(mechs: tuple[str, ...] = ("NTLMSSP",), hint: bool = False) -> bytes:
+    """The NegTokenInit2 (MS-SPNG 2.2.1) of the NEGOTIATE response: GSS framing, mechTypes in the
+    given order (names of MECH_OIDS) and, with ``hint``, negHints.hintName
+    "not_defined_in_RFC4178@please_ignore" -- as a domain-joined Windows sends it: suricata-verify
+    tests/smb-version-keyword/input.pcap (10.0.17763), tests/smb3-01/input.pcap (10.0.14393):
+    NEGOEX, MS-KRB5, KRB5, KRB5-U2U, NTLMSSP and the hint, which tshark decodes as negHints. We
+    only speak NTLMSSP: a client that starts with another mech is asked for NTLMSSP (step 3)."""
+    types = b"".join(encode_oid(MECH_OIDS[name]) for name in mechs)
+    body = _tlv(_ctx(0), _tlv(_SEQUENCE, types))
+    if hint:
+        body += _tlv(_ctx(3), _tlv(_SEQUENCE, _tlv(_ctx(0), _tlv(_GENERAL_STRING, HINT_NAME))))
+    return _tlv(_APPLICATION_0, encode_oid(SPNEGO_OID) + _tlv(_ctx(0), _tlv(_SEQUENCE, body)))
 
 
 def accept_incomplete(
@@ -361,6 +367,19 @@ def finish_ntlm(
         if mic_required and security.flags & NTLMSSP_NEGOTIATE_SIGN:
             return False, reject()
         return True, accept_completed(None)
-    if mech_types_der is None or not verify_mech_list_mic(security, mech_types_der, client_mic):
+    if mech_types_der is None:
+        return False, reject()
+    if not security.flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY:
+        # NTLM v1 session security (MS-NLMP 3.4.4.1): one RC4 handle and one sequence number
+        # serve both directions, so the client checks our mechListMIC with the key stream and
+        # sequence number (1) that its own mechListMIC left; re-keying in between (as the two
+        # handles of extended session security are, MS-SPNG 3.3.5.1) would make Samba's client
+        # answer "BAD SIG NTLM1" and fail the logon. Verify, sign, then re-key the one handle.
+        if not security.verify(mech_types_der, client_mic):
+            return False, reject()
+        mic = security.sign(mech_types_der)
+        security.reset_rc4_state(outgoing=True)
+        return True, accept_completed(mic)
+    if not verify_mech_list_mic(security, mech_types_der, client_mic):
         return False, reject()
     return True, accept_completed(make_mech_list_mic(security, mech_types_der))

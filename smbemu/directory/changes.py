@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
@@ -93,6 +94,14 @@ class DirectoryChanges:
         self._history: dict[int, list[bytes]] = {}
         #: How many changes were made (DomainModifiedCount grows with it, MS-SAMR 2.2.4.1).
         self.changes = 0
+        #: The LSA account objects once a client changed them (MS-LSAD 3.1.1.2: SID -> the
+        #: privileges and rights it holds); None = the role's default assignment.
+        self.lsa_accounts: dict[str, list[str]] | None = None
+        #: The LSA secrets once used (pipes/lsarpc/secrets.py): name -> current / old value (hex)
+        #: and their FILETIMEs; None = not yet seeded.
+        self.lsa_secrets: dict[str, dict[str, Any]] | None = None
+        #: Called with the directory after every change (``--state``: `smbemu.directory.persist`).
+        self.on_change: Callable[[Any], None] | None = None
 
     def _index(self) -> None:  # pragma: no cover - the directory's own
         raise NotImplementedError
@@ -100,6 +109,8 @@ class DirectoryChanges:
     def _changed(self) -> None:
         self.changes += 1
         self._index()
+        if self.on_change is not None:
+            self.on_change(self)
 
     # -- users -------------------------------------------------------------------------------
 
@@ -203,9 +214,33 @@ class DirectoryChanges:
         problem = password_problem(user, password, self.account_domain, history if check_history else None)
         if problem:
             raise ChangeRefused(NtStatus.PASSWORD_RESTRICTION, f"the new password of {user.name} {problem}")
+        if check_history:
+            self.check_password_age(user, now)
         nt_hash = nt_owf_v1(password)
         # no LM hash for a password longer than 14 characters (LMOWFv1 cannot hold it, MS-NLMP 3.3.1)
         lm_hash = lm_owf_v1(password) if len(password) <= 14 else None
+        return self.set_password_hashes(user, nt_hash, lm_hash, expired=expired, now=now)
+
+    def check_password_age(self, user: User, now: datetime | None = None) -> None:
+        """A user's own change within the domain's minimum password age is refused with
+        STATUS_PASSWORD_RESTRICTION (the minPwdAge rule of MS-ADTS 3.1.1.3.1.5 / MS-SAMR
+        3.1.1.8.x; W: Samba's password_hash module, checked against Windows by smbtorture's
+        samr tests, answers the same); an account that must change its password is not held
+        back, nor are machine accounts."""
+        days = self.account_domain.password_policy.min_age_days
+        last = user.last_password_change
+        if not days or last is None or user.account_type != "normal" or user.must_change_password \
+                or user.password_expired:
+            return
+        now = now or datetime.now(timezone.utc)
+        if (now - last).total_seconds() < days * 86400:
+            raise ChangeRefused(NtStatus.PASSWORD_RESTRICTION,
+                                f"{user.name} changed the password less than {days} day(s) ago (minimum password age)")
+
+    def set_password_hashes(self, user: User, nt_hash: bytes, lm_hash: bytes | None, *, expired: bool = False,
+                            now: datetime | None = None) -> User:
+        """The account's new hashes, kept in its history (the checks are the caller's)."""
+        history = self.password_history(user)
         history.append(nt_hash)
         del history[:-24]  # the longest history Windows keeps (PasswordHistoryLength <= 24)
         return self.update_user(user, nt_hash=nt_hash, lm_hash=lm_hash, must_change_password=expired,
@@ -222,11 +257,92 @@ class DirectoryChanges:
         current one, or None (an account without a password has the empty one's hash)."""
         return sam_crypto.proven_password(user.nt_hash or nt_owf_v1(""), new_encrypted, old_encrypted_with_new)
 
+    def proven_owf_change(self, user: User, new_nt_encrypted: bytes, old_nt_encrypted: bytes) -> bytes | None:
+        """The new NT hash of a SamrChangePasswordUser whose caller knows ``user``'s current one."""
+        return sam_crypto.proven_owf_change(user.nt_hash or nt_owf_v1(""), new_nt_encrypted, old_nt_encrypted)
+
+    @staticmethod
+    def decrypt_hash(data: bytes, key: bytes) -> bytes:
+        return sam_crypto.decrypt_hash(data, key)
+
+    def change_password_hash(self, user: User, new_nt: bytes, new_lm: bytes | None) -> User:
+        """A user's own change given as hashes (SamrChangePasswordUser): the history and the minimum
+        age apply; the length and complexity rules cannot be checked against a hash (U: Windows)."""
+        policy = self.account_domain.password_policy
+        history = self.password_history(user)
+        if user.account_type == "normal" and policy.history and new_nt in history[-policy.history:]:
+            raise ChangeRefused(NtStatus.PASSWORD_RESTRICTION,
+                                f"the new password of {user.name} is one of the last {policy.history} passwords (history)")
+        self.check_password_age(user)
+        return self.set_password_hashes(user, new_nt, new_lm)
+
     def proven_oem_password(self, user: User, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:
         """The same for SamrOemChangePasswordUser2: under the LM hash (None without one)."""
         if user.lm_hash is None:
             return None
         return sam_crypto.proven_oem_password(user.lm_hash, new_encrypted, old_encrypted_with_new)
+
+    def set_lsa_accounts(self, accounts: dict[str, list[str]]) -> None:
+        """The LSA account objects after LsarCreateAccount / LsarAddAccountRights / ... ."""
+        self.lsa_accounts = accounts
+        self._changed()
+
+    def set_lsa_secrets(self, secrets: dict[str, dict[str, Any]]) -> None:
+        """The LSA secrets after LsarCreateSecret / LsarSetSecret / LsarStorePrivateData / ... ."""
+        self.lsa_secrets = secrets
+        self._changed()
+
+    @staticmethod
+    def encrypt_secret(value: bytes, session_key: bytes) -> bytes:
+        return sam_crypto.encrypt_secret(value, session_key)
+
+    @staticmethod
+    def decrypt_secret(cipher: bytes, session_key: bytes) -> bytes | None:
+        return sam_crypto.decrypt_secret(cipher, session_key)
+
+    # -- groups and aliases -------------------------------------------------------------------
+
+    def create_container(self, domain: SamDomain, name: str, kind: str) -> Group | Alias:
+        """SamrCreateGroupInDomain / SamrCreateAliasInDomain (MS-SAMR 3.1.5.4.2-3): a new, empty
+        group or alias under the next RID, the name checked as an account name (3.1.5.4.4's
+        rules: STATUS_INVALID_ACCOUNT_NAME, STATUS_USER_EXISTS / GROUP_EXISTS / ALIAS_EXISTS)."""
+        self.check_new_name(name)
+        rid = self.next_rid()
+        created = (Group if kind == "group" else Alias)(rid=rid, name=name, sid=domain.sid.child(rid))
+        if isinstance(created, Group):
+            domain.replace_accounts(groups=(*domain.groups, created))
+        else:
+            domain.replace_accounts(aliases=(*domain.aliases, created))
+        self._changed()
+        return created
+
+    def delete_container(self, container: Group | Alias) -> None:
+        """SamrDeleteGroup / SamrDeleteAlias (MS-SAMR 3.1.5.7.1-2): well-known RIDs (< 1000) are
+        refused with STATUS_SPECIAL_ACCOUNT; a group that is some user's primary group with
+        STATUS_MEMBER_IN_GROUP (3.1.5.7.1: "the group ... is the primary group of a member");
+        the SID leaves every alias it was a member of."""
+        current = self._container(container)
+        if current.rid < FIRST_RID:
+            raise ChangeRefused(NtStatus.SPECIAL_ACCOUNT, f"{current.name} is a built-in group")
+        domain = self.account_domain if current.sid.is_in(self.account_domain.sid) else self.builtin_domain
+        if isinstance(current, Group):
+            if any(u.primary_group_rid == current.rid for u in domain.users):
+                raise ChangeRefused(NtStatus.MEMBER_IN_GROUP, f"{current.name} is a user's primary group")
+            domain.replace_accounts(groups=tuple(g for g in domain.groups if g.rid != current.rid))
+        else:
+            domain.replace_accounts(aliases=tuple(a for a in domain.aliases if a.rid != current.rid))
+        for other in (self.account_domain, self.builtin_domain):
+            other.replace_accounts(aliases=tuple(_without(a, current.sid) for a in other.aliases))
+        self._changed()
+
+    def update_container(self, container: Group | Alias, **fields: Any) -> Group | Alias:
+        """SamrSetInformationGroup / Alias: a new name (checked as `check_new_name`) or comment."""
+        current = self._container(container)
+        if "name" in fields and fields["name"].lower() != current.name.lower():
+            self.check_new_name(fields["name"])
+        changed = dataclasses.replace(current, **fields)
+        self._replace_container(changed)
+        return changed
 
     # -- memberships -------------------------------------------------------------------------
 

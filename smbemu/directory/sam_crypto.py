@@ -13,8 +13,8 @@ from typing import Final
 
 from smbemu.auth.ntlm_crypto import des, lm_owf_v1, nt_owf_v1, rc4k
 
-__all__ = ["clear_password", "decrypt_with_session_key", "encrypt_hash", "proven_password",
-           "proven_oem_password"]
+__all__ = ["clear_password", "decrypt_with_session_key", "encrypt_hash", "decrypt_hash", "proven_password",
+           "proven_oem_password", "proven_owf_change", "des_decrypt", "encrypt_secret", "decrypt_secret"]
 
 #: SAMPR_USER_PASSWORD: 512 bytes of buffer, then the length (2.2.6.20).
 _BUFFER: Final = 512
@@ -50,6 +50,68 @@ def encrypt_hash(data16: bytes, key16: bytes) -> bytes:
     """2.2.11.1.1 "Encrypting an NT or LM hash value with a specified key": two DES blocks under
     the key's bytes 0-6 and 7-13."""
     return des(key16[:7], data16[:8]) + des(key16[7:14], data16[8:])
+
+
+def des_decrypt(key7: bytes, block: bytes) -> bytes:
+    """The inverse of `smbemu.auth.ntlm_crypto.des`: one 8-byte block under a 7-byte key."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    try:  # where cryptography keeps (Triple)DES now, and where it kept it
+        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    except ImportError:  # pragma: no cover - cryptography < 43
+        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore[no-redef,unused-ignore]
+    from smbemu.auth.ntlm_crypto import _des_key
+
+    decryptor = Cipher(TripleDES(_des_key(key7) * 3), modes.ECB()).decryptor()
+    return decryptor.update(block) + decryptor.finalize()
+
+
+def decrypt_hash(data16: bytes, key16: bytes) -> bytes:
+    """The inverse of `encrypt_hash` (2.2.11.1.1): two DES decryptions under the same keys."""
+    return des_decrypt(key16[:7], data16[:8]) + des_decrypt(key16[7:14], data16[8:16])
+
+
+def _key_windows(session_key: bytes, blocks: int) -> list[bytes]:
+    """MS-LSAD 5.1.2: the 7-byte key of each 8-byte block -- offsets 0, 7, 14, ..., wrapping to
+    (length - offset) when fewer than 7 bytes remain."""
+    keys, offset = [], 0
+    for _ in range(blocks):
+        if offset + 7 > len(session_key):
+            offset = len(session_key) - offset
+        keys.append(session_key[offset:offset + 7])
+        offset += 7
+    return keys
+
+
+def encrypt_secret(value: bytes, session_key: bytes) -> bytes:
+    """An LSA secret value for the wire (MS-LSAD 5.1.2): ``Length | Version 1 | value``, padded to
+    8 bytes, DES-ECB per block under the session key's windows."""
+    plain = struct.pack("<II", len(value), 1) + value
+    plain += bytes(-len(plain) % 8)
+    blocks = [plain[i:i + 8] for i in range(0, len(plain), 8)]
+    return b"".join(des(key, block) for key, block in zip(_key_windows(session_key, len(blocks)), blocks))
+
+
+def decrypt_secret(cipher: bytes, session_key: bytes) -> bytes | None:
+    """The value of an encrypted LSAPR_CR_CIPHER_VALUE buffer, or None (a length that does not
+    fit: the wrong key, or garbage)."""
+    if len(cipher) % 8 or len(cipher) < 8 or len(session_key) < 7:
+        return None
+    blocks = [cipher[i:i + 8] for i in range(0, len(cipher), 8)]
+    plain = b"".join(des_decrypt(key, block) for key, block in zip(_key_windows(session_key, len(blocks)), blocks))
+    length, _version = struct.unpack_from("<II", plain)
+    return plain[8:8 + length] if length <= len(plain) - 8 else None
+
+
+def proven_owf_change(old_nt_hash: bytes, new_nt_encrypted_with_old_nt: bytes,
+                      old_nt_encrypted_with_new_nt: bytes) -> bytes | None:
+    """The new NT hash of a SamrChangePasswordUser (3.1.5.10.1) whose caller knows the old one:
+    NewNtEncryptedWithOldNt decrypts under the old hash, and the old hash encrypted with the new
+    one matches OldNtEncryptedWithNewNt; None otherwise (STATUS_WRONG_PASSWORD)."""
+    new_nt = decrypt_hash(new_nt_encrypted_with_old_nt, old_nt_hash)
+    if encrypt_hash(old_nt_hash, new_nt) != old_nt_encrypted_with_new_nt:
+        return None
+    return new_nt
 
 
 def proven_password(old_nt_hash: bytes, new_encrypted: bytes, old_encrypted_with_new: bytes) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -205,21 +205,27 @@ def main(argv: Sequence[str]) -> int:
     matrix.add_argument("--write", metavar="README", help="replace the block between the markers in this file")
     matrix.add_argument("--check", metavar="README", help="exit 1 if the file's block is stale")
     args = parser.parse_args(argv)
-    block = render_matrix()
-    target = args.write or args.check
+    return apply_block(render_matrix(), readme_matrix, args.write or args.check, check=bool(args.check),
+                       markers=(MATRIX_BEGIN, MATRIX_END), what="the profile matrix",
+                       command="python -m smbemu.policy matrix")
+
+
+def apply_block(block: str, find: Callable[[str], str | None], target: str | None, *, check: bool,
+                markers: tuple[str, str], what: str, command: str) -> int:
+    """Print a generated README block, or check / replace it between its markers in ``target``
+    (the README tables' shared ``--check`` / ``--write``)."""
     if target is None:
         print(block)
         return 0
     path = Path(target)
     text = path.read_text(encoding="utf-8")
-    current = readme_matrix(text)
+    current = find(text)
     if current is None:
-        print(f"{target}: no {MATRIX_BEGIN.split(' (')[0]} ... {MATRIX_END} markers", file=sys.stderr)
+        print(f"{target}: no {markers[0].split(' (')[0]} ... {markers[1]} markers", file=sys.stderr)
         return 1
-    if args.check:
+    if check:
         if current != block:
-            print(f"{target}: the profile matrix is stale; run python -m smbemu.policy matrix --write {target}",
-                  file=sys.stderr)
+            print(f"{target}: {what} is stale; run {command} --write {target}", file=sys.stderr)
             return 1
         return 0
     path.write_text(text.replace(current, block), encoding="utf-8")

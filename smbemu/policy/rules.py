@@ -184,6 +184,14 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # LsarEnumerateAccounts: POLICY_VIEW_LOCAL_INFORMATION (MS-LSAD 3.1.4.5.2, D).
     ("lsarpc", "LsarEnumerateAccounts"): Rule(Require.LSA_VIEW_LOCAL,
                                               source="MS-LSAD 3.1.4.5.2 (D)"),
+    # LSA account objects, privileges and rights changed (pipes/lsarpc/account_writes.py): the
+    # policy and account objects' default DACLs grant POLICY_CREATE_ACCOUNT and ACCOUNT_ADJUST_*
+    # to Administrators only (MS-LSAD 3.1.1.1.1, 3.1.4.5.x; D).
+    **{("lsarpc", name): Rule(_ADM, source="MS-LSAD 3.1.4.5 (D: Administrators)")
+       for name in ("LsarCreateAccount", "LsarAddPrivilegesToAccount", "LsarRemovePrivilegesFromAccount",
+                    "LsarSetSystemAccessAccount", "LsarDeleteObject", "LsarAddAccountRights",
+                    "LsarRemoveAccountRights", "LsarCreateSecret", "LsarOpenSecret", "LsarSetSecret",
+                    "LsarQuerySecret", "LsarStorePrivateData", "LsarRetrievePrivateData")},
     # -- samr (MS-SAMR) ---------------------------------------------------------------------
     # The SAM changes the emulator makes (smbemu.directory.changes): administrators, whose token
     # matches the AdministratorSid ALL_ACCESS ACE of every SAM object (MS-SAMR 3.1.5.12.2.1, D);
@@ -192,7 +200,10 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
        for name in ("SamrCreateUserInDomain", "SamrDeleteUser", "SamrSetInformationUser",
                     "SamrSetInformationUser2", "SamrAddMemberToGroup", "SamrRemoveMemberFromGroup",
                     "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias",
-                    "SamrRemoveMemberFromForeignDomain")},
+                    "SamrRemoveMemberFromForeignDomain", "SamrCreateGroupInDomain",
+                    "SamrCreateAliasInDomain", "SamrSetInformationGroup", "SamrDeleteGroup",
+                    "SamrSetInformationAlias", "SamrDeleteAlias", "SamrAddMultipleMembersToAlias",
+                    "SamrRemoveMultipleMembersFromAlias")},
     # SamrCreateUser2InDomain: administrators; a computer account (AccountType
     # USER_WORKSTATION_TRUST_ACCOUNT 0x80) on a DC also any authenticated user: the Default Domain
     # Controllers Policy gives Authenticated Users SeMachineAccountPrivilege ("Add workstations to
@@ -206,17 +217,13 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # (STATUS_PASSWORD_MUST_CHANGE) changes it: smbpasswd -r, changepasswd.py (MS-SAMR 3.1.5.10.3,
     # D; W for the anonymous session).
     **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-3 (D: the old password is the proof)")
-       for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2")},
+       for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2",
+                    "SamrChangePasswordUser")},
     # Calls that change the SAM which the emulator does not make: administrators on Windows;
     # refused to everyone here.
     **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); not emulated")
        for name in ("SamrSetSecurityObject", "SamrShutdownSamServer", "SamrSetInformationDomain",
-                    "SamrCreateGroupInDomain", "SamrCreateAliasInDomain",
-                    "SamrSetInformationGroup", "SamrDeleteGroup",
-                    "SamrSetMemberAttributesOfGroup", "SamrSetInformationAlias",
-                    "SamrDeleteAlias", "SamrChangePasswordUser",
-                    "SamrAddMultipleMembersToAlias", "SamrRemoveMultipleMembersFromAlias",
-                    "SamrSetDSRMPassword")},
+                    "SamrSetMemberAttributesOfGroup", "SamrSetDSRMPassword")},
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
     # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
     # Access (§0 rule 8, MS-SAMR 3.1.5.1.1 / MS-ADSC 2.246, D).  The domain object of a DC grants

@@ -81,6 +81,29 @@ class SrvsvcIdentity:
     server_type: int  # sv101_type bits; see SERVER_TYPE_BITS
 
 
+# SMB2 NEGOTIATE Capabilities bits (MS-SMB2 2.2.4).
+SMB2_CAPABILITY_BITS: dict[str, int] = {
+    "DFS": 0x00000001,
+    "LEASING": 0x00000002,
+    "LARGE_MTU": 0x00000004,
+    "MULTI_CHANNEL": 0x00000008,
+    "PERSISTENT_HANDLES": 0x00000010,
+    "DIRECTORY_LEASING": 0x00000020,
+    "ENCRYPTION": 0x00000040,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Smb2Identity:
+    """What the SMB2 NEGOTIATE response says about the release (MS-SMB2 2.2.4, 3.3.5.4)."""
+
+    global_capabilities: int  # SMB2_GLOBAL_CAP_* the release supports; masked per dialect (3.3.5.4)
+    send_start_time: bool  # ServerStartTime = the server's start time (else 0)
+    ipc_maximal_access: int  # TREE_CONNECT response MaximalAccess on IPC$ (MS-SMB2 2.2.10)
+    spnego_mechs: tuple[str, ...]  # NEGOTIATE NegTokenInit mechTypes, in order (MS-SPNG 2.2.1)
+    spnego_hint: bool  # negHints "not_defined_in_RFC4178@please_ignore"
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """What the server says it is."""
@@ -93,6 +116,7 @@ class Identity:
     ntlm_version: tuple[int, int, int] | None  # NTLM VERSION (major, minor, build); None = never sent
     ntlm: NtlmIdentity
     srvsvc: SrvsvcIdentity
+    smb2: Smb2Identity
 
     @property
     def version(self) -> tuple[int, int]:
@@ -201,6 +225,11 @@ class RpcSettings:
     """RPC-level rules that are not registry values."""
 
     share_enum_admin_levels: tuple[int, ...]
+    #: The NDR64 transfer syntax is spoken and preferred (x64 Windows from Vista / 2008 on).
+    ndr64: bool = False
+    #: bind_ack's secondary address for the lsass pipes (lsarpc, samr, netlogon): its case
+    #: differs by version.
+    lsass_pipe_address: str = "\\PIPE\\lsass"
 
 
 @dataclass(frozen=True)

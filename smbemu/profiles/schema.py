@@ -17,11 +17,13 @@ from smbemu.dialects import DIALECT_BY_LABEL, Dialect
 from smbemu.profiles.model import (
     SERVER_TYPE_BITS,
     SMB1_CAPABILITY_BITS,
+    SMB2_CAPABILITY_BITS,
     AnonymousSettings,
     Identity,
     NtlmIdentity,
     RpcSettings,
     Smb1Settings,
+    Smb2Identity,
     SmbSettings,
     SrvsvcIdentity,
 )
@@ -137,6 +139,31 @@ class _Str(_Kind):
         if self.pattern is not None and not self.pattern.fullmatch(value):
             raise Invalid(f"{value!r} is not valid; allowed: {self.allowed}")
         return value
+
+
+class _Mechs(_Kind):
+    """SPNEGO mechanism names in order; NTLMSSP must be among them (the only one smbemu speaks)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        self.allowed = "a list of " + ", ".join(self.names) + " (NTLMSSP included)"
+
+    def parse(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise Invalid(f"{show_value(value)} is not a list; allowed: {self.allowed}")
+        out = tuple(str(item).upper() for item in value)
+        for index, name in enumerate(out):
+            if name not in self.names:
+                raise Invalid(f"{show_value(value[index])} is not a mechanism; allowed: {self.allowed}", f"[{index}]")
+        if "NTLMSSP" not in out or len(set(out)) != len(out):
+            raise Invalid(f"{show_value(value)}: NTLMSSP once, each name at most once; allowed: {self.allowed}")
+        return out
+
+    def parse_text(self, text: str) -> Any:
+        return self.parse([part.strip() for part in text.split(",") if part.strip()])
+
+    def show(self, value: Any) -> str:
+        return "[" + ", ".join(value) + "]"
 
 
 class _NameList(_Kind):
@@ -365,6 +392,11 @@ KEYS: tuple[Key, ...] = (
     Key("identity.srvsvc.version_major", "version_major", _Int(0, 255)),
     Key("identity.srvsvc.version_minor", "version_minor", _Int(0, 255)),
     Key("identity.srvsvc.server_type", "server_type", _BitNames(SERVER_TYPE_BITS, "SV_TYPE_", "a server type", "an SV_TYPE name")),
+    Key("identity.smb2.global_capabilities", "global_capabilities", _BitNames(SMB2_CAPABILITY_BITS, "SMB2_GLOBAL_CAP_", "a capability set", "an SMB2_GLOBAL_CAP name")),
+    Key("identity.smb2.send_start_time", "send_start_time", _Bool()),
+    Key("identity.smb2.ipc_maximal_access", "ipc_maximal_access", _Int(0, 0xFFFFFFFF)),
+    Key("identity.smb2.spnego_mechs", "spnego_mechs", _Mechs(("NEGOEX", "MS_KRB5", "KRB5", "KRB5_U2U", "NTLMSSP"))),
+    Key("identity.smb2.spnego_hint", "spnego_hint", _Bool()),
     Key("smb.dialects", "dialects", _Dialects()),
     Key("smb.smb1", "smb1", _Bool(), ("SMB1",)),
     Key("smb.signing_required", "signing_required", _Bool(), ("RequireSecuritySignature", "RequireMessageSigning")),
@@ -397,12 +429,16 @@ KEYS: tuple[Key, ...] = (
     Key("anonymous.pre2000_compatible_access_members", "pre2000_compatible_access_members", _SidList()),
     Key("anonymous.pipe_anonymous_refusal", "pipe_anonymous_refusal", _NameList(lower=True, pipe=True)),
     Key("rpc.share_enum_admin_levels", "share_enum_admin_levels", _IntList((0, 1, 2, 501, 502, 503))),
+    Key("rpc.ndr64", "ndr64", _Bool()),
+    Key("rpc.lsass_pipe_address", "lsass_pipe_address",
+        _Str(r"\\(?i:pipe)\\lsass", r"\pipe\lsass")),
 )
 KEY_BY_PATH = {key.path: key for key in KEYS}
-SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity", "smb", "smb1", "anonymous", "rpc")
+SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity.smb2", "identity", "smb", "smb1", "anonymous", "rpc")
 SECTION_CLASSES: dict[str, type] = {
     "identity.ntlm": NtlmIdentity,
     "identity.srvsvc": SrvsvcIdentity,
+    "identity.smb2": Smb2Identity,
     "identity": Identity,
     "smb": SmbSettings,
     "smb1": Smb1Settings,

@@ -58,7 +58,7 @@ from smbemu.principal import Principal, PrincipalKind
 from smbemu.rpc.enforcement import Enforcement
 from smbemu.rpc.handler_server import HandlerServer
 from smbemu.rpc.ndr import NdrType, Operation, ReturnKind
-from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_OP_RNG_ERROR
+from smbemu.status import FAULT_OUT_OF_RESOURCES, NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR
 
 __all__ = [
     "PRINCIPAL_KINDS",
@@ -156,6 +156,22 @@ class HandleTable:
         entry = self._entries.get(bytes(handle))
         if entry is None or entry.owner != self._owner or (kind is not None and entry.kind != kind):
             return None
+        return entry
+
+    def issued(self, handle: bytes, interface: str) -> HandleEntry:
+        """The entry of a handle this caller opened on ``interface`` (its kinds are named
+        ``"<interface>.<object>"``), else the fault the RPC runtime answers before the server
+        routine runs: nca_s_fault_context_mismatch 0x1C00001A (C706 14.3.11 / MS-RPCE 3.1.1.5.3:
+        a context handle the server never issued, or already closed, is rejected by the
+        runtime; the ``strict_context_handle`` attribute (MS-RPCE 2.2.4.15; MS-SAMR 3.1.2 /
+        MS-LSAD 3.1.4 require it: "reject use of context handles created by a method of a
+        different RPC interface") makes it reject a handle another interface of the same
+        association group issued too, e.g. an lsarpc policy handle given to samr).  Samba's torture tests written against Windows
+        (rpc.handles, samr.handletype) expect exactly this fault."""
+        entry = self.lookup(handle)
+        if entry is None or not entry.kind.startswith(interface + "."):
+            raise RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH,
+                           f"context handle not issued by {interface} to this caller")
         return entry
 
     def close(self, handle: bytes, kind: str | None = None) -> HandleEntry | None:

@@ -34,8 +34,15 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     request = parse(CreateRequest, ctx.body)  # a name outside the body: INVALID_PARAMETER
     if request.impersonation_level > MAX_IMPERSONATION_LEVEL or request.create_disposition > MAX_CREATE_DISPOSITION:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "bad ImpersonationLevel or CreateDisposition")
+    name = request.name.decode("utf-16-le", "replace")
+    if name.startswith("\\"):
+        # MS-SMB2 3.3.5.9 (Path Name Validation): "If the file name length is greater than zero
+        # and the first character is a path separator character, the server MUST fail the
+        # request with STATUS_INVALID_PARAMETER" -- for every share, IPC$ too: an SMB2 client
+        # names the pipe bare ("srvsvc"); "\srvsvc" is the SMB1 form (MS-CIFS 2.2.4.64).
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "CREATE name starts with a path separator")
     open_ = ipc.open_pipe(
-        conn.config, session, tree, request.name.decode("utf-16-le", "replace"), request.desired_access,
+        conn.config, session, tree, name, request.desired_access,
         conn.peer, _new_file_ids,
     )
     ctx.created_file_id = open_.file_id

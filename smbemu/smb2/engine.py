@@ -295,6 +295,7 @@ class Smb2Engine:
             raise ProtocolViolation("encrypted message names another session")
         ctx = RequestContext(header, raw, encrypted_for is not None, chain_file_id)
         must_sign = False
+        looked_up = False
         try:
             if header.flags & RELATED_OPERATIONS:
                 if first:
@@ -312,6 +313,7 @@ class Smb2Engine:
                 raise SmbStatusError(NtStatus.INVALID_PARAMETER, "body shorter than its fixed part")
             if command in _PAYLOAD_FIELDS and self.dialect > _SMB_2_0_2:
                 _check_credit_charge(header, raw, _PAYLOAD_FIELDS[command])
+            looked_up = True  # errors from here on come from the command or its session lookup
             session: Session | None = None
             if spec.needs_session:
                 session = self._session_for(header, raw, encrypted_for, command)
@@ -346,6 +348,8 @@ class Smb2Engine:
         if ctx.status == _PENDING:
             must_sign = False  # interim responses are not signed (MS-SMB2 3.3.4.2)
         sign_session = ctx.session or self.sessions.get(ctx.response_session_id)
+        if not looked_up and ctx.status != _SUCCESS and encrypted_for is None:
+            must_sign = self._signs_early_error(sign_session, header, raw)
         message = bytearray(
             build_response_header(
                 command=command,
@@ -362,11 +366,25 @@ class Smb2Engine:
             )
         )
         message += body
-        if ctx.status != _SUCCESS and ctx.session is None:
+        if ctx.status != _SUCCESS and ctx.session is None and looked_up:
             must_sign = False
         if self.dialect == _SMB_3_1_1:
             self._after_response(command, ctx, raw, message)
         return ctx, message, sign_session, must_sign
+
+    @staticmethod
+    def _signs_early_error(session: Session | None, header: RequestHeader, raw: memoryview) -> bool:
+        """An error found before the session was looked up (first request marked related, wrong
+        StructureSize, unknown command, short body, bad CreditCharge) is signed as any response
+        of a known session is (MS-SMB2 3.3.4.1.1: the request was signed, or the session requires
+        signing, and the response carries its nonzero SessionId), so that a client on a
+        signing-required session reads the status rather than a signature failure (issue 15,
+        bug 5). A signed request must carry a good signature for its answer to be signed."""
+        if session is None or session.state is not _VALID or session.crypto is None:
+            return False
+        if header.is_signed:
+            return bool(session.crypto.verify(raw))
+        return session.signing_required
 
     def _after_response(self, command: int, ctx: RequestContext, raw: memoryview, message: bytearray) -> None:
         """Preauth integrity bookkeeping on 3.1.1 (MS-SMB2 3.3.5.4, 3.3.5.5): hash what went over the wire."""

@@ -109,16 +109,38 @@ def _negotiate_311_contexts(conn: ConnectionView, contexts: dict[int, list[bytes
     return answers
 
 
+# Bits a 3.x server sets only when the client's NEGOTIATE set them too, as Windows answers:
+# suricata-verify tests/smb3-01/input.pcap (10.0.14393, a client offering 0x57 is answered 0x47:
+# no MULTI_CHANNEL, no DIRECTORY_LEASING) against tests/smb2-ntlmssp-negotiateflags/input.pcap
+# (8.1 and 10 1511 answering a client's 0x7F with 0x6B on 3.0.2 and 0x2F on 3.1.1); ENCRYPTION:
+# MS-SMB2 3.3.5.4 ("and SMB2_GLOBAL_CAP_ENCRYPTION is set in the Capabilities field of the request").
+_ECHOED_3X = Capabilities.MULTI_CHANNEL | Capabilities.DIRECTORY_LEASING | Capabilities.ENCRYPTION
+
+
+def negotiated_capabilities(supported: int, dialect: int, client: int) -> Capabilities:
+    """The NEGOTIATE response's Capabilities (MS-SMB2 3.3.5.4) from what the release supports
+    (profile ``identity.smb2.global_capabilities``): DFS on every dialect; LEASING and LARGE_MTU from 2.1
+    (and the 0x02FF wildcard answer, which Windows sends with 0x07: the captures above);
+    MULTI_CHANNEL, DIRECTORY_LEASING and PERSISTENT_HANDLES on 3.x only; ENCRYPTION on 3.0 and
+    3.0.2 only (3.1.1 negotiates ciphers in contexts)."""
+    allowed = Capabilities.DFS
+    if dialect != Dialect.SMB_2_0_2:
+        allowed |= Capabilities.LEASING | Capabilities.LARGE_MTU
+    if dialect in (Dialect.SMB_3_0, Dialect.SMB_3_0_2, Dialect.SMB_3_1_1):
+        allowed |= Capabilities.MULTI_CHANNEL | Capabilities.DIRECTORY_LEASING | Capabilities.PERSISTENT_HANDLES
+        if dialect != Dialect.SMB_3_1_1:
+            allowed |= Capabilities.ENCRYPTION
+    capabilities = Capabilities(supported) & allowed
+    return capabilities & ~(_ECHOED_3X & ~Capabilities(client))
+
+
 def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[bytes]) -> bytes:
     profile = conn.config.profile
     security_mode = SecurityMode.SIGNING_ENABLED
     if profile.smb.signing_required:
         security_mode |= SecurityMode.SIGNING_REQUIRED
-    capabilities = Capabilities(0)
-    if dialect != Dialect.SMB_2_0_2:
-        capabilities |= Capabilities.LARGE_MTU
-    if dialect in (Dialect.SMB_3_0, Dialect.SMB_3_0_2) and conn.client_capabilities & Capabilities.ENCRYPTION:
-        capabilities |= Capabilities.ENCRYPTION
+    capabilities = negotiated_capabilities(profile.identity.smb2.global_capabilities, dialect, conn.client_capabilities)
+    if capabilities & Capabilities.ENCRYPTION:
         conn.cipher = Cipher.AES_128_CCM
     # The profile gives the sizes its release advertised; 2.0.2 cannot go past 64 KiB (MS-SMB2 3.3.5.4).
     cap = SMALL_MAX_SIZE if dialect == Dialect.SMB_2_0_2 else LARGE_MAX_SIZE
@@ -131,7 +153,8 @@ def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[byte
     conn.server_security_mode = int(security_mode)
     conn.server_capabilities = int(capabilities)
 
-    security_blob = spnego.negotiate_hint()
+    smb2_identity = profile.identity.smb2
+    security_blob = spnego.negotiate_hint(smb2_identity.spnego_mechs, smb2_identity.spnego_hint)
     security_offset = HEADER_SIZE + 64
     context_offset = 0
     if contexts:
@@ -150,8 +173,9 @@ def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[byte
         max_read_size=conn.max_read_size,
         max_write_size=conn.max_write_size,
         system_time=filetime_now(),
-        # Windows 2008 R2 and later send 0 here (MS-SMB2 <125>).
-        server_start_time=0,
+        # The server's start time on 2008-2016, 0 from 2019 on (profile identity.smb2.send_start_time;
+        # captures in suricata-verify: 8.1 9600, 10 1511 and 2016 14393 send it, 2019 17763 sends 0).
+        server_start_time=conn.config.start_filetime if profile.identity.smb2.send_start_time else 0,
         security_buffer_offset=security_offset,
         security_buffer_length=len(security_blob),
         negotiate_context_offset=context_offset,

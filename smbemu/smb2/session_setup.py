@@ -80,6 +80,10 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         # which runs a whole new NTLM exchange on the same SessionId.
         if found.state is SessionState.VALID and not ctx.encrypted:
             _verify_reauthentication_signature(conn, ctx, found)
+            # Every response of a re-authentication is signed with the session's key (the last
+            # with the new one), as the rest of the session's traffic (MS-SMB2 3.3.4.1.1):
+            # Samba's client refuses an unsigned interim answer with ACCESS_DENIED.
+            ctx.force_sign = found.crypto is not None
         session = found
     ctx.session = session
     ctx.response_session_id = session.session_id

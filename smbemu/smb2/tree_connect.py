@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation
-from smbemu.shares import IPC_MAXIMAL_ACCESS, authorize_tree_connect, share_name_from_path
+from smbemu.shares import authorize_tree_connect, share_name_from_path
 from smbemu.smb2.constants import ShareFlags, ShareType
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.session import (
@@ -64,5 +64,5 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         reserved=0,
         share_flags=int(share_flags),
         capabilities=0,
-        maximal_access=IPC_MAXIMAL_ACCESS,
+        maximal_access=conn.config.profile.identity.smb2.ipc_maximal_access,
     )

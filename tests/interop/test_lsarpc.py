@@ -206,3 +206,11 @@ def test_impacket_lookupsid_as_alice_with_signing(member: ServerThread) -> None:
         conn.close()
     assert domain_sid == MACHINE
     assert found == fixture_accounts(member, "LEGACYSRV")
+
+
+def test_rpcclient_lsaquerysecobj(dc: ServerThread) -> None:
+    """Issue 15 item 7: LsarQuerySecurityObject answers a descriptor, never PROCNUM_OUT_OF_RANGE
+    (the fixture's Administrator; rpcclient prints the SD it decoded)."""
+    out = rpcclient(dc.port, "lsaquerysecobj", creds=("CORP\\Administrator", "Adm!n2003"))
+    assert "PROCNUM_OUT_OF_RANGE" not in out and "NT_STATUS" not in out, out
+    assert "S-1-5-32-544" in out, out  # the owner / the Administrators ACE

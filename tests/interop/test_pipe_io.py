@@ -35,10 +35,19 @@ def tree() -> Iterator[TreeConnect]:
         conn.disconnect()
 
 
-@pytest.mark.parametrize("name", ["srvsvc", "SRVSVC", "\\pipe\\srvsvc", "wkssvc"])
+@pytest.mark.parametrize("name", ["srvsvc", "SRVSVC", "wkssvc"])
 def test_pipe_names_open(tree: TreeConnect, name: str) -> None:
     pipe = open_pipe(tree, name)
     pipe.close()
+
+
+@pytest.mark.parametrize("name", ["\\srvsvc", "\\pipe\\srvsvc"])
+def test_pipe_name_with_a_leading_separator_is_invalid(tree: TreeConnect, name: str) -> None:
+    """MS-SMB2 3.3.5.9 Path Name Validation: a CREATE name that starts with a path separator
+    fails with STATUS_INVALID_PARAMETER, on IPC$ too (issue 15, bug 6)."""
+    with pytest.raises(SMBResponseException) as info:
+        open_pipe(tree, name)
+    assert info.value.status == 0xC000000D  # STATUS_INVALID_PARAMETER
 
 
 def test_unknown_pipe(tree: TreeConnect) -> None:

@@ -155,3 +155,38 @@ def test_addcomputer_up_to_the_machine_account_quota(tmp_path: Path) -> None:
               and e["OperationName"] == "SamrCreateUser2InDomain" and e["Status"] == "0xC00002E7"]
     assert denied and "ms-DS-MachineAccountQuota" in denied[0]["PolicyRule"]
 
+
+
+#: impacket's changepasswd.py as installed (SMB to 445: run in a namespace).
+CHANGEPASSWD = str(Path(sys.executable).parent / "changepasswd.py")
+
+
+def test_changepasswd_for_an_expired_password_and_with_hashes(tmp_path: Path) -> None:
+    """changepasswd.py: an expired password (STATUS_PASSWORD_EXPIRED at logon) is changed on an
+    anonymous session with SamrUnicodeChangePasswordUser2; ``-newhashes`` sends the OWF form
+    (SamrChangePasswordUser, opnum 38).  Each is a 4723 (the expired one's Subject ANONYMOUS LOGON)."""
+    from smbemu.auth.ntlm_crypto import nt_owf_v1
+
+    log = tmp_path / "audit.jsonl"
+    with NetnsServer("win2016-dc", "--audit-log", str(log)) as server:
+        def run(*argv: str) -> str:
+            result = server.run(list(argv))
+            return result.stdout + result.stderr
+
+        assert "NT_STATUS_PASSWORD_EXPIRED" in run("smbclient", "-U", "CORP/ghernandez%Welcome2008", "-L", HOST)
+        out = run(sys.executable, CHANGEPASSWD, f"CORP/ghernandez:Welcome2008@{HOST}", "-newpass", "Autumn#2026x")
+        assert "trying to bind with a null session" in out and "Password was changed successfully" in out, out
+        assert "IPC$" in run("smbclient", "-U", "CORP/ghernandez%Autumn#2026x", "-L", HOST)
+        out = run(sys.executable, CHANGEPASSWD, f"CORP/alice:Wonderland1@{HOST}",
+                  "-newhashes", ":" + nt_owf_v1("Sunsh1ne!Day").hex())
+        assert "Password was changed successfully" in out, out
+        assert "IPC$" in run("smbclient", "-U", "CORP/alice%Sunsh1ne!Day", "-L", HOST)
+        # a second change within the minimum password age (1 day): refused
+        out = run(sys.executable, CHANGEPASSWD, f"CORP/alice:Sunsh1ne!Day@{HOST}", "-newpass", "Another#Pass9")
+        assert "Some password update rule has been violated" in out, out  # STATUS_PASSWORD_RESTRICTION
+    changes = [e for e in sam_events(log) if e["EventID"] == 4723]
+    assert [(e["TargetUserName"], e["SubjectUserName"], e["Keywords"]) for e in changes] == [
+        ("ghernandez", "ANONYMOUS LOGON", "Audit Success"), ("alice", "alice", "Audit Success"),
+        ("alice", "alice", "Audit Failure")]
+    calls = [e["OperationName"] for e in read_events(log) if e["EventID"] == 100001]
+    assert "SamrChangePasswordUser" in calls and "SamrUnicodeChangePasswordUser2" in calls

@@ -398,3 +398,80 @@ def test_logon_hours_and_bad_buffers(lab: Callable[..., Lab]) -> None:
     # a class that is not settable
     request["UserInformationClass"] = 3
     assert _status(lambda: dce.request(request)) == 0xC0000003
+
+
+# ------------------------------------------------------------------ groups and aliases (issue 16)
+
+
+def test_groups_and_aliases_are_created_renamed_and_deleted(lab: Callable[[str], Lab]) -> None:
+    server = lab("win2016-dc")
+    dce = server.dce("administrator")
+    domain = server.domain(dce)
+    created = samr.hSamrCreateGroupInDomain(dce, domain, "Lab Group", samr.MAXIMUM_ALLOWED)
+    group, rid = created["GroupHandle"], created["RelativeId"]
+    other = samr.hSamrOpenGroup(dce, domain, samr.MAXIMUM_ALLOWED, rid)["GroupHandle"]
+    assert _status(lambda: samr.hSamrCreateAliasInDomain(dce, domain, "lab group", samr.MAXIMUM_ALLOWED)) \
+        == 0xC0000065  # STATUS_GROUP_EXISTS: names are unique across users, groups and aliases
+    buffer = samr.SAMPR_GROUP_INFO_BUFFER()
+    buffer["tag"] = samr.GROUP_INFORMATION_CLASS.GroupNameInformation
+    buffer["Name"]["Name"] = "Lab Team"
+    samr.hSamrSetInformationGroup(dce, group, buffer)
+    assert server.directory.lookup_name("Lab Team") is not None and server.directory.lookup_name("Lab Group") is None
+    samr.hSamrAddMemberToGroup(dce, group, 1104, samr.SE_GROUP_ENABLED_BY_DEFAULT)
+    samr.hSamrDeleteGroup(dce, group)
+    # the other handle to the deleted group: STATUS_NO_SUCH_GROUP
+    assert _status(lambda: samr.hSamrQueryInformationGroup(dce, other)) == 0xC0000066
+    alias = samr.hSamrCreateAliasInDomain(dce, domain, "Lab Alias", samr.MAXIMUM_ALLOWED)["AliasHandle"]
+    members, entry = samr.SAMPR_PSID_ARRAY(), samr.PSAMPR_SID_INFORMATION()
+    entry["SidPointer"] = _rpc_sid(str(server.directory.find_user("alice").sid))
+    members["Sids"].append(entry)
+    samr.hSamrAddMultipleMembersToAlias(dce, alias, members)
+    samr.hSamrDeleteAlias(dce, alias)
+    assert server.directory.lookup_name("Lab Alias") is None
+    # built-in groups stay
+    admins = samr.hSamrOpenGroup(dce, domain, samr.MAXIMUM_ALLOWED, 512)["GroupHandle"]
+    assert _status(lambda: samr.hSamrDeleteGroup(dce, admins)) == STATUS_SPECIAL_ACCOUNT
+    ids = [e["EventID"] for e in server.events()]
+    assert ids == [4727, 4737, 4728, 4730, 4731, 4732, 4734], ids
+    assert server.events()[1]["SamAccountName"] == "Lab Team"
+    # a normal user: Windows' refusal (no DOMAIN_CREATE_GROUP on the domain object)
+    user = server.dce("user")
+    assert _status(lambda: samr.hSamrCreateGroupInDomain(user, server.domain(user), "x", samr.MAXIMUM_ALLOWED)) \
+        == STATUS_ACCESS_DENIED
+
+
+def test_the_owf_change_of_old_clients_and_the_minimum_password_age(lab: Callable[[str], Lab]) -> None:
+    """SamrChangePasswordUser (opnum 38, MS-SAMR 3.1.5.10.1) as impacket's changepasswd.py
+    -newhashes sends it; a second change within the domain's minimum age (1 day in corp.yaml)
+    is STATUS_PASSWORD_RESTRICTION."""
+    server = lab("win2016-dc")
+    dce = server.dce("user")
+    alice = samr.hSamrOpenUser(dce, server.domain(dce), samr.MAXIMUM_ALLOWED, 1104)["UserHandle"]
+    assert _status(lambda: samr.hSamrChangePasswordUser(dce, alice, "wrong", "Sunsh1ne!Day")) \
+        == STATUS_WRONG_PASSWORD
+    samr.hSamrChangePasswordUser(dce, alice, "Wonderland1", "Sunsh1ne!Day")
+    user = server.directory.find_user("alice")
+    assert user.nt_hash == nt_owf_v1("Sunsh1ne!Day") and user.lm_hash is not None
+    assert _status(lambda: samr.hSamrChangePasswordUser(dce, alice, "Sunsh1ne!Day", "Another#Pass9")) \
+        == STATUS_PASSWORD_RESTRICTION  # changed less than a day ago
+    # the same age rule for the Unicode form; an administrator's reset is not held back
+    assert _status(lambda: samr.hSamrUnicodeChangePasswordUser2(dce, "\x00", "alice", "Sunsh1ne!Day",
+                                                                "Another#Pass9")) == STATUS_PASSWORD_RESTRICTION
+    ids = [(e["EventID"], e["Keywords"]) for e in server.events()]
+    assert ids == [(4723, "Audit Failure"), (4723, "Audit Success"), (4723, "Audit Failure"),
+                   (4723, "Audit Failure")], ids
+
+
+def test_an_administrator_resets_a_password_as_hashes(lab: Callable[[str], Lab]) -> None:
+    """SamrSetInformationUser class 18 (UserInternal1Information, MS-SAMR 2.2.6.23): the NT hash
+    encrypted with the session key, as impacket's hSamrSetNTInternal1 (changepasswd.py -reset
+    -newhashes) sends it; a normal user on another account is refused."""
+    server = lab("win2016-dc")
+    dce = server.dce("administrator")
+    alice = samr.hSamrOpenUser(dce, server.domain(dce), samr.MAXIMUM_ALLOWED, 1104)["UserHandle"]
+    samr.hSamrSetNTInternal1(dce, alice, "", nt_owf_v1("Reset#Pass42").hex())
+    assert server.directory.find_user("alice").nt_hash == nt_owf_v1("Reset#Pass42")
+    assert [e["EventID"] for e in server.events()] == [4724, 4738]
+    user = server.dce("user")
+    other = samr.hSamrOpenUser(user, server.domain(user), samr.MAXIMUM_ALLOWED, 1105)["UserHandle"]
+    assert _status(lambda: samr.hSamrSetNTInternal1(user, other, "x")) == STATUS_ACCESS_DENIED

@@ -90,8 +90,11 @@ def test_challenge_windows_2000_style(make_acceptor: MakeAcceptor, w2k: ServerId
     [
         (F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_NTLM, F.NTLMSSP_NEGOTIATE_UNICODE),
         (F.NTLM_NEGOTIATE_OEM, F.NTLM_NEGOTIATE_OEM),
+        # 128/56 and ALWAYS_SIGN echo the client, with or without SIGN/SEAL (issue 13: as Windows)
         (F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_128 | F.NTLMSSP_NEGOTIATE_KEY_EXCH,
-         F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_KEY_EXCH),  # 128 only with SIGN or SEAL
+         F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_128 | F.NTLMSSP_NEGOTIATE_KEY_EXCH),
+        (F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_ALWAYS_SIGN,
+         F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_ALWAYS_SIGN),
         (F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_LM_KEY | F.NTLMSSP_NEGOTIATE_DATAGRAM,
          F.NTLMSSP_NEGOTIATE_UNICODE),
         (F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_SEAL | F.NTLMSSP_NEGOTIATE_56,
@@ -99,9 +102,11 @@ def test_challenge_windows_2000_style(make_acceptor: MakeAcceptor, w2k: ServerId
     ],
 )  # fmt: skip
 def test_challenge_flags_follow_the_client(make_acceptor: MakeAcceptor, client: int, expected: int) -> None:
-    always = F.NTLMSSP_NEGOTIATE_NTLM | F.NTLMSSP_NEGOTIATE_TARGET_INFO | F.NTLMSSP_NEGOTIATE_ALWAYS_SIGN
+    # VERSION is sent whether asked or not by a server that has one (XP SP2 and later, issue 13).
+    always = F.NTLMSSP_NEGOTIATE_NTLM | F.NTLMSSP_NEGOTIATE_TARGET_INFO | F.NTLMSSP_NEGOTIATE_VERSION
     challenge = ChallengeMessage.parse(make_acceptor().accept_negotiate(NegotiateMessage(client).pack()))
     assert challenge.flags == always | expected
+    assert challenge.version is not None and (challenge.version.major, challenge.version.build) == (10, 17763)
     assert challenge.target_name == ""  # no REQUEST_TARGET, no TargetName
 
 

@@ -85,6 +85,22 @@ def test_samba_ntlmv1(make_acceptor: MakeAcceptor, password: str, level: int, ou
             check_sealing(client, acceptor, result)
 
 
+@pytest.mark.parametrize("features", [["FEATURE_SIGN"], ["FEATURE_SEAL"]])
+def test_samba_ntlmv1_without_extended_session_security(make_acceptor: MakeAcceptor, password: str,
+                                                        features: list[str]) -> None:
+    """Issue 15 bug 3: smbclient with NTLMv1 and no NTLM2 session response (``ntlmssp_client:ntlm2
+    = no``) on a signing-required server. One RC4 handle and sequence number serve both
+    directions (MS-NLMP 3.4.4.1), so our mechListMIC must continue the stream the client's left
+    (Samba: "BAD SIG NTLM1" and ACCESS_DENIED before the fix)."""
+    acceptor = make_acceptor()
+    lp = {"client ntlmv2 auth": "no", "client lanman auth": "yes", "ntlmssp_client:ntlm2": "no"}
+    with samba_gensec("alice", password, mech="spnego", features=features, target_service="cifs", **lp) as client:
+        result, satisfied = spnego_logon(client, acceptor)
+        assert not result.negotiate_flags & 0x00080000  # no NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY
+        assert (result.outcome, result.package, satisfied) == (Outcome.AUTHENTICATED, "NTLM V1", True)
+        assert client.session_key() == result.session_key
+
+
 def test_samba_failures_and_anonymous(make_acceptor: MakeAcceptor, password: str) -> None:
     with samba_client("alice", "wrong") as client:
         result, satisfied = spnego_logon(client, make_acceptor())

@@ -241,3 +241,15 @@ def test_kerberos_first_downgrade_exchange(make_acceptor: MakeAcceptor, password
         assert sp.verify_mech_list_mic(client_security, first.mech_types_der, server_mic)
     else:
         assert final == sp.reject()
+
+
+def test_negotiate_hint_of_a_domain_joined_windows_is_byte_for_byte_the_capture() -> None:
+    """suricata-verify tests/smb-version-keyword/input.pcap, frame 5: the SMB2 NEGOTIATE response
+    security blob of Windows 10.0.17763 (NEGOEX, MS-KRB5, KRB5, KRB5-U2U, NTLMSSP + negHints)."""
+    windows = bytes.fromhex(
+        "607606062b0601050502a06c306aa03c303a060a2b06010401823702021e06092a864882f71201020206092a8648"
+        "86f712010202060a2a864886f71201020203060a2b06010401823702020aa32a3028a0261b246e6f745f646566696e"
+        "65645f696e5f5246433431373840706c656173655f69676e6f7265")
+    assert sp.negotiate_hint(("NEGOEX", "MS_KRB5", "KRB5", "KRB5_U2U", "NTLMSSP"), True) == windows
+    parsed = unpack_token(windows)  # pyspnego reads it as a NegTokenInit2 with the hint
+    assert isinstance(parsed, NegTokenInit) and parsed.mech_types[-1] == NTLM
