@@ -21,7 +21,8 @@ smbemu is listed there with why (Windows fails it too, or the smbemu bug and who
 that nothing listed passes (the list only shrinks).
 
 `python tests/interop/test_smbtorture.py` prints the comparison table and every smbemu failure
-with smbtorture's reason (the first line after it).
+with smbtorture's reason (the first line after it); `--prune` also rewrites the list without
+the entries that now pass.
 """
 
 from __future__ import annotations
@@ -258,6 +259,61 @@ def table(results: Results) -> str:
     return "\n".join(lines)
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Block sequences indented under their key, as the hand-written list is."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def prune(results: Results) -> int:
+    """Rewrite the list for ``results``: failure patterns that now match a passing sub-test are
+    replaced by the failing sub-tests they still match (dropped when none), deficits that are
+    gone are dropped, empty entries go.  Unlisted failures are not added: they need a cause
+    written by hand.  Returns the number of patterns removed."""
+    text = EXPECTED.read_text()
+    header = text[:text.index("failures:")]
+    failures, deficits = load_expected()
+    failing, passing = set(), set()
+    for (target, user, suite), result in results.items():
+        if target != "smbemu":
+            continue
+        for name, outcome in result.outcomes.items():
+            key = f"{user}:{suite}:{name}"
+            if outcome in ("success", "xfail"):
+                passing.add(key)
+            elif outcome in ("failure", "error", "uxsuccess"):
+                failing.add(key)
+    removed = 0
+    kept_failures = []
+    for entry in failures:
+        mine = sorted(k for k in failing if listed(k, failures) is entry)
+        patterns: list[str] = []
+        for pattern in entry.patterns:
+            hits = [k for k in mine if fnmatch.fnmatchcase(k, pattern)]
+            stale = any(fnmatch.fnmatchcase(k, pattern) and listed(k, failures) is entry for k in passing)
+            if hits and not stale:
+                patterns.append(pattern)
+            else:
+                removed += 1
+                patterns += [k.replace("[", "[[]") for k in hits if k not in patterns]
+        if patterns:
+            kept_failures.append({"kind": entry.kind, "owner": entry.owner or "-", "cause": entry.cause,
+                                  "tests": patterns})
+    kept_deficits = []
+    for entry in deficits:
+        suites = [key for key in entry.patterns
+                  if results[("smbemu", *key.split(":", 1))].passed < results[("samba", *key.split(":", 1))].passed]
+        removed += len(entry.patterns) - len(suites)
+        if suites:
+            kept_deficits.append({"kind": entry.kind, "owner": entry.owner or "-", "cause": entry.cause,
+                                  "suites": suites})
+    body = yaml.dump({"failures": kept_failures, "deficits": kept_deficits}, Dumper=_IndentedDumper,
+                     sort_keys=False, width=1000, allow_unicode=True)
+    EXPECTED.write_text(header + body)
+    return removed
+
+
 # ---------------------------------------------------------------------------------- the tests
 @pytest.fixture(scope="module")
 def results() -> Results:
@@ -311,6 +367,12 @@ def test_every_smbemu_failure_is_listed(results: Results, user: str, suite: str)
 
 
 if __name__ == "__main__":
-    chosen = sys.argv[1:] or SUITES
+    pruning = "--prune" in sys.argv  # rewrite the list for this run (see prune)
+    chosen = [a for a in sys.argv[1:] if a != "--prune"] or SUITES
+    if pruning and chosen != SUITES:
+        sys.exit("--prune needs the run of every suite (no suite names)")
     SUITES[:] = chosen
-    print(table(run_all(chosen)))
+    outcome = run_all(chosen)
+    print(table(outcome))
+    if pruning:
+        print(f"pruned {prune(outcome)} patterns")
