@@ -16,6 +16,7 @@ from smbemu.status import (
     ERROR_NO_SUCH_DOMAIN,
     ERROR_NOT_SUPPORTED,
     NERR_SUCCESS,
+    NERR_USER_NOT_FOUND,
 )
 
 from .objects import INTERFACE, has_domain, is_dc, machine_name, names_domain, primary_domain
@@ -23,6 +24,7 @@ from .types import (
     CONTROL_CODES,
     LOGONSRV_HANDLE,
     NETLOGON_CONTROL_DATA_INFORMATION,
+    NETLOGON_CONTROL_FIND_USER,
     NETLOGON_CONTROL_QUERY,
     NETLOGON_CONTROL_QUERY_DNS_REG,
     NETLOGON_CONTROL_QUERY_INFORMATION,
@@ -77,6 +79,8 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
     code = request["FunctionCode"]
     data = request.get("Data")
     refused = {"Buffer": (level, None)}
+    if code == NETLOGON_CONTROL_FIND_USER and "Data" in request:
+        return {**refused, "ReturnValue": _find_user(ctx, operation, level, data)}
     if level in levels:
         return {**refused, "ReturnValue": levels[level]}
     if level not in (1, 2, 3, 4):
@@ -117,6 +121,27 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
     else:
         return {**refused, "ReturnValue": ERROR_NOT_SUPPORTED}
     return {"Buffer": (level, _query_info(ctx, level, domain)), "ReturnValue": NERR_SUCCESS}
+
+
+def _find_user(ctx: CallContext, operation: str, level: int, data: Any) -> int:
+    """NETLOGON_CONTROL_FIND_USER (MS-NRPC 3.5.4.9.1): which trusted domain holds the account
+    named in Data?  It needs NETLOGON_CONTROL_ACCESS (administrators; ERROR_ACCESS_DENIED
+    otherwise, 2.2.1.4.18) and answers a NETLOGON_INFO_4 at QueryLevel 4.  The fixture's domain
+    trusts no other domain, so no trusted domain holds any account: NERR_UserNotFound (2221) --
+    what impacket's test_nrpc, written against a Windows DC, gets from NetrLogonControl2 and
+    NetrLogonControl2Ex alike (NetrLogonControl2 answers it before refusing QueryLevel 4).
+    Another level, or no user name: ERROR_INVALID_PARAMETER (U: the Data and level rules of
+    3.5.4.9.1, as Samba's DC applies them)."""
+    status = ctx.decide(operation, level).status
+    if status:
+        return status
+    if ctx.principal.kind is not PrincipalKind.ADMINISTRATOR:
+        return ctx.deny(f"{operation} function code FIND_USER (NETLOGON_CONTROL_ACCESS)",
+                        "is not an administrator").status
+    user = data[1] if isinstance(data, tuple) and data[0] == NETLOGON_CONTROL_FIND_USER else None
+    if level != 4 or not user:
+        return ERROR_INVALID_PARAMETER
+    return NERR_USER_NOT_FOUND
 
 
 _CONTROL_IN: Final = [("ServerName", LOGONSRV_HANDLE), ("FunctionCode", uint32),

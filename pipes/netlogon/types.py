@@ -118,6 +118,10 @@ NETLOGON_AUTHENTICATOR: Final = Struct("NETLOGON_AUTHENTICATOR", [
     ("Credential", NETLOGON_CREDENTIAL), ("Timestamp", uint32)])
 #: ENCRYPTED_NT_OWF_PASSWORD (2.2.1.3.? / MS-SAMR 2.2.7.3): 16 bytes.
 ENCRYPTED_NT_OWF_PASSWORD: Final = FixedBytes(16)
+#: An [out] pointer smbemu only ever answers NULL: the structure it points to (a validation, a
+#: delta array, forest trust records...) is never produced, so its target type is never
+#: marshalled and is not modelled.
+NULL_ONLY: Final = Pointer(uint32)
 #: NETLOGON_SECURE_CHANNEL_TYPE (2.2.1.3.13): a plain IDL enum, 16 bits on the wire.
 NETLOGON_SECURE_CHANNEL_TYPE: Final = enum16
 

@@ -64,9 +64,8 @@ def control(client: Any, opnum: int, level: int, code: int = NETLOGON_CONTROL_QU
 
 
 # issue 15 item 7: calls answered with Windows' status instead of nca_op_rng_error
-@pytest.mark.parametrize("opnum,status", [(0, 50), (1, 50), (3, 0xC0000022), (22, 0xC0000022),
-                                          (23, 5), (24, 5), (25, 5), (35, 1355), (41, 5),
-                                          (43, 5)])
+@pytest.mark.parametrize("opnum,status", [(0, 5), (1, 5), (23, 5), (24, 5), (25, 5), (35, 1355),
+                                          (41, 5), (43, 5)])
 def test_calls_answer_a_status(pipe_client: Callable[..., Any], opnum: int, status: int) -> None:
     client = pipe_client("netlogon", "administrator", "win2016-dc")
     reply = client.op(opnum).decode_response(client.raw(opnum, bytes(64)))
@@ -101,7 +100,7 @@ def test_every_ms_nrpc_opnum_is_declared(pipe_client: Callable[..., Any]) -> Non
             "NetrEnumerateTrustedDomainsEx", "NetrChainSetClientAttributes"} <= names
 
 
-@pytest.mark.parametrize("opnum", [2, 7, 8, 29, 39, 45, 46, 47, 49, 50, 200])
+@pytest.mark.parametrize("opnum", [47, 50, 200])
 def test_not_emulated_opnums_fault_op_rng_error(pipe_client: Callable[..., Any],
                                                 opnum: int) -> None:
     assert pipe_client("netlogon").fault(opnum, bytes(64)) == NCA_S_OP_RNG_ERROR
