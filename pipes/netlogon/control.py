@@ -29,6 +29,8 @@ from .types import (
     NETLOGON_CONTROL_QUERY_DNS_REG,
     NETLOGON_CONTROL_QUERY_INFORMATION,
     NETLOGON_CONTROL_TC_QUERY,
+    NETLOGON_CONTROL_TRUNCATE_LOG,
+    DATA_CODES,
     NETLOGON_HAS_IP,
     NETLOGON_HAS_TIMESERV,
     NT4_REPLICATION_CODES,
@@ -88,9 +90,15 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
     status = ctx.decide(operation, level).status
     if status:
         return {**refused, "ReturnValue": status}
+    admin = ctx.principal.kind is PrincipalKind.ADMINISTRATOR
     domain: str | None = None
     if code == NETLOGON_CONTROL_QUERY:
         pass
+    elif code in DATA_CODES and "Data" not in request:
+        # NetrLogonControl carries no Data: the codes that need it, and QUERY_DNS_REG, are
+        # ERROR_NOT_SUPPORTED there (smbtorture's rpc.netlogon.admin LogonControl, written
+        # against Windows, expects it for every one of them at level 1).
+        return {**refused, "ReturnValue": ERROR_NOT_SUPPORTED}
     elif code == NETLOGON_CONTROL_TC_QUERY:
         # MS-NRPC 3.5.4.9.1: the status of the secure channel to the domain named in Data.
         domain = data[1] if isinstance(data, tuple) and data[0] == code else None
@@ -106,12 +114,18 @@ def _logon_control(ctx: CallContext, request: dict[str, Any], operation: str,
             return {**refused, "ReturnValue": ERROR_INVALID_PARAMETER}
         return {"Buffer": (1, {"netlog1_flags": 0, "netlog1_pdc_connection_status": 0}),
                 "ReturnValue": NERR_SUCCESS}
-    elif (code in NT4_REPLICATION_CODES and is_dc(ctx) and ctx.server.profile.identity.version >= (5, 0)
-          and ctx.principal.kind is PrincipalKind.ADMINISTRATOR):
-        # NT 4 domain replication: an Active Directory DC does not do it (MS-NRPC 3.5.4.9.1), so
-        # the administrator allowed to drive the service gets ERROR_NOT_SUPPORTED (what
-        # smbtorture's rpc.netlogon, written against Windows, expects); others are refused below.
+    elif (code in NT4_REPLICATION_CODES and is_dc(ctx)
+          and ctx.server.profile.identity.version >= (5, 0) and admin):
+        # NT 4 domain replication and its change log: an Active Directory DC does not do it
+        # (MS-NRPC 3.5.4.9.1), nor does a release build break into a debugger, so the
+        # administrator allowed to drive the service gets ERROR_NOT_SUPPORTED (what smbtorture's
+        # rpc.netlogon.admin, written against Windows, expects); others are refused below.
         return {**refused, "ReturnValue": ERROR_NOT_SUPPORTED}
+    elif code == NETLOGON_CONTROL_TRUNCATE_LOG and admin:
+        # Truncating the (NT 4) change log succeeds for an administrator: NERR_Success and the
+        # query information (smbtorture's rpc.netlogon.admin LogonControl, written against
+        # Windows); nothing is kept, so there is nothing to truncate.
+        pass
     elif code in CONTROL_CODES:
         # NETLOGON_CONTROL_ACCESS: administrators (and operators) only on Windows; refused to
         # every caller here, the emulated service being read-only.
