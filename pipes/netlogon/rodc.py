@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import (
     ConformantArray,
@@ -33,6 +34,7 @@ from smbemu.rpc.ndr import (
     uint16,
     uint32,
 )
+from smbemu.status import NCA_S_FAULT_NDR
 
 from .objects import INTERFACE, ZERO_AUTHENTICATOR, no_secure_channel
 from .types import NETLOGON_AUTHENTICATOR
@@ -87,8 +89,9 @@ def DsrUpdateReadOnlyServerDnsRecords(ctx: CallContext,
     """MS-NRPC 3.5.4.3.11: no secure channel: STATUS_ACCESS_DENIED, DnsNames as received."""
     names = request["DnsNames"]
     if names["DnsNamesInfo"] is not None and len(names["DnsNamesInfo"]) != names["EntryCount"]:
-        # size_is(EntryCount): the array's conformance must match it (MS-RPCE strict NDR)
-        names = {"EntryCount": len(names["DnsNamesInfo"]), "DnsNamesInfo": names["DnsNamesInfo"]}
+        # [size_is(EntryCount)]: the array's conformance must equal it; netlogon asks the
+        # runtime for strict NDR consistency checks (MS-NRPC 3.5.4), which reject the stub
+        raise RpcFault(NCA_S_FAULT_NDR, "NL_DNS_NAME_INFO_ARRAY conformance is not EntryCount")
     return {"ReturnAuthenticator": ZERO_AUTHENTICATOR, "DnsNames": names,
             "ReturnValue": no_secure_channel(ctx)}
 

@@ -24,6 +24,7 @@ NERR_USER_NOT_FOUND = 0x8AD
 STATUS_ACCESS_DENIED = 0xC0000022
 STATUS_NOT_IMPLEMENTED = 0xC0000002
 NCA_S_FAULT_INVALID_TAG = 0x1C000006
+NCA_S_FAULT_NDR = 0x000006F7
 RPC_S_OUT_OF_RESOURCES = 0x000006B9
 ZERO = {"Credential": bytes(8), "Timestamp": 0}
 AUTH = {"Credential": b"ABCDEFGH", "Timestamp": 1234}
@@ -250,6 +251,11 @@ def test_rodc_dns_records_are_sent_back(pipe_client: Callable[..., Any]) -> None
                         SiteName=None, DnsTtl=600, DnsNames=names)
     assert reply == {"ReturnAuthenticator": ZERO, "DnsNames": names,
                      "ReturnValue": STATUS_ACCESS_DENIED}
+    # EntryCount that is not the array's conformance: the strict NDR check rejects the stub
+    stub = client.op(48).encode_request({"ServerName": None, "ComputerName": "RODC1",
+                                         "Authenticator": AUTH, "SiteName": None, "DnsTtl": 600,
+                                         "DnsNames": {**names, "EntryCount": 2}})
+    assert client.fault(48, stub) == NCA_S_FAULT_NDR
 
 
 def test_chain_set_client_attributes(pipe_client: Callable[..., Any]) -> None:
