@@ -8,6 +8,7 @@ and NetrLogonControl2(FIND_USER).
 
 from __future__ import annotations
 
+import random
 import types
 from collections.abc import Callable
 from typing import Any
@@ -342,3 +343,45 @@ def test_find_user(pipe_client: Callable[..., Any], opnum: int) -> None:
         ERROR_INVALID_PARAMETER
     user = pipe_client("netlogon", "user", "win2016-dc")
     assert user.call(opnum, **values)["ReturnValue"] == ERROR_ACCESS_DENIED
+
+
+# ------------------------------------------------------------------ hostile stubs
+
+
+def test_truncated_and_mutated_stubs_get_a_protocol_answer(pipe_client: Callable[..., Any],
+                                                           pipes_h: H) -> None:
+    """Every prefix of a valid stub, and byte-mutated copies, of the calls whose [in] unions
+    smbemu decodes: a response or a protocol fault (NDR, invalid tag, out of resources), never
+    nca_s_fault_unspec (a handler that crashed)."""
+    client = pipe_client("netlogon", "anonymous", "win2016-dc")
+    logon = {"LogonServer": None, "ComputerName": "WS01", "LogonLevel": 2,
+             "LogonInformation": (2, LOGONS[2]), "ValidationLevel": 3}
+    valid = {
+        2: {**logon, "Authenticator": AUTH, "ReturnAuthenticator": AUTH},
+        45: {**logon, "Authenticator": AUTH, "ReturnAuthenticator": AUTH, "ExtraFlags": 0},
+        39: {**logon, "ExtraFlags": 0},
+        9: {"PrimaryName": None, "ComputerName": "B", "Authenticator": AUTH,
+            "ReturnAuthenticator": AUTH, "RecordId": {"ComputerName": bytes(16),
+                                                      "TimeCreated": 0, "SerialNumber": 0},
+            "Count": 1, "Level": 0, "BufferSize": 8},
+        48: {"ServerName": None, "ComputerName": "R", "Authenticator": AUTH, "SiteName": "S",
+             "DnsTtl": 1, "DnsNames": {"EntryCount": 1, "DnsNamesInfo": [
+                 {"Type": 0, "DnsDomainInfo": "x", "DnsDomainInfoType": 0, "Priority": 0,
+                  "Weight": 0, "Port": 0, "Register": 0, "Status": 0}]}},
+        29: {"ServerName": "S", "ComputerName": "W", "Authenticator": AUTH,
+             "ReturnAuthenticator": AUTH, "Level": 1},
+    }
+    rng = random.Random(15)
+    for opnum, values in valid.items():
+        stub = client.op(opnum).encode_request(values)
+        candidates = [stub[:n] for n in range(len(stub))]
+        for _ in range(60):
+            mutated = bytearray(stub)
+            for _ in range(rng.randint(1, 4)):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+            candidates.append(bytes(mutated))
+        for candidate in candidates:
+            try:
+                client.raw(opnum, candidate)
+            except pipes_h.CallFault as fault:
+                assert fault.status != 0x1C000012, (opnum, candidate.hex())
