@@ -17,7 +17,8 @@ the choice follows):
   an NTSTATUS return value cannot carry that Win32 code, so it is the RPC layer's refusal;
 * NetrLogonGetTrustRid (23), NetrLogonComputeServerDigest (24), NetrLogonComputeClientDigest
   (25): they read the machine-account / trust secret, which the fixture does not hold (the
-  secure-channel rule of the package docstring): ERROR_ACCESS_DENIED (U), outputs zero;
+  secure-channel rule of the package docstring): ERROR_ACCESS_DENIED, outputs zero -- the code
+  impacket's test_nrpc, written against a Windows DC, gets as the domain's Administrator;
 * DsrAddressToSiteNamesW (33) / ExW (37): EntryCount 0 is ERROR_INVALID_PARAMETER (MS-NRPC
   3.5.4.3.6 / 3.5.4.3.7); otherwise, on a DC, one NULL site (and subnet) name per address: the
   fixture defines no subnet, so no address maps to a site ("the corresponding entry is NULL");
@@ -30,7 +31,8 @@ the choice follows):
 * DsrDeregisterDnsHostRecords (41): administrators only, and the emulation changes nothing:
   ERROR_ACCESS_DENIED (as the read-only control codes, control.py);
 * DsrGetForestTrustInformation (43): reads the forest trust records, which need the trust
-  secret / a DC: ERROR_ACCESS_DENIED (U), NULL output.
+  secret / a DC: ERROR_ACCESS_DENIED (one of the two answers impacket's test_nrpc accepts from
+  Windows, ERROR_NO_SUCH_DOMAIN the other), NULL output.
 
 Each call asks the policy first (``ctx.decide``); the refusals made here are recorded with
 ``ctx.deny`` so the audit log names them.
@@ -102,11 +104,14 @@ INTERFACE.operation(1, "NetrLogonUasLogoff", request=(), returns="WERROR",
 
 @INTERFACE.operation(22, "NetrLogonSetServiceBits", request=(), response=(), returns="NTSTATUS")
 def NetrLogonSetServiceBits(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """The fault rpc_s_access_denied to every remote caller (see the module docstring)."""
     status = ctx.decide().status
     if status:
         return {"ReturnValue": status}
     ctx.deny("local callers only (MS-NRPC 3.5.4.8.5)", "is not the local time service")
     raise RpcFault(FAULT_ACCESS_DENIED, "NetrLogonSetServiceBits from a remote caller")
+
+
 INTERFACE.operation(23, "NetrLogonGetTrustRid", request=(), returns="WERROR",
                     response=[("Rid", uint32)])(_no_secret)
 for _opnum, _name in ((24, "NetrLogonComputeServerDigest"),
