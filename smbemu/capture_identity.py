@@ -46,7 +46,7 @@ from smbemu.smb1.layouts.session import TreeConnectExtendedResponse
 from smbemu.smb2.layouts.base import parse
 from smbemu.smb2.layouts.session import NegotiateContext, NegotiateRequest, NegotiateResponse, SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse
 
-__all__ = ["WireFacts", "read_capture", "smb_frames"]
+__all__ = ["WireFacts", "facts_from_frames", "read_capture", "smb_frames"]
 
 _SMB1, _SMB2, _TRANSFORM = b"\xffSMB", b"\xfeSMB", b"\xfdSMB"
 _NBSS_MESSAGE = 0x00  # RFC 1002 4.3.1 SESSION MESSAGE; 0x81-0x85 are session set-up and keep-alive
@@ -145,10 +145,16 @@ def read_capture(path: str | Path) -> WireFacts:
     return facts
 
 
+def facts_from_frames(requests: list[bytes], responses: list[bytes], name: str = "") -> WireFacts:
+    """What a server's SMB answers say, from SMB messages already framed (a replay's)."""
+    facts = WireFacts(capture=name)
+    _read_smb(facts, requests, responses)
+    return facts
+
+
 def _read_stream(facts: WireFacts, stream: TcpStream) -> None:
     facts.gaps += stream.gap
-    for client, server, requests, responses in ((stream.a, stream.b, stream.a_to_b, stream.b_to_a),
-                                                (stream.b, stream.a, stream.b_to_a, stream.a_to_b)):
+    for server, requests, responses in ((stream.b, stream.a_to_b, stream.b_to_a), (stream.a, stream.b_to_a, stream.a_to_b)):
         if _looks_like_smb(responses) or _looks_like_rpc(responses):
             if _responds(responses) and not _claim(facts, server):
                 return
@@ -157,7 +163,6 @@ def _read_stream(facts: WireFacts, stream: TcpStream) -> None:
             else:
                 _read_rpc(facts, list(_rpc_pdus(requests)), list(_rpc_pdus(responses)))
             return
-    del client
 
 
 def _responds(data: bytes) -> bool:
@@ -316,7 +321,7 @@ def _smb1_parts(frame: bytes) -> tuple[bytes, bytes, int]:
 
 
 def _read_smb1_response(facts: WireFacts, frame: bytes, request: bytes | None, binds: dict[int, Bind]) -> None:
-    command, status = frame[4], struct.unpack_from("<I", frame, 5)[0]
+    command = frame[4]
     flags2 = struct.unpack_from("<H", frame, 10)[0]
     words, data, data_start = _smb1_parts(frame)
     if command == _SMB1_NEGOTIATE and len(words) == 34:
@@ -352,7 +357,6 @@ def _read_smb1_response(facts: WireFacts, frame: bytes, request: bytes | None, b
             request_words, request_data, _ = _smb1_parts(request)
             if len(request_words) == 24:  # extended: SecurityBlobLength at word 7
                 _client_ntlm_flags(facts, request_data[: struct.unpack_from("<H", request_words, 14)[0]], smb2=False)
-        del status
     elif command == _SMB1_TREE_CONNECT and len(words) == 14 and request is not None:
         request_words, request_data, request_data_start = _smb1_parts(request)
         password_length = struct.unpack_from("<H", request_words, 6)[0] if len(request_words) == 8 else 0
