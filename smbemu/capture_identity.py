@@ -35,7 +35,15 @@ from typing import Any
 import construct as cs  # type: ignore[import-untyped]
 
 from smbemu.auth import spnego
-from smbemu.auth.ntlm_messages import AvId, ChallengeMessage, MessageType, NegotiateMessage, NtlmError, message_type, parse_av_pairs
+from smbemu.auth.ntlm_messages import (
+    AvId,
+    ChallengeMessage,
+    MessageType,
+    NegotiateMessage,
+    NtlmError,
+    message_type,
+    parse_av_pairs,
+)
 from smbemu.errors import SmbStatusError
 from smbemu.pcap_reader import TcpStream, tcp_streams
 from smbemu.rpc.pdu.codec import parse_pdu
@@ -44,7 +52,17 @@ from smbemu.smb1.layouts.files import smb_string
 from smbemu.smb1.layouts.negotiate import ExtendedSecurityData, NegotiateResponseWords
 from smbemu.smb1.layouts.session import TreeConnectExtendedResponse
 from smbemu.smb2.layouts.base import parse
-from smbemu.smb2.layouts.session import NegotiateContext, NegotiateRequest, NegotiateResponse, SessionSetupRequest, SessionSetupResponse, TreeConnectRequest, TreeConnectResponse
+from smbemu.smb2.layouts.session import (
+    SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT,
+    NegotiateContext,
+    NegotiateRequest,
+    NegotiateResponse,
+    SessionSetupRequest,
+    SessionSetupResponse,
+    TreeConnectRequest,
+    TreeConnectRequestWithExtension,
+    TreeConnectResponse,
+)
 
 __all__ = ["WireFacts", "facts_from_frames", "read_capture", "smb_frames"]
 
@@ -260,11 +278,10 @@ def _read_smb2_response(facts: WireFacts, command: int, body: bytes, request: by
 
 
 def _smb2_tree_path(request: bytes) -> str:
-    offset, length = struct.unpack_from("<HH", request, 4)
-    start = offset - 64
-    if 8 <= start and start + length <= len(request):
-        return request[start : start + length].decode("utf-16-le", "replace")
-    return parse(TreeConnectRequest, request).path.decode("utf-16-le", "replace")
+    """The share path of a TREE_CONNECT request (MS-SMB2 2.2.9; with the 3.1.1 extension, 2.2.9.1)."""
+    extended = struct.unpack_from("<H", request, 2)[0] & SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT
+    path: bytes = parse(TreeConnectRequestWithExtension if extended else TreeConnectRequest, request).path
+    return path.decode("utf-16-le", "replace")
 
 
 def _negotiate_contexts(data: bytes, count: int) -> list[tuple[int, bytes]]:

@@ -24,6 +24,7 @@ from smbemu.capture_identity import WireFacts, read_capture
 from smbemu.profiles.loading import list_profiles, load_profile, profile_path
 from smbemu.profiles.model import SMB1_CAPABILITY_BITS, SMB2_CAPABILITY_BITS
 from smbemu.rpc.pdu.messages import NDR20, NDR64
+from smbemu.smb2.constants import Cipher, HashAlgorithm, NegotiateContextType, SigningAlgorithm
 from smbemu.smb2.negotiate import negotiated_capabilities
 
 __all__ = ["GeneratedProfile", "closest_builtin", "profile_from_capture", "write_profile"]
@@ -38,6 +39,10 @@ WIRE_KEYS = (
     "smb1.max_mpx_count", "smb1.max_number_vcs", "smb1.max_buffer_size", "smb1.max_raw_size", "smb1.capabilities",
     "smb1.signing_enabled", "smb1.server_time_zone",
 )
+#: Identity keys no message read here carries: srvsvc's NetrServerGetInfo answer is NDR that the
+#: reader does not decode, and the role shows in no header.
+NEVER_READ = ("role", "identity.srvsvc.platform_id", "identity.srvsvc.version_major", "identity.srvsvc.version_minor",
+              "identity.srvsvc.server_type")
 _MECH_NAMES = {oid: name for name, oid in spnego.MECH_OIDS.items()}
 _SMB2_SIGNING_REQUIRED = 0x02  # MS-SMB2 2.2.4 SecurityMode
 _SMB1_SIGNATURES_ENABLED, _SMB1_SIGNATURES_REQUIRED = 0x04, 0x08  # MS-CIFS 2.2.4.52.2 SecurityMode
@@ -123,7 +128,11 @@ def profile_from_capture(name: str, capture: str | Path, base: str | None = None
         generated.without_key.append(f"{facts.gaps} TCP stream(s) with missing segments: read up to the gap")
     if facts.unreadable:
         generated.without_key.append(f"{facts.unreadable} server message(s) that did not parse were skipped")
-    generated.not_read = [key for key in WIRE_KEYS if key not in generated.keys]
+    generated.not_read = [key for key in WIRE_KEYS if key not in generated.keys] + list(NEVER_READ)
+    signing = generated.keys.get("smb.signing_required", (False, ""))[0]
+    if signing and not base_profile.smb.signing_required and not base_profile.is_dc:
+        generated.without_key.append(f"signing required, which {base_name} does not: every DC requires it by default "
+                                     "(shared reference windows-defaults §2.2); a DC's capture may want a -dc --base")
     return generated
 
 
@@ -141,7 +150,8 @@ def _ntlm_keys(out: GeneratedProfile, facts: WireFacts) -> None:
         out.keys["identity.ntlm_version"] = (None, f"{where} without VERSION (NTLMSSP_NEGOTIATE_VERSION clear)")
     av = facts.ntlm_av
     dns = AvId.MsvAvDnsComputerName in av or AvId.MsvAvDnsDomainName in av
-    out.keys["identity.ntlm.dns_names"] = (dns, f"{where} target info: MsvAvDnsComputerName / DnsDomainName {'present' if dns else 'absent'}")
+    out.keys["identity.ntlm.dns_names"] = (dns, f"{where} target info: MsvAvDnsComputerName / DnsDomainName "
+                                                + ("present" if dns else "absent"))
     tree = AvId.MsvAvDnsTreeName in av
     out.keys["identity.ntlm.dns_tree"] = (tree, f"{where} target info: MsvAvDnsTreeName {'present' if tree else 'absent'}")
     stamp = AvId.MsvAvTimestamp in av
@@ -149,7 +159,8 @@ def _ntlm_keys(out: GeneratedProfile, facts: WireFacts) -> None:
     flags = challenge.flags
     asked = f" (the client's NEGOTIATE asked 0x{facts.ntlm_client_flags:08X})" if facts.ntlm_client_flags is not None else ""
     out.without_key.append(f"NTLM NegotiateFlags 0x{flags:08X}{asked}: {_flag_names(flags)}")
-    target_type = "DOMAIN" if flags & NegotiateFlags.NTLMSSP_TARGET_TYPE_DOMAIN else "SERVER" if flags & NegotiateFlags.NTLMSSP_TARGET_TYPE_SERVER else "none"
+    target_type = ("DOMAIN" if flags & NegotiateFlags.NTLMSSP_TARGET_TYPE_DOMAIN
+                   else "SERVER" if flags & NegotiateFlags.NTLMSSP_TARGET_TYPE_SERVER else "none")
     out.without_key.append(f"NTLM TargetName {challenge.target_name!r}, TargetType {target_type}")
     for av_id, value in facts.ntlm_pairs or []:
         label = AvId(av_id).name if av_id in AvId._value2member_map_ else f"AvId {av_id}"
@@ -246,9 +257,32 @@ def _smb2_keys(out: GeneratedProfile, facts: WireFacts, base_capabilities: int, 
     out.without_key.append(f"SMB2 NEGOTIATE SecurityMode 0x{mode:04X}, dialect 0x{dialect:04X}"
                            + (f", client offered {', '.join(f'0x{d:04X}' for d in facts.smb2_offered)}" if facts.smb2_offered else ""))
     for context_type, data in facts.smb2_contexts:
-        out.without_key.append(f"SMB2 3.1.1 negotiate context type 0x{context_type:04X}: {data[:8].hex()}{'...' if len(data) > 8 else ''}")
+        out.without_key.append(f"SMB2 3.1.1 negotiate context {_context_text(context_type, data)}")
     if facts.ipc_share_flags is not None:
         out.without_key.append(f"SMB2 TREE_CONNECT IPC$ ShareFlags 0x{facts.ipc_share_flags:08X}")
+
+
+def _context_text(context_type: int, data: bytes) -> str:
+    """One answered 3.1.1 context (MS-SMB2 2.2.4.1): its type and the algorithms chosen."""
+    name = NegotiateContextType(context_type).name if context_type in NegotiateContextType._value2member_map_ \
+        else f"0x{context_type:04X}"
+    names: dict[int, str] = {}
+    first = 2  # the algorithm list follows a 16-bit count (2.2.3.1.2, 2.2.3.1.7)
+    if context_type == NegotiateContextType.PREAUTH_INTEGRITY_CAPABILITIES:
+        names, first = {int(v): v.name for v in HashAlgorithm}, 4  # count, salt length (2.2.3.1.1)
+    elif context_type == NegotiateContextType.ENCRYPTION_CAPABILITIES:
+        names = {int(v): v.name for v in Cipher}
+    elif context_type == NegotiateContextType.SIGNING_CAPABILITIES:
+        names = {int(v): v.name for v in SigningAlgorithm}
+    elif context_type == NegotiateContextType.COMPRESSION_CAPABILITIES:
+        first = 8  # count, padding, flags (2.2.3.1.3)
+    else:
+        return f"{name}: {data[:16].hex()}{'...' if len(data) > 16 else ''}"
+    if len(data) < first:
+        return f"{name}: {data.hex()} (short)"
+    count = int.from_bytes(data[:2], "little")
+    values = [int.from_bytes(data[first + 2 * i : first + 2 * i + 2], "little") for i in range(count) if first + 2 * i + 2 <= len(data)]
+    return f"{name}: " + ", ".join(names.get(v, f"0x{v:04X}") for v in values)
 
 
 def _dialects(chosen: int, offered: tuple[int, ...] | None, base: tuple[int, ...]) -> list[str]:
@@ -266,6 +300,8 @@ def _dialects(chosen: int, offered: tuple[int, ...] | None, base: tuple[int, ...
 
 def _dialect_note(chosen: int, offered: tuple[int, ...] | None) -> str:
     text = f"SMB2 NEGOTIATE DialectRevision 0x{chosen:04X}"
+    if chosen == max(int(d) for d in DIALECT_BY_LABEL.values()):
+        return text + ", the newest dialect"
     if offered and any(d > chosen for d in offered if d != 0x02FF):
         return text + " although the client offered newer: the server's newest"
     return text + " (the client offered nothing newer: newer dialects kept from the base)"
@@ -279,7 +315,7 @@ def _rpc_notes(out: GeneratedProfile, facts: WireFacts) -> None:
             for context in bind.contexts:
                 offered += [_syntax_name(s) for s in context.transfer_syntaxes]
         accepted = [_syntax_name(r.transfer_syntax) for r in ack.results if r.result == 0]
-        line = (f"DCE/RPC bind_ack: secondary address {ack.secondary_address!r}, accepted {', '.join(accepted) or 'none'}"
+        line = (f"DCE/RPC bind_ack: secondary address {ack.secondary_address}, accepted {', '.join(accepted) or 'none'}"
                 + (f" of offered {', '.join(offered)}" if offered else "") + f", max frag {ack.max_xmit_frag}/{ack.max_recv_frag}")
         if line not in seen:
             seen.add(line)
