@@ -171,20 +171,25 @@ def facts_from_frames(requests: list[bytes], responses: list[bytes], name: str =
 
 
 def _read_stream(facts: WireFacts, stream: TcpStream) -> None:
-    facts.gaps += stream.gap
+    """Read a stream whose one direction answers as an SMB or DCE/RPC server does (whoever sent
+    the SYN: a capture may start mid-connection)."""
     for server, requests, responses in ((stream.b, stream.a_to_b, stream.b_to_a), (stream.a, stream.b_to_a, stream.a_to_b)):
-        if _looks_like_smb(responses) or _looks_like_rpc(responses):
-            if _responds(responses) and not _claim(facts, server):
-                return
+        if not _responds(responses):
+            continue
+        if _claim(facts, server):
+            facts.gaps += stream.gap
             if _looks_like_smb(responses):
                 _read_smb(facts, list(smb_frames(requests)), list(smb_frames(responses)))
             else:
                 _read_rpc(facts, list(_rpc_pdus(requests)), list(_rpc_pdus(responses)))
-            return
+        return
 
 
 def _responds(data: bytes) -> bool:
-    """Whether this direction carries answers: an SMB reply flag or a DCE/RPC bind_ack first."""
+    """Whether this direction carries answers: an SMB reply flag, or DCE/RPC answers (bind_ack,
+    alter_context_resp, response, fault, bind_nak: C706 12.6.4)."""
+    if not _looks_like_smb(data):
+        return _looks_like_rpc(data) and data[2] in (_RPC_BIND_ACK, _RPC_ALTER_RESP, 2, 3, 13)
     for frame in smb_frames(data):
         if frame[:4] == _SMB1 and len(frame) > 9:
             return bool(frame[9] & _SMB1_REPLY)
@@ -193,7 +198,7 @@ def _responds(data: bytes) -> bool:
         if frame[:4] == _TRANSFORM:
             continue
         return False
-    return _looks_like_rpc(data) and data[2] in (_RPC_BIND_ACK, _RPC_ALTER_RESP, 2, 3, 13)
+    return False
 
 
 def _claim(facts: WireFacts, server: tuple[str, int]) -> bool:

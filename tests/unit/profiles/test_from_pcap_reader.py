@@ -133,3 +133,17 @@ def test_truncated_files_raise_one_capture_error(tmp_path: Path, cut: int) -> No
     with pytest.raises(CaptureError) as caught:
         tcp_streams(path)
     assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+def test_a_capture_started_mid_connection_with_the_server_seen_first(tmp_path: Path) -> None:
+    """No handshake, and the server's first answer is the first packet: the roles come from the
+    SMB reply flag, not from who spoke first."""
+    packets = _ip_packets()[3:]  # SYN, SYN-ACK, ACK dropped
+    server = packets[1][12:16]  # the NEGOTIATE response's source address
+    first_answer = next(i for i, p in enumerate(packets) if p[12:16] == server and len(p) > 60)
+    _pcap(tmp_path / "mid.pcap", 101, [packets[first_answer], *packets[:first_answer], *packets[first_answer + 1 :]])
+    stream = tcp_streams(tmp_path / "mid.pcap")[0]
+    assert stream.a[1] == 445  # the first sender seen
+    facts = read_capture(tmp_path / "mid.pcap")
+    assert facts.server == stream.a
+    assert (facts.native_os, facts.ntlm.version if facts.ntlm else None) == _expected()
