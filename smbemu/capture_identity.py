@@ -47,7 +47,7 @@ from smbemu.auth.ntlm_messages import (
 from smbemu.errors import SmbStatusError
 from smbemu.pcap_reader import TcpStream, tcp_streams
 from smbemu.rpc.pdu.codec import parse_pdu
-from smbemu.rpc.pdu.messages import Bind, BindAck, PduError
+from smbemu.rpc.pdu.messages import AlterContext, AlterContextResp, Bind, BindAck, PduError
 from smbemu.smb1.layouts.files import smb_string
 from smbemu.smb1.layouts.negotiate import ExtendedSecurityData, NegotiateResponseWords
 from smbemu.smb1.layouts.session import TreeConnectExtendedResponse
@@ -233,8 +233,8 @@ def _smb2_messages(frames: list[bytes]) -> Iterator[tuple[int, int, int, bytes]]
 def _read_smb(facts: WireFacts, requests: list[bytes], responses: list[bytes]) -> None:
     facts.encrypted |= any(frame[:4] == _TRANSFORM for frame in (*requests, *responses))
     smb2_requests = {(command, mid): body for command, mid, _, body in _smb2_messages(requests)}
-    binds = {pdu.call_id: pdu.body for frame in requests for pdu in _embedded_pdus(frame, (_RPC_BIND, _RPC_ALTER))
-             if isinstance(pdu.body, Bind)}
+    binds = {_bind_key(pdu.body, pdu.call_id): pdu.body for frame in requests
+             for pdu in _embedded_pdus(frame, (_RPC_BIND, _RPC_ALTER)) if isinstance(pdu.body, Bind)}
     ntlm_negotiates = [body for command, _, _, body in _smb2_messages(requests) if command == _SMB2_SESSION_SETUP]
     for command, mid, _status, body in _smb2_messages(responses):
         try:
@@ -254,7 +254,7 @@ def _read_smb(facts: WireFacts, requests: list[bytes], responses: list[bytes]) -
             facts.unreadable += 1
 
 
-def _read_smb2_response(facts: WireFacts, command: int, body: bytes, request: bytes | None, binds: dict[int, Bind]) -> None:
+def _read_smb2_response(facts: WireFacts, command: int, body: bytes, request: bytes | None, binds: dict[tuple[bool, int], Bind]) -> None:
     if command == _SMB2_NEGOTIATE and len(body) >= 64:
         response = parse(NegotiateResponse, body)
         if facts.smb2_negotiate is not None and response.dialect_revision == _WILDCARD_DIALECT:
@@ -342,7 +342,7 @@ def _smb1_parts(frame: bytes) -> tuple[bytes, bytes, int]:
     return frame[33:words_end], frame[data_start : data_start + byte_count], data_start
 
 
-def _read_smb1_response(facts: WireFacts, frame: bytes, request: bytes | None, binds: dict[int, Bind]) -> None:
+def _read_smb1_response(facts: WireFacts, frame: bytes, request: bytes | None, binds: dict[tuple[bool, int], Bind]) -> None:
     command = frame[4]
     flags2 = struct.unpack_from("<H", frame, 10)[0]
     words, data, data_start = _smb1_parts(frame)
@@ -414,10 +414,15 @@ def _embedded_pdus(message: bytes, ptypes: tuple[int, ...]) -> Iterator[Any]:
                 yield pdu
 
 
-def _scan_for_bind_ack(facts: WireFacts, message: bytes, binds: dict[int, Bind]) -> None:
+def _bind_key(body: Bind | BindAck, call_id: int) -> tuple[bool, int]:
+    """A bind_ack answers the bind, an alter_context_resp the alter_context, of its call_id."""
+    return isinstance(body, (AlterContext, AlterContextResp)), call_id
+
+
+def _scan_for_bind_ack(facts: WireFacts, message: bytes, binds: dict[tuple[bool, int], Bind]) -> None:
     for pdu in _embedded_pdus(message, (_RPC_BIND_ACK, _RPC_ALTER_RESP)):
         if isinstance(pdu.body, BindAck):
-            facts.bind_acks.append((pdu.body, binds.get(pdu.call_id)))
+            facts.bind_acks.append((pdu.body, binds.get(_bind_key(pdu.body, pdu.call_id))))
             _rpc_auth(facts, pdu)
 
 
@@ -435,11 +440,11 @@ def _rpc_auth(facts: WireFacts, pdu: Any) -> None:
 
 
 def _read_rpc(facts: WireFacts, requests: list[bytes], responses: list[bytes]) -> None:
-    binds: dict[int, Bind] = {}
+    binds: dict[tuple[bool, int], Bind] = {}
     for raw in requests:
         pdu = _parse_rpc(raw)
         if pdu is not None and isinstance(pdu.body, Bind):
-            binds[pdu.call_id] = pdu.body
+            binds[_bind_key(pdu.body, pdu.call_id)] = pdu.body
             if facts.ntlm_client_flags is None and pdu.auth is not None:
                 _client_ntlm_flags(facts, pdu.auth.auth_value, smb2=False)
     for raw in responses:
@@ -447,7 +452,7 @@ def _read_rpc(facts: WireFacts, requests: list[bytes], responses: list[bytes]) -
         if pdu is None:
             facts.unreadable += 1
         elif isinstance(pdu.body, BindAck):
-            facts.bind_acks.append((pdu.body, binds.get(pdu.call_id)))
+            facts.bind_acks.append((pdu.body, binds.get(_bind_key(pdu.body, pdu.call_id))))
             try:
                 _rpc_auth(facts, pdu)
             except (NtlmError, spnego.SpnegoError, ValueError, IndexError, struct.error):

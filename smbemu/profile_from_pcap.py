@@ -23,7 +23,7 @@ from smbemu.errors import ConfigError
 from smbemu.capture_identity import WireFacts, read_capture
 from smbemu.profiles.loading import list_profiles, load_profile, profile_path
 from smbemu.profiles.model import SMB1_CAPABILITY_BITS, SMB2_CAPABILITY_BITS
-from smbemu.rpc.pdu.messages import NDR20, NDR64
+from smbemu.rpc.pdu.messages import NDR20, NDR64, AlterContextResp, BindAck
 from smbemu.smb2.constants import Cipher, HashAlgorithm, NegotiateContextType, SigningAlgorithm
 from smbemu.smb2.negotiate import negotiated_capabilities
 
@@ -37,7 +37,7 @@ WIRE_KEYS = (
     "identity.smb2.spnego_mechs", "identity.smb2.spnego_hint",
     "smb.dialects", "smb.smb1", "smb.signing_required", "smb.max_transact_size", "smb.max_read_size", "smb.max_write_size",
     "smb1.max_mpx_count", "smb1.max_number_vcs", "smb1.max_buffer_size", "smb1.max_raw_size", "smb1.capabilities",
-    "smb1.signing_enabled", "smb1.server_time_zone",
+    "smb1.signing_enabled", "smb1.server_time_zone", "rpc.ndr64", "rpc.lsass_pipe_address",
 )
 #: Identity keys no message read here carries: srvsvc's NetrServerGetInfo answer is NDR that the
 #: reader does not decode, and the role shows in no header.
@@ -308,18 +308,35 @@ def _dialect_note(chosen: int, offered: tuple[int, ...] | None) -> str:
 
 
 def _rpc_notes(out: GeneratedProfile, facts: WireFacts) -> None:
+    """bind_acks (C706 12.6.4.4): the lsass secondary address as written, NDR64 accepted or
+    refused where a bind offered it (MS-RPCE 2.2.5.3, 3.3.1.5.6), the rest for the record."""
     seen: set[str] = set()
     for ack, bind in facts.bind_acks:
         offered = []
         if bind is not None:
-            for context in bind.contexts:
+            for context, result in zip(bind.contexts, ack.results):
                 offered += [_syntax_name(s) for s in context.transfer_syntaxes]
+                if NDR64 in context.transfer_syntaxes and "rpc.ndr64" not in out.keys and _named_pipe_or_epm(ack):
+                    out.keys["rpc.ndr64"] = (result.result == 0 and result.transfer_syntax == NDR64,
+                                             f"DCE/RPC bind_ack to {ack.secondary_address or 'an alter_context'}: NDR64 "
+                                             + ("accepted" if result.result == 0 else f"refused (result {result.result})"))
+        if ack.secondary_address.lower() == "\\pipe\\lsass" and "rpc.lsass_pipe_address" not in out.keys:
+            out.keys["rpc.lsass_pipe_address"] = (ack.secondary_address, "DCE/RPC bind_ack secondary address (C706 12.6.4.4)")
         accepted = [_syntax_name(r.transfer_syntax) for r in ack.results if r.result == 0]
-        line = (f"DCE/RPC bind_ack: secondary address {ack.secondary_address}, accepted {', '.join(accepted) or 'none'}"
+        kind = "alter_context_resp" if isinstance(ack, AlterContextResp) else "bind_ack"
+        line = (f"DCE/RPC {kind}: secondary address {ack.secondary_address or '(none)'}, accepted {', '.join(accepted) or 'none'}"
                 + (f" of offered {', '.join(offered)}" if offered else "") + f", max frag {ack.max_xmit_frag}/{ack.max_recv_frag}")
         if line not in seen:
             seen.add(line)
             out.without_key.append(line)
+
+
+def _named_pipe_or_epm(ack: BindAck) -> bool:
+    """A bind to a named pipe or to the endpoint mapper: what smbemu's ``rpc.ndr64`` governs. The
+    answer of another endpoint (a DCOM object on a dynamic port, as in the 1903 capture, which
+    refuses NDR64) is that interface's own choice and says nothing about the pipes."""
+    address = ack.secondary_address.lower()
+    return address.startswith("\\pipe\\") or address == "135"
 
 
 def _syntax_name(syntax: Any) -> str:
@@ -363,7 +380,7 @@ def render(generated: GeneratedProfile, capture_name: str) -> str:
     for path, (value, source) in generated.keys.items():
         section, _, leaf = path.rpartition(".")
         sections.setdefault(section, []).append((leaf, value, source))
-    for top in ("identity", "smb", "smb1"):
+    for top in ("identity", "smb", "smb1", "rpc"):
         entries = sections.get(top, [])
         subsections = [(sub, sections[f"{top}.{sub}"]) for sub in ("ntlm", "smb2") if f"{top}.{sub}" in sections]
         if not entries and not subsections:
@@ -377,7 +394,8 @@ def render(generated: GeneratedProfile, capture_name: str) -> str:
     lines += [f"#   - {item}" for item in generated.without_key] or ["#   (nothing)"]
     lines += ["", f"# Not in the capture, inherited from {generated.base} (the capture did not show them):"]
     lines += [f"#   - {key}" for key in generated.not_read] or ["#   (nothing: every wire-identity key was read)"]
-    lines += ["#   - and every policy key (anonymous.*, rpc.*, the smb.* security options): never on the wire", ""]
+    lines += ["#   - and every policy key (anonymous.*, rpc.share_enum_admin_levels, the smb.* security options):"
+              " never on the wire", ""]
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
         "identity.native_lanman": "Windows 2000 LAN Manager", "identity.ntlm.timestamp": False,
         "identity.ntlm.dns_names": True, "smb1.max_mpx_count": 10, "smb1.max_buffer_size": 4356,
         "smb1.capabilities": 0x8000E3FD, "smb1.server_time_zone": 420,
+        "rpc.lsass_pipe_address": "\\PIPE\\lsass",  # the lsarpc bind_ack's secondary address, as XP wrote it
     }),
     # A 10.0.14393 domain controller on SMB 3.1.1 (suricata-verify tests/dcerpc/dcerpc-smb-ctxid).
     "win10-1607-smb311-dcerpc.pcap": ("win2016", {
@@ -42,6 +43,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
         "identity.smb2.send_start_time": True, "identity.smb2.spnego_hint": True,
         "identity.smb2.spnego_mechs": ("NEGOEX", "MS_KRB5", "KRB5", "KRB5_U2U", "NTLMSSP"),
         "identity.ntlm.dns_tree": True, "smb.signing_required": True, "smb.max_read_size": 8388608,
+        "rpc.ndr64": True,  # the atsvc bind offered NDR20 and NDR64 in two contexts: NDR64 accepted
     }),
     # Windows Server 2022 on SMB 3.0 (suricata-verify tests/dcerpc/dcerpc-bind-no-frag-flag).
     "win2022-epm-smb30.pcap": ("win2022", {
@@ -113,6 +115,14 @@ def test_a_bind_ack_is_recorded(tmp_path: Path) -> None:
                for line in generated.without_key)
     _, generated = _generate(tmp_path, "winxp-smb1-raw-ntlm.pcap", force=True)
     assert any(r"\PIPE\lsass, accepted NDR20" in line for line in generated.without_key)
+
+
+def test_a_dcom_bind_says_nothing_about_the_pipes_ndr64(tmp_path: Path) -> None:
+    """The 1903 capture's DCOM object (a dynamic port) refuses NDR64: recorded, not written."""
+    path, generated = _generate(tmp_path, "win10-1903-dcerpc-ntlm.pcapng")
+    assert "rpc.ndr64" in generated.not_read
+    assert any("accepted NDR20 of offered NDR20, NDR64" in line for line in generated.without_key)
+    assert load_profile(path).sources["rpc.ndr64"] != str(path)
 
 
 def test_base_given_and_capabilities_hidden_by_the_dialect_kept_from_it(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from helpers import HOST, ServerThread  # noqa: E402
 from smbemu.capture_identity import WireFacts, facts_from_frames, read_capture, smb_frames  # noqa: E402
 from smbemu.pcap_reader import tcp_streams  # noqa: E402
 from smbemu.profile_from_pcap import write_profile  # noqa: E402
+from smbemu.profiles import load_profile  # noqa: E402
 
 CAPTURES = Path(__file__).resolve().parents[2] / "captures"
 _SMB2_SESSION_SETUP, _SMB1_SESSION_SETUP = 1, 0x73
@@ -111,3 +112,38 @@ def test_the_generated_profile_answers_the_captures_client_as_windows_did(tmp_pa
         expected["ntlm target-info ids"].remove(av_id)
     assert len(expected) == fields
     assert got == expected
+
+
+NDR64_SYNTAX = ("71710533-BEBA-4937-8319-B5DBEF9CCC36", "1.0")  # MS-RPCE 2.2.5.3.1
+
+
+@pytest.mark.parametrize(("capture", "pipe", "interface", "syntax", "key"), [
+    # XP's lsarpc bind_ack names \PIPE\lsass in upper case (zeek raw_ntlm_in_smb.pcap).
+    ("winxp-smb1-raw-ntlm.pcap", r"\lsarpc", ("12345778-1234-ABCD-EF00-0123456789AB", "0.0"), None, "rpc.lsass_pipe_address"),
+    # The 14393 server accepts NDR64 (suricata-verify dcerpc-smb-ctxid): so does the generated profile.
+    ("win10-1607-smb311-dcerpc.pcap", r"\srvsvc", ("4B324FC8-1670-01D3-1278-5A47BF6EE188", "3.0"), NDR64_SYNTAX, "rpc.ndr64"),
+])
+def test_impacket_binds_get_the_captures_bind_ack(tmp_path: Path, capture: str, pipe: str, interface: tuple[str, str],
+                                                  syntax: tuple[str, str] | None, key: str) -> None:
+    """impacket binds against the generated profile under `--pcap`; the profile read back from
+    that capture has the value the Windows capture gave."""
+    from impacket.dcerpc.v5 import transport
+    from impacket.smbconnection import SMB_DIALECT, SMBConnection
+    from impacket.uuid import uuidtup_to_bin
+
+    profile, generated = write_profile("original", CAPTURES / capture, tmp_path / "original.yaml")
+    expected = generated.keys[key][0]
+    served = tmp_path / "served.pcap"
+    with ServerThread(str(profile), smb2=False, pcap=str(served)) as server:
+        smb1 = not load_profile(profile).smb.dialects
+        client = SMBConnection(HOST, HOST, sess_port=server.port, preferredDialect=SMB_DIALECT if smb1 else None)
+        client.login("alice", "Wonderland1")
+        rpc = transport.SMBTransport(HOST, server.port, pipe, smb_connection=client)
+        dce = rpc.get_dce_rpc()
+        dce.connect()
+        dce.bind(uuidtup_to_bin(interface), **({"transfer_syntax": syntax} if syntax else {}))
+        dce.disconnect()
+        client.close()
+    _, replayed = write_profile("replayed", served, tmp_path / "replayed.yaml")
+    assert replayed.keys[key][0] == expected
+
