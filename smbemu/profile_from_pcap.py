@@ -10,6 +10,7 @@ but has no profile key, and which identity keys the capture did not show (inheri
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -72,16 +73,23 @@ class GeneratedProfile:
 # ------------------------------------------------------------------------------ the base
 
 
-def closest_builtin(facts: WireFacts) -> str:
-    """The built-in member profile nearest to what the capture shows: the NTLM VERSION (same
-    major.minor, nearest build), else the SMB1 NativeOS "Windows M.N", else the SMB2 dialect."""
-    candidates = []
+@functools.lru_cache(maxsize=1)
+def _builtin_versions() -> tuple[tuple[str, int, int, int], ...]:
+    """(name, major, minor, build) of every built-in member profile (the files do not change)."""
+    out = []
     for name in list_profiles():
         if name.endswith("-dc"):
             continue
         profile = load_profile(name)
         major, minor = (int(part) for part in profile.identity.os_version.split("."))
-        candidates.append((name, major, minor, profile.identity.build))
+        out.append((name, major, minor, profile.identity.build))
+    return tuple(out)
+
+
+def closest_builtin(facts: WireFacts) -> str:
+    """The built-in member profile nearest to what the capture shows: the NTLM VERSION (same
+    major.minor, nearest build), else the SMB1 NativeOS "Windows M.N", else the SMB2 dialect."""
+    candidates = _builtin_versions()
     version: tuple[int, int, int] | None = None
     if facts.ntlm is not None and facts.ntlm.version is not None:
         version = (facts.ntlm.version.major, facts.ntlm.version.minor, facts.ntlm.version.build)

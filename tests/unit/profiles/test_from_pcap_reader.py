@@ -147,3 +147,29 @@ def test_a_capture_started_mid_connection_with_the_server_seen_first(tmp_path: P
     facts = read_capture(tmp_path / "mid.pcap")
     assert facts.server == stream.a
     assert (facts.native_os, facts.ntlm.version if facts.ntlm else None) == _expected()
+
+
+def test_corrupted_captures_never_raise_anything_else(tmp_path: Path) -> None:
+    """Bad network data inside a well-formed file is skipped or counted, never a traceback: 200
+    captures with bytes flipped after the file header give a profile, a CaptureError or a
+    ConfigError (no server answers) -- nothing else."""
+    from smbemu.errors import ConfigError
+    from smbemu.profile_from_pcap import profile_from_capture
+
+    rng = random.Random(2026)
+    sources = [path.read_bytes() for path in sorted(CAPTURES.glob("*.pcap*"))]
+    outcomes = {"profile": 0, "capture error": 0, "no server": 0}
+    for round_number in range(200):
+        data = bytearray(rng.choice(sources))
+        for _ in range(rng.choice((1, 3, 10, 40))):
+            data[rng.randrange(24, len(data))] = rng.randrange(256)
+        path = tmp_path / f"corrupt{round_number % 2}.pcap"
+        path.write_bytes(bytes(data))
+        try:
+            profile_from_capture("lab", path)
+            outcomes["profile"] += 1
+        except CaptureError:
+            outcomes["capture error"] += 1
+        except ConfigError:
+            outcomes["no server"] += 1
+    assert outcomes["profile"] > 60 and outcomes["capture error"] > 10, outcomes
