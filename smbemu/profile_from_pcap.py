@@ -19,9 +19,9 @@ from typing import Any
 
 from smbemu.auth import spnego
 from smbemu.auth.ntlm_messages import AvId, NegotiateFlags
+from smbemu.capture_identity import WireFacts, read_capture
 from smbemu.dialects import DIALECT_BY_LABEL, Dialect
 from smbemu.errors import ConfigError
-from smbemu.capture_identity import WireFacts, read_capture
 from smbemu.profiles.loading import list_profiles, load_profile, profile_path
 from smbemu.profiles.model import SMB1_CAPABILITY_BITS, SMB2_CAPABILITY_BITS
 from smbemu.rpc.pdu.messages import NDR20, NDR64, AlterContextResp, BindAck
