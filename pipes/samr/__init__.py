@@ -12,17 +12,22 @@ lists (0 to 73) is declared here, in one of four ways:
   removed; a user's own password change (SamrUnicodeChangePasswordUser2, SamrOemChangePasswordUser2,
   SamrChangePasswordUser).  The directory changes (`smbemu.directory.changes`), every
   later call sees it, and each change is reported to the observers (the audit log's 4720-4743);
-* **refused** — the other calls that change the SAM (domain settings, security descriptors,
-  group member attributes, the DSRM password, shutting down) answer STATUS_ACCESS_DENIED
+* **administrator changes** — security descriptors (on a DC: a user's "cannot change password"),
+  group member attributes and the DSRM password, as Windows answers an administrator
+  (``admin_changes``);
+* **refused** — the other calls that change the SAM (domain settings, shutting down) answer
+  STATUS_ACCESS_DENIED
   (0xC0000022) once their leading handle has been checked; their other [in] parameters are not
   decoded and their [out] parameters are NULL / zero;
-* **"OpnumNNNotUsedOnWire"** (59, 60, 63, 68-72) — MS-SAMR: "reserved for local use";
+* **"OpnumNNNotUsedOnWire"** (59, 60, 68-72) — MS-SAMR: "reserved for local use";
   fault nca_op_rng_error 0x1C010002, what the RPC runtime answers for an opnum it does not
-  dispatch.  42 / 43 (SamrTestPrivateFunctionsDomain / User: STATUS_NOT_IMPLEMENTED) and 61
-  (SamrConnect3) are listed there too, but Windows dispatches them (``server``);
+  dispatch.  42 / 43 (SamrTestPrivateFunctionsDomain / User: STATUS_NOT_IMPLEMENTED), 61
+  (SamrConnect3) and 63 (SamrUnicodeChangePasswordUser3, per release: ``password_change3``) are
+  listed there too, but Windows dispatches them (``server``);
 * **not emulated** — SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles
-  model) faults nca_op_rng_error; SamrValidatePassword (67) faults rpc_s_access_denied without
-  packet privacy, as Windows (``passwords``), and nca_op_rng_error with it.
+  model) faults nca_op_rng_error.  SamrValidatePassword (67) faults rpc_s_access_denied without
+  packet privacy over TCP, as Windows, and applies the domain's policy with it
+  (``validate_password``).
 
 Context handles (MS-SAMR 3.1.1.10) live in ``ctx.handles`` with a kind (``samr.server``,
 ``samr.domain``, ``samr.user``, ``samr.group``, ``samr.alias``) and the access granted when they were
@@ -71,8 +76,9 @@ types, handle checks, change reports), ``server`` (connect, close, domains), ``e
 (SamrEnumerate*, display information), ``accounts`` (lookups, groups, aliases, opening accounts),
 ``users`` (user information and password information), ``security`` (security descriptors),
 ``writes`` (creating and deleting users, memberships), ``groups`` (creating, renaming and deleting
-groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``passwords`` (the password changes,
-SamrValidatePassword) and ``refused`` (the changes not emulated).
+groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``admin_changes`` (security descriptors, member
+attributes, the DSRM password), ``passwords`` and ``password_change3`` (the password changes),
+``validate_password`` (SamrValidatePassword) and ``refused`` (the changes not emulated).
 """
 
 from __future__ import annotations
@@ -80,7 +86,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, enumeration, groups, passwords, refused, security, server, setinfo, users, writes  # noqa: F401
+from . import accounts, admin_changes, enumeration, groups, password_change3, passwords, refused, security, server, setinfo, users, validate_password, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

@@ -16,6 +16,7 @@ from smbemu.policy.access import (
     DOMAIN_LOOKUP,
     GROUP_LIST_MEMBERS,
     GROUP_READ_INFORMATION,
+    MAXIMUM_ALLOWED,
     USER_CHANGE_PASSWORD,
     USER_WRITE_PREFERENCES,
     ObjectType,
@@ -144,12 +145,25 @@ def SamrLookupIdsInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str
                      request=[("DomainHandle", SAMPR_HANDLE), ("SidArray", SAMPR_PSID_ARRAY)],
                      response=[("Membership", SAMPR_ULONG_ARRAY)])
 def SamrGetAliasMembership(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.9.2: DOMAIN_GET_ALIAS_MEMBERSHIP; the RIDs of the aliases of this domain
-    that directly contain any of the SIDs."""
-    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,),
-                                  DOMAIN_GET_ALIAS_MEMBERSHIP)
+    """MS-SAMR 3.1.5.9.2: DOMAIN_GET_ALIAS_MEMBERSHIP (3.1.2.2); the RIDs of the aliases of this
+    domain that directly contain any of the SIDs.
+
+    On a DC the domain handle's GrantedAccess is, by MS-SAMR 3.1.5.1.5 step 5, "the union of all
+    bits in the DesiredAccess column ... where the client has the specified access" on the domain
+    object's security descriptor -- every right the caller holds, whether it asked for it or not
+    (the DS access check of the DC configuration).  So a DC's domain handle opened without
+    DOMAIN_GET_ALIAS_MEMBERSHIP still answers this call for any caller holding the right (Everyone's
+    DOMAIN_READ includes it): W, impacket's test_SamrGetAliasMembership, written against a 2012 R2 /
+    2016 DC, opens the domain without the bit and expects STATUS_SUCCESS.  Off a DC (the local SAM,
+    3.1.5.1.5's non-DC processing) the handle carries only what was asked."""
+    entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,))
     if entry is None:
         return error_response(ctx, status, Membership=_ulong_array([]))
+    granted = entry.granted_access
+    if ctx.server_view.is_dc and not granted & DOMAIN_GET_ALIAS_MEMBERSHIP:
+        granted |= ctx.grant(DOMAIN, MAXIMUM_ALLOWED) or 0
+    if not ctx.require(granted, DOMAIN_GET_ALIAS_MEMBERSHIP, DOMAIN):
+        return error_response(ctx, STATUS_ACCESS_DENIED, Membership=_ulong_array([]))
     status = ctx.decide("SamrGetAliasMembership").status
     if status:
         return error_response(ctx, status, Membership=_ulong_array([]))

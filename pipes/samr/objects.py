@@ -78,10 +78,9 @@ INTERFACE: Final = Interface(
     pipes=("samr", "lsass"), opnum_count=74, secondary_address="\\PIPE\\lsass",
     description="Security Account Manager Remote Protocol (MS-SAMR)")
 
-#: MS-SAMR 3.1.5: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.  42, 43
-#: and 61 are listed there too, but Windows dispatches them (server.py).
+#: MS-SAMR 3.1.5: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.  42, 43,
+#: 61 and 63 are listed there too, but Windows dispatches them (server.py, password_change3.py).
 NOT_USED_ON_WIRE: Final = {59: "Opnum59NotUsedOnWire", 60: "Opnum60NotUsedOnWire",
-                           63: "Opnum63NotUsedOnWire",
                            68: "Opnum68NotUsedOnWire", 69: "Opnum69NotUsedOnWire",
                            70: "Opnum70NotUsedOnWire", 71: "Opnum71NotUsedOnWire",
                            72: "Opnum72NotUsedOnWire"}

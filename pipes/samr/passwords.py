@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from smbemu.errors import ChangeRefused, RpcFault
+from smbemu.errors import ChangeRefused
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint8
 from smbemu.status import (
-    FAULT_ACCESS_DENIED,
-    NCA_S_OP_RNG_ERROR,
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_PARAMETER,
     STATUS_NO_SUCH_USER,
@@ -56,6 +54,13 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
     (STATUS_PASSWORD_RESTRICTION).  The NT form only: a request without it is
     STATUS_INVALID_PARAMETER (U: the LM-only form of old clients is not emulated).  An unknown
     name is STATUS_NO_SUCH_USER (U)."""
+    return change_with_old_nt(ctx, request)
+
+
+def change_with_old_nt(ctx: CallContext, request: dict[str, Any],
+                       refusals: list[str] | None = None) -> dict[str, Any]:
+    """SamrUnicodeChangePasswordUser2's processing, shared with SamrUnicodeChangePasswordUser3
+    (``password_change3``): ``refusals`` collects why the password policy refused the password."""
     status = ctx.decide().status
     if status:
         return error_response(ctx, status)
@@ -73,10 +78,11 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
     password = directory.proven_password(user, new_encrypted["Buffer"], old_check["data"])
     if password is None:
         return _wrong_password(ctx, user, "does not prove the old password")
-    return _changed(ctx, user, password)
+    return _changed(ctx, user, password, refusals)
 
 
-def _changed(ctx: CallContext, user: Any, password: str) -> dict[str, Any]:
+def _changed(ctx: CallContext, user: Any, password: str,
+             refusals: list[str] | None = None) -> dict[str, Any]:
     """The proven change: refused for an account that may not change its password, else the
     password policy decides (history included)."""
     directory = directory_of(ctx)
@@ -88,9 +94,11 @@ def _changed(ctx: CallContext, user: Any, password: str) -> dict[str, Any]:
         directory.set_password(user, password, check_history=True)
     except ChangeRefused as refused:
         report_change(ctx, "password-changed", user, success=False)
+        if refusals is not None:
+            refusals.append(str(refused))
         return error_response(ctx, refused.status)
     report_change(ctx, "password-changed", user)
-    return {"ReturnValue": STATUS_SUCCESS}
+    return error_response(ctx, STATUS_SUCCESS)
 
 
 @INTERFACE.operation(54, "SamrOemChangePasswordUser2",
@@ -173,22 +181,3 @@ def SamrChangePasswordUser(ctx: CallContext, request: dict[str, Any]) -> dict[st
         return error_response(ctx, refused.status)
     report_change(ctx, "password-changed", user)
     return {"ReturnValue": STATUS_SUCCESS}
-
-
-#: MS-RPCE 2.2.1.1.8 RPC_C_AUTHN_LEVEL_PKT_PRIVACY.
-_PKT_PRIVACY = 6
-
-
-@INTERFACE.operation(67, "SamrValidatePassword", request=[], response=[])
-def SamrValidatePassword(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.13.7: Windows takes it over RPC over TCP with packet privacy only; over SMB
-    (\\pipe\\samr, \\pipe\\lsass; with or without DCE/RPC authentication) the runtime refuses
-    it with the fault rpc_s_access_denied (5) -- W: impacket's own remote test, written against Windows, expects
-    exactly that on its SMB classes.  The validation itself (SAM_VALIDATE_INPUT_ARG) is not
-    emulated: a call over TCP with packet privacy faults nca_op_rng_error, as before (U)."""
-    over_smb = ctx.session_id in getattr(ctx.server, "sessions", {})  # an SMB session's pipe
-    if ctx.auth_level < _PKT_PRIVACY or over_smb:
-        ctx.deny("ncacn_ip_tcp, RPC_C_AUTHN_LEVEL_PKT_PRIVACY",
-                 "called SamrValidatePassword without packet privacy over TCP")
-        raise RpcFault(FAULT_ACCESS_DENIED, "SamrValidatePassword needs RPC over TCP with packet privacy")
-    raise RpcFault(NCA_S_OP_RNG_ERROR, "SamrValidatePassword: the validation is not emulated")

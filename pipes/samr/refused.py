@@ -1,6 +1,6 @@
-"""samr calls that change the SAM which the emulator does not make (domain settings, security
-descriptors, group member attributes, the DSRM password, shutting the SAM down):
-STATUS_ACCESS_DENIED (MS-SAMR 3.1.5.x)."""
+"""samr calls that change the SAM which the emulator does not make (domain settings, shutting the
+SAM down): STATUS_ACCESS_DENIED (MS-SAMR 3.1.5.x).  Security descriptors, group member attributes
+and the DSRM password are ``admin_changes``'s."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any, Final
 
 from smbemu.policy.access import (
     DOMAIN_WRITE_OTHER_PARAMETERS,
-    GROUP_ADD_MEMBER,
     SAM_SERVER_SHUTDOWN,
     ObjectType,
 )
@@ -17,7 +16,7 @@ from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, NdrType
 from smbemu.status import STATUS_ACCESS_DENIED
 
-from .objects import DOMAIN, GROUP, INTERFACE, OBJECT_TYPES, SERVER, lookup_handle
+from .objects import DOMAIN, INTERFACE, OBJECT_TYPES, SERVER, lookup_handle
 
 # -------------------------------------------------------------------------------------------
 # Refused calls (changes not emulated)
@@ -31,7 +30,6 @@ from .objects import DOMAIN, GROUP, INTERFACE, OBJECT_TYPES, SERVER, lookup_hand
 _WRITE_ACCESS: Final[dict[str, tuple[ObjectType, int]]] = {
     "SamrShutdownSamServer": (SERVER, SAM_SERVER_SHUTDOWN),
     "SamrSetInformationDomain": (DOMAIN, DOMAIN_WRITE_OTHER_PARAMETERS),
-    "SamrSetMemberAttributesOfGroup": (GROUP, GROUP_ADD_MEMBER),
 }
 
 
@@ -63,12 +61,8 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 _IN: Final = (("Handle", ContextHandle),)
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
                                 Sequence[tuple[str, NdrType]]], ...]] = (
-    (2, "SamrSetSecurityObject", _IN, ()),
     (4, "SamrShutdownSamServer", _IN, ()),
     (9, "SamrSetInformationDomain", _IN, ()),
-    (26, "SamrSetMemberAttributesOfGroup", _IN, ()),
-    # MS-SAMR 3.1.5.13.6: a binding handle, no context handle
-    (66, "SamrSetDSRMPassword", (), ()),
 )
 for _opnum, _name, _in, _out in _REFUSED_OPS:
     # [in] parameters past the declared ones are not decoded: trailing stub bytes are ignored.

@@ -33,20 +33,24 @@ def _ace(mask: int, sid: str) -> bytes:
 
 
 def security_descriptor(obj_type: ObjectType, security_information: int,
-                        self_sid: str | None = None) -> bytes:
+                        self_sid: str | None = None, *, change_password: bool = True) -> bytes:
     """A self-relative SD (MS-DTYP 2.4.6) as the SAM's defaults: owner BUILTIN\\Administrators,
     group SYSTEM, a DACL giving Everyone READ | EXECUTE, Administrators ALL_ACCESS (and a user
     WRITE_PREFERENCES | CHANGE_PASSWORD on itself).  Only the parts ``security_information``
-    asks for (OWNER 1, GROUP 2, DACL 4) are present; a SACL is never returned."""
+    asks for (OWNER 1, GROUP 2, DACL 4) are present; a SACL is never returned.
+
+    ``change_password`` False: the account "cannot change password", which the SAM keeps as
+    Everyone's and the user's ACEs without USER_CHANGE_PASSWORD (MS-SAMR 3.1.5.12.1.1 DACL b)."""
     owner = sid_bytes("S-1-5-32-544") if security_information & 1 else b""
     group = sid_bytes("S-1-5-18") if security_information & 2 else b""
     dacl = b""
     control = 0x8000  # SE_SELF_RELATIVE
     if security_information & 4:
-        aces = [_ace(obj_type.everyone, "S-1-1-0"), _ace(obj_type.all, "S-1-5-32-544")]
+        withheld = 0 if change_password else USER_CHANGE_PASSWORD
+        aces = [_ace(obj_type.everyone & ~withheld, "S-1-1-0"), _ace(obj_type.all, "S-1-5-32-544")]
         if self_sid is not None:
-            aces.append(_ace(USER_WRITE_PREFERENCES | USER_CHANGE_PASSWORD | READ_CONTROL,
-                             self_sid))
+            aces.append(_ace((USER_WRITE_PREFERENCES | USER_CHANGE_PASSWORD | READ_CONTROL)
+                             & ~withheld, self_sid))
         body = b"".join(aces)
         dacl = struct.pack("<BBHHH", 2, 0, 8 + len(body), len(aces), 0) + body
         control |= 0x0004  # SE_DACL_PRESENT
@@ -74,6 +78,7 @@ def SamrQuerySecurityObject(ctx: CallContext, request: dict[str, Any]) -> dict[s
         return error_response(ctx, status)
     account = entry.obj.account
     self_sid = str(account.sid) if entry.kind == USER.kind else None
-    sd = security_descriptor(OBJECT_TYPES[entry.kind], info, self_sid)
+    sd = security_descriptor(OBJECT_TYPES[entry.kind], info, self_sid,
+                             change_password=not getattr(account, "cannot_change_password", False))
     return {"SecurityDescriptor": {"Length": len(sd), "SecurityDescriptor": sd},
             "ReturnValue": STATUS_SUCCESS}

@@ -34,6 +34,7 @@ from smbemu.rpc.ndr import (
     uint16,
     uint32,
 )
+from smbemu.rpc.ndr.strings import RpcUnicodeStringEmptyBuffer
 
 # -------------------------------------------------------------------------------------------
 # Constants
@@ -157,15 +158,21 @@ DOMAIN_INFO_CLASSES: Final[dict[int, Struct]] = {
 SAMPR_DOMAIN_INFO_BUFFER: Final = Union(uint16, DOMAIN_INFO_CLASSES, default=None,
                                         name="SAMPR_DOMAIN_INFO_BUFFER")
 
+#: The RPC_UNICODE_STRING of the group, alias, user and display information classes: an empty
+#: value is a non-NULL, zero-length buffer, as Windows' SAM sends it (smbtorture rpc.samr.users
+#: and impacket's Set*Information tests, written against Windows, read "" there; None is NULL).
+#: Decoding is RpcUnicodeString's, so the same structures serve the set calls.
+_OutString: Final = RpcUnicodeStringEmptyBuffer
+
 # 2.2.5 group information
 SAMPR_GROUP_GENERAL_INFORMATION: Final = Struct("SAMPR_GROUP_GENERAL_INFORMATION", [
-    ("Name", RpcUnicodeString), ("Attributes", uint32), ("MemberCount", uint32),
-    ("AdminComment", RpcUnicodeString)])
+    ("Name", _OutString), ("Attributes", uint32), ("MemberCount", uint32),
+    ("AdminComment", _OutString)])
 GROUP_INFO_CLASSES: Final[dict[int, Struct]] = {
     1: SAMPR_GROUP_GENERAL_INFORMATION,
-    2: Struct("SAMPR_GROUP_NAME_INFORMATION", [("Name", RpcUnicodeString)]),
+    2: Struct("SAMPR_GROUP_NAME_INFORMATION", [("Name", _OutString)]),
     3: Struct("GROUP_ATTRIBUTE_INFORMATION", [("Attributes", uint32)]),
-    4: Struct("SAMPR_GROUP_ADM_COMMENT_INFORMATION", [("AdminComment", RpcUnicodeString)]),
+    4: Struct("SAMPR_GROUP_ADM_COMMENT_INFORMATION", [("AdminComment", _OutString)]),
     5: SAMPR_GROUP_GENERAL_INFORMATION}
 SAMPR_GROUP_INFO_BUFFER: Final = Union(uint16, GROUP_INFO_CLASSES, default=None,
                                        name="SAMPR_GROUP_INFO_BUFFER")
@@ -173,9 +180,9 @@ SAMPR_GROUP_INFO_BUFFER: Final = Union(uint16, GROUP_INFO_CLASSES, default=None,
 # 2.2.6 alias information
 ALIAS_INFO_CLASSES: Final[dict[int, Struct]] = {
     1: Struct("SAMPR_ALIAS_GENERAL_INFORMATION", [
-        ("Name", RpcUnicodeString), ("MemberCount", uint32), ("AdminComment", RpcUnicodeString)]),
-    2: Struct("SAMPR_ALIAS_NAME_INFORMATION", [("Name", RpcUnicodeString)]),
-    3: Struct("SAMPR_ALIAS_ADM_COMMENT_INFORMATION", [("AdminComment", RpcUnicodeString)])}
+        ("Name", _OutString), ("MemberCount", uint32), ("AdminComment", _OutString)]),
+    2: Struct("SAMPR_ALIAS_NAME_INFORMATION", [("Name", _OutString)]),
+    3: Struct("SAMPR_ALIAS_ADM_COMMENT_INFORMATION", [("AdminComment", _OutString)])}
 SAMPR_ALIAS_INFO_BUFFER: Final = Union(uint16, ALIAS_INFO_CLASSES, default=None,
                                        name="SAMPR_ALIAS_INFO_BUFFER")
 
@@ -187,7 +194,7 @@ SAMPR_LOGON_HOURS: Final = Struct("SAMPR_LOGON_HOURS", [
 
 
 def _ustrings(*names: str) -> list[tuple[str, NdrType]]:
-    return [(n, RpcUnicodeString) for n in names]
+    return [(n, _OutString) for n in names]
 
 
 def _olis(*names: str) -> list[tuple[str, NdrType]]:
@@ -271,9 +278,9 @@ DOMAIN_CLASS_ACCESS: Final[dict[int, int]] = {
 
 # 2.2.8 display information
 _DISPLAY_HEAD: Final = [("Index", uint32), ("Rid", uint32), ("AccountControl", uint32),
-                        ("AccountName", RpcUnicodeString), ("AdminComment", RpcUnicodeString)]
+                        ("AccountName", _OutString), ("AdminComment", _OutString)]
 SAMPR_DOMAIN_DISPLAY_USER: Final = Struct("SAMPR_DOMAIN_DISPLAY_USER", [
-    *_DISPLAY_HEAD, ("FullName", RpcUnicodeString)])
+    *_DISPLAY_HEAD, ("FullName", _OutString)])
 SAMPR_DOMAIN_DISPLAY_MACHINE: Final = Struct("SAMPR_DOMAIN_DISPLAY_MACHINE", _DISPLAY_HEAD)
 SAMPR_DOMAIN_DISPLAY_GROUP: Final = Struct("SAMPR_DOMAIN_DISPLAY_GROUP", _DISPLAY_HEAD)
 SAMPR_DOMAIN_DISPLAY_OEM: Final = Struct("SAMPR_DOMAIN_DISPLAY_OEM_USER", [

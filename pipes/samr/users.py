@@ -103,6 +103,10 @@ def user_all_information(ctx: CallContext, domain: Any, user: Any, granted: int)
     for name in info:
         if name in fields and _ALL_FIELD_BITS.get(name, 0) & which:
             info[name] = fields[name]
+        elif type(info[name]) is str:
+            # a field the handle may not read: a NULL string, not an empty one (U: MS-SAMR
+            # 3.1.5.5.5.2 leaves the unset fields' contents to the implementation)
+            info[name] = None
     info["WhichFields"] = which
     info["PasswordExpired"] = 1 if (which & _FIELDS_ACCOUNT and user.password_expired) else 0
     return info

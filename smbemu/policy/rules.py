@@ -218,12 +218,17 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # D; W for the anonymous session).
     **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-3 (D: the old password is the proof)")
        for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2",
-                    "SamrChangePasswordUser")},
+                    "SamrChangePasswordUser", "SamrUnicodeChangePasswordUser3")},
+    # A SAM object's security descriptor, a group member's attributes: the handle's WRITE_DAC /
+    # WRITE_OWNER / GROUP_ADD_MEMBER, which the default DACLs give administrators (MS-SAMR
+    # 3.1.5.12.1, 3.1.5.13.2, 3.1.5.12.2.1, D); the DSRM password: "the client MUST be a member of
+    # the Administrators alias" (MS-SAMR 3.1.5.13.6, D).
+    **{("samr", name): Rule(_ADM, source="MS-SAMR 3.1.5.12.1, 3.1.5.13.2, 3.1.5.13.6 (D: Administrators)")
+       for name in ("SamrSetSecurityObject", "SamrSetMemberAttributesOfGroup", "SamrSetDSRMPassword")},
     # Calls that change the SAM which the emulator does not make: administrators on Windows;
     # refused to everyone here.
     **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); not emulated")
-       for name in ("SamrSetSecurityObject", "SamrShutdownSamServer", "SamrSetInformationDomain",
-                    "SamrSetMemberAttributesOfGroup", "SamrSetDSRMPassword")},
+       for name in ("SamrShutdownSamServer", "SamrSetInformationDomain")},
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
     # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
     # Access (§0 rule 8, MS-SAMR 3.1.5.1.1 / MS-ADSC 2.246, D).  The domain object of a DC grants

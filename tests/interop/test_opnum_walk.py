@@ -45,11 +45,12 @@ _FAULT_BY_NAME = {name: code for code, name in rpc_status_codes.items()}
 
 #: Opnums for which Windows itself answers nca_op_rng_error, per interface, with the reason.
 WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
-    # MS-SAMR 3.1.5: "OpnumNNNotUsedOnWire", reserved for local use (42, 43 and 61 are listed
-    # there too but Windows dispatches them: pipes/samr/server.py).  67 (SamrValidatePassword)
-    # faults rpc_s_access_denied over a pipe without privacy (pipes/samr/passwords.py).
+    # MS-SAMR 3.1.5: "OpnumNNNotUsedOnWire", reserved for local use (42, 43, 61 and 63 are
+    # listed there too but Windows dispatches them: pipes/samr/server.py, password_change3.py).
+    # 67 (SamrValidatePassword) faults rpc_s_access_denied over a pipe without privacy
+    # (pipes/samr/passwords.py).
     "samr": {n: "MS-SAMR 3.1.5: OpnumNNNotUsedOnWire, reserved for local use"
-             for n in (59, 60, 63, 68, 69, 70, 71, 72)},
+             for n in (59, 60, 68, 69, 70, 71, 72)},
     # MS-LSAD 3.1.4: "OpnumNNNotUsedOnWire", reserved for local use (opnum 1, LsarDelete, is
     # listed there too but Windows answers it: STATUS_NOT_SUPPORTED, pipes/lsarpc/queries.py).
     "lsarpc": {n: "MS-LSAD 3.1.4: OpnumNNNotUsedOnWire, reserved for local use"

@@ -119,16 +119,21 @@ def test_every_ms_samr_opnum_is_declared(sam: Callable[..., Sam]) -> None:
         assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [59, 60, 63, 68, 72, 73, 74, 500])
+@pytest.mark.parametrize("opnum", [59, 60, 68, 72, 73, 74, 500])
 def test_unused_and_unknown_opnums_fault_op_rng_error(sam: Callable[..., Sam],
                                                       opnum: int) -> None:
     assert sam().c.fault(opnum) == NCA_S_OP_RNG_ERROR
 
 
-#: The object each refused call takes a handle to (MS-SAMR 3.1.5.x); 66 (SamrSetDSRMPassword)
-#: takes a binding handle only.
-_REFUSED_HANDLE_KIND = {2: "server", 4: "server", 9: "domain", 26: "group", 66: None}
-_HANDLE_FIELD = {2: "Handle", 4: "Handle", 9: "Handle", 26: "Handle"}
+#: The object each refused call takes a handle to (MS-SAMR 3.1.5.x);
+# the SAM changes not emulated: STATUS_ACCESS_DENIED to everyone (pipes/samr/refused.py)
+_REFUSED_HANDLE_KIND = {4: "server", 9: "domain"}
+_HANDLE_FIELD = {4: "Handle", 9: "Handle", 2: "ObjectHandle", 26: "GroupHandle"}
+#: the kind of handle each takes, and the [in] parameters after it (zeros on the wire)
+_HANDLE_KIND = {**_REFUSED_HANDLE_KIND, 2: "server", 26: "group"}
+_AFTER_HANDLE = {4: b"", 9: b"", 26: bytes(8),
+                 # SecurityInformation, then the [ref] SAMPR_SR_SECURITY_DESCRIPTOR: Length 0, NULL
+                 2: bytes(4) + bytes(8)}
 
 
 def _handle_of(client: Sam, kind: str | None) -> dict[str, bytes]:
@@ -149,7 +154,21 @@ def _handle_of(client: Sam, kind: str | None) -> dict[str, bytes]:
 @pytest.mark.parametrize("kind", ["anonymous", "administrator"])
 def test_validate_password_without_packet_privacy_faults_access_denied(sam: Callable[..., Sam], kind: str) -> None:
     # SamrValidatePassword (67) over \pipe\samr: rpc_s_access_denied, what impacket's test expects of Windows
-    assert sam(kind).c.fault(67) == 5
+    assert sam(kind).c.fault(67, _validate_password_request()) == 5
+
+
+def _validate_password_request() -> bytes:
+    """impacket's test_SamrValidatePassword request: a reset of Administrator to 16 'A's."""
+    request = samr.SamrValidatePassword()
+    kind = samr.PASSWORD_POLICY_VALIDATION_TYPE.SamValidatePasswordReset
+    request["ValidationType"] = kind
+    request["InputArg"]["tag"] = kind
+    reset = request["InputArg"]["ValidatePasswordResetInput"]
+    reset["InputPersistedFields"]["PresentFields"] = samr.SAM_VALIDATE_PASSWORD_HISTORY
+    reset["InputPersistedFields"]["PasswordHistory"] = NULL
+    reset["ClearPassword"] = "AAAAAAAAAAAAAAAA"
+    reset["UserAccountName"] = "Administrator"
+    return bytes(request.getData())
 
 
 @pytest.mark.parametrize("kind", ["anonymous", "administrator"])
@@ -172,10 +191,11 @@ def test_write_operations_check_the_handle_before_access(sam: Callable[..., Sam]
     another type STATUS_OBJECT_TYPE_MISMATCH, before any ACCESS_DENIED (pipes/samr/__init__.py
     check order)."""
     client = sam("administrator")
-    assert client.c.fault(opnum, b"\x00" * 4 + b"\x42" * 16) == NCA_S_FAULT_CONTEXT_MISMATCH
-    wrong = "user" if _REFUSED_HANDLE_KIND[opnum] != "user" else "domain"
+    stale = b"\x00" * 4 + b"\x42" * 16 + _AFTER_HANDLE[opnum]
+    assert client.c.fault(opnum, stale) == NCA_S_FAULT_CONTEXT_MISMATCH
+    wrong = "user" if _HANDLE_KIND[opnum] != "user" else "domain"
     if opnum not in (2,):  # SamrSetSecurityObject takes a handle of any SAM object
-        r = client.call(opnum, **_handle_of(client, wrong))
+        r = client.call(opnum, **{_HANDLE_FIELD[opnum]: _handle_of(client, wrong)["Handle"]})
         assert r["ReturnValue"] == STATUS_OBJECT_TYPE_MISMATCH
 
 

@@ -56,7 +56,7 @@ from smbemu.rpc.ndr.stream import (
     UTF16_ENCODE,
     ZEROS,
 )
-from smbemu.rpc.ndr.strings import _RpcUnicodeString, _StringBody
+from smbemu.rpc.ndr.strings import _RpcUnicodeString, _RpcUnicodeStringEmptyBuffer, _StringBody
 from smbemu.rpc.ndr.structure import Struct
 from smbemu.rpc.ndr.unions import Union, _NO_DEFAULT
 from smbemu.rpc.ndr.wellknown import _ContextHandle, _Guid, _Sid
@@ -366,6 +366,31 @@ class _RpcUnicodeString64(_RpcUnicodeString):
         return text
 
 
+class _RpcUnicodeStringEmptyBuffer64(_RpcUnicodeString64):
+    """:data:`~smbemu.rpc.ndr.strings.RpcUnicodeStringEmptyBuffer` in NDR64: ``""`` is a non-NULL
+    pointer to an empty buffer (8-byte counts 0, 0, 0); only ``None`` is NULL."""
+
+    __slots__ = ()
+
+    def push(self, e: Encoder, v: Any) -> None:
+        if v is None or self._parts(e.be, v)[1]:
+            super().push(e, v)
+            return
+        pad_to(e, 7)
+        ref = e.ref
+        e.ref = ref + REF_STEP
+        e.buf += self._HDR[e.be].pack(0, 0, ref)
+
+    def push_deferred(self, e: Encoder, v: Any) -> None:
+        if v is None:
+            return
+        if self._parts(e.be, v)[1]:
+            super().push_deferred(e, v)
+            return
+        pad_to(e, 7)
+        e.buf += U64x3[e.be].pack(0, 0, 0)
+
+
 class _Sid64(_Sid):
     """RPC_SID in NDR64: its conformance (SubAuthorityCount) is an 8-byte count."""
 
@@ -439,6 +464,8 @@ def _convert(t: NdrType) -> NdrType:
         return _StringBody64(t.name, t.width)
     if kind is _RpcUnicodeString:
         return _RpcUnicodeString64()
+    if kind is _RpcUnicodeStringEmptyBuffer:
+        return _RpcUnicodeStringEmptyBuffer64()
     if kind is _Sid:
         return _Sid64()
     raise TypeError(f"{t.name}: no NDR64 form for {kind.__name__}")

@@ -206,3 +206,48 @@ class _RpcUnicodeString(NdrType):
 
 
 RpcUnicodeString: Final = _RpcUnicodeString()
+
+
+class _RpcUnicodeStringEmptyBuffer(_RpcUnicodeString):
+    """RPC_UNICODE_STRING as Windows' SAM marshals its [out] strings: an empty value (``""``)
+    is Length = MaximumLength = 0 with a NON-NULL buffer pointer whose deferred array is empty
+    (max 0, offset 0, actual 0); only ``None`` is the NULL pointer.
+
+    MS-DTYP 2.3.10 allows both forms for an empty string; which one a server picks is visible to
+    clients that tell NULL from empty.  Samba's smbtorture rpc.samr.users (written against
+    Windows) compares QueryDisplayInformation and QueryUserInformation level 21 strings with
+    strcmp after treating only "NULL on one side, empty on the other" as equal, so two NULLs
+    crash it (``STRING_EQUAL_QUERY`` in source4/torture/rpc/samr.c); impacket reads a NULL
+    UserComment as None and cannot concatenate it.  Decoding is the base type's."""
+
+    __slots__ = ()
+
+    def push(self, e: Encoder, v: Any) -> None:
+        if v is None or self._parts(e.be, v)[1]:
+            super().push(e, v)
+            return
+        # "" (or Sized("", 0)): a referent with nothing in it.
+        buf = e.buf
+        pad = -len(buf) & 3
+        if pad:
+            buf += ZEROS[:pad]
+        ref = e.ref
+        e.ref = ref + REF_STEP
+        buf += self._HDR[e.be].pack(0, 0, ref)
+
+    def push_deferred(self, e: Encoder, v: Any) -> None:
+        if v is None:
+            return
+        if self._parts(e.be, v)[1]:
+            super().push_deferred(e, v)
+            return
+        buf = e.buf
+        pad = -len(buf) & 3
+        if pad:
+            buf += ZEROS[:pad]
+        buf += U32x3[e.be].pack(0, 0, 0)
+
+
+#: RPC_UNICODE_STRING whose ``""`` is a non-NULL empty buffer (``None`` stays NULL): the form
+#: Windows' SAM uses in its [out] structures (see the class).
+RpcUnicodeStringEmptyBuffer: Final = _RpcUnicodeStringEmptyBuffer()
