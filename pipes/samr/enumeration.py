@@ -82,7 +82,9 @@ def _enumerate(ctx: CallContext, listing: tuple[Sequence[tuple[int, str]], Seque
                                ("Buffer", Pointer(SAMPR_ENUMERATION_BUFFER)),
                                ("CountReturned", uint32)])
 def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.2.1: the account domain and Builtin (RelativeId = index, as Windows)."""
+    """MS-SAMR 3.1.5.2.1: the account domain and Builtin. A domain has no RID: step 3 asks only
+    for the two names, and Windows leaves SAMPR_RID_ENUMERATION.RelativeId 0 in both entries
+    (issue 13's comparison with public captures; Samba's server numbers them 0, 1)."""
     entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
                                   SAM_SERVER_ENUMERATE_DOMAINS)
     if entry is None:
@@ -90,7 +92,7 @@ def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -
     status = ctx.decide("SamrEnumerateDomainsInSamServer").status
     if status:
         return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
-    items = [(i, name) for i, (name, _) in enumerate(sam_domains(ctx))]  # two domains: no listing kept
+    items = [(0, name) for name, _ in sam_domains(ctx)]  # two domains: no listing kept
     return _enumerate(ctx, (items, [16 + 2 * len(name) for _, name in items]), request["EnumerationContext"],
                       request["PreferedMaximumLength"])
 
