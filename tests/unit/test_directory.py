@@ -278,6 +278,34 @@ def test_local_accounts_are_numbered_from_1000_off_a_dc(member: Directory, dc: D
     assert DOMAIN_SID.child(1150) in member.token_sids(mjones)  # Management
 
 
+def test_a_member_export_keeps_its_local_rids() -> None:
+    """`smbemu fixture export` / ``--state`` of a member: the RIDs are local already and stay as
+    they are (machine.local_rids: as_given), gaps left by deleted accounts included."""
+    from smbemu.directory.export import fixture_document_of
+
+    live = load_fixture(role="member", os_version=(10, 0)).copy()
+    live.delete_user(live.find_user("tmartin"))  # type: ignore[arg-type]
+    created = live.create_user("bob")
+    assert created.rid == 1033  # one above every account of the SAM: the users and the local aliases
+    document = fixture_document_of(live)
+    assert document["machine"]["local_rids"] == "as_given"
+    again = directory_from_dict(document, role="member", os_version=(10, 0))
+    assert [(u.rid, u.name) for u in again.users] == [(u.rid, u.name) for u in live.users]
+    assert [(a.rid, a.name) for a in again.account_domain.aliases] == [
+        (a.rid, a.name) for a in live.account_domain.aliases]
+    assert again.find_user("tmartin") is None and again.user_by_rid(1013) is None
+
+
+def test_an_account_created_on_a_member_gets_no_domain_group_by_its_rid() -> None:
+    """The member shortcut (a person's domain groups) applies to fixture users: a new local
+    account whose RID happens to be a domain group's RID is no member of anything by it."""
+    data = _base()
+    data["groups"] = [{"name": "Staff", "rid": 1002}, {"name": "Admins2", "rid": 1003, "members": ["Staff"]}]
+    live = directory_from_dict(data, role="member").copy()
+    created = live.create_user("carol")
+    assert created.rid == 1002 and Sid.parse("S-1-5-21-4-5-6-1003") not in live.token_sids(created)
+
+
 def test_local_rid_numbering_skips_domain_group_rids_and_can_be_turned_off() -> None:
     data = _base()
     data["groups"] = [{"name": "Staff", "rid": 1000, "members": ["alice"]}]
