@@ -217,6 +217,10 @@ def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) ->
 
     def build() -> tuple[list[Any], list[int], int]:
         accounts = _display_accounts(ctx, entry.obj.domain, info_class)
+        # Index (MS-SAMR 2.2.8.1): the entry's 1-based position in the whole sorted listing, so a
+        # page from Index k starts at k + 1 -- what Samba's smbtorture rpc.samr
+        # (test_QueryDisplayInfo_continue, written against Windows) expects of every class; no
+        # public capture of a Windows answer found to say otherwise (U)
         built = [_display_entry(ctx, a, info_class, i + 1) for i, a in enumerate(accounts)]
         sizes = [size for _, size in built]
         return built, sizes, sum(sizes)

@@ -274,3 +274,17 @@ def test_large_fixture_fully_enumerated(large: ServerThread) -> None:
     _, users, calls = samrdump(dce, max_length=4096)
     assert len(users) == 1202 and calls > 5
     dce.disconnect()
+
+
+def test_rpcclient_standalone_workgroup_server() -> None:
+    """`--set role=standalone`: a workgroup server -- its own SAM numbered from 1000, the
+    workgroup as primary domain (no SID), no CORP names to resolve."""
+    with ServerThread("win2000", overrides=[DIALECTS, "role=standalone"]) as server:
+        out = rpcclient(server, "lsaquery;enumdomusers;enumdomains;lookupnames alice")
+        corp = run_tool(["rpcclient", "-p", str(server.port), "-U", "", "-N", HOST, "-c",
+                         "lookupnames 'CORP\\Domain Admins'"])
+    assert "Domain Name: WORKGROUP" in out and "Domain Sid: (NULL SID)" in out
+    assert "user:[alice] rid:[0x3e8]" in out and "user:[Administrator] rid:[0x1f4]" in out
+    assert "name:[LEGACYSRV] idx:[0x0]" in out and "name:[Builtin] idx:[0x0]" in out
+    assert "alice S-1-5-21-2446098351-2891839154-3815493722-1000 (User: 1)" in out
+    assert "NT_STATUS_NONE_MAPPED" in corp.stdout + corp.stderr, corp.stdout + corp.stderr
