@@ -86,11 +86,12 @@ class FixtureSpec:
 
 #: ``machine.local_rids``: "from_1000" -- the fixture's users and local aliases (RID 1000 and up)
 #: are numbered again from 1000 in the order of their ``rid`` on a member or standalone machine,
-#: as the machine's own SAM numbered them when they were created (its next RID starts at 1000:
-#: MS-SAMR 3.1.1.6 "RIDs below 1000 are reserved"; a new Windows member's first local account is
-#: 1000, which is why enum4linux cycles 1000-1050); the fixture's ``rid`` is the DC's, a domain
-#: RID. "as_given" -- every entry keeps its ``rid`` on every role (`smbemu fixture export` writes
-#: it for a member's or standalone server's SAM, whose RIDs are local already).
+#: as the machine's own SAM numbered them when they were created (the first RID a SAM gives out
+#: is 1000, those below are reserved: `smbemu.directory.changes.FIRST_RID`, MS-SAMR 3.1.1.6; the
+#: local accounts of a real member sit at 1000 and up, where enum4linux's default RID range
+#: 1000-1050 looks for them -- issue 13); the fixture's ``rid`` is the DC's, a domain RID.
+#: "as_given" -- every entry keeps its ``rid`` on every role (`smbemu fixture export` writes it
+#: for a member's or standalone server's SAM, whose RIDs are local already).
 LOCAL_RID_RULES = ("from_1000", "as_given")
 
 
