@@ -296,6 +296,30 @@ def test_a_member_export_keeps_its_local_rids() -> None:
     assert again.find_user("tmartin") is None and again.user_by_rid(1013) is None
 
 
+def test_a_state_file_from_before_local_rids_keeps_the_rids_it_served(tmp_path: Path) -> None:
+    """A member's ``--state`` file written before machine.local_rids existed holds the RIDs that
+    server served (corp.yaml's 1104...) and password histories keyed by them: loaded as given."""
+    import json
+
+    from smbemu.directory.export import fixture_document_of
+    from smbemu.directory.persist import FORMAT_VERSION, StateFile
+
+    old = load_fixture("corp", role="member")
+    document = fixture_document_of(old)
+    document["machine"]["local_rids"] = "as_given"
+    served = directory_from_dict({**document, "users": [
+        {**u, "rid": u["rid"] + 104} if u["rid"] >= 1000 else u for u in document["users"]]}, role="member")
+    written = fixture_document_of(served)
+    del written["machine"]["local_rids"]
+    state = tmp_path / "old.json"
+    state.write_text(json.dumps({"smbemu_state": FORMAT_VERSION, "role": "member", "fixture": written,
+                                 "password_history": {"1104": ["00" * 16]}, "creators": {}, "changes": 1}))
+    loaded = StateFile(state).load({"role": "member", "os_version": None, "guest_enabled": None,
+                                    "pre2000_members": None})
+    assert loaded is not None and loaded.find_user("alice").rid == 1104  # type: ignore[union-attr]
+    assert loaded.password_history(loaded.find_user("alice")) == [bytes(16)]  # type: ignore[arg-type]
+
+
 def test_an_account_created_on_a_member_gets_no_domain_group_by_its_rid() -> None:
     """The member shortcut (a person's domain groups) applies to fixture users: a new local
     account whose RID happens to be a domain group's RID is no member of anything by it."""
