@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from smbemu.policy.access import DOMAIN_LIST_ACCOUNTS, SAM_SERVER_ENUMERATE_DOMAINS
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16, uint32
+from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16, uint32, unicode_string_nul_room
 from smbemu.rpc.paging import page
 from smbemu.status import STATUS_INVALID_INFO_CLASS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS
 
@@ -93,8 +93,12 @@ def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -
     if status:
         return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
     items = [(0, name) for name, _ in sam_domains(ctx)]  # two domains: no listing kept
-    return _enumerate(ctx, (items, [16 + 2 * len(name) for _, name in items]), request["EnumerationContext"],
-                      request["PreferedMaximumLength"])
+    page_of = _enumerate(ctx, (items, [16 + 2 * len(name) for _, name in items]), request["EnumerationContext"],
+                         request["PreferedMaximumLength"])
+    # the names carry their NUL's room: MaximumLength = Length + 2 (ndr.unicode_string_nul_room)
+    for entry in page_of["Buffer"]["Buffer"]:
+        entry["Name"] = unicode_string_nul_room(entry["Name"])
+    return page_of
 
 
 # -------------------------------------------------------------------------------------------

@@ -637,6 +637,33 @@ def test_impacket_audit_events_as_administrator(pipes_h: H) -> None:
     assert [x["Data"] for x in info["EventAuditingOptions"]] == [0] * 9
 
 
+def _lengths(value: Any) -> tuple[int, int]:
+    """(Length, MaximumLength) of an RPC_UNICODE_STRING as impacket decoded it from the wire."""
+    return value.fields["Length"], value.fields["MaximumLength"]
+
+
+def test_domain_names_carry_their_nul_room(pipes_h: H) -> None:
+    """RPC_UNICODE_STRING MaximumLength = Length + 2 in the policy's domain names and the
+    referenced domains of a lookup, as Windows sends them (ndr.unicode_string_nul_room, issue
+    13); an empty name (the S-1-1 authority's) stays 0 / 0."""
+    dce = pipes_h.impacket_dce(pipes_h.fresh_config("win2016-dc"), "lsarpc", "administrator")
+    h = lsad.hLsarOpenPolicy2(dce, MAXIMUM_ALLOWED | lsat.POLICY_LOOKUP_NAMES)["PolicyHandle"]
+    C = lsad.POLICY_INFORMATION_CLASS
+    primary = lsad.hLsarQueryInformationPolicy2(dce, h, C.PolicyPrimaryDomainInformation)[
+        "PolicyInformation"]["PolicyPrimaryDomainInfo"]
+    assert _lengths(primary.fields["Name"]) == (8, 10)  # CORP
+    account = lsad.hLsarQueryInformationPolicy2(dce, h, C.PolicyAccountDomainInformation)[
+        "PolicyInformation"]["PolicyAccountDomainInfo"]
+    assert _lengths(account.fields["DomainName"]) == (8, 10)
+    dns = lsad.hLsarQueryInformationPolicy2(dce, h, C.PolicyDnsDomainInformation)[
+        "PolicyInformation"]["PolicyDnsDomainInfo"]
+    assert _lengths(dns.fields["Name"]) == (8, 10)
+    assert _lengths(dns.fields["DnsDomainName"]) == _lengths(dns.fields["DnsForestName"]) == (20, 22)  # corp.local
+    resp = lsat.hLsarLookupSids(dce, h, [DOMAIN + "-500", "S-1-1-0"], lsat.LSAP_LOOKUP_LEVEL.LsapLookupWksta)
+    domains = resp["ReferencedDomains"]["Domains"]
+    assert [_lengths(d.fields["Name"]) for d in domains] == [(8, 10), (0, 0)]
+
+
 def test_impacket_lookups(dce: Any) -> None:
     h = lsad.hLsarOpenPolicy2(dce, MAXIMUM_ALLOWED | lsat.POLICY_LOOKUP_NAMES)["PolicyHandle"]
     for helper in (lsat.hLsarLookupSids, lsat.hLsarLookupSids2):

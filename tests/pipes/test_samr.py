@@ -836,6 +836,11 @@ def test_impacket_samrdump_chain_decodes(server_config: Callable[..., Any],
     server = samr.hSamrConnect(dce)["ServerHandle"]
     domains = samr.hSamrEnumerateDomainsInSamServer(dce, server)["Buffer"]["Buffer"]
     assert [d["Name"] for d in domains] == ["LEGACYSRV", "Builtin"]
+    # a domain has no RID (0, 0, as Windows); its name carries the NUL's room (MaximumLength =
+    # Length + 2, as Windows sends it: ndr.unicode_string_nul_room, issue 13)
+    assert [d["RelativeId"] for d in domains] == [0, 0]
+    assert [(d.fields["Name"].fields["Length"], d.fields["Name"].fields["MaximumLength"])
+            for d in domains] == [(18, 20), (14, 16)]
     sid = samr.hSamrLookupDomainInSamServer(dce, server, "LEGACYSRV")["DomainId"]
     assert sid.formatCanonical() == MACHINE_SID
     domain = samr.hSamrOpenDomain(dce, server, domainId=sid)["DomainHandle"]
