@@ -61,6 +61,28 @@ def test_rpcclient_getprinter_enumdrivers_getdata(dc: ServerThread) -> None:
     assert "result was" not in out.replace("result was WERR_OK", "")
 
 
+def test_rpcclient_print_server_catalog(dc: ServerThread) -> None:
+    """What a default Windows print server lists: its local ports, port monitors, the winprint
+    print processor and its data types, the built-in forms, the directories."""
+    out = rpcclient(dc, ADMIN, "enumports 2", "enummonitors 2", "enumprocs", "enumprocdatatypes",
+                    "getdriverdir", "enumforms HPLJ4250", "getform HPLJ4250 A4")
+    assert "Port Name:\t[LPT1:]" in out and "Monitor Name:\t[Local Port]" in out, out
+    assert "monitor_name: Standard TCP/IP Port" in out and "dll_name: tcpmon.dll" in out
+    assert "environment: Windows x64" in out
+    assert "print_processor_name: winprint" in out
+    assert "name_array: RAW" in out and "name_array: NT EMF 1.008" in out
+    assert "Directory Name:[C:\\Windows\\system32\\spool\\DRIVERS\\W32X86]" in out
+    assert "Letter Small\n\tflag: FORM_BUILTIN (1)" in out
+    assert "A4\n\tflag: FORM_BUILTIN (1)\n\twidth: 210000, length: 297000" in out
+    assert "WERR_" not in out
+
+
+def test_rpcclient_user_sees_the_catalog_and_cannot_add_a_form(dc: ServerThread) -> None:
+    out = rpcclient(dc, ALICE, "enumports", "enumforms HPLJ4250", "addform HPLJ4250 myform")
+    assert "[COM1:]" in out and "Tabloid" in out, out
+    assert "WERR_ACCESS_DENIED" in out
+
+
 def test_rpcclient_user_lists_and_is_refused_changes(dc: ServerThread) -> None:
     out = rpcclient(dc, ALICE, "enumprinters", "setprinter HPLJ4250 x")
     assert "name:[\\\\127.0.0.1\\HPLJ4250]" in out and "WERR_ACCESS_DENIED" in out, out
