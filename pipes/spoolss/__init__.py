@@ -6,7 +6,11 @@ UUID 12345678-1234-abcd-ef00-0123456789ab version 1.0 (MS-RPRN 2.1).  Every opnu
 * **emulated**: RpcEnumPrinters (0), RpcOpenPrinter (1), RpcGetPrinter (8), RpcClosePrinter
   (29), RpcOpenPrinterEx (69) -- over the fixture's printer shares (:mod:`.objects`);
   RpcEnumPrinterDrivers (10), RpcGetPrinterDriverDirectory (12), RpcGetPrinterData (26),
-  RpcGetPrinterDataEx (78) (:mod:`.data`); RpcGetJob (3), RpcEnumJobs (4) over an empty
+  RpcGetPrinterDataEx (78) (:mod:`.data`); RpcEnumForms (34), RpcGetForm (32) over Windows'
+  built-in forms (:mod:`.forms`); RpcEnumPorts (35), RpcEnumMonitors (36),
+  RpcEnumPrintProcessors (15), RpcGetPrintProcessorDirectory (16),
+  RpcEnumPrintProcessorDatatypes (51), RpcGetPrinterDriverPackagePath (104) (:mod:`.catalog`);
+  RpcGetJob (3), RpcEnumJobs (4) over an empty
   queue (:mod:`.jobs`); RpcRemoteFindFirstPrinterChangeNotification (62)
   and its Ex (65), RpcFindClosePrinterChangeNotification (56) (:mod:`.notify`): answered as
   Windows answers when it cannot reach the client's machine, **never connecting out**, and
@@ -59,7 +63,6 @@ from smbemu.status import (
 
 from .info import devmode, pack
 from .objects import (
-    ERROR_INVALID_HANDLE,
     ERROR_INVALID_PRINTER_NAME,
     ERROR_INVALID_USER_BUFFER,
     HANDLE_KIND,

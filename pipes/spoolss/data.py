@@ -110,7 +110,8 @@ def _driver_record(ctx: CallContext, level: int) -> list[Any]:
     version = identity.version
     native = environment_arch(version)
     directory = ENVIRONMENTS[native.lower()]
-    base = f"{_system_root(version)}\\system32\\spool\\DRIVERS\\{directory}\\{_driver_version(version)}"
+    base = (f"{_system_root(version)}\\system32\\spool\\DRIVERS\\{directory}"
+            f"\\{_driver_version(version)}")
     if level == 1:
         return [("s", DRIVER_NAME)]
     files: list[Any] = [("u32", _driver_version(version)), ("s", DRIVER_NAME), ("s", native),
