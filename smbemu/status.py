@@ -171,6 +171,11 @@ class Win32Error(enum.IntEnum):
     ERROR_INVALID_PRINTER_NAME = 1801
     #: MS-RPRN: an environment name (MS-RPRN 2.2.4.4) the server does not know.
     ERROR_INVALID_ENVIRONMENT = 1805
+    #: MS-RPRN RpcEnumPrintProcessorDatatypes of a print processor the server does not have
+    #: (MS-ERREF 2.2: 0x00000706).
+    ERROR_UNKNOWN_PRINTPROCESSOR = 1798
+    #: MS-RPRN RpcGetForm of a form the server does not have (MS-ERREF 2.2: 0x0000076E).
+    ERROR_INVALID_FORM_NAME = 1902
     ERROR_NO_SITENAME = 1919
     NERR_BUF_TOO_SMALL = 2123
     #: "The requested API is not supported on the remote server": a RAP opcode the server
@@ -371,6 +376,8 @@ RPC_S_SERVER_UNAVAILABLE: Final[int] = Win32Error.RPC_S_SERVER_UNAVAILABLE.value
 ERROR_INVALID_USER_BUFFER: Final[int] = Win32Error.ERROR_INVALID_USER_BUFFER.value
 ERROR_INVALID_PRINTER_NAME: Final[int] = Win32Error.ERROR_INVALID_PRINTER_NAME.value
 ERROR_INVALID_ENVIRONMENT: Final[int] = Win32Error.ERROR_INVALID_ENVIRONMENT.value
+ERROR_UNKNOWN_PRINTPROCESSOR: Final[int] = Win32Error.ERROR_UNKNOWN_PRINTPROCESSOR.value
+ERROR_INVALID_FORM_NAME: Final[int] = Win32Error.ERROR_INVALID_FORM_NAME.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
 NERR_USER_NOT_FOUND: Final[int] = Win32Error.NERR_USER_NOT_FOUND.value
