@@ -343,6 +343,8 @@ class Smb2Engine:
             body = ERROR_BODY
         if body is None:
             return ctx, None, None, False  # e.g. CANCEL: no response at all
+        if command <= _SESSION_SETUP:
+            granted = self._fixed_grant(command, ctx.status, granted)
         if ctx.force_sign:
             must_sign = True
         if ctx.status == _PENDING:
@@ -461,6 +463,24 @@ class Smb2Engine:
         grant = requested if requested < room else (room if room > 0 else 0)
         self.window_high = high + grant
         return grant
+
+    def _fixed_grant(self, command: int, status: int, granted: int) -> int:
+        """Windows grants a fixed number of credits on the NEGOTIATE response and on the
+        SESSION_SETUP response carrying the NTLM CHALLENGE, whatever the request asked (profile
+        ``identity.smb2.negotiate_credits`` / ``challenge_credits``, each cited there; 0 = as asked).
+        MS-SMB2 3.3.1.2 allows it: the server "MAY grant any number of credits up to that which the
+        client requests" and at least 1 on NEGOTIATE."""
+        identity = self.config.profile.identity.smb2
+        if command == _NEGOTIATE:
+            fixed = identity.negotiate_credits
+        elif status == _MORE_PROCESSING_REQUIRED:
+            fixed = identity.challenge_credits
+        else:
+            return granted
+        if not fixed or fixed >= granted:
+            return granted  # never more than the request and the --max-credits room allowed
+        self.window_high -= granted - fixed
+        return fixed
 
     # ------------------------------------------------------------------ asynchronous requests
     def go_async(self, ctx: RequestContext) -> AsyncRequest:

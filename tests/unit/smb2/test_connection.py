@@ -161,9 +161,11 @@ def test_session_setup_with_garbage_token(config_2016: Any) -> None:
 
 
 def test_credits_are_granted_and_enforced(config_2016: Any) -> None:
-    conn = negotiated(config_2016)  # NEGOTIATE asked for 10 credits
-    assert conn.smb2.window_high - conn.smb2.window_low == 10
+    conn = negotiated(config_2016)  # NEGOTIATE asked for 10 credits...
+    assert conn.smb2.window_high - conn.smb2.window_low == 1  # ...and got 1, as Windows grants
     echo = b"\x04\x00\x00\x00"
+    (answer,) = responses(conn.receive_data(frame(request(Command.ECHO, echo, message_id=1, credits=10))))
+    assert answer["credits"] == 10 and conn.smb2.window_high - conn.smb2.window_low == 10
     (answer,) = responses(conn.receive_data(frame(request(Command.ECHO, echo, message_id=5, credits=3))))
     assert answer["credits"] == 3  # out of order inside the window is fine
     conn.receive_data(frame(request(Command.ECHO, echo, message_id=5)))  # ...but not twice
