@@ -31,6 +31,7 @@ from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, Command
 from smbemu.smb2.context import FILE_ID_UNSET, AsyncRequest, RequestContext
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.fault_hooks import before_request as before_fault_rules
+from smbemu.smb2.file_ids import FileIdAllocator
 from smbemu.smb2.header import (
     ASYNC_COMMAND,
     ECHOED_FLAGS,
@@ -133,6 +134,7 @@ class Smb2Engine:
         self.requests_handled = 0
         # Pipe READs waiting for data (MS-SMB2 3.3.4.2): kept by the IPC layer, answered here.
         self.pipe_reads: PipeReads[AsyncRequest] = PipeReads(self._answer_read)
+        self.file_ids = FileIdAllocator(config.profile.identity.smb2.file_id_layout)
         self._next_async_id = 1
         # Fault injection (smbemu.faults), or None: asked before each request's handler.
         self.faults: Any = config.faults
