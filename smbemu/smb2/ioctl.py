@@ -18,7 +18,7 @@ from smbemu.pipe_names import normalize_pipe_name
 from smbemu.pipe_work import write_pipe
 from smbemu.smb2 import dfs_referral
 from smbemu.smb2.close import find_open
-from smbemu.smb2.constants import Capabilities, Fsctl
+from smbemu.smb2.constants import Fsctl
 from smbemu.smb2.context import FILE_ID_UNSET
 from smbemu.smb2.interface_info import ENTRY_SIZE, network_interface_info
 from smbemu.smb2.layouts import build, parse, parse_or_disconnect
@@ -124,11 +124,14 @@ def _handle_less(file_id: bytes) -> None:
 
 def _interface_info(conn: ConnectionView, max_output: int) -> bytes:
     """MS-SMB2 3.3.5.15.11 on an SMB 3.x release (profile ``identity.smb2.interface_info``)."""
-    if conn.dialect < Dialect.SMB_3_0 or not conn.server_capabilities & Capabilities.MULTI_CHANNEL:
+    if conn.dialect < Dialect.SMB_3_0:
         # "If Connection.Dialect does not belong to the SMB 3.x dialect family or
         # Connection.ServerCapabilities does not include SMB2_GLOBAL_CAP_MULTI_CHANNEL, the server
-        # MAY fail the request with STATUS_NOT_SUPPORTED" (no Windows capture of it: U).
-        raise SmbStatusError(NtStatus.NOT_SUPPORTED, "no multichannel on this connection")
+        # MAY fail the request with STATUS_NOT_SUPPORTED". Windows does not refuse a 3.x client that
+        # left MULTI_CHANNEL out (and so gets none back): NetExec's enum_inet module
+        # (Pennyw0rth/NetExec nxc/modules/enum_inet.py, pull request #846, tested against Server
+        # 2025) asks over impacket, whose NEGOTIATE offers ENCRYPTION alone. The 2.x refusal: U.
+        raise SmbStatusError(NtStatus.NOT_SUPPORTED, "FSCTL_QUERY_NETWORK_INTERFACE_INFO on an SMB 2.x connection")
     if max_output < ENTRY_SIZE:
         # MS-SMB2 3.3.5.15: the output must fit MaxOutputResponse.
         raise SmbStatusError(NtStatus.BUFFER_TOO_SMALL, "MaxOutputResponse below one NETWORK_INTERFACE_INFO")

@@ -38,11 +38,13 @@ ROOT = Path(__file__).resolve().parents[3]
 class Ipc:
     """A connection with an anonymous session and an IPC$ tree."""
 
-    def __init__(self, config: Any, dialects: tuple[int, ...] = (0x0202, 0x0210, 0x0300)) -> None:
+    def __init__(self, config: Any, dialects: tuple[int, ...] = (0x0202, 0x0210, 0x0300),
+                 client_capabilities: int = 0x7F) -> None:
         self.conn = Connection(config)
         self.message_id = 0
         self.session_id = self.tree_id = 0
-        self.send(Command.NEGOTIATE, negotiate_body(dialects))
+        negotiate = negotiate_body(dialects)
+        self.send(Command.NEGOTIATE, negotiate[:8] + struct.pack("<I", client_capabilities) + negotiate[12:])
         self.session_id = self.send(Command.SESSION_SETUP, Client.setup_body(SPNEGO_NEGOTIATE))["session_id"]
         self.send(Command.SESSION_SETUP, Client.setup_body(SPNEGO_AUTH_ANON))
         self.send(Command.TREE_CONNECT, Client.tree_connect_body())
@@ -84,10 +86,18 @@ def test_interface_list_as_windows_answers(profile: str, capability: int) -> Non
     assert ipaddress.ip_address(output[28:32]) == ipaddress.ip_address("127.0.0.1")
 
 
-def test_interface_list_needs_smb3_and_multichannel() -> None:
-    """MS-SMB2 3.3.5.15.11: not 3.x, or no MULTI_CHANNEL in ServerCapabilities: STATUS_NOT_SUPPORTED."""
+def test_interface_list_needs_smb3() -> None:
+    """MS-SMB2 3.3.5.15.11: a 2.x connection MAY get STATUS_NOT_SUPPORTED."""
     assert Ipc(build_config("win2016"), (0x0202, 0x0210)).ioctl(
         FSCTL_QUERY_NETWORK_INTERFACE_INFO)["status"] == NtStatus.NOT_SUPPORTED
+
+
+def test_interface_list_without_multichannel_from_the_client() -> None:
+    """A 3.x client offering ENCRYPTION alone (impacket, as NetExec's enum_inet module uses it
+    against Server 2025) still gets the list, though the NEGOTIATE answer carries no MULTI_CHANNEL."""
+    ipc = Ipc(build_config("win2022"), (0x0202, 0x0210, 0x0300), client_capabilities=0x40)
+    assert not ipc.conn.smb2.server_capabilities & 0x08
+    assert ipc.ioctl(FSCTL_QUERY_NETWORK_INTERFACE_INFO)["status"] == 0
 
 
 @pytest.mark.parametrize("profile", ["win2008", "win7"])
