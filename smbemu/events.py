@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
-    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "rpc_call_reporter",
+    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PrinterCallbackRequested",
+    "PolicyChanged", "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -170,8 +171,40 @@ class AccountChanged:
     success: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class PrinterCallbackRequested:
+    """A caller asked the print spooler to open a notification channel back to a machine
+    (MS-RPRN RpcRemoteFindFirstPrinterChangeNotification / Ex: the "printer bug" coercion).
+    smbemu never connects out; ``target`` is the machine the caller named (pszLocalMachine),
+    ``status`` what the caller was answered, ``printer`` the handle's object ("" = the server)."""
+
+    principal: Principal
+    session_id: int
+    client_address: str
+    operation: str
+    printer: str
+    target: str
+    flags: int
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChanged:
+    """An LSA policy setting was changed through lsarpc (`pipes/lsarpc/policy_writes.py`).
+
+    ``event_id`` is the Windows Security event the change produces (4719 audit policy, 4713
+    Kerberos policy, ...; `smbemu.audit_policy_changes` lists them) and ``fields`` its EventData
+    beyond the Subject (Windows' field names, in Windows' order).  ``principal`` and
+    ``session_id`` are who made the change."""
+
+    event_id: int
+    principal: Principal
+    session_id: int
+    fields: tuple[tuple[str, str], ...] = ()
+
+
 Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
-         | RpcCall | RapCall | AccountChanged)
+         | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested | PolicyChanged)
 
 
 class Observers:

@@ -63,6 +63,7 @@ class NtStatus(enum.IntEnum):
     PASSWORD_EXPIRED = 0xC0000071
     ACCOUNT_DISABLED = 0xC0000072
     NONE_MAPPED = 0xC0000073
+    UNKNOWN_REVISION = 0xC0000058
     INVALID_SID = 0xC0000078
     INSUFFICIENT_RESOURCES = 0xC000009A
     PIPE_NOT_AVAILABLE = 0xC00000AC
@@ -132,6 +133,8 @@ class Win32Error(enum.IntEnum):
     ERROR_INVALID_FUNCTION = 1
     ERROR_FILE_NOT_FOUND = 2
     ERROR_ACCESS_DENIED = 5
+    #: MS-RPRN: a call made on the wrong kind of printer handle.
+    ERROR_INVALID_HANDLE = 6
     ERROR_NOT_SUPPORTED = 50
     #: RAP NetServerEnum2 to a potential browser that is not a master or backup (MS-BRWS 3.3.5.6).
     ERROR_REQ_NOT_ACCEP = 71
@@ -159,7 +162,16 @@ class Win32Error(enum.IntEnum):
     ERROR_NO_SUCH_LOGON_SESSION = 1312
     ERROR_NO_SUCH_USER = 1317
     ERROR_NO_SUCH_DOMAIN = 1355
+    #: MS-RPRN RpcRemoteFindFirstPrinterChangeNotification(Ex): the client's machine could not
+    #: be reached for the reply channel.
+    RPC_S_SERVER_UNAVAILABLE = 1722
     RPC_S_UNKNOWN_AUTHN_SERVICE = 1747
+    #: MS-RPRN: an [in, out] buffer shorter than its cbBuf.
+    ERROR_INVALID_USER_BUFFER = 1784
+    #: MS-RPRN RpcOpenPrinter(Ex) of a printer the server does not have.
+    ERROR_INVALID_PRINTER_NAME = 1801
+    #: MS-RPRN: an environment name (MS-RPRN 2.2.4.4) the server does not know.
+    ERROR_INVALID_ENVIRONMENT = 1805
     ERROR_NO_SITENAME = 1919
     NERR_BUF_TOO_SMALL = 2123
     #: "The requested API is not supported on the remote server": a RAP opcode the server
@@ -272,6 +284,7 @@ STATUS_PASSWORD_MUST_CHANGE: Final[int] = NtStatus.PASSWORD_MUST_CHANGE.value
 STATUS_INVALID_WORKSTATION: Final[int] = NtStatus.INVALID_WORKSTATION.value
 STATUS_ACCOUNT_DISABLED: Final[int] = NtStatus.ACCOUNT_DISABLED.value
 STATUS_NONE_MAPPED: Final[int] = NtStatus.NONE_MAPPED.value
+STATUS_UNKNOWN_REVISION: Final[int] = NtStatus.UNKNOWN_REVISION.value
 STATUS_INVALID_SID: Final[int] = NtStatus.INVALID_SID.value
 STATUS_INSUFFICIENT_RESOURCES: Final[int] = NtStatus.INSUFFICIENT_RESOURCES.value
 STATUS_PIPE_NOT_AVAILABLE: Final[int] = NtStatus.PIPE_NOT_AVAILABLE.value
@@ -355,6 +368,11 @@ ERROR_NO_SUCH_LOGON_SESSION: Final[int] = Win32Error.ERROR_NO_SUCH_LOGON_SESSION
 ERROR_NO_SUCH_USER: Final[int] = Win32Error.ERROR_NO_SUCH_USER.value
 ERROR_NO_SUCH_DOMAIN: Final[int] = Win32Error.ERROR_NO_SUCH_DOMAIN.value
 RPC_S_UNKNOWN_AUTHN_SERVICE: Final[int] = Win32Error.RPC_S_UNKNOWN_AUTHN_SERVICE.value
+ERROR_INVALID_HANDLE: Final[int] = Win32Error.ERROR_INVALID_HANDLE.value
+RPC_S_SERVER_UNAVAILABLE: Final[int] = Win32Error.RPC_S_SERVER_UNAVAILABLE.value
+ERROR_INVALID_USER_BUFFER: Final[int] = Win32Error.ERROR_INVALID_USER_BUFFER.value
+ERROR_INVALID_PRINTER_NAME: Final[int] = Win32Error.ERROR_INVALID_PRINTER_NAME.value
+ERROR_INVALID_ENVIRONMENT: Final[int] = Win32Error.ERROR_INVALID_ENVIRONMENT.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
 NERR_USER_NOT_FOUND: Final[int] = Win32Error.NERR_USER_NOT_FOUND.value
