@@ -110,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     diff = profile_commands.add_parser("diff", help="the values two profiles disagree on")
     diff.add_argument("a")
     diff.add_argument("b")
+    new = profile_commands.add_parser("new", help="write a profile with the wire identity a capture of a real server shows")
+    new.add_argument("name", help="the new profile's name (the file is NAME.yaml unless --output)")
+    new.add_argument("--from-pcap", required=True, metavar="FILE", help="a pcap or pcapng capture of the server (SMB, NTLM, DCE/RPC)")
+    new.add_argument("--base", default=None, metavar="PROFILE",
+                     help="the profile to extend (default: the built-in one closest to the capture's version)")
+    new.add_argument("--output", "-o", default=None, metavar="PATH", help="where to write the profile (default: NAME.yaml)")
+    new.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
 
     fixture = commands.add_parser("fixture", help="work with directory fixtures")
     fixture_commands = fixture.add_subparsers(dest="fixture_command", metavar="ACTION")
@@ -529,5 +536,16 @@ def _profiles(args: argparse.Namespace) -> int:
         for key in sorted(set(a) | set(b)):
             if a.get(key) != b.get(key):
                 print(f"{key}: {args.a}={a.get(key)!r} {args.b}={b.get(key)!r}")
+        return 0
+    if args.profiles_command == "new":
+        from smbemu.pcap_reader import CaptureError
+        from smbemu.profile_from_pcap import write_profile
+
+        try:
+            path, generated = write_profile(args.name, args.from_pcap, args.output, args.base, args.force)
+        except CaptureError as exc:
+            return _fail(str(exc))
+        print(f"{path}: {len(generated.keys)} identity values read, extends {generated.base}; "
+              f"{len(generated.not_read)} identity keys not in the capture (listed at the end of the file)")
         return 0
     return EXIT_USAGE

@@ -83,8 +83,6 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
 #: module has not emulated (svcctl's ANSI variants and notifications, winreg's multiple-value
 #: queries, the endpoint mapper's object / management calls).  Listed so the walk shows them.
 NOT_YET: dict[str, dict[int, str]] = {
-    "netlogon": {n: "secure-channel call, [out] union not modelled"
-                 for n in (2, 7, 8, 9, 10, 16, 17, 29, 32, 39, 44, 45, 46, 48, 49)},
     "svcctl": {n: "not emulated (pipes/svcctl NOT_EMULATED)"
                for n in (25, 26, 27, 28, 29, 30, 32, 33, 35, 38, 41, 47, 48, 49)},
     "winreg": {29: "BaseRegQueryMultipleValues", 34: "BaseRegQueryMultipleValues2"},
