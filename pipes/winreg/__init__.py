@@ -384,25 +384,36 @@ def BaseRegQueryValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     """MS-RRP 3.1.5.17: a value's type and data; ERROR_FILE_NOT_FOUND for a value the key
     does not hold."""
     opened = _opened(ctx, request["hKey"])
-    none = {"lpType": None, "lpData": None, "lpcbData": None, "lpcbLen": None}
     if request["lpValueName"] == "":
         # A NULL (or zero-length) name: an RRP_UNICODE_STRING always carries its NUL, even the
         # default value's (MS-RRP 2.2.3); Windows answers ERROR_INVALID_PARAMETER (smbtorture's
         # rpc.winreg QueryValue test, written against Windows, expects exactly that).
-        return {**none, "ReturnValue": ERROR_INVALID_PARAMETER}
+        return _value_failed(request, ERROR_INVALID_PARAMETER)
     if request["lpType"] is None or request["lpcbData"] is None or request["lpcbLen"] is None:
         # MS-RRP 3.1.5.17: "If the client sets lpType to NULL, the server MUST fail this method
         # and return ERROR_INVALID_PARAMETER"; the same for lpcbData / lpcbLen, whatever the
         # value (smbtorture's rpc.winreg QueryValue_full, written against Windows, sends each
         # NULL in turn and expects ERROR_INVALID_PARAMETER before the value is looked at).
-        return {**none, "ReturnValue": ERROR_INVALID_PARAMETER}
+        return _value_failed(request, ERROR_INVALID_PARAMETER)
     status = _readable(ctx, opened)
     if status:
-        return {**none, "ReturnValue": status}
+        return _value_failed(request, status)
     value = opened.key.value(_name_in(request["lpValueName"]))
     if value is None:
-        return {**none, "ReturnValue": ERROR_FILE_NOT_FOUND}
+        # "the server MUST set [lpType] to NULL if the value ... is not found" (3.1.5.17)
+        return {**_value_failed(request, ERROR_FILE_NOT_FOUND), "lpType": None}
     return _data_out(request, value[1], value[2])
+
+
+def _value_failed(request: dict[str, Any], status: int) -> dict[str, Any]:
+    """A failed value read: each [in, out] unique pointer the client sent comes back non-NULL
+    (the RPC stub returns them whatever the status; smbtorture's rpc.winreg, written against
+    Windows, reads *lpcbData after a failure), the sizes zeroed and the buffer empty, so that
+    size_is(*lpcbData) and length_is(*lpcbLen) agree."""
+    return {"lpType": request["lpType"],
+            "lpData": None if request["lpData"] is None else b"",
+            "lpcbData": None if request["lpcbData"] is None else 0,
+            "lpcbLen": None if request["lpcbLen"] is None else 0, "ReturnValue": status}
 
 
 @INTERFACE.operation(10, "BaseRegEnumValue",
