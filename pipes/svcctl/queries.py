@@ -70,6 +70,11 @@ _SERVICE_DACL: Final = (("S-1-5-18", 0x000201FD), ("S-1-5-32-544", SERVICE_ALL_A
                         ("S-1-5-11", 0x0002018D))
 
 
+#: OWNER / GROUP / DACL / SACL_SECURITY_INFORMATION (MS-DTYP 2.4.7): what a service's
+#: descriptor is made of.
+_SECURITY_INFORMATION: Final = 0x0000000F
+
+
 @INTERFACE.operation(4, "RQueryServiceObjectSecurity",
                      request=[("hService", ContextHandle), ("dwSecurityInformation", uint32),
                               ("cbBufSize", uint32)],
@@ -80,8 +85,15 @@ def RQueryServiceObjectSecurity(ctx: CallContext, request: dict[str, Any]) -> di
     SYSTEM) or ERROR_INSUFFICIENT_BUFFER with its size."""
     entry = _entry(ctx, request["hService"])
     room = request["cbBufSize"]
+    asked = request["dwSecurityInformation"]
     if room > _MAX_ENUM_BUFFER:
         return {"lpSecurityDescriptor": b"", "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_PARAMETER}
+    if not asked or asked & ~_SECURITY_INFORMATION:
+        # "The specified security information is not valid" (MS-SCMR RQueryServiceObjectSecurity
+        # return values); smbtorture's rpc.svcctl, written against Windows, sends 0 and expects
+        # ERROR_INVALID_PARAMETER before the buffer size is looked at.
+        return {"lpSecurityDescriptor": bytes(room), "pcbBytesNeeded": 0,
+                "ReturnValue": ERROR_INVALID_PARAMETER}
     object_type = SC_MANAGER if entry.kind == _MANAGER else SERVICE
     status = _lacks(ctx, entry.granted_access, READ_CONTROL, object_type)
     if status:

@@ -182,3 +182,16 @@ def test_notifications_need_query_status_and_vista(pipe_client: Callable[..., An
     with pytest.raises(pipes_h.CallFault) as info:
         _notify(old, service, SERVICE_NOTIFY_RUNNING)
     assert info.value.status == NCA_S_OP_RNG_ERROR
+
+
+@pytest.mark.parametrize("asked", [0, 0x100])
+def test_object_security_of_no_valid_information_is_invalid(pipe_client: Callable[..., Any],
+                                                           asked: int) -> None:
+    # smbtorture's rpc.svcctl QueryServiceObjectSecurity: 0 is ERROR_INVALID_PARAMETER, even
+    # with a buffer too small for any descriptor
+    client = pipe_client("svcctl", "administrator", "win2016")
+    service = _service(client, _scm(client), "Spooler")
+    reply = client.call(4, hService=service, dwSecurityInformation=asked, cbBufSize=0)
+    assert reply["ReturnValue"] == 87
+    assert client.call(4, hService=service, dwSecurityInformation=4,
+                       cbBufSize=0)["ReturnValue"] == ERROR_INSUFFICIENT_BUFFER
