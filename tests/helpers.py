@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import struct
 import subprocess
 import threading
 from collections.abc import Mapping, Sequence
@@ -258,3 +259,24 @@ class CliServer:
                 self._process.wait(5)
         if self._reader is not None:
             self._reader.join(5)
+
+
+def pcap_server_port_as_445(path: str, port: int) -> None:
+    """Rewrite the server's TCP port to 445 in a raw-IP pcap (smbemu --pcap), so that tshark
+    knows the server side as on a real network (its SPNEGO dissector reads a server's
+    NegTokenInit as MS-SPNG's NegTokenInit2, negHints at [3], only from port 445 / 139; under a
+    "decode as" port it expects RFC 4178's mechListMIC there)."""
+    with open(path, "rb") as handle:
+        data = bytearray(handle.read())
+    assert struct.unpack_from("<I", data, 20)[0] == 101  # LINKTYPE_RAW
+    pos = 24
+    while pos < len(data):
+        length = struct.unpack_from("<I", data, pos + 8)[0]
+        packet = pos + 16
+        tcp = packet + (data[packet] & 0x0F) * 4
+        for field in (tcp, tcp + 2):
+            if struct.unpack_from(">H", data, field)[0] == port:
+                struct.pack_into(">H", data, field, 445)
+        pos = packet + length
+    with open(path, "wb") as handle:
+        handle.write(bytes(data))

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from helpers import HOST, ServerThread, run_tool
+from helpers import HOST, ServerThread, pcap_server_port_as_445, run_tool
 
 pytestmark = pytest.mark.interop
 
 
 def _tshark(path: Path, port: int, *args: str) -> str:
-    result = run_tool(["tshark", "-r", str(path), "-d", f"tcp.port=={port},nbss", *args], timeout=60)
+    # the session's pcap has the server on 445 (pcap_server_port_as_445): no "decode as" needed
+    decode_as = [] if port == 445 else ["-d", f"tcp.port=={port},nbss"]
+    result = run_tool(["tshark", "-r", str(path), *decode_as, *args], timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -34,11 +36,12 @@ def test_pcap_of_a_session_decodes_in_tshark(tmp_path: Path) -> None:
         encrypted = run_tool(["smbclient", ipc, "-p", port, "-U", "alice%Wonderland1", "--client-protection=encrypt",
                               "-c", "exit"])
         assert encrypted.returncode == 0, encrypted.stdout + encrypted.stderr
+    pcap_server_port_as_445(str(pcap), server.port)
     raw = pcap.read_bytes()
     magic, major, minor, _, _, _, linktype = struct.unpack_from("<IHHiIII", raw)
     assert (magic, major, minor, linktype) == (0xA1B2C3D4, 2, 4, 101)  # classic pcap, LINKTYPE_RAW
 
-    smb2 = _tshark(pcap, server.port, "-Y", "smb2")
+    smb2 = _tshark(pcap, 445, "-Y", "smb2")
     for text in ("Negotiate Protocol Response", "Session Setup Response", "Tree Connect Request Tree: \\\\127.0.0.1\\IPC$",
                  "Create Request File: srvsvc", "User: WORKGROUP\\alice"):
         assert text in smb2, text
@@ -47,15 +50,15 @@ def test_pcap_of_a_session_decodes_in_tshark(tmp_path: Path) -> None:
     assert "Tree Connect Request" in smb2[alice:]
     assert "Encrypted SMB" not in smb2 and "Transform" not in smb2
 
-    rpc_calls = _tshark(pcap, server.port, "-Y", "dcerpc")
+    rpc_calls = _tshark(pcap, 445, "-Y", "dcerpc")
     assert "NetSrvGetInfo request" in rpc_calls and "NetSrvGetInfo response" in rpc_calls
     assert "NetShareEnumAll request" in rpc_calls and "NetShareEnumAll response" in rpc_calls
     assert "Bind_ack" in rpc_calls
 
-    report = _tshark(pcap, server.port, "-q", "-z", "expert,warn")
+    report = _tshark(pcap, 445, "-q", "-z", "expert,warn")
     assert not [line for line in report.splitlines() if "Malformed" in line or "Error/" in line], report
     # The TCP framing is consistent: no retransmission / lost-segment / out-of-order analysis.
-    assert _tshark(pcap, server.port, "-Y", "tcp.analysis.flags && !tcp.analysis.window_update") == ""
+    assert _tshark(pcap, 445, "-Y", "tcp.analysis.flags && !tcp.analysis.window_update") == ""
 
 
 def test_large_messages_are_cut_into_segments_tshark_reassembles(tmp_path: Path) -> None:
@@ -128,6 +131,6 @@ def test_pcap_of_an_smb1_conversation_decodes_in_tshark(tmp_path: Path) -> None:
                           "-T", "fields", "-e", "smb.flags2.sec_sig")
     problems = _tshark(pcap, server.port, "-Y", "_ws.malformed || _ws.expert.severity == error")
     assert problems == "", problems
-    report = _tshark(pcap, server.port, "-q", "-z", "expert,warn")
+    report = _tshark(pcap, 445, "-q", "-z", "expert,warn")
     assert not [line for line in report.splitlines() if "Malformed" in line or "Error/" in line], report
-    assert _tshark(pcap, server.port, "-Y", "tcp.analysis.flags && !tcp.analysis.window_update") == ""
+    assert _tshark(pcap, 445, "-Y", "tcp.analysis.flags && !tcp.analysis.window_update") == ""

@@ -8,7 +8,6 @@ policies/*.yaml under identity.smb2) and nmap's own documented outputs."""
 from __future__ import annotations
 
 import os
-import struct
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import HOST, ServerThread, run_tool
+from helpers import HOST, ServerThread, pcap_server_port_as_445, run_tool
 from netns import ADDRESS, NetnsServer
 
 pytestmark = pytest.mark.interop
@@ -71,23 +70,6 @@ def test_dump_ntlm_info_prints_the_os_and_boot_time(profile: str, os_line: str, 
     assert ("Boot Time" in output) == boot_time, output
 
 
-def _as_port_445(path: str, port: int) -> None:
-    """Rewrite the server's TCP port to 445 in a raw-IP pcap (smbemu --pcap), so that tshark
-    knows the server side as on a real network."""
-    data = bytearray(open(path, "rb").read())
-    assert struct.unpack_from("<I", data, 20)[0] == 101  # LINKTYPE_RAW
-    pos = 24
-    while pos < len(data):
-        length = struct.unpack_from("<I", data, pos + 8)[0]
-        packet = pos + 16
-        tcp = packet + (data[packet] & 0x0F) * 4
-        for field in (tcp, tcp + 2):
-            if struct.unpack_from(">H", data, field)[0] == port:
-                struct.pack_into(">H", data, field, 445)
-        pos = packet + length
-    open(path, "wb").write(bytes(data))
-
-
 def test_tshark_decodes_the_negotiate_token_with_its_hint_cleanly(tmp_path: Path) -> None:
     """The win2016 NegTokenInit (NEGOEX, Kerberos x3, NTLMSSP + negHints, byte for byte Windows'),
     then smbclient's logon: no malformed packet, and tshark reads the hint."""
@@ -97,7 +79,7 @@ def test_tshark_decodes_the_negotiate_token_with_its_hint_cleanly(tmp_path: Path
                            "-c", "exit"])
         assert result.returncode == 0, result.stdout + result.stderr
         port = server.port
-    _as_port_445(capture, port)
+    pcap_server_port_as_445(capture, port)
     malformed = run_tool(["tshark", "-r", capture, "-Y", "_ws.malformed || _ws.expert.severity >= warning"])
     assert malformed.stdout.strip() == "", malformed.stdout
     hints = run_tool(["tshark", "-r", capture, "-Y", "smb2.cmd == 0 && smb2.flags.response == 1",
