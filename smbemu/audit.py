@@ -22,6 +22,7 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
            decision of its DCE/RPC twin, the Win32 status returned)
+100003     smbemu's own event: a spooler callback ("printer bug") was requested (audit_spooler)
 =========  ==================================================================================
 
 Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
@@ -34,9 +35,7 @@ ever carry one of these, and ``EventID`` keeps one JSON type across the whole lo
 pipeline maps a field to one type (an Elasticsearch mapping refuses a string in a ``long``
 field, or the reverse).  Their ``Provider`` is ``smbemu`` rather than
 ``Microsoft-Windows-Security-Auditing``, so either field tells them apart:
-``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.
-
-The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
+``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.  The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
 ``ServerConfig.observers``, and the protocol path (commands, connection, logon, the RPC
 runtime) only emits events -- none of it imports this module.  Nothing is built unless a log is
 subscribed (``config.observers`` is falsy otherwise).
@@ -50,7 +49,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from smbemu import events
+from smbemu import audit_spooler, events
 from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
@@ -568,6 +567,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
     events.AccountChanged: account_change,
+    events.PrinterCallbackRequested: audit_spooler.printer_callback,
 }
 
 

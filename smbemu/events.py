@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
-    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "rpc_call_reporter",
+    "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PrinterCallbackRequested",
+    "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -170,8 +171,25 @@ class AccountChanged:
     success: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class PrinterCallbackRequested:
+    """A caller asked the print spooler to open a notification channel back to a machine
+    (MS-RPRN RpcRemoteFindFirstPrinterChangeNotification / Ex: the "printer bug" coercion).
+    smbemu never connects out; ``target`` is the machine the caller named (pszLocalMachine),
+    ``status`` what the caller was answered, ``printer`` the handle's object ("" = the server)."""
+
+    principal: Principal
+    session_id: int
+    client_address: str
+    operation: str
+    printer: str
+    target: str
+    flags: int
+    status: int
+
+
 Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
-         | RpcCall | RapCall | AccountChanged)
+         | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested)
 
 
 class Observers:

@@ -131,6 +131,8 @@ class Win32Error(enum.IntEnum):
     ERROR_INVALID_FUNCTION = 1
     ERROR_FILE_NOT_FOUND = 2
     ERROR_ACCESS_DENIED = 5
+    #: MS-RPRN: a call made on the wrong kind of printer handle.
+    ERROR_INVALID_HANDLE = 6
     ERROR_NOT_SUPPORTED = 50
     #: RAP NetServerEnum2 to a potential browser that is not a master or backup (MS-BRWS 3.3.5.6).
     ERROR_REQ_NOT_ACCEP = 71
@@ -160,7 +162,16 @@ class Win32Error(enum.IntEnum):
     ERROR_REQUEST_ABORTED = 1235
     ERROR_NO_SUCH_USER = 1317
     ERROR_NO_SUCH_DOMAIN = 1355
+    #: MS-RPRN RpcRemoteFindFirstPrinterChangeNotification(Ex): the client's machine could not
+    #: be reached for the reply channel.
+    RPC_S_SERVER_UNAVAILABLE = 1722
     RPC_S_UNKNOWN_AUTHN_SERVICE = 1747
+    #: MS-RPRN: an [in, out] buffer shorter than its cbBuf.
+    ERROR_INVALID_USER_BUFFER = 1784
+    #: MS-RPRN RpcOpenPrinter(Ex) of a printer the server does not have.
+    ERROR_INVALID_PRINTER_NAME = 1801
+    #: MS-RPRN: an environment name (MS-RPRN 2.2.4.4) the server does not know.
+    ERROR_INVALID_ENVIRONMENT = 1805
     ERROR_NO_SITENAME = 1919
     NERR_BUF_TOO_SMALL = 2123
     #: "The requested API is not supported on the remote server": a RAP opcode the server
@@ -356,6 +367,11 @@ ERROR_NO_SUCH_LOGON_SESSION: Final[int] = Win32Error.ERROR_NO_SUCH_LOGON_SESSION
 ERROR_NO_SUCH_USER: Final[int] = Win32Error.ERROR_NO_SUCH_USER.value
 ERROR_NO_SUCH_DOMAIN: Final[int] = Win32Error.ERROR_NO_SUCH_DOMAIN.value
 RPC_S_UNKNOWN_AUTHN_SERVICE: Final[int] = Win32Error.RPC_S_UNKNOWN_AUTHN_SERVICE.value
+ERROR_INVALID_HANDLE: Final[int] = Win32Error.ERROR_INVALID_HANDLE.value
+RPC_S_SERVER_UNAVAILABLE: Final[int] = Win32Error.RPC_S_SERVER_UNAVAILABLE.value
+ERROR_INVALID_USER_BUFFER: Final[int] = Win32Error.ERROR_INVALID_USER_BUFFER.value
+ERROR_INVALID_PRINTER_NAME: Final[int] = Win32Error.ERROR_INVALID_PRINTER_NAME.value
+ERROR_INVALID_ENVIRONMENT: Final[int] = Win32Error.ERROR_INVALID_ENVIRONMENT.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
 NERR_USER_NOT_FOUND: Final[int] = Win32Error.NERR_USER_NOT_FOUND.value

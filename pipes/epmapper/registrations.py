@@ -18,6 +18,10 @@ serves all its interfaces on all its protocol sequences.  For the interfaces smb
 * **dssetup** is not registered: MS-DSSP 2.1 gives it the well-known endpoint ``\\PIPE\\lsarpc``
   only ("a client MUST only attempt to connect ... via RPC over the above-named pipe"); it is
   still callable on the lsass TCP port, like every interface of the process.
+* **spoolss** (spoolsv.exe): ``\\pipe\\spoolss`` and its local endpoint ``spoolss`` (W: HSC's
+  "Windows network services internals", MSRPC spoolss section: ifids lists the interface on
+  ncacn_np ``\\pipe\\spoolss`` and ncalrpc ``spoolss``); registered only while the pipe exists
+  (the Spooler runs, and from 2003 on a printer is shared: pipes/spoolss).
 * **eventlog** (MS-EVEN) is not registered: MS-EVEN 2.1.1 gives it the well-known endpoint
   ``\\PIPE\\eventlog`` (a client needs no mapper).  What Windows' mapper lists on that pipe from
   Vista / 2008 on is the *other* event log interface, MS-EVEN6 (f6beaff7-..., annotation "Event
@@ -60,6 +64,8 @@ _LOCAL_2000: Final = ("audit", "securityevent", "protected_storage", "dsrole")
 _LOCAL_VISTA: Final = ("samss lpc", "SidKey Local End Point", "protected_storage", "lsasspirpc",
                        "lsapolicylookup", "LSARPC_ENDPOINT", "securityevent", "audit")
 _LOCAL_2012: Final = ("LSA_EAS_ENDPOINT", "lsacap", "LSA_IDPEXT_ENDPOINT")
+#: Local (ncalrpc) endpoints of the other served interfaces' processes (module docstring).
+_LOCAL_OTHERS: Final = {"spoolss": ("spoolss",)}
 
 #: When the server has no interface registry to show (unit tests' stand-in servers).
 _BUILTIN: Final = (
@@ -128,6 +134,7 @@ def endpoint_map(ctx: CallContext) -> tuple[Entry, ...]:
             towers = [pipe_tower(syntax, "\\PIPE\\" + pipes[0], host)]
             if tcp_ports.get(name):  # svcctl from Vista on (smbemu.rpc_tcp)
                 towers.append(tcp_tower(syntax, int(tcp_ports[name]), address))
+            towers += [local_tower(syntax, e) for e in _LOCAL_OTHERS.get(name, ())]
         else:
             continue
         entries.extend(Entry(name, syntax, tower) for tower in towers)

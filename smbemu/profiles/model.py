@@ -225,6 +225,11 @@ class RpcSettings:
     """RPC-level rules that are not registry values."""
 
     share_enum_admin_levels: tuple[int, ...]
+    #: The NDR64 transfer syntax is spoken and preferred (x64 Windows from Vista / 2008 on).
+    ndr64: bool = False
+    #: bind_ack's secondary address for the lsass pipes (lsarpc, samr, netlogon): its case
+    #: differs by version.
+    lsass_pipe_address: str = "\\PIPE\\lsass"
 
 
 @dataclass(frozen=True)

@@ -429,6 +429,9 @@ KEYS: tuple[Key, ...] = (
     Key("anonymous.pre2000_compatible_access_members", "pre2000_compatible_access_members", _SidList()),
     Key("anonymous.pipe_anonymous_refusal", "pipe_anonymous_refusal", _NameList(lower=True, pipe=True)),
     Key("rpc.share_enum_admin_levels", "share_enum_admin_levels", _IntList((0, 1, 2, 501, 502, 503))),
+    Key("rpc.ndr64", "ndr64", _Bool()),
+    Key("rpc.lsass_pipe_address", "lsass_pipe_address",
+        _Str(r"\\(?i:pipe)\\lsass", r"\pipe\lsass")),
 )
 KEY_BY_PATH = {key.path: key for key in KEYS}
 SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity.smb2", "identity", "smb", "smb1", "anonymous", "rpc")

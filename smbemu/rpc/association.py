@@ -13,6 +13,7 @@ from smbemu.rpc.interface import CallContext, HandleTable, Interface
 from smbemu.rpc.pdu import (
     BIND_TIME_FEATURE_PREFIX,
     NDR20,
+    NDR64,
     ZERO_SYNTAX,
     ContextElement,
     ContextResult,
@@ -82,16 +83,27 @@ class AssociationGroup:
 class AssociationGroups:
     """The association groups of a server (or of one SMB connection).
 
-    Ids are random, non-zero and unique among the live groups (Samba draws them at random too:
-    idr_get_new_random), so a client cannot guess another's; a bind naming an unknown id, or
-    the id of a group another client created, is refused with bind_nak (:meth:`join` answers
-    None for both, so the answer does not tell whether the group exists)."""
+    Ids look like Windows' (issue 13): numbers below 0x10000, increasing from a random start
+    — a Windows bind_ack in a public capture carries Assoc Group 0x000021a5 (rapid7 smbj-rpc's
+    BindResponse test vector, winreg); a constant first id is a fingerprint.  The step between
+    two ids is random (1-256; U: no capture shows Windows' step), so ids are not sequential
+    (issue 14 item 5).  What keeps a group from another client is not the id: a bind naming an
+    unknown id, or the id of a group another client created, is refused with bind_nak
+    (:meth:`join` answers None for both, so the answer does not tell whether the group
+    exists)."""
 
     def __init__(self, handle_limit: int = 4096,
                  id_source: Callable[[], int] | None = None) -> None:
         self._groups: dict[int, AssociationGroup] = {}
         self._handle_limit = handle_limit
-        self._new_id = id_source or (lambda: int.from_bytes(os.urandom(4), "little"))
+        self._next = 0x1000 + int.from_bytes(os.urandom(2), "little") % 0x7000
+        self._new_id = id_source or self._counter
+
+    def _counter(self) -> int:
+        gid = self._next
+        step = 1 + os.urandom(1)[0]
+        self._next = gid + step if gid + step <= 0xFFFF else 0x1000 + step
+        return gid
 
     def create(self, client: ClientKey = ()) -> AssociationGroup:
         while True:
@@ -133,10 +145,12 @@ class _PresContext:
 
 @dataclass(slots=True)
 class PresContext:
-    """An accepted presentation context: its id and the interface it binds."""
+    """An accepted presentation context: its id, the interface it binds and whether its
+    transfer syntax is NDR64 (MS-RPCE 2.2.5.3) rather than NDR20."""
 
     context_id: int
     interface: Interface
+    ndr64: bool = False
 
 
 class ContextListError(Exception):
@@ -145,11 +159,23 @@ class ContextListError(Exception):
 
 def negotiate(pipe: PipeInfo, accepted_contexts: dict[int, PresContext],
           contexts: tuple[ContextElement, ...], *,
-          bind: bool) -> tuple[tuple[ContextResult, ...], int | None]:
+          bind: bool, ndr64: bool = False) -> tuple[tuple[ContextResult, ...], int | None]:
     """Presentation context negotiation (C706 12.6.3.1, MS-RPCE 3.3.1.5.3): the results, in
     order, and the bind time features granted (None when the bind negotiated none).  Accepted
     contexts are added to ``accepted_contexts``; a list the protocol does not allow raises
-    :class:`ContextListError`."""
+    :class:`ContextListError`.
+
+    ``ndr64``: the server speaks NDR64 (the profile's ``rpc.ndr64``: x64 Windows from Vista /
+    2008 on).  Such a server prefers it: a context offering NDR64 is accepted with NDR64, and a
+    context offering only NDR20 for an interface that another context of the same PDU offers
+    in NDR64 is refused "proposed transfer syntaxes not supported".  Capture: Nate Marx's
+    20171220_smb_at_schedule.pcap (public, decoded with tshark in Richard Bejtlich's Zeek/tshark
+    walkthrough): a Windows client binds ATSVC with "32bit NDR", "64bit NDR" and
+    6cb71c2c-9812-4540-0300-000000000000; the Windows server answers "Provider rejection,
+    Acceptance, Negotiate ACK", and the NDR64 calls follow.  Without ``ndr64`` NDR64 is refused
+    like any unknown transfer syntax."""
+    offered64 = {c.abstract_syntax for c in contexts if NDR64 in c.transfer_syntaxes} \
+        if ndr64 else ()
     results: list[ContextResult] = []
     features: int | None = None
     feature_seen = False
@@ -179,15 +205,20 @@ def negotiate(pipe: PipeInfo, accepted_contexts: dict[int, PresContext],
         if accepted:
             results.append(refuse)
             continue
-        ndr20 = NDR20 in c.transfer_syntaxes
+        use64 = ndr64 and NDR64 in c.transfer_syntaxes
+        usable = use64 or (NDR20 in c.transfer_syntaxes and a not in offered64)
         existing = accepted_contexts.get(c.context_id)
         if existing is not None and existing.interface is not iface:
             raise ContextListError()
-        if not ndr20:
+        if not usable:
             results.append(refuse)
             continue
         if existing is None:
-            accepted_contexts[c.context_id] = PresContext(c.context_id, iface)
-        results.append(ContextResult(ResultCode.ACCEPTANCE, 0, NDR20))
+            accepted_contexts[c.context_id] = PresContext(c.context_id, iface, use64)
+        elif existing.ndr64 != use64:
+            # an alter_context may not change the transfer syntax of a live context
+            results.append(refuse)
+            continue
+        results.append(ContextResult(ResultCode.ACCEPTANCE, 0, NDR64 if use64 else NDR20))
         accepted = True
     return tuple(results), features

@@ -44,11 +44,11 @@ class Answer(NamedTuple):
 
 def run_call(ctx: CallContext, iface: Interface, opnum: int, stub: bytes, *, pipe_name: str,
              little_endian: bool, reply_little_endian: bool, call_id: int,
-             context_id: int) -> Answer:
+             context_id: int, ndr64: bool = False) -> Answer:
     """Decode, decide, run the handler and encode its response (see the module docstring)."""
     faults = getattr(ctx.server, "faults", None)
     if faults is not None:
-        injected = _injected(faults, ctx, iface, opnum, pipe_name)
+        injected = _injected(faults, ctx, iface, opnum, pipe_name, ndr64)
         if injected is not None:
             return injected
     table = iface.dispatch
@@ -62,7 +62,7 @@ def run_call(ctx: CallContext, iface: Interface, opnum: int, stub: bytes, *, pip
                       dne=entry.fault == NCA_S_OP_RNG_ERROR)
     op, handler = entry
     try:
-        request = op.decode_request(stub, little_endian)
+        request = op.decode_request(stub, little_endian, ndr64=ndr64)
     except NdrError as exc:
         log.info("pipe %s: %s.%s: undecodable stub: %s", pipe_name, iface.name, op.name, exc)
         return Answer(op.name, exc.status, reason="fault: the request stub does not decode")
@@ -76,7 +76,7 @@ def run_call(ctx: CallContext, iface: Interface, opnum: int, stub: bytes, *, pip
         # (most interfaces declare none: their handlers ask ctx.decide with the decoded level).
         refusal = refusal_before_handler(ctx, iface, op, request) if iface.rules else None
         response = refusal or handler(ctx, request)
-        out = op.encode_response(response, reply_little_endian)
+        out = op.encode_response(response, reply_little_endian, ndr64=ndr64)
     except RpcFault as fault:
         return Answer(op.name, fault.status)
     except Exception:
@@ -88,7 +88,7 @@ def run_call(ctx: CallContext, iface: Interface, opnum: int, stub: bytes, *, pip
 
 
 def _injected(faults: Any, ctx: CallContext, iface: Interface, opnum: int,
-              pipe_name: str) -> Answer | None:
+              pipe_name: str, ndr64: bool = False) -> Answer | None:
     """Fault injection (smbemu.faults): ask the server's rules about this call.
 
     A ``fault`` rule answers a fault PDU; a ``status`` rule a normal response whose return
@@ -106,7 +106,7 @@ def _injected(faults: Any, ctx: CallContext, iface: Interface, opnum: int,
     kind, value = injected
     if kind == "status" and op is not None and op.returns is not None:
         try:
-            stub = op.encode_response(op.error_response(value), True)
+            stub = op.encode_response(op.error_response(value), True, ndr64=ndr64)
         except Exception:  # an [out] parameter without a neutral value: fall back to a fault
             log.warning("pipe %s: %s cannot encode an error response; injecting a fault",
                         pipe_name, op.name)

@@ -13,13 +13,14 @@ Behaviour, following Windows (as Samba's raw_protocol tests, run against Windows
 * max_xmit_frag / max_recv_frag: ``max(2048, min(client xmit, client recv))``, capped at
   the transport maximum (4280 on SMB), rounded down to a multiple of 8, both set to that
   value; later alter_context values are ignored;
-* presentation contexts: NDR20 is the one transfer syntax accepted; one *new* context is
-  accepted per bind/alter_context, later ones for known interfaces are refused with
-  "proposed transfer syntaxes not supported", unknown ones with "abstract syntax not
-  supported" (the bind itself still succeeds: bind_ack, not bind_nak); a bind-time feature
-  negotiation context is answered ``negotiate_ack`` with the features Windows supports
-  (security context multiplexing, keep connection on orphan) that were asked for;
-* bind_ack names the pipe as ``\\PIPE\\srvsvc`` (alter_context_resp names nothing);
+* presentation contexts: NDR20, and NDR64 (preferred) where the profile's ``rpc.ndr64``
+  says (:func:`~smbemu.rpc.association.negotiate`); one *new* context is accepted per
+  bind/alter_context, later ones for known interfaces are refused with "proposed transfer
+  syntaxes not supported", unknown ones with "abstract syntax not supported" (the bind itself
+  still succeeds: bind_ack, not bind_nak); a bind-time feature negotiation context is
+  answered ``negotiate_ack`` with the features Windows supports (security context
+  multiplexing, keep connection on orphan) that were asked for;
+* bind_ack names the pipe as ``\\PIPE\\srvsvc``, lsass's as ``rpc.lsass_pipe_address`` says;
 * a bind naming an association group joins it only when the group is this client's (same
   machine and principal, :func:`smbemu.rpc.association.client_of`); an unknown id or another
   client's gets bind_nak "reason not specified", as Samba answers a group it will not give;
@@ -137,6 +138,11 @@ class _Pending:
     stub: bytearray
 
 
+def _profile_rpc(ctx: CallContext) -> Any:
+    """The profile's ``rpc`` settings (``ndr64``, ``lsass_pipe_address``); None without one."""
+    return getattr(getattr(ctx.server, "profile", None), "rpc", None)
+
+
 class _Abort(Exception):
     """Internal: answer with ``pdu`` (if any) and end the association."""
 
@@ -182,6 +188,7 @@ class RpcEndpoint(SlicedInput):
         self._contexts: dict[int, PresContext] = {}
         self._pending: _Pending | None = None
         self._features = 0
+        self._ndr64 = False
         self._ctx: CallContext | None = None
         self.stats = RpcStats()
         #: Called after every call as ``on_call(ctx, interface, operation_name, status, reason,
@@ -328,7 +335,12 @@ class RpcEndpoint(SlicedInput):
         body = pdu.body
         assert isinstance(body, Bind)
         group: AssociationGroup | None = None
-        client = client_of(self._transport_context())
+        transport = self._transport_context()
+        settings = _profile_rpc(transport)
+        self._ndr64 = bool(getattr(settings, "ndr64", False))
+        if getattr(settings, "lsass_pipe_address", "") and self._secondary.lower() == "\\pipe\\lsass":
+            self._secondary = settings.lsass_pipe_address  # the version's case
+        client = client_of(transport)
         if body.assoc_group_id:
             # Another client's group is refused like an unknown one (association.client_of);
             # Samba answers a group it will not give out with bind_nak reason 0 as well.
@@ -366,7 +378,8 @@ class RpcEndpoint(SlicedInput):
 
     def _negotiate(self, contexts: tuple[ContextElement, ...], *,
                    bind: bool) -> tuple[ContextResult, ...]:
-        results, features = negotiate(self._pipe, self._contexts, contexts, bind=bind)
+        results, features = negotiate(self._pipe, self._contexts, contexts, bind=bind,
+                                      ndr64=self._ndr64)
         if features is not None:
             self._features = features
         return results
@@ -545,7 +558,7 @@ class RpcEndpoint(SlicedInput):
         le = bool(drep[0] & 0x10)
         answer = run_call(ctx, context.interface, opnum, stub, pipe_name=self.pipe_name,
                           little_endian=le, reply_little_endian=not self._client_drep or le,
-                          call_id=call_id, context_id=context.context_id)
+                          call_id=call_id, context_id=context.context_id, ndr64=context.ndr64)
         if answer.stub is None:
             self._emit(self._fault(call_id, answer.status, context.context_id, dne=answer.dne,
                                    drep=drep))

@@ -9,7 +9,7 @@
 * hostile bytes on the TCP ports: a closed connection, never a traceback;
 * in a network namespace (the tools insist on TCP 135 / 445): ``rpcdump.py 127.0.0.1``,
   ``rpcdump.py -port 445`` (\\PIPE\\epmapper: anonymous where NullSessionPipes lists it, NT 4 / 2000),
-  ``getArch.py`` (NDR64 is refused -- issue 13 -- so it answers what a Windows x86 answers),
+  ``getArch.py`` (64-bit where the profile speaks NDR64, win2008 on; 32-bit before, as x86 answers),
   ``nmap -sV -p135`` ("Microsoft Windows RPC").
 """
 
@@ -264,7 +264,9 @@ def test_rpcdump_and_getarch_on_the_real_ports(profile: str, lsa_port: int) -> N
             scan = server.run(["nmap", "-n", "-Pn", "-sV", "-p135", ADDRESS], timeout=200)
             assert "135/tcp open  msrpc   Microsoft Windows RPC" in scan.stdout, scan.stdout + scan.stderr
         arch = server.run([str(SCRIPTS / "getArch.py"), "-target", ADDRESS])
-        assert f"{ADDRESS} is 32-bit" in arch.stdout, arch.stdout + arch.stderr
+        # getArch binds NDR64: x64 Windows (2016) accepts it, 2000 refuses it (profile rpc.ndr64)
+        bits = "64" if profile == "win2016-dc" else "32"
+        assert f"{ADDRESS} is {bits}-bit" in arch.stdout, arch.stdout + arch.stderr
         # Samba's rpcclient over ncacn_ip_tcp (it asks the mapper on 135 first)
         require_tool("rpcclient")
         for who in ("%", "CORP/Administrator%Adm!n2003"):

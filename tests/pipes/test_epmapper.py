@@ -114,8 +114,12 @@ def test_lookup_lists_the_lsass_endpoints_with_the_tcp_port(pipes_h: Any) -> Non
                           "12345678-1234-abcd-ef00-01234567cffb", "4b324fc8-1670-01d3-1278-5a47bf6ee188",
                           "6bffd098-a112-3610-9833-46c3f87e345a",
                           # winreg (Remote Registry runs on 2016) and svcctl on their pipes
-                          "338cd001-2244-31f1-aaaa-900038001003", "367abb81-9844-35f1-ad32-98f038001003"}
+                          "338cd001-2244-31f1-aaaa-900038001003", "367abb81-9844-35f1-ad32-98f038001003",
+                          # spoolss (the Spooler runs; the fixture shares a printer)
+                          "12345678-1234-abcd-ef00-0123456789ab"}
     assert ("12345678-1234-ABCD-EF00-01234567CFFB v1.0", "ncacn_ip_tcp:127.0.0.1[49155]") in found
+    assert ("12345678-1234-ABCD-EF00-0123456789AB v1.0", "ncacn_np:\\\\LEGACYSRV[\\PIPE\\spoolss]") in found
+    assert ("12345678-1234-ABCD-EF00-0123456789AB v1.0", "ncalrpc:[spoolss]") in found
     assert ("4B324FC8-1670-01D3-1278-5A47BF6EE188 v3.0", "ncacn_np:\\\\LEGACYSRV[\\PIPE\\srvsvc]") in found
 
 

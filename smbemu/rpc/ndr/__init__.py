@@ -133,6 +133,7 @@ from smbemu.rpc.ndr.wellknown import (
     Guid,
     PSid,
     Sid,
+    unicode_string_nul_room,
 )
 
 __all__ = [
@@ -145,6 +146,6 @@ __all__ = [
     "Struct", "Pointer", "FixedArray", "ConformantArray", "ConformantVaryingArray", "VaryingArray",
     "FixedBytes", "ConformantBytes", "ConformantVaryingBytes",
     "WSTR", "CSTR", "WString", "WStringRef", "CString",
-    "RpcUnicodeString", "Union", "ContextHandle", "Guid", "Sid", "PSid",
+    "RpcUnicodeString", "unicode_string_nul_room", "Union", "ContextHandle", "Guid", "Sid", "PSid",
     "Operation", "encode", "decode", "Memo", "PointerKind", "ReturnKind", "RETURN_VALUE",
 ]

@@ -8,6 +8,7 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal
 
+from smbemu.rpc.ndr.ndr64 import to_ndr64
 from smbemu.rpc.ndr.pointers import Pointer, toplevel_type
 from smbemu.rpc.ndr.primitives import boolean32, int32, NdrType, uint32
 from smbemu.rpc.ndr.stream import Decoder, Encoder, NdrError
@@ -62,18 +63,19 @@ def _push_toplevel(e: Encoder, t: NdrType, value: Any) -> None:
         t.push_deferred(e, value)
 
 
-def encode(ndr_type: NdrType, value: Any, little_endian: bool = True) -> bytes:
+def encode(ndr_type: NdrType, value: Any, little_endian: bool = True, *,
+           ndr64: bool = False) -> bytes:
     """Encode one value as a top-level construct (its referents follow it)."""
-    t = toplevel_type(ndr_type)
+    t = toplevel_type(to_ndr64(ndr_type) if ndr64 else ndr_type)
     e = Encoder(0 if little_endian else 1)
     _push_toplevel(e, t, value)
     return bytes(e.buf)
 
 
 def decode(ndr_type: NdrType, data: bytes | bytearray | memoryview,
-           little_endian: bool = True) -> tuple[Any, int]:
+           little_endian: bool = True, *, ndr64: bool = False) -> tuple[Any, int]:
     """Decode one top-level construct; returns ``(value, bytes consumed)``."""
-    t = toplevel_type(ndr_type)
+    t = toplevel_type(to_ndr64(ndr_type) if ndr64 else ndr_type)
     d = Decoder(bytes(data), 0 if little_endian else 1)
     try:
         v = t.pull(d)
@@ -151,6 +153,10 @@ class _Params:
     def default(self) -> dict[str, Any]:
         return {n: t.default() for n, t in self.params}
 
+    def ndr64(self) -> _Params:
+        """The same parameters in NDR64 (MS-RPCE 2.2.5.3)."""
+        return _Params(self.owner, [(n, to_ndr64(t)) for n, t in self.params], self.defaults)
+
 
 ReturnKind = Literal["NTSTATUS", "WERROR", "uint32", "error_status_t", "HRESULT",
                      "int32", "boolean32"]
@@ -173,7 +179,8 @@ class Operation:
     ``"ReturnValue"`` (defaulting to 0 when a handler omits it).
     """
 
-    __slots__ = ("opnum", "name", "request", "response", "returns", "_in", "_out")
+    __slots__ = ("opnum", "name", "request", "response", "returns", "_in", "_out",
+                 "_in64", "_out64")
 
     def __init__(self, opnum: int, name: str,
                  request: Sequence[tuple[str, NdrType]] = (),
@@ -194,25 +201,44 @@ class Operation:
         self.returns = returns
         self._in = _Params(name, self.request)
         self._out = _Params(name, out, {RETURN_VALUE: 0} if returns is not None else None)
+        # the NDR64 forms are derived on the first NDR64 call (most servers never see one)
+        self._in64: _Params | None = None
+        self._out64: _Params | None = None
+
+    def _params64(self, out: bool) -> _Params:
+        if out:
+            if self._out64 is None:
+                self._out64 = self._out.ndr64()
+            return self._out64
+        if self._in64 is None:
+            self._in64 = self._in.ndr64()
+        return self._in64
 
     def __repr__(self) -> str:
         return f"<Operation {self.opnum} {self.name}>"
 
     # server side
+    # (``ndr64``: the stub is in the NDR64 transfer syntax the presentation context negotiated)
     def decode_request(self, stub: bytes | bytearray | memoryview,
-                       little_endian: bool = True) -> dict[str, Any]:
-        return self._in.decode(stub, 0 if little_endian else 1)
+                       little_endian: bool = True, *, ndr64: bool = False) -> dict[str, Any]:
+        params = self._params64(False) if ndr64 else self._in
+        return params.decode(stub, 0 if little_endian else 1)
 
-    def encode_response(self, values: Mapping[str, Any], little_endian: bool = True) -> bytes:
-        return self._out.encode(values, 0 if little_endian else 1)
+    def encode_response(self, values: Mapping[str, Any], little_endian: bool = True, *,
+                        ndr64: bool = False) -> bytes:
+        params = self._params64(True) if ndr64 else self._out
+        return params.encode(values, 0 if little_endian else 1)
 
     # client side (tests, tools)
-    def encode_request(self, values: Mapping[str, Any], little_endian: bool = True) -> bytes:
-        return self._in.encode(values, 0 if little_endian else 1)
+    def encode_request(self, values: Mapping[str, Any], little_endian: bool = True, *,
+                       ndr64: bool = False) -> bytes:
+        params = self._params64(False) if ndr64 else self._in
+        return params.encode(values, 0 if little_endian else 1)
 
     def decode_response(self, stub: bytes | bytearray | memoryview,
-                        little_endian: bool = True) -> dict[str, Any]:
-        return self._out.decode(stub, 0 if little_endian else 1)
+                        little_endian: bool = True, *, ndr64: bool = False) -> dict[str, Any]:
+        params = self._params64(True) if ndr64 else self._out
+        return params.decode(stub, 0 if little_endian else 1)
 
     def error_response(self, status: int, **values: Any) -> dict[str, Any]:
         """A response with every [out] parameter at its neutral value and ``status``.

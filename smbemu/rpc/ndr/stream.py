@@ -26,6 +26,11 @@ U32: Final = (struct.Struct("<I"), struct.Struct(">I"))
 U32x2: Final = (struct.Struct("<II"), struct.Struct(">II"))
 U32x3: Final = (struct.Struct("<III"), struct.Struct(">III"))
 NULL_PTR: Final = b"\x00\x00\x00\x00"
+# NDR64 (MS-RPCE 2.2.5.3.1): pointers and conformance/variance counts are 8 bytes, 8-aligned
+U64: Final = (struct.Struct("<Q"), struct.Struct(">Q"))
+U64x2: Final = (struct.Struct("<QQ"), struct.Struct(">QQ"))
+U64x3: Final = (struct.Struct("<QQQ"), struct.Struct(">QQQ"))
+NULL_PTR64: Final = bytes(8)
 # The codec functions themselves.  ``str.encode("utf-16-le", ...)`` looks the codec up by name
 # on every call (about 0.7 us against 0.12 us for the function, measured), and
 # ``bytes.decode("utf-16-le")`` goes through a Python wrapper in ``encodings.utf_16_le``.
@@ -122,6 +127,22 @@ def get_u32(d: Decoder) -> int:
     p += -p & 3
     v: int = U32[d.be].unpack_from(d.data, p)[0]
     d.pos = p + 4
+    return v
+
+
+def put_u64(e: Encoder, value: int) -> None:
+    buf = e.buf
+    pad = -len(buf) & 7
+    if pad:
+        buf += ZEROS[:pad]
+    buf += U64[e.be].pack(value)
+
+
+def get_u64(d: Decoder) -> int:
+    p = d.pos
+    p += -p & 7
+    v: int = U64[d.be].unpack_from(d.data, p)[0]
+    d.pos = p + 8
     return v
 
 

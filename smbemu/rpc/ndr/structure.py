@@ -91,6 +91,11 @@ class Struct(NdrType):
 
     # kinds of the members of a flat structure
     _PLAIN, _BOOL, _PTR, _REF = 0, 1, 2, 3
+    #: how a flat layout packs a referent id; whether it ends with the trailing pad (NDR64
+    #: sets both: 8-byte pointers and a size that is a multiple of the alignment, MS-RPCE
+    #: 2.2.5.3.4.1; NDR20 has no trailing pad, C706 14.3.6)
+    _PTR_CODE = "I"
+    _TRAILING_PAD = False
 
     def _compile_flat(self) -> None:
         """Only primitives and pointers: the scalar part is one fixed layout (offsets from the
@@ -103,14 +108,16 @@ class Struct(NdrType):
             fmt.append("x" * pad)
             off += pad
             if isinstance(ftype, Pointer):
-                fmt.append("I")
-                off += 4
+                fmt.append(self._PTR_CODE)
+                off += ftype.align
                 kinds.append((fname, self._REF if ftype.kind == "ref" else self._PTR))
             else:
                 assert isinstance(ftype, Primitive)
                 fmt.append(ftype.code)
                 off += ftype.size
                 kinds.append((fname, self._BOOL if type(ftype) is Boolean else self._PLAIN))
+        if self._TRAILING_PAD:
+            fmt.append("x" * (-off & self._mask))
         layout = "".join(fmt)
         self._flat = (struct.Struct("<" + layout), struct.Struct(">" + layout))
         self._flat_kinds = tuple(kinds)

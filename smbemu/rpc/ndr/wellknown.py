@@ -12,7 +12,16 @@ from typing import Any, Final
 
 from smbemu.rpc.ndr.pointers import Pointer
 from smbemu.rpc.ndr.primitives import NdrType
-from smbemu.rpc.ndr.stream import Decoder, Encoder, ENDIAN_CHAR, get_u32, NdrError, pad_to, put_u32
+from smbemu.rpc.ndr.stream import (
+    Decoder,
+    Encoder,
+    ENDIAN_CHAR,
+    get_u32,
+    NdrError,
+    pad_to,
+    put_u32,
+    Sized,
+)
 
 
 class _Guid(NdrType):
@@ -146,3 +155,17 @@ class _Sid(NdrType):
 
 Sid: Final = _Sid()
 PSid: Final = Pointer(Sid, "unique")
+
+
+def unicode_string_nul_room(text: str | None) -> Sized | str | None:
+    """An RPC_UNICODE_STRING value whose MaximumLength is Length + 2, as Windows sends the names
+    it copies from a NUL-terminated buffer: the domain names of SamrEnumerateDomainsInSamServer,
+    LSA policy domain names (LsarQueryInformationPolicy primary/account/DNS domain) and the
+    referenced domain list of the LSA lookups (issue 13, compared with Windows captures there).
+    The buffer's max_count is then the character count + 1 and its actual_count the character
+    count (MS-DTYP 2.3.10). An empty or NULL string is left as it is (Length = MaximumLength = 0,
+    NULL buffer): sources are silent on what Windows sends for it. Pipe code opts in by wrapping
+    the value: ``{"Name": unicode_string_nul_room(domain)}``."""
+    if not text:
+        return text
+    return Sized(text, len(text.encode("utf-16-le", "surrogatepass")) // 2 + 1)

@@ -1,0 +1,230 @@
+"""Drivers and print-server data: RpcEnumPrinterDrivers (10), RpcGetPrinterDriverDirectory (12),
+RpcGetPrinterData (26), RpcGetPrinterDataEx (78)."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, Final
+
+from smbemu.rpc import CallContext
+from smbemu.rpc.ndr import ConformantBytes, ContextHandle, WString, WStringRef, uint32
+from smbemu.status import (
+    ERROR_FILE_NOT_FOUND,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_NAME,
+    ERROR_MORE_DATA,
+)
+
+from . import BUFFER, INTERFACE, _answer
+from .info import pack
+from .objects import (
+    DRIVER_NAME,
+    ENVIRONMENTS,
+    ERROR_INVALID_ENVIRONMENT,
+    SERVER_ACCESS_ENUMERATE,
+    SPOOLER_SERVER,
+    check_room,
+    environment_arch,
+    is_this_server,
+    opened,
+    printers,
+)
+
+REG_SZ: Final = 1
+REG_BINARY: Final = 3
+REG_DWORD: Final = 4
+
+
+def _system_root(version: tuple[int, int]) -> str:
+    # NT 4 and 2000 install to C:\WINNT, XP / 2003 and later to C:\WINDOWS (W).
+    return "C:\\WINNT" if version < (5, 1) else "C:\\Windows"
+
+
+def _host_ok(ctx: CallContext, name: str | None) -> bool:
+    host = (name or "").rstrip("\x00")
+    return not host or (host.startswith("\\\\") and is_this_server(ctx, host[2:]))
+
+
+def _environment(ctx: CallContext, given: str | None) -> str | None:
+    """The driver directory name of ``given`` (NULL: the server's own), None if unknown."""
+    name = (given or "").rstrip("\x00") or environment_arch(ctx.server.profile.identity.version)
+    return ENVIRONMENTS.get(name.lower())
+
+
+# -------------------------------------------------------------------------------------------
+# RpcEnumPrinterDrivers (10), RpcGetPrinterDriverDirectory (12)
+# -------------------------------------------------------------------------------------------
+
+#: The driver's version (cVersion, MS-RPRN 2.2.1.5.2): 3 for the NT 4 .. 2022 kernel-mode /
+#: user-mode driver model (D: Windows 2000 and later "version 3" drivers); NT 4's are 2.
+def _driver_version(version: tuple[int, int]) -> int:
+    return 2 if version < (5, 0) else 3
+
+
+@INTERFACE.operation(10, "RpcEnumPrinterDrivers",
+                     request=[("pName", WString), ("pEnvironment", WString), ("Level", uint32),
+                              ("pDrivers", BUFFER), ("cbBuf", uint32)],
+                     response=[("pDrivers", BUFFER), ("pcbNeeded", uint32),
+                               ("pcReturned", uint32)],
+                     returns="uint32")
+def RpcEnumPrinterDrivers(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RPRN 3.1.4.4.2: the drivers installed for ``pEnvironment`` (NULL: the server's own):
+    the one the fixture's printers use, for the native environment only; levels 1-3 (others
+    ERROR_INVALID_LEVEL here; Windows also answers 4-6 and 8, not emulated, U)."""
+    buffer, room, level = request["pDrivers"], request["cbBuf"], request["Level"]
+    empty = _answer(buffer, room, b"", 0, "pDrivers")
+    if not _host_ok(ctx, request["pName"]):
+        return {**empty, "ReturnValue": ERROR_INVALID_NAME}
+    directory = _environment(ctx, request["pEnvironment"])
+    if directory is None:
+        return {**empty, "ReturnValue": ERROR_INVALID_ENVIRONMENT}
+    if level not in (1, 2, 3):
+        return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
+    if ctx.grant(SPOOLER_SERVER, SERVER_ACCESS_ENUMERATE) is None:
+        assert ctx.decision is not None
+        return {**empty, "ReturnValue": ctx.decision.status}
+    version = ctx.server.profile.identity.version
+    native = environment_arch(version)
+    if ENVIRONMENTS[native.lower()] != directory or not printers(ctx):
+        return _answer(buffer, room, b"", 0, "pDrivers")
+    base = f"{_system_root(version)}\\system32\\spool\\DRIVERS\\{directory}\\{_driver_version(version)}"
+    record: list[Any] = [("s", DRIVER_NAME)]
+    if level >= 2:
+        record = [("u32", _driver_version(version)), ("s", DRIVER_NAME), ("s", native),
+                  ("s", f"{base}\\UNIDRV.DLL"), ("s", f"{base}\\TTY.GPD"),
+                  ("s", f"{base}\\UNIDRVUI.DLL")]
+    if level == 3:
+        record += [("s", f"{base}\\UNIDRV.HLP"), ("s", ""), ("s", None), ("s", "RAW")]
+    return _answer(buffer, room, pack([record]), 1, "pDrivers")
+
+
+@INTERFACE.operation(12, "RpcGetPrinterDriverDirectory",
+                     request=[("pName", WString), ("pEnvironment", WString), ("Level", uint32),
+                              ("pDriverDirectory", BUFFER), ("cbBuf", uint32)],
+                     response=[("pDriverDirectory", BUFFER), ("pcbNeeded", uint32)],
+                     returns="uint32")
+def RpcGetPrinterDriverDirectory(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RPRN 3.1.4.4.4: level 1 only, the directory's path on the server as a NUL-terminated
+    string (``C:\\Windows\\system32\\spool\\DRIVERS\\x64``)."""
+    buffer, room, level = request["pDriverDirectory"], request["cbBuf"], request["Level"]
+    empty = _answer(buffer, room, b"", None, "pDriverDirectory")
+    if not _host_ok(ctx, request["pName"]):
+        return {**empty, "ReturnValue": ERROR_INVALID_NAME}
+    directory = _environment(ctx, request["pEnvironment"])
+    if directory is None:
+        return {**empty, "ReturnValue": ERROR_INVALID_ENVIRONMENT}
+    if level != 1:
+        return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
+    root = _system_root(ctx.server.profile.identity.version)
+    path = f"{root}\\system32\\spool\\DRIVERS\\{directory}"
+    return _answer(buffer, room, (path + "\x00").encode("utf-16-le"), None, "pDriverDirectory")
+
+
+# -------------------------------------------------------------------------------------------
+# RpcGetPrinterData (26), RpcGetPrinterDataEx (78)
+# -------------------------------------------------------------------------------------------
+
+#: OSVERSIONINFOW is 276 bytes, OSVERSIONINFOEXW 284 (MS-RPRN 2.2.3.10.1 server data).
+_VER_PLATFORM_WIN32_NT: Final = 2
+
+
+def _service_pack(native_os: str) -> str:
+    marker = "Service Pack"
+    at = native_os.find(marker)
+    return native_os[at:].strip() if at >= 0 else ""
+
+
+def _os_version(ctx: CallContext, extended: bool) -> bytes:
+    identity = ctx.server.profile.identity
+    major, minor = identity.version
+    csd = _service_pack(identity.native_os).encode("utf-16-le")[:254].ljust(256, b"\x00")
+    size = 284 if extended else 276
+    blob = struct.pack("<5I", size, major, minor, identity.build, _VER_PLATFORM_WIN32_NT) + csd
+    if extended:
+        sp = _service_pack(identity.native_os).rsplit(" ", 1)[-1]
+        product = 2 if ctx.server.profile.is_dc else 3  # VER_NT_DOMAIN_CONTROLLER / SERVER
+        blob += struct.pack("<HHHBB", int(sp) if sp.isdigit() else 0, 0, 0x0110, product, 0)
+    return blob
+
+
+def _sz(text: str) -> tuple[int, bytes]:
+    return REG_SZ, (text + "\x00").encode("utf-16-le")
+
+
+def _dword(value: int) -> tuple[int, bytes]:
+    return REG_DWORD, struct.pack("<I", value)
+
+
+def server_values(ctx: CallContext) -> dict[str, tuple[int, bytes]]:
+    """The print server's data (MS-RPRN 2.2.3.10.1, "Server Handle Key Values"), by lowercase
+    name: what rpcclient ``getdata`` and NetExec's spooler checks read."""
+    version = ctx.server.profile.identity.version
+    machine = ctx.server.directory.machine
+    root = _system_root(version)
+    return {
+        "osversion": (REG_BINARY, _os_version(ctx, False)),
+        "osversionex": (REG_BINARY, _os_version(ctx, True)),
+        "architecture": _sz(environment_arch(version)),
+        # MajorVersion 3 / MinorVersion 0: the print system version, not the OS's (MS-RPRN
+        # 2.2.3.10.1: "MUST be 3" from Windows 2000 on; NT 4 answers 2).
+        "majorversion": _dword(2 if version < (5, 0) else 3),
+        "minorversion": _dword(0),
+        "defaultspooldirectory": _sz(f"{root}\\system32\\spool\\PRINTERS"),
+        "dnsmachinename": _sz(getattr(machine, "dns_name", "") or machine.netbios_name),
+        "beepenabled": _dword(0),
+        "eventlog": _dword(0x1F if version < (6, 0) else 1),  # U: errors+warnings+info
+        "netpopup": _dword(0),
+        "retrypopup": _dword(0),
+        "schedulerthreadpriority": _dword(0),
+        "portthreadpriority": _dword(0),
+        "w3svcinstalled": _dword(0),
+        "dspresent": _dword(1 if ctx.server.profile.is_dc else 0),
+    }
+
+
+def _data_answer(ctx: CallContext, handle: bytes, key: str, value: str,
+                 room: int) -> dict[str, Any]:
+    """MS-RPRN 3.1.4.2.7 / 3.1.4.2.19: ``pData`` is always ``nSize`` bytes; a buffer too small is
+    ERROR_MORE_DATA with pcbNeeded; an unknown value ERROR_FILE_NOT_FOUND."""
+    entry = opened(ctx, handle)
+    check_room(room)
+    missing = {"pType": 0, "pData": bytes(room), "pcbNeeded": 0,
+               "ReturnValue": ERROR_FILE_NOT_FOUND}
+    if entry.obj.printer is not None:
+        # A printer's own data (PrinterDriverData, DsSpooler...) is not emulated: every value
+        # is absent (U).
+        return missing
+    if key.lower() not in ("", "printerdriverdata"):
+        return missing
+    found = server_values(ctx).get(value.rstrip("\x00").lower())
+    if found is None:
+        return missing
+    kind, blob = found
+    if room < len(blob):
+        return {"pType": kind, "pData": bytes(room), "pcbNeeded": len(blob),
+                "ReturnValue": ERROR_MORE_DATA}
+    return {"pType": kind, "pData": blob + bytes(room - len(blob)), "pcbNeeded": len(blob),
+            "ReturnValue": 0}
+
+
+_DATA_OUT: Final = [("pType", uint32), ("pData", ConformantBytes()), ("pcbNeeded", uint32)]
+
+
+@INTERFACE.operation(26, "RpcGetPrinterData",
+                     request=[("hPrinter", ContextHandle), ("pValueName", WStringRef),
+                              ("nSize", uint32)],
+                     response=_DATA_OUT, returns="uint32")
+def RpcGetPrinterData(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    return _data_answer(ctx, request["hPrinter"], "", request["pValueName"], request["nSize"])
+
+
+@INTERFACE.operation(78, "RpcGetPrinterDataEx",
+                     request=[("hPrinter", ContextHandle), ("pKeyName", WStringRef),
+                              ("pValueName", WStringRef), ("nSize", uint32)],
+                     response=_DATA_OUT, returns="uint32")
+def RpcGetPrinterDataEx(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    return _data_answer(ctx, request["hPrinter"], request["pKeyName"].rstrip("\x00"),
+                        request["pValueName"], request["nSize"])
+
+
+__all__ = ["server_values"]

