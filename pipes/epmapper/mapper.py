@@ -14,6 +14,7 @@ Opnums (C706 appendix O; Samba's librpc/idl/epmapper.idl numbers them the same):
 5  ept_inq_object             fault nca_op_rng_error, as Windows' mapper (below)
 6  ept_mgmt_delete            fault nca_op_rng_error, likewise
 7  ept_map_auth               emulated: ept_map with the server principal's SID (below)
+8  ept_map_auth_async         the same (below)
 == ========================== ==============================================================
 
 What Windows' mapper (rpcss) serves of the interface: ept_lookup, ept_map,
@@ -28,8 +29,8 @@ XP SP2 on) is ept_map whose object UUID and map tower are [ref] and which adds t
 server principal the client expects (a unique RPC_SID): the mapper answers with the towers of
 the interfaces a process of that account registered -- here every registration, all made by
 the emulated system services (U: the SID is not compared; Windows' lsass, services and spooler
-all run as LocalSystem, S-1-5-18).  ept_map_auth_async (8), its asynchronous twin, is not
-declared (nca_op_rng_error, a gap).
+all run as LocalSystem, S-1-5-18).  ept_map_auth_async (8), its asynchronous twin, is the same
+call on the wire (an asynchronous procedure differs only at the server's API) and answers alike.
 
 Anyone may call it: Windows exempts the mapper from RestrictRemoteClients (an unauthenticated
 client must be able to resolve an endpoint before it authenticates to it; "RestrictRemoteClients"
@@ -71,7 +72,7 @@ __all__ = ["INTERFACE", "EPT_S_NOT_REGISTERED", "EPT_S_CANT_PERFORM_OP"]
 
 INTERFACE: Final = Interface(
     name="epmapper", uuid="e1af8308-5d1f-11c9-91a4-08002b14a0fa", version=(3, 0),
-    pipes=("epmapper",), opnum_count=8,
+    pipes=("epmapper",), opnum_count=9,
     description="DCE/RPC endpoint mapper (C706 appendix O, MS-RPCE 2.2.1.2)")
 
 # DCE status codes (C706 appendix E; impacket's rpcrt.rpc_status_codes names them alike).
@@ -295,13 +296,18 @@ INTERFACE.not_implemented(5, "ept_inq_object")
 INTERFACE.not_implemented(6, "ept_mgmt_delete")
 
 
-@INTERFACE.operation(
-    7, "ept_map_auth",
-    request=[("obj", Guid), ("map_tower", twr_t), ("pSid", PSid),
-             ("entry_handle", ContextHandle), ("max_towers", uint32)],
-    response=[("entry_handle", ContextHandle), ("num_towers", uint32),
-              ("ITowers", ConformantVaryingArray(Pointer(twr_t)))],
-    returns="error_status_t")
+_MAP_AUTH_IN: Final = [("obj", Guid), ("map_tower", twr_t), ("pSid", PSid),
+                       ("entry_handle", ContextHandle), ("max_towers", uint32)]
+_MAP_OUT: Final = [("entry_handle", ContextHandle), ("num_towers", uint32),
+                   ("ITowers", ConformantVaryingArray(Pointer(twr_t)))]
+
+
+@INTERFACE.operation(7, "ept_map_auth", request=_MAP_AUTH_IN, response=_MAP_OUT,
+                     returns="error_status_t")
 def ept_map_auth(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """ept_map with the expected server principal (module docstring)."""
     return _map(ctx, request)
+
+
+INTERFACE.operation(8, "ept_map_auth_async", request=_MAP_AUTH_IN, response=_MAP_OUT,
+                    returns="error_status_t")(_map)

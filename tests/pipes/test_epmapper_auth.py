@@ -1,4 +1,4 @@
-"""ept_map_auth (endpoint mapper opnum 7): ept_map with [ref] object and tower and the expected
+"""ept_map_auth (endpoint mapper opnum 7) and ept_map_auth_async (8): ept_map with [ref] object and tower and the expected
 server principal's SID, marshalled by hand as the client NtApiDotNet generates from Windows'
 rpcss lays it out (pipes/epmapper/mapper.py), answered like ept_map."""
 
@@ -53,15 +53,17 @@ def _towers(answer: bytes) -> tuple[int, list[bytes]]:
     return struct.unpack_from("<I", answer, len(answer) - 4)[0], towers
 
 
+@pytest.mark.parametrize("opnum", [7, 8])  # ept_map_auth, ept_map_auth_async
 @pytest.mark.parametrize("sid", [None, LOCAL_SYSTEM_SID])
-def test_map_auth_answers_as_map(pipe_client: Any, pipes_h: Any, sid: bytes | None) -> None:
+def test_map_auth_answers_as_map(pipe_client: Any, pipes_h: Any, sid: bytes | None,
+                                 opnum: int) -> None:
     config = pipes_h.fresh_config("win2019")
     # what the ncacn_ip_tcp listener publishes (smbemu.rpc_tcp), without listening
     config.memo(EPM.TCP_MEMO_KEY, dict).update(
         address="127.0.0.1", mapper_port=135, port=49667,
         interfaces=("lsarpc", "samr", "netlogon", "dssetup"))
     client = pipe_client("epmapper", "anonymous", server=config)
-    status, towers = _towers(client.raw(7, _stub(SAMR_TCP_TOWER, sid)))
+    status, towers = _towers(client.raw(opnum, _stub(SAMR_TCP_TOWER, sid)))
     plain = client.op(3).encode_request({
         "obj": None, "entry_handle": NULL_HANDLE, "max_towers": 4,
         "map_tower": {"tower_length": len(SAMR_TCP_TOWER), "tower_octet_string": SAMR_TCP_TOWER}})
