@@ -49,10 +49,12 @@ command -v nmblookup >/dev/null 2>&1 || missing+=(samba-common-bin)
 # namespace of their own (tests/netns.py: `ip netns`, from iproute2) because they insist on port 445/139.
 command -v nmap >/dev/null 2>&1 || missing+=(nmap)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
-# Samba's smbtorture (samba-testsuite) as a judge: rpc.srvsvc / rpc.wkssvc
-# (tests/interop/test_srvwks_smbtorture.py) and smb2.session, re-authentication and a malformed
-# NTLMv2 AUTHENTICATE as Windows answers them (tests/interop/test_wire_fixes.py).
+# Samba's own test suite as a judge: smbtorture (tests/interop/test_srvwks_smbtorture.py: rpc.srvsvc,
+# rpc.wkssvc; tests/interop/test_smbtorture.py: the rpc.* and smb2.* suites of issue 15;
+# tests/interop/test_wire_fixes.py: smb2.session, re-authentication and a malformed NTLMv2
+# AUTHENTICATE), and a standalone smbd (with pdbedit for its users) to compare smbemu with.
 command -v smbtorture >/dev/null 2>&1 || missing+=(samba-testsuite)
+{ command -v smbd >/dev/null 2>&1 || [ -x /usr/sbin/smbd ]; } && command -v pdbedit >/dev/null 2>&1 || missing+=(samba)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing ${missing[*]} (Debian packages)"
@@ -63,5 +65,9 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "         the interop tests that need them will fail" >&2
     fi
 fi
+
+# impacket's remote test suite ships in its source distribution only: fetch it once into the
+# cache (~/.cache/smbemu-suites; tests/interop/test_impacket_suite.py fetches it too if missing).
+"$venv/bin/python" tests/interop/test_impacket_suite.py --fetch >/dev/null || echo "warning: could not fetch impacket's sdist" >&2
 
 exec "$venv/bin/python" -m pytest "$@"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
     "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PrinterCallbackRequested",
-    "rpc_call_reporter",
+    "PolicyChanged", "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -188,8 +188,23 @@ class PrinterCallbackRequested:
     status: int
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyChanged:
+    """An LSA policy setting was changed through lsarpc (`pipes/lsarpc/policy_writes.py`).
+
+    ``event_id`` is the Windows Security event the change produces (4719 audit policy, 4713
+    Kerberos policy, ...; `smbemu.audit_policy_changes` lists them) and ``fields`` its EventData
+    beyond the Subject (Windows' field names, in Windows' order).  ``principal`` and
+    ``session_id`` are who made the change."""
+
+    event_id: int
+    principal: Principal
+    session_id: int
+    fields: tuple[tuple[str, str], ...] = ()
+
+
 Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
-         | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested)
+         | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested | PolicyChanged)
 
 
 class Observers:

@@ -14,13 +14,13 @@ defines, Samba's lsa.idl agrees) is declared here, in one of four ways:
   LsarEnumerateAccountRights (36), LsarOpenPolicy2 (44), LsarGetUserName (45),
   LsarQueryInformationPolicy2 (46), LsarEnumerateTrustedDomainsEx (50), LsarLookupSids2 (57),
   LsarLookupNames2 (58), LsarLookupNames3 (68);
-* **changes** (issue 16) — account objects, privileges and rights (``account_writes``) and
-  secrets (``secrets``) for administrators, kept in the directory; everyone else gets
-  STATUS_ACCESS_DENIED, as on Windows;
-* **refused** — the other calls that change the LSA database (LsarSetInformationPolicy,
-  trusted domains, security objects, ...): after the handle check they answer
-  STATUS_ACCESS_DENIED (what a non-administrator gets on Windows; ``smbemu.policy`` logs why
-  an administrator gets it too);
+* **changes** (issue 16) — account objects, privileges and rights (``account_writes``),
+  secrets (``secrets``), the audit policy, the Kerberos / EFS domain policies and the objects'
+  security descriptors (``policy_writes``, kept through ``policy_store``) for administrators,
+  in the directory; everyone else gets STATUS_ACCESS_DENIED, as on Windows;
+* **trusted domains** (``refused``) — the fixture models none: creating one is refused
+  (STATUS_ACCESS_DENIED, logged as not modelled), changing or deleting one answers the status
+  for a trusted domain that does not exist;
 * **LsarLookupSids3 (76) / LsarLookupNames4 (77)** — MS-LSAT 2.1 and 3.2: TCP/IP with a Netlogon
   secure channel only.  Over a named pipe they fault with access denied (0x5), as Samba's
   server does for the same case (W: Samba's wire-tested behaviour; MS-LSAT leaves the answer
@@ -58,13 +58,15 @@ The package, one module per sub-area (each declares its operations on ``objects.
 ``types`` (NDR types and constants), ``objects`` (the interface, handle checks), ``policy``
 (the policy object: open, close, query, trusted domains), ``lookups`` (MS-LSAT translation and
 LsarGetUserName), ``rights`` (accounts, privileges and rights), ``account_writes`` and ``secrets``
-(their changes) and ``refused`` (the calls that would change the rest of the LSA database).
+(their changes), ``policy_writes`` / ``policy_store`` (the policy settings an administrator
+changes), ``queries`` (objects that do not exist, security descriptors) and ``refused`` (trusted
+domains).
 """
 
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import account_writes, lookups, policy, queries, refused, rights, secrets  # noqa: F401
+from . import account_writes, lookups, policy, policy_writes, queries, refused, rights, secrets  # noqa: F401
 from .lookups import Translation, translate_name, translate_sid, user_name
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .policy import CLASS_ACCESS, policy_information

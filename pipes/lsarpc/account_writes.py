@@ -28,6 +28,7 @@ from smbemu.status import (
     STATUS_SUCCESS,
 )
 
+from . import policy_store
 from .objects import INTERFACE, check_call, lsa_handle
 from .rights import LOGON_RIGHTS, accounts, privileges, rights_table
 from .secrets import SECRET_HANDLE, delete_secret, secret_of
@@ -50,6 +51,24 @@ def _table(ctx: CallContext) -> dict[str, list[str]]:
         for sid in sids:
             table.setdefault(sid, []).append(right)
     return table
+
+
+def _save(ctx: CallContext, table: dict[str, list[str]]) -> None:
+    """Keep the account objects in the directory, and tell the audit log each logon right
+    ("system security access", MS-LSAD 2.2.1.1.5 POLICY_MODE_*) an account gained or lost:
+    4717 / 4718, as Windows logs them under "Audit Authentication Policy Change" (Success by
+    default on Windows Server 2016; Microsoft, events 4717 and 4718).  Privileges are
+    "Authorization Policy Change" (4704 / 4705), which Windows does not audit by default: not
+    reported."""
+    before = _table(ctx)
+    ctx.server.directory.set_lsa_accounts(table)
+    for sid in sorted(set(before) | set(table)):
+        old = {r for r in before.get(sid, []) if r in SYSTEM_ACCESS_BITS}
+        new = {r for r in table.get(sid, []) if r in SYSTEM_ACCESS_BITS}
+        for right in sorted(new - old):
+            policy_store.report(ctx, 4717, [("TargetSid", sid), ("AccessGranted", right)])
+        for right in sorted(old - new):
+            policy_store.report(ctx, 4718, [("TargetSid", sid), ("AccessRemoved", right)])
 
 
 def _account_entry(ctx: CallContext, handle: bytes, need: int) -> tuple[str | None, int]:
@@ -82,7 +101,7 @@ def LsarCreateAccount(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     if granted is None:
         return {"AccountHandle": _NULL_HANDLE, "ReturnValue": STATUS_ACCESS_DENIED}
     table[sid] = []
-    ctx.server.directory.set_lsa_accounts(table)
+    _save(ctx, table)
     return {"AccountHandle": ctx.handles.create(ACCOUNT_HANDLE, sid, granted), "ReturnValue": STATUS_SUCCESS}
 
 
@@ -103,7 +122,7 @@ def _grant_rights(ctx: CallContext, sid: str, names: list[str]) -> None:
     table = _table(ctx)
     held = table.setdefault(sid, [])
     held.extend(name for name in names if name not in held)
-    ctx.server.directory.set_lsa_accounts(table)
+    _save(ctx, table)
 
 
 def _remove_rights(ctx: CallContext, sid: str, names: list[str] | None, delete_when_empty: bool) -> None:
@@ -114,7 +133,7 @@ def _remove_rights(ctx: CallContext, sid: str, names: list[str] | None, delete_w
     table[sid] = [] if names is None else [name for name in held if name not in names]
     if delete_when_empty and not table[sid]:
         del table[sid]
-    ctx.server.directory.set_lsa_accounts(table)
+    _save(ctx, table)
 
 
 @INTERFACE.operation(19, "LsarAddPrivilegesToAccount",
@@ -172,7 +191,7 @@ def LsarSetSystemAccessAccount(ctx: CallContext, request: dict[str, Any]) -> dic
     table = _table(ctx)
     kept = [right for right in table.get(sid, []) if right not in SYSTEM_ACCESS_BITS]
     table[sid] = kept + [right for right, bit in SYSTEM_ACCESS_BITS.items() if bits & bit]
-    ctx.server.directory.set_lsa_accounts(table)
+    _save(ctx, table)
     return {"ReturnValue": STATUS_SUCCESS}
 
 
@@ -200,7 +219,7 @@ def LsarDeleteObject(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
         return {"ObjectHandle": handle, "ReturnValue": status}
     table = _table(ctx)
     table.pop(sid, None)
-    ctx.server.directory.set_lsa_accounts(table)
+    _save(ctx, table)
     ctx.handles.close(handle)
     return {"ObjectHandle": _NULL_HANDLE, "ReturnValue": STATUS_SUCCESS}
 

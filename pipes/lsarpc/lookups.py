@@ -125,12 +125,24 @@ def translate_sid(directory: Any, sid_text: str, domains: _Domains) -> Translati
     return Translation(use, found.name, sid_text, index)
 
 
+def _domain_by_dns_name(directory: Any, name: str) -> str | None:
+    """The NetBIOS name of the primary domain when ``name`` is its DNS name, alone or followed
+    by a backslash (``corp.local``, ``corp.local\\``): MS-LSAT 3.1.4.5 accepts a domain in
+    either form, and Samba's rpc.lsa, written against a Windows DC, expects both to translate to
+    the domain.  None for any other name."""
+    dns_name = directory.primary_domain.dns_name
+    if dns_name and name.rstrip("\\").lower() == dns_name.lower() and name.count("\\") <= 1:
+        return str(directory.primary_domain.name)
+    return None
+
+
 def translate_name(directory: Any, name: str, domains: _Domains) -> Translation:
     """MS-LSAT 3.1.4.8: one name (isolated, ``DOMAIN\\name`` or ``name@dns``) to its SID.
 
     An empty name translates to the BUILTIN domain (Windows Server 2008 behaviour, as Samba
-    records it; W).  A domain name translates to the domain (SidTypeDomain, RID 0xFFFFFFFF)."""
-    found = directory.lookup_name(name or "BUILTIN")
+    records it; W).  A domain name, NetBIOS or DNS, translates to the domain (SidTypeDomain, RID
+    0xFFFFFFFF)."""
+    found = directory.lookup_name(_domain_by_dns_name(directory, name) or name or "BUILTIN")
     if found is None:
         return Translation(SidNameUse.UNKNOWN, name, "", -1)
     use = int(found.sid_type)

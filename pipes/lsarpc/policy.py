@@ -22,6 +22,7 @@ from smbemu.status import (
 )
 
 from .objects import INTERFACE, check_call, lsa_handle, policy_handle_status
+from .policy_store import DEFAULT_QUOTA, audit_events
 from .types import (
     LSAPR_HANDLE,
     LSAPR_OBJECT_ATTRIBUTES,
@@ -96,7 +97,7 @@ CLASS_ACCESS: Final[dict[int, int]] = {
     1: POLICY_VIEW_AUDIT_INFORMATION, 2: POLICY_VIEW_AUDIT_INFORMATION,
     3: POLICY_VIEW_LOCAL_INFORMATION, 4: POLICY_GET_PRIVATE_INFORMATION,
     5: POLICY_VIEW_LOCAL_INFORMATION, 6: POLICY_VIEW_LOCAL_INFORMATION,
-    7: POLICY_VIEW_LOCAL_INFORMATION, 12: POLICY_VIEW_LOCAL_INFORMATION,
+    7: POLICY_VIEW_LOCAL_INFORMATION, 8: POLICY_VIEW_LOCAL_INFORMATION, 12: POLICY_VIEW_LOCAL_INFORMATION,
     13: POLICY_VIEW_LOCAL_INFORMATION, 14: POLICY_VIEW_LOCAL_INFORMATION}
 #: MS-LSAD 2.2.4.20 POLICY_AUDIT_EVENT_TYPE: nine categories from Windows 2000 on.
 AUDIT_CATEGORIES: Final = 9
@@ -147,12 +148,16 @@ def _query_policy(ctx: CallContext, request: dict[str, Any], operation: str) -> 
     if handle_status:
         return {"PolicyInformation": None, "ReturnValue": handle_status}
     if needed is None:
-        # 8 (quota: not modelled), 9-11 (MS-LSAD: not valid over RPC), unknown classes
+        # 9-11 (MS-LSAD: not valid over RPC; Samba's rpc.lsa, written against Windows, expects
+        # STATUS_INVALID_PARAMETER for them), unknown classes
         return {"PolicyInformation": None, "ReturnValue": STATUS_INVALID_PARAMETER}
     status = check_call(ctx, request["PolicyHandle"], needed, operation, info_class)
     if status:
         return {"PolicyInformation": None, "ReturnValue": status}
-    info = policy_information(ctx.server.directory, info_class)
+    directory = ctx.server.directory
+    # PolicyAuditEventsInformation as an administrator last set it (policy_writes), else the default
+    info = (audit_events(directory) if info_class == 2 else DEFAULT_QUOTA if info_class == 8
+            else policy_information(directory, info_class))
     return {"PolicyInformation": (info_class, info), "ReturnValue": STATUS_SUCCESS}
 
 

@@ -8,21 +8,23 @@ status Windows gives, never a fault (issue 15 item 7: ``rpcclient lsaquerysecobj
 * LsarDelete (1): Windows' LSA answers STATUS_NOT_SUPPORTED (Samba's torture test lsa.c
   test_Delete, written against Windows, asserts exactly that for this opnum; MS-LSAD 3.1.4 lists
   it as Opnum1NotUsedOnWire, yet the runtime dispatches it);
-* the object opens and queries by name (LsarOpenTrustedDomain 25, LsarOpenTrustedDomainByName
-  55, LsarQueryTrustedDomainInfo 39, LsarQueryTrustedDomainInfoByName 48,
-  LsarQueryForestTrustInformation 73): the fixture holds no trusted domain object, so each
-  answers STATUS_OBJECT_NAME_NOT_FOUND (MS-LSAD
-  3.1.4.6.2 / 3.1.4.7.x: an object that does not exist is STATUS_OBJECT_NAME_NOT_FOUND; U for
-  73, which also looks its TDO up by name: the status Windows gives for a missing TDO there is
-  not verified, the other lookups' is used) once the policy handle holds the right MS-LSAD
+* the trusted-domain opens and queries (LsarOpenTrustedDomain 25, LsarQueryTrustedDomainInfo 39,
+  LsarQueryForestTrustInformation 73 by SID or forest name: STATUS_NO_SUCH_DOMAIN;
+  LsarQueryTrustedDomainInfoByName 48, LsarOpenTrustedDomainByName 55 by name:
+  STATUS_OBJECT_NAME_NOT_FOUND -- the statuses MS-LSAD 3.1.4.7.x name for a trusted domain object
+  that does not exist; the fixture holds none) once the policy handle holds the right MS-LSAD
   names (else STATUS_ACCESS_DENIED);
 * the call on a trusted-domain handle (LsarQueryInfoTrustedDomain 26): no such handle can
   have been opened, so its handle is one lsarpc never issued: the runtime's context mismatch
   fault (objects.lsa_handle);
-* LsarQueryDomainInformationPolicy (53, MS-LSAD 3.1.4.4.7): the Kerberos / EFS domain policies
-  live in the domain's Group Policy, which the emulation does not model: STATUS_OBJECT_NAME_NOT_FOUND
-  for EFS (no EFS policy, as on a fresh domain) and STATUS_INVALID_PARAMETER for any other
-  class on a non-DC (U: the classes need a DC; Samba answers NOT_SUPPORTED).
+* LsarQueryDomainInformationPolicy (53, MS-LSAD 3.1.4.4.7): on a DC the Kerberos ticket policy
+  (PolicyDomainKerberosTicketInformation: the Default Domain Policy's, or what an administrator
+  set, ``policy_store``); the EFS recovery policy once one was set, else
+  STATUS_OBJECT_NAME_NOT_FOUND (no EFS policy, as on a fresh domain: Samba's torture test
+  rpc.lsa, written against Windows, accepts exactly that for EFS and requires success for
+  Kerberos); the Kerberos class on a non-DC STATUS_OBJECT_NAME_NOT_FOUND (U: the policy lives on
+  DCs; impacket's remote test accepts that status) and STATUS_INVALID_PARAMETER for
+  PolicyDomainQualityOfServiceInformation (impacket's remote test expects it) and any other class.
 
 Only the leading handle and, where the answer depends on it, the next [in] value are decoded;
 [out] pointers are NULL.
@@ -40,18 +42,21 @@ from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_PARAMETER,
+    STATUS_NO_SUCH_DOMAIN,
     STATUS_NOT_SUPPORTED,
     STATUS_OBJECT_NAME_NOT_FOUND,
     STATUS_SUCCESS,
 )
 
 from .objects import INTERFACE, error_response, lsa_handle, policy_handle_status
-from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, POLICY_HANDLE
+from .policy_store import build_descriptor, efs_blob, kerberos, parse_descriptor, stored_parts
+from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, P_POLICY_DOMAIN_INFORMATION, POLICY_HANDLE
 
 #: MS-LSAD 2.2.1.1.2 access rights the calls below need on the policy handle.
 POLICY_VIEW_LOCAL_INFORMATION: Final = 0x00000001
 #: MS-LSAD 2.2.4.1 POLICY_DOMAIN_INFORMATION_CLASS: EFS (2), Kerberos ticket (3).
 _EFS_CLASS: Final = 2
+_KERBEROS_CLASS: Final = 3
 
 #: MS-LSAD 2.2.2.5 LSAPR_SR_SECURITY_DESCRIPTOR.
 LSAPR_SR_SECURITY_DESCRIPTOR: Final = Struct("LSAPR_SR_SECURITY_DESCRIPTOR", [
@@ -65,13 +70,30 @@ _SYSTEM: Final = "S-1-5-18"
 _ANONYMOUS_POLICY_ACE: Final = ("S-1-5-7", 0x00000801)
 
 
-@INTERFACE.operation(1, "LsarDelete", request=[("ObjectHandle", LSAPR_HANDLE)],
-                     response=[("ObjectHandle", LSAPR_HANDLE)])
+@INTERFACE.operation(1, "LsarDelete", request=[("ObjectHandle", LSAPR_HANDLE)], response=[])
 def LsarDelete(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """STATUS_NOT_SUPPORTED once the handle is known (see the module docstring)."""
-    handle = request["ObjectHandle"]
-    lsa_handle(ctx, handle)
-    return {"ObjectHandle": handle, "ReturnValue": STATUS_NOT_SUPPORTED}
+    """STATUS_NOT_SUPPORTED once the handle is known (see the module docstring).  The handle is
+    [in] only (Samba's lsa.idl lsa_Delete, the NT 4 LsarDelete): the response is the status
+    alone -- with a handle in front, Samba's client read its first four bytes as the status."""
+    lsa_handle(ctx, request["ObjectHandle"])
+    return {"ReturnValue": STATUS_NOT_SUPPORTED}
+
+
+def object_key(entry: Any) -> str:
+    """The name an LSA object's changed security descriptor is kept under (policy_store)."""
+    return "policy" if entry.kind == POLICY_HANDLE else f"account.{entry.obj}"
+
+
+def descriptor_parts(ctx: CallContext, entry: Any) -> dict[str, bytes]:
+    """The object's security descriptor by part: the default owner / group / DACL (see above),
+    with the parts an administrator set through LsarSetSecurityObject over them."""
+    object_type = LSA_POLICY if entry.kind == POLICY_HANDLE else LSA_ACCOUNT
+    dacl = [("S-1-1-0", object_type.execute), (_ADMINISTRATORS, object_type.all)]
+    if entry.kind == POLICY_HANDLE and ctx.server_view.version >= (5, 1):
+        dacl.append(_ANONYMOUS_POLICY_ACE)
+    parts = parse_descriptor(self_relative(0x7, _ADMINISTRATORS, _SYSTEM, dacl))
+    parts.update(stored_parts(ctx.server.directory, object_key(entry)))
+    return parts
 
 
 @INTERFACE.operation(3, "LsarQuerySecurityObject",
@@ -79,7 +101,8 @@ def LsarDelete(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
                      response=[("SecurityDescriptor", Pointer(LSAPR_SR_SECURITY_DESCRIPTOR))])
 def LsarQuerySecurityObject(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.9.1: READ_CONTROL for owner / group / DACL, ACCESS_SYSTEM_SECURITY for the
-    SACL (never returned: the default LSA objects carry none in this model)."""
+    SACL (returned only once an administrator set one: the default LSA objects carry none in
+    this model)."""
     entry = lsa_handle(ctx, request["ObjectHandle"])
     if entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE):
         return error_response(ctx, STATUS_INVALID_HANDLE)
@@ -91,36 +114,41 @@ def LsarQuerySecurityObject(ctx: CallContext, request: dict[str, Any]) -> dict[s
     status = ctx.decide("LsarQuerySecurityObject").status
     if status:
         return error_response(ctx, status)
-    dacl = [("S-1-1-0", object_type.execute), (_ADMINISTRATORS, object_type.all)]
-    if entry.kind == POLICY_HANDLE and ctx.server_view.version >= (5, 1):
-        dacl.append(_ANONYMOUS_POLICY_ACE)
-    sd = self_relative(info, _ADMINISTRATORS, _SYSTEM, dacl)
+    sd = build_descriptor(info, descriptor_parts(ctx, entry))
     return {"SecurityDescriptor": {"Length": len(sd), "SecurityDescriptor": sd},
             "ReturnValue": STATUS_SUCCESS}
 
 
-def _not_found(needed: int) -> Any:
+def _not_found(needed: int, missing: int) -> Any:
     def handler(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         status = policy_handle_status(ctx, request["PolicyHandle"], needed)
         if not status:
-            status = ctx.decide().status or STATUS_OBJECT_NAME_NOT_FOUND
+            status = ctx.decide().status or missing
         return error_response(ctx, status)
     return handler
 
 
 _OUT_HANDLE: Final = [("Handle", LSAPR_HANDLE)]
 _OUT_POINTER: Final = [("Information", Pointer(uint32))]
-#: (opnum, name, the right it needs on the policy handle, [out] parameters).
+#: (opnum, name, the right it needs on the policy handle, [out] parameters, the status for a
+#: trusted domain that does not exist).  By SID (25, 39) and for the forest trust (73) MS-LSAD
+#: 3.1.4.7.1 / 3.1.4.7.2 / 3.1.4.7.15 name STATUS_NO_SUCH_DOMAIN ("the specified trusted domain
+#: object does not exist" / "not a recognized domain name"; impacket's remote test, written
+#: against a DC, accepts exactly that for 73); by name (48, 55) 3.1.4.7.5 / 3.1.4.7.4 name
+#: STATUS_OBJECT_NAME_NOT_FOUND.
 _BY_NAME: Final = (
-    (25, "LsarOpenTrustedDomain", 0, _OUT_HANDLE),
-    (39, "LsarQueryTrustedDomainInfo", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER),
-    (48, "LsarQueryTrustedDomainInfoByName", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER),
-    (55, "LsarOpenTrustedDomainByName", 0, _OUT_HANDLE),
-    (73, "LsarQueryForestTrustInformation", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER),
+    (25, "LsarOpenTrustedDomain", 0, _OUT_HANDLE, STATUS_NO_SUCH_DOMAIN),
+    (39, "LsarQueryTrustedDomainInfo", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER,
+     STATUS_NO_SUCH_DOMAIN),
+    (48, "LsarQueryTrustedDomainInfoByName", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER,
+     STATUS_OBJECT_NAME_NOT_FOUND),
+    (55, "LsarOpenTrustedDomainByName", 0, _OUT_HANDLE, STATUS_OBJECT_NAME_NOT_FOUND),
+    (73, "LsarQueryForestTrustInformation", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER,
+     STATUS_NO_SUCH_DOMAIN),
 )
-for _opnum, _name, _needed, _out in _BY_NAME:
+for _opnum, _name, _needed, _out, _missing in _BY_NAME:
     INTERFACE.operation(_opnum, _name, request=[("PolicyHandle", LSAPR_HANDLE)],
-                        response=_out)(_not_found(_needed))
+                        response=_out)(_not_found(_needed, _missing))
 
 
 def _other_handle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -136,14 +164,26 @@ INTERFACE.operation(26, "LsarQueryInfoTrustedDomain", request=[("Handle", LSAPR_
 
 @INTERFACE.operation(53, "LsarQueryDomainInformationPolicy",
                      request=[("PolicyHandle", LSAPR_HANDLE), ("InformationClass", enum16)],
-                     response=_OUT_POINTER)
+                     response=[("PolicyDomainInformation", P_POLICY_DOMAIN_INFORMATION)])
 def LsarQueryDomainInformationPolicy(ctx: CallContext,
                                      request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.4.7 (see the module docstring)."""
+    info_class = request["InformationClass"]
     status = policy_handle_status(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION)
     if not status:
-        status = ctx.decide(level=request["InformationClass"]).status
-    if not status:
-        status = (STATUS_OBJECT_NAME_NOT_FOUND if request["InformationClass"] == _EFS_CLASS
-                  else STATUS_INVALID_PARAMETER)
-    return error_response(ctx, status)
+        status = ctx.decide(level=info_class).status
+    if status:
+        return error_response(ctx, status)
+    directory = ctx.server.directory
+    if info_class == _EFS_CLASS:
+        blob = efs_blob(directory)
+        if blob is None:
+            return error_response(ctx, STATUS_OBJECT_NAME_NOT_FOUND)
+        info: Any = {"InfoLength": len(blob), "EfsBlob": blob}
+    elif info_class == _KERBEROS_CLASS and ctx.server_view.is_dc:
+        info = kerberos(directory)
+    elif info_class == _KERBEROS_CLASS:
+        return error_response(ctx, STATUS_OBJECT_NAME_NOT_FOUND)
+    else:
+        return error_response(ctx, STATUS_INVALID_PARAMETER)
+    return {"PolicyDomainInformation": (info_class, info), "ReturnValue": STATUS_SUCCESS}

@@ -213,7 +213,10 @@ def _privilege_bytes(privilege: Privilege) -> int:
                                ("EnumerationBuffer", Pointer(LSAPR_ACCOUNT_ENUM_BUFFER, "ref"))])
 def LsarEnumerateAccounts(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.5.1: the account objects, paged by PreferedMaximumLength (at least one
-    entry per call); STATUS_NO_MORE_ENTRIES once the context is past the end."""
+    entry per call); STATUS_NO_MORE_ENTRIES once the context is past the end.  A page that
+    leaves entries behind is still STATUS_SUCCESS, not STATUS_MORE_ENTRIES: Samba's
+    rpc.lsa.privileges, written against Windows, pages with a 100-byte preference and accepts
+    only STATUS_SUCCESS until STATUS_NO_MORE_ENTRIES."""
     start = request["EnumerationContext"]
     empty = {"EntriesRead": 0, "Information": None}
     status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
@@ -228,7 +231,7 @@ def LsarEnumerateAccounts(ctx: CallContext, request: dict[str, Any]) -> dict[str
     return {"EnumerationContext": got.end,
             "EnumerationBuffer": {"EntriesRead": len(got.items),
                                   "Information": [{"Sid": s} for s in got.items]},
-            "ReturnValue": got.ntstatus}
+            "ReturnValue": STATUS_SUCCESS}
 
 
 @INTERFACE.operation(36, "LsarEnumerateAccountRights",
@@ -286,7 +289,9 @@ def LsarEnumerateAccountsWithUserRight(ctx: CallContext,
                                ("EnumerationBuffer",
                                 Pointer(LSAPR_PRIVILEGE_ENUM_BUFFER, "ref"))])
 def LsarEnumeratePrivileges(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-LSAD 3.1.4.8.1: the privileges (name and LUID), paged like LsarEnumerateAccounts."""
+    """MS-LSAD 3.1.4.8.1: the privileges (name and LUID), paged like LsarEnumerateAccounts -- a
+    partial page is STATUS_SUCCESS too (Samba's rpc.lsa.privileges, written against Windows,
+    asks with a 100-byte preference and requires STATUS_SUCCESS)."""
     start = request["EnumerationContext"]
     empty = {"Entries": 0, "Privileges": None}
     status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION,
@@ -301,7 +306,7 @@ def LsarEnumeratePrivileges(ctx: CallContext, request: dict[str, Any]) -> dict[s
     entries = [{"Name": p.name, "LocalValue": {"LowPart": p.luid, "HighPart": 0}} for p in got.items]
     return {"EnumerationContext": got.end,
             "EnumerationBuffer": {"Entries": len(entries), "Privileges": entries},
-            "ReturnValue": got.ntstatus}
+            "ReturnValue": STATUS_SUCCESS}
 
 
 def _privilege_by_name(ctx: CallContext, name: str) -> Privilege | None:

@@ -28,6 +28,7 @@ from smbemu.status import (
     STATUS_OBJECT_NAME_COLLISION,
     STATUS_OBJECT_NAME_NOT_FOUND,
     STATUS_SUCCESS,
+    STATUS_UNKNOWN_REVISION,
 )
 
 from .objects import INTERFACE, check_call, lsa_handle
@@ -43,6 +44,11 @@ SECRET_ALL_ACCESS: Final = 0x000F0003
 LSAPR_CR_CIPHER_VALUE: Final = Struct("LSAPR_CR_CIPHER_VALUE", [
     ("Length", uint32), ("MaximumLength", uint32), ("Buffer", Pointer(ConformantVaryingBytes()))])
 _CIPHER: Final = Pointer(LSAPR_CR_CIPHER_VALUE)
+#: LsarQuerySecret's ``[in, out, unique] PLSAPR_CR_CIPHER_VALUE*``: a unique pointer to a pointer.
+#: The inner pointer sits in a one-field struct (the same bytes: a referent id, then its
+#: referent) so that "asked, no value yet" (outer set, inner NULL: what rpcclient querysecret
+#: sends) decodes as ``{"Value": None}`` and stays apart from "not asked" (outer NULL: None).
+_ASKED_CIPHER: Final = Pointer(Struct("PLSAPR_CR_CIPHER_VALUE", [("Value", _CIPHER)]))
 _NULL_HANDLE: Final = bytes(20)
 
 
@@ -148,11 +154,14 @@ def delete_secret(ctx: CallContext, name: str) -> None:
 
 
 def _decrypted(ctx: CallContext, value: Any) -> tuple[bytes | None, int]:
+    """The value under the session key; a buffer that does not decrypt to a version-1 cipher
+    value (the wrong key, a broken block) is STATUS_UNKNOWN_REVISION: Samba's rpc.lsa, written
+    against Windows, breaks one encrypted byte and expects exactly that from LsarSetSecret."""
     if value is None:
         return None, STATUS_SUCCESS
     plain = ctx.server.directory.decrypt_secret(bytes(value.get("Buffer") or b"")[:value["Length"]],
                                                 ctx.session_key or b"")
-    return (plain, STATUS_SUCCESS) if plain is not None else (None, STATUS_INVALID_PARAMETER)
+    return (plain, STATUS_SUCCESS) if plain is not None else (None, STATUS_UNKNOWN_REVISION)
 
 
 @INTERFACE.operation(29, "LsarSetSecret",
@@ -166,7 +175,7 @@ def LsarSetSecret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     current, status = _decrypted(ctx, request["EncryptedCurrentValue"])
     old, status2 = _decrypted(ctx, request["EncryptedOldValue"])
     if status or status2:
-        return {"ReturnValue": STATUS_INVALID_PARAMETER}
+        return {"ReturnValue": status or status2}
     _store(ctx, name, current, old, keep_old=request["EncryptedOldValue"] is None)
     return {"ReturnValue": STATUS_SUCCESS}
 
@@ -175,11 +184,11 @@ _TIME: Final = Pointer(int64)
 
 
 @INTERFACE.operation(30, "LsarQuerySecret",
-                     request=[("SecretHandle", LSAPR_HANDLE), ("EncryptedCurrentValue", Pointer(_CIPHER)),
-                              ("CurrentValueSetTime", _TIME), ("EncryptedOldValue", Pointer(_CIPHER)),
+                     request=[("SecretHandle", LSAPR_HANDLE), ("EncryptedCurrentValue", _ASKED_CIPHER),
+                              ("CurrentValueSetTime", _TIME), ("EncryptedOldValue", _ASKED_CIPHER),
                               ("OldValueSetTime", _TIME)],
-                     response=[("EncryptedCurrentValue", Pointer(_CIPHER)), ("CurrentValueSetTime", _TIME),
-                               ("EncryptedOldValue", Pointer(_CIPHER)), ("OldValueSetTime", _TIME)])
+                     response=[("EncryptedCurrentValue", _ASKED_CIPHER), ("CurrentValueSetTime", _TIME),
+                               ("EncryptedOldValue", _ASKED_CIPHER), ("OldValueSetTime", _TIME)])
 def LsarQuerySecret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.6.4: the values asked for (a NULL [in] pointer is not returned), encrypted
     with the session key, and their times."""
@@ -192,7 +201,8 @@ def LsarQuerySecret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     out: dict[str, Any] = {}
     for field, which, time_field, time_key in (("EncryptedCurrentValue", "current", "CurrentValueSetTime", "current_time"),
                                                ("EncryptedOldValue", "old", "OldValueSetTime", "old_time")):
-        out[field] = _cipher_value(ctx, _value(entry, which)) if request[field] is not None else None
+        asked = request[field] is not None
+        out[field] = {"Value": _cipher_value(ctx, _value(entry, which))} if asked else None
         out[time_field] = entry[time_key] if request[time_field] is not None else None
     return {**out, "ReturnValue": STATUS_SUCCESS}
 

@@ -100,6 +100,9 @@ class DirectoryChanges:
         #: The LSA secrets once used (pipes/lsarpc/secrets.py): name -> current / old value (hex)
         #: and their FILETIMEs; None = not yet seeded.
         self.lsa_secrets: dict[str, dict[str, Any]] | None = None
+        #: The LSA policy settings an administrator changed (pipes/lsarpc/policy_writes.py: audit
+        #: events, domain policies, security descriptors), by setting name; None = the defaults.
+        self.lsa_policy: dict[str, Any] | None = None
         #: Called with the directory after every change (``--state``: `smbemu.directory.persist`).
         self.on_change: Callable[[Any], None] | None = None
 
@@ -290,6 +293,11 @@ class DirectoryChanges:
     def set_lsa_secrets(self, secrets: dict[str, dict[str, Any]]) -> None:
         """The LSA secrets after LsarCreateSecret / LsarSetSecret / LsarStorePrivateData / ... ."""
         self.lsa_secrets = secrets
+        self._changed()
+
+    def set_lsa_policy(self, settings: dict[str, Any]) -> None:
+        """The LSA policy settings after LsarSetInformationPolicy / LsarSetSecurityObject / ... ."""
+        self.lsa_policy = settings
         self._changed()
 
     @staticmethod

@@ -42,7 +42,7 @@ log = logging.getLogger("smbemu.state")
 
 FORMAT_VERSION: Final = 1
 _KEYS: Final = ("smbemu_state", "role", "fixture", "password_history", "creators", "lsa_accounts", "lsa_secrets",
-                "changes")
+                "lsa_policy", "changes")
 _ALLOWED: Final = "a state file written by `smbemu serve --state` (move it away to start again from the fixture)"
 
 
@@ -124,6 +124,11 @@ class StateFile:
             if not isinstance(secrets, dict) or not all(isinstance(v, dict) for v in secrets.values()):
                 raise self._error("lsa_secrets", "expected null or an object of secret name -> its values")
             directory.lsa_secrets = {str(k): dict(v) for k, v in secrets.items()}
+        lsa_policy = data.get("lsa_policy")
+        if lsa_policy is not None:
+            if not isinstance(lsa_policy, dict):
+                raise self._error("lsa_policy", "expected null or an object of LSA policy setting -> its value")
+            directory.lsa_policy = dict(lsa_policy)
         changes = data.get("changes", 0)
         directory.changes = changes if isinstance(changes, int) and changes >= 0 else 0
         self.refused = False
@@ -147,6 +152,7 @@ class StateFile:
             "creators": {str(rid): str(sid) for rid, sid in sorted(directory._creators.items())},
             "lsa_accounts": directory.lsa_accounts,
             "lsa_secrets": directory.lsa_secrets,
+            "lsa_policy": directory.lsa_policy,
             "changes": directory.changes,
         }
         folder = self.path.parent
