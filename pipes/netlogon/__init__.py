@@ -42,22 +42,28 @@ one of these ways:
   authenticator cannot be checked (MS-NRPC 3.5.4.4.5 and 3.1.4.5).
 * **Opnum47NotUsedOnWire** (MS-NRPC 3.5.4: not used on the wire): fault nca_op_rng_error
   0x1C010002; so does any opnum from 50 on (the runtime's range check).
-* **answered with a status** (the LAN Manager calls, SamLogoff, the trust-secret, site, DNS and
+* **answered with a status** (the LAN Manager calls, the trust-secret, site, DNS and
   forest-trust calls): ``statuses``, the status Windows gives the caller;
-* **not emulated** (the pass-through logon calls, replication, domain info...): fault nca_op_rng_error rather than an invented answer — listed in
-  :data:`NOT_EMULATED`.  On Windows most of them need a secure channel and answer
-  STATUS_ACCESS_DENIED; their [out] structures (validation unions, delta arrays) are not
-  modelled here, so a well-formed status answer cannot be produced.
+* **the calls that need a secure channel and carry [in] unions** (pass-through logon:
+  NetrLogonSamLogon / Ex / WithFlags / SamLogoff, ``pass_through``; NT 4 and LAN Manager
+  replication, ``replication``; the RODC calls NetrLogonSendToSam, DsrUpdateReadOnlyServerDnsRecords,
+  NetrChainSetClientAttributes, ``rodc``; NetrLogonGetDomainInfo, NetrGetForestTrustInformation,
+  NetrServerGetTrustInfo, ``secure_channel``): STATUS_ACCESS_DENIED (STATUS_NOT_IMPLEMENTED for
+  NetrAccountDeltas / NetrAccountSync), with the [in] unions decoded so that the [out] unions
+  they select are encoded with their tag and a NULL arm, and [in, out] parameters echoed.
+  :data:`NOT_EMULATED` is empty: no opnum of MS-NRPC faults nca_op_rng_error but 47.
 
 NetrLogonControl function codes (MS-NRPC 3.5.4.9.1): NETLOGON_CONTROL_QUERY (1) and
 NETLOGON_CONTROL_TC_QUERY (6, what ``nltest /sc_query`` sends) are answered; the codes that act
 on the service (REPLICATE, SYNCHRONIZE, PDC_REPLICATE, REDISCOVER — what ``rpcclient logonctrl2``
-sends by default —, TRANSPORT_NOTIFY, FIND_USER, CHANGE_PASSWORD, TC_VERIFY, FORCE_DNS_REG,
+sends by default —, TRANSPORT_NOTIFY, CHANGE_PASSWORD, TC_VERIFY, FORCE_DNS_REG,
 BACKUP_CHANGE_LOG, TRUNCATE_LOG, SET_DBFLAG, BREAKPOINT) need NETLOGON_CONTROL_ACCESS, which only
 Administrators (and Account / Server Operators) hold: ERROR_ACCESS_DENIED (5) — for an
 administrator too, the emulated server being read-only (as srvsvc/wkssvc refuse their
 "change the server" calls); QUERY_DNS_REG (12) answers NETLOGON_INFO_1 on a DC and
-ERROR_NOT_SUPPORTED elsewhere (only DCs register DC records); any other code is
+ERROR_NOT_SUPPORTED elsewhere (only DCs register DC records); FIND_USER (8, NetrLogonControl2 /
+2Ex) answers administrators NERR_UserNotFound (no trusted domain holds the account, control.py);
+any other code is
 ERROR_NOT_SUPPORTED (50).  The level rules: NetrLogonControl takes level 1 only (2 →
 ERROR_NOT_SUPPORTED, higher → ERROR_INVALID_LEVEL, MS-NRPC 3.5.4.9.3), NetrLogonControl2 levels
 1-3 (4 → ERROR_INVALID_LEVEL, 3.5.4.9.2), NetrLogonControl2Ex levels 1-4.
@@ -75,13 +81,15 @@ Where MS-NRPC is silent, choices are tagged U in comments (what they follow is s
 The package, one module per sub-area (each declares its operations on ``objects.INTERFACE``):
 ``types`` (NDR types and constants), ``objects`` (the interface, role and name helpers),
 ``secure_channel`` (challenge, authentication, the calls that need a secure channel),
-``control`` (NetrLogonControl*) and ``locator`` (DC location and trusts).
+``pass_through``, ``replication`` and ``rodc`` (the secure-channel calls with [in] unions),
+``statuses`` (the calls answered with a status), ``control`` (NetrLogonControl*) and ``locator``
+(DC location and trusts).
 """
 
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import control, locator, secure_channel, statuses  # noqa: F401
+from . import control, locator, pass_through, replication, rodc, secure_channel, statuses  # noqa: F401
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .types import (
     DEFAULT_SITE,

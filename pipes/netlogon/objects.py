@@ -15,16 +15,9 @@ INTERFACE: Final = Interface(
     pipes=("netlogon", "lsass"), opnum_count=50, secondary_address="\\PIPE\\lsass",
     description="Netlogon Remote Protocol (MS-NRPC)")
 
-#: Calls Windows implements and smbemu does not emulate: fault nca_op_rng_error (see the
-#: package docstring: their [out] structures are not modelled).
-NOT_EMULATED: Final = {
-    2: "NetrLogonSamLogon", 7: "NetrDatabaseDeltas", 8: "NetrDatabaseSync",
-    9: "NetrAccountDeltas", 10: "NetrAccountSync", 16: "NetrDatabaseSync2",
-    17: "NetrDatabaseRedo", 29: "NetrLogonGetDomainInfo", 32: "NetrLogonSendToSam",
-    39: "NetrLogonSamLogonEx", 44: "NetrGetForestTrustInformation",
-    45: "NetrLogonSamLogonWithFlags", 46: "NetrServerGetTrustInfo",
-    48: "DsrUpdateReadOnlyServerDnsRecords", 49: "NetrChainSetClientAttributes",
-}
+#: Calls Windows implements and smbemu does not emulate (fault nca_op_rng_error): none left --
+#: every other opnum answers the status Windows gives (issue 15 item 7).
+NOT_EMULATED: Final[dict[int, str]] = {}
 #: MS-NRPC 3.5.4: not used on the wire: nca_op_rng_error.
 NOT_USED_ON_WIRE: Final = {47: "Opnum47NotUsedOnWire"}
 for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
@@ -34,6 +27,21 @@ for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
 # -------------------------------------------------------------------------------------------
 # Helpers: role, names, policy
 # -------------------------------------------------------------------------------------------
+
+
+#: The return authenticator of a refused secure-channel call: zero (MS-NRPC 3.1.4.5: no session
+#: key, so nothing the client could verify; Samba's server zeroes it alike).
+ZERO_AUTHENTICATOR: Final = {"Credential": bytes(8), "Timestamp": 0}
+
+
+def no_secure_channel(ctx: CallContext) -> int:
+    """The status of a call that needs an established secure channel: the policy's refusal, else
+    STATUS_ACCESS_DENIED recorded as a refusal.  The fixture holds no machine secret, so no
+    NetrServerAuthenticate* succeeds and no client authenticator can be verified (MS-NRPC 3.1.4.5:
+    "If the verification fails, the server MUST return STATUS_ACCESS_DENIED")."""
+    return ctx.decide().status or ctx.deny(
+        "secure channel (MS-NRPC 3.1.4.5)",
+        "has no secure channel to verify its authenticator").status
 
 
 def is_dc(ctx: CallContext) -> bool:

@@ -10,11 +10,12 @@ import os
 from collections.abc import Sequence
 from typing import Any, Final
 
+from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import NdrType, WString, WStringRef, uint32
-from smbemu.status import STATUS_NO_TRUST_SAM_ACCOUNT, STATUS_SUCCESS
+from smbemu.rpc.ndr import NdrType, Union, WString, WStringRef, uint32
+from smbemu.status import NCA_S_FAULT_INVALID_TAG, STATUS_NO_TRUST_SAM_ACCOUNT, STATUS_SUCCESS
 
-from .objects import INTERFACE
+from .objects import INTERFACE, ZERO_AUTHENTICATOR, no_secure_channel
 from .types import (
     ENCRYPTED_NT_OWF_PASSWORD,
     LOGONSRV_HANDLE,
@@ -22,6 +23,7 @@ from .types import (
     NETLOGON_CAPABILITIES,
     NETLOGON_CREDENTIAL,
     NETLOGON_SECURE_CHANNEL_TYPE,
+    NULL_ONLY,
 )
 
 # -------------------------------------------------------------------------------------------
@@ -130,15 +132,13 @@ def NetrServerAuthenticate3(ctx: CallContext, request: dict[str, Any]) -> dict[s
 # authenticator cannot be verified -> STATUS_ACCESS_DENIED (MS-NRPC 3.1.4.5 / 3.5.4.4.5).  The
 # [in] parameters are not decoded (the answer does not depend on them; trailing stub bytes are
 # ignored by smbemu.rpc.ndr) except where an [out] union needs the level.
-_ZERO_AUTHENTICATOR: Final = {"Credential": bytes(8), "Timestamp": 0}
 
 
 def _no_secure_channel(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     op = ctx.operation
     assert op is not None
-    out = op.error_response(ctx.decide().status or ctx.deny(
-        "secure channel (MS-NRPC 3.1.4.5)", "has no secure channel to verify its authenticator").status)
-    out["ReturnAuthenticator"] = _ZERO_AUTHENTICATOR
+    out = op.error_response(no_secure_channel(ctx))
+    out["ReturnAuthenticator"] = ZERO_AUTHENTICATOR
     if "ServerCapabilities" in out:
         out["ServerCapabilities"] = (request["QueryLevel"], 0)
     return out
@@ -161,7 +161,40 @@ _SECURE_CHANNEL_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
      [("ReturnAuthenticator", NETLOGON_AUTHENTICATOR),
       ("EncryptedNewOwfPassword", ENCRYPTED_NT_OWF_PASSWORD),
       ("EncryptedOldOwfPassword", ENCRYPTED_NT_OWF_PASSWORD)]),
+    # 3.5.4.7.4: ``[out] PLSA_FOREST_TRUST_INFORMATION* ForestTrustInfo``, NULL
+    (44, "NetrGetForestTrustInformation", (),
+     [("ReturnAuthenticator", NETLOGON_AUTHENTICATOR), ("ForestTrustInfo", NULL_ONLY)]),
+    # 3.5.4.7.6: the two OWF passwords zero, ``[out] PNL_GENERIC_RPC_DATA* TrustInfo`` NULL
+    (46, "NetrServerGetTrustInfo", (),
+     [("ReturnAuthenticator", NETLOGON_AUTHENTICATOR),
+      ("EncryptedNewOwfPassword", ENCRYPTED_NT_OWF_PASSWORD),
+      ("EncryptedOldOwfPassword", ENCRYPTED_NT_OWF_PASSWORD), ("TrustInfo", NULL_ONLY)]),
 )
 for _opnum, _name, _in, _out in _SECURE_CHANNEL_OPS:
     INTERFACE.operation(_opnum, _name, request=_in, response=_out,
                         returns="NTSTATUS")(_no_secure_channel)
+
+
+#: 2.2.1.3.12 NETLOGON_DOMAIN_INFORMATION, switched by Level: 1 PNETLOGON_DOMAIN_INFO, 2
+#: PNETLOGON_LSA_POLICY_INFO -- NULL here (the structures are never produced).
+NETLOGON_DOMAIN_INFORMATION: Final = Union(uint32, {1: NULL_ONLY, 2: NULL_ONLY},
+                                           name="NETLOGON_DOMAIN_INFORMATION")
+
+
+@INTERFACE.operation(29, "NetrLogonGetDomainInfo",
+                     request=[("ServerName", WStringRef), ("ComputerName", WString),
+                              ("Authenticator", NETLOGON_AUTHENTICATOR),
+                              ("ReturnAuthenticator", NETLOGON_AUTHENTICATOR),
+                              ("Level", uint32)],
+                     response=[("ReturnAuthenticator", NETLOGON_AUTHENTICATOR),
+                               ("DomBuffer", NETLOGON_DOMAIN_INFORMATION)], returns="NTSTATUS")
+def NetrLogonGetDomainInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-NRPC 3.5.4.4.9: no secure channel: STATUS_ACCESS_DENIED, DomBuffer's arm NULL.  The
+    [in] WkstaBuffer union (2.2.1.3.9, switched by the same Level, arms 1 and 2 only) follows
+    Level and is not decoded; a Level without an arm there is nca_s_fault_invalid_tag, the
+    fault Windows' stub raises while unmarshalling it."""
+    level = request["Level"]
+    if level not in NETLOGON_DOMAIN_INFORMATION.arms:
+        raise RpcFault(NCA_S_FAULT_INVALID_TAG, f"NetrLogonGetDomainInfo Level {level}")
+    return {"ReturnAuthenticator": ZERO_AUTHENTICATOR, "DomBuffer": (level, None),
+            "ReturnValue": no_secure_channel(ctx)}

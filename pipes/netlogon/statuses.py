@@ -6,15 +6,19 @@ Which status, per call (MS-NRPC 3.5.4.x; U where the specification leaves it uns
 the choice follows):
 
 * NetrLogonUasLogon (0) / NetrLogonUasLogoff (1): "no longer used" (MS-NRPC 3.5.4, LAN Manager
-  support).  Windows answers with a normal response, not a fault (Samba's torture rpc.netlogon,
-  written against Windows, asserts the call's transport status is OK); ERROR_NOT_SUPPORTED (U);
-* NetrLogonSamLogoff (3): the client authenticator cannot be verified without a secure channel:
-  STATUS_ACCESS_DENIED (MS-NRPC 3.5.4.5.4 / 3.1.4.5), ReturnAuthenticator NULL;
-* NetrLogonSetServiceBits (22): for the local time service; a remote caller gets
-  STATUS_ACCESS_DENIED (U: MS-NRPC names the time service as its only caller);
+  support); they need NETLOGON_UAS_LOGON_ACCESS / _LOGOFF_ACCESS, which MS-NRPC 2.2.1.4.18
+  calls obsolete and grants to nobody on the wire.  Windows answers a normal response (Samba's
+  torture rpc.netlogon, written against Windows, asserts the call's transport status is OK)
+  carrying ERROR_ACCESS_DENIED, the code impacket's test_nrpc (written against a Windows DC)
+  expects for both, to the domain's Administrator too;
+* NetrLogonSetServiceBits (22): only the local time and web services call it (MS-NRPC
+  3.5.4.8.5); a remote caller, the Administrator included, gets access denied as the fault
+  rpc_s_access_denied (5) -- the code impacket's test_nrpc observes ("the caller is not local");
+  an NTSTATUS return value cannot carry that Win32 code, so it is the RPC layer's refusal;
 * NetrLogonGetTrustRid (23), NetrLogonComputeServerDigest (24), NetrLogonComputeClientDigest
   (25): they read the machine-account / trust secret, which the fixture does not hold (the
-  secure-channel rule of the package docstring): ERROR_ACCESS_DENIED (U), outputs zero;
+  secure-channel rule of the package docstring): ERROR_ACCESS_DENIED, outputs zero -- the code
+  impacket's test_nrpc, written against a Windows DC, gets as the domain's Administrator;
 * DsrAddressToSiteNamesW (33) / ExW (37): EntryCount 0 is ERROR_INVALID_PARAMETER (MS-NRPC
   3.5.4.3.6 / 3.5.4.3.7); otherwise, on a DC, one NULL site (and subnet) name per address: the
   fixture defines no subnet, so no address maps to a site ("the corresponding entry is NULL");
@@ -27,7 +31,8 @@ the choice follows):
 * DsrDeregisterDnsHostRecords (41): administrators only, and the emulation changes nothing:
   ERROR_ACCESS_DENIED (as the read-only control codes, control.py);
 * DsrGetForestTrustInformation (43): reads the forest trust records, which need the trust
-  secret / a DC: ERROR_ACCESS_DENIED (U), NULL output.
+  secret / a DC: ERROR_ACCESS_DENIED (one of the two answers impacket's test_nrpc accepts from
+  Windows, ERROR_NO_SUCH_DOMAIN the other), NULL output.
 
 Each call asks the policy first (``ctx.decide``); the refusals made here are recorded with
 ``ctx.deny`` so the audit log names them.
@@ -37,6 +42,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import (
     ConformantArray,
@@ -54,11 +60,12 @@ from smbemu.status import (
     ERROR_NO_SUCH_DOMAIN,
     ERROR_NOT_SUPPORTED,
     ERROR_SUCCESS,
+    FAULT_ACCESS_DENIED,
     STATUS_ACCESS_DENIED,
 )
 
 from .objects import INTERFACE, is_dc
-from .types import DEFAULT_SITE, NETLOGON_AUTHENTICATOR
+from .types import DEFAULT_SITE, NULL_ONLY
 
 #: MS-NRPC 2.2.1.2.2 NL_SITE_NAME_ARRAY / 2.2.1.2.3 NL_SITE_NAME_EX_ARRAY.
 NL_SITE_NAME_ARRAY: Final = Struct("NL_SITE_NAME_ARRAY", [
@@ -82,26 +89,29 @@ def _status(ctx: CallContext, status: int, why: str) -> dict[str, Any]:
 
 
 def _retired(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    return _status(ctx, ERROR_NOT_SUPPORTED, "called a retired LAN Manager method")
+    return _status(ctx, ERROR_ACCESS_DENIED, "called a retired LAN Manager method (UAS access)")
 
 
 def _no_secret(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return _status(ctx, ERROR_ACCESS_DENIED, "needs a trust secret the server does not hold")
 
 
-def _no_secure_channel(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    return _status(ctx, STATUS_ACCESS_DENIED, "has no secure channel to verify its authenticator")
-
-
 INTERFACE.operation(0, "NetrLogonUasLogon", request=(), returns="WERROR",
-                    response=[("ValidationInformation", Pointer(uint32))])(_retired)
+                    response=[("ValidationInformation", NULL_ONLY)])(_retired)
 INTERFACE.operation(1, "NetrLogonUasLogoff", request=(), returns="WERROR",
                     response=[("LogoffInformation", NETLOGON_LOGOFF_UAS_INFO)])(_retired)
-INTERFACE.operation(3, "NetrLogonSamLogoff", request=(), returns="NTSTATUS",
-                    response=[("ReturnAuthenticator", Pointer(NETLOGON_AUTHENTICATOR))]
-                    )(_no_secure_channel)
-INTERFACE.operation(22, "NetrLogonSetServiceBits", request=(), response=(),
-                    returns="NTSTATUS")(_no_secure_channel)
+
+
+@INTERFACE.operation(22, "NetrLogonSetServiceBits", request=(), response=(), returns="NTSTATUS")
+def NetrLogonSetServiceBits(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """The fault rpc_s_access_denied to every remote caller (see the module docstring)."""
+    status = ctx.decide().status
+    if status:
+        return {"ReturnValue": status}
+    ctx.deny("local callers only (MS-NRPC 3.5.4.8.5)", "is not the local time service")
+    raise RpcFault(FAULT_ACCESS_DENIED, "NetrLogonSetServiceBits from a remote caller")
+
+
 INTERFACE.operation(23, "NetrLogonGetTrustRid", request=(), returns="WERROR",
                     response=[("Rid", uint32)])(_no_secret)
 for _opnum, _name in ((24, "NetrLogonComputeServerDigest"),
@@ -112,7 +122,7 @@ for _opnum, _name in ((24, "NetrLogonComputeServerDigest"),
 INTERFACE.operation(41, "DsrDeregisterDnsHostRecords", request=(), response=(),
                     returns="WERROR")(_no_secret)
 INTERFACE.operation(43, "DsrGetForestTrustInformation", request=(), returns="WERROR",
-                    response=[("ForestTrustInfo", Pointer(uint32))])(_no_secret)
+                    response=[("ForestTrustInfo", NULL_ONLY)])(_no_secret)
 
 
 @INTERFACE.operation(35, "NetrLogonGetTimeServiceParentDomain", request=(), returns="WERROR",

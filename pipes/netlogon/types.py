@@ -37,9 +37,17 @@ NETLOGON_CONTROL_BACKUP_CHANGE_LOG: Final = 0xFFFC
 NETLOGON_CONTROL_TRUNCATE_LOG: Final = 0xFFFD
 NETLOGON_CONTROL_SET_DBFLAG: Final = 0xFFFE
 NETLOGON_CONTROL_BREAKPOINT: Final = 0xFFFF
-#: NT 4 (SAM) domain replication, which Active Directory DCs do not do (MS-NRPC 3.5.4.9.1).
+#: NT 4 (SAM) domain replication and its change log, which Active Directory DCs do not do
+#: (MS-NRPC 3.5.4.9.1), and BREAKPOINT, which only a debug build of Windows honours.
 NT4_REPLICATION_CODES: Final = frozenset({
-    NETLOGON_CONTROL_REPLICATE, NETLOGON_CONTROL_SYNCHRONIZE, NETLOGON_CONTROL_PDC_REPLICATE})
+    NETLOGON_CONTROL_REPLICATE, NETLOGON_CONTROL_SYNCHRONIZE, NETLOGON_CONTROL_PDC_REPLICATE,
+    NETLOGON_CONTROL_BACKUP_CHANGE_LOG, NETLOGON_CONTROL_BREAKPOINT})
+#: The codes that take Data (NETLOGON_CONTROL_DATA_INFORMATION, 2.2.1.7.1), and QUERY_DNS_REG:
+#: NetrLogonControl, which has no Data, does not support them.
+DATA_CODES: Final = frozenset({
+    NETLOGON_CONTROL_REDISCOVER, NETLOGON_CONTROL_TC_QUERY, NETLOGON_CONTROL_TRANSPORT_NOTIFY,
+    NETLOGON_CONTROL_FIND_USER, NETLOGON_CONTROL_CHANGE_PASSWORD, NETLOGON_CONTROL_TC_VERIFY,
+    NETLOGON_CONTROL_FORCE_DNS_REG, NETLOGON_CONTROL_QUERY_DNS_REG, NETLOGON_CONTROL_SET_DBFLAG})
 
 #: The codes that change or drive the service (NETLOGON_CONTROL_ACCESS): refused.
 CONTROL_CODES: Final = frozenset({
@@ -118,6 +126,10 @@ NETLOGON_AUTHENTICATOR: Final = Struct("NETLOGON_AUTHENTICATOR", [
     ("Credential", NETLOGON_CREDENTIAL), ("Timestamp", uint32)])
 #: ENCRYPTED_NT_OWF_PASSWORD (2.2.1.3.? / MS-SAMR 2.2.7.3): 16 bytes.
 ENCRYPTED_NT_OWF_PASSWORD: Final = FixedBytes(16)
+#: An [out] pointer smbemu only ever answers NULL: the structure it points to (a validation, a
+#: delta array, forest trust records...) is never produced, so its target type is never
+#: marshalled and is not modelled.
+NULL_ONLY: Final = Pointer(uint32)
 #: NETLOGON_SECURE_CHANNEL_TYPE (2.2.1.3.13): a plain IDL enum, 16 bits on the wire.
 NETLOGON_SECURE_CHANNEL_TYPE: Final = enum16
 

@@ -89,8 +89,6 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
 #: module has not emulated (svcctl's ANSI variants and notifications, winreg's multiple-value
 #: queries, the endpoint mapper's object / management calls).  Listed so the walk shows them.
 NOT_YET: dict[str, dict[int, str]] = {
-    "netlogon": {n: "secure-channel call, [out] union not modelled"
-                 for n in (2, 7, 8, 9, 10, 16, 17, 29, 32, 39, 44, 45, 46, 48, 49)},
     # SamrUnicodeChangePasswordUser4 (MS-SAMR 3.1.5.10.4) came with the 2022 security updates;
     # the AES password change it carries is not emulated
     "samr": {73: "SamrUnicodeChangePasswordUser4: AES password change not emulated"},
