@@ -83,11 +83,8 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
                  6: "ept_mgmt_delete: not served by Windows' mapper"},
 }
 
-#: NOT_YET -- gaps still open in issue 15 item 7 after this branch: Windows answers these with
-#: a status (mostly STATUS_ACCESS_DENIED for want of a secure channel) but their [out] unions
-#: depend on [in] unions smbemu does not decode yet (netlogon), or they are calls the owning
-#: module has not emulated (svcctl's ANSI variants and notifications, winreg's multiple-value
-#: queries, the endpoint mapper's object / management calls).  Listed so the walk shows them.
+#: NOT_YET -- gaps still open in issue 15 item 7: calls Windows answers that the owning module
+#: has not emulated yet.  Listed so the walk shows them.
 NOT_YET: dict[str, dict[int, str]] = {
     # SamrUnicodeChangePasswordUser4 (MS-SAMR 3.1.5.10.4) came with the 2022 security updates;
     # the AES password change it carries is not emulated
