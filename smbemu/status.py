@@ -160,6 +160,8 @@ class Win32Error(enum.IntEnum):
     ERROR_NO_LOGON_SERVERS = 1311
     #: wkssvc NetrWkstaUserGetInfo levels 0/1 for a caller without an interactive logon.
     ERROR_NO_SUCH_LOGON_SESSION = 1312
+    #: MS-SCMR RGetNotifyResults (3.1.4.44): the wait for a notification ended without one.
+    ERROR_REQUEST_ABORTED = 1235
     ERROR_NO_SUCH_USER = 1317
     ERROR_NO_SUCH_DOMAIN = 1355
     #: MS-RPRN RpcRemoteFindFirstPrinterChangeNotification(Ex): the client's machine could not
@@ -369,6 +371,7 @@ ERROR_SERVICE_DISABLED: Final[int] = Win32Error.ERROR_SERVICE_DISABLED.value
 ERROR_SERVICE_NOT_ACTIVE: Final[int] = Win32Error.ERROR_SERVICE_NOT_ACTIVE.value
 ERROR_DATABASE_DOES_NOT_EXIST: Final[int] = Win32Error.ERROR_DATABASE_DOES_NOT_EXIST.value
 ERROR_NO_LOGON_SERVERS: Final[int] = Win32Error.ERROR_NO_LOGON_SERVERS.value
+ERROR_REQUEST_ABORTED: Final[int] = Win32Error.ERROR_REQUEST_ABORTED.value
 ERROR_NO_SUCH_LOGON_SESSION: Final[int] = Win32Error.ERROR_NO_SUCH_LOGON_SESSION.value
 ERROR_NO_SUCH_USER: Final[int] = Win32Error.ERROR_NO_SUCH_USER.value
 ERROR_NO_SUCH_DOMAIN: Final[int] = Win32Error.ERROR_NO_SUCH_DOMAIN.value
