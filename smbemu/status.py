@@ -33,6 +33,7 @@ class NtStatus(enum.IntEnum):
     BUFFER_OVERFLOW = 0x80000005
     NO_MORE_FILES = 0x80000006
     NO_MORE_ENTRIES = 0x8000001A
+    UNSUCCESSFUL = 0xC0000001
     NOT_IMPLEMENTED = 0xC0000002
     INVALID_INFO_CLASS = 0xC0000003
     INFO_LENGTH_MISMATCH = 0xC0000004
@@ -162,6 +163,8 @@ class Win32Error(enum.IntEnum):
     ERROR_NO_LOGON_SERVERS = 1311
     #: wkssvc NetrWkstaUserGetInfo levels 0/1 for a caller without an interactive logon.
     ERROR_NO_SUCH_LOGON_SESSION = 1312
+    #: MS-SCMR RGetNotifyResults (3.1.4.44): the wait for a notification ended without one.
+    ERROR_REQUEST_ABORTED = 1235
     ERROR_NO_SUCH_USER = 1317
     ERROR_NO_SUCH_DOMAIN = 1355
     #: MS-RPRN RpcRemoteFindFirstPrinterChangeNotification(Ex): the client's machine could not
@@ -174,6 +177,11 @@ class Win32Error(enum.IntEnum):
     ERROR_INVALID_PRINTER_NAME = 1801
     #: MS-RPRN: an environment name (MS-RPRN 2.2.4.4) the server does not know.
     ERROR_INVALID_ENVIRONMENT = 1805
+    #: MS-RPRN RpcEnumPrintProcessorDatatypes of a print processor the server does not have
+    #: (MS-ERREF 2.2: 0x00000706).
+    ERROR_UNKNOWN_PRINTPROCESSOR = 1798
+    #: MS-RPRN RpcGetForm of a form the server does not have (MS-ERREF 2.2: 0x0000076E).
+    ERROR_INVALID_FORM_NAME = 1902
     ERROR_NO_SITENAME = 1919
     NERR_BUF_TOO_SMALL = 2123
     #: "The requested API is not supported on the remote server": a RAP opcode the server
@@ -254,6 +262,7 @@ STATUS_NOTIFY_ENUM_DIR: Final[int] = NtStatus.NOTIFY_ENUM_DIR.value
 STATUS_BUFFER_OVERFLOW: Final[int] = NtStatus.BUFFER_OVERFLOW.value
 STATUS_NO_MORE_FILES: Final[int] = NtStatus.NO_MORE_FILES.value
 STATUS_NO_MORE_ENTRIES: Final[int] = NtStatus.NO_MORE_ENTRIES.value
+STATUS_UNSUCCESSFUL: Final[int] = NtStatus.UNSUCCESSFUL.value
 STATUS_NOT_IMPLEMENTED: Final[int] = NtStatus.NOT_IMPLEMENTED.value
 STATUS_INVALID_INFO_CLASS: Final[int] = NtStatus.INVALID_INFO_CLASS.value
 STATUS_INFO_LENGTH_MISMATCH: Final[int] = NtStatus.INFO_LENGTH_MISMATCH.value
@@ -367,6 +376,7 @@ ERROR_SERVICE_DISABLED: Final[int] = Win32Error.ERROR_SERVICE_DISABLED.value
 ERROR_SERVICE_NOT_ACTIVE: Final[int] = Win32Error.ERROR_SERVICE_NOT_ACTIVE.value
 ERROR_DATABASE_DOES_NOT_EXIST: Final[int] = Win32Error.ERROR_DATABASE_DOES_NOT_EXIST.value
 ERROR_NO_LOGON_SERVERS: Final[int] = Win32Error.ERROR_NO_LOGON_SERVERS.value
+ERROR_REQUEST_ABORTED: Final[int] = Win32Error.ERROR_REQUEST_ABORTED.value
 ERROR_NO_SUCH_LOGON_SESSION: Final[int] = Win32Error.ERROR_NO_SUCH_LOGON_SESSION.value
 ERROR_NO_SUCH_USER: Final[int] = Win32Error.ERROR_NO_SUCH_USER.value
 ERROR_NO_SUCH_DOMAIN: Final[int] = Win32Error.ERROR_NO_SUCH_DOMAIN.value
@@ -376,6 +386,8 @@ RPC_S_SERVER_UNAVAILABLE: Final[int] = Win32Error.RPC_S_SERVER_UNAVAILABLE.value
 ERROR_INVALID_USER_BUFFER: Final[int] = Win32Error.ERROR_INVALID_USER_BUFFER.value
 ERROR_INVALID_PRINTER_NAME: Final[int] = Win32Error.ERROR_INVALID_PRINTER_NAME.value
 ERROR_INVALID_ENVIRONMENT: Final[int] = Win32Error.ERROR_INVALID_ENVIRONMENT.value
+ERROR_UNKNOWN_PRINTPROCESSOR: Final[int] = Win32Error.ERROR_UNKNOWN_PRINTPROCESSOR.value
+ERROR_INVALID_FORM_NAME: Final[int] = Win32Error.ERROR_INVALID_FORM_NAME.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
 NERR_USER_NOT_FOUND: Final[int] = Win32Error.NERR_USER_NOT_FOUND.value

@@ -27,8 +27,11 @@ def win2016_server() -> Iterator[ServerThread]:
 
 @pytest.fixture(scope="module")
 def signing_server() -> Iterator[ServerThread]:
-    """win2016 with RequireSecuritySignature (smb.signing_required)."""
-    with ServerThread("win2016", overrides=["smb.signing_required=true"]) as running:
+    """win2016 with RequireSecuritySignature (smb.signing_required). NEGOTIATE grants the credits
+    asked (identity.smb2.negotiate_credits=0; Windows grants 1): the replay attacks of
+    tests/interop/test_signing_attacks.py send captured MessageIds on a fresh connection, and should
+    meet the session checks they test rather than the credit window."""
+    with ServerThread("win2016", overrides=["smb.signing_required=true", "identity.smb2.negotiate_credits=0"]) as running:
         yield running
 
 

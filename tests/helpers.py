@@ -280,3 +280,21 @@ def pcap_server_port_as_445(path: str, port: int) -> None:
         pos = packet + length
     with open(path, "wb") as handle:
         handle.write(bytes(data))
+
+
+_CORP_DIRECTORIES: dict[str, Any] = {}
+
+
+def corp_rid(name: str, role: str = "member") -> int:
+    """The RID of account ``name`` in the built-in ``fixtures/corp.yaml`` as a ``role`` server
+    numbers it: a member's or standalone server's local SAM from 1000 (alice 1000), a DC's
+    domain RIDs (alice 1104). Tests take RIDs from the directory instead of repeating them."""
+    from smbemu.directory import load_fixture
+
+    directory = _CORP_DIRECTORIES.get(role)
+    if directory is None:
+        directory = _CORP_DIRECTORIES[role] = load_fixture(role=role)
+    account = directory.account_domain.by_name(name.lower())
+    if account is None:
+        raise KeyError(f"corp.yaml has no account {name!r} on a {role} server")
+    return int(account.rid)

@@ -11,10 +11,26 @@ Opnums (C706 appendix O; Samba's librpc/idl/epmapper.idl numbers them the same):
 2  ept_lookup                 emulated (inquiry types and version options of C706)
 3  ept_map                    emulated (interface, NDR, protocol sequence of the map tower)
 4  ept_lookup_handle_free     emulated
-5  ept_inq_object             fault nca_op_rng_error (MS-RPCE: "SHOULD NOT call")
-6  ept_mgmt_delete            fault nca_op_rng_error (likewise)
-7  ept_map_auth               fault nca_op_rng_error (local-only extension)
+5  ept_inq_object             fault nca_op_rng_error, as Windows' mapper (below)
+6  ept_mgmt_delete            fault nca_op_rng_error, likewise
+7  ept_map_auth               emulated: ept_map with the server principal's SID (below)
+8  ept_map_auth_async         the same (below)
 == ========================== ==============================================================
+
+What Windows' mapper (rpcss) serves of the interface: ept_lookup, ept_map,
+ept_lookup_handle_free, ept_map_auth and ept_map_auth_async (opnum 8) -- the procedures of the
+endpoint-mapper client NtApiDotNet generates from rpcss's own NDR tables (W: its
+``Win32/Rpc/EndpointMapper`` client, opnums 2, 3, 4, 7, 8); MS-RPCE says of ept_inq_object and
+ept_mgmt_delete that a client SHOULD NOT call them and offers no alternative, and Microsoft's
+RpcMgmtEpUnregister (the management deletion) "returns EP_S_CANT_PERFORM_OP" on every release
+since Windows 2000 without reaching a remote mapper (D).  So 5 and 6 are the runtime's
+nca_op_rng_error, as Samba's mapper answers them too.  ept_map_auth ("EnableAuthEpResolution",
+XP SP2 on) is ept_map whose object UUID and map tower are [ref] and which adds the SID of the
+server principal the client expects (a unique RPC_SID): the mapper answers with the towers of
+the interfaces a process of that account registered -- here every registration, all made by
+the emulated system services (U: the SID is not compared; Windows' lsass, services and spooler
+all run as LocalSystem, S-1-5-18).  ept_map_auth_async (8), its asynchronous twin, is the same
+call on the wire (an asynchronous procedure differs only at the server's API) and answers alike.
 
 Anyone may call it: Windows exempts the mapper from RestrictRemoteClients (an unauthenticated
 client must be able to resolve an endpoint before it authenticates to it; "RestrictRemoteClients"
@@ -40,6 +56,7 @@ from smbemu.rpc.ndr import (
     ContextHandle,
     Guid,
     Pointer,
+    PSid,
     Sized,
     Struct,
     VaryingArray,
@@ -55,7 +72,7 @@ __all__ = ["INTERFACE", "EPT_S_NOT_REGISTERED", "EPT_S_CANT_PERFORM_OP"]
 
 INTERFACE: Final = Interface(
     name="epmapper", uuid="e1af8308-5d1f-11c9-91a4-08002b14a0fa", version=(3, 0),
-    pipes=("epmapper",), opnum_count=8,
+    pipes=("epmapper",), opnum_count=9,
     description="DCE/RPC endpoint mapper (C706 appendix O, MS-RPCE 2.2.1.2)")
 
 # DCE status codes (C706 appendix E; impacket's rpcrt.rpc_status_codes names them alike).
@@ -199,6 +216,11 @@ def _selected(entry: Entry, inquiry: int, request: dict[str, Any]) -> bool:
               ("ITowers", ConformantVaryingArray(Pointer(twr_t)))],
     returns="error_status_t")
 def ept_map(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    return _map(ctx, request)
+
+
+def _map(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """ept_map and ept_map_auth: the towers matching the map tower, a page at a time."""
     max_towers = request["max_towers"]
     handle = bytes(request["entry_handle"])
     if handle != NULL_HANDLE:
@@ -272,4 +294,20 @@ def ept_lookup_handle_free(ctx: CallContext, request: dict[str, Any]) -> dict[st
 
 INTERFACE.not_implemented(5, "ept_inq_object")
 INTERFACE.not_implemented(6, "ept_mgmt_delete")
-INTERFACE.not_implemented(7, "ept_map_auth")
+
+
+_MAP_AUTH_IN: Final = [("obj", Guid), ("map_tower", twr_t), ("pSid", PSid),
+                       ("entry_handle", ContextHandle), ("max_towers", uint32)]
+_MAP_OUT: Final = [("entry_handle", ContextHandle), ("num_towers", uint32),
+                   ("ITowers", ConformantVaryingArray(Pointer(twr_t)))]
+
+
+@INTERFACE.operation(7, "ept_map_auth", request=_MAP_AUTH_IN, response=_MAP_OUT,
+                     returns="error_status_t")
+def ept_map_auth(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """ept_map with the expected server principal (module docstring)."""
+    return _map(ctx, request)
+
+
+INTERFACE.operation(8, "ept_map_auth_async", request=_MAP_AUTH_IN, response=_MAP_OUT,
+                    returns="error_status_t")(_map)

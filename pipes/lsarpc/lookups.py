@@ -19,6 +19,7 @@ from smbemu.rpc.ndr import (
     WString,
     enum16,
     uint32,
+    unicode_string_nul_room,
 )
 from smbemu.sid import SidNameUse
 from smbemu.status import (
@@ -68,7 +69,9 @@ class _Domains:
         index = self._index.get(sid)
         if index is None:
             index = self._index[sid] = len(self.entries)
-            self.entries.append({"Name": name, "Sid": sid})
+            # MaximumLength = Length + 2, as Windows sends the referenced domain names
+            # (ndr.unicode_string_nul_room; the empty name of S-1-1 stays 0 / 0)
+            self.entries.append({"Name": unicode_string_nul_room(name), "Sid": sid})
         return index
 
     def value(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from smbemu.policy.access import (
     POLICY_VIEW_LOCAL_INFORMATION,
 )
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import Guid, Pointer, WString, enum16, uint32, wchar
+from smbemu.rpc.ndr import Guid, Pointer, WString, enum16, uint32, unicode_string_nul_room, wchar
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_PARAMETER,
@@ -120,25 +120,28 @@ def policy_information(directory: Any, info_class: int) -> dict[str, Any]:
         # for DCs, whose Default Domain Controllers Policy later enabled success auditing)
         return {"AuditingMode": 0, "EventAuditingOptions": [0] * AUDIT_CATEGORIES,
                 "MaximumAuditEventCount": AUDIT_CATEGORIES}
+    # The domain names carry their NUL's room (MaximumLength = Length + 2), as Windows sends
+    # them: ndr.unicode_string_nul_room (issue 13, compared with Windows captures there)
+    room = unicode_string_nul_room
     if info_class == 3:
-        return {"Name": primary.name, "Sid": _sid_text(primary.sid)}
+        return {"Name": room(primary.name), "Sid": _sid_text(primary.sid)}
     if info_class == 4:
         # MS-LSAD 3.1.4.4.3: "the server MUST return an empty string" (no PD account)
         return {"Name": ""}
     if info_class == 5:
-        return {"DomainName": account.name, "DomainSid": str(account.sid)}
+        return {"DomainName": room(account.name), "DomainSid": str(account.sid)}
     if info_class == 6:
         return {"LsaServerRole": POLICY_SERVER_ROLE_PRIMARY}
     if info_class == 7:
         return {"ReplicaSource": "", "ReplicaAccountName": ""}
     if info_class in (12, 13):
-        return {"Name": primary.name, "DnsDomainName": primary.dns_name or "",
-                "DnsForestName": primary.forest_dns_name or "",
+        return {"Name": room(primary.name), "DnsDomainName": room(primary.dns_name or ""),
+                "DnsForestName": room(primary.forest_dns_name or ""),
                 "DomainGuid": primary.guid if primary.guid is not None else _NULL_GUID,
                 "Sid": _sid_text(primary.sid)}
     # 14 PolicyLocalAccountDomainInformation: the machine's own SAM, whatever the role
     machine = directory.machine
-    return {"DomainName": machine.netbios_name, "DomainSid": str(machine.sid)}
+    return {"DomainName": room(machine.netbios_name), "DomainSid": str(machine.sid)}
 
 
 def _query_policy(ctx: CallContext, request: dict[str, Any], operation: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from smbemu.policy.access import DOMAIN_LIST_ACCOUNTS, SAM_SERVER_ENUMERATE_DOMAINS
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16, uint32
+from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint16, uint32, unicode_string_nul_room
 from smbemu.rpc.paging import page
 from smbemu.status import STATUS_INVALID_INFO_CLASS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS
 
@@ -82,7 +82,9 @@ def _enumerate(ctx: CallContext, listing: tuple[Sequence[tuple[int, str]], Seque
                                ("Buffer", Pointer(SAMPR_ENUMERATION_BUFFER)),
                                ("CountReturned", uint32)])
 def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SAMR 3.1.5.2.1: the account domain and Builtin (RelativeId = index, as Windows)."""
+    """MS-SAMR 3.1.5.2.1: the account domain and Builtin. A domain has no RID: step 3 asks only
+    for the two names, and Windows leaves SAMPR_RID_ENUMERATION.RelativeId 0 in both entries
+    (issue 13's comparison with public captures; Samba's server numbers them 0, 1)."""
     entry, status = lookup_handle(ctx, request["ServerHandle"], (SERVER.kind,),
                                   SAM_SERVER_ENUMERATE_DOMAINS)
     if entry is None:
@@ -90,9 +92,13 @@ def SamrEnumerateDomainsInSamServer(ctx: CallContext, request: dict[str, Any]) -
     status = ctx.decide("SamrEnumerateDomainsInSamServer").status
     if status:
         return error_response(ctx, status, EnumerationContext=request["EnumerationContext"])
-    items = [(i, name) for i, (name, _) in enumerate(sam_domains(ctx))]  # two domains: no listing kept
-    return _enumerate(ctx, (items, [16 + 2 * len(name) for _, name in items]), request["EnumerationContext"],
-                      request["PreferedMaximumLength"])
+    items = [(0, name) for name, _ in sam_domains(ctx)]  # two domains: no listing kept
+    page_of = _enumerate(ctx, (items, [16 + 2 * len(name) for _, name in items]), request["EnumerationContext"],
+                         request["PreferedMaximumLength"])
+    # the names carry their NUL's room: MaximumLength = Length + 2 (ndr.unicode_string_nul_room)
+    for entry in page_of["Buffer"]["Buffer"]:
+        entry["Name"] = unicode_string_nul_room(entry["Name"])
+    return page_of
 
 
 # -------------------------------------------------------------------------------------------
@@ -215,6 +221,10 @@ def _query_display(ctx: CallContext, request: dict[str, Any], operation: str) ->
 
     def build() -> tuple[list[Any], list[int], int]:
         accounts = _display_accounts(ctx, entry.obj.domain, info_class)
+        # Index (MS-SAMR 2.2.8.1): the entry's 1-based position in the whole sorted listing, so a
+        # page from Index k starts at k + 1 -- what Samba's smbtorture rpc.samr
+        # (test_QueryDisplayInfo_continue, written against Windows) expects of every class; no
+        # public capture of a Windows answer found to say otherwise (U)
         built = [_display_entry(ctx, a, info_class, i + 1) for i, a in enumerate(accounts)]
         sizes = [size for _, size in built]
         return built, sizes, sum(sizes)

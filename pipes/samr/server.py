@@ -110,6 +110,24 @@ def SamrConnect4(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return {"ServerHandle": handle, "ReturnValue": status}
 
 
+#: SAMPR_REVISION_INFO_V1.SupportedFeatures (MS-SAMR 2.2.7.15; SamrConnect5 3.1.5.1.1 returns it):
+#: 0x00000010 tells the client to encrypt password buffers with AES (SAMPR_ENCRYPTED_PASSWORD_AES,
+#: 2.2.6.32; Samba 4.17's samr.idl: SAMR_CONNECT_FEATURE_USE_AES), the scheme Windows Server 2022
+#: (build 20348) brought with SamrUnicodeChangePasswordUser4 (3.1.5.10.4). Issue 13 compared public
+#: captures: 2022 answers a non-zero value, the releases before it 0; 0x10 is the one defined bit
+#: that came with 2022 (U: the exact value is inferred, the other bits -- 0x1 RID-only, 0x2 and
+#: 0x4 reserved -- are taken as unset). smbemu does not emulate opnum 73 (objects.NOT_EMULATED):
+#: a client that takes the hint gets nca_op_rng_error for it and falls back to the RC4 methods.
+SUPPORTS_AES_PASSWORDS: Final = 0x00000010
+AES_PASSWORDS_SINCE_BUILD: Final = 20348
+
+
+def supported_features(ctx: CallContext) -> int:
+    """SamrConnect5's SupportedFeatures for the profile's Windows build."""
+    build = ctx.server.profile.identity.build
+    return SUPPORTS_AES_PASSWORDS if build >= AES_PASSWORDS_SINCE_BUILD else 0
+
+
 @INTERFACE.operation(64, "SamrConnect5",
                      request=[("ServerName", WString), ("DesiredAccess", uint32),
                               ("InVersion", uint32), ("InRevisionInfo", SAMPR_REVISION_INFO)],
@@ -117,9 +135,11 @@ def SamrConnect4(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
                                ("ServerHandle", SAMPR_HANDLE)])
 def SamrConnect5(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.1.1: InVersion must be 1 (else STATUS_NOT_SUPPORTED... the spec says
-    "return an error"; STATUS_INVALID_PARAMETER here, U); OutRevisionInfo V1 = {3, 0}."""
+    "return an error"; STATUS_INVALID_PARAMETER here, U); OutRevisionInfo V1 = {3,
+    `supported_features`}."""
     revision = {"OutVersion": 1,
-                "OutRevisionInfo": (1, {"Revision": SAM_REVISION, "SupportedFeatures": 0})}
+                "OutRevisionInfo": (1, {"Revision": SAM_REVISION,
+                                        "SupportedFeatures": supported_features(ctx)})}
     if request["InVersion"] != 1:
         return {**revision, "ServerHandle": bytes(20), "ReturnValue": STATUS_INVALID_PARAMETER}
     handle, status = _connect(ctx, "SamrConnect5", request["DesiredAccess"])
@@ -212,6 +232,19 @@ def _creation_time(ctx: CallContext) -> int:
     return ctx.server.start_filetime
 
 
+def _general_counts(ctx: CallContext, domain: Any) -> dict[str, int]:
+    """DOMAIN_GENERAL_INFORMATION's UasCompatibilityRequired and account counts (MS-SAMR
+    3.1.5.5.1.1). A local SAM (member, standalone) counts its users, groups and aliases and
+    keeps UAS compatibility on, as NT's SAM did. On a DC, step 3 takes UasCompatibilityRequired
+    from the domain object's uASCompat and steps 4-6 are SHOULDs qualified by product notes
+    <57>-<59>: AD answers UasCompatibilityRequired 0 and GroupCount 0 beside its user and alias
+    counts (issue 13's comparison of DC profiles with public captures of Windows DCs; U: no
+    capture in this repository shows the field)."""
+    is_dc = directory_of(ctx).role == "dc"
+    return {"UasCompatibilityRequired": 0 if is_dc else 1, "UserCount": len(domain.users),
+            "GroupCount": 0 if is_dc else len(domain.groups), "AliasCount": len(domain.aliases)}
+
+
 def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any]:
     """The DOMAIN_* / SAMPR_DOMAIN_* structure of ``info_class`` (MS-SAMR 2.2.4)."""
     pw, lockout = domain.password_policy, domain.lockout_policy
@@ -230,8 +263,7 @@ def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any
         "ForceLogoff": old_large_int(force_logoff), "OemInformation": "", "DomainName": name,
         "ReplicaSourceNodeName": "", "DomainModifiedCount": old_large_int(modified),
         "DomainServerState": DOMAIN_SERVER_ENABLED, "DomainServerRole": DOMAIN_SERVER_ROLE_PRIMARY,
-        "UasCompatibilityRequired": 1, "UserCount": len(domain.users),
-        "GroupCount": len(domain.groups), "AliasCount": len(domain.aliases)}
+        **_general_counts(ctx, domain)}
     lockout_info = {
         "LockoutDuration": _delta(lockout.duration_minutes, TICKS_PER_MINUTE),
         "LockoutObservationWindow": -lockout.window_minutes * TICKS_PER_MINUTE,

@@ -6,7 +6,11 @@ UUID 12345678-1234-abcd-ef00-0123456789ab version 1.0 (MS-RPRN 2.1).  Every opnu
 * **emulated**: RpcEnumPrinters (0), RpcOpenPrinter (1), RpcGetPrinter (8), RpcClosePrinter
   (29), RpcOpenPrinterEx (69) -- over the fixture's printer shares (:mod:`.objects`);
   RpcEnumPrinterDrivers (10), RpcGetPrinterDriverDirectory (12), RpcGetPrinterData (26),
-  RpcGetPrinterDataEx (78) (:mod:`.data`); RpcGetJob (3), RpcEnumJobs (4) over an empty
+  RpcGetPrinterDataEx (78) (:mod:`.data`); RpcEnumForms (34), RpcGetForm (32) over Windows'
+  built-in forms (:mod:`.forms`); RpcEnumPorts (35), RpcEnumMonitors (36),
+  RpcEnumPrintProcessors (15), RpcGetPrintProcessorDirectory (16),
+  RpcEnumPrintProcessorDatatypes (51), RpcGetPrinterDriverPackagePath (104) (:mod:`.catalog`);
+  RpcGetJob (3), RpcEnumJobs (4) over an empty
   queue (:mod:`.jobs`); RpcRemoteFindFirstPrinterChangeNotification (62)
   and its Ex (65), RpcFindClosePrinterChangeNotification (56) (:mod:`.notify`): answered as
   Windows answers when it cannot reach the client's machine, **never connecting out**, and
@@ -33,17 +37,32 @@ anonymous caller that reaches the pipe is refused the enumeration and the opens 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from smbemu.rpc import CallContext, Interface
-from smbemu.rpc.ndr import ConformantBytes, ContextHandle, Pointer, Struct, WString, uint32
+from smbemu.rpc.ndr import (
+    ConformantBytes,
+    ContextHandle,
+    Pointer,
+    Struct,
+    Union,
+    WString,
+    uint16,
+    uint32,
+    uint64,
+)
 from smbemu.security_descriptor import self_relative
 from smbemu.service_catalog import running_on
-from smbemu.status import ERROR_INSUFFICIENT_BUFFER, ERROR_INVALID_LEVEL, ERROR_INVALID_NAME
+from smbemu.status import (
+    ERROR_INSUFFICIENT_BUFFER,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_NAME,
+    ERROR_INVALID_PARAMETER,
+)
 
 from .info import devmode, pack
 from .objects import (
-    ERROR_INVALID_HANDLE,
     ERROR_INVALID_PRINTER_NAME,
     ERROR_INVALID_USER_BUFFER,
     HANDLE_KIND,
@@ -61,7 +80,6 @@ from .objects import (
     is_this_server,
     opened,
     printers,
-    server_unc,
 )
 
 INTERFACE: Final = Interface(
@@ -153,13 +171,25 @@ def printer_descriptor() -> bytes:
     return self_relative(0x7, "S-1-5-32-544", "S-1-5-18", _PRINTER_DACL)
 
 
-def _printer_record(ctx: CallContext, printer: Printer, level: int, qualified: bool) -> list[Any]:
-    unc = server_unc(ctx)
-    name = f"{unc}\\{printer.name}" if qualified else printer.name
+#: The print server's DACL as the object model grants it (pipes/spoolss/objects.py
+#: SPOOLER_SERVER): Everyone SERVER_READ (READ_CONTROL | SERVER_ACCESS_ENUMERATE),
+#: Administrators SERVER_ALL_ACCESS (MS-RPRN 2.2.3.1; U on the exact ACE list).
+_SERVER_DACL: Final = (("S-1-1-0", 0x00020002), ("S-1-5-32-544", 0x000F0003))
+
+
+def server_descriptor() -> bytes:
+    return self_relative(0x7, "S-1-5-32-544", "S-1-5-18", _SERVER_DACL)
+
+
+def _printer_record(ctx: CallContext, printer: Printer, level: int, unc: str | None) -> list[Any]:
+    """``unc``: the server as the client named it (``\\\\127.0.0.1``), None for the printer's
+    short name and a NULL pServerName (MS-RPRN 3.1.4.2.1: Windows echoes the name the client
+    used rather than its own; W: smbtorture's enum_printers_servername against Windows)."""
+    name = f"{unc}\\{printer.name}" if unc else printer.name
     if level == 0:
         version = ctx.server.profile.identity
         major, minor = version.version
-        return [("s", name), ("s", unc if qualified else None), ("u32", 0), ("u32", 0),
+        return [("s", name), ("s", unc), ("u32", 0), ("u32", 0),
                 ("u32", 0), ("raw", bytes(16)), ("u32", 0), ("u32", 0),
                 ("u32", (major << 16) | minor), ("u32", version.build), ("u32", 0), ("u32", 0),
                 ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 1), ("u32", 0x24A),
@@ -170,7 +200,7 @@ def _printer_record(ctx: CallContext, printer: Printer, level: int, qualified: b
                 ("s", f"{name},{DRIVER_NAME},{printer.location}"), ("s", name),
                 ("s", printer.comment)]
     if level == 2:
-        return [("s", unc if qualified else None), ("s", name), ("s", printer.share_name),
+        return [("s", unc), ("s", name), ("s", printer.share_name),
                 ("s", PORT_NAME), ("s", DRIVER_NAME), ("s", printer.comment),
                 ("s", printer.location), ("b", devmode(name)), ("s", ""), ("s", "winprint"),
                 ("s", "RAW"), ("s", ""), ("b", printer_descriptor()), ("u32", _ATTRIBUTES),
@@ -179,7 +209,7 @@ def _printer_record(ctx: CallContext, printer: Printer, level: int, qualified: b
     if level == 3:
         return [("b", printer_descriptor())]
     if level == 4:
-        return [("s", name), ("s", unc if qualified else None), ("u32", _ATTRIBUTES)]
+        return [("s", name), ("s", unc), ("u32", _ATTRIBUTES)]
     if level == 5:
         return [("s", name), ("s", PORT_NAME), ("u32", _ATTRIBUTES),
                 ("u32", _NOT_SELECTED_TIMEOUT), ("u32", _RETRY_TIMEOUT)]
@@ -229,7 +259,8 @@ def RpcEnumPrinters(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
         assert ctx.decision is not None
         return {**empty, "ReturnValue": ctx.decision.status}
     found = printers(ctx)
-    data = pack([_printer_record(ctx, p, level, bool(host)) for p in found])
+    unc = "\\\\" + host[2:].split("\\")[0] if host else None
+    data = pack([_printer_record(ctx, p, level, unc) for p in found])
     return _answer(buffer, room, data, len(found), "pPrinterEnum")
 
 
@@ -244,31 +275,45 @@ def _open(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     the server does not have is ERROR_INVALID_PRINTER_NAME; the access asked for is checked
     against the object's DACL (ERROR_ACCESS_DENIED)."""
     failed = {"pHandle": bytes(20)}
-    text = (request["pPrinterName"] or "").rstrip("\x00")
+    given = request["pPrinterName"]
+    text = (given or "").rstrip("\x00")
     target: Printer | None = None
+    unc: str | None = None
+    if given is not None and not text:
+        # an empty name is neither the server (NULL) nor a printer (W: smbtorture's
+        # openprinter_badnamelist expects ERROR_INVALID_PRINTER_NAME from Windows)
+        return {**failed, "ReturnValue": ERROR_INVALID_PRINTER_NAME}
     if text.startswith("\\\\"):
-        host, _, rest = text[2:].partition("\\")
-        if not is_this_server(ctx, host):
+        host, separator, rest = text[2:].partition("\\")
+        # "\\\\\\..." (no host) and "\\\\SERVER\\" (no printer after the separator) name
+        # nothing: ERROR_INVALID_PRINTER_NAME (W: the same smbtorture test)
+        if not host or not is_this_server(ctx, host) or (separator and not rest):
             return {**failed, "ReturnValue": ERROR_INVALID_PRINTER_NAME}
+        unc = "\\\\" + host
     else:
         rest = text
     if rest:
-        # ",LocalOnly" / ",LocalsplOnly" suffixes name the same printer (MS-RPRN 2.2.4.14);
-        # job, port and monitor objects (",Job n", ",XcvPort", ",XcvMonitor") are not emulated.
-        base, _, suffix = rest.partition(",")
-        if suffix.strip().lower() not in ("", "localonly", "localsplonly"):
+        # ",LocalOnly" / ",DrvConvert" name the same printer (MS-RPRN 2.2.4.14): the keyword
+        # right after the comma or after one space, case-sensitive, anything after it ignored;
+        # a space before the comma or a misspelt keyword is a bad name (W: smbtorture's
+        # test_openprinter suffix table, recorded against Windows).  ",LocalsplOnly" is the
+        # share path form of the fixture.  Job, port and monitor objects (",Job n",
+        # ",XcvPort", ",XcvMonitor") are not emulated.
+        base, comma, suffix = rest.partition(",")
+        if comma and not (_OPEN_SUFFIX.match(suffix) or suffix == "LocalsplOnly"):
             return {**failed, "ReturnValue": ERROR_INVALID_PRINTER_NAME}
-        target = find_printer(ctx, base.strip())
+        target = find_printer(ctx, base)
         if target is None:
             return {**failed, "ReturnValue": ERROR_INVALID_PRINTER_NAME}
     granted = ctx.grant(PRINTER if target else SPOOLER_SERVER, request["AccessRequired"])
     if granted is None:
         assert ctx.decision is not None
         return {**failed, "ReturnValue": ctx.decision.status}
-    handle = ctx.handles.create(HANDLE_KIND, Opened(target, granted), granted)
+    handle = ctx.handles.create(HANDLE_KIND, Opened(target, granted, unc), granted)
     return {"pHandle": handle, "ReturnValue": 0}
 
 
+_OPEN_SUFFIX: Final = re.compile(r" ?(LocalOnly|DrvConvert)")
 _OPEN_IN: Final = [("pPrinterName", WString), ("pDatatype", WString),
                    ("pDevModeContainer", DEVMODE_CONTAINER), ("AccessRequired", uint32)]
 
@@ -279,11 +324,36 @@ def RpcOpenPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return _open(ctx, request)
 
 
-# The trailing SPLCLIENT_CONTAINER (the client's machine, user and build) is not decoded: the
-# answer does not depend on it.
-@INTERFACE.operation(69, "RpcOpenPrinterEx", request=_OPEN_IN,
+#: MS-RPRN 2.2.1.2.14 SPLCLIENT_INFO_1 and 2.2.1.2.16 SPLCLIENT_INFO_3: the client's machine,
+#: user and build; 2.2.1.2.15 SPLCLIENT_INFO_2 (a placeholder).
+_CLIENT_1: Final = Struct("SPLCLIENT_INFO_1", [
+    ("dwSize", uint32), ("pMachineName", WString), ("pUserName", WString),
+    ("dwBuildNum", uint32), ("dwMajorVersion", uint32), ("dwMinorVersion", uint32),
+    ("wProcessorArchitecture", uint16)])
+_CLIENT_3: Final = Struct("SPLCLIENT_INFO_3", [
+    ("cbSize", uint32), ("dwFlags", uint32), ("dwSize", uint32), ("pMachineName", WString),
+    ("pUserName", WString), ("dwBuildNum", uint32), ("dwMajorVersion", uint32),
+    ("dwMinorVersion", uint32), ("wProcessorArchitecture", uint16), ("hSplPrinter", uint64)])
+#: MS-RPRN 2.2.1.2.8 SPLCLIENT_CONTAINER: Level, then a pointer to the level's structure.
+#: Another level decodes as an empty arm and is refused below.
+SPLCLIENT_CONTAINER: Final = Struct("SPLCLIENT_CONTAINER", [
+    ("Level", uint32),
+    ("ClientInfo", Union(uint32, {1: Pointer(_CLIENT_1), 2: Pointer(uint64),
+                                  3: Pointer(_CLIENT_3)}, default=None))])
+
+
+@INTERFACE.operation(69, "RpcOpenPrinterEx",
+                     request=[*_OPEN_IN, ("pClientInfo", SPLCLIENT_CONTAINER)],
                      response=[("pHandle", ContextHandle)], returns="uint32")
 def RpcOpenPrinterEx(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-RPRN 3.1.4.2.14: the client information is checked before the name: a level other
+    than 1-3, or a NULL structure, is ERROR_INVALID_PARAMETER (W: smbtorture's
+    openprinter_badnamelist sends level 1 with NULL and expects ERROR_INVALID_PARAMETER from
+    Windows for every name)."""
+    container = request["pClientInfo"]
+    level, info = container["Level"], container["ClientInfo"][1]
+    if level not in (1, 2, 3) or info is None:
+        return {"pHandle": bytes(20), "ReturnValue": ERROR_INVALID_PARAMETER}
     return _open(ctx, request)
 
 
@@ -308,25 +378,33 @@ def RpcClosePrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
 def RpcGetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-RPRN 3.1.4.2.6 on a printer handle: levels 0-5, 7, 8 (others ERROR_INVALID_LEVEL);
     the handle needs PRINTER_ACCESS_USE (level 3, the security descriptor: READ_CONTROL).
-    A server handle is ERROR_INVALID_HANDLE (U: Windows answers print-server properties
-    through RpcGetPrinterData instead)."""
+    On the server handle only level 3, the print server's security descriptor, answers; every
+    other level is ERROR_INVALID_LEVEL (W: smbtorture's get_printer expects exactly this of
+    Windows; the server's other properties are read through RpcGetPrinterData)."""
     entry = opened(ctx, request["hPrinter"])
     buffer, room, level = request["pPrinter"], request["cbBuf"], request["Level"]
     empty = _answer(buffer, room, b"", None, "pPrinter")
     target: Printer | None = entry.obj.printer
     if target is None:
-        return {**empty, "ReturnValue": ERROR_INVALID_HANDLE}
+        if level != 3:
+            return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
+        if not ctx.require(entry.granted_access, READ_CONTROL, SPOOLER_SERVER):
+            assert ctx.decision is not None
+            return {**empty, "ReturnValue": ctx.decision.status}
+        return _answer(buffer, room, pack([[("b", server_descriptor())]]), None, "pPrinter")
     if level not in GET_LEVELS:
         return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
     needed = READ_CONTROL if level == 3 else PRINTER_ACCESS_USE
     if not ctx.require(entry.granted_access, needed, PRINTER):
         assert ctx.decision is not None
         return {**empty, "ReturnValue": ctx.decision.status}
-    data = pack([_printer_record(ctx, target, level, True)])
+    data = pack([_printer_record(ctx, target, level, entry.obj.unc)])
     return _answer(buffer, room, data, None, "pPrinter")
 
 
+from . import catalog  # noqa: E402,F401  (ports, monitors, print processors)
 from . import data  # noqa: E402,F401  (driver and printer-data calls)
+from . import forms  # noqa: E402,F401  (the built-in forms)
 from . import jobs  # noqa: E402,F401  (the (empty) job queue)
 from . import notify  # noqa: E402,F401  (change notifications: the printer bug, audited)
 from . import others  # noqa: E402,F401  (every other opnum)

@@ -68,34 +68,77 @@ def _driver_version(version: tuple[int, int]) -> int:
                                ("pcReturned", uint32)],
                      returns="uint32")
 def RpcEnumPrinterDrivers(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-RPRN 3.1.4.4.2: the drivers installed for ``pEnvironment`` (NULL: the server's own):
-    the one the fixture's printers use, for the native environment only; levels 1-3 (others
-    ERROR_INVALID_LEVEL here; Windows also answers 4-6 and 8, not emulated, U)."""
+    """MS-RPRN 3.1.4.4.2: the drivers installed for ``pEnvironment`` (NULL: the server's own;
+    "all": every environment, MS-RPRN 2.2.4.4 <product note>, W: smbtorture enumerates "all"
+    against Windows): the one the fixture's printers use, for the native environment only;
+    levels 1-6 and 8 (MS-RPRN 2.2.1.5; level 7 is client-side only, ERROR_INVALID_LEVEL)."""
     buffer, room, level = request["pDrivers"], request["cbBuf"], request["Level"]
     empty = _answer(buffer, room, b"", 0, "pDrivers")
     if not _host_ok(ctx, request["pName"]):
         return {**empty, "ReturnValue": ERROR_INVALID_NAME}
-    directory = _environment(ctx, request["pEnvironment"])
-    if directory is None:
+    every = (request["pEnvironment"] or "").rstrip("\x00").lower() == ALL_ENVIRONMENTS
+    directory = None if every else _environment(ctx, request["pEnvironment"])
+    if directory is None and not every:
         return {**empty, "ReturnValue": ERROR_INVALID_ENVIRONMENT}
-    if level not in (1, 2, 3):
+    if level not in DRIVER_LEVELS:
         return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
     if ctx.grant(SPOOLER_SERVER, SERVER_ACCESS_ENUMERATE) is None:
         assert ctx.decision is not None
         return {**empty, "ReturnValue": ctx.decision.status}
     version = ctx.server.profile.identity.version
     native = environment_arch(version)
-    if ENVIRONMENTS[native.lower()] != directory or not printers(ctx):
+    if not every and ENVIRONMENTS[native.lower()] != directory or not printers(ctx):
         return _answer(buffer, room, b"", 0, "pDrivers")
-    base = f"{_system_root(version)}\\system32\\spool\\DRIVERS\\{directory}\\{_driver_version(version)}"
-    record: list[Any] = [("s", DRIVER_NAME)]
-    if level >= 2:
-        record = [("u32", _driver_version(version)), ("s", DRIVER_NAME), ("s", native),
-                  ("s", f"{base}\\UNIDRV.DLL"), ("s", f"{base}\\TTY.GPD"),
-                  ("s", f"{base}\\UNIDRVUI.DLL")]
+    data = pack([_driver_record(ctx, level)])
+    return _answer(buffer, room, data + bytes(-len(data) % 4), 1, "pDrivers")
+
+
+#: The environment name that asks RpcEnumPrinterDrivers for every environment's drivers.
+ALL_ENVIRONMENTS: Final = "all"
+DRIVER_LEVELS: Final = (1, 2, 3, 4, 5, 6, 8)
+#: DriverVer of Windows' in-box printer class drivers from Vista on (W: ntprint.inf
+#: "DriverVer=06/21/2006,<OS version>"); the version is the OS's own four-part version.
+_INBOX_DRIVER_DATE: Final = 127953216000000000  # 2006-06-21 00:00 UTC as a FILETIME
+
+
+def _driver_record(ctx: CallContext, level: int) -> list[Any]:
+    """DRIVER_INFO_<level> of the fixture printers' driver (MS-RPRN 2.2.1.5.1-2.2.1.5.8;
+    custom-marshaled as 2.2.2.4, the 64-bit fields 8-byte aligned as Samba's client expects
+    them).  The files are the Unidrv ones "Generic / Text Only" installs (W: ntprint.inf
+    [TTY] section); no dependent or previous names, no monitor (U)."""
+    identity = ctx.server.profile.identity
+    version = identity.version
+    native = environment_arch(version)
+    directory = ENVIRONMENTS[native.lower()]
+    base = (f"{_system_root(version)}\\system32\\spool\\DRIVERS\\{directory}"
+            f"\\{_driver_version(version)}")
+    if level == 1:
+        return [("s", DRIVER_NAME)]
+    files: list[Any] = [("u32", _driver_version(version)), ("s", DRIVER_NAME), ("s", native),
+                        ("s", f"{base}\\UNIDRV.DLL"), ("s", f"{base}\\TTY.GPD"),
+                        ("s", f"{base}\\UNIDRVUI.DLL")]
+    if level == 2:
+        return files
+    if level == 5:
+        # dwDriverAttributes, dwConfigVersion, dwDriverVersion (U: 0, no counters kept)
+        return files + [("u32", 0), ("u32", 0), ("u32", 0)]
+    record = files + [("s", f"{base}\\UNIDRV.HLP"), ("m", []), ("s", None), ("s", "RAW")]
     if level == 3:
-        record += [("s", f"{base}\\UNIDRV.HLP"), ("s", ""), ("s", None), ("s", "RAW")]
-    return _answer(buffer, room, pack([record]), 1, "pDrivers")
+        return record
+    record.append(("m", None))  # pszzPreviousNames
+    if level == 4:
+        return record
+    vista = version >= (6, 0)
+    date = _INBOX_DRIVER_DATE if vista else 0
+    four_part = ((version[0] << 48) | (version[1] << 32) | (identity.build << 16)) if vista else 0
+    record += [("u32", date & 0xFFFFFFFF), ("u32", date >> 32), ("raw", bytes(4)),
+               ("u32", four_part & 0xFFFFFFFF), ("u32", four_part >> 32),
+               ("s", "Generic"), ("s", None), ("s", None), ("s", "Microsoft Windows")]
+    if level == 6:
+        return record
+    return record + [("s", "winprint"), ("s", None), ("m", None),
+                     ("s", f"{_system_root(version)}\\INF\\ntprint.inf"), ("u32", 0),
+                     ("m", None), ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 0)]
 
 
 @INTERFACE.operation(12, "RpcGetPrinterDriverDirectory",
@@ -104,17 +147,17 @@ def RpcEnumPrinterDrivers(ctx: CallContext, request: dict[str, Any]) -> dict[str
                      response=[("pDriverDirectory", BUFFER), ("pcbNeeded", uint32)],
                      returns="uint32")
 def RpcGetPrinterDriverDirectory(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-RPRN 3.1.4.4.4: level 1 only, the directory's path on the server as a NUL-terminated
-    string (``C:\\Windows\\system32\\spool\\DRIVERS\\x64``)."""
-    buffer, room, level = request["pDriverDirectory"], request["cbBuf"], request["Level"]
+    """MS-RPRN 3.1.4.4.4: the directory's path on the server as a NUL-terminated string
+    (``C:\\Windows\\system32\\spool\\DRIVERS\\x64``).  The level is not checked: Windows
+    answers the path at any level although the spec says it "MUST be 1" (W: smbtorture's
+    GetPrinterDriverDirectory test expects levels 78 and 1024 to succeed against Windows)."""
+    buffer, room = request["pDriverDirectory"], request["cbBuf"]
     empty = _answer(buffer, room, b"", None, "pDriverDirectory")
     if not _host_ok(ctx, request["pName"]):
         return {**empty, "ReturnValue": ERROR_INVALID_NAME}
     directory = _environment(ctx, request["pEnvironment"])
     if directory is None:
         return {**empty, "ReturnValue": ERROR_INVALID_ENVIRONMENT}
-    if level != 1:
-        return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
     root = _system_root(ctx.server.profile.identity.version)
     path = f"{root}\\system32\\spool\\DRIVERS\\{directory}"
     return _answer(buffer, room, (path + "\x00").encode("utf-16-le"), None, "pDriverDirectory")
@@ -182,8 +225,7 @@ def server_values(ctx: CallContext) -> dict[str, tuple[int, bytes]]:
     }
 
 
-def _data_answer(ctx: CallContext, handle: bytes, key: str, value: str,
-                 room: int) -> dict[str, Any]:
+def _data_answer(ctx: CallContext, handle: bytes, value: str, room: int) -> dict[str, Any]:
     """MS-RPRN 3.1.4.2.7 / 3.1.4.2.19: ``pData`` is always ``nSize`` bytes; a buffer too small is
     ERROR_MORE_DATA with pcbNeeded; an unknown value ERROR_FILE_NOT_FOUND."""
     entry = opened(ctx, handle)
@@ -194,8 +236,9 @@ def _data_answer(ctx: CallContext, handle: bytes, key: str, value: str,
         # A printer's own data (PrinterDriverData, DsSpooler...) is not emulated: every value
         # is absent (U).
         return missing
-    if key.lower() not in ("", "printerdriverdata"):
-        return missing
+    # On the server handle the key is not looked at: every key name reads the server's values
+    # (W: smbtorture's printer_data_list reads them under "random_string" and "" from Windows
+    # and expects the answer of RpcGetPrinterData).
     found = server_values(ctx).get(value.rstrip("\x00").lower())
     if found is None:
         return missing
@@ -215,7 +258,7 @@ _DATA_OUT: Final = [("pType", uint32), ("pData", ConformantBytes()), ("pcbNeeded
                               ("nSize", uint32)],
                      response=_DATA_OUT, returns="uint32")
 def RpcGetPrinterData(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    return _data_answer(ctx, request["hPrinter"], "", request["pValueName"], request["nSize"])
+    return _data_answer(ctx, request["hPrinter"], request["pValueName"], request["nSize"])
 
 
 @INTERFACE.operation(78, "RpcGetPrinterDataEx",
@@ -223,8 +266,7 @@ def RpcGetPrinterData(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
                               ("pValueName", WStringRef), ("nSize", uint32)],
                      response=_DATA_OUT, returns="uint32")
 def RpcGetPrinterDataEx(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    return _data_answer(ctx, request["hPrinter"], request["pKeyName"].rstrip("\x00"),
-                        request["pValueName"], request["nSize"])
+    return _data_answer(ctx, request["hPrinter"], request["pValueName"], request["nSize"])
 
 
 __all__ = ["server_values"]

@@ -4,7 +4,9 @@ Types": each structure's fixed part, its pointers as 32-bit offsets relative to 
 that structure, the strings and other variable data after the fixed parts; an array of
 structures is the fixed parts one after the other, every offset relative to its own element).
 
-A field is ``("s", text)`` (a NUL-terminated UTF-16LE string, offset 0 for None), ``("b", bytes)``
+A field is ``("s", text)`` (a NUL-terminated UTF-16LE string, offset 0 for None), ``("m", list)``
+(a multi-string, MS-RPRN 2.2.3.3 "multisz": each string NUL-terminated, then one more NUL;
+offset 0 for None), ``("b", bytes)``
 (a variable blob, 4-byte aligned: a DEVMODE or a security descriptor; offset 0 for None),
 ``("u32", n)`` or ``("u16", n)`` or ``("raw", bytes)`` (a fixed part written as is)."""
 
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 Field = tuple[str, Any]
-_FIXED_SIZE: Final = {"s": 4, "b": 4, "u32": 4, "u16": 2}
+_FIXED_SIZE: Final = {"s": 4, "m": 4, "b": 4, "u32": 4, "u16": 2}
 
 
 def _fixed_size(fields: Sequence[Field]) -> int:
@@ -43,6 +45,8 @@ def pack(records: Sequence[Sequence[Field]]) -> bytes:
                 if kind == "b":
                     data += bytes(-(fixed_total + len(data)) % 4)
                     blob = value
+                elif kind == "m":
+                    blob = ("".join(text + "\x00" for text in value) + "\x00").encode("utf-16-le")
                 else:
                     blob = (value + "\x00").encode("utf-16-le")
                 fixed += struct.pack("<I", fixed_total + len(data) - base)

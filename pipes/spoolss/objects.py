@@ -144,11 +144,15 @@ HANDLE_KIND: Final = "spoolss.handle"
 
 @dataclass(slots=True)
 class Opened:
-    """What a PRINTER_HANDLE refers to: the server (``printer`` None) or a printer, and the
-    client machine RpcOpenPrinterEx named (SPLCLIENT_INFO; not decoded, U)."""
+    """What a PRINTER_HANDLE refers to: the server (``printer`` None) or a printer."""
 
     printer: Printer | None
     granted: int
+    #: ``\\\\host`` as the client named this server in the open (its own spelling: an IP
+    #: address, a DNS or NetBIOS name), None when it named the printer alone.  RpcGetPrinter
+    #: answers the printer's names with it (MS-RPRN 3.1.4.2.1 <product note>: Windows returns
+    #: the server name the client used; W: smbtorture's enum_printers_servername).
+    unc: str | None = None
 
 
 def opened(ctx: CallContext, handle: bytes) -> Any:

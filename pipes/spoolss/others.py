@@ -16,8 +16,9 @@ Opnum Order"), answered in the order Windows checks:
    2.2.3.1; since the 2021 PrintNightmare fixes also RpcAddPrinterDriverEx,
    RestrictDriverInstallationToAdministrators = 1, D: KB5005010); an administrator gets it too
    because the emulated spooler is read-only -- no driver is installed, no file written;
-4. the reads and the printing calls not emulated (jobs, forms, ports, monitors, processors,
-   printer data enumeration, GDI, the client-side reply calls, BiDi, IPP): ERROR_NOT_SUPPORTED
+4. the reads and the printing calls not emulated (jobs, printer data enumeration, GDI, the
+   client-side reply calls, BiDi, IPP; forms, ports, monitors and print processors are served
+   by :mod:`.forms` and :mod:`.catalog`): ERROR_NOT_SUPPORTED
    (HRESULT_FROM_WIN32 of it for the HRESULT calls) -- U: Windows answers these with data.
 
 [out] parameters go back NULL / zero, arrays of the size the caller named (so an NDR-strict
@@ -61,6 +62,7 @@ for _opnum, _name in NOT_USED_ON_WIRE.items():
     INTERFACE.not_implemented(_opnum, _name)
 
 #: (version, build) from which an opnum exists (MS-RPRN Appendix B product notes; W on builds).
+#: 104 is served by :mod:`.catalog`, which refuses it before Vista the same way.
 _SINCE: Final = {97: ((5, 1), 0), 102: ((6, 0), 0), 104: ((6, 0), 0),
                  110: ((6, 2), 0), 111: ((6, 2), 0), 112: ((6, 2), 0), 113: ((6, 2), 0),
                  116: ((6, 2), 0), 117: ((10, 0), 0),
@@ -99,8 +101,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (11, "RpcGetPrinterDriver", "read", "printer", [], _BUF2, "uint32"),
     (13, "RpcDeletePrinterDriver", "write", None, [], [], "uint32"),
     (14, "RpcAddPrintProcessor", "write", None, [], [], "uint32"),
-    (15, "RpcEnumPrintProcessors", "read", None, [], _BUF3, "uint32"),
-    (16, "RpcGetPrintProcessorDirectory", "read", None, [], _BUF2, "uint32"),
     (17, "RpcStartDocPrinter", "read", "printer", [], [("pJobId", _U32)], "uint32"),
     (18, "RpcStartPagePrinter", "read", "printer", [], [], "uint32"),
     (19, "RpcWritePrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
@@ -115,11 +115,7 @@ SPECS: Final[tuple[Spec, ...]] = (
     (28, "RpcWaitForPrinterChange", "read", "printer", [], [("pFlags", _U32)], "uint32"),
     (30, "RpcAddForm", "write", "any", [], [], "uint32"),
     (31, "RpcDeleteForm", "write", "any", [], [], "uint32"),
-    (32, "RpcGetForm", "read", "any", [], _BUF2, "uint32"),
     (33, "RpcSetForm", "write", "any", [], [], "uint32"),
-    (34, "RpcEnumForms", "read", "any", [], _BUF3, "uint32"),
-    (35, "RpcEnumPorts", "read", None, [], _BUF3, "uint32"),
-    (36, "RpcEnumMonitors", "read", None, [], _BUF3, "uint32"),
     (39, "RpcDeletePort", "write", None, [], [], "uint32"),
     (40, "RpcCreatePrinterIC", "read", "printer", [], [("pHandle", _H)], "uint32"),
     (41, "RpcPlayGdiScriptOnPrinterIC", "read", "gdi",
@@ -129,7 +125,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (46, "RpcAddMonitor", "write", None, [], [], "uint32"),
     (47, "RpcDeleteMonitor", "write", None, [], [], "uint32"),
     (48, "RpcDeletePrintProcessor", "write", None, [], [], "uint32"),
-    (51, "RpcEnumPrintProcessorDatatypes", "read", None, [], _BUF3, "uint32"),
     (52, "RpcResetPrinter", "read", "printer", [], [], "uint32"),
     (53, "RpcGetPrinterDriver2", "read", "printer", [],
      [*_BUF2, ("pdwServerMaxVersion", _U32), ("pdwServerMinVersion", _U32)], "uint32"),
@@ -168,8 +163,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (96, "RpcFlushPrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
     (97, "RpcSendRecvBidiData", "read", "printer", [], [("ppRespData", _NULL)], "uint32"),
     (102, "RpcGetCorePrinterDrivers", "read", None, [], [], "HRESULT"),
-    (104, "RpcGetPrinterDriverPackagePath", "read", None, [],
-     [("pszDriverPackageCab", _NULL), ("pcchRequiredSize", _U32)], "HRESULT"),
     (110, "RpcGetJobNamedPropertyValue", "read", "printer", [],
      [("pValue", _PROPERTY_VALUE)], "uint32"),
     (111, "RpcSetJobNamedProperty", "write", "printer", [], [], "uint32"),

@@ -4,8 +4,11 @@ UUID 367abb81-9844-35f1-ad32-98f038001003 version 2.0 (MS-SCMR 2.1).  Opnums 0 t
 
 * **emulated**: RCloseServiceHandle (0), RQueryServiceStatus (6), REnumServicesStatusW (14),
   ROpenSCManagerW (15), ROpenServiceW (16), RQueryServiceConfigW (17), RGetServiceDisplayNameW
-  (20), RGetServiceKeyNameW (21), RQueryServiceStatusEx (40) -- over the services the profile's
-  release runs by default (:mod:`.catalog`, data in ``policies/services/windows.yaml``);
+  (20), RGetServiceKeyNameW (21), REnumServiceGroupW (35), RQueryServiceStatusEx (40), the
+  queries of :mod:`.queries` (4, 13, 18, 39, 42, 56, the lock 3 / 8), their ANSI forms (25-30,
+  32, 33, 38, 41: :mod:`.ansi`) and the status notifications (47-49: :mod:`.notify`) -- over
+  the services the profile's release runs by default (`smbemu.service_catalog`, data in
+  ``policies/services/windows.yaml``);
 * **starting and stopping** (RStartServiceW/A 19/31, RControlService 1): as Windows answers
   them (:mod:`.control`): an administrator may start a stopped service and stop a running one
   (the state lasts until the server stops or reloads; starting Remote Registry brings
@@ -17,9 +20,6 @@ UUID 367abb81-9844-35f1-ad32-98f038001003 version 2.0 (MS-SCMR 2.1).  Opnums 0 t
   that would make ``services.py create`` / ``psexec`` believe a service exists (``smbemu.policy``
   logs "read-only emulation" with each refusal);
 * **"OpnumNNNotUsedOnWire"** (10, 22, 34, 43, 46, 52-55, 57-59): fault nca_op_rng_error;
-* **not emulated yet** (the ANSI variants, EnumDependentServices, QueryServiceObjectSecurity,
-  QueryServiceLockStatus, QueryServiceConfig2, EnumServicesStatusEx, EnumServiceGroup, the
-  notification calls, QueryServiceConfigEx): fault nca_op_rng_error rather than an invented answer.
 
 Access (:mod:`.access`): the SCM's default DACL ("Service Security and Access Rights", D) gives
 Administrators SC_MANAGER_ALL_ACCESS; remote authenticated users get SC_MANAGER_CONNECT only from
@@ -81,12 +81,8 @@ SERVICE_STATE_ALL: Final = 3
 
 NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire"
                            for n in (10, 22, 34, 43, 46, 52, 53, 54, 55, 57, 58, 59)}
-NOT_EMULATED: Final = {
-    25: "REnumDependentServicesA", 26: "REnumServicesStatusA",
-    27: "ROpenSCManagerA", 28: "ROpenServiceA", 29: "RQueryServiceConfigA",
-    30: "RQueryServiceLockStatusA", 32: "RGetServiceDisplayNameA", 33: "RGetServiceKeyNameA",
-    35: "REnumServiceGroupW", 38: "RQueryServiceConfig2A", 41: "REnumServicesStatusExA", 47: "RNotifyServiceStatusChange",
-    48: "RGetNotifyResults", 49: "RCloseNotifyHandle"}
+#: Calls Windows implements that are not emulated yet: none left.
+NOT_EMULATED: Final[dict[int, str]] = {}
 for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
 
@@ -226,10 +222,10 @@ def RQueryServiceStatusEx(ctx: CallContext, request: dict[str, Any]) -> dict[str
             "ReturnValue": 0}
 
 
-def _config_size(config: dict[str, Any]) -> int:
+def _config_size(config: dict[str, Any], char_size: int = 2) -> int:
     """What QueryServiceConfigW's buffer needs: the 36-byte structure and its strings (each
-    with its NUL), as Windows sizes it (MS-SCMR 3.1.4.17)."""
-    return 36 + sum(2 * (len(v) + 1) for v in config.values() if isinstance(v, str))
+    with its NUL), as Windows sizes it (MS-SCMR 3.1.4.17); ``char_size`` 1 for the A form."""
+    return 36 + sum(char_size * (len(v) + 1) for v in config.values() if isinstance(v, str))
 
 
 @INTERFACE.operation(17, "RQueryServiceConfigW",
@@ -240,6 +236,12 @@ def _config_size(config: dict[str, Any]) -> int:
 def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SCMR 3.1.4.17: needs SERVICE_QUERY_CONFIG; a buffer smaller than the configuration is
     ERROR_INSUFFICIENT_BUFFER with the size needed (impacket and Samba ask twice)."""
+    return query_config(ctx, request, 2)
+
+
+def query_config(ctx: CallContext, request: dict[str, Any], char_size: int) -> dict[str, Any]:
+    """RQueryServiceConfigW / A (MS-SCMR 3.1.4.17 / 3.1.4.28): characters of ``char_size``
+    bytes (the structures' fields are the same)."""
     entry = _entry(ctx, request["hService"], _SERVICE)
     empty = QUERY_SERVICE_CONFIGW.default()
     status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_CONFIG, SERVICE)
@@ -250,7 +252,7 @@ def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
               "dwErrorControl": 1, "lpBinaryPathName": service.binary_path,
               "lpLoadOrderGroup": "", "dwTagId": 0, "lpDependencies": "",
               "lpServiceStartName": service.account, "lpDisplayName": service.display_name}
-    needed = _config_size(config)
+    needed = _config_size(config, char_size)
     if request["cbBufSize"] > _MAX_CONFIG_BUFFER:
         return {"lpServiceConfig": empty, "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_PARAMETER}
     if request["cbBufSize"] < needed:
@@ -262,6 +264,8 @@ def RQueryServiceConfigW(ctx: CallContext, request: dict[str, Any]) -> dict[str,
 from . import control  # noqa: E402,F401  (starting and stopping services)
 from . import queries  # noqa: E402,F401  (object security, dependents, Ex and Config2 queries, the lock)
 from . import lookups  # noqa: E402,F401  (enumeration and name lookups)
+from . import ansi  # noqa: E402,F401  (the A forms of the reads, opnums 25-33, 38, 41)
+from . import notify  # noqa: E402,F401  (service status notifications, opnums 47-49)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 
 __all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "SERVICE_STATUS",

@@ -1,34 +1,17 @@
-"""REnumServicesStatusW (14) and the name lookups RGetServiceDisplayNameW (20) /
-RGetServiceKeyNameW (21)."""
+"""REnumServicesStatusW (14), REnumServiceGroupW (35) and the name lookups
+RGetServiceDisplayNameW (20) / RGetServiceKeyNameW (21)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ConformantBytes, ContextHandle, Pointer, Sized, WStringRef, uint32
+from smbemu.rpc.ndr import ContextHandle, ConformantBytes, Pointer, Sized, WString, WStringRef, uint32
+from smbemu.service_catalog import services_for
+from smbemu.status import ERROR_INSUFFICIENT_BUFFER, ERROR_SERVICE_DOES_NOT_EXIST
 
-from smbemu.status import (
-    ERROR_INSUFFICIENT_BUFFER,
-    ERROR_INVALID_PARAMETER,
-    ERROR_MORE_DATA,
-    ERROR_SERVICE_DOES_NOT_EXIST,
-)
-
-from . import (
-    INTERFACE,
-    _MAX_ENUM_BUFFER,
-    _MANAGER,
-    _entry,
-    _lacks,
-)
-from .access import SC_MANAGER, SC_MANAGER_ENUMERATE_SERVICE
-from .queries import _ENUM_STATUS, _records
-from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, services_for, services_of
-
-#: MS-SCMR 2.2.46 dwServiceState.
-_ACTIVE, _INACTIVE, _ALL = 1, 2, 3
-
+from . import INTERFACE, _MANAGER, _entry
+from .queries import _ENUM_STATUS, enumerate_services
 
 @INTERFACE.operation(14, "REnumServicesStatusW",
                      request=[("hSCManager", ContextHandle), ("dwServiceType", uint32),
@@ -41,29 +24,21 @@ _ACTIVE, _INACTIVE, _ALL = 1, 2, 3
 def REnumServicesStatusW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SCMR 3.1.4.11: the services of the asked types and states, from the resume index;
     what does not fit is ERROR_MORE_DATA with the bytes the rest needs in pcbBytesNeeded."""
-    entry = _entry(ctx, request["hSCManager"], _MANAGER)
-    room = request["cbBufSize"]
-    resume = request["lpResumeIndex"]
-    failed = {"lpBuffer": b"", "pcbBytesNeeded": 0, "lpServicesReturned": 0,
-              "lpResumeIndex": resume}
-    if room > _MAX_ENUM_BUFFER:
-        return {**failed, "ReturnValue": ERROR_INVALID_PARAMETER}
-    failed["lpBuffer"] = bytes(room)
-    status = _lacks(ctx, entry.granted_access, SC_MANAGER_ENUMERATE_SERVICE, SC_MANAGER)
-    if status:
-        return {**failed, "ReturnValue": status}
-    kinds, state = request["dwServiceType"], request["dwServiceState"]
-    if not kinds or state not in (_ACTIVE, _INACTIVE, _ALL):
-        return {**failed, "ReturnValue": ERROR_INVALID_PARAMETER}
-    states = {_ACTIVE: {SERVICE_RUNNING}, _INACTIVE: {SERVICE_STOPPED},
-              _ALL: {SERVICE_RUNNING, SERVICE_STOPPED}}[state]
-    matching = [s for s in services_of(ctx.server)
-                if s.service_type & kinds and s.state in states]
-    start = resume or 0
-    data, returned, needed = _records(ctx, matching[start:], _ENUM_STATUS, room)
-    return {"lpBuffer": data, "lpServicesReturned": returned, "pcbBytesNeeded": needed,
-            "lpResumeIndex": None if resume is None else (start + returned if needed else 0),
-            "ReturnValue": ERROR_MORE_DATA if needed else 0}
+    return enumerate_services(ctx, request, _ENUM_STATUS)
+
+
+@INTERFACE.operation(35, "REnumServiceGroupW",
+                     request=[("hSCManager", ContextHandle), ("dwServiceType", uint32),
+                              ("dwServiceState", uint32), ("cbBufSize", uint32),
+                              ("lpResumeIndex", Pointer(uint32)), ("pszGroupName", WString)],
+                     response=[("lpBuffer", ConformantBytes()), ("pcbBytesNeeded", uint32),
+                               ("lpServicesReturned", uint32),
+                               ("lpResumeIndex", Pointer(uint32))],
+                     returns="error_status_t")
+def REnumServiceGroupW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-SCMR 3.1.4.33: REnumServicesStatusW restricted to a load-order group (ENUM_SERVICE_STATUSW
+    records; the group rules of `enumerate_services`)."""
+    return enumerate_services(ctx, request, _ENUM_STATUS)
 
 
 def _name_reply(ctx: CallContext, request: dict[str, Any], found: str | None,
@@ -109,4 +84,5 @@ def RGetServiceKeyNameW(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
     return _name_reply(ctx, request, found, "lpServiceName")
 
 
-__all__ = ["REnumServicesStatusW", "RGetServiceDisplayNameW", "RGetServiceKeyNameW"]
+__all__ = ["REnumServiceGroupW", "REnumServicesStatusW", "RGetServiceDisplayNameW",
+           "RGetServiceKeyNameW"]

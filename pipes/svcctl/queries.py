@@ -70,6 +70,11 @@ _SERVICE_DACL: Final = (("S-1-5-18", 0x000201FD), ("S-1-5-32-544", SERVICE_ALL_A
                         ("S-1-5-11", 0x0002018D))
 
 
+#: OWNER / GROUP / DACL / SACL_SECURITY_INFORMATION (MS-DTYP 2.4.7): what a service's
+#: descriptor is made of.
+_SECURITY_INFORMATION: Final = 0x0000000F
+
+
 @INTERFACE.operation(4, "RQueryServiceObjectSecurity",
                      request=[("hService", ContextHandle), ("dwSecurityInformation", uint32),
                               ("cbBufSize", uint32)],
@@ -80,8 +85,15 @@ def RQueryServiceObjectSecurity(ctx: CallContext, request: dict[str, Any]) -> di
     SYSTEM) or ERROR_INSUFFICIENT_BUFFER with its size."""
     entry = _entry(ctx, request["hService"])
     room = request["cbBufSize"]
+    asked = request["dwSecurityInformation"]
     if room > _MAX_ENUM_BUFFER:
         return {"lpSecurityDescriptor": b"", "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_PARAMETER}
+    if not asked or asked & ~_SECURITY_INFORMATION:
+        # "The specified security information is not valid" (MS-SCMR RQueryServiceObjectSecurity
+        # return values); smbtorture's rpc.svcctl, written against Windows, sends 0 and expects
+        # ERROR_INVALID_PARAMETER before the buffer size is looked at.
+        return {"lpSecurityDescriptor": bytes(room), "pcbBytesNeeded": 0,
+                "ReturnValue": ERROR_INVALID_PARAMETER}
     object_type = SC_MANAGER if entry.kind == _MANAGER else SERVICE
     status = _lacks(ctx, entry.granted_access, READ_CONTROL, object_type)
     if status:
@@ -107,12 +119,23 @@ def _states(state: int) -> set[int] | None:
             _ALL: {SERVICE_RUNNING, SERVICE_STOPPED}}.get(state)
 
 
+#: The character sets of the W calls and of the A calls (MS-SCMR 2.2.x *A structures: "ANSI"
+#: strings, in the server's ANSI code page -- Windows-1252 on an en-US install, W).
+UNICODE: Final = "utf-16-le"
+ANSI: Final = "cp1252"
+
+
+def encoded(text: str, charset: str = UNICODE) -> bytes:
+    """``text`` and its NUL in the call's character set (unmappable characters as "?")."""
+    return (text + "\x00").encode(charset, "replace")
+
+
 def _records(ctx: CallContext, services: list[Service], record: struct.Struct,
-             room: int) -> tuple[bytes, int, int]:
+             room: int, charset: str = UNICODE) -> tuple[bytes, int, int]:
     """(buffer, services that fit, bytes the rest needs): records first, then their strings,
     string pointers as offsets from the buffer start (MS-SCMR 3.1.4.11)."""
     def size(s: Service) -> int:
-        return record.size + 2 * (len(s.name) + 1) + 2 * (len(s.display_name) + 1)
+        return record.size + len(encoded(s.name, charset)) + len(encoded(s.display_name, charset))
 
     fits: list[Service] = []
     used = 0
@@ -126,9 +149,9 @@ def _records(ctx: CallContext, services: list[Service], record: struct.Struct,
     base = record.size * len(fits)
     for service in fits:
         name_at = base + len(strings)
-        strings += (service.name + "\x00").encode("utf-16-le")
+        strings += encoded(service.name, charset)
         display_at = base + len(strings)
-        strings += (service.display_name + "\x00").encode("utf-16-le")
+        strings += encoded(service.display_name, charset)
         values = list(_status(ctx, service).values())
         if record is _ENUM_PROCESS:
             values += [0, 0]  # dwProcessId (U: not known), dwServiceFlags
@@ -165,14 +188,27 @@ def REnumDependentServicesW(ctx: CallContext, request: dict[str, Any]) -> dict[s
                                ("lpServicesReturned", uint32), ("lpResumeIndex", Pointer(uint32))],
                      returns="error_status_t")
 def REnumServicesStatusExW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SCMR 3.1.4.39: level SC_ENUM_PROCESS_INFO (0) only, else ERROR_INVALID_LEVEL; the
+    """MS-SCMR 3.1.4.40: level SC_ENUM_PROCESS_INFO (0) only, else ERROR_INVALID_LEVEL; the
     services of the asked types, states and load-order group (the catalog's services belong
     to none: a group name other than "" matches nothing, NULL matches all)."""
+    if request["InfoLevel"] != 0:
+        _entry(ctx, request["hSCManager"], _MANAGER)
+        return {"lpBuffer": b"", "pcbBytesNeeded": 0, "lpServicesReturned": 0,
+                "lpResumeIndex": request["lpResumeIndex"], "ReturnValue": ERROR_INVALID_LEVEL}
+    return enumerate_services(ctx, request, _ENUM_PROCESS)
+
+
+def enumerate_services(ctx: CallContext, request: dict[str, Any], record: struct.Struct,
+                       charset: str = UNICODE) -> dict[str, Any]:
+    """The enumerations' common answer (MS-SCMR 3.1.4.14, 3.1.4.33, 3.1.4.40 and their A
+    forms): the buffer bound, SC_MANAGER_ENUMERATE_SERVICE on the handle, the types and states
+    asked, the load-order group when the call names one (``pszGroupName``: NULL for all, ""
+    for the services in no group -- every catalog service -- any other name matches no group:
+    ERROR_SERVICE_DOES_NOT_EXIST), then the records from the resume index; what does not fit is
+    ERROR_MORE_DATA with the bytes the rest needs in pcbBytesNeeded."""
     entry = _entry(ctx, request["hSCManager"], _MANAGER)
     room, resume = request["cbBufSize"], request["lpResumeIndex"]
     failed = {"lpBuffer": b"", "pcbBytesNeeded": 0, "lpServicesReturned": 0, "lpResumeIndex": resume}
-    if request["InfoLevel"] != 0:
-        return {**failed, "ReturnValue": ERROR_INVALID_LEVEL}
     if room > _MAX_ENUM_BUFFER:
         return {**failed, "ReturnValue": ERROR_INVALID_PARAMETER}
     failed["lpBuffer"] = bytes(room)
@@ -182,13 +218,13 @@ def REnumServicesStatusExW(ctx: CallContext, request: dict[str, Any]) -> dict[st
     states = _states(request["dwServiceState"])
     if not request["dwServiceType"] or states is None:
         return {**failed, "ReturnValue": ERROR_INVALID_PARAMETER}
-    group = request["pszGroupName"]
+    group = request.get("pszGroupName")
     if group is not None and group.rstrip("\x00"):
         return {**failed, "ReturnValue": ERROR_SERVICE_DOES_NOT_EXIST}
     matching = [s for s in services_of(ctx.server)
                 if s.service_type & request["dwServiceType"] and s.state in states]
     start = resume or 0
-    data, returned, rest = _records(ctx, matching[start:], _ENUM_PROCESS, room)
+    data, returned, rest = _records(ctx, matching[start:], record, room, charset)
     return {"lpBuffer": data, "pcbBytesNeeded": rest, "lpServicesReturned": returned,
             "lpResumeIndex": None if resume is None else (start + returned if rest else 0),
             "ReturnValue": ERROR_MORE_DATA if rest else 0}
@@ -202,11 +238,11 @@ def REnumServicesStatusExW(ctx: CallContext, request: dict[str, Any]) -> dict[st
 _PRESHUTDOWN_MS: Final = 180_000
 
 
-def _config2(service: Service, level: int) -> bytes | None:
+def _config2(service: Service, level: int, charset: str = UNICODE) -> bytes | None:
     """The self-relative SERVICE_* structure of an info level (MS-SCMR 2.2.22-2.2.35): string
     and array pointers are offsets from the buffer start; None for a level not defined."""
-    if level == 1:  # SERVICE_DESCRIPTIONW: the catalog keeps no descriptions (U): empty
-        return struct.pack("<I", 4) + "\x00".encode("utf-16-le")
+    if level == 1:  # SERVICE_DESCRIPTIONW / A: the catalog keeps no descriptions (U): empty
+        return struct.pack("<I", 4) + encoded("", charset)
     if level == 2:  # SERVICE_FAILURE_ACTIONSW: no reset period, message, command or actions
         return struct.pack("<5I", 0, 0, 0, 0, 0)
     if level in (3, 4):  # delayed auto-start, failure actions on non-crash failures: off
@@ -214,7 +250,7 @@ def _config2(service: Service, level: int) -> bytes | None:
     if level == 5:  # SERVICE_SID_INFO: SERVICE_SID_TYPE_NONE (U: per service on Windows)
         return struct.pack("<I", 0)
     if level == 6:  # SERVICE_REQUIRED_PRIVILEGES_INFOW: an empty multi-string
-        return struct.pack("<I", 4) + "\x00\x00".encode("utf-16-le")
+        return struct.pack("<I", 4) + encoded("\x00", charset)
     if level == 7:  # SERVICE_PRESHUTDOWN_INFO
         return struct.pack("<I", _PRESHUTDOWN_MS)
     return None
@@ -226,8 +262,13 @@ def _config2(service: Service, level: int) -> bytes | None:
                      response=[("lpBuffer", ConformantBytes()), ("pcbBytesNeeded", uint32)],
                      returns="error_status_t")
 def RQueryServiceConfig2W(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SCMR 3.1.4.38: SERVICE_QUERY_CONFIG; levels 1 and 2 on every release, 3-7 from Vista
+    """MS-SCMR 3.1.4.37: SERVICE_QUERY_CONFIG; levels 1 and 2 on every release, 3-7 from Vista
     on (ERROR_INVALID_LEVEL before, and for any other level)."""
+    return query_config2(ctx, request, UNICODE)
+
+
+def query_config2(ctx: CallContext, request: dict[str, Any], charset: str) -> dict[str, Any]:
+    """RQueryServiceConfig2W / A (MS-SCMR 3.1.4.37 / 3.1.4.36) in ``charset``."""
     entry = _entry(ctx, request["hService"], _SERVICE)
     room, level = request["cbBufSize"], request["dwInfoLevel"]
     if room > _MAX_CONFIG_BUFFER:
@@ -235,7 +276,7 @@ def RQueryServiceConfig2W(ctx: CallContext, request: dict[str, Any]) -> dict[str
     status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_CONFIG, SERVICE)
     if status:
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": status}
-    data = _config2(entry.obj, level)
+    data = _config2(entry.obj, level, charset)
     if data is None or (level > 2 and ctx.server.profile.identity.version < (6, 0)):
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_LEVEL}
     if room < len(data):
@@ -332,6 +373,11 @@ def RUnlockServiceDatabase(ctx: CallContext, request: dict[str, Any]) -> dict[st
 def RQueryServiceLockStatusW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SCMR 3.1.4.18: SC_MANAGER_QUERY_LOCK_STATUS; the buffer must hold the 12-byte
     structure and the owner's name (ERROR_INSUFFICIENT_BUFFER with the size, else)."""
+    return query_lock_status(ctx, request, UNICODE)
+
+
+def query_lock_status(ctx: CallContext, request: dict[str, Any], charset: str) -> dict[str, Any]:
+    """RQueryServiceLockStatusW / A (MS-SCMR 3.1.4.18 / 3.1.4.29) in ``charset``."""
     entry = _entry(ctx, request["hSCManager"], _MANAGER)
     empty = {"fIsLocked": 0, "lpLockOwner": "", "dwLockDuration": 0}
     if request["cbBufSize"] > 4 * 1024:
@@ -341,7 +387,7 @@ def RQueryServiceLockStatusW(ctx: CallContext, request: dict[str, Any]) -> dict[
         return {"lpLockStatus": empty, "pcbBytesNeeded": 0, "ReturnValue": status}
     owner = _lock_owner(ctx)
     answer = {"fIsLocked": 1, "lpLockOwner": owner, "dwLockDuration": 0} if owner else empty
-    needed = 12 + 2 * (len(owner or "") + 1)
+    needed = 12 + len(encoded(owner or "", charset))
     if request["cbBufSize"] < needed:
         return {"lpLockStatus": empty, "pcbBytesNeeded": needed, "ReturnValue": ERROR_INSUFFICIENT_BUFFER}
     return {"lpLockStatus": answer, "pcbBytesNeeded": needed, "ReturnValue": 0}

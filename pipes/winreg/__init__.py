@@ -6,7 +6,8 @@ UUID 338cd001-2244-31f1-aaaa-900038001003 version 1.0 (MS-RRP 2.1).  Every opnum
 * **emulated** (reads): the Open* calls for the predefined keys (0-4, 27, 32, 33),
   BaseRegCloseKey (5), BaseRegEnumKey (9), BaseRegEnumValue (10), BaseRegFlushKey (11, a no-op
   on a read-only hive), BaseRegGetKeySecurity (12), BaseRegOpenKey (15), BaseRegQueryInfoKey
-  (16), BaseRegQueryValue (17), BaseRegGetVersion (26) -- over the registry :mod:`.hive`
+  (16), BaseRegQueryValue (17), BaseRegGetVersion (26), BaseRegQueryMultipleValues /
+  BaseRegQueryMultipleValues2 (29, 34; :mod:`.multiple`) -- over the registry :mod:`.hive`
   generates from the live profile (``--set RestrictAnonymous=1`` shows at the next open);
 * **changes** (CreateKey, DeleteKey/Value, LoadKey, ReplaceKey, RestoreKey, SaveKey(Ex),
   SetKeySecurity, SetValue, UnLoadKey, DeleteKeyEx) and the shutdown calls (24, 25, 30):
@@ -17,9 +18,9 @@ UUID 338cd001-2244-31f1-aaaa-900038001003 version 1.0 (MS-RRP 2.1).  Every opnum
   tool believe a change (a new service key, a saved hive) happened, and a status Windows never
   gives for these calls (ERROR_WRITE_PROTECT) would be an invention.  ``smbemu.policy`` logs the
   reason ("read-only emulation") with the refusal;
-* **"Opnum14/28NotImplemented"**: fault nca_op_rng_error, as MS-RRP 3.1.5 says;
-* **not emulated yet** (BaseRegQueryMultipleValues/2, 29 and 34): fault nca_op_rng_error
-  rather than an invented answer.
+* **"Opnum28NotImplemented"**: fault nca_op_rng_error, as MS-RRP 3.1.5 says; opnum 14
+  ("Opnum14NotImplemented" there too) is BaseRegNotifyChangeKeyValue, which Windows dispatches
+  (:mod:`.notify`);
 
 Access (MS-RRP 3.1.1 and :mod:`.security`): the pipe refuses anonymous callers unless winreg is
 in the profile's NullSessionPipes (it never is by default); it exists only where the Remote
@@ -85,10 +86,12 @@ def remote_registry_running(config: Any) -> bool:
 #: Consulted by the pipe open (smbemu.ipc): a pipe whose service is stopped does not exist.
 INTERFACE.available = remote_registry_running  # type: ignore[attr-defined]
 
-#: MS-RRP 3.1.5: "Opnum14NotImplemented", "Opnum28NotImplemented".
-NOT_USED_ON_WIRE: Final = {14: "Opnum14NotImplemented", 28: "Opnum28NotImplemented"}
-#: Read-only calls Windows implements that are not emulated yet.
-NOT_EMULATED: Final = {29: "BaseRegQueryMultipleValues", 34: "BaseRegQueryMultipleValues2"}
+#: MS-RRP 3.1.5: "Opnum28NotImplemented" (Windows' OpenHKDD, the Windows 9x dynamic-data hive:
+#: nothing answers it).  Opnum 14, "Opnum14NotImplemented" there too, is dispatched by Windows
+#: (:mod:`.notify`).
+NOT_USED_ON_WIRE: Final = {28: "Opnum28NotImplemented"}
+#: Read-only calls Windows implements that are not emulated yet: none left.
+NOT_EMULATED: Final[dict[int, str]] = {}
 for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
 
@@ -271,7 +274,7 @@ def BaseRegEnumKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         return {**empty, "ReturnValue": ERROR_NO_MORE_ITEMS}
     sub = subkeys[index]
     return {"lpNameOut": _rrp(sub.name),
-            "lplpClassOut": "" if request["lpClassIn"] is not None else None,
+            "lplpClassOut": _rrp(sub.class_name) if request["lpClassIn"] is not None else None,
             "lpftLastWriteTime": (_split_filetime(sub.last_write)
                                   if request["lpftLastWriteTime"] is not None else None),
             "ReturnValue": 0}
@@ -295,9 +298,13 @@ def BaseRegQueryInfoKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
     if status:
         return {**{n: t.default() for n, t in _QUERY_INFO_OUT}, "ReturnValue": status}
     key = opened.key
-    return {"lpClassOut": "", "lpcSubKeys": len(key.subkeys),
+    # the class counted like a name: characters without the NUL (secretsdump reads the boot key
+    # from the classes of Lsa\JD, Skew1, GBG and Data this way)
+    return {"lpClassOut": _rrp(key.class_name) if key.class_name else "",
+            "lpcSubKeys": len(key.subkeys),
             "lpcbMaxSubKeyLen": max((len(k.name) for k in key.subkeys.values()), default=0),
-            "lpcbMaxClassLen": 0, "lpcValues": len(key.values),
+            "lpcbMaxClassLen": max((len(k.class_name) for k in key.subkeys.values()), default=0),
+            "lpcValues": len(key.values),
             "lpcbMaxValueNameLen": max((len(v[0]) for v in key.values), default=0),
             "lpcbMaxValueLen": max((len(v[2]) for v in key.values), default=0),
             "lpcbSecurityDescriptor": len(key_security_descriptor(0x7)),
@@ -377,19 +384,36 @@ def BaseRegQueryValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     """MS-RRP 3.1.5.17: a value's type and data; ERROR_FILE_NOT_FOUND for a value the key
     does not hold."""
     opened = _opened(ctx, request["hKey"])
-    none = {"lpType": None, "lpData": None, "lpcbData": None, "lpcbLen": None}
     if request["lpValueName"] == "":
         # A NULL (or zero-length) name: an RRP_UNICODE_STRING always carries its NUL, even the
         # default value's (MS-RRP 2.2.3); Windows answers ERROR_INVALID_PARAMETER (smbtorture's
         # rpc.winreg QueryValue test, written against Windows, expects exactly that).
-        return {**none, "ReturnValue": ERROR_INVALID_PARAMETER}
+        return _value_failed(request, ERROR_INVALID_PARAMETER)
+    if request["lpType"] is None or request["lpcbData"] is None or request["lpcbLen"] is None:
+        # MS-RRP 3.1.5.17: "If the client sets lpType to NULL, the server MUST fail this method
+        # and return ERROR_INVALID_PARAMETER"; the same for lpcbData / lpcbLen, whatever the
+        # value (smbtorture's rpc.winreg QueryValue_full, written against Windows, sends each
+        # NULL in turn and expects ERROR_INVALID_PARAMETER before the value is looked at).
+        return _value_failed(request, ERROR_INVALID_PARAMETER)
     status = _readable(ctx, opened)
     if status:
-        return {**none, "ReturnValue": status}
+        return _value_failed(request, status)
     value = opened.key.value(_name_in(request["lpValueName"]))
     if value is None:
-        return {**none, "ReturnValue": ERROR_FILE_NOT_FOUND}
+        # "the server MUST set [lpType] to NULL if the value ... is not found" (3.1.5.17)
+        return {**_value_failed(request, ERROR_FILE_NOT_FOUND), "lpType": None}
     return _data_out(request, value[1], value[2])
+
+
+def _value_failed(request: dict[str, Any], status: int) -> dict[str, Any]:
+    """A failed value read: each [in, out] unique pointer the client sent comes back non-NULL
+    (the RPC stub returns them whatever the status; smbtorture's rpc.winreg, written against
+    Windows, reads *lpcbData after a failure), the sizes zeroed and the buffer empty, so that
+    size_is(*lpcbData) and length_is(*lpcbLen) agree."""
+    return {"lpType": request["lpType"],
+            "lpData": None if request["lpData"] is None else b"",
+            "lpcbData": None if request["lpcbData"] is None else 0,
+            "lpcbLen": None if request["lpcbLen"] is None else 0, "ReturnValue": status}
 
 
 @INTERFACE.operation(10, "BaseRegEnumValue",
@@ -413,6 +437,8 @@ def BaseRegEnumValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     return {"lpValueNameOut": _rrp(name), **_data_out(request, kind, data)}
 
 
+from . import multiple  # noqa: E402,F401  (BaseRegQueryMultipleValues / 2, opnums 29 and 34)
+from . import notify  # noqa: E402,F401  (BaseRegNotifyChangeKeyValue, opnum 14)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 
 __all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "remote_registry_running"]

@@ -10,6 +10,7 @@ shown as the profile has them (U).
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -30,6 +31,8 @@ class Key:
     values: list[tuple[str, int, bytes]] = field(default_factory=list)
     subkeys: dict[str, Key] = field(default_factory=dict)
     last_write: int = 0
+    #: The key's class (RegCreateKeyEx lpClass): empty but for the boot-key parts under Lsa.
+    class_name: str = ""
 
     def child(self, name: str) -> Key:
         """The subkey ``name`` (created when missing)."""
@@ -132,6 +135,40 @@ _CPU_X86: Final = ("x86", "x86 Family 6 Model 15 Stepping 11, GenuineIntel", "6"
 _CPU_X64: Final = ("AMD64", "Intel64 Family 6 Model 85 Stepping 4, GenuineIntel", "6", "5504")
 
 
+#: The keys under Lsa whose classes hold the boot key ("syskey"), four bytes each in hex, in this
+#: order (W: every Windows since NT 4.0 SP3 has them -- Microsoft KB 143475, SYSKEY -- and
+#: impacket's secretsdump reads their classes remotely through winreg on every release).
+BOOT_KEY_PARTS: Final = ("JD", "Skew1", "GBG", "Data")
+
+
+def _boot_key_parts(lsa: Key, machine_sid: str) -> None:
+    """JD / Skew1 / GBG / Data with the (scrambled) boot key as their classes.  Windows draws
+    the boot key at random when it installs; here it is derived from the machine SID so one
+    fixture always shows the same one (U: invented, as every install's is different)."""
+    digest = hashlib.sha256(f"smbemu boot key {machine_sid}".encode()).hexdigest()
+    for index, name in enumerate(BOOT_KEY_PARTS):
+        lsa.child(name).class_name = digest[8 * index:8 * index + 8]
+
+
+def _edition_id(identity: Any) -> str | None:
+    """CurrentVersion\\EditionID, from Vista / 2008 on (W: "ServerStandard",
+    "ServerDatacenter", "Professional"... -- the SKU word of the product name, prefixed with
+    "Server" on a server release); None before."""
+    if identity.version < (6, 0):
+        return None
+    sku = identity.os_name.split()[-1]
+    return f"Server{sku}" if "Server" in identity.os_name else sku
+
+
+#: CurrentVersion\InstallDate (REG_DWORD, seconds since 1970) -- every install has one; here the
+#: release's general-availability date (W: Microsoft's lifecycle pages), by build number (U:
+#: invented, the machine's real install date being unknowable).
+_RELEASE_DATES: Final = {1381: 838598400, 2195: 950745600, 2600: 1003968000, 3790: 1051142400,
+                         6001: 1204070400, 6002: 1204070400, 7600: 1256169600,
+                         7601: 1256169600, 9200: 1346716800, 9600: 1382054400,
+                         14393: 1476230400, 17763: 1538438400, 20348: 1629244800}
+
+
 def _environment_and_processor(hklm: Key, control: Key, version: tuple[int, int]) -> None:
     arch, identifier, level, revision = _CPU_X64 if version >= (6, 1) else _CPU_X86
     environment = control.path("Session Manager\\Environment")
@@ -176,6 +213,10 @@ def build_local_machine(profile: Any, directory: Any, services: tuple[Any, ...] 
         cv.sz("CSDVersion", service_pack)
     cv.sz("CurrentType", "Multiprocessor Free")           # U: depends on the kernel installed
     cv.sz("SystemRoot", _system_root(version))
+    edition = _edition_id(identity)
+    if edition:
+        cv.sz("EditionID", edition)
+    cv.dword("InstallDate", _RELEASE_DATES.get(identity.build, 950745600))
     cv.child("Windows")
     cv.child("Perflib")
 
@@ -199,6 +240,8 @@ def build_local_machine(profile: Any, directory: Any, services: tuple[Any, ...] 
         lsa.dword("TurnOffAnonymousBlock", 1)
     if anonymous.restrict_remote_sam:
         lsa.sz("RestrictRemoteSAM", anonymous.restrict_remote_sam)
+    if directory is not None:
+        _boot_key_parts(lsa, str(directory.machine.sid))
 
     winreg = hklm.path(SECURE_PIPE_SERVERS)
     winreg.sz("Description", "Registry Server")

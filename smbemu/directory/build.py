@@ -4,13 +4,14 @@ release's BUILTIN aliases and default accounts, and Windows' default memberships
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
 from smbemu.directory.fixture import FixtureSpec, MemberRef, Resolver
 from smbemu.directory.lookup import Directory
-from smbemu.directory.model import Alias, Group, PrimaryDomain, Role, SamDomain, Share, User
+from smbemu.directory.model import Alias, Group, Machine, PrimaryDomain, Role, SamDomain, Share, User
 from smbemu.directory.reader import FixtureReader
 from smbemu.directory.standard import (
     BUILTIN_USERS,
@@ -52,13 +53,19 @@ def build_directory(
     account_name = domain.name if is_dc and domain else spec.machine.netbios_name
     # The domain groups' SIDs: the account domain on a DC, the joined domain on a member, none standalone.
     group_sid = domain.sid if domain is not None else None
+    # A user's or local alias's RID in the account domain: the fixture's on a DC, the local SAM's
+    # numbering on a member / standalone machine (`local_rid_map`); groups keep theirs.
+    renumbered = local_rid_map(spec, role) if not is_dc else {}
+
+    def local(rid: int) -> int:
+        return renumbered.get(rid, rid)
 
     # ---- users ---------------------------------------------------------------------------------
     taken = {e.rid for e in spec.entries if not (e.kind == "alias" and builtin_alias(e.rid))}
     user_specs: list[tuple[int, str, str, int | None, dict[str, Any]]] = []
     for entry in present:
         if entry.kind == "user" and not (entry.rid == 502 and not is_dc):  # krbtgt exists only on DCs
-            user_specs.append((entry.rid, entry.name, entry.description, entry.primary_group_rid, dict(entry.fields)))
+            user_specs.append((local(entry.rid), entry.name, entry.description, entry.primary_group_rid, dict(entry.fields)))
     blank = {"nt_hash": nt_owf_v1(""), "lm_hash": lm_owf_v1("")}
     if 500 not in taken:
         user_specs.append((500, "Administrator", BUILTIN_USERS[500][1], None, dict(blank)))
@@ -99,12 +106,12 @@ def build_directory(
             if version >= standard.since:
                 members.setdefault(standard.rid, set())
         for rid, entry in entries.items():
-            members[rid].update(ref.rid for ref in entry.member_refs)
+            members[rid].update(local(ref.rid) if ref.kind == "user" else ref.rid for ref in entry.member_refs)
         for entry in present:
             if entry.kind == "user":
                 for ref in entry.group_refs:
                     if ref.kind == "group" and ref.rid in members:
-                        members[ref.rid].add(entry.rid)
+                        members[ref.rid].add(local(entry.rid))
         for user in users.values():
             # Primary-group membership is listed by SamrGetMembersInGroup. On a member server the
             # person's domain account gets the default primary group (the shortcut of the docstring).
@@ -137,10 +144,10 @@ def build_directory(
         if ref.kind == "builtin":
             return BUILTIN_DOMAIN_SID.child(ref.rid) if ref.rid in builtin_table else None
         if ref.kind == "user":
-            return account_sid.child(ref.rid) if ref.rid in users else None
+            return account_sid.child(local(ref.rid)) if local(ref.rid) in users else None
         if ref.kind == "group":
             return group_sid.child(ref.rid) if group_sid is not None and group_sid.child(ref.rid) in group_sids else None
-        return account_sid.child(ref.rid) if ref.rid in account_table else None
+        return account_sid.child(local(ref.rid)) if local(ref.rid) in account_table else None
 
     group_sids = {g.sid for g in domain_groups}
     builtin_table: dict[int, tuple[str, str, set[Sid]]] = {}
@@ -159,17 +166,18 @@ def build_directory(
                 name, description, sids = builtin_table[entry.rid]
                 builtin_table[entry.rid] = (name, entry.description or description, sids)
         elif entry.rid not in DOMAIN_ALIAS_BY_RID or is_dc:  # 517/553/571/572 are a DC's
-            account_table[entry.rid] = (entry.name, entry.description, set())
+            account_table[local(entry.rid)] = (entry.name, entry.description, set())
     for entry in alias_entries:
-        table = builtin_table if builtin_alias(entry.rid) is not None else account_table
-        if entry.rid in table:
-            table[entry.rid][2].update(s for s in map(member_sid, entry.member_refs) if s is not None)
+        is_builtin = builtin_alias(entry.rid) is not None
+        table, rid = (builtin_table, entry.rid) if is_builtin else (account_table, local(entry.rid))
+        if rid in table:
+            table[rid][2].update(s for s in map(member_sid, entry.member_refs) if s is not None)
     for entry in present:
-        if entry.kind == "user" and entry.rid in users:
+        if entry.kind == "user" and local(entry.rid) in users:
             for ref in entry.group_refs:
-                table = builtin_table if ref.kind == "builtin" else account_table
-                if ref.kind in ("builtin", "alias") and ref.rid in table:
-                    table[ref.rid][2].add(account_sid.child(entry.rid))
+                table, rid = (builtin_table, ref.rid) if ref.kind == "builtin" else (account_table, local(ref.rid))
+                if ref.kind in ("builtin", "alias") and rid in table:
+                    table[rid][2].add(account_sid.child(local(entry.rid)))
 
     # Windows' default memberships (a fresh SAM, or dcpromo).
     def add_default(rid: int, *sids: Sid | None) -> None:
@@ -240,13 +248,49 @@ def build_directory(
     return Directory(
         role=role,
         source=spec.source,
-        machine=spec.machine,
+        machine=_machine_for(spec, role),
         domain=spec.domain,
         account_domain=account_domain,
         builtin_domain=builtin_domain,
         primary_domain=primary_domain,
         shares=(ipc, *shares),
     )
+
+
+def _machine_for(spec: FixtureSpec, role: Role) -> Machine:
+    """The fixture's machine as the role names it: a standalone (workgroup) server has no primary
+    DNS suffix, so a DNS name in the fixture's domain becomes the bare host name (Windows drops
+    the suffix with the domain membership: "Change primary DNS suffix when domain membership
+    changes" is on by default; U: no capture of a workgroup machine's DnsComputerName here)."""
+    machine = spec.machine
+    if role == "standalone" and spec.domain is not None \
+            and machine.dns_name.endswith("." + spec.domain.dns_name):
+        return dataclasses.replace(machine, dns_name=machine.dns_name[:-len(spec.domain.dns_name) - 1])
+    return machine
+
+
+def local_rid_map(spec: FixtureSpec, role: Role) -> dict[int, int]:
+    """Fixture RID -> local SAM RID of the users and local aliases (RID 1000 and up) a member or
+    standalone machine has, numbered from 1000 in the order of their fixture RID, as the
+    machine's SAM gave them out (users and aliases share one RID counter: MS-SAMR 3.1.1.6 /
+    `smbemu.directory.changes.FIRST_RID`). Empty when the fixture says ``local_rids: as_given``.
+
+    On a member the joined domain's groups keep the fixture's RIDs, and a person's domain
+    account is listed in them under the local RID (the shortcut of `smbemu.directory`): a RID a
+    domain group of the fixture holds is skipped, so one SID never names a group and a user."""
+    if spec.local_rids == "as_given" or role == "dc":
+        return {}
+    present = [e for e in spec.entries if role in e.roles]
+    locals_ = sorted(e.rid for e in present if e.rid >= 1000 and e.kind in ("user", "alias"))
+    group_rids = {e.rid for e in present if e.kind == "group"} if role == "member" else set()
+    mapping: dict[int, int] = {}
+    following = 1000
+    for rid in locals_:
+        while following in group_rids:
+            following += 1
+        mapping[rid] = following
+        following += 1
+    return mapping
 
 
 def _sid_order(sid: Sid) -> tuple[int, int, tuple[int, ...]]:

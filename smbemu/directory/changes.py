@@ -30,7 +30,7 @@ from smbemu.errors import ChangeRefused
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
-    from smbemu.directory.model import SamDomain
+    from smbemu.directory.model import PrimaryDomain, SamDomain
     from smbemu.sid import Sid
 
 __all__ = ["ChangeRefused", "DirectoryChanges", "password_problem"]
@@ -84,6 +84,7 @@ class DirectoryChanges:
 
     account_domain: SamDomain
     builtin_domain: SamDomain
+    primary_domain: PrimaryDomain
     role: str
     _states: dict[int, AccountState]
 
@@ -177,6 +178,12 @@ class DirectoryChanges:
             aliases=tuple(_without(a, user.sid) for a in domain.aliases))
         self.builtin_domain.replace_accounts(
             aliases=tuple(_without(a, user.sid) for a in self.builtin_domain.aliases))
+        primary = self.primary_domain
+        if self.role == "member" and primary.sid is not None:
+            # the person's domain account of the member shortcut (smbemu.directory) goes with it
+            shortcut = primary.sid.child(user.rid)
+            self.primary_domain = dataclasses.replace(
+                primary, groups=tuple(_without(g, shortcut) for g in primary.groups))
         self._states.pop(user.rid, None)
         self._creators.pop(user.rid, None)
         self._history.pop(user.rid, None)

@@ -43,6 +43,10 @@ def fixture_document_of(directory: Directory) -> dict[str, Any]:
         "machine": {"netbios_name": machine.netbios_name, "dns_name": machine.dns_name,
                     "sid": str(machine.sid), "comment": machine.comment},
     }
+    if directory.role != "dc":
+        # a member's or standalone server's SAM holds local RIDs already: numbering them again
+        # (`smbemu.directory.build.local_rid_map`) would move an account past a deleted one
+        document["machine"]["local_rids"] = "as_given"
     sam = directory.account_domain
     if directory.domain is not None:
         domain = directory.domain

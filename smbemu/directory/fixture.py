@@ -80,6 +80,19 @@ class FixtureSpec:
     lockout_policy: LockoutPolicy
     entries: list[_Entry]
     shares: list[tuple[Share, frozenset[str]]]
+    #: How a member / standalone machine numbers its local accounts (`LOCAL_RID_RULES`).
+    local_rids: str = "from_1000"
+
+
+#: ``machine.local_rids``: "from_1000" -- the fixture's users and local aliases (RID 1000 and up)
+#: are numbered again from 1000 in the order of their ``rid`` on a member or standalone machine,
+#: as the machine's own SAM numbered them when they were created (the first RID a SAM gives out
+#: is 1000, those below are reserved: `smbemu.directory.changes.FIRST_RID`, MS-SAMR 3.1.1.6; the
+#: local accounts of a real member sit at 1000 and up, where enum4linux's default RID range
+#: 1000-1050 looks for them -- issue 13); the fixture's ``rid`` is the DC's, a domain RID.
+#: "as_given" -- every entry keeps its ``rid`` on every role (`smbemu fixture export` writes it
+#: for a member's or standalone server's SAM, whose RIDs are local already).
+LOCAL_RID_RULES = ("from_1000", "as_given")
 
 
 def read_fixture(data: object, source: str) -> FixtureSpec:
@@ -148,6 +161,9 @@ def read_fixture(data: object, source: str) -> FixtureSpec:
         comment=r.string(m, "comment", "machine"),
     )
     workgroup = r.string(top, "workgroup", "", "WORKGROUP").upper()
+    local_rids = r.string(m, "local_rids", "machine", LOCAL_RID_RULES[0])
+    if local_rids not in LOCAL_RID_RULES:
+        raise r.error("machine.local_rids", f"{local_rids!r} is not a numbering; allowed: {', '.join(LOCAL_RID_RULES)}")
 
     entries: list[_Entry] = []
     for index, raw in enumerate(r.seq(top.get("users"), "users")):
@@ -183,7 +199,8 @@ def read_fixture(data: object, source: str) -> FixtureSpec:
         )
         shares.append((share, r.roles(s, where)))
 
-    spec = FixtureSpec(source, machine, domain, workgroup, password_policy, lockout_policy, entries, shares)
+    spec = FixtureSpec(source, machine, domain, workgroup, password_policy, lockout_policy, entries, shares,
+                       local_rids)
     Resolver(spec, r).resolve_all()
     return spec
 

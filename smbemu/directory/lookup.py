@@ -223,12 +223,19 @@ class Directory(DirectoryChanges):
         """Every SID in the logon token of ``user``: itself, its groups (nested), its aliases
         (nested), Everyone, Authenticated Users and NETWORK (a network logon)."""
         start = {user.sid, self.account_domain.sid.child(user.primary_group_rid)}
+        shortcut = None
         if self.role == "member" and self.primary_domain.sid is not None:
-            # The shortcut described in the module docstring: the person's domain groups.
-            start.add(self.primary_domain.sid.child(user.rid))
+            # The shortcut described in the module docstring: the person's domain groups, which
+            # list the domain account under the local RID -- unless that RID is a domain group's
+            # own (an account created at run time has no domain account)
+            shortcut = self.primary_domain.sid.child(user.rid)
+            if shortcut in self._groups:
+                shortcut = None
+        if shortcut is not None:
+            start.add(shortcut)
         sids = self._group_closure(start) | start
-        if self.role == "member" and self.primary_domain.sid is not None:
-            sids.discard(self.primary_domain.sid.child(user.rid))
+        if shortcut is not None:
+            sids.discard(shortcut)
         sids |= {EVERYONE, AUTHENTICATED_USERS, NETWORK}
         sids |= {alias.sid for alias in self.aliases_of(sids)}
         return frozenset(sids)

@@ -96,8 +96,14 @@ class StateFile:
         for key in ("fixture", "password_history", "creators"):
             if not isinstance(data.get(key), dict):
                 raise self._error(key, f"expected a JSON object; allowed: {_ALLOWED}")
+        fixture = data["fixture"]
+        machine = fixture.get("machine")
+        if role != "dc" and isinstance(machine, dict) and "local_rids" not in machine:
+            # written before machine.local_rids existed: its RIDs are the ones that server
+            # served (and its password histories and creators are keyed by them), keep them
+            fixture = {**fixture, "machine": {**machine, "local_rids": "as_given"}}
         try:
-            directory = directory_from_dict(data["fixture"], source=f"{self.path}: fixture", **seen_as)
+            directory = directory_from_dict(fixture, source=f"{self.path}: fixture", **seen_as)
         except ConfigError as exc:
             self.refused = True
             raise exc from None

@@ -16,7 +16,7 @@ from smbemu.sid import Sid
 
 
 TOP_KEYS = ("machine", "domain", "workgroup", "users", "groups", "aliases", "shares")
-MACHINE_KEYS = ("netbios_name", "dns_name", "sid", "comment")
+MACHINE_KEYS = ("netbios_name", "dns_name", "sid", "comment", "local_rids")
 DOMAIN_KEYS = ("name", "dns_name", "sid", "guid", "forest_dns_name", "password_policy", "lockout_policy",
                "machine_account_quota")
 PASSWORD_KEYS = ("min_length", "history", "max_age_days", "min_age_days", "complexity", "reversible", "force_logoff_minutes")

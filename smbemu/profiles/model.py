@@ -92,6 +92,9 @@ SMB2_CAPABILITY_BITS: dict[str, int] = {
     "ENCRYPTION": 0x00000040,
 }
 
+# NETWORK_INTERFACE_INFO Capability bits (MS-SMB2 2.2.32.5).
+INTERFACE_CAPABILITY_BITS: dict[str, int] = {"RSS": 0x00000001, "RDMA": 0x00000002}
+
 
 @dataclass(frozen=True, slots=True)
 class Smb2Identity:
@@ -102,6 +105,28 @@ class Smb2Identity:
     ipc_maximal_access: int  # TREE_CONNECT response MaximalAccess on IPC$ (MS-SMB2 2.2.10)
     spnego_mechs: tuple[str, ...]  # NEGOTIATE NegTokenInit mechTypes, in order (MS-SPNG 2.2.1)
     spnego_hint: bool  # negHints "not_defined_in_RFC4178@please_ignore"
+    # Credits granted (MS-SMB2 3.3.1.2) on the NEGOTIATE response and on the SESSION_SETUP response
+    # carrying the NTLM CHALLENGE (STATUS_MORE_PROCESSING_REQUIRED); 0 = what the client asked for.
+    negotiate_credits: int = 1
+    challenge_credits: int = 1
+    # FSCTL_QUERY_NETWORK_INTERFACE_INFO (MS-SMB2 2.2.32.5, 3.3.5.15.11): whether the release knows it
+    # (SMB 3.x servers), and the Capability bits and LinkSpeed of the interface it lists.
+    interface_info: bool = True
+    interface_capabilities: int = 0
+    interface_link_speed: int = 1000000000
+    # MS-DFSC 3.3.5.2-3.3.5.4 on DCs: TTLs of the domain / DC referral and of the SYSVOL / NETLOGON one.
+    dfs_domain_ttl: int = 600
+    dfs_sysvol_ttl: int = 900
+    # FSCTL_PIPE_TRANSCEIVE response echoes the request's input (InputCount, MS-SMB2 3.3.5.15.3).
+    transceive_echoes_input: bool = False
+    # How CREATE numbers FileIds: "vista", "win8" (smbemu.smb2.file_ids) or "random".
+    file_id_layout: str = "win8"
+    # The 3.1.1 contexts the release answers (MS-SMB2 3.3.5.4): SMB2_COMPRESSION_CAPABILITIES
+    # ("omit" = ignored, "none" = answered with algorithm NONE), SMB2_SIGNING_CAPABILITIES and
+    # SMB2_RDMA_TRANSFORM_CAPABILITIES.
+    compression_context: str = "omit"
+    signing_context: bool = True
+    rdma_transform_context: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,24 @@ class NegotiateContextType(enum.IntEnum):
     SIGNING_CAPABILITIES = 0x0008
 
 
+class CompressionAlgorithm(enum.IntEnum):
+    """MS-SMB2 2.2.3.1.3 CompressionAlgorithms."""
+
+    NONE = 0x0000
+    LZNT1 = 0x0001
+    LZ77 = 0x0002
+    LZ77_HUFFMAN = 0x0003
+    PATTERN_V1 = 0x0004
+
+
+class RdmaTransform(enum.IntEnum):
+    """MS-SMB2 2.2.3.1.6 RDMATransformIds."""
+
+    NONE = 0x0000
+    ENCRYPTION = 0x0001
+    SIGNING = 0x0002
+
+
 class HashAlgorithm(enum.IntEnum):
     """MS-SMB2 2.2.3.1.1: HashAlgorithms."""
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from smbemu.config import ServerConfig
     from smbemu.pipe_work import DeferredWork
     from smbemu.pipeio import PipeReads
+    from smbemu.smb2.file_ids import FileIdAllocator
     from smbemu.smb2.header import RequestHeader
     from smbemu.state import Session, TreeConnect
 
@@ -110,6 +111,8 @@ class ConnectionView(Protocol):
     sessions: dict[int, Session]
     # Pipe READs waiting for data, owned by the IPC layer (smbemu.pipeio).
     pipe_reads: PipeReads[AsyncRequest]
+    # FileIds as the profile's release numbers them (smbemu.smb2.file_ids).
+    file_ids: FileIdAllocator
 
     @property
     def core(self) -> DeferredWork:

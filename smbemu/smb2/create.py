@@ -4,12 +4,12 @@ Only named pipes live on IPC$: a served pipe name opens an Open bound to a fresh
 anything else is STATUS_OBJECT_NAME_NOT_FOUND (what Windows answers for an unknown pipe).
 Anonymous opens are decided first by `smbemu.policy.Policy.pipe_open` (NullSessionPipes,
 pipe_anonymous_refusal): STATUS_ACCESS_DENIED, with the reason in the log. The open itself is
-`smbemu.ipc.open_pipe`, shared with SMB1; only the FileId and the response are SMB2's.
+`smbemu.ipc.open_pipe`, shared with SMB1; only the FileId (numbered as the profile's release
+numbers them, `smbemu.smb2.file_ids`) and the response are SMB2's.
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from smbemu import ipc
@@ -43,7 +43,7 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "CREATE name starts with a path separator")
     open_ = ipc.open_pipe(
         conn.config, session, tree, name, request.desired_access,
-        conn.peer, _new_file_ids,
+        conn.peer, lambda: conn.file_ids.new_ids(session.opens),
     )
     ctx.created_file_id = open_.file_id
     return build(
@@ -64,8 +64,3 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         create_contexts_length=0,
         buffer=b"",
     )
-
-
-def _new_file_ids() -> tuple[int, int]:
-    """A FileId's persistent and volatile halves: random, never 0 (MS-SMB2 3.3.5.9)."""
-    return int.from_bytes(os.urandom(8), "little") | 1, int.from_bytes(os.urandom(8), "little") | 1

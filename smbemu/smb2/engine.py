@@ -31,6 +31,7 @@ from smbemu.smb2.constants import HEADER_SIZE, SMB2_MAGIC, Command
 from smbemu.smb2.context import FILE_ID_UNSET, AsyncRequest, RequestContext
 from smbemu.smb2.dispatch import COMMANDS
 from smbemu.smb2.fault_hooks import before_request as before_fault_rules
+from smbemu.smb2.file_ids import FileIdAllocator
 from smbemu.smb2.header import (
     ASYNC_COMMAND,
     ECHOED_FLAGS,
@@ -133,6 +134,7 @@ class Smb2Engine:
         self.requests_handled = 0
         # Pipe READs waiting for data (MS-SMB2 3.3.4.2): kept by the IPC layer, answered here.
         self.pipe_reads: PipeReads[AsyncRequest] = PipeReads(self._answer_read)
+        self.file_ids = FileIdAllocator(config.profile.identity.smb2.file_id_layout)
         self._next_async_id = 1
         # Fault injection (smbemu.faults), or None: asked before each request's handler.
         self.faults: Any = config.faults
@@ -343,6 +345,8 @@ class Smb2Engine:
             body = ERROR_BODY
         if body is None:
             return ctx, None, None, False  # e.g. CANCEL: no response at all
+        if command <= _SESSION_SETUP:
+            granted = self._fixed_grant(command, ctx.status, granted)
         if ctx.force_sign:
             must_sign = True
         if ctx.status == _PENDING:
@@ -461,6 +465,24 @@ class Smb2Engine:
         grant = requested if requested < room else (room if room > 0 else 0)
         self.window_high = high + grant
         return grant
+
+    def _fixed_grant(self, command: int, status: int, granted: int) -> int:
+        """Windows grants a fixed number of credits on the NEGOTIATE response and on the
+        SESSION_SETUP response carrying the NTLM CHALLENGE, whatever the request asked (profile
+        ``identity.smb2.negotiate_credits`` / ``challenge_credits``, each cited there; 0 = as asked).
+        MS-SMB2 3.3.1.2 allows it: the server "MAY grant any number of credits up to that which the
+        client requests" and at least 1 on NEGOTIATE."""
+        identity = self.config.profile.identity.smb2
+        if command == _NEGOTIATE:
+            fixed = identity.negotiate_credits
+        elif status == _MORE_PROCESSING_REQUIRED:
+            fixed = identity.challenge_credits
+        else:
+            return granted
+        if not fixed or fixed >= granted:
+            return granted  # never more than the request and the --max-credits room allowed
+        self.window_high -= granted - fixed
+        return fixed
 
     # ------------------------------------------------------------------ asynchronous requests
     def go_async(self, ctx: RequestContext) -> AsyncRequest:

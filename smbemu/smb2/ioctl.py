@@ -1,6 +1,8 @@
 """SMB2 IOCTL on IPC$ (MS-SMB2 2.2.31, 2.2.32, 3.3.5.15).
 
 FSCTL_VALIDATE_NEGOTIATE_INFO (3.3.5.15.12) guards 3.0/3.0.2 connections against downgrade;
+FSCTL_QUERY_NETWORK_INTERFACE_INFO (3.3.5.15.11) lists the interface the client reached on the SMB 3.x
+releases; FSCTL_DFS_GET_REFERRALS (3.3.5.15.2) is answered by a DC (smbemu.smb2.dfs_referral);
 FSCTL_PIPE_TRANSCEIVE writes an RPC request and returns the reply in one round trip;
 FSCTL_PIPE_WAIT and FSCTL_PIPE_PEEK are answered as a Windows pipe file system answers them.
 """
@@ -14,8 +16,11 @@ from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.pipe_work import write_pipe
+from smbemu.smb2 import dfs_referral
 from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import Fsctl
+from smbemu.smb2.context import FILE_ID_UNSET
+from smbemu.smb2.interface_info import ENTRY_SIZE, network_interface_info
 from smbemu.smb2.layouts import build, parse, parse_or_disconnect
 from smbemu.smb2.layouts.files import (
     IOCTL_FILE_ID,
@@ -24,6 +29,7 @@ from smbemu.smb2.layouts.files import (
     ValidateNegotiateInfoRequest,
     ValidateNegotiateInfoResponse,
     ioctl_response,
+    ioctl_response_echoing,
     parse_ioctl_request,
 )
 from smbemu.status import NtStatus
@@ -66,6 +72,9 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
             # MS-SMB2 3.3.5.15.1 / MS-FSCC 2.3.52: the reply did not fit; the rest waits for READ.
             ctx.status = NtStatus.BUFFER_OVERFLOW
         conn.pipe_reads.complete(open_)
+        if conn.config.profile.identity.smb2.transceive_echoes_input:
+            # MS-SMB2 3.3.5.15.3: "InputCount SHOULD be set to 0"; Vista / 2008 echo the input.
+            return ioctl_response_echoing(ctl_code, open_.file_id, data, output)
         return ioctl_response(ctl_code, open_.file_id, output)
     if ctl_code == Fsctl.PIPE_PEEK:
         open_ = find_open(ctx, IOCTL_FILE_ID)
@@ -88,14 +97,46 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     if ctl_code == Fsctl.PIPE_WAIT:
         return ioctl_response(ctl_code, file_id, _pipe_wait(conn, data))
     if ctl_code in (Fsctl.DFS_GET_REFERRALS, Fsctl.DFS_GET_REFERRALS_EX):
-        # MS-SMB2 3.3.5.15.2: no DFS server here.
-        raise SmbStatusError(NtStatus.FS_DRIVER_REQUIRED, "DFS is not served")
-    if ctl_code == Fsctl.QUERY_NETWORK_INTERFACE_INFO:
-        raise SmbStatusError(NtStatus.NOT_SUPPORTED, "multichannel is not offered")
+        _handle_less(file_id)
+        # MS-SMB2 3.3.5.15.2: the DFS server of a DC answers (smbemu.smb2.dfs_referral); a non-DC's
+        # is not running: STATUS_FS_DRIVER_REQUIRED.
+        level, path = dfs_referral.parse_request(data, ctl_code == Fsctl.DFS_GET_REFERRALS_EX)
+        answer = dfs_referral.referral(conn.config, level, path)
+        if len(answer) > max_output:
+            # MS-DFSC 3.2.5.1: not even one complete entry fits: STATUS_BUFFER_OVERFLOW.
+            raise SmbStatusError(NtStatus.BUFFER_OVERFLOW, "referral larger than MaxOutputResponse")
+        return ioctl_response(ctl_code, file_id, answer)
+    if ctl_code == Fsctl.QUERY_NETWORK_INTERFACE_INFO and conn.config.profile.identity.smb2.interface_info:
+        _handle_less(file_id)
+        return ioctl_response(ctl_code, file_id, _interface_info(conn, max_output))
     # MS-SMB2 3.3.5.15: every other FSCTL names an Open first; an unknown FileId is
     # STATUS_FILE_CLOSED before the control code is looked at.
     find_open(ctx, IOCTL_FILE_ID)
     raise SmbStatusError(NtStatus.INVALID_DEVICE_REQUEST, f"FSCTL 0x{ctl_code:08x} is not supported on IPC$")
+
+
+def _handle_less(file_id: bytes) -> None:
+    """MS-SMB2 3.3.5.15: FSCTL_DFS_GET_REFERRALS(_EX), FSCTL_QUERY_NETWORK_INTERFACE_INFO ... name no
+    Open: a FileId other than all-FF is STATUS_INVALID_PARAMETER."""
+    if file_id != FILE_ID_UNSET:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "FSCTL without an Open names a FileId")
+
+
+def _interface_info(conn: ConnectionView, max_output: int) -> bytes:
+    """MS-SMB2 3.3.5.15.11 on an SMB 3.x release (profile ``identity.smb2.interface_info``)."""
+    if conn.dialect < Dialect.SMB_3_0:
+        # "If Connection.Dialect does not belong to the SMB 3.x dialect family or
+        # Connection.ServerCapabilities does not include SMB2_GLOBAL_CAP_MULTI_CHANNEL, the server
+        # MAY fail the request with STATUS_NOT_SUPPORTED". Windows does not refuse a 3.x client that
+        # left MULTI_CHANNEL out (and so gets none back): NetExec's enum_inet module
+        # (Pennyw0rth/NetExec nxc/modules/enum_inet.py, pull request #846, tested against Server
+        # 2025) asks over impacket, whose NEGOTIATE offers ENCRYPTION alone. The 2.x refusal: U.
+        raise SmbStatusError(NtStatus.NOT_SUPPORTED, "FSCTL_QUERY_NETWORK_INTERFACE_INFO on an SMB 2.x connection")
+    if max_output < ENTRY_SIZE:
+        # MS-SMB2 3.3.5.15: the output must fit MaxOutputResponse.
+        raise SmbStatusError(NtStatus.BUFFER_TOO_SMALL, "MaxOutputResponse below one NETWORK_INTERFACE_INFO")
+    identity = conn.config.profile.identity.smb2
+    return network_interface_info(conn.local[0], identity.interface_capabilities, identity.interface_link_speed)
 
 
 def _validate_negotiate(conn: ConnectionView, data: bytes, max_output: int) -> bytes:

@@ -18,20 +18,24 @@ from smbemu.smb2.constants import (
     HEADER_SIZE,
     Capabilities,
     Cipher,
+    CompressionAlgorithm,
     Command,
     HashAlgorithm,
     NegotiateContextType,
+    RdmaTransform,
     SecurityMode,
     SigningAlgorithm,
 )
 from smbemu.smb2.header import build_response_header
 from smbemu.smb2.layouts import build, parse
 from smbemu.smb2.layouts.session import (
+    CompressionCapabilities,
     EncryptionCapabilities,
     NegotiateContext,
     NegotiateRequest,
     NegotiateResponse,
     PreauthIntegrityCapabilities,
+    RdmaTransformCapabilities,
     SigningCapabilities,
 )
 from smbemu.status import NtStatus
@@ -95,7 +99,14 @@ def _negotiate_311_contexts(conn: ConnectionView, contexts: dict[int, list[bytes
         answers.append(_context(NegotiateContextType.ENCRYPTION_CAPABILITIES, EncryptionCapabilities,
                                 cipher_count=1, ciphers=[chosen]))
 
-    signing = contexts.get(NegotiateContextType.SIGNING_CAPABILITIES, [])
+    identity = conn.config.profile.identity.smb2
+    if identity.compression_context != "omit":
+        answers += _compression_answer(contexts.get(NegotiateContextType.COMPRESSION_CAPABILITIES, []))
+    if identity.rdma_transform_context:
+        answers += _rdma_transform_answer(contexts.get(NegotiateContextType.RDMA_TRANSFORM_CAPABILITIES, []))
+    # A release that knows no SMB2_SIGNING_CAPABILITIES (before 2022) ignores it and signs with
+    # AES-CMAC (MS-SMB2 3.3.5.4: IsSigningCapabilitiesSupported).
+    signing = contexts.get(NegotiateContextType.SIGNING_CAPABILITIES, []) if identity.signing_context else []
     if len(signing) > 1:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, "more than one signing context")
     if signing:
@@ -107,6 +118,38 @@ def _negotiate_311_contexts(conn: ConnectionView, contexts: dict[int, list[bytes
     else:
         conn.signing_algorithm = SigningAlgorithm.AES_CMAC
     return answers
+
+
+def _compression_answer(offers: list[bytes]) -> list[bytes]:
+    """SMB2_COMPRESSION_CAPABILITIES (MS-SMB2 2.2.4.1.3, 3.3.5.4) from a release that supports
+    compression (2022): smbemu implements no algorithm, so the answer is CompressionAlgorithmCount 1
+    with NONE and no chaining; the client's Connection.CompressionIds stays empty and it sends
+    nothing compressed (3.2.4.1.9). policies/win2022.yaml says what 2022 itself lists."""
+    if not offers:
+        return []
+    if len(offers) > 1:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "more than one compression context")
+    if parse(CompressionCapabilities, offers[0]).compression_algorithm_count == 0:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "CompressionAlgorithmCount is 0")
+    return [_context(NegotiateContextType.COMPRESSION_CAPABILITIES, CompressionCapabilities,
+                     compression_algorithm_count=1, padding=0, flags=0,
+                     compression_algorithms=[CompressionAlgorithm.NONE])]
+
+
+def _rdma_transform_answer(offers: list[bytes]) -> list[bytes]:
+    """SMB2_RDMA_TRANSFORM_CAPABILITIES (MS-SMB2 2.2.4.1.6, 3.3.5.4): the transforms both sides
+    support (encryption and signing on 2022), or SMB2_RDMA_TRANSFORM_NONE. They apply to RDMA
+    channels only, which smbemu never has."""
+    if not offers:
+        return []
+    if len(offers) > 1:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "more than one RDMA transform context")
+    offered = parse(RdmaTransformCapabilities, offers[0]).rdma_transform_ids
+    if not offered:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, "TransformCount is 0")
+    common = [t for t in (RdmaTransform.ENCRYPTION, RdmaTransform.SIGNING) if t in offered] or [RdmaTransform.NONE]
+    return [_context(NegotiateContextType.RDMA_TRANSFORM_CAPABILITIES, RdmaTransformCapabilities,
+                     transform_count=len(common), reserved1=0, reserved2=0, rdma_transform_ids=common)]
 
 
 # Bits a 3.x server sets only when the client's NEGOTIATE set them too, as Windows answers:

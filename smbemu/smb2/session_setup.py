@@ -54,7 +54,9 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
     header = ctx.header
     # Flags first, as before the security buffer is looked for (an ordering clients can see).
     if ctx.body[SESSION_SETUP_FLAGS] & SMB2_SESSION_FLAG_BINDING:
-        # Multichannel binding is not offered (no MULTI_CHANNEL capability): MS-SMB2 3.3.5.5.2.
+        # Binding a second channel (MS-SMB2 3.3.5.5.2) is not modelled, though 3.x profiles answer
+        # MULTI_CHANNEL to a client that asks and list their interface (ioctl.py): the client keeps
+        # its one channel when the binding is refused.
         raise SmbStatusError(NtStatus.REQUEST_NOT_ACCEPTED, "session binding is not supported")
     request = parse(SessionSetupRequest, ctx.body)  # a Buffer outside the body: INVALID_PARAMETER
     security_mode = request.security_mode

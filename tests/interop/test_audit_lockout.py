@@ -58,7 +58,8 @@ def smbclient_list(server: ServerThread, user: str, password: str) -> str:
 def test_null_session_enumeration_in_the_audit_log(win2000: tuple[ServerThread, Path]) -> None:
     server, log = win2000
     result = run_tool(["rpcclient", "-p", str(server.port), "-U", "", "-N", HOST, "-c", "enumdomusers"])
-    assert "user:[alice] rid:[0x450]" in result.stdout, result.stderr
+    alice = server.config.directory.find_user("alice")
+    assert f"user:[alice] rid:[{alice.rid:#x}]" in result.stdout, result.stderr
     events = wait_for(log, 4634)
     logon, tree, pipe = first(events, 4624), first(events, 5140), first(events, 5145)
     rpc = first(events, RPC_EVENT_ID)
@@ -122,7 +123,7 @@ def test_wrong_password_then_lockout_then_unlock(win2000: tuple[ServerThread, Pa
 
     # samr shows the live state: ACB_AUTOLOCK (0x400) and the bad-password count.
     out = run_tool(["rpcclient", "-p", str(server.port), "-U", f"CORP/{ADMIN[0]}%{ADMIN[1]}", HOST,
-                    "-c", "queryuser 0x450"]).stdout
+                    "-c", f"queryuser {alice.rid:#x}"]).stdout
     assert re.search(r"bad_password_count:\s*0x00000005", out), out
     acb = int(re.search(r"acb_info\s*:\s*0x([0-9a-f]+)", out).group(1), 16)  # type: ignore[union-attr]
     assert acb & 0x400
@@ -135,7 +136,7 @@ def test_wrong_password_then_lockout_then_unlock(win2000: tuple[ServerThread, Pa
     assert "IPC$" in output, output
     assert directory.state(alice).logon_count == count + 1 and directory.state(alice).last_logon == moved
     out = run_tool(["rpcclient", "-p", str(server.port), "-U", f"CORP/{ADMIN[0]}%{ADMIN[1]}", HOST,
-                    "-c", "queryuser 0x450"]).stdout
+                    "-c", f"queryuser {alice.rid:#x}"]).stdout
     assert re.search(r"bad_password_count:\s*0x00000000", out), out
     assert re.search(rf"logon_count:\s*0x{count + 1:08x}", out), out
     acb = int(re.search(r"acb_info\s*:\s*0x([0-9a-f]+)", out).group(1), 16)  # type: ignore[union-attr]

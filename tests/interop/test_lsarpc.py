@@ -20,13 +20,14 @@ from impacket.dcerpc.v5.dtypes import MAXIMUM_ALLOWED  # type: ignore[import-unt
 from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
 from impacket.smbconnection import SMBConnection  # type: ignore[import-untyped]
 
-from helpers import HOST, ServerThread, run_tool
+from helpers import HOST, ServerThread, corp_rid, run_tool
 
 pytestmark = pytest.mark.interop
 
 ALICE = ("alice", "Wonderland1")
 MACHINE = "S-1-5-21-2446098351-2891839154-3815493722"
 DOMAIN = "S-1-5-21-1004336348-1177238915-682003330"
+ALICE_RID = corp_rid("alice")  # the member's local RID (1000: its SAM numbers from there)
 COMMANDS = "lsaquery;lookupnames Administrator;lookupsids {sid}-500;lsaenumsid;getusername;" \
            "dsroledominfo"
 USE = {1: "SidTypeUser", 2: "SidTypeGroup", 4: "SidTypeAlias"}
@@ -101,7 +102,7 @@ def test_rpcclient_mapped_counts(member: ServerThread) -> None:
     assert f"{MACHINE}-999 LEGACYSRV\\000003E7 (8)" in got
     assert "S-1-5-7 NT AUTHORITY\\ANONYMOUS LOGON (5)" in got
     assert "S-1-5-32-544 BUILTIN\\Administrators (4)" in got
-    assert f"alice {MACHINE}-1104 (User: 1)" in got
+    assert f"alice {MACHINE}-{ALICE_RID} (User: 1)" in got
     assert "Everyone S-1-1-0 (Well-known Group: 5)" in got
     assert re.search(r"^nosuch \S+ \(UNKNOWN: 8\)$", out, re.M)
     none = run_tool(["rpcclient", "-p", str(member.port), "-U", "", "-N", HOST, "-c",
@@ -111,11 +112,11 @@ def test_rpcclient_mapped_counts(member: ServerThread) -> None:
 
 
 def test_rpcclient_user_with_signing(member: ServerThread) -> None:
-    out = rpcclient(member.port, f"getusername;lsaquery;lookupsids {MACHINE}-1104;dsroledominfo",
+    out = rpcclient(member.port, f"getusername;lsaquery;lookupsids {MACHINE}-{ALICE_RID};dsroledominfo",
                     "--option=client signing=required", creds=ALICE)
     got = lines(out)
     assert "Account Name: alice, Authority Name: LEGACYSRV" in got
-    assert "Domain Name: CORP" in got and f"{MACHINE}-1104 LEGACYSRV\\alice (1)" in got
+    assert "Domain Name: CORP" in got and f"{MACHINE}-{ALICE_RID} LEGACYSRV\\alice (1)" in got
     assert "Machine Role = [3]" in got
 
 
@@ -185,13 +186,17 @@ def test_impacket_lookupsid_anonymous(request: pytest.FixtureRequest, which: str
     assert domain_sid == sid
     assert found == fixture_accounts(server, domain)
     assert found[500] == f"{domain}\\Administrator (SidTypeUser)"
-    assert found[1104] == f"{domain}\\alice (SidTypeUser)"
+    role = "dc" if which == "dc" else "member"
+    assert found[corp_rid("alice", role)] == f"{domain}\\alice (SidTypeUser)"
     if which == "dc":
         assert found[502] == "CORP\\krbtgt (SidTypeUser)"
         assert found[512] == "CORP\\Domain Admins (SidTypeGroup)"
     else:
         assert found[513] == "LEGACYSRV\\None (SidTypeGroup)"
-        assert found[1160] == "LEGACYSRV\\FS_Finance_RW (SidTypeAlias)"
+        assert found[corp_rid("FS_Finance_RW")] == "LEGACYSRV\\FS_Finance_RW (SidTypeAlias)"
+        # lookupsid.py's RID cycle finds every local account between 1000 and 1050, where
+        # enum4linux looks (its default ranges 500-550 and 1000-1050), as on a real member
+        assert sum(1000 <= rid <= 1050 for rid in found) == 30 + 3
 
 
 def test_impacket_lookupsid_as_alice_with_signing(member: ServerThread) -> None:

@@ -61,8 +61,9 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
     "dssetup": {n: "MS-DSSP 3.2.5: OpnumNNotUsedOnWire" for n in range(1, 11)},
     # MS-NRPC 3.5.4: Opnum47NotUsedOnWire.
     "netlogon": {47: "MS-NRPC 3.5.4: Opnum47NotUsedOnWire"},
-    # MS-RRP 3.1.5: Opnum14NotImplemented / Opnum28NotImplemented.
-    "winreg": {14: "MS-RRP 3.1.5: Opnum14NotImplemented", 28: "MS-RRP 3.1.5: Opnum28NotImplemented"},
+    # MS-RRP 3.1.5: Opnum28NotImplemented (14, listed there too, Windows dispatches:
+    # pipes/winreg/notify.py).
+    "winreg": {28: "MS-RRP 3.1.5: Opnum28NotImplemented"},
     # MS-SRVS 3.1.4: Opnum29/42/47NotUsedOnWire, reserved for local use.
     "srvsvc": {n: "MS-SRVS 3.1.4: OpnumNNNotUsedOnWire" for n in (29, 42, 47)},
     # MS-EVEN 3.1.4: Opnum19/20/21/23NotUsedOnWire (the cluster-service calls).
@@ -76,18 +77,16 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
     # MS-SCMR 3.1.4: OpnumNNNotUsedOnWire.
     "svcctl": {n: "MS-SCMR 3.1.4: OpnumNNNotUsedOnWire"
                for n in (10, 22, 34, 43, 46, 52, 53, 54, 55, 57, 58, 59)},
+    # The endpoint mapper of rpcss serves opnums 2-4, 7 and 8 only (pipes/epmapper/mapper.py:
+    # ept_inq_object and ept_mgmt_delete are not among its procedures, MS-RPCE: a client
+    # "SHOULD NOT call" them).
+    "epmapper": {5: "ept_inq_object: not served by Windows' mapper",
+                 6: "ept_mgmt_delete: not served by Windows' mapper"},
 }
 
-#: NOT_YET -- gaps still open in issue 15 item 7 after this branch: Windows answers these with
-#: a status (mostly STATUS_ACCESS_DENIED for want of a secure channel) but their [out] unions
-#: depend on [in] unions smbemu does not decode yet (netlogon), or they are calls the owning
-#: module has not emulated (svcctl's ANSI variants and notifications, winreg's multiple-value
-#: queries, the endpoint mapper's object / management calls).  Listed so the walk shows them.
+#: NOT_YET -- gaps still open in issue 15 item 7: calls Windows answers that the owning module
+#: has not emulated yet.  Listed so the walk shows them.
 NOT_YET: dict[str, dict[int, str]] = {
-    "svcctl": {n: "not emulated (pipes/svcctl NOT_EMULATED)"
-               for n in (25, 26, 27, 28, 29, 30, 32, 33, 35, 38, 41, 47, 48, 49)},
-    "winreg": {29: "BaseRegQueryMultipleValues", 34: "BaseRegQueryMultipleValues2"},
-    "epmapper": {5: "ept_inq_object", 6: "ept_mgmt_delete", 7: "ept_map_auth"},
     # SamrUnicodeChangePasswordUser4 (MS-SAMR 3.1.5.10.4) came with the 2022 security updates;
     # the AES password change it carries is not emulated
     "samr": {73: "SamrUnicodeChangePasswordUser4: AES password change not emulated"},

@@ -23,7 +23,7 @@ from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
     DCERPCException,
 )
 
-from helpers import HOST, ServerThread, run_tool
+from helpers import HOST, ServerThread, corp_rid, run_tool
 from smbemu.directory import make_large_fixture
 
 pytestmark = pytest.mark.interop
@@ -65,11 +65,12 @@ def rpcclient(server: ServerThread, commands: str, *auth: str) -> str:
     return result.stdout
 
 
-def check_common(out: str) -> None:
-    """What both roles print from the corp fixture."""
+def check_common(out: str, role: str) -> None:
+    """What both roles print from the corp fixture (the RIDs as ``role`` numbers them: a
+    member's local SAM from 1000, a DC's domain RIDs)."""
     assert "user:[Administrator] rid:[0x1f4]" in out
-    assert "user:[alice] rid:[0x450]" in out
-    assert "user:[jhall] rid:[0x45e]" in out
+    assert f"user:[alice] rid:[{corp_rid('alice', role):#x}]" in out
+    assert f"user:[jhall] rid:[{corp_rid('jhall', role):#x}]" in out
     # queryuser 0x1f4 (level 21)
     assert re.search(r"User Name\s*:\s*Administrator", out)
     assert re.search(r"Description :\s*Built-in account for administering the computer/domain",
@@ -81,19 +82,22 @@ def check_common(out: str) -> None:
     assert "min_password_length: 7" in out and "DOMAIN_PASSWORD_COMPLEX" in out
     # enumalsgroups builtin
     assert "group:[Administrators] rid:[0x220]" in out and "group:[Users] rid:[0x221]" in out
-    # enumdomains, samlookupnames, samlookuprids
-    assert "name:[Builtin] idx:[0x1]" in out
+    # enumdomains (a domain has no RID: Windows numbers both entries 0), samlookupnames, samlookuprids
+    assert "name:[Builtin] idx:[0x0]" in out
     assert "name Administrator: 0x1f4 (1)" in out and "rid 0x1f4: Administrator (1)" in out
 
 
 def test_rpcclient_anonymous_member(member: ServerThread) -> None:
     out = rpcclient(member, RPCCLIENT_COMMANDS)
-    check_common(out)
+    check_common(out, "member")
+    # enum4linux's default RID range 1000-1050 holds the local accounts, as on a real member
+    assert "user:[alice] rid:[0x3e8]" in out
     assert "user:[krbtgt]" not in out  # a member server's local SAM
     assert re.search(r"Domain:\s*LEGACYSRV", out) and re.search(r"Total Users:\s*32", out)
     assert re.search(r"Server Role:\s*ROLE_DOMAIN_PDC", out)
     assert "group:[None] rid:[0x201]" in out  # enumdomgroups: the local SAM's only group
-    assert "group:[FS_Finance_RW] rid:[0x488]" in out  # enumalsgroups domain: local aliases
+    # enumalsgroups domain: local aliases, numbered after the local users
+    assert f"group:[FS_Finance_RW] rid:[{corp_rid('FS_Finance_RW'):#x}]" in out
     assert re.search(r"group rid:\[0x201\] attr:\[0x7\]", out)  # queryusergroups
     # querygroupmem 0x200: Domain Admins is not in a member server's SAM (as on Windows)
     assert "NT_STATUS_NO_SUCH_GROUP" in out
@@ -102,7 +106,7 @@ def test_rpcclient_anonymous_member(member: ServerThread) -> None:
 
 def test_rpcclient_anonymous_dc(dc: ServerThread) -> None:
     out = rpcclient(dc, RPCCLIENT_COMMANDS + ";querydispinfo;querydominfo 12")
-    check_common(out)
+    check_common(out, "dc")
     assert "user:[krbtgt] rid:[0x1f6]" in out
     assert re.search(r"Domain:\s*CORP", out) and re.search(r"Total Users:\s*34", out)
     assert "group:[Domain Admins] rid:[0x200]" in out
@@ -111,7 +115,8 @@ def test_rpcclient_anonymous_dc(dc: ServerThread) -> None:
     assert "group:[Pre-Windows 2000 Compatible Access] rid:[0x22a]" in out
     groups = re.findall(r"group rid:\[(0x[0-9a-f]+)\] attr:\[0x7\]", out)
     assert {"0x200", "0x201", "0x206", "0x207", "0x208"} <= set(groups)
-    assert re.findall(r"^\s*rid:\[(0x[0-9a-f]+)\] attr:\[0x7\]", out, re.M) == ["0x1f4", "0x451"]
+    assert re.findall(r"^\s*rid:\[(0x[0-9a-f]+)\] attr:\[0x7\]", out, re.M) == [
+        "0x1f4", f"{corp_rid('mjones', 'dc'):#x}"]
     assert "name:[CORP] idx:[0x0]" in out
     # querydispinfo: the password left in a description, the classic finding
     assert re.search(r"Account: nyoung\tName: Nancy Young\tDesc: Accounting temp \(Robert Half\)"
@@ -124,11 +129,12 @@ def test_rpcclient_anonymous_dc(dc: ServerThread) -> None:
 def test_rpcclient_authenticated_with_signing(dc: ServerThread, member: ServerThread) -> None:
     auth = ("-U", f"CORP/{ALICE[0]}%{ALICE[1]}", "--option=client signing=required")
     out = rpcclient(dc, RPCCLIENT_COMMANDS, *auth)
-    check_common(out)
+    check_common(out, "dc")
     assert "user:[krbtgt] rid:[0x1f6]" in out
-    out = rpcclient(member, "enumdomusers;queryuser 0x450;getdompwinfo",
+    alice = f"{corp_rid('alice'):#x}"
+    out = rpcclient(member, f"enumdomusers;queryuser {alice};getdompwinfo",
                     "-U", f"LEGACYSRV/{ALICE[0]}%{ALICE[1]}", "--option=client signing=required")
-    assert "user:[alice] rid:[0x450]" in out
+    assert f"user:[alice] rid:[{alice}]" in out
     assert re.search(r"Full Name\s*:\s*Alice Liddell", out)
     assert re.search(r"Home Drive\s*:\s*\\\\LEGACYSRV\\Users\$\\alice", out)
     assert re.search(r"Dir Drive\s*:\s*H:", out)
@@ -217,20 +223,20 @@ def check_polenum(policy: dict[str, Any]) -> None:
     assert (logoff["LowPart"], logoff["HighPart"]) == (0, -0x80000000)  # never
 
 
-def check_alice(info: Any, home: str = "\\\\LEGACYSRV\\Users$\\alice") -> None:
+def check_alice(info: Any, role: str, home: str = "\\\\LEGACYSRV\\Users$\\alice") -> None:
     assert info["UserName"] == "alice" and info["FullName"] == "Alice Liddell"
     assert info["AdminComment"] == "Finance - Accounts Payable"
     assert info["HomeDirectory"] == home and info["HomeDirectoryDrive"] == "H:"
     # 912 in the fixture; alice's own logons in earlier tests count too (live counters)
     assert info["ScriptPath"] == "logon.bat" and info["LogonCount"] >= 912
-    assert info["UserId"] == 1104 and info["UserAccountControl"] == 0x10
+    assert info["UserId"] == corp_rid("alice", role) and info["UserAccountControl"] == 0x10
 
 
 def test_impacket_samrdump_and_polenum_anonymous(member: ServerThread, dc: ServerThread) -> None:
     dce = impacket_dce(member)
     name, users, _ = samrdump(dce)
     assert name == "LEGACYSRV" and len(users) == 32 and "krbtgt" not in users
-    check_alice(users["alice"])
+    check_alice(users["alice"], "member")
     jhall = users["jhall"]
     assert jhall["UserAccountControl"] & 0x400 and jhall["BadPasswordCount"] == 5
     assert users["Guest"]["UserAccountControl"] & 0x1
@@ -243,7 +249,7 @@ def test_impacket_samrdump_and_polenum_anonymous(member: ServerThread, dc: Serve
     # USER_NORMAL_ACCOUNT (impacket's default filter): the DC's machine account is left out
     assert name == "CORP" and "krbtgt" in users and len(users) == 33
     assert not any(user.endswith("$") for user in users)
-    check_alice(users["alice"])
+    check_alice(users["alice"], "dc")
     check_polenum(polenum(dce))
     dce.disconnect()
 
@@ -253,7 +259,7 @@ def test_impacket_authenticated_with_signing(dc: ServerThread) -> None:
     dce = impacket_dce(dc, *ALICE, domain="CORP", integrity=True)
     name, users, _ = samrdump(dce, max_length=512)
     assert name == "CORP" and len(users) == 33
-    check_alice(users["alice"])
+    check_alice(users["alice"], "dc")
     check_polenum(polenum(dce))
     dce.disconnect()
 
@@ -268,3 +274,17 @@ def test_large_fixture_fully_enumerated(large: ServerThread) -> None:
     _, users, calls = samrdump(dce, max_length=4096)
     assert len(users) == 1202 and calls > 5
     dce.disconnect()
+
+
+def test_rpcclient_standalone_workgroup_server() -> None:
+    """`--set role=standalone`: a workgroup server -- its own SAM numbered from 1000, the
+    workgroup as primary domain (no SID), no CORP names to resolve."""
+    with ServerThread("win2000", overrides=[DIALECTS, "role=standalone"]) as server:
+        out = rpcclient(server, "lsaquery;enumdomusers;enumdomains;lookupnames alice")
+        corp = run_tool(["rpcclient", "-p", str(server.port), "-U", "", "-N", HOST, "-c",
+                         "lookupnames 'CORP\\Domain Admins'"])
+    assert "Domain Name: WORKGROUP" in out and "Domain Sid: (NULL SID)" in out
+    assert "user:[alice] rid:[0x3e8]" in out and "user:[Administrator] rid:[0x1f4]" in out
+    assert "name:[LEGACYSRV] idx:[0x0]" in out and "name:[Builtin] idx:[0x0]" in out
+    assert "alice S-1-5-21-2446098351-2891839154-3815493722-1000 (User: 1)" in out
+    assert "NT_STATUS_NONE_MAPPED" in corp.stdout + corp.stderr, corp.stdout + corp.stderr

@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from helpers import HOST, ServerThread
+from helpers import HOST, ServerThread, corp_rid
 
-ROUNDS = 15  # corp.yaml has 30 ordinary users (1104-1133): one new member per round and client
+ROUNDS = 15  # corp.yaml has 30 ordinary users (alice and after): one new member per round and client
+ALICE = corp_rid("alice", "dc")  # the DC's domain RID of the first of them
 
 
 def _client(port: int) -> tuple[Any, Any, Any]:
@@ -33,12 +34,12 @@ def test_two_clients_change_the_same_account_without_losing_an_update() -> None:
         samr, dce, domain = _client(server.port)
         alias = samr.hSamrCreateAliasInDomain(dce, domain, "Shared", samr.MAXIMUM_ALLOWED)["RelativeId"]
         errors: list[BaseException] = []
-        user_sids = [str(u.sid) for u in server.config.directory.users if u.rid >= 1104][:2 * ROUNDS]
+        user_sids = [str(u.sid) for u in server.config.directory.users if u.rid >= ALICE][:2 * ROUNDS]
 
         def work(which: int) -> None:
             try:
                 samr_, dce_, domain_ = _client(server.port)
-                user = samr_.hSamrOpenUser(dce_, domain_, samr_.MAXIMUM_ALLOWED, 1104)["UserHandle"]
+                user = samr_.hSamrOpenUser(dce_, domain_, samr_.MAXIMUM_ALLOWED, ALICE)["UserHandle"]
                 group = samr_.hSamrOpenAlias(dce_, domain_, samr_.MAXIMUM_ALLOWED, alias)["AliasHandle"]
                 for n in range(ROUNDS):
                     buffer = samr_.SAMPR_USER_INFO_BUFFER()

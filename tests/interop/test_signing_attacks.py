@@ -585,7 +585,9 @@ def test_session_setup_replayed_on_another_connection(label: str) -> None:
     does not match (MS-NLMP 3.2.5.1.2: STATUS_LOGON_FAILURE). The victim's session goes on.
     (A server of its own: the failed logon counts towards alice's lockout threshold.)"""
     dialect, kwargs = SIGNED[label]
-    with ServerThread("win2016", overrides=["smb.signing_required=true"]) as signing_server, _through_mitm(
+    # negotiate_credits=0: the attacker's NEGOTIATE gets the credits it asks (see conftest.signing_server).
+    with ServerThread("win2016", overrides=["smb.signing_required=true", "identity.smb2.negotiate_credits=0"]
+                      ) as signing_server, _through_mitm(
         signing_server.port, dialect, **kwargs
     ) as (mitm, conn):
         mark = len(mitm.client_frames)

@@ -23,7 +23,7 @@ from impacket import smb as impacket_smb  # type: ignore[import-untyped]
 from impacket.dcerpc.v5 import lsad, lsat, samr, srvs, transport  # type: ignore[import-untyped]
 from impacket.smbconnection import SMB_DIALECT, SessionError, SMBConnection  # type: ignore[import-untyped]
 
-from helpers import HOST, ServerThread, run_tool
+from helpers import HOST, ServerThread, corp_rid, run_tool
 from pipeclient import bind_pdu
 from smbemu.directory import make_large_fixture
 from smbemu.smb1.constants import Command
@@ -134,7 +134,7 @@ def test_impacket_srvsvc_samr_lsarpc_over_smb1(win2000: ServerThread) -> None:
         policy = lsad.hLsarOpenPolicy2(dce, lsad.POLICY_LOOKUP_NAMES)["PolicyHandle"]
         names = lsat.hLsarLookupNames(dce, policy, ["alice"])
         sid = names["TranslatedSids"]["Sids"][0]
-        assert sid["Use"] == 1 and sid["RelativeId"] == 1104
+        assert sid["Use"] == 1 and sid["RelativeId"] == corp_rid("alice")  # win2000: a member
         dce.disconnect()
     finally:
         conn.close()
@@ -182,7 +182,7 @@ def test_rpcclient_over_nt1(win2000: ServerThread) -> None:
     admin = rpcclient(win2000, "lsaquery;enumdomusers;netshareenumall 502", ADMIN)
     out = admin.stdout
     assert admin.returncode == 0, out + admin.stderr
-    assert "Domain Name: CORP" in out and "user:[alice] rid:[0x450]" in out
+    assert "Domain Name: CORP" in out and f"user:[alice] rid:[{corp_rid('alice'):#x}]" in out
     assert "\tpath:\tC:\\WINNT" in out
 
 

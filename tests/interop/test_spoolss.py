@@ -43,7 +43,7 @@ def dc() -> Iterator[ServerThread]:
 
 def test_rpcclient_enumprinters_as_administrator(dc: ServerThread) -> None:
     out = rpcclient(dc, ADMIN, "enumprinters", "enumprinters 2")
-    assert "name:[\\\\LEGACYSRV\\HPLJ4250]" in out, out
+    assert "name:[\\\\127.0.0.1\\HPLJ4250]" in out, out
     assert "comment:[HP LaserJet 4250 - 2nd floor]" in out
     assert "sharename:[HPLJ4250]" in out and "drivername:[Generic / Text Only]" in out
     assert "SID: S-1-1-0" in out  # level 2's security descriptor parsed too
@@ -52,7 +52,7 @@ def test_rpcclient_enumprinters_as_administrator(dc: ServerThread) -> None:
 def test_rpcclient_getprinter_enumdrivers_getdata(dc: ServerThread) -> None:
     out = rpcclient(dc, ADMIN, "getprinter HPLJ4250 2", "enumdrivers 3", "getdriverdir",
                     "getdata . Architecture", "getdata . OSVersion", "getdata . MajorVersion")
-    assert "printername:[\\\\LEGACYSRV\\HPLJ4250]" in out, out
+    assert "printername:[\\\\127.0.0.1\\HPLJ4250]" in out, out
     assert "Driver Name: [Generic / Text Only]" in out and "Architecture: [Windows x64]" in out
     assert "Directory Name:[C:\\Windows\\system32\\spool\\DRIVERS\\W32X86]" in out
     assert "Architecture: REG_SZ: Windows x64" in out
@@ -61,9 +61,31 @@ def test_rpcclient_getprinter_enumdrivers_getdata(dc: ServerThread) -> None:
     assert "result was" not in out.replace("result was WERR_OK", "")
 
 
+def test_rpcclient_print_server_catalog(dc: ServerThread) -> None:
+    """What a default Windows print server lists: its local ports, port monitors, the winprint
+    print processor and its data types, the built-in forms, the directories."""
+    out = rpcclient(dc, ADMIN, "enumports 2", "enummonitors 2", "enumprocs", "enumprocdatatypes",
+                    "getdriverdir", "enumforms HPLJ4250", "getform HPLJ4250 A4")
+    assert "Port Name:\t[LPT1:]" in out and "Monitor Name:\t[Local Port]" in out, out
+    assert "monitor_name: Standard TCP/IP Port" in out and "dll_name: tcpmon.dll" in out
+    assert "environment: Windows x64" in out
+    assert "print_processor_name: winprint" in out
+    assert "name_array: RAW" in out and "name_array: NT EMF 1.008" in out
+    assert "Directory Name:[C:\\Windows\\system32\\spool\\DRIVERS\\W32X86]" in out
+    assert "Letter Small\n\tflag: FORM_BUILTIN (1)" in out
+    assert "A4\n\tflag: FORM_BUILTIN (1)\n\twidth: 210000, length: 297000" in out
+    assert "WERR_" not in out
+
+
+def test_rpcclient_user_sees_the_catalog_and_cannot_add_a_form(dc: ServerThread) -> None:
+    out = rpcclient(dc, ALICE, "enumports", "enumforms HPLJ4250", "addform HPLJ4250 myform")
+    assert "[COM1:]" in out and "Tabloid" in out, out
+    assert "WERR_ACCESS_DENIED" in out
+
+
 def test_rpcclient_user_lists_and_is_refused_changes(dc: ServerThread) -> None:
     out = rpcclient(dc, ALICE, "enumprinters", "setprinter HPLJ4250 x")
-    assert "name:[\\\\LEGACYSRV\\HPLJ4250]" in out and "WERR_ACCESS_DENIED" in out, out
+    assert "name:[\\\\127.0.0.1\\HPLJ4250]" in out and "WERR_ACCESS_DENIED" in out, out
 
 
 @pytest.mark.parametrize("profile,listed,refusal", [
@@ -77,7 +99,7 @@ def test_rpcclient_user_lists_and_is_refused_changes(dc: ServerThread) -> None:
 def test_rpcclient_anonymous_per_profile(profile: str, listed: bool, refusal: str) -> None:
     with ServerThread(profile) as server:
         out = rpcclient(server, None, "enumprinters")
-    assert ("name:[\\\\LEGACYSRV\\HPLJ4250]" in out) is listed, out
+    assert ("name:[\\\\127.0.0.1\\HPLJ4250]" in out) is listed, out
     assert refusal in out
 
 

@@ -226,7 +226,9 @@ def test_the_other_opnums(pipe_client: Any) -> None:
     client = pipe_client("epmapper", "administrator", "win2022")
     assert client.call(0)["ReturnValue"] == EPT_S_CANT_PERFORM_OP  # ept_insert: no remote registration
     assert client.call(1)["ReturnValue"] == EPT_S_CANT_PERFORM_OP  # ept_delete
-    for opnum in (5, 6, 7):
+    # ept_inq_object, ept_mgmt_delete: not among the procedures Windows' mapper serves
+    # (pipes/epmapper/mapper.py); 9: past ept_map_auth_async, the last one
+    for opnum in (5, 6, 9):
         assert client.fault(opnum) == NCA_S_OP_RNG_ERROR
 
 

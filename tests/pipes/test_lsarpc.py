@@ -21,6 +21,7 @@ from smbemu.rpc.endpoint import RpcEndpoint
 from smbemu.principal import ANONYMOUS
 from smbemu.rpc.interface import make_context_factory
 from tests.pipes.conftest import CallFault
+from helpers import corp_rid
 from smbemu.rpc.pdu import (
     NDR20,
     PFC_FIRST_FRAG,
@@ -39,6 +40,8 @@ KINDS = ("anonymous", "guest", "user", "administrator")
 MACHINE = "S-1-5-21-2446098351-2891839154-3815493722"
 DOMAIN = "S-1-5-21-1004336348-1177238915-682003330"
 GUID = "4a6e7c1b-93d2-4f0a-8d5e-2b1c9e6f7a31"
+# alice's RID: the member's local SAM numbers from 1000, the DC keeps the fixture's domain RID
+ALICE, ALICE_DC = corp_rid("alice"), corp_rid("alice", "dc")
 
 SUCCESS, MORE_ENTRIES, SOME_NOT_MAPPED = 0, 0x105, 0x107
 NO_MORE_ENTRIES = 0x8000001A
@@ -304,7 +307,7 @@ def test_query_information_dc_and_standalone(pipe_client: Callable[..., Any],
 def test_lookup_sids_member_role_rule(pipe_client: Callable[..., Any]) -> None:
     client = pipe_client("lsarpc", "anonymous")
     h = handle(client)
-    sids = [MACHINE + "-500", MACHINE + "-1104", MACHINE + "-513", DOMAIN + "-512",
+    sids = [MACHINE + "-500", f"{MACHINE}-{ALICE}", MACHINE + "-513", DOMAIN + "-512",
             "S-1-1-0", "S-1-5-7", "S-1-5-11", "S-1-5-32-544", "S-1-5-32", MACHINE, "S-1-5-18"]
     reply = lookup_sids(client, h, sids)
     assert reply["ReturnValue"] == SUCCESS and reply["MappedCount"] == len(sids)
@@ -324,7 +327,7 @@ def test_lookup_sids_member_role_rule(pipe_client: Callable[..., Any]) -> None:
 def test_lookup_sids_dc_role_rule(pipe_client: Callable[..., Any]) -> None:
     client = pipe_client("lsarpc", "anonymous", profile="win2000-dc")
     reply = lookup_sids(client, handle(client), [DOMAIN + "-500", DOMAIN + "-502",
-                                                 DOMAIN + "-512", DOMAIN + "-1104"])
+                                                 DOMAIN + "-512", f"{DOMAIN}-{ALICE_DC}"])
     assert names_of(reply) == [("CORP", "Administrator", USER), ("CORP", "krbtgt", USER),
                                ("CORP", "Domain Admins", GROUP), ("CORP", "alice", USER)]
 
@@ -337,7 +340,7 @@ def test_lookup_sids_mapped_counts(pipe_client: Callable[..., Any]) -> None:
     assert names_of(some) == [("LEGACYSRV", "Administrator", USER),
                               ("LEGACYSRV", "000003E7", UNKNOWN),
                               ("*", "S-1-5-21-1-2-3-4", UNKNOWN)]
-    none = lookup_sids(client, h, [MACHINE + "-999", MACHINE + "-1000"])
+    none = lookup_sids(client, h, [MACHINE + "-999", MACHINE + "-9999"])
     assert none["ReturnValue"] == NONE_MAPPED and none["MappedCount"] == 0
     assert none["TranslatedNames"]["Entries"] == 2
     for opnum in (15, 57):
@@ -348,7 +351,7 @@ def test_lookup_sids_mapped_counts(pipe_client: Callable[..., Any]) -> None:
         assert lookup_sids(client, h, ["S-1-1-0"], opnum, level=0)["ReturnValue"] == \
             INVALID_PARAMETER
     assert client.fault(15, h) == 0x6F7  # a truncated stub: nca_s_fault_ndr
-    two = lookup_sids(client, h, [MACHINE + "-500", MACHINE + "-1104"], opnum=57)
+    two = lookup_sids(client, h, [MACHINE + "-500", f"{MACHINE}-{ALICE}"], opnum=57)
     assert [(n["Name"], n["Flags"]) for n in two["TranslatedNames"]["Names"]] == [
         ("Administrator", 0), ("alice", 0)]
 
@@ -364,17 +367,17 @@ def test_lookup_names_every_version(pipe_client: Callable[..., Any]) -> None:
     domains = [(d["Name"], d["Sid"]) for d in one["ReferencedDomains"]["Domains"]]
     got = [(s_["Use"], s_["RelativeId"], domains[s_["DomainIndex"]] if s_["DomainIndex"] >= 0
             else None) for s_ in one["TranslatedSids"]["Sids"]]
-    assert got == [(USER, 500, ("LEGACYSRV", MACHINE)), (USER, 1104, ("LEGACYSRV", MACHINE)),
+    assert got == [(USER, 500, ("LEGACYSRV", MACHINE)), (USER, ALICE, ("LEGACYSRV", MACHINE)),
                    (WKG, 0, ("", "S-1-1")), (WKG, 7, ("NT AUTHORITY", "S-1-5")),
                    (WKG, 11, ("NT AUTHORITY", "S-1-5")), (ALIAS, 544, ("BUILTIN", "S-1-5-32")),
                    (GROUP, 512, ("CORP", DOMAIN)), (DOMAIN_TYPE, 0xFFFFFFFF, ("CORP", DOMAIN)),
                    (UNKNOWN, 0, None)]
     two = lookup_names(client, h, ["alice", "nosuch"], opnum=58)
     assert [(x["Use"], x["RelativeId"], x["Flags"]) for x in two["TranslatedSids"]["Sids"]] == \
-        [(USER, 1104, 0), (UNKNOWN, 0, 0)]
+        [(USER, ALICE, 0), (UNKNOWN, 0, 0)]
     three = lookup_names(client, h, ["alice", "Everyone", "nosuch"], opnum=68)
     assert [(x["Use"], x["Sid"]) for x in three["TranslatedSids"]["Sids"]] == [
-        (USER, MACHINE + "-1104"), (WKG, "S-1-1-0"), (UNKNOWN, "S-0-0")]
+        (USER, f"{MACHINE}-{ALICE}"), (WKG, "S-1-1-0"), (UNKNOWN, "S-0-0")]
     assert three["ReturnValue"] == SOME_NOT_MAPPED and three["MappedCount"] == 2
     none = lookup_names(client, h, ["nosuch", "CORP\\alice"], opnum=68)
     assert none["ReturnValue"] == NONE_MAPPED and none["MappedCount"] == 0
@@ -384,7 +387,7 @@ def test_lookup_names_every_version(pipe_client: Callable[..., Any]) -> None:
     dc = pipe_client("lsarpc", "anonymous", profile="win2000-dc")
     reply = lookup_names(dc, handle(dc), ["Administrator", "CORP\\alice"], opnum=68)
     assert [x["Sid"] for x in reply["TranslatedSids"]["Sids"]] == [DOMAIN + "-500",
-                                                                   DOMAIN + "-1104"]
+                                                                   f"{DOMAIN}-{ALICE_DC}"]
 
 
 def test_lookup_count_range_and_secure_channel_only_calls(pipe_client: Callable[..., Any]) -> None:
@@ -424,7 +427,7 @@ def test_rid_cycling_lists_exactly_the_fixture(pipe_client: Callable[..., Any]) 
                 assert domain == "LEGACYSRV"
                 found[start + n] = (item["Name"], item["Use"])
     assert found == expected and found[500] == ("Administrator", USER)
-    assert found[1104] == ("alice", USER) and found[513] == ("None", GROUP)
+    assert found[ALICE] == ("alice", USER) and found[513] == ("None", GROUP)
 
 
 # ------------------------------------------------------------------ GetUserName
@@ -501,7 +504,7 @@ def test_account_rights(pipe_client: Callable[..., Any]) -> None:
         set(admins["UserRights"]["UserRights"])
     assert rights("S-1-1-0")["UserRights"]["UserRights"] == ["SeNetworkLogonRight",
                                                               "SeChangeNotifyPrivilege"]
-    missing = rights(MACHINE + "-1104")
+    missing = rights(f"{MACHINE}-{ALICE}")
     assert missing == {"UserRights": {"Entries": 0, "UserRights": None},
                        "ReturnValue": OBJECT_NAME_NOT_FOUND}
     with_right = client.call(35, PolicyHandle=h, UserRight="SeBackupPrivilege")
@@ -562,7 +565,7 @@ def test_account_objects(pipe_client: Callable[..., Any]) -> None:
     # a user may not open an account object for writing; nobody may change it here
     assert client.call(17, PolicyHandle=h, AccountSid="S-1-5-32-551",
                        DesiredAccess=0x2)["ReturnValue"] == ACCESS_DENIED
-    assert client.call(17, PolicyHandle=h, AccountSid=MACHINE + "-1104",
+    assert client.call(17, PolicyHandle=h, AccountSid=f"{MACHINE}-{ALICE}",
                        DesiredAccess=MAX_ALLOWED)["ReturnValue"] == OBJECT_NAME_NOT_FOUND
     op = client.op(24)
     assert op.decode_response(client.raw(24, account + bytes(4)))["ReturnValue"] == \
@@ -657,6 +660,33 @@ def test_impacket_audit_events_as_administrator(pipes_h: H) -> None:
     assert [x["Data"] for x in info["EventAuditingOptions"]] == [0] * 9
 
 
+def _lengths(value: Any) -> tuple[int, int]:
+    """(Length, MaximumLength) of an RPC_UNICODE_STRING as impacket decoded it from the wire."""
+    return value.fields["Length"], value.fields["MaximumLength"]
+
+
+def test_domain_names_carry_their_nul_room(pipes_h: H) -> None:
+    """RPC_UNICODE_STRING MaximumLength = Length + 2 in the policy's domain names and the
+    referenced domains of a lookup, as Windows sends them (ndr.unicode_string_nul_room, issue
+    13); an empty name (the S-1-1 authority's) stays 0 / 0."""
+    dce = pipes_h.impacket_dce(pipes_h.fresh_config("win2016-dc"), "lsarpc", "administrator")
+    h = lsad.hLsarOpenPolicy2(dce, MAXIMUM_ALLOWED | lsat.POLICY_LOOKUP_NAMES)["PolicyHandle"]
+    C = lsad.POLICY_INFORMATION_CLASS
+    primary = lsad.hLsarQueryInformationPolicy2(dce, h, C.PolicyPrimaryDomainInformation)[
+        "PolicyInformation"]["PolicyPrimaryDomainInfo"]
+    assert _lengths(primary.fields["Name"]) == (8, 10)  # CORP
+    account = lsad.hLsarQueryInformationPolicy2(dce, h, C.PolicyAccountDomainInformation)[
+        "PolicyInformation"]["PolicyAccountDomainInfo"]
+    assert _lengths(account.fields["DomainName"]) == (8, 10)
+    dns = lsad.hLsarQueryInformationPolicy2(dce, h, C.PolicyDnsDomainInformation)[
+        "PolicyInformation"]["PolicyDnsDomainInfo"]
+    assert _lengths(dns.fields["Name"]) == (8, 10)
+    assert _lengths(dns.fields["DnsDomainName"]) == _lengths(dns.fields["DnsForestName"]) == (20, 22)  # corp.local
+    resp = lsat.hLsarLookupSids(dce, h, [DOMAIN + "-500", "S-1-1-0"], lsat.LSAP_LOOKUP_LEVEL.LsapLookupWksta)
+    domains = resp["ReferencedDomains"]["Domains"]
+    assert [_lengths(d.fields["Name"]) for d in domains] == [(8, 10), (0, 0)]
+
+
 def test_impacket_lookups(dce: Any) -> None:
     h = lsad.hLsarOpenPolicy2(dce, MAXIMUM_ALLOWED | lsat.POLICY_LOOKUP_NAMES)["PolicyHandle"]
     for helper in (lsat.hLsarLookupSids, lsat.hLsarLookupSids2):
@@ -679,10 +709,10 @@ def test_impacket_lookups(dce: Any) -> None:
     assert [(x["Use"], x["RelativeId"]) for x in one["TranslatedSids"]["Sids"]] == [
         (USER, 500), (WKG, 0)]
     two = lsat.hLsarLookupNames2(dce, h, ["alice"])
-    assert two["TranslatedSids"]["Sids"][0]["RelativeId"] == 1104
+    assert two["TranslatedSids"]["Sids"][0]["RelativeId"] == ALICE
     three = lsat.hLsarLookupNames3(dce, h, ["alice", "BUILTIN\\Users"])
     assert [x["Sid"].formatCanonical() for x in three["TranslatedSids"]["Sids"]] == [
-        MACHINE + "-1104", "S-1-5-32-545"]
+        f"{MACHINE}-{ALICE}", "S-1-5-32-545"]
     with pytest.raises(DCERPCException) as err:
         lsat.hLsarLookupNames3(dce, h, ["nosuch"])
     assert "STATUS_NONE_MAPPED" in str(err.value)

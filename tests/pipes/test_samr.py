@@ -17,6 +17,8 @@ from impacket.dcerpc.v5 import samr  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.dtypes import NULL, RPC_SID  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
 
+from helpers import corp_rid
+
 H = types.SimpleNamespace
 STATUS_SUCCESS = 0
 STATUS_MORE_ENTRIES = 0x105
@@ -39,6 +41,9 @@ MAXIMUM_ALLOWED = 0x02000000
 ALL = 0xFFFFFFFF
 
 MACHINE_SID = "S-1-5-21-2446098351-2891839154-3815493722"
+# corp.yaml's RIDs as each role numbers them (a member's local SAM from 1000, a DC's domain RIDs)
+ALICE, MJONES, JHALL, NYOUNG = (corp_rid(name) for name in ("alice", "mjones", "jhall", "nyoung"))
+ALICE_DC, MJONES_DC = corp_rid("alice", "dc"), corp_rid("mjones", "dc")
 DOMAIN_SID = "S-1-5-21-1004336348-1177238915-682003330"
 BUILTIN_SID = "S-1-5-32"
 NULL_HANDLE = bytes(20)
@@ -243,6 +248,17 @@ def test_connect5_answers_revision_3_and_rejects_unknown_versions(sam: Callable[
     assert bad["ReturnValue"] == STATUS_INVALID_PARAMETER and bad["ServerHandle"] == NULL_HANDLE
 
 
+@pytest.mark.parametrize(("profile", "features"), [("win2016", 0), ("win2019", 0),
+                                                   ("win2022", 0x10), ("win2022-dc", 0x10)])
+def test_connect5_supported_features_follow_the_release(sam: Callable[..., Sam], profile: str,
+                                                        features: int) -> None:
+    """2022 announces the AES password buffers (MS-SAMR 2.2.7.15 0x10); earlier releases 0."""
+    r = sam("administrator", profile=profile).call(
+        64, ServerName=None, DesiredAccess=0x20031, InVersion=1,
+        InRevisionInfo=(1, {"Revision": 3, "SupportedFeatures": 0}))
+    assert r["ReturnValue"] == 0 and r["OutRevisionInfo"] == (1, {"Revision": 3, "SupportedFeatures": features})
+
+
 def test_close_handle_then_every_use_is_invalid_handle(sam: Callable[..., Sam]) -> None:
     client = sam()
     server = client.connect()
@@ -337,8 +353,8 @@ def test_open_with_write_access_denied_for_non_admin(sam: Callable[..., Sam]) ->
         d = domain if opnum != 27 else client.domain(BUILTIN_SID)
         assert client.open(opnum, d, rid, 0x000F0000 | 0x2)["ReturnValue"] == STATUS_ACCESS_DENIED
     # a user may change its own preferences / password: those rights are granted on itself
-    assert client.open(34, domain, 1104, 0x44)["ReturnValue"] == 0
-    assert client.open(34, domain, 1105, 0x44)["ReturnValue"] == STATUS_ACCESS_DENIED
+    assert client.open(34, domain, ALICE, 0x44)["ReturnValue"] == 0
+    assert client.open(34, domain, MJONES, 0x44)["ReturnValue"] == STATUS_ACCESS_DENIED
 
 
 def test_calls_outside_the_granted_access_are_denied(sam: Callable[..., Sam]) -> None:
@@ -361,7 +377,7 @@ def test_calls_outside_the_granted_access_are_denied(sam: Callable[..., Sam]) ->
     assert client.call(34, DomainHandle=domain, DesiredAccess=1,
                        UserId=500)["ReturnValue"] == STATUS_ACCESS_DENIED
     # a user handle with USER_READ_GENERAL only: level 21 carries the general fields only
-    user = client.user(1104, access=0x1)
+    user = client.user(ALICE, access=0x1)
     r = client.call(36, UserHandle=user, UserInformationClass=21)
     info = r["Buffer"][1]
     assert r["ReturnValue"] == 0 and info["WhichFields"] == 0x1F
@@ -369,7 +385,7 @@ def test_calls_outside_the_granted_access_are_denied(sam: Callable[..., Sam]) ->
     assert client.call(36, UserHandle=user,
                        UserInformationClass=3)["ReturnValue"] == STATUS_ACCESS_DENIED
     assert client.call(39, UserHandle=user)["ReturnValue"] == STATUS_ACCESS_DENIED
-    none = client.user(1104, access=0x20000)
+    none = client.user(ALICE, access=0x20000)
     assert client.call(36, UserHandle=none,
                        UserInformationClass=21)["ReturnValue"] == STATUS_ACCESS_DENIED
 
@@ -429,7 +445,7 @@ def test_dc_account_domain_is_the_domain(sam: Callable[..., Sam]) -> None:
     server = client.connect()
     assert client.call(5, ServerHandle=server, Name="CORP")["DomainId"] == DOMAIN_SID
     users, _ = client.enum_all(13, client.domain(DOMAIN_SID), UserAccountControl=0)
-    assert (502, "krbtgt") in users and (1104, "alice") in users
+    assert (502, "krbtgt") in users and (ALICE_DC, "alice") in users
     groups, _ = client.enum_all(11, client.domain(DOMAIN_SID))
     assert (516, "Domain Controllers") in groups and (512, "Domain Admins") in groups
     r = client.call(7, ServerHandle=server, DesiredAccess=MAXIMUM_ALLOWED, DomainId=MACHINE_SID)
@@ -444,7 +460,8 @@ def test_enumerate_domains_pages(sam: Callable[..., Sam]) -> None:
     assert r["Buffer"]["Buffer"] == [{"RelativeId": 0, "Name": "LEGACYSRV"}]
     r = client.call(6, ServerHandle=server, EnumerationContext=r["EnumerationContext"],
                     PreferedMaximumLength=1)
-    assert r["ReturnValue"] == 0 and r["Buffer"]["Buffer"] == [{"RelativeId": 1,
+    # a domain has no RID: Windows answers 0 for both entries (not their index)
+    assert r["ReturnValue"] == 0 and r["Buffer"]["Buffer"] == [{"RelativeId": 0,
                                                                   "Name": "Builtin"}]
 
 
@@ -475,6 +492,7 @@ def test_query_information_domain_every_class(sam: Callable[..., Sam], opnum: in
     general = q(2)
     assert general["DomainName"] == "LEGACYSRV"
     assert (general["UserCount"], general["GroupCount"], general["AliasCount"]) == (32, 1, 3)
+    assert general["UasCompatibilityRequired"] == 1  # a local SAM
     assert general["DomainServerRole"] == 3 and general["DomainServerState"] == 1
     assert general["ForceLogoff"] == {"LowPart": 0, "HighPart": -0x80000000}
     assert q(3) == {"ForceLogoff": {"LowPart": 0, "HighPart": -0x80000000}}
@@ -525,7 +543,7 @@ def test_enumerate_users_filter_and_order(sam: Callable[..., Sam]) -> None:
     assert set(normal) | set(machines) == set(everyone) and not set(normal) & set(machines)
     assert machines and all(name.endswith("$") for _, name in machines)
     disabled, _ = client.enum_all(13, domain, UserAccountControl=0x1)
-    assert (501, "Guest") in disabled and (1104, "alice") not in disabled
+    assert (501, "Guest") in disabled and (ALICE_DC, "alice") not in disabled
 
 
 def test_enumerate_users_pages_by_prefered_maximum_length(sam: Callable[..., Sam]) -> None:
@@ -599,7 +617,7 @@ def test_query_display_information_classes(sam: Callable[..., Sam], opnum: int) 
     assert names == sorted(names, key=str.upper) and [e["Index"] for e in entries] == list(
         range(1, len(entries) + 1))
     alice = next(e for e in entries if e["AccountName"] == "alice")
-    assert alice == {"Index": alice["Index"], "Rid": 1104, "AccountControl": 0x10,
+    assert alice == {"Index": alice["Index"], "Rid": ALICE_DC, "AccountControl": 0x10,
                      "AccountName": "alice", "AdminComment": "Finance - Accounts Payable",
                      "FullName": "Alice Liddell"}
     assert users["TotalReturned"] == users["TotalAvailable"] > 0
@@ -645,11 +663,11 @@ def test_lookup_names_mapped_some_none(sam: Callable[..., Sam]) -> None:
     domain = client.domain()
     r = client.call(17, DomainHandle=domain, Count=3, Names=["Administrator", "ALICE", "None"])
     assert r["ReturnValue"] == 0
-    assert r["RelativeIds"] == {"Count": 3, "Element": [500, 1104, 513]}
+    assert r["RelativeIds"] == {"Count": 3, "Element": [500, ALICE, 513]}
     assert r["Use"] == {"Count": 3, "Element": [1, 1, 2]}
     r = client.call(17, DomainHandle=domain, Count=2, Names=["alice", "nobody"])
     assert r["ReturnValue"] == STATUS_SOME_NOT_MAPPED
-    assert r["RelativeIds"]["Element"] == [1104, 0] and r["Use"]["Element"] == [1, 8]
+    assert r["RelativeIds"]["Element"] == [ALICE, 0] and r["Use"]["Element"] == [1, 8]
     r = client.call(17, DomainHandle=domain, Count=1, Names=["nobody"])
     assert r["ReturnValue"] == STATUS_NONE_MAPPED and r["Use"]["Element"] == [8]
     r = client.call(17, DomainHandle=domain, Count=0, Names=[])
@@ -706,7 +724,7 @@ def test_open_unknown_accounts(sam: Callable[..., Sam]) -> None:
 
 def test_query_user_all_information_matches_the_fixture(sam: Callable[..., Sam]) -> None:
     client = sam()
-    r = client.call(47, UserHandle=client.user(1104), UserInformationClass=21)
+    r = client.call(47, UserHandle=client.user(ALICE), UserInformationClass=21)
     assert r["ReturnValue"] == 0 and r["Buffer"][0] == 21
     info = r["Buffer"][1]
     assert info["UserName"] == "alice" and info["FullName"] == "Alice Liddell"
@@ -714,7 +732,7 @@ def test_query_user_all_information_matches_the_fixture(sam: Callable[..., Sam])
     assert info["HomeDirectory"] == "\\\\LEGACYSRV\\Users$\\alice"
     assert info["HomeDirectoryDrive"] == "H:" and info["ScriptPath"] == "logon.bat"
     assert info["ProfilePath"] == "\\\\LEGACYSRV\\Profiles$\\alice"
-    assert info["UserId"] == 1104 and info["PrimaryGroupId"] == 513
+    assert info["UserId"] == ALICE and info["PrimaryGroupId"] == 513
     assert info["UserAccountControl"] == 0x10 and info["LogonCount"] == 912
     assert info["WhichFields"] == 0x00FFFFFF
     assert info["LmPasswordPresent"] == info["NtPasswordPresent"] == 0
@@ -725,11 +743,11 @@ def test_query_user_all_information_matches_the_fixture(sam: Callable[..., Sam])
     assert info["LogonHours"]["UnitsPerWeek"] == 168
     assert info["LogonHours"]["LogonHours"] == b"\xff" * 21
     # locked, bad password count, workstations
-    jhall = client.call(36, UserHandle=client.user(1118), UserInformationClass=21)["Buffer"][1]
+    jhall = client.call(36, UserHandle=client.user(JHALL), UserInformationClass=21)["Buffer"][1]
     assert jhall["UserAccountControl"] & 0x400 and jhall["BadPasswordCount"] == 5
     guest = client.call(36, UserHandle=client.user(501), UserInformationClass=16)["Buffer"][1]
     assert guest["UserAccountControl"] & 0x1
-    nyoung = client.call(36, UserHandle=client.user(1119), UserInformationClass=21)["Buffer"][1]
+    nyoung = client.call(36, UserHandle=client.user(NYOUNG), UserInformationClass=21)["Buffer"][1]
     assert nyoung["UserAccountControl"] & 0x200 and "Welcome2003!" in nyoung["AdminComment"]
     assert nyoung["PasswordMustChange"] == {"LowPart": 0xFFFFFFFF, "HighPart": 0x7FFFFFFF}
 
@@ -737,10 +755,10 @@ def test_query_user_all_information_matches_the_fixture(sam: Callable[..., Sam])
 @pytest.mark.parametrize("cls", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 20])
 def test_query_user_every_readable_class(sam: Callable[..., Sam], cls: int) -> None:
     client = sam("user")
-    r = client.call(36, UserHandle=client.user(1104), UserInformationClass=cls)
+    r = client.call(36, UserHandle=client.user(ALICE), UserInformationClass=cls)
     assert r["ReturnValue"] == 0 and r["Buffer"][0] == cls
     info = r["Buffer"][1]
-    for key, value in (("UserName", "alice"), ("FullName", "Alice Liddell"), ("UserId", 1104),
+    for key, value in (("UserName", "alice"), ("FullName", "Alice Liddell"), ("UserId", ALICE),
                        ("PrimaryGroupId", 513), ("AdminComment", "Finance - Accounts Payable"),
                        ("HomeDirectoryDrive", "H:"), ("ScriptPath", "logon.bat"),
                        ("UserAccountControl", 0x10), ("LogonCount", 912)):
@@ -764,7 +782,7 @@ def test_groups_for_user_and_password_information(sam: Callable[..., Sam]) -> No
     r = dc.call(39, UserHandle=dc.user(500, sid=DOMAIN_SID))
     rids = [g["RelativeId"] for g in r["Groups"]["Groups"]]
     assert {512, 513, 518, 519, 520} <= set(rids)
-    p = member.call(44, UserHandle=member.user(1104))
+    p = member.call(44, UserHandle=member.user(ALICE))
     assert p["PasswordInformation"] == {"MinPasswordLength": 7, "PasswordProperties": 1}
     machine = next(u for u in dc.enum_all(13, dc.domain(DOMAIN_SID), UserAccountControl=0x100)[0])
     p = dc.call(44, UserHandle=dc.user(machine[0], sid=DOMAIN_SID))
@@ -784,7 +802,7 @@ def test_groups_on_a_dc(sam: Callable[..., Sam]) -> None:
     assert general["Name"] == "Domain Admins" and general["Attributes"] == 7
     assert general["AdminComment"] == "Designated administrators of the domain"
     members = client.call(25, GroupHandle=group)["Members"]
-    assert members["Members"] == [500, 1105] and members["Attributes"] == [7, 7]
+    assert members["Members"] == [500, MJONES_DC] and members["Attributes"] == [7, 7]
     assert general["MemberCount"] == 2
     for cls, key in ((2, "Name"), (3, "Attributes"), (4, "AdminComment"), (5, "MemberCount")):
         assert key in client.call(20, GroupHandle=group, GroupInformationClass=cls)["Buffer"][1]
@@ -813,13 +831,13 @@ def test_aliases(sam: Callable[..., Sam]) -> None:
 
 def test_query_security_object_and_rid_to_sid(sam: Callable[..., Sam]) -> None:
     client = sam()
-    user = client.user(1104)
+    user = client.user(ALICE)
     r = client.call(3, ObjectHandle=user, SecurityInformation=0x7)
     sd = r["SecurityDescriptor"]
     assert r["ReturnValue"] == 0 and sd["Length"] == len(sd["SecurityDescriptor"])
     raw = sd["SecurityDescriptor"]
     assert raw[0] == 1 and int.from_bytes(raw[2:4], "little") & 0x8004 == 0x8004
-    assert (f"{MACHINE_SID}-1104").encode() not in raw  # binary SIDs, not text
+    assert (f"{MACHINE_SID}-{ALICE}").encode() not in raw  # binary SIDs, not text
     r = client.call(3, ObjectHandle=user, SecurityInformation=0x8)
     assert r["ReturnValue"] == STATUS_ACCESS_DENIED  # SACL: ACCESS_SYSTEM_SECURITY
     r = client.call(65, ObjectHandle=client.domain(), Rid=1234)
@@ -838,6 +856,11 @@ def test_impacket_samrdump_chain_decodes(server_config: Callable[..., Any],
     server = samr.hSamrConnect(dce)["ServerHandle"]
     domains = samr.hSamrEnumerateDomainsInSamServer(dce, server)["Buffer"]["Buffer"]
     assert [d["Name"] for d in domains] == ["LEGACYSRV", "Builtin"]
+    # a domain has no RID (0, 0, as Windows); its name carries the NUL's room (MaximumLength =
+    # Length + 2, as Windows sends it: ndr.unicode_string_nul_room, issue 13)
+    assert [d["RelativeId"] for d in domains] == [0, 0]
+    assert [(d.fields["Name"].fields["Length"], d.fields["Name"].fields["MaximumLength"])
+            for d in domains] == [(18, 20), (14, 16)]
     sid = samr.hSamrLookupDomainInSamServer(dce, server, "LEGACYSRV")["DomainId"]
     assert sid.formatCanonical() == MACHINE_SID
     domain = samr.hSamrOpenDomain(dce, server, domainId=sid)["DomainHandle"]
@@ -852,14 +875,14 @@ def test_impacket_samrdump_chain_decodes(server_config: Callable[..., Any],
             resp = e.get_packet()
         users += [(u["RelativeId"], u["Name"]) for u in resp["Buffer"]["Buffer"]]
         context, status = resp["EnumerationContext"], resp["ErrorCode"]
-    assert len(users) == 32 and (1104, "alice") in users
-    handle = samr.hSamrOpenUser(dce, domain, userId=1104)["UserHandle"]
+    assert len(users) == 32 and (ALICE, "alice") in users
+    handle = samr.hSamrOpenUser(dce, domain, userId=ALICE)["UserHandle"]
     info = samr.hSamrQueryInformationUser2(
         dce, handle, samr.USER_INFORMATION_CLASS.UserAllInformation)["Buffer"]["All"]
     assert info["UserName"] == "alice" and info["FullName"] == "Alice Liddell"
     assert info["AdminComment"] == "Finance - Accounts Payable" and info["LogonCount"] == 912
     assert info["HomeDirectory"] == "\\\\LEGACYSRV\\Users$\\alice"
-    assert info["UserAccountControl"] == 0x10 and info["UserId"] == 1104
+    assert info["UserAccountControl"] == 0x10 and info["UserId"] == ALICE
     for cls in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 20):
         r = samr.hSamrQueryInformationUser(dce, handle, cls)
         assert r["ErrorCode"] == 0
@@ -889,6 +912,9 @@ def test_impacket_polenum_and_other_calls_decode(server_config: Callable[..., An
         assert samr.hSamrQueryInformationDomain(dce, domain, cls)["ErrorCode"] == 0
     general = samr.hSamrQueryInformationDomain(dce, domain, 2)["Buffer"]["General"]
     assert general["DomainName"] == "CORP" and general["UserCount"] == 34
+    # AD's answer (MS-SAMR 3.1.5.5.1.1, product notes <57>-<59>): no UAS compatibility, no group count
+    assert general["UasCompatibilityRequired"] == 0 and general["GroupCount"] == 0
+    assert general["AliasCount"] == len(samr.hSamrEnumerateAliasesInDomain(dce, domain)["Buffer"]["Buffer"])
     groups = samr.hSamrEnumerateGroupsInDomain(dce, domain)["Buffer"]["Buffer"]
     assert any(g["Name"] == "Domain Controllers" and g["RelativeId"] == 516 for g in groups)
     aliases = samr.hSamrEnumerateAliasesInDomain(dce, domain)["Buffer"]["Buffer"]
@@ -909,7 +935,7 @@ def test_impacket_polenum_and_other_calls_decode(server_config: Callable[..., An
     info = samr.hSamrQueryInformationGroup(dce, group)["Buffer"]["General"]
     assert info["Name"] == "Domain Admins"
     members = samr.hSamrGetMembersInGroup(dce, group)["Members"]
-    assert [m["Data"] for m in members["Members"]] == [500, 1105]
+    assert [m["Data"] for m in members["Members"]] == [500, MJONES_DC]
     alias = samr.hSamrOpenAlias(dce, domain, aliasId=517)["AliasHandle"]
     assert samr.hSamrQueryInformationAlias(dce, alias)["Buffer"]["General"]["Name"] == "Cert Publishers"
     samr.hSamrGetMembersInAlias(dce, alias)
@@ -929,7 +955,7 @@ def test_impacket_polenum_and_other_calls_decode(server_config: Callable[..., An
     assert samr.hSamrGetDomainPasswordInformation(dce)["PasswordInformation"]["PasswordProperties"] == 1
     sd = samr.hSamrQuerySecurityObject(dce, user, 0x4)["SecurityDescriptor"]
     assert sd["Length"] > 20
-    assert samr.hSamrRidToSid(dce, domain, 1104)["Sid"].formatCanonical() == f"{DOMAIN_SID}-1104"
+    assert samr.hSamrRidToSid(dce, domain, ALICE_DC)["Sid"].formatCanonical() == f"{DOMAIN_SID}-{ALICE_DC}"
     with pytest.raises(Exception, match="right to create"):  # impacket's words for ACCESS_DENIED
         samr.hSamrCreateUser2InDomain(dce, domain, "eve")
     for h in (user, alias, group, domain, server):

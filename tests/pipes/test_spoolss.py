@@ -70,15 +70,17 @@ def test_every_ms_rprn_opnum_is_declared(pipe_client: Callable[..., Any]) -> Non
 
 
 def test_enum_printers_level_1_lists_the_printer_share(pipes_h: Any) -> None:
+    """The printer's name starts with the server as the client named it (an IP address here;
+    MS-RPRN 3.1.4.2.1 product behaviour)."""
     dce = _dce(pipes_h, "win2016", "administrator")
     resp = _enum(dce, 1, name="\\\\127.0.0.1\x00")
     assert resp["pcReturned"] == 1
     blob = b"".join(resp["pPrinterEnum"])
     flags, description, name, comment = struct.unpack_from("<IIII", blob)
     assert flags == 0x00800000  # PRINTER_ENUM_ICON8 (MS-RPRN 2.2.1.10.2)
-    assert _string(blob, 0, name) == "\\\\LEGACYSRV\\HPLJ4250"
+    assert _string(blob, 0, name) == "\\\\127.0.0.1\\HPLJ4250"
     assert _string(blob, 0, comment) == "HP LaserJet 4250 - 2nd floor"
-    assert _string(blob, 0, description) == "\\\\LEGACYSRV\\HPLJ4250,Generic / Text Only,"
+    assert _string(blob, 0, description) == "\\\\127.0.0.1\\HPLJ4250,Generic / Text Only,"
 
 
 @pytest.mark.parametrize("level", [0, 2, 4, 5])

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from helpers import HOST, ServerThread, run_tool
+from helpers import HOST, ServerThread, corp_rid, run_tool
 
 pytestmark = pytest.mark.interop
 
@@ -121,7 +121,7 @@ ADMIN_SID = "S-1-5-21-2446098351-2891839154-3815493722-500"
 COMMANDS = {
     "srvinfo": r"LEGACYSRV\s+Wk Sv NT",
     "netshareenum 1": r"^netname: Public$",
-    "enumdomusers": r"^user:\[alice\] rid:\[0x450\]$",
+    "enumdomusers": rf"^user:\[alice\] rid:\[{corp_rid('alice'):#x}\]$",  # member servers: local RIDs
     "enumdomgroups": r"^group:\[",
     "querydominfo": r"^Total Users:",
     "getdompwinfo": r"^min_password_length: 7$",
@@ -321,7 +321,7 @@ def test_impacket_login_shares_samrdump_alike(walks: Any, server: str, principal
         assert over_smb1["shares"][1] == SHARES
     if "samrdump" not in refused:
         users = {name: (rid, comment) for name, rid, comment in over_smb1["samrdump"][1]}
-        assert users["alice"][0] == 0x450
+        assert users["alice"][0] == corp_rid("alice")
         assert users["Administrator"] == (500, "Built-in account for administering the computer/domain")
     if "lsa" not in refused:
         assert over_smb1["lsa"][1] == DOMAIN_SID

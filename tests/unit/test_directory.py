@@ -11,6 +11,7 @@ import pytest
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
 from smbemu.directory import (
+    Alias,
     Directory,
     Group,
     UserAccountControl,
@@ -176,15 +177,17 @@ def test_password_in_description_is_the_password(member: Directory) -> None:
         assert user.nt_hash == nt_owf_v1(password)
 
 
-def test_documented_credentials_match(member: Directory) -> None:
-    """The credentials table at the top of corp.yaml is what the README copies: check it."""
+def test_documented_credentials_match(member: Directory, dc: Directory) -> None:
+    """The credentials table at the top of corp.yaml is what the README copies: check it (the
+    DC's RID, the member's local RID, the name, the password)."""
     text = (Path(__file__).resolve().parents[2] / "fixtures" / "corp.yaml").read_text(encoding="utf-8")
     rows = [line[1:].split() for line in text.splitlines() if line.startswith("#   ") and line[4:5].isdigit()]
     assert len(rows) >= 30
-    for rid_text, name, password, *_ in rows:
-        user = member.user_by_rid(int(rid_text))
-        assert user is not None and user.name == name
-        assert user.nt_hash == nt_owf_v1("" if password == "(blank)" else password), name
+    for rid_text, local_text, name, password, *_ in rows:
+        for directory, rid in ((dc, int(rid_text)), (member, int(local_text))):
+            user = directory.user_by_rid(rid)
+            assert user is not None and user.name == name
+            assert user.nt_hash == nt_owf_v1("" if password == "(blank)" else password), name
 
 
 def test_long_password_has_no_lm_hash(member: Directory) -> None:
@@ -201,7 +204,8 @@ def test_member_users_are_the_local_sam(member: Directory) -> None:
     assert member.account_domain.name == "LEGACYSRV"
     assert member.account_domain.sid == MACHINE_SID
     alice = member.find_user("alice")
-    assert alice is not None and alice.sid == MACHINE_SID.child(1104)
+    # its first ordinary local account: the local SAM numbers from 1000, not the domain's 1104
+    assert alice is not None and alice.sid == MACHINE_SID.child(1000)
     # A member's local SAM has one group, "None", holding every local user.
     assert [(g.rid, g.name) for g in member.account_domain.groups] == [(513, "None")]
     assert member.groups_of(alice) == member.account_domain.groups
@@ -246,6 +250,97 @@ def test_standalone_has_a_workgroup(member: Directory) -> None:
     assert standalone.primary_domain.name == "WORKGROUP" and standalone.primary_domain.sid is None
     assert standalone.primary_domain.groups == ()
     assert standalone.lookup_name("CORP\\Domain Admins") is None
+    # a workgroup machine: no primary DNS suffix, the same local SAM as the member's
+    assert (standalone.machine.netbios_name, standalone.machine.dns_name) == ("LEGACYSRV", "legacysrv")
+    assert [(u.rid, u.name) for u in standalone.users] == [(u.rid, u.name) for u in member.users]
+    fs_hr = standalone.account_domain.by_name("fs_hr_rw")
+    assert isinstance(fs_hr, Alias) and fs_hr.members == ()  # its CORP members need the domain
+
+
+def test_local_accounts_are_numbered_from_1000_off_a_dc(member: Directory, dc: Directory) -> None:
+    """A member's SAM gave its accounts RIDs from 1000 (MS-SAMR 3.1.1.6), users and local
+    aliases from one counter; the fixture's rid is the DC's, which keeps it."""
+    ordinary = [u for u in member.users if u.rid >= 1000]
+    assert [u.rid for u in ordinary] == list(range(1000, 1030))
+    by_dc_rid = sorted(ordinary, key=lambda u: dc.find_user(u.name).rid)  # type: ignore[union-attr]
+    assert by_dc_rid == ordinary  # in the order of the fixture's RIDs
+    assert [(a.rid, a.name) for a in member.account_domain.aliases] == [
+        (1030, "FS_Finance_RW"), (1031, "FS_HR_RW"), (1032, "SQLServer2005MSSQLUser$LEGACYSRV$MSSQLSERVER")]
+    assert [u.rid for u in dc.users if u.name == "alice"] == [1104]
+    # memberships follow the new numbers: the SQL Server alias holds svc_sql, the None group everyone
+    svc_sql = member.find_user("svc_sql")
+    sql_alias = member.account_domain.aliases[2]
+    assert svc_sql is not None and sql_alias.members == (svc_sql.sid,)
+    assert member.account_domain.group(513).members == tuple(u.sid for u in member.users)  # type: ignore[union-attr]
+    # the person's domain groups (the member shortcut) still reach the token
+    mjones = member.find_user("mjones")
+    assert mjones is not None and member.is_administrator(mjones)
+    assert DOMAIN_SID.child(1150) in member.token_sids(mjones)  # Management
+
+
+def test_a_member_export_keeps_its_local_rids() -> None:
+    """`smbemu fixture export` / ``--state`` of a member: the RIDs are local already and stay as
+    they are (machine.local_rids: as_given), gaps left by deleted accounts included."""
+    from smbemu.directory.export import fixture_document_of
+
+    live = load_fixture(role="member", os_version=(10, 0)).copy()
+    live.delete_user(live.find_user("tmartin"))  # type: ignore[arg-type]
+    created = live.create_user("bob")
+    assert created.rid == 1033  # one above every account of the SAM: the users and the local aliases
+    document = fixture_document_of(live)
+    assert document["machine"]["local_rids"] == "as_given"
+    again = directory_from_dict(document, role="member", os_version=(10, 0))
+    assert [(u.rid, u.name) for u in again.users] == [(u.rid, u.name) for u in live.users]
+    assert [(a.rid, a.name) for a in again.account_domain.aliases] == [
+        (a.rid, a.name) for a in live.account_domain.aliases]
+    assert again.find_user("tmartin") is None and again.user_by_rid(1013) is None
+
+
+def test_a_state_file_from_before_local_rids_keeps_the_rids_it_served(tmp_path: Path) -> None:
+    """A member's ``--state`` file written before machine.local_rids existed holds the RIDs that
+    server served (corp.yaml's 1104...) and password histories keyed by them: loaded as given."""
+    import json
+
+    from smbemu.directory.export import fixture_document_of
+    from smbemu.directory.persist import FORMAT_VERSION, StateFile
+
+    old = load_fixture("corp", role="member")
+    document = fixture_document_of(old)
+    document["machine"]["local_rids"] = "as_given"
+    served = directory_from_dict({**document, "users": [
+        {**u, "rid": u["rid"] + 104} if u["rid"] >= 1000 else u for u in document["users"]]}, role="member")
+    written = fixture_document_of(served)
+    del written["machine"]["local_rids"]
+    state = tmp_path / "old.json"
+    state.write_text(json.dumps({"smbemu_state": FORMAT_VERSION, "role": "member", "fixture": written,
+                                 "password_history": {"1104": ["00" * 16]}, "creators": {}, "changes": 1}))
+    loaded = StateFile(state).load({"role": "member", "os_version": None, "guest_enabled": None,
+                                    "pre2000_members": None})
+    assert loaded is not None and loaded.find_user("alice").rid == 1104  # type: ignore[union-attr]
+    assert loaded.password_history(loaded.find_user("alice")) == [bytes(16)]  # type: ignore[arg-type]
+
+
+def test_an_account_created_on_a_member_gets_no_domain_group_by_its_rid() -> None:
+    """The member shortcut (a person's domain groups) applies to fixture users: a new local
+    account whose RID happens to be a domain group's RID is no member of anything by it."""
+    data = _base()
+    data["groups"] = [{"name": "Staff", "rid": 1002}, {"name": "Admins2", "rid": 1003, "members": ["Staff"]}]
+    live = directory_from_dict(data, role="member").copy()
+    created = live.create_user("carol")
+    assert created.rid == 1002 and Sid.parse("S-1-5-21-4-5-6-1003") not in live.token_sids(created)
+
+
+def test_local_rid_numbering_skips_domain_group_rids_and_can_be_turned_off() -> None:
+    data = _base()
+    data["groups"] = [{"name": "Staff", "rid": 1000, "members": ["alice"]}]
+    member = directory_from_dict(data, role="member")
+    # RID 1000 names the joined domain's group Staff: the local numbering goes around it
+    assert [(u.name, u.rid) for u in member.users] == [("Administrator", 500), ("Guest", 501), ("alice", 1001), ("bob", 1002)]
+    staff = member.primary_domain.groups[-1]
+    assert staff.name == "Staff" and staff.members == (Sid.parse("S-1-5-21-4-5-6-1001"),)
+    data["machine"]["local_rids"] = "as_given"
+    assert [u.rid for u in directory_from_dict(data, role="member").users] == [500, 501, 1104, 1105]
+    assert [u.rid for u in directory_from_dict(data, role="standalone").users] == [500, 501, 1104, 1105]
 
 
 def test_release_decides_builtin_aliases_and_default_accounts() -> None:
@@ -278,11 +373,13 @@ def test_guest_switch_and_pre2000_members_come_from_the_profile() -> None:
 
 def test_lookup_name(member: Directory, dc: Directory) -> None:
     assert member.lookup_name("Administrator") == (MACHINE_SID.child(500), SidNameUse.USER, "LEGACYSRV")
-    assert member.lookup_name("legacysrv\\ALICE") == (MACHINE_SID.child(1104), SidNameUse.USER, "LEGACYSRV")
+    alice = member.find_user("alice")
+    assert alice is not None
+    assert member.lookup_name("legacysrv\\ALICE") == (alice.sid, SidNameUse.USER, "LEGACYSRV")
     assert member.lookup_name("CORP\\Domain Admins") == (DOMAIN_SID.child(512), SidNameUse.GROUP, "CORP")
     assert member.lookup_name("None") == (MACHINE_SID.child(513), SidNameUse.GROUP, "LEGACYSRV")
     assert dc.lookup_name("Administrator") == (DOMAIN_SID.child(500), SidNameUse.USER, "CORP")
-    assert dc.lookup_name("alice@corp.local") == (DOMAIN_SID.child(1104), SidNameUse.USER, "CORP")
+    assert dc.lookup_name("alice@corp.local") == (DOMAIN_SID.child(1104), SidNameUse.USER, "CORP")  # the fixture's rid
     assert dc.lookup_name("Domain Admins") == (DOMAIN_SID.child(512), SidNameUse.GROUP, "CORP")
     assert dc.lookup_name("FS_Finance_RW") == (DOMAIN_SID.child(1160), SidNameUse.ALIAS, "CORP")
     for directory in (member, dc):
@@ -525,8 +622,10 @@ CASES: list[tuple[str, Mutation, str]] = [
      "users[2].primary_group_rid: 1104 is not the RID of a group"),
     ("missing required", lambda d: d["users"][2].pop("rid"), "users[2].rid: missing (required)"),
     ("no domain on a member", lambda d: d.pop("domain"), "domain: missing: a member server needs the domain it belongs to"),
+    ("local rid rule", lambda d: d["machine"].update(local_rids="from_500"),
+     "machine.local_rids: 'from_500' is not a numbering; allowed: from_1000, as_given"),
     ("not a mapping", lambda d: d.update(machine=["SRV"]),
-     "machine: expected a mapping with keys netbios_name, dns_name, sid, comment; got a list"),
+     "machine: expected a mapping with keys netbios_name, dns_name, sid, comment, local_rids; got a list"),
 ]
 
 

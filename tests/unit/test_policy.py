@@ -242,7 +242,7 @@ def test_principal_kind_and_status_names() -> None:
         principal_kind("root")
     assert status_name(STATUS_ACCESS_DENIED) == "STATUS_ACCESS_DENIED"
     assert status_name(ERROR_ACCESS_DENIED) == "ERROR_ACCESS_DENIED"
-    assert status_name(0xC0000001) == "0xC0000001"
+    assert status_name(0xC0000099) == "0xC0000099"
 
 
 def test_unknown_operations_are_allowed_and_decisions_cached() -> None:

@@ -40,7 +40,8 @@ def test_flat_names_are_plain_ints_aliasing_the_enums_both_ways() -> None:
     (0x1C010002, None, "NCA_S_OP_RNG_ERROR"),
     (0x6F7, StatusFamily.FAULT, "NCA_S_FAULT_NDR"),
     (0xC05D0000, None, "STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP"),
-    (0xC0000001, None, "0xC0000001"),          # STATUS_UNSUCCESSFUL: never sent, so not named
+    (0xC0000001, None, "STATUS_UNSUCCESSFUL"),  # MS-DFSC 3.3.5.2: a DC referral below version 3
+    (0xC0000099, None, "0xC0000099"),          # never sent, so not named
     (0x12345678, StatusFamily.WERROR, "0x12345678"),
 ])
 def test_status_name(code: int, family: StatusFamily | None, name: str) -> None:

@@ -66,6 +66,22 @@ EncryptionCapabilities = Body(
     "ciphers" / cs.Array(this.cipher_count, cs.Int16ul),
 )
 
+# 2.2.3.1.3 SMB2_COMPRESSION_CAPABILITIES
+CompressionCapabilities = Body(
+    "compression_algorithm_count" / cs.Int16ul,
+    "padding" / cs.Int16ul,
+    "flags" / cs.Int32ul,
+    "compression_algorithms" / cs.Array(this.compression_algorithm_count, cs.Int16ul),
+)
+
+# 2.2.3.1.6 SMB2_RDMA_TRANSFORM_CAPABILITIES
+RdmaTransformCapabilities = Body(
+    "transform_count" / cs.Int16ul,
+    "reserved1" / cs.Int16ul,
+    "reserved2" / cs.Int32ul,
+    "rdma_transform_ids" / cs.Array(this.transform_count, cs.Int16ul),
+)
+
 # 2.2.3.1.7 SMB2_SIGNING_CAPABILITIES
 SigningCapabilities = Body(
     "signing_algorithm_count" / cs.Int16ul,
