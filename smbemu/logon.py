@@ -4,6 +4,7 @@ Windows answers (MS-NLMP 3.2.5.1.2; MS-SMB2 3.3.5.5.3)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from smbemu import events
 from smbemu.auth.ntlm import NtlmAccount, NtlmAcceptor, NtlmResult, Outcome, ServerIdentity
 from smbemu.directory import logon_hours
 from smbemu.errors import SmbStatusError
+from smbemu.policy.protected import policy_groups
 from smbemu.principal import ANONYMOUS_SID, Principal, PrincipalKind
 from smbemu.status import NtStatus
 
@@ -145,7 +147,11 @@ def _principal_for(config: ServerConfig, result: NtlmResult) -> tuple[Principal,
         raise LogonFailure(NtStatus.ACCOUNT_LOCKED_OUT, f"{user.name} is locked out")
     _check_restrictions(config, user, result.workstation)
     kind = PrincipalKind.ADMINISTRATOR if directory.is_administrator(user) else PrincipalKind.USER
-    return logged_on(kind, user.name, str(user.sid)), user
+    principal = logged_on(kind, user.name, str(user.sid))
+    # The token's groups the policy decides on besides the kind (BUILTIN\\Account Operators,
+    # which exists on DCs only): smbemu.policy.protected
+    groups = policy_groups(directory.token_sids(user))
+    return (dataclasses.replace(principal, groups=groups) if groups else principal), user
 
 
 def _check_restrictions(config: ServerConfig, user: User, workstation: str) -> None:

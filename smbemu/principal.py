@@ -56,7 +56,9 @@ class Principal:
 
     ``domain`` is the domain the client named (NTLM's DomainName); ``workstation`` and
     ``package`` ("NTLM V2", "NTLM V1", "LM" or "": Windows' LmPackageName) are what the audit
-    log's 4624 reports; ``sid`` is the account's SID when the logon layer knows it."""
+    log's 4624 reports; ``sid`` is the account's SID when the logon layer knows it; ``groups``
+    the group SIDs of the logon token (strings) beyond the kind's own that the policy decides on
+    (``smbemu.policy.POLICY_GROUPS``: BUILTIN\\Account Operators on a DC), empty for most callers."""
 
     kind: PrincipalKind
     user_name: str = ""
@@ -64,6 +66,7 @@ class Principal:
     workstation: str = ""
     package: str = ""
     sid: str | None = None
+    groups: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if type(self.kind) is not PrincipalKind:
@@ -108,7 +111,8 @@ def as_principal(obj: object) -> Principal:
     if domain is None:
         domain = getattr(obj, "domain_name", "")
     sid = getattr(obj, "sid", None)
+    groups = frozenset(str(group) for group in getattr(obj, "groups", None) or ())
     return Principal(PrincipalKind(kind), str(getattr(obj, "user_name", "") or ""),
                      str(domain or ""), str(getattr(obj, "workstation", "") or ""),
                      str(getattr(obj, "package", "") or ""),
-                     str(sid) if sid is not None else None)
+                     str(sid) if sid is not None else None, groups)

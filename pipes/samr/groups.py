@@ -34,7 +34,8 @@ from smbemu.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import ALIAS, DOMAIN, GROUP, INTERFACE, SamObject, directory_of, error_response, lookup_handle, report_change
+from .objects import (ALIAS, DOMAIN, GROUP, INTERFACE, SamObject, directory_of, error_response,
+                      lookup_handle, protected_refusal, report_change)
 from .types import SAMPR_ALIAS_INFO_BUFFER, SAMPR_GROUP_INFO_BUFFER, SAMPR_HANDLE, SAMPR_PSID_ARRAY
 from .writes import member_name, parse_sid
 
@@ -108,7 +109,7 @@ def _set(ctx: CallContext, request: dict[str, Any], kind: Any, need: int, settab
     tag, value = request["Buffer"]
     if info_class not in settable or tag != info_class or value is None:
         return error_response(ctx, STATUS_INVALID_INFO_CLASS)
-    status = ctx.decide().status
+    status = ctx.decide().status or protected_refusal(ctx, entry.obj.account)
     if status:
         return error_response(ctx, status)
     fields: dict[str, Any] = {}
@@ -149,7 +150,7 @@ def _delete(ctx: CallContext, request: dict[str, Any], kind: Any) -> dict[str, A
     entry, status = lookup_handle(ctx, handle, (kind.kind,), DELETE)
     if entry is None:
         return error_response(ctx, status, **{field: handle})
-    status = ctx.decide().status
+    status = ctx.decide().status or protected_refusal(ctx, entry.obj.account)
     if status:
         return error_response(ctx, status, **{field: handle})
     container = entry.obj.account
@@ -183,7 +184,7 @@ def _multiple(ctx: CallContext, request: dict[str, Any], adding: bool) -> dict[s
                                   ALIAS_ADD_MEMBER if adding else ALIAS_REMOVE_MEMBER)
     if entry is None:
         return error_response(ctx, status)
-    status = ctx.decide().status
+    status = ctx.decide().status or protected_refusal(ctx, entry.obj.account)
     if status:
         return error_response(ctx, status)
     directory = directory_of(ctx)

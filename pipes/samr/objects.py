@@ -33,6 +33,7 @@ from smbemu.policy.access import (
 from smbemu.policy.access import (
     grant_access as _grant,
 )
+from smbemu.policy.protected import PROTECTED_OPERATION, is_protected
 from smbemu.rpc import CallContext, HandleEntry, Interface
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
@@ -147,6 +148,16 @@ def lookup_handle(ctx: CallContext, handle: bytes, kinds: Sequence[str],
         if current is not entry.obj.account:
             entry.obj = replace(entry.obj, account=current)
     return entry, STATUS_SUCCESS
+
+
+def protected_refusal(ctx: CallContext, account: Any) -> int:
+    """0, or the refusal of a change to ``account`` when it is AdminSDHolder-protected (one of
+    the protected accounts or groups, or a nested member of one) and the caller may not change
+    such accounts: asked through the enforcement point, whose rule lets administrators only
+    (Account Operators may change the other accounts; smbemu.policy.protected)."""
+    if not is_protected(directory_of(ctx), account):
+        return 0
+    return ctx.decide(PROTECTED_OPERATION).status
 
 
 def sam_domains(ctx: CallContext) -> list[tuple[str, Any]]:

@@ -28,7 +28,8 @@ from smbemu.status import (
     STATUS_SUCCESS,
 )
 
-from .objects import INTERFACE, USER, caller_sid, directory_of, error_response, lookup_handle, report_change
+from .objects import (INTERFACE, USER, caller_sid, directory_of, error_response, lookup_handle,
+                      protected_refusal, report_change)
 from .types import SAMPR_HANDLE, USER_SET_CLASSES, USER_WORKSTATION_TRUST_ACCOUNT
 
 #: MS-SAMR 2.2.6.23 SAMPR_USER_INTERNAL1_INFORMATION (class 18): the OWF hashes, each encrypted
@@ -181,7 +182,7 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
         if not status and fields.get("account_type", "workstation") != "workstation":
             status = ctx.deny("creator account type", "may not change the type of a computer account it added").status
     else:
-        status = ctx.decide(operation, info_class).status
+        status = ctx.decide(operation, info_class).status or protected_refusal(ctx, user)
     if status:
         return error_response(ctx, status)
     if hashes is not None:

@@ -45,6 +45,7 @@ from .objects import (
     directory_of,
     error_response,
     lookup_handle,
+    protected_refusal,
     report_change,
 )
 from .setinfo import account_type_of
@@ -146,7 +147,7 @@ def SamrDeleteUser(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     entry, status = lookup_handle(ctx, handle, (USER.kind,), DELETE)
     if entry is None:
         return error_response(ctx, status, UserHandle=handle)
-    status = ctx.decide().status
+    status = ctx.decide().status or protected_refusal(ctx, entry.obj.account)
     if status:
         return error_response(ctx, status, UserHandle=handle)
     user = entry.obj.account
@@ -175,7 +176,7 @@ def _change_membership(ctx: CallContext, request: dict[str, Any], kind: Any, nee
     entry, status = lookup_handle(ctx, request[handle_field], (kind.kind,), need)
     if entry is None:
         return error_response(ctx, status)
-    status = ctx.decide().status
+    status = ctx.decide().status or protected_refusal(ctx, entry.obj.account)
     if status:
         return error_response(ctx, status)
     if member is None:

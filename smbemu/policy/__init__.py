@@ -106,6 +106,14 @@ from smbemu.policy.access import (
     grant_access,
 )
 from smbemu.policy.engine import KINDS, Policy, policy_for, principal_kind
+from smbemu.policy.protected import (
+    ACCOUNT_OPERATORS,
+    POLICY_GROUPS,
+    PROTECTED_OPERATION,
+    is_protected,
+    policy_groups,
+    principal_groups,
+)
 from smbemu.policy.matrix import (
     ACTIONS,
     MATRIX_BEGIN,
@@ -142,5 +150,6 @@ __all__ = [
     "ACCESS_SYSTEM_SECURITY", "MAXIMUM_ALLOWED", "GENERIC_ALL", "GENERIC_EXECUTE",
     "GENERIC_WRITE", "GENERIC_READ", "POLICY_VIEW_LOCAL_INFORMATION",
     "POLICY_VIEW_AUDIT_INFORMATION", "POLICY_GET_PRIVATE_INFORMATION", "POLICY_LOOKUP_NAMES",
-    "POLICY_ALL_ACCESS",
+    "POLICY_ALL_ACCESS", "ACCOUNT_OPERATORS", "POLICY_GROUPS", "PROTECTED_OPERATION",
+    "is_protected", "policy_groups", "principal_groups",
 ]

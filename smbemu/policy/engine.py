@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.policy.access import (
     ACCESS_SYSTEM_SECURITY,
+    DOMAIN_CREATE_ALIAS,
+    DOMAIN_CREATE_GROUP,
+    DOMAIN_CREATE_USER,
     GENERIC_ALL,
     LSA_POLICY,
     MAXIMUM_ALLOWED,
@@ -37,6 +40,7 @@ from smbemu.policy.access import (
 )
 from smbemu.policy.rules import (
     INTERFACE_CHECKS,
+    OBJECT_RULES,
     RULES,
     Decision,
     Require,
@@ -45,6 +49,7 @@ from smbemu.policy.rules import (
     denied_status,
     rule_label,
 )
+from smbemu.policy.protected import ACCOUNT_OPERATORS, NO_GROUPS as _NO_GROUPS, principal_groups
 from smbemu.principal import Principal, PrincipalKind
 from smbemu.sid import (
     ANONYMOUS_LOGON,
@@ -267,11 +272,13 @@ class Policy:
         (treated as MAXIMUM_ALLOWED).  A refusal is the access denied of the operation's
         declared return type."""
         kind = principal_kind(principal)
-        key = (kind, interface, operation, level, access)
+        groups = principal_groups(principal)
+        key = (kind, groups, interface, operation, level, access)
         decision = self._cache.get(key)
         if decision is None:
             decision = self._decide(kind, interface, operation, level, access,
-                                    RULES.get((interface, operation)))
+                                    RULES.get((interface, operation))
+                                    or OBJECT_RULES.get((interface, operation)), groups=groups)
             self._cache[key] = decision
         self._log(decision)
         return decision
@@ -281,13 +288,16 @@ class Policy:
                     returns: object = "NTSTATUS") -> Decision:
         """:meth:`decide` with a rule an interface declared itself (a plugin's rule)."""
         kind = principal_kind(principal)
-        decision = self._decide(kind, interface, operation, level, access, rule, returns)
+        decision = self._decide(kind, interface, operation, level, access, rule, returns,
+                                groups=principal_groups(principal))
         self._log(decision)
         return decision
 
     def _decide(self, kind: str, interface: str, operation: str, level: int | None,
-                access: int | None, rule: Rule | None, returns: object = None) -> Decision:
+                access: int | None, rule: Rule | None, returns: object = None, *,
+                groups: frozenset[str] = _NO_GROUPS) -> Decision:
         what = f"{interface} {operation}" + (f" level {level}" if level is not None else "")
+        who = kind + (" in Account Operators" if ACCOUNT_OPERATORS in groups else "")
         denied = denied_status(returns if returns is not None
                                else declared_returns(interface, operation))
         first = INTERFACE_CHECKS.get(interface)
@@ -308,10 +318,10 @@ class Policy:
         if level is not None and level in levels:
             require = levels[level]
         label = rule_label(interface, operation, require, rule.source)
-        ok, why = self._meets(require, kind, access, rule.opens)
+        ok, why = self._meets(require, kind, access, rule.opens, groups)
         if ok:
-            return Decision(0, f"allow {what}: {kind} is {why} ({self.name})", label)
-        return Decision(denied, f"deny {what}: {kind} {why} ({self.name})", label)
+            return Decision(0, f"allow {what}: {who} is {why} ({self.name})", label)
+        return Decision(denied, f"deny {what}: {who} {why} ({self.name})", label)
 
     # ------------------------------------------------------------------ the access model
     def held_rights(self, principal: Caller, object_type: ObjectType) -> int:
@@ -328,17 +338,37 @@ class Policy:
         read ACEs name Authenticated Users and Pre-Windows 2000 Compatible Access (MS-ADSC 2.246
         samServer; windows-defaults.md §0 rule 8, §1.3), so the read is held by a token with
         either SID."""
-        kind = principal_kind(principal)
-        key = (kind, object_type)
+        return self._held_by(principal_kind(principal), principal_groups(principal), object_type)
+
+    def _held_by(self, kind: str, groups: frozenset[str], object_type: ObjectType) -> int:
+        key = (kind, groups, object_type)
         held = self._held.get(key)
         if held is None:
-            held = self._held[key] = self._object_rights(kind, object_type)
+            held = self._held[key] = self._object_rights(kind, object_type, groups)
         return held
 
-    def _object_rights(self, kind: str, object_type: ObjectType) -> int:
+    def is_account_operator(self, kind: str, groups: frozenset[str]) -> bool:
+        """BUILTIN\\Account Operators counts on a DC only: the alias exists nowhere else
+        (Learn "Active Directory security groups", Account Operators; smbemu.policy.protected)."""
+        return self.is_dc and kind == "user" and ACCOUNT_OPERATORS in groups
+
+    def _object_rights(self, kind: str, object_type: ObjectType,
+                       groups: frozenset[str] = _NO_GROUPS) -> int:
         token = self._tokens[kind]
         if BUILTIN_ADMINISTRATORS in token:
             return object_type.all | ACCESS_SYSTEM_SECURITY
+        if self.is_account_operator(kind, groups) and object_type in _SAM_TYPES:
+            # The domain's containers grant Account Operators create / delete child for users,
+            # groups and computers, and the default DACL of the user and group classes full
+            # control (Learn "Active Directory security groups": Account Operators "can create
+            # and modify most types of accounts", D; the SAM rights are those AD rights mapped,
+            # MS-SAMR 3.1.5.14.x, U for the exact mask).  Protected accounts: per object.
+            if object_type is SAM_DOMAIN:
+                return (object_type.everyone | DOMAIN_CREATE_USER | DOMAIN_CREATE_GROUP
+                        | DOMAIN_CREATE_ALIAS)
+            if object_type is SAM_SERVER:
+                return object_type.everyone
+            return object_type.all
         if object_type is LSA_POLICY:
             return int(self.lsa_granted(kind))
         if self.is_dc and object_type in _SAM_TYPES:
@@ -355,8 +385,9 @@ class Policy:
         ) + f"), the only ACE of the {object_type.name} DACL a non-administrator can match"
 
     def _meets(self, require: Require, kind: str, access: int | None = None,
-               opens: str = "") -> tuple[bool, str]:
-        """(allowed, the words that explain it); ``opens``: the handle kind an open creates."""
+               opens: str = "", groups: frozenset[str] = _NO_GROUPS) -> tuple[bool, str]:
+        """(allowed, the words that explain it); ``opens``: the handle kind an open creates;
+        ``groups``: the caller's policy groups (:func:`principal_groups`)."""
         if require is Require.EVERYONE:
             return True, "allowed (no restriction)"
         if require is Require.NOBODY:
@@ -365,6 +396,16 @@ class Policy:
             if kind == "administrator":
                 return True, "an administrator"
             return False, "is not an administrator"
+        if require is Require.ACCOUNT_OPERATORS:
+            if kind == "administrator":
+                return True, "an administrator"
+            if self.is_account_operator(kind, groups):
+                return True, "in Account Operators on a DC (a non-protected account: checked per object)"
+            if ACCOUNT_OPERATORS in groups:
+                return False, ("is not an administrator (Account Operators exists on domain "
+                               "controllers only)")
+            return False, "is not an administrator nor in Account Operators" if self.is_dc \
+                else "is not an administrator"
         if require is Require.MACHINE_ACCOUNT:
             if kind == "administrator":
                 return True, "an administrator"
@@ -386,7 +427,7 @@ class Policy:
         if require is Require.REMOTE_SAM:
             return self._remote_sam(kind)
         if require is Require.SAM_SERVER:
-            return self._sam_object(kind, access, opens or SAM_SERVER.kind)
+            return self._sam_object(kind, access, opens or SAM_SERVER.kind, groups)
         if require is Require.SAM_ENUMERATION:
             return self._sam_enumeration(kind)
         if require is Require.LSA_OPEN:
@@ -409,13 +450,14 @@ class Policy:
             return True, f"granted READ_CONTROL by RestrictRemoteSAM {self.restrict_remote_sam}"
         return False, f"is refused by RestrictRemoteSAM {self.restrict_remote_sam}"
 
-    def _sam_object(self, kind: str, access: int | None, opens: str) -> tuple[bool, str]:
+    def _sam_object(self, kind: str, access: int | None, opens: str,
+                    groups: frozenset[str] = _NO_GROUPS) -> tuple[bool, str]:
         """§0 rule 8, MS-SAMR 3.1.5.1.x: an open fails when the caller's token matches no ACE of
         the object's DACL (:meth:`held_rights` is 0: MAXIMUM_ALLOWED or any right is then a
         failed access check, MS-DTYP 2.5.3.2).  Which of the requested rights the handle gets
         is ``CallContext.grant``'s, which also knows the object's own ACE (a user's self ACE)."""
         object_type = _SAM_BY_KIND[opens]
-        held = self.held_rights(kind, object_type)
+        held = self._held_by(kind, groups, object_type)
         if not held:
             return False, self._why_nothing_held(kind, object_type)
         if self.is_dc and kind not in ("user", "administrator"):

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from smbemu.policy.protected import PROTECTED_OPERATION
 from smbemu.status import (
     E_ACCESSDENIED,
     ERROR_ACCESS_DENIED,
@@ -28,7 +29,7 @@ from smbemu.status import (
 )
 
 __all__ = [
-    "ALLOW", "Decision", "Require", "Later", "Rule", "RULES", "INTERFACE_CHECKS",
+    "ALLOW", "Decision", "Require", "Later", "Rule", "RULES", "INTERFACE_CHECKS", "OBJECT_RULES",
     "denied_status", "declare_operations", "declared_returns", "check_rules", "rule_label",
 ]
 
@@ -50,6 +51,8 @@ class Require(enum.Enum):
     LSA_PRIVATE = "POLICY_GET_PRIVATE_INFORMATION"
     MACHINE_ACCOUNT = ("administrators; on a DC also authenticated users (SeMachineAccountPrivilege), "
                        "up to ms-DS-MachineAccountQuota")
+    ACCOUNT_OPERATORS = ("administrators; on a DC also Account Operators (accounts that are not "
+                         "AdminSDHolder-protected: checked per object)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,22 +198,33 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # -- samr (MS-SAMR) ---------------------------------------------------------------------
     # The SAM changes the emulator makes (smbemu.directory.changes): administrators, whose token
     # matches the AdministratorSid ALL_ACCESS ACE of every SAM object (MS-SAMR 3.1.5.12.2.1, D);
-    # everyone else is refused first for the handle's missing right (CallContext.require).
-    **{("samr", name): Rule(_ADM, source="MS-SAMR 3.1.5.12.2.1 (D: Administrators ALL_ACCESS)")
+    # on a DC also BUILTIN\Account Operators, whom the default security descriptors of the user
+    # and group classes and of the domain's containers let create, change and delete users and
+    # groups (Microsoft Learn "Active Directory security groups": Account Operators, D) -- except
+    # the AdminSDHolder-protected ones, which the handler asks about per object
+    # (PROTECTED_OPERATION below; smbemu.policy.protected).  Everyone else is refused first for
+    # the handle's missing right (CallContext.require).
+    **{("samr", name): Rule(Require.ACCOUNT_OPERATORS,
+                            source="MS-SAMR 3.1.5.12.2.1 (D: Administrators ALL_ACCESS); "
+                                   "Account Operators on a DC (Learn: AD security groups, D)")
        for name in ("SamrCreateUserInDomain", "SamrDeleteUser", "SamrSetInformationUser",
                     "SamrSetInformationUser2", "SamrAddMemberToGroup", "SamrRemoveMemberFromGroup",
                     "SamrAddMemberToAlias", "SamrRemoveMemberFromAlias",
-                    "SamrRemoveMemberFromForeignDomain", "SamrCreateGroupInDomain",
+                    "SamrCreateGroupInDomain",
                     "SamrCreateAliasInDomain", "SamrSetInformationGroup", "SamrDeleteGroup",
                     "SamrSetInformationAlias", "SamrDeleteAlias", "SamrAddMultipleMembersToAlias",
                     "SamrRemoveMultipleMembersFromAlias")},
+    # Removing a SID from every alias of a domain touches protected aliases too: administrators.
+    ("samr", "SamrRemoveMemberFromForeignDomain"): Rule(
+        _ADM, source="MS-SAMR 3.1.5.8.3, 3.1.5.12.2.1 (D: Administrators ALL_ACCESS)"),
     # SamrCreateUser2InDomain: administrators; a computer account (AccountType
     # USER_WORKSTATION_TRUST_ACCOUNT 0x80) on a DC also any authenticated user: the Default Domain
     # Controllers Policy gives Authenticated Users SeMachineAccountPrivilege ("Add workstations to
     # domain"), which grants DOMAIN_CREATE_USER for that type only, up to ms-DS-MachineAccountQuota
     # (default 10) accounts per creator (MS-SAMR 3.1.5.4.4, MS-ADTS 3.1.1.5.2.1.1, KB 243327, D).
     # The same rule lets the creator set that account's password and control bits.
-    ("samr", "SamrCreateUser2InDomain"): Rule(_ADM, {0x80: Require.MACHINE_ACCOUNT},
+    # Account Operators on a DC create any account type (normal, computer) as administrators do.
+    ("samr", "SamrCreateUser2InDomain"): Rule(Require.ACCOUNT_OPERATORS, {0x80: Require.MACHINE_ACCOUNT},
                                               source="MS-SAMR 3.1.5.4.4, MS-ADTS 3.1.1.5.2.1.1 (D)"),
     # SamrUnicodeChangePasswordUser2: no handle; knowing the old password is the proof, so any
     # caller -- also an unauthenticated one, how a user whose password expired or must change
@@ -362,6 +376,18 @@ def _read_installed_interfaces() -> None:
             if isinstance(operations, dict) and interface.name not in _DECLARED:
                 declare_operations(interface.name, {
                     op.name: op.returns for op in operations.values() if hasattr(op, "returns")})
+
+
+#: Rules that name no operation but a per-object check a handler asks the enforcement point
+#: about after the operation's own rule (``ctx.decide(PROTECTED_OPERATION)``), by (interface,
+#: check).  A change to an AdminSDHolder-protected account or group (one of them, or a nested
+#: member of a protected group): the AdminSDHolder DACL grants Account Operators nothing, so only
+#: administrators (Learn "Appendix C: Protected Accounts and Groups in Active Directory";
+#: MS-ADTS 3.1.1.6.1 ff., D).
+OBJECT_RULES: Final[Mapping[tuple[str, str], Rule]] = {
+    ("samr", PROTECTED_OPERATION): Rule(
+        _ADM, source="AdminSDHolder (Learn: Appendix C, protected accounts and groups; D)"),
+}
 
 
 def check_rules(interface: str, declared: Iterable[str], rules: Mapping[str, Rule]) -> list[str]:

@@ -39,6 +39,7 @@ from smbemu.policy import (
     denied_status,
     grant_access,
     policy_for,
+    principal_groups,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +115,9 @@ class Enforcement:
             return self._record(decision)
         # The per-call path of every enumeration: the final decision (in the operation's status
         # family) is kept per question on the server's policy, which is read-only.
-        key = (self.principal.kind, interface, name, level, access, returns)
+        # keyed on the caller's policy groups too: an Account Operator's allow is not a user's
+        key = (self.principal.kind, principal_groups(self.principal), interface, name, level,
+               access, returns)
         kept = policy.final_decisions.get(key)
         if kept is None:
             decision = policy.decide(self.principal, interface, name, level, access=access)
