@@ -160,8 +160,8 @@ class Policy:
         self.share_admin_levels: frozenset[int] = frozenset(
             _setting(rpc, "share_enum_admin_levels", (2, 502, 503)))
         self._tokens = {kind: self._build_token(kind) for kind in _KINDS}
-        #: held_rights per (kind, object type): a handful of entries, never client input.
-        self._held: dict[tuple[str, ObjectType], int] = {}
+        #: held_rights per (kind, policy groups, object type): a handful, never client input.
+        self._held: dict[tuple[str, frozenset[str], ObjectType], int] = {}
         #: Decisions by question (principal kind and what was asked), bounded (BoundedCache).
         self._cache: dict[tuple[object, ...], Decision] = BoundedCache(DECISION_CACHE_SIZE)
         #: The enforcement point's final decisions (in each operation's status family), by

@@ -75,7 +75,7 @@ def is_protected(directory: Any, account: Any) -> bool:
     start = str(account.sid)
     if start in protected:
         return True
-    containers = []
+    containers: list[Any] = []
     for domain in (getattr(directory, "account_domain", None), getattr(directory, "builtin_domain", None)):
         if domain is not None:
             containers.extend(getattr(domain, "groups", ()))
