@@ -12,10 +12,15 @@ smbemu **never connects out**.  It answers as Windows does when the named machin
 reached, RPC_S_SERVER_UNAVAILABLE (1722) -- what the coercion tools expect ("Got expected
 RPC_S_SERVER_UNAVAILABLE exception. Attack worked") -- and reports the request to the observers
 (the audit log's event 100003, with the caller and TargetHost) so a defender can alert on it.
+A machine name that is the server itself (its names, a loopback address, the address the client
+reached it on) gets ERROR_INVALID_HANDLE instead: the spooler's callback to itself fails there
+(W: impacket's test_rprn, written against Windows Server, asserts ERROR_INVALID_HANDLE when
+pszLocalMachine names the server it calls).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Final
 
 from smbemu.events import PrinterCallbackRequested
@@ -37,6 +42,7 @@ from .objects import (
     ERROR_INVALID_HANDLE,
     RPC_S_SERVER_UNAVAILABLE,
     check_room,
+    is_this_server,
     opened,
     server_unc,
 )
@@ -61,6 +67,8 @@ def _request_callback(ctx: CallContext, request: dict[str, Any], operation: str,
     # reply to, is ERROR_INVALID_PARAMETER before anything else happens.
     if (not flags and not options_given) or not target:
         status = ERROR_INVALID_PARAMETER
+    elif _names_this_server(ctx, target):
+        status = ERROR_INVALID_HANDLE
     else:
         status = RPC_S_SERVER_UNAVAILABLE
     observers = getattr(ctx.server, "observers", None)
@@ -74,6 +82,18 @@ def _request_callback(ctx: CallContext, request: dict[str, Any], operation: str,
             printer=f"{server_unc(ctx)}\\{printer.name}" if printer else server_unc(ctx),
             target=target, flags=flags, status=status))
     return status
+
+
+def _names_this_server(ctx: CallContext, target: str) -> bool:
+    """``\\\\NAME`` names this server: one of its names, or an address that is its own -- a
+    loopback address or the one the client reached it on (any other address is another host)."""
+    name = target.lstrip("\\").split("\\", 1)[0].strip("[]")
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return bool(name) and is_this_server(ctx, name)
+    session = ctx.server.sessions.get(ctx.session_id)
+    return address.is_loopback or str(address) == getattr(session, "server_address", "")
 
 
 @INTERFACE.operation(62, "RpcRemoteFindFirstPrinterChangeNotification",

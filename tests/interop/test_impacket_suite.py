@@ -180,7 +180,10 @@ def run_suite(selection: list[str] | None = None, account: tuple[str, str] = ADM
         config = Path(scratch) / "dcetests.cfg"
         config.write_text(CONFIG.format(username=account[0], password=account[1]))
         junit = Path(scratch) / "junit.xml"
-        with NetnsServer(PROFILE, netbios=False, rpc_tcp=True) as server:
+        # --audit-log: a DC's Security log is never empty (Windows logs from boot on); smbemu's
+        # is served from its audit log, which the suite's own logons fill (test_even reads it).
+        with NetnsServer(PROFILE, "--audit-log", str(Path(scratch) / "security.jsonl"),
+                         netbios=False, rpc_tcp=True) as server:
             # `env -C`: the suite imports its own `tests` package from the working directory.
             argv = ["env", "-C", str(suite), sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--tb=line", "-rN",
                     f"--rootdir={suite}", f"--remote-config={config}", f"--junitxml={junit}",

@@ -195,6 +195,23 @@ def test_printer_bug_never_connects_and_is_reported(pipes_h: Any) -> None:
     assert events[0].operation == "RpcRemoteFindFirstPrinterChangeNotificationEx"
 
 
+@pytest.mark.parametrize("target", ["\\\\127.0.0.1", "\\\\LEGACYSRV", "\\\\legacysrv.corp.local"])
+def test_a_callback_to_the_server_itself_is_an_invalid_handle(pipes_h: Any, target: str) -> None:
+    """impacket's test_rprn (written against Windows Server) names the server itself as the
+    machine to call back and expects ERROR_INVALID_HANDLE; the request is still reported."""
+    server = pipes_h.fresh_config("win2016-dc")
+    seen: list[Any] = []
+    server.observers.subscribe(seen.append)
+    dce = _dce(pipes_h, "", "administrator", server)
+    handle = rprn.hRpcOpenPrinter(dce, "\\\\127.0.0.1\x00")["pHandle"]
+    with pytest.raises(DCERPCException) as info:
+        rprn.hRpcRemoteFindFirstPrinterChangeNotificationEx(
+            dce, handle, rprn.PRINTER_CHANGE_ADD_JOB, pszLocalMachine=target + "\x00")
+    assert _code(info.value) == ERROR_INVALID_HANDLE
+    events = [e for e in seen if type(e).__name__ == "PrinterCallbackRequested"]
+    assert [e.target for e in events] == [target] and events[0].status == ERROR_INVALID_HANDLE
+
+
 def test_printer_data_of_the_server(pipes_h: Any) -> None:
     dce = _dce(pipes_h, "win2016", "user")
     handle = rprn.hRpcOpenPrinter(dce, NULL)["pHandle"]
