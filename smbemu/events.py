@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
     "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PrinterCallbackRequested",
-    "PolicyChanged", "rpc_call_reporter",
+    "PolicyChanged", "DomainPolicyChanged", "rpc_call_reporter",
 ]
 
 log = logging.getLogger("smbemu.events")
@@ -203,8 +203,25 @@ class PolicyChanged:
     fields: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class DomainPolicyChanged:
+    """A SAM domain's settings were changed through SamrSetInformationDomain
+    (`pipes/samr/domain_writes.py`; the audit log's 4739, `smbemu.audit_domain_policy`).
+
+    ``change_type`` is 4739's "Change Type" ("Password Policy", "Lockout Policy", ...),
+    ``values`` the settings written, by `smbemu.directory.domain_settings` name, in wire units."""
+
+    principal: Principal
+    session_id: int
+    change_type: str
+    domain_name: str
+    domain_sid: str
+    values: tuple[tuple[str, object], ...] = ()
+
+
 Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
-         | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested | PolicyChanged)
+         | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested | PolicyChanged
+         | DomainPolicyChanged)
 
 
 class Observers:

@@ -15,7 +15,9 @@ lists (0 to 73) is declared here, in one of four ways:
 * **administrator changes** — security descriptors (on a DC: a user's "cannot change password"),
   group member attributes and the DSRM password, as Windows answers an administrator
   (``admin_changes``);
-* **refused** — the other calls that change the SAM (domain settings, shutting down) answer
+* **domain settings** — SamrSetInformationDomain: an administrator's password, lockout and logoff
+  policies, OEM information and replica source (``domain_writes``; audit 4739);
+* **refused** — the other call that changes the SAM (shutting it down) answers
   STATUS_ACCESS_DENIED
   (0xC0000022) once their leading handle has been checked; their other [in] parameters are not
   decoded and their [out] parameters are NULL / zero;
@@ -78,7 +80,7 @@ types, handle checks, change reports), ``server`` (connect, close, domains), ``e
 ``writes`` (creating and deleting users, memberships), ``groups`` (creating, renaming and deleting
 groups and aliases), ``setinfo`` (SamrSetInformationUser*), ``admin_changes`` (security descriptors, member
 attributes, the DSRM password), ``passwords`` and ``password_change3`` (the password changes),
-``validate_password`` (SamrValidatePassword) and ``refused`` (the changes not emulated).
+``validate_password`` (SamrValidatePassword), ``domain_writes`` (SamrSetInformationDomain) and ``refused`` (the changes not emulated).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, admin_changes, enumeration, groups, password_change3, passwords, refused, security, server, setinfo, users, validate_password, writes  # noqa: F401
+from . import accounts, admin_changes, domain_writes, enumeration, groups, password_change3, passwords, refused, security, server, setinfo, users, validate_password, writes  # noqa: F401
 from .objects import (
     ALIAS,
     DOMAIN,

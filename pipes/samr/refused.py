@@ -1,6 +1,7 @@
-"""samr calls that change the SAM which the emulator does not make (domain settings, shutting the
-SAM down): STATUS_ACCESS_DENIED (MS-SAMR 3.1.5.x).  Security descriptors, group member attributes
-and the DSRM password are ``admin_changes``'s."""
+"""samr calls that change the SAM which the emulator does not make (shutting the SAM down):
+STATUS_ACCESS_DENIED (MS-SAMR 3.1.5.x).  Security descriptors, group member attributes and the
+DSRM password are ``admin_changes``'s, the domain settings (SamrSetInformationDomain)
+``domain_writes``'s."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from smbemu.policy.access import (
-    DOMAIN_WRITE_OTHER_PARAMETERS,
     SAM_SERVER_SHUTDOWN,
     ObjectType,
 )
@@ -16,20 +16,18 @@ from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, NdrType
 from smbemu.status import STATUS_ACCESS_DENIED
 
-from .objects import DOMAIN, INTERFACE, OBJECT_TYPES, SERVER, lookup_handle
+from .objects import INTERFACE, OBJECT_TYPES, SERVER, lookup_handle
 
 # -------------------------------------------------------------------------------------------
 # Refused calls (changes not emulated)
 # -------------------------------------------------------------------------------------------
 
 
-#: The right each refused call needs on its object (MS-SAMR 3.1.5.x; U for
-#: SamrSetInformationDomain, whose right depends on the class).  Only administrators hold it
+#: The right each refused call needs on its object (MS-SAMR 3.1.5.x).  Only administrators hold it
 #: (the default DACLs, MS-SAMR 3.1.1.6): anyone else is refused for the missing right before the
 #: read-only rule refuses administrators too.
 _WRITE_ACCESS: Final[dict[str, tuple[ObjectType, int]]] = {
     "SamrShutdownSamServer": (SERVER, SAM_SERVER_SHUTDOWN),
-    "SamrSetInformationDomain": (DOMAIN, DOMAIN_WRITE_OTHER_PARAMETERS),
 }
 
 
@@ -62,7 +60,6 @@ _IN: Final = (("Handle", ContextHandle),)
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]],
                                 Sequence[tuple[str, NdrType]]], ...]] = (
     (4, "SamrShutdownSamServer", _IN, ()),
-    (9, "SamrSetInformationDomain", _IN, ()),
 )
 for _opnum, _name, _in, _out in _REFUSED_OPS:
     # [in] parameters past the declared ones are not decoded: trailing stub bytes are ignored.

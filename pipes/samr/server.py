@@ -251,31 +251,35 @@ def domain_info(ctx: CallContext, domain: Any, info_class: int) -> dict[str, Any
     force_logoff = (DELTA_NEVER if pw.force_logoff_minutes is None
                     else -pw.force_logoff_minutes * TICKS_PER_MINUTE)
     name = _domain_name(ctx, domain)
+    # values SamrSetInformationDomain wrote are answered exactly as written (domain_writes)
+    settings = (getattr(directory_of(ctx), "domain_settings", None) or {}).get(str(domain.sid), {})
+    force_logoff = settings.get("force_logoff", force_logoff)
+    oem, replica = settings.get("oem_information", ""), settings.get("replica_source", "")
     # every change counts (an account created adds one to the sizes and two here; one deleted
     # takes one away and adds two): the count only grows, as Windows' does (MS-SAMR 2.2.4.1)
     modified = _modified_count(domain) + 2 * getattr(directory_of(ctx), "changes", 0)
     if info_class == 1:
         return {"MinPasswordLength": pw.min_length, "PasswordHistoryLength": pw.history,
-                "PasswordProperties": pw.properties,
-                "MaxPasswordAge": old_large_int(_delta(pw.max_age_days, TICKS_PER_DAY)),
-                "MinPasswordAge": old_large_int(-pw.min_age_days * TICKS_PER_DAY)}
+                "PasswordProperties": settings.get("properties", pw.properties),
+                "MaxPasswordAge": old_large_int(settings.get("max_age", _delta(pw.max_age_days, TICKS_PER_DAY))),
+                "MinPasswordAge": old_large_int(settings.get("min_age", -pw.min_age_days * TICKS_PER_DAY))}
     general = {
-        "ForceLogoff": old_large_int(force_logoff), "OemInformation": "", "DomainName": name,
-        "ReplicaSourceNodeName": "", "DomainModifiedCount": old_large_int(modified),
+        "ForceLogoff": old_large_int(force_logoff), "OemInformation": oem, "DomainName": name,
+        "ReplicaSourceNodeName": replica, "DomainModifiedCount": old_large_int(modified),
         "DomainServerState": DOMAIN_SERVER_ENABLED, "DomainServerRole": DOMAIN_SERVER_ROLE_PRIMARY,
         **_general_counts(ctx, domain)}
     lockout_info = {
-        "LockoutDuration": _delta(lockout.duration_minutes, TICKS_PER_MINUTE),
-        "LockoutObservationWindow": -lockout.window_minutes * TICKS_PER_MINUTE,
+        "LockoutDuration": settings.get("lockout_duration", _delta(lockout.duration_minutes, TICKS_PER_MINUTE)),
+        "LockoutObservationWindow": settings.get("lockout_window", -lockout.window_minutes * TICKS_PER_MINUTE),
         "LockoutThreshold": lockout.threshold}
     modified_info = {"DomainModifiedCount": old_large_int(modified),
                      "CreationTime": old_large_int(_creation_time(ctx))}
     table: dict[int, dict[str, Any]] = {
         2: general,
         3: {"ForceLogoff": old_large_int(force_logoff)},
-        4: {"OemInformation": ""},
+        4: {"OemInformation": oem},
         5: {"DomainName": name},
-        6: {"ReplicaSourceNodeName": ""},
+        6: {"ReplicaSourceNodeName": replica},
         7: {"DomainServerRole": DOMAIN_SERVER_ROLE_PRIMARY},
         8: modified_info,
         9: {"DomainServerState": DOMAIN_SERVER_ENABLED},

@@ -118,6 +118,11 @@ DOMAIN_PASSWORD_INFORMATION: Final = Struct("DOMAIN_PASSWORD_INFORMATION", [
     ("MinPasswordLength", uint16), ("PasswordHistoryLength", uint16),
     ("PasswordProperties", uint32), ("MaxPasswordAge", OLD_LARGE_INTEGER),
     ("MinPasswordAge", OLD_LARGE_INTEGER)])
+#: The domain's OEM information and replica source: empty is a non-NULL, zero-length buffer, as
+#: for the account classes below (W: impacket's test_hSamrQueryInformationDomain_hSamrSetInformationDomain,
+#: written against a DC, sets a value into the structure it queried and sends it back -- a NULL
+#: pointer there would send the new value as NULL).  Decoding is RpcUnicodeString's.
+_DomainString: Final = RpcUnicodeStringEmptyBuffer
 DOMAIN_LOGOFF_INFORMATION: Final = Struct("DOMAIN_LOGOFF_INFORMATION", [
     ("ForceLogoff", OLD_LARGE_INTEGER)])
 DOMAIN_SERVER_ROLE_INFORMATION: Final = Struct("DOMAIN_SERVER_ROLE_INFORMATION", [
@@ -130,8 +135,8 @@ DOMAIN_MODIFIED_INFORMATION2: Final = Struct("DOMAIN_MODIFIED_INFORMATION2", [
     ("DomainModifiedCount", OLD_LARGE_INTEGER), ("CreationTime", OLD_LARGE_INTEGER),
     ("ModifiedCountAtLastPromotion", OLD_LARGE_INTEGER)])
 SAMPR_DOMAIN_GENERAL_INFORMATION: Final = Struct("SAMPR_DOMAIN_GENERAL_INFORMATION", [
-    ("ForceLogoff", OLD_LARGE_INTEGER), ("OemInformation", RpcUnicodeString),
-    ("DomainName", RpcUnicodeString), ("ReplicaSourceNodeName", RpcUnicodeString),
+    ("ForceLogoff", OLD_LARGE_INTEGER), ("OemInformation", _DomainString),
+    ("DomainName", RpcUnicodeString), ("ReplicaSourceNodeName", _DomainString),
     ("DomainModifiedCount", OLD_LARGE_INTEGER), ("DomainServerState", uint32),
     ("DomainServerRole", uint32), ("UasCompatibilityRequired", uint8), ("UserCount", uint32),
     ("GroupCount", uint32), ("AliasCount", uint32)])
@@ -139,11 +144,11 @@ SAMPR_DOMAIN_GENERAL_INFORMATION2: Final = Struct("SAMPR_DOMAIN_GENERAL_INFORMAT
     ("I1", SAMPR_DOMAIN_GENERAL_INFORMATION), ("LockoutDuration", int64),
     ("LockoutObservationWindow", int64), ("LockoutThreshold", uint16)])
 SAMPR_DOMAIN_OEM_INFORMATION: Final = Struct("SAMPR_DOMAIN_OEM_INFORMATION", [
-    ("OemInformation", RpcUnicodeString)])
+    ("OemInformation", _DomainString)])
 SAMPR_DOMAIN_NAME_INFORMATION: Final = Struct("SAMPR_DOMAIN_NAME_INFORMATION", [
     ("DomainName", RpcUnicodeString)])
 SAMPR_DOMAIN_REPLICATION_INFORMATION: Final = Struct("SAMPR_DOMAIN_REPLICATION_INFORMATION", [
-    ("ReplicaSourceNodeName", RpcUnicodeString)])
+    ("ReplicaSourceNodeName", _DomainString)])
 SAMPR_DOMAIN_LOCKOUT_INFORMATION: Final = Struct("SAMPR_DOMAIN_LOCKOUT_INFORMATION", [
     ("LockoutDuration", int64), ("LockoutObservationWindow", int64),
     ("LockoutThreshold", uint16)])

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
-from smbemu.directory import sam_crypto
+from smbemu.directory import domain_settings, sam_crypto
 from smbemu.directory.model import Alias, AccountState, Group, User
 from smbemu.errors import ChangeRefused
 from smbemu.status import NtStatus
@@ -104,6 +104,9 @@ class DirectoryChanges:
         #: The LSA policy settings an administrator changed (pipes/lsarpc/policy_writes.py: audit
         #: events, domain policies, security descriptors), by setting name; None = the defaults.
         self.lsa_policy: dict[str, Any] | None = None
+        #: The SAM domain settings SamrSetInformationDomain changed, exactly as set (wire units,
+        #: `smbemu.directory.domain_settings`), by domain SID; None = the fixture's.
+        self.domain_settings: dict[str, dict[str, Any]] | None = None
         #: Called with the directory after every change (``--state``: `smbemu.directory.persist`).
         self.on_change: Callable[[Any], None] | None = None
 
@@ -306,6 +309,22 @@ class DirectoryChanges:
         """The LSA policy settings after LsarSetInformationPolicy / LsarSetSecurityObject / ... ."""
         self.lsa_policy = settings
         self._changed()
+
+    def set_domain_settings(self, domain: SamDomain, values: dict[str, Any]) -> None:
+        """SamrSetInformationDomain (MS-SAMR 3.1.5.6.1): ``values`` (wire units) kept for the
+        queries and applied to the domain's password and lockout policies."""
+        settings = dict(self.domain_settings or {})
+        settings[str(domain.sid)] = {**settings.get(str(domain.sid), {}), **values}
+        self.domain_settings = settings
+        domain_settings.apply_settings(domain, settings[str(domain.sid)])
+        self._changed()
+
+    def load_domain_settings(self, settings: dict[str, dict[str, Any]]) -> None:
+        """The settings of a ``--state`` file, applied to the domains they name (no change counted)."""
+        self.domain_settings = settings
+        for domain in (self.account_domain, self.builtin_domain):
+            if str(domain.sid) in settings:
+                domain_settings.apply_settings(domain, settings[str(domain.sid)])
 
     @staticmethod
     def encrypt_secret(value: bytes, session_key: bytes) -> bytes:

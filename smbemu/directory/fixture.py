@@ -93,6 +93,16 @@ class FixtureSpec:
 #: "as_given" -- every entry keeps its ``rid`` on every role (`smbemu fixture export` writes it
 #: for a member's or standalone server's SAM, whose RIDs are local already).
 LOCAL_RID_RULES = ("from_1000", "as_given")
+#: The policy bounds are what the SAM can hold, so a policy SamrSetInformationDomain set can be
+#: exported and loaded again (`smbemu.directory.domain_settings`): MinPasswordLength at most 1024
+#: (MS-SAMR 3.1.5.6.1.3), a history of at most 24 passwords (the "Enforce password history" bound of
+#: Windows' security policy editor; U for SAMR), the lockout threshold a USHORT (2.2.3.15), ages
+#: and times any 64-bit delta (2.2.4.5) in whole days / minutes.
+MAX_MIN_LENGTH = 1024
+MAX_HISTORY = 24
+MAX_USHORT = 0xFFFF
+MAX_DELTA_DAYS = 0x7FFFFFFFFFFFFFFF // 864_000_000_000
+MAX_DELTA_MINUTES = 0x7FFFFFFFFFFFFFFF // 600_000_000
 
 
 def read_fixture(data: object, source: str) -> FixtureSpec:
@@ -132,13 +142,13 @@ def read_fixture(data: object, source: str) -> FixtureSpec:
             where = "domain.password_policy"
             logoff = p.get("force_logoff_minutes")
             password_policy = PasswordPolicy(
-                min_length=r.integer(p, "min_length", where, 0, 0, 128),
-                history=r.integer(p, "history", where, 0, 0, 24),
-                max_age_days=r.integer(p, "max_age_days", where, 42, 0, 999),
-                min_age_days=r.integer(p, "min_age_days", where, 0, 0, 998),
+                min_length=r.integer(p, "min_length", where, 0, 0, MAX_MIN_LENGTH),
+                history=r.integer(p, "history", where, 0, 0, MAX_HISTORY),
+                max_age_days=r.integer(p, "max_age_days", where, 42, 0, MAX_DELTA_DAYS),
+                min_age_days=r.integer(p, "min_age_days", where, 0, 0, MAX_DELTA_DAYS - 1),
                 complexity=r.boolean(p, "complexity", where),
                 reversible=r.boolean(p, "reversible", where),
-                force_logoff_minutes=None if logoff is None else r.integer(p, "force_logoff_minutes", where, 0, 0, 99999),
+                force_logoff_minutes=None if logoff is None else r.integer(p, "force_logoff_minutes", where, 0, 0, MAX_DELTA_MINUTES),
             )
             if password_policy.max_age_days and password_policy.min_age_days >= password_policy.max_age_days:
                 raise r.error(f"{where}.min_age_days", f"{password_policy.min_age_days} must be less than max_age_days ({password_policy.max_age_days})")
@@ -146,9 +156,9 @@ def read_fixture(data: object, source: str) -> FixtureSpec:
             where = "domain.lockout_policy"
             lp = r.mapping(d["lockout_policy"], where, LOCKOUT_KEYS)
             lockout_policy = LockoutPolicy(
-                threshold=r.integer(lp, "threshold", where, 0, 0, 999),
-                duration_minutes=r.integer(lp, "duration_minutes", where, 30, 0, 99999),
-                window_minutes=r.integer(lp, "window_minutes", where, 30, 1, 99999),
+                threshold=r.integer(lp, "threshold", where, 0, 0, MAX_USHORT),
+                duration_minutes=r.integer(lp, "duration_minutes", where, 30, 0, MAX_DELTA_MINUTES),
+                window_minutes=r.integer(lp, "window_minutes", where, 30, 1, MAX_DELTA_MINUTES),
             )
             if lockout_policy.duration_minutes and lockout_policy.window_minutes > lockout_policy.duration_minutes:
                 raise r.error(f"{where}.window_minutes", f"{lockout_policy.window_minutes} must not exceed duration_minutes ({lockout_policy.duration_minutes})")

@@ -254,6 +254,12 @@ class SamDomain:
                 object.__setattr__(self, name, tuple(sorted(value, key=lambda a: a.rid)))
         self.__post_init__()
 
+    def replace_policies(self, password_policy: PasswordPolicy, lockout_policy: LockoutPolicy) -> None:
+        """The password and lockout policies after SamrSetInformationDomain
+        (`smbemu.directory.domain_settings`); the domain object stays the same, as for accounts."""
+        object.__setattr__(self, "password_policy", password_policy)
+        object.__setattr__(self, "lockout_policy", lockout_policy)
+
     def by_rid(self, rid: int) -> User | Group | Alias | None:
         return self._by_rid.get(rid)
 

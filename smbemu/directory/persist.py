@@ -3,7 +3,8 @@
 The file is JSON: ``{"smbemu_state": 1, "role": ..., "fixture": <the directory in the fixture
 format, smbemu.directory.export>, "password_history": {rid: [NT hash hex, ...]},
 "creators": {rid: SID}, "lsa_accounts": {SID: [privilege or right, ...]} or null (the
-role's default assignment), "changes": N}``.  While it exists it *is* the directory: a server
+role's default assignment), "domain_settings": {domain SID: {setting: value in wire units}} or
+null (what SamrSetInformationDomain set, `smbemu.directory.domain_settings`), "changes": N}``.  While it exists it *is* the directory: a server
 started (or reloaded) with ``--state`` builds its directory from it instead of ``--fixture``;
 without it, from the fixture, and the file is written at the first change.
 
@@ -27,6 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from smbemu.directory.domain_settings import SETTING_NAMES
 from smbemu.directory.export import fixture_document_of
 from smbemu.directory.loading import directory_from_dict
 from smbemu.errors import ConfigError
@@ -42,7 +44,7 @@ log = logging.getLogger("smbemu.state")
 
 FORMAT_VERSION: Final = 1
 _KEYS: Final = ("smbemu_state", "role", "fixture", "password_history", "creators", "lsa_accounts", "lsa_secrets",
-                "lsa_policy", "changes")
+                "lsa_policy", "domain_settings", "changes")
 _ALLOWED: Final = "a state file written by `smbemu serve --state` (move it away to start again from the fixture)"
 
 
@@ -135,6 +137,13 @@ class StateFile:
             if not isinstance(lsa_policy, dict):
                 raise self._error("lsa_policy", "expected null or an object of LSA policy setting -> its value")
             directory.lsa_policy = dict(lsa_policy)
+        settings = data.get("domain_settings")
+        if settings is not None:
+            if not isinstance(settings, dict) or not all(
+                    isinstance(v, dict) and set(v) <= set(SETTING_NAMES) for v in settings.values()):
+                raise self._error("domain_settings", "expected null or an object of domain SID -> SAM domain settings "
+                                  f"({', '.join(SETTING_NAMES)})")
+            directory.load_domain_settings({str(k): dict(v) for k, v in settings.items()})
         changes = data.get("changes", 0)
         directory.changes = changes if isinstance(changes, int) and changes >= 0 else 0
         self.refused = False
@@ -159,6 +168,7 @@ class StateFile:
             "lsa_accounts": directory.lsa_accounts,
             "lsa_secrets": directory.lsa_secrets,
             "lsa_policy": directory.lsa_policy,
+            "domain_settings": directory.domain_settings,
             "changes": directory.changes,
         }
         folder = self.path.parent

@@ -239,10 +239,12 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # the Administrators alias" (MS-SAMR 3.1.5.13.6, D).
     **{("samr", name): Rule(_ADM, source="MS-SAMR 3.1.5.12.1, 3.1.5.13.2, 3.1.5.13.6 (D: Administrators)")
        for name in ("SamrSetSecurityObject", "SamrSetMemberAttributesOfGroup", "SamrSetDSRMPassword")},
-    # Calls that change the SAM which the emulator does not make: administrators on Windows;
-    # refused to everyone here.
-    **{("samr", name): Rule(_NO, source="MS-SAMR (D: the handle's access); not emulated")
-       for name in ("SamrShutdownSamServer", "SamrSetInformationDomain")},
+    # The domain's password, lockout and logoff settings (pipes/samr/domain_writes.py): the
+    # handle's DOMAIN_WRITE_PASSWORD_PARAMS / DOMAIN_WRITE_OTHER_PARAMETERS / DOMAIN_ADMINISTER_SERVER
+    # (MS-SAMR 3.1.2.2), which the default DACLs give administrators (3.1.5.12.2.1, D).
+    ("samr", "SamrSetInformationDomain"): Rule(_ADM, source="MS-SAMR 3.1.5.6.1, 3.1.2.2 (D: Administrators)"),
+    # Shutting the SAM down: administrators on Windows; refused to everyone here (not emulated).
+    ("samr", "SamrShutdownSamServer"): Rule(_NO, source="MS-SAMR (D: the handle's access); not emulated"),
     # SamrConnect*: STATUS_ACCESS_DENIED when nothing requested is granted on the SAM server
     # object; on DCs its DACL grants read to Authenticated Users and Pre-Windows 2000 Compatible
     # Access (§0 rule 8, MS-SAMR 3.1.5.1.1 / MS-ADSC 2.246, D).  The domain object of a DC grants

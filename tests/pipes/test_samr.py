@@ -132,11 +132,15 @@ def test_unused_and_unknown_opnums_fault_op_rng_error(sam: Callable[..., Sam],
 
 #: The object each refused call takes a handle to (MS-SAMR 3.1.5.x);
 # the SAM changes not emulated: STATUS_ACCESS_DENIED to everyone (pipes/samr/refused.py)
-_REFUSED_HANDLE_KIND = {4: "server", 9: "domain"}
-_HANDLE_FIELD = {4: "Handle", 9: "Handle", 2: "ObjectHandle", 26: "GroupHandle"}
+_REFUSED_HANDLE_KIND = {4: "server"}
+_HANDLE_FIELD = {4: "Handle", 9: "DomainHandle", 2: "ObjectHandle", 26: "GroupHandle"}
 #: the kind of handle each takes, and the [in] parameters after it (zeros on the wire)
-_HANDLE_KIND = {**_REFUSED_HANDLE_KIND, 2: "server", 26: "group"}
-_AFTER_HANDLE = {4: b"", 9: b"", 26: bytes(8),
+_HANDLE_KIND = {**_REFUSED_HANDLE_KIND, 2: "server", 9: "domain", 26: "group"}
+#: SamrSetInformationDomain's other [in] parameters: DomainOemInformation, an empty string
+_SET_OEM = {"DomainInformationClass": 4, "DomainInformation": (4, {"OemInformation": ""})}
+_AFTER_HANDLE = {4: b"", 26: bytes(8),
+                 # class 4, the union's tag 4, an empty RPC_UNICODE_STRING (SamrSetInformationDomain)
+                 9: b"\x04\x00\x04\x00" + bytes(8),
                  # SecurityInformation, then the [ref] SAMPR_SR_SECURITY_DESCRIPTOR: Length 0, NULL
                  2: bytes(4) + bytes(8)}
 
@@ -200,7 +204,8 @@ def test_write_operations_check_the_handle_before_access(sam: Callable[..., Sam]
     assert client.c.fault(opnum, stale) == NCA_S_FAULT_CONTEXT_MISMATCH
     wrong = "user" if _HANDLE_KIND[opnum] != "user" else "domain"
     if opnum not in (2,):  # SamrSetSecurityObject takes a handle of any SAM object
-        r = client.call(opnum, **{_HANDLE_FIELD[opnum]: _handle_of(client, wrong)["Handle"]})
+        extra = _SET_OEM if opnum == 9 else {}
+        r = client.call(opnum, **{_HANDLE_FIELD[opnum]: _handle_of(client, wrong)["Handle"]}, **extra)
         assert r["ReturnValue"] == STATUS_OBJECT_TYPE_MISMATCH
 
 
