@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "profiles":
             return _profiles(args)
         if args.command == "fixture":
-            from smbemu.directory.persist import export_fixture
+            from smbemu.directory_state import export_fixture
 
             return export_fixture(args.profile, args.fixture, args.overrides, args.state, args.output)
     except ConfigError as exc:
@@ -279,7 +279,8 @@ def _hosts_from_args(args: argparse.Namespace, limits: dict[str, object]) -> lis
             args.profile, args.fixture, overrides=args.overrides, **shared)
         if args.state is not None:
             # one StateFile for the start and every SIGHUP reload (smbemu.directory.persist)
-            from smbemu.directory.persist import StateFile, attach_state
+            from smbemu.directory.persist import StateFile
+            from smbemu.directory_state import attach_state
 
             state = vars(args).setdefault("state_file", StateFile(args.state))
             plain = build

@@ -93,7 +93,7 @@ def build_config(
     config = build(profile, fixture, overrides=overrides, pipes_dir=pipes_dir, faults=faults, limits=limits,
                    limits_source="limits")
     if state is not None:
-        from smbemu.directory.persist import attach_state
+        from smbemu.directory_state import attach_state
 
         attach_state(config, state)
     return config

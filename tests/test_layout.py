@@ -423,6 +423,18 @@ def test_profiles_and_policy_do_not_import_smb2() -> None:
     assert not bad, "name dialects through smbemu.dialects: " + "; ".join(bad)
 
 
+def test_the_directory_knows_no_profile_or_policy() -> None:
+    """The house's "never Directory -> Policy": the fixture model imports no profile, policy,
+    server configuration or builder, not even for typing (what works on a whole configuration,
+    like ``--state`` and ``fixture export``, is smbemu/directory_state.py's)."""
+    files = _py_files(SMBEMU / "directory")
+    assert len(files) > 5
+    banned = ("smbemu.profiles", "smbemu.policy", "smbemu.config", "smbemu.builder")
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}" for p in files for line, name in _imports(p)
+           if any(name == family or name.startswith(family + ".") for family in banned)]
+    assert not bad, "the fixture model knows no policy: " + "; ".join(bad)
+
+
 VOCABULARY_LEAVES = ("status.py", "pipe_names.py", "filetime.py", "sid.py", "dialects.py", "events.py",
                      "service_catalog.py")
 

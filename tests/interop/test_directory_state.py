@@ -102,7 +102,8 @@ def test_export_writes_a_fixture_that_loads_back_identically(tmp_path: Path) -> 
         result = subprocess.run([sys.executable, "-m", "smbemu", "fixture", "export", "--profile", "win2016-dc",
                                  "--state", str(state), "-o", str(exported)], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        from smbemu.directory.persist import StateFile, seen_as_of
+        from smbemu.directory.persist import StateFile
+        from smbemu.directory_state import seen_as_of
 
         config = builder.build_config("win2016-dc", None)
         live = StateFile(state).load(seen_as_of(config))
