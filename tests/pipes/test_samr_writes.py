@@ -217,6 +217,20 @@ def test_group_and_alias_membership(lab: Callable[..., Lab]) -> None:
     assert events[2]["TargetUserName"] == "Administrators" and events[2]["TargetDomainName"] == "Builtin"
 
 
+def test_universal_group_membership_is_logged_as_4756_4757(lab: Callable[..., Lab]) -> None:
+    """Enterprise Admins (519) is a universal group on the forest root DC the profile models:
+    Windows logs its membership changes as 4756 / 4757, not the global group's 4728 / 4729."""
+    lab = lab()
+    dce = lab.dce("administrator")
+    alice = lab.directory.find_user("alice")
+    group = samr.hSamrOpenGroup(dce, lab.domain(dce), samr.MAXIMUM_ALLOWED, 519)["GroupHandle"]
+    samr.hSamrAddMemberToGroup(dce, group, alice.rid, samr.SE_GROUP_ENABLED_BY_DEFAULT)
+    samr.hSamrRemoveMemberFromGroup(dce, group, alice.rid)
+    events = lab.events()
+    assert [e["EventID"] for e in events] == [4756, 4757]
+    assert events[0]["TargetUserName"] == "Enterprise Admins" and events[0]["MemberSid"] == str(alice.sid)
+
+
 # ------------------------------------------------------------------ passwords
 
 
