@@ -15,7 +15,8 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            desired access (CREATE of a named pipe; AccessReason = the policy rule)
 4720/4741  a user / computer account was created (SAMR); 4726/4743 deleted; 4738/4742 changed
 4722/4725  a user account was enabled / disabled
-4723/4724  an attempt was made to change / reset an account's password (Audit Failure when refused)
+4723/4724  an attempt was made to change / reset an account's password (Audit Failure when refused);
+           4767 a user account was unlocked
 4728/4729  a member was added to / removed from a security-enabled global group (SAMR group)
 4732/4733  a member was added to / removed from a security-enabled local group (SAMR alias)
 4756/4757  ... a security-enabled universal group (Enterprise / Schema Admins on a DC)
@@ -459,8 +460,7 @@ def rap_call(config: ServerConfig, call: events.RapCall) -> dict[str, object] | 
 _CHANGE_EVENTS: Final[dict[str, tuple[int, int]]] = {
     "created": (4720, 4741), "deleted": (4726, 4743), "changed": (4738, 4742),
     "enabled": (4722, 4722), "disabled": (4725, 4725),
-    "password-changed": (4723, 4723), "password-reset": (4724, 4724),
-}
+    "password-changed": (4723, 4723), "password-reset": (4724, 4724), "unlocked": (4767, 4767)}
 #: Membership changes by group scope (a SAMR group is global, an alias local; pipes/samr names
 #: the universal ones), then the group itself created / deleted / changed.
 _MEMBER_EVENTS: Final[dict[tuple[str, str], int]] = {

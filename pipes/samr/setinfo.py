@@ -99,6 +99,10 @@ def _expires(value: dict[str, int]) -> Any:
         return None
 
 
+#: The key of `_changes`' answer that asks `_apply` to unlock the account (not a `User` field).
+_UNLOCK: Final = "unlock"
+
+
 def _changes(values: dict[str, Any], which: int | None) -> tuple[dict[str, Any], int]:
     """The User fields to change, and the right they need."""
     fields: dict[str, Any] = {}
@@ -120,6 +124,10 @@ def _changes(values: dict[str, Any], which: int | None) -> tuple[dict[str, Any],
             fields[field] = None if week is None or week == b"\xff" * 21 else week
         elif field == "account_control":
             fields.update(fields_from_account_control(value))
+            # ACCOUNT_AUTO_LOCKED is computed, but a client clearing it unlocks a locked account
+            # (an administrator's unlock: Windows logs 4767; MS-SAMR 2.2.1.12 USER_ACCOUNT_AUTO_LOCKED
+            # mirrors lockoutTime, which a cleared bit sets back to 0)
+            fields[_UNLOCK] = not value & 0x400
         else:
             fields[field] = value if value is not None else ""
     if which is not None and which & _PASSWORD_EXPIRED:
@@ -197,6 +205,7 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
 def _apply(ctx: CallContext, user: Any, fields: dict[str, Any], password: bytes | None,
            expired: bool) -> dict[str, Any]:
     directory = directory_of(ctx)
+    unlock = fields.pop(_UNLOCK, False)
     before = directory.account_control(user)
     if "primary_group_rid" in fields:
         group = directory.account_domain.group(fields["primary_group_rid"])
@@ -218,6 +227,9 @@ def _apply(ctx: CallContext, user: Any, fields: dict[str, Any], password: bytes 
         if clear is not None:
             report_change(ctx, "password-reset", user, success=False)
         return error_response(ctx, refused.status)
+    if unlock and directory.is_locked(user):
+        directory.unlock(user)
+        report_change(ctx, "unlocked", user)
     after = directory.account_control(user)
     if before & 0x1 and not after & 0x1:
         report_change(ctx, "enabled", user)

@@ -217,6 +217,26 @@ def test_group_and_alias_membership(lab: Callable[..., Lab]) -> None:
     assert events[2]["TargetUserName"] == "Administrators" and events[2]["TargetDomainName"] == "Builtin"
 
 
+def test_an_administrator_unlocks_a_locked_account_4767(lab: Callable[..., Lab]) -> None:
+    """jhall is locked out in the fixture; an administrator's UserControlInformation without
+    USER_ACCOUNT_AUTO_LOCKED unlocks her (4767, then 4738 with the old and new UAC); the same
+    call on an account that is not locked logs no 4767."""
+    lab = lab()
+    dce = lab.dce("administrator")
+    jhall = lab.directory.find_user("jhall")
+    assert lab.directory.is_locked(jhall)
+    handle = samr.hSamrOpenUser(dce, lab.domain(dce), samr.MAXIMUM_ALLOWED, jhall.rid)["UserHandle"]
+    _enable(dce, handle)
+    assert not lab.directory.is_locked(lab.directory.find_user("jhall"))
+    alice = samr.hSamrOpenUser(dce, lab.domain(dce), samr.MAXIMUM_ALLOWED,
+                               lab.directory.find_user("alice").rid)["UserHandle"]
+    _enable(dce, alice)
+    events = lab.events()
+    assert [e["EventID"] for e in events] == [4767, 4738, 4738], events
+    assert events[0]["TargetUserName"] == "jhall" and events[0]["SubjectUserName"] == "Administrator"
+    assert events[1]["OldUacValue"] == "0x410" and events[1]["NewUacValue"] == "0x10"
+
+
 def test_universal_group_membership_is_logged_as_4756_4757(lab: Callable[..., Lab]) -> None:
     """Enterprise Admins (519) is a universal group on the forest root DC the profile models:
     Windows logs its membership changes as 4756 / 4757, not the global group's 4728 / 4729."""
