@@ -171,10 +171,18 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
             expired = bool(which & _PASSWORD_EXPIRED and value["I1"]["PasswordExpired"])
     elif info_class == 21:
         which = value["WhichFields"]
-        if which & (_NT_PASSWORD_PRESENT | _LM_PASSWORD_PRESENT):
-            # OWF passwords encrypted with the session key (2.2.11.1.4): not emulated (U)
-            return error_response(ctx, STATUS_INVALID_PARAMETER)
         fields, need = _changes(value, which)
+        if which & (_NT_PASSWORD_PRESENT | _LM_PASSWORD_PRESENT):
+            # the OWF passwords, each encrypted with the session key (MS-SAMR 2.2.6.6 NtOwfPassword
+            # / LmOwfPassword, 2.2.11.1.4), as class 18 carries them
+            key = (ctx.session_key or b"")[:16]
+            nt = _owf(value["NtOwfPassword"]) if which & _NT_PASSWORD_PRESENT and value["NtPasswordPresent"] else None
+            lm = _owf(value["LmOwfPassword"]) if which & _LM_PASSWORD_PRESENT and value["LmPasswordPresent"] else None
+            if nt is None or len(key) < 16:
+                return error_response(ctx, STATUS_INVALID_PARAMETER)  # U: an LM-only reset, as class 18
+            directory = directory_of(ctx)
+            hashes = (directory.decrypt_hash(nt, key), directory.decrypt_hash(lm, key) if lm is not None else None)
+            expired = bool(fields.pop("must_change_password", False))
     else:
         fields, need = _changes(value, None)
     if password is not None or hashes is not None:
@@ -197,6 +205,8 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
         # an administrator's reset given as hashes: no policy check can read a hash (U: Windows)
         user = directory.set_password_hashes(user, hashes[0], hashes[1], expired=expired)
         report_change(ctx, "password-reset", user)
+        if fields:  # class 21: the other fields it sets
+            return _apply(ctx, user, fields, None, expired)
         report_change(ctx, "changed", user, attributes=(("PasswordLastSet", _shown(user.last_password_change)),))
         return {"ReturnValue": STATUS_SUCCESS}
     return _apply(ctx, user, fields, password, expired)
@@ -244,6 +254,15 @@ def _apply(ctx: CallContext, user: Any, fields: dict[str, Any], password: bytes 
         attributes += [("OldUacValue", f"0x{before:X}"), ("NewUacValue", f"0x{after:X}")]
     report_change(ctx, "changed", user, attributes=tuple(attributes))
     return {"ReturnValue": STATUS_SUCCESS}
+
+
+def _owf(blob: dict[str, Any] | None) -> bytes | None:
+    """The 16 bytes of an RPC_SHORT_BLOB holding an encrypted OWF (its Buffer is 16-bit words)."""
+    words = (blob or {}).get("Buffer")
+    if not words or blob is None or blob["Length"] != 16:
+        return None
+    data = b"".join(int(word).to_bytes(2, "little") for word in words)
+    return data[:16] if len(data) >= 16 else None
 
 
 def _shown(value: Any) -> str:

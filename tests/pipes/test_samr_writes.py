@@ -25,6 +25,7 @@ from smbemu.rpc.interface import make_context_factory
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 
 SESSION_KEY = bytes(range(16))
+STATUS_INVALID_PARAMETER = 0xC000000D
 STATUS_ACCESS_DENIED = 0xC0000022
 STATUS_NO_SUCH_USER = 0xC0000064
 STATUS_USER_EXISTS = 0xC0000063
@@ -494,6 +495,33 @@ def test_the_owf_change_of_old_clients_and_the_minimum_password_age(lab: Callabl
     ids = [(e["EventID"], e["Keywords"]) for e in server.events()]
     assert ids == [(4723, "Audit Failure"), (4723, "Audit Success"), (4723, "Audit Failure"),
                    (4723, "Audit Failure")], ids
+
+
+def test_all_information_sets_the_nt_owf_and_other_fields_together(lab: Callable[[str], Lab]) -> None:
+    """SamrSetInformationUser2 class 21 (UserAllInformation, MS-SAMR 2.2.6.6) with
+    USER_ALL_NTPASSWORDPRESENT: NtOwfPassword is the NT hash encrypted with the session key
+    (2.2.11.1.4), as class 18 carries it; the comment set in the same call is applied too."""
+    from smbemu.directory.sam_crypto import encrypt_hash
+
+    server = lab("win2016-dc")
+    dce = server.dce("administrator")
+    alice = server.directory.find_user("alice")
+    handle = samr.hSamrOpenUser(dce, server.domain(dce), samr.MAXIMUM_ALLOWED, alice.rid)["UserHandle"]
+    buffer = samr.SAMPR_USER_INFO_BUFFER()
+    buffer["tag"] = samr.USER_INFORMATION_CLASS.UserAllInformation
+    info = buffer["All"]
+    info["WhichFields"] = samr.USER_ALL_NTPASSWORDPRESENT | samr.USER_ALL_ADMINCOMMENT
+    encrypted = encrypt_hash(nt_owf_v1("All#Info21"), SESSION_KEY)
+    info["NtOwfPassword"]["Length"] = info["NtOwfPassword"]["MaximumLength"] = 16
+    info["NtOwfPassword"]["Buffer"] = [int.from_bytes(encrypted[i:i + 2], "little") for i in range(0, 16, 2)]
+    info["NtPasswordPresent"] = 1
+    info["AdminComment"] = "reset by the helpdesk"
+    samr.hSamrSetInformationUser2(dce, handle, buffer)
+    changed = server.directory.find_user("alice")
+    assert changed.nt_hash == nt_owf_v1("All#Info21") and changed.description == "reset by the helpdesk"
+    assert [e["EventID"] for e in server.events()] == [4724, 4738]
+    info["NtPasswordPresent"] = 0  # the bit without the hash: refused, nothing changed
+    assert _status(lambda: samr.hSamrSetInformationUser2(dce, handle, buffer)) == STATUS_INVALID_PARAMETER
 
 
 def test_an_administrator_resets_a_password_as_hashes(lab: Callable[[str], Lab]) -> None:
