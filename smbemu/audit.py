@@ -15,9 +15,11 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            desired access (CREATE of a named pipe; AccessReason = the policy rule)
 4720/4741  a user / computer account was created (SAMR); 4726/4743 deleted; 4738/4742 changed
 4722/4725  a user account was enabled / disabled
-4723/4724  an attempt was made to change / reset an account's password (Audit Failure when refused)
+4723/4724  an attempt was made to change / reset an account's password (Audit Failure when refused);
+           4767 a user account was unlocked
 4728/4729  a member was added to / removed from a security-enabled global group (SAMR group)
 4732/4733  a member was added to / removed from a security-enabled local group (SAMR alias)
+4756/4757  ... a security-enabled universal group (Enterprise / Schema Admins on a DC)
 100001     smbemu's own event: one DCE/RPC call (interface, operation, principal, what was
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
@@ -27,15 +29,13 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
 
 Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
 ``Computer``, ``Channel`` (Security), ``Provider`` and ``Keywords`` (``Audit Success`` /
-``Audit Failure``).
+``Audit Failure``).  smbemu's own events are numbered from 100000 (:data:`SMBEMU_EVENT_IDS`):
+Windows' EventID is 16 bits (an ETW ``EVENT_DESCRIPTOR``'s ``Id`` is a USHORT), so no Windows
+event carries one, and ``EventID`` keeps one JSON type across the log (a pipeline maps a field to
+one type).  Their ``Provider`` is ``smbemu``, not ``Microsoft-Windows-Security-Auditing``:
+``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.
 
-smbemu's own events are numbered from 100000 (:data:`SMBEMU_EVENT_IDS`): Windows' EventID is a
-16-bit value (the ``Id`` of an ETW ``EVENT_DESCRIPTOR`` is a USHORT), so no Windows event can
-ever carry one of these, and ``EventID`` keeps one JSON type across the whole log -- a log
-pipeline maps a field to one type (an Elasticsearch mapping refuses a string in a ``long``
-field, or the reverse).  Their ``Provider`` is ``smbemu`` rather than
-``Microsoft-Windows-Security-Auditing``, so either field tells them apart:
-``jq 'select(.EventID == 100001)'`` or ``jq 'select(.Provider == "smbemu")'``.  The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
+The log is an observer (`smbemu.events`): :func:`subscribe` attaches it to a server's
 ``ServerConfig.observers``, and the protocol path (commands, connection, logon, the RPC
 runtime) only emits events -- none of it imports this module.  Nothing is built unless a log is
 subscribed (``config.observers`` is falsy otherwise).
@@ -460,13 +460,14 @@ def rap_call(config: ServerConfig, call: events.RapCall) -> dict[str, object] | 
 _CHANGE_EVENTS: Final[dict[str, tuple[int, int]]] = {
     "created": (4720, 4741), "deleted": (4726, 4743), "changed": (4738, 4742),
     "enabled": (4722, 4722), "disabled": (4725, 4725),
-    "password-changed": (4723, 4723), "password-reset": (4724, 4724),
-}
-#: Membership changes by group scope: a SAMR group is a global group, an alias a local group.
+    "password-changed": (4723, 4723), "password-reset": (4724, 4724), "unlocked": (4767, 4767)}
+#: Membership changes by group scope (a SAMR group is global, an alias local; pipes/samr names
+#: the universal ones), then the group itself created / deleted / changed.
 _MEMBER_EVENTS: Final[dict[tuple[str, str], int]] = {
-    ("member-added", "global"): 4728, ("member-removed", "global"): 4729,
-    ("member-added", "local"): 4732, ("member-removed", "local"): 4733,  # and a group / alias itself:
-    **{(c, s): i for s, ids in (("global", (4727, 4730, 4737)), ("local", (4731, 4734, 4735))) for c, i in zip(("created", "deleted", "changed"), ids)}}
+    (change, scope): event_id
+    for scope, ids in (("global", (4728, 4729, 4727, 4730, 4737)), ("local", (4732, 4733, 4731, 4734, 4735)),
+                       ("universal", (4756, 4757, 4754, 4758, 4755)))
+    for change, event_id in zip(("member-added", "member-removed", "created", "deleted", "changed"), ids)}
 #: The attribute fields of 4720 / 4738 (4741 / 4742 add DnsHostName, ServicePrincipalNames), in
 #: Windows' order: "-" means unchanged (4738) or not set.
 _ACCOUNT_ATTRIBUTES: Final = (
@@ -477,7 +478,7 @@ _ACCOUNT_ATTRIBUTES: Final = (
 
 
 def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[str, object] | None:
-    """4720 / 4722-4726 / 4738 / 4741-4743 / 4728 / 4729 / 4732 / 4733: a SAM change, with the
+    """4720 / 4722-4726 / 4738 / 4741-4743 / 4727-4737 / 4754-4758: a SAM change, with the
     EventData names of the Security log (Subject* = who made it, Target* = the account or group)."""
     audit = _log(config)
     if audit is None:
@@ -489,7 +490,7 @@ def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[s
               "TargetSid": event.target_sid}
     member_event = _MEMBER_EVENTS.get((event.change, event.group_scope))
     if member_event is not None and not event.member_sid:  # a group itself: 4727/4731/4737/4735 name it
-        extra = {} if member_event in (4730, 4734) else {"SamAccountName": dict(event.attributes).get("SamAccountName", "-"), "SidHistory": "-"}
+        extra = {} if member_event in (4730, 4734, 4758) else {"SamAccountName": dict(event.attributes).get("SamAccountName", "-"), "SidHistory": "-"}
         return audit.emit(member_event, event.success, {**target, **subject, "PrivilegeList": "-", **extra})
     if member_event is not None:
         return audit.emit(member_event, event.success, {

@@ -150,7 +150,7 @@ class AccountChanged:
 
     ``change`` is one of ``created``, ``deleted``, ``changed``, ``enabled``, ``disabled``,
     ``password-changed`` (the user's own change), ``password-reset`` (an administrator's),
-    ``member-added``, ``member-removed``; ``success`` False for a refused password change or
+    ``member-added``, ``member-removed``, ``unlocked``; ``success`` False for a refused password
     reset (Windows logs those as failures).  The target is the account (for a membership change:
     the group or alias, ``group_scope`` ``global`` or ``local``, with the member's SID and name);
     ``computer`` says it is a machine account; ``attributes`` the changed attributes in Windows'

@@ -190,12 +190,23 @@ def caller_sid(ctx: CallContext) -> Any:
     return user.sid if user is not None else None
 
 
+#: The default groups of a domain that are universal, not global (Microsoft Learn, "Active
+#: Directory security groups": Enterprise Admins, Schema Admins and Enterprise Read-only Domain
+#: Controllers have universal scope in the forest root domain, which a DC profile models).
+UNIVERSAL_GROUP_RIDS: Final = frozenset({498, 518, 519})
+
+
 def report_change(ctx: CallContext, change: str, account: Any, **details: Any) -> None:
     """Tell the server's observers (the audit log's 4720, 4726, 4738...) about a SAM change: an
-    `smbemu.events.AccountChanged` (nothing is built when nobody listens)."""
+    `smbemu.events.AccountChanged` (nothing is built when nobody listens).  A SAMR group is a
+    global group, except the universal ones of a DC (:data:`UNIVERSAL_GROUP_RIDS`), whose
+    changes Windows logs as 4754-4758."""
     observers = getattr(ctx.server, "observers", None)
     if not observers:
         return
+    if (details.get("group_scope") == "global" and ctx.server_view.is_dc
+            and getattr(account, "rid", None) in UNIVERSAL_GROUP_RIDS):
+        details["group_scope"] = "universal"
     directory = directory_of(ctx)
     domain = directory.builtin_domain if account.sid.is_in(directory.builtin_domain.sid) \
         else directory.account_domain

@@ -99,6 +99,10 @@ def _expires(value: dict[str, int]) -> Any:
         return None
 
 
+#: The key of `_changes`' answer that asks `_apply` to unlock the account (not a `User` field).
+_UNLOCK: Final = "unlock"
+
+
 def _changes(values: dict[str, Any], which: int | None) -> tuple[dict[str, Any], int]:
     """The User fields to change, and the right they need."""
     fields: dict[str, Any] = {}
@@ -120,6 +124,10 @@ def _changes(values: dict[str, Any], which: int | None) -> tuple[dict[str, Any],
             fields[field] = None if week is None or week == b"\xff" * 21 else week
         elif field == "account_control":
             fields.update(fields_from_account_control(value))
+            # ACCOUNT_AUTO_LOCKED is computed, but a client clearing it unlocks a locked account
+            # (an administrator's unlock: Windows logs 4767; MS-SAMR 2.2.1.12 USER_ACCOUNT_AUTO_LOCKED
+            # mirrors lockoutTime, which a cleared bit sets back to 0)
+            fields[_UNLOCK] = not value & 0x400
         else:
             fields[field] = value if value is not None else ""
     if which is not None and which & _PASSWORD_EXPIRED:
@@ -163,10 +171,18 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
             expired = bool(which & _PASSWORD_EXPIRED and value["I1"]["PasswordExpired"])
     elif info_class == 21:
         which = value["WhichFields"]
-        if which & (_NT_PASSWORD_PRESENT | _LM_PASSWORD_PRESENT):
-            # OWF passwords encrypted with the session key (2.2.11.1.4): not emulated (U)
-            return error_response(ctx, STATUS_INVALID_PARAMETER)
         fields, need = _changes(value, which)
+        if which & (_NT_PASSWORD_PRESENT | _LM_PASSWORD_PRESENT):
+            # the OWF passwords, each encrypted with the session key (MS-SAMR 2.2.6.6 NtOwfPassword
+            # / LmOwfPassword, 2.2.11.1.4), as class 18 carries them
+            key = (ctx.session_key or b"")[:16]
+            nt = _owf(value["NtOwfPassword"]) if which & _NT_PASSWORD_PRESENT and value["NtPasswordPresent"] else None
+            lm = _owf(value["LmOwfPassword"]) if which & _LM_PASSWORD_PRESENT and value["LmPasswordPresent"] else None
+            if nt is None or len(key) < 16:
+                return error_response(ctx, STATUS_INVALID_PARAMETER)  # U: an LM-only reset, as class 18
+            directory = directory_of(ctx)
+            hashes = (directory.decrypt_hash(nt, key), directory.decrypt_hash(lm, key) if lm is not None else None)
+            expired = bool(fields.pop("must_change_password", False))
     else:
         fields, need = _changes(value, None)
     if password is not None or hashes is not None:
@@ -189,6 +205,8 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
         # an administrator's reset given as hashes: no policy check can read a hash (U: Windows)
         user = directory.set_password_hashes(user, hashes[0], hashes[1], expired=expired)
         report_change(ctx, "password-reset", user)
+        if fields:  # class 21: the other fields it sets
+            return _apply(ctx, user, fields, None, expired)
         report_change(ctx, "changed", user, attributes=(("PasswordLastSet", _shown(user.last_password_change)),))
         return {"ReturnValue": STATUS_SUCCESS}
     return _apply(ctx, user, fields, password, expired)
@@ -197,6 +215,7 @@ def _set_user(ctx: CallContext, request: dict[str, Any], operation: str) -> dict
 def _apply(ctx: CallContext, user: Any, fields: dict[str, Any], password: bytes | None,
            expired: bool) -> dict[str, Any]:
     directory = directory_of(ctx)
+    unlock = fields.pop(_UNLOCK, False)
     before = directory.account_control(user)
     if "primary_group_rid" in fields:
         group = directory.account_domain.group(fields["primary_group_rid"])
@@ -218,6 +237,9 @@ def _apply(ctx: CallContext, user: Any, fields: dict[str, Any], password: bytes 
         if clear is not None:
             report_change(ctx, "password-reset", user, success=False)
         return error_response(ctx, refused.status)
+    if unlock and directory.is_locked(user):
+        directory.unlock(user)
+        report_change(ctx, "unlocked", user)
     after = directory.account_control(user)
     if before & 0x1 and not after & 0x1:
         report_change(ctx, "enabled", user)
@@ -232,6 +254,15 @@ def _apply(ctx: CallContext, user: Any, fields: dict[str, Any], password: bytes 
         attributes += [("OldUacValue", f"0x{before:X}"), ("NewUacValue", f"0x{after:X}")]
     report_change(ctx, "changed", user, attributes=tuple(attributes))
     return {"ReturnValue": STATUS_SUCCESS}
+
+
+def _owf(blob: dict[str, Any] | None) -> bytes | None:
+    """The 16 bytes of an RPC_SHORT_BLOB holding an encrypted OWF (its Buffer is 16-bit words)."""
+    words = (blob or {}).get("Buffer")
+    if not words or blob is None or blob["Length"] != 16:
+        return None
+    data = b"".join(int(word).to_bytes(2, "little") for word in words)
+    return data[:16] if len(data) >= 16 else None
 
 
 def _shown(value: Any) -> str:

@@ -25,6 +25,7 @@ from smbemu.rpc.interface import make_context_factory
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
 
 SESSION_KEY = bytes(range(16))
+STATUS_INVALID_PARAMETER = 0xC000000D
 STATUS_ACCESS_DENIED = 0xC0000022
 STATUS_NO_SUCH_USER = 0xC0000064
 STATUS_USER_EXISTS = 0xC0000063
@@ -215,6 +216,40 @@ def test_group_and_alias_membership(lab: Callable[..., Lab]) -> None:
     assert [e["EventID"] for e in events] == [4728, 4729, 4732, 4733]
     assert events[0]["TargetUserName"] == "Domain Admins" and events[0]["MemberSid"] == str(alice.sid)
     assert events[2]["TargetUserName"] == "Administrators" and events[2]["TargetDomainName"] == "Builtin"
+
+
+def test_an_administrator_unlocks_a_locked_account_4767(lab: Callable[..., Lab]) -> None:
+    """jhall is locked out in the fixture; an administrator's UserControlInformation without
+    USER_ACCOUNT_AUTO_LOCKED unlocks her (4767, then 4738 with the old and new UAC); the same
+    call on an account that is not locked logs no 4767."""
+    lab = lab()
+    dce = lab.dce("administrator")
+    jhall = lab.directory.find_user("jhall")
+    assert lab.directory.is_locked(jhall)
+    handle = samr.hSamrOpenUser(dce, lab.domain(dce), samr.MAXIMUM_ALLOWED, jhall.rid)["UserHandle"]
+    _enable(dce, handle)
+    assert not lab.directory.is_locked(lab.directory.find_user("jhall"))
+    alice = samr.hSamrOpenUser(dce, lab.domain(dce), samr.MAXIMUM_ALLOWED,
+                               lab.directory.find_user("alice").rid)["UserHandle"]
+    _enable(dce, alice)
+    events = lab.events()
+    assert [e["EventID"] for e in events] == [4767, 4738, 4738], events
+    assert events[0]["TargetUserName"] == "jhall" and events[0]["SubjectUserName"] == "Administrator"
+    assert events[1]["OldUacValue"] == "0x410" and events[1]["NewUacValue"] == "0x10"
+
+
+def test_universal_group_membership_is_logged_as_4756_4757(lab: Callable[..., Lab]) -> None:
+    """Enterprise Admins (519) is a universal group on the forest root DC the profile models:
+    Windows logs its membership changes as 4756 / 4757, not the global group's 4728 / 4729."""
+    lab = lab()
+    dce = lab.dce("administrator")
+    alice = lab.directory.find_user("alice")
+    group = samr.hSamrOpenGroup(dce, lab.domain(dce), samr.MAXIMUM_ALLOWED, 519)["GroupHandle"]
+    samr.hSamrAddMemberToGroup(dce, group, alice.rid, samr.SE_GROUP_ENABLED_BY_DEFAULT)
+    samr.hSamrRemoveMemberFromGroup(dce, group, alice.rid)
+    events = lab.events()
+    assert [e["EventID"] for e in events] == [4756, 4757]
+    assert events[0]["TargetUserName"] == "Enterprise Admins" and events[0]["MemberSid"] == str(alice.sid)
 
 
 # ------------------------------------------------------------------ passwords
@@ -460,6 +495,33 @@ def test_the_owf_change_of_old_clients_and_the_minimum_password_age(lab: Callabl
     ids = [(e["EventID"], e["Keywords"]) for e in server.events()]
     assert ids == [(4723, "Audit Failure"), (4723, "Audit Success"), (4723, "Audit Failure"),
                    (4723, "Audit Failure")], ids
+
+
+def test_all_information_sets_the_nt_owf_and_other_fields_together(lab: Callable[[str], Lab]) -> None:
+    """SamrSetInformationUser2 class 21 (UserAllInformation, MS-SAMR 2.2.6.6) with
+    USER_ALL_NTPASSWORDPRESENT: NtOwfPassword is the NT hash encrypted with the session key
+    (2.2.11.1.4), as class 18 carries it; the comment set in the same call is applied too."""
+    from smbemu.directory.sam_crypto import encrypt_hash
+
+    server = lab("win2016-dc")
+    dce = server.dce("administrator")
+    alice = server.directory.find_user("alice")
+    handle = samr.hSamrOpenUser(dce, server.domain(dce), samr.MAXIMUM_ALLOWED, alice.rid)["UserHandle"]
+    buffer = samr.SAMPR_USER_INFO_BUFFER()
+    buffer["tag"] = samr.USER_INFORMATION_CLASS.UserAllInformation
+    info = buffer["All"]
+    info["WhichFields"] = samr.USER_ALL_NTPASSWORDPRESENT | samr.USER_ALL_ADMINCOMMENT
+    encrypted = encrypt_hash(nt_owf_v1("All#Info21"), SESSION_KEY)
+    info["NtOwfPassword"]["Length"] = info["NtOwfPassword"]["MaximumLength"] = 16
+    info["NtOwfPassword"]["Buffer"] = [int.from_bytes(encrypted[i:i + 2], "little") for i in range(0, 16, 2)]
+    info["NtPasswordPresent"] = 1
+    info["AdminComment"] = "reset by the helpdesk"
+    samr.hSamrSetInformationUser2(dce, handle, buffer)
+    changed = server.directory.find_user("alice")
+    assert changed.nt_hash == nt_owf_v1("All#Info21") and changed.description == "reset by the helpdesk"
+    assert [e["EventID"] for e in server.events()] == [4724, 4738]
+    info["NtPasswordPresent"] = 0  # the bit without the hash: refused, nothing changed
+    assert _status(lambda: samr.hSamrSetInformationUser2(dce, handle, buffer)) == STATUS_INVALID_PARAMETER
 
 
 def test_an_administrator_resets_a_password_as_hashes(lab: Callable[[str], Lab]) -> None:
