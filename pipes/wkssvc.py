@@ -10,9 +10,9 @@ UUID 6bffd098-a112-3610-9833-46c3f87e345a version 1.0 (MS-WKST 2.1).  Every opnu
   undefined by MS-WKST: fault nca_op_rng_error 0x1C010002;
 * **NetrUse*** (8-11): MS-WKST 3.2.4.7-3.2.4.10 "SHOULD NOT allow this method to be invoked
   remotely and SHOULD return ERROR_CALL_NOT_IMPLEMENTED" (120): answered so, levels echoed;
-* **changes to the workstation** (NetrWkstaSetInfo, transports, domain join / rename,
-  alternate names): ERROR_ACCESS_DENIED — what a non-administrator gets; administrators too,
-  the emulated machine being read-only (``smbemu.policy`` logs why);
+* **changes to the workstation**: ERROR_ACCESS_DENIED for non-administrators; administrators
+  get Windows' answer where one is known (a bad join password, an unbound transport, the
+  name calls) and ERROR_ACCESS_DENIED otherwise, the emulated machine being read-only;
 * **not emulated yet** (NetrWorkstationStatisticsGet, NetrValidateName2,
   NetrGetJoinableOUs2): fault nca_op_rng_error rather than an invented answer.
 
@@ -32,6 +32,7 @@ from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import (
     ConformantArray,
+    FixedBytes,
     NdrType,
     Pointer,
     RpcUnicodeString,
@@ -48,8 +49,10 @@ from smbemu.status import (
     ERROR_ACCESS_DENIED,
     ERROR_CALL_NOT_IMPLEMENTED,
     ERROR_INVALID_FLAGS,
+    ERROR_INVALID_FUNCTION,
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_PARAMETER,
+    ERROR_INVALID_PASSWORD,
     ERROR_NO_SUCH_LOGON_SESSION,
     ERROR_NOT_SUPPORTED,
     NERR_NAME_NOT_FOUND,
@@ -174,8 +177,6 @@ NOT_EMULATED: Final[dict[int, str]] = {}
 # -------------------------------------------------------------------------------------------
 # Helpers
 # -------------------------------------------------------------------------------------------
-
-
 
 
 def _enum_error(level: int, union_field: str, struct_name: str, status: int,
@@ -411,20 +412,73 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return op.error_response(ctx.decide().status or ERROR_ACCESS_DENIED)
 
 
-_REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
-    (1, "NetrWkstaSetInfo", [("ErrorParameter", PULONG)]),
-    (6, "NetrWkstaTransportAdd", [("ErrorParameter", PULONG)]),
-    (7, "NetrWkstaTransportDel", []),
-    (22, "NetrJoinDomain2", []),
-    (23, "NetrUnjoinDomain2", []),
-    (24, "NetrRenameMachineInDomain2", []),
-    (27, "NetrAddAlternateComputerName", []),
-    (28, "NetrRemoveAlternateComputerName", []),
-    (29, "NetrSetPrimaryComputerName", []),
-)
-for _opnum, _name, _out in _REFUSED_OPS:
+for _opnum, _name, _out in ((1, "NetrWkstaSetInfo", [("ErrorParameter", PULONG)]),
+                            (7, "NetrWkstaTransportDel", [])):
     # [in] parameters are not decoded (trailing stub bytes are ignored by smbemu.rpc.ndr)
     INTERFACE.operation(_opnum, _name, request=(), response=_out, returns="WERROR")(_refuse)
+
+# An administrator's transport, join and name calls get Windows' answer to the same request
+# (impacket's tests/dcerpc/test_wkst.py, written against Windows, names each); what would
+# change the machine stays ERROR_ACCESS_DENIED, the emulated machine being read-only.
+_ADMINS: Final = Rule(Require.ADMINISTRATORS, source="MS-WKST 3.2.4.5, 3.2.4.13-15, "
+                      "3.2.4.18-20 (D: administrators)")
+#: 2.2.5.18 JOINPR_ENCRYPTED_USER_PASSWORD: an 8-byte obfuscator, then 2.2.5.17's 516-byte
+#: JOINPR_USER_PASSWORD (512 bytes of right-aligned UTF-16 password, its byte length)
+#: RC4-encrypted under MD5(session key || obfuscator).
+JOINPR_ENCRYPTED_USER_PASSWORD: Final = Struct("JOINPR_ENCRYPTED_USER_PASSWORD",
+                                               [("Buffer", FixedBytes(524))])
+_PASSWORD: Final = Pointer(JOINPR_ENCRYPTED_USER_PASSWORD)
+#: A well-formed call: join / unjoin / rename (3.2.4.13-15) would change the machine: refused;
+#: the name calls (3.2.4.18-20) ERROR_NOT_SUPPORTED, an answer impacket's test accepts from
+#: Windows for each (U: which one a 2016 DC gives).
+_OTHERWISE: Final = {"NetrJoinDomain2": ERROR_ACCESS_DENIED, "NetrUnjoinDomain2": ERROR_ACCESS_DENIED,
+                     "NetrRenameMachineInDomain2": ERROR_ACCESS_DENIED}
+
+
+def _setup_call(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.13-15 / 18-20: a password that does not decrypt (its length field beyond
+    512 bytes; impacket sends 512 zero bytes) is ERROR_INVALID_PASSWORD; NULL means the
+    caller's own."""
+    op = ctx.operation
+    assert op is not None
+    status = ctx.decide().status
+    encrypted = request.get("Password", request.get("EncryptedPassword"))
+    if not status and encrypted is not None:
+        key = hashlib.md5((ctx.session_key or b"") + encrypted["Buffer"][:8]).digest()
+        # the RC4 layer and the length check are SAMPR_USER_PASSWORD's (MS-SAMR 2.2.6.21)
+        if ctx.server.directory.clear_password_for(encrypted["Buffer"][8:], key) is None:
+            status = ERROR_INVALID_PASSWORD
+    return op.error_response(status or _OTHERWISE.get(op.name, ERROR_NOT_SUPPORTED))
+
+
+_SERVER: Final = ("ServerName", WKSSVC_HANDLE)
+_ACCOUNT: Final = (("AccountName", WString), ("Password", _PASSWORD), ("Options", uint32))
+for _opnum, _name, _in in (
+        (22, "NetrJoinDomain2", [_SERVER, ("DomainNameParam", WStringRef),
+                                 ("MachineAccountOU", WString), *_ACCOUNT]),
+        (23, "NetrUnjoinDomain2", [_SERVER, *_ACCOUNT]),
+        (24, "NetrRenameMachineInDomain2", [_SERVER, ("MachineName", WString), *_ACCOUNT]),
+        *((opnum, name, [_SERVER, (field, WString), ("DomainAccount", WString),
+                         ("EncryptedPassword", _PASSWORD), ("Reserved", uint32)])
+          for opnum, name, field in ((27, "NetrAddAlternateComputerName", "AlternateName"),
+                                     (28, "NetrRemoveAlternateComputerName", "AlternateName"),
+                                     (29, "NetrSetPrimaryComputerName", "PrimaryName")))):
+    INTERFACE.operation(_opnum, _name, request=_in, returns="WERROR", rule=_ADMINS)(_setup_call)
+
+
+@INTERFACE.operation(6, "NetrWkstaTransportAdd",
+                     request=[_SERVER, ("Level", uint32),
+                              ("TransportInfo", Pointer(WKSTA_TRANSPORT_INFO_0, "ref")),
+                              ("ErrorParameter", PULONG)],
+                     response=[("ErrorParameter", PULONG)], returns="WERROR", rule=_ADMINS)
+def NetrWkstaTransportAdd(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-WKST 3.2.4.5: a Level other than 0 MUST be ERROR_INVALID_LEVEL; a level-0 transport
+    is not bound (<41>, Windows' own processing): ERROR_INVALID_FUNCTION, Windows' answer to
+    impacket's test (U: the checks behind smbtorture's ERROR_INVALID_PARAMETER)."""
+    status = ctx.decide().status
+    if not status:
+        status = ERROR_INVALID_LEVEL if request["Level"] != 0 else ERROR_INVALID_FUNCTION
+    return {"ErrorParameter": request["ErrorParameter"], "ReturnValue": status}
 
 # -------------------------------------------------------------------------------------------
 # The NT 4 era methods (3, 4, 12, 14-19, 21), NetrWorkstationStatisticsGet (13) and the
