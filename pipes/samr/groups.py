@@ -46,7 +46,17 @@ _GROUP_SETTABLE: Final = {2, 3, 4}
 _ALIAS_SETTABLE: Final = {2, 3}
 
 
-def _create(ctx: CallContext, request: dict[str, Any], kind: Any, need: int) -> tuple[dict[str, Any], int]:
+def _create(ctx: CallContext, request: dict[str, Any], kind: Any, need: int, field: str) -> dict[str, Any]:
+    """SamrCreateGroupInDomain / SamrCreateAliasInDomain: the response, the new handle in ``field``."""
+    values, status = _created(ctx, request, kind, need)
+    if "Handle" in values:
+        values[field] = values.pop("Handle")
+    if status:
+        return error_response(ctx, status, **values)
+    return {**values, "ReturnValue": STATUS_SUCCESS}
+
+
+def _created(ctx: CallContext, request: dict[str, Any], kind: Any, need: int) -> tuple[dict[str, Any], int]:
     entry, status = lookup_handle(ctx, request["DomainHandle"], (DOMAIN.kind,), need)
     if entry is None:
         return {}, status
@@ -79,24 +89,14 @@ _CREATE_IN: Final = [("DomainHandle", SAMPR_HANDLE), ("Name", RpcUnicodeString),
                      response=[("GroupHandle", SAMPR_HANDLE), ("RelativeId", uint32)])
 def SamrCreateGroupInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.4.2 (DOMAIN_CREATE_GROUP): a new global group of the account domain."""
-    values, status = _create(ctx, request, GROUP, DOMAIN_CREATE_GROUP)
-    if "Handle" in values:
-        values["GroupHandle"] = values.pop("Handle")
-    if status:
-        return error_response(ctx, status, **values)
-    return {**values, "ReturnValue": STATUS_SUCCESS}
+    return _create(ctx, request, GROUP, DOMAIN_CREATE_GROUP, "GroupHandle")
 
 
 @INTERFACE.operation(14, "SamrCreateAliasInDomain", request=_CREATE_IN,
                      response=[("AliasHandle", SAMPR_HANDLE), ("RelativeId", uint32)])
 def SamrCreateAliasInDomain(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SAMR 3.1.5.4.3 (DOMAIN_CREATE_ALIAS): a new alias (local group) of the domain."""
-    values, status = _create(ctx, request, ALIAS, DOMAIN_CREATE_ALIAS)
-    if "Handle" in values:
-        values["AliasHandle"] = values.pop("Handle")
-    if status:
-        return error_response(ctx, status, **values)
-    return {**values, "ReturnValue": STATUS_SUCCESS}
+    return _create(ctx, request, ALIAS, DOMAIN_CREATE_ALIAS, "AliasHandle")
 
 
 def _set(ctx: CallContext, request: dict[str, Any], kind: Any, need: int, settable: set[int]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from smbemu.status import (
 )
 
 from . import BUFFER, INTERFACE, _answer
-from .data import _environment, _host_ok, _system_root
+from .data import _environment, _host_ok, spool_directory
 from .info import Field, pack
 from .objects import ERROR_INVALID_ENVIRONMENT, check_room, environment_arch
 
@@ -176,16 +176,7 @@ def RpcGetPrintProcessorDirectory(ctx: CallContext, request: dict[str, Any]) -> 
     (``C:\\Windows\\system32\\spool\\prtprocs\\x64``).  The level is not checked: Windows
     answers the path at any level (MS-RPRN 3.1.4.8.4 says "MUST be 1"; W: smbtorture's
     GetPrintProcessorDirectory test expects levels 78 and 1024 to succeed against Windows)."""
-    out = "pPrintProcessorDirectory"
-    empty = _answer(request[out], request["cbBuf"], b"", None, out)
-    if not _host_ok(ctx, request["pName"]):
-        return {**empty, "ReturnValue": ERROR_INVALID_NAME}
-    directory = _environment(ctx, request["pEnvironment"])
-    if directory is None:
-        return {**empty, "ReturnValue": ERROR_INVALID_ENVIRONMENT}
-    root = _system_root(ctx.server.profile.identity.version)
-    path = f"{root}\\system32\\spool\\prtprocs\\{directory}\x00"
-    return _answer(request[out], request["cbBuf"], path.encode("utf-16-le"), None, out)
+    return spool_directory(ctx, request, "pPrintProcessorDirectory", "prtprocs")
 
 
 @INTERFACE.operation(51, "RpcEnumPrintProcessorDatatypes",

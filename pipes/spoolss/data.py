@@ -151,16 +151,24 @@ def RpcGetPrinterDriverDirectory(ctx: CallContext, request: dict[str, Any]) -> d
     (``C:\\Windows\\system32\\spool\\DRIVERS\\x64``).  The level is not checked: Windows
     answers the path at any level although the spec says it "MUST be 1" (W: smbtorture's
     GetPrinterDriverDirectory test expects levels 78 and 1024 to succeed against Windows)."""
-    buffer, room = request["pDriverDirectory"], request["cbBuf"]
-    empty = _answer(buffer, room, b"", None, "pDriverDirectory")
+    return spool_directory(ctx, request, "pDriverDirectory", "DRIVERS")
+
+
+def spool_directory(ctx: CallContext, request: dict[str, Any], out: str, folder: str) -> dict[str, Any]:
+    """The answer of the spooler's directory calls (drivers, print processors): the path of
+    ``folder`` under the spool directory for the environment asked, NUL-terminated, in the
+    client's buffer; a server name that is not this host ERROR_INVALID_NAME, an unknown
+    environment ERROR_INVALID_ENVIRONMENT."""
+    buffer, room = request[out], request["cbBuf"]
+    empty = _answer(buffer, room, b"", None, out)
     if not _host_ok(ctx, request["pName"]):
         return {**empty, "ReturnValue": ERROR_INVALID_NAME}
     directory = _environment(ctx, request["pEnvironment"])
     if directory is None:
         return {**empty, "ReturnValue": ERROR_INVALID_ENVIRONMENT}
     root = _system_root(ctx.server.profile.identity.version)
-    path = f"{root}\\system32\\spool\\DRIVERS\\{directory}"
-    return _answer(buffer, room, (path + "\x00").encode("utf-16-le"), None, "pDriverDirectory")
+    path = f"{root}\\system32\\spool\\{folder}\\{directory}\x00"
+    return _answer(buffer, room, path.encode("utf-16-le"), None, out)
 
 
 # -------------------------------------------------------------------------------------------
