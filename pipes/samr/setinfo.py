@@ -40,7 +40,7 @@ SAMPR_USER_INTERNAL1_INFORMATION: Final = Struct("SAMPR_USER_INTERNAL1_INFORMATI
     ("NtPasswordPresent", uint8), ("LmPasswordPresent", uint8), ("PasswordExpired", uint8)])
 #: The [in] SAMPR_USER_INFO_BUFFER of the set calls: types.USER_SET_CLASSES and class 18.
 SAMPR_USER_SET_INFO_BUFFER: Final = Union(uint16, {**USER_SET_CLASSES, 18: SAMPR_USER_INTERNAL1_INFORMATION},
-                                          default=None, name="SAMPR_USER_INFO_BUFFER")
+                                          default=None, ms_union=True, name="SAMPR_USER_INFO_BUFFER")
 #: SAMPR_USER_ALL_INFORMATION member -> (WhichFields bit, User field) for the fields that are set
 #: (MS-SAMR 2.2.1.8); UserId, the logon counters and the computed times are not settable.
 _SETTABLE: Final[dict[str, tuple[int, str]]] = {

@@ -28,6 +28,7 @@ from smbemu.rpc.ndr import (
     RpcUnicodeString,
     Struct,
     Union,
+    enum16,
     int32,
     int64,
     uint8,
@@ -107,7 +108,8 @@ SAMPR_GET_MEMBERS_BUFFER: Final = Struct("SAMPR_GET_MEMBERS_BUFFER", [
 #: 2.2.3.15 / 2.2.3.16 SAMPR_REVISION_INFO ([switch_type(unsigned long)]).
 SAMPR_REVISION_INFO_V1: Final = Struct("SAMPR_REVISION_INFO_V1", [
     ("Revision", uint32), ("SupportedFeatures", uint32)])
-SAMPR_REVISION_INFO: Final = Union(uint32, {1: SAMPR_REVISION_INFO_V1}, name="SAMPR_REVISION_INFO")
+SAMPR_REVISION_INFO: Final = Union(uint32, {1: SAMPR_REVISION_INFO_V1}, ms_union=True,
+                                   name="SAMPR_REVISION_INFO")
 #: 2.2.3.17 USER_DOMAIN_PASSWORD_INFORMATION.
 USER_DOMAIN_PASSWORD_INFORMATION: Final = Struct("USER_DOMAIN_PASSWORD_INFORMATION", [
     ("MinPasswordLength", uint16), ("PasswordProperties", uint32)])
@@ -125,10 +127,13 @@ DOMAIN_PASSWORD_INFORMATION: Final = Struct("DOMAIN_PASSWORD_INFORMATION", [
 _DomainString: Final = RpcUnicodeStringEmptyBuffer
 DOMAIN_LOGOFF_INFORMATION: Final = Struct("DOMAIN_LOGOFF_INFORMATION", [
     ("ForceLogoff", OLD_LARGE_INTEGER)])
+#: 2.2.4.7 / 2.2.4.3: the single fields are the enumerations DOMAIN_SERVER_ROLE (2.2.4.4) and
+#: DOMAIN_SERVER_ENABLE_STATE (2.2.4.2), 16 bits in NDR (C706 14.2.4; 4 bytes in NDR64), unlike
+#: the same values inside SAMPR_DOMAIN_GENERAL_INFORMATION, which the IDL declares unsigned long.
 DOMAIN_SERVER_ROLE_INFORMATION: Final = Struct("DOMAIN_SERVER_ROLE_INFORMATION", [
-    ("DomainServerRole", uint32)])
+    ("DomainServerRole", enum16)])
 DOMAIN_STATE_INFORMATION: Final = Struct("DOMAIN_STATE_INFORMATION", [
-    ("DomainServerState", uint32)])
+    ("DomainServerState", enum16)])
 DOMAIN_MODIFIED_INFORMATION: Final = Struct("DOMAIN_MODIFIED_INFORMATION", [
     ("DomainModifiedCount", OLD_LARGE_INTEGER), ("CreationTime", OLD_LARGE_INTEGER)])
 DOMAIN_MODIFIED_INFORMATION2: Final = Struct("DOMAIN_MODIFIED_INFORMATION2", [
@@ -159,9 +164,10 @@ DOMAIN_INFO_CLASSES: Final[dict[int, Struct]] = {
     7: DOMAIN_SERVER_ROLE_INFORMATION, 8: DOMAIN_MODIFIED_INFORMATION,
     9: DOMAIN_STATE_INFORMATION, 11: SAMPR_DOMAIN_GENERAL_INFORMATION2,
     12: SAMPR_DOMAIN_LOCKOUT_INFORMATION, 13: DOMAIN_MODIFIED_INFORMATION2}
-#: 2.2.4.17 SAMPR_DOMAIN_INFO_BUFFER, [switch_type(DOMAIN_INFORMATION_CLASS)]: a 16-bit enum.
+#: 2.2.4.17 SAMPR_DOMAIN_INFO_BUFFER, [switch_type(DOMAIN_INFORMATION_CLASS)]: a 16-bit enum.  Every
+#: union of this interface is ``ms_union``: the IDL declares the interface so (MS-SAMR 6).
 SAMPR_DOMAIN_INFO_BUFFER: Final = Union(uint16, DOMAIN_INFO_CLASSES, default=None,
-                                        name="SAMPR_DOMAIN_INFO_BUFFER")
+                                        ms_union=True, name="SAMPR_DOMAIN_INFO_BUFFER")
 
 #: The RPC_UNICODE_STRING of the group, alias, user and display information classes: an empty
 #: value is a non-NULL, zero-length buffer, as Windows' SAM sends it (smbtorture rpc.samr.users
@@ -180,7 +186,7 @@ GROUP_INFO_CLASSES: Final[dict[int, Struct]] = {
     4: Struct("SAMPR_GROUP_ADM_COMMENT_INFORMATION", [("AdminComment", _OutString)]),
     5: SAMPR_GROUP_GENERAL_INFORMATION}
 SAMPR_GROUP_INFO_BUFFER: Final = Union(uint16, GROUP_INFO_CLASSES, default=None,
-                                       name="SAMPR_GROUP_INFO_BUFFER")
+                                       ms_union=True, name="SAMPR_GROUP_INFO_BUFFER")
 
 # 2.2.6 alias information
 ALIAS_INFO_CLASSES: Final[dict[int, Struct]] = {
@@ -189,7 +195,7 @@ ALIAS_INFO_CLASSES: Final[dict[int, Struct]] = {
     2: Struct("SAMPR_ALIAS_NAME_INFORMATION", [("Name", _OutString)]),
     3: Struct("SAMPR_ALIAS_ADM_COMMENT_INFORMATION", [("AdminComment", _OutString)])}
 SAMPR_ALIAS_INFO_BUFFER: Final = Union(uint16, ALIAS_INFO_CLASSES, default=None,
-                                       name="SAMPR_ALIAS_INFO_BUFFER")
+                                       ms_union=True, name="SAMPR_ALIAS_INFO_BUFFER")
 
 # 2.2.7 user information
 #: 2.2.7.5 SAMPR_LOGON_HOURS: ``unsigned short UnitsPerWeek; [size_is(1260),
@@ -258,7 +264,7 @@ USER_INFO_CLASSES: Final[dict[int, Struct]] = {
 #: that carry passwords (18, 23-26, 30) are not readable remotely: they decode to the default arm
 #: and are answered STATUS_INVALID_INFO_CLASS.
 SAMPR_USER_INFO_BUFFER: Final = Union(uint16, USER_INFO_CLASSES, default=None,
-                                      name="SAMPR_USER_INFO_BUFFER")
+                                      ms_union=True, name="SAMPR_USER_INFO_BUFFER")
 #: The access each readable user class needs (MS-SAMR 3.1.5.5.5).
 USER_CLASS_ACCESS: Final[dict[int, int]] = {
     1: USER_READ_GENERAL, 2: USER_READ_PREFERENCES,
@@ -300,7 +306,7 @@ DISPLAY_CLASSES: Final[dict[int, Struct]] = {
                            (5, "OEM_GROUP", SAMPR_DOMAIN_DISPLAY_OEM))}
 #: 2.2.8.13 SAMPR_DISPLAY_INFO_BUFFER, [switch_type(DOMAIN_DISPLAY_INFORMATION)] (16-bit).
 SAMPR_DISPLAY_INFO_BUFFER: Final = Union(uint16, DISPLAY_CLASSES, default=None,
-                                         name="SAMPR_DISPLAY_INFO_BUFFER")
+                                         ms_union=True, name="SAMPR_DISPLAY_INFO_BUFFER")
 
 # 2.2.6.x / 2.2.7.x password-carrying user classes (set only: SamrSetInformationUser / 2)
 #: 2.2.6.21 SAMPR_ENCRYPTED_USER_PASSWORD: a SAMPR_USER_PASSWORD (512 bytes of UTF-16 password,
@@ -330,4 +336,4 @@ USER_SET_CLASSES: Final[dict[int, Struct]] = {
 #: internal OWF class 18 not emulated...) decodes to the empty default arm and is answered
 #: STATUS_INVALID_INFO_CLASS.
 SAMPR_USER_SET_INFO_BUFFER: Final = Union(uint16, USER_SET_CLASSES, default=None,
-                                          name="SAMPR_USER_INFO_BUFFER")
+                                          ms_union=True, name="SAMPR_USER_INFO_BUFFER")

@@ -89,9 +89,9 @@ SAM_VALIDATE_INPUT_ARG: Final = Union(uint16, {
         ("InputPersistedFields", SAM_VALIDATE_PERSISTED_FIELDS), ("ClearPassword", RpcUnicodeString),
         ("UserAccountName", RpcUnicodeString), ("HashedPassword", SAM_VALIDATE_PASSWORD_HASH),
         ("PasswordMustChangeAtNextLogon", uint8), ("ClearLockout", uint8)]),
-}, name="SAM_VALIDATE_INPUT_ARG")
+}, ms_union=True, name="SAM_VALIDATE_INPUT_ARG")
 SAM_VALIDATE_OUTPUT_ARG: Final = Union(uint16, {t: SAM_VALIDATE_STANDARD_OUTPUT_ARG for t in (1, 2, 3)},
-                                       name="SAM_VALIDATE_OUTPUT_ARG")
+                                       ms_union=True, name="SAM_VALIDATE_OUTPUT_ARG")
 
 
 def _now() -> int:

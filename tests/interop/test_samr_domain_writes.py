@@ -73,3 +73,26 @@ def test_domain_settings_set_with_impacket_are_seen_by_rpcclient(tmp_path: Path)
         [("Password Policy", "Administrator"), ("Password Policy", "Administrator"),
          ("Lockout Policy", "Administrator")]
     assert changed[0]["MinPasswordLength"] == "14" and changed[1]["OemInformation"] == "lab domain"
+
+
+def test_server_role_and_state_classes_decode_in_impacket_and_are_not_set() -> None:
+    """Classes 7 and 9 carry the 16-bit enumerations DOMAIN_SERVER_ROLE / DOMAIN_SERVER_ENABLE_STATE
+    (MS-SAMR 2.2.3.7 / 2.2.3.3): impacket, written against Windows, reads them as 2 bytes; with a
+    32-bit field its SamrSetInformationDomain request faulted rpc_x_bad_stub_data at the server.
+    Setting them is STATUS_INVALID_INFO_CLASS (the emulation models no backup role / disabled SAM)."""
+    from impacket.dcerpc.v5 import samr  # type: ignore[import-untyped]
+
+    classes = samr.DOMAIN_INFORMATION_CLASS
+    with ServerThread("win2016-dc") as server:
+        dce, domain = _samr(server.port, "Administrator", "Adm!n2003")
+        role = samr.hSamrQueryInformationDomain(dce, domain, classes.DomainServerRoleInformation)["Buffer"]
+        state = samr.hSamrQueryInformationDomain(dce, domain, classes.DomainStateInformation)["Buffer"]
+        assert role["Role"]["DomainServerRole"] == 3  # DomainServerRolePrimary (MS-SAMR 2.2.3.4)
+        assert state["State"]["DomainServerState"] == 1  # DomainServerEnabled (2.2.3.2)
+        for buffer in (role, state):
+            try:
+                samr.hSamrSetInformationDomain(dce, domain, buffer)
+                answer = "STATUS_SUCCESS"
+            except samr.DCERPCSessionError as error:
+                answer = str(error)
+            assert "STATUS_INVALID_INFO_CLASS" in answer, answer

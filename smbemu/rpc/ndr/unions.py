@@ -21,13 +21,18 @@ class Union(NdrType):
     parameter) aligns the arm to the arm's own alignment; an encapsulated one
     (``encapsulated=True``) aligns it to the largest alignment of all arms.  An unknown tag
     without a default arm is nca_s_fault_invalid_tag.
+
+    ``ms_union=True`` is the IDL attribute of that name (MS-RPCE 2.2.4.5): a non-encapsulated
+    union of an interface declared ``ms_union`` (MS-SAMR's, for one) aligns the selected arm to
+    the largest alignment of all arms, as an encapsulated union does, where plain NDR aligns it
+    to its own.  NDR64 ignores the attribute (it aligns every union so, MS-RPCE 2.2.5.3.4.4).
     """
 
     __slots__ = ("switch", "arms", "default_arm", "encapsulated", "_arm_mask")
 
     def __init__(self, switch_type: Primitive, arms: Mapping[int, NdrType | None],
                  default: NdrType | None | object = _NO_DEFAULT, *, encapsulated: bool = False,
-                 name: str = "union") -> None:
+                 ms_union: bool = False, name: str = "union") -> None:
         all_arms = [t for t in arms.values() if t is not None]
         if isinstance(default, NdrType):
             all_arms.append(default)
@@ -41,7 +46,9 @@ class Union(NdrType):
         self.switch = switch_type
         self.arms = dict(arms)
         self.default_arm = default
-        self.encapsulated = encapsulated
+        # Both kinds align the arm the same way from here on (``encapsulated`` only means "align
+        # the arm to the largest arm alignment"; the discriminant goes first either way).
+        self.encapsulated = encapsulated or ms_union
         self._arm_mask = arm_align - 1
 
     def _arm(self, tag: int) -> NdrType | None:
