@@ -20,7 +20,6 @@ from smbemu.rpc.ndr import Pointer, RpcUnicodeString, uint8
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_PARAMETER,
-    STATUS_NO_SUCH_USER,
     STATUS_SUCCESS,
     STATUS_WRONG_PASSWORD,
 )
@@ -53,7 +52,9 @@ def SamrUnicodeChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) ->
     the caller proves the old one; the domain's password policy applies, history included
     (STATUS_PASSWORD_RESTRICTION).  The NT form only: a request without it is
     STATUS_INVALID_PARAMETER (U: the LM-only form of old clients is not emulated).  An unknown
-    name is STATUS_NO_SUCH_USER (U)."""
+    name is STATUS_WRONG_PASSWORD, as for a wrong old password: the call needs no logon, so its
+    answer must not tell which names exist (W: smbtorture's rpc.samr.passwords, written against
+    Windows, expects WRONG_PASSWORD for an invalid user name in test_ChangePasswordUser3)."""
     return change_with_old_nt(ctx, request)
 
 
@@ -66,8 +67,8 @@ def change_with_old_nt(ctx: CallContext, request: dict[str, Any],
         return error_response(ctx, status)
     directory = directory_of(ctx)
     user = directory.find_user(request["UserName"] or "")
-    if user is None:
-        return error_response(ctx, STATUS_NO_SUCH_USER)
+    if user is None:  # indistinguishable from a wrong password (see above)
+        return error_response(ctx, STATUS_WRONG_PASSWORD)
     new_encrypted = request["NewPasswordEncryptedWithOldNt"]
     old_check = request["OldNtOwfPasswordEncryptedWithNewNt"]
     if new_encrypted is None or old_check is None:
@@ -117,8 +118,8 @@ def SamrOemChangePasswordUser2(ctx: CallContext, request: dict[str, Any]) -> dic
     directory = directory_of(ctx)
     name = (request["UserName"]["Buffer"] or b"")[:request["UserName"]["Length"]].decode("cp437")
     user = directory.find_user(name)
-    if user is None:
-        return error_response(ctx, STATUS_NO_SUCH_USER)
+    if user is None:  # indistinguishable from a wrong password (SamrUnicodeChangePasswordUser2)
+        return error_response(ctx, STATUS_WRONG_PASSWORD)
     new_encrypted = request["NewPasswordEncryptedWithOldLm"]
     old_check = request["OldLmOwfPasswordEncryptedWithNewLm"]
     if new_encrypted is None or old_check is None:

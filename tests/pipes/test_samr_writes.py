@@ -284,6 +284,16 @@ def test_anonymous_may_change_a_password_it_knows(lab: Callable[..., Lab]) -> No
     assert lab.events()[-1]["SubjectUserName"] == "ANONYMOUS LOGON"
 
 
+
+def test_an_unknown_name_looks_like_a_wrong_password(lab: Callable[..., Lab]) -> None:
+    """The change calls need no logon: naming an account that does not exist answers what a wrong
+    old password answers, so an anonymous caller cannot probe for account names."""
+    lab = lab()
+    dce = lab.dce("anonymous")
+    assert _change(dce, "nosuchuser", "Wonderland1", "Sunsh1ne!Day") == STATUS_WRONG_PASSWORD
+    assert _oem_change(dce, "nosuchuser", "Wonderland1", "Sunsh1ne!Day") == STATUS_WRONG_PASSWORD
+    assert _change(dce, "alice", "NotHerPassword1", "Sunsh1ne!Day") == STATUS_WRONG_PASSWORD
+
 def test_password_set_with_the_new_buffer_of_impacket(lab: Callable[..., Lab]) -> None:
     lab = lab()
     dce = lab.dce("administrator")
