@@ -141,6 +141,8 @@ class Win32Error(enum.IntEnum):
     ERROR_NOT_SUPPORTED = 50
     #: RAP NetServerEnum2 to a potential browser that is not a master or backup (MS-BRWS 3.3.5.6).
     ERROR_REQ_NOT_ACCEP = 71
+    #: MS-RPRN RpcAddForm of a name the forms database already holds (MS-ERREF 2.2: 0x00000050).
+    ERROR_FILE_EXISTS = 80
     #: MS-WKST 3.2.4.13-15, 3.2.4.18-20: a JOINPR_ENCRYPTED_USER_PASSWORD that does not decrypt.
     ERROR_INVALID_PASSWORD = 86
     ERROR_INVALID_PARAMETER = 87
@@ -362,6 +364,7 @@ ERROR_NO_BROWSER_SERVERS_FOUND: Final[int] = Win32Error.ERROR_NO_BROWSER_SERVERS
 ERROR_FILE_NOT_FOUND: Final[int] = Win32Error.ERROR_FILE_NOT_FOUND.value
 ERROR_ACCESS_DENIED: Final[int] = Win32Error.ERROR_ACCESS_DENIED.value
 ERROR_NOT_SUPPORTED: Final[int] = Win32Error.ERROR_NOT_SUPPORTED.value
+ERROR_FILE_EXISTS: Final[int] = Win32Error.ERROR_FILE_EXISTS.value
 ERROR_INVALID_PARAMETER: Final[int] = Win32Error.ERROR_INVALID_PARAMETER.value
 ERROR_INVALID_PASSWORD: Final[int] = Win32Error.ERROR_INVALID_PASSWORD.value
 ERROR_CALL_NOT_IMPLEMENTED: Final[int] = Win32Error.ERROR_CALL_NOT_IMPLEMENTED.value

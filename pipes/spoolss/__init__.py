@@ -405,6 +405,7 @@ def RpcGetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 from . import catalog  # noqa: E402,F401  (ports, monitors, print processors)
 from . import data  # noqa: E402,F401  (driver and printer-data calls)
 from . import forms  # noqa: E402,F401  (the built-in forms)
+from . import form_changes  # noqa: E402,F401  (an administrator's forms)
 from . import jobs  # noqa: E402,F401  (the (empty) job queue)
 from . import notify  # noqa: E402,F401  (change notifications: the printer bug, audited)
 from . import others  # noqa: E402,F401  (every other opnum)

@@ -8,10 +8,12 @@ Windows server; the same names appear in the registry value ``HKLM\\SYSTEM\\Curr
 Control\\Print\\Forms`` of user forms).  Sizes are in thousandths of a millimetre (MS-RPRN
 2.2.1.6.1 SIZE); a built-in form's imageable area is the whole sheet.  Forms are the same on
 the server handle and on a printer handle (a printer shares the server's forms database,
-MS-RPRN 3.1.4.5.1).  AddForm / SetForm / DeleteForm stay refused (pipes/spoolss/others.py)."""
+MS-RPRN 3.1.4.5.1).  Forms an administrator adds (:mod:`.form_changes`) follow the built-in
+ones, in the order added, until deleted or the server stops."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Final
 
 from smbemu.rpc import CallContext
@@ -102,13 +104,46 @@ def form_levels(version: tuple[int, int]) -> tuple[int, ...]:
     return (1, 2) if version >= (6, 0) else (1,)
 
 
-def _record(name: str, width: int, height: int, level: int) -> list[Field]:
-    fields: list[Field] = [("u32", FORM_BUILTIN), ("s", name), ("u32", width), ("u32", height),
-                           ("u32", 0), ("u32", 0), ("u32", width), ("u32", height)]
+@dataclass(slots=True)
+class Form:
+    """One form of the database: FORM_INFO_1's members (MS-RPRN 2.2.1.6.1); sizes and the
+    imageable area in thousandths of a millimetre."""
+
+    name: str
+    flags: int
+    width: int
+    height: int
+    area: tuple[int, int, int, int]  # left, top, right, bottom
+
+
+def added_forms(ctx: CallContext) -> dict[str, Form]:
+    """The forms administrators added on this server, by lower-cased name, in the order added."""
+    return ctx.server.memo("spoolss.added_forms", dict)
+
+
+def all_forms(ctx: CallContext) -> list[Form]:
+    """The database in enumeration order: Windows' built-in forms, then the added ones."""
+    built_in = [Form(name, FORM_BUILTIN, width, height, (0, 0, width, height))
+                for name, width, height in BUILTIN_FORMS]
+    return built_in + list(added_forms(ctx).values())
+
+
+def find_form(ctx: CallContext, name: str) -> Form | None:
+    wanted = name.rstrip("\x00").lower()
+    for form in all_forms(ctx):
+        if form.name.lower() == wanted:
+            return form
+    return None
+
+
+def _record(form: Form, level: int) -> list[Field]:
+    name = form.name
+    fields: list[Field] = [("u32", form.flags), ("s", name), ("u32", form.width),
+                           ("u32", form.height), *(("u32", v & 0xFFFFFFFF) for v in form.area)]
     if level == 2:
         # pKeyword: the form's name as an ANSI string (MS-RPRN 2.2.1.6.2), then the string
         # type, pMuiDll (none), dwResourceId (none), pDisplayName, wLangId and padding.
-        fields += [("b", name.encode("ascii") + b"\x00"), ("u32", STRING_LANGPAIR),
+        fields += [("b", name.encode("cp1252", "replace") + b"\x00"), ("u32", STRING_LANGPAIR),
                    ("s", None), ("u32", 0), ("s", name), ("u16", LANG_EN_US), ("u16", 0)]
     return fields
 
@@ -130,8 +165,9 @@ def RpcEnumForms(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     buffer, room, level = request["pForm"], request["cbBuf"], request["Level"]
     if level not in form_levels(ctx.server.profile.identity.version):
         return {**_answer(buffer, room, b"", 0, "pForm"), "ReturnValue": ERROR_INVALID_LEVEL}
-    data = _aligned(pack([_record(*form, level) for form in BUILTIN_FORMS]))
-    return _answer(buffer, room, data, len(BUILTIN_FORMS), "pForm")
+    forms = all_forms(ctx)
+    data = _aligned(pack([_record(form, level) for form in forms]))
+    return _answer(buffer, room, data, len(forms), "pForm")
 
 
 @INTERFACE.operation(32, "RpcGetForm",
@@ -146,11 +182,11 @@ def RpcGetForm(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     empty = _answer(buffer, room, b"", None, "pForm")
     if level not in form_levels(ctx.server.profile.identity.version):
         return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
-    wanted = (request["pFormName"] or "").rstrip("\x00").lower()
-    for form in BUILTIN_FORMS:
-        if form[0].lower() == wanted:
-            return _answer(buffer, room, _aligned(pack([_record(*form, level)])), None, "pForm")
+    form = find_form(ctx, request["pFormName"] or "")
+    if form is not None:
+        return _answer(buffer, room, _aligned(pack([_record(form, level)])), None, "pForm")
     return {**empty, "ReturnValue": ERROR_INVALID_FORM_NAME}
 
 
-__all__ = ["BUILTIN_FORMS", "FORM_BUILTIN", "form_levels"]
+__all__ = ["BUILTIN_FORMS", "FORM_BUILTIN", "Form", "added_forms", "all_forms", "find_form",
+           "form_levels"]

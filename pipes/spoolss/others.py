@@ -18,7 +18,7 @@ Opnum Order"), answered in the order Windows checks:
    because the emulated spooler is read-only -- no driver is installed, no file written;
 4. the reads and the printing calls not emulated (jobs, printer data enumeration, GDI, the
    client-side reply calls, BiDi, IPP; forms, ports, monitors and print processors are served
-   by :mod:`.forms` and :mod:`.catalog`): ERROR_NOT_SUPPORTED
+   by :mod:`.forms`, :mod:`.form_changes` and :mod:`.catalog`): ERROR_NOT_SUPPORTED
    (HRESULT_FROM_WIN32 of it for the HRESULT calls) -- U: Windows answers these with data.
 
 [out] parameters go back NULL / zero, arrays of the size the caller named (so an NDR-strict
@@ -113,9 +113,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (25, "RpcScheduleJob", "read", "printer", [], [], "uint32"),
     (27, "RpcSetPrinterData", "write", "any", [], [], "uint32"),
     (28, "RpcWaitForPrinterChange", "read", "printer", [], [("pFlags", _U32)], "uint32"),
-    (30, "RpcAddForm", "write", "any", [], [], "uint32"),
-    (31, "RpcDeleteForm", "write", "any", [], [], "uint32"),
-    (33, "RpcSetForm", "write", "any", [], [], "uint32"),
     (39, "RpcDeletePort", "write", None, [], [], "uint32"),
     (40, "RpcCreatePrinterIC", "read", "printer", [], [("pHandle", _H)], "uint32"),
     (41, "RpcPlayGdiScriptOnPrinterIC", "read", "gdi",

@@ -83,6 +83,22 @@ def test_rpcclient_user_sees_the_catalog_and_cannot_add_a_form(dc: ServerThread)
     assert "WERR_ACCESS_DENIED" in out
 
 
+
+def test_rpcclient_administrator_adds_changes_and_deletes_a_form(dc: ServerThread) -> None:
+    """MS-RPRN 3.1.4.5.1/2/5: the form an administrator adds is in the server's database for
+    every later caller (alice reads it on her own connection); Windows' built-in forms cannot
+    be deleted (ERROR_INVALID_PARAMETER) and a second add of a name is ERROR_FILE_EXISTS."""
+    out = rpcclient(dc, ADMIN, "addform HPLJ4250 LabForm", "addform HPLJ4250 LabForm",
+                    "setform HPLJ4250 LabForm", "deleteform HPLJ4250 Letter")
+    assert out.count("WERR_FILE_EXISTS") == 1 and "WERR_INVALID_PARAMETER" in out, out
+    seen = rpcclient(dc, ALICE, "getform HPLJ4250 LabForm", "enumforms HPLJ4250")
+    assert "flag: FORM_PRINTER (2)" in seen and "right: 2000, top: 1000, bottom: 3000" in seen, seen
+    assert seen.index("Tabloid") < seen.rindex("LabForm"), "added forms follow the built-in ones"
+    assert "WERR_ACCESS_DENIED" in rpcclient(dc, ALICE, "deleteform HPLJ4250 LabForm")
+    gone = rpcclient(dc, ADMIN, "deleteform HPLJ4250 LabForm", "getform HPLJ4250 LabForm",
+                     "deleteform HPLJ4250 LabForm")
+    assert gone.count("WERR_INVALID_FORM_NAME") == 2, gone
+
 def test_rpcclient_user_lists_and_is_refused_changes(dc: ServerThread) -> None:
     out = rpcclient(dc, ALICE, "enumprinters", "setprinter HPLJ4250 x")
     assert "name:[\\\\127.0.0.1\\HPLJ4250]" in out and "WERR_ACCESS_DENIED" in out, out
