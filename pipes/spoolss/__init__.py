@@ -38,6 +38,7 @@ anonymous caller that reaches the pipe is refused the enumeration and the opens 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any, Final
 
 from smbemu.rpc import CallContext, Interface
@@ -66,8 +67,6 @@ from .objects import (
     ERROR_INVALID_PRINTER_NAME,
     ERROR_INVALID_USER_BUFFER,
     HANDLE_KIND,
-    PORT_NAME,
-    DRIVER_NAME,
     PRINTER,
     PRINTER_ACCESS_USE,
     READ_CONTROL,
@@ -76,6 +75,7 @@ from .objects import (
     Opened,
     Printer,
     check_room,
+    current,
     find_printer,
     is_this_server,
     opened,
@@ -120,13 +120,14 @@ PRINTER_ENUM_REMOTE: Final = 0x00000010
 PRINTER_ENUM_SHARED: Final = 0x00000020
 PRINTER_ENUM_NETWORK: Final = 0x00000040
 PRINTER_ENUM_ICON8: Final = 0x00800000
-# PRINTER_ATTRIBUTE_* (MS-RPRN 2.2.3.12): shared, local, print spooled jobs first.
-_ATTRIBUTES: Final = 0x00000008 | 0x00000040 | 0x00000200
 #: PRINTER_INFO_5 timeouts in ms (the Windows defaults, D: PRINTER_INFO_5 documentation).
 _NOT_SELECTED_TIMEOUT: Final = 15000
 _RETRY_TIMEOUT: Final = 45000
 #: PRINTER_INFO_7 dwAction of a printer not published in the directory (MS-RPRN 2.2.1.10.8).
 DSPRINT_UNPUBLISH: Final = 0x00000004
+DSPRINT_PUBLISH: Final = 0x00000001
+#: PRINTER_ATTRIBUTE_PUBLISHED (MS-RPRN 2.2.3.12): the printer is published in the directory.
+PRINTER_ATTRIBUTE_PUBLISHED: Final = 0x00002000
 
 
 def _answer(buffer: bytes | None, room: int, data: bytes, count: int | None,
@@ -193,30 +194,34 @@ def _printer_record(ctx: CallContext, printer: Printer, level: int, unc: str | N
                 ("u32", 0), ("raw", bytes(16)), ("u32", 0), ("u32", 0),
                 ("u32", (major << 16) | minor), ("u32", version.build), ("u32", 0), ("u32", 0),
                 ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 1), ("u32", 0x24A),
-                ("u32", 0), ("u32", 1), ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 0),
-                ("u16", 0), ("u16", 6), ("u32", 0), ("u32", 0), ("u32", 0)]
+                ("u32", 0), ("u32", 1), ("u32", 0), ("u32", printer.status), ("u32", 0),
+                ("u32", 0), ("u16", 0), ("u16", 6), ("u32", 0), ("u32", 0), ("u32", 0)]
     if level == 1:
         return [("u32", PRINTER_ENUM_ICON8),
-                ("s", f"{name},{DRIVER_NAME},{printer.location}"), ("s", name),
+                ("s", f"{name},{printer.driver},{printer.location}"), ("s", name),
                 ("s", printer.comment)]
     if level == 2:
         return [("s", unc), ("s", name), ("s", printer.share_name),
-                ("s", PORT_NAME), ("s", DRIVER_NAME), ("s", printer.comment),
-                ("s", printer.location), ("b", devmode(name)), ("s", ""), ("s", "winprint"),
-                ("s", "RAW"), ("s", ""), ("b", printer_descriptor()), ("u32", _ATTRIBUTES),
-                ("u32", 1), ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 0), ("u32", 0),
-                ("u32", 0)]
+                ("s", printer.port), ("s", printer.driver), ("s", printer.comment),
+                ("s", printer.location), ("b", printer.devmode or devmode(name)), ("s", ""),
+                ("s", printer.processor),
+                ("s", printer.datatype), ("s", ""), ("b", printer.security or printer_descriptor()),
+                ("u32", printer.attributes), ("u32", 1), ("u32", 0), ("u32", 0), ("u32", 0),
+                ("u32", printer.status), ("u32", 0), ("u32", 0)]
     if level == 3:
-        return [("b", printer_descriptor())]
+        return [("b", printer.security or printer_descriptor())]
     if level == 4:
-        return [("s", name), ("s", unc), ("u32", _ATTRIBUTES)]
+        return [("s", name), ("s", unc), ("u32", printer.attributes)]
     if level == 5:
-        return [("s", name), ("s", PORT_NAME), ("u32", _ATTRIBUTES),
+        return [("s", name), ("s", printer.port), ("u32", printer.attributes),
                 ("u32", _NOT_SELECTED_TIMEOUT), ("u32", _RETRY_TIMEOUT)]
     if level == 7:
+        if printer.attributes & PRINTER_ATTRIBUTE_PUBLISHED:
+            guid = uuid.uuid5(uuid.NAMESPACE_URL, f"smbemu:printer:{printer.key}")
+            return [("s", "{" + str(guid).upper() + "}"), ("u32", DSPRINT_PUBLISH)]
         return [("s", None), ("u32", DSPRINT_UNPUBLISH)]
     if level == 8:
-        return [("b", devmode(name))]
+        return [("b", printer.devmode or devmode(name))]
     raise ValueError(level)
 
 
@@ -391,7 +396,11 @@ def RpcGetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         if not ctx.require(entry.granted_access, READ_CONTROL, SPOOLER_SERVER):
             assert ctx.decision is not None
             return {**empty, "ReturnValue": ctx.decision.status}
-        return _answer(buffer, room, pack([[("b", server_descriptor())]]), None, "pPrinter")
+        security = ctx.server.memo("spoolss.server_security", dict).get("sd") or server_descriptor()
+        return _answer(buffer, room, pack([[("b", security)]]), None, "pPrinter")
+    target = current(ctx, target)
+    if target is None:  # deleted since the handle was opened (MS-RPRN 3.1.4.2.7)
+        return {**empty, "ReturnValue": ERROR_INVALID_PRINTER_NAME}
     if level not in GET_LEVELS:
         return {**empty, "ReturnValue": ERROR_INVALID_LEVEL}
     needed = READ_CONTROL if level == 3 else PRINTER_ACCESS_USE
@@ -408,6 +417,7 @@ from . import forms  # noqa: E402,F401  (the built-in forms)
 from . import form_changes  # noqa: E402,F401  (an administrator's forms)
 from . import jobs  # noqa: E402,F401  (the (empty) job queue)
 from . import notify  # noqa: E402,F401  (change notifications: the printer bug, audited)
+from . import printer_changes  # noqa: E402,F401  (adding, changing, deleting printers)
 from . import others  # noqa: E402,F401  (every other opnum)
 
 __all__ = ["INTERFACE", "spooler_running", "printer_descriptor"]

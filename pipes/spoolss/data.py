@@ -61,6 +61,19 @@ def _driver_version(version: tuple[int, int]) -> int:
     return 2 if version < (5, 0) else 3
 
 
+#: The class driver Windows 8 / Server 2012 and later install in the box for the XPS Document
+#: Writer, a version-4 driver (cVersion 4: the v4 print driver model of Windows 8, D: "V4
+#: Printer Driver" documentation); smbtorture's printer tests look for it on the server
+#: before adding a printer ("Microsoft XPS Document Writer v4", W: spoolss.c's printer setup,
+#: written against Windows).  Its files live in the driver store (U: the folder's hash).
+XPS_V4_DRIVER: Final = "Microsoft XPS Document Writer v4"
+
+
+def installed_drivers(version: tuple[int, int]) -> list[str]:
+    """The printer drivers of the server's own environment, in enumeration order."""
+    return [DRIVER_NAME] + ([XPS_V4_DRIVER] if version >= (6, 2) else [])
+
+
 @INTERFACE.operation(10, "RpcEnumPrinterDrivers",
                      request=[("pName", WString), ("pEnvironment", WString), ("Level", uint32),
                               ("pDrivers", BUFFER), ("cbBuf", uint32)],
@@ -87,10 +100,11 @@ def RpcEnumPrinterDrivers(ctx: CallContext, request: dict[str, Any]) -> dict[str
         return {**empty, "ReturnValue": ctx.decision.status}
     version = ctx.server.profile.identity.version
     native = environment_arch(version)
-    if not every and ENVIRONMENTS[native.lower()] != directory or not printers(ctx):
+    if not every and ENVIRONMENTS[native.lower()] != directory:
         return _answer(buffer, room, b"", 0, "pDrivers")
-    data = pack([_driver_record(ctx, level)])
-    return _answer(buffer, room, data + bytes(-len(data) % 4), 1, "pDrivers")
+    names = installed_drivers(version) if printers(ctx) else []
+    data = pack([_driver_record(ctx, level, name) for name in names])
+    return _answer(buffer, room, data + bytes(-len(data) % 4), len(names), "pDrivers")
 
 
 #: The environment name that asks RpcEnumPrinterDrivers for every environment's drivers.
@@ -101,28 +115,38 @@ DRIVER_LEVELS: Final = (1, 2, 3, 4, 5, 6, 8)
 _INBOX_DRIVER_DATE: Final = 127953216000000000  # 2006-06-21 00:00 UTC as a FILETIME
 
 
-def _driver_record(ctx: CallContext, level: int) -> list[Any]:
-    """DRIVER_INFO_<level> of the fixture printers' driver (MS-RPRN 2.2.1.5.1-2.2.1.5.8;
+def _driver_record(ctx: CallContext, level: int, name: str = DRIVER_NAME) -> list[Any]:
+    """DRIVER_INFO_<level> of an installed driver (MS-RPRN 2.2.1.5.1-2.2.1.5.8;
     custom-marshaled as 2.2.2.4, the 64-bit fields 8-byte aligned as Samba's client expects
-    them).  The files are the Unidrv ones "Generic / Text Only" installs (W: ntprint.inf
-    [TTY] section); no dependent or previous names, no monitor (U)."""
+    them).  "Generic / Text Only": the Unidrv files it installs (W: ntprint.inf [TTY] section);
+    the XPS v4 driver: its driver-store files (U); no dependent or previous names, no monitor
+    (U)."""
     identity = ctx.server.profile.identity
     version = identity.version
     native = environment_arch(version)
     directory = ENVIRONMENTS[native.lower()]
-    base = (f"{_system_root(version)}\\system32\\spool\\DRIVERS\\{directory}"
-            f"\\{_driver_version(version)}")
     if level == 1:
-        return [("s", DRIVER_NAME)]
-    files: list[Any] = [("u32", _driver_version(version)), ("s", DRIVER_NAME), ("s", native),
-                        ("s", f"{base}\\UNIDRV.DLL"), ("s", f"{base}\\TTY.GPD"),
-                        ("s", f"{base}\\UNIDRVUI.DLL")]
+        return [("s", name)]
+    if name == XPS_V4_DRIVER:
+        store = (f"{_system_root(version)}\\System32\\DriverStore\\FileRepository\\"
+                 f"prnms001.inf_{directory.lower()}\\{directory}")
+        files: list[Any] = [("u32", 4), ("s", name), ("s", native),
+                            ("s", f"{store}\\mxdwdrv.dll"), ("s", f"{store}\\MXDW-manifest.ini"),
+                            ("s", f"{store}\\PrintConfig.dll")]
+        base = store
+    else:
+        base = (f"{_system_root(version)}\\system32\\spool\\DRIVERS\\{directory}"
+                f"\\{_driver_version(version)}")
+        files = [("u32", _driver_version(version)), ("s", name), ("s", native),
+                 ("s", f"{base}\\UNIDRV.DLL"), ("s", f"{base}\\TTY.GPD"),
+                 ("s", f"{base}\\UNIDRVUI.DLL")]
     if level == 2:
         return files
     if level == 5:
         # dwDriverAttributes, dwConfigVersion, dwDriverVersion (U: 0, no counters kept)
         return files + [("u32", 0), ("u32", 0), ("u32", 0)]
-    record = files + [("s", f"{base}\\UNIDRV.HLP"), ("m", []), ("s", None), ("s", "RAW")]
+    help_file = None if name == XPS_V4_DRIVER else f"{base}\\UNIDRV.HLP"
+    record = files + [("s", help_file), ("m", []), ("s", None), ("s", "RAW")]
     if level == 3:
         return record
     record.append(("m", None))  # pszzPreviousNames

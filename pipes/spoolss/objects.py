@@ -85,24 +85,70 @@ PORT_NAME: Final = "LPT1:"
 
 @dataclass(frozen=True, slots=True)
 class Printer:
-    """A shared local printer: its share name, the name the spooler gives it (the share path
-    before ``,LocalsplOnly``, MS-SRVS shares of type STYPE_PRINTQ), comment and location."""
+    """A local printer: its share name, the name the spooler gives it (the share path before
+    ``,LocalsplOnly``, MS-SRVS shares of type STYPE_PRINTQ), comment and location; the driver,
+    port, print processor, data type and PRINTER_ATTRIBUTE_* flags (MS-RPRN 2.2.3.12) it was
+    set up with; ``added``: an administrator added it (:mod:`.printer_changes`), it is not one
+    of the fixture's printer shares."""
 
     share_name: str
     name: str
     comment: str
     location: str = ""
+    driver: str = DRIVER_NAME
+    port: str = PORT_NAME
+    processor: str = "winprint"
+    datatype: str = "RAW"
+    attributes: int = 0x00000008 | 0x00000040 | 0x00000200  # shared, local, do complete first
+    added: bool = False
+    #: What RpcSetPrinter changed (MS-RPRN 3.1.4.2.5): the security descriptor (level 3), the
+    #: global DEVMODE (levels 2, 8, 9), PRINTER_STATUS_* (level 0 commands); None / 0: the
+    #: defaults of :func:`pipes.spoolss.printer_descriptor` and :func:`.info.devmode`.
+    security: bytes | None = None
+    devmode: bytes | None = None
+    status: int = 0
+    #: An added printer's number on this server (its identity; names change, shares are none).
+    ident: int = 0
+
+    @property
+    def key(self) -> str:
+        """What names the printer for good (a rename keeps it): its share, or its number."""
+        return f"added:{self.ident}" if self.added else "share:" + self.share_name.lower()
+
+
+def added_printers(ctx: CallContext) -> dict[str, Printer]:
+    """The printers administrators added on this server, by :attr:`Printer.key`."""
+    return ctx.server.memo("spoolss.added_printers", dict)
+
+
+def _changed_printers(ctx: CallContext) -> dict[str, Printer]:
+    """The fixture's printers as RpcSetPrinter left them, by :attr:`Printer.key`."""
+    return ctx.server.memo("spoolss.changed_printers", dict)
+
+
+def current(ctx: CallContext, printer: Printer) -> Printer | None:
+    """The printer a handle refers to as it is now (renamed, changed), None once deleted."""
+    for found in printers(ctx):
+        if found.key == printer.key:
+            return found
+    return None
+
+
+def store(ctx: CallContext, printer: Printer) -> None:
+    """Keep a changed or added printer for every later call on this server."""
+    (added_printers(ctx) if printer.added else _changed_printers(ctx))[printer.key] = printer
 
 
 def printers(ctx: CallContext) -> list[Printer]:
-    """The fixture's printer shares (``type: print``), in fixture order."""
+    """The fixture's printer shares (``type: print``), in fixture order, then the added ones."""
     found = []
     for share in ctx.server.directory.shares:
         if share.type != "print":
             continue
         name = (share.path or share.name).split(",", 1)[0] or share.name
-        found.append(Printer(share.name, name, share.comment))
-    return found
+        printer = Printer(share.name, name, share.comment)
+        found.append(_changed_printers(ctx).get(printer.key, printer))
+    return found + list(added_printers(ctx).values())
 
 
 def server_unc(ctx: CallContext) -> str:
@@ -130,7 +176,8 @@ def is_this_server(ctx: CallContext, name: str) -> bool:
 def find_printer(ctx: CallContext, name: str) -> Printer | None:
     wanted = name.lower()
     for printer in printers(ctx):
-        if wanted in (printer.name.lower(), printer.share_name.lower()):
+        if wanted == printer.name.lower() or (printer.share_name and
+                                              wanted == printer.share_name.lower()):
             return printer
     return None
 
@@ -177,5 +224,5 @@ ENVIRONMENTS: Final = {"windows nt x86": "W32X86", "windows x64": "x64",
 
 
 __all__ = [name for name in dir() if name.isupper()] + [
-    "check_room", "Printer", "printers", "server_unc", "is_this_server", "find_printer", "Opened", "opened",
-    "environment_arch"]
+    "check_room", "Printer", "added_printers", "current", "store", "printers", "server_unc",
+    "is_this_server", "find_printer", "Opened", "opened", "environment_arch"]

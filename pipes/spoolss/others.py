@@ -18,7 +18,8 @@ Opnum Order"), answered in the order Windows checks:
    because the emulated spooler is read-only -- no driver is installed, no file written;
 4. the reads and the printing calls not emulated (jobs, printer data enumeration, GDI, the
    client-side reply calls, BiDi, IPP; forms, ports, monitors and print processors are served
-   by :mod:`.forms`, :mod:`.form_changes` and :mod:`.catalog`): ERROR_NOT_SUPPORTED
+   by :mod:`.forms`, :mod:`.form_changes`, :mod:`.printer_changes` and :mod:`.catalog`):
+   ERROR_NOT_SUPPORTED
    (HRESULT_FROM_WIN32 of it for the HRESULT calls) -- U: Windows answers these with data.
 
 [out] parameters go back NULL / zero, arrays of the size the caller named (so an NDR-strict
@@ -56,7 +57,7 @@ from . import BUFFER, INTERFACE
 from .objects import ERROR_INVALID_HANDLE, check_room, opened
 
 NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire" for n in (
-    37, 38, 43, 44, 45, 49, 50, 54, 55, 57, 63, 64, 68, 74, 75, 76, 83, 90, 91, 92, 93, 94, 95,
+    38, 43, 44, 45, 49, 50, 54, 55, 57, 63, 64, 68, 74, 75, 76, 83, 90, 91, 92, 93, 94, 95,
     98, 99, 100, 101, 103, 105, 106, 107, 108, 109, 114, 115, 118)}
 for _opnum, _name in NOT_USED_ON_WIRE.items():
     INTERFACE.not_implemented(_opnum, _name)
@@ -94,13 +95,9 @@ _BUF2: Final = [("buffer", BUFFER), ("pcbNeeded", _U32)]
 
 SPECS: Final[tuple[Spec, ...]] = (
     (2, "RpcSetJob", "write", "printer", [], [], "uint32"),
-    (5, "RpcAddPrinter", "write", None, [], [("pHandle", _H)], "uint32"),
-    (6, "RpcDeletePrinter", "write", "printer", [], [], "uint32"),
-    (7, "RpcSetPrinter", "write", "any", [], [], "uint32"),
     (9, "RpcAddPrinterDriver", "write", None, [], [], "uint32"),
     (11, "RpcGetPrinterDriver", "read", "printer", [], _BUF2, "uint32"),
     (13, "RpcDeletePrinterDriver", "write", None, [], [], "uint32"),
-    (14, "RpcAddPrintProcessor", "write", None, [], [], "uint32"),
     (17, "RpcStartDocPrinter", "read", "printer", [], [("pJobId", _U32)], "uint32"),
     (18, "RpcStartPagePrinter", "read", "printer", [], [], "uint32"),
     (19, "RpcWritePrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
@@ -121,7 +118,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (42, "RpcDeletePrinterIC", "read", "gdi", [], [("phPrinterIC", _H)], "uint32"),
     (46, "RpcAddMonitor", "write", None, [], [], "uint32"),
     (47, "RpcDeleteMonitor", "write", None, [], [], "uint32"),
-    (48, "RpcDeletePrintProcessor", "write", None, [], [], "uint32"),
     (52, "RpcResetPrinter", "read", "printer", [], [], "uint32"),
     (53, "RpcGetPrinterDriver2", "read", "printer", [],
      [*_BUF2, ("pdwServerMaxVersion", _U32), ("pdwServerMinVersion", _U32)], "uint32"),
@@ -132,7 +128,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (66, "RpcRouterReplyPrinterEx", "read", "notify", [], [("pdwResult", _U32)], "uint32"),
     (67, "RpcRouterRefreshPrinterChangeNotification", "read", "any", [],
      [("ppInfo", _NULL)], "uint32"),
-    (70, "RpcAddPrinterEx", "write", None, [], [("pHandle", _H)], "uint32"),
     (71, "RpcSetPort", "write", None, [], [], "uint32"),
     (72, "RpcEnumPrinterData", "read", "any",
      [("dwIndex", _U32), ("cbValueName", _U32), ("cbData", _U32)],
@@ -148,9 +143,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (81, "RpcDeletePrinterDataEx", "write", "any", [], [], "uint32"),
     (82, "RpcDeletePrinterKey", "write", "any", [], [], "uint32"),
     (84, "RpcDeletePrinterDriverEx", "write", None, [], [], "uint32"),
-    (85, "RpcAddPerMachineConnection", "write", None, [], [], "uint32"),
-    (86, "RpcDeletePerMachineConnection", "write", None, [], [], "uint32"),
-    (87, "RpcEnumPerMachineConnections", "read", None, [], _BUF3, "uint32"),
     (88, "RpcXcvData", "read", "xcv",
      [("pszDataName", WStringRef), ("pInputData", ConformantBytes()), ("cbInputData", _U32),
       ("cbOutputData", _U32)],

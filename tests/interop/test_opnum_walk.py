@@ -70,8 +70,9 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
     "eventlog": {n: "MS-EVEN 3.1.4: OpnumNNNotUsedOnWire" for n in (19, 20, 21, 23)},
     # MS-RPRN 3.1.4: OpnumNNNotUsedOnWire (reserved for local use); 119-123 (the IPP calls)
     # exist from Windows Server 2022 (build 20348) on, after the walked profile's release.
+    # 37 (the legacy AddPort) answers ERROR_NOT_SUPPORTED (pipes/spoolss/printer_changes.py).
     "spoolss": {**{n: "MS-RPRN 3.1.4: OpnumNNNotUsedOnWire" for n in (
-        37, 38, 43, 44, 45, 49, 50, 54, 55, 57, 63, 64, 68, 74, 75, 76, 83, 90, 91, 92, 93, 94,
+        38, 43, 44, 45, 49, 50, 54, 55, 57, 63, 64, 68, 74, 75, 76, 83, 90, 91, 92, 93, 94,
         95, 98, 99, 100, 101, 103, 105, 106, 107, 108, 109, 114, 115, 118)},
         **{n: "MS-RPRN 3.1.4.x: added in Windows Server 2022" for n in range(119, 124)}},
     # MS-SCMR 3.1.4: OpnumNNNotUsedOnWire.

@@ -99,6 +99,25 @@ def test_rpcclient_administrator_adds_changes_and_deletes_a_form(dc: ServerThrea
                      "deleteform HPLJ4250 LabForm")
     assert gone.count("WERR_INVALID_FORM_NAME") == 2, gone
 
+
+def test_rpcclient_administrator_adds_and_changes_a_printer(dc: ServerThread) -> None:
+    """MS-RPRN 3.1.4.2.3 / 3.1.4.2.5: the printer an administrator adds (rpcclient addprinter:
+    RpcAddPrinterEx level 2) is listed for every caller and opened by name; its port and driver
+    must exist (ERROR_UNKNOWN_PORT / ERROR_UNKNOWN_PRINTER_DRIVER, checked in that order);
+    RpcSetPrinter's comment is what the next RpcGetPrinter reads; alice may add nothing."""
+    out = rpcclient(dc, ADMIN, 'addprinter LabQueue LabShare "Generic / Text Only" LPT9:',
+                    'addprinter LabQueue LabShare "No Such Driver" LPT2:',
+                    'addprinter LabQueue LabShare "Generic / Text Only" LPT2:',
+                    'addprinter LabQueue LabShare "Generic / Text Only" LPT2:',
+                    'setprinter LabQueue "third floor"')
+    assert "WERR_UNKNOWN_PORT" in out and "WERR_UNKNOWN_PRINTER_DRIVER" in out, out
+    assert "WERR_PRINTER_ALREADY_EXISTS" in out and "Success in setting comment" in out, out
+    seen = rpcclient(dc, ALICE, "enumprinters", "getprinter LabQueue 2",
+                     'addprinter Rogue Rogue "Generic / Text Only" LPT3:')
+    assert "name:[\\\\127.0.0.1\\LabQueue]" in seen and "comment:[third floor]" in seen, seen
+    assert "portname:[LPT2:]" in seen and "sharename:[LabShare]" in seen, seen
+    assert "WERR_ACCESS_DENIED" in seen and "Rogue" not in rpcclient(dc, ADMIN, "enumprinters")
+
 def test_rpcclient_user_lists_and_is_refused_changes(dc: ServerThread) -> None:
     out = rpcclient(dc, ALICE, "enumprinters", "setprinter HPLJ4250 x")
     assert "name:[\\\\127.0.0.1\\HPLJ4250]" in out and "WERR_ACCESS_DENIED" in out, out

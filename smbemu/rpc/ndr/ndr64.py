@@ -36,7 +36,7 @@ from smbemu.rpc.ndr.arrays import (
     _push_items,
 )
 from smbemu.rpc.ndr.pointers import Pointer
-from smbemu.rpc.ndr.primitives import Boolean, enum16, NdrType, Primitive
+from smbemu.rpc.ndr.primitives import Boolean, enum16, NdrType, Primitive, uint3264
 from smbemu.rpc.ndr.stream import (
     check_count,
     Decoder,
@@ -65,6 +65,8 @@ import struct
 
 #: enum16 becomes a 4-byte enumeration in NDR64 (MS-RPCE 2.2.5.2).
 enum16_ndr64: Final = Primitive("enum16", "I")
+#: __int3264 becomes 8 bytes in NDR64 (MS-RPCE 2.2.5.3).
+uint3264_ndr64: Final = Primitive("uint3264", "Q")
 
 
 def get_variance64(d: Decoder, max_count: int) -> int:
@@ -425,6 +427,8 @@ def _convert(t: NdrType) -> NdrType:
     kind = type(t)
     if t is enum16:
         return enum16_ndr64
+    if t is uint3264:
+        return uint3264_ndr64
     if kind in (Primitive, Boolean, FixedBytes, _Guid, _ContextHandle):
         return t  # same representation in both syntaxes
     if kind is Pointer:

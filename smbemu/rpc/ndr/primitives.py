@@ -147,6 +147,8 @@ uhyper: Final = uint64
 #: NDR enums are 16 bits on the wire unless declared ``[v1_enum]`` (C706 14.2.5).
 enum16: Final = Primitive("enum16", "H")
 enum32: Final = Primitive("enum32", "I")
+#: ``__int3264`` / ULONG_PTR / DWORD_PTR: 4 bytes in NDR, 8 in NDR64 (MS-RPCE 2.2.5.3).
+uint3264: Final = Primitive("uint3264", "I")
 boolean8: Final = Boolean("boolean8", "B")
 boolean32: Final = Boolean("boolean32", "I")
 wchar: Final = Primitive("wchar", "H")
