@@ -76,7 +76,12 @@ SUITES = [
     "rpc.samr.passwords.pwdlastset", "rpc.samr.passwords.validate", "rpc.samr.accessmask",
     "rpc.samr.handletype", "rpc.samr.priv",
     "rpc.netlogon", "rpc.netlogon.admin", "rpc.dssetup", "rpc.mgmt", "rpc.handles", "rpc.bind",
-    "rpc.altercontext", "rpc.epmapper", "rpc.winreg", "rpc.svcctl", "rpc.spoolss", "rpc.eventlog",
+    "rpc.altercontext", "rpc.epmapper", "rpc.winreg", "rpc.svcctl",
+    # rpc.spoolss in its three parts, each its own smbtorture run (for both servers): a crash
+    # of smbtorture in one part (its test_devicemode_full pushes an uninitialised size, see
+    # smbtorture_expected.yaml) ends that part only, not the sub-tests of the other two
+    "rpc.spoolss.printserver", "rpc.spoolss.printer.addprinter", "rpc.spoolss.printer.addprinterex",
+    "rpc.eventlog",
     "smb2.session", "smb2.tcon", "smb2.credits", "smb2.compound", "smb2.ioctl",
 ]
 
