@@ -153,6 +153,8 @@ class Win32Error(enum.IntEnum):
     ERROR_MORE_DATA = 234
     #: MS-RRP BaseRegEnumKey / BaseRegEnumValue past the last entry.
     ERROR_NO_MORE_ITEMS = 259
+    #: MS-RPRN RpcDeletePrintProcessor of the print processor in use (0x000003EB).
+    ERROR_CAN_NOT_COMPLETE = 1003
     ERROR_INVALID_FLAGS = 1004
     #: MS-SCMR RControlService / RStartServiceW (3.1.4.2, 3.1.4.19).
     ERROR_INVALID_SERVICE_CONTROL = 1052
@@ -177,13 +179,20 @@ class Win32Error(enum.IntEnum):
     RPC_S_UNKNOWN_AUTHN_SERVICE = 1747
     #: MS-RPRN: an [in, out] buffer shorter than its cbBuf.
     ERROR_INVALID_USER_BUFFER = 1784
-    #: MS-RPRN RpcOpenPrinter(Ex) of a printer the server does not have.
-    ERROR_INVALID_PRINTER_NAME = 1801
-    #: MS-RPRN: an environment name (MS-RPRN 2.2.4.4) the server does not know.
-    ERROR_INVALID_ENVIRONMENT = 1805
+    #: MS-RPRN: a port / driver the print server does not have (0x00000704 / 0x00000705).
+    ERROR_UNKNOWN_PORT = 1796
+    ERROR_UNKNOWN_PRINTER_DRIVER = 1797
     #: MS-RPRN RpcEnumPrintProcessorDatatypes of a print processor the server does not have
     #: (MS-ERREF 2.2: 0x00000706).
     ERROR_UNKNOWN_PRINTPROCESSOR = 1798
+    #: MS-RPRN RpcOpenPrinter(Ex) of a printer the server does not have.
+    ERROR_INVALID_PRINTER_NAME = 1801
+    #: MS-RPRN RpcAddPrinter(Ex) of a name in use (MS-ERREF 2.2: 0x0000070A).
+    ERROR_PRINTER_ALREADY_EXISTS = 1802
+    #: MS-RPRN RpcSetPrinter with a Command the level does not take (0x0000070B).
+    ERROR_INVALID_PRINTER_COMMAND = 1803
+    #: MS-RPRN: an environment name (MS-RPRN 2.2.4.4) the server does not know.
+    ERROR_INVALID_ENVIRONMENT = 1805
     #: MS-RPRN RpcGetForm of a form the server does not have (MS-ERREF 2.2: 0x0000076E).
     ERROR_INVALID_FORM_NAME = 1902
     ERROR_NO_SITENAME = 1919
@@ -200,6 +209,8 @@ class Win32Error(enum.IntEnum):
     NERR_CLIENT_NAME_NOT_FOUND = 2312
     NERR_FILE_ID_NOT_FOUND = 2314
     NERR_DC_NOT_FOUND = 2453
+    #: MS-RPRN RpcAddPrintProcessor of one already installed (MS-ERREF 2.2: 0x00000BBD).
+    ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED = 3005
     #: RAP NetServerEnum2 / 3 with no server list (MS-RAP 3.2.5.12).
     ERROR_NO_BROWSER_SERVERS_FOUND = 6118
     #: MS-ERREF 2.1: HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), the refusal of a call whose
@@ -393,6 +404,12 @@ ERROR_INVALID_USER_BUFFER: Final[int] = Win32Error.ERROR_INVALID_USER_BUFFER.val
 ERROR_INVALID_PRINTER_NAME: Final[int] = Win32Error.ERROR_INVALID_PRINTER_NAME.value
 ERROR_INVALID_ENVIRONMENT: Final[int] = Win32Error.ERROR_INVALID_ENVIRONMENT.value
 ERROR_UNKNOWN_PRINTPROCESSOR: Final[int] = Win32Error.ERROR_UNKNOWN_PRINTPROCESSOR.value
+ERROR_UNKNOWN_PORT: Final[int] = Win32Error.ERROR_UNKNOWN_PORT.value
+ERROR_UNKNOWN_PRINTER_DRIVER: Final[int] = Win32Error.ERROR_UNKNOWN_PRINTER_DRIVER.value
+ERROR_PRINTER_ALREADY_EXISTS: Final[int] = Win32Error.ERROR_PRINTER_ALREADY_EXISTS.value
+ERROR_INVALID_PRINTER_COMMAND: Final[int] = Win32Error.ERROR_INVALID_PRINTER_COMMAND.value
+ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED: Final[int] = Win32Error.ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED.value
+ERROR_CAN_NOT_COMPLETE: Final[int] = Win32Error.ERROR_CAN_NOT_COMPLETE.value
 ERROR_INVALID_FORM_NAME: Final[int] = Win32Error.ERROR_INVALID_FORM_NAME.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value

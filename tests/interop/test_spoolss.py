@@ -100,11 +100,17 @@ def test_rpcclient_administrator_adds_changes_and_deletes_a_form(dc: ServerThrea
     assert gone.count("WERR_INVALID_FORM_NAME") == 2, gone
 
 
-def test_rpcclient_administrator_adds_and_changes_a_printer(dc: ServerThread) -> None:
+def test_rpcclient_administrator_adds_and_changes_a_printer() -> None:
     """MS-RPRN 3.1.4.2.3 / 3.1.4.2.5: the printer an administrator adds (rpcclient addprinter:
     RpcAddPrinterEx level 2) is listed for every caller and opened by name; its port and driver
     must exist (ERROR_UNKNOWN_PORT / ERROR_UNKNOWN_PRINTER_DRIVER, checked in that order);
-    RpcSetPrinter's comment is what the next RpcGetPrinter reads; alice may add nothing."""
+    RpcSetPrinter's comment is what the next RpcGetPrinter reads; alice may add nothing.  Its
+    own server: an added printer stays for the server's life."""
+    with ServerThread("win2016-dc") as server:
+        _add_and_change(server)
+
+
+def _add_and_change(dc: ServerThread) -> None:
     out = rpcclient(dc, ADMIN, 'addprinter LabQueue LabShare "Generic / Text Only" LPT9:',
                     'addprinter LabQueue LabShare "No Such Driver" LPT2:',
                     'addprinter LabQueue LabShare "Generic / Text Only" LPT2:',
@@ -117,6 +123,7 @@ def test_rpcclient_administrator_adds_and_changes_a_printer(dc: ServerThread) ->
     assert "name:[\\\\127.0.0.1\\LabQueue]" in seen and "comment:[third floor]" in seen, seen
     assert "portname:[LPT2:]" in seen and "sharename:[LabShare]" in seen, seen
     assert "WERR_ACCESS_DENIED" in seen and "Rogue" not in rpcclient(dc, ADMIN, "enumprinters")
+
 
 def test_rpcclient_user_lists_and_is_refused_changes(dc: ServerThread) -> None:
     out = rpcclient(dc, ALICE, "enumprinters", "setprinter HPLJ4250 x")
