@@ -182,6 +182,15 @@ def server_descriptor() -> bytes:
     return self_relative(0x7, "S-1-5-32-544", "S-1-5-18", _SERVER_DACL)
 
 
+def _devmode_of(printer: Printer, name: str) -> bytes:
+    """The printer's global DEVMODE, its dmDeviceName the printer as this handle names it
+    (at most 31 characters): Windows rewrites it so (W: smbtorture's enum_printers_servername
+    expects ``\\\\server\\printer`` there after opening the full name)."""
+    if printer.devmode is None:
+        return devmode(name)
+    return name[:31].encode("utf-16-le").ljust(64, b"\x00") + printer.devmode[64:]
+
+
 def _printer_record(ctx: CallContext, printer: Printer, level: int, unc: str | None) -> list[Any]:
     """``unc``: the server as the client named it (``\\\\127.0.0.1``), None for the printer's
     short name and a NULL pServerName (MS-RPRN 3.1.4.2.1: Windows echoes the name the client
@@ -203,7 +212,7 @@ def _printer_record(ctx: CallContext, printer: Printer, level: int, unc: str | N
     if level == 2:
         return [("s", unc), ("s", name), ("s", printer.share_name),
                 ("s", printer.port), ("s", printer.driver), ("s", printer.comment),
-                ("s", printer.location), ("b", printer.devmode or devmode(name)), ("s", ""),
+                ("s", printer.location), ("b", _devmode_of(printer, name)), ("s", ""),
                 ("s", printer.processor),
                 ("s", printer.datatype), ("s", ""), ("b", printer.security or printer_descriptor()),
                 ("u32", printer.attributes), ("u32", 1), ("u32", 0), ("u32", 0), ("u32", 0),
@@ -221,7 +230,7 @@ def _printer_record(ctx: CallContext, printer: Printer, level: int, unc: str | N
             return [("s", "{" + str(guid).upper() + "}"), ("u32", DSPRINT_PUBLISH)]
         return [("s", None), ("u32", DSPRINT_UNPUBLISH)]
     if level == 8:
-        return [("b", printer.devmode or devmode(name))]
+        return [("b", _devmode_of(printer, name))]
     raise ValueError(level)
 
 

@@ -383,10 +383,11 @@ def _renamed(ctx: CallContext, printer: Printer, name: str) -> Printer | int:
                               ("pSecurityContainer", SECURITY_CONTAINER), ("Command", uint32)],
                      response=[], returns="uint32")
 def RpcSetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-RPRN 3.1.4.2.5.  The order Windows answers (W: smbtorture's test_SetPrinter_errors):
-    no structure, ERROR_INVALID_PARAMETER; a Command other than 0-3 (SET_STATUS included), or
-    1-3 with a level other than 0, ERROR_INVALID_PRINTER_COMMAND; level 0 pauses, resumes or
-    purges; level 1 is ERROR_INVALID_LEVEL; the others as :func:`_set_level`."""
+    """MS-RPRN 3.1.4.2.5.  The order Windows answers (W: smbtorture's test_SetPrinter_errors and
+    its PausePrinter, which sends level 0 without a structure): a Command other than 0-3
+    (SET_STATUS included), or 1-3 with a level other than 0, ERROR_INVALID_PRINTER_COMMAND;
+    level 0 pauses, resumes or purges; otherwise no structure is ERROR_INVALID_PARAMETER,
+    level 1 ERROR_INVALID_LEVEL, the others as :func:`_set_level`."""
     entry = opened(ctx, request["hPrinter"])
     container = request["pPrinterContainer"] or {}
     level, command = container.get("Level"), request["Command"]
@@ -400,12 +401,14 @@ def RpcSetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     if not ctx.require(entry.granted_access, need, PRINTER):
         return {"ReturnValue": _denied(ctx)}
     changed: Printer | int
-    if tag != level or info is None:
-        changed = ERROR_INVALID_PARAMETER
-    elif command > PRINTER_CONTROL_PURGE or (command and level != 0):
+    if command > PRINTER_CONTROL_PURGE or (command and level != 0):
         changed = ERROR_INVALID_PRINTER_COMMAND
+    elif level == 0 and command:
+        changed = _command(printer, command)  # a command needs no structure (PausePrinter)
+    elif tag != level or info is None:
+        changed = ERROR_INVALID_PARAMETER
     elif level == 0:
-        changed = _command(printer, command)
+        changed = printer
     elif level == 1:
         changed = ERROR_INVALID_LEVEL
     else:
