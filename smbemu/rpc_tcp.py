@@ -211,6 +211,24 @@ class _OnePipe:
         return self._info
 
 
+class _TcpCaller:
+    """What the audit log reads off an SMB session (``principal``, ``session_id``), for a TCP
+    association: the DCE/RPC-authenticated caller, else ANONYMOUS LOGON."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: RpcTcpConnection) -> None:
+        self.connection = connection
+
+    @property
+    def principal(self) -> Principal:
+        return self.connection.endpoint.auth.principal or ANONYMOUS
+
+    @property
+    def session_id(self) -> int:
+        return self.connection.session_id
+
+
 @dataclass(slots=True)
 class RpcTcpConnection:
     """One TCP connection to an ncacn_ip_tcp port: `receive(bytes) -> bytes to send`."""
@@ -250,12 +268,9 @@ class RpcTcpConnection:
         if config.observers and (self._objects is not None
                                  or any(i.name in DCOM_RESOLVER_INTERFACES for i in self.service.interfaces)):
             # The audit log's record of every call (smbemu event RPC_EVENT_ID), as on a pipe: no
-            # SMB session here, so the stand-in carries the connection's anonymous identity and
-            # the record names the DCE/RPC-authenticated caller (smbemu.audit.rpc_call).
-            from types import SimpleNamespace
-
+            # SMB session here; the stand-in's identity is the association's (smbemu.audit.rpc_call).
             from smbemu.events import rpc_call_reporter
-            stand_in: Any = SimpleNamespace(principal=ANONYMOUS, session_id=self.session_id)
+            stand_in: Any = _TcpCaller(self)
             self.endpoint.on_call = rpc_call_reporter(config.observers, stand_in, self.peer,
                                                       f"ncacn_ip_tcp:{self.service.port}")
 

@@ -8,14 +8,14 @@ IRemUnknown, and per activation one object (an OID) whose interfaces each have a
 Lifetime, as Windows' object exporter garbage-collects (MS-DCOM 3.2.6.1 / 3.2.6.2 "Ping timer"
 and 3.1.2.3 "Ping Period": a client pings every 120 s; an object whose set has missed three pings
 -- 360 s -- is released): every ping set remembers when it was last pinged; a set older than
-``PING_EXPIRY`` is dropped with its OIDs' pings, and an object that no live set holds and that
-was released (RemRelease to 0 references) or never pinged within ``PING_EXPIRY`` of its
-creation is dropped with its IPIDs.  The sweep runs lazily on every access.
+``PING_EXPIRY`` is dropped with its OIDs' pings; an object released to 0 references
+(RemRelease), or that no live set holds ``PING_EXPIRY`` after its creation, is dropped with its
+IPIDs.  The sweep runs lazily on every access.
 
 Bounds (a hostile client must not fill memory; U: Windows' own limits are not documented, these
 are smbemu's): ``MAX_OBJECTS`` objects, ``MAX_SETS`` ping sets, ``MAX_SET_OIDS`` OIDs per set.
-Past them an activation answers E_OUTOFMEMORY and ComplexPing OR_NOMEM... (MS-DCOM 3.1.2.5.1.3:
-E_OUTOFMEMORY "if there is insufficient memory to add to the set").
+Past them an activation and ComplexPing answer E_OUTOFMEMORY (MS-DCOM 3.1.2.5.1.3 lists it for
+a set the server cannot grow).
 """
 
 from __future__ import annotations
@@ -90,10 +90,9 @@ class ObjectExporter:
             del self.sets[set_id]
         pinged = set().union(*(ping_set.oids for ping_set in self.sets.values())) if self.sets else set()
         for oid, obj in list(self.objects.items()):
-            referenced = any(count > 0 for count in obj.references.values())
-            if oid in pinged:
-                continue
-            if not referenced or now - obj.created > PING_EXPIRY:
+            # released: it had references and has none left (a new object has none yet)
+            released = bool(obj.references) and not any(obj.references.values())
+            if released or (oid not in pinged and now - obj.created > PING_EXPIRY):
                 self._drop(obj)
 
     def _drop(self, obj: ExportedObject) -> None:
