@@ -85,6 +85,8 @@ SCM_REPLY_INFO: Final = Struct("ScmReplyInfoData", [
     ("pdwReserved", Pointer(uint32)), ("remoteReply", Pointer(REMOTE_REPLY_SCM_INFO))])
 #: MS-DCOM 2.2.22.1 destCtx: MSHCTX_DIFFERENTMACHINE.
 MSHCTX_DIFFERENTMACHINE: Final = 2
+#: MS-ERREF 2.1: HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE = 1722).
+HRESULT_SERVER_UNAVAILABLE: Final = 0x800706BA
 #: An activation asks for at most this many interfaces (2.2.28.1 MAX_REQUESTED_INTERFACES).
 MAX_REQUESTED_INTERFACES: Final = 0x8000
 
@@ -100,6 +102,11 @@ def activate(ctx: CallContext, clsid: uuid.UUID, iids: list[uuid.UUID], *, class
                  f"{' (' + name + ')' if name else ''} answered 0x{status:08X}: "
                  + ("a class smbemu does not emulate" if name else "class not registered"))
         return status, []
+    if object_bindings(ctx) is None:
+        # The object exporter's port is not served (ncacn_ip_tcp off: activation over
+        # \PIPE\epmapper only): the client could never reach the object, so the activation
+        # fails as an unreachable server does, RPC_S_SERVER_UNAVAILABLE as an HRESULT (U).
+        return HRESULT_SERVER_UNAVAILABLE, []
     table = exporter(ctx)
     obj = table.create(clsid)
     if obj is None:

@@ -150,3 +150,26 @@ def test_wmiexec_and_dcomexec_get_windows_answers_and_are_audited(tmp_path: Path
     assert all(e.get("EventData", e).get("PolicyDecision") == "deny" for e in attempts)
     assert all(e.get("EventData", e).get("SubjectUserName") == ADMIN[0] for e in attempts)
     assert all(str(e.get("EventData", e).get("SubjectUserSid")).endswith("-500") for e in attempts)
+
+
+def test_garbage_activation_properties_and_unknown_ipids_get_protocol_answers(lab: DcomLab) -> None:
+    dce = lab.dce()
+    dce.bind(dcomrt.IID_IRemoteSCMActivator)
+    request = dcomrt.RemoteCreateInstance()
+    request["ORPCthis"]["cid"] = string_to_bin(str(uuid.uuid4()))
+    request["ORPCthis"]["extensions"] = dcomrt.NULL
+    request["pUnkOuter"] = dcomrt.NULL
+    garbage = b"MEOW" + bytes(60)
+    request["pActProperties"]["ulCntData"] = len(garbage)
+    request["pActProperties"]["abData"] = list(garbage)
+    answer = dce.request(request, checkError=False)
+    assert answer["ErrorCode"] == 0x80070057  # E_INVALIDARG
+    # an ORPC call naming an IPID the exporter never issued: the fault RPC_E_DISCONNECTED
+    created = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteCreateInstance(comev.CLSID_EventSystem,
+                                                                         comev.IID_IEventSystem)
+    stale = dcomrt.IRemUnknown2(dcomrt.INTERFACE(created.get_cinstance(), None, string_to_bin(str(uuid.uuid4())),
+                                                 created.get_iPid(), oxid=created.get_oxid(), target=HOST))
+    with pytest.raises(Exception, match="RPC_E_DISCONNECTED|0x80010108"):
+        stale.RemAddRef()
+    assert lab.server.config.profile  # the server is still serving
+    assert dcomrt.IObjectExporter(lab.dce(None)).ServerAlive()["ErrorCode"] == 0
