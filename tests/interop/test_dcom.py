@@ -8,7 +8,7 @@
   REGDB_E_CLASSNOTREG (MS-DCOM 3.1.2.5.2.3);
 * in a network namespace (the tools insist on TCP 135): ``wmiexec.py`` and ``dcomexec.py`` get the
   documented answer (pipes/dcom/classes.py), run nothing, and the audit log names the class they
-  tried; ``rpcdump.py`` still lists the endpoints on 135.
+  tried; ``rpcdump.py`` (TCP 135) and nmap's ``msrpc-enum`` (\\PIPE\\epmapper) still list the endpoints.
 """
 
 from __future__ import annotations
@@ -139,10 +139,14 @@ def test_wmiexec_and_dcomexec_get_windows_answers_and_are_audited(tmp_path: Path
         mmc = server.run([sys.executable, str(SCRIPTS / "dcomexec.py"), "-object", "MMC20", "-nooutput", target,
                           "whoami"], timeout=120)
         rpcdump = server.run([sys.executable, str(SCRIPTS / "rpcdump.py"), "127.0.0.1"], timeout=120)
+        msrpc_enum = server.run(["nmap", "-Pn", "-p445", "--script", "msrpc-enum", "--script-args",
+                                 f"smbusername={ADMIN[0]},smbpassword={ADMIN[1]},smbdomain={ADMIN[2]}", "127.0.0.1"],
+                                timeout=120)
     # pipes/dcom/classes.py: WMI's service disabled, MMC20 not registered (Server Core); nothing ran
     assert "0x80070422" in wmi.stdout + wmi.stderr, wmi.stdout + wmi.stderr
     assert "REGDB_E_CLASSNOTREG" in mmc.stdout + mmc.stderr, mmc.stdout + mmc.stderr
     assert "12345778-1234-ABCD-EF00-0123456789AB" in rpcdump.stdout, rpcdump.stdout  # lsarpc, as before
+    assert "12345778-1234-abcd-ef00-0123456789ab" in msrpc_enum.stdout, msrpc_enum.stdout
     attempts = [e for e in _audit(log) if e.get("EventData", e).get("OperationName") == "RemoteCreateInstance"]
     reasons = " ".join(str(e.get("EventData", e).get("PolicyReason")) for e in attempts)
     assert "8BC3F05E-D86B-11D0-A075-00C04FB68820" in reasons and "WbemLevel1Login" in reasons, attempts
