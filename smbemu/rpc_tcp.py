@@ -47,7 +47,19 @@ from typing import TYPE_CHECKING, Any, Final
 from smbemu.principal import ANONYMOUS
 from smbemu.rpc.interface import CallContext, HandleTable, Interface
 from smbemu.rpc.mgmt import MGMT
-from smbemu.rpc.pdu import HEADER_SIZE, PFC_DID_NOT_EXECUTE, PFC_FIRST_FRAG, PFC_LAST_FRAG, Fault, Pdu, PType, encode_pdu, peek_frag_length
+from smbemu.rpc.pdu import (
+    HEADER_SIZE,
+    PFC_DID_NOT_EXECUTE,
+    PFC_FIRST_FRAG,
+    PFC_LAST_FRAG,
+    PFC_OBJECT_UUID,
+    REQUEST_HEADER_SIZE,
+    Fault,
+    Pdu,
+    PType,
+    encode_pdu,
+    peek_frag_length,
+)
 from smbemu.rpc.registry import PipeInfo
 from smbemu.status import FAULT_ACCESS_DENIED
 
@@ -82,6 +94,14 @@ PDUS_PER_TURN: Final = 256
 #: ``registrations.TCP_MEMO_KEY``; the core does not import handler modules).
 TCP_MEMO_KEY: Final = "rpc_tcp.listening"
 MAPPER_NAME: Final = "epmapper"
+#: DCOM's OXID resolver and activators, served on 135 beside the mapper (RpcSs hosts them all;
+#: MS-DCOM 2.1 gives them the mapper's well-known endpoints), when the DCOM plug-in is loaded.
+DCOM_RESOLVER_INTERFACES: Final = ("IObjectExporter", "IActivation", "IRemoteSCMActivator")
+DCOM_OBJECT_SERVICE: Final = "dcom"
+#: Where a connection records the object UUID of the request being served (MS-RPCE 2.2.2.11
+#: PFC_OBJECT_UUID; DCOM's ORPC calls name their target IPID there, MS-DCOM 3.2.4.1.1): session
+#: id -> uuid.UUID, in the server's memo (the DCOM plug-in reads it).
+OBJECT_MEMO_KEY: Final = "rpc_tcp.object_uuid"
 # Session ids of TCP associations: apart from SMB's (which count up from 1), so one anonymous
 # TCP client never shares a handle view with a null SMB session (association.caller_identity).
 _TCP_SESSION_IDS = itertools.count(0x7E00_0000_0000_0001)
@@ -138,14 +158,28 @@ def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> t
     scm = registry.interface(SCM_TCP_INTERFACE) if registry is not None else None
     restricted = restricts_unauthenticated(config.profile)
     services = []
+    resolver = tuple(i for name in DCOM_RESOLVER_INTERFACES
+                     if registry is not None and (i := registry.interface(name)) is not None)
     if mapper is not None:
-        services.append(RpcTcpService(MAPPER_NAME, (mapper,), mapper_port))
+        services.append(RpcTcpService(MAPPER_NAME, (mapper, *resolver), mapper_port))
     if lsass:
         services.append(RpcTcpService("lsass", lsass, dynamic_port, authenticated_only=restricted))
     if scm is not None and config.profile.identity.version >= SCM_TCP_SINCE:
         services.append(RpcTcpService("services", (scm,), dynamic_port + 1 if dynamic_port else 0,
                                       authenticated_only=restricted))
+    services += _dcom_object_service(resolver, dynamic_port + 2 if dynamic_port else 0)
     return tuple(services)
+
+
+def _dcom_object_service(resolver: tuple[Interface, ...], port: int) -> list[RpcTcpService]:
+    """The object exporter of the COM server smbemu emulates (MS-DCOM 3.1.2.5.1.1: the OXID
+    resolver's bindings name its port): the interfaces its OXID resolver carries as
+    ``object_interfaces`` (the DCOM plug-in, pipes/dcom), on a dynamic port of their own, as the
+    svchost of the COM+ Event System listens on one (U: its place in the boot order varies;
+    --rpc-tcp-port N gives it N+2).  The COM server checks its callers itself (every call's
+    access check), so RestrictRemoteClients does not apply to it (MS-DCOM 3.2.4.1.1)."""
+    objects = tuple(i for iface in resolver for i in getattr(iface, "object_interfaces", ()))
+    return [RpcTcpService(DCOM_OBJECT_SERVICE, objects, port)] if objects else []
 
 
 def publish(config: ServerConfig, address: str, services: tuple[RpcTcpService, ...]) -> None:
@@ -177,6 +211,24 @@ class _OnePipe:
         return self._info
 
 
+class _TcpCaller:
+    """What the audit log reads off an SMB session (``principal``, ``session_id``), for a TCP
+    association: the DCE/RPC-authenticated caller, else ANONYMOUS LOGON."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: RpcTcpConnection) -> None:
+        self.connection = connection
+
+    @property
+    def principal(self) -> Principal:
+        return self.connection.endpoint.auth.principal or ANONYMOUS
+
+    @property
+    def session_id(self) -> int:
+        return self.connection.session_id
+
+
 @dataclass(slots=True)
 class RpcTcpConnection:
     """One TCP connection to an ncacn_ip_tcp port: `receive(bytes) -> bytes to send`."""
@@ -188,6 +240,8 @@ class RpcTcpConnection:
     session_id: int = field(init=False)
     closed: bool = False
     _inbuf: bytearray = field(default_factory=bytearray)
+    #: OBJECT_MEMO_KEY's dict on the DCOM object port, else None.
+    _objects: dict[int, uuid.UUID] | None = None
 
     def __post_init__(self) -> None:
         # The same provider factory and association groups as the named pipes (smbemu.ipc.
@@ -209,6 +263,16 @@ class RpcTcpConnection:
         self.endpoint = RpcEndpoint(self.service.name, registry, self._context, assoc_groups=config.rpc_groups,
                                     auth=new_auth(), max_frag=TCP_MAX_FRAG,
                                     max_request_size=limits.max_rpc_request)
+        if self.service.name == DCOM_OBJECT_SERVICE:
+            self._objects = config.memo(OBJECT_MEMO_KEY, dict)
+        if config.observers and (self._objects is not None
+                                 or any(i.name in DCOM_RESOLVER_INTERFACES for i in self.service.interfaces)):
+            # The audit log's record of every call (smbemu event RPC_EVENT_ID), as on a pipe: no
+            # SMB session here; the stand-in's identity is the association's (smbemu.audit.rpc_call).
+            from smbemu.events import rpc_call_reporter
+            stand_in: Any = _TcpCaller(self)
+            self.endpoint.on_call = rpc_call_reporter(config.observers, stand_in, self.peer,
+                                                      f"ncacn_ip_tcp:{self.service.port}")
 
     def _context(self, *, pipe_name: str, handles: HandleTable, rpc_principal: Principal | None,
                  auth_level: int, auth_type: int, session_key: bytes | None) -> CallContext:
@@ -244,6 +308,8 @@ class RpcTcpConnection:
             if self._refused(pdu):
                 out += self._access_denied(pdu)
             else:
+                if self._objects is not None and pdu[2] == PType.REQUEST:
+                    self._note_object(pdu)
                 endpoint.write(pdu)
             while endpoint.has_output():
                 chunk, _ = endpoint.read(1 << 30)
@@ -282,6 +348,18 @@ class RpcTcpConnection:
         return encode_pdu(Pdu(Fault(24, 0, 0, FAULT_ACCESS_DENIED), call_id,
                               PFC_FIRST_FRAG | PFC_LAST_FRAG | PFC_DID_NOT_EXECUTE))
 
+    def _note_object(self, pdu: bytes) -> None:
+        """The request's object UUID (MS-RPCE 2.2.2.11: after the 24-byte request header when
+        PFC_OBJECT_UUID is set), or None, for the handler of this call."""
+        assert self._objects is not None
+        if pdu[3] & PFC_OBJECT_UUID and len(pdu) >= REQUEST_HEADER_SIZE + 16:
+            raw = pdu[REQUEST_HEADER_SIZE:REQUEST_HEADER_SIZE + 16]
+            self._objects[self.session_id] = uuid.UUID(bytes_le=raw) if pdu[4] & 0x10 else uuid.UUID(bytes=raw)
+        else:
+            self._objects.pop(self.session_id, None)
+
     def connection_lost(self) -> None:
         self.closed = True
         self.endpoint.close()
+        if self._objects is not None:
+            self._objects.pop(self.session_id, None)

@@ -58,7 +58,9 @@ LSASS_PIPE: Final = "\\pipe\\lsass"
 #: The interfaces served by lsass (their bind_ack secondary address is \PIPE\lsass).
 LSASS_INTERFACES: Final = frozenset({"lsarpc", "samr", "netlogon", "dssetup"})
 #: Served, but never registered with the mapper (see the module docstring).
-UNREGISTERED: Final = frozenset({"dssetup", "epmapper", "eventlog"})
+UNREGISTERED: Final = frozenset({"dssetup", "epmapper", "eventlog",
+                                 # DCOM's resolver and activators: well-known endpoints (MS-DCOM 2.1)
+                                 "IObjectExporter", "IActivation", "IRemoteSCMActivator"})
 
 _LOCAL_2000: Final = ("audit", "securityevent", "protected_storage", "dsrole")
 _LOCAL_VISTA: Final = ("samss lpc", "SidKey Local End Point", "protected_storage", "lsasspirpc",

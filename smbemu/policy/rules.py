@@ -312,6 +312,21 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "RChangeServiceConfig2A", "RChangeServiceConfig2W",
                     "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
                     "RControlServiceExW", "RCreateWowService")},
+    # -- DCOM (MS-DCOM; pipes/dcom) ----------------------------------------------------------
+    # Remote activation: the machine-wide launch and activation restriction grants remote
+    # launch / activation to Administrators only (MachineLaunchRestriction from XP SP2 / 2003
+    # SP1 on; before, DefaultLaunchPermission: Administrators, SYSTEM, INTERACTIVE -- of network
+    # callers, the Administrators; D: MS-DCOM 3.1.2.5.2.3, "Security in COM" launch permissions).
+    # Calls on the activated object: the COM server's access permission, the machine default
+    # (Administrators, SYSTEM, SELF; D: DefaultAccessPermission).  Refused with E_ACCESSDENIED.
+    **{(interface, name): Rule(_ADM, source="MS-DCOM 3.1.2.5.2.3 / 3.2.4.1.1: launch and access "
+                                            "permissions (D)")
+       for interface, name in (("IActivation", "RemoteActivation"),
+                               ("IRemoteSCMActivator", "RemoteGetClassObject"),
+                               ("IRemoteSCMActivator", "RemoteCreateInstance"),
+                               *((i, n) for i in ("IRemUnknown", "IRemUnknown2")
+                                 for n in ("RemQueryInterface", "RemAddRef", "RemRelease")),
+                               ("IEventSystem", "GetTypeInfoCount"))},
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of

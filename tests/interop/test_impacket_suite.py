@@ -21,7 +21,7 @@ Cases"). This module:
    tool Windows does not have; `not-emulated`: an interface Windows serves and smbemu does not;
    `bug`: smbemu should pass it, routed to the module named). A listed test that passes fails
    too ("remove it from the list"), so the list only shrinks;
-5. runs test_samr, test_lsad and test_lsat again as a normal user (alice) against
+5. runs test_samr, test_lsad, test_lsat and test_dcomrt again as a normal user (alice) against
    `impacket_suite_user_expected.yaml`, where each of Windows' refusals also names the status the
    failure must carry (STATUS_ACCESS_DENIED).
 
@@ -62,7 +62,7 @@ EXPECTED = HERE / "impacket_suite_expected.yaml"
 #: The same suite's SAMR and LSA modules as a normal user (issues 15, 16: "as a normal user, the
 #: refusals Windows documents"): each failure listed with the status Windows refuses it with.
 EXPECTED_USER = HERE / "impacket_suite_user_expected.yaml"
-USER_MODULES = ["test_samr", "test_lsad", "test_lsat"]
+USER_MODULES = ["test_samr", "test_lsad", "test_lsat", "test_dcomrt"]
 PROFILE = "win2016-dc"
 SUITE_TIMEOUT = 1200  # seconds; the whole suite takes ~90 s on one core
 

@@ -45,6 +45,8 @@ _FAULT_BY_NAME = {name: code for code, name in rpc_status_codes.items()}
 
 #: Opnums for which Windows itself answers nca_op_rng_error, per interface, with the reason.
 WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
+    # MS-DCOM 3.1.2.5.2.2: IRemoteSCMActivator opnums 0-2 are reserved for local use (pipes/dcom).
+    "IRemoteSCMActivator": {n: "MS-DCOM 3.1.2.5.2.2: reserved for local use" for n in (0, 1, 2)},
     # MS-SAMR 3.1.5: "OpnumNNNotUsedOnWire", reserved for local use (42, 43, 61 and 63 are
     # listed there too but Windows dispatches them: pipes/samr/server.py, password_change3.py).
     # 67 (SamrValidatePassword) faults rpc_s_access_denied over a pipe without privacy

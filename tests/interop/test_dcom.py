@@ -1,0 +1,179 @@
+"""DCOM (pipes/dcom; `smbemu serve --rpc-tcp`) with impacket's dcomrt client and the lab's DCOM tools.
+
+* the OXID resolver on the mapper's port: ServerAlive2 anonymously (the COMVERSION of the release,
+  the machine's name and address), pings and their errors (MS-DCOM 3.1.2.5.1);
+* remote activation of the COM+ Event System as the Administrator (RemoteCreateInstance,
+  RemoteActivation, RemoteGetClassObject), then IRemUnknown on the object exporter's port the
+  resolver names; the refusals: a user and an anonymous caller E_ACCESSDENIED, an unknown class
+  REGDB_E_CLASSNOTREG (MS-DCOM 3.1.2.5.2.3);
+* in a network namespace (the tools insist on TCP 135): ``wmiexec.py`` and ``dcomexec.py`` get the
+  documented answer (pipes/dcom/classes.py), run nothing, and the audit log names the class they
+  tried; ``rpcdump.py`` (TCP 135) and nmap's ``msrpc-enum`` (\\PIPE\\epmapper) still list the endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from impacket.dcerpc.v5 import dcomrt, transport  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.dcom import comev  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_PKT_INTEGRITY  # type: ignore[import-untyped]
+from impacket.uuid import string_to_bin  # type: ignore[import-untyped]
+
+from helpers import HOST, ServerThread
+from netns import NetnsServer
+
+pytestmark = pytest.mark.interop
+
+ADMIN = ("Administrator", "Adm!n2003", "CORP")  # fixtures/corp.yaml
+USER = ("alice", "Wonderland1", "CORP")
+SCRIPTS = Path(sys.executable).parent
+E_ACCESSDENIED, REGDB_E_CLASSNOTREG, OR_INVALID_SET = 0x80070005, 0x80040154, 1912
+
+
+class DcomLab:
+    def __init__(self, server: ServerThread) -> None:
+        self.server = server
+        future = asyncio.run_coroutine_threadsafe(server._server.listen_rpc_tcp(HOST, 0, 0), server._loop)
+        self.ports = {name: port for _, port, name in future.result(10)}
+
+    def dce(self, who: tuple[str, str, str] | None = ADMIN) -> Any:
+        rpc = transport.DCERPCTransportFactory(f"ncacn_ip_tcp:{HOST}[{self.ports['epmapper']}]")
+        if who is not None:
+            rpc.set_credentials(*who)
+        dce = rpc.get_dce_rpc()
+        if who is not None:
+            dce.set_auth_level(RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
+        dce.connect()
+        # impacket's object calls find the activating connection by target (dcomrt.INTERFACE.connect)
+        dcomrt.DCOMConnection.PORTMAPS[HOST] = dce
+        return dce
+
+
+@pytest.fixture(params=["win2016-dc"])
+def lab(request: pytest.FixtureRequest) -> Iterator[DcomLab]:
+    with ServerThread(request.param) as server:
+        yield DcomLab(server)
+    dcomrt.DCOMConnection.PORTMAPS.pop(HOST, None)
+    dcomrt.INTERFACE.CONNECTIONS.pop(HOST, None)
+
+
+def _addresses(bindings: list[Any]) -> list[str]:
+    return [b["aNetworkAddr"].rstrip("\x00") for b in bindings]
+
+
+@pytest.mark.parametrize("lab", ["win2016-dc", "win2003"], indirect=True)
+def test_server_alive2_answers_anonymously_with_the_release_and_the_machine(lab: DcomLab) -> None:
+    dce = lab.dce(None)
+    dce.bind(dcomrt.IID_IObjectExporter)
+    resp = dce.request(dcomrt.ServerAlive2())
+    version = (resp["pComVersion"]["MajorVersion"], resp["pComVersion"]["MinorVersion"])
+    assert version == ((5, 7) if lab.server.config.profile.identity.version >= (6, 0) else (5, 6))
+    bindings = dcomrt.IObjectExporter(dce).ServerAlive2()
+    assert _addresses(bindings) == [lab.server.config.directory.machine.netbios_name.upper(), HOST]
+
+
+def test_pings_keep_a_set_and_an_unknown_set_is_refused(lab: DcomLab) -> None:
+    exporter = dcomrt.IObjectExporter(lab.dce(None))
+    set_id = exporter.ComplexPing()["pSetId"]
+    assert set_id
+    assert exporter.SimplePing(set_id)["ErrorCode"] == 0
+    with pytest.raises(dcomrt.DCERPCSessionError) as refused:
+        exporter.SimplePing(set_id ^ 0x5A5A)
+    assert refused.value.get_error_code() == OR_INVALID_SET
+
+
+def test_the_administrator_activates_the_event_system_and_talks_to_it(lab: DcomLab) -> None:
+    dce = lab.dce()
+    created = dcomrt.IRemoteSCMActivator(dce).RemoteCreateInstance(comev.CLSID_EventSystem, comev.IID_IEventSystem)
+    oxid = created.get_oxid()
+    bindings = _addresses(dcomrt.IObjectExporter(dce).ResolveOxid2(oxid, (7,)))
+    assert f"{HOST}[{lab.ports['dcom']}]" in bindings
+    # IRemUnknown on the object exporter's port: a second reference, then both released
+    again = created.RemQueryInterface(1, (comev.IID_IEventSystem,))
+    assert again.get_oid() == created.get_oxid()  # impacket stores the OXID in its oid slot here
+    assert created.RemAddRef()["ErrorCode"] == 0
+    assert created.RemRelease()["ErrorCode"] == 0
+    # one bind per association: each activator on a connection of its own, as impacket's suite does
+    activated = dcomrt.IActivation(lab.dce()).RemoteActivation(comev.CLSID_EventSystem, comev.IID_IEventSystem)
+    assert activated.get_oxid() == oxid
+    factory = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteGetClassObject(
+        comev.CLSID_EventSystem, dcomrt.IID_IClassFactory)
+    assert factory.RemRelease()["ErrorCode"] == 0
+
+
+@pytest.mark.parametrize("who", [USER, None], ids=["user", "anonymous"])
+def test_others_may_not_activate(lab: DcomLab, who: tuple[str, str, str] | None) -> None:
+    for call in (lambda: dcomrt.IRemoteSCMActivator(lab.dce(who)).RemoteCreateInstance(comev.CLSID_EventSystem,
+                                                                                      comev.IID_IEventSystem),
+                 lambda: dcomrt.IActivation(lab.dce(who)).RemoteActivation(comev.CLSID_EventSystem,
+                                                                          comev.IID_IEventSystem)):
+        with pytest.raises(dcomrt.DCERPCSessionError) as refused:
+            call()
+        assert refused.value.get_error_code() == E_ACCESSDENIED
+
+
+def test_an_unknown_class_is_not_registered(lab: DcomLab) -> None:
+    dce = lab.dce()
+    with pytest.raises(dcomrt.DCERPCSessionError) as refused:
+        dcomrt.IRemoteSCMActivator(dce).RemoteCreateInstance(string_to_bin(str(uuid.uuid4())), dcomrt.IID_IRemUnknown)
+    assert refused.value.get_error_code() == REGDB_E_CLASSNOTREG
+
+
+def _audit(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_wmiexec_and_dcomexec_get_windows_answers_and_are_audited(tmp_path: Path) -> None:
+    log = tmp_path / "security.jsonl"
+    target = f"{ADMIN[2]}/{ADMIN[0]}:{ADMIN[1]}@127.0.0.1"
+    with NetnsServer("win2016-dc", "--audit-log", str(log), netbios=False, rpc_tcp=True) as server:
+        wmi = server.run([sys.executable, str(SCRIPTS / "wmiexec.py"), "-nooutput", target, "whoami"], timeout=120)
+        mmc = server.run([sys.executable, str(SCRIPTS / "dcomexec.py"), "-object", "MMC20", "-nooutput", target,
+                          "whoami"], timeout=120)
+        rpcdump = server.run([sys.executable, str(SCRIPTS / "rpcdump.py"), "127.0.0.1"], timeout=120)
+        msrpc_enum = server.run(["nmap", "-Pn", "-p445", "--script", "msrpc-enum", "--script-args",
+                                 f"smbusername={ADMIN[0]},smbpassword={ADMIN[1]},smbdomain={ADMIN[2]}", "127.0.0.1"],
+                                timeout=120)
+    # pipes/dcom/classes.py: WMI's service disabled, MMC20 not registered (Server Core); nothing ran
+    assert "0x80070422" in wmi.stdout + wmi.stderr, wmi.stdout + wmi.stderr
+    assert "REGDB_E_CLASSNOTREG" in mmc.stdout + mmc.stderr, mmc.stdout + mmc.stderr
+    assert "12345778-1234-ABCD-EF00-0123456789AB" in rpcdump.stdout, rpcdump.stdout  # lsarpc, as before
+    assert "12345778-1234-abcd-ef00-0123456789ab" in msrpc_enum.stdout, msrpc_enum.stdout
+    attempts = [e for e in _audit(log) if e.get("EventData", e).get("OperationName") == "RemoteCreateInstance"]
+    reasons = " ".join(str(e.get("EventData", e).get("PolicyReason")) for e in attempts)
+    assert "8BC3F05E-D86B-11D0-A075-00C04FB68820" in reasons and "WbemLevel1Login" in reasons, attempts
+    assert "49B2791A-B1AE-4C90-9B8E-E860BA07F889" in reasons and "MMC20.Application" in reasons, attempts
+    assert all(e.get("EventData", e).get("PolicyDecision") == "deny" for e in attempts)
+    assert all(e.get("EventData", e).get("SubjectUserName") == ADMIN[0] for e in attempts)
+    assert all(str(e.get("EventData", e).get("SubjectUserSid")).endswith("-500") for e in attempts)
+
+
+def test_garbage_activation_properties_and_unknown_ipids_get_protocol_answers(lab: DcomLab) -> None:
+    dce = lab.dce()
+    dce.bind(dcomrt.IID_IRemoteSCMActivator)
+    request = dcomrt.RemoteCreateInstance()
+    request["ORPCthis"]["cid"] = string_to_bin(str(uuid.uuid4()))
+    request["ORPCthis"]["extensions"] = dcomrt.NULL
+    request["pUnkOuter"] = dcomrt.NULL
+    garbage = b"MEOW" + bytes(60)
+    request["pActProperties"]["ulCntData"] = len(garbage)
+    request["pActProperties"]["abData"] = list(garbage)
+    answer = dce.request(request, checkError=False)
+    assert answer["ErrorCode"] == 0x80070057  # E_INVALIDARG
+    # an ORPC call naming an IPID the exporter never issued: the fault RPC_E_DISCONNECTED
+    created = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteCreateInstance(comev.CLSID_EventSystem,
+                                                                         comev.IID_IEventSystem)
+    stale = dcomrt.IRemUnknown2(dcomrt.INTERFACE(created.get_cinstance(), None, string_to_bin(str(uuid.uuid4())),
+                                                 created.get_iPid(), oxid=created.get_oxid(), target=HOST))
+    with pytest.raises(Exception, match="RPC_E_DISCONNECTED|0x80010108"):
+        stale.RemAddRef()
+    assert lab.server.config.profile  # the server is still serving
+    assert dcomrt.IObjectExporter(lab.dce(None)).ServerAlive()["ErrorCode"] == 0
