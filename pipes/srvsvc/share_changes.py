@@ -113,7 +113,9 @@ def _new_share(ctx: CallContext, level: int, info: dict[str, Any]) -> tuple[Any,
         return None, ERROR_INVALID_NAME, 0
     stype = (f.get("type") or 0) & ~_STYPE_CLUSTER
     base = stype & 0xFF
-    if base not in (STYPE_DISKTREE, STYPE_PRINTQ, STYPE_IPC) or stype & ~(0xFF | STYPE_TEMPORARY | STYPE_SPECIAL):
+    # A disk or printer share; STYPE_DEVICE / STYPE_IPC (or an unknown type) would need a device
+    # or a second IPC share the emulated machine does not have (U: Windows' code for them).
+    if base not in (STYPE_DISKTREE, STYPE_PRINTQ) or stype & ~(0xFF | STYPE_TEMPORARY | STYPE_SPECIAL):
         return None, ERROR_INVALID_PARAMETER, SHARE_TYPE_PARMNUM
     remark = (f.get("remark") or "").rstrip("\x00")
     if len(remark) > MAXCOMMENTSZ:
@@ -126,7 +128,7 @@ def _new_share(ctx: CallContext, level: int, info: dict[str, Any]) -> tuple[Any,
         return None, NERR_UNKNOWN_DEV_DIR, 0
     if ctx.server.directory.share(name) is not None:
         return None, NERR_DUPLICATE_SHARE, 0
-    share_type = {STYPE_DISKTREE: "disk", STYPE_PRINTQ: "print", STYPE_IPC: "ipc"}[base]
+    share_type = "disk" if base == STYPE_DISKTREE else "print"
     share = ctx.server.directory.make_share(
         name=name, type=share_type, special=bool(stype & STYPE_SPECIAL) or name.endswith("$"),
         comment=remark, path=path, max_uses=f.get("max_uses", 0xFFFFFFFF),

@@ -115,6 +115,7 @@ def test_temporary_share_keeps_its_type_bit(lab: tuple[Any, Any, io.StringIO]) -
     ("x" * 81, "C:\\x", 0, ERROR_INVALID_NAME),              # longer than NNLEN (80)
     ("", "C:\\x", 0, ERROR_INVALID_PARAMETER),               # no name: ParmErr 1
     ("Dev", "C:\\x", 2, ERROR_INVALID_PARAMETER),            # STYPE_DEVICE: ParmErr 3
+    ("Ipc2", "", 3, ERROR_INVALID_PARAMETER),                # a second IPC share
     ("NoPath", "relative", 0, NERR_UNKNOWN_DEV_DIR),         # not a directory of the machine
 ])
 def test_bad_share_add_answers(lab: tuple[Any, Any, io.StringIO], name: str, path: str, stype: int,
