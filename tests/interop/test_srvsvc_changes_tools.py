@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from impacket.dcerpc.v5 import srvs, transport  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.dtypes import NULL  # type: ignore[import-untyped]
+from impacket.smb import SMB_DIALECT  # type: ignore[import-untyped]
 from impacket.smbconnection import SessionError, SMBConnection  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.interop
 ADMIN = "Administrator%Adm!n2003"
 USER = "alice%Wonderland1"
 STATUS_USER_SESSION_DELETED = 0xC0000203
+STATUS_SMB_BAD_UID = 0x005B0002
 
 
 def events(path: Path, *ids: int) -> list[dict[str, Any]]:
@@ -97,23 +99,30 @@ def test_net_rap_share_lists_an_added_share_on_smb1() -> None:
         assert "OldShare" in rap.stdout, rap.stdout + rap.stderr
 
 
-def _srvsvc(port: int, user: str, password: str) -> Any:
+def _srvsvc(port: int, user: str, password: str, dialect: Any = None) -> Any:
     rpc = transport.DCERPCTransportFactory(f"ncacn_np:{HOST}[\\pipe\\srvsvc]")
     rpc.set_dport(port)
     rpc.set_credentials(user, password, "CORP")
+    if dialect is not None:
+        rpc.preferred_dialect(dialect)
     dce = rpc.get_dce_rpc()
     dce.connect()
     dce.bind(srvs.MSRPC_UUID_SRVS)
     return dce
 
 
-def test_session_del_and_file_close_over_smb() -> None:
-    with ServerThread("win2016") as server:
-        victim = SMBConnection(HOST, HOST, sess_port=server.port)
+@pytest.mark.parametrize("profile, dialect, deleted_status", [
+    # SMB2: STATUS_USER_SESSION_DELETED (MS-SMB2 3.3.5.2.9, a session the server no longer has)
+    ("win2016", None, STATUS_USER_SESSION_DELETED),
+    # SMB1: ERRSRV/ERRbaduid, which impacket shows as STATUS_SMB_BAD_UID (MS-CIFS 3.3.5.2)
+    ("win2000", SMB_DIALECT, STATUS_SMB_BAD_UID)])
+def test_session_del_and_file_close_over_smb(profile: str, dialect: Any, deleted_status: int) -> None:
+    with ServerThread(profile, smb2=dialect is None) as server:
+        victim = SMBConnection(HOST, HOST, sess_port=server.port, preferredDialect=dialect)
         victim.login("alice", "Wonderland1", "CORP")
         tid = victim.connectTree("IPC$")
         victim.openFile(tid, "\\lsarpc")
-        admin = _srvsvc(server.port, "Administrator", "Adm!n2003")
+        admin = _srvsvc(server.port, "Administrator", "Adm!n2003", dialect)
         files = srvs.hNetrFileEnum(admin, NULL, "alice\x00", 3)
         (pipe,) = files["InfoStruct"]["FileInfo"]["Level3"]["Buffer"]
         assert pipe["fi3_path_name"] == "\\PIPE\\lsarpc\x00"
@@ -124,11 +133,12 @@ def test_session_del_and_file_close_over_smb() -> None:
         assert [s["sesi10_username"] for s in sessions] == ["Administrator\x00"]
         with pytest.raises(SessionError) as err:
             victim.openFile(tid, "\\srvsvc")
-        assert err.value.getErrorCode() == STATUS_USER_SESSION_DELETED
-        # the caller's own session: answered, then gone
+        assert err.value.getErrorCode() == deleted_status
+        # the caller's own session: the call is answered, the next request finds no session
         srvs.hNetrSessionDel(admin, NULL, "Administrator\x00")
-        with pytest.raises(Exception):
+        with pytest.raises(SessionError) as err:
             srvs.hNetrSessionEnum(admin, NULL, NULL, 10)
+        assert err.value.getErrorCode() == deleted_status
 
 
 def test_rpcclient_netsessdel_names_what_is_missing() -> None:
