@@ -86,9 +86,10 @@ def _share_entry(ctx: CallContext, share: Any, level: int) -> dict[str, Any]:
 
 def _shares(ctx: CallContext, sticky: bool) -> list[Any]:
     """The fixture's shares (IPC$ first).  Sticky shares (MS-SRVS 3.1.4.9) are the persistent
-    ones: the special shares (IPC$, ADMIN$, C$...) are recreated at every start, not stored."""
+    ones: the special shares (IPC$, ADMIN$, C$...) are recreated at every start, not stored, and
+    a share added with STYPE_TEMPORARY (NetrShareAdd, 2.2.2.4) is not stored either."""
     shares = ctx.server.directory.shares
-    return [s for s in shares if not (sticky and s.special)]
+    return [s for s in shares if not (sticky and (s.special or s.temporary))]
 
 
 #: Levels whose entries depend on the fixture's shares alone; 2/502/503 carry the live

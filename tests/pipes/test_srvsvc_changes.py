@@ -107,6 +107,11 @@ def test_temporary_share_keeps_its_type_bit(lab: tuple[Any, Any, io.StringIO]) -
     srvs.hNetrShareAdd(dce, 2, share_info_2("Temp", stype=srvs.STYPE_TEMPORARY))
     info = srvs.hNetrShareGetInfo(dce, "Temp\x00", 1)["InfoStruct"]["ShareInfo1"]
     assert info["shi1_type"] == srvs.STYPE_TEMPORARY
+    srvs.hNetrShareAdd(dce, 2, share_info_2("Kept"))
+    # NetrShareEnumSticky lists the persistent shares only (MS-SRVS 3.1.4.9)
+    sticky = srvs.hNetrShareEnumSticky(dce, 1)["InfoStruct"]["ShareInfo"]["Level1"]["Buffer"]
+    sticky_names = [s(e["shi1_netname"]) for e in sticky]
+    assert "Kept" in sticky_names and "Temp" not in sticky_names
 
 
 @pytest.mark.parametrize("name, path, stype, expected", [
