@@ -153,7 +153,7 @@ def NetrWkstaTransportEnum(ctx: CallContext, request: dict[str, Any]) -> dict[st
     level = request["TransportInfo"]["Level"]
     if level != 0:
         return enum_error(level, "WkstaTransportInfo", "TransportInfo", ERROR_INVALID_LEVEL,
-                           request)
+                          request)
     status = ctx.decide("NetrWkstaTransportEnum", level).status
     if status:
         return enum_error(level, "WkstaTransportInfo", "TransportInfo", status, request)

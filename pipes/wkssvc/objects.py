@@ -7,7 +7,6 @@ from typing import Any, Final
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.paging import netapi_entry_size, page
 
-
 INTERFACE: Final = Interface(
     name="wkssvc", uuid="6bffd098-a112-3610-9833-46c3f87e345a", version=(1, 0),
     pipes=("wkssvc",), opnum_count=31,
@@ -26,13 +25,13 @@ NOT_EMULATED: Final[dict[int, str]] = {}
 
 
 def enum_error(level: int, union_field: str, struct_name: str, status: int,
-                request: dict[str, Any]) -> dict[str, Any]:
+               request: dict[str, Any]) -> dict[str, Any]:
     return {struct_name: {"Level": level, union_field: (level, None)}, "TotalEntries": 0,
             "ResumeHandle": request["ResumeHandle"], "ReturnValue": status}
 
 
 def enum_reply(level: int, union_field: str, struct_name: str,
-                entries: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
+               entries: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
     got = page(entries, request["ResumeHandle"] or 0, request["PreferredMaximumLength"],
                netapi_entry_size)
     return {struct_name: {"Level": level,
