@@ -130,7 +130,8 @@ def _new_share(ctx: CallContext, level: int, info: dict[str, Any]) -> tuple[Any,
         return None, NERR_DUPLICATE_SHARE, 0
     share_type = "disk" if base == STYPE_DISKTREE else "print"
     share = ctx.server.directory.make_share(
-        name=name, type=share_type, special=bool(stype & STYPE_SPECIAL) or name.endswith("$"),
+        # a hidden name ("Tools$") is not STYPE_SPECIAL: that bit marks the administrative shares
+        name=name, type=share_type, special=bool(stype & STYPE_SPECIAL),
         comment=remark, path=path, max_uses=f.get("max_uses", 0xFFFFFFFF),
         security_descriptor=_security_descriptor(f.get("security_descriptor")),
         temporary=bool(stype & STYPE_TEMPORARY))
