@@ -219,9 +219,25 @@ class DomainPolicyChanged:
     values: tuple[tuple[str, object], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ShareChanged:
+    """An administrator added, changed or deleted a share through srvsvc (NetrShareAdd /
+    NetrShareSetInfo / NetrShareDel*, MS-SRVS 3.1.4.7-3.1.4.12; the audit log's 5142 / 5143 /
+    5144, `smbemu.audit_shares`).  ``change`` is "added", "modified" or "deleted"; ``old`` and
+    ``new`` are the share's (remark, max uses, flags, SDDL) before and after a modification."""
+
+    change: str
+    principal: Principal
+    session_id: int
+    share: str
+    path: str
+    old: tuple[str, int, int, str] | None = None
+    new: tuple[str, int, int, str] | None = None
+
+
 Event = (LogonSucceeded | LogonFailed | AccountLockedOut | LoggedOff | ShareConnect | PipeOpen
          | RpcCall | RapCall | AccountChanged | PrinterCallbackRequested | PolicyChanged
-         | DomainPolicyChanged)
+         | DomainPolicyChanged | ShareChanged)
 
 
 class Observers:

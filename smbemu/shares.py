@@ -5,7 +5,10 @@ connect to it, and the one ShareConnect event (the audit log's 5140) either dial
 `\\\\server\\IPC$` gives the virtual IPC share whose only files are named pipes. The fixture's
 other shares (C$, ADMIN$, …) exist — share enumeration lists them — but this emulator serves no
 files, so connecting to one is refused with STATUS_ACCESS_DENIED, the answer a share ACL gives;
-a name the server does not have gets STATUS_BAD_NETWORK_NAME.
+a name the server does not have gets STATUS_BAD_NETWORK_NAME.  A share an administrator added at
+run time (srvsvc NetrShareAdd, `pipes/srvsvc/share_changes.py`) is treated exactly like the
+fixture's: it is found (the directory's share list is the one NetrShareAdd changed) and, being a
+disk or printer share, refused with STATUS_ACCESS_DENIED; once deleted it is BAD_NETWORK_NAME.
 
 Before that, the policy (`smbemu.policy.Policy.tree_connect`, windows-defaults.md §0 rule 2)
 decides for anonymous sessions: IPC$ is always reachable (except Windows 2000 with

@@ -75,6 +75,19 @@ class Session:
     client_address: str = ""
     # The server address the client reached (netlogon answers DC look-ups with it).
     server_address: str = ""
+    # An administrator deleted the session (srvsvc NetrSessionDel, MS-SRVS 3.1.4.6): srvsvc
+    # stops listing it at once; the SMB layer tears it down at its next request, once the
+    # reply to the call that deleted it has been read (`ended_by_server`).
+    deleted: bool = False
+
+    @property
+    def ended_by_server(self) -> bool:
+        """Deleted by an administrator, and no pipe of the session still holds a reply to read
+        (the deleting NetrSessionDel may be the session's own call)."""
+        if not self.deleted:
+            return False
+        return not any(o.endpoint is not None and o.endpoint.has_output()
+                       for o in self.opens.values())
 
     @property
     def is_anonymous(self) -> bool:

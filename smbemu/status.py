@@ -196,6 +196,11 @@ class Win32Error(enum.IntEnum):
     #: MS-RPRN RpcGetForm of a form the server does not have (MS-ERREF 2.2: 0x0000076E).
     ERROR_INVALID_FORM_NAME = 1902
     ERROR_NO_SITENAME = 1919
+    #: lmerr.h NERR_UnknownDevDir (NERR_BASE + 16): a disk share's path names no local
+    #: directory (srvsvc NetrShareAdd, MS-SRVS 3.1.4.7).
+    NERR_UNKNOWN_DEV_DIR = 2116
+    #: lmerr.h NERR_DuplicateShare (NERR_BASE + 18): NetrShareAdd of a name already shared.
+    NERR_DUPLICATE_SHARE = 2118
     NERR_BUF_TOO_SMALL = 2123
     #: "The requested API is not supported on the remote server": a RAP opcode the server
     #: does not implement (MS-ERREF 2.2).
@@ -413,6 +418,8 @@ ERROR_CAN_NOT_COMPLETE: Final[int] = Win32Error.ERROR_CAN_NOT_COMPLETE.value
 ERROR_INVALID_FORM_NAME: Final[int] = Win32Error.ERROR_INVALID_FORM_NAME.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
+NERR_UNKNOWN_DEV_DIR: Final[int] = Win32Error.NERR_UNKNOWN_DEV_DIR.value
+NERR_DUPLICATE_SHARE: Final[int] = Win32Error.NERR_DUPLICATE_SHARE.value
 NERR_USER_NOT_FOUND: Final[int] = Win32Error.NERR_USER_NOT_FOUND.value
 NERR_NAME_NOT_FOUND: Final[int] = Win32Error.NERR_NAME_NOT_FOUND.value
 NERR_NET_NAME_NOT_FOUND: Final[int] = Win32Error.NERR_NET_NAME_NOT_FOUND.value

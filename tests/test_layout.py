@@ -134,8 +134,8 @@ def test_pipes_folder_has_no_init() -> None:
 
 
 #: The built-in interfaces: single files, and the big ones split into sub-packages.
-BUILTIN_FILES = ("wkssvc", "dssetup")
-BUILTIN_PACKAGES = ("srvsvc", "lsarpc", "samr", "netlogon")
+BUILTIN_FILES = ("dssetup",)
+BUILTIN_PACKAGES = ("srvsvc", "wkssvc", "lsarpc", "samr", "netlogon")
 
 
 def test_entry_points_resolve_to_interfaces() -> None:
@@ -187,7 +187,7 @@ def test_handlers_import_only_the_rpc_runtime_errors_policy_and_leaf_modules() -
     for path in _py_files(PIPES):
         parts = path.relative_to(PIPES).parts
         # pipes/samr/server.py may import pipes.samr.* (written ``from .types import ...``,
-        # resolved by _imports from the file's path); pipes/wkssvc.py no handler module at all
+        # resolved by _imports from the file's path); pipes/dssetup.py no handler module at all
         own = f"pipes.{parts[0]}" if len(parts) > 1 else None
         for line, name in _imports(path):
             if _within(name, "smbemu") and not any(_within(name, allowed)
@@ -222,7 +222,7 @@ def test_no_async_on_the_request_path(root: Path) -> None:
 def test_the_checks_see_the_files() -> None:
     """Guard the guards: the walks above really cover the handler files and the core."""
     files = {p.relative_to(PIPES).as_posix() for p in _py_files(PIPES)}
-    assert files >= {"srvsvc/__init__.py", "srvsvc/shares.py", "samr/users.py", "wkssvc.py"}
+    assert files >= {"srvsvc/__init__.py", "srvsvc/shares.py", "samr/users.py", "wkssvc/__init__.py"}
     names = {name for _, name in _imports(PIPES / "srvsvc" / "shares.py")}
     assert "smbemu.rpc.CallContext" in names and "smbemu.rpc.ndr" in names
     assert "pipes.srvsvc.objects.INTERFACE" in names  # a relative import, resolved

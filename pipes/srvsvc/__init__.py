@@ -14,14 +14,15 @@ lists (0 to 57) is declared in this package, in one of four ways:
 * **"Opnum29/42/47NotUsedOnWire"** — "reserved for local use", server behaviour undefined by
   MS-SRVS: fault nca_op_rng_error 0x1C010002, what an RPC server answers for an opnum it does
   not dispatch;
-* **not emulated** — calls Windows implements but that change the server (NetrShareAdd,
-  NetrSessionDel, ...) are refused with ERROR_ACCESS_DENIED (5), what Windows returns to a
-  non-administrator; an administrator gets the same answer here because the emulated server is
-  read-only (``smbemu.policy`` explains it in the log).  Their [in] parameters are not decoded
-  (the answer does not depend on them); their [out] parameters are NULL / zero.  A few read-only
-  calls that are not emulated yet (NetrServerTransportEnum, NetprNameCanonicalize,
-  NetrpGetFileSecurity, the DFS calls, NetrServerAliasEnum) fault nca_op_rng_error rather than
-  invent an answer — listed in :data:`NOT_EMULATED`.
+* **changes an administrator makes** — shares (NetrShareAdd / SetInfo / Del / DelSticky /
+  DelStart / DelCommit / DelEx: ``share_changes``), sessions and open files (NetrSessionDel,
+  NetrFileClose) and server aliases (NetrServerAliasAdd / Del: ``session_changes``) are applied
+  to the live server; a non-administrator gets ERROR_ACCESS_DENIED (5), as from Windows;
+* **not emulated** — calls that change the server's own configuration (NetrServerSetInfo, the
+  transport calls, NetrpSetFileSecurity) are refused with ERROR_ACCESS_DENIED (5), what Windows
+  returns to a non-administrator; an administrator gets the same answer here because that part of
+  the emulated server is read-only (``smbemu.policy`` explains it in the log).  Their [in]
+  parameters are not decoded; their [out] parameters are NULL / zero.
 
 Access rules (who may call what, at which level) are :mod:`smbemu.policy`'s; handlers ask their
 call context (``ctx.decide(level=...)``) and return the WERROR it gives as the return value,
@@ -37,14 +38,16 @@ handle is the index of the next entry, and a short answer returns ERROR_MORE_DAT
 The package, one module per sub-area (each declares its operations on ``objects.INTERFACE``):
 ``types`` (NDR types and constants), ``objects`` (the interface, shared helpers), ``shares``,
 ``server`` (server information, time of day, disks, statistics), ``sessions`` (sessions,
-connections, open files), ``names`` (name and path validation) and ``refused`` (the
-character-device calls and the calls that would change the server).
+connections, open files), ``share_changes`` and ``session_changes`` (what an administrator
+changes), ``names`` (name and path validation) and ``refused`` (the character-device calls and
+the calls that would change the server's configuration).
 """
 
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import names, refused, server, sessions, shares, transports  # noqa: F401
+from . import (dfs, names, refused, server, session_changes, sessions,  # noqa: F401
+               share_changes, shares, transports)
 from .names import canonicalize_path, path_type, validate_name
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .types import SERVER_INFO, SESSION_ENUM_STRUCT, SHARE_ENUM_STRUCT

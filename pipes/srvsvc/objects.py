@@ -55,6 +55,9 @@ def enum_error(ctx: CallContext, union_field: str, level: int, status: int,
 
 
 def all_sessions(ctx: CallContext) -> list[Any]:
-    """The server's established sessions, oldest first (``smbemu.state.Session``)."""
+    """The server's established sessions, oldest first (``smbemu.state.Session``); a session an
+    administrator deleted (NetrSessionDel) is gone at once, though its connection has not sent
+    the request that tears it down yet."""
     sessions = ctx.server.sessions
-    return sorted(sessions.values(), key=lambda s: (s.created_at, s.session_id))
+    return sorted((s for s in sessions.values() if not getattr(s, "deleted", False)),
+                  key=lambda s: (s.created_at, s.session_id))

@@ -1,6 +1,8 @@
 """srvsvc calls answered without state (MS-SRVS 3.1.4): the LAN Manager character-device
-calls (opnums 0-7, ERROR_NOT_SUPPORTED) and the calls that change the server, refused
-(read-only emulation)."""
+calls (opnums 0-7, ERROR_NOT_SUPPORTED) and the calls that change the server's configuration
+(server settings, transports, file security), refused (read-only emulation).  The share,
+session, open-file and alias changes an administrator makes are emulated (``share_changes``,
+``session_changes``)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, WString, WStringRef, uint32
+from smbemu.rpc.ndr import NdrType, Pointer, WString, WStringRef, uint32
 from smbemu.status import ERROR_ACCESS_DENIED, ERROR_NOT_SUPPORTED
 
 from .objects import INTERFACE
@@ -94,23 +96,12 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 _PARM_ERR: Final = [("ParmErr", PDWORD)]
 _REFUSED_OPS: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
-    (11, "NetrFileClose", []),
-    (13, "NetrSessionDel", []),
-    (14, "NetrShareAdd", _PARM_ERR),
-    (17, "NetrShareSetInfo", _PARM_ERR),
-    (18, "NetrShareDel", []),
-    (19, "NetrShareDelSticky", []),
     (22, "NetrServerSetInfo", _PARM_ERR),
     (25, "NetrServerTransportAdd", []),
     (27, "NetrServerTransportDel", []),
-    (37, "NetrShareDelStart", [("ContextHandle", ContextHandle)]),
-    (38, "NetrShareDelCommit", [("ContextHandle", ContextHandle)]),
     (40, "NetrpSetFileSecurity", []),
     (41, "NetrServerTransportAddEx", []),
     (53, "NetrServerTransportDelEx", []),
-    (54, "NetrServerAliasAdd", []),
-    (56, "NetrServerAliasDel", []),
-    (57, "NetrShareDelEx", []),
 )
 for _opnum, _name, _out in _REFUSED_OPS:
     # [in] parameters are not decoded: trailing stub bytes are ignored (smbemu.rpc.ndr).

@@ -25,7 +25,6 @@ from .types import (
     SHARE_ENUM_STRUCT,
     SHARE_INFO,
     SHARE_INFO_LEVELS,
-    SHI_USES_UNLIMITED,
     SRVSVC_HANDLE,
     STYPE_SPECIAL,
 )
@@ -53,22 +52,26 @@ def _share_entry(ctx: CallContext, share: Any, level: int) -> dict[str, Any]:
     if level == 501:
         # shi501_flags: CSC policy "manual caching" (0) for every share (U: Windows default).
         return {"shi501_netname": name, "shi501_type": stype, "shi501_remark": remark,
-                "shi501_flags": 0}
+                "shi501_flags": share.flags}
     if level == 1004:
         return {"shi1004_remark": remark}
+    # max uses, flags and the security descriptor are the fixture's defaults (unlimited, 0, none:
+    # reserved = 0 and a NULL buffer) until an administrator sets them (NetrShareSetInfo,
+    # MS-SRVS 3.1.4.11: share_changes); shi*_reserved is the descriptor's length (2.2.4.26).
+    descriptor = share.security_descriptor or None
     if level == 1005:
-        return {"shi1005_flags": 0}
+        return {"shi1005_flags": share.flags}
     if level == 1006:
-        return {"shi1006_max_uses": SHI_USES_UNLIMITED}
+        return {"shi1006_max_uses": share.max_uses}
     if level == 1501:
-        # No security descriptor is modelled: an empty one (reserved = 0, NULL buffer).
-        return {"shi1501_reserved": 0, "shi1501_security_descriptor": None}
+        return {"shi1501_reserved": len(share.security_descriptor),
+                "shi1501_security_descriptor": descriptor}
     prefix = {2: "shi2_", 502: "shi502_", 503: "shi503_"}[level]
     entry: dict[str, Any] = {
         f"{prefix}netname": name, f"{prefix}type": stype, f"{prefix}remark": remark,
         # shi*_permissions is ignored with user-level security and reported 0 (MS-SRVS
-        # 2.2.4.24); max_uses: unlimited (SHI_USES_UNLIMITED); passwd: NULL.
-        f"{prefix}permissions": 0, f"{prefix}max_uses": SHI_USES_UNLIMITED,
+        # 2.2.4.24); passwd: NULL.
+        f"{prefix}permissions": 0, f"{prefix}max_uses": share.max_uses,
         f"{prefix}current_uses": _share_uses(ctx, name), f"{prefix}path": share.path,
         f"{prefix}passwd": None,
     }
@@ -76,16 +79,17 @@ def _share_entry(ctx: CallContext, share: Any, level: int) -> dict[str, Any]:
         # "*" = the share is not scoped to one server name (MS-SRVS 2.2.4.27).
         entry["shi503_servername"] = "*"
     if level in (502, 503):
-        entry[f"{prefix}reserved"] = 0
-        entry[f"{prefix}security_descriptor"] = None
+        entry[f"{prefix}reserved"] = len(share.security_descriptor)
+        entry[f"{prefix}security_descriptor"] = descriptor
     return entry
 
 
 def _shares(ctx: CallContext, sticky: bool) -> list[Any]:
     """The fixture's shares (IPC$ first).  Sticky shares (MS-SRVS 3.1.4.9) are the persistent
-    ones: the special shares (IPC$, ADMIN$, C$...) are recreated at every start, not stored."""
+    ones: the special shares (IPC$, ADMIN$, C$...) are recreated at every start, not stored, and
+    a share added with STYPE_TEMPORARY (NetrShareAdd, 2.2.2.4) is not stored either."""
     shares = ctx.server.directory.shares
-    return [s for s in shares if not (sticky and s.special)]
+    return [s for s in shares if not (sticky and (s.special or s.temporary))]
 
 
 #: Levels whose entries depend on the fixture's shares alone; 2/502/503 carry the live

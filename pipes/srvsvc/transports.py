@@ -1,5 +1,5 @@
 """srvsvc transports and aliases: NetrServerTransportEnum (MS-SRVS 3.1.4.22) and
-NetrServerAliasEnum (3.1.4.44); and the DFS calls of opnums 43-52 (3.1.4.35-3.1.4.43)."""
+NetrServerAliasEnum (3.1.4.45).  (The DFS calls of opnums 43-52 are in ``dfs``.)"""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any, Final
 
 from smbemu.policy import Later, Require, Rule
 from smbemu.rpc import CallContext
-from smbemu.errors import RpcFault
-from smbemu.rpc.ndr import ConformantArray, Guid, Pointer, WStringRef, uint16, uint32
-from smbemu.status import ERROR_INVALID_LEVEL, ERROR_NOT_SUPPORTED, RPC_X_INVALID_BOUND
+from smbemu.rpc.ndr import Pointer
+from smbemu.status import ERROR_INVALID_LEVEL
 
 from .objects import INTERFACE, all_sessions, enum_error, enum_reply
+from .session_changes import server_aliases
 from .types import (
     ENUM_TAIL_IN,
     ENUM_TAIL_OUT,
@@ -89,57 +89,10 @@ def NetrServerTransportEnum(ctx: CallContext, request: dict[str, Any]) -> dict[s
                                *ENUM_TAIL_OUT],
                      returns="WERROR")
 def NetrServerAliasEnum(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SRVS 3.1.4.44: level 0 only; no alias is configured by default (the list is empty;
-    aliases exist only once an administrator adds them, 3.1.4.43)."""
+    """MS-SRVS 3.1.4.45: level 0 only; no alias is configured by default (the list is empty;
+    aliases exist once an administrator adds them, 3.1.4.44, ``session_changes``)."""
     level = request["InfoStruct"]["Level"]
     if level != 0:
         return enum_error(ctx, "ServerAliasInfo", level, ERROR_INVALID_LEVEL, request)
-    return enum_reply(ctx, "ServerAliasInfo", level, [], request)
-
-
-# -------------------------------------------------------------------------------------------
-# DFS (opnums 43-46, 48-52): MS-SRVS 3.1.4.35-3.1.4.43, "the server SHOULD choose to perform
-# no processing and return an implementation-specific error code"; the emulated server is no
-# DFS server, and ERROR_NOT_SUPPORTED is the code (U: the exact Windows code; Samba's srvsvc
-# server answers WERR_NOT_SUPPORTED to each).  [in] parameters are not decoded.
-# -------------------------------------------------------------------------------------------
-
-
-@INTERFACE.operation(43, "NetrDfsGetVersion", request=[("ServerName", SRVSVC_HANDLE)],
-                     response=[("Version", uint32)], returns="WERROR")
-def NetrDfsGetVersion(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SRVS 3.1.4.35: not a DFS server -- Version 0, ERROR_NOT_SUPPORTED."""
-    return {"Version": 0, "ReturnValue": ERROR_NOT_SUPPORTED}
-
-
-def _dfs_not_supported(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    op = ctx.operation
-    assert op is not None
-    return op.error_response(ERROR_NOT_SUPPORTED)
-
-
-for _opnum, _name in {44: "NetrDfsCreateLocalPartition", 45: "NetrDfsDeleteLocalPartition",
-                      46: "NetrDfsSetLocalVolumeState", 49: "NetrDfsDeleteExitPoint",
-                      50: "NetrDfsModifyPrefix", 51: "NetrDfsFixLocalVolume",
-                      52: "NetrDfsManagerReportSiteInfo"}.items():
-    # NetrDfsManagerReportSiteInfo's [in, out, unique] ppSiteInfo is sent NULL.
-    _out = [("ppSiteInfo", Pointer(uint32))] if _opnum == 52 else []
-    INTERFACE.operation(_opnum, _name, request=(), response=_out,
-                        returns="WERROR")(_dfs_not_supported)
-
-#: MS-SRVS 3.1.4.39: ``[in, range(0, 32)] DWORD ShortPrefixLen``.
-_MAX_SHORT_PREFIX: Final = 32
-
-
-@INTERFACE.operation(48, "NetrDfsCreateExitPoint",
-                     request=[("ServerName", SRVSVC_HANDLE), ("Uid", Guid),
-                              ("Prefix", WStringRef), ("Type", uint32),
-                              ("ShortPrefixLen", uint32)],
-                     response=[("ShortPrefix", ConformantArray(uint16))], returns="WERROR")
-def NetrDfsCreateExitPoint(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-SRVS 3.1.4.39: ``[out, size_is(ShortPrefixLen)] WCHAR* ShortPrefix`` -- the array the
-    caller sized comes back, empty, with ERROR_NOT_SUPPORTED."""
-    size = request["ShortPrefixLen"]
-    if size > _MAX_SHORT_PREFIX:
-        raise RpcFault(RPC_X_INVALID_BOUND, "ShortPrefixLen outside range(0, 32)")
-    return {"ShortPrefix": [0] * size, "ReturnValue": ERROR_NOT_SUPPORTED}
+    entries = [dict(alias) for alias in server_aliases(ctx).values()]
+    return enum_reply(ctx, "ServerAliasInfo", level, entries, request)

@@ -193,6 +193,8 @@ SERVER_ALIAS_INFO_0: Final = Struct("SERVER_ALIAS_INFO_0", [
     ("srvai0_reserved", uint32)])
 SERVER_ALIAS_ENUM_STRUCT: Final = _enum_struct("SERVER_ALIAS_ENUM_STRUCT", "ServerAliasInfo", {
     0: _container("SERVER_ALIAS_INFO_0_CONTAINER", SERVER_ALIAS_INFO_0)})
+#: SERVER_ALIAS_INFO (NetrServerAliasAdd / Del): a pointer to SERVER_ALIAS_INFO_0 (level 0).
+SERVER_ALIAS_INFO: Final = _info_union("SERVER_ALIAS_INFO", {0: SERVER_ALIAS_INFO_0})
 
 # 2.2.4.4 ADT_SECURITY_DESCRIPTOR (NetrpGetFileSecurity)
 ADT_SECURITY_DESCRIPTOR: Final = Struct("ADT_SECURITY_DESCRIPTOR", [

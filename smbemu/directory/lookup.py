@@ -149,6 +149,17 @@ class Directory(DirectoryChanges):
 
     find_share = share
 
+    @staticmethod
+    def make_share(**fields: object) -> Share:
+        """A share record (handlers build one without importing the model: NetrShareAdd)."""
+        return Share(**fields)  # type: ignore[arg-type]
+
+    def replace_shares(self, shares: tuple[Share, ...]) -> None:
+        """The one way the share list changes (srvsvc NetrShareAdd / SetInfo / Del, MS-SRVS
+        3.1.4.7-3.1.4.12): a new tuple, so readers that keyed a cache on the old one rebuild."""
+        self.shares = shares
+        self._shares = {share.name.lower(): share for share in shares}
+
     # -- lockout bookkeeping (MS-SAMR 3.1.1.9 / the lockout policy) ------------------------------
 
     def is_locked(self, user: User, now: datetime | None = None) -> bool:

@@ -207,6 +207,14 @@ class Share:
     special: bool = False  # STYPE_SPECIAL: administrative shares (C$, ADMIN$, IPC$)
     comment: str = ""
     path: str = ""
+    # What an administrator may set at run time (srvsvc NetrShareAdd / NetrShareSetInfo,
+    # MS-SRVS 3.1.4.7 / 3.1.4.11): shi*_max_uses (SHI_USES_UNLIMITED by default), the
+    # self-relative security descriptor (b"": none set), the shi1005_flags word and
+    # STYPE_TEMPORARY (0x40000000) of a share added so.
+    max_uses: int = 0xFFFFFFFF
+    security_descriptor: bytes = b""
+    flags: int = 0
+    temporary: bool = False
 
     @property
     def hidden(self) -> bool:
@@ -216,7 +224,7 @@ class Share:
     def stype(self) -> int:
         """shi*_type: STYPE_DISKTREE 0, STYPE_PRINTQ 1, STYPE_IPC 3, | STYPE_SPECIAL 0x80000000."""
         base = {"disk": 0, "print": 1, "ipc": 3}[self.type]
-        return base | (0x80000000 if self.special else 0)
+        return base | (0x80000000 if self.special else 0) | (0x40000000 if self.temporary else 0)
 
 
 @dataclass(frozen=True)

@@ -134,14 +134,21 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     ("srvsvc", "NetrServerGetInfo"): Rule(_E, {102: _ADM, 103: _ADM, 502: _ADM, 503: _ADM},
                                           source="[46] (D)"),
     # NetRemoteTOD, NetShareCheck, NetprName*/NetprPath*: no special group ([46], D).
-    # Changing the server: Administrators on Windows; refused to everyone here (read-only).
-    **{("srvsvc", name): Rule(_NO, source="[46] (D: administrators); read-only emulation")
+    # Shares, sessions, open files and server aliases: Administrators (NetShareAdd / Del /
+    # SetInfo, NetSessionDel, NetFileClose: administrators or operators, [46], D; the alias
+    # calls alike, MS-SRVS 3.1.4.44 / 3.1.4.46 list ERROR_ACCESS_DENIED); emulated
+    # (pipes/srvsvc/share_changes.py, session_changes.py).
+    **{("srvsvc", name): Rule(_ADM, source="[46] (D: administrators)")
        for name in ("NetrFileClose", "NetrSessionDel", "NetrShareAdd", "NetrShareSetInfo",
                     "NetrShareDel", "NetrShareDelSticky", "NetrShareDelStart",
-                    "NetrShareDelCommit", "NetrShareDelEx", "NetrServerSetInfo",
-                    "NetrServerTransportAdd", "NetrServerTransportAddEx",
+                    "NetrShareDelCommit", "NetrShareDelEx", "NetrServerAliasAdd",
+                    "NetrServerAliasDel")},
+    # The server's own configuration: Administrators on Windows; refused to everyone here
+    # (read-only: server settings, transports and file security are not emulated).
+    **{("srvsvc", name): Rule(_NO, source="[46] (D: administrators); read-only emulation")
+       for name in ("NetrServerSetInfo", "NetrServerTransportAdd", "NetrServerTransportAddEx",
                     "NetrServerTransportDel", "NetrServerTransportDelEx",
-                    "NetrpSetFileSecurity", "NetrServerAliasAdd", "NetrServerAliasDel")},
+                    "NetrpSetFileSecurity")},
     # -- wkssvc (MS-WKST) -------------------------------------------------------------------
     # NetWkstaGetInfo (Win32 remarks, XP / 2003 and later): level 100 always allows anonymous;
     # 101 authenticated users (anonymous when Everyone includes it); 102 and 502
@@ -157,8 +164,11 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     ("wkssvc", "NetrEnumerateComputerNames"): Rule(_ADM, source="MS-WKST 3.2.4.21 (U)"),
     # NetWkstaTransportEnum: no special group; anonymous as Everyone (U).
     ("wkssvc", "NetrWkstaTransportEnum"): Rule(_ES, source="[46] (D: no group); anonymous U"),
+    # NetrWkstaSetInfo: administrators (MS-WKST 3.2.4.2 "the server SHOULD enforce security
+    # measures", Win32 NetWkstaSetInfo remarks: Administrators); applied (pipes/wkssvc/settings.py).
+    ("wkssvc", "NetrWkstaSetInfo"): Rule(_ADM, source="MS-WKST 3.2.4.2 (D: administrators)"),
     **{("wkssvc", name): Rule(_NO, source="MS-WKST (D: administrators); read-only emulation")
-       for name in ("NetrWkstaSetInfo", "NetrWkstaTransportAdd", "NetrWkstaTransportDel",
+       for name in ("NetrWkstaTransportAdd", "NetrWkstaTransportDel",
                     "NetrJoinDomain2", "NetrUnjoinDomain2", "NetrRenameMachineInDomain2",
                     "NetrAddAlternateComputerName", "NetrRemoveAlternateComputerName",
                     "NetrSetPrimaryComputerName")},

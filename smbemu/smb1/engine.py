@@ -315,6 +315,9 @@ class Smb1Engine:
 
     def _session(self, uid: int) -> Session:
         session = self.sessions.get(uid)
+        if session is not None and session.ended_by_server:  # srvsvc NetrSessionDel (MS-SRVS 3.1.4.6)
+            self.drop_session(session)
+            session = None
         if session is None or session.state is not _VALID:
             # MS-CIFS 3.3.5.2: ERRSRV/ERRbaduid (STATUS_SMB_BAD_UID in the NT form Windows sends).
             raise SmbStatusError(NtStatus.SMB_BAD_UID, f"unknown UID 0x{uid:04x}")

@@ -408,6 +408,9 @@ class Smb2Engine:
         session = self.sessions.get(header.session_id)
         if session is None:
             raise SmbStatusError(NtStatus.USER_SESSION_DELETED, "unknown SessionId")
+        if session.ended_by_server:  # srvsvc NetrSessionDel (MS-SRVS 3.1.4.6)
+            self.drop_session(session)
+            raise SmbStatusError(NtStatus.USER_SESSION_DELETED, "session deleted by an administrator")
         if encrypted_for is not None and encrypted_for is not session:
             raise ProtocolViolation("encrypted message names another session")
         state = session.state

@@ -75,12 +75,17 @@ def test_get_file_security(pipe_client: Any, kind: str, share: str, expected: in
 
 
 def test_dfs_calls_are_not_supported_and_aliases_are_empty(pipe_client: Any) -> None:
+    """pipes/srvsvc/dfs.py: the answers impacket's suite accepts from a 2016 DC."""
     client = pipe_client("srvsvc", "administrator", "win2016-dc")
-    assert client.call(43) == {"Version": 0, "ReturnValue": ERROR_NOT_SUPPORTED}
+    assert client.call(43) == {"Version": 0, "ReturnValue": 2}  # ERROR_FILE_NOT_FOUND
     reply = client.call(48, Prefix="\\x", ShortPrefixLen=5)
     assert reply == {"ShortPrefix": [0] * 5, "ReturnValue": ERROR_NOT_SUPPORTED}
-    for opnum in (44, 45, 46, 49, 50, 51, 52):
+    for opnum in (44, 45, 46, 49, 50, 52):
         assert client.call(opnum)["ReturnValue"] == ERROR_NOT_SUPPORTED
+    volume = [ord(c) for c in "\\??\\C:\\Dfs"]
+    assert client.call(51, VolumeName=[*volume, 0])["ReturnValue"] == ERROR_NOT_SUPPORTED
+    assert client.fault(51, client.op(51).encode_request({"ServerName": None,
+                                                          "VolumeName": volume})) == 0x6F7
     reply = client.call(55, InfoStruct={"Level": 0, "ServerAliasInfo": (0, None)},
                         PreferedMaximumLength=ALL, ResumeHandle=None)
     assert reply["ReturnValue"] == 0 and reply["TotalEntries"] == 0

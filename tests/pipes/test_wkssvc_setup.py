@@ -118,12 +118,3 @@ def test_others_are_denied(pipes_h: H, kind: str) -> None:
     for name, call in impacket_calls(dce, BOGUS).items():
         assert status_of(call) == ERROR_ACCESS_DENIED, name
     assert transport_add(dce, 0) == ERROR_ACCESS_DENIED
-
-
-def test_set_info_stays_refused_for_administrators(pipes_h: H) -> None:
-    """NetrWkstaSetInfo would change the redirector's settings (impacket's test expects the
-    change to stick): the emulated machine is read-only (TransportDel likewise:
-    tests/pipes/test_wkssvc.py::test_changes_are_refused)."""
-    dce = dce_for(pipes_h, "administrator")
-    info = wkst.hNetrWkstaGetInfo(dce, 502)["WkstaInfo"]["WkstaInfo502"]
-    assert status_of(lambda: wkst.hNetrWkstaSetInfo(dce, 502, info)) == ERROR_ACCESS_DENIED
