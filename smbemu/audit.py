@@ -24,7 +24,7 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
            decision of its DCE/RPC twin, the Win32 status returned)
-100003     smbemu's own event: a spooler callback ("printer bug") was requested (audit_spooler)
+100003     smbemu's own event: a spooler callback ("printer bug") was requested (audit_spooler); 4662: audit_replication
 =========  ==================================================================================
 
 Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
@@ -49,7 +49,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from smbemu import audit_domain_policy, audit_policy_changes, audit_spooler, events
+from smbemu import audit_domain_policy, audit_policy_changes, audit_replication, audit_spooler, events
 from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
@@ -568,7 +568,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
     events.AccountChanged: account_change, **audit_policy_changes.WRITERS,  # 4719, 4713, 4714, 4717, 4718
-    events.PrinterCallbackRequested: audit_spooler.printer_callback, **audit_domain_policy.WRITERS,  # 4739
+    events.PrinterCallbackRequested: audit_spooler.printer_callback, **audit_domain_policy.WRITERS, **audit_replication.WRITERS,  # 4739, 4662
 }
 
 

@@ -312,6 +312,14 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "RChangeServiceConfig2A", "RChangeServiceConfig2W",
                     "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
                     "RControlServiceExW", "RCreateWowService")},
+    # -- drsuapi (MS-DRSR) ------------------------------------------------------------------
+    # Replication from the domain NC needs the control access rights DS-Replication-Get-Changes
+    # (1131f6aa-...) and, for secrets, DS-Replication-Get-Changes-All (1131f6ad-...) on the NC
+    # root (MS-DRSR 4.1.10.5.x IsGetNCChangesPermissionGranted); a default domain grants them to
+    # Administrators, Domain Admins, Enterprise Admins and Domain Controllers (MS-ADTS 6.1.1.2.x
+    # / 7.1.1.x default NC security descriptor, D).  The handler maps the refusal to
+    # ERROR_DS_DRA_ACCESS_DENIED (pipes/drsuapi/replication.py).
+    ("drsuapi", "IDL_DRSGetNCChanges"): Rule(_ADM, source="MS-DRSR 4.1.10.5 (D: replication rights)"),
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of
