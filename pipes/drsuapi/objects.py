@@ -133,7 +133,12 @@ def accounts(ctx: CallContext) -> Iterator[DirectoryObject]:
 
 def configuration_objects(me: DsaIdentity) -> tuple[DirectoryObject, ...]:
     return tuple(DirectoryObject(dn, me.guid_of(dn), None) for dn in
-                 (me.site_dn, me.server_dn, me.ntds_dn, me.configuration_dn))
+                 (me.site_dn, me.server_dn, me.ntds_dn, me.configuration_dn, schema_dn(me)))
+
+
+def schema_dn(me: DsaIdentity) -> str:
+    """The schema NC (MS-ADTS 6.1.1.1: CN=Schema under the configuration NC)."""
+    return f"CN=Schema,{me.configuration_dn}"
 
 
 def domain_object(me: DsaIdentity) -> DirectoryObject:

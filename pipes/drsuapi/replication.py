@@ -9,7 +9,8 @@ DRS_EXT_GETCHGREPLY_V9 with a V10 request, which smbemu does not serve):
   that does not exist is ERROR_DS_DRA_BAD_DN (U: the code Windows answers), so secretsdump
   falls back to CrackNames;
 * ``ulExtendedOp`` 0: the NC itself -- the domain NC (its root, then its accounts) or the
-  configuration NC (the site and server objects) -- paged by ``usnvecFrom`` (each object's USN
+  configuration NC (the site and server objects) or the schema NC (its head only: classes and
+  attributes are not modelled) -- paged by ``usnvecFrom`` (each object's USN
   is its place in the NC) at most ``cMaxObjects`` (and :data:`MAX_OBJECTS_PER_REPLY`) per
   reply, fMoreData while objects remain (4.1.10.5.x "GetChangesInNC");
 * the other extended operations (the FSMO transfers, EXOP_REPL_SECRETS aside) are refused
@@ -59,6 +60,7 @@ from .objects import (
     dsname_parts,
     find_object,
     identity,
+    schema_dn,
 )
 from .secrets import (
     SECRET_OIDS,
@@ -100,6 +102,11 @@ MODELLED: Final = (CN, OBJECT_GUID, SAM_ACCOUNT_NAME, USER_PRINCIPAL_NAME, OBJEC
 #: The attributes of each kind of object (the configuration objects carry only their name).
 _ACCOUNT_ATTRIBUTES: Final = MODELLED
 _NAMED_ONLY: Final = (CN, OBJECT_GUID)
+#: A user's password attributes are written when the account is created (the SAM sets them, an
+#: empty LM hash included), so they carry replication metadata even without a value: the
+#: attribute goes out with no value (valCount 0) -- what secretsdump reads as "no LM hash" on a
+#: NoLMHash DC (4.1.10.6.x: an attribute whose value was removed replicates with its metadata).
+_EMPTY_WHEN_UNSET: Final = (UNICODE_PWD, DBCS_PWD, NT_PWD_HISTORY, LM_PWD_HISTORY, PWD_LAST_SET)
 
 
 def _unicode(text: str) -> bytes:
@@ -163,12 +170,14 @@ def entinf(ctx: CallContext, me: DsaIdentity, obj: DirectoryObject, wanted: tupl
             continue
         values = attribute_values(ctx, me, obj, oid)
         if values is None:
-            continue
+            if not (hasattr(obj.account, "nt_hash") and oid in _EMPTY_WHEN_UNSET):
+                continue
+            values = []
         wire = [_wire_value(ctx, obj, oid, v) for v in values]
         size += sum(len(v) for v in wire)
         attrs.append({"attrTyp": make_attrtyp(oid, prefixes),
                       "AttrVal": {"valCount": len(wire),
-                                  "pAVal": [{"valLen": len(v), "pVal": v} for v in wire]}})
+                                  "pAVal": [{"valLen": len(v), "pVal": v} for v in wire] or None}})
     return {"pName": dsname(obj), "ulFlags": 0,
             "AttrBlock": {"attrCount": len(attrs), "pAttr": attrs or None}}, len(attrs), size
 
@@ -194,7 +203,9 @@ def nc_objects(ctx: CallContext, me: DsaIdentity, nc: DirectoryObject) -> list[D
     if nc.dn.lower() == me.domain_dn.lower():
         return [nc, *accounts(ctx)]
     if nc.dn.lower() == me.configuration_dn.lower():
-        return [nc, *(o for o in configuration_objects(me) if o.dn != nc.dn)]
+        return [nc, *(o for o in configuration_objects(me) if o.dn not in (nc.dn, schema_dn(me)))]
+    if nc.dn.lower() == schema_dn(me).lower():
+        return [nc]  # the schema's classes and attributes are not modelled: its head only
     return []
 
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import Guid, Pointer, uint32
-from smbemu.status import ERROR_ACCESS_DENIED, ERROR_DS_OBJ_NOT_FOUND, ERROR_INVALID_PARAMETER, ERROR_SUCCESS
+from smbemu.status import ERROR_DS_OBJ_NOT_FOUND, ERROR_INVALID_PARAMETER, ERROR_SUCCESS
 
 from .objects import HANDLE_KIND, INTERFACE, SITE_NAME, bound, identity
 from .types import (
@@ -116,8 +116,8 @@ def _names_domain(ctx: CallContext, name: str) -> bool:
                      response=[("pdwOutVersion", uint32), ("pmsgOut", DRS_MSG_DCINFOREPLY)], returns="WERROR")
 def IDL_DRSDomainControllerInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-DRSR 4.1.5.3: the DCs of the named domain (flat or DNS name) at InfoLevel 1, 2, 3;
-    0xFFFFFFFF lists the server's current LDAP connections, for a caller with administrative
-    rights (U: the status others get), and smbemu serves no LDAP: an empty list.  An unknown
+    0xFFFFFFFF lists the server's current LDAP connections, for administrators (the policy's
+    drsuapi rule; others get ERROR_ACCESS_DENIED, U), and smbemu serves no LDAP: an empty list.  An unknown
     domain is ERROR_DS_OBJ_NOT_FOUND; an unknown level ERROR_INVALID_PARAMETER (4.1.5.3)."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
@@ -129,9 +129,9 @@ def IDL_DRSDomainControllerInfo(ctx: CallContext, request: dict[str, Any]) -> di
         return {"pdwOutVersion": level, "pmsgOut": (level, {"cItems": 0, "rItems": None}),
                 "ReturnValue": ERROR_DS_OBJ_NOT_FOUND}
     if level == 0xFFFFFFFF:
-        refused = ctx.decide("IDL_DRSGetNCChanges").status
+        refused = ctx.decide(level=level).status
         return {"pdwOutVersion": level, "pmsgOut": (level, {"cItems": 0, "rItems": None}),
-                "ReturnValue": ERROR_ACCESS_DENIED if refused else ERROR_SUCCESS}
+                "ReturnValue": refused or ERROR_SUCCESS}
     return {"pdwOutVersion": level, "pmsgOut": (level, {"cItems": 1, "rItems": [_dc_item(ctx, level)]}),
             "ReturnValue": ERROR_SUCCESS}
 
@@ -141,8 +141,8 @@ def IDL_DRSDomainControllerInfo(ctx: CallContext, request: dict[str, Any]) -> di
                      response=[("pdwOutVersion", uint32), ("pmsgOut", DRS_MSG_NT4_CHGLOG_REPLY)], returns="WERROR")
 def IDL_DRSGetNT4ChangeLog(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-DRSR 4.1.11.3: on the PDC emulator, the PDC change log and / or the NT4 replication
-    state (MS-ADTS 3.1.1.7), to a caller with the replication right on the domain NC (4.1.11.3
-    checks DS-Replication-Get-Changes; otherwise ERROR_ACCESS_DENIED).  The emulated DC has had
+    state (MS-ADTS 3.1.1.7), to a caller with the replication right on the domain NC (the
+    policy's drsuapi rule; others get ERROR_ACCESS_DENIED, U).  The emulated DC has had
     no change since the fixture was loaded: the log is empty (no cookie, 4.1.11.3: "If the
     server returns no change log entries, it returns null instead of a pointer to a cookie"),
     the serial numbers count the SAM changes made since (smbemu.directory)."""
@@ -152,8 +152,9 @@ def IDL_DRSGetNT4ChangeLog(ctx: CallContext, request: dict[str, Any]) -> dict[st
              "ActualNtStatus": 0, "pRestart": None, "pLog": None}
     if request["dwInVersion"] != 1:
         return {"pdwOutVersion": 1, "pmsgOut": (1, empty), "ReturnValue": ERROR_INVALID_PARAMETER}
-    if ctx.decide("IDL_DRSGetNCChanges").status:
-        return {"pdwOutVersion": 1, "pmsgOut": (1, empty), "ReturnValue": ERROR_ACCESS_DENIED}
+    refused = ctx.decide().status
+    if refused:
+        return {"pdwOutVersion": 1, "pmsgOut": (1, empty), "ReturnValue": refused}
     flags = int(message["dwFlags"])
     if not flags & (DRS_NT4_CHGLOG_GET_CHANGE_LOG | DRS_NT4_CHGLOG_GET_SERIAL_NUMBERS):
         return {"pdwOutVersion": 1, "pmsgOut": (1, empty), "ReturnValue": ERROR_INVALID_PARAMETER}

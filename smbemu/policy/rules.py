@@ -320,6 +320,12 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # / 7.1.1.x default NC security descriptor, D).  The handler maps the refusal to
     # ERROR_DS_DRA_ACCESS_DENIED (pipes/drsuapi/replication.py).
     ("drsuapi", "IDL_DRSGetNCChanges"): Rule(_ADM, source="MS-DRSR 4.1.10.5 (D: replication rights)"),
+    # The PDC change log: the same replication right on the domain NC (MS-DRSR 4.1.11.3; U: the
+    # status a user gets, ERROR_ACCESS_DENIED here).  IDL_DRSDomainControllerInfo level
+    # 0xFFFFFFFF (the server's LDAP connections) is for administrators (MS-DRSR 4.1.5.2,
+    # IsMemberOfBuiltinAdminGroup; U); levels 1-3 for every caller.
+    ("drsuapi", "IDL_DRSGetNT4ChangeLog"): Rule(_ADM, source="MS-DRSR 4.1.11.3 (D; status U)"),
+    ("drsuapi", "IDL_DRSDomainControllerInfo"): Rule(_AU, {0xFFFFFFFF: _ADM}, source="MS-DRSR 4.1.5.2 (U)"),
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of
