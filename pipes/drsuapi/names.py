@@ -34,6 +34,8 @@ from .objects import (
     find_object,
     identity,
 )
+from .replication import entinf, requested_oids
+from .secrets import SECRET_OIDS, server_prefix_table
 from .types import (
     DRS_HANDLE,
     DRS_MSG_CRACKREPLY,
@@ -251,9 +253,11 @@ _EMPTY_PREFIX_TABLE: Final = {"PrefixCount": 0, "pPrefixEntry": None}
 def IDL_DRSVerifyNames(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-DRSR 4.1.27.3: for each DSNAME, the object it names (by DSNAME, SID or
     sAMAccountName per dwFlags) as an ENTINF, or an ENTINF with a NULL pName when there is none;
-    ``error`` 0.  Attributes asked in RequiredAttrs are not returned (U: the objects carry only
-    their names here); foreign security principals (DRS_VERIFY_FPOS) are never found, the
-    fixture has none."""
+    ``error`` 0.  The attributes RequiredAttrs names (their ATTRTYPs read through the request's
+    PrefixTable, 5.16.4) come back with each found object, under the server's prefix table;
+    secret attributes never do (4.1.27.3 returns only what the caller may read, and secrets are
+    not readable).  Foreign security principals (DRS_VERIFY_FPOS) are never found: the fixture
+    has none."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
     names = list(message["rpNames"] or [])
@@ -263,6 +267,11 @@ def IDL_DRSVerifyNames(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
                 "ReturnValue": ERROR_INVALID_PARAMETER}
     flags = int(message["dwFlags"])
     me = identity(ctx)
+    asked = [int(a["attrTyp"]) for a in (message["RequiredAttrs"].get("pAttr") or [])]
+    wanted = tuple(oid for oid in requested_oids({"pPartialAttrSet": {"rgPartialAttr": asked},
+                                                  "PrefixTableDest": message["PrefixTable"]})
+                   if oid not in SECRET_OIDS) if asked else ()
+    prefixes, prefix_entries = server_prefix_table()
     entries = []
     for value in names:
         obj = None
@@ -274,8 +283,11 @@ def IDL_DRSVerifyNames(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
                 obj = find_object(ctx, sid=sid)
             elif flags == DRS_VERIFY_SAM_ACCOUNT_NAMES:
                 obj = find_by_format(ctx, me, DS_NT4_ACCOUNT_NAME_SANS_DOMAIN, text)
-        entries.append({"pName": dsname(obj) if obj is not None else None, "ulFlags": 0,
-                        "AttrBlock": {"attrCount": 0, "pAttr": None}})
+        if obj is None:
+            entries.append({"pName": None, "ulFlags": 0, "AttrBlock": {"attrCount": 0, "pAttr": None}})
+        else:
+            entries.append(entinf(ctx, me, obj, wanted, prefixes)[0])
+    table = {"PrefixCount": len(prefix_entries), "pPrefixEntry": prefix_entries} if wanted else _EMPTY_PREFIX_TABLE
     return {"pdwOutVersion": 1, "pmsgOut": (1, {"error": 0, "cNames": len(entries), "rpEntInf": entries,
-                                                "PrefixTable": _EMPTY_PREFIX_TABLE}),
+                                                "PrefixTable": table}),
             "ReturnValue": ERROR_SUCCESS}

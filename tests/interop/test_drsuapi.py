@@ -326,3 +326,43 @@ def test_no_drsuapi_on_a_member_server() -> None:
     with ServerThread("win2016") as server:
         with pytest.raises(DCERPCException, match="abstract_syntax_not_supported"):
             connect(server)
+
+
+def test_verify_names_returns_the_readable_attributes_asked(dc: ServerThread) -> None:
+    dce = connect(dc)
+    handle, _ = drs_bind(dce)
+    request = drsuapi.DRSVerifyNames()
+    request["hDrs"] = handle
+    request["dwInVersion"] = 1
+    request["pmsgIn"]["tag"] = 1
+    request["pmsgIn"]["V1"]["dwFlags"] = drsuapi.DRS_VERIFY_DSNAMES
+    request["pmsgIn"]["V1"]["cNames"] = 2
+    for dn in ("CN=alice,CN=Users," + DOMAIN_DN, "CN=nobody,CN=Users," + DOMAIN_DN):
+        name = drsuapi.PDSNAME()
+        name["SidLen"] = 0
+        name["Guid"] = drsuapi.NULLGUID
+        name["Sid"] = ""
+        name["NameLen"] = len(dn)
+        name["StringName"] = dn + "\x00"
+        name["structLen"] = len(name.getDataReferent()) - 4
+        request["pmsgIn"]["V1"]["rpNames"].append(name)
+    prefix_table: list[Any] = []
+    oids = ("1.2.840.113556.1.4.221", "1.2.840.113556.1.4.146", "1.2.840.113556.1.4.90")  # the last: unicodePwd
+    for oid in oids:
+        attr = drsuapi.ATTR()
+        attr["attrTyp"] = drsuapi.MakeAttid(prefix_table, oid)
+        attr["AttrVal"]["valCount"] = 0
+        attr["AttrVal"]["pAVal"] = NULL
+        request["pmsgIn"]["V1"]["RequiredAttrs"]["pAttr"].append(attr)
+    request["pmsgIn"]["V1"]["RequiredAttrs"]["attrCount"] = len(oids)
+    request["pmsgIn"]["V1"]["PrefixTable"]["PrefixCount"] = len(prefix_table)
+    request["pmsgIn"]["V1"]["PrefixTable"]["pPrefixEntry"] = prefix_table
+    reply = dce.request(request)["pmsgOut"]["V1"]
+    found, missing = reply["rpEntInf"]
+    table = reply["PrefixTable"]["pPrefixEntry"]
+    values = {drsuapi.OidFromAttid(table, a["attrTyp"]): b"".join(a["AttrVal"]["pAVal"][0]["pVal"])
+              for a in found["AttrBlock"]["pAttr"]}
+    alice = dc.config.directory.user_by_rid(1104)
+    # the secret is not returned; the others are
+    assert values == {oids[0]: b"a\x00l\x00i\x00c\x00e\x00", oids[1]: alice.sid.to_bytes()}
+    assert missing["pName"] in (NULL, None, b"", "")
