@@ -20,14 +20,20 @@ import hashlib
 import os
 import struct
 import zlib
-from typing import Final
+from typing import Any, Final
 
-from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
-try:  # where cryptography keeps ARC4 / TripleDES from 43 on, and where it kept them before
-    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4, TripleDES
-except ImportError:  # pragma: no cover - cryptography < 43
-    from cryptography.hazmat.primitives.ciphers.algorithms import ARC4, TripleDES  # type: ignore[no-redef,attr-defined,unused-ignore]
+def _ciphers() -> tuple[Any, Any, Any, Any]:
+    """(Cipher, modes, ARC4, TripleDES), imported on first use: the cipher bindings cost a
+    server's start ~50 ms, and only a replication of secrets needs them."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    try:  # where cryptography keeps ARC4 / TripleDES from 43 on, and where it kept them before
+        from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4, TripleDES
+    except ImportError:  # pragma: no cover - cryptography < 43
+        from cryptography.hazmat.primitives.ciphers.algorithms import ARC4, TripleDES  # type: ignore[no-redef,attr-defined,unused-ignore]
+    return Cipher, modes, ARC4, TripleDES
+
 
 #: MS-DRSR 4.1.10.6.11: the attributes whose values go encrypted (their OIDs, MS-ADA3).
 SECRET_OIDS: Final = frozenset({
@@ -56,8 +62,9 @@ def _spread(key7: bytes) -> bytes:
 
 
 def _des(key7: bytes, block: bytes) -> bytes:
+    Cipher, modes, _arc4, TripleDES = _ciphers()
     encryptor = Cipher(TripleDES(_spread(key7) * 3), modes.ECB()).encryptor()
-    return encryptor.update(block) + encryptor.finalize()
+    return bytes(encryptor.update(block) + encryptor.finalize())
 
 
 def rid_keys(rid: int) -> tuple[bytes, bytes]:
@@ -76,9 +83,10 @@ def encrypt_value(value: bytes, session_key: bytes, salt: bytes | None = None) -
     """ENCRYPTED_PAYLOAD (MS-DRSR 5.59) of ``value`` under ``session_key`` (module docstring)."""
     salt = salt if salt is not None else os.urandom(16)
     key = hashlib.md5(session_key + salt).digest()
+    Cipher, _modes, ARC4, _des3 = _ciphers()
     encryptor = Cipher(ARC4(key), mode=None).encryptor()
     plain = struct.pack("<I", zlib.crc32(value) & 0xFFFFFFFF) + value
-    return salt + encryptor.update(plain) + encryptor.finalize()
+    return salt + bytes(encryptor.update(plain) + encryptor.finalize())
 
 
 # -- the prefix table (MS-DRSR 5.16.4) ---------------------------------------------------------

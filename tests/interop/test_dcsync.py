@@ -37,9 +37,11 @@ def _fixture_hashes(profile: str) -> dict[str, tuple[int, str]]:
 def test_secretsdump_just_dc_prints_the_fixtures_hashes(tmp_path: Path) -> None:
     audit = tmp_path / "security.jsonl"
     with NetnsServer("win2016-dc", "--audit-log", str(audit), rpc_tcp=True, netbios=False) as server:
-        everyone = server.run([str(SECRETSDUMP), "-just-dc", f"{ADMIN}@{ADDRESS}"], timeout=120)
-        one = server.run([str(SECRETSDUMP), "-just-dc-user", "alice", f"{ADMIN}@{ADDRESS}"], timeout=120)
-        refused = server.run([str(SECRETSDUMP), "-just-dc", f"{USER}@{ADDRESS}"], timeout=120)
+        # in a scratch directory: secretsdump leaves its sessionresume_* file behind when refused
+        dump = ["env", "-C", str(tmp_path), str(SECRETSDUMP)]
+        everyone = server.run([*dump, "-just-dc", f"{ADMIN}@{ADDRESS}"], timeout=120)
+        one = server.run([*dump, "-just-dc-user", "alice", f"{ADMIN}@{ADDRESS}"], timeout=120)
+        refused = server.run([*dump, "-just-dc", f"{USER}@{ADDRESS}"], timeout=120)
     expected = _fixture_hashes("win2016-dc")
     printed = {name: (int(rid), lm, nt) for name, rid, lm, nt in LINE.findall(everyone.stdout)}
     assert set(printed) == set(expected), everyone.stdout + everyone.stderr
@@ -67,14 +69,15 @@ HEPT_MAP = ("from impacket.dcerpc.v5 import epm, drsuapi\n"
             "    print(exc)\n")
 
 
-def test_the_mapper_gives_drsuapis_port_on_a_dc_only() -> None:
+def test_the_mapper_gives_drsuapis_port_on_a_dc_only(tmp_path: Path) -> None:
     with NetnsServer("win2016-dc", rpc_tcp=True, netbios=False) as server:
         dc = server.run([sys.executable, "-c", HEPT_MAP])
         lsass = server.lsa_port
     assert dc.stdout.strip() == f"ncacn_ip_tcp:{ADDRESS}[{lsass}]", dc.stdout + dc.stderr
     with NetnsServer("win2016", rpc_tcp=True, netbios=False) as server:
         member = server.run([sys.executable, "-c", HEPT_MAP])
-        dump = server.run([str(SECRETSDUMP), "-just-dc", f"{ADMIN}@{ADDRESS}"], timeout=120)
+        dump = server.run(["env", "-C", str(tmp_path), str(SECRETSDUMP), "-just-dc", f"{ADMIN}@{ADDRESS}"],
+                          timeout=120)
     # a member runs no directory service: nothing registered (as Windows' mapper answers)
     assert "ept_s_not_registered" in member.stdout, member.stdout + member.stderr
     # and secretsdump stops before it: the member's SAM has no domain CORP (SamrLookupDomainInSamServer)
