@@ -16,7 +16,7 @@ pipes of the process) and on lsass's dynamic TCP port, registered with the endpo
   KCC (18), replication status (19), object verification / existence (22, 23), site costs (24),
   cloning (28) and the NGC key calls (29, 30).
 
-Access (MS-DRSR 4.1.10.5.x): replicating secrets needs the control access rights
+Access (MS-DRSR 4.1.10.5): replicating secrets needs the control access rights
 DS-Replication-Get-Changes and DS-Replication-Get-Changes-All on the NC root, which a default
 domain grants to Administrators, Domain Admins, Enterprise Admins and Domain Controllers
 (MS-ADTS 6.1.1.2.x default NC security descriptor); others get ERROR_DS_DRA_ACCESS_DENIED.

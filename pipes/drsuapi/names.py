@@ -6,7 +6,7 @@ the call succeeds (0) and each result item carries its own DS_NAME_ERROR status
 when the object has no name in the desired format (a display name it lacks), and
 DS_NAME_ERROR_RESOLVING for an offered format the server does not translate.  pDomain is the
 DNS name of the object's domain (4.1.4.1.4).  The special "list" formats answer the lists
-4.1.4.2.x describe: DS_LIST_ROLES the five FSMO role owners (all this DC's nTDSDSA object: the
+4.1.4.2 (the CrackNames procedures) describe: DS_LIST_ROLES the five FSMO role owners (all this DC's nTDSDSA object: the
 forest's only DC holds every role), DS_LIST_SITES the one site, DS_LIST_DOMAINS and DS_LIST_NCS
 the domain and configuration NCs.
 """
@@ -67,11 +67,11 @@ from .types import (
     DS_USER_PRINCIPAL_NAME_FOR_LOGON,
 )
 
-#: The offered formats tried, in this order, for DS_UNKNOWN_NAME (4.1.4.2.x "the server
-#: attempts each format in turn").
+#: The offered formats tried, in this order, for DS_UNKNOWN_NAME (4.1.4.2: the server
+#: attempts each format in turn).
 _GUESS_ORDER: Final = (DS_FQDN_1779_NAME, DS_USER_PRINCIPAL_NAME, DS_NT4_ACCOUNT_NAME,
                        DS_CANONICAL_NAME, DS_UNIQUE_ID_NAME, DS_SID_OR_SID_HISTORY_NAME)
-#: 4.1.4.2.x: at most this many names per call (``[range(1,10000)] cNames``).
+#: 4.1.4.1.2: at most this many names per call (``[range(1,10000)] cNames``).
 MAX_NAMES: Final = 10000
 
 
@@ -80,7 +80,7 @@ def _account_name(obj: DirectoryObject) -> str | None:
 
 
 def _canonical(me: DsaIdentity, obj: DirectoryObject) -> str:
-    """MS-DRSR 4.1.4.2.x canonical name: the domain's DNS name, then the RDN values from the
+    """MS-DRSR 4.1.4.2 canonical name: the domain's DNS name, then the RDN values from the
     top down, separated by '/'."""
     dn = obj.dn
     parts = [p.split("=", 1)[1] for p in _split_dn(dn) if not p.upper().startswith("DC=")]
@@ -194,7 +194,7 @@ def render(me: DsaIdentity, obj: DirectoryObject, fmt: int) -> str | None:
 def _list(ctx: CallContext, me: DsaIdentity, fmt: int) -> list[dict[str, Any]] | None:
     values: list[str]
     if fmt == DS_LIST_ROLES:
-        values = [me.ntds_dn] * 5  # schema, naming, PDC, RID, infrastructure (4.1.4.2.x)
+        values = [me.ntds_dn] * 5  # schema, naming, PDC, RID, infrastructure (4.1.4.2 ListRoles)
     elif fmt == DS_LIST_SITES:
         values = [me.site_dn]
     elif fmt == DS_LIST_DOMAINS:
@@ -251,11 +251,11 @@ _EMPTY_PREFIX_TABLE: Final = {"PrefixCount": 0, "pPrefixEntry": None}
                      request=[("hDrs", DRS_HANDLE), ("dwInVersion", uint32), ("pmsgIn", DRS_MSG_VERIFYREQ)],
                      response=[("pdwOutVersion", uint32), ("pmsgOut", DRS_MSG_VERIFYREPLY)], returns="WERROR")
 def IDL_DRSVerifyNames(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-DRSR 4.1.27.3: for each DSNAME, the object it names (by DSNAME, SID or
+    """MS-DRSR 4.1.27 (server behavior): for each DSNAME, the object it names (by DSNAME, SID or
     sAMAccountName per dwFlags) as an ENTINF, or an ENTINF with a NULL pName when there is none;
     ``error`` 0.  The attributes RequiredAttrs names (their ATTRTYPs read through the request's
     PrefixTable, 5.16.4) come back with each found object, under the server's prefix table;
-    secret attributes never do (4.1.27.3 returns only what the caller may read, and secrets are
+    secret attributes never do (MS-DRSR 4.1.27 returns only what the caller may read, and secrets are
     not readable).  Foreign security principals (DRS_VERIFY_FPOS) are never found: the fixture
     has none."""
     bound(ctx, request["hDrs"])

@@ -189,6 +189,6 @@ def dsname_parts(value: dict[str, Any]) -> tuple[str, uuid.UUID, Sid | None]:
 
 def bound(ctx: CallContext, handle: bytes) -> HandleEntry:
     """The DRS_HANDLE's entry; a handle IDL_DRSBind never gave this caller is the runtime's
-    fault nca_s_fault_context_mismatch (MS-RPCE 3.1.1.5.3.2.2.2, the strict context handle of
+    fault nca_s_fault_context_mismatch (C706 14.3.11, MS-RPCE 2.2.4.15 strict_context_handle, as for the strict context handle of
     the other lsass interfaces)."""
     return ctx.handles.issued(handle, "drsuapi")

@@ -4,7 +4,7 @@ A V8 or V10 request (4.1.10.2.5 / 4.1.10.2.7) gets a V6 reply (4.1.10.2.11; the 
 V6 to a client that announced DRS_EXT_GETCHGREPLY_V6, 4.1.10.5.1; V9 only to one announcing
 DRS_EXT_GETCHGREPLY_V9 with a V10 request, which smbemu does not serve):
 
-* ``ulExtendedOp`` EXOP_REPL_OBJ (6) or EXOP_REPL_SECRETS (7) (4.1.10.5.x): the one object the
+* ``ulExtendedOp`` EXOP_REPL_OBJ (6) or EXOP_REPL_SECRETS (7) (4.1.10.5): the one object the
   request's pNC names (by GUID, else SID, else DN), ulExtendedRet EXOP_ERR_SUCCESS (1); an object
   that does not exist is ERROR_DS_DRA_BAD_DN (U: the code Windows answers), so secretsdump
   falls back to CrackNames;
@@ -12,7 +12,7 @@ DRS_EXT_GETCHGREPLY_V9 with a V10 request, which smbemu does not serve):
   configuration NC (the site and server objects) or the schema NC (its head only: classes and
   attributes are not modelled) -- paged by ``usnvecFrom`` (each object's USN
   is its place in the NC) at most ``cMaxObjects`` (and :data:`MAX_OBJECTS_PER_REPLY`) per
-  reply, fMoreData while objects remain (4.1.10.5.x "GetChangesInNC");
+  reply, fMoreData while objects remain (4.1.10.5, replication of an NC);
 * the other extended operations (the FSMO transfers, EXOP_REPL_SECRETS aside) are refused
   ERROR_DS_DRA_NOT_SUPPORTED (U).
 
@@ -79,7 +79,7 @@ from .types import (
     MAX_OBJECTS_PER_REPLY,
 )
 
-#: MS-DRSR 4.1.10.2.21 EXOP_ERR.
+#: EXOP_ERR (MS-DRSR 4.1.10.2, ulExtendedRet).
 EXOP_ERR_SUCCESS: Final = 1
 EXOP_ERR_PARAM_ERR: Final = 7
 
@@ -184,7 +184,7 @@ def entinf(ctx: CallContext, me: DsaIdentity, obj: DirectoryObject, wanted: tupl
 
 def requested_oids(message: dict[str, Any]) -> tuple[str, ...]:
     """The OIDs the partial attribute set asks for, through the client's prefix table; every
-    modelled attribute when there is none (4.1.10.5.x: no pPartialAttrSet = all attributes)."""
+    modelled attribute when there is none (4.1.10.5: no pPartialAttrSet = all attributes)."""
     pas = message.get("pPartialAttrSet")
     if not pas:
         return MODELLED
@@ -224,7 +224,7 @@ def _reply(me: DsaIdentity, nc: DirectoryObject | None, usn_from: dict[str, int]
 
 
 def _chain(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """REPLENTINFLIST (5.166): each entry points at the next."""
+    """REPLENTINFLIST (5.161): each entry points at the next."""
     head: dict[str, Any] | None = None
     for entry in reversed(entries):
         head = dict(entry, pNextEntInf=head)

@@ -1,17 +1,17 @@
-"""How drsuapi sends secret attributes (MS-DRSR 4.1.10.6.11 EncryptValuesIfNecessary and
-4.1.10.6.12 / MS-SAMR 2.2.11.1.3), and the ATTRTYP <-> OID mapping of the prefix tables
+"""How drsuapi sends secret attributes (MS-DRSR 4.1.10.6, the server's EncryptValuesIfNecessary
+step, and MS-SAMR 2.2.11.1.3), and the ATTRTYP <-> OID mapping of the prefix tables
 (MS-DRSR 5.16.4).
 
 Two layers protect a password hash on the wire:
 
 * the RID layer (MS-SAMR 2.2.11.1.3, used for unicodePwd, dBCSPwd, ntPwdHistory, lmPwdHistory:
-  MS-DRSR 4.1.10.6.12): each 16-byte hash is two DES-ECB blocks under keys made from the
+  MS-DRSR 4.1.10.6): each 16-byte hash is two DES-ECB blocks under keys made from the
   account's RID, bytes r0..r3 little-endian: K1 = r0 r1 r2 r3 r0 r1 r2, K2 = r3 r0 r1 r2 r3 r0 r1
   (each 7-byte key spread to 8 bytes with the parity bit, MS-SAMR 2.2.11.1.2);
-* the session layer (MS-DRSR 4.1.10.6.11, ENCRYPTED_PAYLOAD 5.59): a random 16-byte Salt, then
+* the session layer (MS-DRSR 4.1.10.6, ENCRYPTED_PAYLOAD 4.1.10.2.16): a random 16-byte Salt, then
   RC4 under MD5(SessionKey || Salt) over CheckSum (the CRC-32 of the clear value) followed by the
   value.  SessionKey is the key of the RPC security context the client bound with (the NTLM
-  session key: MS-DRSR 4.1.10.6.11 "the session key associated with the secure channel").
+  session key of the bind; impacket's DecryptAttributeValue reads it the same way, W).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _ciphers() -> tuple[Any, Any, Any, Any]:
     return Cipher, modes, ARC4, TripleDES
 
 
-#: MS-DRSR 4.1.10.6.11: the attributes whose values go encrypted (their OIDs, MS-ADA3).
+#: MS-DRSR 4.1.10.6 (EncryptValuesIfNecessary): the attributes whose values go encrypted (their OIDs, MS-ADA3).
 SECRET_OIDS: Final = frozenset({
     "1.2.840.113556.1.4.90",   # unicodePwd
     "1.2.840.113556.1.4.55",   # dBCSPwd
@@ -80,7 +80,7 @@ def with_rid_layer(hashes: bytes, rid: int) -> bytes:
 
 
 def encrypt_value(value: bytes, session_key: bytes, salt: bytes | None = None) -> bytes:
-    """ENCRYPTED_PAYLOAD (MS-DRSR 5.59) of ``value`` under ``session_key`` (module docstring)."""
+    """ENCRYPTED_PAYLOAD (MS-DRSR 4.1.10.2.16) of ``value`` under ``session_key`` (module docstring)."""
     salt = salt if salt is not None else os.urandom(16)
     key = hashlib.md5(session_key + salt).digest()
     Cipher, _modes, ARC4, _des3 = _ciphers()

@@ -115,10 +115,10 @@ def _names_domain(ctx: CallContext, name: str) -> bool:
                      request=[("hDrs", DRS_HANDLE), ("dwInVersion", uint32), ("pmsgIn", DRS_MSG_DCINFOREQ)],
                      response=[("pdwOutVersion", uint32), ("pmsgOut", DRS_MSG_DCINFOREPLY)], returns="WERROR")
 def IDL_DRSDomainControllerInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-DRSR 4.1.5.3: the DCs of the named domain (flat or DNS name) at InfoLevel 1, 2, 3;
+    """MS-DRSR 4.1.5.2: the DCs of the named domain (flat or DNS name) at InfoLevel 1, 2, 3;
     0xFFFFFFFF lists the server's current LDAP connections, for administrators (the policy's
     drsuapi rule; others get ERROR_ACCESS_DENIED, U), and smbemu serves no LDAP: an empty list.  An unknown
-    domain is ERROR_DS_OBJ_NOT_FOUND; an unknown level ERROR_INVALID_PARAMETER (4.1.5.3)."""
+    domain is ERROR_DS_OBJ_NOT_FOUND; an unknown level ERROR_INVALID_PARAMETER (4.1.5.2)."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
     level = int(message["InfoLevel"])

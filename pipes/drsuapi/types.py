@@ -36,7 +36,7 @@ DRS_EXT_ADAM: Final = 0x00000001
 DRS_EXT_LH_BETA2: Final = 0x00000002
 DRS_EXT_RECYCLE_BIN: Final = 0x00000004
 
-#: 4.1.10.2.x ulExtendedOp / ulFlags values used here.
+#: ulExtendedOp (EXOP_REQ, MS-DRSR 4.1.10.2.22) and ulFlags (DRS_OPTIONS) values used here.
 EXOP_REPL_OBJ: Final = 6
 EXOP_REPL_SECRETS: Final = 7
 DRS_INIT_SYNC: Final = 0x00000020
@@ -79,7 +79,7 @@ DRS_HANDLE: Final = ContextHandle
 DRS_EXTENSIONS: Final = Struct("DRS_EXTENSIONS", [("cb", uint32), ("rgb", ConformantBytes())])
 
 #: 5.50 DSNAME: the name's characters (NameLen of them) plus the terminating NUL, as a
-#: conformant WCHAR array; 5.2.1 NT4SID: 28 bytes, the SID's binary form padded with zeros.
+#: conformant WCHAR array; 5.136 NT4SID: 28 bytes, the SID's binary form padded with zeros.
 DSNAME: Final = Struct("DSNAME", [
     ("structLen", uint32), ("SidLen", uint32), ("Guid", Guid), ("Sid", FixedBytes(28)),
     ("NameLen", uint32), ("StringName", ConformantArray(wchar))])
@@ -116,14 +116,14 @@ PROPERTY_META_DATA_EXT: Final = Struct("PROPERTY_META_DATA_EXT", [
 PROPERTY_META_DATA_EXT_VECTOR: Final = Struct("PROPERTY_META_DATA_EXT_VECTOR", [
     ("cNumProps", uint32), ("rgMetaData", ConformantArray(PROPERTY_META_DATA_EXT))])
 
-#: The most objects one reply carries (the REPLENTINFLIST chain, 5.166, is declared unrolled
+#: The most objects one reply carries (the REPLENTINFLIST chain, 5.161, is declared unrolled
 #: to this depth: the engine's types are not recursive).  MS-DRSR 4.1.10.5: the server returns
 #: "at most" cMaxObjects objects and sets fMoreData when more remain, so a client pages on.
 MAX_OBJECTS_PER_REPLY: Final = 64
 
 
 def _entinf_list(depth: int) -> Struct:
-    """REPLENTINFLIST (5.166) whose pNextEntInf chain may be ``depth`` entries long."""
+    """REPLENTINFLIST (5.161) whose pNextEntInf chain may be ``depth`` entries long."""
     node: Struct | None = None
     for _ in range(depth):
         next_type = Pointer(node) if node is not None else Pointer(uint32)  # the last is NULL

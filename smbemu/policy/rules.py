@@ -315,7 +315,7 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # -- drsuapi (MS-DRSR) ------------------------------------------------------------------
     # Replication from the domain NC needs the control access rights DS-Replication-Get-Changes
     # (1131f6aa-...) and, for secrets, DS-Replication-Get-Changes-All (1131f6ad-...) on the NC
-    # root (MS-DRSR 4.1.10.5.x IsGetNCChangesPermissionGranted); a default domain grants them to
+    # root (MS-DRSR 4.1.10.5 IsGetNCChangesPermissionGranted); a default domain grants them to
     # Administrators, Domain Admins, Enterprise Admins and Domain Controllers (MS-ADTS 6.1.1.2.x
     # / 7.1.1.x default NC security descriptor, D).  The handler maps the refusal to
     # ERROR_DS_DRA_ACCESS_DENIED (pipes/drsuapi/replication.py).
