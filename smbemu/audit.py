@@ -24,7 +24,7 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
            decided -- PolicyDecision, PolicyRule, PolicyReason -- and the status returned)
 100002     smbemu's own event: one RAP call on \\PIPE\\LANMAN (command, opcode, level, the
            decision of its DCE/RPC twin, the Win32 status returned)
-100003     smbemu's own event: a spooler callback ("printer bug") was requested (audit_spooler)
+100003     smbemu's own event: a spooler callback ("printer bug") was requested (audit_spooler); 4662: audit_replication
 =========  ==================================================================================
 
 Every event carries ``EventID`` (always an integer), ``TimeCreated`` (ISO 8601 UTC),
@@ -49,7 +49,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from smbemu import audit_domain_policy, audit_policy_changes, audit_shares, audit_spooler, events
+from smbemu import (audit_accounts, audit_domain_policy, audit_policy_changes, audit_replication,
+                    audit_shares, audit_spooler, events)
+from smbemu.audit_subject import ANONYMOUS_SID, NULL_SID, identity_fields, logon_id, subject_fields
 from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
@@ -64,7 +66,7 @@ __all__ = [
     "AuditLog", "AuditObserver", "subscribe", "open_audit_log", "logon_success", "logon_failure",
     "logoff", "account_locked_out", "share_access", "share_object_check", "rpc_call", "rpc_verdict",
     "sid_of", "logon_id", "AUDIT_SUCCESS", "AUDIT_FAILURE", "RPC_EVENT_ID", "RAP_EVENT_ID",
-    "SMBEMU_EVENT_IDS", "rap_call", "account_change",
+    "SMBEMU_EVENT_IDS", "rap_call",
     "FAILURE_REASONS", "AuditTarget",
 ]
 
@@ -78,8 +80,6 @@ RPC_EVENT_ID: Final = 100001
 RAP_EVENT_ID: Final = 100002
 PROVIDER: Final = "Microsoft-Windows-Security-Auditing"
 SMBEMU_PROVIDER: Final = "smbemu"
-NULL_SID: Final = "S-1-0-0"
-ANONYMOUS_SID: Final = "S-1-5-7"
 SYSTEM_SID: Final = "S-1-5-18"
 IPC_SHARE: Final = "\\\\*\\IPC$"
 
@@ -203,11 +203,6 @@ def open_audit_log(target: str | AuditTarget | IO[str] | AuditLog | None,
 
 # ---------------------------------------------------------------------------------- identities
 
-def logon_id(session_id: int) -> str:
-    """A session's TargetLogonId / SubjectLogonId (Windows prints a LUID in hex)."""
-    return _hex(session_id)
-
-
 def sid_of(config: ServerConfig, principal: Principal) -> str:
     """The principal's SID: S-1-5-7 for ANONYMOUS LOGON, the account's SID otherwise."""
     if principal.is_anonymous:
@@ -216,20 +211,11 @@ def sid_of(config: ServerConfig, principal: Principal) -> str:
     return str(user.sid) if user is not None else NULL_SID
 
 
-def _target(config: ServerConfig, principal: Principal) -> tuple[str, str, str]:
-    """(TargetUserSid, TargetUserName, TargetDomainName) as 4624 / 4634 print them."""
-    if principal.is_anonymous:
-        return ANONYMOUS_SID, "ANONYMOUS LOGON", "NT AUTHORITY"
-    user = config.directory.find_user(principal.user_name) if principal.user_name else None
-    name = user.name if user is not None else principal.user_name
-    domain = config.directory.account_domain.name
-    return (str(user.sid) if user is not None else NULL_SID), name, domain
+_target = identity_fields
 
 
 def _subject(config: ServerConfig, session: Session) -> dict[str, object]:
-    sid, name, domain = _target(config, session.principal)
-    return {"SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,
-            "SubjectLogonId": logon_id(session.session_id)}
+    return subject_fields(config, session.principal, session.session_id)
 
 
 def _peer(peer: tuple[str, int] | None) -> dict[str, object]:
@@ -454,63 +440,6 @@ def rap_call(config: ServerConfig, call: events.RapCall) -> dict[str, object] | 
     })
 
 
-# ---------------------------------------------------------------------------------- SAM changes
-
-#: Windows' event for each SAM change (user account, computer account).
-_CHANGE_EVENTS: Final[dict[str, tuple[int, int]]] = {
-    "created": (4720, 4741), "deleted": (4726, 4743), "changed": (4738, 4742),
-    "enabled": (4722, 4722), "disabled": (4725, 4725),
-    "password-changed": (4723, 4723), "password-reset": (4724, 4724), "unlocked": (4767, 4767)}
-#: Membership changes by group scope (a SAMR group is global, an alias local; pipes/samr names
-#: the universal ones), then the group itself created / deleted / changed.
-_MEMBER_EVENTS: Final[dict[tuple[str, str], int]] = {
-    (change, scope): event_id
-    for scope, ids in (("global", (4728, 4729, 4727, 4730, 4737)), ("local", (4732, 4733, 4731, 4734, 4735)),
-                       ("universal", (4756, 4757, 4754, 4758, 4755)))
-    for change, event_id in zip(("member-added", "member-removed", "created", "deleted", "changed"), ids)}
-#: The attribute fields of 4720 / 4738 (4741 / 4742 add DnsHostName, ServicePrincipalNames), in
-#: Windows' order: "-" means unchanged (4738) or not set.
-_ACCOUNT_ATTRIBUTES: Final = (
-    "SamAccountName", "DisplayName", "UserPrincipalName", "HomeDirectory", "HomePath", "ScriptPath",
-    "ProfilePath", "UserWorkstations", "PasswordLastSet", "AccountExpires", "PrimaryGroupId",
-    "AllowedToDelegateTo", "OldUacValue", "NewUacValue", "UserAccountControl", "UserParameters",
-    "SidHistory", "LogonHours")
-
-
-def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[str, object] | None:
-    """4720 / 4722-4726 / 4738 / 4741-4743 / 4727-4737 / 4754-4758: a SAM change, with the
-    EventData names of the Security log (Subject* = who made it, Target* = the account or group)."""
-    audit = _log(config)
-    if audit is None:
-        return None
-    sid, name, domain = _target(config, event.principal)
-    subject = {"SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,
-               "SubjectLogonId": logon_id(event.session_id)}
-    target = {"TargetUserName": event.target_name, "TargetDomainName": event.target_domain,
-              "TargetSid": event.target_sid}
-    member_event = _MEMBER_EVENTS.get((event.change, event.group_scope))
-    if member_event is not None and not event.member_sid:  # a group itself: 4727/4731/4737/4735 name it
-        extra = {} if member_event in (4730, 4734, 4758) else {"SamAccountName": dict(event.attributes).get("SamAccountName", "-"), "SidHistory": "-"}
-        return audit.emit(member_event, event.success, {**target, **subject, "PrivilegeList": "-", **extra})
-    if member_event is not None:
-        return audit.emit(member_event, event.success, {
-            "MemberName": event.member_name or "-", "MemberSid": event.member_sid or NULL_SID,
-            **target, **subject, "PrivilegeList": "-"})
-    ids = _CHANGE_EVENTS.get(event.change)
-    if ids is None:
-        return None
-    event_id = ids[1] if event.computer else ids[0]
-    fields: dict[str, object] = {**target, **subject}
-    if event_id in (4720, 4726, 4738, 4741, 4742, 4743):
-        fields["PrivilegeList"] = "-"
-    if event_id in (4720, 4738, 4741, 4742):
-        given = dict(event.attributes)
-        fields.update({field: given.get(field, "-") for field in _ACCOUNT_ATTRIBUTES})
-        if event_id in (4741, 4742):
-            fields.update({"DnsHostName": "-", "ServicePrincipalNames": "-"})
-    return audit.emit(event_id, event.success, fields)
-
-
 # ---------------------------------------------------------------------------------- the observer
 
 def _on_rpc_call(config: ServerConfig, call: events.RpcCall) -> None:
@@ -567,8 +496,9 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
-    events.AccountChanged: account_change, **audit_policy_changes.WRITERS, **audit_shares.WRITERS,  # 47xx; 5142-5144
-    events.PrinterCallbackRequested: audit_spooler.printer_callback, **audit_domain_policy.WRITERS,  # 4739
+    **audit_accounts.WRITERS, **audit_policy_changes.WRITERS, **audit_shares.WRITERS,  # 47xx; 5142-5144
+    events.PrinterCallbackRequested: audit_spooler.printer_callback,
+    **audit_domain_policy.WRITERS, **audit_replication.WRITERS,  # 4739, 4662
 }
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu import events
-from smbemu.audit_policy_changes import _subject
+from smbemu.audit_subject import subject_fields
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
@@ -46,7 +46,7 @@ def domain_policy_change(config: ServerConfig, event: events.DomainPolicyChanged
         return None
     values = dict(event.values)
     fields: dict[str, object] = {
-        **_subject(config, event.principal, event.session_id),
+        **subject_fields(config, event.principal, event.session_id),
         "DomainPolicyChanged": event.change_type, "DomainName": event.domain_name,
         "DomainSid": event.domain_sid, "PrivilegeList": "-"}
     for field, name in _FIELDS:

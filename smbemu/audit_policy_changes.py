@@ -21,7 +21,7 @@ Event IDs, subcategories and their defaults: Microsoft's "Advanced security audi
 settings" reference and its per-event pages (learn.microsoft.com, windows/security/threat-
 protection/auditing/event-4719 / -4713 / -4714 / -4717 / -4718).
 
-The Subject is the caller, as in every other change event (`audit.account_change`).
+The Subject is the caller, as in every other change event (`audit_accounts.account_change`).
 LsarSetSecurityObject's 4670 ("Permissions on an object were changed") belongs to "Authorization
 Policy Change", which Windows Server 2016 does not audit by default: not written.
 """
@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu import events
+from smbemu.audit_subject import subject_fields
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
@@ -43,18 +44,8 @@ __all__ = ["WRITERS", "policy_change", "POLICY_CHANGE_EVENTS"]
 POLICY_CHANGE_EVENTS: Final = frozenset({4713, 4714, 4717, 4718, 4719})
 
 
-def _subject(config: ServerConfig, principal: Principal, session_id: int) -> dict[str, object]:
-    """Subject* as every change event prints them (the fields of `smbemu.audit`'s 4720 / 4738;
-    this module cannot import that one, which imports it)."""
-    if principal.is_anonymous:
-        sid, name, domain = "S-1-5-7", "ANONYMOUS LOGON", "NT AUTHORITY"
-    else:
-        user = config.directory.find_user(principal.user_name) if principal.user_name else None
-        sid = str(user.sid) if user is not None else "S-1-0-0"
-        name = user.name if user is not None else principal.user_name
-        domain = config.directory.account_domain.name
-    return {"SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,
-            "SubjectLogonId": f"0x{session_id:X}"}
+#: Kept for the writer modules that import it by this name (use `subject_fields`).
+_subject = subject_fields
 
 
 def policy_change(config: ServerConfig, event: events.PolicyChanged) -> dict[str, object] | None:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu import events
+from smbemu.audit_subject import subject_fields
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
@@ -39,19 +40,6 @@ __all__ = ["WRITERS", "share_change", "SHARE_CHANGE_EVENTS"]
 
 #: ShareChanged.change -> its Security event.
 SHARE_CHANGE_EVENTS: Final = {"added": 5142, "modified": 5143, "deleted": 5144}
-
-
-def _subject(config: ServerConfig, principal: Principal, session_id: int) -> dict[str, object]:
-    """Subject* as every change event prints them (the fields of `smbemu.audit`'s 4720)."""
-    if principal.is_anonymous:
-        sid, name, domain = "S-1-5-7", "ANONYMOUS LOGON", "NT AUTHORITY"
-    else:
-        user = config.directory.find_user(principal.user_name) if principal.user_name else None
-        sid = str(user.sid) if user is not None else "S-1-0-0"
-        name = user.name if user is not None else principal.user_name
-        domain = config.directory.account_domain.name
-    return {"SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,
-            "SubjectLogonId": f"0x{session_id:X}"}
 
 
 def _modified_fields(old: tuple[str, int, int, str], new: tuple[str, int, int, str]) -> dict[str, object]:
@@ -74,7 +62,7 @@ def share_change(config: ServerConfig, event: events.ShareChanged) -> dict[str, 
     event_id = SHARE_CHANGE_EVENTS.get(event.change)
     if log is None or event_id is None:
         return None
-    fields: dict[str, object] = {**_subject(config, event.principal, event.session_id)}
+    fields: dict[str, object] = {**subject_fields(config, event.principal, event.session_id)}
     if event_id == 5143:
         fields["ObjectType"] = "Directory"
     fields["ShareName"] = f"\\\\*\\{event.share}"

@@ -19,6 +19,7 @@ checker only (``principal`` is `smbemu.principal.Principal`, ``session`` `smbemu
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
     "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PrinterCallbackRequested",
+    "DirectoryReplicated",
     "PolicyChanged", "DomainPolicyChanged", "rpc_call_reporter",
 ]
 
@@ -186,6 +188,21 @@ class PrinterCallbackRequested:
     target: str
     flags: int
     status: int
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryReplicated:
+    """A caller was granted replication out of the domain NC (MS-DRSR IDL_DRSGetNCChanges:
+    DCSync): ``object_dn`` the NC root or the one object asked for, ``nc_guid`` the domain
+    object's GUID, ``secrets`` whether secret attributes were asked for (the
+    DS-Replication-Get-Changes-All right was used)."""
+
+    principal: Principal
+    session_id: int
+    client_address: str
+    nc_guid: uuid.UUID
+    object_dn: str
+    secrets: bool
 
 
 @dataclass(frozen=True, slots=True)

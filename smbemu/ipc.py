@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smbemu import events
 from smbemu.errors import SmbStatusError
@@ -52,6 +52,7 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Context
     from smbemu.rpc.association import AssociationGroups
     from smbemu.rpc.auth_ntlm import rpc_auth_factory
     from smbemu.rpc.endpoint import RpcEndpoint
+    from smbemu.rpc.registry import PipeView, served_on
 
     limits = config.limits
     assert config.pipes is not None  # a served pipe name comes from the registry (served_pipes)
@@ -60,8 +61,13 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Context
     new_auth = config.cache.get("rpc_auth_factory")
     if new_auth is None:
         new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(RpcLogons(config))
+    registry: Any = config.pipes
+    info = registry.pipe(pipe_name)
+    absent = tuple(i for i in info.interfaces if not served_on(i, config)) if info is not None else ()
+    if absent:  # an interface this machine does not run (drsuapi off a DC): refused at bind
+        registry = PipeView(info.without(absent))
     return RpcEndpoint(
-        pipe_name, config.pipes, context_factory, assoc_groups=config.rpc_groups, auth=new_auth(),
+        pipe_name, registry, context_factory, assoc_groups=config.rpc_groups, auth=new_auth(),
         max_request_size=limits.max_rpc_request,
     )
 

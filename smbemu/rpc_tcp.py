@@ -60,7 +60,7 @@ from smbemu.rpc.pdu import (
     encode_pdu,
     peek_frag_length,
 )
-from smbemu.rpc.registry import PipeInfo
+from smbemu.rpc.registry import PipeInfo, served_on
 from smbemu.status import FAULT_ACCESS_DENIED
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ MAPPER_PORT: Final = 135
 #: Windows' fragment size on ncacn_ip_tcp (module docstring).
 TCP_MAX_FRAG: Final = 5840
 #: The lsass process's interfaces, all reachable on its one dynamic port.
-LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup")
+LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup", "drsuapi")
 #: services.exe's interface on its own dynamic port, from this release on (module docstring).
 SCM_TCP_INTERFACE: Final = "svcctl"
 SCM_TCP_SINCE: Final = (6, 0)
@@ -154,7 +154,8 @@ def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> t
     registry = config.pipes
     mapper = registry.interface(MAPPER_NAME) if registry is not None else None
     lsass = tuple(i for name in LSASS_TCP_INTERFACES
-                  if registry is not None and (i := registry.interface(name)) is not None)
+                  if registry is not None and (i := registry.interface(name)) is not None
+                  and served_on(i, config))
     scm = registry.interface(SCM_TCP_INTERFACE) if registry is not None else None
     restricted = restricts_unauthenticated(config.profile)
     services = []

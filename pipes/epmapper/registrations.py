@@ -10,7 +10,8 @@ serves all its interfaces on all its protocol sequences.  For the interfaces smb
   when ncacn_ip_tcp is served (``smbemu serve --rpc-tcp``), and its local (ncalrpc) endpoints.
   Netlogon's TCP endpoint exists on domain controllers only (MS-NRPC 2.1: the DC side of the
   secure channel; a member's Netlogon service has no remote callers) (U for the member's
-  pipe-only registration).  The local endpoint names are those public ``rpcdump.py`` outputs of
+  pipe-only registration).  drsuapi (MS-DRSR 2.1, a DC's directory service in lsass) is
+  registered on the same endpoints, on DCs only (the interface is not served elsewhere).  The local endpoint names are those public ``rpcdump.py`` outputs of
   each generation show for lsass (W): ``audit``, ``securityevent``, ``protected_storage`` and
   ``dsrole`` up to 2003; ``samss lpc``, ``SidKey Local End Point``, ``lsasspirpc``,
   ``lsapolicylookup``, ``LSARPC_ENDPOINT`` from Vista / 2008; ``LSA_EAS_ENDPOINT``, ``lsacap``,
@@ -56,7 +57,7 @@ TCP_MEMO_KEY: Final = "rpc_tcp.listening"
 
 LSASS_PIPE: Final = "\\pipe\\lsass"
 #: The interfaces served by lsass (their bind_ack secondary address is \PIPE\lsass).
-LSASS_INTERFACES: Final = frozenset({"lsarpc", "samr", "netlogon", "dssetup"})
+LSASS_INTERFACES: Final = frozenset({"lsarpc", "samr", "netlogon", "dssetup", "drsuapi"})
 #: Served, but never registered with the mapper (see the module docstring).
 UNREGISTERED: Final = frozenset({"dssetup", "epmapper", "eventlog",
                                  # DCOM's resolver and activators: well-known endpoints (MS-DCOM 2.1)
@@ -100,7 +101,8 @@ def _served(ctx: CallContext) -> Iterable[tuple[str, uuid.UUID, tuple[int, int],
     # registers no endpoint, as its pipe does not exist either (smbemu.ipc).
     config = ctx.server
     return [(i.name, i.uuid, i.version, i.pipes) for i in registry if isinstance(i, Interface)
-            and getattr(i, "available", lambda _config: True)(config)]
+            and getattr(i, "available", lambda _config: True)(config)
+            and getattr(i, "served_on", lambda _config: True)(config)]
 
 
 def _local_endpoints(version: tuple[int, int]) -> tuple[str, ...]:

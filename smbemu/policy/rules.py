@@ -337,6 +337,20 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                                *((i, n) for i in ("IRemUnknown", "IRemUnknown2")
                                  for n in ("RemQueryInterface", "RemAddRef", "RemRelease")),
                                ("IEventSystem", "GetTypeInfoCount"))},
+    # -- drsuapi (MS-DRSR) ------------------------------------------------------------------
+    # Replication from the domain NC needs the control access rights DS-Replication-Get-Changes
+    # (1131f6aa-...) and, for secrets, DS-Replication-Get-Changes-All (1131f6ad-...) on the NC
+    # root (MS-DRSR 4.1.10.5 IsGetNCChangesPermissionGranted); a default domain grants them to
+    # Administrators, Domain Admins, Enterprise Admins and Domain Controllers (MS-ADTS 6.1.1.2.x
+    # / 7.1.1.x default NC security descriptor, D).  The handler maps the refusal to
+    # ERROR_DS_DRA_ACCESS_DENIED (pipes/drsuapi/replication.py).
+    ("drsuapi", "IDL_DRSGetNCChanges"): Rule(_ADM, source="MS-DRSR 4.1.10.5 (D: replication rights)"),
+    # The PDC change log: the same replication right on the domain NC (MS-DRSR 4.1.11.3; U: the
+    # status a user gets, ERROR_ACCESS_DENIED here).  IDL_DRSDomainControllerInfo level
+    # 0xFFFFFFFF (the server's LDAP connections) is for administrators (MS-DRSR 4.1.5.2,
+    # IsMemberOfBuiltinAdminGroup; U); levels 1-3 for every caller.
+    ("drsuapi", "IDL_DRSGetNT4ChangeLog"): Rule(_ADM, source="MS-DRSR 4.1.11.3 (D; status U)"),
+    ("drsuapi", "IDL_DRSDomainControllerInfo"): Rule(_AU, {0xFFFFFFFF: _ADM}, source="MS-DRSR 4.1.5.2 (U)"),
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of

@@ -71,6 +71,32 @@ class PipeInfo:
                 return iface
         return None
 
+    def without(self, absent: Collection[Interface]) -> PipeInfo:
+        """This pipe without the interfaces ``absent`` (an interface the emulated machine does
+        not run, e.g. drsuapi on a member server: its bind is refused like any unknown one)."""
+        return PipeInfo(self.name, tuple(i for i in self.interfaces if i not in absent),
+                        {k: kept for k, v in self.by_syntax.items()
+                         if (kept := tuple(i for i in v if i not in absent))},
+                        self.secondary_address)
+
+
+class PipeView:
+    """A registry that knows one pipe only (what an `RpcEndpoint` asks for its interfaces)."""
+
+    def __init__(self, info: PipeInfo) -> None:
+        self._info = info
+
+    def pipe(self, name: str) -> PipeInfo:
+        return self._info
+
+
+def served_on(iface: Interface, config: Any) -> bool:
+    """Does the emulated machine serve ``iface``?  An interface may say it is absent on some
+    machines with a ``served_on(config)`` attribute (drsuapi: domain controllers only); its
+    pipes still exist (unlike ``available``, which removes the interface's pipes)."""
+    check = getattr(iface, "served_on", None)
+    return True if check is None else bool(check(config))
+
 
 class Registry:
     """Interfaces by pipe name and by syntax.  Build with :meth:`load` in production."""
