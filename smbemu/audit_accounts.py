@@ -14,7 +14,6 @@ from smbemu import events
 from smbemu.audit_subject import NULL_SID, subject_fields
 
 if TYPE_CHECKING:
-    from smbemu.audit import AuditLog
     from smbemu.config import ServerConfig
 
 __all__ = ["WRITERS", "account_change"]
@@ -43,7 +42,7 @@ _ACCOUNT_ATTRIBUTES: Final = (
 def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[str, object] | None:
     """4720 / 4722-4726 / 4738 / 4741-4743 / 4727-4737 / 4754-4758: a SAM change, with the
     EventData names of the Security log (Subject* = who made it, Target* = the account or group)."""
-    audit: AuditLog | None = getattr(config, "audit", None)
+    audit = getattr(config, "audit", None)
     if audit is None:
         return None
     subject = subject_fields(config, event.principal, event.session_id)
@@ -53,11 +52,14 @@ def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[s
     if member_event is not None and not event.member_sid:  # a group itself: 4727/4731/4737/4735 name it
         extra = {} if member_event in (4730, 4734, 4758) else {
             "SamAccountName": dict(event.attributes).get("SamAccountName", "-"), "SidHistory": "-"}
-        return audit.emit(member_event, event.success, {**target, **subject, "PrivilegeList": "-", **extra})
+        written: dict[str, object] = audit.emit(member_event, event.success,
+                                                {**target, **subject, "PrivilegeList": "-", **extra})
+        return written
     if member_event is not None:
-        return audit.emit(member_event, event.success, {
+        written = audit.emit(member_event, event.success, {
             "MemberName": event.member_name or "-", "MemberSid": event.member_sid or NULL_SID,
             **target, **subject, "PrivilegeList": "-"})
+        return written
     ids = _CHANGE_EVENTS.get(event.change)
     if ids is None:
         return None
@@ -70,7 +72,8 @@ def account_change(config: ServerConfig, event: events.AccountChanged) -> dict[s
         fields.update({field: given.get(field, "-") for field in _ACCOUNT_ATTRIBUTES})
         if event_id in (4741, 4742):
             fields.update({"DnsHostName": "-", "ServicePrincipalNames": "-"})
-    return audit.emit(event_id, event.success, fields)
+    written = audit.emit(event_id, event.success, fields)
+    return written
 
 
 #: The observer's table entry (`smbemu.audit`).

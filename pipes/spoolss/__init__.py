@@ -405,7 +405,8 @@ def RpcGetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         if not ctx.require(entry.granted_access, READ_CONTROL, SPOOLER_SERVER):
             assert ctx.decision is not None
             return {**empty, "ReturnValue": ctx.decision.status}
-        security = ctx.server.memo("spoolss.server_security", dict).get("sd") or server_descriptor()
+        kept: dict[str, bytes] = ctx.server.memo("spoolss.server_security", dict)
+        security = kept.get("sd") or server_descriptor()
         return _answer(buffer, room, pack([[("b", security)]]), None, "pPrinter")
     target = current(ctx, target)
     if target is None:  # deleted since the handle was opened (MS-RPRN 3.1.4.2.7)

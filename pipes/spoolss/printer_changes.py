@@ -275,7 +275,8 @@ def _set_server(ctx: CallContext, entry: Any, request: dict[str, Any], level: in
     security = _security_of(request)
     if not security:
         return ERROR_INVALID_PARAMETER
-    ctx.server.memo("spoolss.server_security", dict)["sd"] = security
+    kept: dict[str, bytes] = ctx.server.memo("spoolss.server_security", dict)
+    kept["sd"] = security
     return 0
 
 
@@ -390,7 +391,7 @@ def RpcSetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     level 1 ERROR_INVALID_LEVEL, the others as :func:`_set_level`."""
     entry = opened(ctx, request["hPrinter"])
     container = request["pPrinterContainer"] or {}
-    level, command = container.get("Level"), request["Command"]
+    level, command = int(container.get("Level") or 0), request["Command"]
     tag, info = container.get("PrinterInfo") or (None, None)
     if entry.obj.printer is None:
         return {"ReturnValue": _set_server(ctx, entry, request, level)}
