@@ -74,6 +74,11 @@ LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup")
 #: services.exe's interface on its own dynamic port, from this release on (module docstring).
 SCM_TCP_INTERFACE: Final = "svcctl"
 SCM_TCP_SINCE: Final = (6, 0)
+#: The Task Scheduler's ITaskSchedulerService on its own dynamic port, from Vista / 2008 on
+#: (MS-TSCH 2.1: RPC over TCP with a dynamic endpoint; Appendix B <1>: the interface's debut);
+#: svchost's Schedule service takes the port after services.exe's (U: the boot order).
+SCHEDULER_TCP_INTERFACE: Final = "tsch"
+SCHEDULER_TCP_SINCE: Final = (6, 0)
 #: Where the listener tells the endpoint mapper what it listens on (the mapper package's
 #: PDUs processed per `RpcTcpConnection.receive` call (one event-loop turn): as the pipes' slices
 #: (smbemu.rpc.pdu.sliced_input), a bound that keeps one client's flood from stalling the others.
@@ -144,6 +149,10 @@ def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> t
         services.append(RpcTcpService("lsass", lsass, dynamic_port, authenticated_only=restricted))
     if scm is not None and config.profile.identity.version >= SCM_TCP_SINCE:
         services.append(RpcTcpService("services", (scm,), dynamic_port + 1 if dynamic_port else 0,
+                                      authenticated_only=restricted))
+    scheduler = registry.interface(SCHEDULER_TCP_INTERFACE) if registry is not None else None
+    if scheduler is not None and config.profile.identity.version >= SCHEDULER_TCP_SINCE:
+        services.append(RpcTcpService("schedule", (scheduler,), dynamic_port + 2 if dynamic_port else 0,
                                       authenticated_only=restricted))
     return tuple(services)
 

@@ -339,7 +339,9 @@ def denied_status(returns: object) -> int:
     if returns == "NTSTATUS":
         return STATUS_ACCESS_DENIED
     if returns == "HRESULT":
-        return E_ACCESSDENIED
+        # an HRESULT is an int32 in the NDR engine (smbemu.rpc.ndr.operation): the same four
+        # bytes as 0x80070005, in the signed form the encoder takes
+        return E_ACCESSDENIED - (1 << 32)
     if returns is None:
         return FAULT_ACCESS_DENIED
     return ERROR_ACCESS_DENIED
