@@ -17,7 +17,7 @@ from .service import GUIDS, INTERFACE, SYSTEMTIME, find_task, introduced
 from .store import (
     E_ACCESSDENIED, E_DIR_NOT_EMPTY, E_FILE_NOT_FOUND, E_INVALIDARG, E_NOTIMPL, S_FALSE,
     SCHED_E_TASK_NOT_RUNNING, SCHED_S_TASK_HAS_NOT_RUN, TASK_STATE_DISABLED, TASK_STATE_READY,
-    TASK_STATE_RUNNING, canonical, hresult, store_of,
+    TASK_STATE_RUNNING, asked_first, canonical, hresult, store_of,
 )
 
 #: MS-TSCH 2.3.7 SchRpcRun flags: TASK_RUN_IGNORE_CONSTRAINTS runs a disabled task.
@@ -49,6 +49,7 @@ def _instance(ctx: CallContext, guid: Any) -> Any:
                                ("pcGroupInstances", uint32), ("pGroupInstances", GUIDS),
                                ("pEnginePID", uint32)],
                      returns="HRESULT")
+@asked_first
 def SchRpcGetInstanceInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.10: a running instance's task, TASK_STATE_RUNNING and no action under
     way nor engine process (pEnginePID 0: no process exists); an ended or unknown one
@@ -64,6 +65,7 @@ def SchRpcGetInstanceInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str
 
 @INTERFACE.operation(10, "SchRpcStopInstance", request=[("guid", Guid), ("flags", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SchRpcStopInstance(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.11: flags MUST be 0; the instance ends (SCHED_E_TASK_NOT_RUNNING when it
     already has)."""
@@ -79,6 +81,7 @@ def SchRpcStopInstance(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
 
 @INTERFACE.operation(11, "SchRpcStop", request=[("path", WString), ("flags", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SchRpcStop(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.12: every instance of the task ends; S_FALSE when none was running (what
     impacket's suite notes Windows answers for a task at rest)."""
@@ -100,6 +103,7 @@ def SchRpcStop(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
                               ("pArgs", Pointer(ConformantArray(WString))), ("flags", uint32),
                               ("sessionId", uint32), ("user", WString)],
                      response=[("pGuid", Guid)], returns="HRESULT")
+@asked_first
 def SchRpcRun(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.13: a new instance GUID; a disabled task SCHED_E_TASK_DISABLED unless
     TASK_RUN_IGNORE_CONSTRAINTS.  The action is NOT executed (`.store`)."""
@@ -119,6 +123,7 @@ def SchRpcRun(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 @INTERFACE.operation(13, "SchRpcDelete", request=[("path", WStringRef), ("flags", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SchRpcDelete(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.14: flags MUST be 0; a task is deleted (4699 reported), a folder only
     when empty (HRESULT_FROM_WIN32(ERROR_DIR_NOT_EMPTY)); the root cannot be (E_ACCESSDENIED,
@@ -149,6 +154,7 @@ def SchRpcDelete(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 @INTERFACE.operation(14, "SchRpcRename",
                      request=[("path", WStringRef), ("newName", WStringRef), ("flags", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SchRpcRename(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.15: not implemented by Windows' server, E_NOTIMPL (MS-TSCH Appendix B
     note on SchRpcRename; impacket's suite expects it)."""
@@ -163,6 +169,7 @@ def SchRpcRename(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
                      response=[("pcRuntimes", uint32),
                                ("pRuntimes", Pointer(ConformantArray(SYSTEMTIME)))],
                      returns="HRESULT")
+@asked_first
 def SchRpcScheduledRuntimes(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.16: the triggers are not evaluated (U), so no run time is listed:
     S_FALSE, "no more run times", what impacket's suite notes Windows answers for
@@ -175,6 +182,7 @@ def SchRpcScheduledRuntimes(ctx: CallContext, request: dict[str, Any]) -> dict[s
 @INTERFACE.operation(16, "SchRpcGetLastRunInfo", request=[("path", WStringRef)],
                      response=[("pLastRuntime", SYSTEMTIME), ("pLastReturnCode", uint32)],
                      returns="HRESULT")
+@asked_first
 def SchRpcGetLastRunInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.17: never run: SCHED_S_TASK_HAS_NOT_RUN and a zero time; else the last
     SchRpcRun's time and SCHED_S_TASK_RUNNING while its instance lasts, then
@@ -192,6 +200,7 @@ def SchRpcGetLastRunInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str,
 
 @INTERFACE.operation(17, "SchRpcGetTaskInfo", request=[("path", WStringRef), ("flags", uint32)],
                      response=[("pEnabled", uint32), ("pState", uint32)], returns="HRESULT")
+@asked_first
 def SchRpcGetTaskInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.18: enabled or not, and TASK_STATE DISABLED / RUNNING / READY."""
     introduced(ctx)
@@ -205,6 +214,7 @@ def SchRpcGetTaskInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
 
 @INTERFACE.operation(18, "SchRpcGetNumberOfMissedRuns", request=[("path", WStringRef)],
                      response=[("pNumberOfMissedRuns", uint32)], returns="HRESULT")
+@asked_first
 def SchRpcGetNumberOfMissedRuns(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.19: no run is ever missed (no trigger is evaluated): 0."""
     introduced(ctx)
@@ -214,6 +224,7 @@ def SchRpcGetNumberOfMissedRuns(ctx: CallContext, request: dict[str, Any]) -> di
 
 @INTERFACE.operation(19, "SchRpcEnableTask", request=[("path", WStringRef), ("enabled", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SchRpcEnableTask(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.20: the task is enabled / disabled (4700 / 4701 reported)."""
     introduced(ctx)

@@ -27,14 +27,14 @@ from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import ConformantArray, WString, WStringRef, uint16, uint32
 
-from .store import E_FILE_NOT_FOUND, E_INSUFFICIENT_BUFFER, E_INVALIDARG, store_of
+from .store import ASKED_BY_HANDLER, E_FILE_NOT_FOUND, E_INSUFFICIENT_BUFFER, E_INVALIDARG, asked_first, store_of
 
 _SOURCE: Final = "MS-TSCH 3.2.5.3.4-7: administrative privileges / the task file's DACL"
 INTERFACE: Final = Interface(
     name="sasec", uuid="378e52b0-c0a9-11cf-822d-00aa0051e40f", version=(1, 0),
     pipes=("atsvc",), opnum_count=4,
     description="Task Scheduler Agent (MS-TSCH SASec): account information, none stored",
-    rules={name: Rule(Require.ADMINISTRATORS, source=_SOURCE)
+    rules={name: Rule(Require.ADMINISTRATORS, {ASKED_BY_HANDLER: Require.ADMINISTRATORS}, source=_SOURCE)
            for name in ("SASetAccountInformation", "SASetNSAccountInformation",
                         "SAGetNSAccountInformation", "SAGetAccountInformation")})
 
@@ -48,6 +48,7 @@ _BUFFER: Final = ConformantArray(uint16)
                               ("pwszAccount", WStringRef), ("pwszPassword", WString),
                               ("dwJobFlags", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SASetAccountInformation(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.3.4: no .job task exists (the module docstring)."""
     return {"ReturnValue": E_FILE_NOT_FOUND}
@@ -57,6 +58,7 @@ def SASetAccountInformation(ctx: CallContext, request: dict[str, Any]) -> dict[s
                      request=[("Handle", WString), ("pwszAccount", WString),
                               ("pwszPassword", WString)],
                      response=[], returns="HRESULT")
+@asked_first
 def SASetNSAccountInformation(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.3.5: the AT service account (NULL: LocalSystem); the password is not kept."""
     account = request["pwszAccount"]
@@ -84,6 +86,7 @@ def _buffer_answer(request: dict[str, Any], text: str | None) -> dict[str, Any]:
                      request=[("Handle", WString), ("ccBufferSize", uint32),
                               ("wszBuffer", _BUFFER)],
                      response=[("wszBuffer", _BUFFER)], returns="HRESULT")
+@asked_first
 def SAGetNSAccountInformation(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.3.6: the AT service account's name, "" for LocalSystem."""
     return _buffer_answer(request, store_of(ctx).ns_account)
@@ -93,6 +96,7 @@ def SAGetNSAccountInformation(ctx: CallContext, request: dict[str, Any]) -> dict
                      request=[("Handle", WString), ("pwszJobName", WStringRef),
                               ("ccBufferSize", uint32), ("wszBuffer", _BUFFER)],
                      response=[("wszBuffer", _BUFFER)], returns="HRESULT")
+@asked_first
 def SAGetAccountInformation(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.3.7: no .job task exists (the module docstring)."""
     return _buffer_answer(request, None)

@@ -31,9 +31,9 @@ from smbemu.rpc.ndr import ConformantArray, Guid, Pointer, Struct, WString, WStr
 
 from . import reports
 from .store import (
-    E_ACCESSDENIED, E_ALREADY_EXISTS, E_FILE_NOT_FOUND, E_INVALIDARG, E_PATH_NOT_FOUND, MAX_TASKS,
+    ASKED_BY_HANDLER, E_ACCESSDENIED, E_ALREADY_EXISTS, E_FILE_NOT_FOUND, E_INVALIDARG, E_PATH_NOT_FOUND, MAX_TASKS,
     MAX_XML_CHARS, S_FALSE, SCHED_E_MALFORMEDXML, Task, TaskStore, canonical, hresult,
-    is_administrator, owner_sddl, parent_of, store_of, users_may_read, valid_sddl,
+    asked_first, is_administrator, owner_sddl, parent_of, store_of, users_may_read, valid_sddl,
 )
 
 _CHANGES: Final = ("SchRpcRegisterTask", "SchRpcCreateFolder", "SchRpcSetSecurity",
@@ -47,10 +47,10 @@ INTERFACE: Final = Interface(
     name="tsch", uuid="86d35949-83c9-4044-b424-db363231fd0c", version=(1, 0),
     pipes=("atsvc",), opnum_count=20,
     description="Task Scheduler 2.0 (MS-TSCH ITaskSchedulerService): tasks stored, none run",
-    rules={**{name: Rule(Require.ADMINISTRATORS,
+    rules={**{name: Rule(Require.ADMINISTRATORS, {ASKED_BY_HANDLER: Require.ADMINISTRATORS},
                          source="MS-TSCH 3.2.5.4 (the Tasks folder DACL: Administrators)")
               for name in _CHANGES},
-           **{name: Rule(Require.AUTHENTICATED, source="MS-TSCH 3.2.5.4 (read access: the DACL)")
+           **{name: Rule(Require.AUTHENTICATED, {ASKED_BY_HANDLER: Require.AUTHENTICATED}, source="MS-TSCH 3.2.5.4 (read access: the DACL)")
               for name in _QUERIES}})
 
 TASK_VALIDATE_ONLY: Final = 0x1
@@ -103,6 +103,7 @@ def find_task(ctx: CallContext, path: str | None) -> tuple[Task | None, int]:
 
 @INTERFACE.operation(0, "SchRpcHighestVersion", request=[], response=[("pVersion", uint32)],
                      returns="HRESULT")
+@asked_first
 def SchRpcHighestVersion(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.1 and <65>: 1.2 on Vista / 2008, 1.3 on 7 / 2008 R2, 1.4 from 8 / 2012 on
     (0xMMMMmmmm; U for the releases after 2012, which the note lists with 1.4)."""
@@ -146,6 +147,7 @@ def _xml_error(xml: str) -> dict[str, Any] | None:
                      response=[("pActualPath", WString),
                                ("pErrorInfo", Pointer(TASK_XML_ERROR_INFO))],
                      returns="HRESULT")
+@asked_first
 def SchRpcRegisterTask(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.2: the XML is checked (SCHED_E_MALFORMEDXML with its error info), then
     stored as given under ``path`` (NULL: a GUID name in the root folder, U); TASK_CREATE /
@@ -195,6 +197,7 @@ def SchRpcRegisterTask(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
                      request=[("path", WStringRef), ("lpcwszLanguagesBuffer", WStringRef),
                               ("pulNumLanguages", uint32)],
                      response=[("pXml", WString)], returns="HRESULT")
+@asked_first
 def SchRpcRetrieveTask(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.3: the task's XML as it was registered (the languages are ignored: the
     stored XML has no localized strings to resolve, U)."""
@@ -208,6 +211,7 @@ def SchRpcRetrieveTask(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
 @INTERFACE.operation(3, "SchRpcCreateFolder",
                      request=[("path", WStringRef), ("sddl", WString), ("flags", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SchRpcCreateFolder(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.4: flags MUST be 0 (E_INVALIDARG); an existing folder or task
     E_ALREADY_EXISTS; missing parents are created (U); the SDDL, when given, is kept."""
@@ -240,6 +244,7 @@ def _node(store: TaskStore, path: str | None) -> tuple[Any, int]:
 @INTERFACE.operation(4, "SchRpcSetSecurity",
                      request=[("path", WStringRef), ("sddl", WStringRef), ("flags", uint32)],
                      response=[], returns="HRESULT")
+@asked_first
 def SchRpcSetSecurity(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.5: the folder's or task's security descriptor becomes ``sddl``."""
     introduced(ctx)
@@ -255,6 +260,7 @@ def SchRpcSetSecurity(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
 @INTERFACE.operation(5, "SchRpcGetSecurity",
                      request=[("path", WStringRef), ("securityInformation", uint32)],
                      response=[("sddl", WString)], returns="HRESULT")
+@asked_first
 def SchRpcGetSecurity(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.6: the parts of the SDDL ``securityInformation`` asks for."""
     introduced(ctx)
@@ -302,18 +308,21 @@ _ENUM_RESPONSE: Final = [("startIndex", uint32), ("pcNames", uint32), ("pNames",
 
 @INTERFACE.operation(6, "SchRpcEnumFolders", request=_ENUM_REQUEST, response=_ENUM_RESPONSE,
                      returns="HRESULT")
+@asked_first
 def SchRpcEnumFolders(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return _names(ctx, request, folders=True)
 
 
 @INTERFACE.operation(7, "SchRpcEnumTasks", request=_ENUM_REQUEST, response=_ENUM_RESPONSE,
                      returns="HRESULT")
+@asked_first
 def SchRpcEnumTasks(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return _names(ctx, request, folders=False)
 
 
 @INTERFACE.operation(8, "SchRpcEnumInstances", request=[("path", WString), ("flags", uint32)],
                      response=[("pcGuids", uint32), ("pGuids", GUIDS)], returns="HRESULT")
+@asked_first
 def SchRpcEnumInstances(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-TSCH 3.2.5.4.9: the running instances of the task ``path`` names, or of every task in
     the folder (NULL: every task); hidden tasks' only with TASK_ENUM_HIDDEN."""

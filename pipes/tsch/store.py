@@ -259,3 +259,30 @@ def valid_sddl(text: str) -> bool:
 
 def owner_sddl(ctx: Any) -> str:
     return TASK_SDDL.format(owner=ctx.principal.sid or "BA")
+
+
+#: Rules of the HRESULT interfaces (SASec, ITaskSchedulerService) carry this one-entry
+#: ``levels`` map: a rule with levels is the handler's to ask (smbemu.rpc.enforcement:
+#: refusal_before_handler), which :func:`asked_first` does, so that the refusal goes out as the
+#: signed HRESULT the NDR engine's int32 return value takes (E_ACCESSDENIED, 0x80070005).
+ASKED_BY_HANDLER: Final = 0
+
+
+def asked_first(handler: Any) -> Any:
+    """Wrap an HRESULT handler: the operation's rule is decided first (``ctx.decide()``); a
+    refusal answers E_ACCESSDENIED with the [out] parameters neutral and the [in, out] ones
+    echoed, as the runtime answers a declared rule's refusal."""
+    import functools
+
+    @functools.wraps(handler)
+    def run(ctx: Any, request: dict[str, Any]) -> dict[str, Any]:
+        decision = ctx.decide()
+        if decision.allowed:
+            result: dict[str, Any] = handler(ctx, request)
+            return result
+        op = ctx.operation
+        echoed = {name: request[name] for name, _ in op.response if name in request}
+        refusal: dict[str, Any] = op.error_response(hresult(decision.status), **echoed)
+        return refusal
+
+    return run

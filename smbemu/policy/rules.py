@@ -339,9 +339,7 @@ def denied_status(returns: object) -> int:
     if returns == "NTSTATUS":
         return STATUS_ACCESS_DENIED
     if returns == "HRESULT":
-        # an HRESULT is an int32 in the NDR engine (smbemu.rpc.ndr.operation): the same four
-        # bytes as 0x80070005, in the signed form the encoder takes
-        return E_ACCESSDENIED - (1 << 32)
+        return E_ACCESSDENIED
     if returns is None:
         return FAULT_ACCESS_DENIED
     return ERROR_ACCESS_DENIED
