@@ -9,7 +9,7 @@ This module: the interface, its types and opnums 0-8 (version, registration, fol
 security, enumeration); :mod:`.runs` has 9-19 (instances, run, stop, delete, rename, the
 per-task queries, enable).
 
-Access (the rules below, checked before the handler): the changes (register, create folder,
+Access (the rules below, which each handler asks first: `.store.asked_first`): the changes (register, create folder,
 set security, run, stop, delete, enable) need an administrator (the Tasks folder's DACL grants
 Administrators full control, :mod:`.store`; E_ACCESSDENIED otherwise); the queries need an
 authenticated caller, and a caller who is not an administrator sees only the tasks whose SDDL

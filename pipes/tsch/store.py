@@ -165,7 +165,8 @@ class TaskStore:
         return folder
 
     def add_task(self, task: Task) -> None:
-        self.add_folder(parent_of(task.path)) if self.folder(parent_of(task.path)) is None else None
+        if self.folder(parent_of(task.path)) is None:
+            self.add_folder(parent_of(task.path))
         self.tasks[task.path.lower()] = task
 
     def remove(self, path: str) -> None:
