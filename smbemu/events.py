@@ -309,3 +309,18 @@ def rpc_call_reporter(observers: Observers, session: Session, peer: Peer,
         ))
 
     return on_call
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledTaskChanged:
+    """A scheduled task was created, deleted, enabled, disabled or updated through the Task
+    Scheduler's RPC interfaces (``pipes/tsch``; the audit log's 4698-4702,
+    `smbemu.audit_tasks`).  ``event_id`` is the Windows Security event, ``task_name`` the task's
+    path, ``task_content`` its XML (the new XML of an update).  Nothing is ever executed."""
+
+    event_id: int
+    principal: Principal
+    session_id: int
+    client_address: str
+    task_name: str
+    task_content: str

@@ -86,6 +86,11 @@ LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup", "drsuapi
 #: services.exe's interface on its own dynamic port, from this release on (module docstring).
 SCM_TCP_INTERFACE: Final = "svcctl"
 SCM_TCP_SINCE: Final = (6, 0)
+#: The Task Scheduler's ITaskSchedulerService on its own dynamic port, from Vista / 2008 on
+#: (MS-TSCH 2.1: RPC over TCP with a dynamic endpoint; Appendix B <1>: the interface's debut);
+#: svchost's Schedule service takes the port after services.exe's (U: the boot order).
+SCHEDULER_TCP_INTERFACE: Final = "tsch"
+SCHEDULER_TCP_SINCE: Final = (6, 0)
 #: Where the listener tells the endpoint mapper what it listens on (the mapper package's
 #: PDUs processed per `RpcTcpConnection.receive` call (one event-loop turn): as the pipes' slices
 #: (smbemu.rpc.pdu.sliced_input), a bound that keeps one client's flood from stalling the others.
@@ -168,8 +173,24 @@ def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> t
     if scm is not None and config.profile.identity.version >= SCM_TCP_SINCE:
         services.append(RpcTcpService("services", (scm,), dynamic_port + 1 if dynamic_port else 0,
                                       authenticated_only=restricted))
-    services += _dcom_object_service(resolver, dynamic_port + 2 if dynamic_port else 0)
+    # The processes after services.exe, each on the next port (U: their order in the boot
+    # varies): the Task Scheduler (MS-TSCH), then the COM+ Event System's object exporter.
+    scheduler = registry.interface(SCHEDULER_TCP_INTERFACE) if registry is not None else None
+    if scheduler is not None and config.profile.identity.version >= SCHEDULER_TCP_SINCE:
+        services.append(RpcTcpService("schedule", (scheduler,), _next_port(services, dynamic_port),
+                                      authenticated_only=restricted))
+    services += _dcom_object_service(resolver, _next_port(services, dynamic_port))
     return tuple(services)
+
+
+def _next_port(services: list[RpcTcpService], dynamic_port: int) -> int:
+    """The port of the next process's listener: the one after the last dynamic port taken
+    (``--rpc-tcp-port N``: lsass N, services.exe N+1, then N+2, N+3 ...); 0 (a free port of the
+    release's range) when no base port was asked for."""
+    if not dynamic_port:
+        return 0
+    taken = [s.port for s in services if s.name != MAPPER_NAME and s.port]
+    return max(taken, default=dynamic_port - 1) + 1
 
 
 def _dcom_object_service(resolver: tuple[Interface, ...], port: int) -> list[RpcTcpService]:
@@ -177,7 +198,7 @@ def _dcom_object_service(resolver: tuple[Interface, ...], port: int) -> list[Rpc
     resolver's bindings name its port): the interfaces its OXID resolver carries as
     ``object_interfaces`` (the DCOM plug-in, pipes/dcom), on a dynamic port of their own, as the
     svchost of the COM+ Event System listens on one (U: its place in the boot order varies;
-    --rpc-tcp-port N gives it N+2).  The COM server checks its callers itself (every call's
+    --rpc-tcp-port N gives it the port after the other processes', `_next_port`).  The COM server checks its callers itself (every call's
     access check), so RestrictRemoteClients does not apply to it (MS-DCOM 3.2.4.1.1)."""
     objects = tuple(i for iface in resolver for i in getattr(iface, "object_interfaces", ()))
     return [RpcTcpService(DCOM_OBJECT_SERVICE, objects, port)] if objects else []

@@ -28,6 +28,13 @@ serves all its interfaces on all its protocol sequences.  For the interfaces smb
   Vista / 2008 on is the *other* event log interface, MS-EVEN6 (f6beaff7-..., annotation "Event
   log TCPIP", also on a dynamic TCP port; W: hsc.fr "IEventService" rpcdump listing), which
   smbemu does not serve.
+* **the Task Scheduler** (MS-TSCH; svchost's Schedule service): ATSvc, SASec and, from Vista /
+  2008 on, ITaskSchedulerService on ``\\PIPE\\atsvc``; ITaskSchedulerService also on its
+  dynamic TCP port with ``--rpc-tcp`` (MS-TSCH 2.1: the ITaskSchedulerService interface uses
+  RPC over TCP with a dynamic endpoint, the two older ones the named pipe only) (W: public
+  ``rpcdump.py`` outputs of 2012 / 2016 list 1ff70682 and 378e52b0 on ``\\PIPE\\atsvc`` and
+  86d35949 on ``\\PIPE\\atsvc`` and ncacn_ip_tcp; their local endpoints, LRPC-<random>,
+  are not modelled);
 * **every other served interface** (srvsvc, wkssvc, plug-ins): its own named pipe
   (``\\PIPE\\<name>``, the first one it declares) (U: Windows registers srvsvc and wkssvc from
   their service hosts; the exact local endpoints of those processes are not modelled).
@@ -129,6 +136,8 @@ def endpoint_map(ctx: CallContext) -> tuple[Entry, ...]:
         if name in UNREGISTERED:
             continue
         syntax = (if_uuid, version[0], version[1])
+        if name == "tsch" and profile.identity.version < (6, 0):
+            continue  # ITaskSchedulerService came with Vista / 2008 (MS-TSCH Appendix B <1>)
         if name in LSASS_INTERFACES:
             towers = [pipe_tower(syntax, LSASS_PIPE, host)]
             if tcp_ports.get(name) and (name != "netlogon" or profile.is_dc):
