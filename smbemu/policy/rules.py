@@ -312,6 +312,11 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "RChangeServiceConfig2A", "RChangeServiceConfig2W",
                     "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
                     "RControlServiceExW", "RCreateWowService")},
+    # -- bkrp (MS-BKRP) ---------------------------------------------------------------------
+    # BackuprKey: any authenticated domain user wraps and unwraps (MS-BKRP 1.5: the client
+    # "must possess credentials that are valid for authentication in the server's domain");
+    # which blob a caller may unwrap is the blob's own SID check (pipes/bkrp).
+    ("bkrp", "BackuprKey"): Rule(_AU, source="MS-BKRP 1.5"),
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of
