@@ -102,10 +102,18 @@ def server_wrap(secret: bytes, caller_sid: bytes, key_guid: uuid.UUID, server_ke
 
 
 def server_wrapped_key_guid(blob: bytes) -> uuid.UUID:
-    """GUID_of_Wrapping_Key of a 2.2.4 blob (ERROR_INVALID_PARAMETER when the header is short)."""
+    """GUID_of_Wrapping_Key of a 2.2.4 blob whose lengths are consistent: Ciphertext_Length is
+    what follows R2, and holds R3, the MAC, a SID (8 bytes at least) and Payload_Length bytes.
+    A blob that is not a 2.2.4 structure is ERROR_INVALID_PARAMETER before any key is looked up
+    (3.1.4.1.2.1: "not conform to the format ... return a non-zero error code"; Windows answers
+    INVALID_PARAMETER to a ClientWrap blob relabelled version 1, Samba's wrong_version test)."""
     if len(blob) < _SERVER_HEADER.size:
         raise Refused(ERROR_INVALID_PARAMETER, "shorter than a ServerWrap header (MS-BKRP 2.2.4)")
-    return uuid.UUID(bytes_le=_SERVER_HEADER.unpack_from(blob)[3])
+    signature, payload_length, ciphertext_length, key_guid, _r2 = _SERVER_HEADER.unpack_from(blob)
+    if (signature != SERVER_WRAP_SIGNATURE or ciphertext_length != len(blob) - _SERVER_HEADER.size
+            or payload_length + _R3_SIZE + _MAC_SIZE + 8 > ciphertext_length):
+        raise Refused(ERROR_INVALID_PARAMETER, "Payload_Length / Ciphertext_Length do not fit the blob")
+    return uuid.UUID(bytes_le=key_guid)
 
 
 def _sid_length(data: bytes) -> int:
@@ -117,13 +125,10 @@ def _sid_length(data: bytes) -> int:
 
 
 def server_unwrap(blob: bytes, server_key: bytes, caller_sid: bytes) -> bytes:
-    """MS-BKRP 3.1.4.1.2.1 steps 2-5: decrypt, check the MAC and that the caller is the SID the
+    """MS-BKRP 3.1.4.1.2.1 steps 2-5 on a blob `server_wrapped_key_guid` accepted: decrypt, check the MAC and that the caller is the SID the
     secret was wrapped for; the secret."""
-    signature, payload_length, ciphertext_length, _guid, r2 = _SERVER_HEADER.unpack_from(blob)
-    ciphertext = blob[_SERVER_HEADER.size:]
-    if signature != SERVER_WRAP_SIGNATURE or ciphertext_length == 0 or ciphertext_length > len(ciphertext):
-        raise Refused(ERROR_INVALID_PARAMETER, "Ciphertext_Length does not fit the blob")
-    payload = rc4(_hmac_sha1(server_key, r2), ciphertext[:ciphertext_length])
+    _signature, payload_length, _ciphertext_length, _guid, r2 = _SERVER_HEADER.unpack_from(blob)
+    payload = rc4(_hmac_sha1(server_key, r2), blob[_SERVER_HEADER.size:])
     if len(payload) < _R3_SIZE + _MAC_SIZE:
         raise Refused(ERROR_INVALID_PARAMETER, "the payload is shorter than R3 and the MAC")
     r3, mac = payload[:_R3_SIZE], payload[_R3_SIZE:_R3_SIZE + _MAC_SIZE]
@@ -172,8 +177,9 @@ def _decrypted_secret(version: int, data: bytes) -> tuple[bytes, bytes, bytes]:
 
 def _access_check_sid(version: int, data: bytes, key: bytes, iv: bytes) -> bytes:
     """The SID an AccessCheck (2.2.2.3 / 2.2.2.4) names, after decrypting it with the payload key
-    (3DES-CBC / AES-256-CBC) and verifying its magic (1) and hash (SHA-1 / SHA-512 of the fields
-    before it); ERROR_INVALID_DATA when either is wrong."""
+    (3DES-CBC / AES-256-CBC) and verifying its magic (1) and its Hash, the last 20 (SHA-1) / 64
+    (SHA-512) bytes, over everything before it: magic, cbNonce, Nonce, SID and the padding that
+    makes the structure a whole number of cipher blocks.  ERROR_INVALID_DATA when either is wrong."""
     algorithm = TripleDES(key) if version == 2 else algorithms.AES(key)
     block = algorithm.block_size // 8
     if not data or len(data) % block:
@@ -181,18 +187,17 @@ def _access_check_sid(version: int, data: bytes, key: bytes, iv: bytes) -> bytes
     decryptor = Cipher(algorithm, modes.CBC(iv)).decryptor()
     plain = decryptor.update(data) + decryptor.finalize()
     digest = hashlib.sha1 if version == 2 else hashlib.sha512
-    if len(plain) < 8 or struct.unpack_from("<I", plain)[0] != 1:
+    hash_size = digest().digest_size
+    if len(plain) < 8 + hash_size or struct.unpack_from("<I", plain)[0] != 1:
         raise Refused(ERROR_INVALID_DATA, "the AccessCheck magic is wrong")
-    nonce_length = struct.unpack_from("<I", plain, 4)[0]
-    sid_start = 8 + nonce_length
+    if not hmac.compare_digest(digest(plain[:-hash_size]).digest(), plain[-hash_size:]):
+        raise Refused(ERROR_INVALID_DATA, "the AccessCheck hash does not verify")
+    sid_start = 8 + struct.unpack_from("<I", plain, 4)[0]
+    fields = plain[:-hash_size]
     try:
-        sid_end = sid_start + _sid_length(plain[sid_start:])
+        return fields[sid_start:sid_start + _sid_length(fields[sid_start:])]
     except Refused:
         raise Refused(ERROR_INVALID_DATA, "the AccessCheck holds no SID") from None
-    hash_end = sid_end + digest().digest_size
-    if hash_end > len(plain) or digest(plain[:sid_end]).digest() != plain[sid_end:hash_end]:
-        raise Refused(ERROR_INVALID_DATA, "the AccessCheck hash does not verify")
-    return plain[sid_start:sid_end]
 
 
 def _rsa_pkcs1_decrypt(private_key: rsa.RSAPrivateKey, ciphertext: bytes) -> bytes:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import shutil
 import struct
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -220,12 +222,13 @@ def client_wrap(cert_der: bytes, secret: bytes, sid: bytes, version: int, *,
     encrypted = public.encrypt(inner, padding.PKCS1v15())
     if reverse:
         encrypted = bytes(reversed(encrypted))
+    # 2.2.2.3 / 2.2.2.4: magic, cbNonce, Nonce, SID, padding to whole blocks, then the Hash of it all
+    block = algorithm.block_size // 8
     check = struct.pack("<II", 1, 32) + os.urandom(32) + sid
+    check += bytes(-(len(check) + digest().digest_size) % block)
     check += digest(check).digest()
     if bad_hash:
         check = check[:-1] + bytes([check[-1] ^ 1])
-    block = algorithm.block_size // 8
-    check += bytes(-len(check) % block)
     encryptor = Cipher(algorithm, modes.CBC(iv)).encryptor()
     sealed = encryptor.update(check) + encryptor.finalize()
     return struct.pack("<III", version, len(encrypted), len(sealed)) + key_guid + encrypted + sealed
@@ -321,3 +324,35 @@ def test_dpapi_backupkeys_exports_the_keys_backuprkey_uses(tmp_path: Path) -> No
         assert bytes.fromhex(cert_hex) == certificate
         _sid_of, secret, verified = _open_server_wrapped(bytes.fromhex(blob_hex), legacy)
         assert (secret, verified) == (SECRET, True)
+
+
+# -------------------------------------------------------------------------------------------
+# Samba's rpc.backupkey suite (smbtorture), written against Windows DCs
+# -------------------------------------------------------------------------------------------
+
+#: Sub-tests that read G$BCKUPKEY_P / G$BCKUPKEY_<guid> with LsarOpenSecret + LsarQuerySecret:
+#: a user is refused those secrets (MS-LSAD 3.1.1.4: a secret object's DACL grants nobody but
+#: administrators access), on Windows as here, so they fail for alice alone.
+_LSA_SECRET_READERS = {"backupkey.server_wrap_encrypt_decrypt_remote_key",
+                       "backupkey.server_wrap_encrypt_decrypt_wrong_key",
+                       "backupkey.server_wrap_encrypt_decrypt_wrong_sid"}
+
+
+@pytest.mark.parametrize("who", [ADMIN, ALICE], ids=["administrator", "user"])
+def test_smbtorture_backupkey(server: ServerThread, who: tuple[str, str], tmp_path: Path) -> None:
+    """smbtorture rpc.backupkey over a sealed \\pipe\\protected_storage: all 28 sub-tests pass
+    as the Administrator; as a user, all but the three that read the keys through LSA."""
+    binary = shutil.which("smbtorture")
+    assert binary, "smbtorture is not installed; scripts/test.sh installs it (samba-testsuite)"
+    conf = tmp_path / "smb.conf"
+    conf.write_text("[global]\n  workgroup = CORP\n", encoding="utf-8")
+    completed = subprocess.run(
+        [binary, f"--configfile={conf}", f"ncacn_np:{HOST}[seal]", "-p", str(server.port),
+         "-U", f"CORP\\{who[0]}%{who[1]}", "rpc.backupkey"],
+        capture_output=True, text=True, errors="replace", timeout=180, stdin=subprocess.DEVNULL)
+    outcomes = dict(reversed(line.split(": ", 1)) for line in completed.stdout.splitlines()
+                    if line.startswith(("success: ", "failure: ", "error: ")))
+    outcomes = {name.rstrip(" ["): outcome for name, outcome in outcomes.items()}
+    failed = {name for name, outcome in outcomes.items() if outcome != "success"}
+    assert len(outcomes) == 28, completed.stdout[-2000:]
+    assert failed == (set() if who == ADMIN else _LSA_SECRET_READERS), completed.stdout[-3000:]
