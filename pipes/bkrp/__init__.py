@@ -134,7 +134,7 @@ def _restore(ctx: CallContext, data: bytes, sid: bytes, *, win2k: bool) -> bytes
     if win2k or first not in wrapping.CLIENT_WRAP_VERSIONS:
         raise wrapping.Refused(ERROR_INVALID_PARAMETER, f"a blob of version {first}")
     key = keys.client_wrap_key(ctx, wrapping.client_wrapped_key_guid(data))
-    if key is None:
+    if key is None or key.private_key is None:
         unknown = (STATUS_OBJECT_NAME_NOT_FOUND if ctx.server_view.version == _UNKNOWN_KEY_2012R2
                    else ERROR_INVALID_DATA)
         raise wrapping.Refused(unknown, "no ClientWrap key by that GUID")
@@ -143,7 +143,7 @@ def _restore(ctx: CallContext, data: bytes, sid: bytes, *, win2k: bool) -> bytes
 
 def _retrieve(ctx: CallContext) -> bytes:
     """3.1.4.1.3: pDataIn and cbDataIn are ignored; the current key pair's certificate."""
-    key = keys.client_wrap_key(ctx)
+    key = keys.client_wrap_key(ctx, private=False)
     if key is None:
         raise wrapping.Refused(ERROR_INVALID_DATA, "no ClientWrap key")
     return key.certificate

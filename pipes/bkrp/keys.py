@@ -45,8 +45,14 @@ class ServerWrapKey:
 @dataclass(frozen=True, slots=True)
 class ClientWrapKey:
     guid: uuid.UUID
-    private_key: rsa.RSAPrivateKey
+    #: None when only the certificate was asked for (`client_wrap_key(..., private=False)`).
+    private_key: rsa.RSAPrivateKey | None
     certificate: bytes
+
+
+#: Parsed private keys by their PRIVATEKEYBLOB (per server): building an RSA key from its numbers
+#: checks it, some 70 ms for 2048 bits -- once per key, not once per restore.
+_PARSED_KEYS: Final = "bkrp.private_keys"
 
 
 def _table(ctx: CallContext) -> dict[str, dict[str, Any]]:
@@ -113,8 +119,10 @@ def _private_key(blob: bytes) -> rsa.RSAPrivateKey | None:
         return None
 
 
-def client_wrap_key(ctx: CallContext, key_guid: uuid.UUID | None = None) -> ClientWrapKey | None:
-    """The ClientWrap key pair ``key_guid`` (the current one when None) if it is a 2.2.5 object."""
+def client_wrap_key(ctx: CallContext, key_guid: uuid.UUID | None = None, *,
+                    private: bool = True) -> ClientWrapKey | None:
+    """The ClientWrap key pair ``key_guid`` (the current one when None) if it is a 2.2.5 object;
+    ``private=False``: its certificate only (the private key is not parsed)."""
     found = _key_value(ctx, key_guid, CLIENT_WRAP_POINTER)
     if found is None:
         return None
@@ -124,7 +132,13 @@ def client_wrap_key(ctx: CallContext, key_guid: uuid.UUID | None = None) -> Clie
     version, key_length, certificate_length = struct.unpack_from("<III", value)
     if version != CLIENT_WRAP_VERSION or len(value) < 12 + key_length + certificate_length:
         return None
-    private_key = _private_key(value[12:12 + key_length])
-    if private_key is None:
-        return None
+    blob = value[12:12 + key_length]
+    private_key = None
+    if private:
+        parsed: dict[bytes, rsa.RSAPrivateKey | None] = ctx.server.memo(_PARSED_KEYS, dict)
+        if blob not in parsed:
+            parsed[blob] = _private_key(blob)
+        private_key = parsed[blob]
+        if private_key is None:
+            return None
     return ClientWrapKey(guid, private_key, value[12 + key_length:12 + key_length + certificate_length])

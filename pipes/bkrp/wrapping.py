@@ -211,7 +211,9 @@ def _rsa_pkcs1_decrypt(private_key: rsa.RSAPrivateKey, ciphertext: bytes) -> byt
     value = int.from_bytes(ciphertext, "big")
     if len(ciphertext) != size or value >= modulus:
         raise Refused(ERROR_INVALID_PARAMETER, "the EncryptedSecret is not a ciphertext of the key")
-    message = pow(value, numbers.d, modulus).to_bytes(size, "big")
+    # RFC 8017 5.1.2 with the CRT parts
+    m1, m2 = pow(value, numbers.dmp1, numbers.p), pow(value, numbers.dmq1, numbers.q)
+    message = (m2 + (numbers.iqmp * (m1 - m2) % numbers.p) * numbers.q).to_bytes(size, "big")
     separator = message.find(b"\x00", 2)
     if message[:2] != b"\x00\x02" or separator < 10:
         raise Refused(ERROR_INVALID_PARAMETER, "the EncryptedSecret does not decrypt")
