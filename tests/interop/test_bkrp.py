@@ -170,6 +170,14 @@ def test_bad_input_answers_windows_statuses(server: ServerThread) -> None:
     assert _call(dce, string_to_bin("01234567-89ab-cdef-0123-456789abcdef"), SECRET)[0] == ERROR_INVALID_PARAMETER
 
 
+def test_anonymous_cannot_open_the_pipe(server: ServerThread) -> None:
+    """protected_storage is in no release's NullSessionPipes: a null session's CREATE is refused."""
+    from impacket.smbconnection import SessionError  # type: ignore[import-untyped]
+
+    with pytest.raises(SessionError, match="STATUS_ACCESS_DENIED"):
+        _connect(server.port, ("", ""), level=RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
+
+
 def test_packet_privacy_is_required(server: ServerThread) -> None:
     """Below RPC_C_AUTHN_LEVEL_PKT_PRIVACY every action is the fault rpc_s_access_denied."""
     dce = _connect(server.port, ADMIN, level=RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
