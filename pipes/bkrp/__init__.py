@@ -19,7 +19,7 @@ The four actions (``pguidActionAgent``, 3.1.4.1):
   this way is refused ERROR_INVALID_PARAMETER: only 2003 to 2012 R2 process it (<10>), through
   3.1.4.1.2.2's RC4 answer (2.2.6), which smbemu does not emulate;
 * BACKUPKEY_RETRIEVE_BACKUP_KEY_GUID (3.1.4.1.3): the DER certificate of the current
-  ClientWrap key pair (2.2.1);
+  ClientWrap key pair (2.2.1); not on Windows 2000 (<9>), which answers it as an unknown action;
 * BACKUPKEY_RESTORE_GUID (3.1.4.1.4): unwrap a ClientWrap blob (2.2.2, versions 2 and 3),
   answered as 2.2.3; a ServerWrap blob (first DWORD 1) is unwrapped as WIN2K's (<11>).
 
@@ -88,6 +88,8 @@ PKT_PRIVACY: Final = 6
 #: the NTSTATUS STATUS_OBJECT_NAME_NOT_FOUND in the WERROR (Samba's rpc.backupkey records it:
 #: "Windows 2012R2 has, presumably, a programming error"); the others ERROR_INVALID_DATA.
 _UNKNOWN_KEY_2012R2: Final = (6, 3)
+#: MS-BKRP <9>: "Windows 2000 does not support BACKUPKEY_RETRIEVE_BACKUP_KEY_GUID".
+_RETRIEVE_SINCE: Final = (5, 1)
 
 INTERFACE: Final = Interface(
     name="bkrp", uuid="3dde7c30-165d-11d1-ab8f-00805f14db40", version=(1, 0),
@@ -142,7 +144,10 @@ def _restore(ctx: CallContext, data: bytes, sid: bytes, *, win2k: bool) -> bytes
 
 
 def _retrieve(ctx: CallContext) -> bytes:
-    """3.1.4.1.3: pDataIn and cbDataIn are ignored; the current key pair's certificate."""
+    """3.1.4.1.3: pDataIn and cbDataIn are ignored; the current key pair's certificate.  Windows
+    2000 does not support the action (MS-BKRP <9>): it is an unknown one there."""
+    if ctx.server_view.version < _RETRIEVE_SINCE:
+        raise wrapping.Refused(ERROR_INVALID_PARAMETER, "BACKUPKEY_RETRIEVE_BACKUP_KEY_GUID before Windows XP / 2003")
     key = keys.client_wrap_key(ctx, private=False)
     if key is None:
         raise wrapping.Refused(ERROR_INVALID_DATA, "no ClientWrap key")

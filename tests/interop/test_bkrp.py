@@ -278,6 +278,16 @@ def test_keys_are_made_when_first_needed(server: ServerThread) -> None:
         assert {"G$BCKUPKEY_P", "G$BCKUPKEY_PREFERRED", "DPAPI_SYSTEM"} <= names and len(names) == 5
 
 
+def test_a_windows_2000_dc_has_no_certificate_to_give() -> None:
+    """MS-BKRP <9>: Windows 2000 does not support BACKUPKEY_RETRIEVE_BACKUP_KEY_GUID (refused as
+    an unknown action); its ServerWrap actions work."""
+    with ServerThread("win2000-dc") as dc2000:
+        dce = _connect(dc2000.port, ALICE)
+        assert _call(dce, bkrp.BACKUPKEY_RETRIEVE_BACKUP_KEY_GUID, NULL)[0] == ERROR_INVALID_PARAMETER
+        status, blob = _call(dce, bkrp.BACKUPKEY_BACKUP_GUID, SECRET)
+        assert status == 0 and _call(dce, bkrp.BACKUPKEY_RESTORE_GUID_WIN2K, blob) == (0, SECRET)
+
+
 def test_a_member_server_answers_not_supported() -> None:
     """Only a DC plays the server role (MS-BKRP 1.5); a member answers ERROR_NOT_SUPPORTED (U)."""
     with ServerThread("win2016") as member:
