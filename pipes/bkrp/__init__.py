@@ -84,9 +84,10 @@ BACKUPKEY_RETRIEVE_BACKUP_KEY_GUID: Final = uuid.UUID("018ff48a-eaba-40c6-8f6d-7
 BACKUPKEY_RESTORE_GUID: Final = uuid.UUID("47270c64-2fc7-499b-ac5b-0e37cdce899a")
 #: MS-RPCE 2.2.1.1.8 RPC_C_AUTHN_LEVEL_PKT_PRIVACY.
 PKT_PRIVACY: Final = 6
-#: MS-BKRP <13>: Windows Server 2012 R2 answers a ClientWrap blob naming an unknown key with
-#: the NTSTATUS STATUS_OBJECT_NAME_NOT_FOUND in the WERROR (Samba's rpc.backupkey records it:
-#: "Windows 2012R2 has, presumably, a programming error"); the others ERROR_INVALID_DATA.
+#: A ClientWrap blob naming an unknown key: MS-BKRP 3.1.4.1.4 says ERROR_FILE_NOT_FOUND SHOULD
+#: (<13>); Windows answers ERROR_INVALID_DATA, and Server 2012 R2 the NTSTATUS
+#: STATUS_OBJECT_NAME_NOT_FOUND in the WERROR (Samba's rpc.backupkey bad_cert_guid test accepts
+#: exactly these two: "Windows 2012R2 has, presumably, a programming error", W).
 _UNKNOWN_KEY_2012R2: Final = (6, 3)
 #: MS-BKRP <9>: "Windows 2000 does not support BACKUPKEY_RETRIEVE_BACKUP_KEY_GUID".
 _RETRIEVE_SINCE: Final = (5, 1)
