@@ -23,10 +23,10 @@ from typing import Final
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-try:  # cryptography 43+: 3DES lives with the legacy ciphers
-    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+try:  # cryptography 43+: 3DES and RC4 live with the legacy ciphers
+    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4, TripleDES
 except ImportError:  # pragma: no cover - older cryptography
-    TripleDES = algorithms.TripleDES  # type: ignore[misc]
+    ARC4, TripleDES = algorithms.ARC4, algorithms.TripleDES  # type: ignore[misc]
 
 from smbemu.status import (
     ERROR_INVALID_ACCESS,
@@ -60,8 +60,13 @@ class Refused(Exception):
 
 
 def rc4(key: bytes, data: bytes) -> bytes:
-    """RC4 ([SCHNEIER] 17.1), the cipher of the ServerWrap payload (MS-BKRP 3.1.4.1.1 step 4).
-    Written out: the payload is at most a few kilobytes and OpenSSL 3 builds may lack RC4."""
+    """RC4 ([SCHNEIER] 17.1), the cipher of the ServerWrap payload (MS-BKRP 3.1.4.1.1 step 4):
+    OpenSSL's (a request may carry up to 4 MiB), else written out (an OpenSSL 3 build without
+    the legacy provider has no RC4)."""
+    try:
+        return bytes(Cipher(ARC4(key), mode=None).encryptor().update(data))
+    except Exception:  # pragma: no cover - depends on the OpenSSL build
+        pass
     state = list(range(256))
     j = 0
     for i in range(256):
