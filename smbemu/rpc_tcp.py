@@ -82,7 +82,7 @@ MAPPER_PORT: Final = 135
 #: Windows' fragment size on ncacn_ip_tcp (module docstring).
 TCP_MAX_FRAG: Final = 5840
 #: The lsass process's interfaces, all reachable on its one dynamic port.
-LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup", "drsuapi")
+LSASS_TCP_INTERFACES: Final = ("lsarpc", "samr", "netlogon", "dssetup", "drsuapi", "bkrp")
 #: services.exe's interface on its own dynamic port, from this release on (module docstring).
 SCM_TCP_INTERFACE: Final = "svcctl"
 SCM_TCP_SINCE: Final = (6, 0)

@@ -138,6 +138,10 @@ class Win32Error(enum.IntEnum):
     ERROR_ACCESS_DENIED = 5
     #: MS-RPRN: a call made on the wrong kind of printer handle.
     ERROR_INVALID_HANDLE = 6
+    #: MS-BKRP 3.1.4.1.2.1 / 3.1.4.1.4: a wrapped secret sealed for another caller's SID.
+    ERROR_INVALID_ACCESS = 12
+    #: MS-BKRP 3.1.4.1.4: a wrapped secret whose contents do not verify.
+    ERROR_INVALID_DATA = 13
     ERROR_NOT_SUPPORTED = 50
     #: RAP NetServerEnum2 to a potential browser that is not a master or backup (MS-BRWS 3.3.5.6).
     ERROR_REQ_NOT_ACCEP = 71
@@ -172,6 +176,8 @@ class Win32Error(enum.IntEnum):
     #: MS-SCMR RGetNotifyResults (3.1.4.44): the wait for a notification ended without one.
     ERROR_REQUEST_ABORTED = 1235
     ERROR_NO_SUCH_USER = 1317
+    #: MS-BKRP 3.1.4.1.2.1: a ServerWrap payload that does not decrypt to a SID.
+    ERROR_INVALID_SID = 1337
     ERROR_NO_SUCH_DOMAIN = 1355
     #: MS-RPRN RpcRemoteFindFirstPrinterChangeNotification(Ex): the client's machine could not
     #: be reached for the reply channel.
@@ -385,6 +391,9 @@ NERR_INVALID_API: Final[int] = Win32Error.NERR_INVALID_API.value
 ERROR_NO_BROWSER_SERVERS_FOUND: Final[int] = Win32Error.ERROR_NO_BROWSER_SERVERS_FOUND.value
 ERROR_FILE_NOT_FOUND: Final[int] = Win32Error.ERROR_FILE_NOT_FOUND.value
 ERROR_ACCESS_DENIED: Final[int] = Win32Error.ERROR_ACCESS_DENIED.value
+ERROR_INVALID_ACCESS: Final[int] = Win32Error.ERROR_INVALID_ACCESS.value
+ERROR_INVALID_DATA: Final[int] = Win32Error.ERROR_INVALID_DATA.value
+ERROR_INVALID_SID: Final[int] = Win32Error.ERROR_INVALID_SID.value
 ERROR_NOT_SUPPORTED: Final[int] = Win32Error.ERROR_NOT_SUPPORTED.value
 ERROR_FILE_EXISTS: Final[int] = Win32Error.ERROR_FILE_EXISTS.value
 ERROR_INVALID_PARAMETER: Final[int] = Win32Error.ERROR_INVALID_PARAMETER.value

@@ -19,6 +19,10 @@ serves all its interfaces on all its protocol sequences.  For the interfaces smb
 * **dssetup** is not registered: MS-DSSP 2.1 gives it the well-known endpoint ``\\PIPE\\lsarpc``
   only ("a client MUST only attempt to connect ... via RPC over the above-named pipe"); it is
   still callable on the lsass TCP port, like every interface of the process.
+* **bkrp** (MS-BKRP, BackupKey) is not registered: it is served by lsass on its pipes and TCP
+  port, but a Metasploit ``dcerpc/hidden`` scan of a Windows DC finds it on every lsass port as
+  "HIDDEN" -- answering without an endpoint-map entry (W); clients reach it on the well-known
+  ``\\pipe\\protected_storage`` (MS-BKRP 2.1).
 * **spoolss** (spoolsv.exe): ``\\pipe\\spoolss`` and its local endpoint ``spoolss`` (W: HSC's
   "Windows network services internals", MSRPC spoolss section: ifids lists the interface on
   ncacn_np ``\\pipe\\spoolss`` and ncalrpc ``spoolss``); registered only while the pipe exists
@@ -64,9 +68,9 @@ TCP_MEMO_KEY: Final = "rpc_tcp.listening"
 
 LSASS_PIPE: Final = "\\pipe\\lsass"
 #: The interfaces served by lsass (their bind_ack secondary address is \PIPE\lsass).
-LSASS_INTERFACES: Final = frozenset({"lsarpc", "samr", "netlogon", "dssetup", "drsuapi"})
+LSASS_INTERFACES: Final = frozenset({"lsarpc", "samr", "netlogon", "dssetup", "drsuapi", "bkrp"})
 #: Served, but never registered with the mapper (see the module docstring).
-UNREGISTERED: Final = frozenset({"dssetup", "epmapper", "eventlog",
+UNREGISTERED: Final = frozenset({"dssetup", "epmapper", "eventlog", "bkrp",
                                  # DCOM's resolver and activators: well-known endpoints (MS-DCOM 2.1)
                                  "IObjectExporter", "IActivation", "IRemoteSCMActivator"})
 

@@ -15,8 +15,6 @@ A value travels as LSAPR_CR_CIPHER_VALUE, encrypted with the session key as MS-L
 
 from __future__ import annotations
 
-import hashlib
-import struct
 from typing import Any, Final
 
 from smbemu.filetime import filetime_now
@@ -65,23 +63,19 @@ def _cipher_value(ctx: CallContext, value: bytes | None) -> dict[str, Any] | Non
 # -------------------------------------------------------------------------------------------
 
 
-def _secrets(ctx: CallContext) -> dict[str, dict[str, Any]]:
+def _secrets(ctx: CallContext, *, backup_keys: bool = False) -> dict[str, dict[str, Any]]:
     """name -> {"current": hex or None, "old": hex or None, "current_time": FILETIME, "old_time": ...}
-    (the directory's; seeded with the machine's DPAPI_SYSTEM on first use)."""
-    directory = ctx.server.directory
-    if directory.lsa_secrets is None:
-        seed = hashlib.sha256(f"smbemu:DPAPI_SYSTEM:{directory.machine.sid}".encode()).digest()
-        # DPAPI_SYSTEM: a version and two 20-byte keys (U: the layout Windows stores)
-        value = (struct.pack("<I", 1) + seed + hashlib.sha1(seed).digest())[:44]
-        directory.lsa_secrets = {"DPAPI_SYSTEM": {"current": value.hex(), "old": value.hex(),
-                                                  "current_time": 0, "old_time": 0}}
-    secrets: dict[str, dict[str, Any]] = directory.lsa_secrets
+    (the directory's, seeded with the machine's DPAPI_SYSTEM on first use; with ``backup_keys``,
+    on a DC, with the domain's DPAPI backup keys, which it creates when first asked for:
+    MS-BKRP 3.1.1, the G$BCKUPKEY_* secrets pipes/bkrp uses)."""
+    secrets: dict[str, dict[str, Any]] = ctx.server.directory.lsa_secret_table(backup_keys=backup_keys)
     return secrets
 
 
 def _find(ctx: CallContext, name: str) -> str | None:
     lower = name.lower()
-    return next((key for key in _secrets(ctx) if key.lower() == lower), None)
+    table = _secrets(ctx, backup_keys=lower.startswith("g$bckupkey_"))
+    return next((key for key in table if key.lower() == lower), None)
 
 
 def _store(ctx: CallContext, name: str, current: bytes | None, old: bytes | None, *, keep_old: bool) -> None:

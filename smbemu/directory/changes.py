@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
-from smbemu.directory import domain_settings, sam_crypto
+from smbemu.directory import domain_settings, dpapi_backup_keys, sam_crypto
 from smbemu.directory.model import Alias, AccountState, Group, User
 from smbemu.errors import ChangeRefused
 from smbemu.status import NtStatus
@@ -304,6 +304,19 @@ class DirectoryChanges:
         """The LSA secrets after LsarCreateSecret / LsarSetSecret / LsarStorePrivateData / ... ."""
         self.lsa_secrets = secrets
         self._changed()
+
+    def lsa_secret_table(self, *, backup_keys: bool = False) -> dict[str, dict[str, Any]]:
+        """The LSA secrets (seeded with DPAPI_SYSTEM on first use); ``backup_keys``: on a DC, with
+        the domain's DPAPI backup keys, created the first time they are asked for
+        (`smbemu.directory.dpapi_backup_keys`, MS-BKRP 3.1.1)."""
+        secrets = dpapi_backup_keys.seeded_secrets(self)
+        if backup_keys and self.role == "dc":
+            domain = self.primary_domain
+            table = dpapi_backup_keys.with_backup_keys(secrets, domain.dns_name or domain.name)
+            if table is not None:
+                self.set_lsa_secrets(table)
+                secrets = table
+        return secrets
 
     def set_lsa_policy(self, settings: dict[str, Any]) -> None:
         """The LSA policy settings after LsarSetInformationPolicy / LsarSetSecurityObject / ... ."""

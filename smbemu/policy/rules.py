@@ -351,6 +351,11 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # IsMemberOfBuiltinAdminGroup; U); levels 1-3 for every caller.
     ("drsuapi", "IDL_DRSGetNT4ChangeLog"): Rule(_ADM, source="MS-DRSR 4.1.11.3 (D; status U)"),
     ("drsuapi", "IDL_DRSDomainControllerInfo"): Rule(_AU, {0xFFFFFFFF: _ADM}, source="MS-DRSR 4.1.5.2 (U)"),
+    # -- bkrp (MS-BKRP) ---------------------------------------------------------------------
+    # BackuprKey: any authenticated domain user wraps and unwraps (MS-BKRP 1.5: the client
+    # "must possess credentials that are valid for authentication in the server's domain");
+    # which blob a caller may unwrap is the blob's own SID check (pipes/bkrp).
+    ("bkrp", "BackuprKey"): Rule(_AU, source="MS-BKRP 1.5"),
 }
 
 #: Checks that run before every operation of an interface: the SAMR server-wide check of

@@ -267,9 +267,9 @@ def test_the_built_in_pipes_load_by_path(clean_modules: None) -> None:
     into sub-packages import their own modules relatively, and nothing else of pipes/."""
     pipes = Path(__file__).resolve().parents[3] / "pipes"
     reg = Registry.load(entry_points=False, pipes_dirs=[pipes])
-    assert {i.name for i in reg} == {"drsuapi", "dssetup", "epmapper", "eventlog", "lsarpc", "netlogon", "samr",
-                                     "spoolss", "srvsvc", "svcctl", "winreg", "wkssvc", "atsvc", "sasec", "tsch",
-                                     "IObjectExporter", "IActivation", "IRemoteSCMActivator"}  # pipes/dcom
+    assert {i.name for i in reg} == {"bkrp", "drsuapi", "dssetup", "epmapper", "eventlog", "lsarpc", "netlogon",
+                                     "samr", "spoolss", "srvsvc", "svcctl", "winreg", "wkssvc", "atsvc", "sasec",
+                                     "tsch", "IObjectExporter", "IActivation", "IRemoteSCMActivator"}  # pipes/dcom
     samr = reg.interface("samr")
     assert samr is not None and samr.handlers[0].__module__ == f"{EXT_PACKAGE}.samr.server"
 
