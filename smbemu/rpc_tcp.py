@@ -145,7 +145,30 @@ def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> t
     if scm is not None and config.profile.identity.version >= SCM_TCP_SINCE:
         services.append(RpcTcpService("services", (scm,), dynamic_port + 1 if dynamic_port else 0,
                                       authenticated_only=restricted))
+    services.extend(own_process_services(config, dynamic_port, restricted))
     return tuple(services)
+
+
+#: Processes whose interfaces say they listen on ncacn_ip_tcp themselves (an interface's
+#: ``tcp_process`` attribute: the Windows process hosting it; its ``present(config)``: whether
+#: that release registers it): each on its own dynamic port after services.exe's, in this order
+#: (U: their places in the boot order vary): the event log service (MS-EVEN6, from Vista on,
+#: pipes/even6), the print spooler (MS-PAR, from Vista on while it serves, pipes/par).
+OWN_PROCESS_ORDER: Final = ("eventlog", "spoolsv")
+
+
+def own_process_services(config: ServerConfig, dynamic_port: int,
+                         restricted: bool) -> list[RpcTcpService]:
+    """The listeners of the processes in `OWN_PROCESS_ORDER` whose interfaces are present."""
+    groups: dict[str, list[Interface]] = {}
+    for iface in config.pipes or ():
+        process = getattr(iface, "tcp_process", None)
+        if process in OWN_PROCESS_ORDER and getattr(iface, "present", lambda _c: True)(config):
+            groups.setdefault(process, []).append(iface)
+    return [RpcTcpService(process, tuple(groups[process]),
+                          dynamic_port + 2 + index if dynamic_port else 0,
+                          authenticated_only=restricted)
+            for index, process in enumerate(OWN_PROCESS_ORDER) if process in groups]
 
 
 def publish(config: ServerConfig, address: str, services: tuple[RpcTcpService, ...]) -> None:

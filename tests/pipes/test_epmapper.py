@@ -116,7 +116,9 @@ def test_lookup_lists_the_lsass_endpoints_with_the_tcp_port(pipes_h: Any) -> Non
                           # winreg (Remote Registry runs on 2016) and svcctl on their pipes
                           "338cd001-2244-31f1-aaaa-900038001003", "367abb81-9844-35f1-ad32-98f038001003",
                           # spoolss (the Spooler runs; the fixture shares a printer)
-                          "12345678-1234-abcd-ef00-0123456789ab"}
+                          "12345678-1234-abcd-ef00-0123456789ab",
+                          # MS-EVEN6 on its pipe, \\pipe\\eventlog (from Vista on: pipes/eventlog/even6)
+                          "f6beaff7-1e19-4fbb-9f8f-b89e2018337c"}
     assert ("12345678-1234-ABCD-EF00-01234567CFFB v1.0", "ncacn_ip_tcp:127.0.0.1[49155]") in found
     assert ("12345678-1234-ABCD-EF00-0123456789AB v1.0", "ncacn_np:\\\\LEGACYSRV[\\PIPE\\spoolss]") in found
     assert ("12345678-1234-ABCD-EF00-0123456789AB v1.0", "ncalrpc:[spoolss]") in found
