@@ -37,9 +37,11 @@ from typing import Any, Final
 
 from ..records import event_data, task_category
 
-#: The Security-Auditing provider (W: its Guid in every Security event's System part).
-SECURITY_PROVIDER: Final = ("Microsoft-Windows-Security-Auditing",
-                            "{54849625-5478-4994-A5BA-3E3B0328C30D}")
+#: The providers of the Security log's events and their Guids (W: the System/Provider element
+#: of every 46xx / 47xx / 51xx event, and of 1102, "The audit log was cleared").
+SECURITY_PROVIDER: Final = "Microsoft-Windows-Security-Auditing"
+PROVIDER_GUIDS: Final = {SECURITY_PROVIDER: "{54849625-5478-4994-A5BA-3E3B0328C30D}",
+                         "Microsoft-Windows-Eventlog": "{FC65DDD8-D6EF-4962-83D5-6E5CFE9CE148}"}
 EVENT_NAMESPACE: Final = "http://schemas.microsoft.com/win/2004/08/events/event"
 #: Keywords of audit events (W: wevtutil output): Audit Success / Audit Failure.
 KEYWORDS_SUCCESS: Final = "0x8020000000000000"
@@ -99,8 +101,9 @@ def event_binxml(number: int, event: Mapping[str, Any], channel: str) -> bytes:
     """The BinXml document of one audit-log event (module docstring)."""
     event_id = int(event.get("EventID", 0)) & 0xFFFF
     success = event.get("Keywords") == "Audit Success"
+    provider = str(event.get("Provider") or SECURITY_PROVIDER)
     system = b"".join((
-        element("Provider", (("Name", SECURITY_PROVIDER[0]), ("Guid", SECURITY_PROVIDER[1]))),
+        element("Provider", (("Name", provider), ("Guid", PROVIDER_GUIDS.get(provider, "")))),
         element("EventID", content=str(event_id)),
         element("Version", content="0"),
         element("Level", content="0"),
