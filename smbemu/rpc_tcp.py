@@ -14,6 +14,9 @@
   49667 from 2012 R2 / 8.1 on (W: netstat and rpcdump outputs published for each generation);
   smbemu takes that port, or the next free one in the range; services.exe's is the next free one
   after it (U: its place in the boot order varies; --rpc-tcp-port N gives lsass N and it N+1).
+  From Vista / 2008 on two more processes listen on ports of their own (N+2, N+3): the event log
+  service (MS-EVEN6) and the print spooler (MS-PAR) -- interfaces that say so with a
+  ``tcp_process`` attribute (`own_process_services`).
 
 Each TCP connection is one association served by the same `RpcEndpoint` as a named pipe: the
 stream carries whole PDUs back to back (MS-RPCE 2.1.1.1), so the bytes read are fed to the

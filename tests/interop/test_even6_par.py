@@ -233,6 +233,19 @@ def test_a_pull_subscription_delivers_new_events(lab: Lab) -> None:
     delivered = even6.hEvtRpcRemoteSubscriptionNext(dce, handle, 5)
     assert delivered["NumActualRecords"] == 1
     even6.hEvtRpcClose(dce, handle)
+    # the channels: Event Viewer's "Windows Logs"
+    listed = _raw_call(dce, 19, struct.pack("<I", 0))
+    for name in ("Application", "ForwardedEvents", "Security", "Setup", "System"):
+        assert (name + "\x00").encode("utf-16-le") in listed
+    assert struct.unpack_from("<I", listed)[0] == 5 and listed[-4:] == bytes(4)
+
+
+@pytest.mark.parametrize("lab", ["win2003"], indirect=True)
+def test_no_even6_before_vista(lab: Lab) -> None:
+    """2003 has MS-EVEN only: MS-EVEN6 calls on \\PIPE\\eventlog fault nca_s_unk_if."""
+    dce = lab.pipe("eventlog", even6.MSRPC_UUID_EVEN6, ADMIN, RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    with pytest.raises(DCERPCException, match="nca_s_unk_if"):
+        even6.hEvtRpcRegisterLogQuery(dce, "Security\x00", even6.EvtQueryChannelName)
 
 
 def test_a_user_is_refused_and_packet_privacy_is_required(lab: Lab) -> None:

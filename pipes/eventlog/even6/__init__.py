@@ -18,8 +18,9 @@ the pipe (over TCP it has no endpoint).
 
 **Channels** (:data:`CHANNELS`).  Security is smbemu's audit log read back, the same records
 MS-EVEN's ElfrReadELW serves (pipes/eventlog/records.py: record numbers, EventIDs, times,
-computer, data strings); Application and System exist and are empty (pipes/eventlog/records.py:
-a real machine has boot events there, which were never logged here -- U); no other channel is
+computer, data strings); Application, System, Setup and ForwardedEvents (Event Viewer's "Windows
+Logs", W) exist and are empty (pipes/eventlog/records.py: a real machine has boot events there,
+which were never logged here -- U); no other channel is
 modelled (Windows has ~100 more, "Microsoft-Windows-*/Operational": an unknown name answers
 ERROR_EVT_CHANNEL_NOT_FOUND, 15007, MS-EVEN6 3.1.4.x).
 
@@ -59,8 +60,11 @@ PKT_PRIVACY: Final = 6
 SINCE: Final = (6, 0)
 #: BUILTIN\\Event Log Readers (MS-DTYP 2.4.2.4).
 EVENT_LOG_READERS: Final = "S-1-5-32-573"
-#: The channels served, by lower-case name (module docstring).
-CHANNELS: Final = {"application": "Application", "security": "Security", "system": "System"}
+#: The channels served, by lower-case name (module docstring): the "Windows Logs" of Event
+#: Viewer from Vista / 2008 on -- Application, Security, Setup, System, ForwardedEvents (W) --
+#: Security from the audit log, the others empty.
+CHANNELS: Final = {"application": "Application", "security": "Security", "setup": "Setup",
+                   "system": "System", "forwardedevents": "ForwardedEvents"}
 
 #: MS-EVEN6 2.2.6 RpcInfo, 2.2.11 EvtRpcQueryChannelInfo.
 RPC_INFO: Final = Struct("RpcInfo", [("error", uint32), ("subErr", uint32),

@@ -3,7 +3,7 @@
 * EvtRpcGetPublisherList (22) / EvtRpcGetPublisherListForChannel (23): the publishers of the
   modelled events -- Microsoft-Windows-Security-Auditing (the Security log's events) and
   Microsoft-Windows-Eventlog (its 1102) -- all of them for the first, the Security channel's for
-  the second, none for Application and System (they hold no event here), ERROR_EVT_CHANNEL_NOT_FOUND
+  the second, none for the other channels (they hold no event here), ERROR_EVT_CHANNEL_NOT_FOUND
   for a channel not modelled.
 * EvtRpcGetPublisherMetadata (24): the publishers' message tables and event definitions are not
   modelled: ERROR_NOT_SUPPORTED for a known publisher (U: Windows returns its properties),
@@ -48,7 +48,7 @@ from . import (
 from .queries import METADATA_ENUM_KIND, PUBLISHER_KIND
 
 PUBLISHERS: Final = ("Microsoft-Windows-Eventlog", "Microsoft-Windows-Security-Auditing")
-_BY_CHANNEL: Final = {"Security": PUBLISHERS, "Application": (), "System": ()}
+_BY_CHANNEL: Final = {"Security": PUBLISHERS}
 _STRINGS: Final = Pointer(ConformantArray(WString))
 #: An [out] EvtRpcVariantList answered empty (count 0, NULL array).
 _VARIANT_LIST: Final = Struct("EvtRpcVariantList", [
@@ -73,7 +73,7 @@ def EvtRpcGetPublisherListForChannel(ctx: CallContext, request: dict[str, Any]) 
     channel = channel_named(request["channelName"])
     if channel is None:
         return {"numPublisherIds": 0, "publisherIds": None, "ReturnValue": ERROR_EVT_CHANNEL_NOT_FOUND}
-    found = list(_BY_CHANNEL[channel])
+    found = list(_BY_CHANNEL.get(channel, ()))
     return {"numPublisherIds": len(found), "publisherIds": found, "ReturnValue": 0}
 
 
