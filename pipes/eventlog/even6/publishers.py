@@ -90,11 +90,14 @@ def EvtRpcGetPublisherMetadata(ctx: CallContext, request: dict[str, Any]) -> dic
     return {"pubMetadataProps": _EMPTY, "pubMetadata": bytes(20), "ReturnValue": status}
 
 
-def _no_handle(name: str, response: list[tuple[str, Any]]) -> Any:
+def _no_handle(name: str) -> Any:
+    """A call on a publisher-metadata or event-metadata handle: none is ever given out, so
+    ``handle_of`` faults (module docstring)."""
+
     def answer(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         require_privacy(ctx)
         handle_of(ctx, request["handle"], PUBLISHER_KIND, METADATA_ENUM_KIND)
-        raise AssertionError("unreachable: no such handle is given out")
+        return {"ReturnValue": ERROR_NOT_SUPPORTED}  # not reached: no such handle exists
 
     answer.__name__ = name
     return answer
@@ -104,20 +107,20 @@ _RENDER_OUT: Final = [("actualSizeString", uint32), ("neededSizeString", uint32)
                       ("string", Pointer(ConformantBytes())), ("error", RPC_INFO)]
 INTERFACE.operation(9, "EvtRpcMessageRender", request=[("handle", ContextHandle)],
                     response=_RENDER_OUT, returns="WERROR")(
-    _no_handle("EvtRpcMessageRender", _RENDER_OUT))
+    _no_handle("EvtRpcMessageRender"))
 INTERFACE.operation(25, "EvtRpcGetPublisherResourceMetadata",
                     request=[("handle", ContextHandle), ("propertyId", uint32), ("flags", uint32)],
                     response=[("pubMetadataProps", _VARIANT_LIST)], returns="WERROR")(
-    _no_handle("EvtRpcGetPublisherResourceMetadata", []))
+    _no_handle("EvtRpcGetPublisherResourceMetadata"))
 INTERFACE.operation(26, "EvtRpcGetEventMetadataEnum",
                     request=[("handle", ContextHandle), ("flags", uint32)],
                     response=[("eventMetaDataEnum", ContextHandle)], returns="WERROR")(
-    _no_handle("EvtRpcGetEventMetadataEnum", []))
+    _no_handle("EvtRpcGetEventMetadataEnum"))
 INTERFACE.operation(27, "EvtRpcGetNextEventMetadata",
                     request=[("handle", ContextHandle), ("flags", uint32), ("numRequested", uint32)],
                     response=[("numReturned", uint32),
                               ("eventMetadataInstances", Pointer(ConformantArray(uint32)))],
-                    returns="WERROR")(_no_handle("EvtRpcGetNextEventMetadata", []))
+                    returns="WERROR")(_no_handle("EvtRpcGetNextEventMetadata"))
 
 
 @INTERFACE.operation(10, "EvtRpcMessageRenderDefault",

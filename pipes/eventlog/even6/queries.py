@@ -129,10 +129,6 @@ def _failed(status: int, handles: tuple[str, ...]) -> dict[str, Any]:
             "queryChannelInfo": None, "error": rpc_info(status), "ReturnValue": status}
 
 
-def _answered(ctx: CallContext, status: int, **out: Any) -> dict[str, Any]:
-    return {**out, "ReturnValue": status}
-
-
 _REGISTER_OUT: Final = [("queryChannelInfoSize", uint32), ("queryChannelInfo", QUERY_CHANNEL_INFOS),
                         ("error", RPC_INFO)]
 

@@ -126,14 +126,15 @@ SPOOLSS_COUNTERPART: Final = {
 }
 
 
+#: MS-RPRN methods whose MS-PAR name drops a suffix (module docstring).
+_RENAMED: Final = {"RpcOpenPrinterEx": "RpcAsyncOpenPrinter", "RpcAddPrinterEx": "RpcAsyncAddPrinter",
+                   "RpcGetPrinterDriver2": "RpcAsyncGetPrinterDriver",
+                   "RpcAddPrinterDriverEx": "RpcAsyncAddPrinterDriver",
+                   "RpcAddPortEx": "RpcAsyncAddPort"}
+
+
 def _async_name(rprn: str) -> str:
-    base = rprn[3:]
-    for suffix in ("Ex", "2"):
-        if base in ("OpenPrinterEx", "AddPrinterEx", "GetPrinterDriver2", "AddPrinterDriverEx",
-                    "AddPortEx") and base.endswith(suffix):
-            base = base[: -len(suffix)]
-            break
-    return "RpcAsync" + base
+    return _RENAMED.get(rprn) or "RpcAsync" + rprn[len("Rpc"):]
 
 
 def _declare() -> None:
