@@ -8,7 +8,9 @@ calls (:mod:`.logs`), publisher metadata and rendering (:mod:`.publishers`).
 2008 on (MS-EVEN6 1.7 and Appendix A: "not supported" before Vista / 2008; :func:`present`) on a
 dynamic ncacn_ip_tcp endpoint (MS-EVEN6 2.1) and, as the same process serves MS-EVEN, on
 ``\\PIPE\\eventlog`` (W: hsc.fr's rpcdump listing of "IEventService", annotation "Event log
-TCPIP", on both); pipes/epmapper/registrations.py lists both.
+TCPIP", on both); pipes/epmapper/registrations.py lists both.  (W: impacket issue 2007 reports
+every Security-log call refused over the pipe on Server 2022 while PowerShell's TCP path works;
+not modelled -- U whether that is the release or that network's policy.)
 
 **Authentication.**  MS-EVEN6 2.1: the server requires RPC_C_AUTHN_LEVEL_PKT_PRIVACY and
 rejects any other level; Windows' security callback does that before the method runs, so the

@@ -21,8 +21,9 @@
 * EvtRpcOpenLogHandle (17, 3.1.4.19) and EvtRpcGetLogFileInfo (18, 3.1.4.20): a handle to a
   channel (flags 1) or exported file (flags 2); the properties (EVT_LOG_PROPERTY_ID 0-7,
   MS-EVEN6 2.2.x EvtLogCreationTime ... EvtLogFull) as an EvtRpcVariant (2.2.8) in the buffer.
-* EvtRpcGetChannelList (19, 3.1.4.20): the channels modelled (the five "Windows Logs");
-  anyone who reaches the method may list them (U).
+* EvtRpcGetChannelList (19, 3.1.4.20): the channels modelled (the five "Windows Logs").  The
+  method checks read access to the channel list (3.1.4.20); its ACL admits authenticated users
+  (W: ``wevtutil el`` lists the channels for a normal user), so whoever reaches the method may.
 * EvtRpcGetClassicLogDisplayName (28): the display name of a log (U: the names themselves).
 * EvtRpcAssertConfig (15), EvtRpcRetractConfig (16), EvtRpcPutChannelConfig (21): changes,
   administrators only (ERROR_ACCESS_DENIED to others) and refused to them as well on the

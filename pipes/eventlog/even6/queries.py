@@ -2,7 +2,9 @@
 
 * EvtRpcRegisterLogQuery (5, 3.1.4.12): a query on a channel (EvtQueryChannelName 0x1) or on a
   log file (EvtQueryFilePath 0x2: only a file EvtRpcExportLog wrote exists, kept in memory,
-  :mod:`.logs`), oldest first unless EvtReadNewestToOldest (0x200).  The query is XPath: ``*``
+  :mod:`.logs`), oldest first unless EvtReadNewestToOldest (0x200); exactly one of the two path
+  kinds, at most one direction, else ERROR_INVALID_PARAMETER (3.1.4.12: "Callers MUST specify one
+  and only one value").  The query is XPath: ``*``
   selects everything; ``EventID=N`` terms (joined by ``or``) select those IDs; anything else is
   taken as ``*`` (U: XPath filters beyond EventID are not evaluated).  The result set is the
   matching records at the time of the call, with a cursor; an empty result set is fine.
@@ -143,6 +145,10 @@ def EvtRpcRegisterLogQuery(ctx: CallContext, request: dict[str, Any]) -> dict[st
     flags = request["flags"]
     path = (request["path"] or "").rstrip("\x00")
     handles = ("handle", "opControl")
+    # 3.1.4.12: exactly one of EvtQueryChannelPath / EvtQueryFilePath, at most one direction
+    if flags & 0x3 not in (EVT_QUERY_CHANNEL_NAME, EVT_QUERY_FILE_PATH) or \
+            flags & 0x300 == 0x300:
+        return _failed(ERROR_INVALID_PARAMETER, handles)
     if flags & EVT_QUERY_FILE_PATH:
         exports: dict[str, Any] = ctx.server.memo(EXPORTS_MEMO, dict)
         exported = exports.get(path.lower())
