@@ -378,3 +378,28 @@ def test_rpcdump_names_them_on_the_real_ports() -> None:
         assert f"ncacn_ip_tcp:{ADDRESS}[49669]" in even6_entry and "[\\PIPE\\eventlog]" in even6_entry
         par_entry = dump.split("Protocol: [MS-PAR]: Print System Asynchronous Remote Protocol")[1].split("Protocol:")[0]
         assert f"ncacn_ip_tcp:{ADDRESS}[49670]" in par_entry and "ncacn_np" not in par_entry, dump
+
+
+# ------------------------------------------------------------------ every opnum, with packet privacy
+
+
+@pytest.mark.parametrize(("service", "interface", "count"), [
+    ("eventlog", even6.MSRPC_UUID_EVEN6, 29), ("spoolsv", par.MSRPC_UUID_PAR, 75)], ids=["even6", "par"])
+def test_every_opnum_answers_with_packet_privacy(lab: Lab, service: str, interface: bytes, count: int) -> None:
+    """The opnum walk (tests/interop/test_opnum_walk.py) reaches these interfaces over the pipe
+    without packet privacy, where every call is refused first; here each opnum, with an empty and
+    a zeroed stub, as the Administrator with privacy: an answer or a fault, never nca_op_rng_error
+    inside the table (MS-EVEN6 3.1.4: opnums 0-28; MS-PAR 3.1.4: 0-74, the job-property and
+    branch-office calls 70-74 from Windows 8 / 2012, before the walked 2016), never a crashed
+    handler, and the connection lives on; one past the table is nca_op_rng_error."""
+    dce = lab.dce(service, interface, ADMIN)
+    for opnum in range(count + 1):
+        for stub in (b"", bytes(256)):
+            dce.call(opnum, stub, par.MSRPC_UUID_WINSPOOL if service == "spoolsv" else None)
+            try:
+                dce.recv()
+                fault = None
+            except DCERPCException as exc:
+                fault = exc.get_error_code() or exc.error_string
+            assert fault not in (0x1C000012, "nca_s_fault_unspec"), (opnum, stub[:1])
+            assert (fault in (0x1C010002, "nca_s_op_rng_error")) == (opnum == count), (opnum, fault)
