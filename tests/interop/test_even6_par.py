@@ -153,9 +153,10 @@ def parse_event(result_set: bytes) -> dict[str, Any]:
             "bookmark": struct.unpack_from("<Q", result_set, bookmark_offset + 0x18)[0]}
 
 
-def query(dce: Any, xpath: str, channel: str = "Security", count: int = 50,
+def query(dce: Any, xpath: str, channel: str | None = "Security", count: int = 50,
           flags: int = even6.EvtQueryChannelName) -> list[dict[str, Any]]:
-    handle = even6.hEvtRpcRegisterLogQuery(dce, channel + "\x00", flags, xpath + "\x00")["Handle"]
+    path = NULL if channel is None else channel + "\x00"
+    handle = even6.hEvtRpcRegisterLogQuery(dce, path, flags, xpath + "\x00")["Handle"]
     request = even6.EvtRpcQueryNext()
     request["LogQuery"], request["NumRequestedRecords"] = handle, count
     request["TimeOutEnd"], request["Flags"] = 1000, 0
@@ -209,6 +210,10 @@ def test_a_failed_logon_read_back_over_even6_matches_ms_even(lab: Lab) -> None:
     assert ("TargetUserName", "trudy") in event["Data"] and event["Channel"] == "Security"
     assert event["Provider"] == "Microsoft-Windows-Security-Auditing"
     assert event["bookmark"] == event["EventRecordID"]
+    # the same event through a structured query naming the channel itself (MS-EVEN6 2.2.16)
+    structured = ('<QueryList><Query Id="0" Path="Security"><Select Path="Security">'
+                  "*[System[(EventID=4625)]]</Select></Query></QueryList>")
+    assert [e["EventRecordID"] for e in query(dce, structured, channel=None)] == [event["EventRecordID"]]
     # the same record through MS-EVEN: same number, id, computer, time and strings in order
     classic = _elfr_records(lab.pipe("eventlog", even.MSRPC_UUID_EVEN, ADMIN))[event["EventRecordID"]]
     assert classic["id"] == 4625 and classic["computer"] == event["Computer"] != ""

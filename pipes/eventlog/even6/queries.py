@@ -6,7 +6,9 @@
   kinds, at most one direction, else ERROR_INVALID_PARAMETER (3.1.4.12: "Callers MUST specify one
   and only one value").  The query is XPath: ``*``
   selects everything; ``EventID=N`` terms (joined by ``or``) select those IDs; anything else is
-  taken as ``*`` (U: XPath filters beyond EventID are not evaluated).  The result set is the
+  taken as ``*`` (U: XPath filters beyond EventID are not evaluated).  A structured query
+  (2.2.16 ``<QueryList><Query Path="Security">...``) is read the same way, and names the channel
+  when the path is NULL (as EvtQuery allows).  The result set is the
   matching records at the time of the call, with a cursor; an empty result set is fine.
 * EvtRpcQueryNext (11, 3.1.4.13): up to numRequestedRecords events, each a Result Set
   (2.2.17, :mod:`.binxml`) with its offset and size; at the end of the result set
@@ -92,6 +94,7 @@ MAX_RPC_RECORD_COUNT: Final = 1024
 EXPORTS_MEMO: Final = "even6.exported_logs"
 
 _EVENT_ID: Final = re.compile(r"EventID\s*=\s*(\d+)", re.IGNORECASE)
+_QUERY_PATH: Final = re.compile(r"<Query\b[^>]*\bPath\s*=\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
 _RECORD_ID: Final = re.compile(r"RecordId\s*=\s*['\"](\d+)['\"]", re.IGNORECASE)
 
 
@@ -156,7 +159,9 @@ def EvtRpcRegisterLogQuery(ctx: CallContext, request: dict[str, Any]) -> dict[st
             return _failed(ERROR_FILE_NOT_FOUND, handles)
         channel, items = exported
     else:
-        found = channel_named(path)
+        # a structured query (2.2.16 QueryList) may name the channel itself, the path left NULL
+        named = _QUERY_PATH.search(request["query"] or "") if not path else None
+        found = channel_named(named.group(1) if named else path)
         if found is None:
             return _failed(ERROR_EVT_CHANNEL_NOT_FOUND, handles)
         status = check_read(ctx, found)
