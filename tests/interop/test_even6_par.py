@@ -408,3 +408,65 @@ def test_every_opnum_answers_with_packet_privacy(lab: Lab, service: str, interfa
                 fault = exc.get_error_code() or exc.error_string
             assert fault not in (0x1C000012, "nca_s_fault_unspec"), (opnum, stub[:1])
             assert (fault in (0x1C010002, "nca_s_op_rng_error")) == (opnum == count), (opnum, fault)
+
+
+# ------------------------------------------------------------------ tshark, on the real ports
+
+_CLIENT = '''
+from impacket.dcerpc.v5 import even6, par, rprn, transport
+from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+def bound(port, interface):
+    rpc = transport.DCERPCTransportFactory(f"ncacn_ip_tcp:127.0.0.1[{port}]")
+    rpc.set_credentials("Administrator", "Adm!n2003", "CORP")
+    dce = rpc.get_dce_rpc()
+    dce.set_auth_level(RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    dce.connect()
+    dce.bind(interface)
+    return dce
+print("printers", par.hRpcAsyncEnumPrinters(bound(49670, par.MSRPC_UUID_PAR), rprn.PRINTER_ENUM_LOCAL)["pcReturned"])
+dce = bound(49669, even6.MSRPC_UUID_EVEN6)
+handle = even6.hEvtRpcRegisterLogQuery(dce, "Security\\x00", even6.EvtQueryChannelName)["Handle"]
+request = even6.EvtRpcQueryNext()
+request["LogQuery"], request["NumRequestedRecords"], request["TimeOutEnd"], request["Flags"] = handle, 1, 0, 0
+dce.call(11, request)
+print("binxml", dce.recv().hex())
+'''
+
+
+def test_tshark_decodes_par_and_decrypts_even6(tmp_path: Path) -> None:
+    """Captured on the namespace's loopback and read by tshark with the Administrator's password
+    (NTLMSSP packet privacy decrypted): Wireshark's IRemoteWinspool dissector (from Samba's
+    winspool.idl) decodes RpcAsyncEnumPrinters' answer without an expert warning; Wireshark has no
+    MS-EVEN6 dissector, so the EVEN6 answer is shown as decrypted stub data -- the same bytes,
+    BinXml included, the client received."""
+    import signal
+    import subprocess
+
+    pcap, client = tmp_path / "rpc.pcapng", tmp_path / "client.py"
+    client.write_text(_CLIENT)
+    with NetnsServer("win2016-dc", "--audit-log", str(tmp_path / "audit.jsonl"), rpc_tcp=True,
+                     netbios=False) as server:
+        capture = subprocess.Popen(["ip", "netns", "exec", server.namespace, "tshark", "-i", "lo", "-w", str(pcap),
+                                    "-f", "tcp port 49669 or tcp port 49670"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert capture.stderr is not None
+        while "Capturing on" not in (line := capture.stderr.readline()):
+            assert line, "tshark did not start"
+        out = server.run([sys.executable, str(client)]).stdout
+        capture.send_signal(signal.SIGINT)
+        capture.wait(20)
+    assert "printers 1" in out, out
+    answer = bytes.fromhex(out.split("binxml ")[1].split()[0])
+    decode = ["-o", "ntlmssp.nt_password:Adm!n2003", "-d", "tcp.port==49669,dcerpc", "-d", "tcp.port==49670,dcerpc"]
+    summary = run_tool(["tshark", "-r", str(pcap), *decode], timeout=60).stdout
+    assert "winspool_AsyncEnumPrinters response" in summary, summary
+    detail = run_tool(["tshark", "-r", str(pcap), *decode, "-V", "-Y", "iremotewinspool"], timeout=60).stdout
+    assert "PcReturned: 1" in detail, detail
+    warnings = run_tool(["tshark", "-r", str(pcap), *decode, "-q", "-z", "expert,warn"], timeout=60).stdout
+    assert "Malformed" not in warnings and "Warning" not in warnings.split("=====")[-1], warnings
+    stubs = run_tool(["tshark", "-r", str(pcap), *decode, "-Y", "tcp.srcport==49669 && dcerpc.pkt_type==2",
+                      "-T", "fields", "-e", "dcerpc.opnum", "-e", "dcerpc.decrypted_stub_data"], timeout=60).stdout
+    decrypted = [bytes.fromhex(line.split("\t")[1].replace(":", "")) for line in stubs.splitlines()
+                 if line.startswith("11\t")]
+    assert decrypted and decrypted[0].startswith(answer[:len(answer) - 16]), stubs
+    assert "Event".encode("utf-16-le") in decrypted[0]
