@@ -156,7 +156,8 @@ def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> t
 #: ``tcp_process`` attribute: the Windows process hosting it; its ``present(config)``: whether
 #: that release registers it): each on its own dynamic port after services.exe's, in this order
 #: (U: their places in the boot order vary): the event log service (MS-EVEN6, from Vista on,
-#: pipes/even6), the print spooler (MS-PAR, from Vista on while it serves, pipes/par).
+#: pipes/eventlog/even6), the print spooler (MS-PAR, from Vista on while it serves,
+#: pipes/spoolss/par).
 OWN_PROCESS_ORDER: Final = ("eventlog", "spoolsv")
 
 

@@ -27,10 +27,10 @@ serves all its interfaces on all its protocol sequences.  For the interfaces smb
   Vista / 2008 on is the *other* event log interface, **even6** (MS-EVEN6, f6beaff7-...,
   annotation "Event log TCPIP"): on ``\\PIPE\\eventlog`` and on the event log service's dynamic
   TCP port (W: hsc.fr "IEventService" rpcdump listing; MS-EVEN6 2.1: ncacn_ip_tcp, dynamic
-  endpoint), from Vista / 2008 on only (its ``present``; pipes/even6).
+  endpoint), from Vista / 2008 on only (its ``present``; pipes/eventlog/even6).
 * **par** (MS-PAR, IRemoteWinspool): on spoolsv.exe's dynamic TCP port only (MS-PAR 2.1: "RPC
   over TCP/IP", dynamic endpoint; it is not registered on the spooler's pipe), from Vista /
-  2008 on while the spooler serves (its ``present``; pipes/par).  Annotation empty (U).
+  2008 on while the spooler serves (its ``present``; pipes/spoolss/par).  Annotation empty (U).
 * **every other served interface** (srvsvc, wkssvc, plug-ins): its own named pipe
   (``\\PIPE\\<name>``, the first one it declares) (U: Windows registers srvsvc and wkssvc from
   their service hosts; the exact local endpoints of those processes are not modelled).

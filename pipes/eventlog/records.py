@@ -87,7 +87,7 @@ def _text(value: object) -> str:
 
 def event_data(event: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The event's data fields (name, text) in the audit log's order: the record's strings
-    (also what MS-EVEN6 serves as the event's ``EventData``, pipes/even6/binxml.py)."""
+    (also what MS-EVEN6 serves as the event's ``EventData``, pipes/eventlog/even6/binxml.py)."""
     return [(name, _text(value)) for name, value in event.items() if name not in _SYSTEM_FIELDS]
 
 
@@ -158,7 +158,7 @@ def eventlog_record(number: int, event: Mapping[str, Any], version: tuple[int, i
 
 
 #: Where the record number up to which a log was cleared is kept (the server's memo): the
-#: readers -- MS-EVEN here, MS-EVEN6's EvtRpcClearLog (pipes/even6) -- no longer see those
+#: readers -- MS-EVEN here, MS-EVEN6's EvtRpcClearLog (pipes/eventlog/even6) -- no longer see those
 #: records; the audit log file keeps them.
 CLEARED_MEMO: Final = "eventlog.cleared_up_to"
 
