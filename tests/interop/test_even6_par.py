@@ -270,6 +270,32 @@ def test_a_user_is_refused_and_packet_privacy_is_required(lab: Lab) -> None:
     assert any(e["SubjectUserName"] == "alice" and "EvtRpcRegisterLogQuery" in json.dumps(e) for e in denied)
 
 
+def test_event_log_readers_may_read_but_not_clear(lab: Lab) -> None:
+    """BUILTIN\\Event Log Readers (S-1-5-32-573) is in the channels' read ACE: alice, added to it
+    through samr (impacket) by the Administrator, reads the Security log; clearing it stays
+    Administrators' (ERROR_ACCESS_DENIED)."""
+    from impacket.dcerpc.v5 import samr  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.dtypes import RPC_SID  # type: ignore[import-untyped]
+
+    with pytest.raises(DCERPCException) as before:
+        query(lab.dce("eventlog", even6.MSRPC_UUID_EVEN6, ALICE), "*")
+    assert before.value.get_error_code() == 5
+    dce = lab.pipe("samr", samr.MSRPC_UUID_SAMR, ADMIN)
+    server = samr.hSamrConnect(dce)["ServerHandle"]
+    builtin = samr.hSamrLookupDomainInSamServer(dce, server, "Builtin")["DomainId"]
+    domain = samr.hSamrOpenDomain(dce, server, samr.MAXIMUM_ALLOWED, builtin)["DomainHandle"]
+    alias = samr.hSamrOpenAlias(dce, domain, samr.MAXIMUM_ALLOWED, 573)["AliasHandle"]
+    member = RPC_SID()
+    member.fromCanonical(str(lab.server.config.directory.find_user("alice").sid))
+    samr.hSamrAddMemberToAlias(dce, alias, member)
+    reader = lab.dce("eventlog", even6.MSRPC_UUID_EVEN6, ALICE)
+    assert any(e["EventID"] == 4624 for e in query(reader, "*"))
+    control = even6.hEvtRpcRegisterControllableOperation(reader)["Handle"]
+    with pytest.raises(DCERPCException) as refused:
+        even6.hEvtRpcClearLog(reader, control, "Security\x00")
+    assert refused.value.get_error_code() == 5
+
+
 def test_clear_leaves_1102_and_export_stays_in_memory(lab: Lab, tmp_path: Path) -> None:
     _failed_logon(lab, "trudy")
     dce = lab.dce("eventlog", even6.MSRPC_UUID_EVEN6, ADMIN)
