@@ -467,6 +467,7 @@ def test_tshark_decodes_par_and_decrypts_even6(tmp_path: Path) -> None:
     BinXml included, the client received."""
     import signal
     import subprocess
+    import time
 
     pcap, client = tmp_path / "rpc.pcapng", tmp_path / "client.py"
     client.write_text(_CLIENT)
@@ -479,6 +480,15 @@ def test_tshark_decodes_par_and_decrypts_even6(tmp_path: Path) -> None:
         while "Capturing on" not in (line := capture.stderr.readline()):
             assert line, "tshark did not start"
         out = server.run([sys.executable, str(client)]).stdout
+        # tshark writes what it captured in batches: wait until the last answer (the EVEN6
+        # connection's FIN from the server) is in the file
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            fins = run_tool(["tshark", "-r", str(pcap), "-Y", "tcp.srcport==49669 && tcp.flags.fin==1"],
+                            timeout=60).stdout
+            if fins.strip():
+                break
+            time.sleep(0.5)
         capture.send_signal(signal.SIGINT)
         capture.wait(20)
     assert "printers 1" in out, out
