@@ -14,6 +14,10 @@
   49667 from 2012 R2 / 8.1 on (W: netstat and rpcdump outputs published for each generation);
   smbemu takes that port, or the next free one in the range; services.exe's is the next free one
   after it (U: its place in the boot order varies; --rpc-tcp-port N gives lsass N and it N+1).
+  From Vista / 2008 on more processes listen on ports of their own, each the next one (N+2,
+  N+3, ...): the event log service (MS-EVEN6) and the print spooler (MS-PAR) -- interfaces that
+  say so with a ``tcp_process`` attribute (`own_process_services`) --, the Task Scheduler
+  (MS-TSCH) and the COM+ Event System's object exporter (pipes/dcom).
 
 Each TCP connection is one association served by the same `RpcEndpoint` as a named pipe: the
 stream carries whole PDUs back to back (MS-RPCE 2.1.1.1), so the bytes read are fed to the
@@ -37,6 +41,8 @@ endpoint and whatever it queues is written back.  Differences from a pipe, as on
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import itertools
 import logging
@@ -174,7 +180,10 @@ def services_for(config: ServerConfig, mapper_port: int, dynamic_port: int) -> t
         services.append(RpcTcpService("services", (scm,), dynamic_port + 1 if dynamic_port else 0,
                                       authenticated_only=restricted))
     # The processes after services.exe, each on the next port (U: their order in the boot
-    # varies): the Task Scheduler (MS-TSCH), then the COM+ Event System's object exporter.
+    # varies): the event log service and the spooler (their interfaces' ``tcp_process``), the
+    # Task Scheduler (MS-TSCH), then the COM+ Event System's object exporter.
+    for service in own_process_services(config, restricted):
+        services.append(dataclasses.replace(service, port=_next_port(services, dynamic_port)))
     scheduler = registry.interface(SCHEDULER_TCP_INTERFACE) if registry is not None else None
     if scheduler is not None and config.profile.identity.version >= SCHEDULER_TCP_SINCE:
         services.append(RpcTcpService("schedule", (scheduler,), _next_port(services, dynamic_port),
@@ -198,10 +207,32 @@ def _dcom_object_service(resolver: tuple[Interface, ...], port: int) -> list[Rpc
     resolver's bindings name its port): the interfaces its OXID resolver carries as
     ``object_interfaces`` (the DCOM plug-in, pipes/dcom), on a dynamic port of their own, as the
     svchost of the COM+ Event System listens on one (U: its place in the boot order varies;
-    --rpc-tcp-port N gives it the port after the other processes', `_next_port`).  The COM server checks its callers itself (every call's
-    access check), so RestrictRemoteClients does not apply to it (MS-DCOM 3.2.4.1.1)."""
+    --rpc-tcp-port N gives it the port after the other processes', `_next_port`).  The COM
+    server checks its callers itself (every call's access check), so RestrictRemoteClients does
+    not apply to it (MS-DCOM 3.2.4.1.1)."""
     objects = tuple(i for iface in resolver for i in getattr(iface, "object_interfaces", ()))
     return [RpcTcpService(DCOM_OBJECT_SERVICE, objects, port)] if objects else []
+
+
+#: Processes whose interfaces say they listen on ncacn_ip_tcp themselves (an interface's
+#: ``tcp_process`` attribute: the Windows process hosting it; its ``present(config)``: whether
+#: that release registers it): each on its own dynamic port after services.exe's, in this order
+#: (U: their places in the boot order vary): the event log service (MS-EVEN6, from Vista on,
+#: pipes/eventlog/even6), the print spooler (MS-PAR, from Vista on while it serves,
+#: pipes/spoolss/par).
+OWN_PROCESS_ORDER: Final = ("eventlog", "spoolsv")
+
+
+def own_process_services(config: ServerConfig, restricted: bool) -> list[RpcTcpService]:
+    """The listeners of the processes in `OWN_PROCESS_ORDER` whose interfaces are present (their
+    ports are given by `services_for`)."""
+    groups: dict[str, list[Interface]] = {}
+    for iface in config.pipes or ():
+        process = getattr(iface, "tcp_process", None)
+        if process in OWN_PROCESS_ORDER and getattr(iface, "present", lambda _c: True)(config):
+            groups.setdefault(process, []).append(iface)
+    return [RpcTcpService(process, tuple(groups[process]), 0, authenticated_only=restricted)
+            for process in OWN_PROCESS_ORDER if process in groups]
 
 
 def publish(config: ServerConfig, address: str, services: tuple[RpcTcpService, ...]) -> None:

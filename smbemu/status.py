@@ -143,9 +143,12 @@ class Win32Error(enum.IntEnum):
     #: MS-BKRP 3.1.4.1.4: a wrapped secret whose contents do not verify.
     ERROR_INVALID_DATA = 13
     ERROR_NOT_SUPPORTED = 50
+    #: MS-EVEN6 EvtRpcExportLog to a UNC path: smbemu never writes to another machine.
+    ERROR_BAD_NETPATH = 53
     #: RAP NetServerEnum2 to a potential browser that is not a master or backup (MS-BRWS 3.3.5.6).
     ERROR_REQ_NOT_ACCEP = 71
-    #: MS-RPRN RpcAddForm of a name the forms database already holds (MS-ERREF 2.2: 0x00000050).
+    #: MS-RPRN RpcAddForm of a form name in use; MS-EVEN6 EvtRpcExportLog to an existing file
+    #: (MS-ERREF 2.2: 0x00000050).
     ERROR_FILE_EXISTS = 80
     #: MS-WKST 3.2.4.13-15, 3.2.4.18-20: a JOINPR_ENCRYPTED_USER_PASSWORD that does not decrypt.
     ERROR_INVALID_PASSWORD = 86
@@ -170,6 +173,8 @@ class Win32Error(enum.IntEnum):
     ERROR_SERVICE_NOT_ACTIVE = 1062
     #: MS-SCMR ROpenSCManagerW of a database other than ServicesActive / ServicesFailed.
     ERROR_DATABASE_DOES_NOT_EXIST = 1065
+    #: MS-EVEN6 EvtRpcQuerySeek to a position outside the result set.
+    ERROR_NOT_FOUND = 1168
     ERROR_NO_LOGON_SERVERS = 1311
     #: wkssvc NetrWkstaUserGetInfo levels 0/1 for a caller without an interactive logon.
     ERROR_NO_SUCH_LOGON_SESSION = 1312
@@ -183,6 +188,8 @@ class Win32Error(enum.IntEnum):
     #: be reached for the reply channel.
     RPC_S_SERVER_UNAVAILABLE = 1722
     RPC_S_UNKNOWN_AUTHN_SERVICE = 1747
+    #: MS-EVEN6 EvtRpcRemoteSubscriptionNext with no event waiting (EvtNext: ERROR_TIMEOUT).
+    ERROR_TIMEOUT = 1460
     #: MS-RPRN: an [in, out] buffer shorter than its cbBuf.
     ERROR_INVALID_USER_BUFFER = 1784
     #: MS-RPRN: a port / driver the print server does not have (0x00000704 / 0x00000705).
@@ -230,6 +237,10 @@ class Win32Error(enum.IntEnum):
     ERROR_DS_DRA_NOT_SUPPORTED = 8454
     #: RAP NetServerEnum2 / 3 with no server list (MS-RAP 3.2.5.12).
     ERROR_NO_BROWSER_SERVERS_FOUND = 6118
+    #: MS-EVEN6: a publisher whose metadata the server does not have (winerror.h 15002).
+    ERROR_EVT_PUBLISHER_METADATA_NOT_FOUND = 15002
+    #: MS-EVEN6: a channel the server does not have (winerror.h 15007).
+    ERROR_EVT_CHANNEL_NOT_FOUND = 15007
     #: MS-ERREF 2.1: HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED), the refusal of a call whose
     #: declared return type is an HRESULT (the Win32 error wrapped in facility 7).
     E_ACCESSDENIED = 0x80070005
@@ -413,6 +424,11 @@ ERROR_SERVICE_DISABLED: Final[int] = Win32Error.ERROR_SERVICE_DISABLED.value
 ERROR_SERVICE_NOT_ACTIVE: Final[int] = Win32Error.ERROR_SERVICE_NOT_ACTIVE.value
 ERROR_DATABASE_DOES_NOT_EXIST: Final[int] = Win32Error.ERROR_DATABASE_DOES_NOT_EXIST.value
 ERROR_NO_LOGON_SERVERS: Final[int] = Win32Error.ERROR_NO_LOGON_SERVERS.value
+ERROR_BAD_NETPATH: Final[int] = Win32Error.ERROR_BAD_NETPATH.value
+ERROR_NOT_FOUND: Final[int] = Win32Error.ERROR_NOT_FOUND.value
+ERROR_TIMEOUT: Final[int] = Win32Error.ERROR_TIMEOUT.value
+ERROR_EVT_PUBLISHER_METADATA_NOT_FOUND: Final[int] = Win32Error.ERROR_EVT_PUBLISHER_METADATA_NOT_FOUND.value
+ERROR_EVT_CHANNEL_NOT_FOUND: Final[int] = Win32Error.ERROR_EVT_CHANNEL_NOT_FOUND.value
 ERROR_REQUEST_ABORTED: Final[int] = Win32Error.ERROR_REQUEST_ABORTED.value
 ERROR_NO_SUCH_LOGON_SESSION: Final[int] = Win32Error.ERROR_NO_SUCH_LOGON_SESSION.value
 ERROR_NO_SUCH_USER: Final[int] = Win32Error.ERROR_NO_SUCH_USER.value

@@ -29,9 +29,13 @@ serves all its interfaces on all its protocol sequences.  For the interfaces smb
   (the Spooler runs, and from 2003 on a printer is shared: pipes/spoolss).
 * **eventlog** (MS-EVEN) is not registered: MS-EVEN 2.1.1 gives it the well-known endpoint
   ``\\PIPE\\eventlog`` (a client needs no mapper).  What Windows' mapper lists on that pipe from
-  Vista / 2008 on is the *other* event log interface, MS-EVEN6 (f6beaff7-..., annotation "Event
-  log TCPIP", also on a dynamic TCP port; W: hsc.fr "IEventService" rpcdump listing), which
-  smbemu does not serve.
+  Vista / 2008 on is the *other* event log interface, **even6** (MS-EVEN6, f6beaff7-...,
+  annotation "Event log TCPIP"): on ``\\PIPE\\eventlog`` and on the event log service's dynamic
+  TCP port (W: hsc.fr "IEventService" rpcdump listing; MS-EVEN6 2.1: ncacn_ip_tcp, dynamic
+  endpoint), from Vista / 2008 on only (its ``present``; pipes/eventlog/even6).
+* **par** (MS-PAR, IRemoteWinspool): on spoolsv.exe's dynamic TCP port only (MS-PAR 2.1: "RPC
+  over TCP/IP", dynamic endpoint; it is not registered on the spooler's pipe), from Vista /
+  2008 on while the spooler serves (its ``present``; pipes/spoolss/par).  Annotation empty (U).
 * **the Task Scheduler** (MS-TSCH; svchost's Schedule service): ATSvc, SASec and, from Vista /
   2008 on, ITaskSchedulerService on ``\\PIPE\\atsvc``; ITaskSchedulerService also on its
   dynamic TCP port with ``--rpc-tcp`` (MS-TSCH 2.1: the ITaskSchedulerService interface uses
@@ -80,6 +84,10 @@ _LOCAL_VISTA: Final = ("samss lpc", "SidKey Local End Point", "protected_storage
 _LOCAL_2012: Final = ("LSA_EAS_ENDPOINT", "lsacap", "LSA_IDPEXT_ENDPOINT")
 #: Local (ncalrpc) endpoints of the other served interfaces' processes (module docstring).
 _LOCAL_OTHERS: Final = {"spoolss": ("spoolss",)}
+#: Registered on their TCP endpoint only, not on the pipe they are reachable on (module docstring).
+TCP_ONLY: Final = frozenset({"par"})
+#: Annotations Windows registers (module docstring).
+ANNOTATIONS: Final = {"even6": "Event log TCPIP"}
 
 #: When the server has no interface registry to show (unit tests' stand-in servers).
 _BUILTIN: Final = (
@@ -113,7 +121,8 @@ def _served(ctx: CallContext) -> Iterable[tuple[str, uuid.UUID, tuple[int, int],
     config = ctx.server
     return [(i.name, i.uuid, i.version, i.pipes) for i in registry if isinstance(i, Interface)
             and getattr(i, "available", lambda _config: True)(config)
-            and getattr(i, "served_on", lambda _config: True)(config)]
+            and getattr(i, "served_on", lambda _config: True)(config)
+            and getattr(i, "present", lambda _config: True)(config)]
 
 
 def _local_endpoints(version: tuple[int, int]) -> tuple[str, ...]:
@@ -148,11 +157,12 @@ def endpoint_map(ctx: CallContext) -> tuple[Entry, ...]:
                 towers.append(tcp_tower(syntax, int(tcp_ports[name]), address))
             towers += [local_tower(syntax, e) for e in _local_endpoints(profile.identity.version)]
         elif pipes:
-            towers = [pipe_tower(syntax, "\\PIPE\\" + pipes[0], host)]
-            if tcp_ports.get(name):  # svcctl from Vista on (smbemu.rpc_tcp)
+            towers = [] if name in TCP_ONLY else [pipe_tower(syntax, "\\PIPE\\" + pipes[0], host)]
+            if tcp_ports.get(name):  # svcctl, even6, par from Vista on (smbemu.rpc_tcp)
                 towers.append(tcp_tower(syntax, int(tcp_ports[name]), address))
             towers += [local_tower(syntax, e) for e in _LOCAL_OTHERS.get(name, ())]
         else:
             continue
-        entries.extend(Entry(name, syntax, tower) for tower in towers)
+        annotation = ANNOTATIONS.get(name, "")
+        entries.extend(Entry(name, syntax, tower, annotation) for tower in towers)
     return tuple(entries)

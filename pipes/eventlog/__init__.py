@@ -61,7 +61,7 @@ from smbemu.status import (
     STATUS_OBJECT_NAME_NOT_FOUND,
 )
 
-from .records import LOGS, SOURCES, log_records
+from .records import LOGS, SOURCES, visible_records
 
 #: The per-log "level" of the ElfrOpenELW rule.
 LOG_LEVELS: Final = {"Application": 1, "System": 2, "Security": 3}
@@ -114,7 +114,7 @@ def opened(ctx: CallContext, handle: bytes) -> OpenLog:
 
 
 def records_of(ctx: CallContext, log: OpenLog) -> Any:
-    return log_records(getattr(ctx.server, "audit", None), log.log)
+    return visible_records(ctx.server, log.log)
 
 
 def _log_named(name: str) -> str:

@@ -85,6 +85,17 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def event_data(event: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The event's data fields (name, text) in the audit log's order: the record's strings
+    (also what MS-EVEN6 serves as the event's ``EventData``, pipes/eventlog/even6/binxml.py)."""
+    return [(name, _text(value)) for name, value in event.items() if name not in _SYSTEM_FIELDS]
+
+
+def task_category(event_id: int) -> int:
+    """The Vista-and-later task category of a Security event (0 when not known)."""
+    return _CATEGORY.get(event_id, 0)
+
+
 def _user_sid(event: Mapping[str, Any], version: tuple[int, int]) -> bytes:
     """The record's UserSid: none from Vista on (Security-Auditing events carry no user in
     their System part, W: the empty ``<Security />`` element); before, the account the event is
@@ -117,8 +128,8 @@ def eventlog_record(number: int, event: Mapping[str, Any], version: tuple[int, i
     encode = _ansiz if ansi else _utf16z
     event_id = int(event.get("EventID", 0)) & 0xFFFF
     success = event.get("Keywords") == "Audit Success"
-    strings = [_text(value) for name, value in event.items() if name not in _SYSTEM_FIELDS]
-    category = _CATEGORY.get(event_id, 0)
+    strings = [text for _, text in event_data(event)]
+    category = task_category(event_id)
     if version < (6, 0):
         category = _CATEGORY_PRE_VISTA.get(category, 0)
     body = encode(source_name(version)) + encode(str(event.get("Computer", "")))
@@ -144,3 +155,24 @@ def eventlog_record(number: int, event: Mapping[str, Any], version: tuple[int, i
         EVENTLOG_AUDIT_SUCCESS if success else EVENTLOG_AUDIT_FAILURE, len(strings), category,
         0, 0, string_offset, len(sid), sid_offset, 0, data_offset)
     return header + body + struct.pack("<I", length)
+
+
+#: Where the record number up to which a log was cleared is kept (the server's memo): the
+#: readers -- MS-EVEN here, MS-EVEN6's EvtRpcClearLog (pipes/eventlog/even6) -- no longer see those
+#: records; the audit log file keeps them.
+CLEARED_MEMO: Final = "eventlog.cleared_up_to"
+
+
+def visible_records(server: Any, log: str) -> Sequence[tuple[int, Mapping[str, Any]]]:
+    """The records of ``log`` a reader sees: those after the last clear."""
+    found = log_records(getattr(server, "audit", None), log)
+    memo = getattr(server, "memo", None)
+    cleared = memo(CLEARED_MEMO, dict).get(log, 0) if memo is not None else 0
+    return [item for item in found if item[0] > cleared] if cleared else found
+
+
+def clear_log(server: Any, log: str) -> None:
+    """Hide every record ``log`` holds now from its readers (EvtRpcClearLog)."""
+    found = log_records(getattr(server, "audit", None), log)
+    if found:
+        server.memo(CLEARED_MEMO, dict)[log] = found[-1][0]

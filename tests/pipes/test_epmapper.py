@@ -121,7 +121,9 @@ def test_lookup_lists_the_lsass_endpoints_with_the_tcp_port(pipes_h: Any) -> Non
                           "e3514235-4b06-11d1-ab04-00c04fc2dcd2",
                           # the Task Scheduler's ATSvc, SASec, ITaskSchedulerService on \PIPE\atsvc
                           "1ff70682-0a51-30e8-076d-740be8cee98b", "378e52b0-c0a9-11cf-822d-00aa0051e40f",
-                          "86d35949-83c9-4044-b424-db363231fd0c"}
+                          "86d35949-83c9-4044-b424-db363231fd0c",
+                          # MS-EVEN6 on its pipe, \\pipe\\eventlog (from Vista on: pipes/eventlog/even6)
+                          "f6beaff7-1e19-4fbb-9f8f-b89e2018337c"}
     assert ("86D35949-83C9-4044-B424-DB363231FD0C v1.0", "ncacn_np:\\\\LEGACYSRV[\\PIPE\\atsvc]") in found
     assert ("12345678-1234-ABCD-EF00-01234567CFFB v1.0", "ncacn_ip_tcp:127.0.0.1[49155]") in found
     assert ("12345678-1234-ABCD-EF00-0123456789AB v1.0", "ncacn_np:\\\\LEGACYSRV[\\PIPE\\spoolss]") in found
