@@ -7,11 +7,17 @@ This module imports none of them (they all import it), so a writer module never 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
-    from smbemu.config import ServerConfig
     from smbemu.principal import Principal
+
+
+class HasDirectory(Protocol):
+    """A server configuration, or a handler's view of the server: anything with the directory."""
+
+    @property
+    def directory(self) -> Any: ...
 
 __all__ = ["NULL_SID", "ANONYMOUS_SID", "logon_id", "identity_fields", "subject_fields"]
 
@@ -24,7 +30,7 @@ def logon_id(session_id: int) -> str:
     return f"0x{session_id:X}"
 
 
-def identity_fields(config: ServerConfig, principal: Principal) -> tuple[str, str, str]:
+def identity_fields(config: HasDirectory, principal: Principal) -> tuple[str, str, str]:
     """(SID, user name, domain name) as 4624 / 4634 print the Target* and the change events
     the Subject*: ANONYMOUS LOGON for a null session, else the directory's account (NULL SID
     when the name is not one of the directory's)."""
@@ -36,7 +42,7 @@ def identity_fields(config: ServerConfig, principal: Principal) -> tuple[str, st
     return (str(user.sid) if user is not None else NULL_SID), name, domain
 
 
-def subject_fields(config: ServerConfig, principal: Principal, session_id: int) -> dict[str, object]:
+def subject_fields(config: HasDirectory, principal: Principal, session_id: int) -> dict[str, object]:
     """SubjectUserSid / SubjectUserName / SubjectDomainName / SubjectLogonId of the caller."""
     sid, name, domain = identity_fields(config, principal)
     return {"SubjectUserSid": sid, "SubjectUserName": name, "SubjectDomainName": domain,

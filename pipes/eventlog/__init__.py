@@ -75,10 +75,10 @@ INTERFACE: Final = Interface(
     name="eventlog", uuid="82273fdc-e32a-18c3-3f78-827929dc23ea", version=(0, 0),
     pipes=("eventlog",), opnum_count=27,
     description="EventLog Remoting Protocol (MS-EVEN), read-only",
-    rules={name: OPEN_RULE for name in ("ElfrOpenELW", "ElfrOpenELA")})
+    rules={name: OPEN_RULE for name in ("ElfrOpenELW", "ElfrOpenELA", "ElfrOpenBELW", "ElfrOpenBELA")})
 
 #: MS-EVEN 3.1.4: opnums no client sends.
-NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire" for n in (19, 20, 21, 23)}
+NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire" for n in (19, 20, 21)}
 for _opnum, _name in NOT_USED_ON_WIRE.items():
     INTERFACE.not_implemented(_opnum, _name)
 
@@ -98,11 +98,13 @@ class OpenLog:
     """What a log handle refers to: the log, and the reader's position (the record number the
     next sequential read starts at; None until the first read, MS-EVEN 3.1.1.5)."""
 
-    __slots__ = ("log", "position")
+    __slots__ = ("log", "position", "backup")
 
-    def __init__(self, log: str) -> None:
+    def __init__(self, log: str, backup: Any = None) -> None:
         self.log = log
         self.position: int | None = None
+        #: A backup file's records (ElfrOpenBELW), None for the live log.
+        self.backup = backup
 
 
 def opened(ctx: CallContext, handle: bytes) -> OpenLog:
@@ -114,7 +116,12 @@ def opened(ctx: CallContext, handle: bytes) -> OpenLog:
 
 
 def records_of(ctx: CallContext, log: OpenLog) -> Any:
-    return visible_records(ctx.server, log.log)
+    return log.backup if log.backup is not None else visible_records(ctx.server, log.log)
+
+
+#: The backups ElfrBackupELFW / ElfrClearELFW wrote (the server's memo): the NT path, lower-cased,
+#: to (log, the records it held).  Kept in memory: the emulated machine writes no file.
+BACKUPS_MEMO: Final = "eventlog.backups"
 
 
 def _log_named(name: str) -> str:
@@ -162,10 +169,21 @@ def ElfrOpenELA(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _open_backup(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-EVEN 3.1.4.1-2: open a backup log file.  The emulated machine has no file system, so
-    no backup file exists: STATUS_OBJECT_NAME_NOT_FOUND, what NtOpenFile answers for a missing
-    file (U on which status a path in a missing directory gets)."""
-    return {"LogHandle": bytes(20), "ReturnValue": STATUS_OBJECT_NAME_NOT_FOUND}
+    """MS-EVEN 3.1.4.1-2: open a backup log file: one an administrator's ElfrBackupELFW /
+    ElfrClearELFW wrote on this server (kept in memory), read like the log it was taken from;
+    any other name is STATUS_OBJECT_NAME_NOT_FOUND, what NtOpenFile answers for a missing file
+    (U on which status a path in a missing directory gets)."""
+    name = request["BackupFileName"]
+    text = _ansi(name) if isinstance(name, dict) else str(name or "")
+    backups: dict[str, tuple[str, Any]] = ctx.server.memo(BACKUPS_MEMO, dict)
+    found = backups.get(text.rstrip("\x00").lower())
+    if found is None:
+        return {"LogHandle": bytes(20), "ReturnValue": STATUS_OBJECT_NAME_NOT_FOUND}
+    decision = ctx.decide(level=LOG_LEVELS["Security"])  # a backup file: administrators (U)
+    if not decision.allowed:
+        return {"LogHandle": bytes(20), "ReturnValue": decision.status}
+    log, records = found
+    return {"LogHandle": ctx.handles.create(_HANDLE_KIND, OpenLog(log, records)), "ReturnValue": 0}
 
 
 INTERFACE.operation(9, "ElfrOpenBELW",

@@ -36,7 +36,8 @@ _HEADER: Final = struct.Struct("<IIIIIIHHHHIIIIII")
 EVENTLOG_AUDIT_SUCCESS: Final = 0x0008
 EVENTLOG_AUDIT_FAILURE: Final = 0x0010
 #: The fields of the audit log's events that are the System part of the event, not its data.
-_SYSTEM_FIELDS: Final = frozenset({"EventID", "TimeCreated", "Computer", "Channel", "Provider",
+_SYSTEM_FIELDS: Final = frozenset({"EventID", "EventType", "EventCategory", "TimeCreated",
+                                   "Computer", "Channel", "Provider",
                                    "Keywords", "RepeatCount", "RepeatFirstTime"})
 #: Task categories of the Security-Auditing events (the record's EventCategory), as Event Viewer
 #: shows them on Vista / 2008 and later (W: Logon 12544, Logoff 12545, Account Lockout 12546,
@@ -128,10 +129,15 @@ def eventlog_record(number: int, event: Mapping[str, Any], version: tuple[int, i
     encode = _ansiz if ansi else _utf16z
     event_id = int(event.get("EventID", 0)) & 0xFFFF
     success = event.get("Keywords") == "Audit Success"
+    event_type = event.get("EventType")
+    if event_type is None:
+        event_type = EVENTLOG_AUDIT_SUCCESS if success else EVENTLOG_AUDIT_FAILURE
     strings = [text for _, text in event_data(event)]
-    category = task_category(event_id)
-    if version < (6, 0):
-        category = _CATEGORY_PRE_VISTA.get(category, 0)
+    category = event.get("EventCategory")
+    if category is None:
+        category = task_category(event_id)
+        if version < (6, 0):
+            category = _CATEGORY_PRE_VISTA.get(category, 0)
     body = encode(source_name(version)) + encode(str(event.get("Computer", "")))
     sid = _user_sid(event, version)
     # The SID is DWORD-aligned (UserSidPadding); without a SID nothing is padded and its offset
@@ -152,7 +158,7 @@ def eventlog_record(number: int, event: Mapping[str, Any], version: tuple[int, i
     seconds = _seconds(event.get("TimeCreated"))
     header = _HEADER.pack(
         length, _SIGNATURE, number, seconds, seconds, event_id,
-        EVENTLOG_AUDIT_SUCCESS if success else EVENTLOG_AUDIT_FAILURE, len(strings), category,
+        int(event_type), len(strings), int(category),
         0, 0, string_offset, len(sid), sid_offset, 0, data_offset)
     return header + body + struct.pack("<I", length)
 
@@ -163,16 +169,36 @@ def eventlog_record(number: int, event: Mapping[str, Any], version: tuple[int, i
 CLEARED_MEMO: Final = "eventlog.cleared_up_to"
 
 
+#: Where the events administrators reported (ElfrReportEventW) are kept, per log (the server's
+#: memo): a log other than Security holds only those.
+REPORTED_MEMO: Final = "eventlog.reported"
+#: The most reported events a log keeps; older ones are overwritten, as a full log set to
+#: "overwrite events as needed" does (U: the size Windows' 20 MiB default holds).
+MAX_REPORTED: Final = 10_000
+
+
+def append_record(server: Any, log: str, event: Mapping[str, Any]) -> int:
+    """Append an administrator's event to ``log`` (not Security); its record number."""
+    kept: dict[str, list[tuple[int, Mapping[str, Any]]]] = server.memo(REPORTED_MEMO, dict)
+    records = kept.setdefault(log, [])
+    number = records[-1][0] + 1 if records else 1
+    records.append((number, dict(event)))
+    del records[:-MAX_REPORTED]
+    return number
+
+
 def visible_records(server: Any, log: str) -> Sequence[tuple[int, Mapping[str, Any]]]:
     """The records of ``log`` a reader sees: those after the last clear."""
-    found = log_records(getattr(server, "audit", None), log)
+    found: Sequence[tuple[int, Mapping[str, Any]]] = log_records(getattr(server, "audit", None), log)
     memo = getattr(server, "memo", None)
+    if log != "Security" and memo is not None:
+        found = list(memo(REPORTED_MEMO, dict).get(log, ()))
     cleared = memo(CLEARED_MEMO, dict).get(log, 0) if memo is not None else 0
     return [item for item in found if item[0] > cleared] if cleared else found
 
 
 def clear_log(server: Any, log: str) -> None:
-    """Hide every record ``log`` holds now from its readers (EvtRpcClearLog)."""
-    found = log_records(getattr(server, "audit", None), log)
+    """Hide every record ``log`` holds now from its readers (EvtRpcClearLog, ElfrClearELFW)."""
+    found = visible_records(server, log)
     if found:
         server.memo(CLEARED_MEMO, dict)[log] = found[-1][0]

@@ -1,33 +1,72 @@
-"""The MS-EVEN calls that would change a log.
+"""The MS-EVEN calls that change a log: clearing, backing up, flushing, writing events.
 
 Clearing and backing up (ElfrClearELFW/A, ElfrBackupELFW/A) need ELF_LOGFILE_CLEAR /
 ELF_LOGFILE_BACKUP on the handle, which the logs' CustomSD give administrators only (KB 323076,
-D): everyone else gets STATUS_ACCESS_DENIED before anything else is looked at.  The
-administrator naming a backup file gets STATUS_OBJECT_NAME_INVALID: the emulated machine has no
-file system to write it to, and it is what Windows answers impacket's own test suite for
-``\\??\\c:\\beto2`` (tests/dcerpc/test_even.py, run against Windows as an administrator, D);
-clearing without a backup is STATUS_ACCESS_DENIED to the administrator too (read-only emulation:
-a success would let a tool believe the Security log was cleared).
+D): everyone else gets STATUS_ACCESS_DENIED before anything else is looked at.  For an
+administrator, in Windows' order:
 
-Registering a source and reporting events: STATUS_ACCESS_DENIED to everyone (impacket's suite
-gets it from Windows for ElfrRegisterEventSourceW and ElfrReportEventW on "Security", D; for
-the other logs, read-only emulation).  Their [in] parameters are not decoded; [out] parameters
-are NULL / zero."""
+* a backup file name that is not an NT path (``C:\\x`` rather than ``\\??\\C:\\x``) is
+  STATUS_OBJECT_PATH_SYNTAX_BAD, what NtCreateFile answers (W: smbtorture's BackupLog, written
+  against Windows); the Security log's backup to ``\\??\\c:\\beto2`` is STATUS_OBJECT_NAME_INVALID
+  (W: impacket's tests/dcerpc/test_even.py, run against Windows as an administrator; U: why that
+  name, on that log); a name already written is STATUS_OBJECT_NAME_COLLISION (W: smbtorture);
+  otherwise the backup is kept in the server's memory -- never on the host -- and ElfrOpenBELW
+  opens it (``BACKUPS_MEMO``);
+* clearing hides the log's records from every reader, MS-EVEN and MS-EVEN6 alike
+  (``records.clear_log``; the audit log file keeps them), and a cleared Security log starts with
+  event 1102 "The audit log was cleared" with the caller as Subject, as Windows logs it (D: the
+  1102 documentation).
+
+ElfrFlushEL (opnum 23; "Opnum23NotUsedOnWire" in MS-EVEN 3.1.4, reserved for local use) is
+STATUS_ACCESS_DENIED to a remote caller (W: smbtorture's FlushEventLog expects exactly that of
+Windows: "Does this RPC always return access denied?").
+
+Writing an event (ElfrReportEventW, 3.1.4.13) needs ELF_LOGFILE_WRITE, which the CustomSD give
+administrators on the Application and System logs and nobody on Security (MS-EVEN 3.1.4.13: the
+Security log is written by the system only; D: KB 323076): an administrator's event is appended
+to the log in the server's memory, numbered after its last record, and read back by
+ElfrReadELW / ElfrNumberOfRecords and MS-EVEN6 (W: smbtorture's ReportEventLog expects success
+from Windows).  Registering a source and the other report calls (ElfrRegisterEventSourceW/A,
+ElfrReportEventA, ElfrReportEventAndSourceW, ElfrReportEventExW/A) stay STATUS_ACCESS_DENIED
+(impacket's suite gets it from Windows for ElfrRegisterEventSourceW on "Security", D; for the
+other logs U).  Their [in] parameters are not decoded; [out] parameters are NULL / zero."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any, Final
 
+from smbemu.audit_subject import subject_fields
 from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ContextHandle, NdrType, Pointer, RpcUnicodeString, uint32
-from smbemu.status import STATUS_ACCESS_DENIED, STATUS_OBJECT_NAME_INVALID
+from smbemu.rpc.ndr import (
+    ConformantArray,
+    ConformantBytes,
+    ContextHandle,
+    NdrType,
+    Pointer,
+    PSid,
+    RpcUnicodeString,
+    uint16,
+    uint32,
+)
+from smbemu.status import (
+    STATUS_ACCESS_DENIED,
+    STATUS_OBJECT_NAME_COLLISION,
+    STATUS_OBJECT_NAME_INVALID,
+    STATUS_OBJECT_PATH_SYNTAX_BAD,
+)
 
-from . import INTERFACE, RPC_STRING, opened
+from . import BACKUPS_MEMO, INTERFACE, RPC_STRING, OpenLog, opened, records_of
+from .records import append_record, clear_log
 
 ADMINISTRATORS: Final = Rule(Require.ADMINISTRATORS,
-                             source="KB 323076 (D: ELF_LOGFILE_CLEAR / BACKUP in the CustomSD)")
+                             source="KB 323076 (D: ELF_LOGFILE_CLEAR / BACKUP / WRITE in the CustomSD)")
+#: The Eventlog provider of event 1102 (its System/Provider in every 1102, W).
+EVENTLOG_PROVIDER: Final = "Microsoft-Windows-Eventlog"
+#: The most backups kept on one server (U: a bound on what a scripted client can make it keep).
+MAX_BACKUPS: Final = 64
 
 
 def _backup_name(value: object) -> str:
@@ -37,11 +76,37 @@ def _backup_name(value: object) -> str:
     return str(value or "")
 
 
+def _backup(ctx: CallContext, log: str, name: str) -> int:
+    """Keep the log's records under ``name``; 0, or the status refusing the name."""
+    if not name.startswith("\\??\\"):
+        return STATUS_OBJECT_PATH_SYNTAX_BAD
+    if log == "Security":
+        return STATUS_OBJECT_NAME_INVALID
+    backups: dict[str, tuple[str, Any]] = ctx.server.memo(BACKUPS_MEMO, dict)
+    key = name.lower()
+    if key in backups:
+        return STATUS_OBJECT_NAME_COLLISION
+    if len(backups) >= MAX_BACKUPS:
+        return STATUS_ACCESS_DENIED
+    backups[key] = (log, list(records_of(ctx, OpenLog(log))))
+    return 0
+
+
 def _clear_or_backup(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    opened(ctx, request["LogHandle"])
-    if _backup_name(request["BackupFileName"]).strip("\x00"):
-        return {"ReturnValue": STATUS_OBJECT_NAME_INVALID}
-    return {"ReturnValue": ctx.deny("read-only", "clears a log (read-only emulation)").status}
+    op = ctx.operation
+    assert op is not None
+    log = opened(ctx, request["LogHandle"]).log
+    name = _backup_name(request["BackupFileName"]).rstrip("\x00")
+    if name:
+        status = _backup(ctx, log, name)
+        if status or op.name.startswith("ElfrBackup"):
+            return {"ReturnValue": status}
+    clear_log(ctx.server, log)
+    audit = getattr(ctx.server, "audit", None)
+    if log == "Security" and audit is not None:
+        audit.emit(1102, True, {"Provider": EVENTLOG_PROVIDER,
+                                **subject_fields(ctx.server, ctx.principal, ctx.session_id)})
+    return {"ReturnValue": 0}
 
 
 for _opnum, _name, _kind in ((0, "ElfrClearELFW", Pointer(RpcUnicodeString)),
@@ -52,10 +117,50 @@ for _opnum, _name, _kind in ((0, "ElfrClearELFW", Pointer(RpcUnicodeString)),
                         request=[("LogHandle", ContextHandle), ("BackupFileName", _kind)],
                         response=[], rule=ADMINISTRATORS)(_clear_or_backup)
 
-#: Writing an event needs ELF_LOGFILE_WRITE: (local) services and administrators on Windows,
-#: never for Security (MS-EVEN 3.1.4.16; the CustomSD of KB 323076, D); nobody here.
+
+@INTERFACE.operation(23, "ElfrFlushEL", request=[("LogHandle", ContextHandle)], response=[])
+def ElfrFlushEL(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """Opnum 23: STATUS_ACCESS_DENIED to a remote caller, after the handle check (module docstring)."""
+    opened(ctx, request["LogHandle"])
+    return {"ReturnValue": STATUS_ACCESS_DENIED}
+
+
+#: ElfrReportEvent*'s [in, out, unique] RecordNumber / TimeWritten.
+_RECORD_OUT: Final = [("RecordNumber", Pointer(uint32)), ("TimeWritten", Pointer(uint32))]
+
+
+@INTERFACE.operation(11, "ElfrReportEventW",
+                     request=[("LogHandle", ContextHandle), ("Time", uint32), ("EventType", uint16),
+                              ("EventCategory", uint16), ("EventID", uint32), ("NumStrings", uint16),
+                              ("DataSize", uint32), ("ComputerName", RpcUnicodeString),
+                              ("UserSID", PSid),
+                              ("Strings", Pointer(ConformantArray(Pointer(RpcUnicodeString)))),
+                              ("Data", Pointer(ConformantBytes())), ("Flags", uint16),
+                              *_RECORD_OUT],
+                     response=_RECORD_OUT, rule=ADMINISTRATORS)
+def ElfrReportEventW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
+    """MS-EVEN 3.1.4.13: an administrator's event on a log other than Security."""
+    out = {"RecordNumber": request["RecordNumber"], "TimeWritten": request["TimeWritten"]}
+    log = opened(ctx, request["LogHandle"])
+    if log.log == "Security" or log.backup is not None:
+        return {**out, "ReturnValue": STATUS_ACCESS_DENIED}
+    strings = [str(s or "") for s in (request["Strings"] or [])][:request["NumStrings"]]
+    moment = datetime.fromtimestamp(request["Time"], timezone.utc)
+    event = {"EventID": request["EventID"], "EventType": request["EventType"],
+             "EventCategory": request["EventCategory"],
+             "TimeCreated": moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+             "Computer": str(request["ComputerName"] or ctx.server.directory.machine.netbios_name),
+             **{f"String{i}": text for i, text in enumerate(strings, 1)}}
+    number = append_record(ctx.server, log.log, event)
+    written = int(datetime.now(timezone.utc).timestamp())
+    return {"RecordNumber": number if request["RecordNumber"] is not None else None,
+            "TimeWritten": written if request["TimeWritten"] is not None else None,
+            "ReturnValue": 0}
+
+
+#: Writing an event needs ELF_LOGFILE_WRITE (module docstring); these stay refused to everyone.
 READ_ONLY: Final = Rule(Require.NOBODY, source="MS-EVEN 3.1.4 (D: the log's CustomSD); "
-                        "read-only emulation")
+                        "the source registration and other report calls are not emulated")
 
 
 def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -64,12 +169,9 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     return op.error_response(ctx.decide().status or STATUS_ACCESS_DENIED)
 
 
-#: ElfrReportEvent*'s [in, out, unique] RecordNumber / TimeWritten, returned NULL.
-_RECORD_OUT: Final = [("RecordNumber", Pointer(uint32)), ("TimeWritten", Pointer(uint32))]
 #: (opnum, name, [out] parameters) -- MS-EVEN 3.1.4.
 REFUSED: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
     (8, "ElfrRegisterEventSourceW", [("LogHandle", ContextHandle)]),
-    (11, "ElfrReportEventW", _RECORD_OUT),
     (15, "ElfrRegisterEventSourceA", [("LogHandle", ContextHandle)]),
     (18, "ElfrReportEventA", _RECORD_OUT),
     (24, "ElfrReportEventAndSourceW", _RECORD_OUT),

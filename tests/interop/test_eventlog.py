@@ -154,3 +154,32 @@ def test_rpcclient_reads_a_pre_vista_security_log(tmp_path: Path) -> None:
     assert "Strings                  : 'eve'" in out, out
     administrator = old.config.directory.find_user("Administrator")
     assert f"UserSid                  : {administrator.sid}" in out, out
+
+
+def test_an_administrator_writes_backs_up_and_clears(server: ServerThread) -> None:
+    """MS-EVEN 3.1.4.13 / 3.1.4.5 / 3.1.4.9: an administrator's event lands in the Application
+    log (rpcclient eventlog_reportevent) and reads back; a backup needs an NT path, is kept in the
+    server's memory and opens again; clearing the Security log leaves Windows' 1102."""
+    written = _rpcclient(server, "Administrator%Adm!n2003",
+                         "eventlog_reportevent Application; eventlog_numrecord Application")
+    assert "entry: 1 written" in written.stdout and "number of records: 1" in written.stdout, written
+    dce = _even(server, "Administrator", "Adm!n2003")
+    app = even.hElfrOpenELW(dce, "Application", "")["LogHandle"]
+    with pytest.raises(DCERPCException, match="STATUS_OBJECT_PATH_SYNTAX_BAD"):
+        even.hElfrBackupELFW(dce, app, "C:\\lab.evt")
+    even.hElfrBackupELFW(dce, app, "\\??\\C:\\lab.evt")
+    with pytest.raises(DCERPCException, match="STATUS_OBJECT_NAME_COLLISION"):
+        even.hElfrBackupELFW(dce, app, "\\??\\C:\\lab.evt")
+    backup = even.hElfrOpenBELW(dce, "\\??\\C:\\lab.evt")["LogHandle"]
+    assert even.hElfrNumberOfRecords(dce, backup)["NumberOfRecords"] == 1
+    security = even.hElfrOpenELW(dce, "Security", "")["LogHandle"]
+    assert even.hElfrNumberOfRecords(dce, security)["NumberOfRecords"] >= 1
+    even.hElfrClearELFW(dce, security)
+    security = even.hElfrOpenELW(dce, "Security", "")["LogHandle"]
+    resp = even.hElfrReadELW(dce, security, even.EVENTLOG_SEQUENTIAL_READ | even.EVENTLOG_FORWARDS_READ,
+                             0, even.MAX_BATCH_BUFF)
+    records = _records(b"".join(resp["Buffer"])[:resp["NumberOfBytesRead"]])
+    assert records[0]["id"] == 1102 and "Administrator" in records[0]["strings"], records
+    dce.disconnect()
+    refused = _rpcclient(server, "alice%Wonderland1", "eventlog_reportevent Application")
+    assert "written" not in refused.stdout and "ACCESS_DENIED" in refused.stdout + refused.stderr

@@ -69,7 +69,7 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
     # MS-SRVS 3.1.4: Opnum29/42/47NotUsedOnWire, reserved for local use.
     "srvsvc": {n: "MS-SRVS 3.1.4: OpnumNNNotUsedOnWire" for n in (29, 42, 47)},
     # MS-EVEN 3.1.4: Opnum19/20/21/23NotUsedOnWire (the cluster-service calls).
-    "eventlog": {n: "MS-EVEN 3.1.4: OpnumNNNotUsedOnWire" for n in (19, 20, 21, 23)},
+    "eventlog": {n: "MS-EVEN 3.1.4: OpnumNNNotUsedOnWire" for n in (19, 20, 21)},
     # MS-RPRN 3.1.4: OpnumNNNotUsedOnWire (reserved for local use); 119-123 (the IPP calls)
     # exist from Windows Server 2022 (build 20348) on, after the walked profile's release.
     # 37 (the legacy AddPort) answers ERROR_NOT_SUPPORTED (pipes/spoolss/printer_changes.py).
