@@ -49,7 +49,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from smbemu import audit_domain_policy, audit_policy_changes, audit_spooler, events
+from smbemu import audit_domain_policy, audit_policy_changes, audit_services, audit_spooler, events
 from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
@@ -567,7 +567,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.PipeOpen: _on_pipe_open,
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
-    events.AccountChanged: account_change, **audit_policy_changes.WRITERS,  # 4719, 4713, 4714, 4717, 4718
+    events.AccountChanged: account_change, **audit_policy_changes.WRITERS, **audit_services.WRITERS,  # 4719.., 4697
     events.PrinterCallbackRequested: audit_spooler.printer_callback, **audit_domain_policy.WRITERS,  # 4739
 }
 

@@ -298,18 +298,21 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # Security and Access Rights"; the 2000 DACL W).
     ("svcctl", "REnumServicesStatusW"): Rule(
         _AU, since=(Later((5, 1), _ADM),), source="SCM DACL (D: Service Security and Access Rights)"),
-    # Creating, deleting, reconfiguring services and locking the database need
-    # SC_MANAGER_CREATE_SERVICE / SC_MANAGER_LOCK or SERVICE_CHANGE_CONFIG / DELETE, which the
-    # default SCM and service DACLs give administrators only (D: MS-SCMR 3.1.4, "Service Security
-    # and Access Rights"); refused to everyone here (read-only emulation).  Starting and stopping
-    # (RStartServiceW/A, RControlService) are decided by the rights the service handle was opened
-    # with, as on Windows (pipes/svcctl/control.py).
-    **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
-       for name in ("RDeleteService",
-                    "RSetServiceObjectSecurity", "RSetServiceStatus",
-                    "RNotifyBootConfigStatus", "RChangeServiceConfigW", "RCreateServiceW",
+    # Creating, deleting and reconfiguring services need SC_MANAGER_CREATE_SERVICE,
+    # SERVICE_CHANGE_CONFIG or DELETE, which the default SCM and service DACLs give
+    # administrators only (D: MS-SCMR 3.1.4, "Service Security and Access Rights"): emulated for
+    # them (pipes/svcctl/writes.py, config2.py; a user's handle never carries the right, so the
+    # handle check refuses first).  Starting and stopping (RStartServiceW/A, RControlService) are
+    # decided by the rights the service handle was opened with (pipes/svcctl/control.py).
+    **{("svcctl", name): Rule(_ADM, source="MS-SCMR 3.1.4 (D: administrators)")
+       for name in ("RDeleteService", "RChangeServiceConfigW", "RCreateServiceW",
                     "RChangeServiceConfigA", "RCreateServiceA",
-                    "RChangeServiceConfig2A", "RChangeServiceConfig2W",
+                    "RChangeServiceConfig2A", "RChangeServiceConfig2W")},
+    # The rest (security descriptors, status reports, boot configuration, WOW64 creation, the
+    # extended controls) is refused to everyone (read-only emulation).
+    **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
+       for name in ("RSetServiceObjectSecurity", "RSetServiceStatus",
+                    "RNotifyBootConfigStatus",
                     "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
                     "RControlServiceExW", "RCreateWowService")},
 }
