@@ -281,16 +281,20 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "SamrQueryInformationUser2", "SamrQueryInformationGroup",
                     "SamrQueryInformationAlias")},
     # -- winreg (MS-RRP) --------------------------------------------------------------------
-    # Changing the registry, loading / saving hives, shutting down: the keys' DACLs give Users
-    # read only and shutdown needs SeRemoteShutdownPrivilege, so Windows refuses non-administrators
-    # (D: MS-RRP 3.1.5, the default hive ACLs); refused to everyone here (read-only emulation,
-    # pipes/winreg says why administrators get ERROR_ACCESS_DENIED too).
-    **{("winreg", name): Rule(_NO, source="MS-RRP (D: key DACL / privilege); read-only emulation")
+    # Changing the registry and loading / saving hives: the keys' DACLs give Users read only and
+    # the hive calls need SeBackupPrivilege / SeRestorePrivilege, which Administrators hold, so
+    # Windows lets administrators only (D: MS-RRP 3.1.5, the default hive ACLs, "Back up files and
+    # directories" / "Restore files and directories" user rights): emulated for them in the
+    # server's memory (pipes/winreg/writes.py, hives.py).  Shutting down
+    # (SeRemoteShutdownPrivilege) stays refused to everyone (read-only emulation).
+    **{("winreg", name): Rule(_ADM, source="MS-RRP 3.1.5 (D: key DACL / backup and restore privileges)")
        for name in ("BaseRegCreateKey", "BaseRegDeleteKey", "BaseRegDeleteValue",
                     "BaseRegLoadKey", "BaseRegReplaceKey", "BaseRegRestoreKey", "BaseRegSaveKey",
                     "BaseRegSetKeySecurity", "BaseRegSetValue", "BaseRegUnLoadKey",
-                    "BaseInitiateSystemShutdown", "BaseAbortSystemShutdown",
-                    "BaseInitiateSystemShutdownEx", "BaseRegSaveKeyEx", "BaseRegDeleteKeyEx")},
+                    "BaseRegSaveKeyEx", "BaseRegDeleteKeyEx")},
+    **{("winreg", name): Rule(_NO, source="MS-RRP 3.1.5 (D: SeRemoteShutdownPrivilege); read-only emulation")
+       for name in ("BaseInitiateSystemShutdown", "BaseAbortSystemShutdown",
+                    "BaseInitiateSystemShutdownEx")},
     # -- svcctl (MS-SCMR) -------------------------------------------------------------------
     # Enumerating services (SC_MANAGER_ENUMERATE_SERVICE, asked at ROpenSCManagerW): the SCM DACL
     # gives remote authenticated users SC_MANAGER_CONNECT only from XP SP2 / 2003 SP1 on, so
