@@ -14,13 +14,14 @@ UUID 367abb81-9844-35f1-ad32-98f038001003 version 2.0 (MS-SCMR 2.1).  Opnums 0 t
   (the state lasts until the server stops or reloads; starting Remote Registry brings
   ``\\PIPE\\winreg``, as impacket's secretsdump does on Windows 7); others lack the rights;
 * **changes an administrator makes** (RCreateServiceW/A 12/24, RChangeServiceConfigW/A 11/23,
-  RChangeServiceConfig2W/A 37/36, RDeleteService 2: :mod:`.writes`, :mod:`.config2`,
+  RChangeServiceConfig2W/A 37/36, RDeleteService 2, RSetServiceObjectSecurity 5 -- accepted, the
+  default descriptor still read back --: :mod:`.writes`, :mod:`.config2`,
   :mod:`.lifecycle`): kept in the server's memory, read back by every query on every connection
   until the server stops; a created service never runs (starting it answers
   ERROR_SERVICE_REQUEST_TIMEOUT, :mod:`.control`) and its creation is the audit log's 4697
   (`smbemu.audit_services`).  Non-administrators lack the rights on their handles
   (ERROR_ACCESS_DENIED, as Windows);
-* **other changes** (set security / status, boot configuration, the WOW64 creates, the
+* **other changes** (set status, boot configuration, the WOW64 creates, the
   extended controls: :mod:`.refused`): ERROR_ACCESS_DENIED (5) for everyone -- Windows refuses
   them to every non-administrator; for administrators the emulated SCM does not model them
   (``smbemu.policy`` logs "read-only emulation" with each refusal);

@@ -1,4 +1,4 @@
-"""The MS-SCMR changes the emulated SCM does not model (security descriptors, status reports,
+"""The MS-SCMR changes the emulated SCM does not model (status reports,
 boot configuration, the WOW64 creates, the extended controls): ERROR_ACCESS_DENIED for everyone
 (the package docstring says why).  [in] parameters are not decoded;
 [out] parameters are NULL / zero."""
@@ -25,7 +25,6 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 _PULONG: Final = Pointer(uint32)
 #: (opnum, name, [out] parameters) -- MS-SCMR 3.1.4.
 REFUSED: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
-    (5, "RSetServiceObjectSecurity", []),
     (7, "RSetServiceStatus", []),
     (9, "RNotifyBootConfigStatus", []),
     (44, "RCreateServiceWOW64A", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),

@@ -311,11 +311,12 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     **{("svcctl", name): Rule(_ADM, source="MS-SCMR 3.1.4 (D: administrators)")
        for name in ("RDeleteService", "RChangeServiceConfigW", "RCreateServiceW",
                     "RChangeServiceConfigA", "RCreateServiceA",
-                    "RChangeServiceConfig2A", "RChangeServiceConfig2W")},
-    # The rest (security descriptors, status reports, boot configuration, WOW64 creation, the
+                    "RChangeServiceConfig2A", "RChangeServiceConfig2W",
+                    "RSetServiceObjectSecurity")},
+    # The rest (status reports, boot configuration, WOW64 creation, the
     # extended controls) is refused to everyone (read-only emulation).
     **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
-       for name in ("RSetServiceObjectSecurity", "RSetServiceStatus",
+       for name in ("RSetServiceStatus",
                     "RNotifyBootConfigStatus",
                     "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
                     "RControlServiceExW", "RCreateWowService")},
