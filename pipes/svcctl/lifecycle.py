@@ -46,7 +46,8 @@ def is_marked(ctx: CallContext, name: str) -> bool:
 def mark(ctx: CallContext, name: str) -> None:
     """RDeleteService succeeded: the service is marked for delete (removed at the next
     :func:`sweep` once no handle is left)."""
-    ctx.server.memo(_MARKED, set).add(name.lower())
+    marked: set[str] = ctx.server.memo(_MARKED, set)
+    marked.add(name.lower())
 
 
 def sweep(ctx: CallContext) -> None:
@@ -60,4 +61,5 @@ def sweep(ctx: CallContext) -> None:
             marked.discard(name)
             opened.pop(name, None)
             remove(ctx.server, name)
-            ctx.server.memo(CONFIG2, dict).pop(name, None)
+            settings: dict[str, dict[str, Any]] = ctx.server.memo(CONFIG2, dict)
+            settings.pop(name, None)

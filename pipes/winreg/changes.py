@@ -46,9 +46,9 @@ def apply(root: Key, operation: tuple[Any, ...]) -> None:
     """One journal operation on the tree ``root`` (a missing key makes it a no-op)."""
     kind, path = operation[0], operation[1]
     if kind == "create":
-        key = root.path(path)
+        created = root.path(path)
         if operation[2]:
-            key.class_name = operation[2]
+            created.class_name = operation[2]
         return
     if kind == "delkey":
         parent, name = _parent_and_name(root, path)
