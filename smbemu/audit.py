@@ -50,7 +50,7 @@ from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from smbemu import (audit_accounts, audit_domain_policy, audit_policy_changes, audit_replication,
-                    audit_shares, audit_spooler, audit_tasks, events)
+                    audit_services, audit_shares, audit_spooler, audit_tasks, events)
 from smbemu.audit_subject import ANONYMOUS_SID, NULL_SID, identity_fields, logon_id, subject_fields
 from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
@@ -497,7 +497,7 @@ _WRITERS: Final[dict[type, Callable[[ServerConfig, Any], object]]] = {
     events.RpcCall: _on_rpc_call,
     events.RapCall: _on_rap_call,
     **audit_accounts.WRITERS, **audit_policy_changes.WRITERS, **audit_shares.WRITERS,  # 47xx; 5142-5144
-    events.PrinterCallbackRequested: audit_spooler.printer_callback,
+    events.PrinterCallbackRequested: audit_spooler.printer_callback, **audit_services.WRITERS,  # 4697
     **audit_domain_policy.WRITERS, **audit_replication.WRITERS, **audit_tasks.WRITERS,  # 4739, 4662, 4698-4702
 }
 

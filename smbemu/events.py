@@ -34,6 +34,7 @@ __all__ = [
     "Observers", "Event", "LogonSucceeded", "LogonFailed", "AccountLockedOut", "LoggedOff",
     "ShareConnect", "PipeOpen", "RpcCall", "RapCall", "AccountChanged", "PrinterCallbackRequested",
     "DirectoryReplicated",
+    "ServiceInstalled",
     "PolicyChanged", "DomainPolicyChanged", "rpc_call_reporter",
 ]
 
@@ -203,6 +204,22 @@ class DirectoryReplicated:
     nc_guid: uuid.UUID
     object_dn: str
     secrets: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInstalled:
+    """An administrator created a service through svcctl (MS-SCMR RCreateServiceW / A;
+    `pipes/svcctl/writes.py`): the audit log's 4697 (`smbemu.audit_services`).  Nothing runs:
+    ``binary_path`` is what the caller asked the SCM to run, recorded, never executed."""
+
+    principal: Principal
+    session_id: int
+    client_address: str
+    name: str
+    binary_path: str
+    service_type: int
+    start_type: int
+    account: str
 
 
 @dataclass(frozen=True, slots=True)

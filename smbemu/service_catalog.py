@@ -62,6 +62,14 @@ class Service:
     state: int
     binary_path: str
     account: str
+    #: What RChangeServiceConfigW / RCreateServiceW set (MS-SCMR 3.1.4.11-12); the catalog's
+    #: services keep Windows' defaults: SERVICE_ERROR_NORMAL, no group, no dependencies.
+    error_control: int = 1
+    load_order_group: str = ""
+    #: The services and groups (a group prefixed with "+") this one depends on.
+    dependencies: tuple[str, ...] = ()
+    #: Created by an administrator through svcctl (not one of the release's services).
+    created: bool = False
 
     @property
     def controls_accepted(self) -> int:
@@ -133,29 +141,49 @@ def is_running(profile: Any, name: str) -> bool:
 #: Where a server keeps the services administrators started or stopped since it started (its
 #: memo, ``ServerConfig.memo``: a SIGHUP reload starts from the release's defaults again).
 _CHANGED: Final = "services.changed"
+#: ... the configurations administrators changed or created (MS-SCMR RChangeServiceConfigW,
+#: RCreateServiceW; pipes/svcctl/writes.py), by lower-cased name ...
+_CONFIGURED: Final = "services.configured"
+#: ... and the names of the services deleted (RDeleteService, once their last handle closed).
+_REMOVED: Final = "services.removed"
 
 
 def services_of(server: Any) -> tuple[Service, ...]:
-    """The services of a running server (its ``ServerConfig``): the release's, in the state
-    administrators left them (`set_running`)."""
+    """The services of a running server (its ``ServerConfig``): the release's, as administrators
+    left them (`set_running`, `configure`, `remove`), sorted by name."""
     services = services_for(server.profile)
     changed: dict[str, int] = server.memo(_CHANGED, dict)
-    if not changed:
+    configured: dict[str, Service] = server.memo(_CONFIGURED, dict)
+    removed: set[str] = server.memo(_REMOVED, set)
+    if not changed and not configured and not removed:
         return services
-    return tuple(replace(s, state=changed.get(s.name.lower(), s.state)) for s in services)
+    merged = {s.name.lower(): s for s in services if s.name.lower() not in removed}
+    merged.update(configured)
+    return tuple(replace(s, state=changed.get(key, s.state))
+                 for key, s in sorted(merged.items()))
+
+
+def find_on(server: Any, name: str) -> Service | None:
+    """A service of the running server by key name, case-insensitively (MS-SCMR 3.1.4.16)."""
+    wanted = name.lower()
+    return next((s for s in services_of(server) if s.name.lower() == wanted), None)
 
 
 def current(server: Any, service: Service) -> Service:
-    """``service`` as the running server has it now."""
+    """``service`` as the running server has it now (its latest configuration and state; a
+    service deleted since keeps the configuration it had)."""
+    key = service.name.lower()
+    configured: dict[str, Service] = server.memo(_CONFIGURED, dict)
+    service = configured.get(key, service)
     changed: dict[str, int] = server.memo(_CHANGED, dict)
-    state = changed.get(service.name.lower())
+    state = changed.get(key)
     return service if state is None or state == service.state else replace(service, state=state)
 
 
 def running_on(server: Any, name: str) -> bool:
     """Does the running server run ``name`` now?"""
-    service = find(server.profile, name)
-    return service is not None and current(server, service).state == SERVICE_RUNNING
+    service = find_on(server, name)
+    return service is not None and service.state == SERVICE_RUNNING
 
 
 def set_running(server: Any, service: Service, running: bool) -> None:
@@ -163,3 +191,18 @@ def set_running(server: Any, service: Service, running: bool) -> None:
     3.1.4.2): later calls, on every connection, see it so."""
     changed: dict[str, int] = server.memo(_CHANGED, dict)
     changed[service.name.lower()] = SERVICE_RUNNING if running else SERVICE_STOPPED
+
+
+def configure(server: Any, service: Service) -> None:
+    """An administrator created ``service`` or changed its configuration: every later call,
+    on every connection, reads it so (until the server stops)."""
+    server.memo(_REMOVED, set).discard(service.name.lower())
+    server.memo(_CONFIGURED, dict)[service.name.lower()] = service
+
+
+def remove(server: Any, name: str) -> None:
+    """A service marked for deletion lost its last handle: the SCM forgets it."""
+    key = name.lower()
+    server.memo(_CONFIGURED, dict).pop(key, None)
+    server.memo(_CHANGED, dict).pop(key, None)
+    server.memo(_REMOVED, set).add(key)

@@ -175,6 +175,16 @@ class Win32Error(enum.IntEnum):
     ERROR_DATABASE_DOES_NOT_EXIST = 1065
     #: MS-EVEN6 EvtRpcQuerySeek to a position outside the result set.
     ERROR_NOT_FOUND = 1168
+    #: MS-SCMR changes (3.1.4.3, 3.1.4.11-12, 3.1.4.19): the start of a program that never
+    #: reports to the SCM, a service marked for delete, a name or display name already taken.
+    ERROR_SERVICE_REQUEST_TIMEOUT = 1053
+    ERROR_SERVICE_MARKED_FOR_DELETE = 1072
+    ERROR_SERVICE_EXISTS = 1073
+    ERROR_DUPLICATE_SERVICE_NAME = 1078
+    #: MS-RRP BaseRegSaveKey(Ex) to a file that exists (3.1.5.20); BaseRegLoadKey over a key.
+    ERROR_ALREADY_EXISTS = 183
+    #: MS-RRP: a hive operation without SeBackupPrivilege / SeRestorePrivilege.
+    ERROR_PRIVILEGE_NOT_HELD = 1314
     ERROR_NO_LOGON_SERVERS = 1311
     #: wkssvc NetrWkstaUserGetInfo levels 0/1 for a caller without an interactive logon.
     ERROR_NO_SUCH_LOGON_SESSION = 1312
@@ -423,6 +433,12 @@ ERROR_SERVICE_DATABASE_LOCKED: Final[int] = Win32Error.ERROR_SERVICE_DATABASE_LO
 ERROR_SERVICE_DISABLED: Final[int] = Win32Error.ERROR_SERVICE_DISABLED.value
 ERROR_SERVICE_NOT_ACTIVE: Final[int] = Win32Error.ERROR_SERVICE_NOT_ACTIVE.value
 ERROR_DATABASE_DOES_NOT_EXIST: Final[int] = Win32Error.ERROR_DATABASE_DOES_NOT_EXIST.value
+ERROR_SERVICE_REQUEST_TIMEOUT: Final[int] = Win32Error.ERROR_SERVICE_REQUEST_TIMEOUT.value
+ERROR_SERVICE_MARKED_FOR_DELETE: Final[int] = Win32Error.ERROR_SERVICE_MARKED_FOR_DELETE.value
+ERROR_SERVICE_EXISTS: Final[int] = Win32Error.ERROR_SERVICE_EXISTS.value
+ERROR_DUPLICATE_SERVICE_NAME: Final[int] = Win32Error.ERROR_DUPLICATE_SERVICE_NAME.value
+ERROR_ALREADY_EXISTS: Final[int] = Win32Error.ERROR_ALREADY_EXISTS.value
+ERROR_PRIVILEGE_NOT_HELD: Final[int] = Win32Error.ERROR_PRIVILEGE_NOT_HELD.value
 ERROR_NO_LOGON_SERVERS: Final[int] = Win32Error.ERROR_NO_LOGON_SERVERS.value
 ERROR_BAD_NETPATH: Final[int] = Win32Error.ERROR_BAD_NETPATH.value
 ERROR_NOT_FOUND: Final[int] = Win32Error.ERROR_NOT_FOUND.value

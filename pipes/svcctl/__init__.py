@@ -1,4 +1,4 @@
-"""svcctl: the Service Control Manager Remote Protocol (MS-SCMR), read-only, on ``\\PIPE\\svcctl``.
+"""svcctl: the Service Control Manager Remote Protocol (MS-SCMR) on ``\\PIPE\\svcctl``.
 
 UUID 367abb81-9844-35f1-ad32-98f038001003 version 2.0 (MS-SCMR 2.1).  Opnums 0 to 60 are declared:
 
@@ -13,12 +13,18 @@ UUID 367abb81-9844-35f1-ad32-98f038001003 version 2.0 (MS-SCMR 2.1).  Opnums 0 t
   them (:mod:`.control`): an administrator may start a stopped service and stop a running one
   (the state lasts until the server stops or reloads; starting Remote Registry brings
   ``\\PIPE\\winreg``, as impacket's secretsdump does on Windows 7); others lack the rights;
-* **other changes** (create, delete, reconfigure, lock, set security/status):
-  ERROR_ACCESS_DENIED (5).  Windows refuses them so to every non-administrator (the SCM and
-  service DACLs grant the rights to Administrators only); administrators get it too because the
-  emulated SCM is read-only -- the refusal every client reports plainly, rather than a success
-  that would make ``services.py create`` / ``psexec`` believe a service exists (``smbemu.policy``
-  logs "read-only emulation" with each refusal);
+* **changes an administrator makes** (RCreateServiceW/A 12/24, RChangeServiceConfigW/A 11/23,
+  RChangeServiceConfig2W/A 37/36, RDeleteService 2, RSetServiceObjectSecurity 5 -- accepted, the
+  default descriptor still read back --: :mod:`.writes`, :mod:`.config2`,
+  :mod:`.lifecycle`): kept in the server's memory, read back by every query on every connection
+  until the server stops; a created service never runs (starting it answers
+  ERROR_SERVICE_REQUEST_TIMEOUT, :mod:`.control`) and its creation is the audit log's 4697
+  (`smbemu.audit_services`).  Non-administrators lack the rights on their handles
+  (ERROR_ACCESS_DENIED, as Windows);
+* **other changes** (set status, boot configuration, the WOW64 creates, the
+  extended controls: :mod:`.refused`): ERROR_ACCESS_DENIED (5) for everyone -- Windows refuses
+  them to every non-administrator; for administrators the emulated SCM does not model them
+  (``smbemu.policy`` logs "read-only emulation" with each refusal);
 * **"OpnumNNNotUsedOnWire"** (10, 22, 34, 43, 46, 52-55, 57-59): fault nca_op_rng_error;
 
 Access (:mod:`.access`): the SCM's default DACL ("Service Security and Access Rights", D) gives
@@ -66,12 +72,14 @@ from .access import (
     SERVICE_QUERY_CONFIG,
     SERVICE_QUERY_STATUS,
 )
-from smbemu.service_catalog import SERVICE_WIN32, Service, current, find
+from smbemu.service_catalog import SERVICE_WIN32, Service, current, find_on
+
+from .lifecycle import SERVICE_HANDLE, sweep, track
 
 INTERFACE: Final = Interface(
     name="svcctl", uuid="367abb81-9844-35f1-ad32-98f038001003", version=(2, 0),
     pipes=("svcctl",), opnum_count=61,
-    description="Service Control Manager Remote Protocol (MS-SCMR), read-only")
+    description="Service Control Manager Remote Protocol (MS-SCMR)")
 
 #: MS-SCMR 2.2.x: BOUNDED_DWORD_256K / 8K.
 _MAX_ENUM_BUFFER: Final = 256 * 1024
@@ -96,7 +104,7 @@ QUERY_SERVICE_CONFIGW: Final = Struct("QUERY_SERVICE_CONFIGW", [
     ("lpDependencies", WString), ("lpServiceStartName", WString), ("lpDisplayName", WString)])
 
 _MANAGER: Final = "svcctl.manager"
-_SERVICE: Final = "svcctl.service"
+_SERVICE: Final = SERVICE_HANDLE
 
 
 def _entry(ctx: CallContext, handle: bytes, kind: str | None = None) -> Any:
@@ -162,14 +170,23 @@ def ROpenSCManagerW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
 def ROpenServiceW(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SCMR 3.1.4.16: a service by key name (case-insensitive)."""
     _entry(ctx, request["hSCManager"], _MANAGER)
-    service = find(ctx.server.profile, request["lpServiceName"].rstrip("\x00"))
+    sweep(ctx)
+    service = find_on(ctx.server, request["lpServiceName"].rstrip("\x00"))
     if service is None:
         return {"lpServiceHandle": bytes(20), "ReturnValue": ERROR_SERVICE_DOES_NOT_EXIST}
     granted = ctx.grant(SERVICE, request["dwDesiredAccess"])
     if granted is None:
         assert ctx.decision is not None
         return {"lpServiceHandle": bytes(20), "ReturnValue": ctx.decision.status}
-    return {"lpServiceHandle": ctx.handles.create(_SERVICE, service, granted), "ReturnValue": 0}
+    return {"lpServiceHandle": open_service_handle(ctx, service, granted), "ReturnValue": 0}
+
+
+def open_service_handle(ctx: CallContext, service: Service, granted: int) -> bytes:
+    """A service handle, remembered so that a service marked for delete is removed once its
+    last handle is gone (:mod:`.lifecycle`)."""
+    handle = ctx.handles.create(_SERVICE, service, granted)
+    track(ctx, service.name, handle)
+    return handle
 
 
 @INTERFACE.operation(0, "RCloseServiceHandle", request=[("hSCObject", ContextHandle)],
@@ -178,6 +195,7 @@ def RCloseServiceHandle(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
     """MS-SCMR 3.1.4.1: closes either kind of handle, returned zeroed."""
     _entry(ctx, request["hSCObject"])
     ctx.handles.close(request["hSCObject"])
+    sweep(ctx)
     return {"hSCObject": bytes(20), "ReturnValue": 0}
 
 
@@ -247,10 +265,13 @@ def query_config(ctx: CallContext, request: dict[str, Any], char_size: int) -> d
     status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_CONFIG, SERVICE)
     if status:
         return {"lpServiceConfig": empty, "pcbBytesNeeded": 0, "ReturnValue": status}
-    service: Service = entry.obj
+    service = current(ctx.server, entry.obj)
+    # lpDependencies in its RPC form: each name followed by "/" (MS-SCMR 2.2.15
+    # QUERY_SERVICE_CONFIGW: "separated by forward slash (/)").
     config = {"dwServiceType": service.service_type, "dwStartType": service.start_type,
-              "dwErrorControl": 1, "lpBinaryPathName": service.binary_path,
-              "lpLoadOrderGroup": "", "dwTagId": 0, "lpDependencies": "",
+              "dwErrorControl": service.error_control, "lpBinaryPathName": service.binary_path,
+              "lpLoadOrderGroup": service.load_order_group, "dwTagId": 0,
+              "lpDependencies": "".join(f"{name}/" for name in service.dependencies),
               "lpServiceStartName": service.account, "lpDisplayName": service.display_name}
     needed = _config_size(config, char_size)
     if request["cbBufSize"] > _MAX_CONFIG_BUFFER:
@@ -266,6 +287,8 @@ from . import queries  # noqa: E402,F401  (object security, dependents, Ex and C
 from . import lookups  # noqa: E402,F401  (enumeration and name lookups)
 from . import ansi  # noqa: E402,F401  (the A forms of the reads, opnums 25-33, 38, 41)
 from . import notify  # noqa: E402,F401  (service status notifications, opnums 47-49)
+from . import writes  # noqa: E402,F401  (create, change, delete: opnums 2, 11, 12, 23, 24)
+from . import config2  # noqa: E402,F401  (RChangeServiceConfig2W / A, opnums 37 and 36)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 
 __all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "SERVICE_STATUS",

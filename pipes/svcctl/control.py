@@ -11,6 +11,9 @@ ERROR_INVALID_SERVICE_CONTROL.  An administrator's start or stop changes the ser
 every later call (`smbemu.service_catalog.set_running`): that is all it changes, except for
 Remote Registry, whose state decides whether ``\\PIPE\\winreg`` exists.  The transition is
 immediate (U: Windows reports START_PENDING / STOP_PENDING for the service's wait hint).
+A service an administrator created (pipes/svcctl/writes.py) never runs: starting it answers
+ERROR_SERVICE_REQUEST_TIMEOUT and it stays STOPPED (see `_start`); one marked for delete
+answers ERROR_SERVICE_MARKED_FOR_DELETE.
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ from smbemu.status import (
     ERROR_INVALID_SERVICE_CONTROL,
     ERROR_SERVICE_ALREADY_RUNNING,
     ERROR_SERVICE_DISABLED,
+    ERROR_SERVICE_MARKED_FOR_DELETE,
     ERROR_SERVICE_NOT_ACTIVE,
+    ERROR_SERVICE_REQUEST_TIMEOUT,
 )
 
 from . import _SERVICE, INTERFACE, SERVICE_STATUS, _entry, _lacks, _status
+from .lifecycle import is_marked
 from .access import (
     SERVICE,
     SERVICE_INTERROGATE,
@@ -64,6 +70,10 @@ _CONTROL_RIGHTS: Final = {
 _ACCEPT_STOP: Final = 0x00000001
 
 
+def _who(ctx: CallContext) -> str:
+    return f"{ctx.principal.domain}\\{ctx.principal.user_name}"
+
+
 def _start(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-SCMR 3.1.4.19 (and 3.1.4.30, the ANSI form): the arguments are not used."""
     entry = _entry(ctx, request["hService"], _SERVICE)
@@ -71,10 +81,22 @@ def _start(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     if status:
         return {"ReturnValue": status}
     service = current(ctx.server, entry.obj)
+    if is_marked(ctx, service.name):
+        # MS-SCMR 3.1.4.19: a service marked for delete does not start.
+        return {"ReturnValue": ERROR_SERVICE_MARKED_FOR_DELETE}
     if service.state == SERVICE_RUNNING:
         return {"ReturnValue": ERROR_SERVICE_ALREADY_RUNNING}
     if service.start_type == _DISABLED:
         return {"ReturnValue": ERROR_SERVICE_DISABLED}
+    if service.created:
+        # A service an administrator created runs a program the emulator never runs: answered
+        # as Windows answers a program that does not report to the SCM in time (every command
+        # line smbexec.py installs, `cmd.exe /c ...`): ERROR_SERVICE_REQUEST_TIMEOUT, and the
+        # service stays STOPPED.  Windows first waits ServicesPipeTimeout (30 s, D: KB 922918);
+        # the answer here is immediate (U).
+        log.info("svcctl: %s asked to start service %s (%r): not run, answered "
+                 "ERROR_SERVICE_REQUEST_TIMEOUT", _who(ctx), service.name, service.binary_path)
+        return {"ReturnValue": ERROR_SERVICE_REQUEST_TIMEOUT}
     set_running(ctx.server, service, True)
     log.info("svcctl: %s started service %s", f"{ctx.principal.domain}\\{ctx.principal.user_name}", service.name)
     return {"ReturnValue": 0}

@@ -7,7 +7,7 @@ from typing import Any
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, ConformantBytes, Pointer, Sized, WString, WStringRef, uint32
-from smbemu.service_catalog import services_for
+from smbemu.service_catalog import services_of
 from smbemu.status import ERROR_INSUFFICIENT_BUFFER, ERROR_SERVICE_DOES_NOT_EXIST
 
 from . import INTERFACE, _MANAGER, _entry
@@ -65,7 +65,7 @@ def RGetServiceDisplayNameW(ctx: CallContext, request: dict[str, Any]) -> dict[s
     """MS-SCMR 3.1.4.20: the display name of a service key name."""
     _entry(ctx, request["hSCManager"], _MANAGER)
     wanted = request["lpServiceName"].rstrip("\x00").lower()
-    found = next((s.display_name for s in services_for(ctx.server.profile)
+    found = next((s.display_name for s in services_of(ctx.server)
                   if s.name.lower() == wanted), None)
     return _name_reply(ctx, request, found, "lpDisplayName")
 
@@ -79,7 +79,7 @@ def RGetServiceKeyNameW(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
     """MS-SCMR 3.1.4.21: the key name of a service display name (case-insensitive)."""
     _entry(ctx, request["hSCManager"], _MANAGER)
     wanted = request["lpDisplayName"].rstrip("\x00").lower()
-    found = next((s.name for s in services_for(ctx.server.profile)
+    found = next((s.name for s in services_of(ctx.server)
                   if s.display_name.lower() == wanted), None)
     return _name_reply(ctx, request, found, "lpServiceName")
 

@@ -24,7 +24,7 @@ from smbemu.rpc.ndr import (
     uint32,
 )
 from smbemu.security_descriptor import self_relative
-from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, services_of
+from smbemu.service_catalog import SERVICE_RUNNING, SERVICE_STOPPED, Service, current, services_of
 from smbemu.status import (
     ERROR_INSUFFICIENT_BUFFER,
     ERROR_INVALID_LEVEL,
@@ -35,6 +35,8 @@ from smbemu.status import (
 )
 
 from . import _MANAGER, _MAX_CONFIG_BUFFER, _MAX_ENUM_BUFFER, _SERVICE, INTERFACE, _entry, _lacks, _status
+from .config2 import settings_buffer
+from .lifecycle import sweep
 from .access import (
     READ_CONTROL,
     SC_MANAGER,
@@ -207,6 +209,7 @@ def enumerate_services(ctx: CallContext, request: dict[str, Any], record: struct
     ERROR_SERVICE_DOES_NOT_EXIST), then the records from the resume index; what does not fit is
     ERROR_MORE_DATA with the bytes the rest needs in pcbBytesNeeded."""
     entry = _entry(ctx, request["hSCManager"], _MANAGER)
+    sweep(ctx)
     room, resume = request["cbBufSize"], request["lpResumeIndex"]
     failed = {"lpBuffer": b"", "pcbBytesNeeded": 0, "lpServicesReturned": 0, "lpResumeIndex": resume}
     if room > _MAX_ENUM_BUFFER:
@@ -233,29 +236,6 @@ def enumerate_services(ctx: CallContext, request: dict[str, Any], record: struct
 # -------------------------------------------------------------------------------------------
 # RQueryServiceConfig2W (39), RQueryServiceConfigEx (56)
 # -------------------------------------------------------------------------------------------
-#: The default preshutdown timeout, 180 000 ms (D: SERVICE_PRESHUTDOWN_INFO, "the default is 180
-#: seconds" from Windows 7 / Server 2008 R2 on).
-_PRESHUTDOWN_MS: Final = 180_000
-
-
-def _config2(service: Service, level: int, charset: str = UNICODE) -> bytes | None:
-    """The self-relative SERVICE_* structure of an info level (MS-SCMR 2.2.22-2.2.35): string
-    and array pointers are offsets from the buffer start; None for a level not defined."""
-    if level == 1:  # SERVICE_DESCRIPTIONW / A: the catalog keeps no descriptions (U): empty
-        return struct.pack("<I", 4) + encoded("", charset)
-    if level == 2:  # SERVICE_FAILURE_ACTIONSW: no reset period, message, command or actions
-        return struct.pack("<5I", 0, 0, 0, 0, 0)
-    if level in (3, 4):  # delayed auto-start, failure actions on non-crash failures: off
-        return struct.pack("<I", 0)
-    if level == 5:  # SERVICE_SID_INFO: SERVICE_SID_TYPE_NONE (U: per service on Windows)
-        return struct.pack("<I", 0)
-    if level == 6:  # SERVICE_REQUIRED_PRIVILEGES_INFOW: an empty multi-string
-        return struct.pack("<I", 4) + encoded("\x00", charset)
-    if level == 7:  # SERVICE_PRESHUTDOWN_INFO
-        return struct.pack("<I", _PRESHUTDOWN_MS)
-    return None
-
-
 @INTERFACE.operation(39, "RQueryServiceConfig2W",
                      request=[("hService", ContextHandle), ("dwInfoLevel", uint32),
                               ("cbBufSize", uint32)],
@@ -276,7 +256,7 @@ def query_config2(ctx: CallContext, request: dict[str, Any], charset: str) -> di
     status = _lacks(ctx, entry.granted_access, SERVICE_QUERY_CONFIG, SERVICE)
     if status:
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": status}
-    data = _config2(entry.obj, level, charset)
+    data = settings_buffer(ctx.server, current(ctx.server, entry.obj), level, charset)
     if data is None or (level > 2 and ctx.server.profile.identity.version < (6, 0)):
         return {"lpBuffer": bytes(room), "pcbBytesNeeded": 0, "ReturnValue": ERROR_INVALID_LEVEL}
     if room < len(data):

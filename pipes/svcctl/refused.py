@@ -1,5 +1,6 @@
-"""The MS-SCMR calls that change services or the SCM: ERROR_ACCESS_DENIED for everyone (the
-package docstring says why administrators get it too).  [in] parameters are not decoded;
+"""The MS-SCMR changes the emulated SCM does not model (status reports,
+boot configuration, the WOW64 creates, the extended controls): ERROR_ACCESS_DENIED for everyone
+(the package docstring says why).  [in] parameters are not decoded;
 [out] parameters are NULL / zero."""
 
 from __future__ import annotations
@@ -24,16 +25,8 @@ def _refuse(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 _PULONG: Final = Pointer(uint32)
 #: (opnum, name, [out] parameters) -- MS-SCMR 3.1.4.
 REFUSED: Final[tuple[tuple[int, str, Sequence[tuple[str, NdrType]]], ...]] = (
-    (2, "RDeleteService", []),
-    (5, "RSetServiceObjectSecurity", []),
     (7, "RSetServiceStatus", []),
     (9, "RNotifyBootConfigStatus", []),
-    (11, "RChangeServiceConfigW", [("lpdwTagId", _PULONG)]),
-    (12, "RCreateServiceW", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),
-    (23, "RChangeServiceConfigA", [("lpdwTagId", _PULONG)]),
-    (24, "RCreateServiceA", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),
-    (36, "RChangeServiceConfig2A", []),
-    (37, "RChangeServiceConfig2W", []),
     (44, "RCreateServiceWOW64A", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),
     (45, "RCreateServiceWOW64W", [("lpdwTagId", _PULONG), ("lpServiceHandle", ContextHandle)]),
     (50, "RControlServiceExA", []),

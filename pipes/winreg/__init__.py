@@ -1,23 +1,23 @@
-"""winreg: the Windows Remote Registry Protocol (MS-RRP), read-only, on ``\\PIPE\\winreg``.
+"""winreg: the Windows Remote Registry Protocol (MS-RRP) on ``\\PIPE\\winreg``.
 
 UUID 338cd001-2244-31f1-aaaa-900038001003 version 1.0 (MS-RRP 2.1).  Every opnum of MS-RRP 3.1.5
 (0 to 35) is declared here:
 
 * **emulated** (reads): the Open* calls for the predefined keys (0-4, 27, 32, 33),
-  BaseRegCloseKey (5), BaseRegEnumKey (9), BaseRegEnumValue (10), BaseRegFlushKey (11, a no-op
-  on a read-only hive), BaseRegGetKeySecurity (12), BaseRegOpenKey (15), BaseRegQueryInfoKey
+  BaseRegCloseKey (5), BaseRegEnumKey (9), BaseRegEnumValue (10), BaseRegFlushKey (11, a no-op:
+  the changes are in memory already), BaseRegGetKeySecurity (12), BaseRegOpenKey (15), BaseRegQueryInfoKey
   (16), BaseRegQueryValue (17), BaseRegGetVersion (26), BaseRegQueryMultipleValues /
   BaseRegQueryMultipleValues2 (29, 34; :mod:`.multiple`) -- over the registry :mod:`.hive`
   generates from the live profile (``--set RestrictAnonymous=1`` shows at the next open);
-* **changes** (CreateKey, DeleteKey/Value, LoadKey, ReplaceKey, RestoreKey, SaveKey(Ex),
-  SetKeySecurity, SetValue, UnLoadKey, DeleteKeyEx) and the shutdown calls (24, 25, 30):
-  ERROR_ACCESS_DENIED (5).  It is what Windows returns to a non-administrator (the keys' DACLs
-  give Users read only; shutdown needs SeRemoteShutdownPrivilege).  An administrator gets the same
-  status: the emulated hive is read-only, and ERROR_ACCESS_DENIED is the answer every client
-  already handles for "this key may not be changed by you" -- a made-up success would let a
-  tool believe a change (a new service key, a saved hive) happened, and a status Windows never
-  gives for these calls (ERROR_WRITE_PROTECT) would be an invention.  ``smbemu.policy`` logs the
-  reason ("read-only emulation") with the refusal;
+* **changes an administrator makes** (:mod:`.writes`: BaseRegCreateKey 6, DeleteKey 7,
+  DeleteValue 8, SetKeySecurity 21, SetValue 22, DeleteKeyEx 35; :mod:`.hives`: LoadKey 13,
+  ReplaceKey 18, RestoreKey 19, SaveKey 20, UnLoadKey 23, SaveKeyEx 31): kept in the server's
+  memory (:mod:`.changes`), seen by every connection until the server stops; hive files are
+  copies kept in that memory under the file's path, never files on the host.  A
+  non-administrator's handle lacks the rights (ERROR_ACCESS_DENIED, as the keys' DACLs answer
+  Users on Windows);
+* **the shutdown calls** (24, 25, 30: :mod:`.refused`): ERROR_ACCESS_DENIED (5) for everyone
+  (SeRemoteShutdownPrivilege on Windows; the emulated machine never shuts down);
 * **"Opnum28NotImplemented"**: fault nca_op_rng_error, as MS-RRP 3.1.5 says; opnum 14
   ("Opnum14NotImplemented" there too) is BaseRegNotifyChangeKeyValue, which Windows dispatches
   (:mod:`.notify`);
@@ -50,6 +50,7 @@ from smbemu.status import (
     NCA_S_FAULT_CONTEXT_MISMATCH,
 )
 
+from .changes import replay
 from .hive import Key, build_root
 from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
 from .types import (
@@ -67,7 +68,7 @@ from .types import (
 INTERFACE: Final = Interface(
     name="winreg", uuid="338cd001-2244-31f1-aaaa-900038001003", version=(1, 0),
     pipes=("winreg",), opnum_count=36,
-    description="Windows Remote Registry Protocol (MS-RRP), read-only")
+    description="Windows Remote Registry Protocol (MS-RRP)")
 
 
 def service_catalog(server: Any) -> tuple[Any, ...]:
@@ -100,12 +101,13 @@ _HANDLE_KIND: Final = "winreg.key"
 
 class _Opened:
     """What a key handle refers to: its hive, the key, its path below the hive, whether the
-    caller passed the winreg ACL, and the access granted."""
+    caller passed the winreg ACL, and the tree of the hive it was opened in (``root``: the
+    changes a handle makes are applied to it at once, :mod:`.changes`)."""
 
-    __slots__ = ("hive", "key", "path", "full")
+    __slots__ = ("hive", "key", "path", "full", "root")
 
-    def __init__(self, hive: str, key: Key, path: str, full: bool) -> None:
-        self.hive, self.key, self.path, self.full = hive, key, path, full
+    def __init__(self, hive: str, key: Key, path: str, full: bool, root: Key) -> None:
+        self.hive, self.key, self.path, self.full, self.root = hive, key, path, full, root
 
     @property
     def readable(self) -> bool:
@@ -119,6 +121,7 @@ def _opened(ctx: CallContext, handle: bytes) -> _Opened:
     if entry is None:
         raise RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH, "unknown winreg key handle")
     opened: _Opened = entry.obj
+    replay(ctx.server, opened.hive, opened.root)
     return opened
 
 
@@ -160,9 +163,9 @@ def _open_root(hive: str) -> Any:
             assert ctx.decision is not None
             return {"phKey": bytes(20), "ReturnValue": ctx.decision.status}
         granted, full = opened
-        root = build_root(hive, ctx.server.profile, ctx.server.directory,
-                          service_catalog(ctx.server))
-        handle = ctx.handles.create(_HANDLE_KIND, _Opened(hive, root, "", full), granted)
+        root = replay(ctx.server, hive, build_root(hive, ctx.server.profile, ctx.server.directory,
+                                                   service_catalog(ctx.server)))
+        handle = ctx.handles.create(_HANDLE_KIND, _Opened(hive, root, "", full, root), granted)
         return {"phKey": handle, "ReturnValue": 0}
     return handler
 
@@ -191,7 +194,7 @@ def BaseRegCloseKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
 @INTERFACE.operation(11, "BaseRegFlushKey", request=[("hKey", RPC_HKEY)], response=[],
                      returns="error_status_t")
 def BaseRegFlushKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-RRP 3.1.5.12: writes the key's changes to disk; nothing ever changes here."""
+    """MS-RRP 3.1.5.12: writes the key's changes to disk; here they are in memory already."""
     _opened(ctx, request["hKey"])
     return {"ReturnValue": 0}
 
@@ -233,8 +236,8 @@ def BaseRegOpenKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     key = parent.key.find(sub)
     if key is None:
         return {"phkResult": bytes(20), "ReturnValue": ERROR_FILE_NOT_FOUND}
-    handle = ctx.handles.create(_HANDLE_KIND, _Opened(parent.hive, key, path, parent.full),
-                                granted)
+    handle = ctx.handles.create(_HANDLE_KIND, _Opened(parent.hive, key, path, parent.full,
+                                                      parent.root), granted)
     return {"phkResult": handle, "ReturnValue": 0}
 
 
@@ -439,6 +442,8 @@ def BaseRegEnumValue(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
 
 from . import multiple  # noqa: E402,F401  (BaseRegQueryMultipleValues / 2, opnums 29 and 34)
 from . import notify  # noqa: E402,F401  (BaseRegNotifyChangeKeyValue, opnum 14)
+from . import writes  # noqa: E402,F401  (keys and values changed: opnums 6-8, 21, 22, 35)
+from . import hives  # noqa: E402,F401  (hive files: opnums 13, 18-20, 23, 31)
 from . import refused  # noqa: E402,F401  (declares the refused opnums on INTERFACE)
 
 __all__ = ["INTERFACE", "NOT_EMULATED", "NOT_USED_ON_WIRE", "remote_registry_running"]

@@ -33,6 +33,8 @@ class Key:
     last_write: int = 0
     #: The key's class (RegCreateKeyEx lpClass): empty but for the boot-key parts under Lsa.
     class_name: str = ""
+    #: On a hive's root: how many of the server's recorded changes it has (pipes/winreg/changes.py).
+    replayed: int = 0
 
     def child(self, name: str) -> Key:
         """The subkey ``name`` (created when missing)."""

@@ -291,16 +291,20 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "SamrQueryInformationUser2", "SamrQueryInformationGroup",
                     "SamrQueryInformationAlias")},
     # -- winreg (MS-RRP) --------------------------------------------------------------------
-    # Changing the registry, loading / saving hives, shutting down: the keys' DACLs give Users
-    # read only and shutdown needs SeRemoteShutdownPrivilege, so Windows refuses non-administrators
-    # (D: MS-RRP 3.1.5, the default hive ACLs); refused to everyone here (read-only emulation,
-    # pipes/winreg says why administrators get ERROR_ACCESS_DENIED too).
-    **{("winreg", name): Rule(_NO, source="MS-RRP (D: key DACL / privilege); read-only emulation")
+    # Changing the registry and loading / saving hives: the keys' DACLs give Users read only and
+    # the hive calls need SeBackupPrivilege / SeRestorePrivilege, which Administrators hold, so
+    # Windows lets administrators only (D: MS-RRP 3.1.5, the default hive ACLs, "Back up files and
+    # directories" / "Restore files and directories" user rights): emulated for them in the
+    # server's memory (pipes/winreg/writes.py, hives.py).  Shutting down
+    # (SeRemoteShutdownPrivilege) stays refused to everyone (read-only emulation).
+    **{("winreg", name): Rule(_ADM, source="MS-RRP 3.1.5 (D: key DACL / backup and restore privileges)")
        for name in ("BaseRegCreateKey", "BaseRegDeleteKey", "BaseRegDeleteValue",
                     "BaseRegLoadKey", "BaseRegReplaceKey", "BaseRegRestoreKey", "BaseRegSaveKey",
                     "BaseRegSetKeySecurity", "BaseRegSetValue", "BaseRegUnLoadKey",
-                    "BaseInitiateSystemShutdown", "BaseAbortSystemShutdown",
-                    "BaseInitiateSystemShutdownEx", "BaseRegSaveKeyEx", "BaseRegDeleteKeyEx")},
+                    "BaseRegSaveKeyEx", "BaseRegDeleteKeyEx")},
+    **{("winreg", name): Rule(_NO, source="MS-RRP 3.1.5 (D: SeRemoteShutdownPrivilege); read-only emulation")
+       for name in ("BaseInitiateSystemShutdown", "BaseAbortSystemShutdown",
+                    "BaseInitiateSystemShutdownEx")},
     # -- svcctl (MS-SCMR) -------------------------------------------------------------------
     # Enumerating services (SC_MANAGER_ENUMERATE_SERVICE, asked at ROpenSCManagerW): the SCM DACL
     # gives remote authenticated users SC_MANAGER_CONNECT only from XP SP2 / 2003 SP1 on, so
@@ -308,18 +312,22 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # Security and Access Rights"; the 2000 DACL W).
     ("svcctl", "REnumServicesStatusW"): Rule(
         _AU, since=(Later((5, 1), _ADM),), source="SCM DACL (D: Service Security and Access Rights)"),
-    # Creating, deleting, reconfiguring services and locking the database need
-    # SC_MANAGER_CREATE_SERVICE / SC_MANAGER_LOCK or SERVICE_CHANGE_CONFIG / DELETE, which the
-    # default SCM and service DACLs give administrators only (D: MS-SCMR 3.1.4, "Service Security
-    # and Access Rights"); refused to everyone here (read-only emulation).  Starting and stopping
-    # (RStartServiceW/A, RControlService) are decided by the rights the service handle was opened
-    # with, as on Windows (pipes/svcctl/control.py).
-    **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
-       for name in ("RDeleteService",
-                    "RSetServiceObjectSecurity", "RSetServiceStatus",
-                    "RNotifyBootConfigStatus", "RChangeServiceConfigW", "RCreateServiceW",
+    # Creating, deleting and reconfiguring services need SC_MANAGER_CREATE_SERVICE,
+    # SERVICE_CHANGE_CONFIG or DELETE, which the default SCM and service DACLs give
+    # administrators only (D: MS-SCMR 3.1.4, "Service Security and Access Rights"): emulated for
+    # them (pipes/svcctl/writes.py, config2.py; a user's handle never carries the right, so the
+    # handle check refuses first).  Starting and stopping (RStartServiceW/A, RControlService) are
+    # decided by the rights the service handle was opened with (pipes/svcctl/control.py).
+    **{("svcctl", name): Rule(_ADM, source="MS-SCMR 3.1.4 (D: administrators)")
+       for name in ("RDeleteService", "RChangeServiceConfigW", "RCreateServiceW",
                     "RChangeServiceConfigA", "RCreateServiceA",
                     "RChangeServiceConfig2A", "RChangeServiceConfig2W",
+                    "RSetServiceObjectSecurity")},
+    # The rest (status reports, boot configuration, WOW64 creation, the
+    # extended controls) is refused to everyone (read-only emulation).
+    **{("svcctl", name): Rule(_NO, source="MS-SCMR 3.1.4 (D: administrators); read-only emulation")
+       for name in ("RSetServiceStatus",
+                    "RNotifyBootConfigStatus",
                     "RCreateServiceWOW64A", "RCreateServiceWOW64W", "RControlServiceExA",
                     "RControlServiceExW", "RCreateWowService")},
     # -- DCOM (MS-DCOM; pipes/dcom) ----------------------------------------------------------

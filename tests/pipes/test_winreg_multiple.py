@@ -158,24 +158,25 @@ def test_query_value_without_its_in_out_pointers_is_invalid(pipes_h: Any, null: 
 
 def test_a_write_checks_the_handle_then_the_policy(pipe_client: Callable[..., Any]) -> None:
     """The refusal is a normal ERROR_ACCESS_DENIED response, decided by the handle's rights for a
-    read-only handle and by the policy's read-only rule for an administrator's full one."""
+    read-only handle and by the policy's read-only rule for an administrator's shutdown."""
     user = pipe_client("winreg", "user", "win2016")
     hklm = user.call(2, samDesired=rrp.KEY_READ)["phKey"]
     key = user.call(15, hKey=hklm, lpSubKey=CURRENT_VERSION + "\x00", dwOptions=0,
                     samDesired=rrp.KEY_READ)["phkResult"]
-    assert user.call(22, hKey=key)["ReturnValue"] == ERROR_ACCESS_DENIED
+    assert user.call(22, hKey=key, lpValueName="x\x00", dwType=4, lpData=b"\x01\0\0\0",
+                     cbData=4)["ReturnValue"] == ERROR_ACCESS_DENIED
     assert "KEY_SET_VALUE" in user.decision.rule
     admin = pipe_client("winreg", "administrator", "win2016")
-    hklm = admin.call(2, samDesired=0x02000000)["phKey"]
-    for opnum in (6, 7, 8, 22, 35):
-        assert admin.call(opnum, hKey=hklm)["ReturnValue"] == ERROR_ACCESS_DENIED
+    for opnum in (24, 25, 30):
+        assert admin.call(opnum)["ReturnValue"] == ERROR_ACCESS_DENIED
         assert "read-only" in admin.decision.reason, admin.decision
 
 
 def test_a_write_on_an_unknown_handle_is_a_context_fault(pipe_client: Callable[..., Any],
                                                          pipes_h: Any) -> None:
     admin = pipe_client("winreg", "administrator", "win2016")
-    stub = admin.op(22).encode_request({"hKey": b"\x01" * 20})
+    stub = admin.op(22).encode_request({"hKey": b"\x01" * 20, "lpValueName": "x\x00",
+                                        "dwType": 4, "lpData": b"\x01\0\0\0", "cbData": 4})
     with pytest.raises(pipes_h.CallFault) as info:
         admin.raw(22, stub + bytes(64))
     assert info.value.status == 0x1C00001A  # nca_s_fault_context_mismatch
