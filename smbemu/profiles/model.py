@@ -69,6 +69,7 @@ class NtlmIdentity:
     dns_names: bool  # MsvAvDnsComputerName / MsvAvDnsDomainName
     dns_tree: bool  # MsvAvDnsTreeName (not sent by NT / 2000)
     timestamp: bool  # MsvAvTimestamp (sent from Vista / 2008 on)
+    av_flags: int = 0  # MsvAvFlags value in the CHALLENGE; 0 = the pair is not sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -389,6 +389,7 @@ KEYS: tuple[Key, ...] = (
     Key("identity.ntlm.dns_names", "dns_names", _Bool()),
     Key("identity.ntlm.dns_tree", "dns_tree", _Bool()),
     Key("identity.ntlm.timestamp", "timestamp", _Bool()),
+    Key("identity.ntlm.av_flags", "av_flags", _Int(0, 0xFFFFFFFF)),
     Key("identity.srvsvc.platform_id", "platform_id", _Int(300, 700, (300, 400, 500, 600, 700))),
     Key("identity.srvsvc.version_major", "version_major", _Int(0, 255)),
     Key("identity.srvsvc.version_minor", "version_minor", _Int(0, 255)),
