@@ -430,6 +430,7 @@ KEYS: tuple[Key, ...] = (
     Key("smb1.capabilities", "capabilities", _BitNames(SMB1_CAPABILITY_BITS, "CAP_", "a capability set", "a CAP name")),
     Key("smb1.signing_enabled", "signing_enabled", _Bool(), ("EnableSecuritySignature",)),
     Key("smb1.server_time_zone", "server_time_zone", _Int(-1440, 1440)),
+    Key("smb1.ipc_maximal_access", "ipc_maximal_access", _Int(0, 0xFFFFFFFF)),
     Key("anonymous.RestrictAnonymous", "restrict_anonymous", _Int(0, 2)),
     Key("anonymous.RestrictAnonymousSAM", "restrict_anonymous_sam", _Bool()),
     Key("anonymous.EveryoneIncludesAnonymous", "everyone_includes_anonymous", _Bool()),

@@ -87,7 +87,13 @@ def handle(conn: Smb1View, req: Smb1Request) -> Reply:
     conn.server_security_mode = int(security_mode)
     if extended:
         conn.challenge = b""
-        data = ExtendedSecurityData.build({"server_guid": config.server_guid, "security_blob": spnego.negotiate_hint()})
+        # The token the profile's Windows sends over SMB2 too (`spnego.negotiate_token`): the 2019
+        # capture's SMB1 NEGOTIATE carries the same NEGOEX + NTLMSSP token as SMB2 does on a
+        # workgroup machine; 2000 / XP / 2003 send NTLMSSP only (their `identity.smb2.spnego_mechs`).
+        smb2_identity = profile.identity.smb2
+        token = spnego.negotiate_token(smb2_identity.spnego_mechs, smb2_identity.spnego_hint,
+                                       workgroup=profile.role == "standalone")
+        data = ExtendedSecurityData.build({"server_guid": config.server_guid, "security_blob": token})
     else:
         conn.challenge = os.urandom(CHALLENGE_LENGTH)
         names = (primary_domain_name(config) + "\0" + server_identity(config).netbios_computer
