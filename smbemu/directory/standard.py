@@ -104,10 +104,11 @@ _SYSTEM_ROOT = {(5, 0): "C:\\WINNT", (5, 1): "C:\\WINDOWS", (5, 2): "C:\\WINDOWS
 SYSTEM_ROOT_TOKEN = re.compile(re.escape("%SystemRoot%"), re.IGNORECASE)
 
 
-def system_root_of(os_version: tuple[int, int] | None) -> str:
+def system_root_of(os_version: tuple[int, ...] | None) -> str:
     if os_version is None:
         return "C:\\Windows"
-    return _SYSTEM_ROOT.get(os_version, "C:\\WINNT" if os_version < (5, 0) else "C:\\Windows")
+    release = (os_version[0], os_version[1])
+    return _SYSTEM_ROOT.get(release, "C:\\WINNT" if release < (5, 0) else "C:\\Windows")
 
 
 def derived_hash(*parts: str) -> bytes:
