@@ -212,7 +212,7 @@ def _directory_model(profile: Profile, fixture: FixtureArg, machine_name: str | 
 
     seen_as: dict[str, Any] = {
         "role": profile.role,
-        "os_version": profile.identity.version,
+        "os_version": (*profile.identity.version, profile.identity.build),  # the build: 2016 vs 2019
         "guest_enabled": profile.smb.guest_account_enabled,
         "pre2000_members": profile.anonymous.pre2000_compatible_access_members,
     }

@@ -26,7 +26,7 @@ __all__ = ["attach_state", "export_fixture", "seen_as_of"]
 def seen_as_of(config: ServerConfig) -> dict[str, Any]:
     """How the profile sees a fixture (as `smbemu.builder` builds the directory)."""
     profile = config.profile
-    return {"role": profile.role, "os_version": profile.identity.version,
+    return {"role": profile.role, "os_version": (*profile.identity.version, profile.identity.build),
             "guest_enabled": profile.smb.guest_account_enabled,
             "pre2000_members": profile.anonymous.pre2000_compatible_access_members}
 

@@ -27,7 +27,14 @@ _EMPTY_NT_HASH = bytes.fromhex("31d6cfe0d16ae931b73c59d7e0c089c0")
 
 
 def server_identity(config: ServerConfig) -> ServerIdentity:
-    """What the NTLM CHALLENGE says about this server (MS-NLMP 2.2.1.2; reference §4.3)."""
+    """What the NTLM CHALLENGE says about this server (MS-NLMP 2.2.1.2, 3.2.5.1.1; reference §4.3).
+
+    A workgroup (standalone) machine names itself where a joined one names its domain: TargetName
+    and MsvAvNbDomainName are the computer name with NTLMSSP_TARGET_TYPE_SERVER, MsvAvDnsDomainName
+    is its DNS host name -- the same string as MsvAvDnsComputerName, case and all -- and there is no
+    MsvAvDnsTreeName. So a workgroup XP (tests/captures/winxp-smb1-raw-ntlm.pcap: "TEST-F7DFBC3FE9",
+    DNS "test-f7dfbc3fe9" twice) and a workgroup 2019 (tests/captures/win2019-smb1.pcap:
+    "WIN-MV8B5VI0FAL" four times), both TargetType SERVER without a tree name."""
     cached: ServerIdentity | None = config.cache.get("ntlm_identity")
     if cached is not None:
         return cached
@@ -39,11 +46,12 @@ def server_identity(config: ServerConfig) -> ServerIdentity:
         netbios_computer=machine.netbios_name.upper(),
         netbios_domain=(domain.name if domain else machine.netbios_name).upper(),
         dns_computer=machine.dns_name or None,
-        dns_domain=(domain.dns_name if domain else None) or None,
+        dns_domain=(domain.dns_name if domain else machine.dns_name) or None,
         dns_tree=(domain.dns_name if domain and profile.identity.ntlm_dns_tree else None) or None,
         target_is_domain=domain is not None,
         send_timestamp=profile.identity.ntlm_timestamp,
         version=profile.identity.ntlm_version,
+        av_flags=profile.identity.ntlm.av_flags,
     )
     config.cache["ntlm_identity"] = identity
     return identity

@@ -34,6 +34,7 @@ __all__ = ["GeneratedProfile", "closest_builtin", "profile_from_capture", "write
 WIRE_KEYS = (
     "identity.os_name", "identity.os_version", "identity.build", "identity.native_os", "identity.native_lanman",
     "identity.ntlm_version", "identity.ntlm.dns_names", "identity.ntlm.dns_tree", "identity.ntlm.timestamp",
+    "identity.ntlm.av_flags",
     "identity.smb2.global_capabilities", "identity.smb2.send_start_time", "identity.smb2.ipc_maximal_access",
     "identity.smb2.spnego_mechs", "identity.smb2.spnego_hint",
     "smb.dialects", "smb.smb1", "smb.signing_required", "smb.max_transact_size", "smb.max_read_size", "smb.max_write_size",
@@ -164,6 +165,9 @@ def _ntlm_keys(out: GeneratedProfile, facts: WireFacts) -> None:
     out.keys["identity.ntlm.dns_tree"] = (tree, f"{where} target info: MsvAvDnsTreeName {'present' if tree else 'absent'}")
     stamp = AvId.MsvAvTimestamp in av
     out.keys["identity.ntlm.timestamp"] = (stamp, f"{where} target info: MsvAvTimestamp {'present' if stamp else 'absent'}")
+    av_flags = int.from_bytes(av[AvId.MsvAvFlags][:4], "little") if AvId.MsvAvFlags in av else 0
+    out.keys["identity.ntlm.av_flags"] = (av_flags, f"{where} target info: MsvAvFlags "
+                                          + (f"0x{av_flags:08X}" if AvId.MsvAvFlags in av else "absent"))
     flags = challenge.flags
     asked = f" (the client's NEGOTIATE asked 0x{facts.ntlm_client_flags:08X})" if facts.ntlm_client_flags is not None else ""
     out.without_key.append(f"NTLM NegotiateFlags 0x{flags:08X}{asked}: {_flag_names(flags)}")
@@ -176,9 +180,7 @@ def _ntlm_keys(out: GeneratedProfile, facts: WireFacts) -> None:
                      AvId.MsvAvDnsDomainName, AvId.MsvAvDnsTreeName):
             text = value.decode("utf-16-le", "replace")
             out.without_key.append(f"NTLM {label} {text!r} (names come from the fixture / --hosts)")
-        elif av_id == AvId.MsvAvFlags:
-            out.without_key.append(f"NTLM MsvAvFlags 0x{int.from_bytes(value[:4], 'little'):08X}")
-        elif av_id != AvId.MsvAvTimestamp:
+        elif av_id not in (AvId.MsvAvTimestamp, AvId.MsvAvFlags):
             out.without_key.append(f"NTLM {label} ({len(value)} bytes)")
 
 

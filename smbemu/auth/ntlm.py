@@ -85,6 +85,7 @@ class ServerIdentity:
     target_is_domain: bool  # TargetName = domain + TARGET_TYPE_DOMAIN, else computer + _SERVER
     send_timestamp: bool  # MsvAvTimestamp (Vista/2008 and later only)
     version: tuple[int, int, int] | None  # (major, minor, build); None = never send VERSION
+    av_flags: int = 0  # MsvAvFlags sent in the CHALLENGE (XP sends 1); 0 = not sent
 
 
 class Outcome(enum.Enum):
@@ -271,6 +272,8 @@ class NtlmAcceptor:
         ):
             if name is not None:
                 pairs.append((av_id, utf16(name)))
+        if identity.av_flags:  # after the DNS names, as XP sends it (tests/captures/winxp-smb1-raw-ntlm.pcap)
+            pairs.append((AvId.MsvAvFlags, identity.av_flags.to_bytes(4, "little")))
         if identity.send_timestamp:
             pairs.append((AvId.MsvAvTimestamp, self._filetime().to_bytes(8, "little")))
         return pack_av_pairs(pairs)

@@ -316,6 +316,21 @@ def negotiate_hint(mechs: tuple[str, ...] = ("NTLMSSP",), hint: bool = False) ->
     return _tlv(_APPLICATION_0, encode_oid(SPNEGO_OID) + _tlv(_ctx(0), _tlv(_SEQUENCE, body)))
 
 
+#: The Kerberos mechanisms a machine without a domain does not offer.
+_KERBEROS = frozenset({"MS_KRB5", "KRB5", "KRB5_U2U"})
+
+
+def negotiate_token(mechs: tuple[str, ...], hint: bool, *, workgroup: bool) -> bytes:
+    """The NEGOTIATE response's token for a profile, SMB2 and SMB1 alike (one security package
+    answers both). A workgroup machine has no Kerberos to offer and sends no hint: NEGOEX and
+    NTLMSSP only, as a workgroup 2019 over SMB1 (suricata-verify tests/output-eve-smb-01/input.pcap,
+    tests/captures/win2019-smb1.pcap) and a workgroup 8.1 over SMB2
+    (tests/smb2-ntlmssp-negotiateflags/input.pcap) send it."""
+    if workgroup:
+        return negotiate_hint(tuple(m for m in mechs if m not in _KERBEROS) or ("NTLMSSP",), False)
+    return negotiate_hint(mechs, hint)
+
+
 def accept_incomplete(
     response_token: bytes | None, *, supported_mech: bool = True, request_mic: bool = False
 ) -> bytes:

@@ -10,6 +10,9 @@ people look different depending on what the server is, exactly as on Windows:
   holds every local user. The fixture's groups (Domain Admins, IT, ...) belong to the joined domain and
   live in `Directory.primary_domain` (a standalone server has none: its primary domain is the workgroup,
   without a SID). Local aliases hold ``CORP\\Domain Admins`` and friends as on a real member server.
+  The accounts the release's Setup created come first (`standard.local_defaults`: XP's HelpAssistant,
+  HelpServicesGroup and SUPPORT_388945a0 at 1000-1002, 2019's WDAGUtilityAccount 504), then the
+  fixture's, numbered after them.
 * ``dc``: the fixture's users are the **domain's accounts** (account domain = the domain, domain SID);
   krbtgt (502), the DC's own machine account and the standard groups (Domain Controllers 516, Domain
   Computers 515, Schema/Enterprise Admins 518/519, ...) are added when absent.

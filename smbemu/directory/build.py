@@ -5,7 +5,7 @@ release's BUILTIN aliases and default accounts, and Windows' default memberships
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from smbemu.auth.ntlm_crypto import lm_owf_v1, nt_owf_v1
@@ -20,6 +20,7 @@ from smbemu.directory.standard import (
     DOMAIN_ALIASES,
     DOMAIN_GROUP_BY_RID,
     DOMAIN_GROUPS,
+    local_defaults,
     NONE_GROUP_DESCRIPTION,
     system_root_of,
     SYSTEM_ROOT_TOKEN,
@@ -37,15 +38,23 @@ from smbemu.sid import (
 def build_directory(
     spec: FixtureSpec,
     role: Role,
-    os_version: tuple[int, int] | None,
+    os_version: tuple[int, ...] | None,
     guest_enabled: bool | None,
     pre2000_members: Sequence[Sid | str] | None,
 ) -> Directory:
     r = FixtureReader(spec.source)
     if role != "standalone" and spec.domain is None:
         raise r.error("domain", f"missing: a {role} server needs the domain it belongs to")
-    version = os_version or (99, 0)  # unknown release: every alias and default account
+    # ``os_version``: (major, minor) or (major, minor, build) -- the build tells 2016 from 2019.
+    version = tuple(os_version[:2]) if os_version else (99, 0)  # unknown release: every alias
     is_dc = role == "dc"
+    # A machine with its own SAM also has the accounts its release's Setup created (`local_defaults`);
+    # the fixture's local accounts are numbered after them.
+    # A fixture account of the same name, or holding the RID as it is (below 1000, or `local_rids:
+    # as_given`, as an exported live SAM), is that account already.
+    kept_rids = {e.rid for e in spec.entries if e.rid < 1000 or spec.local_rids == "as_given"}
+    defaults = [d for d in local_defaults(os_version) if not is_dc and d.rid not in kept_rids
+                and d.name.lower() not in {e.name.lower() for e in spec.entries}]
     domain = spec.domain if role != "standalone" else None
     present = [e for e in spec.entries if role in e.roles]
 
@@ -55,7 +64,7 @@ def build_directory(
     group_sid = domain.sid if domain is not None else None
     # A user's or local alias's RID in the account domain: the fixture's on a DC, the local SAM's
     # numbering on a member / standalone machine (`local_rid_map`); groups keep theirs.
-    renumbered = local_rid_map(spec, role) if not is_dc else {}
+    renumbered = local_rid_map(spec, role, {d.rid for d in defaults}) if not is_dc else {}
 
     def local(rid: int) -> int:
         return renumbered.get(rid, rid)
@@ -75,7 +84,11 @@ def build_directory(
         user_specs.append((502, "krbtgt", BUILTIN_USERS[502][1], None, {
             "disabled": True, "nt_hash": derived_hash("krbtgt", str(account_sid)),
         }))
-    if os_version is not None and os_version >= (10, 0) and 503 not in taken:  # 10 1607 / 2016 add it
+    for default in defaults:
+        if not default.alias_members:
+            user_specs.append((default.rid, default.name, default.description, None, {
+                **blank, "full_name": default.full_name, **default.fields}))
+    if os_version is not None and version >= (10, 0) and 503 not in taken:  # 10 1607 / 2016 add it
         user_specs.append((503, "DefaultAccount", BUILTIN_USERS[503][1], None, {
             "disabled": True, "password_not_required": True, "password_never_expires": True, "nt_hash": None,
         }))
@@ -159,6 +172,10 @@ def build_directory(
         for standard in DOMAIN_ALIASES:
             if version >= standard.since:
                 account_table[standard.rid] = (standard.name, standard.description, set())
+    for default in defaults:
+        if default.alias_members:
+            account_table[default.rid] = (default.name, default.description,
+                                          {account_sid.child(m) for m in default.alias_members if m in users})
     alias_entries = [e for e in present if e.kind == "alias"]
     for entry in alias_entries:
         if builtin_alias(entry.rid) is not None:
@@ -190,7 +207,9 @@ def build_directory(
     add_default(544, account_sid.child(500), gsid(512), gsid(519) if is_dc else None)
     add_default(545, AUTHENTICATED_USERS, INTERACTIVE, gsid(513))
     if not is_dc:  # `net user NAME /add` puts a new local account straight into Users
-        add_default(545, *(u.sid for u in users.values() if u.rid >= 1000 and u.account_type == "normal"))
+        setup_made = {d.rid for d in defaults}  # Setup's own accounts are in no group (the XP SAM above)
+        add_default(545, *(u.sid for u in users.values()
+                           if u.rid >= 1000 and u.account_type == "normal" and u.rid not in setup_made))
     add_default(546, account_sid.child(501), gsid(514))
     add_default(560, Sid.parse("S-1-5-9"))  # ENTERPRISE DOMAIN CONTROLLERS
     add_default(568, Sid.parse("S-1-5-17"))  # IUSR
@@ -233,7 +252,7 @@ def build_directory(
                                        domain.forest_dns_name, tuple(primary_groups))
 
     # ---- shares --------------------------------------------------------------------------------
-    system_root = system_root_of(os_version)
+    system_root = system_root_of(version if os_version else None)
     ipc = Share("IPC$", "ipc", True, "Remote IPC", "")
     shares: list[Share] = []
     for share, roles in spec.shares:
@@ -269,7 +288,7 @@ def _machine_for(spec: FixtureSpec, role: Role) -> Machine:
     return machine
 
 
-def local_rid_map(spec: FixtureSpec, role: Role) -> dict[int, int]:
+def local_rid_map(spec: FixtureSpec, role: Role, reserved: Collection[int] = ()) -> dict[int, int]:
     """Fixture RID -> local SAM RID of the users and local aliases (RID 1000 and up) a member or
     standalone machine has, numbered from 1000 in the order of their fixture RID, as the
     machine's SAM gave them out (users and aliases share one RID counter: MS-SAMR 3.1.1.6 /
@@ -277,7 +296,8 @@ def local_rid_map(spec: FixtureSpec, role: Role) -> dict[int, int]:
 
     On a member the joined domain's groups keep the fixture's RIDs, and a person's domain
     account is listed in them under the local RID (the shortcut of `smbemu.directory`): a RID a
-    domain group of the fixture holds is skipped, so one SID never names a group and a user."""
+    domain group of the fixture holds is skipped, so one SID never names a group and a user.
+    ``reserved``: RIDs Setup gave its own accounts first (XP's 1000-1002, `local_defaults`)."""
     if spec.local_rids == "as_given" or role == "dc":
         return {}
     present = [e for e in spec.entries if role in e.roles]
@@ -286,7 +306,7 @@ def local_rid_map(spec: FixtureSpec, role: Role) -> dict[int, int]:
     mapping: dict[int, int] = {}
     following = 1000
     for rid in locals_:
-        while following in group_rids:
+        while following in group_rids or following in reserved:
             following += 1
         mapping[rid] = following
         following += 1

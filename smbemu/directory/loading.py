@@ -68,14 +68,14 @@ def load_fixture(
     path: str | Path | None = None,
     *,
     role: str = "member",
-    os_version: tuple[int, int] | None = None,
+    os_version: tuple[int, ...] | None = None,
     guest_enabled: bool | None = None,
     pre2000_members: Sequence[Sid | str] | None = None,
 ) -> Directory:
     """Load and validate a fixture file and build its directory for ``role``.
 
     ``path`` None loads the built-in ``fixtures/corp.yaml``; a bare name (``"minimal"``) loads that
-    built-in fixture. ``os_version`` (e.g. ``(5, 0)``) picks the BUILTIN aliases and default accounts
+    built-in fixture. ``os_version`` (e.g. ``(5, 0)``, or ``(10, 0, 17763)`` with the build) picks the BUILTIN aliases and default accounts
     that release had and expands ``%SystemRoot%`` in share paths (None: every BUILTIN alias, no
     release-specific account such as DefaultAccount, ``C:\\Windows``); ``guest_enabled`` (from the profile)
     overrides the Guest account's ``disabled`` flag; ``pre2000_members`` sets the members of
@@ -105,7 +105,7 @@ def directory_from_dict(
     source: str = "<dict>",
     *,
     role: str = "member",
-    os_version: tuple[int, int] | None = None,
+    os_version: tuple[int, ...] | None = None,
     guest_enabled: bool | None = None,
     pre2000_members: Sequence[Sid | str] | None = None,
 ) -> Directory:

@@ -48,16 +48,67 @@ BUILTIN_USERS: dict[int, tuple[str, str]] = {
     502: ("krbtgt", "Key Distribution Center Service Account"),
     503: ("DefaultAccount", "A user account managed by the system."),
 }
-ALLOWED_USER_RIDS = "500, 501, 502, 503 or 1000 and above"
+BUILTIN_USERS[504] = ("WDAGUtilityAccount",
+                      "A user account managed and used by the system for Windows Defender Application Guard scenarios.")
+ALLOWED_USER_RIDS = "500, 501, 502, 503, 504 or 1000 and above"
+
+
+class LocalDefault(NamedTuple):
+    """An account a release's Setup puts in a machine's own SAM beside Administrator and Guest."""
+
+    rid: int
+    name: str
+    full_name: str
+    description: str
+    fields: dict[str, bool]
+    alias_members: tuple[int, ...] = ()  # an alias (these are its members' RIDs); () = a user
+
+
+#: Windows XP's (member or workgroup): Remote Assistance's HelpAssistant (1000), the Help and Support
+#: Center's group (1001) and vendor account (1002), all three before the first account of the
+#: machine's owner (1003). As enum4linux lists an XP SP2 workgroup machine (ELS-WINXP: RIDs
+#: 0x3e8 / 0x3e9 alias / 0x3ea, acb 0x211 = disabled, normal, password never expires; the owner's
+#: accounts from 0x3eb; published write-up) and the m57-jean XP SAM hive shows them (samparser's
+#: sample output: the same names, full names, comments and flags; users from 1003). 2003 has
+#: SUPPORT_388945a0 and HelpServicesGroup too (nmap smb-enumusers' documented output; a 2003 SP2
+#: enumeration lists them at 1004 / 1003), but a fresh 2003's numbering was not found in a
+#: source: not modelled there.
+_XP_DEFAULTS = (
+    LocalDefault(1000, "HelpAssistant", "Remote Desktop Help Assistant Account", "Account for Providing Remote Assistance",
+                 {"disabled": True, "password_never_expires": True}),
+    LocalDefault(1001, "HelpServicesGroup", "", "Group for the Help and Support Center", {}, alias_members=(1002,)),
+    LocalDefault(1002, "SUPPORT_388945a0", "CN=Microsoft Corporation,L=Redmond,S=Washington,C=US",
+                 "This is a vendor's account for the Help and Support Service",
+                 {"disabled": True, "password_never_expires": True}),
+)
+#: Windows 10 1709+ / Server 2019+ (build 17763 on): WDAGUtilityAccount, RID 504, disabled, a
+#: password required and expiring (winPEAS's local-user listings of 2019 / 10 machines:
+#: "WDAGUtilityAccount(Disabled): A user account managed and used by the system for Windows
+#: Defender Application Guard scenarios. |->Password: CanChange-Expi-Req", User Id 504).
+#: A local account: a DC's domain has none.
+_WDAG_DEFAULT = LocalDefault(504, "WDAGUtilityAccount", "", BUILTIN_USERS[504][1], {"disabled": True})
+WDAG_SINCE_BUILD = 17763
+
+
+def local_defaults(release: tuple[int, ...] | None) -> tuple[LocalDefault, ...]:
+    """The accounts Setup of ``release`` ((major, minor[, build])) adds to a machine's own SAM."""
+    if release is None:
+        return ()
+    if tuple(release[:2]) == (5, 1):
+        return _XP_DEFAULTS
+    if len(release) > 2 and tuple(release[:2]) >= (10, 0) and release[2] >= WDAG_SINCE_BUILD:
+        return (_WDAG_DEFAULT,)
+    return ()
 NONE_GROUP_DESCRIPTION = "Ordinary users"
 _SYSTEM_ROOT = {(5, 0): "C:\\WINNT", (5, 1): "C:\\WINDOWS", (5, 2): "C:\\WINDOWS"}
 SYSTEM_ROOT_TOKEN = re.compile(re.escape("%SystemRoot%"), re.IGNORECASE)
 
 
-def system_root_of(os_version: tuple[int, int] | None) -> str:
+def system_root_of(os_version: tuple[int, ...] | None) -> str:
     if os_version is None:
         return "C:\\Windows"
-    return _SYSTEM_ROOT.get(os_version, "C:\\WINNT" if os_version < (5, 0) else "C:\\Windows")
+    release = (os_version[0], os_version[1])
+    return _SYSTEM_ROOT.get(release, "C:\\WINNT" if release < (5, 0) else "C:\\Windows")
 
 
 def derived_hash(*parts: str) -> bytes:

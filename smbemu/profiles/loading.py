@@ -248,7 +248,7 @@ def directory_for(profile: Profile, fixture: str | Path | None = None) -> Direct
     return load_fixture(
         fixture,
         role=profile.role,
-        os_version=profile.identity.version,
+        os_version=(*profile.identity.version, profile.identity.build),
         guest_enabled=profile.smb.guest_account_enabled,
         pre2000_members=profile.anonymous.pre2000_compatible_access_members,
     )

@@ -69,6 +69,7 @@ class NtlmIdentity:
     dns_names: bool  # MsvAvDnsComputerName / MsvAvDnsDomainName
     dns_tree: bool  # MsvAvDnsTreeName (not sent by NT / 2000)
     timestamp: bool  # MsvAvTimestamp (sent from Vista / 2008 on)
+    av_flags: int = 0  # MsvAvFlags value in the CHALLENGE; 0 = the pair is not sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +214,7 @@ class Smb1Settings:
     capabilities: int  # CAP_* bits; EXTENDED_SECURITY = the server can do SPNEGO
     signing_enabled: bool  # EnableSecuritySignature: NEGOTIATE_SECURITY_SIGNATURES_ENABLED
     server_time_zone: int  # minutes from UTC, as the NEGOTIATE response's ServerTimeZone
+    ipc_maximal_access: int = 0x001F01FF  # TREE_CONNECT_ANDX extended response on IPC$ (MS-SMB 2.2.4.7.2)
 
 
 @dataclass(frozen=True, slots=True)

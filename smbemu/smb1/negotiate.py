@@ -30,9 +30,22 @@ from smbemu.smb1.layouts.negotiate import ExtendedSecurityData, NegotiateRespons
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
+    from smbemu.config import ServerConfig
     from smbemu.smb1.context import Reply, Smb1Request, Smb1View
 
 CHALLENGE_LENGTH = 8
+
+
+def primary_domain_name(config: ServerConfig) -> str:
+    """The DomainName of the non-extended NEGOTIATE response and the PrimaryDomain of
+    SESSION_SETUP_ANDX: "the primary domain or workgroup name of the server" (MS-CIFS 2.2.4.52.2,
+    2.2.4.53.2). A workgroup machine names its workgroup here, where its NTLM target info names
+    the computer (`smbemu.logon.server_identity`): nmap's smb-os-discovery against a workgroup XP
+    prints "Computer name: legacy", "NetBIOS computer name: LEGACY", "Workgroup: HTB" (HackTheBox
+    "Legacy", published write-ups), the workgroup taken from these SMB1 fields."""
+    if config.profile.role == "standalone":
+        return config.directory.primary_domain.name.upper()
+    return server_identity(config).netbios_domain
 
 
 def dialect_strings(data: bytes | memoryview) -> list[str]:
@@ -74,11 +87,17 @@ def handle(conn: Smb1View, req: Smb1Request) -> Reply:
     conn.server_security_mode = int(security_mode)
     if extended:
         conn.challenge = b""
-        data = ExtendedSecurityData.build({"server_guid": config.server_guid, "security_blob": spnego.negotiate_hint()})
+        # The token the profile's Windows sends over SMB2 too (`spnego.negotiate_token`): the 2019
+        # capture's SMB1 NEGOTIATE carries the same NEGOEX + NTLMSSP token as SMB2 does on a
+        # workgroup machine; 2000 / XP / 2003 send NTLMSSP only (their `identity.smb2.spnego_mechs`).
+        smb2_identity = profile.identity.smb2
+        token = spnego.negotiate_token(smb2_identity.spnego_mechs, smb2_identity.spnego_hint,
+                                       workgroup=profile.role == "standalone")
+        data = ExtendedSecurityData.build({"server_guid": config.server_guid, "security_blob": token})
     else:
         conn.challenge = os.urandom(CHALLENGE_LENGTH)
-        identity = server_identity(config)
-        names = (identity.netbios_domain + "\0" + identity.netbios_computer + "\0").encode("utf-16-le")
+        names = (primary_domain_name(config) + "\0" + server_identity(config).netbios_computer
+                 + "\0").encode("utf-16-le")
         data = conn.challenge + names
     words = NegotiateResponseWords.build({
         "dialect_index": index,

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING
 from smbemu import logon_exchange
 from smbemu.auth.ntlm import verify_challenge_response
 from smbemu.errors import SmbStatusError
-from smbemu.logon import account_lookup, principal_for, server_identity
+from smbemu.logon import account_lookup, principal_for
 from smbemu.principal import PrincipalKind
 from smbemu.smb1.constants import Flags2, SecurityMode
+from smbemu.smb1.negotiate import primary_domain_name
 from smbemu.smb1.layouts.session import (
     SESSION_SETUP_EXTENDED_WORDS,
     SESSION_SETUP_NT_WORDS,
@@ -214,6 +215,6 @@ def _nt_lm_response(conn: Smb1View, req: Smb1Request, action: int) -> tuple[byte
     words = build_words(SessionSetupNtResponse, action=action)
     offset = req.response_data_offset(len(words))
     data = b""
-    for text in (identity.native_os, identity.native_lanman, server_identity(config).netbios_domain):
+    for text in (identity.native_os, identity.native_lanman, primary_domain_name(config)):
         data += smb_string(text, unicode=req.unicode, offset=offset + len(data))
     return words, data

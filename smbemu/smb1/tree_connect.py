@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from smbemu.errors import SmbStatusError
-from smbemu.shares import IPC_MAXIMAL_ACCESS, authorize_tree_connect, share_name_from_path
+from smbemu.shares import authorize_tree_connect, share_name_from_path
 from smbemu.smb1.layouts.session import (
     SMB_CSC_NO_CACHING,
     SMB_SUPPORT_SEARCH_BITS,
@@ -75,18 +75,17 @@ def handle(conn: Smb1View, req: Smb1Request) -> tuple[bytes, bytes]:
     session.tree_connects[tree_id] = TreeConnect(tree_id=tree_id, share_name=share.name, is_ipc=True)
     req.response_tid = tree_id
     log.debug("TID %d: %s connected to %s", tree_id, session.principal.display_name, share.name)
-    return _response(req, extended=bool(request.flags & TREE_CONNECT_ANDX_EXTENDED_RESPONSE))
+    return _response(conn, req, extended=bool(request.flags & TREE_CONNECT_ANDX_EXTENDED_RESPONSE))
 
 
-def _response(req: Smb1Request, *, extended: bool) -> tuple[bytes, bytes]:
+def _response(conn: Smb1View, req: Smb1Request, *, extended: bool) -> tuple[bytes, bytes]:
     """MS-CIFS 2.2.4.55.2: Service "IPC" (OEM) and an empty NativeFileSystem (an SMB_STRING).
-    MS-SMB 2.2.4.7.2, when asked: the maximal rights of the user and of guest on the share —
-    FILE_ALL_ACCESS for IPC$, as SMB2's MaximalAccess (the sources give no Windows capture of
-    these two fields for IPC$; Samba answers FILE_ALL_ACCESS for both on IPC$)."""
+    MS-SMB 2.2.4.7.2, when asked: the maximal rights of the user and of guest on the share, the
+    profile's `smb1.ipc_maximal_access` for both (as the captures cited there send them)."""
     if extended:
+        rights = conn.config.profile.smb1.ipc_maximal_access
         words = build_words(TreeConnectExtendedResponse, optional_support=IPC_OPTIONAL_SUPPORT,
-                      maximal_share_access_rights=IPC_MAXIMAL_ACCESS,
-                      guest_maximal_share_access_rights=IPC_MAXIMAL_ACCESS)
+                      maximal_share_access_rights=rights, guest_maximal_share_access_rights=rights)
     else:
         words = build_words(TreeConnectResponse, optional_support=IPC_OPTIONAL_SUPPORT)
     service = oem_string("IPC")

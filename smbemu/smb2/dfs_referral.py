@@ -13,7 +13,9 @@ suricata-verify (tests/smb2-09-trunc-file-logging/input.pcap, tests/smb-filename
 - SYSVOL referral ("\\granitemania.com\\sysvol", level 4): PathConsumed = the path's bytes, header
   flags StorageServers, one 34-byte entry (version 4 with TargetSetBoundary; version 3 with no
   flags at level 3), TTL 900, DFSPath = DFSAlternatePath = the request's path, NetworkAddress
-  "\\<dc>\\sysvol" with the share in the request's case.
+  "\\<dc>\\sysvol" with the share in the request's case. Asked at level 1 or 2, the same target
+  in a version-1 / version-2 entry (MS-DFSC 3.3.5.4: the highest version both sides know); domain
+  and DC referrals exist from version 3 only (STATUS_UNSUCCESSFUL below it, 3.3.5.2 / 3.3.5.3).
 
 Non-DC profiles have no DFS server running: STATUS_FS_DRIVER_REQUIRED (3.3.5.15.2 "If IsDfsCapable
 is set to FALSE"), as 10.0.17763 and 10.0.19041 answer in zeek
@@ -32,6 +34,8 @@ from smbemu.smb2.layouts.files import (
     DfsReferralRequest,
     DfsReferralRequestEx,
     DfsReferralResponseHeader,
+    DfsReferralV1,
+    DfsReferralV2,
     DfsTargetReferral,
 )
 from smbemu.status import NtStatus
@@ -100,9 +104,16 @@ def referral(config: ServerConfig, level: int, path: str) -> bytes:
         raise SmbStatusError(NtStatus.NO_SUCH_FILE, f"no domain-based namespace {parts[1]!r}")
     if len(parts) > 2:
         raise SmbStatusError(NtStatus.NOT_FOUND, "SYSVOL referral with more than two components")  # 3.3.5.4
-    _need_version_3(level)  # levels 1 and 2 (MS-DFSC 2.2.5.1-2.2.5.2) are not modelled
+    if level < 1:
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"MaxReferralLevel {level}")  # 2.2.2: 1 to 4
     dc = _dc_name(config, kind)
-    return _target(path, f"\\{dc}\\{parts[1]}", min(level, 4), ttls.dfs_sysvol_ttl)
+    node = f"\\{dc}\\{parts[1]}"
+    if level < 3:
+        # MS-DFSC 3.3.5.4: the SYSVOL referral comes in the highest version both support, so a
+        # client that asks for 1 or 2 gets a DFS_REFERRAL_V1 / V2 entry (2.2.5.1 / 2.2.5.2). No
+        # capture of such an answer was found; the layouts are the spec's.
+        return _target_v1(path, node) if level == 1 else _target_v2(path, node, ttls.dfs_sysvol_ttl)
+    return _target(path, node, min(level, 4), ttls.dfs_sysvol_ttl)
 
 
 def _dc_name(config: ServerConfig, kind: str) -> str:
@@ -152,6 +163,25 @@ def _name_list(consumed: int, entries: list[tuple[str, list[str]]], ttl: int, pa
         if padded:
             fixed += _SITE_GUID_PADDING
     return _header(consumed, len(entries), 0) + bytes(fixed) + bytes(strings)
+
+
+def _target_v1(path: str, node: str) -> bytes:
+    """One DFS_REFERRAL_V1 entry (MS-DFSC 2.2.5.1): the fixed part, then ShareName = the target."""
+    share = _wide(node)
+    size = DfsReferralV1.sizeof() + len(share)
+    entry = build(DfsReferralV1, version_number=1, size=size, server_type=0, referral_entry_flags=0)
+    return _header(len(path.encode("utf-16-le")), 1, STORAGE_SERVERS) + entry + share
+
+
+def _target_v2(path: str, node: str, ttl: int) -> bytes:
+    """One DFS_REFERRAL_V2 entry (MS-DFSC 2.2.5.2; ReferralEntryFlags and Proximity MUST be 0):
+    DFSPath = DFSAlternatePath = the path asked, NetworkAddress = the target, after the entry."""
+    fixed = DfsReferralV2.sizeof()  # 22
+    dfs_path = _wide(path)
+    entry = build(DfsReferralV2, version_number=2, size=fixed, server_type=0, referral_entry_flags=0,
+                  proximity=0, time_to_live=ttl, dfs_path_offset=fixed,
+                  dfs_alternate_path_offset=fixed + len(dfs_path), network_address_offset=fixed + 2 * len(dfs_path))
+    return _header(len(path.encode("utf-16-le")), 1, STORAGE_SERVERS) + entry + dfs_path + dfs_path + _wide(node)
 
 
 def _target(path: str, node: str, version: int, ttl: int) -> bytes:

@@ -197,7 +197,8 @@ def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[byte
     conn.server_capabilities = int(capabilities)
 
     smb2_identity = profile.identity.smb2
-    security_blob = spnego.negotiate_hint(smb2_identity.spnego_mechs, smb2_identity.spnego_hint)
+    security_blob = spnego.negotiate_token(smb2_identity.spnego_mechs, smb2_identity.spnego_hint,
+                                           workgroup=profile.role == "standalone")
     security_offset = HEADER_SIZE + 64
     context_offset = 0
     if contexts:

@@ -19,7 +19,7 @@ import pytest
 from impacket import smb
 from impacket.smbconnection import SMB_DIALECT, SessionError, SMBConnection
 
-from helpers import HOST, ServerThread, run_tool
+from helpers import HOST, ServerThread, pcap_server_port_as_445, run_tool
 from smbemu.builder import build_config
 from smbemu.status import NtStatus
 
@@ -242,7 +242,11 @@ def test_smbclient_nt1_signing_required(tmp_path: Path, options: tuple[str, ...]
                                options=("--option=client signing=required", *options))
         assert result.returncode == 0, result.stdout + result.stderr
         port = server.port
-    decode = ["tshark", "-r", str(pcap), "-d", f"tcp.port=={port},nbss"]
+    # On 445, as Windows serves it: tshark reads the NEGOTIATE's NegTokenInit2 negHints (MS-SPNG
+    # 2.2.1) only in a conversation with the SMB port (on another port, decoded as nbss, it takes
+    # the [3] field for RFC 4178's mechListMIC and calls it malformed).
+    pcap_server_port_as_445(str(pcap), port)
+    decode = ["tshark", "-r", str(pcap)]
     rows = run_tool([*decode, "-Y", "smb.flags.response == 1", "-T", "fields", "-e", "smb.cmd",
                      "-e", "smb.flags2.sec_sig", "-e", "smb.signature"]).stdout.split("\n")
     responses = [row.split("\t") for row in rows if row]

@@ -253,6 +253,26 @@ DfsTargetReferral = Body(
     "network_address_offset" / cs.Int16ul,
     "service_site_guid" / cs.Bytes(16),
 )
+# MS-DFSC 2.2.5.1 DFS_REFERRAL_V1: the fixed part; ShareName (NUL-terminated UTF-16) follows in the entry.
+DfsReferralV1 = Body(
+    "version_number" / cs.Int16ul,
+    "size" / cs.Int16ul,
+    "server_type" / cs.Int16ul,
+    "referral_entry_flags" / cs.Int16ul,
+)
+# MS-DFSC 2.2.5.2 DFS_REFERRAL_V2: offsets from the entry's start to DFSPath, DFSAlternatePath and
+# NetworkAddress.
+DfsReferralV2 = Body(
+    "version_number" / cs.Int16ul,
+    "size" / cs.Int16ul,
+    "server_type" / cs.Int16ul,
+    "referral_entry_flags" / cs.Int16ul,
+    "proximity" / cs.Int32ul,
+    "time_to_live" / cs.Int32ul,
+    "dfs_path_offset" / cs.Int16ul,
+    "dfs_alternate_path_offset" / cs.Int16ul,
+    "network_address_offset" / cs.Int16ul,
+)
 # MS-SMB2 2.2.32.5 NETWORK_INTERFACE_INFO (FSCTL_QUERY_NETWORK_INTERFACE_INFO output).
 NetworkInterfaceInfo = Body(
     "next" / cs.Int32ul,

@@ -1,0 +1,70 @@
+"""Issue 13: a DC's SYSVOL / NETLOGON referral to a client that knows only referral versions 1 or
+2 (MaxReferralLevel 1 / 2): MS-DFSC 3.3.5.4 answers in the highest version both know, a
+DFS_REFERRAL_V1 (2.2.5.1: the target as ShareName) or DFS_REFERRAL_V2 (2.2.5.2: DFSPath,
+DFSAlternatePath, NetworkAddress, TTL); domain and DC referrals need version 3 (STATUS_UNSUCCESSFUL
+below it, 3.3.5.2 / 3.3.5.3). No capture of a level-1/2 answer was found: the spec's layouts,
+checked here by impacket (which asks) and tshark's DFS dissector (which decodes)."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from helpers import HOST, ServerThread, pcap_server_port_as_445, run_tool
+
+pytestmark = pytest.mark.interop
+
+FSCTL_DFS_GET_REFERRALS = 0x00060194  # MS-FSCC 2.3.16
+SMB2_0_IOCTL_IS_FSCTL = 0x00000001
+ALICE = ("alice", "Wonderland1")
+
+
+def _referrals(port: int, asks: list[tuple[int, str]]) -> list[bytes | int]:
+    """impacket's IOCTL with REQ_GET_DFS_REFERRAL (MS-DFSC 2.2.2) for each (level, path): the
+    output, or the NTSTATUS of a refusal."""
+    from impacket.smb3 import SessionError
+    from impacket.smbconnection import SMBConnection
+
+    connection = SMBConnection(HOST, HOST, sess_port=port)
+    answers: list[bytes | int] = []
+    try:
+        connection.login(*ALICE)
+        tid = connection.connectTree("IPC$")
+        for level, name in asks:
+            request = struct.pack("<H", level) + name.encode("utf-16-le") + b"\x00\x00"
+            try:
+                answers.append(connection.getSMBServer().ioctl(tid, None, FSCTL_DFS_GET_REFERRALS, SMB2_0_IOCTL_IS_FSCTL,
+                                                               request, maxOutputResponse=4096))
+            except SessionError as error:
+                answers.append(error.get_error_code())
+    finally:
+        connection.close()
+    return answers
+
+
+def test_levels_one_and_two_get_version_one_and_two_entries(tmp_path: Path) -> None:
+    pcap = tmp_path / "dfs.pcap"
+    with ServerThread("win2016-dc", pcap=str(pcap)) as server:
+        v1, v2, domain = _referrals(server.port, [(1, "\\corp.local\\SYSVOL"), (2, "\\CORP\\NETLOGON"), (2, "")])
+    assert domain == 0xC0000001  # STATUS_UNSUCCESSFUL: a domain referral needs version 3
+    assert isinstance(v1, bytes) and isinstance(v2, bytes)
+    consumed, count, flags = struct.unpack_from("<HHI", v1)
+    assert (consumed, count, flags) == (len("\\corp.local\\SYSVOL") * 2, 1, 2)  # StorageServers
+    version, size, server_type, entry_flags = struct.unpack_from("<HHHH", v1, 8)
+    target = "\\LEGACYSRV.corp.local\\SYSVOL\x00".encode("utf-16-le")
+    assert (version, size, server_type, entry_flags) == (1, 8 + len(target), 0, 0) and v1[16:] == target
+    version, size, _type, entry_flags, proximity, ttl, path_at, alt_at, node_at = struct.unpack_from("<HHHHIIHHH", v2, 8)
+    assert (version, size, entry_flags, proximity, ttl) == (2, 22, 0, 0, 900)
+    entry = v2[8:]
+    assert entry[path_at:alt_at] == entry[alt_at:node_at] == "\\CORP\\NETLOGON\x00".encode("utf-16-le")
+    assert entry[node_at:] == "\\LEGACYSRV\\NETLOGON\x00".encode("utf-16-le")  # NetBIOS for a NetBIOS path
+    pcap_server_port_as_445(str(pcap), server.port)
+    decoded = run_tool(["tshark", "-r", str(pcap), "-Y", "smb2.ioctl.function == 0x00060194", "-V"], timeout=60)
+    assert decoded.returncode == 0, decoded.stderr
+    text = decoded.stdout
+    for line in ("Version: 1", "Version: 2", "Node: \\LEGACYSRV.corp.local\\SYSVOL", "Path: \\CORP\\NETLOGON",
+                 "Node: \\LEGACYSRV\\NETLOGON", "TTL: 900"):
+        assert line in text, (line, text[-3000:])
+    assert "Malformed" not in text and "Expert Info (Error" not in text
