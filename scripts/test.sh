@@ -66,20 +66,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-# The fingerprinting tools of the wire-identity tests (tests/interop/test_wire_identity_tools.py):
-# NetExec and enum4linux-ng in their own environment, .venv-tools (tests/tools/README.md says why
-# and where each comes from). Rebuilt only when tests/tools/ changes.
-tools_stamp=$(cat tests/tools/requirements.txt tests/tools/netexec-*.tar.xz | sha256sum | cut -c1-16)
+# The fingerprinting tool of the wire-identity tests (tests/interop/test_wire_identity_tools.py):
+# enum4linux-ng in its own environment, .venv-tools (tests/tools/README.md says why and where it
+# comes from). Rebuilt only when tests/tools/ changes.
+tools_stamp=$(cat tests/tools/requirements.txt | sha256sum | cut -c1-16)
 if [ "$(cat .venv-tools/.stamp 2>/dev/null)" != "$tools_stamp" ]; then
     rm -rf .venv-tools
     python3 -m venv .venv-tools
     .venv-tools/bin/python -m pip install -q --disable-pip-version-check -r tests/tools/requirements.txt
     .venv-tools/bin/python -m pip install -q --disable-pip-version-check --no-deps e4l==0.1.4
-    tools_src=$(mktemp -d)
-    tar -xJf tests/tools/netexec-*.tar.xz -C "$tools_src"
-    POETRY_DYNAMIC_VERSIONING_BYPASS=1.5.1 .venv-tools/bin/python -m pip install -q --disable-pip-version-check \
-        --no-deps "$tools_src"/netexec-*/
-    rm -rf "$tools_src"
     echo "$tools_stamp" > .venv-tools/.stamp
 fi
 

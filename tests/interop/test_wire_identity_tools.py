@@ -27,11 +27,12 @@ DOCUMENT = fingerprints.load()
 @pytest.mark.interop
 @pytest.mark.parametrize("profile", list(DOCUMENT["measured"]))
 def test_the_tools_print_what_the_readme_says(profile: str) -> None:
-    for tool in (fingerprints.NETEXEC, fingerprints.ENUM4LINUX_NG):
-        assert Path(tool).exists(), f"{tool} is missing: scripts/test.sh installs it (tests/tools/README.md)"
+    tool = fingerprints.ENUM4LINUX_NG
+    assert Path(tool).exists(), f"{tool} is missing: scripts/test.sh installs it (tests/tools/README.md)"
     printed = fingerprints.measure(profile)
     expected = DOCUMENT["measured"][profile]
-    differences = {tool: (expected[tool], printed[tool]) for tool in expected if printed[tool] != expected[tool]}
+    differences = {tool: (expected[tool], printed[tool]) for tool in expected
+                   if tool not in fingerprints.HAND_MEASURED and printed[tool] != expected[tool]}
     assert not differences, f"{profile}: (README, printed now): {differences}"
 
 
