@@ -37,7 +37,6 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from smbemu.audit_subject import subject_fields
 from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import (
@@ -104,8 +103,14 @@ def _clear_or_backup(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
     clear_log(ctx.server, log)
     audit = getattr(ctx.server, "audit", None)
     if log == "Security" and audit is not None:
-        audit.emit(1102, True, {"Provider": EVENTLOG_PROVIDER,
-                                **subject_fields(ctx.server, ctx.principal, ctx.session_id)})
+        principal, directory = ctx.principal, ctx.server.directory
+        user = directory.find_user(principal.user_name) if principal.user_name else None
+        audit.emit(1102, True, {  # the Subject as every change event prints it (smbemu.audit_subject)
+            "Provider": EVENTLOG_PROVIDER,
+            "SubjectUserSid": str(user.sid) if user is not None else "S-1-0-0",
+            "SubjectUserName": user.name if user is not None else principal.user_name,
+            "SubjectDomainName": str(directory.account_domain.name),
+            "SubjectLogonId": f"0x{ctx.session_id:X}"})
     return {"ReturnValue": 0}
 
 

@@ -91,7 +91,7 @@ def test_every_ms_even_opnum_is_declared(pipe_client: Callable[..., Any]) -> Non
         assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [19, 20, 21, 23, 27])
+@pytest.mark.parametrize("opnum", [19, 20, 21, 27])
 def test_not_used_on_wire_opnums_fault(pipe_client: Callable[..., Any], opnum: int) -> None:
     assert pipe_client("eventlog", "administrator", "win2016").fault(opnum) == NCA_S_OP_RNG_ERROR
 
@@ -215,8 +215,10 @@ def test_other_calls(pipes_h: Any, pipe_client: Callable[..., Any]) -> None:
         assert client.call(22, LogHandle=log, InfoLevel=level, cbBufSize=size)["ReturnValue"] == status
     assert client.call(6, LogHandle=log)["ReturnValue"] == STATUS_INVALID_HANDLE
     dce, handle = _security(pipes_h, config)
-    for call, status in ((lambda: even.hElfrBackupELFW(dce, handle, "c:\\x.evt"), 0xC0000033),
-                         (lambda: even.hElfrClearELFW(dce, handle, ""), STATUS_ACCESS_DENIED),
+    # a DOS path is STATUS_OBJECT_PATH_SYNTAX_BAD; the Security log's backup to an NT path
+    # STATUS_OBJECT_NAME_INVALID (pipes/eventlog/refused.py); a backup never written is not found
+    for call, status in ((lambda: even.hElfrBackupELFW(dce, handle, "c:\\x.evt"), 0xC000003B),
+                         (lambda: even.hElfrBackupELFW(dce, handle, "\\??\\c:\\x.evt"), 0xC0000033),
                          (lambda: even.hElfrOpenBELW(dce, "c:\\x.evt"), 0xC0000034)):
         with pytest.raises(DCERPCException) as answer:
             call()
