@@ -48,6 +48,7 @@ from smbemu.status import (
     ERROR_CAN_NOT_COMPLETE,
     ERROR_FILE_NOT_FOUND,
     ERROR_INVALID_PRINTER_COMMAND,
+    ERROR_MOD_NOT_FOUND,
     ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED,
     ERROR_PRINTER_ALREADY_EXISTS,
     ERROR_UNKNOWN_PORT,
@@ -429,14 +430,14 @@ def RpcAddPrintProcessor(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     be one the server knows (ERROR_INVALID_ENVIRONMENT); winprint, the one installed, is
     ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED (W: smbtorture's add_processor expects it of
     Windows); any other name needs its DLL in the print processor directory, where the
-    emulated machine has none: ERROR_FILE_NOT_FOUND (U)."""
+    emulated machine has none: ERROR_MOD_NOT_FOUND, the loader's answer (W: the same test)."""
     if ctx.grant(SPOOLER_SERVER, SERVER_ACCESS_ADMINISTER) is None:
         return {"ReturnValue": _denied(ctx)}
     if _text(request["pEnvironment"]).lower() not in ENVIRONMENTS:
         return {"ReturnValue": ERROR_INVALID_ENVIRONMENT}
     if _text(request["pPrintProcessorName"]).lower() == PRINT_PROCESSOR:
         return {"ReturnValue": ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED}
-    return {"ReturnValue": ERROR_FILE_NOT_FOUND}
+    return {"ReturnValue": ERROR_MOD_NOT_FOUND}
 
 
 def per_machine_connections(ctx: CallContext) -> dict[str, str]:
@@ -449,22 +450,24 @@ def per_machine_connections(ctx: CallContext) -> dict[str, str]:
                               ("pPrintServer", WStringRef), ("pProvider", WStringRef)],
                      response=[], returns="uint32")
 def RpcAddPerMachineConnection(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-RPRN 3.1.4.2.24: a printer connection for every user of the machine.  The emulated
-    spooler never connects out, so it can only check a connection to one of its own printers;
-    any other printer name is ERROR_INVALID_PRINTER_NAME, what Windows answers for a printer it
-    cannot find (W: smbtorture's addpermachineconnection expects it for "foo").  The
-    connection is kept and listed by RpcEnumPerMachineConnections."""
+    """MS-RPRN 3.1.4.2.24: a printer connection every user of the machine gets at logon.  The
+    server checks the form, not the printer (nothing is connected until a user logs on; W:
+    smbtorture's addpermachineconnection table, recorded against Windows): a name that is not
+    ``\\\\server\\printer`` is ERROR_INVALID_PRINTER_NAME; a print provider other than the
+    default (empty, or win32spl.dll) is a DLL the machine does not have, ERROR_FILE_NOT_FOUND;
+    otherwise the connection is kept and listed by RpcEnumPerMachineConnections.  Nothing ever
+    connects out."""
     if ctx.grant(SPOOLER_SERVER, SERVER_ACCESS_ADMINISTER) is None:
         return {"ReturnValue": _denied(ctx)}
     name = _text(request["pPrinterName"])
-    short = name[2:].partition("\\")[2] if name.startswith("\\\\") else name
-    printer = find_printer(ctx, short) if short else None
-    if printer is None:
+    server, _, printer = name[2:].partition("\\") if name.startswith("\\\\") else ("", "", "")
+    if not server or not printer:
         return {"ReturnValue": ERROR_INVALID_PRINTER_NAME}
+    if _text(request["pProvider"]).lower() not in ("", "win32spl.dll"):
+        return {"ReturnValue": ERROR_FILE_NOT_FOUND}
     connections = per_machine_connections(ctx)
     if len(connections) < MAX_ADDED_PRINTERS:
-        unc = name if name.startswith("\\\\") else f"\\\\{_local_name(ctx)}\\{printer.name}"
-        connections[name.lower()] = unc
+        connections[name.lower()] = name
     return {"ReturnValue": 0}
 
 
@@ -480,7 +483,7 @@ def RpcDeletePerMachineConnection(ctx: CallContext, request: dict[str, Any]) -> 
     ERROR_INVALID_PRINTER_NAME (U)."""
     if ctx.grant(SPOOLER_SERVER, SERVER_ACCESS_ADMINISTER) is None:
         return {"ReturnValue": _denied(ctx)}
-    if per_machine_connections(ctx).pop(_text(request["pPrinterName"]).lower(), None) is None:
+    if per_machine_connections(ctx).pop(_text(request["pPrinterName"]).lower(), None) is None:  # U
         return {"ReturnValue": ERROR_INVALID_PRINTER_NAME}
     return {"ReturnValue": 0}
 
