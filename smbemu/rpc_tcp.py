@@ -318,10 +318,10 @@ class RpcTcpConnection:
                                     max_request_size=limits.max_rpc_request)
         if self.service.name == DCOM_OBJECT_SERVICE:
             self._objects = config.memo(OBJECT_MEMO_KEY, dict)
-        if config.observers and (self._objects is not None
-                                 or any(i.name in DCOM_RESOLVER_INTERFACES for i in self.service.interfaces)):
-            # The audit log's record of every call (smbemu event RPC_EVENT_ID), as on a pipe: no
-            # SMB session here; the stand-in's identity is the association's (smbemu.audit.rpc_call).
+        if config.observers:
+            # The audit log's record of every call (smbemu event RPC_EVENT_ID), as on a pipe --
+            # lsass, services, the DCOM exporter alike: no SMB session here; the stand-in's
+            # identity is the association's (smbemu.audit.rpc_call).
             from smbemu.events import rpc_call_reporter
             stand_in: Any = _TcpCaller(self)
             self.endpoint.on_call = rpc_call_reporter(config.observers, stand_in, self.peer,
