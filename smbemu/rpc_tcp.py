@@ -229,7 +229,7 @@ def own_process_services(config: ServerConfig, restricted: bool) -> list[RpcTcpS
     groups: dict[str, list[Interface]] = {}
     for iface in config.pipes or ():
         process = getattr(iface, "tcp_process", None)
-        if process in OWN_PROCESS_ORDER and getattr(iface, "present", lambda _c: True)(config):
+        if process in OWN_PROCESS_ORDER and served_on(iface, config):
             groups.setdefault(process, []).append(iface)
     return [RpcTcpService(process, tuple(groups[process]), 0, authenticated_only=restricted)
             for process in OWN_PROCESS_ORDER if process in groups]

@@ -121,8 +121,7 @@ def _served(ctx: CallContext) -> Iterable[tuple[str, uuid.UUID, tuple[int, int],
     config = ctx.server
     return [(i.name, i.uuid, i.version, i.pipes) for i in registry if isinstance(i, Interface)
             and getattr(i, "available", lambda _config: True)(config)
-            and getattr(i, "served_on", lambda _config: True)(config)
-            and getattr(i, "present", lambda _config: True)(config)]
+            and getattr(i, "served_on", lambda _config: True)(config)]
 
 
 def _local_endpoints(version: tuple[int, int]) -> tuple[str, ...]:

@@ -247,10 +247,14 @@ def test_a_pull_subscription_delivers_new_events(lab: Lab) -> None:
 
 @pytest.mark.parametrize("lab", ["win2003"], indirect=True)
 def test_no_even6_before_vista(lab: Lab) -> None:
-    """2003 has MS-EVEN only: MS-EVEN6 calls on \\PIPE\\eventlog fault nca_s_unk_if."""
-    dce = lab.pipe("eventlog", even6.MSRPC_UUID_EVEN6, ADMIN, RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
-    with pytest.raises(DCERPCException, match="nca_s_unk_if"):
-        even6.hEvtRpcRegisterLogQuery(dce, "Security\x00", even6.EvtQueryChannelName)
+    """2003 has MS-EVEN only: an MS-EVEN6 bind on \\PIPE\\eventlog is refused (provider
+    rejection, abstract syntax not supported), while MS-EVEN binds there as before."""
+    with pytest.raises(DCERPCException, match="abstract_syntax_not_supported"):
+        lab.pipe("eventlog", even6.MSRPC_UUID_EVEN6, ADMIN, RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    with pytest.raises(DCERPCException, match="abstract_syntax_not_supported"):
+        lab.pipe("spoolss", par.MSRPC_UUID_PAR, ADMIN, RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    legacy = lab.pipe("eventlog", even.MSRPC_UUID_EVEN, ADMIN)
+    assert even.hElfrOpenELW(legacy, "Security", "")["LogHandle"] != b"\x00" * 20
 
 
 def test_a_user_is_refused_and_packet_privacy_is_required(lab: Lab) -> None:

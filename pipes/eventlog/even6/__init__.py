@@ -15,8 +15,10 @@ not modelled -- U whether that is the release or that network's policy.)
 **Authentication.**  MS-EVEN6 2.1: the server requires RPC_C_AUTHN_LEVEL_PKT_PRIVACY and
 rejects any other level; Windows' security callback does that before the method runs, so the
 answer is the fault ERROR_ACCESS_DENIED (5) (MS-RPCE 3.3.3.2.1; the same fault smbemu.rpc_tcp
-gives for RestrictRemoteClients).  Before Vista the interface does not exist: nca_s_unk_if over
-the pipe (over TCP it has no endpoint).
+gives for RestrictRemoteClients).  Before Vista the interface does not exist: a bind on the pipe
+is refused (bind_ack: provider rejection, abstract syntax not supported -- C706 12.6.4.4, MS-RPCE
+2.2.2.4: the process behind \\PIPE\\eventlog registers no such interface), and over TCP it has
+no endpoint.
 
 **Channels** (:data:`CHANNELS`).  Security is smbemu's audit log read back, the same records
 MS-EVEN's ElfrReadELW serves (pipes/eventlog/records.py: record numbers, EventIDs, times,
@@ -48,7 +50,6 @@ from smbemu.status import (
     ERROR_ACCESS_DENIED,
     FAULT_ACCESS_DENIED,
     NCA_S_FAULT_CONTEXT_MISMATCH,
-    NCA_S_UNK_IF,
 )
 from ..records import visible_records
 
@@ -82,9 +83,10 @@ def present(config: Any) -> bool:
     return bool(config.profile.identity.version >= SINCE)
 
 
-#: Read by smbemu.rpc_tcp and the endpoint mapper (module docstring).  Not ``available``: that
-#: would remove \PIPE\eventlog (MS-EVEN) itself on the releases before Vista.
-INTERFACE.present = present  # type: ignore[attr-defined]
+#: Read by the pipe open (bind refused), smbemu.rpc_tcp and the endpoint mapper
+#: (smbemu.rpc.registry.served_on; module docstring).  Not ``available``: that would remove
+#: \PIPE\eventlog (MS-EVEN) itself on the releases before Vista.
+INTERFACE.served_on = present  # type: ignore[attr-defined]
 INTERFACE.tcp_process = "eventlog"  # type: ignore[attr-defined]
 
 
@@ -93,9 +95,8 @@ def rpc_info(error: int = 0) -> dict[str, int]:
 
 
 def require_privacy(ctx: CallContext) -> None:
-    """The release has the interface and the call uses packet privacy (module docstring)."""
-    if not present(ctx.server):
-        raise RpcFault(NCA_S_UNK_IF, "MS-EVEN6 is not registered before Vista / 2008")
+    """The call uses packet privacy (module docstring; a release without the interface refused
+    the bind)."""
     if ctx.auth_level < PKT_PRIVACY:
         ctx.deny("RPC_C_AUTHN_LEVEL_PKT_PRIVACY (MS-EVEN6 2.1)",
                  f"called without packet privacy (authentication level {ctx.auth_level})")

@@ -18,8 +18,9 @@ call made at a lower level (or unauthenticated) is rejected before the method ru
 does that in the interface's security callback, whose refusal the runtime sends as the fault
 ERROR_ACCESS_DENIED (5) (MS-RPCE 3.3.3.2.1: a security callback's error is returned as a
 fault) -- the same fault :mod:`smbemu.rpc_tcp` sends for RestrictRemoteClients.  A release
-without the interface (before Vista / 2008) answers nca_s_unk_if over the pipe (over TCP it has
-no endpoint at all).
+without the interface (before Vista / 2008) refuses its bind on the pipe (bind_ack: provider
+rejection, abstract syntax not supported -- C706 12.6.4.4, MS-RPCE 2.2.2.4), and over TCP it has
+no endpoint at all.
 
 **Methods.**  MS-PAR 3.1.4: every ``RpcAsyncX`` method "has the same semantics" as MS-RPRN's
 ``RpcX`` (the notes of each MS-PAR 3.1.4.x section point to the MS-RPRN section), with the same
@@ -42,7 +43,7 @@ from typing import Any, Final
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import Operation
-from smbemu.status import FAULT_ACCESS_DENIED, NCA_S_UNK_IF
+from smbemu.status import FAULT_ACCESS_DENIED
 from .. import INTERFACE as SPOOLSS
 from .. import spooler_running
 
@@ -65,18 +66,17 @@ def present(config: Any) -> bool:
     return config.profile.identity.version >= SINCE and spooler_running(config)
 
 
-#: Read by smbemu.rpc_tcp (which process listens for it) and the endpoint mapper (whether it is
-#: registered); not `available`, which would remove \PIPE\spoolss itself on older releases.
-INTERFACE.present = present  # type: ignore[attr-defined]
+#: Read by the pipe open (bind refused), smbemu.rpc_tcp (which process listens for it) and the
+#: endpoint mapper (whether it is registered): smbemu.rpc.registry.served_on; not `available`,
+#: which would remove \PIPE\spoolss itself on older releases.
+INTERFACE.served_on = present  # type: ignore[attr-defined]
 INTERFACE.tcp_process = "spoolsv"  # type: ignore[attr-defined]
 INTERFACE.tcp_only = True  # type: ignore[attr-defined]
 
 
 def require_privacy(ctx: CallContext) -> None:
-    """MS-PAR 2.1 / 3.1.4 (module docstring): the release has the interface, and the call is
-    made with packet privacy; else the fault Windows' runtime sends."""
-    if not present(ctx.server):
-        raise RpcFault(NCA_S_UNK_IF, "IRemoteWinspool is not registered on this release")
+    """MS-PAR 2.1 / 3.1.4 (module docstring): the call is made with packet privacy, else the
+    fault Windows' runtime sends (a release without the interface refused the bind)."""
     if ctx.auth_level < PKT_PRIVACY:
         ctx.deny("RPC_C_AUTHN_LEVEL_PKT_PRIVACY (MS-PAR 2.1)",
                  f"called without packet privacy (authentication level {ctx.auth_level})")
