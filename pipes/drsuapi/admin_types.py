@@ -2,11 +2,14 @@
 management, memberships, SPN writes, DC removal, replication status, site costs, object
 existence, the NGC key calls.
 
-Layouts are the IDL of MS-DRSR as the sections named below write it (Samba's drsuapi.idl was
-read for comparison; where the two differ the MS-DRSR text is followed and the difference noted).
-Enumerations the IDL declares ``[v1_enum]`` and DWORDs are 32-bit; a REVERSE_MEMBERSHIP_OPERATION
-_TYPE (4.1.8.1.3) is read as 32 bits too: a 16-bit enum followed by the pointer's alignment
-padding reads the same in little-endian NDR.
+Layouts are the IDL of MS-DRSR (appendix A) as the sections named below write it, checked
+against a MIDL-generated header of that IDL (ms-drsr.h) and Samba's drsuapi.idl; where Samba
+differs the MS-DRSR IDL is followed and the difference noted.  The request versions are those
+of the IDL of Windows Server 2016's generation (the NGC key calls are in it): the later
+``correlationID`` versions (DRS_MSG_REPSYNC_V2, DRS_MSG_UPDREFS_V2, DRS_MSG_REPADD_V3 ...) are
+not, so they are nca_s_fault_invalid_tag, as an unknown union arm is to Windows' NDR engine.
+REVERSE_MEMBERSHIP_OPERATION_TYPE (4.1.8.1.3) is a plain ``enum``: 16 bits on the wire (Samba
+declares it ``v1_enum``; with the pointer after it aligned to 4, both read the same).
 """
 
 from __future__ import annotations
@@ -24,18 +27,16 @@ from smbemu.rpc.ndr import (
     Union,
     WString,
     hyper,
+    enum16,
+    uint16,
     uint32,
     wchar,
 )
 
 from .types import BOOL, DSNAME, UPTODATE_CURSOR_V1, UPTODATE_VECTOR_V1_EXT
 
-#: 5.219 VAR_SIZE_BUFFER_WITH_VERSION (the reserved buffer of the V2/V3 requests; MUST be NULL).
-VAR_SIZE_BUFFER_WITH_VERSION: Final = Struct("VAR_SIZE_BUFFER_WITH_VERSION", [
-    ("ulVersion", uint32), ("cbByteBuffer", uint32), ("ullPadding", hyper), ("rgBuffer", ConformantBytes())])
 #: 5.164 REPLTIMES: 84 bytes, one bit per 15 minutes of the week.
 REPLTIMES: Final = FixedBytes(84)
-_CORRELATION: Final = [("correlationID", Guid), ("pReservedBuffer", Pointer(VAR_SIZE_BUFFER_WITH_VERSION))]
 CStringRef: Final = Pointer(CSTR, "ref")
 CStringUnique: Final = Pointer(CSTR, "unique")
 
@@ -47,12 +48,12 @@ def _versions(name: str, *arms: tuple[int, list[tuple[str, object]]]) -> Union:
 # -- IDL_DRSReplicaSync (4.1.23.1) ------------------------------------------------------------
 _REPSYNC_V1: Final = [("pNC", Pointer(DSNAME, "ref")), ("uuidDsaSrc", Guid), ("pszDsaSrc", CStringUnique),
                       ("ulOptions", uint32)]
-DRS_MSG_REPSYNC: Final = _versions("DRS_MSG_REPSYNC", (1, _REPSYNC_V1), (2, [*_REPSYNC_V1, *_CORRELATION]))
+DRS_MSG_REPSYNC: Final = _versions("DRS_MSG_REPSYNC", (1, _REPSYNC_V1))
 
 # -- IDL_DRSUpdateRefs (4.1.26.1) -------------------------------------------------------------
 _UPDREFS_V1: Final = [("pNC", Pointer(DSNAME, "ref")), ("pszDsaDest", CStringRef), ("uuidDsaObjDest", Guid),
                       ("ulOptions", uint32)]
-DRS_MSG_UPDREFS: Final = _versions("DRS_MSG_UPDREFS", (1, _UPDREFS_V1), (2, [*_UPDREFS_V1, *_CORRELATION]))
+DRS_MSG_UPDREFS: Final = _versions("DRS_MSG_UPDREFS", (1, _UPDREFS_V1))
 
 # -- IDL_DRSReplicaAdd (4.1.19.1; pszDsaSrc a char string: Samba declares it UTF-16) -----------
 _REPADD_V2: Final = [("pNC", Pointer(DSNAME, "ref")), ("pSourceDsaDN", Pointer(DSNAME)),
@@ -62,17 +63,17 @@ DRS_MSG_REPADD: Final = _versions(
     "DRS_MSG_REPADD",
     (1, [("pNC", Pointer(DSNAME, "ref")), ("pszDsaSrc", CStringRef), ("rtSchedule", REPLTIMES),
          ("ulOptions", uint32)]),
-    (2, _REPADD_V2), (3, [*_REPADD_V2, *_CORRELATION]))
+    (2, _REPADD_V2))
 
 # -- IDL_DRSReplicaDel (4.1.20.1) -------------------------------------------------------------
 _REPDEL_V1: Final = [("pNC", Pointer(DSNAME, "ref")), ("pszDsaSrc", CStringUnique), ("ulOptions", uint32)]
-DRS_MSG_REPDEL: Final = _versions("DRS_MSG_REPDEL", (1, _REPDEL_V1), (2, [*_REPDEL_V1, *_CORRELATION]))
+DRS_MSG_REPDEL: Final = _versions("DRS_MSG_REPDEL", (1, _REPDEL_V1))
 
 # -- IDL_DRSReplicaModify (4.1.22.1) ----------------------------------------------------------
 _REPMOD_V1: Final = [("pNC", Pointer(DSNAME, "ref")), ("uuidSourceDRA", Guid), ("pszSourceDRA", CStringUnique),
                      ("rtSchedule", REPLTIMES), ("ulReplicaFlags", uint32), ("ulModifyFields", uint32),
                      ("ulOptions", uint32)]
-DRS_MSG_REPMOD: Final = _versions("DRS_MSG_REPMOD", (1, _REPMOD_V1), (2, [*_REPMOD_V1, *_CORRELATION]))
+DRS_MSG_REPMOD: Final = _versions("DRS_MSG_REPMOD", (1, _REPMOD_V1))
 
 # -- IDL_DRSReplicaVerifyObjects (4.1.24.1) ---------------------------------------------------
 DRS_MSG_REPVERIFYOBJ: Final = _versions("DRS_MSG_REPVERIFYOBJ", (1, [
@@ -85,7 +86,7 @@ DRS_MSG_KCC_EXECUTE: Final = _versions("DRS_MSG_KCC_EXECUTE", (1, [("dwTaskID", 
 NT4SID: Final = FixedBytes(28)
 DRS_MSG_REVMEMB_REQ_V1: Final = Struct("DRS_MSG_REVMEMB_REQ_V1", [
     ("cDsNames", uint32), ("ppDsNames", Pointer(ConformantArray(Pointer(DSNAME)))), ("dwFlags", uint32),
-    ("OperationType", uint32), ("pLimitingDomain", Pointer(DSNAME))])
+    ("OperationType", enum16), ("pLimitingDomain", Pointer(DSNAME))])
 DRS_MSG_REVMEMB_REPLY_V1: Final = Struct("DRS_MSG_REVMEMB_REPLY_V1", [
     ("errCode", uint32), ("cDsNames", uint32), ("cSidHistory", uint32),
     ("ppDsNames", Pointer(ConformantArray(Pointer(DSNAME)))), ("pAttributes", Pointer(ConformantArray(uint32))),
@@ -137,7 +138,7 @@ ADDENTRY_REPLY_INFO: Final = Struct("ADDENTRY_REPLY_INFO", [("objGuid", Guid), (
 DRS_MSG_ADDENTRYREPLY: Final = _versions(
     "DRS_MSG_ADDENTRYREPLY",
     (2, [("pErrorObject", Pointer(DSNAME)), ("errCode", uint32), ("dsid", uint32), ("extendedErr", uint32),
-         ("extendedData", uint32), ("problem", uint32), ("cObjectsAdded", uint32),
+         ("extendedData", uint32), ("problem", uint16), ("cObjectsAdded", uint32),
          ("infoList", Pointer(ConformantArray(ADDENTRY_REPLY_INFO)))]),
     (3, [("pdsErrObject", Pointer(DSNAME)), ("dwErrVer", uint32), ("pErrData", Pointer(uint32)),
          ("cObjectsAdded", uint32), ("infoList", Pointer(ConformantArray(ADDENTRY_REPLY_INFO)))]))
@@ -159,13 +160,13 @@ DRS_MSG_ADDCLONEDCREQ: Final = _versions("DRS_MSG_ADDCLONEDCREQ", (1, [
     ("pwszCloneDCName", WString), ("pwszSite", WString)]))
 DRS_MSG_ADDCLONEDCREPLY: Final = _versions("DRS_MSG_ADDCLONEDCREPLY", (1, [
     ("pwszCloneDCName", WString), ("pwszSite", WString), ("cPasswordLength", uint32),
-    ("pwsPassword", Pointer(ConformantArray(wchar)))]))
+    ("pwsNewDCAccountPassword", Pointer(ConformantArray(wchar)))]))
 DRS_MSG_WRITENGCKEYREQ: Final = _versions("DRS_MSG_WRITENGCKEYREQ", (1, [
     ("pwszAccount", WString), ("cNgcKey", uint32), ("pNgcKey", Pointer(ConformantBytes()))]))
 DRS_MSG_WRITENGCKEYREPLY: Final = _versions("DRS_MSG_WRITENGCKEYREPLY", (1, [("retVal", uint32)]))
 DRS_MSG_READNGCKEYREQ: Final = _versions("DRS_MSG_READNGCKEYREQ", (1, [("pwszAccount", WString)]))
 DRS_MSG_READNGCKEYREPLY: Final = _versions("DRS_MSG_READNGCKEYREPLY", (1, [
-    ("cNgcKey", uint32), ("pNgcKey", Pointer(ConformantBytes()))]))
+    ("retVal", uint32), ("cNgcKey", uint32), ("pNgcKey", Pointer(ConformantBytes()))]))
 
 # -- IDL_DRSGetReplInfo (4.1.13.1) ------------------------------------------------------------
 DRS_MSG_GETREPLINFO_REQ: Final = _versions(

@@ -20,6 +20,7 @@ missing or unknown object / NC -> ERROR_DS_DRA_BAD_DN / ERROR_DS_DRA_BAD_NC (U: 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Final
 
 from smbemu.rpc import CallContext
@@ -123,7 +124,7 @@ def _neighbor(nc: Any, address: str, guid: Any, flags: int) -> dict[str, Any]:
     return {"pszNamingContext": nc.dn, "pszSourceDsaDN": None, "pszSourceDsaAddress": address,
             "pszAsyncIntersiteTransportDN": None, "dwReplicaFlags": flags, "dwReserved": 0,
             "uuidNamingContextObjGuid": nc.guid, "uuidSourceDsaObjGuid": guid, "uuidSourceDsaInvocationID": guid,
-            "uuidAsyncIntersiteTransportObjGuid": None, "usnLastObjChangeSynced": 0, "usnAttributeFilter": 0,
+            "uuidAsyncIntersiteTransportObjGuid": uuid.UUID(int=0), "usnLastObjChangeSynced": 0, "usnAttributeFilter": 0,
             "ftimeLastSyncSuccess": 0, "ftimeLastSyncAttempt": 0, "dwLastSyncResult": 0,
             "cNumConsecutiveSyncFailures": 0}
 

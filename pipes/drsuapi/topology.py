@@ -115,7 +115,7 @@ def IDL_DRSReplicaSync(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     product behavior note of 4.1.23.2 was not read in this session)."""
     bound(ctx, request["hDrs"])
     version, message = request["pmsgSync"]
-    if request["dwVersion"] not in (1, 2):
+    if request["dwVersion"] != 1:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     options = int(message["ulOptions"])
     source_guid = message["uuidDsaSrc"] or uuid.UUID(int=0)
@@ -145,7 +145,7 @@ def IDL_DRSUpdateRefs(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     ERROR_DS_DRA_REF_ALREADY_EXISTS (both: the later one's answer, 5.201)."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgUpdRefs"]
-    if request["dwVersion"] not in (1, 2):
+    if request["dwVersion"] != 1:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     options = int(message["ulOptions"])
     destination = message["pszDsaDest"]
@@ -200,7 +200,7 @@ def IDL_DRSReplicaAdd(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     (U: the status Windows' DRA reports when the source name does not resolve)."""
     bound(ctx, request["hDrs"])
     version, message = request["pmsgAdd"]
-    if request["dwVersion"] not in (1, 2, 3):
+    if request["dwVersion"] not in (1, 2):
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     address = message["pszDsaSrc"] if version == 1 else message["pszSourceDsaAddress"]
     if message["pNC"] is None or not address:
@@ -225,7 +225,7 @@ def IDL_DRSReplicaDel(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     replica: the DC's replicas are its writable masters, U)."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgDel"]
-    if request["dwVersion"] not in (1, 2):
+    if request["dwVersion"] != 1:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     if message["pNC"] is None:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
@@ -246,7 +246,7 @@ def IDL_DRSReplicaModify(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     value: none -> ERROR_DS_DRA_NO_REPLICA."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgMod"]
-    if request["dwVersion"] not in (1, 2):
+    if request["dwVersion"] != 1:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     source_guid = message["uuidSourceDRA"] or uuid.UUID(int=0)
     if message["pNC"] is None or (not source_guid.int and message["pszSourceDRA"] is None) \

@@ -274,7 +274,7 @@ def IDL_DRSAddCloneDC(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     other than 1 -> ERROR_DS_DRA_INVALID_PARAMETER."""
     bound(ctx, request["hDrs"])
     status = ERROR_DS_DRA_INVALID_PARAMETER if request["dwInVersion"] != 1 else ERROR_DS_DRA_ACCESS_DENIED
-    reply = {"pwszCloneDCName": None, "pwszSite": None, "cPasswordLength": 0, "pwsPassword": None}
+    reply = {"pwszCloneDCName": None, "pwszSite": None, "cPasswordLength": 0, "pwsNewDCAccountPassword": None}
     return {"pdwOutVersion": 1, "pmsgOut": (1, reply), "ReturnValue": status}
 
 
@@ -314,7 +314,7 @@ def IDL_DRSReadNgcKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     _version, message = request["pmsgIn"]
 
     def answer(status: int, key: bytes = b"") -> dict[str, Any]:
-        return {"pdwOutVersion": 1, "pmsgOut": (1, {"cNgcKey": len(key), "pNgcKey": key or None}),
+        return {"pdwOutVersion": 1, "pmsgOut": (1, {"retVal": status, "cNgcKey": len(key), "pNgcKey": key or None}),
                 "ReturnValue": status}
 
     if request["dwInVersion"] != 1:
