@@ -25,10 +25,12 @@ domain grants to Administrators, Domain Admins, Enterprise Admins and Domain Con
 
 from __future__ import annotations
 
+from typing import Final
+
 from . import memberships, names, replication, replinfo, session, topology, writes  # noqa: F401  (their @INTERFACE.operation run)
 from .objects import INTERFACE, served_on
 
 #: Opnums answered nca_op_rng_error: none (every MS-DRSR 4.1 method of Windows Server 2016 is served).
-NOT_EMULATED: dict[int, str] = {}
+NOT_EMULATED: Final[dict[int, str]] = {}
 
 __all__ = ["INTERFACE", "NOT_EMULATED", "served_on"]

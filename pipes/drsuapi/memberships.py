@@ -9,9 +9,11 @@ forest groups); the other account-domain groups are global.  Group objects are n
 directory names them (``objects``); domain-local groups under ``CN=Users`` and BUILTIN's aliases
 under ``CN=Builtin`` (MS-ADTS 6.1.1.4 well-known containers).
 
-Access: the policy's drsuapi rule for each call (administrators; others get
-ERROR_DS_DRA_ACCESS_DENIED).  U: 4.1.8.3's access check was not read in this session; these
-calls serve DCs and the token-building of Windows' own services, not users.
+Access: DS-Replication-Get-Changes on the default NC for the memberships (4.1.8.3 "if not
+AccessCheckCAR(DefaultNC(), DS-Replication-Get-Changes) then return ERROR_DS_DRA_ACCESS_DENIED",
+as Microsoft's protocol test suite quotes it in Failures/DrsGetMembershipsFailures.cs and asserts
+it for a domain user) and on the NC for the object existence (4.1.12.3, likewise
+Failures/DrsGetObjectExistenceFailures.cs): the policy's drsuapi rules (administrators).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, Final
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import uint32
 from smbemu.sid import Sid
-from smbemu.status import ERROR_DS_DRA_ACCESS_DENIED, ERROR_DS_DRA_BAD_NC, ERROR_DS_DRA_INVALID_PARAMETER, ERROR_SUCCESS
+from smbemu.status import ERROR_DS_DRA_ACCESS_DENIED, ERROR_DS_DRA_INVALID_PARAMETER, ERROR_SUCCESS
 
 from .admin_types import (
     DRS_MSG_EXISTREPLY,
@@ -232,22 +234,22 @@ def object_guids(ctx: CallContext, nc: DirectoryObject, start: uuid.UUID, count:
                      request=[("hDrs", DRS_HANDLE), ("dwInVersion", uint32), ("pmsgIn", DRS_MSG_EXISTREQ)],
                      response=[("pdwOutVersion", uint32), ("pmsgOut", DRS_MSG_EXISTREPLY)], returns="WERROR")
 def IDL_DRSGetObjectExistence(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-DRSR 4.1.12.3: the server takes the cGuids objectGUIDs of the NC after guidStart in
+    """MS-DRSR 4.1.12.3: the NULL guidStart, or an NC of which this DC holds no master replica
+    -> ERROR_DS_DRA_INVALID_PARAMETER; no DS-Replication-Get-Changes on the NC ->
+    ERROR_DS_DRA_ACCESS_DENIED (the three as Failures/DrsGetObjectExistenceFailures.cs of
+    Microsoft's protocol test suite quotes and asserts them).  Then the server takes the cGuids objectGUIDs of the NC after guidStart in
     order, and their MD5 digest: equal to the client's Md5Digest -> DRS_EXIST_MATCH and no
-    GUIDs; else the GUIDs themselves.  Access as for replication (DS-Replication-Get-Changes on
-    the NC: the policy's drsuapi rule; ERROR_DS_DRA_ACCESS_DENIED, U); an unknown NC ->
-    ERROR_DS_DRA_BAD_NC."""
+    GUIDs; else the GUIDs themselves."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
     empty = {"dwStatusFlags": 0, "cNumGuids": 0, "rgGuids": None}
-    if request["dwInVersion"] != 1:
+    start = message["guidStart"] or uuid.UUID(int=0)
+    nc = naming_context(ctx, message["pNC"])
+    if request["dwInVersion"] != 1 or not start.int or nc is None:
         return {"pdwOutVersion": 1, "pmsgOut": (1, empty), "ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     if ctx.decide().status:
         return {"pdwOutVersion": 1, "pmsgOut": (1, empty), "ReturnValue": ERROR_DS_DRA_ACCESS_DENIED}
-    nc = naming_context(ctx, message["pNC"])
-    if nc is None:
-        return {"pdwOutVersion": 1, "pmsgOut": (1, empty), "ReturnValue": ERROR_DS_DRA_BAD_NC}
-    guids = object_guids(ctx, nc, message["guidStart"] or uuid.UUID(int=0), int(message["cGuids"]))
+    guids = object_guids(ctx, nc, start, int(message["cGuids"]))
     digest = hashlib.md5(b"".join(g.bytes_le for g in guids)).digest()
     if digest == bytes(message["Md5Digest"]):
         reply = {"dwStatusFlags": DRS_EXIST_MATCH, "cNumGuids": 0, "rgGuids": None}

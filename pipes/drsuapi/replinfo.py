@@ -13,9 +13,13 @@
   the caller's own DRS handles.
 
 Checks (4.1.13.3): a version other than 1 or 2 -> ERROR_DS_DRA_INVALID_PARAMETER; an InfoType not
-listed -> ERROR_INVALID_PARAMETER (U); access to replication state (DS-Replication-Manage-Topology
-/ -Monitor-Topology on the NC: the policy's drsuapi rule) -> else ERROR_DS_DRA_ACCESS_DENIED; a
-missing or unknown object / NC -> ERROR_DS_DRA_BAD_DN / ERROR_DS_DRA_BAD_NC (U: the statuses).
+listed -> ERROR_INVALID_PARAMETER (U); a V2 request with dwEnumerationContext 0xFFFFFFFF (the end
+of an enumeration) -> ERROR_NO_MORE_ITEMS; access to replication state (DS-Replication-Manage-
+Topology / -Monitor-Topology on the NC: the policy's drsuapi rule) -> else
+ERROR_DS_DRA_ACCESS_DENIED (U: the order); the metadata types without an object ->
+ERROR_INVALID_PARAMETER, with one that does not exist -> ERROR_DS_OBJ_NOT_FOUND (these three as
+Microsoft's protocol test suite quotes 4.1.13.3 and asserts them, Failures/DrsGetReplInfoFailures.cs);
+the NC types with an unknown NC -> ERROR_DS_DRA_BAD_NC (U).
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import uint32
 from smbemu.status import (
     ERROR_DS_DRA_ACCESS_DENIED,
-    ERROR_DS_DRA_BAD_DN,
     ERROR_DS_DRA_BAD_NC,
     ERROR_DS_DRA_INVALID_PARAMETER,
+    ERROR_DS_OBJ_NOT_FOUND,
     ERROR_INVALID_PARAMETER,
+    ERROR_NO_MORE_ITEMS,
     ERROR_SUCCESS,
 )
 
@@ -77,6 +82,8 @@ def IDL_DRSGetReplInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
         return answer(ERROR_INVALID_PARAMETER)
     if ctx.decide().status:
         return answer(ERROR_DS_DRA_ACCESS_DENIED)
+    if request["dwInVersion"] == 2 and int(message["dwEnumerationContext"]) == 0xFFFFFFFF:
+        return answer(ERROR_NO_MORE_ITEMS)  # the enumeration's base index (4.1.13.3), after the access
     me = identity(ctx)
     name = message["pszObjectDN"]
     started = int(ctx.server.start_filetime)
@@ -98,9 +105,11 @@ def IDL_DRSGetReplInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
         return answer(ERROR_SUCCESS, {"count": 1, second: 0 if second == "dwReserved" else 0xFFFFFFFF,
                                       "items": [cursor]})
     if info_type in _NEEDS_OBJECT:
-        obj = find_object(ctx, dn=name or "")
+        if not name:
+            return answer(ERROR_INVALID_PARAMETER)
+        obj = find_object(ctx, dn=name)
         if obj is None:
-            return answer(ERROR_DS_DRA_BAD_DN)
+            return answer(ERROR_DS_OBJ_NOT_FOUND)
         if info_type in (t.DS_REPL_INFO_METADATA_FOR_ATTR_VALUE, t.DS_REPL_INFO_METADATA_2_FOR_ATTR_VALUE):
             return answer(ERROR_SUCCESS, _empty("dwEnumerationContext"))
         return answer(ERROR_SUCCESS, _metadata(ctx, obj, started, info_type == t.DS_REPL_INFO_METADATA_2_FOR_OBJ))

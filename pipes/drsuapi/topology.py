@@ -16,6 +16,12 @@ Admins, MS-ADTS 6.1.1.x, and to no plain user: the policy's drsuapi rules) --
 ERROR_DS_DRA_ACCESS_DENIED -- and then that the NC exists (ERROR_DS_DRA_BAD_NC).  An operation
 with DRS_ASYNC_OP returns ERROR_SUCCESS once the checks pass: the rest runs "asynchronously"
 (5.201 / 4.1.23.2 "Asynchronous Processing ... return ERROR_SUCCESS").
+
+The statuses and their order are those of the pseudocode the sections give, as Microsoft's own
+protocol test suite quotes and asserts it against Windows DCs (WindowsProtocolTestSuites,
+TestSuites/ADFamily/src/TestSuite/MS-DRSR: Failures/DrsReplicaSyncFailures.cs,
+DrsReplicaModifyNegTests.cs, DrsReplicaVerifyObjectsFailures.cs, DrsrKCCFailures.cs -- "[MS]"
+below); U marks what neither shows.
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ DRS_DEL_REF: Final = 0x00000008
 DRS_SYNC_ALL: Final = 0x00000008
 DRS_WRIT_REP: Final = 0x00000010
 DRS_SYNC_BYNAME: Final = 0x00004000
+DRS_NO_SOURCE: Final = 0x00008000
+#: 4.1.22.1.2 ulModifyFields DRS_UPDATE_ADDRESS.
+DRS_UPDATE_ADDRESS: Final = 0x00000002
 #: 4.1.6.1.2 DS_KCC_FLAG_ASYNC_OP.
 DS_KCC_FLAG_ASYNC_OP: Final = 0x00000001
 #: 4.1.16.3: the cost from a site to itself (the one site of the forest has no siteLink).
@@ -111,8 +120,8 @@ def IDL_DRSReplicaSync(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     ERROR_DS_DRA_BAD_NC; the source missing for the form DRS_SYNC_BYNAME says (or the NULL GUID)
     -> ERROR_DS_DRA_INVALID_PARAMETER; no DS-Replication-Synchronize -> ERROR_DS_DRA_ACCESS_DENIED;
     DRS_ASYNC_OP -> success; else no repsFrom for that source -> ERROR_DS_DRA_NO_REPLICA.
-    DRS_SYNC_ALL syncs from every repsFrom value: there is none, so it succeeds (U: the
-    product behavior note of 4.1.23.2 was not read in this session)."""
+    DRS_SYNC_ALL selects every repsFrom value: there is none, so ERROR_DS_DRA_NO_REPLICA too
+    ("rf := select all v in nc!repsFrom where DRS_SYNC_ALL in options ... if rf = null", [MS])."""
     bound(ctx, request["hDrs"])
     version, message = request["pmsgSync"]
     if request["dwVersion"] != 1:
@@ -129,7 +138,7 @@ def IDL_DRSReplicaSync(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     if refused(ctx):
         return {"ReturnValue": ERROR_DS_DRA_ACCESS_DENIED}
-    if _is_async(options) or options & DRS_SYNC_ALL:
+    if _is_async(options):
         return {"ReturnValue": ERROR_SUCCESS}
     return {"ReturnValue": ERROR_DS_DRA_NO_REPLICA}
 
@@ -150,7 +159,8 @@ def IDL_DRSUpdateRefs(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     options = int(message["ulOptions"])
     destination = message["pszDsaDest"]
     dest_guid = message["uuidDsaObjDest"] or uuid.UUID(int=0)
-    if destination is None or not dest_guid.int or not options & (DRS_ADD_REF | DRS_DEL_REF):
+    # [MS] DrsrKCCFailures.cs: an empty pszDsaDest, the NULL GUID, neither flag
+    if not destination or not dest_guid.int or not options & (DRS_ADD_REF | DRS_DEL_REF):
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     if refused(ctx):
         return {"ReturnValue": ERROR_DS_DRA_ACCESS_DENIED}
@@ -194,7 +204,8 @@ def reps_to(ctx: CallContext, nc_dn: str) -> list[tuple[str, uuid.UUID, int]]:
 def IDL_DRSReplicaAdd(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-DRSR 4.1.19.2: no NC or no source address -> ERROR_DS_DRA_INVALID_PARAMETER; no
     DS-Replication-Manage-Topology -> ERROR_DS_DRA_ACCESS_DENIED; an unknown NC ->
-    ERROR_DS_DRA_BAD_NC; DRS_ASYNC_OP -> success (the rest runs later).  A synchronous add first
+    ERROR_DS_DRA_BAD_NC ([MS]: an empty source address, an empty DSNAME as the NC); DRS_ASYNC_OP
+    -> success (the rest runs later).  A synchronous add first
     binds to the source DC to replicate from it; the forest has no other DC and the address a
     client sends (``<DSA GUID>._msdcs.<forest>``) is not in DNS: ERROR_DS_DNS_LOOKUP_FAILURE
     (U: the status Windows' DRA reports when the source name does not resolve)."""
@@ -218,7 +229,8 @@ def IDL_DRSReplicaAdd(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
                      request=[("hDrs", DRS_HANDLE), ("dwVersion", uint32), ("pmsgDel", DRS_MSG_REPDEL)],
                      returns="WERROR")
 def IDL_DRSReplicaDel(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-DRSR 4.1.20.2: no NC -> ERROR_DS_DRA_INVALID_PARAMETER; no
+    """MS-DRSR 4.1.20.2: no NC, or no (or an empty) source address without DRS_NO_SOURCE ->
+    ERROR_DS_DRA_INVALID_PARAMETER ([MS] DrsrKCCFailures.cs); no
     DS-Replication-Manage-Topology -> ERROR_DS_DRA_ACCESS_DENIED; an unknown NC ->
     ERROR_DS_DRA_BAD_NC; then the repsFrom value of the named source: none on the forest's only
     DC -> ERROR_DS_DRA_NO_REPLICA (so also for DRS_NO_SOURCE, which expunges a read-only
@@ -227,21 +239,23 @@ def IDL_DRSReplicaDel(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     _version, message = request["pmsgDel"]
     if request["dwVersion"] != 1:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
-    if message["pNC"] is None:
+    options = int(message["ulOptions"])
+    if message["pNC"] is None or (not options & DRS_NO_SOURCE and not message["pszDsaSrc"]):
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     if refused(ctx):
         return {"ReturnValue": ERROR_DS_DRA_ACCESS_DENIED}
     if naming_context(ctx, message["pNC"]) is None:
         return {"ReturnValue": ERROR_DS_DRA_BAD_NC}
-    return {"ReturnValue": ERROR_SUCCESS if _is_async(int(message["ulOptions"])) else ERROR_DS_DRA_NO_REPLICA}
+    return {"ReturnValue": ERROR_SUCCESS if _is_async(options) else ERROR_DS_DRA_NO_REPLICA}
 
 
 @INTERFACE.operation(7, "IDL_DRSReplicaModify",
                      request=[("hDrs", DRS_HANDLE), ("dwVersion", uint32), ("pmsgMod", DRS_MSG_REPMOD)],
                      returns="WERROR")
 def IDL_DRSReplicaModify(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-DRSR 4.1.22.2: no NC, no source (neither GUID nor address) or no field to modify ->
-    ERROR_DS_DRA_INVALID_PARAMETER; no DS-Replication-Manage-Topology ->
+    """MS-DRSR 4.1.22.2: no NC, no source (neither GUID nor address), no field to modify,
+    DRS_UPDATE_ADDRESS without an address, or DRS_SYNC_ALL among the options ->
+    ERROR_DS_DRA_INVALID_PARAMETER ([MS] DrsReplicaModifyNegTests.cs); no DS-Replication-Manage-Topology ->
     ERROR_DS_DRA_ACCESS_DENIED; an unknown NC -> ERROR_DS_DRA_BAD_NC; the source's repsFrom
     value: none -> ERROR_DS_DRA_NO_REPLICA."""
     bound(ctx, request["hDrs"])
@@ -249,8 +263,10 @@ def IDL_DRSReplicaModify(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     if request["dwVersion"] != 1:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     source_guid = message["uuidSourceDRA"] or uuid.UUID(int=0)
-    if message["pNC"] is None or (not source_guid.int and message["pszSourceDRA"] is None) \
-            or not int(message["ulModifyFields"]):
+    fields = int(message["ulModifyFields"])
+    if message["pNC"] is None or (not source_guid.int and message["pszSourceDRA"] is None) or not fields \
+            or (fields & DRS_UPDATE_ADDRESS and message["pszSourceDRA"] is None) \
+            or int(message["ulOptions"]) & DRS_SYNC_ALL:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     if refused(ctx):
         return {"ReturnValue": ERROR_DS_DRA_ACCESS_DENIED}
@@ -282,20 +298,22 @@ def IDL_DRSExecuteKCC(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
                      request=[("hDrs", DRS_HANDLE), ("dwVersion", uint32), ("pmsgVerify", DRS_MSG_REPVERIFYOBJ)],
                      returns="WERROR")
 def IDL_DRSReplicaVerifyObjects(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-DRSR 4.1.24.2: version other than 1 -> ERROR_DS_DRA_INVALID_PARAMETER; no
-    DS-Replication-Manage-Topology -> ERROR_DS_DRA_ACCESS_DENIED; an unknown NC ->
-    ERROR_DS_DRA_BAD_NC; the source DSA (uuidDsaSrc) is looked up among the forest's nTDSDSA
+    """MS-DRSR 4.1.24.2 ([MS] DrsReplicaVerifyObjectsFailures.cs): no NC or the NULL source GUID
+    (the source is "checked first") -> ERROR_DS_DRA_INVALID_PARAMETER; an NC with no full replica
+    here -> ERROR_DS_DRA_BAD_NC; no DS-Replication-Manage-Topology on it ->
+    ERROR_DS_DRA_ACCESS_DENIED; the source DSA (uuidDsaSrc) is looked up among the forest's nTDSDSA
     objects: the DC's own compares its replica with itself and finds no lingering object
     (success); any other GUID names no DSA -> ERROR_DS_CANT_FIND_DSA_OBJ (U)."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgVerify"]
-    if request["dwVersion"] != 1:
+    source = message["uuidDsaSrc"] or uuid.UUID(int=0)
+    if request["dwVersion"] != 1 or message["pNC"] is None or not source.int:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
-    if refused(ctx):
-        return {"ReturnValue": ERROR_DS_DRA_ACCESS_DENIED}
     if naming_context(ctx, message["pNC"]) is None:
         return {"ReturnValue": ERROR_DS_DRA_BAD_NC}
-    if message["uuidDsaSrc"] != identity(ctx).ntds_guid:
+    if refused(ctx):
+        return {"ReturnValue": ERROR_DS_DRA_ACCESS_DENIED}
+    if source != identity(ctx).ntds_guid:
         return {"ReturnValue": ERROR_DS_CANT_FIND_DSA_OBJ}
     return {"ReturnValue": ERROR_SUCCESS}
 

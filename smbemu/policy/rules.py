@@ -365,8 +365,9 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # 4.1.6.3 / 4.1.24.2), or the right to write / delete the object they change (4.1.28.3,
     # 4.1.18.2, 4.1.17.2, 4.1.1.3, 4.1.2.3, 4.1.29.2); a default forest grants these to
     # Administrators / Domain Admins / Enterprise Admins and to no plain user (MS-ADTS 6.1.1.x
-    # default security descriptors, D).  Replication state, memberships and object existence are
-    # read with the replication rights too (U: 4.1.13.3 / 4.1.8.3 / 4.1.12.3 not read in full).
+    # default security descriptors, D).  Memberships and object existence check
+    # DS-Replication-Get-Changes (4.1.8.3 / 4.1.12.3, D: as Microsoft's MS-DRSR test suite quotes
+    # and asserts them for a domain user), replication state the replication topology rights (U).
     # The handlers map a refusal to ERROR_DS_DRA_ACCESS_DENIED (pipes/drsuapi/topology.py...).
     **{("drsuapi", name): Rule(_ADM, source="MS-DRSR 4.1.x server behavior (D: NC root rights; U where noted)")
        for name in ("IDL_DRSReplicaSync", "IDL_DRSUpdateRefs", "IDL_DRSReplicaAdd", "IDL_DRSReplicaDel",

@@ -219,6 +219,8 @@ def test_replica_sync_from_an_unknown_source_has_no_replica(admin: Drs, user: Dr
     assert replica_sync(user, dn="DC=nowhere,DC=local") == ERROR_DS_DRA_BAD_NC
     assert replica_sync(admin, source=uuid.UUID(int=0)) == ERROR_DS_DRA_INVALID_PARAMETER
     assert replica_sync(admin, options=0x1) == 0
+    # DRS_SYNC_ALL selects every repsFrom value: none -> no replica either
+    assert replica_sync(admin, options=0x8) == ERROR_DS_DRA_NO_REPLICA
 
 
 def update_refs(drs: Drs, options: int, dest: str = "dc02._msdcs.corp.local") -> int:
@@ -263,6 +265,15 @@ def test_replica_add_delete_modify(admin: Drs, user: Drs) -> None:
     assert admin.message(7, 1, REPMOD_V1, "V1", pNC=nc(), uuidSourceDRA=UNKNOWN_DSA.bytes_le, pszSourceDRA=NULL,
                          rtSchedule=zero_schedule(), ulReplicaFlags=0, ulModifyFields=0,
                          ulOptions=0) == ERROR_DS_DRA_INVALID_PARAMETER
+    # DRS_UPDATE_ADDRESS without an address; DRS_SYNC_ALL in the options (Microsoft's MS-DRSR tests)
+    assert admin.message(7, 1, REPMOD_V1, "V1", pNC=nc(), uuidSourceDRA=UNKNOWN_DSA.bytes_le, pszSourceDRA=NULL,
+                         rtSchedule=zero_schedule(), ulReplicaFlags=0, ulModifyFields=0x2,
+                         ulOptions=0) == ERROR_DS_DRA_INVALID_PARAMETER
+    assert admin.message(7, 1, REPMOD_V1, "V1", pNC=nc(), uuidSourceDRA=UNKNOWN_DSA.bytes_le, pszSourceDRA=NULL,
+                         rtSchedule=zero_schedule(), ulReplicaFlags=0, ulModifyFields=0x1,
+                         ulOptions=0x8) == ERROR_DS_DRA_INVALID_PARAMETER
+    # a deletion names its source (unless DRS_NO_SOURCE)
+    assert admin.message(6, 1, REPDEL_V1, "V1", pNC=nc(), pszDsaSrc=NULL, ulOptions=0) == ERROR_DS_DRA_INVALID_PARAMETER
 
 
 def test_execute_kcc_and_verify_objects(admin: Drs, user: Drs) -> None:
@@ -277,6 +288,10 @@ def test_execute_kcc_and_verify_objects(admin: Drs, user: Drs) -> None:
                          ulOptions=0) == ERROR_DS_CANT_FIND_DSA_OBJ
     assert user.message(22, 1, verify, "V1", pNC=nc(), uuidDsaSrc=UNKNOWN_DSA.bytes_le,
                         ulOptions=0) == ERROR_DS_DRA_ACCESS_DENIED
+    assert user.message(22, 1, verify, "V1", pNC=nc("DC=nowhere"), uuidDsaSrc=UNKNOWN_DSA.bytes_le,
+                        ulOptions=0) == ERROR_DS_DRA_BAD_NC
+    assert admin.message(22, 1, verify, "V1", pNC=nc(), uuidDsaSrc=b"\x00" * 16,
+                         ulOptions=0) == ERROR_DS_DRA_INVALID_PARAMETER
 
 
 def memberships2(drs: Drs, dn: str, operation: int) -> tuple[int, bytes]:
@@ -311,12 +326,12 @@ def test_get_memberships2_transitive_groups(admin: Drs, user: Drs) -> None:
 
 def test_get_object_existence_digest(admin: Drs, user: Drs) -> None:
     """MS-DRSR 4.1.12.3: a wrong digest returns the GUIDs; their MD5 then matches
-    (DRS_EXIST_MATCH, no GUIDs)."""
-    def ask(drs: Drs, digest: bytes) -> bytes:
+    (DRS_EXIST_MATCH, no GUIDs); the NULL guidStart is ERROR_DS_DRA_INVALID_PARAMETER."""
+    def ask(drs: Drs, digest: bytes, start: bytes = b"\x00" * 15 + b"\x01") -> bytes:
         union = _union(V1=EXISTREQ_V1)
         msg = union()
         msg["tag"] = 1
-        msg["V1"]["guidStart"] = b"\x00" * 16
+        msg["V1"]["guidStart"] = start
         msg["V1"]["cGuids"] = 5
         msg["V1"]["pNC"] = nc()
         msg["V1"]["pUpToDateVecCommonV1"] = NULL
@@ -332,6 +347,7 @@ def test_get_object_existence_digest(admin: Drs, user: Drs) -> None:
     matched = ask(admin, hashlib.md5(guids).digest())
     assert struct.unpack_from("<II", matched, 8) == (1, 0)
     assert ask(user, b"\x00" * 16)[-4:] == struct.pack("<I", ERROR_DS_DRA_ACCESS_DENIED)
+    assert ask(admin, b"\x00" * 16, start=b"\x00" * 16)[-4:] == struct.pack("<I", ERROR_DS_DRA_INVALID_PARAMETER)
 
 
 def test_refusals_of_what_is_not_carried_out(admin: Drs, user: Drs) -> None:

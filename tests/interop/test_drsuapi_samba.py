@@ -140,6 +140,11 @@ def run(conn, h):
             infos["cursor3"] = [str(got[1].array[0].source_dsa_invocation_id), got[1].array[0].source_dsa_obj_dn]
         if info_type == 9 and got:
             infos["metadata2"] = sorted(m.attribute_name for m in got[1].array)
+    for label, info_type, dn, context in (("end", 0, None, 0xFFFFFFFF), ("no-dn", 2, None, 0),
+                                          ("unknown-dn", 2, "CN=nobody," + DOMAIN, 0)):
+        req = drsuapi.DsReplicaGetInfoRequest2(); req.info_type = info_type; req.object_dn = dn
+        req.source_dsa_guid = misc.GUID(); req.flags = 0; req.enumeration_context = context
+        infos[label] = werror(lambda: conn.DsReplicaGetInfo(h, 2, req))[0]
     out["info"] = infos
     sites = drsuapi.QuerySitesByCostRequest1(); sites.site_from = "Default-First-Site-Name"; sites.num_req = 2
     sites.site_to = ["Default-First-Site-Name", "Elsewhere"]; sites.flags = 0
@@ -191,7 +196,11 @@ def test_samba_client_reads_the_administration_replies() -> None:
     assert admin["info"]["1"] == [0, 1] and admin["info"]["8"] == [0, 1] and admin["info"]["4294967291"] == [0, 1]
     assert admin["info"]["cursor3"][1].startswith("CN=NTDS Settings,")
     assert {"sAMAccountName", "objectSid", "unicodePwd"} <= set(admin["info"]["metadata2"])
-    assert all(status == 8453 for status, _count in user["info"].values())
+    # 4.1.13.3 as Microsoft's MS-DRSR tests assert it: the end of an enumeration is
+    # ERROR_NO_MORE_ITEMS (259); object metadata without an object ERROR_INVALID_PARAMETER (87),
+    # of one that does not exist ERROR_DS_OBJ_NOT_FOUND (8333)
+    assert (admin["info"]["end"], admin["info"]["no-dn"], admin["info"]["unknown-dn"]) == (259, 87, 8333)
+    assert all((value if isinstance(value, int) else value[0]) == 8453 for value in user["info"].values())
     # the one site to itself costs 0; an unknown site is ERROR_DS_OBJ_NOT_FOUND (8333)
     assert admin["sites"] == [0, [[0, 0], [8333, 0xFFFFFFFF]]] and user["sites"] == admin["sites"]
     assert admin["rmserver"] == 8419 and user["rmserver"] == 8419  # ERROR_DS_CANT_FIND_DSA_OBJ
