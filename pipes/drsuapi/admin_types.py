@@ -14,6 +14,7 @@ declares it ``v1_enum``; with the pointer after it aligned to 4, both read the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 from smbemu.rpc.ndr import (
@@ -22,6 +23,7 @@ from smbemu.rpc.ndr import (
     ConformantBytes,
     FixedBytes,
     Guid,
+    NdrType,
     Pointer,
     Struct,
     Union,
@@ -41,8 +43,9 @@ CStringRef: Final = Pointer(CSTR, "ref")
 CStringUnique: Final = Pointer(CSTR, "unique")
 
 
-def _versions(name: str, *arms: tuple[int, list[tuple[str, object]]]) -> Union:
-    return Union(uint32, {v: Struct(f"{name}_V{v}", fields) for v, fields in arms}, name=name)  # type: ignore[arg-type]
+def _versions(name: str, *arms: tuple[int, Sequence[tuple[str, NdrType]]]) -> Union:
+    """A ``[switch_is(dwVersion)]`` message union: one DRS_MSG_..._V<n> structure per version."""
+    return Union(uint32, {v: Struct(f"{name}_V{v}", fields) for v, fields in arms}, name=name)
 
 
 # -- IDL_DRSReplicaSync (4.1.23.1) ------------------------------------------------------------
@@ -195,8 +198,10 @@ DS_REPL_INFO_SERVER_OUTGOING_CALLS: Final = 0xFFFFFFFA
 FILETIME: Final = hyper  # 2.3.3 FILETIME: two DWORDs; every use below sits at an 8-byte offset
 
 
-def _list(name: str, item: Struct, second: str = "dwReserved", head: list[tuple[str, object]] | None = None) -> Struct:
-    return Struct(name, [*(head or []), ("count", uint32), (second, uint32), ("items", ConformantArray(item))])  # type: ignore[list-item]
+def _list(name: str, item: Struct, second: str = "dwReserved") -> Struct:
+    """The DS_REPL_* list structures of 4.1.13.1: a count, a reserved word or the enumeration
+    context, and the conformant array of items."""
+    return Struct(name, [("count", uint32), (second, uint32), ("items", ConformantArray(item))])
 
 
 DS_REPL_NEIGHBORW: Final = Struct("DS_REPL_NEIGHBORW", [

@@ -144,7 +144,7 @@ def _membership_closure(groups: list[tuple[DirectoryObject, str]], kinds: set[st
     while frontier:
         sid = frontier.pop(0)
         for obj, kind in groups:
-            if kind in kinds and sid in obj.account.members and obj.sid not in seen:
+            if kind in kinds and sid in obj.account.members and obj.sid is not None and obj.sid not in seen:
                 seen.add(obj.sid)
                 found.append(obj)
                 if transitive:
@@ -242,7 +242,7 @@ def IDL_DRSGetObjectExistence(ctx: CallContext, request: dict[str, Any]) -> dict
     GUIDs; else the GUIDs themselves."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
-    empty = {"dwStatusFlags": 0, "cNumGuids": 0, "rgGuids": None}
+    empty: dict[str, Any] = {"dwStatusFlags": 0, "cNumGuids": 0, "rgGuids": None}
     start = message["guidStart"] or uuid.UUID(int=0)
     nc = naming_context(ctx, message["pNC"])
     if request["dwInVersion"] != 1 or not start.int or nc is None:
@@ -252,7 +252,7 @@ def IDL_DRSGetObjectExistence(ctx: CallContext, request: dict[str, Any]) -> dict
     guids = object_guids(ctx, nc, start, int(message["cGuids"]))
     digest = hashlib.md5(b"".join(g.bytes_le for g in guids)).digest()
     if digest == bytes(message["Md5Digest"]):
-        reply = {"dwStatusFlags": DRS_EXIST_MATCH, "cNumGuids": 0, "rgGuids": None}
+        reply: dict[str, Any] = {"dwStatusFlags": DRS_EXIST_MATCH, "cNumGuids": 0, "rgGuids": None}
     else:
         reply = {"dwStatusFlags": 0, "cNumGuids": len(guids), "rgGuids": guids or None}
     return {"pdwOutVersion": 1, "pmsgOut": (1, reply), "ReturnValue": ERROR_SUCCESS}

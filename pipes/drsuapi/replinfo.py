@@ -70,7 +70,7 @@ def IDL_DRSGetReplInfo(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
     info_type = int(message["InfoType"])
-    arms = t.DRS_MSG_GETREPLINFO_REPLY.arms  # type: ignore[attr-defined]
+    arms = t.DRS_MSG_GETREPLINFO_REPLY.arms
 
     def answer(status: int, value: Any = None) -> dict[str, Any]:
         kind = info_type if info_type in arms else t.DS_REPL_INFO_NEIGHBORS

@@ -123,7 +123,7 @@ def IDL_DRSReplicaSync(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     DRS_SYNC_ALL selects every repsFrom value: there is none, so ERROR_DS_DRA_NO_REPLICA too
     ("rf := select all v in nc!repsFrom where DRS_SYNC_ALL in options ... if rf = null", [MS])."""
     bound(ctx, request["hDrs"])
-    version, message = request["pmsgSync"]
+    _version, message = request["pmsgSync"]
     if request["dwVersion"] != 1:
         return {"ReturnValue": ERROR_DS_DRA_INVALID_PARAMETER}
     options = int(message["ulOptions"])
