@@ -9,12 +9,13 @@ pipes of the process) and on lsass's dynamic TCP port, registered with the endpo
 
 * **emulated**: IDL_DRSBind (0) / IDL_DRSUnbind (1) (``session``), IDL_DRSDomainControllerInfo
   (16), IDL_DRSGetNT4ChangeLog (11), IDL_DRSCrackNames (12) and IDL_DRSVerifyNames (8)
-  (``names``), IDL_DRSGetNCChanges (3) (``replication``: DCSync);
-* **not emulated**: the other opnums fault nca_op_rng_error (listed in
-  tests/interop/test_opnum_walk.py NOT_YET): replica management (2, 4-7), memberships (9, 21),
-  object moves and additions (10, 17, 20), SPN writes (13), DC removal and demotion (14, 15, 25-27),
-  KCC (18), replication status (19), object verification / existence (22, 23), site costs (24),
-  cloning (28) and the NGC key calls (29, 30).
+  (``names``), IDL_DRSGetNCChanges (3) (``replication``: DCSync); replica management (2, 4-7),
+  the KCC (18), object verification (22) and site costs (24) (``topology``); memberships (9, 21)
+  and object existence (23) (``memberships``); replication status (19) (``replinfo``); SPN writes
+  (13) and the NGC keys (29, 30) kept in memory, and the calls smbemu does not carry out --
+  cross-domain moves (10), DC and domain removal (14, 15), object additions (17), SID history
+  (20), AD LDS demotion (25-27), cloning (28) -- answered with the status Windows gives the
+  caller (``writes``).  Every opnum of the interface is served.
 
 Access (MS-DRSR 4.1.10.5): replicating secrets needs the control access rights
 DS-Replication-Get-Changes and DS-Replication-Get-Changes-All on the NC root, which a default
@@ -24,19 +25,12 @@ domain grants to Administrators, Domain Admins, Enterprise Admins and Domain Con
 
 from __future__ import annotations
 
-from . import names, replication, session  # noqa: F401  (their @INTERFACE.operation run)
+from typing import Final
+
+from . import memberships, names, replication, replinfo, session, topology, writes  # noqa: F401  (their @INTERFACE.operation run)
 from .objects import INTERFACE, served_on
 
-NOT_EMULATED = {
-    2: "IDL_DRSReplicaSync", 4: "IDL_DRSUpdateRefs", 5: "IDL_DRSReplicaAdd", 6: "IDL_DRSReplicaDel",
-    7: "IDL_DRSReplicaModify", 9: "IDL_DRSGetMemberships", 10: "IDL_DRSInterDomainMove",
-    13: "IDL_DRSWriteSPN", 14: "IDL_DRSRemoveDsServer", 15: "IDL_DRSRemoveDsDomain",
-    17: "IDL_DRSAddEntry", 18: "IDL_DRSExecuteKCC", 19: "IDL_DRSGetReplInfo", 20: "IDL_DRSAddSidHistory",
-    21: "IDL_DRSGetMemberships2", 22: "IDL_DRSReplicaVerifyObjects", 23: "IDL_DRSGetObjectExistence",
-    24: "IDL_DRSQuerySitesByCost", 25: "IDL_DRSInitDemotion", 26: "IDL_DRSReplicaDemotion",
-    27: "IDL_DRSFinishDemotion", 28: "IDL_DRSAddCloneDC", 29: "IDL_DRSWriteNgcKey", 30: "IDL_DRSReadNgcKey",
-}
-for _opnum, _name in NOT_EMULATED.items():
-    INTERFACE.not_implemented(_opnum, _name)
+#: Opnums answered nca_op_rng_error: none (every MS-DRSR 4.1 method of Windows Server 2016 is served).
+NOT_EMULATED: Final[dict[int, str]] = {}
 
 __all__ = ["INTERFACE", "NOT_EMULATED", "served_on"]

@@ -59,6 +59,7 @@ from .types import (
     DS_NAME_NO_ERROR,
     DS_NT4_ACCOUNT_NAME,
     DS_NT4_ACCOUNT_NAME_SANS_DOMAIN,
+    DS_SERVICE_PRINCIPAL_NAME,
     DS_SID_OR_SID_HISTORY_NAME,
     DS_STRING_SID_NAME,
     DS_UNIQUE_ID_NAME,
@@ -159,6 +160,11 @@ def find_by_format(ctx: CallContext, me: DsaIdentity, fmt: int, name: str) -> Di
             if _canonical(me, obj).rstrip("/").lower() == wanted:
                 return obj
         return None
+    if fmt == DS_SERVICE_PRINCIPAL_NAME:
+        # the servicePrincipalName values IDL_DRSWriteSPN wrote (4.1.4.2: an SPN names its account)
+        from .writes import account_by_spn
+
+        return account_by_spn(ctx, text)
     if fmt == DS_DISPLAY_NAME:
         matches = [u for u in directory.account_domain.users if u.full_name and u.full_name.lower() == text.lower()]
         return find_object(ctx, sid=matches[0].sid) if len(matches) == 1 else None
@@ -217,7 +223,7 @@ def crack(ctx: CallContext, offered: int, desired: int, names: list[str]) -> lis
         if obj is None:
             known = offered in (*_GUESS_ORDER, DS_UNKNOWN_NAME, DS_NT4_ACCOUNT_NAME_SANS_DOMAIN,
                                 DS_STRING_SID_NAME, DS_USER_PRINCIPAL_NAME_FOR_LOGON,
-                                DS_CANONICAL_NAME_EX, DS_DISPLAY_NAME)
+                                DS_CANONICAL_NAME_EX, DS_DISPLAY_NAME, DS_SERVICE_PRINCIPAL_NAME)
             items.append({"status": DS_NAME_ERROR_NOT_FOUND if known else DS_NAME_ERROR_RESOLVING,
                           "pDomain": None, "pName": None})
             continue

@@ -192,3 +192,10 @@ def bound(ctx: CallContext, handle: bytes) -> HandleEntry:
     fault nca_s_fault_context_mismatch (C706 14.3.11, MS-RPCE 2.2.4.15 strict_context_handle, as for the strict context handle of
     the other lsass interfaces)."""
     return ctx.handles.issued(handle, "drsuapi")
+
+
+def state_owner(ctx: CallContext) -> Any:
+    """The object the run-time changes of drsuapi (SPNs written, repsTo values, NGC keys) hang
+    off: the server's account domain, which lives as long as the server's directory (the
+    server configuration itself takes no weak reference)."""
+    return ctx.server.directory.account_domain

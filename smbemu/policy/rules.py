@@ -359,6 +359,23 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # IsMemberOfBuiltinAdminGroup; U); levels 1-3 for every caller.
     ("drsuapi", "IDL_DRSGetNT4ChangeLog"): Rule(_ADM, source="MS-DRSR 4.1.11.3 (D; status U)"),
     ("drsuapi", "IDL_DRSDomainControllerInfo"): Rule(_AU, {0xFFFFFFFF: _ADM}, source="MS-DRSR 4.1.5.2 (U)"),
+    # The administration calls check a control access right on an NC root (DS-Replication-
+    # Synchronize for IDL_DRSReplicaSync, DS-Replication-Manage-Topology for the replica
+    # management calls and the KCC, MS-DRSR 4.1.23.2 / 4.1.26.2 / 4.1.19.2 / 4.1.20.2 / 4.1.22.2 /
+    # 4.1.6.3 / 4.1.24.2), or the right to write / delete the object they change (4.1.28.3,
+    # 4.1.18.2, 4.1.17.2, 4.1.1.3, 4.1.2.3, 4.1.29.2); a default forest grants these to
+    # Administrators / Domain Admins / Enterprise Admins and to no plain user (MS-ADTS 6.1.1.x
+    # default security descriptors, D).  Memberships and object existence check
+    # DS-Replication-Get-Changes (4.1.8.3 / 4.1.12.3, D: as Microsoft's MS-DRSR test suite quotes
+    # and asserts them for a domain user), replication state the replication topology rights (U).
+    # The handlers map a refusal to ERROR_DS_DRA_ACCESS_DENIED (pipes/drsuapi/topology.py...).
+    **{("drsuapi", name): Rule(_ADM, source="MS-DRSR 4.1.x server behavior (D: NC root rights; U where noted)")
+       for name in ("IDL_DRSReplicaSync", "IDL_DRSUpdateRefs", "IDL_DRSReplicaAdd", "IDL_DRSReplicaDel",
+                    "IDL_DRSReplicaModify", "IDL_DRSExecuteKCC", "IDL_DRSReplicaVerifyObjects",
+                    "IDL_DRSGetReplInfo", "IDL_DRSGetMemberships", "IDL_DRSGetMemberships2",
+                    "IDL_DRSGetObjectExistence", "IDL_DRSWriteSPN", "IDL_DRSRemoveDsServer",
+                    "IDL_DRSRemoveDsDomain", "IDL_DRSAddEntry", "IDL_DRSAddSidHistory",
+                    "IDL_DRSWriteNgcKey", "IDL_DRSReadNgcKey")},
     # -- bkrp (MS-BKRP) ---------------------------------------------------------------------
     # BackuprKey: any authenticated domain user wraps and unwraps (MS-BKRP 1.5: the client
     # "must possess credentials that are valid for authentication in the server's domain");

@@ -93,12 +93,6 @@ NOT_YET: dict[str, dict[int, str]] = {
     # SamrUnicodeChangePasswordUser4 (MS-SAMR 3.1.5.10.4) came with the 2022 security updates;
     # the AES password change it carries is not emulated
     "samr": {73: "SamrUnicodeChangePasswordUser4: AES password change not emulated"},
-    # MS-DRSR: replica management, memberships, object additions and moves, SPN writes, DC
-    # removal / demotion, KCC, replication status, site costs, cloning, NGC keys
-    # (pipes/drsuapi/__init__.py NOT_EMULATED)
-    "drsuapi": {n: "MS-DRSR call not emulated (pipes/drsuapi NOT_EMULATED)"
-                for n in (2, 4, 5, 6, 7, 9, 10, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-                          26, 27, 28, 29, 30)},
 }
 
 
