@@ -60,7 +60,9 @@ indented by three tabs, in the order Windows prints an administrator's (W: the `
 of real 4672s: SeSecurityPrivilege, SeBackupPrivilege, SeRestorePrivilege,
 SeTakeOwnershipPrivilege, SeDebugPrivilege, SeSystemEnvironmentPrivilege, SeLoadDriverPrivilege,
 SeImpersonatePrivilege, SeDelegateSessionUserImpersonatePrivilege, SeEnableDelegationPrivilege);
-the four never held by default follow in LUID order (U).
+the four never held by default follow in LUID order (U).  Not modelled: remote UAC, which gives a
+local administrator other than the built-in one a filtered token -- no 4672 -- on a member or
+workstation from Vista on (smbemu's policy treats that account as an administrator as well).
 """
 
 from __future__ import annotations
@@ -107,10 +109,10 @@ _SENSITIVE: Final[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = (
     ("SeImpersonatePrivilege", (_ADMINS,), (_ADMINS,)),
     ("SeDelegateSessionUserImpersonatePrivilege", (_ADMINS,), (_ADMINS,)),
     ("SeEnableDelegationPrivilege", (), (_ADMINS,)),
+    ("SeCreateTokenPrivilege", (), ()),
     ("SeAssignPrimaryTokenPrivilege", (), ()),
     ("SeTcbPrivilege", (), ()),
     ("SeAuditPrivilege", (), ()),
-    ("SeCreateTokenPrivilege", (), ()),
 )
 #: Windows Server 2019 (1809): the first server release with SeDelegateSessionUserImpersonate-
 #: Privilege (LUID 36; U: the exact build of Windows 10 that added it, 1709 or 1803).

@@ -153,13 +153,16 @@ def test_rights_assigned_through_lsa_replace_the_defaults() -> None:
     is a special one; the Administrators' rights are then the ones the table lists."""
     config, stream = audited("win2016-dc")
     alice = str(config.directory.find_user("alice").sid)
-    config.directory.set_lsa_accounts({alice: ["SeDebugPrivilege", "SeNetworkLogonRight"],
+    config.directory.set_lsa_accounts({alice: ["SeTcbPrivilege", "SeDebugPrivilege", "SeNetworkLogonRight",
+                                               "SeCreateTokenPrivilege"],
                                        "S-1-5-32-544": ["SeSecurityPrivilege"]})
     log_on(config, "alice")
     log_on(config, "Administrator")
     special = [e for e in events_of(stream) if e["EventID"] == 4672]
-    assert [(e["SubjectUserName"], e["PrivilegeList"]) for e in special] == [
-        ("alice", "SeDebugPrivilege"), ("Administrator", "SeSecurityPrivilege")]
+    # the ones no network logon holds by default come last, in LUID order
+    assert [(e["SubjectUserName"], e["PrivilegeList"].split("\n\t\t\t")) for e in special] == [
+        ("alice", ["SeDebugPrivilege", "SeCreateTokenPrivilege", "SeTcbPrivilege"]),
+        ("Administrator", ["SeSecurityPrivilege"])]
 
 
 def test_the_observer_writes_them_for_the_protocol_event() -> None:
