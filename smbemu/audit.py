@@ -7,7 +7,10 @@ to the ``System`` ones), so what a student learns here reads the same in Event V
 =========  ==================================================================================
 4624       an account was successfully logged on (LogonType 3, network; NTLM)
 4625       an account failed to log on (Status / SubStatus / FailureReason as Windows)
-4634       an account was logged off (SMB2 LOGOFF, or the connection went away)
+4634       an account was logged off (SMB2 LOGOFF, the connection went away, or an
+           authenticated ncacn_ip_tcp connection closed)
+4776/4672  credentials validated (NTLM) / special privileges assigned to the new logon, written
+           before its 4624 when the audit policy audits them (audit_logon)
 4740       a user account was locked out (the lockout threshold was reached)
 5140       a network share object was accessed (TREE_CONNECT; a refusal is an Audit Failure,
            which Windows itself does not log: an smbemu addition)
@@ -49,9 +52,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from smbemu import (audit_accounts, audit_domain_policy, audit_policy_changes, audit_replication,
-                    audit_services, audit_shares, audit_spooler, audit_tasks, events)
-from smbemu.audit_subject import ANONYMOUS_SID, NULL_SID, identity_fields, logon_id, subject_fields
+from smbemu import (audit_accounts, audit_domain_policy, audit_logon, audit_policy_changes,
+                    audit_replication, audit_services, audit_shares, audit_spooler, audit_tasks, events)
+from smbemu.audit_subject import ANONYMOUS_SID, NULL_SID, ServerText, identity_fields, logon_id, subject_fields
 from smbemu.audit_files import AuditTarget, LineSink, RecentEvents, RotatingFile
 from smbemu.errors import ConfigError
 from smbemu.safelog import escape_client_text
@@ -125,7 +128,8 @@ class AuditLog:
     identical events (:class:`smbemu.audit_files.RepeatFolder`; 0, the default for a stream
     given here, writes each).  Every string field is escaped and cut
     (:func:`smbemu.safelog.escape_client_text`): user, domain, workstation, share and pipe names
-    come from the client.  Thread-safe.  ``recent_events``: the last ones, for the eventlog pipe.
+    come from the client -- except a :class:`~smbemu.audit_subject.ServerText`, the server's own
+    text (4672's PrivilegeList keeps its line breaks).  Thread-safe.  ``recent_events``: the last ones, for the eventlog pipe.
     """
 
     def __init__(self, stream: IO[str] | LineSink, computer: str = "", *, close: bool = False,
@@ -151,7 +155,8 @@ class AuditLog:
             "Keywords": AUDIT_SUCCESS if success else AUDIT_FAILURE,
         }
         for name, value in fields.items():
-            event[name] = escape_client_text(value) if isinstance(value, str) else value
+            event[name] = (escape_client_text(value) if isinstance(value, str) and not isinstance(value, ServerText)
+                           else value)
         self._sink.emit(event, moment.timestamp())
         if event_id not in SMBEMU_EVENT_IDS:  # smbemu's own events are no Windows log's records
             self.recent_events.add(event)
@@ -467,11 +472,15 @@ def _on_pipe_open(config: ServerConfig, event: events.PipeOpen) -> None:
 
 
 def _on_logon(config: ServerConfig, event: events.LogonSucceeded) -> None:
+    audit_logon.before_logon(config, event)  # 4776, 4672: Windows writes them first
     logon_success(config, event.principal, session_id=event.session_id,
                   key_length=event.key_length, peer=event.peer)
 
 
 def _on_logon_failed(config: ServerConfig, event: events.LogonFailed) -> None:
+    status, sub_status = ((event.status, event.sub_status) if event.sub_status is not None
+                          else _STATUS_PAIRS.get(event.status, (event.status, 0)))
+    audit_logon.before_logon_failure(config, event, sub_status or status)  # 4776 before 4625
     logon_failure(config, user_name=event.user_name, domain_name=event.domain_name,
                   workstation=event.workstation, status=event.status,
                   sub_status=event.sub_status, peer=event.peer)

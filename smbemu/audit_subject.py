@@ -19,10 +19,18 @@ class HasDirectory(Protocol):
     @property
     def directory(self) -> Any: ...
 
-__all__ = ["NULL_SID", "ANONYMOUS_SID", "logon_id", "identity_fields", "subject_fields"]
+__all__ = ["NULL_SID", "ANONYMOUS_SID", "ServerText", "logon_id", "identity_fields", "subject_fields"]
 
 NULL_SID: Final = "S-1-0-0"
 ANONYMOUS_SID: Final = "S-1-5-7"
+
+
+class ServerText(str):
+    """A field value the server composed from its own data, never from client input, whose line
+    breaks are part of it as Windows writes it (4672's PrivilegeList: one privilege a line):
+    `smbemu.audit.AuditLog.emit` writes it as is instead of escaping it as client text."""
+
+    __slots__ = ()
 
 
 def logon_id(session_id: int) -> str:

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     # Security audit log (README "Reading the audit log"; smbemu.audit).
     serve.add_argument(
         "--audit-log", default=None, metavar="FILE",
-        help="write Windows Security events (4624, 4625, 4634, 4740, 5140, 5145) and one event per RPC call as JSON lines to FILE ('-' = stdout)",
+        help="write Windows Security events (4624, 4625, 4634, 4672, 4740, 4776, 5140, 5145, ...) and one event per RPC call as JSON lines to FILE ('-' = stdout)",
     )
     # Its bounds (issue 14: an attacker cannot flood it; smbemu.audit_files).
     serve.add_argument(

@@ -213,17 +213,23 @@ def logon_succeeded(config: ServerConfig, principal: Principal, account: User | 
 class RpcLogons:
     """This server's logons for DCE/RPC authentication (`smbemu.rpc.auth_ntlm.RpcLogons`): the
     same two calls SMB2 SESSION_SETUP makes, handed to the RPC runtime when the IPC layer builds
-    its auth factory.  A DCE/RPC logon gets a TargetLogonId of its own (no SMB session)."""
+    its auth factory.  A DCE/RPC logon gets a TargetLogonId of its own (no SMB session): a fresh
+    one, or ``logon_id`` -- an ncacn_ip_tcp connection's, which logs the logon off (4634) when
+    it closes (`smbemu.rpc_tcp`); ``peer`` is the client's address for the 4624 when known."""
 
-    __slots__ = ("config",)
+    __slots__ = ("config", "logon_id", "peer")
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, *, logon_id: int | None = None,
+                 peer: tuple[str, int] | None = None) -> None:
         self.config = config
+        self.logon_id = logon_id
+        self.peer = peer
 
     def new_acceptor(self) -> NtlmAcceptor:
         return new_acceptor(self.config)
 
     def logon(self, result: NtlmResult) -> Principal:
         principal, account = principal_for(self.config, result)
-        logon_succeeded(self.config, principal, account, key_length=128 if result.session_key else 0)
+        logon_succeeded(self.config, principal, account, key_length=128 if result.session_key else 0,
+                        session_id=self.logon_id, peer=self.peer)
         return principal

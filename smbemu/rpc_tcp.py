@@ -50,6 +50,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from smbemu.events import LoggedOff
 from smbemu.principal import ANONYMOUS
 from smbemu.rpc.interface import CallContext, HandleTable, Interface
 from smbemu.rpc.mgmt import MGMT
@@ -292,6 +293,7 @@ class RpcTcpConnection:
     endpoint: RpcEndpoint = field(init=False)
     session_id: int = field(init=False)
     closed: bool = False
+    _logged_off: bool = False
     _inbuf: bytearray = field(default_factory=bytearray)
     #: OBJECT_MEMO_KEY's dict on the DCOM object port, else None.
     _objects: dict[int, uuid.UUID] | None = None
@@ -308,10 +310,10 @@ class RpcTcpConnection:
         limits = config.limits
         if config.rpc_groups is None:
             config.rpc_groups = AssociationGroups(handle_limit=limits.max_rpc_handles)
-        new_auth = config.cache.get("rpc_auth_factory")
-        if new_auth is None:
-            new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(RpcLogons(config))
         self.session_id = next(_TCP_SESSION_IDS)
+        # The association's logon is this connection's: its 4624 carries the connection's id as
+        # TargetLogonId (the id its calls' events name) and its 4634 is written at close.
+        new_auth = rpc_auth_factory(RpcLogons(config, logon_id=self.session_id, peer=self.peer))
         registry: Any = _OnePipe(self.service.pipe_info())
         self.endpoint = RpcEndpoint(self.service.name, registry, self._context, assoc_groups=config.rpc_groups,
                                     auth=new_auth(), max_frag=TCP_MAX_FRAG,
@@ -413,6 +415,14 @@ class RpcTcpConnection:
 
     def connection_lost(self) -> None:
         self.closed = True
+        if self.endpoint.auth.principal is not None and not self._logged_off:
+            # The association's network logon ends with its connection: 4634, as Windows logs
+            # off the logon session of an authenticated TCP bind (the RPC runtime frees its
+            # security context when the association goes).
+            self._logged_off = True
+            if self.config.observers:
+                stand_in: Any = _TcpCaller(self)
+                self.config.observers.emit(LoggedOff(session=stand_in, peer=self.peer))
         self.endpoint.close()
         if self._objects is not None:
             self._objects.pop(self.session_id, None)

@@ -42,8 +42,9 @@ _SYSTEM_FIELDS: Final = frozenset({"EventID", "EventType", "EventCategory", "Tim
 #: Task categories of the Security-Auditing events (the record's EventCategory), as Event Viewer
 #: shows them on Vista / 2008 and later (W: Logon 12544, Logoff 12545, Account Lockout 12546,
 #: User / Computer Account Management 13824 / 13825, Security Group Management 13826, File
-#: Share 12808, Detailed File Share 12811).
-_CATEGORY: Final = {4624: 12544, 4625: 12544, 4634: 12545, 4740: 13824,
+#: Share 12808, Detailed File Share 12811; Special Logon 12548 and Credential Validation 14336:
+#: the <Task> of the event-4672 / event-4776 pages' XML).
+_CATEGORY: Final = {4624: 12544, 4625: 12544, 4634: 12545, 4672: 12548, 4776: 14336, 4740: 13824,
                     4720: 13824, 4722: 13824, 4723: 13824, 4724: 13824, 4725: 13824,
                     4726: 13824, 4738: 13824, 4741: 13825, 4742: 13825, 4743: 13825,
                     4728: 13826, 4729: 13826, 4732: 13826, 4733: 13826,

@@ -220,11 +220,17 @@ def test_a_failed_logon_read_back_over_even6_matches_ms_even(lab: Lab) -> None:
     assert classic["strings"] == [text for _, text in event["Data"]]
     from datetime import datetime
     assert int(datetime.fromisoformat(event["SystemTime"].replace("0Z", "+00:00")).timestamp()) == classic["time"]
-    # everything, newest first; the whole log holds the administrator's own logon (4624) too
+    # everything, newest first; the whole log holds the administrator's own logon too: 4776,
+    # 4672, 4624 as a 2016 DC writes them (smbemu.audit_logon), so newest first 4624, 4672, 4776
     every = query(dce, "*", flags=even6.EvtQueryChannelName | even6.EvtReadNewestToOldest)
     numbers = [e["EventRecordID"] for e in every]
     assert numbers == sorted(numbers, reverse=True) and event["EventRecordID"] in numbers
     assert any(e["EventID"] == 4624 and ("TargetUserName", "Administrator") in e["Data"] for e in every)
+    ids = [e["EventID"] for e in every]
+    at = next(i for i in range(len(ids) - 2) if ids[i:i + 3] == [4624, 4672, 4776])
+    logon, special, validation = every[at:at + 3]
+    assert ("PackageName", "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0") in validation["Data"]
+    assert dict(special["Data"])["SubjectLogonId"] == dict(logon["Data"])["TargetLogonId"]
 
 
 def test_a_pull_subscription_delivers_new_events(lab: Lab) -> None:

@@ -45,8 +45,9 @@ def test_rpcclient_reads_the_failed_logon_back(server: ServerThread) -> None:
     numbers = _rpcclient(server, "Administrator%Adm!n2003", "eventlog_numrecord Security")
     assert numbers.returncode == 0, numbers.stderr
     count = int(numbers.stdout.split("number of records:")[1].split()[0])
-    # at least the 4625 and the administrator's own 4624 (and its 5140 / 5145 on IPC$)
-    assert count >= 2, numbers.stdout
+    # at least the 4625 and the administrator's own logon: 4776, 4672, 4624 (and its 5140 / 5145
+    # on IPC$); no 4776 for the failure (Credential Validation audits Success only by default)
+    assert count >= 4, numbers.stdout
     read = _rpcclient(server, "Administrator%Adm!n2003", "eventlog_readlog Security")
     out = read.stdout + read.stderr
     assert read.returncode == 0, out
@@ -57,6 +58,9 @@ def test_rpcclient_reads_the_failed_logon_back(server: ServerThread) -> None:
     assert "Strings                  : 'mallory'" in out, out
     assert "Strings                  : '0xC000006D'" in out, out  # the 4625's Status
     assert "EventID                  : 0x00001210 (4624)" in out, out
+    assert "EventID                  : 0x000012a8 (4776)" in out, out
+    assert "Strings                  : 'MICROSOFT_AUTHENTICATION_PACKAGE_V1_0'" in out, out
+    assert "EventID                  : 0x00001240 (4672)" in out, out
 
 
 def test_rpcclient_security_log_refused_to_a_user(server: ServerThread) -> None:
@@ -108,6 +112,15 @@ def test_impacket_reads_the_records(server: ServerThread) -> None:
     assert failure["type"] == 0x0010 and "trudy" in failure["strings"]
     assert any(r["id"] == 4624 and r["type"] == 0x0008 and "Administrator" in r["strings"]
                for r in records)
+    # the administrator's logon as a 2016 DC writes it: 4776, 4672, 4624, one after the other,
+    # the 4672 with the 4624's Logon ID and one privilege a line
+    ids = [r["id"] for r in records]
+    at = next(i for i in range(len(ids) - 2) if ids[i:i + 3] == [4776, 4672, 4624]
+              and "Administrator" in records[i + 2]["strings"])
+    validation, special, logon = records[at:at + 3]
+    assert validation["strings"] == ["MICROSOFT_AUTHENTICATION_PACKAGE_V1_0", "Administrator", "-", "0x0"]
+    assert special["strings"][3] in logon["strings"]  # SubjectLogonId == TargetLogonId
+    assert special["strings"][4].split("\n\t\t\t")[:2] == ["SeSecurityPrivilege", "SeBackupPrivilege"]
     # the next sequential read is at the end of the log (or at events written since)
     # a seek back to record 1 with a one-byte buffer: too small, and the size it needs
     with pytest.raises(DCERPCException) as small:
