@@ -25,6 +25,7 @@ from smbemu.profiles.model import (
     RpcSettings,
     Smb1Settings,
     Smb2Identity,
+    DfsIdentity,
     SmbSettings,
     SrvsvcIdentity,
 )
@@ -404,13 +405,18 @@ KEYS: tuple[Key, ...] = (
     Key("identity.smb2.interface_info", "interface_info", _Bool()),
     Key("identity.smb2.interface_capabilities", "interface_capabilities", _BitNames(INTERFACE_CAPABILITY_BITS, "", "a capability set", "RSS or RDMA")),
     Key("identity.smb2.interface_link_speed", "interface_link_speed", _Int(1, 2**63 - 1)),
-    Key("identity.smb2.dfs_domain_ttl", "dfs_domain_ttl", _Int(0, 0xFFFFFFFF)),
-    Key("identity.smb2.dfs_sysvol_ttl", "dfs_sysvol_ttl", _Int(0, 0xFFFFFFFF)),
     Key("identity.smb2.transceive_echoes_input", "transceive_echoes_input", _Bool()),
     Key("identity.smb2.file_id_layout", "file_id_layout", _Choice("vista", "win8", "random")),
     Key("identity.smb2.compression_context", "compression_context", _Choice("omit", "none")),
     Key("identity.smb2.signing_context", "signing_context", _Bool()),
     Key("identity.smb2.rdma_transform_context", "rdma_transform_context", _Bool()),
+    Key("identity.dfs.domain_ttl", "domain_ttl", _Int(0, 0xFFFFFFFF)),
+    Key("identity.dfs.sysvol_ttl", "sysvol_ttl", _Int(0, 0xFFFFFFFF)),
+    Key("identity.dfs.max_referral_version", "max_referral_version", _Int(1, 4)),
+    Key("identity.dfs.name_lists_below_v3", "name_lists_below_v3", _Bool()),
+    Key("identity.dfs.name_list_padding", "name_list_padding", _Choice("dc", "all")),
+    Key("identity.dfs.missing_namespace_status", "missing_namespace_status",
+        _Choice("NO_SUCH_FILE", "UNSUCCESSFUL", "NO_SUCH_DEVICE")),
     Key("smb.dialects", "dialects", _Dialects()),
     Key("smb.smb1", "smb1", _Bool(), ("SMB1",)),
     Key("smb.signing_required", "signing_required", _Bool(), ("RequireSecuritySignature", "RequireMessageSigning")),
@@ -449,11 +455,12 @@ KEYS: tuple[Key, ...] = (
         _Str(r"\\(?i:pipe)\\lsass", r"\pipe\lsass")),
 )
 KEY_BY_PATH = {key.path: key for key in KEYS}
-SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity.smb2", "identity", "smb", "smb1", "anonymous", "rpc")
+SECTIONS: tuple[str, ...] = ("identity.ntlm", "identity.srvsvc", "identity.smb2", "identity.dfs", "identity", "smb", "smb1", "anonymous", "rpc")
 SECTION_CLASSES: dict[str, type] = {
     "identity.ntlm": NtlmIdentity,
     "identity.srvsvc": SrvsvcIdentity,
     "identity.smb2": Smb2Identity,
+    "identity.dfs": DfsIdentity,
     "identity": Identity,
     "smb": SmbSettings,
     "smb1": Smb1Settings,
