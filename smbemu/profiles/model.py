@@ -106,6 +106,8 @@ class Smb2Identity:
     ipc_maximal_access: int  # TREE_CONNECT response MaximalAccess on IPC$ (MS-SMB2 2.2.10)
     spnego_mechs: tuple[str, ...]  # NEGOTIATE NegTokenInit mechTypes, in order (MS-SPNG 2.2.1)
     spnego_hint: bool  # negHints "not_defined_in_RFC4178@please_ignore"
+    # negHints.hintName: "rfc4178" (that text) or "principal" ("<host>$@<REALM>", Windows 2000).
+    spnego_hint_name: str = "rfc4178"
     # Credits granted (MS-SMB2 3.3.1.2) on the NEGOTIATE response and on the SESSION_SETUP response
     # carrying the NTLM CHALLENGE (STATUS_MORE_PROCESSING_REQUIRED); 0 = what the client asked for.
     negotiate_credits: int = 1

@@ -400,6 +400,7 @@ KEYS: tuple[Key, ...] = (
     Key("identity.smb2.ipc_maximal_access", "ipc_maximal_access", _Int(0, 0xFFFFFFFF)),
     Key("identity.smb2.spnego_mechs", "spnego_mechs", _Mechs(("NEGOEX", "MS_KRB5", "KRB5", "KRB5_U2U", "NTLMSSP"))),
     Key("identity.smb2.spnego_hint", "spnego_hint", _Bool()),
+    Key("identity.smb2.spnego_hint_name", "spnego_hint_name", _Choice("rfc4178", "principal")),
     Key("identity.smb2.negotiate_credits", "negotiate_credits", _Int(0, 8192)),
     Key("identity.smb2.challenge_credits", "challenge_credits", _Int(0, 8192)),
     Key("identity.smb2.interface_info", "interface_info", _Bool()),

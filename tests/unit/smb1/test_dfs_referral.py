@@ -107,3 +107,28 @@ def test_refusals_and_bad_input() -> None:
     with pytest.raises(SmbStatusError) as excinfo:
         trans2.handle(view, trans_request(view, (TRANS2_GET_DFS_REFERRAL,), params=b"\x03", command=0x32))
     assert status_of(excinfo) == NtStatus.INVALID_PARAMETER  # no room for MaxReferralLevel
+
+
+def test_mutated_referral_requests_get_a_status_never_a_traceback() -> None:
+    """Bad network input: cut, flipped and grown REQ_GET_DFS_REFERRALs on a DC answer or raise
+    SmbStatusError, nothing else."""
+    import random
+
+    rng = random.Random(13)
+    base = struct.pack("<H", 4) + "\\corp.local\\SYSVOL\x00".encode("utf-16-le")
+    for _ in range(300):
+        params = bytearray(base)
+        for _ in range(rng.randint(1, 4)):
+            choice = rng.random()
+            if choice < 0.4 and params:
+                params[rng.randrange(len(params))] = rng.randrange(256)
+            elif choice < 0.7:
+                del params[rng.randrange(len(params) + 1):]
+            else:
+                params += bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        view = FakeView("win2003-dc")
+        req = trans_request(view, (TRANS2_GET_DFS_REFERRAL,), params=bytes(params), command=0x32)
+        try:
+            trans2.handle(view, req)
+        except SmbStatusError:
+            pass
