@@ -25,16 +25,17 @@ entries (2000 / 2003 in every name list, 2008 and later in DC referrals: the cap
 entry and 18-byte domain entries), domain / DC referrals below version 3 (2000 / 2003 answer them,
 2008 and later STATUS_UNSUCCESSFUL) and the status for a missing domain-based namespace.
 
-Non-DC profiles have no DFS server running: STATUS_FS_DRIVER_REQUIRED (MS-SMB2 3.3.5.15.2 "If
-IsDfsCapable is set to FALSE"), as 10.0.17763 and 10.0.19041 answer in zeek
+Off a DC, 2000 Server and 2003 run a DFS server hosting nothing (MS-DFSC 3.2.5: STATUS_INVALID_PARAMETER,
+STATUS_NOT_FOUND or, per release, STATUS_NO_SUCH_DEVICE: `_member_refusal`); later releases, XP and
+NT 4.0 have none running: STATUS_FS_DRIVER_REQUIRED (MS-SMB2 3.3.5.15.2 "If IsDfsCapable is set to
+FALSE"), as 10.0.17763 and 10.0.19041 answer in zeek
 testing/btest/Traces/smb/smb_v2_only_non_zero_reserved1.pcap and suricata-verify
-tests/smb2-named-pipe-unicode/input.pcap. The SMB1 answer of a 2000 / 2003 member was not found in
-a capture (U: the same status is sent).
+tests/smb2-named-pipe-unicode/input.pcap. No capture of a 2000 / 2003 member's answer was found.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import construct as cs  # type: ignore[import-untyped]
 
@@ -120,6 +121,7 @@ _NAME_LIST_SIZE = DfsNameListReferral.sizeof()  # 18
 _TARGET_SIZE = DfsTargetReferral.sizeof()  # 34
 _NAME_LIST_PADDING = bytes(16)  # 2.2.5.3.2 "zero or 16 padding bytes"
 _SYSVOL_SHARES = ("sysvol", "netlogon")
+_MEMBER_STATUS = {"NOT_FOUND": NtStatus.NOT_FOUND, "NO_SUCH_DEVICE": NtStatus.NO_SUCH_DEVICE}
 _MISSING_NAMESPACE = {
     "NO_SUCH_FILE": NtStatus.NO_SUCH_FILE,
     "UNSUCCESSFUL": NtStatus.UNSUCCESSFUL,
@@ -150,9 +152,9 @@ def referral(config: ServerConfig, level: int, path: str) -> bytes:
     """The RESP_GET_DFS_REFERRAL (MS-DFSC 2.2.4) this profile's DC gives for `path`, or SmbStatusError."""
     directory = config.directory
     domain = directory.domain
-    if not config.profile.is_dc or domain is None:
-        raise SmbStatusError(NtStatus.FS_DRIVER_REQUIRED, "no DFS server on a non-DC")
     dfs = config.profile.identity.dfs
+    if not config.profile.is_dc or domain is None:
+        _member_refusal(config, path)
     if level < 1:
         raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"MaxReferralLevel {level}")  # 2.2.2: 1 to 4
     version = min(level, dfs.max_referral_version)  # 3.2.5.1, 3.3.5.4
@@ -195,6 +197,26 @@ def referral(config: ServerConfig, level: int, path: str) -> bytes:
     if version == 2:
         return _header(consumed, 1, flags) + _entry_v2(path, node, dfs.sysvol_ttl)
     return _header(consumed, 1, flags) + _target(path, node, version, dfs.sysvol_ttl)
+
+
+def _member_refusal(config: ServerConfig, path: str) -> NoReturn:
+    """Off a DC (MS-DFSC 3.2.5): no namespace is hosted here, so every referral fails; how depends
+    on whether the release runs a DFS server by default (profile ``identity.dfs``)."""
+    dfs = config.profile.identity.dfs
+    if not dfs.member_dfs_server:
+        raise SmbStatusError(NtStatus.FS_DRIVER_REQUIRED, "no DFS server on a non-DC")
+    parts = [part for part in path.split("\\") if part]
+    if len(parts) < 2:
+        # 3.2.5.2 / 3.2.5.3: domain and DC referrals are a DC's.
+        raise SmbStatusError(NtStatus.INVALID_PARAMETER, f"domain / DC referral {path!r} off a DC")
+    domain = config.directory.domain
+    domain_names = {name.lower() for name in (domain.name, domain.dns_name) if name} if domain else set()
+    if parts[0].lower() in domain_names:
+        if parts[1].lower() in _SYSVOL_SHARES:
+            raise SmbStatusError(_MEMBER_STATUS[dfs.member_sysvol_status], "SYSVOL referral off a DC")  # 3.2.5.4
+        # 3.2.5.5, <22>: a domain-based namespace not hosted here: STATUS_NOT_FOUND (NT 4.0 to 2008 R2).
+        raise SmbStatusError(NtStatus.NOT_FOUND, f"no domain-based namespace {path!r} here")
+    raise SmbStatusError(_MEMBER_STATUS[dfs.member_root_status], f"no stand-alone namespace {path!r}")  # 3.2.5.5
 
 
 def _dc_name(config: ServerConfig, kind: str) -> str:

@@ -145,6 +145,12 @@ class DfsIdentity:
     name_list_padding: str = "dc"
     # A root referral for a domain-based namespace that does not exist (3.3.5.5, <46>).
     missing_namespace_status: str = "NO_SUCH_FILE"
+    # Off a DC: whether the release runs a DFS server by default (MS-DFSC 3.2); without one, every
+    # referral is STATUS_FS_DRIVER_REQUIRED. With one, a SYSVOL referral (3.2.5.4, <20>) and a root
+    # referral for a stand-alone namespace it does not host (3.2.5.5, <21>) fail with these statuses.
+    member_dfs_server: bool = False
+    member_sysvol_status: str = "NOT_FOUND"
+    member_root_status: str = "NOT_FOUND"
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,8 +96,23 @@ def test_a_missing_domain_namespace_per_release(profile: str, status: int) -> No
     assert _refused(profile, 3, "\\corp.local\\public") == status  # MS-DFSC 3.3.5.5, <46>
 
 
+@pytest.mark.parametrize(("profile", "statuses"), [
+    # MS-DFSC 3.2.5.2-3.2.5.5 with <20>, <21>, <22>: 2000 / 2003 members run a DFS server hosting nothing.
+    ("win2000", (NtStatus.INVALID_PARAMETER, NtStatus.INVALID_PARAMETER, NtStatus.NO_SUCH_DEVICE,
+                 NtStatus.NOT_FOUND, NtStatus.NO_SUCH_DEVICE)),
+    ("win2003", (NtStatus.INVALID_PARAMETER, NtStatus.INVALID_PARAMETER, NtStatus.NO_SUCH_DEVICE,
+                 NtStatus.NOT_FOUND, NtStatus.NOT_FOUND)),
+    # No DFS server: XP (<17>: a client release) and 2008 and later (the 10.0.17763 / 19041 captures).
+    ("winxp", (NtStatus.FS_DRIVER_REQUIRED,) * 5),
+    ("win2008", (NtStatus.FS_DRIVER_REQUIRED,) * 5),
+    ("win2016", (NtStatus.FS_DRIVER_REQUIRED,) * 5),
+])
+def test_members_answer_as_their_dfs_server_does(profile: str, statuses: tuple[int, ...]) -> None:
+    paths = ("", "\\corp.local", "\\CORP\\SYSVOL", "\\corp.local\\public", "\\LEGACYSRV\\C$")
+    assert tuple(_refused(profile, 3, path) for path in paths) == statuses
+
+
 def test_refusals_and_bad_input() -> None:
-    assert _refused("win2003", 3, "\\corp.local\\SYSVOL") == NtStatus.FS_DRIVER_REQUIRED  # no DC
     assert _refused("win2000-dc", 3, "\\other.example") == NtStatus.INVALID_PARAMETER  # 3.3.5.3
     assert _refused("win2000-dc", 3, "\\other.example\\SYSVOL") == NtStatus.NOT_FOUND  # 3.3.5.4
     assert _refused("win2000-dc", 3, "\\corp.local\\SYSVOL\\x") == NtStatus.NOT_FOUND  # 3.3.5.4
