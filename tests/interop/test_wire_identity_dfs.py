@@ -117,3 +117,51 @@ def test_smbtorture_dfs_domain_over_smb1(profile: str, tmp_path: Path) -> None:
     # MS-DFSC <18>: the SYSVOL entry in the release's highest version (2000: 3, 2003 SP1 on: 4);
     # name lists are version 3 everywhere (3.3.5.2); the level-2 answers of 2000 / 2003 are 2.
     assert max(map(int, versions)) == (3 if profile == "win2000-dc" else 4), versions
+
+
+def _smb1_referrals(port: int, asks: list[tuple[int, str]]) -> list[bytes | int]:
+    """impacket over SMB1 (NT LM 0.12): TRANS2_GET_DFS_REFERRAL (MS-CIFS 2.2.6.16.1) with
+    REQ_GET_DFS_REFERRAL as the Trans2_Parameters, for each (level, path); the response's
+    Trans2_Data, or the NTSTATUS of a refusal."""
+    from impacket import smb
+    from impacket.smbconnection import SMB_DIALECT, SMBConnection
+
+    connection = SMBConnection(HOST, HOST, sess_port=port, preferredDialect=SMB_DIALECT)
+    answers: list[bytes | int] = []
+    try:
+        connection.login(*ALICE)
+        tid = connection.connectTree("IPC$")
+        server = connection.getSMBServer()
+        for level, name in asks:
+            params = struct.pack("<H", level) + name.encode("utf-16-le") + b"\x00\x00"
+            server.send_trans2(tid, 0x0010, b"\x00", params, b"")
+            response = server.recvSMB()
+            try:
+                response.isValidAnswer(smb.SMB.SMB_COM_TRANSACTION2)
+            except smb.SessionError as error:
+                answers.append(error.get_error_code())
+                continue
+            command = smb.SMBCommand(response["Data"][0])
+            words = smb.SMBTransaction2Response_Parameters(command["Parameters"])
+            assert words["TotalParameterCount"] == 0  # MS-CIFS 2.2.6.16.2: no Trans2_Parameters
+            start = words["DataOffset"] - 32 - 1 - len(command["Parameters"]) - 2
+            answers.append(command["Data"][start : start + words["DataCount"]])
+    finally:
+        connection.close()
+    return answers
+
+
+def test_impacket_over_smb1_gets_the_dc_referral_and_the_member_refusals() -> None:
+    """A second client on the SMB1 path: the 2003 DC's SYSVOL referral in version 4 and the
+    NETLOGON one at level 1 (ReferralServers + StorageServers, a version-1 entry); a 2003 member's
+    DFS server refuses (MS-DFSC 3.2.5.2, 3.2.5.4 with <20>)."""
+    with ServerThread("win2003-dc", smb2=False) as server:
+        sysvol, netlogon = _smb1_referrals(server.port, [(4, "\\corp.local\\SYSVOL"), (1, "\\CORP\\NETLOGON")])
+    assert isinstance(sysvol, bytes) and isinstance(netlogon, bytes)
+    assert struct.unpack_from("<HHIHHHH", sysvol) == (36, 1, 2, 4, 34, 0, 4)  # v4, TargetSetBoundary
+    assert sysvol[8 + 34 + 2 * 36 + 4:] == "\\LEGACYSRV.corp.local\\SYSVOL\x00".encode("utf-16-le")
+    assert struct.unpack_from("<HHIHH", netlogon) == (28, 1, 3, 1, 8 + 40)
+    assert netlogon[16:] == "\\LEGACYSRV\\NETLOGON\x00".encode("utf-16-le")
+    with ServerThread("win2003", smb2=False) as server:
+        refusals = _smb1_referrals(server.port, [(3, ""), (3, "\\corp.local\\SYSVOL")])
+    assert refusals == [0xC000000D, 0xC000000E]  # STATUS_INVALID_PARAMETER, STATUS_NO_SUCH_DEVICE
