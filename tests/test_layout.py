@@ -27,7 +27,8 @@
   ``smbemu.smb2.context.ConnectionView``; nothing on the protocol path imports the audit log
   (it observes ``smbemu.events``); the RPC runtime does not import ``smbemu.logon``; profiles
   and policy do not import ``smbemu.smb2``; status codes, pipe names, FILETIME, SIDs,
-  dialects, events and the Principal live in leaf modules; every policy rule names an
+  dialects, events and the Principal live in leaf modules; the DFS referral (MS-DFSC) is one
+  module both dialects import (``smbemu.dfs_referral``); every policy rule names an
   operation some interface declares; one config builder; no module over 600 lines.
 """
 
@@ -369,6 +370,24 @@ def test_smb1_messages_are_declared_once_in_layouts() -> None:
         imported = _imported_modules(path)
         assert "struct" not in imported, f"{path.relative_to(ROOT)}: declare the layout in smbemu.smb1.layouts"
         assert "construct" not in imported, f"{path.relative_to(ROOT)}: construct belongs in smbemu.smb1.layouts"
+
+
+def test_dfs_referrals_are_one_module_for_both_dialects() -> None:
+    """MS-DFSC 2.1: SMB1's TRANS2_GET_DFS_REFERRAL and SMB2's FSCTL_DFS_GET_REFERRALS carry the same
+    REQ/RESP_GET_DFS_REFERRAL. Its layouts and answers live in smbemu.dfs_referral, which both
+    dialects import and which imports neither; no module under smb1/ or smb2/ declares a Dfs* layout."""
+    shared = SMBEMU / "dfs_referral.py"
+    importers = {p.relative_to(SMBEMU).as_posix() for p in _py_files(SMBEMU / "smb1", SMBEMU / "smb2")
+                 if any(name == "smbemu.dfs_referral" for _, name in _imports(p))}
+    assert {"smb1/trans2.py", "smb2/ioctl.py"} <= importers, importers
+    assert not [name for _, name in _imports(shared)
+                if name.split(".")[:2] in (["smbemu", "smb1"], ["smbemu", "smb2"])], "dfs_referral imports a dialect"
+    declared = [f"{p.relative_to(ROOT)}:{node.lineno} {target.id}"
+                for p in _py_files(SMBEMU / "smb1", SMBEMU / "smb2")
+                for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                if isinstance(node, ast.Assign)
+                for target in node.targets if isinstance(target, ast.Name) and target.id.startswith("Dfs")]
+    assert not declared, "declare DFS layouts in smbemu.dfs_referral: " + "; ".join(declared)
 
 
 def test_one_config_builder() -> None:

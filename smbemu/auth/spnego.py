@@ -302,17 +302,18 @@ MECH_OIDS = {
 
 
 @functools.lru_cache(maxsize=16)
-def negotiate_hint(mechs: tuple[str, ...] = ("NTLMSSP",), hint: bool = False) -> bytes:
+def negotiate_hint(mechs: tuple[str, ...] = ("NTLMSSP",), hint: bool = False, hint_name: bytes = HINT_NAME) -> bytes:
     """The NegTokenInit2 (MS-SPNG 2.2.1) of the NEGOTIATE response: GSS framing, mechTypes in the
     given order (names of MECH_OIDS) and, with ``hint``, negHints.hintName
     "not_defined_in_RFC4178@please_ignore" -- as a domain-joined Windows sends it: suricata-verify
     tests/smb-version-keyword/input.pcap (10.0.17763), tests/smb3-01/input.pcap (10.0.14393):
     NEGOEX, MS-KRB5, KRB5, KRB5-U2U, NTLMSSP and the hint, which tshark decodes as negHints. We
-    only speak NTLMSSP: a client that starts with another mech is asked for NTLMSSP (step 3)."""
+    only speak NTLMSSP: a client that starts with another mech is asked for NTLMSSP (step 3).
+    ``hint_name`` replaces the hint's text (Windows 2000 sends its principal there, `hint_name_for`)."""
     types = b"".join(encode_oid(MECH_OIDS[name]) for name in mechs)
     body = _tlv(_ctx(0), _tlv(_SEQUENCE, types))
     if hint:
-        body += _tlv(_ctx(3), _tlv(_SEQUENCE, _tlv(_ctx(0), _tlv(_GENERAL_STRING, HINT_NAME))))
+        body += _tlv(_ctx(3), _tlv(_SEQUENCE, _tlv(_ctx(0), _tlv(_GENERAL_STRING, hint_name))))
     return _tlv(_APPLICATION_0, encode_oid(SPNEGO_OID) + _tlv(_ctx(0), _tlv(_SEQUENCE, body)))
 
 
@@ -320,7 +321,7 @@ def negotiate_hint(mechs: tuple[str, ...] = ("NTLMSSP",), hint: bool = False) ->
 _KERBEROS = frozenset({"MS_KRB5", "KRB5", "KRB5_U2U"})
 
 
-def negotiate_token(mechs: tuple[str, ...], hint: bool, *, workgroup: bool) -> bytes:
+def negotiate_token(mechs: tuple[str, ...], hint: bool, *, workgroup: bool, hint_name: bytes = HINT_NAME) -> bytes:
     """The NEGOTIATE response's token for a profile, SMB2 and SMB1 alike (one security package
     answers both). A workgroup machine has no Kerberos to offer and sends no hint: NEGOEX and
     NTLMSSP only, as a workgroup 2019 over SMB1 (suricata-verify tests/output-eve-smb-01/input.pcap,
@@ -328,7 +329,21 @@ def negotiate_token(mechs: tuple[str, ...], hint: bool, *, workgroup: bool) -> b
     (tests/smb2-ntlmssp-negotiateflags/input.pcap) send it."""
     if workgroup:
         return negotiate_hint(tuple(m for m in mechs if m not in _KERBEROS) or ("NTLMSSP",), False)
-    return negotiate_hint(mechs, hint)
+    return negotiate_hint(mechs, hint, hint_name)
+
+
+def hint_name_for(kind: str, dns_computer: str | None, dns_domain: str | None) -> bytes:
+    """negHints.hintName of a joined machine's NEGOTIATE token (profile ``identity.smb2.spnego_hint_name``):
+    "rfc4178" is MS-SPNG 2.2.1's "not_defined_in_RFC4178@please_ignore" (2008 and later);
+    "principal" is the machine's Kerberos principal "<host>$@<REALM>", as Windows 2000 sends it in
+    its SMB1 NEGOTIATE (zeek testing/btest/Traces/krb/smb_gssapi.pcap, tests/captures/
+    win2000-smb1-kerberos.pcap: "edisk03a$@HOUSING.HKSARG": the host part of the DNS name as the
+    name was typed, lower-case there, and the DNS domain upper-case). A machine without DNS names
+    has no such principal and sends the RFC 4178 text."""
+    if kind == "principal" and dns_computer and dns_domain:
+        host = dns_computer.split(".", 1)[0]
+        return f"{host}$@{dns_domain.upper()}".encode("ascii", "replace")
+    return HINT_NAME
 
 
 def accept_incomplete(

@@ -106,6 +106,8 @@ class Smb2Identity:
     ipc_maximal_access: int  # TREE_CONNECT response MaximalAccess on IPC$ (MS-SMB2 2.2.10)
     spnego_mechs: tuple[str, ...]  # NEGOTIATE NegTokenInit mechTypes, in order (MS-SPNG 2.2.1)
     spnego_hint: bool  # negHints "not_defined_in_RFC4178@please_ignore"
+    # negHints.hintName: "rfc4178" (that text) or "principal" ("<host>$@<REALM>", Windows 2000).
+    spnego_hint_name: str = "rfc4178"
     # Credits granted (MS-SMB2 3.3.1.2) on the NEGOTIATE response and on the SESSION_SETUP response
     # carrying the NTLM CHALLENGE (STATUS_MORE_PROCESSING_REQUIRED); 0 = what the client asked for.
     negotiate_credits: int = 1
@@ -115,9 +117,6 @@ class Smb2Identity:
     interface_info: bool = True
     interface_capabilities: int = 0
     interface_link_speed: int = 1000000000
-    # MS-DFSC 3.3.5.2-3.3.5.4 on DCs: TTLs of the domain / DC referral and of the SYSVOL / NETLOGON one.
-    dfs_domain_ttl: int = 600
-    dfs_sysvol_ttl: int = 900
     # FSCTL_PIPE_TRANSCEIVE response echoes the request's input (InputCount, MS-SMB2 3.3.5.15.3).
     transceive_echoes_input: bool = False
     # How CREATE numbers FileIds: "vista", "win8" (smbemu.smb2.file_ids) or "random".
@@ -128,6 +127,30 @@ class Smb2Identity:
     compression_context: str = "omit"
     signing_context: bool = True
     rdma_transform_context: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DfsIdentity:
+    """How the release's DFS server on a DC answers referrals (MS-DFSC 3.3.5), over SMB1's
+    TRANS2_GET_DFS_REFERRAL and SMB2's FSCTL_DFS_GET_REFERRALS alike (smbemu.dfs_referral)."""
+
+    domain_ttl: int = 600  # TimeToLive of domain / DC referrals (MS-DFSC 3.3.5.2, 3.3.5.3)
+    sysvol_ttl: int = 900  # TimeToLive of SYSVOL / NETLOGON referrals (3.3.5.4)
+    max_referral_version: int = 4  # the highest referral version the server knows (3.2.5.1, <18>)
+    # Domain / DC referrals asked below version 3: False = STATUS_UNSUCCESSFUL (3.3.5.2, 3.3.5.3);
+    # True = answered in the version asked (<34>, <37>: NT 4.0, 2000, 2003).
+    name_lists_below_v3: bool = False
+    # The 16 padding bytes after a NameListReferral entry (2.2.5.3.2, <3>): "dc" = DC referrals
+    # only (2008, 2008 R2), "all" = domain referrals too (2000, 2003).
+    name_list_padding: str = "dc"
+    # A root referral for a domain-based namespace that does not exist (3.3.5.5, <46>).
+    missing_namespace_status: str = "NO_SUCH_FILE"
+    # Off a DC: whether the release runs a DFS server by default (MS-DFSC 3.2); without one, every
+    # referral is STATUS_FS_DRIVER_REQUIRED. With one, a SYSVOL referral (3.2.5.4, <20>) and a root
+    # referral for a stand-alone namespace it does not host (3.2.5.5, <21>) fail with these statuses.
+    member_dfs_server: bool = False
+    member_sysvol_status: str = "NOT_FOUND"
+    member_root_status: str = "NOT_FOUND"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +166,7 @@ class Identity:
     ntlm: NtlmIdentity
     srvsvc: SrvsvcIdentity
     smb2: Smb2Identity
+    dfs: DfsIdentity
 
     @property
     def version(self) -> tuple[int, int]:

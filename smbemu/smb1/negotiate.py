@@ -89,10 +89,13 @@ def handle(conn: Smb1View, req: Smb1Request) -> Reply:
         conn.challenge = b""
         # The token the profile's Windows sends over SMB2 too (`spnego.negotiate_token`): the 2019
         # capture's SMB1 NEGOTIATE carries the same NEGOEX + NTLMSSP token as SMB2 does on a
-        # workgroup machine; 2000 / XP / 2003 send NTLMSSP only (their `identity.smb2.spnego_mechs`).
+        # workgroup machine; a joined 2000 lists MS-KRB5 and NTLMSSP with its principal as the
+        # hint (tests/captures/win2000-smb1-kerberos.pcap); XP / 2003: NTLMSSP only (no source).
         smb2_identity = profile.identity.smb2
-        token = spnego.negotiate_token(smb2_identity.spnego_mechs, smb2_identity.spnego_hint,
-                                       workgroup=profile.role == "standalone")
+        identity = server_identity(config)
+        token = spnego.negotiate_token(
+            smb2_identity.spnego_mechs, smb2_identity.spnego_hint, workgroup=profile.role == "standalone",
+            hint_name=spnego.hint_name_for(smb2_identity.spnego_hint_name, identity.dns_computer, identity.dns_domain))
         data = ExtendedSecurityData.build({"server_guid": config.server_guid, "security_blob": token})
     else:
         conn.challenge = os.urandom(CHALLENGE_LENGTH)

@@ -11,8 +11,12 @@ were written against Windows Server 2003 and checked by smbtorture:
   ipc_qpathinfo: the NT and trans2 levels all map to the generic query, which a pipe share
   refuses as an invalid device request); a request too short to hold its InformationLevel and
   Reserved fields is STATUS_INVALID_PARAMETER.
-- TRANS2_GET_DFS_REFERRAL (0x0010): no DFS is served here; STATUS_FS_DRIVER_REQUIRED, the status
-  SMB2's FSCTL_DFS_GET_REFERRALS gets (MS-SMB2 3.3.5.15.2), so both dialects agree.
+- TRANS2_GET_DFS_REFERRAL (0x0010): the DC's DFS server answers (MS-CIFS 2.2.6.16, MS-DFSC 2.1:
+  REQ_GET_DFS_REFERRAL in Trans2_Parameters, RESP_GET_DFS_REFERRAL in Trans2_Data, no response
+  parameters) with the bytes SMB2's FSCTL_DFS_GET_REFERRALS gets: both come from
+  smbemu.dfs_referral. A non-DC answers STATUS_FS_DRIVER_REQUIRED there, as on SMB2. The client's
+  MaxDataCount is the response buffer of MS-DFSC 3.2.5.1: an answer that does not fit is
+  STATUS_BUFFER_OVERFLOW.
 - every other subcommand: STATUS_ACCESS_DENIED (ERRSRV/ERRaccess in the DOS form), Samba 3's
   answer for a TRANSACTION2 on IPC$.
 
@@ -25,9 +29,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from smbemu import dfs_referral
 from smbemu.errors import SmbStatusError
 from smbemu.smb1.layouts.trans import QueryPathInformationParameters
-from smbemu.smb1.transaction import Transaction, receive_primary, receive_secondary
+from smbemu.smb1.transaction import Transaction, receive_primary, receive_secondary, send_responses
 from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
@@ -65,5 +70,15 @@ def execute(conn: Smb1View, req: Smb1Request, transaction: Transaction) -> tuple
             raise SmbStatusError(NtStatus.INVALID_PARAMETER, "TRANS2_QUERY_PATH_INFORMATION parameters too short")
         raise SmbStatusError(NtStatus.INVALID_DEVICE_REQUEST, "TRANS2_QUERY_PATH_INFORMATION on IPC$")
     if subcommand == TRANS2_GET_DFS_REFERRAL:
-        raise SmbStatusError(NtStatus.FS_DRIVER_REQUIRED, "DFS is not served")
+        return _get_dfs_referral(conn, req, transaction)
     raise SmbStatusError(NtStatus.ACCESS_DENIED, f"TRANSACTION2 subcommand 0x{subcommand:04x} on IPC$")
+
+
+def _get_dfs_referral(conn: Smb1View, req: Smb1Request, transaction: Transaction) -> tuple[bytes, bytes]:
+    """MS-CIFS 2.2.6.16: RESP_GET_DFS_REFERRAL (MS-DFSC 2.2.4) as the Trans2_Data of the response."""
+    level, path = dfs_referral.parse_request(bytes(transaction.params))
+    answer = dfs_referral.referral(conn.config, level, path)
+    if len(answer) > transaction.max_data_count:
+        # MS-DFSC 3.2.5.1: not even one complete entry fits the client's buffer.
+        raise SmbStatusError(NtStatus.BUFFER_OVERFLOW, "referral larger than MaxDataCount")
+    return send_responses(conn, req, b"", answer)

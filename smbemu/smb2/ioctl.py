@@ -2,7 +2,7 @@
 
 FSCTL_VALIDATE_NEGOTIATE_INFO (3.3.5.15.12) guards 3.0/3.0.2 connections against downgrade;
 FSCTL_QUERY_NETWORK_INTERFACE_INFO (3.3.5.15.11) lists the interface the client reached on the SMB 3.x
-releases; FSCTL_DFS_GET_REFERRALS (3.3.5.15.2) is answered by a DC (smbemu.smb2.dfs_referral);
+releases; FSCTL_DFS_GET_REFERRALS (3.3.5.15.2) is answered by a DC (smbemu.dfs_referral);
 FSCTL_PIPE_TRANSCEIVE writes an RPC request and returns the reply in one round trip;
 FSCTL_PIPE_WAIT and FSCTL_PIPE_PEEK are answered as a Windows pipe file system answers them.
 """
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from smbemu import ipc
+from smbemu import dfs_referral, ipc
 from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.pipe_names import normalize_pipe_name
 from smbemu.pipe_work import write_pipe
-from smbemu.smb2 import dfs_referral
 from smbemu.smb2.close import find_open
 from smbemu.smb2.constants import Fsctl
 from smbemu.smb2.context import FILE_ID_UNSET
@@ -98,7 +97,7 @@ def handle(conn: ConnectionView, ctx: RequestContext) -> bytes:
         return ioctl_response(ctl_code, file_id, _pipe_wait(conn, data))
     if ctl_code in (Fsctl.DFS_GET_REFERRALS, Fsctl.DFS_GET_REFERRALS_EX):
         _handle_less(file_id)
-        # MS-SMB2 3.3.5.15.2: the DFS server of a DC answers (smbemu.smb2.dfs_referral); a non-DC's
+        # MS-SMB2 3.3.5.15.2: the DFS server of a DC answers (smbemu.dfs_referral); a non-DC's
         # is not running: STATUS_FS_DRIVER_REQUIRED.
         level, path = dfs_referral.parse_request(data, ctl_code == Fsctl.DFS_GET_REFERRALS_EX)
         answer = dfs_referral.referral(conn.config, level, path)

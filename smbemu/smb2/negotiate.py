@@ -14,6 +14,7 @@ from smbemu.auth import spnego
 from smbemu.dialects import Dialect
 from smbemu.errors import ProtocolViolation, SmbStatusError
 from smbemu.filetime import filetime_now
+from smbemu.logon import server_identity
 from smbemu.smb2.constants import (
     HEADER_SIZE,
     Capabilities,
@@ -197,8 +198,12 @@ def _build_response_body(conn: ConnectionView, dialect: int, contexts: list[byte
     conn.server_capabilities = int(capabilities)
 
     smb2_identity = profile.identity.smb2
+    ntlm_identity = server_identity(conn.config)
     security_blob = spnego.negotiate_token(smb2_identity.spnego_mechs, smb2_identity.spnego_hint,
-                                           workgroup=profile.role == "standalone")
+                                           workgroup=profile.role == "standalone",
+                                           hint_name=spnego.hint_name_for(smb2_identity.spnego_hint_name,
+                                                                          ntlm_identity.dns_computer,
+                                                                          ntlm_identity.dns_domain))
     security_offset = HEADER_SIZE + 64
     context_offset = 0
     if contexts:

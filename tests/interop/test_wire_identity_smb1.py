@@ -68,3 +68,35 @@ def test_a_joined_2016_offers_kerberos_and_the_hint_over_smb1_too(tmp_path: Path
     assert mechs == ",".join(["1.3.6.1.4.1.311.2.2.30", "1.2.840.48018.1.2.2", "1.2.840.113554.1.2.2",
                               "1.2.840.113554.1.2.2.3", "1.3.6.1.4.1.311.2.2.10"])
     assert hint == "not_defined_in_RFC4178@please_ignore"
+
+
+@pytest.mark.parametrize("profile", ["win2000", "win2000-dc"])
+def test_a_joined_2000_offers_ms_kerberos_and_its_principal(tmp_path: Path, profile: str) -> None:
+    """Windows 2000's SMB1 NEGOTIATE token (zeek testing/btest/Traces/krb/smb_gssapi.pcap =
+    tests/captures/win2000-smb1-kerberos.pcap): MS-KRB5 and NTLMSSP, negHints hintName the machine's
+    principal "<host>$@<REALM>" ("edisk03a$@HOUSING.HKSARG" there). The mechanisms are the
+    capture's; the principal is this machine's (fixtures/corp.yaml: legacysrv.corp.local). The
+    token is the capture's byte for byte once the principal is swapped, and smbclient logs on."""
+    pcap = tmp_path / "smb1.pcap"
+    with ServerThread(profile, smb2=False, pcap=str(pcap)) as server:
+        result = run_tool(["smbclient", f"//{HOST}/IPC$", "-p", str(server.port), *NT1,
+                           "-U", "alice%Wonderland1", "-c", "exit"])
+        assert result.returncode == 0, result.stdout + result.stderr
+        port = server.port
+    pcap_server_port_as_445(str(pcap), port)
+    mechs, hint = _fields(pcap, "negotiate").split("\t")
+    captured_mechs, captured_hint = _fields(CAPTURES / "win2000-smb1-kerberos.pcap", "negotiate").split("\t")
+    assert mechs == captured_mechs == "1.2.840.48018.1.2.2,1.3.6.1.4.1.311.2.2.10"
+    assert captured_hint == "edisk03a$@HOUSING.HKSARG" and hint == "legacysrv$@CORP.LOCAL"
+    blob_filter = "smb.cmd == 0x72 && smb.flags.response == 1"
+    ours = run_tool(["tshark", "-r", str(pcap), "-Y", blob_filter, "-T", "fields", "-e", "smb.security_blob"]).stdout.split()[0]
+    theirs = run_tool(["tshark", "-r", str(CAPTURES / "win2000-smb1-kerberos.pcap"), "-Y", blob_filter,
+                       "-T", "fields", "-e", "smb.security_blob"]).stdout.split()[0]
+    principal = bytes.fromhex(theirs[-48:])
+    assert principal == b"edisk03a$@HOUSING.HKSARG"
+    # The DER lengths differ by the principal's length only (24 there, 21 here): rebuild theirs with ours.
+    from smbemu.auth.spnego import negotiate_hint
+    assert bytes.fromhex(theirs) == negotiate_hint(("MS_KRB5", "NTLMSSP"), True, principal)
+    assert bytes.fromhex(ours) == negotiate_hint(("MS_KRB5", "NTLMSSP"), True, b"legacysrv$@CORP.LOCAL")
+    decoded = run_tool(["tshark", "-r", str(pcap), "-Y", blob_filter, "-V"]).stdout
+    assert "Malformed" not in decoded and "Expert Info (Error" not in decoded

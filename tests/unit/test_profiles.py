@@ -58,7 +58,7 @@ def test_base_holds_every_key_and_releases_extend() -> None:
 
     def walk(prefix: str, node: object) -> None:
         if isinstance(node, dict) and prefix.split(".")[0] in ("", "identity", "smb", "smb1", "anonymous", "rpc") and (
-            prefix == "" or prefix in ("identity", "identity.ntlm", "identity.srvsvc", "identity.smb2", "smb", "smb1", "anonymous", "rpc")
+            prefix == "" or prefix in ("identity", "identity.ntlm", "identity.srvsvc", "identity.smb2", "identity.dfs", "smb", "smb1", "anonymous", "rpc")
         ):
             for key, value in node.items():
                 walk(f"{prefix}.{key}" if prefix else key, value)

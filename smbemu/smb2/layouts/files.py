@@ -212,67 +212,6 @@ FsctlPipePeekReply = Body(
 
 # ------------------------------------------------------------------------------- 2.2.37 QUERY_INFO
 # The Buffer (input for quota and EA queries) is never read on a pipe: it is the rest of the body.
-# MS-DFSC 2.2.2 REQ_GET_DFS_REFERRAL and 2.2.3 REQ_GET_DFS_REFERRAL_EX (FSCTL_DFS_GET_REFERRALS(_EX) input).
-DfsReferralRequest = Body(
-    "max_referral_level" / cs.Int16ul,
-    "request_file_name" / cs.GreedyBytes,
-)
-DfsReferralRequestEx = Body(
-    "max_referral_level" / cs.Int16ul,
-    "request_flags" / cs.Int16ul,
-    "request_data_length" / cs.Int32ul,
-    "request_file_name_length" / cs.Int16ul,
-    "request_file_name" / cs.Bytes(this.request_file_name_length),
-    "site_name" / cs.GreedyBytes,
-)
-# MS-DFSC 2.2.4 RESP_GET_DFS_REFERRAL header; 2.2.5.3.2 a NameListReferral entry (domain / DC
-# referral), 2.2.5.3.1 / 2.2.5.4 a version-3/4 target entry with its ServiceSiteGuid.
-DfsReferralResponseHeader = Body(
-    "path_consumed" / cs.Int16ul,
-    "number_of_referrals" / cs.Int16ul,
-    "referral_header_flags" / cs.Int32ul,
-)
-DfsNameListReferral = Body(
-    "version_number" / cs.Int16ul,
-    "size" / cs.Int16ul,
-    "server_type" / cs.Int16ul,
-    "referral_entry_flags" / cs.Int16ul,
-    "time_to_live" / cs.Int32ul,
-    "special_name_offset" / cs.Int16ul,
-    "number_of_expanded_names" / cs.Int16ul,
-    "expanded_name_offset" / cs.Int16ul,
-)
-DfsTargetReferral = Body(
-    "version_number" / cs.Int16ul,
-    "size" / cs.Int16ul,
-    "server_type" / cs.Int16ul,
-    "referral_entry_flags" / cs.Int16ul,
-    "time_to_live" / cs.Int32ul,
-    "dfs_path_offset" / cs.Int16ul,
-    "dfs_alternate_path_offset" / cs.Int16ul,
-    "network_address_offset" / cs.Int16ul,
-    "service_site_guid" / cs.Bytes(16),
-)
-# MS-DFSC 2.2.5.1 DFS_REFERRAL_V1: the fixed part; ShareName (NUL-terminated UTF-16) follows in the entry.
-DfsReferralV1 = Body(
-    "version_number" / cs.Int16ul,
-    "size" / cs.Int16ul,
-    "server_type" / cs.Int16ul,
-    "referral_entry_flags" / cs.Int16ul,
-)
-# MS-DFSC 2.2.5.2 DFS_REFERRAL_V2: offsets from the entry's start to DFSPath, DFSAlternatePath and
-# NetworkAddress.
-DfsReferralV2 = Body(
-    "version_number" / cs.Int16ul,
-    "size" / cs.Int16ul,
-    "server_type" / cs.Int16ul,
-    "referral_entry_flags" / cs.Int16ul,
-    "proximity" / cs.Int32ul,
-    "time_to_live" / cs.Int32ul,
-    "dfs_path_offset" / cs.Int16ul,
-    "dfs_alternate_path_offset" / cs.Int16ul,
-    "network_address_offset" / cs.Int16ul,
-)
 # MS-SMB2 2.2.32.5 NETWORK_INTERFACE_INFO (FSCTL_QUERY_NETWORK_INTERFACE_INFO output).
 NetworkInterfaceInfo = Body(
     "next" / cs.Int32ul,
