@@ -59,7 +59,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     }),
     # NTLM in a DCE/RPC bind_ack over TCP, pcapng (zeek testing/btest/Traces/dce-rpc/dce_rpc_ntlm.pcapng).
     "win10-1903-dcerpc-ntlm.pcapng": ("win2019", {"identity.ntlm_version": (10, 0, 18362), "identity.build": 18362}),
-    # Windows 2000, SMB1 without extended security (zeek testing/btest/Traces/krb/smb_gssapi.pcap).
+    # Windows 2000, SMB1 with extended security, a Kerberos logon (zeek testing/btest/Traces/krb/smb_gssapi.pcap).
     "win2000-smb1-kerberos.pcap": ("win2000", {
         "identity.native_os": "Windows 5.0", "smb1.max_buffer_size": 33028, "smb1.capabilities": 0x8000D3FD,
         "smb1.signing_enabled": True, "smb1.server_time_zone": -480,
