@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from smbemu import events
@@ -23,6 +24,8 @@ from smbemu.status import NtStatus
 
 if TYPE_CHECKING:
     from smbemu.config import ServerConfig
+    from smbemu.logon import RpcLogons
+    from smbemu.principal import Principal
     from smbemu.rpc.endpoint import RpcEndpoint
     from smbemu.rpc.interface import ContextFactory
     from smbemu.state import Session, TreeConnect
@@ -41,12 +44,14 @@ def served_pipes(config: ServerConfig) -> tuple[str, ...]:
     return names
 
 
-def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: ContextFactory) -> RpcEndpoint:
+def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: ContextFactory, *,
+                  logons: RpcLogons | None = None) -> RpcEndpoint:
     """A new DCE/RPC endpoint for `pipe_name` (already normalized and known to be served).
 
     Each endpoint gets its own DCE/RPC security provider (NTLMSSP / SPNEGO, used only when the
     client's bind carries a verifier; otherwise the SMB session's identity applies) and joins
-    the server-wide association groups (MS-RPCE 3.3.1.3).
+    the server-wide association groups (MS-RPCE 3.3.1.3).  `logons` speaks for the server when
+    a bind authenticates (the server's shared one when None: a fresh TargetLogonId per logon).
     """
     from smbemu.logon import RpcLogons
     from smbemu.rpc.association import AssociationGroups
@@ -58,7 +63,7 @@ def open_endpoint(config: ServerConfig, pipe_name: str, context_factory: Context
     assert config.pipes is not None  # a served pipe name comes from the registry (served_pipes)
     if config.rpc_groups is None:
         config.rpc_groups = AssociationGroups(handle_limit=limits.max_rpc_handles)
-    new_auth = config.cache.get("rpc_auth_factory")
+    new_auth: Any = rpc_auth_factory(logons) if logons is not None else config.cache.get("rpc_auth_factory")
     if new_auth is None:
         new_auth = config.cache["rpc_auth_factory"] = rpc_auth_factory(RpcLogons(config))
     registry: Any = config.pipes
@@ -138,19 +143,54 @@ def open_pipe(
         endpoint=None,
         granted_access=desired_access,
     )
-    open_.endpoint = open_endpoint(config, pipe_name, make_context_factory(config, session, open_))
-    # observers: one RpcCall event per DCE/RPC call on this pipe, with what was decided
-    if config.observers and hasattr(open_.endpoint, "on_call"):
-        open_.endpoint.on_call = events.rpc_call_reporter(config.observers, session, peer, pipe_name)
+    contexts = make_context_factory(config, session, open_)
+    if config.observers:
+        # A bind that authenticates on this pipe is a network logon of its own (4624 with this
+        # TargetLogonId and the client's address), which ends when the pipe closes (4634), as
+        # Windows frees the RPC security context with its association.
+        from smbemu.logon import RpcLogons, new_rpc_logon_id
+
+        logons = RpcLogons(config, logon_id=new_rpc_logon_id(), peer=peer)
+        open_.endpoint = open_endpoint(config, pipe_name, contexts, logons=logons)
+        open_.on_close = _rpc_logoff_reporter(config, open_.endpoint, logons, peer)
+        # one RpcCall event per DCE/RPC call on this pipe, with what was decided
+        if hasattr(open_.endpoint, "on_call"):
+            open_.endpoint.on_call = events.rpc_call_reporter(config.observers, session, peer, pipe_name)
+    else:
+        open_.endpoint = open_endpoint(config, pipe_name, contexts)
     session.opens[volatile_id] = open_
     log.debug("pipe %s opened by %s", pipe_name, session.principal.display_name)
     return open_
+
+
+@dataclass(frozen=True, slots=True)
+class _RpcLogon:
+    """What the audit log's 4634 reads off a session, for a DCE/RPC logon on a pipe."""
+
+    principal: Principal
+    session_id: int
+
+
+def _rpc_logoff_reporter(config: ServerConfig, endpoint: Any, logons: RpcLogons,
+                         peer: tuple[str, int]) -> Callable[[], None]:
+    """The pipe's close: the logon of a bind that authenticated on it ends (events.LoggedOff)."""
+
+    def logged_off() -> None:
+        principal = getattr(getattr(endpoint, "auth", None), "principal", None)
+        if principal is not None and logons.logon_id is not None:
+            config.observers.emit(events.LoggedOff(
+                session=_RpcLogon(principal, logons.logon_id), peer=peer))  # type: ignore[arg-type]
+
+    return logged_off
 
 
 def close_pipe(session: Session, open_: Open) -> None:
     """Close the pipe `open_`: it leaves the session's opens and its endpoint its association
     group (SMB2 CLOSE, SMB1 CLOSE, and every bulk close of a tree or session)."""
     session.opens.pop(open_.volatile_id, None)
+    if open_.on_close is not None:
+        open_.on_close()
+        open_.on_close = None
     endpoint = open_.endpoint
     if endpoint is not None and hasattr(endpoint, "close"):
         endpoint.close()

@@ -194,6 +194,11 @@ def _check_restrictions(config: ServerConfig, user: User, workstation: str) -> N
 _rpc_logon_ids = itertools.count(0x10000)
 
 
+def new_rpc_logon_id() -> int:
+    """A TargetLogonId for a DCE/RPC logon (no SMB session's id to use)."""
+    return next(_rpc_logon_ids)
+
+
 def logon_succeeded(config: ServerConfig, principal: Principal, account: User | None, *,
                     session_id: int | None = None, key_length: int = 0,
                     peer: tuple[str, int] | None = None) -> None:

@@ -7,6 +7,7 @@ server holds thousands of idle sessions.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,8 @@ class Open:
     # SMB_NMPIPE_STATUS: 0x8000 nonblocking, 0x0100 message read mode); a pipe opens blocking,
     # in message read mode.
     pipe_state: int = 0x0100
+    # Called once when the pipe closes (smbemu.ipc: the logoff of a bind's own logon), or None.
+    on_close: Callable[[], None] | None = None
 
     @property
     def file_id(self) -> bytes:

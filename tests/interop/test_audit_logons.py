@@ -94,6 +94,28 @@ def test_an_authenticated_tcp_bind_is_a_logon_until_the_connection_closes(lab: L
     assert logoff["TargetUserName"] == "alice" and logoff["LogonType"] == 3
 
 
+def test_an_authenticated_bind_on_a_pipe_is_a_logon_until_the_pipe_closes(lab: Lab) -> None:
+    """A bind that authenticates on \\pipe\\lsarpc (impacket with an authentication level)
+    is a logon of its own besides the SMB session's: 4624 with the client's address, and 4634
+    with the same TargetLogonId when the pipe closes -- before the SMB session logs off."""
+    rpc = transport.DCERPCTransportFactory(rf"ncacn_np:{HOST}[\pipe\lsarpc]")
+    rpc.set_dport(lab.server.port)
+    rpc.set_credentials(*ALICE)
+    dce = rpc.get_dce_rpc()
+    dce.set_auth_level(RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    dce.connect()  # the SMB session's logon: 4776, 4624
+    dce.bind(lsad.MSRPC_UUID_LSAD)  # the bind's: 4776, 4624
+    lsad.hLsarOpenPolicy2(dce)
+    events = lab.logon_events(until=4)
+    assert [e["EventID"] for e in events] == [4776, 4624, 4776, 4624]
+    session_logon, bind_logon = events[1], events[3]
+    assert bind_logon["TargetUserName"] == "alice" and bind_logon["IpAddress"] == HOST
+    assert bind_logon["TargetLogonId"] != session_logon["TargetLogonId"]
+    dce.disconnect()  # the pipe closes, then the SMB session ends
+    logoffs = [e for e in lab.logon_events(until=6)[4:] if e["EventID"] == 4634]
+    assert [e["TargetLogonId"] for e in logoffs] == [bind_logon["TargetLogonId"], session_logon["TargetLogonId"]]
+
+
 def test_an_unauthenticated_tcp_bind_is_no_logon(lab: Lab) -> None:
     dce = lab.tcp("epmapper", epm.MSRPC_UUID_PORTMAP, None)
     dce.disconnect()

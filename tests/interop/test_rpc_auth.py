@@ -58,9 +58,9 @@ def wired() -> Iterator[Wired]:
         original = smbemu.ipc.open_endpoint
         new_auth: Any = None
 
-        def open_endpoint(config: Any, pipe_name: str, context_factory: Any) -> Any:
+        def open_endpoint(config: Any, pipe_name: str, context_factory: Any, **options: Any) -> Any:
             nonlocal new_auth
-            endpoint = original(config, pipe_name, context_factory)
+            endpoint = original(config, pipe_name, context_factory, **options)
             if isinstance(endpoint.auth, NullAuth):  # not wired in ipc.py yet
                 if new_auth is None:
                     new_auth = rpc_auth_factory(RpcLogons(config))
