@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,6 +108,23 @@ def test_the_administrator_activates_the_event_system_and_talks_to_it(lab: DcomL
     factory = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteGetClassObject(
         comev.CLSID_EventSystem, dcomrt.IID_IClassFactory)
     assert factory.RemRelease()["ErrorCode"] == 0
+
+
+def test_one_object_connection_switches_interfaces_with_a_new_authentication_each(lab: DcomLab) -> None:
+    """impacket keeps one TCP connection per object exporter and moves between interfaces with
+    alter_ctx, each carrying a new NTLM authentication under a new auth_context_id (a security
+    context of its own, MS-RPCE 3.3.1.5.4): every call after a switch is signed with the newest
+    context's keys, and impacket checks nothing, so a wrong answer shows as a failed call."""
+    created = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteCreateInstance(comev.CLSID_EventSystem,
+                                                                         comev.IID_IEventSystem)
+    assert created.RemAddRef()["ErrorCode"] == 0  # binds IRemUnknown on the object port
+    event_system = comev.IEventSystem(created)
+    for _ in range(2):  # alter_ctx to IEventSystem, back to IRemUnknown, and again
+        assert event_system.GetTypeInfoCount()["pctinfo"] == 1
+        assert created.RemAddRef()["ErrorCode"] == 0
+    connection = dcomrt.INTERFACE.CONNECTIONS[HOST][threading.current_thread().name][created.get_oxid()]
+    assert connection["dce"]._ctx == 4  # four alter_ctx on the connection, each a new context
+    assert created.RemRelease()["ErrorCode"] == 0
 
 
 @pytest.mark.parametrize("who", [USER, None], ids=["user", "anonymous"])
