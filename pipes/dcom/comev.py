@@ -222,11 +222,12 @@ def Next(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         kind = CLSID_EVENT_SUBSCRIPTION if "SubscriptionID" in record else CLSID_EVENT_CLASS
         pointer = _pointer(ctx, kind, IID_IUNKNOWN, {"record": record})
         if pointer is None:
-            return {"ORPCthat": ORPCTHAT_EMPTY, "ppInterface": Sized([], count), "cRetElem": 0,
+            return {"ORPCthat": ORPCTHAT_EMPTY, "ppInterface": Sized([], wanted), "cRetElem": 0,
                     "ReturnValue": E_OUTOFMEMORY}
         pointers.append(pointer)
     state["position"] = position + len(pointers)
-    return {"ORPCthat": ORPCTHAT_EMPTY, "ppInterface": Sized(pointers, count), "cRetElem": len(pointers),
+    # [size_is(cReqElem), length_is(*cRetElem)]: the array's max_count is what was asked for
+    return {"ORPCthat": ORPCTHAT_EMPTY, "ppInterface": Sized(pointers, wanted), "cRetElem": len(pointers),
             "ReturnValue": 0 if len(pointers) == wanted else S_FALSE}
 
 

@@ -249,7 +249,7 @@ def GetFuncDesc(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 def GetNames(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-OAUT 3.7.4.5: the function's name then its parameters', at most cMaxNames of them."""
     _type_info(ctx)
-    limit = min(request["cMaxNames"], 0x10000)
+    limit = request["cMaxNames"]  # [size_is(cMaxNames), length_is(*pcNames)]
     func = _find(request["memid"])
     if func is None:
         return {"ORPCthat": ORPCTHAT_EMPTY, "rgBstrNames": Sized([], limit), "pcNames": 0,

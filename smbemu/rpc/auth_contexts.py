@@ -55,7 +55,7 @@ smbemu ask for it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, Protocol
+from typing import Final, Literal, Protocol
 
 from smbemu.principal import Principal
 from smbemu.rpc.pdu import PFC_FIRST_FRAG, AuthLevel, AuthVerifier, BindNakReason
@@ -199,6 +199,22 @@ class SecurityContexts:
         raise VerifyFailed(FAULT_ACCESS_DENIED, f"request names auth_context_id "
                            f"{verifier.auth_context_id}, a security context the association "
                            f"does not have")
+
+    def principal_for(self, pdu: bytes) -> Principal | None:
+        """Who a request PDU, not yet handed in, will run as: the principal of the context its
+        sec_trailer names (None for one the association does not have, which will be refused),
+        of the default context when it carries no verifier, of the call's context for a later
+        fragment.  For a transport that screens unauthenticated calls before the endpoint sees
+        them (RestrictRemoteClients, smbemu.rpc_tcp)."""
+        if len(pdu) < 16 or not pdu[3] & PFC_FIRST_FRAG:
+            return self._current.principal
+        order: Literal["little", "big"] = "little" if pdu[4] & 0x10 else "big"
+        auth_length = int.from_bytes(pdu[10:12], order)
+        if auth_length == 0 or len(pdu) < auth_length + 8 + 16:
+            return self._for_request(None).principal
+        trailer = len(pdu) - auth_length - 8
+        context = self._table.get(int.from_bytes(pdu[trailer + 4:trailer + 8], order))
+        return context.principal if context is not None else None
 
     def verify_and_unseal(self, pdu: bytes, stub_offset: int, stub_end: int,
                           verifier: AuthVerifier | None) -> bytes:

@@ -180,3 +180,22 @@ def test_established_context_cannot_be_rebuilt(ep: RpcEndpoint, h: H) -> None:
     (fault,) = h.drain(ep)
     assert isinstance(fault.body, Fault) and fault.body.status == FAULT_ACCESS_DENIED
     assert ep.terminated
+
+
+def test_who_a_request_will_run_as_before_it_is_handed_in(ep: RpcEndpoint, h: H) -> None:
+    """What a transport screening unauthenticated calls (RestrictRemoteClients, smbemu.rpc_tcp)
+    asks before the endpoint sees a request: after a bind without authentication and a context
+    built by alter_context, a request naming the context is the Administrator's, one without a
+    verifier the transport's (no RPC principal: refused there), one naming no context nobody's."""
+    h.bind_toy(ep)
+    admin = RawClient(ep, PySpnego(*ADMIN, WINNT, INTEGRITY), WINNT, INTEGRITY, h)
+    admin.call_id = 2
+    admin.bind(alter=True, use_auth3=True)
+    signed = _signed_fragment(admin, 9, PFC_FIRST_FRAG | PFC_LAST_FRAG, bytes(16), alloc_hint=16)
+    contexts = table(ep)
+    who = contexts.principal_for(signed)
+    assert who is not None and who.user_name == "Administrator"
+    assert contexts.principal_for(h.request_pdu(10, 0, 10, b"")) is None
+    stranger = RawClient(ep, admin.p, WINNT, INTEGRITY, h, context_id=CTX_ID + 9)
+    assert contexts.principal_for(_signed_fragment(stranger, 11, PFC_FIRST_FRAG | PFC_LAST_FRAG, bytes(16),
+                                                   alloc_hint=16)) is None
