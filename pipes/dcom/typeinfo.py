@@ -6,17 +6,18 @@ GetDocumentation (12, 3.7.4.8) answer from the description below; the other call
 GetVarDesc, GetRefTypeOfImplType, GetImplTypeFlags, GetDllEntry, GetRefTypeInfo, CreateInstance,
 GetMops, GetContainingTypeLib) are not emulated (nca_op_rng_error; U: Windows serves them).
 
-What IEventSystem's type information says.  IEventSystem is a dual interface (MS-COMEV 3.1.4.1:
+What IEventSystem's type information says. IEventSystem is a dual interface (MS-COMEV 3.1.4.1:
 "[id(1), helpstring("method Query")]"...; eventsys.h), and IDispatch::GetTypeInfo of a dual
-interface hands out its dispatch view (TKIND_DISPATCH, MS-OAUT 2.2.17): the seven IUnknown and
-IDispatch methods first (MEMBERIDs 0x60000000-0x60000002 and 0x60010000-0x60010003, restricted),
-then the interface's own, their DISPIDs and help strings as the EventSystem type library
-declares them (MS-COMEV 3.1.4.1.1-3.1.4.1.6: Query 1 ... RemoveS 6, "method Query"...); in the
-dispatch view an [out, retval] parameter is the function's result and HRESULT is not shown
-(MS-OAUT 2.2.42 elemdescFunc).  U: the TYPEATTR's sizes are those of a 64-bit server
-(cbSizeInstance 8, cbSizeVft 7 pointers, cbAlignment 8), the HREFTYPEs of the user-defined types
-(GUID, DISPPARAMS, EXCEPINFO) are smbemu's, and the type library has no help file (the
-pBstrHelpFile of GetDocumentation is NULL).
+interface hands out its dispatch view (TKIND_DISPATCH, MS-OAUT 2.2.17; W: what a type library
+returns for a dual interface's GUID, as ATL's IDispatchImpl asks it; U: not checked against
+es.dll itself): the seven IUnknown and IDispatch methods first (MEMBERIDs 0x60000000-0x60000002
+and 0x60010000-0x60010003, restricted), then the interface's own, their DISPIDs and help strings
+as the EventSystem type library declares them (MS-COMEV 3.1.4.1.1-3.1.4.1.6: Query 1 ... RemoveS
+6, "method Query"...); in the dispatch view an [out, retval] parameter is the function's result
+and HRESULT is not shown (MS-OAUT 2.2.42 elemdescFunc). U: the TYPEATTR's sizes are those of a
+64-bit server (cbSizeInstance 8, cbSizeVft 7 pointers, cbAlignment 8), the HREFTYPEs of the
+user-defined types (GUID, DISPPARAMS, EXCEPINFO) are smbemu's, and the type library has no help
+file (the pBstrHelpFile of GetDocumentation is NULL).
 """
 
 from __future__ import annotations
