@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from smbemu.events import LoggedOff
 from smbemu.principal import ANONYMOUS
+from smbemu.rpc.auth_contexts import SecurityContexts
 from smbemu.rpc.interface import CallContext, HandleTable, Interface
 from smbemu.rpc.mgmt import MGMT
 from smbemu.rpc.pdu import (
@@ -391,8 +392,10 @@ class RpcTcpConnection:
 
     def _refused(self, pdu: bytes) -> bool:
         """RestrictRemoteClients: an unauthenticated request on a restricted service."""
-        return (self.service.authenticated_only and pdu[2] == PType.REQUEST and self.endpoint.bound
-                and self.endpoint.auth.principal is None)
+        if not (self.service.authenticated_only and pdu[2] == PType.REQUEST and self.endpoint.bound):
+            return False
+        auth = self.endpoint.auth  # with several security contexts: the one this request names
+        return (auth.principal_for(pdu) if isinstance(auth, SecurityContexts) else auth.principal) is None
 
     def _access_denied(self, pdu: bytes) -> bytes:
         if not pdu[3] & PFC_FIRST_FRAG:

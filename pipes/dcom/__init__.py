@@ -5,7 +5,9 @@ process, RpcSs, hosts all three; MS-DCOM 2.1 gives them its well-known endpoints
 ``exporter`` (IObjectExporter, the OXID resolver) and ``activation`` (IActivation,
 IRemoteSCMActivator).  On a dynamic TCP port of its own (smbemu.rpc_tcp service ``dcom``), the
 object exporter of the one COM server smbemu emulates, the COM+ Event System: ``remunknown``
-(IRemUnknown, IRemUnknown2, IEventSystem).  ``classes`` says what each CLSID answers;
+(IRemUnknown, IRemUnknown2), ``comev`` (IEventSystem and the event store's collection,
+enumerator, event class and subscription objects, the store in ``eventstore``) and ``typeinfo``
+(IEventSystem's ITypeInfo).  ``classes`` says what each CLSID answers;
 ``objects`` keeps the OXID / OID / IPID tables and the ping sets, bounded; ``wire`` has the
 shared wire types.
 """
@@ -19,9 +21,14 @@ from smbemu.rpc.ndr import Operation
 
 from .activation import IACTIVATION, ISCM_ACTIVATOR
 from .exporter import INTERFACE as IOBJECT_EXPORTER
-from .remunknown import OBJECT_INTERFACES
+from .comev import STORE_INTERFACES
+from .remunknown import IREM_UNKNOWN, IREM_UNKNOWN2
+from .typeinfo import ITYPEINFO
 
 __all__ = ["INTERFACES", "IOBJECT_EXPORTER", "OBJECT_INTERFACES"]
+
+#: Served on the object exporter's port (the COM server's own, smbemu.rpc_tcp service ``dcom``).
+OBJECT_INTERFACES: Final = (IREM_UNKNOWN, IREM_UNKNOWN2, ITYPEINFO, *STORE_INTERFACES)
 
 # The object port's interfaces are not on any pipe, so the registry never loads them: they are
 # checked here the way it checks the others (smbemu.rpc.registry), and the listener finds them

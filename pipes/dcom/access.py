@@ -13,11 +13,18 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from smbemu.policy import Require, Rule
 from smbemu.rpc import CallContext
 
 from .wire import signed
 
-__all__ = ["checked"]
+__all__ = ["checked", "ACCESS_RULE"]
+
+#: Calls on the COM+ Event System's objects declared with their rule (the store's objects, the
+#: type information): the COM server's access permission, the machine default (Administrators,
+#: SYSTEM, SELF), as the DCOM rows of `smbemu.policy.rules` say for IRemUnknown and IEventSystem.
+ACCESS_RULE = Rule(Require.ADMINISTRATORS, source="MS-DCOM 3.2.4.1.1: the COM server's access "
+                                                  "permission (D: DefaultAccessPermission)")
 
 Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any]]
 

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = ["ComClass", "CLASSES", "NOT_EMULATED", "CLSID_EVENT_SYSTEM", "IID_IUNKNOWN", "IID_IDISPATCH",
-           "IID_IEVENT_SYSTEM", "IID_ICLASS_FACTORY", "IID_IREM_UNKNOWN", "IID_IREM_UNKNOWN2"]
+           "IID_IEVENT_SYSTEM", "IID_ICLASS_FACTORY", "IID_IREM_UNKNOWN", "IID_IREM_UNKNOWN2", "OBJECT_KINDS",
+           "CLSID_EVENT_CLASS", "CLSID_EVENT_SUBSCRIPTION", "KIND_EVENT_COLLECTION", "KIND_ENUMERATOR",
+           "KIND_TYPE_INFO", "offered_interfaces"]
 
 CLSID_EVENT_SYSTEM: Final = uuid.UUID("4E14FBA2-2E22-11D1-9964-00C04FBBB345")
 #: MS-DCOM 1.9 / the Platform SDK's unknwn.idl, oaidl.idl, eventsys.h.
@@ -57,6 +59,36 @@ CLASSES: Final = {
     CLSID_EVENT_SYSTEM: ComClass("EventSystem", CLSID_EVENT_SYSTEM,
                                  frozenset({IID_IUNKNOWN, IID_IDISPATCH, IID_IEVENT_SYSTEM})),
 }
+
+#: The objects the EventSystem object hands out (pipes/dcom/comev.py, typeinfo.py), by kind: the
+#: event store's event class and subscription objects are instances of CEventClass and
+#: CEventSubscription (eventsys.h CLSID_CEventClass, CLSID_CEventSubscription; MS-COMEV 3.1.4.2-
+#: 3.1.4.9 lists their interfaces); the collection, its enumerator and the type information have
+#: no class of their own, so smbemu keys them with UUIDs of its own (they never go on the wire).
+CLSID_EVENT_CLASS: Final = uuid.UUID("CDBEC9C0-7A68-11D1-88F9-0080C7D771BF")
+CLSID_EVENT_SUBSCRIPTION: Final = uuid.UUID("7542E960-79C7-11D1-88F9-0080C7D771BF")
+KIND_EVENT_COLLECTION: Final = uuid.uuid5(uuid.NAMESPACE_URL, "smbemu:dcom:EventObjectCollection")
+KIND_ENUMERATOR: Final = uuid.uuid5(uuid.NAMESPACE_URL, "smbemu:dcom:EnumEventObject")
+KIND_TYPE_INFO: Final = uuid.uuid5(uuid.NAMESPACE_URL, "smbemu:dcom:TypeInfo")
+_IID = uuid.UUID
+OBJECT_KINDS: Final = {
+    CLSID_EVENT_CLASS: frozenset({IID_IUNKNOWN, IID_IDISPATCH, _IID("FB2B72A0-7A68-11D1-88F9-0080C7D771BF"),
+                                  _IID("FB2B72A1-7A68-11D1-88F9-0080C7D771BF"),
+                                  _IID("7FB7EA43-2D76-4EA8-8CD9-3DECC270295E")}),
+    CLSID_EVENT_SUBSCRIPTION: frozenset({IID_IUNKNOWN, IID_IDISPATCH, _IID("4A6B0E15-2E38-11D1-9965-00C04FBBB345"),
+                                         _IID("4A6B0E16-2E38-11D1-9965-00C04FBBB345"),
+                                         _IID("FBC1D17D-C498-43A0-81AF-423DDD530AF6")}),
+    KIND_EVENT_COLLECTION: frozenset({IID_IUNKNOWN, IID_IDISPATCH, _IID("F89AC270-D4EB-11D1-B682-00805FC79216")}),
+    KIND_ENUMERATOR: frozenset({IID_IUNKNOWN, _IID("F4A07D63-2E25-11D1-9964-00C04FBBB345")}),
+    KIND_TYPE_INFO: frozenset({IID_IUNKNOWN, _IID("00020401-0000-0000-C000-000000000046")}),
+}
+
+
+def offered_interfaces(kind: uuid.UUID) -> frozenset[uuid.UUID]:
+    """The IIDs an object of ``kind`` (a class, or one of OBJECT_KINDS) answers QueryInterface for."""
+    known = CLASSES.get(kind)
+    return known.interfaces if known is not None else OBJECT_KINDS.get(kind, frozenset())
+
 
 #: CLSID -> (name, the HRESULT answered) (module docstring).
 NOT_EMULATED: Final = {

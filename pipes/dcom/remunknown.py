@@ -1,5 +1,5 @@
-"""The emulated COM server's object exporter port (smbemu.rpc_tcp service ``dcom``): IRemUnknown,
-IRemUnknown2 (MS-DCOM 3.1.1.5.6 / 3.1.1.5.7) and the EventSystem object's IEventSystem.
+"""The emulated COM server's object exporter port (smbemu.rpc_tcp service ``dcom``): IRemUnknown and
+IRemUnknown2 (MS-DCOM 3.1.1.5.6 / 3.1.1.5.7).
 
 Every ORPC request names its target in the PDU's object UUID (MS-DCOM 3.2.4.1.1: the IPID);
 smbemu.rpc_tcp records it per connection (``OBJECT_MEMO_KEY``).  An IPID the exporter does not
@@ -14,9 +14,7 @@ dcomcnfg's DefaultAccessPermission, W), so other callers get E_ACCESSDENIED.
 * RemAddRef (4) / RemRelease (5): reference counts per IPID; an unknown IPID in RemAddRef is
   E_INVALIDARG in its result slot (3.1.1.5.6.1.2-3).
 * RemQueryInterface2 (IRemUnknown2 6): not emulated (nca_op_rng_error; U: Windows implements it).
-* IEventSystem (MS-COMEV 3.1.4.1): IDispatch::GetTypeInfoCount (3) answers 1, as Windows'
-  EventSystem (its type library describes IEventSystem, W); the type information (ITypeInfo) and
-  the event store (Query, Store, Remove...) are not emulated (nca_op_rng_error).
+* the EventSystem object's own interfaces and the objects it hands out: `.comev`, `.typeinfo`.
 """
 
 from __future__ import annotations
@@ -29,12 +27,12 @@ from smbemu.rpc import CallContext, Interface
 from smbemu.rpc.ndr import ConformantArray, Guid, Pointer, Struct, uint16, uint32, uint64
 
 from .access import checked
-from .classes import IID_IEVENT_SYSTEM
+from .classes import offered_interfaces
 from .exporter import exporter
 from .objects import ExportedObject
 from .wire import E_INVALIDARG, E_NOINTERFACE, ORPCTHAT, ORPCTHAT_EMPTY, ORPCTHIS, RPC_E_DISCONNECTED
 
-__all__ = ["IREM_UNKNOWN", "IREM_UNKNOWN2", "IEVENT_SYSTEM", "OBJECT_INTERFACES", "OBJECT_MEMO_KEY"]
+__all__ = ["IREM_UNKNOWN", "IREM_UNKNOWN2", "OBJECT_MEMO_KEY", "iunknown_reserved", "target_object"]
 
 #: smbemu.rpc_tcp: session id -> the object UUID of the request being served.
 OBJECT_MEMO_KEY: Final = "rpc_tcp.object_uuid"
@@ -48,7 +46,7 @@ _REFS: Final = [("ORPCthis", ORPCTHIS), ("cInterfaceRefs", uint16), ("InterfaceR
 _NULL_STD: Final = {"flags": 0, "cPublicRefs": 0, "oxid": 0, "oid": 0, "ipid": uuid.UUID(int=0)}
 
 
-def _iunknown_reserved(iface: Interface) -> None:
+def iunknown_reserved(iface: Interface) -> None:
     """Opnums 0-2 are IUnknown's QueryInterface / AddRef / Release, never sent (MS-DCOM 3.1.1.5.6:
     "Opnums reserved for local use")."""
     for opnum, name in enumerate(("QueryInterface", "AddRef", "Release")):
@@ -76,7 +74,7 @@ def target_object(ctx: CallContext, iid: uuid.UUID) -> ExportedObject:
 
 
 def _declare_rem_unknown(iface: Interface) -> None:
-    _iunknown_reserved(iface)
+    iunknown_reserved(iface)
     iface.operation(3, "RemQueryInterface",
                     request=[("ORPCthis", ORPCTHIS), ("ripid", Guid), ("cRefs", uint32), ("cIids", uint16),
                              ("iids", ConformantArray(Guid))],
@@ -97,8 +95,7 @@ def RemQueryInterface(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     if found is None:
         return {"ORPCthat": ORPCTHAT_EMPTY, "ppQIResults": None, "ReturnValue": RPC_E_DISCONNECTED}
     obj, _ = found
-    from .classes import CLASSES
-    offered = CLASSES[obj.clsid].interfaces if obj.clsid in CLASSES else frozenset()
+    offered = offered_interfaces(obj.clsid)
     refs = min(max(request["cRefs"], 1), 0xFFFF)
     results = []
     for iid in request["iids"][:request["cIids"]]:
@@ -145,25 +142,3 @@ IREM_UNKNOWN2: Final = Interface(
 _declare_rem_unknown(IREM_UNKNOWN)
 _declare_rem_unknown(IREM_UNKNOWN2)
 IREM_UNKNOWN2.not_implemented(6, "RemQueryInterface2")
-
-IEVENT_SYSTEM: Final = Interface(
-    name="IEventSystem", uuid="4e14fb9f-2e22-11d1-9964-00c04fbbb345", version=(0, 0), pipes=(),
-    opnum_count=13, description="COM+ Event System (MS-COMEV IEventSystem)")
-_iunknown_reserved(IEVENT_SYSTEM)
-
-
-@IEVENT_SYSTEM.operation(3, "GetTypeInfoCount", request=[("ORPCthis", ORPCTHIS)],
-                         response=[("ORPCthat", ORPCTHAT), ("pctinfo", uint32)], returns="HRESULT")
-@checked
-def GetTypeInfoCount(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-OAUT 3.1.4.1: one type description."""
-    target_object(ctx, IID_IEVENT_SYSTEM)
-    return {"ORPCthat": ORPCTHAT_EMPTY, "pctinfo": 1, "ReturnValue": 0}
-
-
-for _opnum, _name in enumerate(("GetTypeInfo", "GetIDsOfNames", "Invoke", "Query", "Store", "Remove",
-                                "get_EventObjectChangeEventClassID", "QueryS", "RemoveS"), start=4):
-    IEVENT_SYSTEM.not_implemented(_opnum, _name)
-
-#: Served on the object exporter's port only (smbemu.rpc_tcp reads this off IObjectExporter).
-OBJECT_INTERFACES: Final = (IREM_UNKNOWN, IREM_UNKNOWN2, IEVENT_SYSTEM)

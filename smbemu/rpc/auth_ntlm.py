@@ -1,7 +1,8 @@
 """The NTLMSSP security provider for DCE/RPC, bare or wrapped in SPNEGO (MS-RPCE 3.3.1.5.2;
 MS-NLMP 3.2.5, 3.4; MS-SPNG 3.3.5.1; RFC 4178).
 
-One :class:`NtlmRpcAuth` per association (per open pipe) implements
+One :class:`NtlmRpcAuth` per security context (:mod:`smbemu.rpc.auth_contexts` keeps an
+association's contexts, keyed by auth_context_id) implements
 :class:`smbemu.rpc.security.RpcAuth` for
 
 * ``auth_type`` 10 (RPC_C_AUTHN_WINNT, bare NTLMSSP): bind NEGOTIATE -> bind_ack CHALLENGE ->
@@ -37,8 +38,9 @@ unknown user, disabled account, bad MIC,
 PKT_PRIVACY without NTLMSSP_NEGOTIATE_SEAL...)
 alter_context changing auth_type               fault 0x721 (ACCESS_DENIED when changed to NONE)
 alter_context changing level or context id     fault ERROR_ACCESS_DENIED (5)
-alter_context with auth once established       fault ERROR_ACCESS_DENIED (one security context
-                                               per association; multiplexing is not offered)
+alter_context for this context once             fault ERROR_ACCESS_DENIED (another
+established                                    auth_context_id starts another context:
+                                               :mod:`smbemu.rpc.auth_contexts`)
 rpc_auth_3 that fails, or that tries to end    no answer; the next request faults
 an SPNEGO exchange (it cannot carry the final  ERROR_ACCESS_DENIED and the association ends
 token)
@@ -71,6 +73,7 @@ from smbemu.auth.ntlm import NtlmAcceptor, NtlmError, NtlmResult, NtlmSecurity, 
 from smbemu.auth.ntlm_messages import NegotiateFlags
 from smbemu.errors import SmbStatusError
 from smbemu.principal import Principal
+from smbemu.rpc.auth_contexts import SecurityContexts
 from smbemu.rpc.pdu import PFC_FIRST_FRAG, AuthLevel, AuthType, AuthVerifier, BindNakReason
 from smbemu.rpc.security import AuthRejected, NullAuth, VerifyFailed
 from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
@@ -448,9 +451,10 @@ class RpcLogons(Protocol):
         ...
 
 
-def rpc_auth_factory(logons: RpcLogons) -> Callable[[], NtlmRpcAuth]:
-    """A factory of per-association providers speaking for this server: acceptors from
-    ``logons.new_acceptor``, identities from ``logons.logon``.
+def rpc_auth_factory(logons: RpcLogons) -> Callable[[], SecurityContexts]:
+    """A factory of per-association security context tables
+    (:class:`smbemu.rpc.auth_contexts.SecurityContexts`) whose contexts speak for this server:
+    acceptors from ``logons.new_acceptor``, identities from ``logons.logon``.
 
     A refused logon (its ``SmbStatusError``: LOGON_FAILURE, ACCOUNT_DISABLED, ...) becomes
     :class:`AuthRejected` with ERROR_SEC_PKG_ERROR, the fault Windows ends a failed
@@ -465,7 +469,10 @@ def rpc_auth_factory(logons: RpcLogons) -> Callable[[], NtlmRpcAuth]:
             raise AuthRejected(BindNakReason.REASON_NOT_SPECIFIED, FAULT_SEC_PKG_ERROR,
                                f"logon refused (NTSTATUS 0x{exc.status:08X}): {exc}") from None
 
-    def factory() -> NtlmRpcAuth:
+    def new_context() -> NtlmRpcAuth:
         return NtlmRpcAuth(logons.new_acceptor, resolve)
+
+    def factory() -> SecurityContexts:
+        return SecurityContexts(new_context)
 
     return factory

@@ -190,6 +190,7 @@ class RpcEndpoint(SlicedInput):
         self._features = 0
         self._ndr64 = False
         self._ctx: CallContext | None = None
+        self._ctx_key: tuple[Any, ...] = ()  # the security context self._ctx was made for
         self.stats = RpcStats()
         #: Called after every call as ``on_call(ctx, interface, operation_name, status, reason,
         #: fault=..., opnum=...)``: ``reason`` is the runtime's when it answered without running
@@ -319,6 +320,10 @@ class RpcEndpoint(SlicedInput):
         body = Fault(FAULT_ALLOC_HINT, context_id & 0xFFFF, 0, status)
         return encode_pdu(Pdu(body, call_id, flags, drep=self._reply_drep(drep)))
 
+    def _proto_error(self, hdr: Header) -> _Abort:
+        """nca_proto_error (did not execute) and end the association."""
+        return _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True, drep=hdr.drep))
+
     def _nak(self, call_id: int, reason: int, drep: bytes) -> _Abort:
         return _Abort(encode_pdu(Pdu(BindNak(reason), call_id, drep=self._reply_drep(drep))))
 
@@ -394,8 +399,7 @@ class RpcEndpoint(SlicedInput):
             pdu = parse_pdu(raw)
         except PduError as exc:
             log.info("pipe %s: malformed alter_context: %s", self.pipe_name, exc)
-            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
-                                     drep=hdr.drep)) from None
+            raise self._proto_error(hdr) from None
         body = pdu.body
         assert isinstance(body, Bind)
         out_auth: AuthVerifier | None = None
@@ -410,13 +414,11 @@ class RpcEndpoint(SlicedInput):
                                          drep=hdr.drep)) from None
             self._ctx = None
         if not body.contexts:
-            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
-                                     drep=hdr.drep))
+            raise self._proto_error(hdr)
         try:
             results = self._negotiate(body.contexts, bind=False)
         except ContextListError:
-            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
-                                     drep=hdr.drep)) from None
+            raise self._proto_error(hdr) from None
         group_id = self._group.id if self._group is not None else 0
         resp = AlterContextResp(self._max_xmit, self._max_xmit, group_id, "", results)
         self._emit(encode_pdu(Pdu(resp, hdr.call_id, PFC_FIRST_FRAG | PFC_LAST_FRAG, out_auth,
@@ -427,11 +429,9 @@ class RpcEndpoint(SlicedInput):
         try:
             pdu = parse_pdu(raw)
         except PduError:
-            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
-                                     drep=hdr.drep)) from None
+            raise self._proto_error(hdr) from None
         if pdu.auth is None:
-            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
-                                     drep=hdr.drep))
+            raise self._proto_error(hdr)
         try:
             self._auth.process_auth3(pdu.auth)
         except AuthRejected as exc:
@@ -457,8 +457,7 @@ class RpcEndpoint(SlicedInput):
             pdu = parse_pdu(raw)
         except PduError as exc:
             log.info("pipe %s: malformed request: %s", self.pipe_name, exc)
-            raise _Abort(self._fault(hdr.call_id, NCA_S_PROTO_ERROR, 0, dne=True,
-                                     drep=hdr.drep)) from None
+            raise self._proto_error(hdr) from None
         body = pdu.body
         assert isinstance(body, Request)
         if flags & PFC_FIRST_FRAG:
@@ -531,9 +530,10 @@ class RpcEndpoint(SlicedInput):
                                      session_key=None)
 
     def _call_context(self) -> CallContext:
+        auth = self._auth  # with several security contexts, each call may be another caller's
+        key = (auth.principal, auth.auth_level, auth.auth_type, auth.session_key)
         ctx = self._ctx
-        if ctx is None:
-            auth = self._auth
+        if ctx is None or key != self._ctx_key:
             assert self._group is not None
             ctx = self._context_factory(
                 pipe_name=self.pipe_name, handles=self._group.handles,
@@ -545,7 +545,7 @@ class RpcEndpoint(SlicedInput):
             ctx.pipe_interfaces = self._pipe.interfaces
             ctx.stats = self.stats
             ctx.assoc_group_id = self._group.id
-            self._ctx = ctx
+            self._ctx, self._ctx_key = ctx, key
         return ctx
 
     def _call(self, call_id: int, context: PresContext, opnum: int, stub: bytes,

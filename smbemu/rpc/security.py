@@ -62,22 +62,38 @@ class VerifyFailed(Exception):
 
 
 class RpcAuth(Protocol):
-    """One endpoint's DCE/RPC security state (see the module docstring)."""
+    """One endpoint's DCE/RPC security state (see the module docstring).  The attributes are
+    read-only to the endpoint: a provider may keep them as plain attributes or compute them
+    (:class:`smbemu.rpc.auth_contexts.SecurityContexts` answers for the context in use)."""
 
-    #: MS-RPCE 2.2.1.1.8 level in force (``AuthLevel.NONE`` without RPC auth).
-    auth_level: int
-    #: MS-RPCE 2.2.1.1.7 provider in force (``AuthType.NONE`` without RPC auth).
-    auth_type: int
-    #: auth_context_id of the established context (echoed in response sec_trailers).
-    auth_context_id: int
-    #: Identity established by RPC auth, or ``None`` (the SMB session's identity applies).
-    principal: Principal | None
-    #: Session key of the RPC security context, or ``None``.
-    session_key: bytes | None
-    #: True when requests and responses carry verifiers (PKT / PKT_INTEGRITY / PKT_PRIVACY).
-    protects: bool
-    #: True to echo PFC_SUPPORT_HEADER_SIGN in bind_ack when the client offered it.
-    header_signing: bool
+    @property
+    def auth_level(self) -> int:
+        """MS-RPCE 2.2.1.1.8 level in force (``AuthLevel.NONE`` without RPC auth)."""
+
+    @property
+    def auth_type(self) -> int:
+        """MS-RPCE 2.2.1.1.7 provider in force (``AuthType.NONE`` without RPC auth)."""
+
+    @property
+    def auth_context_id(self) -> int:
+        """auth_context_id of the established context (echoed in response sec_trailers)."""
+
+    @property
+    def principal(self) -> Principal | None:
+        """Identity established by RPC auth, or ``None`` (the SMB session's identity applies)."""
+
+    @property
+    def session_key(self) -> bytes | None:
+        """Session key of the RPC security context, or ``None``."""
+
+    @property
+    def protects(self) -> bool:
+        """True when requests and responses carry verifiers (PKT / PKT_INTEGRITY /
+        PKT_PRIVACY)."""
+
+    @property
+    def header_signing(self) -> bool:
+        """True to echo PFC_SUPPORT_HEADER_SIGN in bind_ack when the client offered it."""
 
     def process_bind_auth(self, verifier: AuthVerifier, *, alter: bool,
                           client_flags: int) -> AuthVerifier | None: ...

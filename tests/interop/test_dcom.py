@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,10 @@ from typing import Any
 import pytest
 from impacket.dcerpc.v5 import dcomrt, transport  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.dcom import comev  # type: ignore[import-untyped]
-from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_PKT_INTEGRITY  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
+    RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+    DCERPCException,
+)
 from impacket.uuid import string_to_bin  # type: ignore[import-untyped]
 
 from helpers import HOST, ServerThread
@@ -107,6 +111,91 @@ def test_the_administrator_activates_the_event_system_and_talks_to_it(lab: DcomL
     factory = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteGetClassObject(
         comev.CLSID_EventSystem, dcomrt.IID_IClassFactory)
     assert factory.RemRelease()["ErrorCode"] == 0
+
+
+def test_one_object_connection_switches_interfaces_with_a_new_authentication_each(lab: DcomLab) -> None:
+    """impacket keeps one TCP connection per object exporter and moves between interfaces with
+    alter_ctx, each carrying a new NTLM authentication under a new auth_context_id (a security
+    context of its own, MS-RPCE 3.3.1.5.4): every call after a switch is signed with the newest
+    context's keys, and impacket checks nothing, so a wrong answer shows as a failed call."""
+    created = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteCreateInstance(comev.CLSID_EventSystem,
+                                                                         comev.IID_IEventSystem)
+    assert created.RemAddRef()["ErrorCode"] == 0  # binds IRemUnknown on the object port
+    event_system = comev.IEventSystem(created)
+    for _ in range(2):  # alter_ctx to IEventSystem, back to IRemUnknown, and again
+        assert event_system.GetTypeInfoCount()["pctinfo"] == 1
+        assert created.RemAddRef()["ErrorCode"] == 0
+    connection = dcomrt.INTERFACE.CONNECTIONS[HOST][threading.current_thread().name][created.get_oxid()]
+    assert connection["dce"]._ctx == 4  # four alter_ctx on the connection, each a new context
+    assert created.RemRelease()["ErrorCode"] == 0
+
+
+def _event_system(lab: DcomLab) -> Any:
+    created = dcomrt.IRemoteSCMActivator(lab.dce()).RemoteCreateInstance(comev.CLSID_EventSystem,
+                                                                         comev.IID_IEventSystem)
+    return comev.IEventSystem(created)
+
+
+def _text(answer: Any, field: str) -> str:
+    return str(answer[field]["asData"])
+
+
+def test_the_event_store_lists_what_sens_registered(lab: DcomLab) -> None:
+    """IEventSystem::Query (MS-COMEV 3.1.4.1.1) as impacket's test_comev walks it: the SENS event
+    classes (sens.h) and WinInet's subscriptions to SENS network events, each object reached
+    through the collection's enumerator and RemQueryInterface; a query on one field narrows it."""
+    event_system = _event_system(lab)
+    classes = event_system.Query("EventSystem.EventClassCollection", "ALL")
+    assert classes.get_Count()["pCount"] == 4
+    enumerator = classes.get_NewEnum()
+    ids = []
+    for _ in range(4):
+        (item,) = enumerator.Next(1)
+        event_class = comev.IEventClass2(item.RemQueryInterface(1, (comev.IID_IEventClass2,)))
+        ids.append(_text(event_class.get_EventClassID(), "pbstrEventClassID"))
+        event_class.RemRelease()
+    assert ids == [f"{{D59786{n}0-5B9F-11D1-8DD2-00AA004ABD5E}}" for n in (2, 3, 4, 5)]
+    with pytest.raises(DCERPCException) as exhausted:  # S_FALSE: fewer left than asked for
+        enumerator.Next(1)
+    assert exhausted.value.get_error_code() == 1
+    logon = event_system.Query("EventSystem.EventClassCollection",
+                               "EventClassID == {d5978630-5b9f-11d1-8dd2-00aa004abd5e}")
+    assert logon.get_Count()["pCount"] == 1
+    subscriptions = event_system.Query("EventSystem.EventSubscriptionCollection", "MethodName = 'ConnectionLost'")
+    first = subscriptions.get_NewEnum().Next(1)[0]
+    subscription = comev.IEventSubscription3(first.RemQueryInterface(1, (comev.IID_IEventSubscription3,)))
+    assert _text(subscription.get_SubscriptionName(), "pbstrSubscriptionName") == "WinInet ConnectionLost"
+    assert _text(subscription.get_EventClassID(), "pbstrEventClassID") == "{D5978620-5B9F-11D1-8DD2-00AA004ABD5E}"
+
+
+@pytest.mark.parametrize("progid, criteria, error", [
+    ("EventSystem.EventClassCollection", "EventClassID ==", 0x80040203),         # EVENT_E_QUERYSYNTAX
+    ("EventSystem.EventClassCollection", "Colour = 'red'", 0x80040204),          # EVENT_E_QUERYFIELD
+    ("EventSystem.NoSuchCollection", "ALL", 0x80070057),                         # E_INVALIDARG
+])
+def test_a_query_windows_refuses_is_refused(lab: DcomLab, progid: str, criteria: str, error: int) -> None:
+    with pytest.raises(DCERPCException) as refused:
+        _event_system(lab).Query(progid, criteria)
+    assert refused.value.get_error_code() == error
+
+
+def test_the_type_information_describes_ieventsystem(lab: DcomLab) -> None:
+    """IDispatch::GetTypeInfo (MS-OAUT 3.1.4.2): IEventSystem's dispatch view -- IUnknown's and
+    IDispatch's seven methods, then Query ... RemoveS with the DISPIDs and help strings MS-COMEV
+    3.1.4.1 gives them."""
+    type_info = _event_system(lab).GetTypeInfo()
+    attr = type_info.GetTypeAttr()["ppTypeAttr"]
+    assert (attr["cFuncs"], attr["typeKind"], attr["cImplTypes"]) == (13, 4, 1)  # TKIND_DISPATCH
+    query = type_info.GetFuncDesc(7)["ppFuncDesc"]
+    assert (query["memid"], query["cParams"]) == (1, 3)
+    names = [name["asData"] for name in type_info.GetNames(1)["rgBstrNames"]]
+    assert names == ["Query", "progID", "queryCriteria", "errorIndex"]
+    assert _text(type_info.GetDocumentation(1), "pBstrDocString") == "method Query"
+    assert _text(type_info.GetDocumentation(-1), "pBstrName") == "IEventSystem"
+    with pytest.raises(DCERPCException) as missing:
+        type_info.GetFuncDesc(13)
+    assert missing.value.get_error_code() == 0x8002802B  # TYPE_E_ELEMENTNOTFOUND
+    assert type_info.RemRelease()["ErrorCode"] == 0
 
 
 @pytest.mark.parametrize("who", [USER, None], ids=["user", "anonymous"])

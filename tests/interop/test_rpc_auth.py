@@ -27,7 +27,8 @@ from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
 import smbemu.ipc
 from helpers import HOST, ServerThread, run_tool
 from smbemu.logon import RpcLogons
-from smbemu.rpc.auth_ntlm import NtlmRpcAuth, rpc_auth_factory
+from smbemu.rpc.auth_contexts import SecurityContexts
+from smbemu.rpc.auth_ntlm import rpc_auth_factory
 from smbemu.rpc.security import NullAuth
 
 pytestmark = pytest.mark.interop
@@ -43,7 +44,7 @@ class Wired:
     def __init__(self, server: ServerThread) -> None:
         self.server = server
         self.port = server.port
-        self.providers: list[tuple[str, NtlmRpcAuth]] = []
+        self.providers: list[tuple[str, SecurityContexts]] = []
 
     def established(self) -> list[tuple[str, int, int, str]]:
         """(pipe, auth_type, auth_level, user) of every authenticated association so far."""
@@ -65,7 +66,7 @@ def wired() -> Iterator[Wired]:
                 if new_auth is None:
                     new_auth = rpc_auth_factory(RpcLogons(config))
                 endpoint._auth = new_auth()
-            if isinstance(endpoint.auth, NtlmRpcAuth):
+            if isinstance(endpoint.auth, SecurityContexts):
                 state.providers.append((pipe_name, endpoint.auth))
             return endpoint
 

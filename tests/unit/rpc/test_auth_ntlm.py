@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import spnego as pyspnego
 from impacket.dcerpc.v5 import mgmt  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
     RPC_C_AUTHN_LEVEL_CONNECT,
@@ -33,19 +32,17 @@ from impacket.dcerpc.v5.rpcrt import (  # type: ignore[import-untyped]
     DCERPCException,
 )
 from impacket.uuid import uuidtup_to_bin  # type: ignore[import-untyped]
-from spnego.iov import BufferType
 
 from smbemu.auth.ntlm import NtlmAcceptor, NtlmAccount, NtlmResult, Outcome, ServerIdentity
 from smbemu.auth.ntlm_crypto import md4, utf16
 from smbemu.builder import build_config
 from smbemu.logon import RpcLogons
 from smbemu.principal import Principal, PrincipalKind
+from smbemu.rpc.auth_contexts import SecurityContexts
 from smbemu.rpc.auth_ntlm import NtlmRpcAuth, rpc_auth_factory
 from smbemu.rpc.endpoint import RpcEndpoint
 from smbemu.rpc.pdu import (
     NDR20,
-    PFC_FIRST_FRAG,
-    PFC_LAST_FRAG,
     AlterContextResp,
     Auth3,
     AuthVerifier,
@@ -58,9 +55,9 @@ from smbemu.rpc.pdu import (
     parse_pdu,
 )
 from smbemu.rpc.registry import Registry
-from smbemu.rpc.security import AuthRejected, NullAuth
 from smbemu.status import FAULT_ACCESS_DENIED, FAULT_SEC_PKG_ERROR, NCA_S_PROTO_ERROR
 
+from rpcauthclient import CTX_ID, PySpnego, RawClient
 from rpcmem import MemoryPipe
 from sambagensec import SambaGensec, samba_gensec
 
@@ -69,7 +66,6 @@ WINNT, NEGOTIATE = 10, 9
 CONNECT, CALL, PKT, INTEGRITY, PRIVACY = 2, 3, 4, 5, 6
 ALICE = ("alice", "Wonderland1")
 ADMIN = ("Administrator", "Adm!n2003")
-CTX_ID = 0x4711
 
 
 @pytest.fixture(scope="module")
@@ -78,18 +74,21 @@ def config() -> Any:
 
 
 @pytest.fixture
-def new_auth(config: Any) -> Callable[[], NtlmRpcAuth]:
+def new_auth(config: Any) -> Callable[[], SecurityContexts]:
     return rpc_auth_factory(RpcLogons(config))
 
 
 @pytest.fixture
-def ep(registry: Registry, factory: Any, new_auth: Callable[[], NtlmRpcAuth]) -> RpcEndpoint:
+def ep(registry: Registry, factory: Any, new_auth: Callable[[], SecurityContexts]) -> RpcEndpoint:
     """The toy pipe (toy, toy2, mgmt) with the SMB identity alice (see conftest)."""
     return RpcEndpoint("toy", registry, factory, auth=new_auth())
 
 
 def auth_of(ep: RpcEndpoint) -> NtlmRpcAuth:
+    """The security context the endpoint's last PDU used."""
     auth = ep.auth
+    if isinstance(auth, SecurityContexts):
+        return auth.current
     assert isinstance(auth, NtlmRpcAuth)
     return auth
 
@@ -258,131 +257,6 @@ def test_anonymous_cannot_protect_packets(ep: RpcEndpoint, h: H) -> None:
 
 
 # ----------------------------------------------------------------------------- own framing
-class PySpnego:
-    """pyspnego as the client's security provider (NTLM or Negotiate)."""
-
-    def __init__(self, user: str, password: str, auth_type: int, level: int) -> None:
-        req = pyspnego.ContextReq.default
-        if level >= PKT:
-            req |= pyspnego.ContextReq.integrity
-        if level == PRIVACY:
-            req |= pyspnego.ContextReq.confidentiality
-        if auth_type == NEGOTIATE:
-            req |= pyspnego.ContextReq.dce_style
-        self.ctx = pyspnego.client(user, password, hostname="legacysrv", service="host",
-                                   protocol="negotiate" if auth_type == NEGOTIATE else "ntlm",
-                                   context_req=req)
-
-    def step(self, token: bytes | None) -> bytes:
-        return self.ctx.step(token) or b""
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.ctx.complete)
-
-    def sign(self, whole: bytes) -> bytes:
-        return bytes(self.ctx.sign(whole))
-
-    def verify(self, whole: bytes, signature: bytes) -> None:
-        self.ctx.verify(whole, signature)
-
-    def seal(self, prefix: bytes, stub: bytes, suffix: bytes) -> tuple[bytes, bytes]:
-        res = self.ctx.wrap_iov([BufferType.header, (BufferType.sign_only, prefix),
-                                 (BufferType.data, stub), (BufferType.sign_only, suffix)])
-        sealed, signature = res.buffers[2].data, res.buffers[0].data
-        assert sealed is not None and signature is not None
-        return sealed, signature
-
-    def unseal(self, prefix: bytes, sealed: bytes, suffix: bytes, signature: bytes) -> bytes:
-        res = self.ctx.unwrap_iov([(BufferType.header, signature),
-                                   (BufferType.sign_only, prefix), (BufferType.data, sealed),
-                                   (BufferType.sign_only, suffix)])
-        plain = res.buffers[2].data
-        assert plain is not None
-        return plain
-
-
-class RawClient:
-    """A DCE/RPC client doing its own framing around a client security provider."""
-
-    def __init__(self, ep: RpcEndpoint, provider: Any, auth_type: int, level: int,
-                 h: H) -> None:
-        self.ep, self.p, self.auth_type, self.level, self.h = ep, provider, auth_type, level, h
-        self.call_id = 1
-
-    def verifier(self, token: bytes, pad: int = 0) -> AuthVerifier:
-        return AuthVerifier(self.auth_type, self.level, CTX_ID, token, pad)
-
-    def bind(self, *, use_auth3: bool = False, syntax: Any = None) -> None:
-        h = self.h
-        syntax = syntax or h.TOY
-        self.ep.write(h.bind_pdu([(0, syntax, [NDR20])], call_id=self.call_id,
-                                 auth=self.verifier(self.p.step(None))))
-        (ack,) = h.drain(self.ep)
-        assert isinstance(ack.body, BindAck), ack.body
-        assert ack.auth is not None
-        token = self.p.step(ack.auth.auth_value)
-        if use_auth3:
-            self.ep.write(encode_pdu(Pdu(Auth3(), self.call_id, auth=self.verifier(token))))
-            assert not self.ep.has_output()
-        while not use_auth3:
-            self.ep.write(h.bind_pdu([(0, syntax, [NDR20])], call_id=self.call_id,
-                                     alter=True, auth=self.verifier(token)))
-            raw, more = self.ep.read(1 << 20)
-            assert not more and not self.ep.has_output()
-            resp = parse_pdu(raw)
-            assert isinstance(resp.body, AlterContextResp), resp.body
-            auth_length = struct.unpack_from("<H", raw, 10)[0]
-            auth_type, level, _pad, _res, context_id = struct.unpack_from(
-                "<BBBBI", raw, len(raw) - auth_length - 8)
-            assert (auth_type, level, context_id) == (self.auth_type, self.level, CTX_ID)
-            if self.p.complete:
-                assert auth_length == 0  # a 3-leg mech: the sec_trailer alone, no auth_value
-                break
-            assert resp.auth is not None
-            token = self.p.step(resp.auth.auth_value)
-            if self.p.complete and not token:
-                break
-        assert self.p.complete
-        self.call_id += 1
-
-    def request(self, opnum: int, stub: bytes, *, tamper: bool = False) -> bytes | int:
-        """One call; the response stub (every fragment's verifier checked), or a fault."""
-        pad = -len(stub) & 15
-        body = stub + bytes(pad)
-        frag_len = 24 + len(body) + 8 + 16
-        header = struct.pack("<BBBB4sHHIIHH", 5, 0, 0, PFC_FIRST_FRAG | PFC_LAST_FRAG,
-                             b"\x10\0\0\0", frag_len, 16, self.call_id, len(stub), 0, opnum)
-        trailer = struct.pack("<BBBBI", self.auth_type, self.level, pad, 0, CTX_ID)
-        if self.level == PRIVACY:
-            body, signature = self.p.seal(header, body, trailer)
-        else:
-            signature = self.p.sign(header + body + trailer)
-        raw = bytearray(header + body + trailer + signature)
-        if tamper:
-            raw[-20] ^= 1  # in the sec_trailer: auth_context_id
-        self.call_id += 1
-        self.ep.write(raw)
-        out = b""
-        while self.ep.has_output():
-            wire, more = self.ep.read(1 << 20)
-            assert not more
-            frag = parse_pdu(wire)
-            if isinstance(frag.body, Fault):
-                return frag.body.status
-            assert isinstance(frag.body, Response) and frag.auth is not None
-            sig = frag.auth.auth_value
-            stub_end = len(wire) - 16 - 8
-            prefix, suffix = wire[:24], wire[stub_end:len(wire) - 16]
-            if self.level == PRIVACY:
-                plain = self.p.unseal(prefix, wire[24:stub_end], suffix, sig)
-            else:
-                plain = wire[24:stub_end]
-                self.p.verify(wire[:-16], sig)
-            out += plain[:len(plain) - frag.auth.auth_pad_length]
-        return out
-
-
 @pytest.mark.parametrize("auth_type", [WINNT, NEGOTIATE])
 @pytest.mark.parametrize("level", [PKT, INTEGRITY, PRIVACY])
 def test_pyspnego_signs_and_seals_both_ways(ep: RpcEndpoint, h: H, auth_type: int,
@@ -592,29 +466,6 @@ def test_connect_level_ignores_the_request_verifier_value(ep: RpcEndpoint, h: H)
                                                             b"\x01" + bytes(15))))
     (fault,) = h.drain(ep)
     assert isinstance(fault.body, Fault) and fault.body.status == FAULT_ACCESS_DENIED
-
-
-def test_second_authentication_on_an_association_is_refused(ep: RpcEndpoint, h: H) -> None:
-    client = RawClient(ep, PySpnego(*ALICE, WINNT, INTEGRITY), WINNT, INTEGRITY, h)
-    client.bind()
-    again = PySpnego(*ADMIN, WINNT, INTEGRITY)
-    ep.write(h.bind_pdu([(1, h.TOY2, [NDR20])], alter=True,
-                        auth=AuthVerifier(WINNT, INTEGRITY, CTX_ID + 1, again.step(None))))
-    (fault,) = h.drain(ep)
-    assert isinstance(fault.body, Fault) and fault.body.status == FAULT_ACCESS_DENIED
-
-
-def test_no_auth_bind_then_alter_with_auth_is_null_auth(ep: RpcEndpoint, h: H) -> None:
-    h.bind_toy(ep)
-    token = PySpnego(*ALICE, WINNT, INTEGRITY).step(None)
-    ep.write(h.bind_pdu([(1, h.TOY2, [NDR20])], alter=True,
-                        auth=AuthVerifier(WINNT, INTEGRITY, 1, token)))
-    (fault,) = h.drain(ep)
-    null = NullAuth()
-    with pytest.raises(AuthRejected) as refused:
-        null.process_bind_auth(AuthVerifier(WINNT, INTEGRITY, 1, token), alter=True,
-                               client_flags=0)
-    assert isinstance(fault.body, Fault) and fault.body.status == refused.value.fault_status
 
 
 # --------------------------------------------------------------- provider without SMB parts
