@@ -205,6 +205,15 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "LsarSetSystemAccessAccount", "LsarDeleteObject", "LsarAddAccountRights",
                     "LsarRemoveAccountRights", "LsarCreateSecret", "LsarOpenSecret", "LsarSetSecret",
                     "LsarQuerySecret", "LsarStorePrivateData", "LsarRetrievePrivateData")},
+    # Trusted domain objects (pipes/lsarpc/trusted_domains.py, trust_info.py): creating one needs
+    # POLICY_TRUST_ADMIN, which the policy DACL gives Administrators only (MS-LSAD 2.2.1.1.2,
+    # 3.1.1.1.1, D); opening, querying, changing and deleting one are the TDO's DACL's, which
+    # MS-LSAD does not give: administrators (U for other callers).
+    **{("lsarpc", name): Rule(_ADM, source="MS-LSAD 3.1.4.7, 3.1.1.1.1 (D: Administrators; U: the TDO DACL)")
+       for name in ("LsarCreateTrustedDomain", "LsarCreateTrustedDomainEx", "LsarCreateTrustedDomainEx2",
+                    "LsarOpenTrustedDomain", "LsarOpenTrustedDomainByName", "LsarQueryTrustedDomainInfo",
+                    "LsarQueryTrustedDomainInfoByName", "LsarSetTrustedDomainInfo", "LsarSetTrustedDomainInfoByName",
+                    "LsarDeleteTrustedDomain", "LsarSetForestTrustInformation")},
     # -- samr (MS-SAMR) ---------------------------------------------------------------------
     # The SAM changes the emulator makes (smbemu.directory.changes): administrators, whose token
     # matches the AdministratorSid ALL_ACCESS ACE of every SAM object (MS-SAMR 3.1.5.12.2.1, D);

@@ -53,10 +53,11 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
     # (pipes/samr/passwords.py).
     "samr": {n: "MS-SAMR 3.1.5: OpnumNNNotUsedOnWire, reserved for local use"
              for n in (59, 60, 68, 69, 70, 71, 72)},
-    # MS-LSAD 3.1.4: "OpnumNNNotUsedOnWire", reserved for local use (opnum 1, LsarDelete, is
-    # listed there too but Windows answers it: STATUS_NOT_SUPPORTED, pipes/lsarpc/queries.py).
+    # MS-LSAD 3.1.4: "OpnumNNNotUsedOnWire", reserved for local use (opnum 1, LsarDelete, and 52,
+    # LsarCloseTrustedDomainEx, are listed there too but Windows answers them: STATUS_NOT_SUPPORTED,
+    # pipes/lsarpc/queries.py; STATUS_NOT_IMPLEMENTED, pipes/lsarpc/trusted_domains.py).
     "lsarpc": {n: "MS-LSAD 3.1.4: OpnumNNNotUsedOnWire, reserved for local use"
-               for n in (5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75,
+               for n in (5, 9, 21, 22, 56, *range(60, 68), *range(69, 73), 75,
                          *range(78, 82))},
     # MS-DSSP 3.2.5: "Opnums 1 through 11 are not used across the network" (the dcpromo calls
     # of Windows 2000 / 2003 were removed from the interface).
