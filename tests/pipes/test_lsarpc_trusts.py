@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from smbemu.audit import AuditLog, subscribe
+from smbemu.directory.persist import StateFile
 
 MAX_ALLOWED = 0x02000000
 SUCCESS, MORE_ENTRIES, NO_MORE_ENTRIES = 0, 0x00000105, 0x8000001A
@@ -259,3 +260,13 @@ def test_a_user_lists_but_does_not_open(dc: Any, pipe_client: Callable[..., Any]
     # unknown names answer as Windows does
     assert dc.admin.call(55, PolicyHandle=dc.policy, TrustedDomainName="nope",
                          DesiredAccess=MAX_ALLOWED)["ReturnValue"] == OBJECT_NAME_NOT_FOUND
+
+
+def test_state_keeps_the_trusts(dc: Any, tmp_path: Any) -> None:
+    """--state keeps the trusts as it keeps the other LSA settings (the directory's lsa_policy)."""
+    state = StateFile(tmp_path / "state.json")
+    dc.server.directory.on_change = state.save
+    assert create_ex2(dc.admin, dc.policy, ex_info(), auth_blob("in", "out"))["ReturnValue"] == SUCCESS
+    reloaded = StateFile(state.path).load({"role": dc.server.directory.role})
+    assert reloaded is not None
+    assert reloaded.lsa_policy["trusted_domains"]["torturedom"]["sid"] == SID
