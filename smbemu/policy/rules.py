@@ -249,9 +249,10 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # caller -- also an unauthenticated one, how a user whose password expired or must change
     # (STATUS_PASSWORD_MUST_CHANGE) changes it: smbpasswd -r, changepasswd.py (MS-SAMR 3.1.5.10.3,
     # D; W for the anonymous session).
-    **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-3 (D: the old password is the proof)")
+    **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-4 (D: the old password is the proof)")
        for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2",
-                    "SamrChangePasswordUser", "SamrUnicodeChangePasswordUser3")},
+                    "SamrChangePasswordUser", "SamrUnicodeChangePasswordUser3",
+                    "SamrUnicodeChangePasswordUser4")},
     # A SAM object's security descriptor, a group member's attributes: the handle's WRITE_DAC /
     # WRITE_OWNER / GROUP_ADD_MEMBER, which the default DACLs give administrators (MS-SAMR
     # 3.1.5.12.1, 3.1.5.13.2, 3.1.5.12.2.1, D); the DSRM password: "the client MUST be a member of
