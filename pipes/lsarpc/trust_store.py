@@ -28,10 +28,7 @@ try:  # cryptography 43+: RC4 lives with the legacy ciphers
 except ImportError:  # pragma: no cover - older cryptography
     from cryptography.hazmat.primitives.ciphers.algorithms import ARC4
 
-from .trust_types import (
-    TRUST_ATTRIBUTE_FOREST_TRANSITIVE,
-    TRUST_DIRECTION_INBOUND,
-)
+from .trust_types import TRUST_ATTRIBUTE_FOREST_TRANSITIVE
 
 _KEY: Final = "trusted_domains"
 #: MS-LSAD 2.2.7.16: the random confounder in front of the authentication blob.
@@ -96,17 +93,6 @@ def remove(ctx: CallContext, record: dict[str, Any]) -> None:
 
 def is_forest_trust(record: dict[str, Any]) -> bool:
     return bool(record["attributes"] & TRUST_ATTRIBUTE_FOREST_TRANSITIVE)
-
-
-def incoming_password(record: dict[str, Any]) -> str | None:
-    """The current incoming clear password of an inbound trust (the interdomain trust account's
-    password, MS-ADTS 6.1.6.9.1), else None."""
-    if not record["direction"] & TRUST_DIRECTION_INBOUND:
-        return None
-    for auth_type, data in (record.get("incoming") or {}).get("current", []):
-        if auth_type == TRUST_AUTH_TYPE_CLEAR:
-            return bytes.fromhex(data).decode("utf-16-le", "replace")
-    return None
 
 
 # -------------------------------------------------------------------------------------------
