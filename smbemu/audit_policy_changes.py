@@ -15,11 +15,14 @@ Security log's XML view:
 4717   System security access was granted to an account (a logon right added: LsarAddAccountRights,
        LsarSetSystemAccessAccount; "Authentication Policy Change"), TargetSid / AccessGranted
 4718   System security access was removed from an account (AccessRemoved)
+4706   A new trust was created to a domain; 4707 a trust to a domain was removed; 4716 trusted
+       domain information was modified ("Authentication Policy Change"; DomainName, DomainSid,
+       TdoType, TdoDirection, TdoAttributes, SidFilteringEnabled: pipes/lsarpc/trust_store.py)
 =====  ==========================================================================================
 
 Event IDs, subcategories and their defaults: Microsoft's "Advanced security audit policy
 settings" reference and its per-event pages (learn.microsoft.com, windows/security/threat-
-protection/auditing/event-4719 / -4713 / -4714 / -4717 / -4718).
+protection/auditing/event-4719 / -4713 / -4714 / -4717 / -4718 / -4706 / -4707 / -4716).
 
 The Subject is the caller, as in every other change event (`audit_accounts.account_change`).
 LsarSetSecurityObject's 4670 ("Permissions on an object were changed") belongs to "Authorization
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["WRITERS", "policy_change", "POLICY_CHANGE_EVENTS"]
 
 #: The event IDs a `PolicyChanged` may carry (anything else is not written).
-POLICY_CHANGE_EVENTS: Final = frozenset({4713, 4714, 4717, 4718, 4719})
+POLICY_CHANGE_EVENTS: Final = frozenset({4706, 4707, 4713, 4714, 4716, 4717, 4718, 4719})
 
 
 #: Kept for the writer modules that import it by this name (use `subject_fields`).

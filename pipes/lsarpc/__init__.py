@@ -7,28 +7,27 @@ defines, Samba's lsa.idl agrees) is declared here, in one of four ways:
 
 * **emulated** — answered from the fixture directory (``ctx.server.directory``): LsarClose (0),
   LsarEnumeratePrivileges (2), LsarOpenPolicy (6), LsarQueryInformationPolicy (7),
-  LsarEnumerateAccounts (11), LsarEnumerateTrustedDomains (13), LsarLookupNames (14),
+  LsarEnumerateAccounts (11), LsarLookupNames (14),
   LsarLookupSids (15), LsarOpenAccount (17), LsarEnumeratePrivilegesAccount (18),
   LsarGetSystemAccessAccount (23), LsarLookupPrivilegeValue (31), LsarLookupPrivilegeName (32),
   LsarLookupPrivilegeDisplayName (33), LsarEnumerateAccountsWithUserRight (35),
   LsarEnumerateAccountRights (36), LsarOpenPolicy2 (44), LsarGetUserName (45),
-  LsarQueryInformationPolicy2 (46), LsarEnumerateTrustedDomainsEx (50), LsarLookupSids2 (57),
+  LsarQueryInformationPolicy2 (46), LsarLookupSids2 (57),
   LsarLookupNames2 (58), LsarLookupNames3 (68);
 * **changes** (issue 16) — account objects, privileges and rights (``account_writes``),
   secrets (``secrets``), the audit policy, the Kerberos / EFS domain policies and the objects'
   security descriptors (``policy_writes``, kept through ``policy_store``) for administrators,
   in the directory; everyone else gets STATUS_ACCESS_DENIED, as on Windows;
-* **trusted domains** (``refused``) — the fixture models none: creating one is refused
-  (STATUS_ACCESS_DENIED, logged as not modelled), changing or deleting one answers the status
-  for a trusted domain that does not exist;
+* **trusted domains** (issue 15) -- trusted domain objects an administrator creates, opens,
+  queries, changes and deletes, their forest trust records and the enumerations
+  (``trusted_domains``, ``trust_info``, kept by ``trust_store`` beside the other LSA settings);
+  POLICY_TRUST_ADMIN on the policy handle, which only Administrators hold;
 * **LsarLookupSids3 (76) / LsarLookupNames4 (77)** — MS-LSAT 2.1 and 3.2: TCP/IP with a Netlogon
   secure channel only.  Over a named pipe they fault with access denied (0x5), as Samba's
   server does for the same case (W: Samba's wire-tested behaviour; MS-LSAT leaves the answer
   to a wrong transport unstated);
-* **queries on absent objects** — LsarDelete (1), LsarQuerySecurityObject (3), the secret and
-  trusted-domain opens and queries (25, 26, 28, 30, 39, 43, 48, 55, 73) and
-  LsarQueryDomainInformationPolicy (53): ``queries``, the statuses Windows gives when the object
-  does not exist;
+* **queries** — LsarDelete (1), LsarQuerySecurityObject (3) and
+  LsarQueryDomainInformationPolicy (53): ``queries``;
 * **faulted** — "OpnumNNNotUsedOnWire" (MS-LSAD 3.1.4): nca_op_rng_error 0x1C010002, listed in
   :data:`NOT_USED_ON_WIRE`.
 
@@ -66,7 +65,8 @@ domains).
 from __future__ import annotations
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import account_writes, lookups, policy, policy_writes, queries, refused, rights, secrets  # noqa: F401
+from . import (  # noqa: F401
+    account_writes, lookups, policy, policy_writes, queries, rights, secrets, trust_info, trusted_domains)
 from .lookups import Translation, translate_name, translate_sid, user_name
 from .objects import INTERFACE, NOT_EMULATED, NOT_USED_ON_WIRE
 from .policy import CLASS_ACCESS, policy_information

@@ -32,6 +32,8 @@ from . import policy_store
 from .objects import INTERFACE, check_call, lsa_handle
 from .rights import LOGON_RIGHTS, accounts, privileges, rights_table
 from .secrets import SECRET_HANDLE, delete_secret, secret_of
+from .trust_types import TRUSTED_DOMAIN_HANDLE
+from .trusted_domains import delete_by_handle
 from .types import ACCOUNT_HANDLE, LSAPR_HANDLE, LSAPR_PRIVILEGE_SET, LSAPR_USER_RIGHT_SET, POLICY_HANDLE, SYSTEM_ACCESS_BITS
 
 #: MS-LSAD 2.2.1.1.2 / 2.2.1.1.3: the policy and account rights these calls need.
@@ -198,11 +200,15 @@ def LsarSetSystemAccessAccount(ctx: CallContext, request: dict[str, Any]) -> dic
 @INTERFACE.operation(34, "LsarDeleteObject", request=[("ObjectHandle", LSAPR_HANDLE)],
                      response=[("ObjectHandle", LSAPR_HANDLE)])
 def LsarDeleteObject(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-LSAD 3.1.4.9.3 (DELETE on the handle): an account object or a secret (`secrets`) is
-    deleted and its handle closed (returned zeroed); the policy object cannot be deleted (STATUS_ACCESS_DENIED, U);
-    other handles to a deleted account then answer STATUS_INVALID_HANDLE (U)."""
+    """MS-LSAD 3.1.4.9.3 (DELETE on the handle): an account object, a secret (`secrets`) or a
+    trusted domain (`trusted_domains`) is deleted and its handle closed (returned zeroed); the
+    policy object cannot be deleted (STATUS_ACCESS_DENIED, U); other handles to a deleted
+    account then answer STATUS_INVALID_HANDLE (U)."""
     handle = request["ObjectHandle"]
     entry = lsa_handle(ctx, handle)
+    if entry.kind == TRUSTED_DOMAIN_HANDLE:
+        status = delete_by_handle(ctx, handle)
+        return {"ObjectHandle": handle if status else _NULL_HANDLE, "ReturnValue": status}
     if entry.kind not in (POLICY_HANDLE, ACCOUNT_HANDLE, SECRET_HANDLE):
         return {"ObjectHandle": handle, "ReturnValue": STATUS_INVALID_HANDLE}
     if entry.kind == POLICY_HANDLE:

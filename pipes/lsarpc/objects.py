@@ -31,10 +31,11 @@ INTERFACE: Final = Interface(
 #: Read-only calls Windows implements and smbemu does not emulate: none left (queries.py
 #: answers the object queries as Windows does for objects that do not exist).
 NOT_EMULATED: Final[dict[int, str]] = {}
-#: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.  Opnum 1
-#: (LsarDelete) is listed there too but Windows dispatches it: queries.py.
+#: MS-LSAD 3.1.4: "Opnum..NotUsedOnWire" (reserved for local use): nca_op_rng_error.  Opnums 1
+#: (LsarDelete) and 52 (LsarCloseTrustedDomainEx) are listed there too but Windows dispatches
+#: them: queries.py, trusted_domains.py.
 NOT_USED_ON_WIRE: Final = {n: f"Opnum{n}NotUsedOnWire" for n in (
-    5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75, *range(78, 82))}
+    5, 9, 21, 22, 56, *range(60, 68), *range(69, 73), 75, *range(78, 82))}
 for _opnum, _name in {**NOT_EMULATED, **NOT_USED_ON_WIRE}.items():
     INTERFACE.not_implemented(_opnum, _name)
 

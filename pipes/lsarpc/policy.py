@@ -1,6 +1,5 @@
 """lsarpc policy object: LsarClose (MS-LSAD 3.1.4.9.4), LsarOpenPolicy / 2 (3.1.4.4.1-2),
-LsarQueryInformationPolicy / 2 (3.1.4.4.3-4) and the trusted-domain enumerations on the
-policy handle (3.1.4.7.7-8)."""
+LsarQueryInformationPolicy / 2 (3.1.4.4.3-4)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from smbemu.rpc.ndr import Guid, Pointer, WString, enum16, uint32, unicode_strin
 from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_PARAMETER,
-    STATUS_NO_MORE_ENTRIES,
     STATUS_SUCCESS,
 )
 
@@ -26,11 +24,8 @@ from .policy_store import DEFAULT_QUOTA, audit_events
 from .types import (
     LSAPR_HANDLE,
     LSAPR_OBJECT_ATTRIBUTES,
-    LSAPR_TRUSTED_ENUM_BUFFER,
-    LSAPR_TRUSTED_ENUM_BUFFER_EX,
     P_POLICY_INFORMATION,
     POLICY_HANDLE,
-    PULONG,
 )
 
 
@@ -179,37 +174,3 @@ def LsarQueryInformationPolicy(ctx: CallContext, request: dict[str, Any]) -> dic
 def LsarQueryInformationPolicy2(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
     """MS-LSAD 3.1.4.4.3: one class of policy information, if the handle grants its right."""
     return _query_policy(ctx, request, "LsarQueryInformationPolicy2")
-
-
-# -------------------------------------------------------------------------------------------
-# Trusted domains: LsarEnumerateTrustedDomains (13) / Ex (50) — the fixture models no trusts
-# -------------------------------------------------------------------------------------------
-
-
-def _no_trusts(ctx: CallContext, request: dict[str, Any], buffer_field: str,
-               operation: str) -> dict[str, Any]:
-    """MS-LSAD 3.1.4.7.8 / 3.1.4.7.7: no trusted domain: STATUS_NO_MORE_ENTRIES, empty buffer."""
-    empty = {"EntriesRead": 0, buffer_field: None}
-    start = request["EnumerationContext"]
-    status = check_call(ctx, request["PolicyHandle"], POLICY_VIEW_LOCAL_INFORMATION, operation)
-    return {"EnumerationContext": start, "EnumerationBuffer": empty,
-            "ReturnValue": status or STATUS_NO_MORE_ENTRIES}
-
-
-@INTERFACE.operation(13, "LsarEnumerateTrustedDomains",
-                     request=[("PolicyHandle", LSAPR_HANDLE), ("EnumerationContext", PULONG),
-                              ("PreferedMaximumLength", uint32)],
-                     response=[("EnumerationContext", PULONG),
-                               ("EnumerationBuffer", Pointer(LSAPR_TRUSTED_ENUM_BUFFER, "ref"))])
-def LsarEnumerateTrustedDomains(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    return _no_trusts(ctx, request, "Information", "LsarEnumerateTrustedDomains")
-
-
-@INTERFACE.operation(50, "LsarEnumerateTrustedDomainsEx",
-                     request=[("PolicyHandle", LSAPR_HANDLE), ("EnumerationContext", PULONG),
-                              ("PreferedMaximumLength", uint32)],
-                     response=[("EnumerationContext", PULONG),
-                               ("EnumerationBuffer",
-                                Pointer(LSAPR_TRUSTED_ENUM_BUFFER_EX, "ref"))])
-def LsarEnumerateTrustedDomainsEx(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    return _no_trusts(ctx, request, "EnumerationBuffer", "LsarEnumerateTrustedDomainsEx")

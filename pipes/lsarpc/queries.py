@@ -1,5 +1,5 @@
-"""lsarpc read calls on objects the emulated LSA holds none of (trusted domain objects,
-domain policies; secrets live in ``secrets``) and its security descriptor: answered with the
+"""lsarpc read calls on the domain policies (secrets live in ``secrets``, trusted domain
+objects in ``trusted_domains`` / ``trust_info``) and its security descriptor: answered with the
 status Windows gives, never a fault (issue 15 item 7: ``rpcclient lsaquerysecobj`` must not print PROCNUM_OUT_OF_RANGE).
 
 * LsarQuerySecurityObject (3, MS-LSAD 3.1.4.9.1): the policy / account object's self-relative
@@ -8,15 +8,6 @@ status Windows gives, never a fault (issue 15 item 7: ``rpcclient lsaquerysecobj
 * LsarDelete (1): Windows' LSA answers STATUS_NOT_SUPPORTED (Samba's torture test lsa.c
   test_Delete, written against Windows, asserts exactly that for this opnum; MS-LSAD 3.1.4 lists
   it as Opnum1NotUsedOnWire, yet the runtime dispatches it);
-* the trusted-domain opens and queries (LsarOpenTrustedDomain 25, LsarQueryTrustedDomainInfo 39,
-  LsarQueryForestTrustInformation 73 by SID or forest name: STATUS_NO_SUCH_DOMAIN;
-  LsarQueryTrustedDomainInfoByName 48, LsarOpenTrustedDomainByName 55 by name:
-  STATUS_OBJECT_NAME_NOT_FOUND -- the statuses MS-LSAD 3.1.4.7.x name for a trusted domain object
-  that does not exist; the fixture holds none) once the policy handle holds the right MS-LSAD
-  names (else STATUS_ACCESS_DENIED);
-* the call on a trusted-domain handle (LsarQueryInfoTrustedDomain 26): no such handle can
-  have been opened, so its handle is one lsarpc never issued: the runtime's context mismatch
-  fault (objects.lsa_handle);
 * LsarQueryDomainInformationPolicy (53, MS-LSAD 3.1.4.4.7): on a DC the Kerberos ticket policy
   (PolicyDomainKerberosTicketInformation: the Default Domain Policy's, or what an administrator
   set, ``policy_store``); the EFS recovery policy once one was set, else
@@ -42,7 +33,6 @@ from smbemu.status import (
     STATUS_ACCESS_DENIED,
     STATUS_INVALID_HANDLE,
     STATUS_INVALID_PARAMETER,
-    STATUS_NO_SUCH_DOMAIN,
     STATUS_NOT_SUPPORTED,
     STATUS_OBJECT_NAME_NOT_FOUND,
     STATUS_SUCCESS,
@@ -117,49 +107,6 @@ def LsarQuerySecurityObject(ctx: CallContext, request: dict[str, Any]) -> dict[s
     sd = build_descriptor(info, descriptor_parts(ctx, entry))
     return {"SecurityDescriptor": {"Length": len(sd), "SecurityDescriptor": sd},
             "ReturnValue": STATUS_SUCCESS}
-
-
-def _not_found(needed: int, missing: int) -> Any:
-    def handler(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-        status = policy_handle_status(ctx, request["PolicyHandle"], needed)
-        if not status:
-            status = ctx.decide().status or missing
-        return error_response(ctx, status)
-    return handler
-
-
-_OUT_HANDLE: Final = [("Handle", LSAPR_HANDLE)]
-_OUT_POINTER: Final = [("Information", Pointer(uint32))]
-#: (opnum, name, the right it needs on the policy handle, [out] parameters, the status for a
-#: trusted domain that does not exist).  By SID (25, 39) and for the forest trust (73) MS-LSAD
-#: 3.1.4.7.1 / 3.1.4.7.2 / 3.1.4.7.15 name STATUS_NO_SUCH_DOMAIN ("the specified trusted domain
-#: object does not exist" / "not a recognized domain name"; impacket's remote test, written
-#: against a DC, accepts exactly that for 73); by name (48, 55) 3.1.4.7.5 / 3.1.4.7.4 name
-#: STATUS_OBJECT_NAME_NOT_FOUND.
-_BY_NAME: Final = (
-    (25, "LsarOpenTrustedDomain", 0, _OUT_HANDLE, STATUS_NO_SUCH_DOMAIN),
-    (39, "LsarQueryTrustedDomainInfo", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER,
-     STATUS_NO_SUCH_DOMAIN),
-    (48, "LsarQueryTrustedDomainInfoByName", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER,
-     STATUS_OBJECT_NAME_NOT_FOUND),
-    (55, "LsarOpenTrustedDomainByName", 0, _OUT_HANDLE, STATUS_OBJECT_NAME_NOT_FOUND),
-    (73, "LsarQueryForestTrustInformation", POLICY_VIEW_LOCAL_INFORMATION, _OUT_POINTER,
-     STATUS_NO_SUCH_DOMAIN),
-)
-for _opnum, _name, _needed, _out, _missing in _BY_NAME:
-    INTERFACE.operation(_opnum, _name, request=[("PolicyHandle", LSAPR_HANDLE)],
-                        response=_out)(_not_found(_needed, _missing))
-
-
-def _other_handle(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """A trusted-domain handle: none exists, so the handle is the context mismatch
-    fault; a policy or account handle given instead is STATUS_INVALID_HANDLE."""
-    lsa_handle(ctx, request["Handle"])
-    return error_response(ctx, STATUS_INVALID_HANDLE)
-
-
-INTERFACE.operation(26, "LsarQueryInfoTrustedDomain", request=[("Handle", LSAPR_HANDLE)],
-                    response=_OUT_POINTER)(_other_handle)
 
 
 @INTERFACE.operation(53, "LsarQueryDomainInformationPolicy",

@@ -1,7 +1,7 @@
 """samr: the Security Account Manager Remote Protocol (MS-SAMR), on ``\\PIPE\\samr``.
 
 UUID 12345778-1234-abcd-ef00-0123456789ac version 1.0 (MS-SAMR 1.9, 2.1).  Every opnum MS-SAMR 3.1.5
-lists (0 to 73) is declared here, in one of four ways:
+lists (0 to 73) is declared here, in one of these ways:
 
 * **emulated** — answered from the fixture directory (``ctx.server.directory``): the account domain
   (the machine's local SAM on a member / standalone profile, the domain's accounts on a DC profile,
@@ -26,10 +26,11 @@ lists (0 to 73) is declared here, in one of four ways:
   dispatch.  42 / 43 (SamrTestPrivateFunctionsDomain / User: STATUS_NOT_IMPLEMENTED), 61
   (SamrConnect3) and 63 (SamrUnicodeChangePasswordUser3, per release: ``password_change3``) are
   listed there too, but Windows dispatches them (``server``);
-* **not emulated** — SamrUnicodeChangePasswordUser4 (73, added after the releases the profiles
-  model) faults nca_op_rng_error.  SamrValidatePassword (67) faults rpc_s_access_denied without
-  packet privacy over TCP, as Windows, and applies the domain's policy with it
-  (``validate_password``).
+* **per release** — SamrUnicodeChangePasswordUser4 (73, the AES password change) is answered by
+  the Windows Server 2022 profiles and faults nca_op_rng_error on the earlier ones, whose
+  Windows had no such opnum (``password_change4``).  SamrValidatePassword (67) faults
+  rpc_s_access_denied without packet privacy over TCP, as Windows, and applies the domain's
+  policy with it (``validate_password``).
 
 Context handles (MS-SAMR 3.1.1.10) live in ``ctx.handles`` with a kind (``samr.server``,
 ``samr.domain``, ``samr.user``, ``samr.group``, ``samr.alias``) and the access granted when they were
@@ -88,7 +89,9 @@ from __future__ import annotations
 from smbemu.policy.access import ObjectType
 
 # Importing the sub-area modules runs their @INTERFACE.operation decorators.
-from . import accounts, admin_changes, domain_writes, enumeration, groups, password_change3, passwords, refused, security, server, setinfo, users, validate_password, writes  # noqa: F401
+from . import (  # noqa: F401
+    accounts, admin_changes, domain_writes, enumeration, groups, password_change3, password_change4, passwords,
+    refused, security, server, setinfo, users, validate_password, writes)
 from .objects import (
     ALIAS,
     DOMAIN,

@@ -85,8 +85,8 @@ NOT_USED_ON_WIRE: Final = {59: "Opnum59NotUsedOnWire", 60: "Opnum60NotUsedOnWire
                            68: "Opnum68NotUsedOnWire", 69: "Opnum69NotUsedOnWire",
                            70: "Opnum70NotUsedOnWire", 71: "Opnum71NotUsedOnWire",
                            72: "Opnum72NotUsedOnWire"}
-#: Calls not emulated: nca_op_rng_error (see the package docstring).
-NOT_EMULATED: Final = {73: "SamrUnicodeChangePasswordUser4"}
+#: Calls not emulated: nca_op_rng_error (see the package docstring): none left.
+NOT_EMULATED: Final[dict[int, str]] = {}
 for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
 

@@ -182,3 +182,8 @@ def SamrChangePasswordUser(ctx: CallContext, request: dict[str, Any]) -> dict[st
         return error_response(ctx, refused.status)
     report_change(ctx, "password-changed", user)
     return {"ReturnValue": STATUS_SUCCESS}
+
+
+#: The proven change's two outcomes, shared with SamrUnicodeChangePasswordUser4 (``password_change4``).
+wrong_password = _wrong_password
+changed_password = _changed

@@ -116,8 +116,8 @@ def SamrConnect4(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 #: (build 20348) brought with SamrUnicodeChangePasswordUser4 (3.1.5.10.4). Issue 13 compared public
 #: captures: 2022 answers a non-zero value, the releases before it 0; 0x10 is the one defined bit
 #: that came with 2022 (U: the exact value is inferred, the other bits -- 0x1 RID-only, 0x2 and
-#: 0x4 reserved -- are taken as unset). smbemu does not emulate opnum 73 (objects.NOT_EMULATED):
-#: a client that takes the hint gets nca_op_rng_error for it and falls back to the RC4 methods.
+#: 0x4 reserved -- are taken as unset). Opnum 73 is answered from the same build on
+#: (password_change4.py).
 SUPPORTS_AES_PASSWORDS: Final = 0x00000010
 AES_PASSWORDS_SINCE_BUILD: Final = 20348
 

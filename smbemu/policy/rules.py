@@ -205,6 +205,15 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
                     "LsarSetSystemAccessAccount", "LsarDeleteObject", "LsarAddAccountRights",
                     "LsarRemoveAccountRights", "LsarCreateSecret", "LsarOpenSecret", "LsarSetSecret",
                     "LsarQuerySecret", "LsarStorePrivateData", "LsarRetrievePrivateData")},
+    # Trusted domain objects (pipes/lsarpc/trusted_domains.py, trust_info.py): creating one needs
+    # POLICY_TRUST_ADMIN, which the policy DACL gives Administrators only (MS-LSAD 2.2.1.1.2,
+    # 3.1.1.1.1, D); opening, querying, changing and deleting one are the TDO's DACL's, which
+    # MS-LSAD does not give: administrators (U for other callers).
+    **{("lsarpc", name): Rule(_ADM, source="MS-LSAD 3.1.4.7, 3.1.1.1.1 (D: Administrators; U: the TDO DACL)")
+       for name in ("LsarCreateTrustedDomain", "LsarCreateTrustedDomainEx", "LsarCreateTrustedDomainEx2",
+                    "LsarOpenTrustedDomain", "LsarOpenTrustedDomainByName", "LsarQueryTrustedDomainInfo",
+                    "LsarQueryTrustedDomainInfoByName", "LsarSetTrustedDomainInfo", "LsarSetTrustedDomainInfoByName",
+                    "LsarDeleteTrustedDomain", "LsarSetForestTrustInformation")},
     # -- samr (MS-SAMR) ---------------------------------------------------------------------
     # The SAM changes the emulator makes (smbemu.directory.changes): administrators, whose token
     # matches the AdministratorSid ALL_ACCESS ACE of every SAM object (MS-SAMR 3.1.5.12.2.1, D);
@@ -240,9 +249,10 @@ RULES: Final[Mapping[tuple[str, str], Rule]] = {
     # caller -- also an unauthenticated one, how a user whose password expired or must change
     # (STATUS_PASSWORD_MUST_CHANGE) changes it: smbpasswd -r, changepasswd.py (MS-SAMR 3.1.5.10.3,
     # D; W for the anonymous session).
-    **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-3 (D: the old password is the proof)")
+    **{("samr", name): Rule(_E, source="MS-SAMR 3.1.5.10.2-4 (D: the old password is the proof)")
        for name in ("SamrUnicodeChangePasswordUser2", "SamrOemChangePasswordUser2",
-                    "SamrChangePasswordUser", "SamrUnicodeChangePasswordUser3")},
+                    "SamrChangePasswordUser", "SamrUnicodeChangePasswordUser3",
+                    "SamrUnicodeChangePasswordUser4")},
     # A SAM object's security descriptor, a group member's attributes: the handle's WRITE_DAC /
     # WRITE_OWNER / GROUP_ADD_MEMBER, which the default DACLs give administrators (MS-SAMR
     # 3.1.5.12.1, 3.1.5.13.2, 3.1.5.12.2.1, D); the DSRM password: "the client MUST be a member of

@@ -51,12 +51,16 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
     # listed there too but Windows dispatches them: pipes/samr/server.py, password_change3.py).
     # 67 (SamrValidatePassword) faults rpc_s_access_denied over a pipe without privacy
     # (pipes/samr/passwords.py).
-    "samr": {n: "MS-SAMR 3.1.5: OpnumNNNotUsedOnWire, reserved for local use"
-             for n in (59, 60, 68, 69, 70, 71, 72)},
-    # MS-LSAD 3.1.4: "OpnumNNNotUsedOnWire", reserved for local use (opnum 1, LsarDelete, is
-    # listed there too but Windows answers it: STATUS_NOT_SUPPORTED, pipes/lsarpc/queries.py).
+    # 73 (SamrUnicodeChangePasswordUser4) came with Windows Server 2022 (build 20348): the walked
+    # 2016 profile's Windows had no such opnum (pipes/samr/password_change4.py).
+    "samr": {**{n: "MS-SAMR 3.1.5: OpnumNNNotUsedOnWire, reserved for local use"
+                for n in (59, 60, 68, 69, 70, 71, 72)},
+             73: "SamrUnicodeChangePasswordUser4: Windows Server 2022 and later only"},
+    # MS-LSAD 3.1.4: "OpnumNNNotUsedOnWire", reserved for local use (opnum 1, LsarDelete, and 52,
+    # LsarCloseTrustedDomainEx, are listed there too but Windows answers them: STATUS_NOT_SUPPORTED,
+    # pipes/lsarpc/queries.py; STATUS_NOT_IMPLEMENTED, pipes/lsarpc/trusted_domains.py).
     "lsarpc": {n: "MS-LSAD 3.1.4: OpnumNNNotUsedOnWire, reserved for local use"
-               for n in (5, 9, 21, 22, 52, 56, *range(60, 68), *range(69, 73), 75,
+               for n in (5, 9, 21, 22, 56, *range(60, 68), *range(69, 73), 75,
                          *range(78, 82))},
     # MS-DSSP 3.2.5: "Opnums 1 through 11 are not used across the network" (the dcpromo calls
     # of Windows 2000 / 2003 were removed from the interface).
@@ -90,9 +94,6 @@ WINDOWS_OP_RNG: dict[str, dict[int, str]] = {
 #: NOT_YET -- gaps still open in issue 15 item 7: calls Windows answers that the owning module
 #: has not emulated yet.  Listed so the walk shows them.
 NOT_YET: dict[str, dict[int, str]] = {
-    # SamrUnicodeChangePasswordUser4 (MS-SAMR 3.1.5.10.4) came with the 2022 security updates;
-    # the AES password change it carries is not emulated
-    "samr": {73: "SamrUnicodeChangePasswordUser4: AES password change not emulated"},
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from impacket.dcerpc.v5 import lsad, lsat  # type: ignore[import-untyped]
@@ -110,7 +110,7 @@ def test_every_opnum_is_declared_with_impacket_names(pipe_client: Callable[..., 
             assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [5, 9, 21, 52, 56, 60, 69, 75, 81, 82, 200])
+@pytest.mark.parametrize("opnum", [5, 9, 21, 56, 60, 69, 75, 81, 82, 200])
 def test_unused_and_not_emulated_opnums_fault(pipe_client: Callable[..., Any], opnum: int) -> None:
     assert pipe_client("lsarpc").fault(opnum) == NCA_S_OP_RNG_ERROR
 
@@ -585,34 +585,47 @@ def test_trusted_domains_none(pipe_client: Callable[..., Any]) -> None:
 
 
 # (the account and secret writes -- 10, 16, 19, 20, 24, 29, 37, 38, 42, and 34 on an account or
-# secret handle -- are test_lsarpc_writes.py's)
-@pytest.mark.parametrize("opnum", [12, 34, 51, 59])
-def test_changes_are_refused(pipe_client: Callable[..., Any], opnum: int) -> None:
+# secret handle -- are test_lsarpc_writes.py's; the trusted domain objects test_lsarpc_trusts.py's)
+def test_the_policy_object_is_not_deleted(pipe_client: Callable[..., Any]) -> None:
     client = pipe_client("lsarpc", "administrator")
     h = handle(client, GENERIC_ALL)
-    op = client.op(opnum)
-    reply = op.decode_response(client.raw(opnum, h + bytes(64)))
+    op = client.op(34)
+    reply = op.decode_response(client.raw(34, h + bytes(64)))
     assert reply["ReturnValue"] == ACCESS_DENIED
     stale = b"\x00" * 4 + b"\x17" * 16 + bytes(64)
-    assert client.fault(opnum, stale) == CONTEXT_MISMATCH
+    assert client.fault(34, stale) == CONTEXT_MISMATCH
 
 
-#: Issue 16: a DC with no trusts answers a change of a trust that does not exist with
-#: STATUS_NO_SUCH_DOMAIN by SID / OBJECT_NAME_NOT_FOUND by name (MS-LSAD 3.1.4.7.3, .6, .14, .16)
-#: once the handle holds POLICY_TRUST_ADMIN; a policy handle given to 27 (a trusted-domain
-#: handle's call) is STATUS_INVALID_HANDLE.
-@pytest.mark.parametrize("opnum,status", [(40, 0xC00000DF), (41, 0xC00000DF), (49, OBJECT_NAME_NOT_FOUND),
-                                          (74, 0xC00000DF), (27, INVALID_HANDLE)])
-def test_changes_of_absent_trusts(pipe_client: Callable[..., Any], opnum: int, status: int) -> None:
+#: A change of a trust that does not exist: STATUS_NO_SUCH_DOMAIN by SID and for the forest
+#: trust, OBJECT_NAME_NOT_FOUND by name (MS-LSAD 3.1.4.7.3, .6, .14, .17); a policy handle given
+#: to 27 (a trusted-domain handle's call) is STATUS_INVALID_HANDLE.
+_ABSENT: Final = {
+    40: (0xC00000DF, {"TrustedDomainSid": "S-1-5-21-1-2-3", "InformationClass": 3,
+                      "TrustedDomainInformation": (3, {"Offset": 0})}),
+    41: (0xC00000DF, {"TrustedDomainSid": "S-1-5-21-1-2-3"}),
+    49: (OBJECT_NAME_NOT_FOUND, {"TrustedDomainName": "nowhere", "InformationClass": 3,
+                                 "TrustedDomainInformation": (3, {"Offset": 0})}),
+    74: (0xC00000DF, {"TrustedDomainName": "nowhere.example", "HighestRecordType": 2,
+                      "ForestTrustInfo": {"RecordCount": 0, "Entries": None}, "CheckOnly": 0}),
+    27: (INVALID_HANDLE, {"InformationClass": 3, "TrustedDomainInformation": (3, {"Offset": 0})}),
+}
+
+
+@pytest.mark.parametrize("opnum", sorted(_ABSENT))
+def test_changes_of_absent_trusts(pipe_client: Callable[..., Any], opnum: int) -> None:
+    status, values = _ABSENT[opnum]
     client = pipe_client("lsarpc", "administrator", "win2016-dc")
     h = handle(client, MAX_ALLOWED)
+    first = "TrustedDomainHandle" if opnum == 27 else "PolicyHandle"
+    assert client.call(opnum, **{first: h}, **values)["ReturnValue"] == status
     op = client.op(opnum)
-    assert op.decode_response(client.raw(opnum, h + bytes(64)))["ReturnValue"] == status
-    assert client.fault(opnum, b"\x00" * 4 + b"\x17" * 16 + bytes(64)) == CONTEXT_MISMATCH
-    if opnum != 27:  # a user's handle lacks POLICY_TRUST_ADMIN
+    stale = op.encode_request({**{n: t.default() for n, t in op.request}, first: b"\x00" * 4 + b"\x17" * 16,
+                               **values})
+    assert client.fault(opnum, stale) == CONTEXT_MISMATCH
+    if opnum != 27:  # a user may change no trust
         user = pipe_client("lsarpc", "user", "win2016-dc")
         mine = handle(user, MAX_ALLOWED)
-        assert op.decode_response(user.raw(opnum, mine + bytes(64)))["ReturnValue"] == ACCESS_DENIED
+        assert user.call(opnum, PolicyHandle=mine, **values)["ReturnValue"] == ACCESS_DENIED
 
 
 # ------------------------------------------------------------------ impacket cross-checks

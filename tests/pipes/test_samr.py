@@ -124,7 +124,7 @@ def test_every_ms_samr_opnum_is_declared(sam: Callable[..., Sam]) -> None:
         assert iface.operations[opnum].name == req.__name__, opnum
 
 
-@pytest.mark.parametrize("opnum", [59, 60, 68, 72, 73, 74, 500])
+@pytest.mark.parametrize("opnum", [59, 60, 68, 72, 74, 500])  # 73: test_samr_password_change4.py
 def test_unused_and_unknown_opnums_fault_op_rng_error(sam: Callable[..., Sam],
                                                       opnum: int) -> None:
     assert sam().c.fault(opnum) == NCA_S_OP_RNG_ERROR
