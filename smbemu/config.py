@@ -126,6 +126,15 @@ class Limits:
         "the WRITE gets STATUS_INSUFFICIENT_RESOURCES; a fragment gets fault 5 and its pipe's association ends",
         minimum=64 * 1024 + 4096,
     )
+    # SamrUnicodeChangePasswordUser4 (MS-SAMR 3.1.5.10.4) runs as many PBKDF2-HMAC-SHA512 rounds
+    # as its caller asks (5,000 to 1,000,000: about half a second of one core), with no logon
+    # needed; one event loop answers every client, so the rounds come from one server-wide budget
+    # holding ten seconds' worth (issue 14). The minimum pays one change at the highest count.
+    max_key_derivation_rate: int = _limit(
+        200_000, "PBKDF2 rounds a second spent on AES password changes (bursts: ten seconds' worth)",
+        "SamrUnicodeChangePasswordUser4 gets fault RPC_S_SERVER_TOO_BUSY before the account is looked at",
+        minimum=100_000,
+    )
     max_reassembly_memory: int = _limit(
         256 * 1024 * 1024, "bytes of unprocessed pipe input and unfinished DCE/RPC requests all connections may hold",
         "the WRITE gets STATUS_INSUFFICIENT_RESOURCES; a fragment gets fault 5 and its pipe's association ends",

@@ -22,6 +22,16 @@ PBKDF2Iterations.  The server (3.1.5.10.4, 3.2.2.4):
    little-endian), then the password in UTF-16LE (the rest, up to 514 bytes, is filler);
 4. changes the password as SamrUnicodeChangePasswordUser2 does (``passwords``): the domain's
    policy, history included.
+
+**Cost.**  This is the one call whose cost the caller chooses -- up to 1,000,000 rounds of
+PBKDF2-HMAC-SHA512, about half a second of one core -- and it needs no logon.  Windows runs it
+on one of its RPC threads; smbemu answers every client from one event loop, so a caller looping
+it would stall every other client (issue 14: no client may freeze the server).  The rounds are
+paid from one server-wide :class:`DerivationBudget` (``--max-key-derivation-rate`` rounds a
+second, ten seconds' worth at most); a call the budget cannot pay is answered the fault
+RPC_S_SERVER_TOO_BUSY (MS-ERREF 0x6BB), what Windows' runtime answers a call it has no thread
+for -- before the account is looked up, so it tells nothing and counts no bad password.  A
+client retries it.
 """
 
 from __future__ import annotations
@@ -29,6 +39,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
+import time
+from collections.abc import Callable
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -36,7 +48,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantBytes, FixedBytes, Pointer, RpcUnicodeString, Struct, uint32, uint64
-from smbemu.status import NCA_S_OP_RNG_ERROR, STATUS_INVALID_PARAMETER, STATUS_WRONG_PASSWORD
+from smbemu.status import NCA_S_OP_RNG_ERROR, RPC_S_SERVER_TOO_BUSY, STATUS_INVALID_PARAMETER, STATUS_WRONG_PASSWORD
 
 from .objects import INTERFACE, directory_of, error_response
 from .passwords import changed_password, wrong_password
@@ -58,6 +70,33 @@ _VERSION_LENGTH: Final = b"\x01"
 _EMPTY_NT_HASH: Final = bytes.fromhex("31d6cfe0d16ae931b73c59d7e0c089c0")
 #: A SAMPR_USER_PASSWORD_AES-style buffer holds at most 512 bytes of password (256 characters).
 _MAX_PASSWORD_BYTES: Final = 512
+
+
+#: How many seconds of the refill the budget holds at most: a burst of changes at a fresh server.
+BURST_SECONDS: Final = 10
+_BUDGET_MEMO: Final = "samr.derivation_budget"
+
+
+class DerivationBudget:
+    """A token bucket of PBKDF2 rounds, shared by every caller of one server."""
+
+    def __init__(self, rounds: int, refill_per_second: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._capacity = rounds
+        self._refill = refill_per_second
+        self._clock = clock
+        self._available = float(rounds)
+        self._at = clock()
+
+    def pay(self, rounds: int) -> bool:
+        """Take ``rounds`` if the budget holds them now; False leaves it as it was."""
+        now = self._clock()
+        self._available = min(self._capacity, self._available + (now - self._at) * self._refill)
+        self._at = now
+        if rounds > self._available:
+            return False
+        self._available -= rounds
+        return True
 
 
 def _decrypt(nt_hash: bytes, encrypted: dict[str, Any]) -> str | None:
@@ -106,6 +145,11 @@ def SamrUnicodeChangePasswordUser4(ctx: CallContext, request: dict[str, Any]) ->
     encrypted = request["EncryptedPassword"]
     if not MIN_ITERATIONS <= encrypted["PBKDF2Iterations"] <= MAX_ITERATIONS:
         return error_response(ctx, STATUS_INVALID_PARAMETER)
+    rate = ctx.server.limits.max_key_derivation_rate
+    budget = ctx.server.memo(_BUDGET_MEMO, lambda: DerivationBudget(BURST_SECONDS * rate, rate))
+    if not budget.pay(encrypted["PBKDF2Iterations"]):
+        raise RpcFault(RPC_S_SERVER_TOO_BUSY, "SamrUnicodeChangePasswordUser4: the server's key "
+                       "derivation budget is spent (module docstring)")
     directory = directory_of(ctx)
     user = directory.find_user(request["UserName"] or "")
     if user is None or directory.is_locked(user):

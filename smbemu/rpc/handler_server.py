@@ -21,7 +21,17 @@ if TYPE_CHECKING:
     from smbemu.profiles import Profile
     from smbemu.state import Session
 
-__all__ = ["HandlerServer"]
+__all__ = ["HandlerLimits", "HandlerServer"]
+
+
+class HandlerLimits(Protocol):
+    """The limits a handler reads (`smbemu.config.Limits`; not imported: config imports the RPC
+    runtime)."""
+
+    @property
+    def max_key_derivation_rate(self) -> int:
+        """PBKDF2 rounds a second for SamrUnicodeChangePasswordUser4 (pipes/samr)."""
+        ...
 
 T = TypeVar("T")
 
@@ -32,6 +42,11 @@ class HandlerServer(Protocol):
     @property
     def profile(self) -> Profile:
         """The emulated Windows release's behaviour (identity, role, SMB and RPC knobs)."""
+        ...
+
+    @property
+    def limits(self) -> HandlerLimits:
+        """The resource limits (`smbemu serve --max-...`) a handler spends from."""
         ...
 
     @property

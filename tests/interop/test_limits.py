@@ -26,7 +26,7 @@ from smbprotocol.exceptions import SMBException, SMBResponseException
 from smbprotocol.session import Session
 from smbprotocol.tree import TreeConnect
 
-from helpers import HOST, ServerThread
+from helpers import HOST, ServerThread, run_tool
 from pipeclient import bind_pdu, open_pipe
 
 pytestmark = [pytest.mark.interop, pytest.mark.limits]
@@ -754,3 +754,25 @@ def test_smb1_rpc_context_handles_per_association() -> None:
         samr.hSamrCloseHandle(dce, handles.pop())
         samr.hSamrConnect(dce)
         conn.close()
+
+
+def test_aes_password_changes_past_the_key_derivation_rate() -> None:
+    """Samba's rpcclient `chgpasswd4` draws its PBKDF2 count at random (5,000 to 1,000,000): at
+    the smallest rate (a budget of 1,000,000 rounds) a few attempts in a row spend it, the next
+    is refused RPC_S_SERVER_TOO_BUSY -- and the server keeps answering everyone else at once."""
+    with ServerThread("win2022-dc", max_key_derivation_rate=100_000) as server:
+        outputs = []
+        for attempt in range(12):  # a wrong old password: each attempt costs its rounds all the same
+            result = run_tool(["rpcclient", "-p", str(server.port), "-U", "CORP/Administrator%Adm!n2003", HOST,
+                               "-c", f"chgpasswd4 alice Not-Her-Password-{attempt} Looking-Glass-2"])
+            outputs.append(result.stdout + result.stderr)
+            if "WRONG_PASSWORD" not in outputs[-1]:
+                break
+        refused = outputs[-1]
+        assert len(outputs) >= 2 and all("NT_STATUS_WRONG_PASSWORD" in out for out in outputs[:-1]), outputs
+        # Samba reads fault 0x6BB as RPC_NT_SERVER_TOO_BUSY (0xC00006BB), which it has no name for
+        assert "0xc00006bb" in refused.lower(), refused
+        started = time.monotonic()
+        lookup = run_tool(["rpcclient", "-p", str(server.port), "-U", "CORP/Administrator%Adm!n2003", HOST,
+                           "-c", "lookupnames alice"])
+        assert "S-1-5-21-" in lookup.stdout and time.monotonic() - started < 5, lookup

@@ -15,10 +15,12 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from smbemu.auth.ntlm_crypto import nt_owf_v1
+from smbemu_pipes.samr.password_change4 import DerivationBudget
 
 SUCCESS, WRONG_PASSWORD, INVALID_PARAMETER = 0, 0xC000006A, 0xC000000D
 PASSWORD_RESTRICTION = 0xC000006C
 NCA_S_OP_RNG_ERROR = 0x1C010002
+RPC_S_SERVER_TOO_BUSY = 0x000006BB
 
 
 def encrypted_password(old: str, new: str, iterations: int = 5555) -> dict[str, Any]:
@@ -90,3 +92,34 @@ def test_earlier_releases_have_no_opnum_73(pipe_client: Callable[..., Any], prof
     stub = op.encode_request({"ServerName": None, "UserName": "alice",
                               "EncryptedPassword": encrypted_password("Wonderland1", "Looking-Glass-2")})
     assert client.fault(73, stub) == NCA_S_OP_RNG_ERROR
+
+
+def test_the_key_derivation_budget_keeps_a_looping_caller_from_stalling_the_server(
+        pipe_client: Callable[..., Any], dc2022: Any) -> None:
+    """The caller chooses the PBKDF2 cost and needs no logon: past the server's budget the call
+    is refused RPC_S_SERVER_TOO_BUSY before any account is touched (no bad-password count), and
+    it is paid again once the budget has refilled."""
+    now = [0.0]
+    dc2022.memo("samr.derivation_budget",
+                lambda: DerivationBudget(rounds=10_000, refill_per_second=1_000, clock=lambda: now[0]))
+    client = pipe_client("samr", "anonymous", server=dc2022)
+    alice = dc2022.directory.find_user("alice")
+    before = dc2022.directory.state(alice).bad_password_count
+    assert change(client, "alice", encrypted_password("wrong", "Looking-Glass-2", 6_000)) == WRONG_PASSWORD
+    stub = client.op(73).encode_request({
+        "ServerName": None, "UserName": "alice",
+        "EncryptedPassword": encrypted_password("wrong", "Looking-Glass-2", 6_000)})
+    assert client.fault(73, stub) == RPC_S_SERVER_TOO_BUSY  # 4,000 rounds left
+    assert dc2022.directory.state(alice).bad_password_count == before + 1
+    now[0] += 2.0  # 2,000 rounds back: 6,000
+    assert change(client, "alice", encrypted_password("Wonderland1", "Looking-Glass-2", 6_000)) == SUCCESS
+
+
+def test_the_budget_refills_to_its_size_only() -> None:
+    now = [0.0]
+    budget = DerivationBudget(rounds=1_000, refill_per_second=100, clock=lambda: now[0])
+    assert budget.pay(1_000) and not budget.pay(1)
+    now[0] = 100.0  # far more than the size's worth of refill
+    assert budget.pay(1_000) and not budget.pay(1)
+    now[0] = 105.0
+    assert not budget.pay(501) and budget.pay(500)
