@@ -429,5 +429,6 @@ from . import jobs  # noqa: E402,F401  (the (empty) job queue)
 from . import notify  # noqa: E402,F401  (change notifications: the printer bug, audited)
 from . import printer_changes  # noqa: E402,F401  (adding, changing, deleting printers)
 from . import others  # noqa: E402,F401  (every other opnum)
+from . import registry  # noqa: E402,F401  (the Print keys winreg serves)
 
 __all__ = ["INTERFACE", "spooler_running", "printer_descriptor"]

@@ -53,6 +53,7 @@ from smbemu.status import (
 from .changes import replay
 from .hive import Key, build_root
 from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
+from .views import mirror
 from .types import (
     FILETIME,
     PBYTE_BUFFER,
@@ -121,7 +122,9 @@ def _opened(ctx: CallContext, handle: bytes) -> _Opened:
     if entry is None:
         raise RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH, "unknown winreg key handle")
     opened: _Opened = entry.obj
-    replay(ctx.server, opened.hive, opened.root)
+    # the winreg changes made since, then the keys other services keep (the spooler's Print
+    # keys, :mod:`.views`) as they are now
+    mirror(ctx.server, opened.hive, replay(ctx.server, opened.hive, opened.root))
     return opened
 
 
@@ -163,8 +166,8 @@ def _open_root(hive: str) -> Any:
             assert ctx.decision is not None
             return {"phKey": bytes(20), "ReturnValue": ctx.decision.status}
         granted, full = opened
-        root = replay(ctx.server, hive, build_root(hive, ctx.server.profile, ctx.server.directory,
-                                                   service_catalog(ctx.server)))
+        root = mirror(ctx.server, hive, replay(ctx.server, hive, build_root(
+            hive, ctx.server.profile, ctx.server.directory, service_catalog(ctx.server))))
         handle = ctx.handles.create(_HANDLE_KIND, _Opened(hive, root, "", full, root), granted)
         return {"phKey": handle, "ReturnValue": 0}
     return handler
