@@ -226,3 +226,74 @@ def test_malformed_requests_fault_and_the_pipe_lives_on(dc: ServerThread) -> Non
         # nca_s_fault_remote_... / a generic failure, which a handler exception would give
         assert "rpc_x_bad_stub_data" in str(info.value), (opnum, str(info.value))
     assert rprn.hRpcEnumPrinters(dce, rprn.PRINTER_ENUM_LOCAL, NULL, 1)["pcReturned"] == 1
+
+
+# ------------------------------------------------------------------ the print server's registry
+CONTROL_PRINT = "SYSTEM\\CurrentControlSet\\Control\\Print"
+
+
+def _registry(server: ServerThread, user: tuple[str, str]) -> Any:
+    from impacket.dcerpc.v5 import rrp  # type: ignore[import-untyped]
+    rpc = transport.SMBTransport(HOST, server.port, r"\winreg", username=user[0],
+                                 password=user[1], domain="CORP")
+    dce = rpc.get_dce_rpc()
+    dce.connect()
+    dce.bind(rrp.MSRPC_UUID_RRP)
+    return dce
+
+
+def _query(dce: Any, hive: bytes, path: str, name: str) -> tuple[int, bytes]:
+    from impacket.dcerpc.v5 import rrp
+    key = rrp.hBaseRegOpenKey(dce, hive, path + "\x00")["phkResult"]
+    kind, data = rrp.hBaseRegQueryValue(dce, key, name + "\x00", 512)
+    rrp.hBaseRegCloseKey(dce, key)
+    return kind, data
+
+
+def test_the_print_keys_follow_the_spooler() -> None:
+    """The spooler's state in HKLM\\...\\Control\\Print (pipes/spoolss/registry.py), read with
+    impacket's winreg client while Samba's rpcclient changes it: a form an administrator adds is
+    a 32-byte REG_BINARY value of the Forms key (width, height, left, top, right, bottom, index,
+    flags) on a hive handle opened before the add, and goes with RpcDeleteForm; a printer's
+    comment set with RpcSetPrinter is its key's Description, through Control\\Print\\Printers
+    and through SOFTWARE\\...\\Print\\Printers (one key, linked, from Vista on)."""
+    import struct
+
+    from impacket.dcerpc.v5 import rrp
+    with ServerThread("win2016-dc") as server:
+        dce = _registry(server, ADMIN)
+        hive = rrp.hOpenLocalMachine(dce)["phKey"]
+        out = rpcclient(server, ADMIN, "addform HPLJ4250 LabForm", 'setprinter HPLJ4250 "room 12"')
+        assert "Success in setting comment" in out, out
+        kind, data = _query(dce, hive, f"{CONTROL_PRINT}\\Forms", "LabForm")
+        # rpcclient's addform: FORM_USER, 100 x 100, area (0, 10, 20, 30) (see getform above)
+        assert kind == rrp.REG_BINARY and struct.unpack("<6i2I", data)[:6] == (100, 100, 0, 10, 20, 30)
+        assert struct.unpack("<8I", data)[7] == 0, "FORM_USER"
+        for printers in (f"{CONTROL_PRINT}\\Printers",
+                         "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Print\\Printers"):
+            assert _query(dce, hive, f"{printers}\\HPLJ4250", "Description") == (
+                rrp.REG_SZ, "room 12\x00")  # impacket decodes a REG_SZ
+        rpcclient(server, ADMIN, "deleteform HPLJ4250 LabForm")
+        with pytest.raises(DCERPCException) as info:
+            _query(dce, hive, f"{CONTROL_PRINT}\\Forms", "LabForm")
+        assert "ERROR_FILE_NOT_FOUND" in str(info.value)
+        winprint = f"{CONTROL_PRINT}\\Environments\\Windows x64\\Print Processors\\winprint"
+        assert _query(dce, hive, winprint, "Driver") == (rrp.REG_SZ, "winprint.dll\x00")
+
+
+def test_net_rpc_registry_reads_the_printers_and_a_user_only_them(dc: ServerThread) -> None:
+    """Samba's ``net rpc registry``: the Administrator enumerates Control\\Print (its Forms,
+    Environments, Monitors... keys); alice reaches Control\\Print\\Printers, an AllowedPaths
+    entry, but not the Forms key, which is outside them (ERROR_ACCESS_DENIED, as Windows)."""
+    def net(user: tuple[str, str], *args: str) -> str:
+        result = run_tool(["net", "rpc", "registry", *args, "-U", f"CORP/{user[0]}%{user[1]}",
+                           "-I", HOST, "-p", str(dc.port)], timeout=60)
+        return result.stdout + result.stderr
+
+    out = net(ADMIN, "enumerate", f"HKLM\\{CONTROL_PRINT}")
+    for name in ("Forms", "Environments", "Monitors", "Printers", "Providers",
+                 "ServerSecurityDescriptor"):
+        assert name in out, out
+    out = net(ALICE, "enumerate", f"HKLM\\{CONTROL_PRINT}\\Printers")
+    assert "Keyname   = HPLJ4250" in out, out
+    assert "ACCESS_DENIED" in net(ALICE, "enumerate", f"HKLM\\{CONTROL_PRINT}\\Forms")
