@@ -9,7 +9,8 @@ UUID 12345678-1234-abcd-ef00-0123456789ab version 1.0 (MS-RPRN 2.1).  Every opnu
   RpcGetPrinterDataEx (78) (:mod:`.data`); RpcEnumForms (34), RpcGetForm (32) over Windows'
   built-in forms (:mod:`.forms`); RpcEnumPorts (35), RpcEnumMonitors (36),
   RpcEnumPrintProcessors (15), RpcGetPrintProcessorDirectory (16),
-  RpcEnumPrintProcessorDatatypes (51), RpcGetPrinterDriverPackagePath (104) (:mod:`.catalog`);
+  RpcEnumPrintProcessorDatatypes (51) (:mod:`.catalog`); RpcGetCorePrinterDrivers (102),
+  RpcGetPrinterDriverPackagePath (104) (:mod:`.packages`);
   RpcGetJob (3), RpcEnumJobs (4) over an empty
   queue (:mod:`.jobs`); RpcRemoteFindFirstPrinterChangeNotification (62)
   and its Ex (65), RpcFindClosePrinterChangeNotification (56) (:mod:`.notify`): answered as
@@ -428,6 +429,7 @@ from . import form_changes  # noqa: E402,F401  (an administrator's forms)
 from . import jobs  # noqa: E402,F401  (the (empty) job queue)
 from . import notify  # noqa: E402,F401  (change notifications: the printer bug, audited)
 from . import printer_changes  # noqa: E402,F401  (adding, changing, deleting printers)
+from . import packages  # noqa: E402,F401  (driver packages: the core XPS driver)
 from . import others  # noqa: E402,F401  (every other opnum)
 from . import registry  # noqa: E402,F401  (the Print keys winreg serves)
 

@@ -63,7 +63,7 @@ for _opnum, _name in NOT_USED_ON_WIRE.items():
     INTERFACE.not_implemented(_opnum, _name)
 
 #: (version, build) from which an opnum exists (MS-RPRN Appendix B product notes; W on builds).
-#: 104 is served by :mod:`.catalog`, which refuses it before Vista the same way.
+#: 102 and 104 are served by :mod:`.packages`, which refuses them before Vista the same way.
 _SINCE: Final = {97: ((5, 1), 0), 102: ((6, 0), 0), 104: ((6, 0), 0),
                  110: ((6, 2), 0), 111: ((6, 2), 0), 112: ((6, 2), 0), 113: ((6, 2), 0),
                  116: ((6, 2), 0), 117: ((10, 0), 0),
@@ -151,7 +151,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (89, "RpcAddPrinterDriverEx", "write", None, [], [], "uint32"),
     (96, "RpcFlushPrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
     (97, "RpcSendRecvBidiData", "read", "printer", [], [("ppRespData", _NULL)], "uint32"),
-    (102, "RpcGetCorePrinterDrivers", "read", None, [], [], "HRESULT"),
     (110, "RpcGetJobNamedPropertyValue", "read", "printer", [],
      [("pValue", _PROPERTY_VALUE)], "uint32"),
     (111, "RpcSetJobNamedProperty", "write", "printer", [], [], "uint32"),

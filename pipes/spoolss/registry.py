@@ -49,7 +49,15 @@ from smbemu.service_catalog import running_on
 
 from . import _devmode_of, printer_descriptor, server_descriptor
 from .catalog import PRINT_PROCESSOR, monitors
-from .data import REG_BINARY, REG_DWORD, REG_SZ, _driver_record, _system_root, installed_drivers, server_values
+from .data import (
+    REG_BINARY,
+    REG_DWORD,
+    REG_SZ,
+    _driver_record,
+    _system_root,
+    installed_drivers,
+    server_values,
+)
 from .forms import BUILTIN_FORMS, added_forms
 from .objects import ENVIRONMENTS, environment_arch, printers
 
