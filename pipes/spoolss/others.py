@@ -78,13 +78,6 @@ _U32: Final = uint32
 _NULL: Final = Pointer(uint32)   # an [out] unique pointer answered NULL
 _WCHARS: Final = ConformantArray(uint16)
 
-#: MS-RPRN 2.2.1.15 RPC_PrintPropertyValue (RpcGetJobNamedPropertyValue's answer).
-_PROPERTY_VALUE: Final = Struct("RPC_PrintPropertyValue", [
-    ("ePropertyType", enum16),
-    ("value", Union(enum16, {1: Pointer(uint16), 2: int32, 3: int64, 4: uint8,
-                             5: Struct("propertyBlob", [("cbBuf", uint32),
-                                                        ("pBuf", Pointer(ConformantBytes()))])}))])
-
 # Kinds: "write" refused (3.), "read" not emulated (4.).  Handle: "printer" (a printer handle
 # needed), "any" (server or printer), "xcv" (an Xcv handle), None (a string binding handle).
 # Sized [out] arrays name the [in] parameter that sizes them.
@@ -94,20 +87,11 @@ _BUF3: Final = [("buffer", BUFFER), ("pcbNeeded", _U32), ("pcReturned", _U32)]
 _BUF2: Final = [("buffer", BUFFER), ("pcbNeeded", _U32)]
 
 SPECS: Final[tuple[Spec, ...]] = (
-    (2, "RpcSetJob", "write", "printer", [], [], "uint32"),
     (9, "RpcAddPrinterDriver", "write", None, [], [], "uint32"),
     (11, "RpcGetPrinterDriver", "read", "printer", [], _BUF2, "uint32"),
     (13, "RpcDeletePrinterDriver", "write", None, [], [], "uint32"),
-    (17, "RpcStartDocPrinter", "read", "printer", [], [("pJobId", _U32)], "uint32"),
-    (18, "RpcStartPagePrinter", "read", "printer", [], [], "uint32"),
-    (19, "RpcWritePrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
-    (20, "RpcEndPagePrinter", "read", "printer", [], [], "uint32"),
-    (21, "RpcAbortPrinter", "read", "printer", [], [], "uint32"),
     (22, "RpcReadPrinter", "read", "printer", [("cbBuf", _U32)],
      [("pBuf", "bytes:cbBuf"), ("pcNoBytesRead", _U32)], "uint32"),
-    (23, "RpcEndDocPrinter", "read", "printer", [], [], "uint32"),
-    (24, "RpcAddJob", "read", "printer", [], _BUF2, "uint32"),
-    (25, "RpcScheduleJob", "read", "printer", [], [], "uint32"),
     (27, "RpcSetPrinterData", "write", "any", [], [], "uint32"),
     (28, "RpcWaitForPrinterChange", "read", "printer", [], [("pFlags", _U32)], "uint32"),
     (39, "RpcDeletePort", "write", None, [], [], "uint32"),
@@ -151,12 +135,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (89, "RpcAddPrinterDriverEx", "write", None, [], [], "uint32"),
     (96, "RpcFlushPrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
     (97, "RpcSendRecvBidiData", "read", "printer", [], [("ppRespData", _NULL)], "uint32"),
-    (110, "RpcGetJobNamedPropertyValue", "read", "printer", [],
-     [("pValue", _PROPERTY_VALUE)], "uint32"),
-    (111, "RpcSetJobNamedProperty", "write", "printer", [], [], "uint32"),
-    (112, "RpcDeleteJobNamedProperty", "write", "printer", [], [], "uint32"),
-    (113, "RpcEnumJobNamedProperties", "read", "printer", [],
-     [("pcProperties", _U32), ("ppProperties", _NULL)], "uint32"),
     (116, "RpcLogJobInfoForBranchOffice", "read", "printer", [], [], "HRESULT"),
     (117, "RpcRegeneratePrintDeviceCapabilities", "write", "printer", [], [], "HRESULT"),
     *((n, name, "read", "printer", [], [("ippResponseBufferSize", _U32),
@@ -179,8 +157,6 @@ def _out_value(kind: Any, request: dict[str, Any]) -> Any:
         size = request.get(kind.split(":", 1)[1]) or 0
         check_room(size)
         return [0] * (size // 2) if kind.startswith("wchars:") else bytes(size)
-    if kind is _PROPERTY_VALUE:
-        return {"ePropertyType": 2, "value": (2, 0)}
     if kind is _H:
         return bytes(20)
     return None if kind is _NULL or kind is BUFFER else 0
