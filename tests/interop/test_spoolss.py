@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -257,8 +258,6 @@ def test_the_print_keys_follow_the_spooler() -> None:
     flags) on a hive handle opened before the add, and goes with RpcDeleteForm; a printer's
     comment set with RpcSetPrinter is its key's Description, through Control\\Print\\Printers
     and through SOFTWARE\\...\\Print\\Printers (one key, linked, from Vista on)."""
-    import struct
-
     from impacket.dcerpc.v5 import rrp
     with ServerThread("win2016-dc") as server:
         dce = _registry(server, ADMIN)
@@ -297,3 +296,91 @@ def test_net_rpc_registry_reads_the_printers_and_a_user_only_them(dc: ServerThre
     out = net(ALICE, "enumerate", f"HKLM\\{CONTROL_PRINT}\\Printers")
     assert "Keyname   = HPLJ4250" in out, out
     assert "ACCESS_DENIED" in net(ALICE, "enumerate", f"HKLM\\{CONTROL_PRINT}\\Forms")
+
+
+# ------------------------------------------------------------------ print jobs
+def _doc_calls() -> dict[str, Any]:
+    """impacket has no RpcStartDocPrinter / RpcWritePrinter: their requests, written with its
+    NDR classes from MS-RPRN 3.1.4.9.1 / .3 (DOC_INFO_CONTAINER, 2.2.1.2.1)."""
+    from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, ULONG  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.ndr import (  # type: ignore[import-untyped]
+        NDRCALL,
+        NDRPOINTER,
+        NDRSTRUCT,
+        NDRUNION,
+        NDRUniConformantArray,
+    )
+
+    class DOC_INFO_1(NDRSTRUCT):  # type: ignore[misc]
+        structure = (("pDocName", LPWSTR), ("pOutputFile", LPWSTR), ("pDatatype", LPWSTR))
+
+    class PDOC_INFO_1(NDRPOINTER):  # type: ignore[misc]
+        referent = (("Data", DOC_INFO_1),)
+
+    class DOC_INFO(NDRUNION):  # type: ignore[misc]
+        commonHdr = (("tag", ULONG),)
+        union = {1: ("pDocInfo1", PDOC_INFO_1)}
+
+    class DOC_INFO_CONTAINER(NDRSTRUCT):  # type: ignore[misc]
+        structure = (("Level", DWORD), ("DocInfo", DOC_INFO))
+
+    class StartDoc(NDRCALL):  # type: ignore[misc]
+        opnum = 17
+        structure = (("hPrinter", rprn.PRINTER_HANDLE), ("pDocInfoContainer", DOC_INFO_CONTAINER))
+
+    class Bytes(NDRUniConformantArray):  # type: ignore[misc]
+        item = "c"
+
+    class Write(NDRCALL):  # type: ignore[misc]
+        opnum = 19
+        structure = (("hPrinter", rprn.PRINTER_HANDLE), ("pBuf", Bytes), ("cbBuf", DWORD))
+
+    class OnHandle(NDRCALL):  # type: ignore[misc]
+        structure = (("hPrinter", rprn.PRINTER_HANDLE),)
+
+    return {"StartDoc": StartDoc, "Write": Write, "OnHandle": OnHandle}
+
+
+def _print_document(server: ServerThread, user: tuple[str, str], name: str, data: bytes) -> int:
+    """RpcOpenPrinter, RpcStartDocPrinter, RpcWritePrinter, RpcEndDocPrinter; the job id."""
+    calls = _doc_calls()
+    dce = _rprn(server, user)
+    handle = rprn.hRpcOpenPrinter(dce, "\\\\127.0.0.1\\HPLJ4250\x00",
+                                  accessRequired=0x00020008)["pHandle"]  # PRINTER_READ
+    start = calls["StartDoc"]()
+    start["hPrinter"] = handle
+    start["pDocInfoContainer"]["Level"] = 1
+    start["pDocInfoContainer"]["DocInfo"]["tag"] = 1
+    info = start["pDocInfoContainer"]["DocInfo"]["pDocInfo1"]
+    info["pDocName"], info["pOutputFile"], info["pDatatype"] = name + "\x00", NULL, "RAW\x00"
+    dce.call(17, start)
+    job, status = struct.unpack("<II", dce.recv())
+    assert status == 0
+    write = calls["Write"]()
+    write["hPrinter"], write["pBuf"], write["cbBuf"] = handle, list(data), len(data)
+    dce.call(19, write)
+    assert struct.unpack("<II", dce.recv()) == (len(data), 0)  # pcWritten, status
+    end = calls["OnHandle"]()
+    end["hPrinter"] = handle
+    dce.call(23, end)
+    assert dce.recv() == b"\x00\x00\x00\x00"
+    rprn.hRpcClosePrinter(dce, handle)
+    return int(job)
+
+
+def test_a_printed_document_waits_in_the_queue_until_deleted() -> None:
+    """MS-RPRN 3.1.4.9: alice's document (spooled with impacket) is a job every caller lists
+    with Samba's rpcclient (enumjobs, getjob), never printed; the Administrator may pause it,
+    alice may not touch the Administrator's job (ERROR_ACCESS_DENIED) but deletes her own."""
+    with ServerThread("win2016-dc") as server:
+        job = _print_document(server, ALICE, "Quarterly report", b"hello printer\n")
+        mine = _print_document(server, ADMIN, "Admin memo", b"x" * 100)
+        out = rpcclient(server, ADMIN, "enumjobs HPLJ4250", f"getjob HPLJ4250 {job} 2",
+                        f"setjob HPLJ4250 {job} 1")
+        assert f"jobid[{job}]: alice Quarterly report" in out and "14 bytes" in out, out
+        assert f"jobid[{mine}]: Administrator Admin memo" in out and "WERR" not in out, out
+        refused = rpcclient(server, ALICE, f"setjob HPLJ4250 {mine} 5", f"setjob HPLJ4250 {job} 5")
+        assert refused.count("WERR_ACCESS_DENIED") == 1, refused
+        left = rpcclient(server, ALICE, "enumjobs HPLJ4250", f"getjob HPLJ4250 {job} 1")
+        assert f"jobid[{job}]" not in left and f"jobid[{mine}]" in left, left
+        assert "WERR_INVALID_PARAMETER" in left, left  # the deleted job (Windows' answer)
