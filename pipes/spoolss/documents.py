@@ -17,7 +17,13 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ConformantBytes, ContextHandle, Pointer, Struct, Union, WString, uint32
-from smbemu.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER
+from smbemu.status import (
+    ERROR_INVALID_DATATYPE,
+    ERROR_INVALID_LEVEL,
+    ERROR_INVALID_PARAMETER,
+    ERROR_INVALID_PRINTER_STATE,
+    ERROR_SPL_NO_STARTDOC,
+)
 
 from . import INTERFACE
 from .catalog import datatypes
@@ -31,12 +37,6 @@ from .objects import (
     current,
     opened,
 )
-
-#: MS-ERREF 2.2: no RpcStartDocPrinter on this handle; a data type the print processor does
-#: not accept; the printer's state does not allow the call.
-ERROR_SPL_NO_STARTDOC: Final = 3003
-ERROR_INVALID_DATATYPE: Final = 1804
-ERROR_INVALID_PRINTER_STATE: Final = 1906
 
 #: MS-RPRN 2.2.1.7.1 DOC_INFO_1 and 2.2.1.2.1 DOC_INFO_CONTAINER.
 _DOC_INFO_1: Final = Struct("DOC_INFO_1", [("pDocName", WString), ("pOutputFile", WString),

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from smbemu.rpc import CallContext
 from smbemu.rpc.ndr import ContextHandle, Pointer, Struct, Union, WString, uint16, uint32, uint3264
-from smbemu.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER
+from smbemu.status import ERROR_INVALID_LEVEL, ERROR_INVALID_PARAMETER, ERROR_SPL_NO_ADDJOB
 
 from . import BUFFER, INTERFACE, _answer, _devmode_of
 from .info import Field, pack
@@ -334,10 +334,6 @@ def RpcSetJob(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------------
 # RpcAddJob (24), RpcScheduleJob (25)
 # -------------------------------------------------------------------------------------------
-
-#: ERROR_SPL_NO_ADDJOB (MS-ERREF 2.2): RpcScheduleJob of a job RpcAddJob did not create.
-ERROR_SPL_NO_ADDJOB: Final = 3004
-
 
 @INTERFACE.operation(24, "RpcAddJob",
                      request=[("hPrinter", ContextHandle), ("Level", uint32),

@@ -64,6 +64,10 @@ from .objects import ENVIRONMENTS, environment_arch, printers
 CONTROL_PRINT: Final = "SYSTEM\\CurrentControlSet\\Control\\Print"
 SOFTWARE_PRINT: Final = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Print"
 REG_MULTI_SZ: Final = 7
+#: The Printers link's target as the link spells it (W: smbtorture expects the SymbolicLinkValue
+#: ``\\Registry\\Machine\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Print\\Printers`` of
+#: Windows; key names are case-insensitive, the value is compared as written).
+_LINK_TARGET: Final = "Software\\Microsoft\\Windows NT\\CurrentVersion\\Print\\Printers"
 #: The environment names as Windows spells its Environments subkeys (MS-RPRN 2.2.4.4).
 _ENVIRONMENT_NAMES: Final = {"windows nt x86": "Windows NT x86", "windows x64": "Windows x64",
                              "windows 4.0": "Windows 4.0", "windows ia64": "Windows IA64",
@@ -226,7 +230,7 @@ def print_view(server: HandlerServer) -> RegistryView | None:
     version = server.profile.identity.version
     if version >= (6, 0):
         return RegistryView(roots=(CONTROL_PRINT, f"{SOFTWARE_PRINT}\\Printers"), keys=keys,
-                            links={f"{CONTROL_PRINT}\\Printers": f"{SOFTWARE_PRINT}\\Printers"})
+                            links={f"{CONTROL_PRINT}\\Printers": _LINK_TARGET})
     return RegistryView(roots=(CONTROL_PRINT,), keys=keys)
 
 

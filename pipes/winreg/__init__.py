@@ -53,7 +53,7 @@ from smbemu.status import (
 from .changes import replay
 from .hive import Key, build_root
 from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
-from .views import mirror
+from .views import link_key, mirror
 from .types import (
     FILETIME,
     PBYTE_BUFFER,
@@ -98,6 +98,8 @@ for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
 
 _HANDLE_KIND: Final = "winreg.key"
+#: BaseRegOpenKey dwOptions REG_OPTION_OPEN_LINK (MS-RRP 3.1.5.15): open a symbolic link itself.
+REG_OPTION_OPEN_LINK: Final = 0x00000008
 
 
 class _Opened:
@@ -237,6 +239,8 @@ def BaseRegOpenKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         assert ctx.decision is not None
         return {"phkResult": bytes(20), "ReturnValue": ctx.decision.status}
     key = parent.key.find(sub)
+    if request["dwOptions"] & REG_OPTION_OPEN_LINK:
+        key = link_key(ctx.server, parent.hive, path) or key  # the link, not its target
     if key is None:
         return {"phkResult": bytes(20), "ReturnValue": ERROR_FILE_NOT_FOUND}
     handle = ctx.handles.create(_HANDLE_KIND, _Opened(parent.hive, key, path, parent.full,

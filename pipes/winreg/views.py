@@ -96,3 +96,25 @@ def mirror(server: Any, hive: str, root: Key) -> Key:
         if any(_below(operation[1], path) for path in owned):
             apply(root, operation)
     return root
+
+
+#: REG_LINK (MS-RRP 2.2.5): a symbolic link's target, the SymbolicLinkValue of a link key.
+REG_LINK = 6
+
+
+def link_key(server: Any, hive: str, path: str) -> Key | None:
+    """What BaseRegOpenKey with REG_OPTION_OPEN_LINK opens at ``path``: when a view declares a
+    link there, the link itself -- a key holding only SymbolicLinkValue, REG_LINK, the target's
+    native path (``\\Registry\\Machine\\...``, UTF-16LE without a terminating NUL; W:
+    smbtorture's test_winreg_symbolic_link, written against Windows, reads the Printers link so)
+    -- else None (the key opens as usual)."""
+    if hive != "HKLM":
+        return None
+    wanted = path.lower().strip("\\")
+    for view in registry_views(server):
+        for link, target in view.links.items():
+            if link.lower().strip("\\") == wanted:
+                native = "\\Registry\\Machine\\" + target.strip("\\")
+                return Key(link.rsplit("\\", 1)[-1], last_write=filetime_now(),
+                           values=[("SymbolicLinkValue", REG_LINK, native.encode("utf-16-le"))])
+    return None

@@ -89,3 +89,18 @@ def test_before_vista_the_printers_are_under_control_print(pipes_h: Any) -> None
         _open(reg, hklm, f"{SOFTWARE_PRINTERS}\\HPLJ4250")
     environments = _open(reg, hklm, f"{CONTROL_PRINT}\\Environments\\Windows NT x86\\Drivers")
     assert _subkeys(reg, environments) == ["Version-3"]
+
+
+def test_the_printers_link_opens_as_a_link(pipes_h: Any) -> None:
+    """BaseRegOpenKey with REG_OPTION_OPEN_LINK (8) on Control\\Print\\Printers opens the link:
+    SymbolicLinkValue, REG_LINK (6), the target's native path, as Windows (smbtorture's
+    test_winreg_symbolic_link); without the option the key is the printers' own."""
+    config = pipes_h.fresh_config("win2016")
+    reg = pipes_h.impacket_dce(config, "winreg", "administrator")
+    hklm = rrp.hOpenLocalMachine(reg)["phKey"]
+    link = rrp.hBaseRegOpenKey(reg, hklm, f"{CONTROL_PRINT}\\Printers\x00", dwOptions=8)["phkResult"]
+    kind, data = rrp.hBaseRegQueryValue(reg, link, "SymbolicLinkValue\x00", 512)
+    assert kind == 6
+    target = "\\Registry\\Machine\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Print\\Printers"
+    assert bytes(data) == target.encode("utf-16-le") or data == target, data
+    assert "HPLJ4250" in _subkeys(reg, _open(reg, hklm, f"{CONTROL_PRINT}\\Printers"))
