@@ -60,6 +60,7 @@ from .data import (
 )
 from .forms import BUILTIN_FORMS, added_forms
 from .objects import ENVIRONMENTS, environment_arch, printers
+from .printer_data import DRIVER_DATA_KEY, printer_data
 
 CONTROL_PRINT: Final = "SYSTEM\\CurrentControlSet\\Control\\Print"
 SOFTWARE_PRINT: Final = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Print"
@@ -155,7 +156,10 @@ def _printer_keys(ctx: CallContext, keys: dict[str, list[RegistryValue]]) -> Non
             _dword("Status", printer.status),
             ("Default DevMode", REG_BINARY, _devmode_of(printer, printer.name)),
             ("Security", REG_BINARY, printer.security or printer_descriptor())]
-        keys[f"{key}\\PrinterDriverData"] = []
+        keys[f"{key}\\{DRIVER_DATA_KEY}"] = []
+        # the printer's own data, under the keys RpcSetPrinterData(Ex) named
+        for name, values in printer_data(ctx, printer).values():
+            keys[f"{key}\\{name}"] = [(v[0], v[1], v[2]) for v in values.values()]
 
 
 def _filetime_date(filetime: int) -> str:

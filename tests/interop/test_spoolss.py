@@ -384,3 +384,25 @@ def test_a_printed_document_waits_in_the_queue_until_deleted() -> None:
         left = rpcclient(server, ALICE, "enumjobs HPLJ4250", f"getjob HPLJ4250 {job} 1")
         assert f"jobid[{job}]" not in left and f"jobid[{mine}]" in left, left
         assert "WERR_INVALID_PARAMETER" in left, left  # the deleted job (Windows' answer)
+
+
+def test_printer_data_set_over_spoolss_reads_back_and_shows_in_the_registry() -> None:
+    """MS-RPRN 3.1.4.2.8 / 3.1.4.2.18: rpcclient setprinterdata (RpcSetPrinterData, key
+    PrinterDriverData) as the Administrator; getdata / getdataex read it back on alice's
+    connection, which may not set any (ERROR_ACCESS_DENIED); Samba's net rpc registry finds the
+    values under the printer's key, as Windows keeps them."""
+    with ServerThread("win2016-dc") as server:
+        out = rpcclient(server, ADMIN, "setprinterdata HPLJ4250 string Tray Upper",
+                        "setprinterdata HPLJ4250 dword Copies 3")
+        assert out.count("SetPrinterData succeeded") == 2, out
+        seen = rpcclient(server, ALICE, "getdata HPLJ4250 Tray",
+                         "getdataex HPLJ4250 PrinterDriverData Copies",
+                         "setprinterdata HPLJ4250 string X y")
+        assert "Tray: REG_SZ: Upper" in seen and "Copies: REG_DWORD: 0x00000003" in seen, seen
+        assert "WERR_ACCESS_DENIED" in seen, seen
+        registry = run_tool(["net", "rpc", "registry", "enumerate",
+                             f"HKLM\\{CONTROL_PRINT}\\Printers\\HPLJ4250\\PrinterDriverData",
+                             "-U", f"CORP/{ADMIN[0]}%{ADMIN[1]}", "-I", HOST, "-p", str(server.port)],
+                            timeout=60)
+        text = registry.stdout + registry.stderr
+        assert "Valuename  = Tray" in text and '"Upper"' in text and "Valuename  = Copies" in text, text
