@@ -221,10 +221,14 @@ class Win32Error(enum.IntEnum):
     ERROR_PRINTER_ALREADY_EXISTS = 1802
     #: MS-RPRN RpcSetPrinter with a Command the level does not take (0x0000070B).
     ERROR_INVALID_PRINTER_COMMAND = 1803
+    #: MS-RPRN RpcStartDocPrinter of a data type the print processor does not take (0x0000070C).
+    ERROR_INVALID_DATATYPE = 1804
     #: MS-RPRN: an environment name (MS-RPRN 2.2.4.4) the server does not know.
     ERROR_INVALID_ENVIRONMENT = 1805
     #: MS-RPRN RpcGetForm of a form the server does not have (MS-ERREF 2.2: 0x0000076E).
     ERROR_INVALID_FORM_NAME = 1902
+    #: MS-RPRN: a call the printer's state does not allow (a second document on one handle).
+    ERROR_INVALID_PRINTER_STATE = 1906
     ERROR_NO_SITENAME = 1919
     #: lmerr.h NERR_UnknownDevDir (NERR_BASE + 16): a disk share's path names no local
     #: directory (srvsvc NetrShareAdd, MS-SRVS 3.1.4.7).
@@ -244,6 +248,10 @@ class Win32Error(enum.IntEnum):
     NERR_CLIENT_NAME_NOT_FOUND = 2312
     NERR_FILE_ID_NOT_FOUND = 2314
     NERR_DC_NOT_FOUND = 2453
+    #: MS-RPRN page / write / end calls on a handle without RpcStartDocPrinter (0x00000BBB),
+    #: RpcScheduleJob of a job RpcAddJob did not create (0x00000BBC).
+    ERROR_SPL_NO_STARTDOC = 3003
+    ERROR_SPL_NO_ADDJOB = 3004
     #: MS-RPRN RpcAddPrintProcessor of one already installed (MS-ERREF 2.2: 0x00000BBD).
     ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED = 3005
     #: MS-DRSR (drsuapi) directory service errors (MS-ERREF 2.2 / winerror.h).
@@ -487,6 +495,10 @@ ERROR_PRINT_PROCESSOR_ALREADY_INSTALLED: Final[int] = Win32Error.ERROR_PRINT_PRO
 ERROR_CAN_NOT_COMPLETE: Final[int] = Win32Error.ERROR_CAN_NOT_COMPLETE.value
 ERROR_MOD_NOT_FOUND: Final[int] = Win32Error.ERROR_MOD_NOT_FOUND.value
 ERROR_INVALID_FORM_NAME: Final[int] = Win32Error.ERROR_INVALID_FORM_NAME.value
+ERROR_INVALID_DATATYPE: Final[int] = Win32Error.ERROR_INVALID_DATATYPE.value
+ERROR_INVALID_PRINTER_STATE: Final[int] = Win32Error.ERROR_INVALID_PRINTER_STATE.value
+ERROR_SPL_NO_STARTDOC: Final[int] = Win32Error.ERROR_SPL_NO_STARTDOC.value
+ERROR_SPL_NO_ADDJOB: Final[int] = Win32Error.ERROR_SPL_NO_ADDJOB.value
 ERROR_NO_SITENAME: Final[int] = Win32Error.ERROR_NO_SITENAME.value
 NERR_BUF_TOO_SMALL: Final[int] = Win32Error.NERR_BUF_TOO_SMALL.value
 NERR_UNKNOWN_DEV_DIR: Final[int] = Win32Error.NERR_UNKNOWN_DEV_DIR.value

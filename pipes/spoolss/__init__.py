@@ -9,9 +9,11 @@ UUID 12345678-1234-abcd-ef00-0123456789ab version 1.0 (MS-RPRN 2.1).  Every opnu
   RpcGetPrinterDataEx (78) (:mod:`.data`); RpcEnumForms (34), RpcGetForm (32) over Windows'
   built-in forms (:mod:`.forms`); RpcEnumPorts (35), RpcEnumMonitors (36),
   RpcEnumPrintProcessors (15), RpcGetPrintProcessorDirectory (16),
-  RpcEnumPrintProcessorDatatypes (51), RpcGetPrinterDriverPackagePath (104) (:mod:`.catalog`);
-  RpcGetJob (3), RpcEnumJobs (4) over an empty
-  queue (:mod:`.jobs`); RpcRemoteFindFirstPrinterChangeNotification (62)
+  RpcEnumPrintProcessorDatatypes (51) (:mod:`.catalog`); RpcGetCorePrinterDrivers (102),
+  RpcGetPrinterDriverPackagePath (104) (:mod:`.packages`);
+  the print jobs (:mod:`.jobs`: RpcGetJob 3, RpcEnumJobs 4, RpcSetJob 2, RpcAddJob 24,
+  RpcScheduleJob 25; :mod:`.documents`: RpcStartDocPrinter 17 to RpcEndDocPrinter 23, kept in
+  memory, never printed); RpcRemoteFindFirstPrinterChangeNotification (62)
   and its Ex (65), RpcFindClosePrinterChangeNotification (56) (:mod:`.notify`): answered as
   Windows answers when it cannot reach the client's machine, **never connecting out**, and
   reported to the audit log (the "printer bug" coercion);
@@ -78,6 +80,7 @@ from .objects import (
     current,
     find_printer,
     is_this_server,
+    job_count,
     opened,
     printers,
 )
@@ -216,7 +219,7 @@ def _printer_record(ctx: CallContext, printer: Printer, level: int, unc: str | N
                 ("s", printer.processor),
                 ("s", printer.datatype), ("s", ""), ("b", printer.security or printer_descriptor()),
                 ("u32", printer.attributes), ("u32", 1), ("u32", 0), ("u32", 0), ("u32", 0),
-                ("u32", printer.status), ("u32", 0), ("u32", 0)]
+                ("u32", printer.status), ("u32", job_count(ctx, printer)), ("u32", 0)]
     if level == 3:
         return [("b", printer.security or printer_descriptor())]
     if level == 4:
@@ -425,9 +428,14 @@ from . import catalog  # noqa: E402,F401  (ports, monitors, print processors)
 from . import data  # noqa: E402,F401  (driver and printer-data calls)
 from . import forms  # noqa: E402,F401  (the built-in forms)
 from . import form_changes  # noqa: E402,F401  (an administrator's forms)
-from . import jobs  # noqa: E402,F401  (the (empty) job queue)
+from . import jobs  # noqa: E402,F401  (the job queues)
+from . import documents  # noqa: E402,F401  (printing a document: the jobs' source)
+from . import job_properties  # noqa: E402,F401  (a job's named properties)
+from . import printer_data  # noqa: E402,F401  (a printer's own data)
 from . import notify  # noqa: E402,F401  (change notifications: the printer bug, audited)
 from . import printer_changes  # noqa: E402,F401  (adding, changing, deleting printers)
+from . import packages  # noqa: E402,F401  (driver packages: the core XPS driver)
 from . import others  # noqa: E402,F401  (every other opnum)
+from . import registry  # noqa: E402,F401  (the Print keys winreg serves)
 
 __all__ = ["INTERFACE", "spooler_running", "printer_descriptor"]

@@ -1,29 +1,25 @@
 """What a default print server has installed besides printers: its ports, port monitors, the
 print processor and its data types -- RpcEnumPorts (35), RpcEnumMonitors (36),
 RpcEnumPrintProcessors (15), RpcGetPrintProcessorDirectory (16),
-RpcEnumPrintProcessorDatatypes (51) -- and RpcGetPrinterDriverPackagePath (104) for the
-driver packages it does not stage.  All read-only: RpcAddPort / RpcAddMonitor /
+RpcEnumPrintProcessorDatatypes (51) (the driver packages: :mod:`.packages`).  All read-only: RpcAddPort / RpcAddMonitor /
 RpcAddPrintProcessor stay refused (pipes/spoolss/others.py)."""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from smbemu.errors import RpcFault
 from smbemu.rpc import CallContext
-from smbemu.rpc.ndr import ConformantArray, Pointer, WString, WStringRef, uint16, uint32
+from smbemu.rpc.ndr import WString, uint32
 from smbemu.status import (
-    ERROR_FILE_NOT_FOUND,
     ERROR_INVALID_LEVEL,
     ERROR_INVALID_NAME,
     ERROR_UNKNOWN_PRINTPROCESSOR,
-    NCA_S_OP_RNG_ERROR,
 )
 
 from . import BUFFER, INTERFACE, _answer
 from .data import _environment, _host_ok, spool_directory
 from .info import Field, pack
-from .objects import ERROR_INVALID_ENVIRONMENT, check_room, environment_arch
+from .objects import ERROR_INVALID_ENVIRONMENT, environment_arch
 
 # -------------------------------------------------------------------------------------------
 # What a fresh installation has
@@ -198,44 +194,6 @@ def RpcEnumPrintProcessorDatatypes(ctx: CallContext, request: dict[str, Any]) ->
         return _refused(request, out, ERROR_INVALID_LEVEL)
     names = datatypes(ctx.server.profile.identity.version)
     return _enum(request, out, [[("s", name)] for name in names])
-
-
-# -------------------------------------------------------------------------------------------
-# RpcGetPrinterDriverPackagePath (104)
-# -------------------------------------------------------------------------------------------
-
-#: HRESULT_FROM_WIN32 (MS-ERREF 2.1.2): facility 7, as a signed 32-bit value on the wire.
-def _hresult(win32: int) -> int:
-    return (0x80070000 | win32) - (1 << 32) if win32 else 0
-
-
-@INTERFACE.operation(104, "RpcGetPrinterDriverPackagePath",
-                     request=[("pszServer", WString), ("pszEnvironment", WStringRef),
-                              ("pszLanguage", WString), ("pszPackageID", WStringRef),
-                              ("pszDriverPackageCab", Pointer(ConformantArray(uint16))),
-                              ("cchDriverPackageCab", uint32)],
-                     response=[("pszDriverPackageCab", Pointer(ConformantArray(uint16))),
-                               ("pcchRequiredSize", uint32)],
-                     returns="HRESULT")
-def RpcGetPrinterDriverPackagePath(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    """MS-RPRN 3.1.4.4.10: an unknown environment is HRESULT(ERROR_INVALID_ENVIRONMENT); the
-    emulated server stages no driver package in its driver store, so every package ID is
-    HRESULT(ERROR_FILE_NOT_FOUND) (U: Windows answers the CAB path of its in-box packages,
-    e.g. the core XPS driver package, whose store paths this emulation does not know)."""
-    if ctx.server.profile.identity.version < (6, 0):
-        # the package calls arrived with Vista / 2008 (MS-RPRN Appendix B): an older stub
-        # has no opnum 104
-        raise RpcFault(NCA_S_OP_RNG_ERROR, "opnum not in this release's spooler")
-    size = request["cchDriverPackageCab"]
-    check_room(size * 2)
-    given = request["pszDriverPackageCab"]
-    out: dict[str, Any] = {"pszDriverPackageCab": None if given is None else [0] * len(given),
-                           "pcchRequiredSize": 0}
-    if not _host_ok(ctx, request["pszServer"]):
-        return {**out, "ReturnValue": _hresult(ERROR_INVALID_NAME)}
-    if _environment(ctx, request["pszEnvironment"] or "-") is None:
-        return {**out, "ReturnValue": _hresult(ERROR_INVALID_ENVIRONMENT)}
-    return {**out, "ReturnValue": _hresult(ERROR_FILE_NOT_FOUND)}
 
 
 __all__ = ["LOCAL_PORTS", "PRINT_PROCESSOR", "monitors", "datatypes"]

@@ -24,11 +24,13 @@ from .objects import (
     SERVER_ACCESS_ENUMERATE,
     SPOOLER_SERVER,
     check_room,
+    current,
     environment_arch,
     is_this_server,
     opened,
     printers,
 )
+from .printer_data import read_value
 
 REG_SZ: Final = 1
 REG_BINARY: Final = 3
@@ -257,21 +259,26 @@ def server_values(ctx: CallContext) -> dict[str, tuple[int, bytes]]:
     }
 
 
-def _data_answer(ctx: CallContext, handle: bytes, value: str, room: int) -> dict[str, Any]:
+def _data_answer(ctx: CallContext, handle: bytes, value: str, room: int,
+                 key: str = "PrinterDriverData") -> dict[str, Any]:
     """MS-RPRN 3.1.4.2.7 / 3.1.4.2.19: ``pData`` is always ``nSize`` bytes; a buffer too small is
     ERROR_MORE_DATA with pcbNeeded; an unknown value ERROR_FILE_NOT_FOUND."""
     entry = opened(ctx, handle)
     check_room(room)
     missing = {"pType": 0, "pData": bytes(room), "pcbNeeded": 0,
                "ReturnValue": ERROR_FILE_NOT_FOUND}
+    found: tuple[int, bytes] | None
     if entry.obj.printer is not None:
-        # A printer's own data (PrinterDriverData, DsSpooler...) is not emulated: every value
-        # is absent (U).
-        return missing
-    # On the server handle the key is not looked at: every key name reads the server's values
-    # (W: smbtorture's printer_data_list reads them under "random_string" and "" from Windows
-    # and expects the answer of RpcGetPrinterData).
-    found = server_values(ctx).get(value.rstrip("\x00").lower())
+        # A printer's own data: what RpcSetPrinterData(Ex) stored (pipes/spoolss/printer_data.py;
+        # the DsSpooler / DsDriver values Windows fills in are not emulated, U)
+        printer = current(ctx, entry.obj.printer)
+        found = None if printer is None else read_value(
+            ctx, printer, (key or "").rstrip("\x00").strip("\\"), value.rstrip("\x00"))
+    else:
+        # On the server handle the key is not looked at: every key name reads the server's
+        # values (W: smbtorture's printer_data_list reads them under "random_string" and "" from
+        # Windows and expects the answer of RpcGetPrinterData).
+        found = server_values(ctx).get(value.rstrip("\x00").lower())
     if found is None:
         return missing
     kind, blob = found
@@ -298,7 +305,8 @@ def RpcGetPrinterData(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
                               ("pValueName", WStringRef), ("nSize", uint32)],
                      response=_DATA_OUT, returns="uint32")
 def RpcGetPrinterDataEx(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
-    return _data_answer(ctx, request["hPrinter"], request["pValueName"], request["nSize"])
+    return _data_answer(ctx, request["hPrinter"], request["pValueName"], request["nSize"],
+                        request["pKeyName"] or "")
 
 
 __all__ = ["server_values"]

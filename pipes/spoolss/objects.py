@@ -116,6 +116,16 @@ class Printer:
         return f"added:{self.ident}" if self.added else "share:" + self.share_name.lower()
 
 
+#: The server memo holding each printer's job queue (pipes/spoolss/jobs.py), by printer key.
+JOBS_MEMO: Final = "spoolss.jobs"
+
+
+def job_count(ctx: CallContext, printer: Printer) -> int:
+    """How many jobs ``printer``'s queue holds (PRINTER_INFO cJobs)."""
+    queues: dict[str, list[Any]] = ctx.server.memo(JOBS_MEMO, dict)
+    return len(queues.get(printer.key, []))
+
+
 def added_printers(ctx: CallContext) -> dict[str, Printer]:
     """The printers administrators added on this server, by :attr:`Printer.key`."""
     return ctx.server.memo("spoolss.added_printers", dict)
@@ -224,5 +234,5 @@ ENVIRONMENTS: Final = {"windows nt x86": "W32X86", "windows x64": "x64",
 
 
 __all__ = [name for name in dir() if name.isupper()] + [
-    "check_room", "Printer", "added_printers", "current", "store", "printers", "server_unc",
+    "check_room", "Printer", "job_count", "added_printers", "current", "store", "printers", "server_unc",
     "is_this_server", "find_printer", "Opened", "opened", "environment_arch"]

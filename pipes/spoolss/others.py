@@ -63,7 +63,7 @@ for _opnum, _name in NOT_USED_ON_WIRE.items():
     INTERFACE.not_implemented(_opnum, _name)
 
 #: (version, build) from which an opnum exists (MS-RPRN Appendix B product notes; W on builds).
-#: 104 is served by :mod:`.catalog`, which refuses it before Vista the same way.
+#: 102 and 104 are served by :mod:`.packages`, which refuses them before Vista the same way.
 _SINCE: Final = {97: ((5, 1), 0), 102: ((6, 0), 0), 104: ((6, 0), 0),
                  110: ((6, 2), 0), 111: ((6, 2), 0), 112: ((6, 2), 0), 113: ((6, 2), 0),
                  116: ((6, 2), 0), 117: ((10, 0), 0),
@@ -78,13 +78,6 @@ _U32: Final = uint32
 _NULL: Final = Pointer(uint32)   # an [out] unique pointer answered NULL
 _WCHARS: Final = ConformantArray(uint16)
 
-#: MS-RPRN 2.2.1.15 RPC_PrintPropertyValue (RpcGetJobNamedPropertyValue's answer).
-_PROPERTY_VALUE: Final = Struct("RPC_PrintPropertyValue", [
-    ("ePropertyType", enum16),
-    ("value", Union(enum16, {1: Pointer(uint16), 2: int32, 3: int64, 4: uint8,
-                             5: Struct("propertyBlob", [("cbBuf", uint32),
-                                                        ("pBuf", Pointer(ConformantBytes()))])}))])
-
 # Kinds: "write" refused (3.), "read" not emulated (4.).  Handle: "printer" (a printer handle
 # needed), "any" (server or printer), "xcv" (an Xcv handle), None (a string binding handle).
 # Sized [out] arrays name the [in] parameter that sizes them.
@@ -94,21 +87,11 @@ _BUF3: Final = [("buffer", BUFFER), ("pcbNeeded", _U32), ("pcReturned", _U32)]
 _BUF2: Final = [("buffer", BUFFER), ("pcbNeeded", _U32)]
 
 SPECS: Final[tuple[Spec, ...]] = (
-    (2, "RpcSetJob", "write", "printer", [], [], "uint32"),
     (9, "RpcAddPrinterDriver", "write", None, [], [], "uint32"),
     (11, "RpcGetPrinterDriver", "read", "printer", [], _BUF2, "uint32"),
     (13, "RpcDeletePrinterDriver", "write", None, [], [], "uint32"),
-    (17, "RpcStartDocPrinter", "read", "printer", [], [("pJobId", _U32)], "uint32"),
-    (18, "RpcStartPagePrinter", "read", "printer", [], [], "uint32"),
-    (19, "RpcWritePrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
-    (20, "RpcEndPagePrinter", "read", "printer", [], [], "uint32"),
-    (21, "RpcAbortPrinter", "read", "printer", [], [], "uint32"),
     (22, "RpcReadPrinter", "read", "printer", [("cbBuf", _U32)],
      [("pBuf", "bytes:cbBuf"), ("pcNoBytesRead", _U32)], "uint32"),
-    (23, "RpcEndDocPrinter", "read", "printer", [], [], "uint32"),
-    (24, "RpcAddJob", "read", "printer", [], _BUF2, "uint32"),
-    (25, "RpcScheduleJob", "read", "printer", [], [], "uint32"),
-    (27, "RpcSetPrinterData", "write", "any", [], [], "uint32"),
     (28, "RpcWaitForPrinterChange", "read", "printer", [], [("pFlags", _U32)], "uint32"),
     (39, "RpcDeletePort", "write", None, [], [], "uint32"),
     (40, "RpcCreatePrinterIC", "read", "printer", [], [("pHandle", _H)], "uint32"),
@@ -133,14 +116,11 @@ SPECS: Final[tuple[Spec, ...]] = (
      [("dwIndex", _U32), ("cbValueName", _U32), ("cbData", _U32)],
      [("pValueName", "wchars:cbValueName"), ("pcbValueName", _U32), ("pType", _U32),
       ("pData", "bytes:cbData"), ("pcbData", _U32)], "uint32"),
-    (73, "RpcDeletePrinterData", "write", "any", [], [], "uint32"),
-    (77, "RpcSetPrinterDataEx", "write", "any", [], [], "uint32"),
     (79, "RpcEnumPrinterDataEx", "read", "any", [("pKeyName", WStringRef), ("cbEnumValues", _U32)],
      [("pEnumValues", "bytes:cbEnumValues"), ("pcbEnumValues", _U32), ("pnEnumValues", _U32)],
      "uint32"),
     (80, "RpcEnumPrinterKey", "read", "any", [("pKeyName", WStringRef), ("cbSubkey", _U32)],
      [("pSubkey", "wchars:cbSubkey"), ("pcbSubkey", _U32)], "uint32"),
-    (81, "RpcDeletePrinterDataEx", "write", "any", [], [], "uint32"),
     (82, "RpcDeletePrinterKey", "write", "any", [], [], "uint32"),
     (84, "RpcDeletePrinterDriverEx", "write", None, [], [], "uint32"),
     (88, "RpcXcvData", "read", "xcv",
@@ -151,13 +131,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (89, "RpcAddPrinterDriverEx", "write", None, [], [], "uint32"),
     (96, "RpcFlushPrinter", "read", "printer", [], [("pcWritten", _U32)], "uint32"),
     (97, "RpcSendRecvBidiData", "read", "printer", [], [("ppRespData", _NULL)], "uint32"),
-    (102, "RpcGetCorePrinterDrivers", "read", None, [], [], "HRESULT"),
-    (110, "RpcGetJobNamedPropertyValue", "read", "printer", [],
-     [("pValue", _PROPERTY_VALUE)], "uint32"),
-    (111, "RpcSetJobNamedProperty", "write", "printer", [], [], "uint32"),
-    (112, "RpcDeleteJobNamedProperty", "write", "printer", [], [], "uint32"),
-    (113, "RpcEnumJobNamedProperties", "read", "printer", [],
-     [("pcProperties", _U32), ("ppProperties", _NULL)], "uint32"),
     (116, "RpcLogJobInfoForBranchOffice", "read", "printer", [], [], "HRESULT"),
     (117, "RpcRegeneratePrintDeviceCapabilities", "write", "printer", [], [], "HRESULT"),
     *((n, name, "read", "printer", [], [("ippResponseBufferSize", _U32),
@@ -180,8 +153,6 @@ def _out_value(kind: Any, request: dict[str, Any]) -> Any:
         size = request.get(kind.split(":", 1)[1]) or 0
         check_room(size)
         return [0] * (size // 2) if kind.startswith("wchars:") else bytes(size)
-    if kind is _PROPERTY_VALUE:
-        return {"ePropertyType": 2, "value": (2, 0)}
     if kind is _H:
         return bytes(20)
     return None if kind is _NULL or kind is BUFFER else 0

@@ -64,6 +64,7 @@ from . import BUFFER, DEVMODE_CONTAINER, INTERFACE, SPLCLIENT_CONTAINER, _answer
 from .catalog import LOCAL_PORTS, PRINT_PROCESSOR
 from .data import installed_drivers
 from .info import pack
+from .jobs import purge
 from .objects import (
     DRIVER_NAME,
     ENVIRONMENTS,
@@ -263,6 +264,7 @@ def RpcDeletePrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any
         return {"ReturnValue": ctx.deny("fixture printer", "deletes a printer share of the "
                                         "fixture (the emulated shares are the fixture's)").status}
     added_printers(ctx).pop(printer.key, None)
+    purge(ctx, printer)  # its queue goes with it
     return {"ReturnValue": 0}
 
 
@@ -286,7 +288,7 @@ def _command(printer: Printer, command: int) -> Printer:
         return dataclasses.replace(printer, status=printer.status | PRINTER_STATUS_PAUSED)
     if command == PRINTER_CONTROL_RESUME:
         return dataclasses.replace(printer, status=printer.status & ~PRINTER_STATUS_PAUSED)
-    return printer  # 0: nothing; PURGE: the queue is always empty
+    return printer  # 0: nothing; PURGE: the caller empties the queue (jobs.purge)
 
 
 #: PRINTER_INFO_7 dwAction values (MS-RPRN 2.2.1.10.8): publish, update, unpublish, republish,
@@ -407,6 +409,8 @@ def RpcSetPrinter(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         changed = ERROR_INVALID_PRINTER_COMMAND
     elif level == 0 and command:
         changed = _command(printer, command)  # a command needs no structure (PausePrinter)
+        if command == PRINTER_CONTROL_PURGE:
+            purge(ctx, printer)  # "deletes all print jobs" (MS-RPRN 3.1.4.2.5)
     elif tag != level or info is None:
         changed = ERROR_INVALID_PARAMETER
     elif level == 0:

@@ -53,6 +53,7 @@ from smbemu.status import (
 from .changes import replay
 from .hive import Key, build_root
 from .security import key_security_descriptor, open_predefined, open_subkey, path_allowed
+from .views import link_key, mirror
 from .types import (
     FILETIME,
     PBYTE_BUFFER,
@@ -97,6 +98,8 @@ for _opnum, _name in {**NOT_USED_ON_WIRE, **NOT_EMULATED}.items():
     INTERFACE.not_implemented(_opnum, _name)
 
 _HANDLE_KIND: Final = "winreg.key"
+#: BaseRegOpenKey dwOptions REG_OPTION_OPEN_LINK (MS-RRP 3.1.5.15): open a symbolic link itself.
+REG_OPTION_OPEN_LINK: Final = 0x00000008
 
 
 class _Opened:
@@ -121,7 +124,9 @@ def _opened(ctx: CallContext, handle: bytes) -> _Opened:
     if entry is None:
         raise RpcFault(NCA_S_FAULT_CONTEXT_MISMATCH, "unknown winreg key handle")
     opened: _Opened = entry.obj
-    replay(ctx.server, opened.hive, opened.root)
+    # the winreg changes made since, then the keys other services keep (the spooler's Print
+    # keys, :mod:`.views`) as they are now
+    mirror(ctx.server, opened.hive, replay(ctx.server, opened.hive, opened.root))
     return opened
 
 
@@ -163,8 +168,8 @@ def _open_root(hive: str) -> Any:
             assert ctx.decision is not None
             return {"phKey": bytes(20), "ReturnValue": ctx.decision.status}
         granted, full = opened
-        root = replay(ctx.server, hive, build_root(hive, ctx.server.profile, ctx.server.directory,
-                                                   service_catalog(ctx.server)))
+        root = mirror(ctx.server, hive, replay(ctx.server, hive, build_root(
+            hive, ctx.server.profile, ctx.server.directory, service_catalog(ctx.server))))
         handle = ctx.handles.create(_HANDLE_KIND, _Opened(hive, root, "", full, root), granted)
         return {"phKey": handle, "ReturnValue": 0}
     return handler
@@ -234,6 +239,8 @@ def BaseRegOpenKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
         assert ctx.decision is not None
         return {"phkResult": bytes(20), "ReturnValue": ctx.decision.status}
     key = parent.key.find(sub)
+    if request["dwOptions"] & REG_OPTION_OPEN_LINK:
+        key = link_key(ctx.server, parent.hive, path) or key  # the link, not its target
     if key is None:
         return {"phkResult": bytes(20), "ReturnValue": ERROR_FILE_NOT_FOUND}
     handle = ctx.handles.create(_HANDLE_KIND, _Opened(parent.hive, key, path, parent.full,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -226,3 +227,182 @@ def test_malformed_requests_fault_and_the_pipe_lives_on(dc: ServerThread) -> Non
         # nca_s_fault_remote_... / a generic failure, which a handler exception would give
         assert "rpc_x_bad_stub_data" in str(info.value), (opnum, str(info.value))
     assert rprn.hRpcEnumPrinters(dce, rprn.PRINTER_ENUM_LOCAL, NULL, 1)["pcReturned"] == 1
+
+
+# ------------------------------------------------------------------ the print server's registry
+CONTROL_PRINT = "SYSTEM\\CurrentControlSet\\Control\\Print"
+
+
+def _registry(server: ServerThread, user: tuple[str, str]) -> Any:
+    from impacket.dcerpc.v5 import rrp  # type: ignore[import-untyped]
+    rpc = transport.SMBTransport(HOST, server.port, r"\winreg", username=user[0],
+                                 password=user[1], domain="CORP")
+    dce = rpc.get_dce_rpc()
+    dce.connect()
+    dce.bind(rrp.MSRPC_UUID_RRP)
+    return dce
+
+
+def _query(dce: Any, hive: bytes, path: str, name: str) -> tuple[int, bytes]:
+    from impacket.dcerpc.v5 import rrp
+    key = rrp.hBaseRegOpenKey(dce, hive, path + "\x00")["phkResult"]
+    kind, data = rrp.hBaseRegQueryValue(dce, key, name + "\x00", 512)
+    rrp.hBaseRegCloseKey(dce, key)
+    return kind, data
+
+
+def test_the_print_keys_follow_the_spooler() -> None:
+    """The spooler's state in HKLM\\...\\Control\\Print (pipes/spoolss/registry.py), read with
+    impacket's winreg client while Samba's rpcclient changes it: a form an administrator adds is
+    a 32-byte REG_BINARY value of the Forms key (width, height, left, top, right, bottom, index,
+    flags) on a hive handle opened before the add, and goes with RpcDeleteForm; a printer's
+    comment set with RpcSetPrinter is its key's Description, through Control\\Print\\Printers
+    and through SOFTWARE\\...\\Print\\Printers (one key, linked, from Vista on)."""
+    from impacket.dcerpc.v5 import rrp
+    with ServerThread("win2016-dc") as server:
+        dce = _registry(server, ADMIN)
+        hive = rrp.hOpenLocalMachine(dce)["phKey"]
+        out = rpcclient(server, ADMIN, "addform HPLJ4250 LabForm", 'setprinter HPLJ4250 "room 12"')
+        assert "Success in setting comment" in out, out
+        kind, data = _query(dce, hive, f"{CONTROL_PRINT}\\Forms", "LabForm")
+        # rpcclient's addform: FORM_USER, 100 x 100, area (0, 10, 20, 30) (see getform above)
+        assert kind == rrp.REG_BINARY and struct.unpack("<6i2I", data)[:6] == (100, 100, 0, 10, 20, 30)
+        assert struct.unpack("<8I", data)[7] == 0, "FORM_USER"
+        for printers in (f"{CONTROL_PRINT}\\Printers",
+                         "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Print\\Printers"):
+            assert _query(dce, hive, f"{printers}\\HPLJ4250", "Description") == (
+                rrp.REG_SZ, "room 12\x00")  # impacket decodes a REG_SZ
+        rpcclient(server, ADMIN, "deleteform HPLJ4250 LabForm")
+        with pytest.raises(DCERPCException) as info:
+            _query(dce, hive, f"{CONTROL_PRINT}\\Forms", "LabForm")
+        assert "ERROR_FILE_NOT_FOUND" in str(info.value)
+        winprint = f"{CONTROL_PRINT}\\Environments\\Windows x64\\Print Processors\\winprint"
+        assert _query(dce, hive, winprint, "Driver") == (rrp.REG_SZ, "winprint.dll\x00")
+
+
+def test_net_rpc_registry_reads_the_printers_and_a_user_only_them(dc: ServerThread) -> None:
+    """Samba's ``net rpc registry``: the Administrator enumerates Control\\Print (its Forms,
+    Environments, Monitors... keys); alice reaches Control\\Print\\Printers, an AllowedPaths
+    entry, but not the Forms key, which is outside them (ERROR_ACCESS_DENIED, as Windows)."""
+    def net(user: tuple[str, str], *args: str) -> str:
+        result = run_tool(["net", "rpc", "registry", *args, "-U", f"CORP/{user[0]}%{user[1]}",
+                           "-I", HOST, "-p", str(dc.port)], timeout=60)
+        return result.stdout + result.stderr
+
+    out = net(ADMIN, "enumerate", f"HKLM\\{CONTROL_PRINT}")
+    for name in ("Forms", "Environments", "Monitors", "Printers", "Providers",
+                 "ServerSecurityDescriptor"):
+        assert name in out, out
+    out = net(ALICE, "enumerate", f"HKLM\\{CONTROL_PRINT}\\Printers")
+    assert "Keyname   = HPLJ4250" in out, out
+    assert "ACCESS_DENIED" in net(ALICE, "enumerate", f"HKLM\\{CONTROL_PRINT}\\Forms")
+
+
+# ------------------------------------------------------------------ print jobs
+def _doc_calls() -> dict[str, Any]:
+    """impacket has no RpcStartDocPrinter / RpcWritePrinter: their requests, written with its
+    NDR classes from MS-RPRN 3.1.4.9.1 / .3 (DOC_INFO_CONTAINER, 2.2.1.2.1)."""
+    from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, ULONG  # type: ignore[import-untyped]
+    from impacket.dcerpc.v5.ndr import (  # type: ignore[import-untyped]
+        NDRCALL,
+        NDRPOINTER,
+        NDRSTRUCT,
+        NDRUNION,
+        NDRUniConformantArray,
+    )
+
+    class DOC_INFO_1(NDRSTRUCT):  # type: ignore[misc]
+        structure = (("pDocName", LPWSTR), ("pOutputFile", LPWSTR), ("pDatatype", LPWSTR))
+
+    class PDOC_INFO_1(NDRPOINTER):  # type: ignore[misc]
+        referent = (("Data", DOC_INFO_1),)
+
+    class DOC_INFO(NDRUNION):  # type: ignore[misc]
+        commonHdr = (("tag", ULONG),)
+        union = {1: ("pDocInfo1", PDOC_INFO_1)}
+
+    class DOC_INFO_CONTAINER(NDRSTRUCT):  # type: ignore[misc]
+        structure = (("Level", DWORD), ("DocInfo", DOC_INFO))
+
+    class StartDoc(NDRCALL):  # type: ignore[misc]
+        opnum = 17
+        structure = (("hPrinter", rprn.PRINTER_HANDLE), ("pDocInfoContainer", DOC_INFO_CONTAINER))
+
+    class Bytes(NDRUniConformantArray):  # type: ignore[misc]
+        item = "c"
+
+    class Write(NDRCALL):  # type: ignore[misc]
+        opnum = 19
+        structure = (("hPrinter", rprn.PRINTER_HANDLE), ("pBuf", Bytes), ("cbBuf", DWORD))
+
+    class OnHandle(NDRCALL):  # type: ignore[misc]
+        structure = (("hPrinter", rprn.PRINTER_HANDLE),)
+
+    return {"StartDoc": StartDoc, "Write": Write, "OnHandle": OnHandle}
+
+
+def _print_document(server: ServerThread, user: tuple[str, str], name: str, data: bytes) -> int:
+    """RpcOpenPrinter, RpcStartDocPrinter, RpcWritePrinter, RpcEndDocPrinter; the job id."""
+    calls = _doc_calls()
+    dce = _rprn(server, user)
+    handle = rprn.hRpcOpenPrinter(dce, "\\\\127.0.0.1\\HPLJ4250\x00",
+                                  accessRequired=0x00020008)["pHandle"]  # PRINTER_READ
+    start = calls["StartDoc"]()
+    start["hPrinter"] = handle
+    start["pDocInfoContainer"]["Level"] = 1
+    start["pDocInfoContainer"]["DocInfo"]["tag"] = 1
+    info = start["pDocInfoContainer"]["DocInfo"]["pDocInfo1"]
+    info["pDocName"], info["pOutputFile"], info["pDatatype"] = name + "\x00", NULL, "RAW\x00"
+    dce.call(17, start)
+    job, status = struct.unpack("<II", dce.recv())
+    assert status == 0
+    write = calls["Write"]()
+    write["hPrinter"], write["pBuf"], write["cbBuf"] = handle, list(data), len(data)
+    dce.call(19, write)
+    assert struct.unpack("<II", dce.recv()) == (len(data), 0)  # pcWritten, status
+    end = calls["OnHandle"]()
+    end["hPrinter"] = handle
+    dce.call(23, end)
+    assert dce.recv() == b"\x00\x00\x00\x00"
+    rprn.hRpcClosePrinter(dce, handle)
+    return int(job)
+
+
+def test_a_printed_document_waits_in_the_queue_until_deleted() -> None:
+    """MS-RPRN 3.1.4.9: alice's document (spooled with impacket) is a job every caller lists
+    with Samba's rpcclient (enumjobs, getjob), never printed; the Administrator may pause it,
+    alice may not touch the Administrator's job (ERROR_ACCESS_DENIED) but deletes her own."""
+    with ServerThread("win2016-dc") as server:
+        job = _print_document(server, ALICE, "Quarterly report", b"hello printer\n")
+        mine = _print_document(server, ADMIN, "Admin memo", b"x" * 100)
+        out = rpcclient(server, ADMIN, "enumjobs HPLJ4250", f"getjob HPLJ4250 {job} 2",
+                        f"setjob HPLJ4250 {job} 1")
+        assert f"jobid[{job}]: alice Quarterly report" in out and "14 bytes" in out, out
+        assert f"jobid[{mine}]: Administrator Admin memo" in out and "WERR" not in out, out
+        refused = rpcclient(server, ALICE, f"setjob HPLJ4250 {mine} 5", f"setjob HPLJ4250 {job} 5")
+        assert refused.count("WERR_ACCESS_DENIED") == 1, refused
+        left = rpcclient(server, ALICE, "enumjobs HPLJ4250", f"getjob HPLJ4250 {job} 1")
+        assert f"jobid[{job}]" not in left and f"jobid[{mine}]" in left, left
+        assert "WERR_INVALID_PARAMETER" in left, left  # the deleted job (Windows' answer)
+
+
+def test_printer_data_set_over_spoolss_reads_back_and_shows_in_the_registry() -> None:
+    """MS-RPRN 3.1.4.2.8 / 3.1.4.2.18: rpcclient setprinterdata (RpcSetPrinterData, key
+    PrinterDriverData) as the Administrator; getdata / getdataex read it back on alice's
+    connection, which may not set any (ERROR_ACCESS_DENIED); Samba's net rpc registry finds the
+    values under the printer's key, as Windows keeps them."""
+    with ServerThread("win2016-dc") as server:
+        out = rpcclient(server, ADMIN, "setprinterdata HPLJ4250 string Tray Upper",
+                        "setprinterdata HPLJ4250 dword Copies 3")
+        assert out.count("SetPrinterData succeeded") == 2, out
+        seen = rpcclient(server, ALICE, "getdata HPLJ4250 Tray",
+                         "getdataex HPLJ4250 PrinterDriverData Copies",
+                         "setprinterdata HPLJ4250 string X y")
+        assert "Tray: REG_SZ: Upper" in seen and "Copies: REG_DWORD: 0x00000003" in seen, seen
+        assert "WERR_ACCESS_DENIED" in seen, seen
+        registry = run_tool(["net", "rpc", "registry", "enumerate",
+                             f"HKLM\\{CONTROL_PRINT}\\Printers\\HPLJ4250\\PrinterDriverData",
+                             "-U", f"CORP/{ADMIN[0]}%{ADMIN[1]}", "-I", HOST, "-p", str(server.port)],
+                            timeout=60)
+        text = registry.stdout + registry.stderr
+        assert "Valuename  = Tray" in text and '"Upper"' in text and "Valuename  = Copies" in text, text

@@ -337,7 +337,8 @@ def test_server_data_ignores_the_key_on_the_server_handle(pipes_h: Any) -> None:
 @pytest.mark.parametrize("environment,hresult", [
     ("foobar", 0x8007070D), ("Windows x64", 0x80070002)])
 def test_driver_package_path(pipes_h: Any, environment: str, hresult: int) -> None:
-    """No package is staged: an unknown environment, else ERROR_FILE_NOT_FOUND (as HRESULTs)."""
+    """An unknown environment, else a package the driver store does not hold (the empty ID):
+    ERROR_INVALID_ENVIRONMENT, ERROR_FILE_NOT_FOUND (as HRESULTs)."""
     dce = _dce(pipes_h)
     answer = _call(dce, 104, [("pszServer", LPWSTR, "\\\\LEGACYSRV\x00"),
                               ("pszEnvironment", WSTR, environment + "\x00"),
