@@ -29,6 +29,7 @@ from .types import (
     DS_DNS_CONTROLLER_FLAG,
     DS_DNS_DOMAIN_FLAG,
     DS_DNS_FOREST_FLAG,
+    DS_DOMAIN_DIRECT_INBOUND,
     DS_DOMAIN_DIRECT_OUTBOUND,
     DS_DOMAIN_IN_FOREST,
     DS_DOMAIN_NATIVE_MODE,
@@ -260,8 +261,9 @@ def DsrGetSiteName(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]:
 
 def _trusts(ctx: CallContext) -> list[dict[str, Any]]:
     """Every DS_DOMAIN_TRUSTSW the server knows: the primary domain (a DC's own domain, the
-    forest root; a member's joined domain, to which it has a direct outbound trust), then the
-    fixture's trusts (the fixture format declares none yet).  A standalone server has none."""
+    forest root; a member's joined domain, to which it has a direct outbound trust), then, on a
+    DC, the trusted domain objects an administrator created through LSA (:func:`_created_trusts`).
+    A standalone server has none."""
     if not has_domain(ctx):
         return []
     domain = primary_domain(ctx)
@@ -270,10 +272,37 @@ def _trusts(ctx: CallContext) -> list[dict[str, Any]]:
         flags |= DS_DOMAIN_DIRECT_OUTBOUND
     if _native_mode(ctx):
         flags |= DS_DOMAIN_NATIVE_MODE
-    return [{"NetbiosDomainName": str(domain.name), "DnsDomainName": domain.dns_name,
-             "Flags": flags, "ParentIndex": 0, "TrustType": TRUST_TYPE_UPLEVEL,
-             "TrustAttributes": 0, "DomainSid": str(domain.sid),
-             "DomainGuid": domain.guid or uuid.UUID(int=0)}]
+    primary = {"NetbiosDomainName": str(domain.name), "DnsDomainName": domain.dns_name,
+               "Flags": flags, "ParentIndex": 0, "TrustType": TRUST_TYPE_UPLEVEL,
+               "TrustAttributes": 0, "DomainSid": str(domain.sid),
+               "DomainGuid": domain.guid or uuid.UUID(int=0)}
+    return [primary, *(_created_trusts(ctx) if is_dc(ctx) else [])]
+
+
+#: MS-LSAD 2.2.7.9 TrustDirection bits, and the DS_DOMAIN_* bit each becomes (MS-NRPC 2.2.1.6.2).
+_DIRECTION_FLAGS: Final = {0x1: DS_DOMAIN_DIRECT_INBOUND, 0x2: DS_DOMAIN_DIRECT_OUTBOUND}
+
+
+def _created_trusts(ctx: CallContext) -> list[dict[str, Any]]:
+    """The trusted domain objects of the DC's LSA policy (pipes/lsarpc/trust_store.py keeps them
+    in ``Directory.lsa_policy["trusted_domains"]``), as Netlogon lists a DC's trusts (MS-NRPC
+    3.5.4.7.1: from its TDOs): the direction bits; neither in the forest nor its root, a
+    domain of another forest; the trust's type and attributes; its SID; a zero domain GUID (U:
+    no source for the GUID of a domain never contacted); a downlevel (NT 4) or MIT trust has no
+    DNS name here."""
+    stored = (ctx.server.directory.lsa_policy or {}).get("trusted_domains") or {}
+    listed = []
+    for record in stored.values():
+        flags = 0
+        for bit, flag in _DIRECTION_FLAGS.items():
+            if record["direction"] & bit:
+                flags |= flag
+        listed.append({"NetbiosDomainName": record["flat"],
+                       "DnsDomainName": record["name"] if record["type"] == TRUST_TYPE_UPLEVEL else None,
+                       "Flags": flags, "ParentIndex": 0, "TrustType": record["type"],
+                       "TrustAttributes": record["attributes"], "DomainSid": record.get("sid"),
+                       "DomainGuid": uuid.UUID(int=0)})
+    return listed
 
 
 def _trust_array(entries: list[dict[str, Any]]) -> dict[str, Any]:

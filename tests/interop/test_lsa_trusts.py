@@ -32,8 +32,11 @@ def test_rpcclient_creates_lists_queries_and_deletes_a_trust(tmp_path: Path) -> 
         assert "NT_STATUS" not in out, out
         out = _rpcclient(server.port, ADMIN, f"createtrustdom LEGACY {TRUST_SID}")
         assert "NT_STATUS_OBJECT_NAME_COLLISION" in out, out
-        # another connection sees it
+        # another connection sees it, and Netlogon lists it (DIRECT_OUTBOUND | DIRECT_INBOUND,
+        # hex as rpcclient reads it; a downlevel trust has no DNS name)
         assert f"LEGACY {TRUST_SID}" in _rpcclient(server.port, ALICE, "enumtrust")
+        out = _rpcclient(server.port, ALICE, "dsenumdomtrusts LEGACYSRV 22")
+        assert "1 domains returned" in out and "(null) (LEGACY)" in out, out
         out = _rpcclient(server.port, ADMIN, f"lsaquerytrustdominfo {TRUST_SID} 6")
         assert "string                   : 'LEGACY'" in out and "LSA_TRUST_TYPE_DOWNLEVEL (1)" in out, out
         assert "trust_direction          : 0x00000002 (2)" in out, out
@@ -45,6 +48,7 @@ def test_rpcclient_creates_lists_queries_and_deletes_a_trust(tmp_path: Path) -> 
         out = _rpcclient(server.port, ADMIN, "deletetrustdom LEGACY")
         assert "NT_STATUS" not in out, out
         assert "LEGACY" not in _rpcclient(server.port, ADMIN, "enumtrust")
+        assert "0 domains returned" in _rpcclient(server.port, ALICE, "dsenumdomtrusts LEGACYSRV 22")
     events = [json.loads(line) for line in log.read_text().splitlines()]
     trust_events = [(e["EventID"], e.get("DomainName"), e.get("SubjectUserName")) for e in events
                     if e["EventID"] in (4706, 4707, 4716)]

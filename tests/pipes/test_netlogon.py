@@ -556,3 +556,28 @@ def test_impacket_zerologon_style_attempts_are_refused(pipes_h: H) -> None:
                                           nrpc.NETLOGON_SECURE_CHANNEL_TYPE.ServerSecureChannel,
                                           "LEGACYSRV\x00", b"\0" * 8, 0x212FFFFF)
         assert info.value.get_error_code() == STATUS_ACCESS_DENIED
+
+
+def test_a_dc_lists_the_trusts_an_administrator_created(pipe_client: Callable[..., Any], pipes_h: H) -> None:
+    """Netlogon lists a DC's trusted domain objects (MS-NRPC 3.5.4.7.1): `nltest /domain_trusts`
+    and NetExec's trust enumeration see a trust created through LsarCreateTrustedDomainEx2 at
+    once, with its direction as DIRECT_INBOUND / DIRECT_OUTBOUND."""
+    server = pipes_h.fresh_config("win2016-dc")
+    server.directory = server.directory.copy()
+    server.directory.set_lsa_policy({"trusted_domains": {
+        "partner": {"name": "partner.example", "flat": "PARTNER", "sid": "S-1-5-21-1-2-3",
+                    "direction": 3, "type": 2, "attributes": 0x4},
+        "legacy": {"name": "LEGACY", "flat": "LEGACY", "sid": "S-1-5-21-4-5-6",
+                   "direction": 2, "type": 1, "attributes": 0}}})
+    client = pipe_client("netlogon", "anonymous", server=server)
+    both = client.call(40, ServerName=None, Flags=0x3F)["Domains"]
+    by_name = {d["NetbiosDomainName"]: d for d in both["Domains"]}
+    assert set(by_name) == {"CORP", "PARTNER", "LEGACY"}
+    assert by_name["PARTNER"] == {"NetbiosDomainName": "PARTNER", "DnsDomainName": "partner.example",
+                                  "Flags": 0x22, "ParentIndex": 0, "TrustType": 2, "TrustAttributes": 4,
+                                  "DomainSid": "S-1-5-21-1-2-3", "DomainGuid": uuid.UUID(int=0)}
+    assert by_name["LEGACY"]["Flags"] == 0x02 and by_name["LEGACY"]["DnsDomainName"] is None
+    inbound = client.call(40, ServerName=None, Flags=0x20)["Domains"]
+    assert [d["NetbiosDomainName"] for d in inbound["Domains"]] == ["PARTNER"]
+    blob = "CORP\0PARTNER\0LEGACY\0\0".encode("utf-16-le")
+    assert client.call(19, ServerName=None)["DomainNameBuffer"]["DomainNames"] == blob
