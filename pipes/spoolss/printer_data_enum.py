@@ -170,8 +170,8 @@ def RpcEnumPrinterDataEx(ctx: CallContext, request: dict[str, Any]) -> dict[str,
     """MS-RPRN 3.1.4.2.20 with 3.1.4.1.10 ("PRINTER_ENUM_VALUES Structures Query
     Parameters"): every value of the key; ``pEnumValues`` is always ``cbEnumValues`` bytes, too
     small is ERROR_MORE_DATA with pcbEnumValues; a key the printer does not have is
-    ERROR_FILE_NOT_FOUND, an empty key name ERROR_INVALID_PARAMETER (2.2.4.7: a key name is
-    not empty; U on the exact status)."""
+    ERROR_FILE_NOT_FOUND, an empty key name ERROR_INVALID_PARAMETER (D: the EnumPrinterDataEx
+    documentation, "If pKeyName is NULL or an empty string")."""
     room = request["cbEnumValues"]
     check_room(room)
     out: dict[str, Any] = {"pEnumValues": bytes(room), "pcbEnumValues": 0, "pnEnumValues": 0}

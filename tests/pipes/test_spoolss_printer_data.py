@@ -16,6 +16,7 @@ ERROR_FILE_NOT_FOUND = 2
 ERROR_ACCESS_DENIED = 5
 ERROR_INVALID_HANDLE = 6
 ERROR_INSUFFICIENT_BUFFER = 122
+ERROR_INVALID_PARAMETER = 87
 ERROR_INVALID_LEVEL = 124
 ERROR_MORE_DATA = 234
 ERROR_NO_MORE_ITEMS = 259
@@ -124,6 +125,8 @@ def test_enum_printer_data_ex(seeded: tuple[Any, bytes]) -> None:
     assert _values(exact["pEnumValues"], 1) == [("location", REG_SZ, _sz("Floor 2"))]
     missing = client.call(79, hPrinter=handle, pKeyName="NoSuchKey", cbEnumValues=100)
     assert missing["ReturnValue"] == ERROR_FILE_NOT_FOUND and missing["pcbEnumValues"] == 0
+    empty = client.call(79, hPrinter=handle, pKeyName="", cbEnumValues=100)
+    assert empty["ReturnValue"] == ERROR_INVALID_PARAMETER
 
 
 def _keys(client: Any, handle: bytes, key: str, room: int = 256) -> tuple[int, list[str], int]:
