@@ -443,9 +443,13 @@ def test_printer_data_enumerated_keys_deleted_and_the_driver_read() -> None:
             ("pValueName", WSTR, "location\x00"), ("Type", DWORD, 1),
             ("pData", rprn.BYTE_ARRAY, list(data)), ("cbData", DWORD, len(data))]) == 0
         seen = rpcclient(server, ALICE, "enumdata HPLJ4250",
+                         "enumdataex HPLJ4250 PrinterDriverData",
                          "enumdataex HPLJ4250 DsSpooler", "enumkey HPLJ4250",
                          "enumdataex HPLJ4250 NoSuchKey", "getdriver HPLJ4250 8")
-        assert "Tray: REG_SZ: Upper" in seen and "Copies: REG_DWORD: 0x00000003" in seen, seen
+        # twice each: enumdata, then enumdataex (whose second entry's offsets count from
+        # its own element, MS-RPRN 2.2.2.11)
+        assert seen.count("Tray: REG_SZ: Upper") == 2, seen
+        assert seen.count("Copies: REG_DWORD: 0x00000003") == 2, seen
         assert "location: REG_SZ: Floor 2" in seen, seen
         assert "\nPrinterDriverData\nDsSpooler\n" in seen, seen
         assert seen.count("WERR_FILE_NOT_FOUND") == 1, seen
