@@ -202,7 +202,7 @@ def RpcEnumPrinterKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
     """MS-RPRN 3.1.4.2.21: the subkeys of ``pKeyName`` ("" the top-level keys) as a multisz
     (2.2.3.3: each name NUL-terminated, then one more NUL; no subkey at all is two NULs, U);
     ``pSubkey`` is always ``cbSubkey`` bytes, too small is ERROR_MORE_DATA with pcbSubkey; an
-    unknown key is ERROR_FILE_NOT_FOUND."""
+    unknown key is ERROR_FILE_NOT_FOUND (D: the EnumPrinterKey documentation, for "" too)."""
     room = request["cbSubkey"]
     check_room(room)
     out: dict[str, Any] = {"pSubkey": [0] * (room // 2), "pcbSubkey": 0}
