@@ -16,9 +16,11 @@ Opnum Order"), answered in the order Windows checks:
    2.2.3.1; since the 2021 PrintNightmare fixes also RpcAddPrinterDriverEx,
    RestrictDriverInstallationToAdministrators = 1, D: KB5005010); an administrator gets it too
    because the emulated spooler is read-only -- no driver is installed, no file written;
-4. the reads and the printing calls not emulated (jobs, printer data enumeration, GDI, the
-   client-side reply calls, BiDi, IPP; forms, ports, monitors and print processors are served
-   by :mod:`.forms`, :mod:`.form_changes`, :mod:`.printer_changes` and :mod:`.catalog`):
+4. the reads and the printing calls not emulated (RpcReadPrinter, RpcWaitForPrinterChange,
+   RpcResetPrinter, RpcFlushPrinter, GDI, the client-side reply calls, BiDi, IPP; forms,
+   ports, monitors and print processors are served by :mod:`.forms`, :mod:`.form_changes`,
+   :mod:`.printer_changes` and :mod:`.catalog`, printer data by :mod:`.printer_data` and
+   :mod:`.printer_data_enum`, a printer's driver by :mod:`.printer_driver`):
    ERROR_NOT_SUPPORTED
    (HRESULT_FROM_WIN32 of it for the HRESULT calls) -- U: Windows answers these with data.
 
@@ -88,7 +90,6 @@ _BUF2: Final = [("buffer", BUFFER), ("pcbNeeded", _U32)]
 
 SPECS: Final[tuple[Spec, ...]] = (
     (9, "RpcAddPrinterDriver", "write", None, [], [], "uint32"),
-    (11, "RpcGetPrinterDriver", "read", "printer", [], _BUF2, "uint32"),
     (13, "RpcDeletePrinterDriver", "write", None, [], [], "uint32"),
     (22, "RpcReadPrinter", "read", "printer", [("cbBuf", _U32)],
      [("pBuf", "bytes:cbBuf"), ("pcNoBytesRead", _U32)], "uint32"),
@@ -102,8 +103,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (46, "RpcAddMonitor", "write", None, [], [], "uint32"),
     (47, "RpcDeleteMonitor", "write", None, [], [], "uint32"),
     (52, "RpcResetPrinter", "read", "printer", [], [], "uint32"),
-    (53, "RpcGetPrinterDriver2", "read", "printer", [],
-     [*_BUF2, ("pdwServerMaxVersion", _U32), ("pdwServerMinVersion", _U32)], "uint32"),
     (58, "RpcReplyOpenPrinter", "read", None, [], [("phPrinterNotify", _H)], "uint32"),
     (59, "RpcRouterReplyPrinter", "read", "notify", [], [], "uint32"),
     (60, "RpcReplyClosePrinter", "read", "notify", [], [("phNotify", _H)], "uint32"),
@@ -112,16 +111,6 @@ SPECS: Final[tuple[Spec, ...]] = (
     (67, "RpcRouterRefreshPrinterChangeNotification", "read", "any", [],
      [("ppInfo", _NULL)], "uint32"),
     (71, "RpcSetPort", "write", None, [], [], "uint32"),
-    (72, "RpcEnumPrinterData", "read", "any",
-     [("dwIndex", _U32), ("cbValueName", _U32), ("cbData", _U32)],
-     [("pValueName", "wchars:cbValueName"), ("pcbValueName", _U32), ("pType", _U32),
-      ("pData", "bytes:cbData"), ("pcbData", _U32)], "uint32"),
-    (79, "RpcEnumPrinterDataEx", "read", "any", [("pKeyName", WStringRef), ("cbEnumValues", _U32)],
-     [("pEnumValues", "bytes:cbEnumValues"), ("pcbEnumValues", _U32), ("pnEnumValues", _U32)],
-     "uint32"),
-    (80, "RpcEnumPrinterKey", "read", "any", [("pKeyName", WStringRef), ("cbSubkey", _U32)],
-     [("pSubkey", "wchars:cbSubkey"), ("pcbSubkey", _U32)], "uint32"),
-    (82, "RpcDeletePrinterKey", "write", "any", [], [], "uint32"),
     (84, "RpcDeletePrinterDriverEx", "write", None, [], [], "uint32"),
     (88, "RpcXcvData", "read", "xcv",
      [("pszDataName", WStringRef), ("pInputData", ConformantBytes()), ("cbInputData", _U32),

@@ -406,3 +406,62 @@ def test_printer_data_set_over_spoolss_reads_back_and_shows_in_the_registry() ->
                             timeout=60)
         text = registry.stdout + registry.stderr
         assert "Valuename  = Tray" in text and '"Upper"' in text and "Valuename  = Copies" in text, text
+
+
+def _impacket_status(dce: Any, opnum: int, fields: list[tuple[str, Any, Any]]) -> int:
+    """One MS-RPRN call impacket's rprn module does not define (its own NDR types, the
+    request built field by field); the answer's last DWORD, the status."""
+    from impacket.dcerpc.v5.ndr import NDRCALL  # type: ignore[import-untyped]
+
+    class Request(NDRCALL):
+        structure = tuple((name, kind) for name, kind, _ in fields)
+
+    request = Request()
+    for name, _kind, value in fields:
+        request[name] = value
+    dce.call(opnum, request)
+    return int(struct.unpack("<I", dce.recv()[-4:])[0])
+
+
+def test_printer_data_enumerated_keys_deleted_and_the_driver_read() -> None:
+    """MS-RPRN 3.1.4.2.16 / .20 / .21 / .23, 3.1.4.4.6: the values rpcclient setprinterdata
+    and RpcSetPrinterDataEx (impacket) stored come back through rpcclient enumdata, enumdataex
+    and enumkey on alice's connection; alice may not delete a key (ERROR_ACCESS_DENIED), the
+    Administrator may; rpcclient getdriver reads the printer's driver (RpcGetPrinterDriver2)."""
+    from impacket.dcerpc.v5.dtypes import DWORD, WSTR  # type: ignore[import-untyped]
+
+    with ServerThread("win2016-dc") as server:
+        out = rpcclient(server, ADMIN, "setprinterdata HPLJ4250 string Tray Upper",
+                        "setprinterdata HPLJ4250 dword Copies 3")
+        assert out.count("SetPrinterData succeeded") == 2, out
+        admin = _rprn(server, ADMIN)
+        handle = rprn.hRpcOpenPrinter(admin, "\\\\LEGACYSRV\\HPLJ4250\x00",
+                                      accessRequired=0x000F000C)["pHandle"]
+        data = ("Floor 2\x00").encode("utf-16-le")
+        assert _impacket_status(admin, 77, [
+            ("hPrinter", rprn.PRINTER_HANDLE, handle), ("pKeyName", WSTR, "DsSpooler\x00"),
+            ("pValueName", WSTR, "location\x00"), ("Type", DWORD, 1),
+            ("pData", rprn.BYTE_ARRAY, list(data)), ("cbData", DWORD, len(data))]) == 0
+        seen = rpcclient(server, ALICE, "enumdata HPLJ4250",
+                         "enumdataex HPLJ4250 PrinterDriverData",
+                         "enumdataex HPLJ4250 DsSpooler", "enumkey HPLJ4250",
+                         "enumdataex HPLJ4250 NoSuchKey", "getdriver HPLJ4250 8")
+        # twice each: enumdata, then enumdataex (whose second entry's offsets count from
+        # its own element, MS-RPRN 2.2.2.11)
+        assert seen.count("Tray: REG_SZ: Upper") == 2, seen
+        assert seen.count("Copies: REG_DWORD: 0x00000003") == 2, seen
+        assert "location: REG_SZ: Floor 2" in seen, seen
+        assert "\nPrinterDriverData\nDsSpooler\n" in seen, seen
+        assert seen.count("WERR_FILE_NOT_FOUND") == 1, seen
+        assert "Printer Driver Info 8:" in seen and "Driver Name: [Generic / Text Only]" in seen
+        assert "Inf Path: [C:\\Windows\\INF\\ntprint.inf]" in seen, seen
+        alice = _rprn(server, ALICE)
+        mine = rprn.hRpcOpenPrinter(alice, "\\\\LEGACYSRV\\HPLJ4250\x00",
+                                    accessRequired=0x00020008)["pHandle"]
+        key = ("pKeyName", WSTR, "DsSpooler\x00")
+        assert _impacket_status(alice, 82, [("hPrinter", rprn.PRINTER_HANDLE, mine), key]) \
+            == 5  # ERROR_ACCESS_DENIED
+        assert _impacket_status(admin, 82, [("hPrinter", rprn.PRINTER_HANDLE, handle), key]) == 0
+        after = rpcclient(server, ALICE, "enumkey HPLJ4250", "enumdataex HPLJ4250 DsSpooler")
+        assert "PrinterDriverData" in after, after
+        assert "\nDsSpooler\n" not in after and "WERR_FILE_NOT_FOUND" in after, after
