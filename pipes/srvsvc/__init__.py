@@ -3,9 +3,9 @@
 UUID 4b324fc8-1670-01d3-1278-5a47bf6ee188 version 3.0 (MS-SRVS 2.1).  Every opnum MS-SRVS 3.1.4
 lists (0 to 57) is declared in this package, in one of four ways:
 
-* **emulated** — answered from the live server state: the fixture's shares (IPC$ first, then the
-  fixture's, ``ctx.server.directory.shares``), the profile's identity (platform id, version and
-  server-type bits), the real sessions, tree connects and open pipes (``ctx.server.sessions``),
+* **emulated** — answered from the live server state: the fixture's shares
+  (``ctx.server.directory.shares``, listed in the profile's ``identity.srvsvc.share_order``), the
+  profile's identity (platform id, version and server-type bits), the real sessions, tree connects and open pipes (``ctx.server.sessions``),
   the real clock;
 * **"Opnum0NotUsedOnWire" .. 7** — MS-SRVS 3.1.4 says these "return ERROR_NOT_SUPPORTED"; they
   are the LAN Manager character-device calls (NetrCharDev*), decoded with their real [in]

@@ -85,10 +85,10 @@ def _share_entry(ctx: CallContext, share: Any, level: int) -> dict[str, Any]:
 
 
 def _shares(ctx: CallContext, sticky: bool) -> list[Any]:
-    """The fixture's shares (IPC$ first).  Sticky shares (MS-SRVS 3.1.4.9) are the persistent
+    """The shares in the profile's enumeration order (``Directory.shares_in_order``).  Sticky shares (MS-SRVS 3.1.4.9) are the persistent
     ones: the special shares (IPC$, ADMIN$, C$...) are recreated at every start, not stored, and
     a share added with STYPE_TEMPORARY (NetrShareAdd, 2.2.2.4) is not stored either."""
-    shares = ctx.server.directory.shares
+    shares = ctx.server.directory.shares_in_order(ctx.server.profile.identity.srvsvc.share_order)
     return [s for s in shares if not (sticky and (s.special or s.temporary))]
 
 

@@ -149,6 +149,16 @@ class Directory(DirectoryChanges):
 
     find_share = share
 
+    def shares_in_order(self, share_order: str) -> list[Share]:
+        """The shares in the order a share enumeration lists them (srvsvc NetrShareEnum, RAP
+        NetShareEnum), as the profile's ``identity.srvsvc.share_order`` says: "created" keeps
+        this list's order (IPC$, the fixture's shares, then those added at run time); "name"
+        sorts case-insensitively by name, as the SMB2-era server service lists them
+        (policies/win2008.yaml cites the listing)."""
+        if share_order == "name":
+            return sorted(self.shares, key=lambda share: share.name.upper())
+        return list(self.shares)
+
     @staticmethod
     def make_share(**fields: object) -> Share:
         """A share record (handlers build one without importing the model: NetrShareAdd)."""

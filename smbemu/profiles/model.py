@@ -80,6 +80,10 @@ class SrvsvcIdentity:
     version_major: int
     version_minor: int
     server_type: int  # sv101_type bits; see SERVER_TYPE_BITS
+    # The order share enumerations list the shares in (NetrShareEnum, RAP NetShareEnum):
+    # "created" = IPC$ then the fixture's order (shares added later at the end); "name" = sorted by
+    # name, case-insensitively, as the SMB2-era server service lists them.
+    share_order: str = "created"
 
 
 # SMB2 NEGOTIATE Capabilities bits (MS-SMB2 2.2.4).

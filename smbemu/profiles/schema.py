@@ -395,6 +395,7 @@ KEYS: tuple[Key, ...] = (
     Key("identity.srvsvc.version_major", "version_major", _Int(0, 255)),
     Key("identity.srvsvc.version_minor", "version_minor", _Int(0, 255)),
     Key("identity.srvsvc.server_type", "server_type", _BitNames(SERVER_TYPE_BITS, "SV_TYPE_", "a server type", "an SV_TYPE name")),
+    Key("identity.srvsvc.share_order", "share_order", _Choice("created", "name")),
     Key("identity.smb2.global_capabilities", "global_capabilities", _BitNames(SMB2_CAPABILITY_BITS, "SMB2_GLOBAL_CAP_", "a capability set", "an SMB2_GLOBAL_CAP name")),
     Key("identity.smb2.send_start_time", "send_start_time", _Bool()),
     Key("identity.smb2.ipc_maximal_access", "ipc_maximal_access", _Int(0, 0xFFFFFFFF)),

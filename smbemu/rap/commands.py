@@ -157,7 +157,7 @@ def net_share_enum(call: Call, request: RapRequest) -> Reply:
     decision = call.decide("NetShareEnum", level)
     if not decision.allowed:
         return _enum_reply(decision.status)
-    shares = call.config.directory.shares
+    shares = call.config.directory.shares_in_order(call.config.profile.identity.srvsvc.share_order)
     # MS-RAP Appendix A <68>: longer names are skipped but counted in EntriesAvailable, and
     # do not by themselves make the answer ERROR_MORE_DATA.
     listed = [s for s in shares if len(s.name) <= _SHARE_NAME_MAX]

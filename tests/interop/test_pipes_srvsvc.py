@@ -50,6 +50,9 @@ SHARES = [
     ("Software", "Disk", "Software installers and keys"), ("Users$", "Disk", "Home directories"),
     ("Profiles$", "Disk", "Roaming profiles"), ("Backups$", "Disk", "Nightly SQL and Exchange dumps"),
     ("HPLJ4250", "Printer", "HP LaserJet 4250 - 2nd floor")]
+#: The same shares as a 2008-or-later server lists them: sorted by name, case-insensitively
+#: (identity.srvsvc.share_order, cited in policies/win2008.yaml).
+SHARES_BY_NAME = sorted(SHARES, key=lambda share: share[0].upper())
 STYPE = {"IPC": 3, "Disk": 0, "Printer": 1}
 
 
@@ -90,7 +93,8 @@ def test_smbclient_lists_shares_as_a_user_with_signing(modern: ServerThread, pro
                        "-U", "%".join(ALICE), "--option=client signing=required",
                        f"--option={protocol}"])
     assert result.returncode == 0, result.stdout + result.stderr
-    assert listed(result.stdout) == SHARES
+    assert listed(result.stdout) == SHARES_BY_NAME
+    assert [name for name, _, _ in SHARES_BY_NAME[:3]] == ["ADMIN$", "Backups$", "C$"]
 
 
 # ------------------------------------------------------------------ rpcclient
@@ -202,7 +206,7 @@ def test_impacket_user_on_win2016(modern: ServerThread) -> None:
     try:
         names = [e["shi1_netname"][:-1]
                  for e in srvs.hNetrShareEnum(dce, 1)["InfoStruct"]["ShareInfo"]["Level1"]["Buffer"]]
-        assert names == [n for n, _, _ in SHARES]
+        assert names == [n for n, _, _ in SHARES_BY_NAME]
         info = srvs.hNetrServerGetInfo(dce, 101)["InfoStruct"]["ServerInfo101"]
         assert (info["sv101_version_major"], info["sv101_type"]) == (10, 0x9003)
         with pytest.raises(Exception) as err:
@@ -304,7 +308,7 @@ def test_impacket_small_fragments_both_ways(modern: ServerThread) -> None:
         dce.set_max_fragment_size(64)
         resp = srvs.hNetrShareEnum(dce, 2)
         assert [e["shi2_netname"][:-1] for e in resp["InfoStruct"]["ShareInfo"]["Level2"]["Buffer"]] \
-            == [n for n, _, _ in SHARES]
+            == [n for n, _, _ in SHARES_BY_NAME]
         big = srvs.hNetprPathCanonicalize(dce, "C:\\x\x00", "\x00", outbufLen=8000)
         assert len(big["Outbuf"]) == 8000 and big["PathType"] == srvs.ITYPE_PATH_ABSD
     finally:

@@ -102,6 +102,24 @@ def test_added_share_is_listed_until_deleted(lab: tuple[Any, Any, io.StringIO]) 
     assert deleted["ShareName"] == "\\\\*\\LabShare"
 
 
+@pytest.mark.parametrize(("profile", "sorted_by_name"), [("win2016", True), ("win2003", False)])
+def test_added_shares_take_the_profiles_place_in_the_list(pipes_h: H, profile: str,
+                                                          sorted_by_name: bool) -> None:
+    """2008 and later list shares sorted by name, an added one included; 2003 and earlier (the
+    fixture's order, identity.srvsvc.share_order) list it after the fixture's."""
+    server = own_server(pipes_h, profile)
+    dce = pipes_h.impacket_dce(server, "srvsvc", "administrator")
+    before = names(dce)
+    srvs.hNetrShareAdd(dce, 2, share_info_2("aardvark"))
+    srvs.hNetrShareAdd(dce, 2, share_info_2("Gamma"))
+    after = names(dce)
+    if sorted_by_name:
+        assert after == sorted([*before, "aardvark", "Gamma"], key=str.upper)
+        assert after[0] == "aardvark" and after.index("Gamma") < after.index("HR")
+    else:
+        assert before[0] == "IPC$" and after == [*before, "aardvark", "Gamma"]
+
+
 def test_temporary_share_keeps_its_type_bit(lab: tuple[Any, Any, io.StringIO]) -> None:
     _, dce, _ = lab
     srvs.hNetrShareAdd(dce, 2, share_info_2("Temp", stype=srvs.STYPE_TEMPORARY))
