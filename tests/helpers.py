@@ -298,3 +298,19 @@ def corp_rid(name: str, role: str = "member") -> int:
     if account is None:
         raise KeyError(f"corp.yaml has no account {name!r} on a {role} server")
     return int(account.rid)
+
+
+def impacket_raw_call(dce: Any, opnum: int, fields: list[tuple[str, Any, Any]]) -> bytes:
+    """One call through impacket with a request built on the spot: ``fields`` are (name,
+    impacket NDR type, value) in the specification's order; the raw response stub."""
+    from impacket.dcerpc.v5.ndr import NDRCALL  # type: ignore[import-untyped]
+
+    class Call(NDRCALL):  # type: ignore[misc]
+        structure = tuple((name, kind) for name, kind, _ in fields)
+
+    Call.opnum = opnum
+    request = Call()
+    for name, _, value in fields:
+        request[name] = value
+    dce.call(opnum, request)
+    return bytes(dce.recv())

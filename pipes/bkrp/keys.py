@@ -1,7 +1,7 @@
 """The DC's BackupKey keys, read from the LSA secrets that hold them (MS-BKRP 3.1.1).
 
 The directory creates them the first time they are asked for and keeps them with the other LSA
-secrets (``Directory.lsa_secret_table(backup_keys=True)``: ``G$BCKUPKEY_P`` and
+secrets (``Directory.backup_key``, from ``lsa_secret_table(backup_keys=True)``: ``G$BCKUPKEY_P`` and
 ``G$BCKUPKEY_PREFERRED`` name the current keys by GUID, ``G$BCKUPKEY_<guid>`` hold them), so
 BackuprKey wraps with exactly the keys an administrator reads back through
 LsarRetrievePrivateData.  This module only reads and parses them:
@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 import uuid
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -25,9 +25,6 @@ from smbemu.rpc import CallContext
 
 __all__ = ["ServerWrapKey", "ClientWrapKey", "server_wrap_key", "client_wrap_key"]
 
-SERVER_WRAP_POINTER: Final = "G$BCKUPKEY_P"
-CLIENT_WRAP_POINTER: Final = "G$BCKUPKEY_PREFERRED"
-_KEY_PREFIX: Final = "G$BCKUPKEY_"
 #: MS-BKRP 2.2.7 / 2.2.5 format versions, and the sizes of a 2048-bit PRIVATEKEYBLOB.
 SERVER_WRAP_VERSION: Final = 1
 CLIENT_WRAP_VERSION: Final = 2
@@ -55,35 +52,9 @@ class ClientWrapKey:
 _PARSED_KEYS: Final = "bkrp.private_keys"
 
 
-def _table(ctx: CallContext) -> dict[str, dict[str, Any]]:
-    table: dict[str, dict[str, Any]] = ctx.server.directory.lsa_secret_table(backup_keys=True)
-    return table
-
-
-def _value(table: dict[str, dict[str, Any]], name: str) -> bytes | None:
-    lower = name.lower()
-    for key, entry in table.items():
-        if key.lower() == lower and entry.get("current") is not None:
-            return bytes.fromhex(entry["current"])
-    return None
-
-
-def _key_value(ctx: CallContext, key_guid: uuid.UUID | None, pointer: str) -> tuple[uuid.UUID, bytes] | None:
-    """The value of ``G$BCKUPKEY_<guid>`` for ``key_guid``, or for the GUID ``pointer`` holds
-    (the current key); None when there is no such secret."""
-    table = _table(ctx)
-    if key_guid is None:
-        current = _value(table, pointer)
-        if current is None or len(current) != 16:
-            return None
-        key_guid = uuid.UUID(bytes_le=current)
-    value = _value(table, _KEY_PREFIX + str(key_guid))
-    return None if value is None else (key_guid, value)
-
-
 def server_wrap_key(ctx: CallContext, key_guid: uuid.UUID | None = None) -> ServerWrapKey | None:
     """The ServerWrap key ``key_guid`` (the current one when None) if it is a 2.2.7 object."""
-    found = _key_value(ctx, key_guid, SERVER_WRAP_POINTER)
+    found = ctx.server.directory.backup_key("server_wrap", key_guid)
     if found is None:
         return None
     guid, value = found
@@ -123,7 +94,7 @@ def client_wrap_key(ctx: CallContext, key_guid: uuid.UUID | None = None, *,
                     private: bool = True) -> ClientWrapKey | None:
     """The ClientWrap key pair ``key_guid`` (the current one when None) if it is a 2.2.5 object;
     ``private=False``: its certificate only (the private key is not parsed)."""
-    found = _key_value(ctx, key_guid, CLIENT_WRAP_POINTER)
+    found = ctx.server.directory.backup_key("client_wrap", key_guid)
     if found is None:
         return None
     guid, value = found

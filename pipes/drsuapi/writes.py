@@ -63,6 +63,22 @@ def _denied(ctx: CallContext) -> bool:
     return bool(ctx.decide().status)
 
 
+def _account_refusal(ctx: CallContext, message: dict[str, Any]) -> tuple[DirectoryObject | None, int]:
+    """The account ``pwszAccount`` names, or why the call stops there: an unknown account is
+    ERROR_DS_OBJ_NOT_FOUND (U), checked before the caller's right (ERROR_DS_DRA_ACCESS_DENIED, U)."""
+    target = _account(ctx, message["pwszAccount"])
+    if target is None:
+        return None, ERROR_DS_OBJ_NOT_FOUND
+    if _denied(ctx):
+        return None, ERROR_DS_DRA_ACCESS_DENIED
+    return target, ERROR_SUCCESS
+
+
+def _retval_reply(status: int) -> dict[str, Any]:
+    """A version-1 reply whose one field, retVal, repeats the status."""
+    return {"pdwOutVersion": 1, "pmsgOut": (1, {"retVal": status}), "ReturnValue": status}
+
+
 @INTERFACE.operation(13, "IDL_DRSWriteSPN",
                      request=[("hDrs", DRS_HANDLE), ("dwInVersion", uint32), ("pmsgIn", t.DRS_MSG_SPNREQ)],
                      response=[("pdwOutVersion", uint32), ("pmsgOut", t.DRS_MSG_SPNREPLY)], returns="WERROR")
@@ -76,20 +92,14 @@ def IDL_DRSWriteSPN(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     DN naming no account -> ERROR_DS_OBJ_NOT_FOUND (U).  retVal repeats the status."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
-
-    def answer(status: int) -> dict[str, Any]:
-        return {"pdwOutVersion": 1, "pmsgOut": (1, {"retVal": status}), "ReturnValue": status}
-
     if request["dwInVersion"] != 1:
-        return answer(ERROR_DS_DRA_INVALID_PARAMETER)
+        return _retval_reply(ERROR_DS_DRA_INVALID_PARAMETER)
     operation = int(message["operation"])
     if operation not in (DS_SPN_ADD_SPN_OP, DS_SPN_REPLACE_SPN_OP, DS_SPN_DELETE_SPN_OP):
-        return answer(ERROR_INVALID_PARAMETER)
-    target = _account(ctx, message["pwszAccount"])
+        return _retval_reply(ERROR_INVALID_PARAMETER)
+    target, refusal = _account_refusal(ctx, message)
     if target is None:
-        return answer(ERROR_DS_OBJ_NOT_FOUND)
-    if _denied(ctx):
-        return answer(ERROR_DS_DRA_ACCESS_DENIED)
+        return _retval_reply(refusal)
     values = [str(v) for v in (message["rpwszSPN"] or []) if v]
     store = written_spns(ctx)
     current = store.get(target.dn.lower(), [])
@@ -100,7 +110,7 @@ def IDL_DRSWriteSPN(ctx: CallContext, request: dict[str, Any]) -> dict[str, Any]
     else:
         current = [c for c in current if c.lower() not in {v.lower() for v in values}]
     store[target.dn.lower()] = current
-    return answer(ERROR_SUCCESS)
+    return _retval_reply(ERROR_SUCCESS)
 
 
 def account_by_spn(ctx: CallContext, spn: str) -> DirectoryObject | None:
@@ -288,19 +298,13 @@ def IDL_DRSWriteNgcKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, A
     ERROR_DS_OBJ_NOT_FOUND (U); a version other than 1 -> ERROR_DS_DRA_INVALID_PARAMETER."""
     bound(ctx, request["hDrs"])
     _version, message = request["pmsgIn"]
-
-    def answer(status: int) -> dict[str, Any]:
-        return {"pdwOutVersion": 1, "pmsgOut": (1, {"retVal": status}), "ReturnValue": status}
-
     if request["dwInVersion"] != 1:
-        return answer(ERROR_DS_DRA_INVALID_PARAMETER)
-    target = _account(ctx, message["pwszAccount"])
+        return _retval_reply(ERROR_DS_DRA_INVALID_PARAMETER)
+    target, refusal = _account_refusal(ctx, message)
     if target is None:
-        return answer(ERROR_DS_OBJ_NOT_FOUND)
-    if _denied(ctx):
-        return answer(ERROR_DS_DRA_ACCESS_DENIED)
+        return _retval_reply(refusal)
     _NGC_KEYS.setdefault(state_owner(ctx), {})[target.dn.lower()] = bytes(message["pNgcKey"] or b"")
-    return answer(ERROR_SUCCESS)
+    return _retval_reply(ERROR_SUCCESS)
 
 
 @INTERFACE.operation(30, "IDL_DRSReadNgcKey",
@@ -319,9 +323,7 @@ def IDL_DRSReadNgcKey(ctx: CallContext, request: dict[str, Any]) -> dict[str, An
 
     if request["dwInVersion"] != 1:
         return answer(ERROR_DS_DRA_INVALID_PARAMETER)
-    target = _account(ctx, message["pwszAccount"])
+    target, refusal = _account_refusal(ctx, message)
     if target is None:
-        return answer(ERROR_DS_OBJ_NOT_FOUND)
-    if _denied(ctx):
-        return answer(ERROR_DS_DRA_ACCESS_DENIED)
+        return answer(refusal)
     return answer(ERROR_SUCCESS, _NGC_KEYS.get(state_owner(ctx), {}).get(target.dn.lower(), b""))

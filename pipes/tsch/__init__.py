@@ -32,6 +32,7 @@ from smbemu.service_catalog import running_on
 from .atsvc import INTERFACE as ATSVC
 from .sasec import INTERFACE as SASEC
 from .service import INTERFACE as TSCH
+from . import runs  # noqa: F401,I001  (ITaskSchedulerService opnums 9-19 join TSCH)
 
 
 def schedule_running(config: Any) -> bool:

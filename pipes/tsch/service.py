@@ -343,6 +343,4 @@ def SchRpcEnumInstances(ctx: CallContext, request: dict[str, Any]) -> dict[str, 
     return {"pcGuids": len(guids), "pGuids": guids or None, "ReturnValue": 0}
 
 
-from . import runs  # noqa: E402,F401  (opnums 9-19)
-
 __all__ = ["INTERFACE", "SYSTEMTIME", "GUIDS", "find_task", "introduced", "visible", "parent_of"]

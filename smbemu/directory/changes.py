@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 from datetime import datetime, timezone
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -317,6 +318,14 @@ class DirectoryChanges:
                 self.set_lsa_secrets(table)
                 secrets = table
         return secrets
+
+    def backup_key(self, kind: str, key_guid: uuid.UUID | None = None) -> tuple[uuid.UUID, bytes] | None:
+        """A DC's DPAPI backup key secret (MS-BKRP 3.1.1): ``kind`` "server_wrap" (pointed to by
+        ``G$BCKUPKEY_P``) or "client_wrap" (``G$BCKUPKEY_PREFERRED``); ``key_guid`` None for the
+        current one.  Its GUID and value, or None."""
+        pointer = (dpapi_backup_keys.SERVER_WRAP_SECRET if kind == "server_wrap"
+                   else dpapi_backup_keys.PREFERRED_SECRET)
+        return dpapi_backup_keys.backup_key(self.lsa_secret_table(backup_keys=True), pointer, key_guid)
 
     def set_lsa_policy(self, settings: dict[str, Any]) -> None:
         """The LSA policy settings after LsarSetInformationPolicy / LsarSetSecurityObject / ... ."""

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from smbemu.filetime import filetime_now
 
 __all__ = ["PREFERRED_SECRET", "SERVER_WRAP_SECRET", "KEY_SECRET_PREFIX", "key_secret_name",
-           "seeded_secrets", "with_backup_keys", "client_wrap_key_pair", "certificate_der"]
+           "seeded_secrets", "with_backup_keys", "backup_key", "client_wrap_key_pair", "certificate_der"]
 
 SERVER_WRAP_SECRET: Final = "G$BCKUPKEY_P"
 PREFERRED_SECRET: Final = "G$BCKUPKEY_PREFERRED"
@@ -92,14 +92,25 @@ def _current(secrets: dict[str, dict[str, Any]], name: str) -> bytes | None:
     return None
 
 
+def backup_key(secrets: dict[str, dict[str, Any]], pointer: str,
+               key_guid: uuid.UUID | None = None) -> tuple[uuid.UUID, bytes] | None:
+    """The value of ``G$BCKUPKEY_<guid>`` for ``key_guid``, or, when None, for the GUID the
+    ``pointer`` secret holds (SERVER_WRAP_SECRET or PREFERRED_SECRET: the current key); None
+    when there is no such secret."""
+    if key_guid is None:
+        current = _current(secrets, pointer)
+        if current is None or len(current) != 16:
+            return None
+        key_guid = uuid.UUID(bytes_le=current)
+    value = _current(secrets, key_secret_name(key_guid))
+    return None if value is None else (key_guid, value)
+
+
 def _key_present(secrets: dict[str, dict[str, Any]], pointer: str, version: int) -> bool:
     """The pointer secret names a key secret of the expected format version (3.1.4.1.1 step 1,
     3.1.4.1.3 step 2: otherwise a new key is made)."""
-    key_guid = _current(secrets, pointer)
-    if key_guid is None or len(key_guid) != 16:
-        return False
-    value = _current(secrets, key_secret_name(uuid.UUID(bytes_le=key_guid)))
-    return value is not None and len(value) >= 4 and struct.unpack_from("<I", value)[0] == version
+    found = backup_key(secrets, pointer)
+    return found is not None and len(found[1]) >= 4 and struct.unpack_from("<I", found[1])[0] == version
 
 
 def with_backup_keys(secrets: dict[str, dict[str, Any]], dns_domain: str) -> dict[str, dict[str, Any]] | None:

@@ -13,6 +13,7 @@ reach these classes only through the fixtures (``--import-mode=importlib``).
 
 from __future__ import annotations
 
+import random
 import time
 import types
 from collections.abc import Callable, Iterator
@@ -143,6 +144,26 @@ class PipeClient:
         op = self.op(opnum)
         stub = op.encode_request({**{n: t.default() for n, t in op.request}, **values})
         return op.decode_response(self.raw(opnum, stub))
+
+    def garbled(self, opnum: int, handle: bytes, rng: random.Random, **values: Any) -> int | None:
+        """A valid request (every parameter its neutral value, the first one ``handle``, those
+        of ``values`` the request has set to them) with a few 32-bit words after the handle
+        replaced by small numbers (counts, lengths, pointers, levels), so that decoding and the
+        handler get far; the fault status, or None for a response."""
+        op = self.op(opnum)
+        request = {name: kind.default() for name, kind in op.request}
+        request[op.request[0][0]] = handle
+        request.update((name, value) for name, value in values.items() if name in request)
+        body = bytearray(op.encode_request(request))
+        for _ in range(rng.randrange(0, 4)):
+            if len(body) > 24:
+                at = rng.randrange(20, len(body) - 3) & ~3
+                body[at:at + 4] = rng.choice((0, 1, 2, 3, 4, 8, 0x20000, 0xFFFFFFFF)).to_bytes(4, "little")
+        try:
+            self.raw(opnum, bytes(body))
+        except CallFault as fault:
+            return fault.status
+        return None
 
     def fault(self, opnum: int, stub: bytes = b"") -> int:
         with pytest.raises(CallFault) as info:

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from impacket.dcerpc.v5 import rprn  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, NULL, WSTR  # type: ignore[import-untyped]
-from impacket.dcerpc.v5.ndr import NDRCALL  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
+
+from helpers import impacket_raw_call
 
 ERROR_INVALID_PARAMETER = 87
 ERROR_INSUFFICIENT_BUFFER = 122
@@ -29,30 +30,17 @@ def _dce(pipes_h: Any, profile: str = "win2016-dc", kind: str = "user") -> Any:
     return pipes_h.impacket_dce(pipes_h.fresh_config(profile), "spoolss", kind)
 
 
-def _call(dce: Any, opnum: int, fields: list[tuple[str, Any, Any]]) -> bytes:
-    """One raw call: ``fields`` are (name, impacket type, value) in MS-RPRN order."""
-    class Call(NDRCALL):  # type: ignore[misc]
-        structure = tuple((name, kind) for name, kind, _ in fields)
-
-    Call.opnum = opnum
-    request = Call()
-    for name, _, value in fields:
-        request[name] = value
-    dce.call(opnum, request)
-    return bytes(dce.recv())
-
-
 def _buffer_call(dce: Any, opnum: int, head: list[tuple[str, Any, Any]], counted: bool
                  ) -> tuple[int, bytes, int]:
     """The buffer dance (MS-RPRN 3.1.4.1.9 "buffer sizing"): NULL first, then pcbNeeded bytes.
     Returns (status, buffer, count)."""
     tail = 12 if counted else 8
-    answer = _call(dce, opnum, head + [("buffer", rprn.PBYTE_ARRAY, NULL), ("cbBuf", DWORD, 0)])
+    answer = impacket_raw_call(dce, opnum, head + [("buffer", rprn.PBYTE_ARRAY, NULL), ("cbBuf", DWORD, 0)])
     status, = struct.unpack("<I", answer[-4:])
     if status != ERROR_INSUFFICIENT_BUFFER:
         return status, b"", 0
     needed, = struct.unpack("<I", answer[-tail:-tail + 4])
-    answer = _call(dce, opnum, head + [("buffer", rprn.PBYTE_ARRAY, b"\x00" * needed),
+    answer = impacket_raw_call(dce, opnum, head + [("buffer", rprn.PBYTE_ARRAY, b"\x00" * needed),
                                        ("cbBuf", DWORD, needed)])
     status, = struct.unpack("<I", answer[-4:])
     count = struct.unpack("<I", answer[-8:-4])[0] if counted else 1
@@ -327,7 +315,7 @@ def test_server_data_ignores_the_key_on_the_server_handle(pipes_h: Any) -> None:
         head = [("hPrinter", rprn.PRINTER_HANDLE, handle)]
         if key is not None:
             head.append(("pKeyName", WSTR, key + "\x00"))
-        answer = _call(dce, opnum, head + [("pValueName", WSTR, "Architecture\x00"),
+        answer = impacket_raw_call(dce, opnum, head + [("pValueName", WSTR, "Architecture\x00"),
                                            ("nSize", DWORD, 64)])
         answers.add(answer)
     assert len(answers) == 1
@@ -340,7 +328,7 @@ def test_driver_package_path(pipes_h: Any, environment: str, hresult: int) -> No
     """An unknown environment, else a package the driver store does not hold (the empty ID):
     ERROR_INVALID_ENVIRONMENT, ERROR_FILE_NOT_FOUND (as HRESULTs)."""
     dce = _dce(pipes_h)
-    answer = _call(dce, 104, [("pszServer", LPWSTR, "\\\\LEGACYSRV\x00"),
+    answer = impacket_raw_call(dce, 104, [("pszServer", LPWSTR, "\\\\LEGACYSRV\x00"),
                               ("pszEnvironment", WSTR, environment + "\x00"),
                               ("pszLanguage", LPWSTR, NULL),
                               ("pszPackageID", WSTR, "\x00"),
@@ -352,7 +340,7 @@ def test_driver_package_path(pipes_h: Any, environment: str, hresult: int) -> No
 def test_driver_package_path_is_not_in_a_2003_spooler(pipes_h: Any) -> None:
     dce = _dce(pipes_h, "win2003")
     with pytest.raises(DCERPCException) as info:
-        _call(dce, 104, [("pszServer", LPWSTR, NULL), ("pszEnvironment", WSTR, "x\x00"),
+        impacket_raw_call(dce, 104, [("pszServer", LPWSTR, NULL), ("pszEnvironment", WSTR, "x\x00"),
                          ("pszLanguage", LPWSTR, NULL), ("pszPackageID", WSTR, "\x00"),
                          ("pszDriverPackageCab", LPWSTR, NULL),
                          ("cchDriverPackageCab", DWORD, 0)])

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from impacket.dcerpc.v5.dtypes import DWORD, LPWSTR, NULL, WSTR  # type: ignore[import-untyped]
-from impacket.dcerpc.v5.ndr import NDRCALL, NDRPOINTER, NDRUniConformantArray  # type: ignore[import-untyped]
+from impacket.dcerpc.v5.ndr import NDRPOINTER, NDRUniConformantArray  # type: ignore[import-untyped]
 from impacket.dcerpc.v5.rpcrt import DCERPCException  # type: ignore[import-untyped]
+
+from helpers import impacket_raw_call
 
 XPSDRV = "{D20EA372-DD35-4950-9ED8-A6335AFE79F5}"
 E_INVALIDARG = 0x80070057
@@ -30,24 +32,12 @@ class PWCHARS(NDRPOINTER):  # type: ignore[misc]
     referent = (("Data", WCHARS),)
 
 
-def _call(dce: Any, opnum: int, fields: list[tuple[str, Any, Any]]) -> bytes:
-    class Call(NDRCALL):  # type: ignore[misc]
-        structure = tuple((name, kind) for name, kind, _ in fields)
-
-    Call.opnum = opnum
-    request = Call()
-    for name, _, value in fields:
-        request[name] = value
-    dce.call(opnum, request)
-    return bytes(dce.recv())
-
-
 def _multisz(*items: str) -> list[int]:
     return [ord(c) for c in "".join(f"{i}\x00" for i in items) + "\x00"]
 
 
 def _core(dce: Any, environment: str, ids: list[int], count: int) -> tuple[int, list[bytes]]:
-    answer = _call(dce, 102, [("pszServer", LPWSTR, "\\\\127.0.0.1\x00"),
+    answer = impacket_raw_call(dce, 102, [("pszServer", LPWSTR, "\\\\127.0.0.1\x00"),
                               ("pszEnvironment", WSTR, environment + "\x00"),
                               ("cchCoreDrivers", DWORD, len(ids)),
                               ("pszzCoreDriverDependencies", WCHARS, ids),
@@ -92,7 +82,7 @@ def test_bad_core_driver_requests(pipes_h: Any) -> None:
 def _package_path(dce: Any, server: str | None, package: str, size: int) -> tuple[int, int, str]:
     buffer = NULL if size == 0 else [0] * size
 
-    answer = _call(dce, 104, [("pszServer", LPWSTR, NULL if server is None else server + "\x00"),
+    answer = impacket_raw_call(dce, 104, [("pszServer", LPWSTR, NULL if server is None else server + "\x00"),
                               ("pszEnvironment", WSTR, "Windows x64\x00"),
                               ("pszLanguage", LPWSTR, NULL),
                               ("pszPackageID", WSTR, package + "\x00"),
